@@ -1,0 +1,80 @@
+using System.Collections.Immutable;
+using Gateway.Actors.Model;
+using k8s;
+using k8s.Models;
+
+namespace Gateway.Actors.Resources;
+
+/// <summary>
+/// An immutable view of every object the controller reads, at one revision. Sources build new snapshots by
+/// upserting and removing objects (structural sharing keeps that cheap); the translator only ever reads one.
+/// Objects inside are never mutated after they enter a snapshot.
+/// </summary>
+public sealed class Snapshot
+{
+    private readonly ImmutableDictionary<string, ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>> _byKind;
+
+    /// <summary>The empty snapshot at revision 0.</summary>
+    public static readonly Snapshot Empty = new(0, ImmutableDictionary<string, ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>>.Empty);
+
+    private Snapshot(long revision, ImmutableDictionary<string, ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>> byKind)
+    {
+        Revision = revision;
+        _byKind = byKind;
+    }
+
+    /// <summary>Monotonic revision; each applied batch of changes increments it.</summary>
+    public long Revision { get; }
+
+    /// <summary>All objects of one kind, ordered by key.</summary>
+    public IEnumerable<T> All<T>(KindInfo kind) where T : IKubernetesObject<V1ObjectMeta> =>
+        _byKind.TryGetValue(kind.Kind, out var map) ? map.Values.Cast<T>() : [];
+
+    /// <summary>Number of objects of one kind.</summary>
+    public int Count(KindInfo kind) => _byKind.TryGetValue(kind.Kind, out var map) ? map.Count : 0;
+
+    /// <summary>One object by key, or null.</summary>
+    public T? Get<T>(ResourceKey key) where T : class, IKubernetesObject<V1ObjectMeta> =>
+        _byKind.TryGetValue(key.Kind, out var map) && map.TryGetValue(key, out var obj) ? obj as T : null;
+
+    /// <summary>One object by key, untyped.</summary>
+    public IKubernetesObject<V1ObjectMeta>? Get(ResourceKey key) =>
+        _byKind.TryGetValue(key.Kind, out var map) && map.TryGetValue(key, out var obj) ? obj : null;
+
+    /// <summary>Every key in the snapshot, ordered.</summary>
+    public IEnumerable<ResourceKey> Keys => _byKind.OrderBy(p => p.Key, StringComparer.Ordinal).SelectMany(p => p.Value.Keys);
+
+    public IEnumerable<V1GatewayClass> GatewayClasses => All<V1GatewayClass>(KindRegistry.GatewayClass);
+    public IEnumerable<V1Gateway> Gateways => All<V1Gateway>(KindRegistry.Gateway);
+    public IEnumerable<V1HTTPRoute> HttpRoutes => All<V1HTTPRoute>(KindRegistry.HTTPRoute);
+    public IEnumerable<V1GRPCRoute> GrpcRoutes => All<V1GRPCRoute>(KindRegistry.GRPCRoute);
+    public IEnumerable<V1TLSRoute> TlsRoutes => All<V1TLSRoute>(KindRegistry.TLSRoute);
+    public IEnumerable<V1TCPRoute> TcpRoutes => All<V1TCPRoute>(KindRegistry.TCPRoute);
+    public IEnumerable<V1UDPRoute> UdpRoutes => All<V1UDPRoute>(KindRegistry.UDPRoute);
+    public IEnumerable<V1ReferenceGrant> ReferenceGrants => All<V1ReferenceGrant>(KindRegistry.ReferenceGrant);
+    public IEnumerable<V1BackendTLSPolicy> BackendTlsPolicies => All<V1BackendTLSPolicy>(KindRegistry.BackendTLSPolicy);
+    public IEnumerable<V1ListenerSet> ListenerSets => All<V1ListenerSet>(KindRegistry.ListenerSet);
+    public IEnumerable<V1Namespace> Namespaces => All<V1Namespace>(KindRegistry.Namespace);
+    public IEnumerable<V1Service> Services => All<V1Service>(KindRegistry.Service);
+    public IEnumerable<V1EndpointSlice> EndpointSlices => All<V1EndpointSlice>(KindRegistry.EndpointSlice);
+
+    /// <summary>A new snapshot with the given objects upserted and keys removed, at <paramref name="revision"/>.</summary>
+    public Snapshot With(long revision, IEnumerable<(ResourceKey Key, IKubernetesObject<V1ObjectMeta> Object)> upserts, IEnumerable<ResourceKey> removals)
+    {
+        var byKind = _byKind.ToBuilder();
+        foreach (var (key, obj) in upserts)
+        {
+            var map = byKind.TryGetValue(key.Kind, out var m) ? m : ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>.Empty;
+            byKind[key.Kind] = map.SetItem(key, obj);
+        }
+        foreach (var key in removals)
+        {
+            if (byKind.TryGetValue(key.Kind, out var map)) byKind[key.Kind] = map.Remove(key);
+        }
+        return new Snapshot(revision, byKind.ToImmutable());
+    }
+
+    /// <summary>Builds a snapshot from a flat list of objects of known kinds (tests, the translate command).</summary>
+    public static Snapshot From(long revision, IEnumerable<IKubernetesObject<V1ObjectMeta>> objects) =>
+        Empty.With(revision, objects.Select(o => (KindRegistry.KeyOf(KindRegistry.ByName(o.Kind) ?? throw new ArgumentException($"unknown kind {o.Kind}"), o), o)), []);
+}

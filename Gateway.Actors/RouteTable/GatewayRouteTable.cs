@@ -1,0 +1,176 @@
+using System.Collections.Immutable;
+using Gateway.Actors.Resources;
+
+namespace Gateway.Actors.RouteTable;
+
+// The intermediate representation (IR) the translator produces and every data plane consumes.
+// Pure data: no sockets, no ASP.NET, no Akka. Lists are already in the order the data plane must use them
+// (listeners by hostname specificity, HTTP entries by spec precedence), so the data plane never re-sorts.
+// Records holding ImmutableArray compare by reference; compare IR by its canonical serialization (RouteTableYaml).
+
+/// <summary>The listener protocols we serve.</summary>
+public enum ListenerProtocol { Http, Https, Tls, Tcp, Udp }
+
+/// <summary>Everything one Gateway asks of a data plane: addresses, and per port the listeners and their routes.</summary>
+public sealed record GatewayRouteTable(
+    ResourceKey Gateway,
+    ImmutableArray<string> Addresses,
+    ImmutableArray<PortRouteTable> Ports);
+
+/// <summary>All accepted listeners of one Gateway that share a port (they share one socket per address).</summary>
+public sealed record PortRouteTable(
+    int Port,
+    ListenerProtocol Protocol,
+    ImmutableArray<ListenerRouteTable> Listeners);
+
+/// <summary>
+/// One accepted listener. <see cref="Hostname"/> null means "any host". Listeners of a port are ordered most
+/// specific hostname first (exact, then longer wildcard, then none), the order in which a request picks one
+/// (GatewaySpec.Listeners "Listeners that are distinct only by Hostname"; listener isolation).
+/// </summary>
+public sealed record ListenerRouteTable(
+    string Name,
+    string? Hostname,
+    ListenerTls? Tls,
+    ImmutableArray<HttpRouteEntry> HttpRoutes,
+    ImmutableArray<L4RouteEntry> L4Routes);
+
+/// <summary>TLS settings of a terminating listener (HTTPS, or TLS with mode Terminate).</summary>
+public sealed record ListenerTls(
+    ImmutableArray<TlsCertificate> Certificates,
+    bool Passthrough,
+    ClientCertificateValidation? ClientValidation);
+
+/// <summary>A certificate chain and key in PEM, as read from a kubernetes.io/tls Secret.</summary>
+public sealed record TlsCertificate(string Source, string CertificatePem, string PrivateKeyPem);
+
+/// <summary>Frontend client-certificate validation (GatewaySpec.tls.frontend).</summary>
+public sealed record ClientCertificateValidation(ImmutableArray<string> CaCertificatesPem, bool AllowInsecureFallback);
+
+/// <summary>Which kind of route produced an <see cref="HttpRouteEntry"/>.</summary>
+public enum HttpRouteKind { Http, Grpc }
+
+/// <summary>
+/// One (rule, match) of an HTTPRoute or GRPCRoute, as attached to one listener. Entries of a listener are already
+/// sorted by the spec's precedence (HTTPRouteRule docs: hostname specificity, Exact path, longest prefix, method,
+/// header count, query count, route age, namespace/name, rule order).
+/// </summary>
+public sealed record HttpRouteEntry(
+    string Id,
+    HttpRouteKind Kind,
+    ResourceKey Route,
+    int RuleIndex,
+    int MatchIndex,
+    string? RuleName,
+    ImmutableArray<string> Hostnames,
+    PathMatch Path,
+    ImmutableArray<HeaderMatch> Headers,
+    ImmutableArray<QueryParamMatch> QueryParams,
+    string? Method,
+    HttpFilters Filters,
+    BackendGroup Backends,
+    RouteTimeouts? Timeouts,
+    RouteRetry? Retry);
+
+/// <summary>How a value is matched.</summary>
+public enum MatchType { Exact, PathPrefix, RegularExpression }
+
+/// <summary>A path match; RegularExpression values use .NET non-backtracking regular expressions.</summary>
+public sealed record PathMatch(MatchType Type, string Value);
+
+/// <summary>A header match (names compare case-insensitively).</summary>
+public sealed record HeaderMatch(MatchType Type, string Name, string Value);
+
+/// <summary>A query parameter match (names compare exactly).</summary>
+public sealed record QueryParamMatch(MatchType Type, string Name, string Value);
+
+/// <summary>The filters of a rule, already validated. Null means the filter is absent.</summary>
+public sealed record HttpFilters(
+    HeaderModifier? RequestHeaders,
+    HeaderModifier? ResponseHeaders,
+    RequestRedirect? Redirect,
+    UrlRewrite? Rewrite,
+    ImmutableArray<RequestMirror> Mirrors,
+    CorsPolicy? Cors)
+{
+    public static readonly HttpFilters None = new(null, null, null, null, [], null);
+}
+
+/// <summary>A header name/value pair.</summary>
+public sealed record HeaderValue(string Name, string Value);
+
+/// <summary>RequestHeaderModifier / ResponseHeaderModifier.</summary>
+public sealed record HeaderModifier(ImmutableArray<HeaderValue> Set, ImmutableArray<HeaderValue> Add, ImmutableArray<string> Remove);
+
+/// <summary>How a redirect or rewrite changes the path.</summary>
+public enum PathModifierType { ReplaceFullPath, ReplacePrefixMatch }
+
+/// <summary>A path modifier; for ReplacePrefixMatch the matched prefix is the entry's PathPrefix value.</summary>
+public sealed record PathModifier(PathModifierType Type, string Value);
+
+/// <summary>RequestRedirect filter.</summary>
+public sealed record RequestRedirect(string? Scheme, string? Hostname, PathModifier? Path, int? Port, int StatusCode);
+
+/// <summary>URLRewrite filter.</summary>
+public sealed record UrlRewrite(string? Hostname, PathModifier? Path);
+
+/// <summary>RequestMirror filter: a copy of the request goes to <see cref="Backend"/>; the answer is discarded.</summary>
+public sealed record RequestMirror(WeightedBackend Backend, double Fraction);
+
+/// <summary>CORS filter.</summary>
+public sealed record CorsPolicy(
+    ImmutableArray<string> AllowOrigins,
+    bool AllowCredentials,
+    ImmutableArray<string> AllowMethods,
+    ImmutableArray<string> AllowHeaders,
+    ImmutableArray<string> ExposeHeaders,
+    int MaxAgeSeconds);
+
+/// <summary>Timeouts of a rule (HTTPRouteTimeouts); null means none.</summary>
+public sealed record RouteTimeouts(TimeSpan? Request, TimeSpan? BackendRequest);
+
+/// <summary>Retry policy of a rule (experimental HTTPRouteRetry).</summary>
+public sealed record RouteRetry(ImmutableArray<int> Codes, int Attempts, TimeSpan? Backoff);
+
+/// <summary>
+/// The backends of a rule. A request picks one by weight; an invalid backend keeps its weight and answers 500 for
+/// its share (HTTPBackendRef: "requests that would have been sent to an invalid backend MUST receive a 500").
+/// No backends at all, or a total weight of 0, also answers 500.
+/// </summary>
+public sealed record BackendGroup(ImmutableArray<WeightedBackend> Backends)
+{
+    public static readonly BackendGroup Empty = new(ImmutableArray<WeightedBackend>.Empty);
+}
+
+/// <summary>The protocol spoken to a backend (from Service port appProtocol and BackendTLSPolicy).</summary>
+public enum BackendProtocol { Http1, H2c, WebSocket, Tls }
+
+/// <summary>One backendRef resolved to endpoints.</summary>
+public sealed record WeightedBackend(
+    string ClusterId,
+    int Weight,
+    bool Valid,
+    ImmutableArray<BackendEndpoint> Endpoints,
+    BackendProtocol Protocol,
+    HeaderModifier? RequestHeaders,
+    HeaderModifier? ResponseHeaders,
+    BackendTlsSettings? Tls);
+
+/// <summary>A ready endpoint (EndpointSlice address and resolved target port).</summary>
+public sealed record BackendEndpoint(string Address, int Port);
+
+/// <summary>TLS origination to a backend (BackendTLSPolicy, Gateway spec.tls.backend).</summary>
+public sealed record BackendTlsSettings(
+    string ServerName,
+    ImmutableArray<string> CaCertificatesPem,
+    bool UseSystemCertificates,
+    ImmutableArray<string> SubjectAltNames,
+    TlsCertificate? ClientCertificate);
+
+/// <summary>A TLS (SNI), TCP or UDP route rule attached to one listener.</summary>
+public sealed record L4RouteEntry(
+    string Id,
+    ResourceKey Route,
+    int RuleIndex,
+    ImmutableArray<string> Hostnames,
+    BackendGroup Backends);

@@ -1,0 +1,30 @@
+namespace Gateway.Actors.Translation;
+
+/// <summary>A listener socket: an address and a port.</summary>
+public readonly record struct ListenerSocket(string Address, int Port);
+
+/// <summary>
+/// Everything besides the snapshot that the translator needs, as plain data so translation stays pure.
+/// Facts about the node (which static addresses it can bind, which sockets failed to bind) are gathered by the host
+/// and passed in; the translator never touches the network.
+/// </summary>
+public sealed record TranslatorOptions
+{
+    /// <summary>The default GatewayClass controllerName this instance owns.</summary>
+    public const string DefaultControllerName = "akka-gateway.dev/controller";
+
+    /// <summary>The default loopback pool Gateways take their addresses from in file mode.</summary>
+    public const string DefaultAddressPool = "127.10.0.0/16";
+
+    /// <summary>GatewayClasses with this spec.controllerName are ours.</summary>
+    public string ControllerName { get; init; } = DefaultControllerName;
+
+    /// <summary>IPv4 CIDR from which each Gateway gets its own address, deterministically from its namespace/name.</summary>
+    public string AddressPool { get; init; } = DefaultAddressPool;
+
+    /// <summary>spec.addresses values this node can bind (checked by the host); others are AddressNotUsable.</summary>
+    public IReadOnlySet<string> UsableStaticAddresses { get; init; } = new HashSet<string>();
+
+    /// <summary>Sockets the data plane failed to bind on its last apply; their listeners report PortUnavailable.</summary>
+    public IReadOnlySet<ListenerSocket> UnavailableSockets { get; init; } = new HashSet<ListenerSocket>();
+}

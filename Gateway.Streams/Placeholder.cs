@@ -1,0 +1,2 @@
+namespace Gateway.Streams; /// <summary>x</summary>
+public static class Placeholder {}

@@ -1,0 +1,31 @@
+using Gateway.Actors.Resources;
+using Gateway.Actors.Translation;
+
+namespace Gateway.Actors.Status;
+
+/// <summary>What a status write did.</summary>
+public enum StatusWriteOutcome
+{
+    /// <summary>The stored status changed.</summary>
+    Written,
+
+    /// <summary>The stored status already equalled the desired one (ignoring timestamps); nothing was written.</summary>
+    Unchanged,
+
+    /// <summary>The object no longer exists; nothing was written.</summary>
+    ObjectGone,
+}
+
+/// <summary>
+/// Where desired status goes: the Kubernetes status subresource, or a status directory in file mode.
+/// Implementations merge conditions keeping lastTransitionTime when a condition's status did not change, stamp time,
+/// skip writes that change nothing, and keep status entries of other controllers.
+/// </summary>
+public interface IStatusSink
+{
+    /// <summary>Writes one object's desired status.</summary>
+    Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct);
+
+    /// <summary>Removes what this controller wrote for an object that is gone or no longer ours.</summary>
+    Task RemoveAsync(ResourceKey key, CancellationToken ct);
+}

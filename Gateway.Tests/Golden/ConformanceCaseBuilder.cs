@@ -48,6 +48,7 @@ internal static partial class ConformanceCaseBuilder
     {
         var text = File.ReadAllText(path)
             .Replace("{GATEWAY_CLASS_NAME}", ClassName, StringComparison.Ordinal)
+            .Replace("{GATEWAY_CONTROLLER_NAME}", TranslatorOptions.DefaultControllerName, StringComparison.Ordinal)
             .Replace("PLACEHOLDER_USABLE_ADDRS", UsableAddress, StringComparison.Ordinal)
             .Replace("PLACEHOLDER_UNUSABLE_ADDRS", UnusableAddress, StringComparison.Ordinal);
         foreach (var (doc, _) in ManifestParser.SplitDocuments(text))

@@ -1,15 +1,287 @@
 using System.Collections.Immutable;
+using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
 using Gateway.Actors.RouteTable;
+using Gateway.Actors.Status;
+using k8s;
+using k8s.Models;
 
 namespace Gateway.Actors.Translation;
 
 /// <summary>
-/// Snapshot → TranslationResult: all Gateway API semantics, pure (no Akka, no clock, no I/O).
+/// Snapshot → TranslationResult: all Gateway API semantics, pure (no Akka, no clock, no I/O), never throws.
+/// The work is an ordered list of steps (Envoy Gateway style); each step reads only what earlier steps decided, and
+/// each object is decided by its own function inside a guard, so one object that trips an unexpected fault gets an
+/// honest "not accepted" status and every other object is still translated.
 /// </summary>
 public static class Translator
 {
     /// <summary>Translates one snapshot.</summary>
-    public static TranslationResult Translate(Snapshot snapshot, TranslatorOptions options) =>
-        new(snapshot.Revision, ImmutableArray<GatewayRouteTable>.Empty, ImmutableSortedDictionary<ResourceKey, DesiredStatus>.Empty);
+    public static TranslationResult Translate(Snapshot snapshot, TranslatorOptions options)
+    {
+        var index = new TranslationIndex(snapshot);
+        var statuses = new Dictionary<ResourceKey, DesiredStatus>();
+
+        // Step 1 - GatewayClasses. Only classes naming our controller are ours (GatewayClassSpec.ControllerName); every
+        // later step works only below an accepted class of ours, so this comes first.
+        var acceptedClasses = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var gc in snapshot.GatewayClasses.Where(c => c.Spec.ControllerName == options.ControllerName))
+        {
+            var key = KindRegistry.KeyOf(KindRegistry.GatewayClass, gc);
+            var (status, accepted) = Guard(() => TranslateGatewayClass(gc), e => (FailedClass(gc, e), false));
+            if (accepted) acceptedClasses.Add(gc.Metadata.Name);
+            statuses[key] = new DesiredStatus(key, gc.ApiVersion, GatewayTranslation.Generation(gc.Metadata), status);
+        }
+
+        // Step 2 - Gateways of an accepted class of ours: parameters, requested addresses, and each listener on its own
+        // (protocol, kinds, certificates, frontend validation). Conflicts need the ListenerSets, so they wait for step 4.
+        var gateways = new Dictionary<ResourceKey, GatewayModel>();
+        var failedGateways = new Dictionary<ResourceKey, (V1Gateway, Exception)>();
+        foreach (var gw in snapshot.Gateways.Where(g => acceptedClasses.Contains(g.Spec.GatewayClassName)))
+        {
+            var key = KindRegistry.KeyOf(KindRegistry.Gateway, gw);
+            var model = Guard<GatewayModel?>(() => GatewayTranslation.Translate(gw, index, options), e => { failedGateways[key] = (gw, e); return null; });
+            if (model is not null) gateways[key] = model;
+        }
+
+        // Step 3 - ListenerSets (GEP-1713) join their parent Gateway when its allowedListeners admits them; their
+        // listeners are appended after the Gateway's own, oldest ListenerSet first, which is the conflict precedence.
+        var listenerSets = new Dictionary<ResourceKey, ListenerSetModel>();
+        foreach (var ls in snapshot.ListenerSets.OrderBy(s => s.Metadata.CreationTimestamp is null).ThenBy(s => s.Metadata.CreationTimestamp).ThenBy(s => KindRegistry.KeyOf(KindRegistry.ListenerSet, s)))
+        {
+            var model = Guard<ListenerSetModel?>(() => ListenerSetTranslation.Translate(ls, gateways, index), _ => null);
+            if (model is not null) listenerSets[model.Key] = model;
+        }
+
+        // Step 4 - Listener conflicts per Gateway (GatewaySpec.Listeners "Distinct Listeners"), now that every listener
+        // of the Gateway, its own and its ListenerSets', is known. Then a ListenerSet whose listeners all failed is
+        // itself not accepted.
+        foreach (var model in gateways.Values)
+        {
+            Guard(() => { GatewayTranslation.ResolveConflicts(model); return 0; }, _ => 0);
+        }
+        foreach (var ls in listenerSets.Values) ListenerSetTranslation.Finish(ls);
+
+        // Step 5 - Addresses. Static ones were checked in step 2; pool addresses are assigned across all Gateways at
+        // once so the assignment is collision-free and stable (AddressAllocator).
+        AssignAddresses(gateways.Values, options);
+
+        // Step 6 - PortUnavailable: listeners whose socket the data plane could not bind on its last apply.
+        foreach (var gw in gateways.Values)
+        {
+            foreach (var l in gw.Listeners.Where(l => l.Accepted && gw.Addresses.Any(a => options.UnavailableSockets.Contains(new ListenerSocket(a, l.Port)))))
+            {
+                l.NotAccepted = ListenerConditions.PortUnavailable($"Port {l.Port} could not be bound on this node.");
+            }
+        }
+
+        // Step 7 - Routes, HTTPRoute first, then GRPCRoute, TLSRoute, TCPRoute, UDPRoute: compile rules (matches,
+        // filters, backends) once per route, then bind each parentRef to listeners. Attachment only reads listener
+        // facts decided above, never another route.
+        var routes = new List<RouteModel>();
+        foreach (var r in snapshot.HttpRoutes) AddRoute(routes, r, "HTTPRoute", true, m => HttpRuleCompiler.CompileHttp(r, m, index), r.Spec.ParentRefs, r.Spec.Hostnames, gateways, listenerSets, index);
+        foreach (var r in snapshot.GrpcRoutes) AddRoute(routes, r, "GRPCRoute", true, m => HttpRuleCompiler.CompileGrpc(r, m, index), r.Spec.ParentRefs, r.Spec.Hostnames, gateways, listenerSets, index);
+        foreach (var r in snapshot.TlsRoutes) AddRoute(routes, r, "TLSRoute", true, m => CompileL4(r.Spec.Rules, "TLSRoute", m, index), r.Spec.ParentRefs, r.Spec.Hostnames, gateways, listenerSets, index);
+        foreach (var r in snapshot.TcpRoutes) AddRoute(routes, r, "TCPRoute", false, m => CompileL4(r.Spec.Rules, "TCPRoute", m, index), r.Spec.ParentRefs, null, gateways, listenerSets, index);
+        foreach (var r in snapshot.UdpRoutes) AddRoute(routes, r, "UDPRoute", false, m => CompileL4(r.Spec.Rules, "UDPRoute", m, index), r.Spec.ParentRefs, null, gateways, listenerSets, index);
+
+        // Step 8 - Per listener: entries of accepted parents, attachedRoutes, precedence order, then shadowed matches
+        // (needs the final order, so it runs last).
+        PlaceEntries(routes);
+        foreach (var gw in gateways.Values)
+        {
+            foreach (var l in gw.Listeners) Shadowing.SortAndDetect(l, routes);
+        }
+
+        // Step 9 - Route tables for every programmed Gateway, and every status.
+        var tables = gateways.Values.Where(g => g.Programmed).OrderBy(g => g.Key).Select(BuildTable).ToImmutableArray();
+        foreach (var gw in gateways.Values)
+        {
+            statuses[gw.Key] = new DesiredStatus(gw.Key, gw.Gateway.ApiVersion, gw.Generation, StatusComposer.Gateway(gw, listenerSets.Values));
+        }
+        foreach (var (key, (gw, e)) in failedGateways)
+        {
+            statuses[key] = new DesiredStatus(key, gw.ApiVersion, GatewayTranslation.Generation(gw.Metadata), StatusComposer.FailedGateway(gw, e));
+        }
+        foreach (var ls in listenerSets.Values.Where(s => s.Parent is not null))
+        {
+            statuses[ls.Key] = new DesiredStatus(ls.Key, ls.ListenerSet.ApiVersion, ls.Generation, StatusComposer.ListenerSet(ls));
+        }
+        foreach (var route in routes.Where(r => r.Parents.Count > 0))
+        {
+            var obj = snapshot.Get(route.Key)!;
+            statuses[route.Key] = new DesiredStatus(route.Key, obj.ApiVersion, route.Generation, StatusComposer.Route(route, options.ControllerName));
+        }
+
+        return new TranslationResult(snapshot.Revision, tables, statuses.ToImmutableSortedDictionary());
+    }
+
+    private static (object Status, bool Accepted) TranslateGatewayClass(V1GatewayClass gc)
+    {
+        var generation = GatewayTranslation.Generation(gc.Metadata);
+        // GatewayClassSpec.ParametersRef: we define no parameters kind, so any reference cannot be honoured.
+        var accepted = gc.Spec.ParametersRef is not { } pr
+            ? GatewayClassConditions.Accepted()
+            : GatewayClassConditions.InvalidParameters($"parametersRef {pr.Group}/{pr.Kind} {pr.Name} is not supported: this implementation takes no GatewayClass parameters.");
+        var status = new V1GatewayClassStatus
+        {
+            Conditions = [accepted.ToV1(generation), GatewayClassConditions.SupportedVersion().ToV1(generation)],
+            SupportedFeatures = SupportedFeatures.Names.Select(n => new V1SupportedFeature { Name = n }).ToList(),
+        };
+        return (status, accepted.Status);
+    }
+
+    private static object FailedClass(V1GatewayClass gc, Exception e) => new V1GatewayClassStatus
+    {
+        Conditions = [GatewayClassConditions.InvalidParameters($"Translation failed: {e.Message}").ToV1(GatewayTranslation.Generation(gc.Metadata))],
+    };
+
+    private static void AddRoute<T>(List<RouteModel> routes, T route, string kind, bool usesHostnames, Action<RouteModel> compile,
+        IList<V1GatewayParentReference>? parentRefs, IList<string>? hostnames,
+        IReadOnlyDictionary<ResourceKey, GatewayModel> gateways, IReadOnlyDictionary<ResourceKey, ListenerSetModel> listenerSets, TranslationIndex index)
+        where T : IKubernetesObject<V1ObjectMeta>
+    {
+        var key = KindRegistry.KeyOf(KindRegistry.ByName(kind)!, route);
+        var model = new RouteModel
+        {
+            Key = key,
+            Generation = GatewayTranslation.Generation(route.Metadata),
+            Created = route.Metadata.CreationTimestamp,
+            ParentRefs = parentRefs?.ToList() ?? [],
+            Hostnames = hostnames?.ToList() ?? [],
+        };
+        try
+        {
+            compile(model);
+            RouteAttachment.Attach(model, kind, usesHostnames, gateways, listenerSets, index);
+        }
+        catch (Exception e)
+        {
+            // Defence in depth: a fault in one route rejects that route only, with the reason in its status.
+            model.Matches.Clear();
+            model.L4Rules.Clear();
+            model.DroppedRules.Add($"Translation failed: {e.Message}");
+            if (model.Parents.Count == 0) RouteAttachment.Attach(model, kind, usesHostnames, gateways, listenerSets, index);
+            foreach (var p in model.Parents)
+            {
+                p.Attached.Clear();
+                p.Accepted = RouteConditions.UnsupportedValue($"Translation failed: {e.Message}");
+            }
+        }
+        routes.Add(model);
+    }
+
+    /// <summary>TLSRoute / TCPRoute / UDPRoute rules: each rule forwards to its weighted backends.</summary>
+    private static void CompileL4(IList<V1L4RouteRule>? rules, string kind, RouteModel model, TranslationIndex index)
+    {
+        model.RuleCount = rules?.Count ?? 0;
+        for (var i = 0; i < (rules?.Count ?? 0); i++)
+        {
+            var backends = new List<WeightedBackend>();
+            foreach (var b in rules![i].BackendRefs ?? [])
+            {
+                var (backend, problem) = BackendResolution.Resolve(b, b.Weight, kind, model.Key.Namespace, false, index, layer4: true);
+                if (problem is not null) model.RefProblems.Add(problem);
+                backends.Add(backend);
+            }
+            model.L4Rules.Add(new CompiledL4Rule(i, new BackendGroup([.. backends])));
+        }
+        if (model.RuleCount == 0) model.DroppedRules.Add("The route has no rules.");
+    }
+
+    /// <summary>Puts each accepted parent's entries on its listeners and counts attachedRoutes (one per route per listener).</summary>
+    private static void PlaceEntries(List<RouteModel> routes)
+    {
+        foreach (var route in routes)
+        {
+            var placed = new HashSet<ListenerModel>();
+            foreach (var parent in route.Parents.Where(p => p.Accepted.Status))
+            {
+                foreach (var (listener, hostnames) in parent.Attached)
+                {
+                    if (!placed.Add(listener)) continue;
+                    listener.AttachedRoutes++;
+                    var hosts = hostnames.Count == 0 ? new string?[] { null } : hostnames.Select(h => (string?)h).ToArray();
+                    foreach (var host in hosts) AddEntries(route, listener, host);
+                }
+            }
+        }
+    }
+
+    private static void AddEntries(RouteModel route, ListenerModel listener, string? host)
+    {
+        var suffix = host is null ? "" : $"/host/{host}";
+        var hostList = host is null ? ImmutableArray<string>.Empty : [host];
+        var kind = route.Key.Kind;
+        foreach (var m in route.Matches)
+        {
+            var entry = new HttpRouteEntry(
+                $"{kind}/{route.Key.Namespace}/{route.Key.Name}/rule/{m.RuleIndex}/match/{m.MatchIndex}{suffix}",
+                kind == "GRPCRoute" ? HttpRouteKind.Grpc : HttpRouteKind.Http,
+                route.Key, m.RuleIndex, m.MatchIndex, m.RuleName, hostList, m.Path, m.Headers, m.QueryParams, m.Method,
+                m.Filters, m.Backends, m.Timeouts, m.Retry);
+            var key = new RoutePrecedenceKey(host, m.Path.Type, m.Path.Value, m.Method is not null, m.Headers.Length, m.QueryParams.Length,
+                route.Created, route.Key.NamespacedName, m.RuleIndex, m.MatchIndex);
+            listener.HttpEntries.Add(new SortableHttpEntry(entry, key));
+        }
+        foreach (var rule in route.L4Rules)
+        {
+            var entry = new L4RouteEntry($"{kind}/{route.Key.Namespace}/{route.Key.Name}/rule/{rule.RuleIndex}{suffix}", route.Key, rule.RuleIndex, hostList, rule.Backends);
+            listener.L4Entries.Add(new SortableL4Entry(entry, route.Created));
+        }
+    }
+
+    private static void AssignAddresses(IEnumerable<GatewayModel> gateways, TranslatorOptions options)
+    {
+        var list = gateways.Where(g => g.Accepted).ToList();
+        var reserved = list.SelectMany(g => g.StaticAddresses).ToHashSet(StringComparer.Ordinal);
+        var requests = new List<AddressRequest>();
+        foreach (var g in list)
+        {
+            g.Addresses.AddRange(g.StaticAddresses);
+            if (g.PoolAddressesWanted > 0) requests.Add(new AddressRequest(g.Key, g.Gateway.Metadata.CreationTimestamp));
+        }
+        var assigned = AddressAllocator.Assign(options.AddressPool, requests, reserved);
+        foreach (var g in list)
+        {
+            if (g.PoolAddressesWanted > 0 && assigned.TryGetValue(g.Key, out var a) && a is not null) g.Addresses.Add(a);
+        }
+    }
+
+    /// <summary>
+    /// The data plane view of one programmed Gateway: servable listeners grouped per (port, protocol) - ports
+    /// ascending, listeners most specific hostname first - with entries already in precedence order.
+    /// ListenerSet listeners are named "namespace/listenerset/listener" so names stay unique within the Gateway.
+    /// </summary>
+    private static GatewayRouteTable BuildTable(GatewayModel gw)
+    {
+        var ports = gw.Listeners
+            .Where(l => l.Servable)
+            .GroupBy(l => (l.Port, Protocol: l.Protocol!.Value))
+            .OrderBy(g => g.Key.Port).ThenBy(g => g.Key.Protocol)
+            .Select(g => new PortRouteTable(g.Key.Port, g.Key.Protocol, [.. g
+                .OrderBy(l => l.Hostname, Comparer<string?>.Create(Hostnames.CompareSpecificity))
+                .ThenBy(l => l.Precedence)
+                .Select(l => new ListenerRouteTable(
+                    l.Owner == gw.Key ? l.Name : $"{l.Owner.Namespace}/{l.Owner.Name}/{l.Name}",
+                    l.Hostname,
+                    l.Tls,
+                    [.. l.HttpEntries.Select(e => e.Entry)],
+                    [.. l.L4Entries.Select(e => e.Entry)]))]))
+            .ToImmutableArray();
+        return new GatewayRouteTable(gw.Key, [.. gw.Addresses], ports);
+    }
+
+    private static T Guard<T>(Func<T> action, Func<Exception, T> onFailure)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e)
+        {
+            // The translator must never throw (ARCHITECTURE step 3); the failure is reported on the object itself.
+            return onFailure(e);
+        }
+    }
 }

@@ -1,0 +1,83 @@
+using Gateway.Actors.Model;
+using Gateway.Actors.RouteTable;
+using Gateway.Actors.Status;
+
+namespace Gateway.Actors.Translation;
+
+/// <summary>
+/// Resolves one backendRef (BackendObjectReference) to a weighted backend with endpoints. A ref that cannot be
+/// resolved still yields a backend with Valid=false and its weight, so its share of requests gets a 500
+/// (HTTPBackendRef: "requests that would have been sent to an invalid backend MUST receive a 500"), plus the
+/// ResolvedRefs condition explaining why.
+/// </summary>
+internal static class BackendResolution
+{
+    /// <summary>
+    /// Resolves <c>r</c> for a route of kind <c>routeKind</c> in <c>routeNamespace</c> (the "from" of a
+    /// ReferenceGrant). <c>forceH2c</c>: GRPCRoute backends speak HTTP/2 cleartext unless the Service says otherwise.
+    /// <c>layer4</c>: TLS/TCP/UDP routes, where appProtocol is not interpreted.
+    /// </summary>
+    public static (WeightedBackend Backend, ConditionSpec? Problem) Resolve(
+        V1BackendObjectReference r, int? weight, string routeKind, string routeNamespace, bool forceH2c, TranslationIndex index,
+        HeaderModifier? requestHeaders = null, HeaderModifier? responseHeaders = null, bool layer4 = false)
+    {
+        var group = r.Group ?? "";
+        var kind = r.Kind ?? "Service";
+        var ns = string.IsNullOrEmpty(r.Namespace) ? routeNamespace : r.Namespace;
+        var w = weight ?? 1;
+        var id = $"{ns}/{r.Name}:{r.Port?.ToString() ?? "-"}";
+        WeightedBackend Invalid() => new($"invalid/{id}", w, false, [], BackendProtocol.Http1, requestHeaders, responseHeaders, null);
+
+        // BackendObjectReference: only core Services are supported backends.
+        if (group != "" || kind != "Service")
+            return (Invalid(), RouteConditions.InvalidKind($"backendRef {GatewayTranslation.Describe(group, kind)} {r.Name} is not a supported backend kind (only core Service)."));
+        if (!index.ReferencePermitted(KindRegistryGroup, routeKind, routeNamespace, "", "Service", ns, r.Name))
+            return (Invalid(), RouteConditions.RefNotPermitted($"backendRef Service {ns}/{r.Name} is in another namespace and no ReferenceGrant allows it."));
+        var service = index.Service(ns, r.Name);
+        if (service is null)
+            return (Invalid(), RouteConditions.BackendNotFound($"Service {ns}/{r.Name} does not exist."));
+        if (r.Port is not { } port)
+            return (Invalid(), RouteConditions.BackendNotFound($"backendRef Service {ns}/{r.Name} has no port (port is required for Services)."));
+        var servicePort = service.Spec?.Ports?.FirstOrDefault(p => p.Port == port);
+        if (servicePort is null)
+            return (Invalid(), RouteConditions.BackendNotFound($"Service {ns}/{r.Name} has no port {port}."));
+
+        // Service port appProtocol (GEP-1911): h2c and WebSocket are supported; plain HTTP when unset.
+        // Layer-4 routes forward bytes: the application protocol is not ours to interpret there.
+        BackendProtocol protocol;
+        switch (layer4 ? null : servicePort.AppProtocol)
+        {
+            case null or "" or "http" or "HTTP" or "kubernetes.io/http":
+                protocol = forceH2c ? BackendProtocol.H2c : BackendProtocol.Http1;
+                break;
+            case "kubernetes.io/h2c" or "h2c" or "grpc":
+                protocol = BackendProtocol.H2c;
+                break;
+            case "kubernetes.io/ws" or "ws":
+                protocol = BackendProtocol.WebSocket;
+                break;
+            default:
+                return (Invalid(), RouteConditions.UnsupportedProtocol($"Service {ns}/{r.Name} port {port} has appProtocol \"{servicePort.AppProtocol}\", which is not supported."));
+        }
+
+        var endpoints = new SortedSet<(string, int)>();
+        foreach (var slice in index.EndpointSlices(ns, r.Name))
+        {
+            // The slice port that carries this Service port has the Service port's name ("" when unnamed).
+            var slicePort = slice.Ports?.FirstOrDefault(p => (p.Name ?? "") == (servicePort.Name ?? ""));
+            if (slicePort?.Port is not { } target) continue;
+            foreach (var ep in slice.Endpoints ?? [])
+            {
+                // EndpointConditions.ready: "nil should be interpreted as true".
+                if (ep.Conditions?.Ready == false) continue;
+                foreach (var address in ep.Addresses ?? []) endpoints.Add((address, target));
+            }
+        }
+        var protocolSuffix = layer4 ? "l4" : protocol switch { BackendProtocol.H2c => "h2c", BackendProtocol.WebSocket => "ws", BackendProtocol.Tls => "tls", _ => "http" };
+        var backend = new WeightedBackend($"{ns}/{r.Name}:{port}/{protocolSuffix}", w, true,
+            [.. endpoints.Select(e => new BackendEndpoint(e.Item1, e.Item2))], protocol, requestHeaders, responseHeaders, null);
+        return (backend, null);
+    }
+
+    private const string KindRegistryGroup = Resources.KindRegistry.GatewayGroup;
+}

@@ -1,0 +1,103 @@
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Actors.RouteTable;
+using Gateway.Actors.Status;
+
+namespace Gateway.Actors.Translation;
+
+// Working state of one translation. Each object is decided by its own step function (GatewayTranslation,
+// ListenerSetTranslation, RouteTranslation ...) into one of these models; later steps only read earlier models, which
+// keeps the per-object functions separable for incremental translation later.
+
+/// <summary>One listener of a Gateway or of a ListenerSet attached to it, with everything decided about it.</summary>
+internal sealed class ListenerModel
+{
+    public required ResourceKey Owner { get; init; }
+    public required ResourceKey Gateway { get; init; }
+    public required V1Listener Spec { get; init; }
+
+    /// <summary>Order among all listeners of the Gateway: Gateway listeners first, then ListenerSets by age.</summary>
+    public required int Precedence { get; init; }
+
+    public string Name => Spec.Name;
+    public int Port => Spec.Port;
+    public string? Hostname => string.IsNullOrEmpty(Spec.Hostname) ? null : Spec.Hostname;
+
+    /// <summary>Null when the protocol is not one we serve.</summary>
+    public ListenerProtocol? Protocol { get; set; }
+
+    /// <summary>Route kinds that may attach (ListenerStatus.supportedKinds).</summary>
+    public List<string> SupportedKinds { get; } = [];
+
+    /// <summary>Set when Accepted is False (unsupported protocol, conflict, port unavailable, bad CA refs ...).</summary>
+    public ConditionSpec? NotAccepted { get; set; }
+
+    /// <summary>Set when ResolvedRefs is False.</summary>
+    public ConditionSpec? NotResolved { get; set; }
+
+    /// <summary>Set when Conflicted is True.</summary>
+    public ConditionSpec? Conflict { get; set; }
+
+    /// <summary>False when a certificate this listener needs is unusable (it then cannot be served).</summary>
+    public bool TlsUsable { get; set; } = true;
+
+    public ListenerTls? Tls { get; set; }
+
+    public string? OverlapWith { get; set; }
+
+    public int AttachedRoutes { get; set; }
+
+    public List<SortableHttpEntry> HttpEntries { get; } = [];
+    public List<SortableL4Entry> L4Entries { get; } = [];
+
+    public bool Accepted => NotAccepted is null;
+
+    /// <summary>Goes into the route table: accepted, certificates usable, and at least one route kind supported.</summary>
+    public bool Servable => Accepted && TlsUsable && SupportedKinds.Count > 0;
+}
+
+/// <summary>One of our Gateways after the Gateway step.</summary>
+internal sealed class GatewayModel
+{
+    public required V1Gateway Gateway { get; init; }
+    public required ResourceKey Key { get; init; }
+    public required long Generation { get; init; }
+    public List<ListenerModel> Listeners { get; } = [];
+
+    /// <summary>Accepted=False reason from parameters or addresses (listeners are judged separately).</summary>
+    public ConditionSpec? NotAccepted { get; set; }
+
+    /// <summary>Static addresses that are usable, in spec order.</summary>
+    public List<string> StaticAddresses { get; } = [];
+    public List<string> UnusableAddresses { get; } = [];
+    public int PoolAddressesWanted { get; set; }
+    public List<string> Addresses { get; } = [];
+
+    public ConditionSpec? BackendTlsCondition { get; set; }
+    public TlsCertificate? BackendClientCertificate { get; set; }
+    public ConditionSpec? InsecureFrontend { get; set; }
+    public int AttachedListenerSets { get; set; }
+
+    public bool Accepted => NotAccepted is null && Listeners.Any(l => l.Owner == Key && l.Accepted);
+
+    /// <summary>Served by the data plane: accepted, every requested address usable, and at least one address.</summary>
+    public bool Programmed => Accepted && UnusableAddresses.Count == 0 && Addresses.Count > 0;
+}
+
+/// <summary>A ListenerSet after the ListenerSet step.</summary>
+internal sealed class ListenerSetModel
+{
+    public required V1ListenerSet ListenerSet { get; init; }
+    public required ResourceKey Key { get; init; }
+    public required long Generation { get; init; }
+    public GatewayModel? Parent { get; set; }
+    public ConditionSpec? NotAccepted { get; set; }
+    public List<ListenerModel> Listeners { get; } = [];
+    public bool Accepted => NotAccepted is null;
+}
+
+/// <summary>An HTTP entry with the facts precedence needs that the IR does not carry (route age).</summary>
+internal sealed record SortableHttpEntry(HttpRouteEntry Entry, RoutePrecedenceKey Key);
+
+/// <summary>An L4 entry with its sort facts.</summary>
+internal sealed record SortableL4Entry(L4RouteEntry Entry, DateTime? Created);

@@ -1,0 +1,61 @@
+using System.Collections.Immutable;
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Actors.RouteTable;
+using Gateway.Actors.Status;
+
+namespace Gateway.Actors.Translation;
+
+/// <summary>One valid (rule, match) of an HTTPRoute or GRPCRoute, compiled but not yet bound to a listener.</summary>
+internal sealed record CompiledMatch(
+    int RuleIndex,
+    int MatchIndex,
+    string? RuleName,
+    PathMatch Path,
+    ImmutableArray<HeaderMatch> Headers,
+    ImmutableArray<QueryParamMatch> QueryParams,
+    string? Method,
+    HttpFilters Filters,
+    BackendGroup Backends,
+    RouteTimeouts? Timeouts,
+    RouteRetry? Retry);
+
+/// <summary>One valid rule of a TLS/TCP/UDP route.</summary>
+internal sealed record CompiledL4Rule(int RuleIndex, BackendGroup Backends);
+
+/// <summary>What a route asked of one parentRef and what it got.</summary>
+internal sealed class ParentResult
+{
+    public required V1GatewayParentReference StatusRef { get; init; }
+    public ConditionSpec Accepted { get; set; } = RouteConditions.Accepted();
+    public List<(ListenerModel Listener, IReadOnlyList<string> Hostnames)> Attached { get; } = [];
+    public List<string> Shadowed { get; } = [];
+}
+
+/// <summary>A route of any kind after rule compilation and parent attachment.</summary>
+internal sealed class RouteModel
+{
+    public required ResourceKey Key { get; init; }
+    public required long Generation { get; init; }
+    public required DateTime? Created { get; init; }
+    public required IReadOnlyList<V1GatewayParentReference> ParentRefs { get; init; }
+    public required IReadOnlyList<string> Hostnames { get; init; }
+    public List<CompiledMatch> Matches { get; } = [];
+    public List<CompiledL4Rule> L4Rules { get; } = [];
+    public List<ConditionSpec> RefProblems { get; } = [];
+    public List<string> DroppedRules { get; } = [];
+    public int RuleCount { get; set; }
+    public List<ParentResult> Parents { get; } = [];
+
+    public bool HasValidRules => Matches.Count > 0 || L4Rules.Count > 0;
+
+    /// <summary>ResolvedRefs: the first problem's reason, every problem in the message.</summary>
+    public ConditionSpec ResolvedRefs => RefProblems.Count == 0
+        ? RouteConditions.ResolvedRefs()
+        : RefProblems[0] with { Message = string.Join(" ", RefProblems.Select(p => p.Message).Distinct().Take(8)) };
+
+    /// <summary>PartiallyInvalid when some but not all rules were dropped.</summary>
+    public ConditionSpec? PartiallyInvalid => DroppedRules.Count > 0 && HasValidRules
+        ? RouteConditions.PartiallyInvalid(string.Join(" ", DroppedRules))
+        : null;
+}

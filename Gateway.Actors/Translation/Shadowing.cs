@@ -1,0 +1,83 @@
+using Gateway.Actors.RouteTable;
+
+namespace Gateway.Actors.Translation;
+
+/// <summary>
+/// Sorts a listener's entries by precedence and finds shadowed matches: a match of one route that is identical (same
+/// effective hostname, path type and value, method, header and query matches) to a higher-precedence match of
+/// another route on the same listener can never be selected. Users cannot see this anywhere in the Gateway API
+/// status, so the losing route's parent status gets our condition akka-gateway.dev/Shadowed=True (reason
+/// ShadowedByRoute) naming the winner and the match. Matches of the same route are not compared: rule order inside a
+/// route is the author's own choice.
+/// </summary>
+internal static class Shadowing
+{
+    private const int MaxListed = 3;
+
+    public static void SortAndDetect(ListenerModel listener, IReadOnlyList<RouteModel> routes)
+    {
+        listener.HttpEntries.Sort((a, b) => RoutePrecedence.Instance.Compare(a.Key, b.Key));
+        listener.L4Entries.Sort(CompareL4);
+
+        var winners = new Dictionary<string, HttpRouteEntry>(StringComparer.Ordinal);
+        var shadowed = new Dictionary<Resources.ResourceKey, List<string>>();
+        foreach (var e in listener.HttpEntries.Select(s => s.Entry))
+        {
+            var signature = Signature(e);
+            if (!winners.TryGetValue(signature, out var winner))
+            {
+                winners[signature] = e;
+                continue;
+            }
+            if (winner.Route == e.Route) continue;
+            if (!shadowed.TryGetValue(e.Route, out var list)) shadowed[e.Route] = list = [];
+            list.Add($"rule {e.RuleIndex} match {e.MatchIndex} ({Describe(e)}) is shadowed by {winner.Route.Kind} {winner.Route.NamespacedName} rule {winner.RuleIndex} match {winner.MatchIndex}");
+        }
+        if (shadowed.Count == 0) return;
+
+        foreach (var route in routes.Where(r => shadowed.ContainsKey(r.Key)))
+        {
+            var items = shadowed[route.Key];
+            var text = string.Join("; ", items.Take(MaxListed)) + (items.Count > MaxListed ? $"; and {items.Count - MaxListed} more" : "");
+            foreach (var parent in route.Parents.Where(p => p.Attached.Any(a => ReferenceEquals(a.Listener, listener))))
+            {
+                parent.Shadowed.Add($"On listener {listener.Gateway.NamespacedName}/{listener.Name}: {text}.");
+            }
+        }
+    }
+
+    /// <summary>What a request must look like to hit the entry; equal signatures match exactly the same requests.</summary>
+    internal static string Signature(HttpRouteEntry e)
+    {
+        var host = e.Hostnames.Length == 0 ? "*any*" : e.Hostnames[0].ToLowerInvariant();
+        var headers = string.Join(",", e.Headers.Select(h => $"{h.Type}:{h.Name.ToLowerInvariant()}={h.Value}").Order(StringComparer.Ordinal));
+        var query = string.Join(",", e.QueryParams.Select(q => $"{q.Type}:{q.Name}={q.Value}").Order(StringComparer.Ordinal));
+        return $"{host}|{e.Path.Type}:{e.Path.Value}|{e.Method}|{headers}|{query}";
+    }
+
+    private static string Describe(HttpRouteEntry e)
+    {
+        var parts = new List<string> { $"{e.Path.Type} {e.Path.Value}" };
+        if (e.Hostnames.Length > 0) parts.Add($"host {e.Hostnames[0]}");
+        if (e.Method is not null) parts.Add($"method {e.Method}");
+        parts.AddRange(e.Headers.Select(h => $"header {h.Name} {h.Type} {h.Value}"));
+        parts.AddRange(e.QueryParams.Select(q => $"query {q.Name} {q.Type} {q.Value}"));
+        return string.Join(", ", parts);
+    }
+
+    /// <summary>
+    /// L4 entries: most specific SNI hostname first (TLSRoute), then oldest route, then namespace/name, then rule
+    /// order; for TCP/UDP, where every entry matches every connection, the oldest route wins (conformance
+    /// TCPRouteMultipleRoutesAttachment: traffic goes to the older route).
+    /// </summary>
+    private static int CompareL4(SortableL4Entry a, SortableL4Entry b)
+    {
+        var c = Hostnames.CompareSpecificity(a.Entry.Hostnames.FirstOrDefault(), b.Entry.Hostnames.FirstOrDefault());
+        if (c != 0) return c;
+        c = (a.Created is null).CompareTo(b.Created is null);
+        if (c != 0) return c;
+        if (a.Created is { } ca && b.Created is { } cb && (c = ca.CompareTo(cb)) != 0) return c;
+        c = string.CompareOrdinal(a.Entry.Route.NamespacedName, b.Entry.Route.NamespacedName);
+        return c != 0 ? c : a.Entry.RuleIndex.CompareTo(b.Entry.RuleIndex);
+    }
+}

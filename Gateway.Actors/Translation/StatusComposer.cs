@@ -1,0 +1,123 @@
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Actors.RouteTable;
+using Gateway.Actors.Status;
+using k8s.Models;
+
+namespace Gateway.Actors.Translation;
+
+/// <summary>
+/// Turns the models into status objects. Conditions appear in a fixed order per object so the output is stable,
+/// and every condition carries the object's generation as observedGeneration (status-checks.md section 2).
+/// </summary>
+internal static class StatusComposer
+{
+    public static V1GatewayStatus Gateway(GatewayModel gw, IEnumerable<ListenerSetModel> listenerSets)
+    {
+        var g = gw.Generation;
+        var own = gw.Listeners.Where(l => l.Owner == gw.Key).ToList();
+        var invalid = own.Where(l => !l.Accepted).Select(l => l.Name).ToList();
+
+        // Accepted: parameters and addresses first, then listeners (GatewayReasonListenersNotValid is used with True
+        // when some listeners are invalid and False when none is valid).
+        ConditionSpec accepted;
+        if (gw.NotAccepted is not null) accepted = gw.NotAccepted;
+        else if (invalid.Count == own.Count) accepted = GatewayConditions.NoValidListeners($"No listener is valid: {string.Join(", ", invalid)}.");
+        else if (invalid.Count > 0) accepted = GatewayConditions.AcceptedListenersNotValid($"Listeners not accepted: {string.Join(", ", invalid)}; the others are.");
+        else accepted = GatewayConditions.Accepted();
+
+        ConditionSpec programmed;
+        if (!accepted.Status) programmed = GatewayConditions.NotProgrammedInvalid("The Gateway is not accepted.");
+        else if (gw.UnusableAddresses.Count > 0) programmed = GatewayConditions.AddressNotUsable($"Addresses this node cannot use: {string.Join(", ", gw.UnusableAddresses)}.");
+        else if (gw.Addresses.Count == 0) programmed = GatewayConditions.AddressNotAssigned("No address could be assigned from the address pool.");
+        else programmed = GatewayConditions.Programmed();
+
+        var conditions = new List<V1Condition> { accepted.ToV1(g), programmed.ToV1(g) };
+        if (gw.BackendTlsCondition is not null) conditions.Add(gw.BackendTlsCondition.ToV1(g));
+        if (gw.InsecureFrontend is not null) conditions.Add(gw.InsecureFrontend.ToV1(g));
+
+        return new V1GatewayStatus
+        {
+            Addresses = gw.Programmed ? gw.Addresses.Select(a => new V1GatewayStatusAddress { Type = "IPAddress", Value = a }).ToList() : [],
+            Conditions = conditions,
+            Listeners = own.Select(l => Listener(l, g, gw.Programmed)).ToList(),
+            AttachedListenerSets = gw.AttachedListenerSets,
+        };
+    }
+
+    public static V1GatewayStatus FailedGateway(V1Gateway gw, Exception e)
+    {
+        var g = GatewayTranslation.Generation(gw.Metadata);
+        return new V1GatewayStatus
+        {
+            Conditions =
+            [
+                GatewayConditions.Invalid($"Translation failed: {e.Message}").ToV1(g),
+                GatewayConditions.NotProgrammedInvalid("The Gateway is not accepted.").ToV1(g),
+            ],
+        };
+    }
+
+    public static V1ListenerSetStatus ListenerSet(ListenerSetModel ls)
+    {
+        var g = ls.Generation;
+        var parentProgrammed = ls.Parent?.Programmed == true;
+        var accepted = ls.NotAccepted ?? ListenerSetConditions.Accepted();
+        var programmed = ls.NotAccepted is { } na
+            ? ListenerSetConditions.NotProgrammed(na.Reason, na.Message)
+            : parentProgrammed ? ListenerSetConditions.Programmed() : ListenerSetConditions.NotProgrammed("Pending", "The parent Gateway is not programmed.");
+        return new V1ListenerSetStatus
+        {
+            Conditions = [accepted.ToV1(g), programmed.ToV1(g)],
+            Listeners = ls.Accepted || ls.NotAccepted?.Reason == "ListenersNotValid" ? ls.Listeners.Select(l => Listener(l, g, parentProgrammed)).ToList() : null,
+        };
+    }
+
+    private static V1ListenerStatus Listener(ListenerModel l, long g, bool gatewayProgrammed)
+    {
+        var accepted = l.NotAccepted ?? ListenerConditions.Accepted();
+        ConditionSpec programmed;
+        if (l.NotAccepted is { } na) programmed = ListenerConditions.NotProgrammed(l.Conflict?.Reason ?? "Invalid", na.Message);
+        else if (!l.TlsUsable) programmed = ListenerConditions.NotProgrammed("Invalid", "The listener's certificate references are not resolved.");
+        else if (l.SupportedKinds.Count == 0) programmed = ListenerConditions.NotProgrammed("Invalid", "No route kind can attach to this listener.");
+        else if (!gatewayProgrammed) programmed = ListenerConditions.NotProgrammed("Pending", "The Gateway is not programmed.");
+        else programmed = ListenerConditions.Programmed();
+
+        var conditions = new List<V1Condition>
+        {
+            accepted.ToV1(g),
+            programmed.ToV1(g),
+            (l.NotResolved ?? ListenerConditions.ResolvedRefs()).ToV1(g),
+            (l.Conflict ?? ListenerConditions.NoConflicts()).ToV1(g),
+        };
+        if (l.OverlapWith is { } other)
+        {
+            conditions.Add(ListenerConditions.OverlappingHostnames($"Hostname overlaps with listener {other} on port {l.Port}.").ToV1(g));
+        }
+        return new V1ListenerStatus
+        {
+            Name = l.Name,
+            // Unsupported protocols list no kinds (conformance GatewayListenerUnsupportedProtocol expects []).
+            SupportedKinds = l.Protocol is null ? [] : l.SupportedKinds.Select(k => new V1RouteGroupKind { Group = KindRegistry.GatewayGroup, Kind = k }).ToList(),
+            AttachedRoutes = l.AttachedRoutes,
+            Conditions = conditions,
+        };
+    }
+
+    public static V1RouteStatus Route(RouteModel route, string controllerName)
+    {
+        var g = route.Generation;
+        var resolved = route.ResolvedRefs;
+        var partial = route.PartiallyInvalid;
+        return new V1RouteStatus
+        {
+            Parents = route.Parents.Select(p =>
+            {
+                var conditions = new List<V1Condition> { p.Accepted.ToV1(g), resolved.ToV1(g) };
+                if (partial is not null) conditions.Add(partial.ToV1(g));
+                if (p.Shadowed.Count > 0 && p.Accepted.Status) conditions.Add(RouteConditions.Shadowed(string.Join(" ", p.Shadowed)).ToV1(g));
+                return new V1RouteParentStatus { ParentRef = p.StatusRef, ControllerName = controllerName, Conditions = conditions };
+            }).ToList(),
+        };
+    }
+}

@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Actors.RouteTable;
+using k8s.Models;
+
+namespace Gateway.Actors.Translation;
+
+/// <summary>
+/// Lookups over one snapshot that several translation steps need (namespaces, Services, EndpointSlices by Service,
+/// ReferenceGrants, Secrets and ConfigMaps), built once per translation. Also caches certificate parsing so a Secret
+/// used by many listeners is parsed once. Pure: reads only the snapshot.
+/// </summary>
+internal sealed class TranslationIndex
+{
+    /// <summary>The label every Namespace carries (set by the API server), used by namespace selectors.</summary>
+    public const string NamespaceNameLabel = "kubernetes.io/metadata.name";
+
+    /// <summary>The label that ties an EndpointSlice to its Service (discovery.k8s.io).</summary>
+    public const string ServiceNameLabel = "kubernetes.io/service-name";
+
+    private readonly Snapshot _snapshot;
+    private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _namespaceLabels = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Ns, string Service), List<V1EndpointSlice>> _slices = new();
+    private readonly Dictionary<string, List<V1ReferenceGrant>> _grantsByNamespace = new(StringComparer.Ordinal);
+    private readonly Dictionary<ResourceKey, CertificateResult> _certificates = new();
+
+    public TranslationIndex(Snapshot snapshot)
+    {
+        _snapshot = snapshot;
+        foreach (var ns in snapshot.Namespaces)
+        {
+            var labels = new Dictionary<string, string>(ns.Metadata.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal)
+            {
+                [NamespaceNameLabel] = ns.Metadata.Name,
+            };
+            _namespaceLabels[ns.Metadata.Name] = labels;
+        }
+        foreach (var slice in snapshot.EndpointSlices)
+        {
+            if (slice.Metadata.Labels?.TryGetValue(ServiceNameLabel, out var svc) != true || string.IsNullOrEmpty(svc)) continue;
+            var key = (slice.Metadata.NamespaceProperty ?? "default", svc);
+            if (!_slices.TryGetValue(key, out var list)) _slices[key] = list = [];
+            list.Add(slice);
+        }
+        foreach (var grant in snapshot.ReferenceGrants)
+        {
+            var ns = grant.Metadata.NamespaceProperty ?? "default";
+            if (!_grantsByNamespace.TryGetValue(ns, out var list)) _grantsByNamespace[ns] = list = [];
+            list.Add(grant);
+        }
+    }
+
+    public Snapshot Snapshot => _snapshot;
+
+    /// <summary>
+    /// Labels of a namespace, including kubernetes.io/metadata.name (which the API server sets on every Namespace, so a
+    /// namespace absent from the snapshot still has it).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> NamespaceLabels(string ns) =>
+        _namespaceLabels.TryGetValue(ns, out var labels) ? labels : new Dictionary<string, string> { [NamespaceNameLabel] = ns };
+
+    public V1Service? Service(string ns, string name) => _snapshot.Get<V1Service>(new ResourceKey("Service", ns, name));
+
+    public V1Secret? Secret(string ns, string name) => _snapshot.Get<V1Secret>(new ResourceKey("Secret", ns, name));
+
+    public V1ConfigMap? ConfigMap(string ns, string name) => _snapshot.Get<V1ConfigMap>(new ResourceKey("ConfigMap", ns, name));
+
+    public IReadOnlyList<V1EndpointSlice> EndpointSlices(string ns, string service) =>
+        _slices.TryGetValue((ns, service), out var list) ? list : [];
+
+    /// <summary>
+    /// ReferenceGrant check (referencegrant_types.go): a grant in the target namespace must list the referrer's group,
+    /// kind and namespace in spec.from, and the target's group and kind (and name, when given) in spec.to.
+    /// Same-namespace references never need one. Group "core" is spelled "" (as in the grant).
+    /// </summary>
+    public bool ReferencePermitted(string fromGroup, string fromKind, string fromNamespace, string toGroup, string toKind, string toNamespace, string toName)
+    {
+        if (fromNamespace == toNamespace) return true;
+        if (!_grantsByNamespace.TryGetValue(toNamespace, out var grants)) return false;
+        foreach (var grant in grants)
+        {
+            var fromOk = grant.Spec.From?.Any(f => f.Group == fromGroup && f.Kind == fromKind && f.Namespace == fromNamespace) == true;
+            if (!fromOk) continue;
+            var toOk = grant.Spec.To?.Any(t => (t.Group ?? "") == toGroup && t.Kind == toKind && (string.IsNullOrEmpty(t.Name) || t.Name == toName)) == true;
+            if (toOk) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Reads and validates a kubernetes.io/tls Secret: tls.crt and tls.key present and parseable as a PEM certificate
+    /// with its private key (X509Certificate2.CreateFromPem). Data and stringData are both honoured (stringData wins,
+    /// as the API server merges it). Results are cached per Secret.
+    /// </summary>
+    public CertificateResult TlsCertificate(string ns, string name)
+    {
+        var key = new ResourceKey("Secret", ns, name);
+        if (_certificates.TryGetValue(key, out var cached)) return cached;
+        var result = ReadCertificate(key);
+        _certificates[key] = result;
+        return result;
+    }
+
+    private CertificateResult ReadCertificate(ResourceKey key)
+    {
+        var secret = _snapshot.Get<V1Secret>(key);
+        if (secret is null) return CertificateResult.Fail($"Secret {key.NamespacedName} does not exist");
+        var crt = SecretValue(secret, "tls.crt");
+        var pk = SecretValue(secret, "tls.key");
+        if (crt is null || pk is null) return CertificateResult.Fail($"Secret {key.NamespacedName} lacks tls.crt or tls.key");
+        try
+        {
+            using var cert = X509Certificate2.CreateFromPem(crt, pk);
+            return new CertificateResult(new TlsCertificate(key.NamespacedName, crt, pk), null);
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+            return CertificateResult.Fail($"Secret {key.NamespacedName} does not hold a valid PEM certificate and key: {e.Message}");
+        }
+    }
+
+    /// <summary>A Secret value as text (stringData over data).</summary>
+    public static string? SecretValue(V1Secret secret, string name)
+    {
+        if (secret.StringData?.TryGetValue(name, out var s) == true && !string.IsNullOrEmpty(s)) return s;
+        if (secret.Data?.TryGetValue(name, out var bytes) == true && bytes is { Length: > 0 }) return Encoding.UTF8.GetString(bytes);
+        return null;
+    }
+}
+
+/// <summary>A parsed certificate, or why it could not be used.</summary>
+internal sealed record CertificateResult(TlsCertificate? Certificate, string? Error)
+{
+    public static CertificateResult Fail(string error) => new(null, error);
+}

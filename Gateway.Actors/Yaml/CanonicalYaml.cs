@@ -1,0 +1,67 @@
+using System.Globalization;
+using YamlDotNet.RepresentationModel;
+
+namespace Gateway.Actors.Yaml;
+
+/// <summary>
+/// Emits and re-reads YAML with YamlDotNet's representation model, so text produced here and text read back from a
+/// file compare equal exactly when their trees are equal (the golden tests compare this way).
+/// </summary>
+public static class CanonicalYaml
+{
+    /// <summary>Emits one document without "---"/"..." markers.</summary>
+    public static string Emit(YamlNode root)
+    {
+        var stream = new YamlStream(new YamlDocument(root));
+        using var writer = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+        stream.Save(writer, assignAnchors: false);
+        var text = writer.ToString().Replace("\r\n", "\n", StringComparison.Ordinal);
+        if (text.EndsWith("...\n", StringComparison.Ordinal)) text = text[..^4];
+        return text.TrimEnd('\n') + "\n";
+    }
+
+    /// <summary>Parses <paramref name="text"/> and emits it canonically (an empty text becomes an empty sequence).</summary>
+    public static string Normalize(string text)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(text));
+        return stream.Documents.Count == 0 ? Emit(new YamlSequenceNode()) : Emit(Strip(stream.Documents[0].RootNode));
+    }
+
+    // Quoting style is presentation, not content: compare scalars by value only.
+    private static YamlNode Strip(YamlNode node) => node switch
+    {
+        YamlScalarNode s => new YamlScalarNode(s.Value),
+        YamlSequenceNode q => new YamlSequenceNode(q.Children.Select(Strip)),
+        YamlMappingNode m => new YamlMappingNode(m.Children.Select(p => new KeyValuePair<YamlNode, YamlNode>(Strip(p.Key), Strip(p.Value)))),
+        _ => node,
+    };
+}
+
+/// <summary>Small node builders: absent (null) values and empty collections are left out of mappings.</summary>
+internal static class Y
+{
+    public static YamlNode? S(string? value) => value is null ? null : new YamlScalarNode(value);
+
+    public static YamlNode S(int value) => new YamlScalarNode(value.ToString(CultureInfo.InvariantCulture));
+
+    public static YamlNode S(long value) => new YamlScalarNode(value.ToString(CultureInfo.InvariantCulture));
+
+    public static YamlNode? Seq(IEnumerable<YamlNode?> items)
+    {
+        var list = items.Where(i => i is not null).Select(i => i!).ToList();
+        return list.Count == 0 ? null : new YamlSequenceNode(list);
+    }
+
+    /// <summary>A mapping that is always present (possibly empty).</summary>
+    public static YamlNode Obj(params (string Key, YamlNode? Value)[] pairs) => Map(pairs) ?? new YamlMappingNode();
+
+    public static YamlNode? Map(params (string Key, YamlNode? Value)[] pairs)
+    {
+        var present = pairs.Where(p => p.Value is not null).ToList();
+        if (present.Count == 0) return null;
+        var map = new YamlMappingNode();
+        foreach (var (k, v) in present) map.Add(new YamlScalarNode(k), v!);
+        return map;
+    }
+}

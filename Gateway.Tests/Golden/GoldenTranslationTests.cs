@@ -1,0 +1,90 @@
+using Gateway.Actors.Resources;
+using Gateway.Actors.RouteTable;
+using Gateway.Actors.Status;
+using Gateway.Actors.Translation;
+using Gateway.Actors.Yaml;
+using k8s;
+using Xunit;
+
+namespace Gateway.Tests.Golden;
+
+/// <summary>
+/// Golden translation tests: every folder under Gateway.Tests/testdata (except "_shared") is a case with input.yaml
+/// (parsed with ManifestParser), an optional options.yaml, and the expected status.yaml and routetable.yaml. Output and
+/// expectation are compared as YAML trees (canonical text of both). UPDATE_GOLDEN=1 rewrites the expectations (and
+/// regenerates conformance-* inputs); rewritten goldens are reviewed like code.
+/// </summary>
+public class GoldenTranslationTests
+{
+    private static readonly string Root = Path.Combine(TestPaths.RepoRoot, "Gateway.Tests", "testdata");
+    private static bool Update => Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1";
+
+    public static IEnumerable<object[]> Cases() => Directory.GetDirectories(Root)
+        .Select(Path.GetFileName)
+        .Where(n => n is not null && !n.StartsWith('_'))
+        .Order(StringComparer.Ordinal)
+        .Select(n => new object[] { n! });
+
+    public static IEnumerable<object[]> ConformanceCases() => Cases().Where(c => ((string)c[0]).StartsWith(ConformanceCaseBuilder.Prefix, StringComparison.Ordinal));
+
+    [Theory]
+    [MemberData(nameof(ConformanceCases))]
+    public void ConformanceInput_IsBaseManifestsPlusTestManifests(string name)
+    {
+        var expected = ConformanceCaseBuilder.Build(name[ConformanceCaseBuilder.Prefix.Length..]);
+        var path = Path.Combine(Root, name, "input.yaml");
+        if (Update) File.WriteAllText(path, expected);
+        Assert.Equal(expected, File.ReadAllText(path));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Translate_Case_MatchesGolden(string name)
+    {
+        var dir = Path.Combine(Root, name);
+        var inputPath = Path.Combine(dir, "input.yaml");
+        var parsed = ManifestParser.Parse(inputPath, File.ReadAllText(inputPath));
+        Assert.Empty(parsed.Diagnostics);
+
+        var snapshot = Snapshot.From(1, parsed.Objects.Select(o => o.Object));
+        var result = Translator.Translate(snapshot, LoadOptions(dir));
+
+        Compare(Path.Combine(dir, "status.yaml"), StatusYaml.Render(result.Statuses));
+        Compare(Path.Combine(dir, "routetable.yaml"), RouteTableYaml.Render(result.Gateways));
+    }
+
+    private static void Compare(string path, string actual)
+    {
+        if (Update || !File.Exists(path))
+        {
+            File.WriteAllText(path, actual);
+            if (!Update) Assert.Fail($"{path} did not exist and was written; review it and run again.");
+            return;
+        }
+        Assert.Equal(CanonicalYaml.Normalize(File.ReadAllText(path)), CanonicalYaml.Normalize(actual));
+    }
+
+    private static TranslatorOptions LoadOptions(string dir)
+    {
+        var path = Path.Combine(dir, "options.yaml");
+        if (!File.Exists(path)) return new TranslatorOptions();
+        var o = KubernetesYaml.Deserialize<OptionsFile>(File.ReadAllText(path));
+        return new TranslatorOptions
+        {
+            AddressPool = o.AddressPool ?? TranslatorOptions.DefaultAddressPool,
+            UsableStaticAddresses = (o.UsableStaticAddresses ?? []).ToHashSet(),
+            UnavailableSockets = (o.UnavailableSockets ?? []).Select(s =>
+            {
+                var colon = s.LastIndexOf(':');
+                return new ListenerSocket(s[..colon], int.Parse(s[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+            }).ToHashSet(),
+        };
+    }
+
+    private sealed class OptionsFile
+    {
+        [System.Text.Json.Serialization.JsonPropertyName("addressPool")] public string? AddressPool { get; set; }
+        [System.Text.Json.Serialization.JsonPropertyName("usableStaticAddresses")] public List<string>? UsableStaticAddresses { get; set; }
+        [System.Text.Json.Serialization.JsonPropertyName("unavailableSockets")] public List<string>? UnavailableSockets { get; set; }
+    }
+}

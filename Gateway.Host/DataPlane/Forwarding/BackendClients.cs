@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -24,8 +25,6 @@ internal sealed class BackendClients : IDisposable
 {
     private static readonly ForwarderRequestConfig Http11Config = new() { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
     private static readonly ForwarderRequestConfig H2cConfig = new() { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
-    // Over TLS, ALPN decides between HTTP/2 and HTTP/1.1.
-    private static readonly ForwarderRequestConfig TlsConfig = new() { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
 
     private readonly BackendClient _http1;
     private readonly BackendClient _h2c;
@@ -57,7 +56,7 @@ internal sealed class BackendClients : IDisposable
     private static ForwarderHttpClientContext NewContext(string id) => new() { ClusterId = id, NewConfig = HttpClientConfig.Empty };
 
     private static BackendClient CreateTlsClient(BackendTlsSettings tls) =>
-        new(new TlsClientFactory(tls).CreateClient(NewContext("tls")), TlsConfig, "https");
+        new(new TlsClientFactory(tls).CreateClient(NewContext("tls")), Http11Config, "http");
 
     private static string TlsKey(BackendTlsSettings tls)
     {
@@ -80,6 +79,9 @@ internal sealed class BackendClients : IDisposable
     /// TLS origination (BackendTLSPolicy): SNI = ServerName; the server certificate must chain to the given CA
     /// certificates (or the system store) and match ServerName, or one of SubjectAltNames when those are given;
     /// optional client certificate (Gateway spec.tls.backend.clientCertificateRef).
+    /// SocketsHttpHandler takes the SNI of an https request from its Host header, but the gateway forwards the
+    /// client's Host unchanged while BackendTLSPolicy wants SNI = ServerName. So TLS is done here, in the connect
+    /// callback, and the handler sees a plain stream (destinations use "http://"): HTTP/1.1 inside our TLS.
     /// </summary>
     private sealed class TlsClientFactory(BackendTlsSettings tls) : ForwarderHttpClientFactory
     {
@@ -88,13 +90,30 @@ internal sealed class BackendClients : IDisposable
             base.ConfigureHandler(context, handler);
             var roots = new X509Certificate2Collection();
             foreach (var pem in tls.CaCertificatesPem) roots.ImportFromPem(pem);
-            handler.SslOptions = new SslClientAuthenticationOptions
+            var clientCertificates = tls.ClientCertificate is { } client
+                ? new X509CertificateCollection { X509Certificate2.CreateFromPem(client.CertificatePem, client.PrivateKeyPem) }
+                : null;
+            handler.ConnectCallback = async (connect, ct) =>
             {
-                TargetHost = tls.ServerName.Length > 0 ? tls.ServerName : null,
-                ClientCertificates = tls.ClientCertificate is { } client
-                    ? [X509Certificate2.CreateFromPem(client.CertificatePem, client.PrivateKeyPem)]
-                    : null,
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) => Validate(certificate as X509Certificate2, errors, roots),
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(connect.DnsEndPoint, ct).ConfigureAwait(false);
+                    var stream = new SslStream(new NetworkStream(socket, ownsSocket: true));
+                    await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                    {
+                        TargetHost = tls.ServerName.Length > 0 ? tls.ServerName : connect.DnsEndPoint.Host,
+                        ApplicationProtocols = [SslApplicationProtocol.Http11],
+                        ClientCertificates = clientCertificates,
+                        RemoteCertificateValidationCallback = (_, certificate, _, errors) => Validate(certificate as X509Certificate2, errors, roots),
+                    }, ct).ConfigureAwait(false);
+                    return stream;
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
             };
         }
 

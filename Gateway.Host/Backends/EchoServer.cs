@@ -91,7 +91,9 @@ public sealed class EchoServer : IAsyncDisposable
                     l.Protocols = HttpProtocols.Http1AndHttp2;
                     l.UseHttps(new HttpsConnectionAdapterOptions
                     {
-                        ServerCertificate = cert,
+                        // A selector (rather than ServerCertificate) makes Kestrel record the SNI the client sent
+                        // (ITlsHandshakeFeature.HostName), which echo-basic reports as tls.serverName.
+                        ServerCertificateSelector = (_, _) => cert,
                         // echo-basic verifies a client certificate only if one is given; the suite reads it back.
                         ClientCertificateMode = ClientCertificateMode.AllowCertificate,
                         ClientCertificateValidation = (_, _, _) => true,

@@ -1,0 +1,205 @@
+using System.Collections.Immutable;
+using Akka.Streams;
+using Gateway.Actors.Resources;
+using Gateway.Actors.RouteTable;
+using Gateway.Actors.Translation;
+using Gateway.Host.DataPlane.Forwarding;
+using Gateway.Host.DataPlane.Hosting;
+using Gateway.Host.DataPlane.Routing;
+using Gateway.Host.DataPlane.Tls;
+using Gateway.Streams.Mirroring;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Host.DataPlane;
+
+/// <summary>
+/// The node-local HTTP/HTTPS data plane: one Kestrel server per (address, port) socket, a compiled routing table per
+/// socket swapped atomically on every apply, YARP's forwarder for the actual proxying and an Akka.Streams queue for
+/// request mirroring. TLS passthrough, TCP and UDP ports are skipped here; the L4 data plane (Gateway.Streams) serves
+/// them.
+/// </summary>
+public sealed class DataPlane : IDataPlane
+{
+    private readonly DataPlaneOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly WebApplication _kestrelServices;
+    private readonly IConnectionListenerFactory _transport;
+    private readonly BackendClients _clients = new();
+    private readonly CertificateCache _certificates = new();
+    private readonly SocketTableCompiler _compiler;
+    private readonly RequestPipeline _pipeline;
+    private readonly MirrorQueue? _mirrors;
+    private readonly HttpMirrorSender? _mirrorSender;
+    private readonly SemaphoreSlim _applyLock = new(1, 1);
+    private readonly Dictionary<ListenerSocket, SocketHost> _sockets = [];
+    private readonly List<Task> _draining = [];
+    private ImmutableDictionary<ListenerSocket, SocketHost> _published = ImmutableDictionary<ListenerSocket, SocketHost>.Empty;
+    private bool _disposed;
+
+    /// <param name="options">Tunables; defaults when null.</param>
+    /// <param name="loggerFactory">Logging; none when null.</param>
+    /// <param name="materializer">
+    /// Materializer (from the node's ActorSystem: <c>system.Materializer()</c>) for the mirroring queue. Without one,
+    /// RequestMirror filters are ignored (and logged).
+    /// </param>
+    public DataPlane(DataPlaneOptions? options = null, ILoggerFactory? loggerFactory = null, IMaterializer? materializer = null)
+    {
+        _options = options ?? new DataPlaneOptions();
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<DataPlane>();
+
+        // A service container that is never started: Kestrel's HTTPS support and YARP's forwarder resolve their
+        // internal services from it. Each socket's KestrelServer is created directly (see SocketHost).
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddSingleton(_loggerFactory);
+        builder.Services.AddHttpForwarder();
+        _kestrelServices = builder.Build();
+        _transport = _kestrelServices.Services.GetRequiredService<IConnectionListenerFactory>();
+
+        if (materializer is not null)
+        {
+            _mirrorSender = new HttpMirrorSender();
+            _mirrors = MirrorQueue.Start(materializer, _options.Mirror, _mirrorSender);
+        }
+        _compiler = new SocketTableCompiler(_clients, _certificates);
+        _pipeline = new RequestPipeline(_kestrelServices.Services.GetRequiredService<IHttpForwarder>(), _mirrors, _options, _loggerFactory.CreateLogger<RequestPipeline>());
+    }
+
+    /// <summary>The sockets currently bound.</summary>
+    public IReadOnlyCollection<ListenerSocket> BoundSockets => Volatile.Read(ref _published).Keys.ToArray();
+
+    /// <summary>Counters of the mirroring queue (null when mirroring is off).</summary>
+    public MirrorQueueStats? MirrorStats => _mirrors?.Stats;
+
+    /// <summary>The live table of every bound socket, as the IR it was built from.</summary>
+    public IReadOnlyList<LiveSocketTable> GetLiveTables() =>
+        Volatile.Read(ref _published).Values.Select(h => View(h.Table)).OrderBy(t => t.Socket.Address, StringComparer.Ordinal).ThenBy(t => t.Socket.Port).ToArray();
+
+    /// <summary>The live table of one socket, or null when it is not bound.</summary>
+    public LiveSocketTable? GetLiveTable(ListenerSocket socket) =>
+        Volatile.Read(ref _published).TryGetValue(socket, out var host) ? View(host.Table) : null;
+
+    public async Task<DataPlaneApplyResult> ApplyAsync(long revision, IReadOnlyList<GatewayRouteTable> gateways, CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _applyLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var failed = new HashSet<ListenerSocket>();
+            var desired = Desired(gateways, failed);
+
+            // Unbind sockets that are gone; a socket whose protocol changes (HTTP <-> HTTPS) is rebound, so its old
+            // server must release the port first. The others drain in the background.
+            foreach (var (socket, host) in _sockets.ToArray())
+            {
+                var keep = desired.TryGetValue(socket, out var next) && next.Port.Protocol == host.Protocol;
+                if (keep) continue;
+                _sockets.Remove(socket);
+                var stop = host.StopAsync(_options.DrainTimeout);
+                if (desired.ContainsKey(socket)) await stop.ConfigureAwait(false);
+                else Track(stop);
+                _logger.LogInformation("unbinding {Address}:{Port}", socket.Address, socket.Port);
+            }
+
+            foreach (var (socket, (gateway, port)) in desired)
+            {
+                var table = _compiler.Compile(socket, gateway, revision, port);
+                foreach (var problem in table.Problems) _logger.LogWarning("{Address}:{Port}: {Problem}", socket.Address, socket.Port, problem);
+                if (_sockets.TryGetValue(socket, out var existing))
+                {
+                    existing.Swap(table);
+                    continue;
+                }
+                try
+                {
+                    _sockets[socket] = await SocketHost.StartAsync(table, _kestrelServices.Services, _transport, _loggerFactory, _pipeline, _options, ct).ConfigureAwait(false);
+                    _logger.LogInformation("bound {Protocol} {Address}:{Port}", port.Protocol, socket.Address, socket.Port);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // One socket that cannot be bound is reported (its listeners get PortUnavailable); the rest serve.
+                    failed.Add(socket);
+                    _logger.LogWarning("cannot bind {Address}:{Port}: {Reason}", socket.Address, socket.Port, e.Message);
+                }
+            }
+
+            _certificates.RetainOnly(_sockets.Values.SelectMany(h => h.Table.CertificateKeys).ToHashSet(StringComparer.Ordinal));
+            Volatile.Write(ref _published, _sockets.ToImmutableDictionary());
+            return new DataPlaneApplyResult(revision, failed);
+        }
+        finally
+        {
+            _applyLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// The HTTP/HTTPS sockets asked for: every address of a Gateway times each of its HTTP/HTTPS ports. Two Gateways
+    /// asking for the same socket cannot both have it; neither gets it and the socket is reported as failed.
+    /// </summary>
+    private Dictionary<ListenerSocket, (ResourceKey Gateway, PortRouteTable Port)> Desired(IReadOnlyList<GatewayRouteTable> gateways, HashSet<ListenerSocket> failed)
+    {
+        var desired = new Dictionary<ListenerSocket, (ResourceKey, PortRouteTable)>();
+        foreach (var gateway in gateways)
+        {
+            foreach (var port in gateway.Ports)
+            {
+                // TLS/TCP/UDP belong to the L4 data plane.
+                if (port.Protocol is not (ListenerProtocol.Http or ListenerProtocol.Https)) continue;
+                foreach (var address in gateway.Addresses)
+                {
+                    var socket = new ListenerSocket(address, port.Port);
+                    if (failed.Contains(socket)) continue;
+                    if (!desired.TryAdd(socket, (gateway.Gateway, port)))
+                    {
+                        _logger.LogWarning("{Address}:{Port} is asked for by {First} and {Second}", address, port.Port, desired[socket].Item1, gateway.Gateway);
+                        desired.Remove(socket);
+                        failed.Add(socket);
+                    }
+                }
+            }
+        }
+        return desired;
+    }
+
+    private void Track(Task stop)
+    {
+        lock (_draining)
+        {
+            _draining.RemoveAll(t => t.IsCompleted);
+            _draining.Add(stop);
+        }
+    }
+
+    private static LiveSocketTable View(CompiledSocketTable table) => new(table.Socket, table.Gateway, table.Revision, table.Source, table.Problems);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        await _applyLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _disposed = true;
+            var stops = _sockets.Values.Select(h => h.StopAsync(_options.DrainTimeout)).ToList();
+            _sockets.Clear();
+            Volatile.Write(ref _published, ImmutableDictionary<ListenerSocket, SocketHost>.Empty);
+            lock (_draining) stops.AddRange(_draining);
+            await Task.WhenAll(stops).ConfigureAwait(false);
+            if (_mirrors is not null) await _mirrors.DisposeAsync().ConfigureAwait(false);
+            _mirrorSender?.Dispose();
+            _clients.Dispose();
+            await _kestrelServices.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _applyLock.Release();
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using Gateway.Streams.Mirroring;
+
+namespace Gateway.Host.DataPlane;
+
+/// <summary>Tunables of the HTTP/HTTPS data plane.</summary>
+public sealed record DataPlaneOptions
+{
+    /// <summary>How long an unbound socket waits for in-flight requests before their connections are aborted.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Time allowed for a TLS handshake on an HTTPS socket.</summary>
+    public TimeSpan TlsHandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Largest request body copied to mirrors. A request whose body is larger (or of unknown length) is forwarded
+    /// normally but not mirrored, because a copy with a cut body would not be a copy.
+    /// </summary>
+    public int MirrorBodyLimitBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Bounds of the mirroring queue.</summary>
+    public MirrorQueueOptions Mirror { get; init; } = new();
+}

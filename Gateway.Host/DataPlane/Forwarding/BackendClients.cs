@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Gateway.Actors.RouteTable;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Host.DataPlane.Forwarding;
+
+/// <summary>How requests go to one kind of backend: a pooled invoker plus the HTTP version to use on it.</summary>
+internal sealed record BackendClient(HttpMessageInvoker Invoker, ForwarderRequestConfig Config, string Scheme);
+
+/// <summary>
+/// The pooled HTTP clients of the data plane, one per backend protocol (BackendProtocol): HTTP/1.1, h2c (HTTP/2
+/// prior knowledge, RequestVersionExact), WebSocket (HTTP/1.1; YARP handles the upgrade), and one per distinct
+/// BackendTlsSettings for TLS origination. Created with YARP's <see cref="ForwarderHttpClientFactory"/>, which applies
+/// the settings a proxy needs (no cookies, no redirects, no decompression, no proxy, no activity headers). Clients are
+/// shared by every socket and every table revision, so connection pools survive table swaps.
+/// </summary>
+internal sealed class BackendClients : IDisposable
+{
+    private static readonly ForwarderRequestConfig Http11Config = new() { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
+    private static readonly ForwarderRequestConfig H2cConfig = new() { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+
+    private readonly BackendClient _http1;
+    private readonly BackendClient _h2c;
+    private readonly BackendClient _webSocket;
+    private readonly ConcurrentDictionary<string, BackendClient> _tls = new(StringComparer.Ordinal);
+
+    public BackendClients()
+    {
+        var factory = new ForwarderHttpClientFactory();
+        _http1 = new BackendClient(factory.CreateClient(NewContext("http1")), Http11Config, "http");
+        _h2c = new BackendClient(factory.CreateClient(NewContext("h2c")), H2cConfig, "http");
+        _webSocket = new BackendClient(factory.CreateClient(NewContext("ws")), Http11Config, "http");
+    }
+
+    /// <summary>
+    /// The client for a backend. gRPC needs HTTP/2, so a GRPCRoute backend without an explicit protocol is spoken to
+    /// with h2c (HTTPBackendRef: implementations "MAY infer the protocol from the Route type").
+    /// </summary>
+    public BackendClient For(BackendProtocol protocol, BackendTlsSettings? tls, bool grpc) => protocol switch
+    {
+        BackendProtocol.Tls when tls is not null => _tls.GetOrAdd(TlsKey(tls), _ => CreateTlsClient(tls)),
+        BackendProtocol.Tls => _tls.GetOrAdd("system", _ => CreateTlsClient(new BackendTlsSettings("", [], true, [], null))),
+        BackendProtocol.H2c => _h2c,
+        BackendProtocol.WebSocket => _webSocket,
+        _ when grpc => _h2c,
+        _ => _http1,
+    };
+
+    private static ForwarderHttpClientContext NewContext(string id) => new() { ClusterId = id, NewConfig = HttpClientConfig.Empty };
+
+    private static BackendClient CreateTlsClient(BackendTlsSettings tls) =>
+        new(new TlsClientFactory(tls).CreateClient(NewContext("tls")), Http11Config, "http");
+
+    private static string TlsKey(BackendTlsSettings tls)
+    {
+        var text = new StringBuilder()
+            .Append(tls.ServerName).Append('\n').Append(tls.UseSystemCertificates).Append('\n')
+            .AppendJoin('\n', tls.CaCertificatesPem).Append('\n').AppendJoin(',', tls.SubjectAltNames).Append('\n')
+            .Append(tls.ClientCertificate?.CertificatePem).Append(tls.ClientCertificate?.PrivateKeyPem);
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    public void Dispose()
+    {
+        _http1.Invoker.Dispose();
+        _h2c.Invoker.Dispose();
+        _webSocket.Invoker.Dispose();
+        foreach (var client in _tls.Values) client.Invoker.Dispose();
+    }
+
+    /// <summary>
+    /// TLS origination (BackendTLSPolicy): SNI = ServerName; the server certificate must chain to the given CA
+    /// certificates (or the system store) and match ServerName, or one of SubjectAltNames when those are given;
+    /// optional client certificate (Gateway spec.tls.backend.clientCertificateRef).
+    /// SocketsHttpHandler takes the SNI of an https request from its Host header, but the gateway forwards the
+    /// client's Host unchanged while BackendTLSPolicy wants SNI = ServerName. So TLS is done here, in the connect
+    /// callback, and the handler sees a plain stream (destinations use "http://"): HTTP/1.1 inside our TLS.
+    /// </summary>
+    private sealed class TlsClientFactory(BackendTlsSettings tls) : ForwarderHttpClientFactory
+    {
+        protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
+        {
+            base.ConfigureHandler(context, handler);
+            var roots = new X509Certificate2Collection();
+            foreach (var pem in tls.CaCertificatesPem) roots.ImportFromPem(pem);
+            var clientCertificates = tls.ClientCertificate is { } client
+                ? new X509CertificateCollection { X509Certificate2.CreateFromPem(client.CertificatePem, client.PrivateKeyPem) }
+                : null;
+            handler.ConnectCallback = async (connect, ct) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(connect.DnsEndPoint, ct).ConfigureAwait(false);
+                    var stream = new SslStream(new NetworkStream(socket, ownsSocket: true));
+                    await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                    {
+                        TargetHost = tls.ServerName.Length > 0 ? tls.ServerName : connect.DnsEndPoint.Host,
+                        ApplicationProtocols = [SslApplicationProtocol.Http11],
+                        ClientCertificates = clientCertificates,
+                        RemoteCertificateValidationCallback = (_, certificate, _, errors) => Validate(certificate as X509Certificate2, errors, roots),
+                    }, ct).ConfigureAwait(false);
+                    return stream;
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+
+        private bool Validate(X509Certificate2? certificate, SslPolicyErrors errors, X509Certificate2Collection roots)
+        {
+            if (certificate is null) return false;
+            var names = tls.SubjectAltNames.IsDefaultOrEmpty ? [tls.ServerName] : tls.SubjectAltNames;
+            if (!names.Any(n => n.Length > 0 && certificate.MatchesHostname(n))) return false;
+            if (tls.UseSystemCertificates && roots.Count == 0) return (errors & SslPolicyErrors.RemoteCertificateChainErrors) == 0;
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return chain.Build(certificate);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using Gateway.Actors.RouteTable;
+using Gateway.Host.DataPlane.Filters;
+
+namespace Gateway.Host.DataPlane.Forwarding;
+
+/// <summary>
+/// One backendRef of a rule, ready to forward to: destination prefixes of its ready endpoints (chosen round-robin),
+/// its client, its per-backend header modifiers and the transformers that apply the rule's and backend's changes.
+/// </summary>
+internal sealed class CompiledBackend
+{
+    private readonly string[] _destinations;
+    private int _next = -1;
+
+    public CompiledBackend(WeightedBackend source, BackendClient client, HeaderModifierPlan? requestHeaders, GatewayTransformer final, GatewayTransformer? retrying)
+    {
+        Source = source;
+        Client = client;
+        RequestHeaders = requestHeaders;
+        Final = final;
+        Retrying = retrying;
+        _destinations = source.Endpoints.IsDefault
+            ? []
+            : source.Endpoints.Select(e => $"{client.Scheme}://{(e.Address.Contains(':') ? $"[{e.Address}]" : e.Address)}:{e.Port}").ToArray();
+    }
+
+    public WeightedBackend Source { get; }
+
+    public BackendClient Client { get; }
+
+    /// <summary>Per-backendRef RequestHeaderModifier (applied only when this backend is the one chosen).</summary>
+    public HeaderModifierPlan? RequestHeaders { get; }
+
+    /// <summary>Transformer for the last (or only) attempt: the response is proxied.</summary>
+    public GatewayTransformer Final { get; }
+
+    /// <summary>Transformer for attempts that may be retried: a retryable status is not proxied. Null without retry.</summary>
+    public GatewayTransformer? Retrying { get; }
+
+    public bool Valid => Source.Valid;
+
+    public bool HasEndpoints => _destinations.Length > 0;
+
+    /// <summary>The next endpoint, round-robin (lock-free).</summary>
+    public string NextDestination()
+    {
+        var i = (uint)Interlocked.Increment(ref _next);
+        return _destinations[(int)(i % (uint)_destinations.Length)];
+    }
+}
+
+/// <summary>
+/// The weighted backends of a rule (HTTPBackendRef.Weight). Picking is one random draw over precomputed cumulative
+/// weights. An empty group or a total weight of 0 yields null: the caller answers 500 (HTTPRouteRule.BackendRefs).
+/// </summary>
+internal sealed class CompiledBackendGroup
+{
+    private readonly CompiledBackend[] _backends;
+    private readonly int[] _cumulative;
+    private readonly int _total;
+
+    public CompiledBackendGroup(CompiledBackend[] backends)
+    {
+        _backends = backends;
+        _cumulative = new int[backends.Length];
+        var sum = 0;
+        for (var i = 0; i < backends.Length; i++)
+        {
+            sum += Math.Max(0, backends[i].Source.Weight);
+            _cumulative[i] = sum;
+        }
+        _total = sum;
+    }
+
+    public IReadOnlyList<CompiledBackend> Backends => _backends;
+
+    public CompiledBackend? Pick() => _total <= 0 ? null : PickAt(Random.Shared.Next(_total));
+
+    /// <summary>The backend owning point <paramref name="draw"/> in [0, total) (exposed for deterministic tests).</summary>
+    public CompiledBackend? PickAt(int draw)
+    {
+        for (var i = 0; i < _cumulative.Length; i++)
+        {
+            if (draw < _cumulative[i]) return _backends[i];
+        }
+        return null;
+    }
+}

@@ -1,0 +1,213 @@
+using System.Collections.Immutable;
+using Gateway.Actors.RouteTable;
+using Gateway.Host.DataPlane.Filters;
+using Gateway.Host.DataPlane.Forwarding;
+using Gateway.Host.DataPlane.Routing;
+using Gateway.Streams.Mirroring;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Host.DataPlane.Hosting;
+
+/// <summary>
+/// What happens to one request on an HTTP/HTTPS socket: route lookup on the table the request started with, the
+/// gateway-answered cases (404, 421, 500, 503, redirects, CORS preflights, gRPC Unimplemented), request filters,
+/// mirroring, then forwarding through YARP's <see cref="IHttpForwarder"/> with timeouts and retries.
+/// </summary>
+internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mirrors, DataPlaneOptions options, ILogger logger)
+{
+    public async Task HandleAsync(HttpContext context, CompiledSocketTable table)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        var serverName = table.Protocol == ListenerProtocol.Https ? context.Features.Get<ITlsHandshakeFeature>()?.HostName : null;
+        var lookup = table.Find(request, serverName);
+        switch (lookup.Outcome)
+        {
+            case LookupOutcome.Misdirected:
+                response.StatusCode = StatusCodes.Status421MisdirectedRequest;
+                return;
+            case LookupOutcome.NoListener:
+            case LookupOutcome.NoRoute:
+                // HTTPRouteRule.Matches: "When no rules matching a request have been successfully attached ... a HTTP
+                // 404 status code MUST be returned"; gRPC clients get status Unimplemented instead (GRPCRoute).
+                if (IsGrpc(request)) WriteGrpcUnimplemented(response);
+                else response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+        }
+
+        var action = lookup.Route!.Action;
+        if (action.Cors is not null && CorsPlan.IsPreflight(request))
+        {
+            action.Cors.WritePreflight(request, response);
+            return;
+        }
+        if (action.Redirect is { } redirect)
+        {
+            var location = RedirectLocation.Build(redirect, table.Scheme, request.Headers.Host.ToString(), action.ListenerPort, action.MatchedPrefix, request.Path.Value ?? "/", request.QueryString.Value);
+            response.StatusCode = redirect.StatusCode is >= 300 and < 400 ? redirect.StatusCode : StatusCodes.Status302Found;
+            response.Headers.Location = location;
+            action.ResponseHeaders?.Apply(response.Headers);
+            return;
+        }
+
+        var backend = action.Backends.Pick();
+        if (backend is null || !backend.Valid)
+        {
+            // HTTPRouteRule.BackendRefs: no valid backend, or this share belongs to an invalid one → 500.
+            response.StatusCode = StatusCodes.Status500InternalServerError;
+            return;
+        }
+        if (!backend.HasEndpoints)
+        {
+            // "When a HTTPBackendRef refers to a Service that has no ready endpoints, implementations SHOULD return a 503".
+            response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+
+        action.RequestHeaders?.Apply(request.Headers);
+        backend.RequestHeaders?.Apply(request.Headers);
+        if (action.Rewrite?.Path is { } rewritePath)
+        {
+            request.Path = new PathString(PathModifiers.Apply(rewritePath, action.MatchedPrefix, request.Path.Value ?? "/"));
+        }
+        if (action.Mirrors.Length > 0 && mirrors is not null) await MirrorAsync(context, action).ConfigureAwait(false);
+        await ForwardAsync(context, action, backend).ConfigureAwait(false);
+    }
+
+    private async Task ForwardAsync(HttpContext context, RouteAction action, CompiledBackend backend)
+    {
+        var retry = action.Retry is not null && IsReplayable(context) ? action.Retry : null;
+        var attempts = retry?.Attempts ?? 0;
+        CancellationTokenSource? requestTimeout = null;
+        if (action.RequestTimeout is { } requestLimit)
+        {
+            requestTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            requestTimeout.CancelAfter(requestLimit);
+        }
+        try
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                var last = attempt >= attempts;
+                var transformer = !last && backend.Retrying is not null ? backend.Retrying : backend.Final;
+                var outer = requestTimeout?.Token ?? context.RequestAborted;
+                ForwarderError error;
+                var backendTimedOut = false;
+                if (action.BackendTimeout is { } backendLimit)
+                {
+                    using var backendTimeout = CancellationTokenSource.CreateLinkedTokenSource(outer);
+                    backendTimeout.CancelAfter(backendLimit);
+                    error = await forwarder.SendAsync(context, backend.NextDestination(), backend.Client.Invoker, backend.Client.Config, transformer, backendTimeout.Token).ConfigureAwait(false);
+                    backendTimedOut = backendTimeout.IsCancellationRequested;
+                }
+                else
+                {
+                    error = await forwarder.SendAsync(context, backend.NextDestination(), backend.Client.Invoker, backend.Client.Config, transformer, outer).ConfigureAwait(false);
+                }
+
+                var response = context.Response;
+                if (response.HasStarted || context.RequestAborted.IsCancellationRequested) return;
+                var requestTimedOut = requestTimeout?.IsCancellationRequested == true;
+                var timedOut = error != ForwarderError.None && (requestTimedOut || backendTimedOut);
+                var retryable = !last && !requestTimedOut && retry is not null
+                    && (error == ForwarderError.None ? retry.RetriesStatus(response.StatusCode) : IsConnectionError(error) || timedOut);
+                if (!retryable)
+                {
+                    // HTTPRouteTimeouts: "the gateway MUST return a timeout error" → 504.
+                    if (timedOut) Reset(context, StatusCodes.Status504GatewayTimeout);
+                    return;
+                }
+                Reset(context, StatusCodes.Status200OK);
+                if (retry!.Backoff > TimeSpan.Zero)
+                {
+                    try
+                    {
+                        await Task.Delay(retry.Backoff, outer).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        if (!context.RequestAborted.IsCancellationRequested) Reset(context, StatusCodes.Status504GatewayTimeout);
+                        return;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            requestTimeout?.Dispose();
+        }
+    }
+
+    private static bool IsConnectionError(ForwarderError error) => error is ForwarderError.Request or ForwarderError.RequestTimedOut;
+
+    /// <summary>A request can be sent again only when it has no body to replay.</summary>
+    private static bool IsReplayable(HttpContext context) =>
+        context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == false || context.Request.ContentLength == 0;
+
+    private static void Reset(HttpContext context, int status)
+    {
+        context.Features.Set<IForwarderErrorFeature>(null);
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+    }
+
+    private async ValueTask MirrorAsync(HttpContext context, RouteAction action)
+    {
+        var request = context.Request;
+        ReadOnlyMemory<byte> body = default;
+        var bodyKnown = false;
+        ImmutableArray<KeyValuePair<string, string>> headers = default;
+        foreach (var mirror in action.Mirrors)
+        {
+            // HTTPRequestMirrorFilter.Fraction/Percent: sample independently per mirror.
+            if (mirror.Fraction < 1.0 && Random.Shared.NextDouble() >= mirror.Fraction) continue;
+            if (!bodyKnown)
+            {
+                bodyKnown = true;
+                var buffered = await TryBufferBodyAsync(context).ConfigureAwait(false);
+                if (buffered is null)
+                {
+                    logger.LogDebug("request body too large or of unknown length: not mirrored");
+                    return;
+                }
+                body = buffered.Value;
+                headers = [.. request.Headers.Select(h => new KeyValuePair<string, string>(h.Key, h.Value.ToString()))];
+            }
+            var host = action.Rewrite?.Hostname ?? request.Headers.Host.ToString();
+            mirrors!.TryEnqueue(new MirrorRequest(mirror.Target, request.Method, request.Path.ToUriComponent() + request.QueryString.ToUriComponent(), host, headers, body));
+        }
+    }
+
+    /// <summary>
+    /// Reads a body of known length up to the cap so the copy owns its bytes; the main request then reads the same
+    /// bytes from memory. Null when the body is larger than the cap or of unknown length.
+    /// </summary>
+    private async ValueTask<ReadOnlyMemory<byte>?> TryBufferBodyAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == false) return ReadOnlyMemory<byte>.Empty;
+        if (request.ContentLength is not { } length || length > options.MirrorBodyLimitBytes) return null;
+        var bytes = new byte[length];
+        await request.Body.ReadExactlyAsync(bytes, context.RequestAborted).ConfigureAwait(false);
+        request.Body = new MemoryStream(bytes, writable: false);
+        return bytes;
+    }
+
+    private static bool IsGrpc(HttpRequest request) =>
+        request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A trailers-only gRPC answer with status 12 (UNIMPLEMENTED), as gRPC servers send for unknown methods.</summary>
+    private static void WriteGrpcUnimplemented(HttpResponse response)
+    {
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/grpc";
+        response.Headers["grpc-status"] = "12";
+        response.Headers["grpc-message"] = "no route matches this method";
+        response.Headers[HeaderNames.ContentLength] = "0";
+    }
+}

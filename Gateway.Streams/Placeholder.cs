@@ -1,2 +1,0 @@
-namespace Gateway.Streams; /// <summary>x</summary>
-public static class Placeholder {}

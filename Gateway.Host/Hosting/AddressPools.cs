@@ -6,7 +6,7 @@ namespace Gateway.Host.Hosting;
 /// <summary>Validation of the --address-pool value.</summary>
 public static class AddressPools
 {
-    /// <summary>Parses an IPv4 CIDR with room for at least one address (prefix length at most 30, or 32 for one).</summary>
+    /// <summary>Parses an IPv4 CIDR; how addresses are picked from it is the translator's business.</summary>
     public static bool TryParse(string? text, out IPNetwork network, out string error)
     {
         network = default;

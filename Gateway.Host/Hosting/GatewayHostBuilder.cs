@@ -43,23 +43,30 @@ public sealed class GatewayHostBuilder
     /// <summary>The logging builder (no providers by default).</summary>
     public ILoggingBuilder Logging => _builder.Logging;
 
-    /// <summary>Builds the host; it starts with <see cref="GatewayHost.StartAsync(CancellationToken)"/>.</summary>
-    public GatewayHost Build() => new(_builder.Build(), Options);
+    /// <summary>Builds the host (validating the options again); it starts with <see cref="GatewayHost.StartAsync(CancellationToken)"/>.</summary>
+    public GatewayHost Build()
+    {
+        Options.Validate();
+        return new GatewayHost(_builder.Build(), Options);
+    }
 
     private static void Register(IServiceCollection services, GatewayHostOptions options)
     {
-        services.AddSingleton(options.Time);
+        services.AddSingleton(_ => options.Time);
         services.AddSingleton(options);
         services.AddSingleton(sp => new ResourceStore(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<CurrentSnapshot>();
-        services.AddSingleton(new FileSourceOptions
+        // Everything below reads the options when first resolved, so a caller may still adjust Options (for example
+        // the data plane factory) between creating the builder and starting the host.
+        services.AddSingleton(_ => new FileSourceOptions
         {
             Roots = [.. options.ManifestDirectories],
+            Excluded = options.StatusDirectory is { } status ? [status] : [],
             RescanInterval = options.RescanInterval,
             SettleDelay = options.FileSettleDelay,
         });
         services.AddSingleton<FileSource>();
-        services.AddSingleton(new PipelineOptions
+        services.AddSingleton(_ => new PipelineOptions
         {
             Translator = new Actors.Translation.TranslatorOptions { ControllerName = options.ControllerName, AddressPool = options.AddressPool },
             Coalescing = options.Coalescing,

@@ -11,6 +11,9 @@ public sealed record FileSourceOptions
     /// <summary>Directories (or files) to load; earlier entries win duplicates.</summary>
     public IReadOnlyList<string> Roots { get; init; } = [];
 
+    /// <summary>Directories never read even when under a root (the status directory).</summary>
+    public IReadOnlyList<string> Excluded { get; init; } = [];
+
     /// <summary>
     /// Period of the safety-net rescan. Watchers miss events (buffer overflow, network and container file systems),
     /// so every period the files' sizes and modification times are compared as well.
@@ -52,7 +55,7 @@ public sealed class FileSource : BackgroundService
         _options = options;
         _store = store;
         _logger = logger;
-        _catalog = new ManifestCatalog(options.Roots, time);
+        _catalog = new ManifestCatalog(options.Roots, time, options.Excluded);
     }
 
     /// <summary>Completes when the first complete scan has reached the store.</summary>
@@ -128,6 +131,8 @@ public sealed class FileSource : BackgroundService
     private void ScanAndApply(IReadOnlySet<string>? forced, bool forceAll)
     {
         var changes = _catalog.Scan(forced, forceAll);
+        foreach (var path in _catalog.TakeRecheck()) _dirty.Enqueue(path);
+        if (!_dirty.IsEmpty) _signal.Release();
         foreach (var obj in changes.Upserts) _store.Upsert(obj);
         foreach (var key in changes.Removals) _store.Remove(key);
         _diagnostics = _catalog.Diagnostics;
@@ -178,6 +183,8 @@ public sealed class FileSource : BackgroundService
 
     private void OnChanged(object sender, FileSystemEventArgs e)
     {
+        // Our own status writes must not wake the source when the status directory sits under a manifest root.
+        if (_catalog.IsExcluded(e.FullPath)) return;
         _dirty.Enqueue(e.FullPath);
         _signal.Release();
     }

@@ -30,6 +30,7 @@ public sealed class ManifestCatalog
     private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
 
     private readonly IReadOnlyList<string> _roots;
+    private readonly IReadOnlyList<string> _excluded;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, TrackedFile> _files = new(StringComparer.Ordinal);
     private readonly Dictionary<ResourceKey, ObjectIdentity> _identities = [];
@@ -37,15 +38,24 @@ public sealed class ManifestCatalog
     private Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>> _stamped = [];
     private List<SourceDiagnostic> _rootDiagnostics = [];
     private IReadOnlyList<SourceDiagnostic> _diagnostics = [];
+    private readonly HashSet<string> _recheck = new(StringComparer.Ordinal);
     private long _resourceVersion;
     private bool _scanned;
 
-    /// <summary>Creates a catalog over <paramref name="roots"/>; earlier roots win duplicates.</summary>
-    public ManifestCatalog(IEnumerable<string> roots, TimeProvider? time = null)
+    /// <summary>
+    /// Creates a catalog over <paramref name="roots"/>; earlier roots win duplicates. Files under
+    /// <paramref name="excluded"/> directories are never read (the status directory may sit inside a manifest
+    /// directory, and its files are whole objects that must not be loaded back).
+    /// </summary>
+    public ManifestCatalog(IEnumerable<string> roots, TimeProvider? time = null, IEnumerable<string>? excluded = null)
     {
         _roots = roots.Select(Path.GetFullPath).ToList();
+        _excluded = (excluded ?? []).Select(Path.GetFullPath).ToList();
         _time = time ?? TimeProvider.System;
     }
+
+    /// <summary>True when <paramref name="path"/> lies in an excluded directory.</summary>
+    public bool IsExcluded(string path) => _excluded.Any(e => IsUnder(path, e));
 
     /// <summary>The roots, as full paths.</summary>
     public IReadOnlyList<string> Roots => _roots;
@@ -55,6 +65,17 @@ public sealed class ManifestCatalog
 
     /// <summary>The current objects, stamped, by key.</summary>
     public IReadOnlyDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>> Objects => _stamped;
+
+    /// <summary>
+    /// Files that should be read again shortly (a file that just turned empty); the caller schedules a scan that
+    /// forces them. Taking the list clears it.
+    /// </summary>
+    public IReadOnlyCollection<string> TakeRecheck()
+    {
+        var paths = _recheck.ToList();
+        _recheck.Clear();
+        return paths;
+    }
 
     /// <summary>
     /// Looks at every file under the roots and re-reads those that are new, whose size or modification time changed,
@@ -90,7 +111,7 @@ public sealed class ManifestCatalog
 
             foreach (var path in paths)
             {
-                if (!seen.Add(path)) continue;
+                if (IsExcluded(path) || !seen.Add(path)) continue;
                 var forced = forceAll || (forcedPaths?.Contains(path) ?? false);
                 contentChanged |= Refresh(path, rootIndex, forced);
             }
@@ -147,6 +168,16 @@ public sealed class ManifestCatalog
 
         var hadError = tracked.ReadError is not null;
         tracked.ReadError = null;
+        if (string.IsNullOrWhiteSpace(text) && tracked.Content.Documents.Count > 0 && !tracked.EmptyOnce)
+        {
+            // A writer that truncates and then writes (no temp file + rename) shows an empty file for a moment.
+            // Dropping every object for that moment would flap routes and status, so an emptied file is read once
+            // more before its objects go; stat is left stale so the next scan re-reads it.
+            tracked.EmptyOnce = true;
+            _recheck.Add(path);
+            return hadError;
+        }
+        tracked.EmptyOnce = false;
         tracked.Length = info.Length;
         tracked.LastWriteUtc = info.LastWriteTimeUtc;
         if (tracked.Text == text) return hadError;
@@ -251,5 +282,6 @@ public sealed class ManifestCatalog
         public string? Text { get; set; }
         public ManifestFileContent Content { get; set; } = ManifestFileContent.Empty;
         public SourceDiagnostic? ReadError { get; set; }
+        public bool EmptyOnce { get; set; }
     }
 }

@@ -286,6 +286,38 @@ public sealed class GatewayHostTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StatusDirectoryInsideTheManifestDirectory_NotLoadedBack()
+    {
+        WriteBase();
+        var nested = Path.Combine(ManifestDir, "status");
+
+        var host = await StartAsync(o => o.StatusDirectory = nested);
+        WriteBase(port: 81);
+        var pass = await host.SyncAsync(Wait.Token());
+
+        Assert.True(File.Exists(StatusPaths.PathFor(nested, GatewayKey)));
+        Assert.Empty(host.Diagnostics);
+        Assert.Equal(2, pass.Revision);
+    }
+
+    [Fact]
+    public async Task OptionsChangedAfterCreatingTheBuilder_AreUsed()
+    {
+        WriteBase();
+        var options = new GatewayHostOptions { ManifestDirectories = [ManifestDir], Translate = _translator.Translate };
+        var builder = GatewayHost.CreateBuilder(options);
+        options.DataPlaneFactory = _ => _dataPlane;
+        options.StatusDirectory = StatusDir;
+        await using var host = builder.Build();
+
+        await host.StartAsync(Wait.Token());
+        await host.WaitUntilReadyAsync(Wait.Token());
+
+        Assert.NotEmpty(_dataPlane.Applied);
+        Assert.True(File.Exists(StatusFile(GatewayKey)));
+    }
+
+    [Fact]
     public async Task NoStatusDirectory_StatusesKeptInMemory()
     {
         WriteBase();

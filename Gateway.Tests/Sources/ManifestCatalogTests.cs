@@ -182,6 +182,41 @@ public sealed class ManifestCatalogTests : IDisposable
     }
 
     [Fact]
+    public void Scan_FileEmptiedByATruncatingWriter_ObjectsKeptUntilItIsStillEmptyOnTheNextScan()
+    {
+        var path = _dir.Write("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
+        var catalog = new ManifestCatalog([_dir.Path]);
+        catalog.Scan();
+
+        File.WriteAllText(path, "");
+        var momentarilyEmpty = catalog.Scan();
+        var recheck = catalog.TakeRecheck();
+        var stillEmpty = catalog.Scan(recheck.ToHashSet());
+
+        Assert.True(momentarilyEmpty.IsEmpty);
+        Assert.Equal([path], recheck);
+        Assert.Equal([new ResourceKey("Namespace", "", "a")], stillEmpty.Removals);
+        Assert.Empty(catalog.Objects);
+    }
+
+    [Fact]
+    public void Scan_FileEmptiedThenRewritten_ObjectsNeverDropped()
+    {
+        var path = _dir.Write("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
+        var catalog = new ManifestCatalog([_dir.Path]);
+        catalog.Scan();
+
+        File.WriteAllText(path, "");
+        var empty = catalog.Scan();
+        File.WriteAllText(path, "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {v: '2'}}\n");
+        var rewritten = catalog.Scan(catalog.TakeRecheck().ToHashSet());
+
+        Assert.True(empty.IsEmpty);
+        Assert.Empty(rewritten.Removals);
+        Assert.Equal("2", Assert.Single(rewritten.Upserts).Metadata.Labels["v"]);
+    }
+
+    [Fact]
     public void Scan_MissingRoot_ReportedAndEmpty_ThenLoadedWhenCreated()
     {
         var root = _dir.Combine("later");

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Gateway.Actors.Translation;
 using k8s;
 
@@ -24,7 +25,26 @@ public static class TranslationOutput
     private static string RenderStatuses(TranslationResult result) =>
         KubernetesYaml.Serialize(result.Statuses.ToDictionary(
             p => p.Key.ToString(),
-            p => (object)new Dictionary<string, object> { ["apiVersion"] = p.Value.ApiVersion, ["generation"] = p.Value.Generation, ["status"] = p.Value.Status }));
+            p => (object)new Dictionary<string, object?>
+            {
+                ["apiVersion"] = p.Value.ApiVersion,
+                ["generation"] = p.Value.Generation,
+                ["status"] = Timeless(JsonNode.Parse(KubernetesJson.Serialize(p.Value.Status))),
+            }));
+
+    // Desired status carries no time (the sink adds lastTransitionTime when it writes), but V1Condition's
+    // LastTransitionTime is not nullable and would print as year 1: drop it from the wire form.
+    private static object? Timeless(JsonNode? node) => node switch
+    {
+        JsonObject o => o.Where(p => p.Key != "lastTransitionTime").ToDictionary(p => p.Key, p => Timeless(p.Value)),
+        JsonArray a => a.Select(Timeless).ToList(),
+        JsonValue v when v.TryGetValue<string>(out var text) => text,
+        JsonValue v when v.TryGetValue<bool>(out var flag) => flag,
+        JsonValue v when v.TryGetValue<long>(out var number) => number,
+        JsonValue v when v.TryGetValue<double>(out var real) => real,
+        null => null,
+        _ => node.ToJsonString(),
+    };
 
     private static string RenderRouteTables(TranslationResult result) => KubernetesYaml.Serialize(result.Gateways.ToList());
 

@@ -156,6 +156,8 @@ public sealed class GatewayCommandLineTests : IDisposable
         var statuses = Assert.IsType<Dictionary<object, object>>(output["statuses"]);
         Assert.Equal(["Gateway/default/g", "GatewayClass/gc"], statuses.Keys.Select(k => k.ToString()));
         Assert.Contains("127.10.0.1", stdout.ToString());
+        Assert.Contains("observedGeneration: 1", stdout.ToString());
+        Assert.DoesNotContain("lastTransitionTime", stdout.ToString());
         Assert.Contains($"{file} (document 2)", stderr.ToString());
     }
 

@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using k8s;
+using k8s.Models;
+
+namespace Gateway.Actors.Resources;
+
+/// <summary>
+/// Deep copies through KubernetesClient's JSON serializer. Objects inside a snapshot are never mutated, so anything
+/// that stamps metadata or sets status works on a copy.
+/// </summary>
+public static class ObjectCopy
+{
+    private static readonly ConcurrentDictionary<Type, Func<string, object>> Deserializers = new();
+    private static readonly ConcurrentDictionary<Type, Func<string, object>> YamlDeserializers = new();
+
+    /// <summary>A deep copy of <paramref name="value"/>, of the same runtime type.</summary>
+    public static T Clone<T>(T value) where T : class => (T)FromJson(value.GetType(), KubernetesJson.Serialize(value));
+
+    /// <summary>Deserializes <paramref name="json"/> as <paramref name="type"/> with KubernetesClient's settings.</summary>
+    public static object FromJson(Type type, string json) => Deserializers.GetOrAdd(type, static t =>
+    {
+        // KubernetesJson only offers a generic Deserialize<T>; bind it once per type.
+        var method = typeof(ObjectCopy).GetMethod(nameof(DeserializeAs), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(t);
+        return method.CreateDelegate<Func<string, object>>();
+    })(json);
+
+    /// <summary>Deserializes YAML <paramref name="yaml"/> as <paramref name="type"/> with KubernetesClient's settings.</summary>
+    public static object FromYaml(Type type, string yaml) => YamlDeserializers.GetOrAdd(type, static t =>
+    {
+        var method = typeof(ObjectCopy).GetMethod(nameof(DeserializeYamlAs), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(t);
+        return method.CreateDelegate<Func<string, object>>();
+    })(yaml);
+
+    /// <summary>Treats an unspecified DateTime (as YAML and JSON readers produce) as UTC, the API server's zone.</summary>
+    public static DateTime AsUtc(DateTime value) => value.Kind switch
+    {
+        DateTimeKind.Utc => value,
+        DateTimeKind.Local => value.ToUniversalTime(),
+        _ => DateTime.SpecifyKind(value, DateTimeKind.Utc),
+    };
+
+    /// <summary>Truncates to whole seconds: Kubernetes timestamps (metav1.Time) are RFC 3339 with second precision.</summary>
+    public static DateTime ToSeconds(DateTime value)
+    {
+        var utc = AsUtc(value);
+        return new DateTime(utc.Ticks - utc.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+    }
+
+    private static object DeserializeYamlAs<T>(string yaml) =>
+        KubernetesYaml.Deserialize<T>(yaml) ?? throw new InvalidOperationException($"empty {typeof(T).Name}");
+
+    private static object DeserializeAs<T>(string json) =>
+        KubernetesJson.Deserialize<T>(json) ?? throw new InvalidOperationException($"empty {typeof(T).Name}");
+}

@@ -1,0 +1,68 @@
+using k8s;
+using k8s.Models;
+
+namespace Gateway.Actors.Resources;
+
+/// <summary>
+/// What the API server remembers about one object between writes: its uid, generation and creation time, and the
+/// forms used to decide whether the next write changes anything.
+/// </summary>
+public sealed record ObjectIdentity(string Uid, long Generation, DateTime CreationTimestamp, string SpecForm, string ClientForm);
+
+/// <summary>The result of stamping one incoming object.</summary>
+/// <param name="Object">The stamped copy, or null when the incoming object changes nothing.</param>
+/// <param name="Identity">The identity to remember for the next write.</param>
+public sealed record StampResult(IKubernetesObject<V1ObjectMeta>? Object, ObjectIdentity Identity)
+{
+    /// <summary>True when the incoming object is a change (a new object, or different client-supplied content).</summary>
+    public bool Changed => Object is not null;
+}
+
+/// <summary>
+/// Emulates the metadata the API server stamps on a write, for sources that read plain manifests (file mode):
+/// uid, metadata.generation (1 on create, +1 whenever spec changes), resourceVersion (a new value on every change)
+/// and creationTimestamp. Status in the input is dropped, as the API server ignores status on writes to the main
+/// resource of kinds with a status subresource. Pure: time, the next resourceVersion and new uids come in.
+/// </summary>
+public static class ObjectStamping
+{
+    /// <summary>
+    /// Stamps <paramref name="incoming"/> given what is remembered about the object (<paramref name="previous"/>,
+    /// kept for the process lifetime so an object that disappears and comes back keeps its uid, creation time and
+    /// a generation that only moves forward) and whether it is currently present.
+    /// </summary>
+    /// <param name="incoming">The object as read; never modified.</param>
+    /// <param name="clientForm">Its <see cref="CanonicalForm.ClientSupplied"/> form, when the caller has it cached.</param>
+    /// <param name="previous">What was remembered about the object, or null the first time it is seen.</param>
+    /// <param name="present">Whether the object currently exists (false after it was removed).</param>
+    /// <param name="resourceVersion">The resourceVersion to stamp if this is a change.</param>
+    /// <param name="now">The current time, used as creationTimestamp on first sight when the input has none.</param>
+    /// <param name="newUid">Makes a uid for an object seen for the first time.</param>
+    public static StampResult Stamp(IKubernetesObject<V1ObjectMeta> incoming, string? clientForm, ObjectIdentity? previous, bool present,
+        long resourceVersion, DateTime now, Func<string> newUid)
+    {
+        clientForm ??= CanonicalForm.ClientSupplied(incoming);
+        if (previous is not null && present && previous.ClientForm == clientForm) return new StampResult(null, previous);
+
+        var specForm = CanonicalForm.Spec(incoming);
+        var generation = previous is null ? 1 : previous.SpecForm == specForm ? previous.Generation : previous.Generation + 1;
+        var created = incoming.Metadata?.CreationTimestamp is { } given
+            ? ObjectCopy.ToSeconds(given)
+            : previous?.CreationTimestamp ?? ObjectCopy.ToSeconds(now);
+        var identity = new ObjectIdentity(previous?.Uid ?? newUid(), generation, created, specForm, clientForm);
+
+        var copy = ObjectCopy.Clone(incoming);
+        copy.Metadata ??= new V1ObjectMeta();
+        copy.Metadata.Uid = identity.Uid;
+        copy.Metadata.Generation = identity.Generation;
+        copy.Metadata.ResourceVersion = resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        copy.Metadata.CreationTimestamp = identity.CreationTimestamp;
+        copy.Metadata.ManagedFields = null;
+        ClearStatus(copy);
+        return new StampResult(copy, identity);
+    }
+
+    /// <summary>Sets the Status property (if the type has one) to null.</summary>
+    public static void ClearStatus(object obj) =>
+        obj.GetType().GetProperty("Status")?.SetValue(obj, null);
+}

@@ -1,0 +1,263 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Gateway.Actors.Translation;
+using Gateway.Host.Backends;
+using Gateway.Host.Hosting;
+using Gateway.Host.Pipeline;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Host.Cli;
+
+/// <summary>What the command line asks for.</summary>
+public abstract record CommandLineRequest;
+
+/// <summary>Run the gateway (the default command).</summary>
+public sealed record ServeRequest(GatewayHostOptions Options, LogLevel LogLevel) : CommandLineRequest;
+
+/// <summary>Translate manifests once and print the result.</summary>
+public sealed record TranslateRequest(IReadOnlyList<string> Paths, TranslatorOptions Options) : CommandLineRequest;
+
+/// <summary>Print help or version (handled by System.CommandLine).</summary>
+public sealed record InfoRequest(ParseResult Result) : CommandLineRequest;
+
+/// <summary>The command line is invalid; exit code 2.</summary>
+public sealed record UsageErrorRequest(IReadOnlyList<string> Errors) : CommandLineRequest;
+
+/// <summary>
+/// The command line of Gateway.Host, parsed with System.CommandLine. Every flag and its default is documented in
+/// --help. Unknown flags and invalid values are usage errors: a message on stderr and exit code 2.
+/// </summary>
+public static class GatewayCommandLine
+{
+    /// <summary>Exit code for an invalid command line.</summary>
+    public const int UsageErrorExitCode = 2;
+
+    /// <summary>Parses <paramref name="args"/> into a request; never throws for bad input.</summary>
+    public static CommandLineRequest Parse(IReadOnlyList<string> args)
+    {
+        var symbols = new Symbols();
+        // No response files: an argument starting with '@' is a path, not a file of arguments.
+        var result = symbols.Root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (result.Errors.Count > 0) return new UsageErrorRequest(result.Errors.Select(e => e.Message).Distinct().ToList());
+        // --help and --version carry their own actions; our commands carry the no-op ones set below.
+        if (result.Action != symbols.Root.Action && result.Action != symbols.Translate.Action) return new InfoRequest(result);
+
+        var controllerName = result.GetValue(symbols.ControllerName)!;
+        var addressPool = result.GetValue(symbols.AddressPool)!;
+        if (result.CommandResult.Command == symbols.Translate)
+        {
+            return new TranslateRequest(result.GetValue(symbols.Paths)!.Select(Path.GetFullPath).ToList(),
+                new TranslatorOptions { ControllerName = controllerName, AddressPool = addressPool });
+        }
+
+        var options = new GatewayHostOptions
+        {
+            ManifestDirectories = result.GetValue(symbols.Manifests)!.Select(Path.GetFullPath).ToList(),
+            StatusDirectory = result.GetValue(symbols.StatusDir) is { } dir ? Path.GetFullPath(dir) : null,
+            ControllerName = controllerName,
+            AddressPool = addressPool,
+            Coalescing = new CoalescingOptions
+            {
+                Window = Duration(result.GetValue(symbols.CoalesceWindow)),
+                MaxDelay = Duration(result.GetValue(symbols.CoalesceMaxDelay)),
+            },
+            RescanInterval = Duration(result.GetValue(symbols.RescanInterval)),
+            ShutdownTimeout = Duration(result.GetValue(symbols.ShutdownTimeout)),
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            return new UsageErrorRequest([e.Message]);
+        }
+        return new ServeRequest(options, result.GetValue(symbols.LogLevel));
+    }
+
+    /// <summary>
+    /// Parses and runs. <paramref name="configure"/> adds to the host before it is built (the data plane factory,
+    /// later Akka). Returns the process exit code: 0 success, 1 runtime failure, 2 usage error.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Action<GatewayHostBuilder>? configure = null,
+        CancellationToken ct = default)
+    {
+        switch (Parse(args))
+        {
+            case UsageErrorRequest error:
+                foreach (var message in error.Errors) stderr.WriteLine($"error: {message}");
+                stderr.WriteLine("Run 'Gateway.Host --help' for usage.");
+                return UsageErrorExitCode;
+            case InfoRequest info:
+                return await info.Result.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, ct).ConfigureAwait(false);
+            case TranslateRequest translate:
+                return TranslateCommand.Run(translate.Paths, translate.Options, stdout, stderr);
+            case ServeRequest serve:
+                return await ServeAsync(serve, stderr, configure, ct).ConfigureAwait(false);
+            default:
+                throw new InvalidOperationException("unknown request");
+        }
+    }
+
+    private static async Task<int> ServeAsync(ServeRequest serve, TextWriter stderr, Action<GatewayHostBuilder>? configure, CancellationToken ct)
+    {
+        var builder = GatewayHost.CreateBuilder(serve.Options);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.SetMinimumLevel(serve.LogLevel);
+        configure?.Invoke(builder);
+        await using var host = builder.Build();
+        try
+        {
+            // Runs until SIGTERM/Ctrl+C (the generic host's console lifetime), then stops within --shutdown-timeout.
+            await host.RunAsync(ct).ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await stderr.WriteLineAsync($"fatal: {e}").ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    private static TimeSpan Duration(string? text) => GoDuration.TryParse(text ?? "", out var value) ? value : throw new InvalidOperationException($"unvalidated duration {text}");
+
+    /// <summary>The symbols of one parse (System.CommandLine symbols are built per parser).</summary>
+    private sealed class Symbols
+    {
+        public readonly Option<string[]> Manifests = new("--manifests")
+        {
+            Description = "Directory of Gateway API manifests: every *.yaml, *.yml and *.json below it (recursive, multi-document) is loaded, " +
+                "and files created, changed or deleted while running are picked up. Repeat for several directories; when two define the " +
+                "same object, the first in path order wins and the other is reported. Required.",
+            HelpName = "DIR",
+            Required = true,
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+
+        public readonly Option<string?> StatusDir = new("--status-dir")
+        {
+            Description = "Write every object that has status to SDIR/<Kind>/<namespace>/<name>.yaml (cluster-scoped: SDIR/<Kind>/<name>.yaml), " +
+                "the whole object as the API server would return it, replaced atomically, removed when the object goes away. " +
+                "Default: none (statuses are kept in memory).",
+            HelpName = "SDIR",
+        };
+
+        public readonly Option<string> ControllerName = new("--controller-name")
+        {
+            Description = "The GatewayClass spec.controllerName this instance owns.",
+            HelpName = "NAME",
+            DefaultValueFactory = _ => TranslatorOptions.DefaultControllerName,
+            Recursive = true,
+        };
+
+        public readonly Option<string> AddressPool = new("--address-pool")
+        {
+            Description = "IPv4 CIDR from which each Gateway gets its own address (spec.addresses that this node can bind are used instead).",
+            HelpName = "CIDR",
+            DefaultValueFactory = _ => TranslatorOptions.DefaultAddressPool,
+            Recursive = true,
+        };
+
+        public readonly Option<string> CoalesceWindow = new("--coalesce-window")
+        {
+            Description = "Quiet period: a change after this much quiet is applied at once; inside a burst, changes are applied once they pause this long.",
+            HelpName = "DURATION",
+            DefaultValueFactory = _ => "20ms",
+        };
+
+        public readonly Option<string> CoalesceMaxDelay = new("--coalesce-max-delay")
+        {
+            Description = "The longest a change waits while a burst of changes goes on.",
+            HelpName = "DURATION",
+            DefaultValueFactory = _ => "200ms",
+        };
+
+        public readonly Option<string> RescanInterval = new("--rescan-interval")
+        {
+            Description = "Period of the safety-net rescan of the manifest directories (file watchers can miss events).",
+            HelpName = "DURATION",
+            DefaultValueFactory = _ => "2s",
+        };
+
+        public readonly Option<string> ShutdownTimeout = new("--shutdown-timeout")
+        {
+            Description = "The longest a graceful shutdown (SIGTERM, Ctrl+C) may take.",
+            HelpName = "DURATION",
+            DefaultValueFactory = _ => "10s",
+        };
+
+        public readonly Option<LogLevel> LogLevel = new("--log-level")
+        {
+            Description = "Minimum level of console log messages (Trace, Debug, Information, Warning, Error, Critical, None).",
+            HelpName = "LEVEL",
+            DefaultValueFactory = _ => Microsoft.Extensions.Logging.LogLevel.Information,
+        };
+
+        public readonly Argument<string[]> Paths = new("FILE_OR_DIR")
+        {
+            Description = "Manifest files or directories (searched like --manifests).",
+            Arity = ArgumentArity.OneOrMore,
+        };
+
+        public readonly Command Translate;
+        public readonly RootCommand Root;
+
+        public Symbols()
+        {
+            Manifests.Validators.Add(r =>
+            {
+                foreach (var dir in r.GetValueOrDefault<string[]>() ?? [])
+                {
+                    if (!Directory.Exists(dir)) r.AddError($"--manifests: directory \"{dir}\" does not exist");
+                }
+            });
+            ControllerName.Validators.Add(r =>
+            {
+                var value = r.GetValueOrDefault<string>();
+                if (!ControllerNames.IsValid(value)) r.AddError($"--controller-name: \"{value}\" is not a domain-prefixed path (example: {TranslatorOptions.DefaultControllerName})");
+            });
+            AddressPool.Validators.Add(r =>
+            {
+                if (!AddressPools.TryParse(r.GetValueOrDefault<string>(), out _, out var error)) r.AddError($"--address-pool: {error}");
+            });
+            foreach (var option in new[] { CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout })
+            {
+                option.Validators.Add(r =>
+                {
+                    var value = r.GetValueOrDefault<string>();
+                    if (!GoDuration.TryParse(value ?? "", out var duration) || duration < TimeSpan.Zero)
+                        r.AddError($"{option.Name}: \"{value}\" is not a duration (examples: 20ms, 2s, 1m)");
+                });
+            }
+            Paths.Validators.Add(r =>
+            {
+                foreach (var path in r.GetValueOrDefault<string[]>() ?? [])
+                {
+                    if (!File.Exists(path) && !Directory.Exists(path)) r.AddError($"\"{path}\" does not exist");
+                }
+            });
+
+            Translate = new Command("translate",
+                "Load the manifests, translate them once and print the desired statuses and route tables as YAML on stdout. " +
+                "Manifest problems are reported on stderr. Exit code 0 (1 if translation fails, 2 for usage errors).")
+            {
+                Paths,
+            };
+            Root = new RootCommand(
+                "An actor-based Kubernetes Gateway API gateway. Reads Gateway API manifests from directories, translates them, " +
+                "serves the traffic they describe and writes their status. Exit codes: 0 after a graceful shutdown, 1 on a fatal " +
+                "error, 2 for usage errors.")
+            {
+                Manifests, StatusDir, ControllerName, AddressPool, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel, Translate,
+            };
+            Root.SetAction(_ => 0);
+            Translate.SetAction(_ => 0);
+        }
+    }
+}

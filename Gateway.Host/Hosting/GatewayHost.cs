@@ -1,0 +1,119 @@
+using Gateway.Actors.Resources;
+using Gateway.Actors.Translation;
+using Gateway.Host.Pipeline;
+using Gateway.Host.Sources;
+using Gateway.Host.Status;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Gateway.Host.Hosting;
+
+/// <summary>
+/// One running gateway process (or an in-process instance of it in tests): start, await readiness, wait for a
+/// revision's statuses, inspect diagnostics and status writes, stop. Start and stop are bounded.
+/// </summary>
+public sealed class GatewayHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+    private int _disposed;
+
+    internal GatewayHost(IHost host, GatewayHostOptions options)
+    {
+        _host = host;
+        Options = options;
+    }
+
+    /// <summary>A builder for <paramref name="options"/>, to add services before building.</summary>
+    public static GatewayHostBuilder CreateBuilder(GatewayHostOptions options) => new(options);
+
+    /// <summary>Builds and starts a host with <paramref name="options"/> (no extra services, no logging providers).</summary>
+    public static async Task<GatewayHost> StartAsync(GatewayHostOptions options, CancellationToken ct = default)
+    {
+        var host = new GatewayHostBuilder(options).Build();
+        await host.StartAsync(ct).ConfigureAwait(false);
+        return host;
+    }
+
+    /// <summary>The options the host was built with.</summary>
+    public GatewayHostOptions Options { get; }
+
+    /// <summary>The host's services.</summary>
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary>The snapshot pipeline.</summary>
+    public SnapshotPipeline Pipeline => Services.GetRequiredService<SnapshotPipeline>();
+
+    /// <summary>The file source.</summary>
+    public FileSource Source => Services.GetRequiredService<FileSource>();
+
+    /// <summary>The status sink (a <see cref="FileStatusSink"/> with a status directory, else a <see cref="MemoryStatusSink"/>).</summary>
+    public StatusSinkBase StatusSink => Services.GetRequiredService<StatusSinkBase>();
+
+    /// <summary>The store all sources feed.</summary>
+    public ResourceStore Store => Services.GetRequiredService<ResourceStore>();
+
+    /// <summary>Completes once the first full sync has been translated, applied and its statuses written.</summary>
+    public Task Ready => Pipeline.Ready;
+
+    /// <summary>True once <see cref="Ready"/> has completed.</summary>
+    public bool IsReady => Ready.IsCompletedSuccessfully;
+
+    /// <summary>The last completed pipeline pass, or null before the first.</summary>
+    public PassResult? LastPass => Pipeline.LastPass;
+
+    /// <summary>The last successful translation (route tables and desired statuses), or null before the first.</summary>
+    public TranslationResult? LastResult => Pipeline.LastResult;
+
+    /// <summary>The snapshot the pipeline processed last.</summary>
+    public Snapshot CurrentSnapshot => Services.GetRequiredService<CurrentSnapshot>().Value;
+
+    /// <summary>Every current manifest problem (file, document index, reason).</summary>
+    public IReadOnlyList<SourceDiagnostic> Diagnostics => Source.Diagnostics;
+
+    /// <summary>Status writes that changed something, per object.</summary>
+    public IReadOnlyDictionary<ResourceKey, int> StatusWriteCounts => StatusSink.WriteCounts;
+
+    /// <summary>Starts the host; returns at once (readiness comes later through <see cref="Ready"/>).</summary>
+    public Task StartAsync(CancellationToken ct = default) => _host.StartAsync(ct);
+
+    /// <summary>Stops the host, bounded by <see cref="GatewayHostOptions.ShutdownTimeout"/>.</summary>
+    public Task StopAsync(CancellationToken ct = default) => _host.StopAsync(ct);
+
+    /// <summary>Runs until SIGTERM, Ctrl+C or <paramref name="ct"/>, then shuts down gracefully (bounded).</summary>
+    public Task RunAsync(CancellationToken ct = default) => _host.RunAsync(ct);
+
+    /// <summary>Waits until the host is ready.</summary>
+    public Task WaitUntilReadyAsync(CancellationToken ct) => Ready.WaitAsync(ct);
+
+    /// <summary>Waits until a pass at or beyond <paramref name="revision"/> has written its statuses.</summary>
+    public Task<PassResult> WaitForRevisionAsync(long revision, CancellationToken ct) => Pipeline.WaitForRevisionAsync(revision, ct);
+
+    /// <summary>
+    /// Re-reads the manifest directories now and waits until every change found so far has been translated, applied
+    /// and its statuses written. Returns that pass. Use it after writing files instead of sleeping.
+    /// </summary>
+    public async Task<PassResult> SyncAsync(CancellationToken ct)
+    {
+        await Source.RescanAsync(ct).ConfigureAwait(false);
+        return await Pipeline.WaitForChangeSequenceAsync(Store.ChangeSequence, ct).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        try
+        {
+            using var timeout = new CancellationTokenSource(Options.ShutdownTimeout);
+            await _host.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            if (_host is IAsyncDisposable asyncDisposable) await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+            else _host.Dispose();
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using Gateway.Actors.Status;
+using Gateway.Host.DataPlane;
+using Gateway.Host.Pipeline;
+using Gateway.Host.Sources;
+using Gateway.Host.Status;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Host.Hosting;
+
+/// <summary>
+/// Composes one gateway process on the generic host: file source → store → snapshot pipeline → data plane and
+/// status sink. Callers add to <see cref="Services"/> and <see cref="Logging"/> before <see cref="Build"/> (Akka.Hosting,
+/// management routes and the Kubernetes source plug in here later).
+/// </summary>
+public sealed class GatewayHostBuilder
+{
+    private readonly HostApplicationBuilder _builder;
+
+    /// <summary>Creates a builder for <paramref name="options"/> (validated here; throws ArgumentException when invalid).</summary>
+    public GatewayHostBuilder(GatewayHostOptions options)
+    {
+        options.Validate();
+        Options = options;
+        // No default configuration sources or logging providers: an in-process host must not pick up the test
+        // runner's appsettings or environment. The command line adds console logging explicitly.
+        _builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "Gateway.Host" });
+        _builder.Services.Configure<HostOptions>(o =>
+        {
+            o.ShutdownTimeout = options.ShutdownTimeout;
+            o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
+        });
+        Register(_builder.Services, options);
+    }
+
+    /// <summary>The options the host is built with.</summary>
+    public GatewayHostOptions Options { get; }
+
+    /// <summary>The service collection, for extensions (Akka.Hosting, management, sources).</summary>
+    public IServiceCollection Services => _builder.Services;
+
+    /// <summary>The logging builder (no providers by default).</summary>
+    public ILoggingBuilder Logging => _builder.Logging;
+
+    /// <summary>Builds the host (validating the options again); it starts with <see cref="GatewayHost.StartAsync(CancellationToken)"/>.</summary>
+    public GatewayHost Build()
+    {
+        Options.Validate();
+        return new GatewayHost(_builder.Build(), Options);
+    }
+
+    private static void Register(IServiceCollection services, GatewayHostOptions options)
+    {
+        services.AddSingleton(_ => options.Time);
+        services.AddSingleton(options);
+        services.AddSingleton(sp => new ResourceStore(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<CurrentSnapshot>();
+        // Everything below reads the options when first resolved, so a caller may still adjust Options (for example
+        // the data plane factory) between creating the builder and starting the host.
+        services.AddSingleton(_ => new FileSourceOptions
+        {
+            Roots = [.. options.ManifestDirectories],
+            Excluded = options.StatusDirectory is { } status ? [status] : [],
+            RescanInterval = options.RescanInterval,
+            SettleDelay = options.FileSettleDelay,
+        });
+        services.AddSingleton<FileSource>();
+        services.AddSingleton(_ => new PipelineOptions
+        {
+            Translator = new Actors.Translation.TranslatorOptions { ControllerName = options.ControllerName, AddressPool = options.AddressPool },
+            Coalescing = options.Coalescing,
+            DataPlaneTimeout = options.DataPlaneTimeout,
+            Translate = options.Translate,
+        });
+        services.AddSingleton<StatusSinkBase>(sp =>
+        {
+            var current = sp.GetRequiredService<CurrentSnapshot>();
+            var time = sp.GetRequiredService<TimeProvider>();
+            return options.StatusDirectory is { } dir
+                ? new FileStatusSink(dir, options.ControllerName, current.Get, time, sp.GetRequiredService<ILogger<FileStatusSink>>())
+                : new MemoryStatusSink(options.ControllerName, current.Get, time);
+        });
+        services.AddSingleton<IStatusSink>(sp => sp.GetRequiredService<StatusSinkBase>());
+        services.AddSingleton(sp => new SnapshotPipeline(
+            sp.GetRequiredService<ResourceStore>(),
+            sp.GetRequiredService<PipelineOptions>(),
+            sp.GetRequiredService<CurrentSnapshot>(),
+            sp.GetRequiredService<IStatusSink>(),
+            options.DataPlaneFactory is { } factory ? sp.GetRequiredService<DataPlaneHolder>().Get(sp, factory) : null,
+            sp.GetRequiredService<ILogger<SnapshotPipeline>>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<DataPlaneHolder>();
+        // Order matters: the source starts first, the pipeline waits for its first full sync.
+        services.AddHostedService(sp => sp.GetRequiredService<FileSource>());
+        services.AddHostedService(sp => sp.GetRequiredService<SnapshotPipeline>());
+        services.AddHealthChecks().AddCheck<PipelineReadinessCheck>("pipeline", tags: ["ready"]);
+    }
+
+    /// <summary>Owns the data plane made by the factory and disposes it after the pipeline has stopped.</summary>
+    private sealed class DataPlaneHolder : IAsyncDisposable
+    {
+        private IDataPlane? _dataPlane;
+
+        public IDataPlane Get(IServiceProvider services, Func<IServiceProvider, IDataPlane> factory) => _dataPlane ??= factory(services);
+
+        public ValueTask DisposeAsync() => _dataPlane?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,56 @@
+using Gateway.Actors.Resources;
+using Gateway.Actors.Translation;
+using Gateway.Host.DataPlane;
+using Gateway.Host.Pipeline;
+
+namespace Gateway.Host.Hosting;
+
+/// <summary>Everything a gateway process is started with (the command line maps onto this one to one).</summary>
+public sealed class GatewayHostOptions
+{
+    /// <summary>Manifest directories (--manifests); earlier directories win duplicates. At least one.</summary>
+    public IList<string> ManifestDirectories { get; init; } = new List<string>();
+
+    /// <summary>The status directory (--status-dir); null keeps statuses in memory only.</summary>
+    public string? StatusDirectory { get; set; }
+
+    /// <summary>The GatewayClass controllerName this instance owns (--controller-name).</summary>
+    public string ControllerName { get; set; } = TranslatorOptions.DefaultControllerName;
+
+    /// <summary>IPv4 CIDR Gateways take their addresses from (--address-pool).</summary>
+    public string AddressPool { get; set; } = TranslatorOptions.DefaultAddressPool;
+
+    /// <summary>How store changes are batched into snapshots (--coalesce-window, --coalesce-max-delay).</summary>
+    public CoalescingOptions Coalescing { get; set; } = new();
+
+    /// <summary>Period of the safety-net rescan of the manifest directories (--rescan-interval).</summary>
+    public TimeSpan RescanInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Delay between a watcher event and reading the file, so a multi-chunk write is read once.</summary>
+    public TimeSpan FileSettleDelay { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The longest one data plane apply may take.</summary>
+    public TimeSpan DataPlaneTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest a graceful shutdown may take (--shutdown-timeout).</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Creates the node's data plane; null runs the control plane only (translation and status, no traffic).</summary>
+    public Func<IServiceProvider, IDataPlane>? DataPlaneFactory { get; set; }
+
+    /// <summary>The translation function; the real translator unless a test replaces it.</summary>
+    public Func<Snapshot, TranslatorOptions, TranslationResult> Translate { get; set; } = Translator.Translate;
+
+    /// <summary>The clock (tests may use a fake one).</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (ManifestDirectories.Count == 0) throw new ArgumentException("at least one manifest directory is required", nameof(ManifestDirectories));
+        if (!AddressPools.TryParse(AddressPool, out _, out var poolError)) throw new ArgumentException($"address pool: {poolError}", nameof(AddressPool));
+        if (!ControllerNames.IsValid(ControllerName)) throw new ArgumentException($"controller name \"{ControllerName}\" is not a domain-prefixed path (example.net/gateway-controller)", nameof(ControllerName));
+        if (Coalescing.Window < TimeSpan.Zero || Coalescing.MaxDelay < Coalescing.Window) throw new ArgumentException("coalescing: need 0 <= window <= max delay", nameof(Coalescing));
+        if (RescanInterval <= TimeSpan.Zero) throw new ArgumentException("rescan interval must be positive", nameof(RescanInterval));
+    }
+}

@@ -1,0 +1,24 @@
+using Gateway.Actors.Resources;
+using k8s;
+using k8s.Models;
+
+namespace Gateway.Host.Pipeline;
+
+/// <summary>
+/// The snapshot the pipeline is currently working on. Status sinks read the objects they write from it, so a written
+/// status always sits next to the spec and generation it was computed from.
+/// </summary>
+public sealed class CurrentSnapshot
+{
+    private volatile Snapshot _value = Snapshot.Empty;
+
+    /// <summary>The snapshot being processed (or last processed).</summary>
+    public Snapshot Value
+    {
+        get => _value;
+        set => _value = value;
+    }
+
+    /// <summary>Looks one object up in <see cref="Value"/>.</summary>
+    public IKubernetesObject<V1ObjectMeta>? Get(ResourceKey key) => _value.Get(key);
+}

@@ -1,0 +1,23 @@
+using Gateway.Actors.Resources;
+using Gateway.Actors.Translation;
+
+namespace Gateway.Host.Pipeline;
+
+/// <summary>Settings of the snapshot pipeline.</summary>
+public sealed record PipelineOptions
+{
+    /// <summary>
+    /// The translator options this node starts from (controller name, address pool). The pipeline fills in the node
+    /// facts (usable static addresses, unavailable sockets) on every pass.
+    /// </summary>
+    public TranslatorOptions Translator { get; init; } = new();
+
+    /// <summary>How store changes are batched into snapshots.</summary>
+    public CoalescingOptions Coalescing { get; init; } = new();
+
+    /// <summary>The longest one data plane apply may take before it counts as failed. Default 30 s.</summary>
+    public TimeSpan DataPlaneTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The translation function; <see cref="Translator.Translate"/> unless a test replaces it.</summary>
+    public Func<Snapshot, TranslatorOptions, TranslationResult> Translate { get; init; } = Actors.Translation.Translator.Translate;
+}

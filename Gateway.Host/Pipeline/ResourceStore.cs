@@ -1,0 +1,158 @@
+using Gateway.Actors.Resources;
+using k8s;
+using k8s.Models;
+
+namespace Gateway.Host.Pipeline;
+
+/// <summary>A published snapshot and the store change sequence number it includes.</summary>
+public sealed record PublishedSnapshot(Snapshot Snapshot, long ChangeSequence);
+
+/// <summary>
+/// The node-local store every source feeds: the latest version of every object, the changes not yet published,
+/// and when they arrived. Updates that change only status or resourceVersion are ignored
+/// (<see cref="CanonicalForm.Significant"/>), so a source echoing our own status writes back costs nothing.
+/// Nothing is published before <see cref="MarkSynced"/> (the first full sync). Thread-safe.
+/// </summary>
+public sealed class ResourceStore
+{
+    private readonly object _gate = new();
+    private readonly TimeProvider _time;
+    private readonly long _origin;
+    private readonly Dictionary<ResourceKey, (IKubernetesObject<V1ObjectMeta> Object, string Form)> _objects = [];
+    private readonly Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>?> _pending = [];
+    private TaskCompletionSource _changed = NewSignal();
+    private Snapshot _published = Snapshot.Empty;
+    private bool _synced;
+    private bool _unpublished;
+    private long _changeSequence;
+    private TimeSpan _firstPendingAt;
+    private TimeSpan _lastChangeAt;
+    private TimeSpan? _lastPublishedAt;
+
+    /// <summary>Creates an empty store.</summary>
+    public ResourceStore(TimeProvider? time = null)
+    {
+        _time = time ?? TimeProvider.System;
+        _origin = _time.GetTimestamp();
+    }
+
+    /// <summary>Monotonic time since the store was created (the clock of <see cref="PendingTimes"/>).</summary>
+    public TimeSpan Now => _time.GetElapsedTime(_origin);
+
+    /// <summary>Number of accepted changes so far (plus one for the first full sync).</summary>
+    public long ChangeSequence { get { lock (_gate) return _changeSequence; } }
+
+    /// <summary>True once the first full sync is complete.</summary>
+    public bool IsSynced { get { lock (_gate) return _synced; } }
+
+    /// <summary>The last published snapshot.</summary>
+    public Snapshot Published { get { lock (_gate) return _published; } }
+
+    /// <summary>Number of objects currently held.</summary>
+    public int Count { get { lock (_gate) return _objects.Count; } }
+
+    /// <summary>The latest version of one object, or null.</summary>
+    public IKubernetesObject<V1ObjectMeta>? Get(ResourceKey key)
+    {
+        lock (_gate) return _objects.TryGetValue(key, out var entry) ? entry.Object : null;
+    }
+
+    /// <summary>Adds or replaces an object; returns false when the update is not significant and was ignored.</summary>
+    public bool Upsert(IKubernetesObject<V1ObjectMeta> obj)
+    {
+        var info = KindRegistry.ByName(obj.Kind) ?? throw new ArgumentException($"kind {obj.Kind} is not one we read", nameof(obj));
+        var key = KindRegistry.KeyOf(info, obj);
+        var form = CanonicalForm.Significant(obj);
+        lock (_gate)
+        {
+            if (_objects.TryGetValue(key, out var existing) && existing.Form == form) return false;
+            _objects[key] = (obj, form);
+            _pending[key] = obj;
+            ChangedLocked();
+            return true;
+        }
+    }
+
+    /// <summary>Removes an object; returns false when it was not there.</summary>
+    public bool Remove(ResourceKey key)
+    {
+        lock (_gate)
+        {
+            if (!_objects.Remove(key)) return false;
+            _pending[key] = null;
+            ChangedLocked();
+            return true;
+        }
+    }
+
+    /// <summary>Marks the first full sync complete: from now on changes are published.</summary>
+    public void MarkSynced()
+    {
+        lock (_gate)
+        {
+            if (_synced) return;
+            _synced = true;
+            // The first snapshot is published even when no object exists: readiness depends on it.
+            ChangedLocked();
+        }
+    }
+
+    /// <summary>The coalescing times of the pending changes, or null when nothing is ready to publish.</summary>
+    public PendingTimes? Pending
+    {
+        get
+        {
+            lock (_gate) return HasPendingLocked ? new PendingTimes(_firstPendingAt, _lastChangeAt, _lastPublishedAt) : null;
+        }
+    }
+
+    /// <summary>Completes when there is something to publish (after the first full sync).</summary>
+    public async Task WaitForPendingAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            Task signal;
+            lock (_gate)
+            {
+                if (HasPendingLocked) return;
+                signal = _changed.Task;
+            }
+            await signal.WaitAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Publishes the pending changes as a new snapshot with the next revision; null when there is nothing to
+    /// publish or the first full sync is not complete.
+    /// </summary>
+    public PublishedSnapshot? Publish()
+    {
+        lock (_gate)
+        {
+            if (!HasPendingLocked) return null;
+            var upserts = _pending.Where(p => p.Value is not null).Select(p => (p.Key, p.Value!));
+            var removals = _pending.Where(p => p.Value is null).Select(p => p.Key);
+            _published = _published.With(_published.Revision + 1, upserts, removals);
+            _pending.Clear();
+            _unpublished = false;
+            _lastPublishedAt = Now;
+            return new PublishedSnapshot(_published, _changeSequence);
+        }
+    }
+
+    private bool HasPendingLocked => _synced && _unpublished;
+
+    private void ChangedLocked()
+    {
+        var now = Now;
+        if (!_unpublished) _firstPendingAt = now;
+        _unpublished = true;
+        _lastChangeAt = now;
+        _changeSequence++;
+        var signal = _changed;
+        _changed = NewSignal();
+        signal.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

@@ -1,0 +1,260 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Gateway.Actors.Resources;
+using Gateway.Actors.Status;
+using Gateway.Actors.Translation;
+using Gateway.Host.DataPlane;
+using Gateway.Host.Status;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Host.Pipeline;
+
+/// <summary>
+/// Store → coalescer → Snapshot(revision) → Translator → data plane apply → status sink, one pass per published
+/// snapshot. Nothing runs before the store's first full sync. A failing step (translator exception, data plane
+/// error, status write error) is logged and recorded in the <see cref="PassResult"/>; the next change retries it,
+/// and the loop itself never stops until the host does.
+/// </summary>
+public sealed class SnapshotPipeline : BackgroundService
+{
+    private readonly ResourceStore _store;
+    private readonly PipelineOptions _options;
+    private readonly CurrentSnapshot _current;
+    private readonly IStatusSink _sink;
+    private readonly IDataPlane? _dataPlane;
+    private readonly ILogger<SnapshotPipeline> _logger;
+    private readonly TimeProvider _time;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _gate = new();
+    private readonly List<(Func<PassResult, bool> Done, TaskCompletionSource<PassResult> Waiter)> _waiters = [];
+    private ImmutableHashSet<ListenerSocket> _unavailable = [];
+    private HashSet<ResourceKey>? _statusKeys;
+    private volatile PassResult? _lastPass;
+    private volatile TranslationResult? _lastResult;
+
+    /// <summary>Creates the pipeline; <paramref name="dataPlane"/> null runs the control plane only.</summary>
+    public SnapshotPipeline(ResourceStore store, PipelineOptions options, CurrentSnapshot current, IStatusSink sink, IDataPlane? dataPlane,
+        ILogger<SnapshotPipeline> logger, TimeProvider time)
+    {
+        _store = store;
+        _options = options;
+        _current = current;
+        _sink = sink;
+        _dataPlane = dataPlane;
+        _logger = logger;
+        _time = time;
+    }
+
+    /// <summary>Completes once the first full sync has been translated, applied and its statuses written.</summary>
+    public Task Ready => _ready.Task;
+
+    /// <summary>The last completed pass, or null before the first.</summary>
+    public PassResult? LastPass => _lastPass;
+
+    /// <summary>The result of the last successful translation, or null before the first.</summary>
+    public TranslationResult? LastResult => _lastResult;
+
+    /// <summary>Sockets the data plane could not bind, as last passed to the translator.</summary>
+    public IReadOnlySet<ListenerSocket> UnavailableSockets => _unavailable;
+
+    /// <summary>Completes with the first pass whose revision is at least <paramref name="revision"/>.</summary>
+    public Task<PassResult> WaitForRevisionAsync(long revision, CancellationToken ct) => WaitAsync(p => p.Revision >= revision, ct);
+
+    /// <summary>Completes with the first pass that includes store change <paramref name="changeSequence"/>.</summary>
+    public Task<PassResult> WaitForChangeSequenceAsync(long changeSequence, CancellationToken ct) => WaitAsync(p => p.ChangeSequence >= changeSequence, ct);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        if (_dataPlane is null) _logger.LogWarning("No data plane configured: translating and writing status only, serving no traffic");
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await _store.WaitForPendingAsync(stoppingToken).ConfigureAwait(false);
+                while (_store.Pending is { } times)
+                {
+                    var wait = CoalescingPolicy.PublishAt(times, _options.Coalescing) - _store.Now;
+                    if (wait <= TimeSpan.Zero) break;
+                    await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
+                }
+                if (_store.Publish() is { } published) await ProcessAsync(published, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _ready.TrySetCanceled(CancellationToken.None);
+            lock (_gate)
+            {
+                foreach (var (_, waiter) in _waiters) waiter.TrySetCanceled(CancellationToken.None);
+                _waiters.Clear();
+            }
+        }
+    }
+
+    /// <summary>Runs one pass over <paramref name="published"/>. Never throws but for cancellation.</summary>
+    internal async Task<PassResult> ProcessAsync(PublishedSnapshot published, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var snapshot = published.Snapshot;
+        _current.Value = snapshot;
+        var errors = new List<string>();
+        var translations = 0;
+
+        var usable = SocketProbe.UsableStaticAddresses(snapshot);
+        var unavailable = UnavailableSocketSet.StillUnavailable(_unavailable, SocketProbe.CanBind);
+        var result = Translate(snapshot, usable, unavailable, errors, ref translations);
+        if (result is not null)
+        {
+            var failed = await ApplyAsync(result, errors, ct).ConfigureAwait(false);
+            if (failed is not null)
+            {
+                var next = UnavailableSocketSet.Next(unavailable, UnavailableSocketSet.Requested(result.Gateways), failed);
+                if (!next.SetEquals(unavailable))
+                {
+                    // Bounded feedback: one re-translation per pass, and only when the set of unbindable sockets changed.
+                    _logger.LogInformation("Revision {Revision}: sockets unavailable now: {Sockets}; translating again",
+                        snapshot.Revision, string.Join(", ", next.Select(s => $"{s.Address}:{s.Port}")));
+                    unavailable = next;
+                    var again = Translate(snapshot, usable, unavailable, errors, ref translations);
+                    if (again is not null)
+                    {
+                        result = again;
+                        failed = await ApplyAsync(result, errors, ct).ConfigureAwait(false);
+                        if (failed is not null) next = UnavailableSocketSet.Next(unavailable, UnavailableSocketSet.Requested(result.Gateways), failed);
+                    }
+                }
+                unavailable = next;
+            }
+            _unavailable = unavailable;
+            _lastResult = result;
+        }
+
+        var (written, unchanged, removed) = result is null ? (0, 0, 0) : await WriteStatusesAsync(result, errors, ct).ConfigureAwait(false);
+        var pass = new PassResult(snapshot.Revision, published.ChangeSequence, errors, translations, written, unchanged, removed);
+        _logger.LogInformation("Revision {Revision}: {Gateways} gateways, {Statuses} statuses ({Written} written, {Removed} removed), {Errors} errors, {Elapsed:F1} ms",
+            snapshot.Revision, result?.Gateways.Length ?? 0, result?.Statuses.Count ?? 0, written, removed, errors.Count,
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        Complete(pass);
+        return pass;
+    }
+
+    private TranslationResult? Translate(Snapshot snapshot, IReadOnlySet<string> usable, IReadOnlySet<ListenerSocket> unavailable, List<string> errors, ref int translations)
+    {
+        translations++;
+        try
+        {
+            return _options.Translate(snapshot, _options.Translator with { UsableStaticAddresses = usable, UnavailableSockets = unavailable });
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Revision {Revision}: translation failed; the data plane and status keep their last state until the next change", snapshot.Revision);
+            errors.Add($"translation: {e.GetType().Name}: {e.Message}");
+            return null;
+        }
+    }
+
+    private async Task<IReadOnlySet<ListenerSocket>?> ApplyAsync(TranslationResult result, List<string> errors, CancellationToken ct)
+    {
+        if (_dataPlane is null) return ImmutableHashSet<ListenerSocket>.Empty;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_options.DataPlaneTimeout);
+        try
+        {
+            var applied = await _dataPlane.ApplyAsync(result.Revision, result.Gateways, timeout.Token).ConfigureAwait(false);
+            return applied.FailedSockets;
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            _logger.LogError(e, "Revision {Revision}: data plane apply failed; retried with the next change", result.Revision);
+            errors.Add($"data plane: {e.GetType().Name}: {e.Message}");
+            return null;
+        }
+    }
+
+    private async Task<(int Written, int Unchanged, int Removed)> WriteStatusesAsync(TranslationResult result, List<string> errors, CancellationToken ct)
+    {
+        if (_statusKeys is null)
+        {
+            // First pass: statuses left by an earlier run for objects that are gone must go too.
+            _statusKeys = _sink is IStatusInventory inventory ? [.. inventory.StoredKeys()] : [];
+        }
+
+        int written = 0, unchanged = 0, removed = 0;
+        var keep = new HashSet<ResourceKey>();
+        foreach (var (key, desired) in result.Statuses)
+        {
+            keep.Add(key);
+            try
+            {
+                switch (await _sink.WriteAsync(desired, ct).ConfigureAwait(false))
+                {
+                    case StatusWriteOutcome.Written: written++; break;
+                    case StatusWriteOutcome.Unchanged: unchanged++; break;
+                }
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                _logger.LogError(e, "Revision {Revision}: writing status of {Key} failed; retried with the next change", result.Revision, key);
+                errors.Add($"status {key}: {e.GetType().Name}: {e.Message}");
+            }
+        }
+
+        foreach (var key in _statusKeys.Where(k => !keep.Contains(k)).OrderBy(k => k).ToList())
+        {
+            try
+            {
+                await _sink.RemoveAsync(key, ct).ConfigureAwait(false);
+                removed++;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                _logger.LogError(e, "Revision {Revision}: removing status of {Key} failed; retried with the next change", result.Revision, key);
+                errors.Add($"status removal {key}: {e.GetType().Name}: {e.Message}");
+                keep.Add(key);
+            }
+        }
+        _statusKeys = keep;
+        return (written, unchanged, removed);
+    }
+
+    private void Complete(PassResult pass)
+    {
+        _lastPass = pass;
+        if (pass.Succeeded && _ready.TrySetResult())
+            _logger.LogInformation("Ready: revision {Revision} translated, applied and its statuses written", pass.Revision);
+        lock (_gate)
+        {
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (!_waiters[i].Done(pass)) continue;
+                _waiters[i].Waiter.TrySetResult(pass);
+                _waiters.RemoveAt(i);
+            }
+        }
+    }
+
+    private async Task<PassResult> WaitAsync(Func<PassResult, bool> done, CancellationToken ct)
+    {
+        TaskCompletionSource<PassResult> waiter;
+        lock (_gate)
+        {
+            if (_lastPass is { } last && done(last)) return last;
+            waiter = new TaskCompletionSource<PassResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((done, waiter));
+        }
+        try
+        {
+            return await waiter.Task.WaitAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_gate) _waiters.RemoveAll(w => w.Waiter == waiter);
+        }
+    }
+}

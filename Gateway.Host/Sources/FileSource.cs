@@ -1,0 +1,214 @@
+using System.Collections.Concurrent;
+using Gateway.Host.Pipeline;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Host.Sources;
+
+/// <summary>Settings of the file source.</summary>
+public sealed record FileSourceOptions
+{
+    /// <summary>Directories (or files) to load; earlier entries win duplicates.</summary>
+    public IReadOnlyList<string> Roots { get; init; } = [];
+
+    /// <summary>Directories never read even when under a root (the status directory).</summary>
+    public IReadOnlyList<string> Excluded { get; init; } = [];
+
+    /// <summary>
+    /// Period of the safety-net rescan. Watchers miss events (buffer overflow, network and container file systems),
+    /// so every period the files' sizes and modification times are compared as well.
+    /// </summary>
+    public TimeSpan RescanInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long to wait after a watcher event before reading, so a writer that writes in several chunks is read
+    /// once it is done. Writers that replace files atomically (temp file + rename) never expose partial content.
+    /// </summary>
+    public TimeSpan SettleDelay { get; init; } = TimeSpan.FromMilliseconds(20);
+}
+
+/// <summary>
+/// The embedded default source: manifest directories, watched. A FileSystemWatcher per root marks changed paths,
+/// a bounded periodic rescan catches what watchers miss, and every change goes through the
+/// <see cref="ManifestCatalog"/> into the <see cref="ResourceStore"/>. The store is marked synced after the first
+/// complete scan, so nothing is translated from half-read directories. Problems are logged once when they appear
+/// and kept in <see cref="Diagnostics"/> while they last; nothing here ever stops the loop.
+/// </summary>
+public sealed class FileSource : BackgroundService
+{
+    private readonly FileSourceOptions _options;
+    private readonly ResourceStore _store;
+    private readonly ILogger<FileSource> _logger;
+    private readonly ManifestCatalog _catalog;
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly ConcurrentQueue<string> _dirty = new();
+    private readonly ConcurrentQueue<TaskCompletionSource> _rescanRequests = new();
+    private readonly Dictionary<string, FileSystemWatcher> _watchers = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _initialSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _forceAll;
+    private int _recreateWatchers;
+    private volatile IReadOnlyList<SourceDiagnostic> _diagnostics = [];
+
+    /// <summary>Creates the source; it starts reading when the host starts it.</summary>
+    public FileSource(FileSourceOptions options, ResourceStore store, ILogger<FileSource> logger, TimeProvider time)
+    {
+        _options = options;
+        _store = store;
+        _logger = logger;
+        _catalog = new ManifestCatalog(options.Roots, time, options.Excluded);
+    }
+
+    /// <summary>Completes when the first complete scan has reached the store.</summary>
+    public Task InitialSync => _initialSync.Task;
+
+    /// <summary>Every current problem (file, document index, reason), in path order.</summary>
+    public IReadOnlyList<SourceDiagnostic> Diagnostics => _diagnostics;
+
+    /// <summary>
+    /// Re-reads every file now (not waiting for watcher events or the periodic rescan) and completes when the
+    /// resulting changes are in the store. Tests and the in-process harness use it after writing files.
+    /// </summary>
+    public async Task RescanAsync(CancellationToken ct)
+    {
+        await InitialSync.WaitAsync(ct).ConfigureAwait(false);
+        var request = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _rescanRequests.Enqueue(request);
+        _signal.Release();
+        await request.Task.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Leave StartAsync at once; the first scan runs in the background and readiness reports when it is done.
+        await Task.Yield();
+        try
+        {
+            // Watch before the first scan so nothing written during the scan is missed.
+            EnsureWatchers();
+            ScanAndApply(null, forceAll: true);
+            _store.MarkSynced();
+            _initialSync.TrySetResult();
+            _logger.LogInformation("Initial scan of {Roots} complete: {Count} objects, {Problems} problems",
+                string.Join(", ", _catalog.Roots), _catalog.Objects.Count, _catalog.Diagnostics.Count);
+
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var signaled = await _signal.WaitAsync(_options.RescanInterval, stoppingToken).ConfigureAwait(false);
+                if (signaled) await Task.Delay(_options.SettleDelay, stoppingToken).ConfigureAwait(false);
+                while (_signal.Wait(0)) { }
+
+                var forced = new HashSet<string>(StringComparer.Ordinal);
+                while (_dirty.TryDequeue(out var path)) forced.Add(path);
+                var requests = new List<TaskCompletionSource>();
+                while (_rescanRequests.TryDequeue(out var request)) requests.Add(request);
+                var forceAll = Interlocked.Exchange(ref _forceAll, 0) == 1 || requests.Count > 0;
+
+                try
+                {
+                    EnsureWatchers();
+                    ScanAndApply(forced, forceAll);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _logger.LogError(e, "Manifest scan failed; the last objects stay in force and the next scan retries");
+                }
+                foreach (var request in requests) request.TrySetResult();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _initialSync.TrySetCanceled(CancellationToken.None);
+            while (_rescanRequests.TryDequeue(out var request)) request.TrySetCanceled(CancellationToken.None);
+            foreach (var watcher in _watchers.Values) watcher.Dispose();
+            _watchers.Clear();
+        }
+    }
+
+    private void ScanAndApply(IReadOnlySet<string>? forced, bool forceAll)
+    {
+        var changes = _catalog.Scan(forced, forceAll);
+        foreach (var path in _catalog.TakeRecheck()) _dirty.Enqueue(path);
+        if (!_dirty.IsEmpty) _signal.Release();
+        foreach (var obj in changes.Upserts) _store.Upsert(obj);
+        foreach (var key in changes.Removals) _store.Remove(key);
+        _diagnostics = _catalog.Diagnostics;
+        foreach (var d in changes.Added)
+            _logger.LogWarning("Manifest problem ({Category}) in {File} document {Document}: {Reason}", d.Category, d.File, d.DocumentIndex, d.Reason);
+        foreach (var d in changes.Resolved)
+            _logger.LogInformation("Manifest problem resolved in {File} document {Document}: {Reason}", d.File, d.DocumentIndex, d.Reason);
+        if (!changes.IsEmpty)
+            _logger.LogDebug("Manifests changed: {Upserts} upserted, {Removals} removed", changes.Upserts.Count, changes.Removals.Count);
+    }
+
+    private void EnsureWatchers()
+    {
+        var recreate = Interlocked.Exchange(ref _recreateWatchers, 0) == 1;
+        foreach (var root in _catalog.Roots)
+        {
+            var exists = Directory.Exists(root);
+            if (_watchers.TryGetValue(root, out var existing) && (recreate || !exists))
+            {
+                // A watcher whose directory vanished is dead; a new one is made when the directory comes back.
+                existing.Dispose();
+                _watchers.Remove(root);
+            }
+            if (_watchers.ContainsKey(root) || !exists) continue;
+            try
+            {
+                var watcher = new FileSystemWatcher(root)
+                {
+                    IncludeSubdirectories = true,
+                    NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
+                    InternalBufferSize = 64 * 1024,
+                };
+                watcher.Created += OnChanged;
+                watcher.Changed += OnChanged;
+                watcher.Deleted += OnChanged;
+                watcher.Renamed += OnRenamed;
+                watcher.Error += (_, e) => OnWatcherError(root, e.GetException());
+                watcher.EnableRaisingEvents = true;
+                _watchers[root] = watcher;
+            }
+            catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException or PlatformNotSupportedException)
+            {
+                // The periodic rescan still sees every change, only later.
+                _logger.LogWarning(e, "Cannot watch {Root}; relying on the periodic rescan every {Interval}", root, _options.RescanInterval);
+            }
+        }
+    }
+
+    private void OnChanged(object sender, FileSystemEventArgs e)
+    {
+        // Our own status writes must not wake the source when the status directory sits under a manifest root.
+        if (_catalog.IsExcluded(e.FullPath)) return;
+        _dirty.Enqueue(e.FullPath);
+        _signal.Release();
+    }
+
+    private void OnRenamed(object sender, RenamedEventArgs e)
+    {
+        _dirty.Enqueue(e.OldFullPath);
+        _dirty.Enqueue(e.FullPath);
+        _signal.Release();
+    }
+
+    private void OnWatcherError(string root, Exception error)
+    {
+        _logger.LogWarning(error, "Watcher of {Root} failed (events may be lost); rescanning everything", root);
+        Interlocked.Exchange(ref _forceAll, 1);
+        // The watcher dictionary belongs to the loop: ask it to rebuild the watchers.
+        Interlocked.Exchange(ref _recreateWatchers, 1);
+        _signal.Release();
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        base.Dispose();
+        _signal.Dispose();
+    }
+}

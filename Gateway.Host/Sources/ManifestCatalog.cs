@@ -1,0 +1,287 @@
+using Gateway.Actors.Resources;
+using k8s;
+using k8s.Models;
+
+namespace Gateway.Host.Sources;
+
+/// <summary>What one scan changed.</summary>
+/// <param name="Upserts">Objects that are new or changed, already stamped (uid, generation, resourceVersion, creationTimestamp).</param>
+/// <param name="Removals">Keys of objects that are gone.</param>
+/// <param name="Added">Diagnostics that were not present after the previous scan.</param>
+/// <param name="Resolved">Diagnostics of the previous scan that are gone.</param>
+public sealed record CatalogChanges(
+    IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Upserts,
+    IReadOnlyList<ResourceKey> Removals,
+    IReadOnlyList<SourceDiagnostic> Added,
+    IReadOnlyList<SourceDiagnostic> Resolved)
+{
+    /// <summary>True when no object changed.</summary>
+    public bool IsEmpty => Upserts.Count == 0 && Removals.Count == 0;
+}
+
+/// <summary>
+/// The manifest files under a list of roots (directories, searched recursively for *.yaml, *.yml and *.json, or
+/// single files) and the objects they define, stamped as the API server would. Not thread-safe: one owner calls
+/// <see cref="Scan"/>. Shared by the watched file source and the one-shot translate command, so both read manifests
+/// the same way.
+/// </summary>
+public sealed class ManifestCatalog
+{
+    private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
+
+    private readonly IReadOnlyList<string> _roots;
+    private readonly IReadOnlyList<string> _excluded;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, TrackedFile> _files = new(StringComparer.Ordinal);
+    private readonly Dictionary<ResourceKey, ObjectIdentity> _identities = [];
+    private Dictionary<ResourceKey, ParsedObject> _present = [];
+    private Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>> _stamped = [];
+    private List<SourceDiagnostic> _rootDiagnostics = [];
+    private IReadOnlyList<SourceDiagnostic> _diagnostics = [];
+    private readonly HashSet<string> _recheck = new(StringComparer.Ordinal);
+    private long _resourceVersion;
+    private bool _scanned;
+
+    /// <summary>
+    /// Creates a catalog over <paramref name="roots"/>; earlier roots win duplicates. Files under
+    /// <paramref name="excluded"/> directories are never read (the status directory may sit inside a manifest
+    /// directory, and its files are whole objects that must not be loaded back).
+    /// </summary>
+    public ManifestCatalog(IEnumerable<string> roots, TimeProvider? time = null, IEnumerable<string>? excluded = null)
+    {
+        _roots = roots.Select(Path.GetFullPath).ToList();
+        _excluded = (excluded ?? []).Select(Path.GetFullPath).ToList();
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>True when <paramref name="path"/> lies in an excluded directory.</summary>
+    public bool IsExcluded(string path) => _excluded.Any(e => IsUnder(path, e));
+
+    /// <summary>The roots, as full paths.</summary>
+    public IReadOnlyList<string> Roots => _roots;
+
+    /// <summary>Every current problem, in path order (read and parse problems, duplicates, dangling references).</summary>
+    public IReadOnlyList<SourceDiagnostic> Diagnostics => _diagnostics;
+
+    /// <summary>The current objects, stamped, by key.</summary>
+    public IReadOnlyDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>> Objects => _stamped;
+
+    /// <summary>
+    /// Files that should be read again shortly (a file that just turned empty); the caller schedules a scan that
+    /// forces them. Taking the list clears it.
+    /// </summary>
+    public IReadOnlyCollection<string> TakeRecheck()
+    {
+        var paths = _recheck.ToList();
+        _recheck.Clear();
+        return paths;
+    }
+
+    /// <summary>
+    /// Looks at every file under the roots and re-reads those that are new, whose size or modification time changed,
+    /// that are listed in <paramref name="forcedPaths"/>, or all of them with <paramref name="forceAll"/> (timestamps
+    /// are coarse: a rewrite of equal size can keep the same mtime). Files whose text did not change are not parsed
+    /// again. Returns the object changes and diagnostic changes.
+    /// </summary>
+    public CatalogChanges Scan(IReadOnlySet<string>? forcedPaths = null, bool forceAll = false)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        var rootDiagnostics = new List<SourceDiagnostic>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var unknownRoots = new List<string>();
+        var contentChanged = !_scanned;
+
+        for (var rootIndex = 0; rootIndex < _roots.Count; rootIndex++)
+        {
+            var root = _roots[rootIndex];
+            IReadOnlyList<string> paths;
+            try
+            {
+                paths = Enumerate(root);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A directory that cannot be listed right now: keep what its files held rather than drop it all.
+                rootDiagnostics.Add(new SourceDiagnostic(root, -1, DiagnosticCategory.Read, $"cannot list: {e.Message}; keeping its last objects"));
+                unknownRoots.Add(root);
+                continue;
+            }
+            if (paths.Count == 0 && !Directory.Exists(root) && !File.Exists(root))
+                rootDiagnostics.Add(new SourceDiagnostic(root, -1, DiagnosticCategory.Read, "does not exist"));
+
+            foreach (var path in paths)
+            {
+                if (IsExcluded(path) || !seen.Add(path)) continue;
+                var forced = forceAll || (forcedPaths?.Contains(path) ?? false);
+                contentChanged |= Refresh(path, rootIndex, forced);
+            }
+        }
+
+        foreach (var path in _files.Keys.ToList())
+        {
+            if (seen.Contains(path) || unknownRoots.Any(r => IsUnder(path, r))) continue;
+            _files.Remove(path);
+            contentChanged = true;
+        }
+
+        var previousDiagnostics = _diagnostics;
+        _rootDiagnostics = rootDiagnostics;
+        _scanned = true;
+        if (!contentChanged)
+        {
+            _diagnostics = Collect(null);
+            return Diff([], [], previousDiagnostics);
+        }
+        return Reconcile(now, previousDiagnostics);
+    }
+
+    private bool Refresh(string path, int rootIndex, bool forced)
+    {
+        FileInfo info;
+        try
+        {
+            info = new FileInfo(path);
+            if (!info.Exists) return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+
+        _files.TryGetValue(path, out var tracked);
+        if (tracked is not null && !forced && tracked.ReadError is null && tracked.Length == info.Length && tracked.LastWriteUtc == info.LastWriteTimeUtc) return false;
+
+        tracked ??= new TrackedFile(path, rootIndex);
+        _files[path] = tracked;
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Unreadable for now (being replaced, permissions): its last objects stay; the next scan retries.
+            var changed = tracked.ReadError is null;
+            tracked.ReadError = new SourceDiagnostic(path, -1, DiagnosticCategory.Read, $"cannot read: {e.Message}; keeping its last objects");
+            return changed;
+        }
+
+        var hadError = tracked.ReadError is not null;
+        tracked.ReadError = null;
+        if (string.IsNullOrWhiteSpace(text) && tracked.Content.Documents.Count > 0 && !tracked.EmptyOnce)
+        {
+            // A writer that truncates and then writes (no temp file + rename) shows an empty file for a moment.
+            // Dropping every object for that moment would flap routes and status, so an emptied file is read once
+            // more before its objects go; stat is left stale so the next scan re-reads it.
+            tracked.EmptyOnce = true;
+            _recheck.Add(path);
+            return hadError;
+        }
+        tracked.EmptyOnce = false;
+        tracked.Length = info.Length;
+        tracked.LastWriteUtc = info.LastWriteTimeUtc;
+        if (tracked.Text == text) return hadError;
+        tracked.Text = text;
+        tracked.Content = ManifestFileContent.Update(tracked.Content, ManifestParser.Parse(path, text));
+        return true;
+    }
+
+    private CatalogChanges Reconcile(DateTime now, IReadOnlyList<SourceDiagnostic> previousDiagnostics)
+    {
+        var merged = ManifestMerge.Merge(OrderedFiles().Select(f => f.Content));
+        var upserts = new List<IKubernetesObject<V1ObjectMeta>>();
+        var stamped = new Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>();
+        foreach (var key in merged.Order)
+        {
+            var parsed = merged.Objects[key];
+            if (_present.TryGetValue(key, out var before) && ReferenceEquals(before, parsed))
+            {
+                stamped[key] = _stamped[key];
+                continue;
+            }
+            _identities.TryGetValue(key, out var identity);
+            var result = ObjectStamping.Stamp(parsed.Object, null, identity, _stamped.ContainsKey(key), _resourceVersion + 1, now, NewUid);
+            _identities[key] = result.Identity;
+            if (result.Object is null)
+            {
+                stamped[key] = _stamped[key];
+                continue;
+            }
+            _resourceVersion++;
+            stamped[key] = result.Object;
+            upserts.Add(result.Object);
+        }
+        var removals = _stamped.Keys.Where(k => !stamped.ContainsKey(k)).OrderBy(k => k).ToList();
+        _present = merged.Objects.ToDictionary();
+        _stamped = stamped;
+        _diagnostics = Collect(merged);
+        return Diff(upserts, removals, previousDiagnostics);
+    }
+
+    private IReadOnlyList<SourceDiagnostic> Collect(MergedManifests? merged)
+    {
+        var list = new List<SourceDiagnostic>(_rootDiagnostics);
+        foreach (var file in OrderedFiles())
+        {
+            if (file.ReadError is not null) list.Add(file.ReadError);
+            list.AddRange(file.Content.Diagnostics);
+        }
+        if (merged is null)
+        {
+            // Nothing changed: duplicates and dangling references are as the last reconcile found them.
+            list.AddRange(_diagnostics.Where(d => d.Category is DiagnosticCategory.Duplicate or DiagnosticCategory.DanglingReference));
+            return list;
+        }
+        list.AddRange(merged.Duplicates);
+        var dangling = ReferenceChecker.Find(merged.Order.Select(k => merged.Objects[k].Object), merged.Objects.ContainsKey);
+        foreach (var d in dangling)
+        {
+            var at = merged.Objects[d.From];
+            list.Add(new SourceDiagnostic(at.Source, at.DocumentIndex, DiagnosticCategory.DanglingReference, d.ToString()));
+        }
+        return list;
+    }
+
+    private CatalogChanges Diff(IReadOnlyList<IKubernetesObject<V1ObjectMeta>> upserts, IReadOnlyList<ResourceKey> removals,
+        IReadOnlyList<SourceDiagnostic> previous)
+    {
+        var before = previous.ToHashSet();
+        var after = _diagnostics.ToHashSet();
+        return new CatalogChanges(upserts, removals,
+            _diagnostics.Where(d => !before.Contains(d)).ToList(),
+            previous.Where(d => !after.Contains(d)).ToList());
+    }
+
+    private IEnumerable<TrackedFile> OrderedFiles() =>
+        _files.Values.OrderBy(f => f.RootIndex).ThenBy(f => f.Path, StringComparer.Ordinal);
+
+    private static string NewUid() => Guid.NewGuid().ToString();
+
+    private static IReadOnlyList<string> Enumerate(string root)
+    {
+        if (File.Exists(root)) return [root];
+        if (!Directory.Exists(root)) return [];
+        // Hidden entries are skipped (EnumerationOptions' default): editor swap files, and the "..data" symlink
+        // farms of mounted ConfigMaps that would otherwise load every file twice.
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, MatchType = MatchType.Simple };
+        return Directory.EnumerateFiles(root, "*", options)
+            .Where(p => Extensions.Contains(Path.GetExtension(p), StringComparer.OrdinalIgnoreCase))
+            .OrderBy(p => p, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static bool IsUnder(string path, string root) =>
+        path == root || path.StartsWith(root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
+    private sealed class TrackedFile(string path, int rootIndex)
+    {
+        public string Path { get; } = path;
+        public int RootIndex { get; } = rootIndex;
+        public long Length { get; set; } = -1;
+        public DateTime LastWriteUtc { get; set; }
+        public string? Text { get; set; }
+        public ManifestFileContent Content { get; set; } = ManifestFileContent.Empty;
+        public SourceDiagnostic? ReadError { get; set; }
+        public bool EmptyOnce { get; set; }
+    }
+}

@@ -1,0 +1,24 @@
+using Gateway.Actors.Resources;
+using k8s;
+using k8s.Models;
+
+namespace Gateway.Host.Status;
+
+/// <summary>Builds the whole object as the API server would return it: the stored object with its status set.</summary>
+public static class StatusDocument
+{
+    /// <summary>A copy of <paramref name="obj"/> whose status is <paramref name="status"/>.</summary>
+    public static IKubernetesObject<V1ObjectMeta> Build(IKubernetesObject<V1ObjectMeta> obj, object status)
+    {
+        var property = obj.GetType().GetProperty("Status")
+            ?? throw new ArgumentException($"{obj.Kind} has no status", nameof(obj));
+        if (!property.PropertyType.IsInstanceOfType(status))
+            throw new ArgumentException($"{obj.Kind} status must be {property.PropertyType.Name}, not {status.GetType().Name}", nameof(status));
+        var copy = ObjectCopy.Clone(obj);
+        property.SetValue(copy, status);
+        return copy;
+    }
+
+    /// <summary>The Status property value of <paramref name="obj"/>, or null.</summary>
+    public static object? StatusOf(object obj) => obj.GetType().GetProperty("Status")?.GetValue(obj);
+}

@@ -1,0 +1,118 @@
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using k8s.Models;
+
+namespace Gateway.Host.Status;
+
+/// <summary>
+/// Merges desired status (from the translator, timeless) into the status stored last, the way a Kubernetes
+/// controller must: conditions keep lastTransitionTime while their status does not change and get the current time
+/// when it does (apimachinery meta.SetStatusCondition); route parents and policy ancestors written by other
+/// controllers are kept (RouteParentStatus: "implementations MUST NOT modify status entries of other controllers").
+/// Pure: the stored status, the desired one and the time come in; inputs are never modified. Shared by the file
+/// sink and, later, the Kubernetes sink.
+/// </summary>
+public static class StatusMerge
+{
+    /// <summary>
+    /// Merges one status object. <paramref name="desired"/> is a V1GatewayClassStatus, V1GatewayStatus,
+    /// V1ListenerSetStatus, V1RouteStatus or V1PolicyStatus; <paramref name="stored"/> is null or of the same type.
+    /// </summary>
+    public static object Merge(object? stored, object desired, string controllerName, DateTime now) => desired switch
+    {
+        V1GatewayClassStatus d => MergeGatewayClass(stored as V1GatewayClassStatus, d, now),
+        V1GatewayStatus d => MergeGateway(stored as V1GatewayStatus, d, now),
+        V1ListenerSetStatus d => MergeListenerSet(stored as V1ListenerSetStatus, d, now),
+        V1RouteStatus d => MergeRoute(stored as V1RouteStatus, d, controllerName, now),
+        V1PolicyStatus d => MergePolicy(stored as V1PolicyStatus, d, controllerName, now),
+        _ => throw new ArgumentException($"no status merge for {desired.GetType().Name}", nameof(desired)),
+    };
+
+    /// <summary>
+    /// The desired conditions, in desired order, each with lastTransitionTime taken from the stored condition of the
+    /// same type when the status is unchanged, else <paramref name="now"/> (second precision). Reason, message and
+    /// observedGeneration always come from the desired condition. Stored conditions of types no longer desired are
+    /// dropped: the desired list is the complete set this controller owns on that object.
+    /// </summary>
+    public static List<V1Condition>? MergeConditions(IEnumerable<V1Condition>? stored, IEnumerable<V1Condition>? desired, DateTime now)
+    {
+        if (desired is null) return null;
+        var before = new Dictionary<string, V1Condition>(StringComparer.Ordinal);
+        foreach (var c in stored ?? []) before.TryAdd(c.Type, c);
+        var stamp = ObjectCopy.ToSeconds(now);
+        return desired.Select(d => new V1Condition
+        {
+            Type = d.Type,
+            Status = d.Status,
+            Reason = d.Reason,
+            Message = d.Message,
+            ObservedGeneration = d.ObservedGeneration,
+            LastTransitionTime = before.TryGetValue(d.Type, out var old) && old.Status == d.Status ? ObjectCopy.ToSeconds(old.LastTransitionTime) : stamp,
+        }).ToList();
+    }
+
+    private static V1GatewayClassStatus MergeGatewayClass(V1GatewayClassStatus? stored, V1GatewayClassStatus desired, DateTime now)
+    {
+        var merged = ObjectCopy.Clone(desired);
+        merged.Conditions = MergeConditions(stored?.Conditions, desired.Conditions, now);
+        return merged;
+    }
+
+    private static V1GatewayStatus MergeGateway(V1GatewayStatus? stored, V1GatewayStatus desired, DateTime now)
+    {
+        var merged = ObjectCopy.Clone(desired);
+        merged.Conditions = MergeConditions(stored?.Conditions, desired.Conditions, now);
+        merged.Listeners = MergeListeners(stored?.Listeners, merged.Listeners, now);
+        return merged;
+    }
+
+    private static V1ListenerSetStatus MergeListenerSet(V1ListenerSetStatus? stored, V1ListenerSetStatus desired, DateTime now)
+    {
+        var merged = ObjectCopy.Clone(desired);
+        merged.Conditions = MergeConditions(stored?.Conditions, desired.Conditions, now);
+        merged.Listeners = MergeListeners(stored?.Listeners, merged.Listeners, now);
+        return merged;
+    }
+
+    private static IList<V1ListenerStatus>? MergeListeners(IList<V1ListenerStatus>? stored, IList<V1ListenerStatus>? desired, DateTime now)
+    {
+        if (desired is null) return null;
+        // ListenerStatus entries are keyed by listener name (listMapKey=name).
+        var before = (stored ?? []).GroupBy(l => l.Name).ToDictionary(g => g.Key, g => g.First());
+        foreach (var listener in desired)
+        {
+            before.TryGetValue(listener.Name, out var old);
+            listener.Conditions = MergeConditions(old?.Conditions, listener.Conditions, now) ?? [];
+        }
+        return desired;
+    }
+
+    private static V1RouteStatus MergeRoute(V1RouteStatus? stored, V1RouteStatus desired, string controllerName, DateTime now)
+    {
+        var others = (stored?.Parents ?? []).Where(p => p.ControllerName != controllerName).Select(ObjectCopy.Clone);
+        var ours = (desired.Parents ?? []).Select(d =>
+        {
+            var old = stored?.Parents?.FirstOrDefault(p => p.ControllerName == d.ControllerName && SameReference(p.ParentRef, d.ParentRef));
+            var merged = ObjectCopy.Clone(d);
+            merged.Conditions = MergeConditions(old?.Conditions, d.Conditions, now);
+            return merged;
+        });
+        return new V1RouteStatus { Parents = [.. others, .. ours] };
+    }
+
+    private static V1PolicyStatus MergePolicy(V1PolicyStatus? stored, V1PolicyStatus desired, string controllerName, DateTime now)
+    {
+        var others = (stored?.Ancestors ?? []).Where(a => a.ControllerName != controllerName).Select(ObjectCopy.Clone);
+        var ours = (desired.Ancestors ?? []).Select(d =>
+        {
+            var old = stored?.Ancestors?.FirstOrDefault(a => a.ControllerName == d.ControllerName && SameReference(a.AncestorRef, d.AncestorRef));
+            var merged = ObjectCopy.Clone(d);
+            merged.Conditions = MergeConditions(old?.Conditions, d.Conditions, now);
+            return merged;
+        });
+        return new V1PolicyStatus { Ancestors = [.. others, .. ours] };
+    }
+
+    private static bool SameReference(V1GatewayParentReference a, V1GatewayParentReference b) =>
+        CanonicalForm.Of(a) == CanonicalForm.Of(b);
+}

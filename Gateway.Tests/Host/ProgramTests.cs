@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace Gateway.Tests.Host;
+
+/// <summary>The real executable, driven the way an external checker drives it.</summary>
+[Trait("Category", "EndToEnd")]
+public sealed class ProgramTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static ProcessStartInfo Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Gateway.Host.dll"));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        return info;
+    }
+
+    /// <summary>Sends SIGTERM the way a container runtime does on stop.</summary>
+    private static async Task SigtermAsync(int pid)
+    {
+        using var kill = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync(Wait.Token());
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    [Fact]
+    public async Task UnknownFlag_ExitCode2()
+    {
+        using var process = Process.Start(Start("--manifests", _dir.Path, "--no-such-flag"))!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(Wait.Token(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("--no-such-flag", await stderr);
+    }
+
+    [Fact]
+    public async Task Serve_ReadyThenSigterm_ExitsGracefullyWithinTheTimeout()
+    {
+        _dir.Write("m/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
+        using var process = Process.Start(Start("--manifests", _dir.Combine("m"), "--status-dir", _dir.Combine("s"), "--shutdown-timeout", "5s"))!;
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lines = new List<string>();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (lines) lines.Add(e.Data);
+            if (e.Data.Contains("Ready: revision 1")) ready.TrySetResult();
+        };
+        process.BeginOutputReadLine();
+        try
+        {
+            await ready.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await SigtermAsync(process.Id);
+            await process.WaitForExitAsync(Wait.Token(TimeSpan.FromSeconds(15)));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+
+        Assert.Equal(0, process.ExitCode);
+        lock (lines) Assert.Contains(lines, l => l.Contains("Application is shutting down"));
+    }
+}

@@ -1,0 +1,134 @@
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Host.Pipeline;
+using k8s.Models;
+using Xunit;
+
+namespace Gateway.Tests.Pipeline;
+
+public class ResourceStoreTests
+{
+    private static V1Gateway Gateway(string rv = "1", int port = 80, V1GatewayStatus? status = null) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = "g", NamespaceProperty = "ns", ResourceVersion = rv, Generation = 1 },
+        Spec = new V1GatewaySpec { GatewayClassName = "gc", Listeners = [new V1Listener { Name = "http", Port = port, Protocol = "HTTP" }] },
+        Status = status,
+    };
+
+    private static readonly ResourceKey Key = new("Gateway", "ns", "g");
+
+    [Fact]
+    public void Publish_BeforeFirstFullSync_PublishesNothing()
+    {
+        var store = new ResourceStore();
+        store.Upsert(Gateway());
+
+        Assert.Null(store.Pending);
+        Assert.Null(store.Publish());
+    }
+
+    [Fact]
+    public void MarkSynced_EmptyStore_PublishesRevisionOne()
+    {
+        var store = new ResourceStore();
+        store.MarkSynced();
+
+        var published = store.Publish();
+
+        Assert.Equal(1, published!.Snapshot.Revision);
+        Assert.Empty(published.Snapshot.Keys);
+        Assert.Null(store.Publish());
+    }
+
+    [Fact]
+    public void Publish_AfterSync_ContainsEverythingUpsertedBefore()
+    {
+        var store = new ResourceStore();
+        store.Upsert(Gateway());
+        store.MarkSynced();
+
+        var published = store.Publish()!;
+
+        Assert.Equal(Key, Assert.Single(published.Snapshot.Keys));
+        Assert.Equal(store.ChangeSequence, published.ChangeSequence);
+    }
+
+    [Fact]
+    public void Upsert_StatusOrResourceVersionOnly_IsIgnored()
+    {
+        var store = new ResourceStore();
+        store.Upsert(Gateway());
+        store.MarkSynced();
+        store.Publish();
+        var sequence = store.ChangeSequence;
+
+        var statusOnly = store.Upsert(Gateway(rv: "2", status: new V1GatewayStatus { Conditions = [new V1Condition { Type = "Accepted", Status = "True" }] }));
+        var versionOnly = store.Upsert(Gateway(rv: "3"));
+
+        Assert.False(statusOnly);
+        Assert.False(versionOnly);
+        Assert.Equal(sequence, store.ChangeSequence);
+        Assert.Null(store.Publish());
+    }
+
+    [Fact]
+    public void Upsert_SpecChange_PublishedAsNextRevision()
+    {
+        var store = new ResourceStore();
+        store.Upsert(Gateway());
+        store.MarkSynced();
+        store.Publish();
+
+        Assert.True(store.Upsert(Gateway(rv: "2", port: 8080)));
+        var published = store.Publish()!;
+
+        Assert.Equal(2, published.Snapshot.Revision);
+        Assert.Equal(8080, published.Snapshot.Get<V1Gateway>(Key)!.Spec.Listeners![0].Port);
+    }
+
+    [Fact]
+    public void Remove_PublishedAndUnknownKeyIgnored()
+    {
+        var store = new ResourceStore();
+        store.Upsert(Gateway());
+        store.MarkSynced();
+        store.Publish();
+
+        Assert.False(store.Remove(new ResourceKey("Gateway", "ns", "other")));
+        Assert.True(store.Remove(Key));
+        var published = store.Publish()!;
+
+        Assert.Empty(published.Snapshot.Keys);
+    }
+
+    [Fact]
+    public void Pending_TracksFirstAndLastChangeAndLastPublication()
+    {
+        var store = new ResourceStore();
+        store.MarkSynced();
+        store.Publish();
+
+        store.Upsert(Gateway());
+        var afterOne = store.Pending!.Value;
+        store.Upsert(Gateway(port: 81));
+        var afterTwo = store.Pending!.Value;
+
+        Assert.NotNull(afterOne.LastPublishedAt);
+        Assert.Equal(afterOne.FirstPendingAt, afterTwo.FirstPendingAt);
+        Assert.True(afterTwo.LastChangeAt >= afterOne.LastChangeAt);
+    }
+
+    [Fact]
+    public async Task WaitForPendingAsync_CompletesWhenAChangeArrives()
+    {
+        var store = new ResourceStore();
+        store.MarkSynced();
+        store.Publish();
+
+        var wait = store.WaitForPendingAsync(CancellationToken.None);
+        Assert.False(wait.IsCompleted);
+        store.Upsert(Gateway());
+
+        await wait.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+}

@@ -1,0 +1,246 @@
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Host.Sources;
+using Gateway.Tests.Host;
+using Xunit;
+
+namespace Gateway.Tests.Sources;
+
+public sealed class ManifestCatalogTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static readonly ResourceKey GatewayKey = new("Gateway", "default", "g");
+
+    private static V1Gateway GatewayOf(ManifestCatalog catalog) => Assert.IsType<V1Gateway>(catalog.Objects[GatewayKey]);
+
+    [Fact]
+    public void Scan_Directory_LoadsYamlYmlJsonRecursivelyAndSkipsOtherAndHiddenFiles()
+    {
+        _dir.Write("a.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
+        _dir.Write("sub/deeper/b.yml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n");
+        _dir.Write("sub/c.JSON", """{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"c"}}""");
+        _dir.Write("notes.txt", "apiVersion: v1\nkind: Namespace\nmetadata: {name: txt}\n");
+        _dir.Write(".hidden.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: hidden}\n");
+        _dir.Write("..data/d.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: mounted}\n");
+        var catalog = new ManifestCatalog([_dir.Path]);
+
+        var changes = catalog.Scan();
+
+        Assert.Equal(["Namespace/a", "Namespace/b", "Namespace/c"], catalog.Objects.Keys.Select(k => k.ToString()).Order());
+        Assert.Equal(3, changes.Upserts.Count);
+        Assert.Empty(catalog.Diagnostics);
+    }
+
+    [Fact]
+    public void Scan_FileModified_GenerationBumpsOnlyWhenSpecChanges()
+    {
+        _dir.Write("g.yaml", Manifests.Gateway("g", port: 80));
+        var catalog = new ManifestCatalog([_dir.Path]);
+        catalog.Scan();
+        var first = GatewayOf(catalog);
+
+        _dir.Write("g.yaml", Manifests.Gateway("g", port: 80, labels: "team: a"));
+        var labelsOnly = catalog.Scan();
+        var afterLabels = GatewayOf(catalog);
+        _dir.Write("g.yaml", Manifests.Gateway("g", port: 8080, labels: "team: a"));
+        catalog.Scan();
+        var afterSpec = GatewayOf(catalog);
+        var nothing = catalog.Scan(forceAll: true);
+
+        Assert.Equal(1, first.Metadata.Generation);
+        Assert.Single(labelsOnly.Upserts);
+        Assert.Equal(1, afterLabels.Metadata.Generation);
+        Assert.NotEqual(first.Metadata.ResourceVersion, afterLabels.Metadata.ResourceVersion);
+        Assert.Equal(2, afterSpec.Metadata.Generation);
+        Assert.Equal(first.Metadata.Uid, afterSpec.Metadata.Uid);
+        Assert.Equal(first.Metadata.CreationTimestamp, afterSpec.Metadata.CreationTimestamp);
+        Assert.True(nothing.IsEmpty);
+    }
+
+    [Fact]
+    public void Scan_ValidFileTurnsInvalid_KeepsItsLastObjectsUntilItParsesAgain()
+    {
+        _dir.Write("g.yaml", Manifests.Join(Manifests.GatewayClass(), Manifests.Gateway("g")));
+        var catalog = new ManifestCatalog([_dir.Path]);
+        catalog.Scan();
+
+        _dir.Write("g.yaml", Manifests.GatewayClass() + "\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g\n");
+        var broken = catalog.Scan();
+        var kept = GatewayOf(catalog);
+        _dir.Write("g.yaml", Manifests.Join(Manifests.GatewayClass(), Manifests.Gateway("g", port: 81)));
+        var repaired = catalog.Scan();
+
+        Assert.True(broken.IsEmpty);
+        var problem = Assert.Single(broken.Added);
+        Assert.Equal((Path.Combine(_dir.Path, "g.yaml"), 1, DiagnosticCategory.Parse), (problem.File, problem.DocumentIndex, problem.Category));
+        Assert.Equal(80, kept.Spec.Listeners![0].Port);
+        Assert.Equal([GatewayKey], repaired.Upserts.Select(o => KindRegistry.KeyOf(KindRegistry.Gateway, o)));
+        Assert.Equal(problem, Assert.Single(repaired.Resolved));
+        Assert.Equal(81, GatewayOf(catalog).Spec.Listeners![0].Port);
+        Assert.Equal(2, GatewayOf(catalog).Metadata.Generation);
+    }
+
+    [Fact]
+    public void Scan_FileMissingRequiredFields_ReportedAndOthersLoad()
+    {
+        _dir.Write("a.yaml", Manifests.Join(
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: nolisteners}\nspec: {gatewayClassName: gc}\n",
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: ok}\n",
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"));
+        var catalog = new ManifestCatalog([_dir.Path]);
+
+        catalog.Scan();
+
+        Assert.Equal([new ResourceKey("Namespace", "", "ok")], catalog.Objects.Keys);
+        Assert.Equal([0, 2], catalog.Diagnostics.Select(d => d.DocumentIndex));
+        Assert.Contains("spec.listeners must have at least one entry", catalog.Diagnostics[0].Reason);
+        Assert.Contains("unknown kind example.com/v1/Widget", catalog.Diagnostics[1].Reason);
+    }
+
+    [Fact]
+    public void Scan_FileDeleted_RemovesItsObjects()
+    {
+        _dir.Write("a.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
+        var b = _dir.Write("b.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n");
+        var catalog = new ManifestCatalog([_dir.Path]);
+        catalog.Scan();
+
+        File.Delete(b);
+        var changes = catalog.Scan();
+
+        Assert.Equal([new ResourceKey("Namespace", "", "b")], changes.Removals);
+        Assert.Equal([new ResourceKey("Namespace", "", "a")], catalog.Objects.Keys);
+    }
+
+    [Fact]
+    public void Scan_DuplicateInLaterRoot_ReportedAndTakesOverWhenTheFirstGoesAway()
+    {
+        var first = _dir.Write("one/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: x, labels: {from: one}}\n");
+        var second = _dir.Write("two/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: x, labels: {from: two}}\n");
+        var catalog = new ManifestCatalog([_dir.Combine("one"), _dir.Combine("two")]);
+        var key = new ResourceKey("Namespace", "", "x");
+
+        catalog.Scan();
+        var duplicate = Assert.Single(catalog.Diagnostics);
+        var winner = catalog.Objects[key];
+        File.Delete(first);
+        catalog.Scan();
+
+        Assert.Equal((second, DiagnosticCategory.Duplicate), (duplicate.File, duplicate.Category));
+        Assert.Equal("one", winner.Metadata.Labels["from"]);
+        Assert.Equal("two", catalog.Objects[key].Metadata.Labels["from"]);
+        Assert.Equal(winner.Metadata.Uid, catalog.Objects[key].Metadata.Uid);
+        Assert.Empty(catalog.Diagnostics);
+    }
+
+    [Fact]
+    public void Scan_DanglingReference_ReportedAtTheReferringDocument()
+    {
+        var path = _dir.Write("r.yaml", Manifests.Join(Manifests.GatewayClass(), Manifests.HttpRoute("r", gateway: "missing")));
+        var catalog = new ManifestCatalog([_dir.Path]);
+
+        catalog.Scan();
+
+        var d = Assert.Single(catalog.Diagnostics);
+        Assert.Equal((path, 1, DiagnosticCategory.DanglingReference), (d.File, d.DocumentIndex, d.Category));
+        Assert.Contains("spec.parentRefs[0] refers to Gateway default/missing", d.Reason);
+        Assert.True(catalog.Objects.ContainsKey(new ResourceKey("HTTPRoute", "default", "r")));
+    }
+
+    [Fact]
+    public void Scan_ProblemsStayListedButAreReportedAsAddedOnlyOnce()
+    {
+        _dir.Write("bad.yaml", "kind: [\n");
+        var catalog = new ManifestCatalog([_dir.Path]);
+
+        var first = catalog.Scan();
+        var again = catalog.Scan(forceAll: true);
+
+        Assert.Single(first.Added);
+        Assert.Empty(again.Added);
+        Assert.Single(catalog.Diagnostics);
+    }
+
+    [Fact]
+    public void Scan_SameSizeRewrite_SeenWhenThePathIsForced()
+    {
+        var path = _dir.Write("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {v: '1'}}\n");
+        var catalog = new ManifestCatalog([_dir.Path]);
+        catalog.Scan();
+        var stamp = File.GetLastWriteTimeUtc(path);
+
+        File.WriteAllText(path, "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {v: '2'}}\n");
+        File.SetLastWriteTimeUtc(path, stamp);
+        var unforced = catalog.Scan();
+        var forced = catalog.Scan(new HashSet<string> { path });
+
+        Assert.True(unforced.IsEmpty);
+        Assert.Equal("2", Assert.Single(forced.Upserts).Metadata.Labels["v"]);
+    }
+
+    [Fact]
+    public void Scan_FileEmptiedByATruncatingWriter_ObjectsKeptUntilItIsStillEmptyOnTheNextScan()
+    {
+        var path = _dir.Write("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
+        var catalog = new ManifestCatalog([_dir.Path]);
+        catalog.Scan();
+
+        File.WriteAllText(path, "");
+        var momentarilyEmpty = catalog.Scan();
+        var recheck = catalog.TakeRecheck();
+        var stillEmpty = catalog.Scan(recheck.ToHashSet());
+
+        Assert.True(momentarilyEmpty.IsEmpty);
+        Assert.Equal([path], recheck);
+        Assert.Equal([new ResourceKey("Namespace", "", "a")], stillEmpty.Removals);
+        Assert.Empty(catalog.Objects);
+    }
+
+    [Fact]
+    public void Scan_FileEmptiedThenRewritten_ObjectsNeverDropped()
+    {
+        var path = _dir.Write("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
+        var catalog = new ManifestCatalog([_dir.Path]);
+        catalog.Scan();
+
+        File.WriteAllText(path, "");
+        var empty = catalog.Scan();
+        File.WriteAllText(path, "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {v: '2'}}\n");
+        var rewritten = catalog.Scan(catalog.TakeRecheck().ToHashSet());
+
+        Assert.True(empty.IsEmpty);
+        Assert.Empty(rewritten.Removals);
+        Assert.Equal("2", Assert.Single(rewritten.Upserts).Metadata.Labels["v"]);
+    }
+
+    [Fact]
+    public void Scan_MissingRoot_ReportedAndEmpty_ThenLoadedWhenCreated()
+    {
+        var root = _dir.Combine("later");
+        var catalog = new ManifestCatalog([root]);
+
+        catalog.Scan();
+        var missing = Assert.Single(catalog.Diagnostics);
+        _dir.Write("later/a.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
+        catalog.Scan();
+
+        Assert.Equal((root, DiagnosticCategory.Read, "does not exist"), (missing.File, missing.Category, missing.Reason));
+        Assert.Single(catalog.Objects);
+        Assert.Empty(catalog.Diagnostics);
+    }
+
+    [Fact]
+    public void Scan_ConformanceManifests_LoadWithoutParseProblems()
+    {
+        var catalog = new ManifestCatalog([Path.Combine(TestPaths.ConformanceDir, "manifests", "base"), Path.Combine(TestPaths.ConformanceDir, "manifests", "tests")]);
+
+        catalog.Scan();
+
+        Assert.DoesNotContain(catalog.Diagnostics, d => d.Category is DiagnosticCategory.Parse or DiagnosticCategory.Read);
+        Assert.True(catalog.Objects.Count > 100);
+        Assert.All(catalog.Objects.Values, o => Assert.Equal(1, o.Metadata.Generation));
+    }
+}

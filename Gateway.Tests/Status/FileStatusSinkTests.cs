@@ -1,0 +1,211 @@
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Actors.Status;
+using Gateway.Actors.Translation;
+using Gateway.Host.Status;
+using Gateway.Tests.Host;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace Gateway.Tests.Status;
+
+public sealed class FileStatusSinkTests : IDisposable
+{
+    private static readonly ResourceKey Key = new("Gateway", "infra", "g");
+    private static readonly DateTimeOffset Start = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly TempDir _dir = new();
+    private readonly ManualTimeProvider _time = new(Start);
+    private readonly Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>> _objects = [];
+
+    public FileStatusSinkTests()
+    {
+        Put(Stamped(Manifests.Gateway("g", ns: "infra"), generation: 1, rv: "5"));
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    private FileStatusSink NewSink() =>
+        new(_dir.Combine("status"), Manifests.Controller, k => _objects.GetValueOrDefault(k), _time, NullLogger<FileStatusSink>.Instance);
+
+    private static IKubernetesObject<V1ObjectMeta> Stamped(string yaml, long generation, string rv)
+    {
+        var obj = Assert.Single(ManifestParser.Parse("t.yaml", yaml).Objects).Object;
+        obj.Metadata.Generation = generation;
+        obj.Metadata.ResourceVersion = rv;
+        obj.Metadata.Uid = "uid-g";
+        obj.Metadata.CreationTimestamp = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        return obj;
+    }
+
+    private void Put(IKubernetesObject<V1ObjectMeta> obj) => _objects[KindRegistry.KeyOf(KindRegistry.Gateway, obj)] = obj;
+
+    private static DesiredStatus Desired(string programmed = "True", long generation = 1) => new(Key, "gateway.networking.k8s.io/v1", generation, new V1GatewayStatus
+    {
+        Addresses = [new V1GatewayStatusAddress { Type = "IPAddress", Value = "127.10.0.1" }],
+        Conditions =
+        [
+            new V1Condition { Type = "Accepted", Status = "True", Reason = "Accepted", Message = "ok", ObservedGeneration = generation },
+            new V1Condition { Type = "Programmed", Status = programmed, Reason = programmed == "True" ? "Programmed" : "PortUnavailable", Message = "p", ObservedGeneration = generation },
+        ],
+    });
+
+    private V1Gateway ReadBack(FileStatusSink sink) => KubernetesYaml.Deserialize<V1Gateway>(File.ReadAllText(sink.PathFor(Key)));
+
+    [Fact]
+    public async Task Write_NewStatus_WritesTheWholeObjectAtItsPath()
+    {
+        var sink = NewSink();
+
+        var outcome = await sink.WriteAsync(Desired(), CancellationToken.None);
+
+        Assert.Equal(StatusWriteOutcome.Written, outcome);
+        Assert.Equal(_dir.Combine("status", "Gateway", "infra", "g.yaml"), sink.PathFor(Key));
+        var text = File.ReadAllText(sink.PathFor(Key));
+        var written = ReadBack(sink);
+        Assert.Equal(("gateway.networking.k8s.io/v1", "Gateway"), (written.ApiVersion, written.Kind));
+        Assert.Equal((1L, "uid-g", "5"), (written.Metadata.Generation!.Value, written.Metadata.Uid, written.Metadata.ResourceVersion));
+        Assert.Contains("creationTimestamp: \"2025-01-01T00:00:00Z\"", text);
+        Assert.Equal(80, written.Spec.Listeners![0].Port);
+        Assert.Equal(["Accepted", "Programmed"], written.Status!.Conditions!.Select(c => c.Type));
+        Assert.Contains("lastTransitionTime: \"2025-06-01T12:00:00Z\"", text);
+        Assert.Equal(1, sink.WriteCount(Key));
+    }
+
+    [Fact]
+    public async Task Write_SameStatusLater_UnchangedFileUntouchedCountedOnce()
+    {
+        var sink = NewSink();
+        await sink.WriteAsync(Desired(), CancellationToken.None);
+        var before = File.ReadAllText(sink.PathFor(Key));
+        var modified = File.GetLastWriteTimeUtc(sink.PathFor(Key));
+        _time.Advance(TimeSpan.FromMinutes(5));
+
+        var outcome = await sink.WriteAsync(Desired(), CancellationToken.None);
+
+        Assert.Equal(StatusWriteOutcome.Unchanged, outcome);
+        Assert.Equal(before, File.ReadAllText(sink.PathFor(Key)));
+        Assert.Equal(modified, File.GetLastWriteTimeUtc(sink.PathFor(Key)));
+        Assert.Equal(1, sink.WriteCount(Key));
+    }
+
+    [Fact]
+    public async Task Write_ConditionFlips_WrittenWithNewTimeOnlyForTheFlippedCondition()
+    {
+        var sink = NewSink();
+        await sink.WriteAsync(Desired("True"), CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(90));
+
+        var outcome = await sink.WriteAsync(Desired("False"), CancellationToken.None);
+
+        Assert.Equal(StatusWriteOutcome.Written, outcome);
+        var conditions = ReadBack(sink).Status!.Conditions!;
+        Assert.Equal(Start.UtcDateTime, ObjectCopy.AsUtc(conditions[0].LastTransitionTime));
+        Assert.Equal(Start.UtcDateTime.AddSeconds(90), ObjectCopy.AsUtc(conditions[1].LastTransitionTime));
+        Assert.Equal(2, sink.WriteCount(Key));
+    }
+
+    [Fact]
+    public async Task Write_GenerationBumped_WrittenWithNewObservedGeneration()
+    {
+        var sink = NewSink();
+        await sink.WriteAsync(Desired(), CancellationToken.None);
+        Put(Stamped(Manifests.Gateway("g", ns: "infra", port: 8080), generation: 2, rv: "6"));
+
+        var outcome = await sink.WriteAsync(Desired(generation: 2), CancellationToken.None);
+
+        Assert.Equal(StatusWriteOutcome.Written, outcome);
+        var written = ReadBack(sink);
+        Assert.Equal(2, written.Metadata.Generation);
+        Assert.All(written.Status!.Conditions!, c => Assert.Equal(2, c.ObservedGeneration));
+        Assert.Equal(8080, written.Spec.Listeners![0].Port);
+    }
+
+    [Fact]
+    public async Task Write_OnlyMetadataChanged_FileRefreshedButNotAStatusWrite()
+    {
+        var sink = NewSink();
+        await sink.WriteAsync(Desired(), CancellationToken.None);
+        Put(Stamped(Manifests.Gateway("g", ns: "infra", labels: "team: a"), generation: 1, rv: "9"));
+
+        var outcome = await sink.WriteAsync(Desired(), CancellationToken.None);
+
+        Assert.Equal(StatusWriteOutcome.Unchanged, outcome);
+        Assert.Equal("9", ReadBack(sink).Metadata.ResourceVersion);
+        Assert.Equal("a", ReadBack(sink).Metadata.Labels["team"]);
+        Assert.Equal(1, sink.WriteCount(Key));
+    }
+
+    [Fact]
+    public async Task Write_ObjectGone_NothingWritten()
+    {
+        var sink = NewSink();
+        _objects.Clear();
+
+        var outcome = await sink.WriteAsync(Desired(), CancellationToken.None);
+
+        Assert.Equal(StatusWriteOutcome.ObjectGone, outcome);
+        Assert.False(File.Exists(sink.PathFor(Key)));
+    }
+
+    [Fact]
+    public async Task Remove_DeletesTheFileAndAWriteAfterwardsWritesAgain()
+    {
+        var sink = NewSink();
+        await sink.WriteAsync(Desired(), CancellationToken.None);
+
+        await sink.RemoveAsync(Key, CancellationToken.None);
+        var gone = !File.Exists(sink.PathFor(Key));
+        var again = await sink.WriteAsync(Desired(), CancellationToken.None);
+
+        Assert.True(gone);
+        Assert.Equal(StatusWriteOutcome.Written, again);
+        Assert.True(File.Exists(sink.PathFor(Key)));
+    }
+
+    [Fact]
+    public async Task Write_NewSinkOverAnEarlierRunsFile_KeepsLastTransitionTimes()
+    {
+        await NewSink().WriteAsync(Desired(), CancellationToken.None);
+        _time.Advance(TimeSpan.FromHours(1));
+        var restarted = NewSink();
+
+        var outcome = await restarted.WriteAsync(Desired(), CancellationToken.None);
+
+        Assert.Equal(StatusWriteOutcome.Unchanged, outcome);
+        Assert.Equal(Start.UtcDateTime, ObjectCopy.AsUtc(ReadBack(restarted).Status!.Conditions![0].LastTransitionTime));
+        Assert.Equal([Key], restarted.StoredKeys());
+    }
+
+    [Fact]
+    public async Task Write_Repeatedly_ReadersNeverSeeAPartialFileAndNoTempFilesRemain()
+    {
+        var sink = NewSink();
+        await sink.WriteAsync(Desired(), CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+        var reads = 0;
+        var reader = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var gateway = KubernetesYaml.Deserialize<V1Gateway>(File.ReadAllText(sink.PathFor(Key)));
+                Assert.Equal(2, gateway.Status!.Conditions!.Count);
+                reads++;
+            }
+        });
+
+        for (var i = 0; i < 200; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await sink.WriteAsync(Desired(i % 2 == 0 ? "False" : "True"), CancellationToken.None);
+        }
+        stop.Cancel();
+        await reader.WaitAsync(Wait.Default);
+
+        Assert.True(reads > 0);
+        Assert.Equal(201, sink.WriteCount(Key));
+        Assert.Equal(["g.yaml"], Directory.GetFiles(_dir.Combine("status", "Gateway", "infra")).Select(Path.GetFileName));
+    }
+}

@@ -1,0 +1,152 @@
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Host.Status;
+using k8s.Models;
+using Xunit;
+
+namespace Gateway.Tests.Status;
+
+public class StatusMergeTests
+{
+    private const string Us = "akka-gateway.dev/controller";
+    private const string Them = "other.example/controller";
+    private static readonly DateTime Earlier = new(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+    private static readonly DateTime Now = new(2025, 1, 2, 3, 4, 5, 678, DateTimeKind.Utc);
+    private static readonly DateTime NowSeconds = new(2025, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+
+    private static V1Condition C(string type, string status, string reason = "R", long generation = 1, DateTime? at = null) => new()
+    {
+        Type = type, Status = status, Reason = reason, Message = reason, ObservedGeneration = generation, LastTransitionTime = at ?? default,
+    };
+
+    [Fact]
+    public void MergeConditions_StatusUnchanged_KeepsLastTransitionTimeTakesTheRest()
+    {
+        var merged = StatusMerge.MergeConditions([C("Accepted", "True", "Accepted", 1, Earlier)], [C("Accepted", "True", "ListenersNotValid", 2)], Now)!;
+
+        var c = Assert.Single(merged);
+        Assert.Equal(Earlier, c.LastTransitionTime);
+        Assert.Equal(("ListenersNotValid", 2L), (c.Reason, c.ObservedGeneration));
+    }
+
+    [Fact]
+    public void MergeConditions_StatusChanged_SetsNowToTheSecond()
+    {
+        var merged = StatusMerge.MergeConditions([C("Programmed", "True", at: Earlier)], [C("Programmed", "False")], Now)!;
+
+        Assert.Equal(NowSeconds, Assert.Single(merged).LastTransitionTime);
+        Assert.Equal(DateTimeKind.Utc, merged[0].LastTransitionTime.Kind);
+    }
+
+    [Fact]
+    public void MergeConditions_NewConditionStampedNow_DroppedConditionGone_DesiredOrderKept()
+    {
+        var merged = StatusMerge.MergeConditions([C("Old", "True", at: Earlier), C("Accepted", "True", at: Earlier)], [C("Programmed", "True"), C("Accepted", "True")], Now)!;
+
+        Assert.Equal(["Programmed", "Accepted"], merged.Select(c => c.Type));
+        Assert.Equal([NowSeconds, Earlier], merged.Select(c => c.LastTransitionTime));
+    }
+
+    [Fact]
+    public void MergeConditions_StoredTimeWithoutKind_TreatedAsUtc()
+    {
+        var unspecified = DateTime.SpecifyKind(Earlier, DateTimeKind.Unspecified);
+
+        var merged = StatusMerge.MergeConditions([C("Accepted", "True", at: unspecified)], [C("Accepted", "True")], Now)!;
+
+        Assert.Equal(DateTimeKind.Utc, merged[0].LastTransitionTime.Kind);
+        Assert.Equal(Earlier, merged[0].LastTransitionTime);
+    }
+
+    [Fact]
+    public void Merge_RouteParents_OtherControllersKeptOursReplacedWithTimesCarried()
+    {
+        var gw = new V1GatewayParentReference { Group = "gateway.networking.k8s.io", Kind = "Gateway", Name = "gw" };
+        var gone = new V1GatewayParentReference { Group = "gateway.networking.k8s.io", Kind = "Gateway", Name = "gone" };
+        var stored = new V1RouteStatus
+        {
+            Parents =
+            [
+                new V1RouteParentStatus { ParentRef = gw, ControllerName = Them, Conditions = [C("Accepted", "False", at: Earlier)] },
+                new V1RouteParentStatus { ParentRef = gw, ControllerName = Us, Conditions = [C("Accepted", "True", at: Earlier)] },
+                new V1RouteParentStatus { ParentRef = gone, ControllerName = Us, Conditions = [C("Accepted", "True", at: Earlier)] },
+            ],
+        };
+        var desired = new V1RouteStatus
+        {
+            Parents = [new V1RouteParentStatus { ParentRef = gw, ControllerName = Us, Conditions = [C("Accepted", "True", generation: 2), C("ResolvedRefs", "True", generation: 2)] }],
+        };
+
+        var merged = Assert.IsType<V1RouteStatus>(StatusMerge.Merge(stored, desired, Us, Now));
+
+        Assert.Equal([Them, Us], merged.Parents!.Select(p => p.ControllerName));
+        Assert.Equal("False", merged.Parents![0].Conditions![0].Status);
+        Assert.Equal([Earlier, NowSeconds], merged.Parents[1].Conditions!.Select(c => c.LastTransitionTime));
+        Assert.Equal(2, merged.Parents[1].Conditions![0].ObservedGeneration);
+    }
+
+    [Fact]
+    public void Merge_PolicyAncestors_OtherControllersKept()
+    {
+        var gw = new V1GatewayParentReference { Name = "gw" };
+        var stored = new V1PolicyStatus { Ancestors = [new V1PolicyAncestorStatus { AncestorRef = gw, ControllerName = Them, Conditions = [C("Accepted", "True", at: Earlier)] }] };
+        var desired = new V1PolicyStatus { Ancestors = [new V1PolicyAncestorStatus { AncestorRef = gw, ControllerName = Us, Conditions = [C("Accepted", "True")] }] };
+
+        var merged = Assert.IsType<V1PolicyStatus>(StatusMerge.Merge(stored, desired, Us, Now));
+
+        Assert.Equal([Them, Us], merged.Ancestors!.Select(a => a.ControllerName));
+        Assert.Equal([Earlier, NowSeconds], merged.Ancestors!.Select(a => a.Conditions![0].LastTransitionTime));
+    }
+
+    [Fact]
+    public void Merge_Gateway_ListenerConditionsMergedByListenerName()
+    {
+        var stored = new V1GatewayStatus
+        {
+            Conditions = [C("Accepted", "True", at: Earlier)],
+            Listeners =
+            [
+                new V1ListenerStatus { Name = "http", Conditions = [C("Programmed", "True", at: Earlier)] },
+                new V1ListenerStatus { Name = "https", Conditions = [C("Programmed", "True", at: Earlier)] },
+            ],
+        };
+        var desired = new V1GatewayStatus
+        {
+            Conditions = [C("Accepted", "True")],
+            Addresses = [new V1GatewayStatusAddress { Type = "IPAddress", Value = "127.10.0.1" }],
+            Listeners =
+            [
+                new V1ListenerStatus { Name = "https", AttachedRoutes = 3, Conditions = [C("Programmed", "False")] },
+                new V1ListenerStatus { Name = "http", Conditions = [C("Programmed", "True")] },
+            ],
+        };
+
+        var merged = Assert.IsType<V1GatewayStatus>(StatusMerge.Merge(stored, desired, Us, Now));
+
+        Assert.Equal(Earlier, merged.Conditions![0].LastTransitionTime);
+        Assert.Equal(["https", "http"], merged.Listeners!.Select(l => l.Name));
+        Assert.Equal([NowSeconds, Earlier], merged.Listeners!.Select(l => l.Conditions[0].LastTransitionTime));
+        Assert.Equal(3, merged.Listeners![0].AttachedRoutes);
+        Assert.Equal("127.10.0.1", merged.Addresses![0].Value);
+    }
+
+    [Fact]
+    public void Merge_LeavesItsInputsUntouched()
+    {
+        var stored = new V1GatewayClassStatus { Conditions = [C("Accepted", "False", at: Earlier)] };
+        var desired = new V1GatewayClassStatus { Conditions = [C("Accepted", "True")] };
+        var storedBefore = CanonicalForm.Of(stored);
+        var desiredBefore = CanonicalForm.Of(desired);
+
+        StatusMerge.Merge(stored, desired, Us, Now);
+
+        Assert.Equal(storedBefore, CanonicalForm.Of(stored));
+        Assert.Equal(desiredBefore, CanonicalForm.Of(desired));
+    }
+
+    [Fact]
+    public void Merge_UnknownStatusType_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => StatusMerge.Merge(null, new object(), Us, Now));
+    }
+}

@@ -168,12 +168,11 @@ internal static partial class BackendTlsPolicyTranslation
         {
             var section = string.IsNullOrEmpty(t.SectionName) ? null : t.SectionName;
             if (!seen.Add((t.Group ?? "", t.Kind ?? "", t.Name ?? "", section))) continue;
+            // Only Services have (Extended) support; a target of another kind can never match one of our backends, so
+            // it is left out rather than mistaken for a same-named Service.
+            if ((t.Group ?? "") != "" || t.Kind != "Service") continue;
             var target = new PolicyTarget(model, model.Targets.Count, model.Key.Namespace, t.Name ?? "", section);
-            if ((t.Group ?? "") != "" || t.Kind != "Service")
-            {
-                target.NotFound = $"targetRef {GatewayTranslation.Describe(t.Group ?? "", t.Kind ?? "")} {t.Name} is not supported; only core Services are.";
-            }
-            else if (index.Service(target.Namespace, target.Service) is not { } service)
+            if (index.Service(target.Namespace, target.Service) is not { } service)
             {
                 target.NotFound = $"Service {target.Namespace}/{target.Service} does not exist.";
             }
@@ -303,7 +302,7 @@ internal sealed class PolicyTarget(BackendTlsPolicyModel policy, int index, stri
     public string Service { get; } = service;
     public string? SectionName { get; } = sectionName;
 
-    /// <summary>Why the target cannot be attached (unsupported kind, missing Service or port); null when it can.</summary>
+    /// <summary>Why the target cannot be attached (missing Service or port); null when it can.</summary>
     public string? NotFound { get; set; }
 
     /// <summary>The policy that takes precedence on this target, when this one lost.</summary>

@@ -314,6 +314,19 @@ public class BackendTlsPolicyTests
         Assert.Equal("Accepted/False/TargetNotFound", Conditions(result, "p", "gw")[0]);
     }
 
+    [Fact]
+    public void Translate_TargetOfAnotherKind_IsNotMistakenForTheSameNamedService()
+    {
+        var yaml = Base() + Service("svc", ("https", 443, null)) + Route("r", "gw", ("svc", 443))
+            + Policy("p", "svc", null, hostname: "abc.example.com").Replace("kind: Service", "kind: ServiceImport", StringComparison.Ordinal)
+                .Replace("group: \"\", kind: ServiceImport", "group: multicluster.x-k8s.io, kind: ServiceImport", StringComparison.Ordinal);
+
+        var result = Translate(yaml);
+
+        Assert.Null(Backend(result, "gw").Tls);
+        Assert.False(result.Statuses.ContainsKey(new ResourceKey("BackendTLSPolicy", Ns, "p")));
+    }
+
     [Theory]
     [InlineData("Hostname", "", "hostname")]
     [InlineData("URI", "/not-absolute", "uri")]

@@ -142,10 +142,21 @@ public sealed record BackendGroup(ImmutableArray<WeightedBackend> Backends)
     public static readonly BackendGroup Empty = new(ImmutableArray<WeightedBackend>.Empty);
 }
 
-/// <summary>The protocol spoken to a backend (from Service port appProtocol and BackendTLSPolicy).</summary>
+/// <summary>
+/// The protocol spoken to a backend (from Service port appProtocol and BackendTLSPolicy). Tls is HTTP over TLS
+/// originated with the backend's <see cref="BackendTlsSettings"/>; ALPN chooses HTTP/2 or HTTP/1.1.
+/// </summary>
 public enum BackendProtocol { Http1, H2c, WebSocket, Tls }
 
-/// <summary>One backendRef resolved to endpoints.</summary>
+/// <summary>
+/// One backendRef resolved to endpoints. A Service port targeted by an accepted BackendTLSPolicy gets
+/// <see cref="Protocol"/> Tls and <see cref="Tls"/> set (GEP-1897: "if a Service matches a BackendTLSPolicy, then
+/// assume the connection is TLS"). When the policy that applies to the port cannot be honoured (every
+/// caCertificateRef invalid, or the policy itself invalid) the backend is kept in its group with Valid=false,
+/// Protocol Tls and Tls null, so its share of requests answers 500 (BackendTLSPolicyValidation.CACertificateRefs:
+/// "Connections using an invalid CACertificateRef MUST fail, and the client MUST receive an HTTP 5xx error
+/// response"); the route's ResolvedRefs stays True because the reason is reported on the policy's status.
+/// </summary>
 public sealed record WeightedBackend(
     string ClusterId,
     int Weight,
@@ -159,13 +170,33 @@ public sealed record WeightedBackend(
 /// <summary>A ready endpoint (EndpointSlice address and resolved target port).</summary>
 public sealed record BackendEndpoint(string Address, int Port);
 
-/// <summary>TLS origination to a backend (BackendTLSPolicy, Gateway spec.tls.backend).</summary>
+/// <summary>
+/// TLS origination to a backend (BackendTLSPolicyValidation, Gateway spec.tls.backend).
+/// <list type="bullet">
+/// <item><see cref="ServerName"/> (validation.hostname) is the SNI, and the name the server certificate must match
+/// unless <see cref="SubjectAltNames"/> is non-empty.</item>
+/// <item>The server certificate must chain to <see cref="CaCertificatesPem"/> (validation.caCertificateRefs, only the
+/// valid ones), or to the system trust store when <see cref="UseSystemCertificates"/>
+/// (validation.wellKnownCACertificates "System"; then the CA list is empty).</item>
+/// <item><see cref="SubjectAltNames"/> (validation.subjectAltNames), when non-empty, replace ServerName for
+/// authentication: the certificate must carry at least one of them ("Hostname MUST NOT be used for authentication"
+/// then). An entry is either a DNS name (type Hostname, possibly a wildcard such as "*.example.com") compared with
+/// the certificate's DNS SANs, or an absolute URI (type URI, for example a SPIFFE ID) compared exactly with its URI
+/// SANs. URIs always contain ':' and DNS names never do; <see cref="IsUriSubjectAltName"/> tells them apart.</item>
+/// <item><see cref="ClientCertificate"/> is the Gateway's spec.tls.backend.clientCertificateRef when it resolved,
+/// so the same backend can carry different client certificates in the tables of different Gateways.</item>
+/// </list>
+/// </summary>
 public sealed record BackendTlsSettings(
     string ServerName,
     ImmutableArray<string> CaCertificatesPem,
     bool UseSystemCertificates,
     ImmutableArray<string> SubjectAltNames,
-    TlsCertificate? ClientCertificate);
+    TlsCertificate? ClientCertificate)
+{
+    /// <summary>True when a <see cref="SubjectAltNames"/> entry is a URI SAN rather than a DNS name.</summary>
+    public static bool IsUriSubjectAltName(string subjectAltName) => subjectAltName.Contains(':', StringComparison.Ordinal);
+}
 
 /// <summary>A TLS (SNI), TCP or UDP route rule attached to one listener.</summary>
 public sealed record L4RouteEntry(

@@ -197,6 +197,10 @@ public static class PolicyConditions
 
     public static ConditionSpec Conflicted(string detail) => new(ConditionNames.Accepted, false, "Conflicted", detail);
 
+    public static ConditionSpec Invalid(string detail) => new(ConditionNames.Accepted, false, "Invalid", detail);
+
+    public static ConditionSpec TargetNotFound(string detail) => new(ConditionNames.Accepted, false, "TargetNotFound", detail);
+
     public static ConditionSpec NoValidCaCertificate(string detail) => new(ConditionNames.Accepted, false, "NoValidCACertificate", detail);
 
     public static ConditionSpec ResolvedRefs() => new(ConditionNames.ResolvedRefs, true, "ResolvedRefs", "All references are resolved.");

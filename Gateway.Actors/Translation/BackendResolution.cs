@@ -15,11 +15,15 @@ internal static class BackendResolution
     /// <summary>
     /// Resolves <c>r</c> for a route of kind <c>routeKind</c> in <c>routeNamespace</c> (the "from" of a
     /// ReferenceGrant). <c>forceH2c</c>: GRPCRoute backends speak HTTP/2 cleartext unless the Service says otherwise.
-    /// <c>layer4</c>: TLS/TCP/UDP routes, where appProtocol is not interpreted.
+    /// <c>layer4</c>: TLS/TCP/UDP routes, where appProtocol is not interpreted and BackendTLSPolicy does not apply
+    /// (GEP-1897 "How a client behaves": TLS origination is for HTTPRoute, implementation-dependent for GRPCRoute,
+    /// which we also do, and not done for L4 routes here). <c>policyUses</c> collects the BackendTLSPolicy targets
+    /// about the resolved Service port, for the policies' ancestor status.
     /// </summary>
     public static (WeightedBackend Backend, ConditionSpec? Problem) Resolve(
         V1BackendObjectReference r, int? weight, string routeKind, string routeNamespace, bool forceH2c, TranslationIndex index,
-        HeaderModifier? requestHeaders = null, HeaderModifier? responseHeaders = null, bool layer4 = false)
+        HeaderModifier? requestHeaders = null, HeaderModifier? responseHeaders = null, bool layer4 = false,
+        ICollection<PolicyUse>? policyUses = null)
     {
         var group = r.Group ?? "";
         var kind = r.Kind ?? "Service";
@@ -42,8 +46,16 @@ internal static class BackendResolution
         if (servicePort is null)
             return (Invalid(), RouteConditions.BackendNotFound($"Service {ns}/{r.Name} has no port {port}."));
 
-        // Service port appProtocol (GEP-1911): h2c and WebSocket are supported; plain HTTP when unset.
-        // Layer-4 routes forward bytes: the application protocol is not ours to interpret there.
+        // BackendTLSPolicy (GEP-1897): "if a Service matches a BackendTLSPolicy, then assume the connection is TLS",
+        // whatever appProtocol says about the HTTP version (ALPN settles that over TLS).
+        var policy = layer4 ? null : index.BackendTls.Lookup(ns, r.Name, servicePort, policyUses);
+
+        // Service port appProtocol (GEP-1911): h2c and WebSocket are supported; plain HTTP when unset. "https" (the
+        // IANA service name, in either case, as the BackendTLSPolicy conformance Services spell it) and
+        // kubernetes.io/wss say the port speaks TLS: served only with a policy that tells us how to verify the backend
+        // (GEP-1911 lists wss for HTTPRoute as "Conditional: only if there is a corresponding BackendTLSPolicy");
+        // without one we cannot send "using the specified protocol", so the ref is UnsupportedProtocol (GEP-1911
+        // "Supporting Protocols"). Layer-4 routes forward bytes: the application protocol is not ours to interpret.
         BackendProtocol protocol;
         switch (layer4 ? null : servicePort.AppProtocol)
         {
@@ -56,9 +68,22 @@ internal static class BackendResolution
             case "kubernetes.io/ws" or "ws":
                 protocol = BackendProtocol.WebSocket;
                 break;
+            case "https" or "HTTPS" or "kubernetes.io/wss" when policy is not null:
+                protocol = BackendProtocol.Tls;
+                break;
+            case "https" or "HTTPS" or "kubernetes.io/wss":
+                return (Invalid(), RouteConditions.UnsupportedProtocol(
+                    $"Service {ns}/{r.Name} port {port} has appProtocol \"{servicePort.AppProtocol}\" (TLS), but no BackendTLSPolicy applies to it; TLS to a backend needs one (GEP-1897)."));
             default:
                 return (Invalid(), RouteConditions.UnsupportedProtocol($"Service {ns}/{r.Name} port {port} has appProtocol \"{servicePort.AppProtocol}\", which is not supported."));
         }
+        if (policy is not null) protocol = BackendProtocol.Tls;
+
+        // A policy that applies but cannot be honoured (invalid, or no valid CA certificate) fails this backend's
+        // share of requests (BackendTLSPolicyValidation.CACertificateRefs: such connections "MUST fail" with a 5xx)
+        // rather than falling back to cleartext; the route's refs are fine, the reason is on the policy's status.
+        if (policy is { Settings: null })
+            return (new WeightedBackend($"invalid/{id}", w, false, [], BackendProtocol.Tls, requestHeaders, responseHeaders, null), null);
 
         var endpoints = new SortedSet<(string, int)>();
         foreach (var slice in index.EndpointSlices(ns, r.Name))
@@ -75,7 +100,7 @@ internal static class BackendResolution
         }
         var protocolSuffix = layer4 ? "l4" : protocol switch { BackendProtocol.H2c => "h2c", BackendProtocol.WebSocket => "ws", BackendProtocol.Tls => "tls", _ => "http" };
         var backend = new WeightedBackend($"{ns}/{r.Name}:{port}/{protocolSuffix}", w, true,
-            [.. endpoints.Select(e => new BackendEndpoint(e.Item1, e.Item2))], protocol, requestHeaders, responseHeaders, null);
+            [.. endpoints.Select(e => new BackendEndpoint(e.Item1, e.Item2))], protocol, requestHeaders, responseHeaders, policy?.Settings);
         return (backend, null);
     }
 

@@ -333,7 +333,8 @@ internal static class GatewayTranslation
     private static IEnumerable<V1FrontendTLSValidation?> AllValidations(V1FrontendTLSConfig fe) =>
         new[] { fe.Default?.Validation }.Concat(fe.PerPort?.Select(p => p.Tls?.Validation) ?? []);
 
-    private static bool IsPemCertificates(string pem)
+    /// <summary>True when <paramref name="pem"/> holds at least one certificate and every certificate in it parses.</summary>
+    internal static bool IsPemCertificates(string pem)
     {
         try
         {

@@ -109,7 +109,7 @@ internal static class HttpRuleCompiler
             if (backendFilterError is not null) return $"backendRef {b.Name}: {backendFilterError}";
             if (perBackend.Redirect is not null || perBackend.Rewrite is not null || perBackend.Mirrors.Length > 0 || perBackend.Cors is not null)
                 return $"backendRef {b.Name}: only RequestHeaderModifier and ResponseHeaderModifier are supported as per-backend filters";
-            var (backend, problem) = BackendResolution.Resolve(b, b.Weight, "HTTPRoute", ns, false, index, perBackend.RequestHeaders, perBackend.ResponseHeaders);
+            var (backend, problem) = BackendResolution.Resolve(b, b.Weight, "HTTPRoute", ns, false, index, perBackend.RequestHeaders, perBackend.ResponseHeaders, policyUses: model.PolicyUses);
             if (problem is not null) model.RefProblems.Add(problem);
             backends.Add(backend);
         }
@@ -145,7 +145,7 @@ internal static class HttpRuleCompiler
             var perBackend = CompileFilters((b.Filters ?? []).Select(ToHttpFilter).ToList(), [], model, index, "GRPCRoute", out var backendFilterError);
             if (backendFilterError is not null) return $"backendRef {b.Name}: {backendFilterError}";
             if (perBackend.Mirrors.Length > 0) return $"backendRef {b.Name}: only header modifiers are supported as per-backend filters";
-            var (backend, problem) = BackendResolution.Resolve(b, b.Weight, "GRPCRoute", ns, true, index, perBackend.RequestHeaders, perBackend.ResponseHeaders);
+            var (backend, problem) = BackendResolution.Resolve(b, b.Weight, "GRPCRoute", ns, true, index, perBackend.RequestHeaders, perBackend.ResponseHeaders, policyUses: model.PolicyUses);
             if (problem is not null) model.RefProblems.Add(problem);
             backends.Add(backend);
         }
@@ -238,7 +238,7 @@ internal static class HttpRuleCompiler
                         ? (double)fr.Numerator / (fr.Denominator is > 0 ? fr.Denominator.Value : 100)
                         : (rm.Percent ?? 100) / 100.0;
                     if (fraction is < 0 or > 1) { error = "mirror fraction must be between 0 and 1"; return HttpFilters.None; }
-                    var (backend, problem) = BackendResolution.Resolve(rm.BackendRef, 1, routeKind, model.Key.Namespace, routeKind == "GRPCRoute", index);
+                    var (backend, problem) = BackendResolution.Resolve(rm.BackendRef, 1, routeKind, model.Key.Namespace, routeKind == "GRPCRoute", index, policyUses: model.PolicyUses);
                     // An unresolvable mirror is reported but not sent anywhere: mirroring never affects the response.
                     if (problem is not null) model.RefProblems.Add(problem);
                     else mirrors.Add(new RequestMirror(backend, fraction));

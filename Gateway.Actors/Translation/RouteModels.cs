@@ -47,6 +47,9 @@ internal sealed class RouteModel
     public int RuleCount { get; set; }
     public List<ParentResult> Parents { get; } = [];
 
+    /// <summary>BackendTLSPolicy targets about the Service ports this route's HTTP/GRPC backends and mirrors use.</summary>
+    public HashSet<PolicyUse> PolicyUses { get; } = [];
+
     public bool HasValidRules => Matches.Count > 0 || L4Rules.Count > 0;
 
     /// <summary>ResolvedRefs: the first problem's reason, every problem in the message.</summary>

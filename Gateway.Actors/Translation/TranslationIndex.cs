@@ -26,6 +26,7 @@ internal sealed class TranslationIndex
     private readonly Dictionary<(string Ns, string Service), List<V1EndpointSlice>> _slices = new();
     private readonly Dictionary<string, List<V1ReferenceGrant>> _grantsByNamespace = new(StringComparer.Ordinal);
     private readonly Dictionary<ResourceKey, CertificateResult> _certificates = new();
+    private readonly Dictionary<ResourceKey, (string? Pem, string? Error)> _caBundles = new();
 
     public TranslationIndex(Snapshot snapshot)
     {
@@ -54,6 +55,12 @@ internal sealed class TranslationIndex
     }
 
     public Snapshot Snapshot => _snapshot;
+
+    /// <summary>
+    /// The BackendTLSPolicies of this snapshot, validated and ranked. Set once by the BackendTLSPolicy step (which runs
+    /// before routes are compiled); empty before it.
+    /// </summary>
+    public BackendTlsPolicyTable BackendTls { get; set; } = BackendTlsPolicyTable.Empty;
 
     /// <summary>
     /// Labels of a namespace, including kubernetes.io/metadata.name (which the API server sets on every Namespace, so a
@@ -120,6 +127,25 @@ internal sealed class TranslationIndex
         {
             return CertificateResult.Fail($"Secret {key.NamespacedName} does not hold a valid PEM certificate and key: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// A CA bundle from a ConfigMap's "ca.crt" key (BackendTLSPolicyValidation.CACertificateRefs: "a ConfigMap does
+    /// not contain a key named `ca.crt`" makes the reference invalid): the PEM text when it holds at least one
+    /// parseable certificate, else why not. Cached per ConfigMap, since many policies share one CA.
+    /// </summary>
+    public (string? Pem, string? Error) CaBundle(string ns, string name)
+    {
+        var key = new ResourceKey("ConfigMap", ns, name);
+        if (_caBundles.TryGetValue(key, out var cached)) return cached;
+        var configMap = _snapshot.Get<V1ConfigMap>(key);
+        (string?, string?) result;
+        if (configMap is null) result = (null, $"ConfigMap {key.NamespacedName} does not exist.");
+        else if (configMap.Data?.TryGetValue("ca.crt", out var pem) != true || string.IsNullOrWhiteSpace(pem)) result = (null, $"ConfigMap {key.NamespacedName} has no \"ca.crt\" key.");
+        else if (!GatewayTranslation.IsPemCertificates(pem)) result = (null, $"ConfigMap {key.NamespacedName} key \"ca.crt\" does not hold a PEM certificate.");
+        else result = (pem, null);
+        _caBundles[key] = result;
+        return result;
     }
 
     /// <summary>A Secret value as text (stringData over data).</summary>

@@ -75,7 +75,12 @@ public static class Translator
             }
         }
 
-        // Step 7 - Routes, HTTPRoute first, then GRPCRoute, TLSRoute, TCPRoute, UDPRoute: compile rules (matches,
+        // Step 7 - BackendTLSPolicies (GEP-1897): validate each policy, check its target Services and ports, and rank
+        // policies that select the same Service port. Backends are resolved in the next step and need to know which
+        // policy applies to them, so this comes before routes; which Gateways are ancestors waits for step 10.
+        index.BackendTls = BackendTlsPolicyTranslation.Translate(snapshot.BackendTlsPolicies, index);
+
+        // Step 8 - Routes, HTTPRoute first, then GRPCRoute, TLSRoute, TCPRoute, UDPRoute: compile rules (matches,
         // filters, backends) once per route, then bind each parentRef to listeners. Attachment only reads listener
         // facts decided above, never another route.
         var routes = new List<RouteModel>();
@@ -85,7 +90,7 @@ public static class Translator
         foreach (var r in snapshot.TcpRoutes) AddRoute(routes, r, "TCPRoute", false, m => CompileL4(r.Spec.Rules, "TCPRoute", m, index), r.Spec.ParentRefs, null, gateways, listenerSets, index);
         foreach (var r in snapshot.UdpRoutes) AddRoute(routes, r, "UDPRoute", false, m => CompileL4(r.Spec.Rules, "UDPRoute", m, index), r.Spec.ParentRefs, null, gateways, listenerSets, index);
 
-        // Step 8 - Per listener: entries of accepted parents, attachedRoutes, precedence order, then shadowed matches
+        // Step 9 - Per listener: entries of accepted parents, attachedRoutes, precedence order, then shadowed matches
         // (needs the final order, so it runs last).
         PlaceEntries(routes);
         foreach (var gw in gateways.Values)
@@ -93,7 +98,16 @@ public static class Translator
             foreach (var l in gw.Listeners) Shadowing.SortAndDetect(l, routes);
         }
 
-        // Step 9 - Route tables for every programmed Gateway, and every status.
+        // Step 10 - BackendTLSPolicy ancestors: every Gateway on which a route is accepted becomes an ancestor of the
+        // policies about the Service ports that route uses (PolicyAncestorStatus: for BackendTLSPolicy "the relevant
+        // object for status is the Gateway").
+        foreach (var route in routes.Where(r => r.PolicyUses.Count > 0))
+        {
+            var used = route.Parents.Where(p => p.Accepted.Status).SelectMany(p => p.Attached).Select(a => a.Listener.Gateway).Distinct();
+            foreach (var gateway in used) index.BackendTls.AddAncestors(gateway, route.PolicyUses);
+        }
+
+        // Step 11 - Route tables for every programmed Gateway, and every status.
         var tables = gateways.Values.Where(g => g.Programmed).OrderBy(g => g.Key).Select(BuildTable).ToImmutableArray();
         foreach (var gw in gateways.Values)
         {
@@ -111,6 +125,10 @@ public static class Translator
         {
             var obj = snapshot.Get(route.Key)!;
             statuses[route.Key] = new DesiredStatus(route.Key, obj.ApiVersion, route.Generation, StatusComposer.Route(route, options.ControllerName));
+        }
+        foreach (var policy in index.BackendTls.Policies.Where(p => p.Ancestors.Count > 0))
+        {
+            statuses[policy.Key] = new DesiredStatus(policy.Key, policy.ApiVersion, policy.Generation, BackendTlsPolicyTranslation.Status(policy, options.ControllerName));
         }
 
         return new TranslationResult(snapshot.Revision, tables, statuses.ToImmutableSortedDictionary());
@@ -160,6 +178,7 @@ public static class Translator
             // Defence in depth: a fault in one route rejects that route only, with the reason in its status.
             model.Matches.Clear();
             model.L4Rules.Clear();
+            model.PolicyUses.Clear();
             model.DroppedRules.Add($"Translation failed: {e.Message}");
             if (model.Parents.Count == 0) RouteAttachment.Attach(model, kind, usesHostnames, gateways, listenerSets, index);
             foreach (var p in model.Parents)
@@ -266,10 +285,30 @@ public static class Translator
                     l.Owner == gw.Key ? l.Name : $"{l.Owner.Namespace}/{l.Owner.Name}/{l.Name}",
                     l.Hostname,
                     l.Tls,
-                    [.. l.HttpEntries.Select(e => e.Entry)],
+                    [.. l.HttpEntries.Select(e => WithBackendClientCertificate(e.Entry, gw.BackendClientCertificate))],
                     [.. l.L4Entries.Select(e => e.Entry)]))]))
             .ToImmutableArray();
         return new GatewayRouteTable(gw.Key, [.. gw.Addresses], ports);
+    }
+
+    /// <summary>
+    /// GatewayTLSConfig.Backend: the client certificate (GatewayBackendTLS.ClientCertificateRef) belongs to the
+    /// Gateway as a TLS client, while which backends get TLS "is determined by the presence of a BackendTLSPolicy" and
+    /// backends are compiled once per route; so the certificate is added to every TLS backend (and TLS mirror) here,
+    /// per Gateway, and only when the reference resolved.
+    /// </summary>
+    private static HttpRouteEntry WithBackendClientCertificate(HttpRouteEntry entry, TlsCertificate? certificate)
+    {
+        if (certificate is null) return entry;
+        var backends = entry.Backends.Backends.IsDefault ? [] : entry.Backends.Backends;
+        var mirrors = entry.Filters.Mirrors.IsDefault ? [] : entry.Filters.Mirrors;
+        if (!backends.Any(b => b.Tls is not null) && !mirrors.Any(m => m.Backend.Tls is not null)) return entry;
+        WeightedBackend With(WeightedBackend b) => b.Tls is null ? b : b with { Tls = b.Tls with { ClientCertificate = certificate } };
+        return entry with
+        {
+            Backends = new BackendGroup([.. backends.Select(With)]),
+            Filters = entry.Filters with { Mirrors = [.. mirrors.Select(m => m with { Backend = With(m.Backend) })] },
+        };
     }
 
     private static T Guard<T>(Func<T> action, Func<Exception, T> onFailure)

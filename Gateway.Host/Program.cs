@@ -1,4 +1,6 @@
 using Gateway.Host.Cli;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Host;
 
@@ -6,5 +8,7 @@ namespace Gateway.Host;
 public static class Program
 {
     /// <summary>Returns 0 on success or graceful shutdown, 1 on a fatal error, 2 for usage errors.</summary>
-    public static Task<int> Main(string[] args) => GatewayCommandLine.RunAsync(args, Console.Out, Console.Error);
+    public static Task<int> Main(string[] args) =>
+        GatewayCommandLine.RunAsync(args, Console.Out, Console.Error,
+            b => b.Options.DataPlaneFactory ??= sp => new DataPlane.DataPlane(null, sp.GetRequiredService<ILoggerFactory>()));
 }

@@ -34,6 +34,13 @@ public sealed record EchoServerOptions(IPAddress Address, EchoIdentity Identity)
 
     /// <summary>Whether /retry/ paths fail the first N attempts (only the infra-backend-v3 image does this upstream).</summary>
     public bool RetrySupport { get; init; }
+
+    /// <summary>
+    /// CA certificates for client certificates on the HTTPS port (echo-basic TLS_CLIENT_CACERTS): a client certificate,
+    /// when given, must chain to one of them; connections without one are still accepted (Go's VerifyClientCertIfGiven).
+    /// Null accepts any client certificate.
+    /// </summary>
+    public X509Certificate2Collection? ClientCaCertificates { get; init; }
 }
 
 /// <summary>One line of the echo server's request log (the line upstream prints to stdout).</summary>
@@ -96,7 +103,7 @@ public sealed class EchoServer : IAsyncDisposable
                         ServerCertificateSelector = (_, _) => cert,
                         // echo-basic verifies a client certificate only if one is given; the suite reads it back.
                         ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                        ClientCertificateValidation = (_, _, _) => true,
+                        ClientCertificateValidation = (certificate, _, _) => ValidateClientCertificate(certificate, options.ClientCaCertificates),
                     });
                 });
             }
@@ -111,6 +118,18 @@ public sealed class EchoServer : IAsyncDisposable
         var httpUri = new Uri(addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal)));
         server.HttpEndpoint = new IPEndPoint(options.Address, httpUri.Port);
         return server;
+    }
+
+    private static bool ValidateClientCertificate(X509Certificate2 certificate, X509Certificate2Collection? authorities)
+    {
+        if (authorities is null) return true;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        // Go checks the clientAuth extended key usage of client certificates.
+        chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.2"));
+        return chain.Build(certificate);
     }
 
     private async Task HandleAsync(HttpContext context)
@@ -173,7 +192,8 @@ public sealed class EchoServer : IAsyncDisposable
         json.WriteString("path", rawTarget);
         json.WriteString("host", request.Host.Value ?? "");
         json.WriteString("method", request.Method);
-        json.WriteString("proto", request.Protocol);
+        // Go reports the protocol as "HTTP/1.1" and "HTTP/2.0"; ASP.NET says "HTTP/2".
+        json.WriteString("proto", request.Protocol switch { "HTTP/2" => "HTTP/2.0", "HTTP/3" => "HTTP/3.0", var p => p });
         json.WriteStartObject("headers");
         foreach (var group in request.Headers
                      .Where(h => !h.Key.StartsWith(':') && !h.Key.Equals("Host", StringComparison.OrdinalIgnoreCase))
@@ -199,7 +219,9 @@ public sealed class EchoServer : IAsyncDisposable
                 System.Security.Authentication.SslProtocols.Tls12 => "TLSv1.2",
                 var p => p.ToString(),
             });
-            json.WriteString("serverName", tls.HostName ?? "");
+            // On the server side SslStream.TargetHostName is the SNI the client sent.
+            var sni = context.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.ISslStreamFeature>()?.SslStream.TargetHostName;
+            json.WriteString("serverName", string.IsNullOrEmpty(sni) ? tls.HostName ?? "" : sni);
             json.WriteString("negotiatedProtocol", context.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.ISslStreamFeature>()?.SslStream.NegotiatedApplicationProtocol.ToString() ?? "");
             json.WriteString("cipherSuite", tls.NegotiatedCipherSuite?.ToString() ?? "");
             json.WriteStartArray("peerCertificates");

@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using k8s;
+using k8s.Models;
+
+namespace Gateway.Host.Backends;
+
+/// <summary>
+/// Pure planning of the emulated pods: which Deployments become echo servers, with which identity, ports and
+/// certificates. Mirrors what the echo-basic binary does with its environment (HTTP_PORT 3000, H2C_PORT 3001,
+/// HTTPS_PORT 8443 when TLS_SERVER_CERT and TLS_SERVER_PRIVKEY name mounted files, TLS_CLIENT_CACERTS, POD_NAME,
+/// NAMESPACE, SERVICE_NAME, INGRESS_NAME) and how Kubernetes names pods (deployment-templatehash-suffix).
+/// </summary>
+public static class BackendPlanner
+{
+    // Kubernetes' rand.SafeEncodeString alphabet: no vowels, no confusable characters.
+    private const string NameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+
+    /// <summary>Plans every replica of every Deployment in <paramref name="manifests"/>.</summary>
+    public static BackendPlan Plan(BackendManifests manifests)
+    {
+        var pods = new List<PodPlan>();
+        var notEmulated = new List<NotEmulatedDeployment>();
+        foreach (var deployment in manifests.Deployments
+                     .OrderBy(d => d.Metadata.NamespaceProperty, StringComparer.Ordinal)
+                     .ThenBy(d => d.Metadata.Name, StringComparer.Ordinal))
+        {
+            var ns = deployment.Metadata.NamespaceProperty ?? "default";
+            var name = deployment.Metadata.Name ?? "";
+            var template = deployment.Spec?.Template;
+            var container = template?.Spec?.Containers?.FirstOrDefault(c => c.Image?.Contains("gateway-api/echo-basic", StringComparison.Ordinal) == true);
+            if (container is null)
+            {
+                var image = template?.Spec?.Containers?.FirstOrDefault()?.Image ?? "(none)";
+                notEmulated.Add(new(ns, name, $"image {image} is not the echo-basic HTTP echo"));
+                continue;
+            }
+            var env = container.Env ?? [];
+            var special = new[] { "GRPC_ECHO_SERVER", "TCP_ECHO_SERVER", "UDP_ECHO_SERVER" }
+                .FirstOrDefault(v => env.Any(e => e.Name == v && !string.IsNullOrEmpty(e.Value)));
+            if (special is not null)
+            {
+                notEmulated.Add(new(ns, name, $"{special} echo mode is not emulated"));
+                continue;
+            }
+
+            var templateHash = Encode(Hash($"{ns}/{name}/{KubernetesJson.Serialize(template)}"), 10);
+            var replicas = deployment.Spec?.Replicas ?? 1;
+            var labels = template?.Metadata?.Labels is { } l ? new Dictionary<string, string>(l) : new Dictionary<string, string>();
+            var namedPorts = (container.Ports ?? []).Where(p => !string.IsNullOrEmpty(p.Name))
+                .ToDictionary(p => p.Name, p => p.ContainerPort, StringComparer.Ordinal);
+            var volumes = template?.Spec?.Volumes ?? [];
+
+            for (var replica = 0; replica < replicas; replica++)
+            {
+                var podName = $"{name}-{templateHash}-{Encode(Hash($"{ns}/{name}/{templateHash}/{replica}"), 5)}";
+                string Env(string key) => Resolve(env.FirstOrDefault(e => e.Name == key), podName, ns);
+
+                string? missing = null;
+                string? certPem = null, keyPem = null, caPem = null;
+                int? httpsPort = null;
+                var certPath = Env("TLS_SERVER_CERT");
+                var keyPath = Env("TLS_SERVER_PRIVKEY");
+                if (certPath.Length > 0 && keyPath.Length > 0)
+                {
+                    certPem = ReadMountedFile(container, volumes, certPath, ns, manifests, ref missing);
+                    keyPem = ReadMountedFile(container, volumes, keyPath, ns, manifests, ref missing);
+                    httpsPort = Port(Env("HTTPS_PORT"), 8443);
+                    var caPath = Env("TLS_CLIENT_CACERTS");
+                    if (caPath.Length > 0) caPem = ReadMountedFile(container, volumes, caPath, ns, manifests, ref missing);
+                }
+                if (missing is not null)
+                {
+                    // Kubernetes keeps such a pod in ContainerCreating: it has no address and no endpoint.
+                    notEmulated.Add(new(ns, name, $"replica {replica} pending: {missing}", Pending: true));
+                    continue;
+                }
+
+                pods.Add(new PodPlan(
+                    ns, name, replica, podName, labels,
+                    new EchoIdentity(Env("NAMESPACE"), Env("POD_NAME"), Env("SERVICE_NAME"), Env("INGRESS_NAME")),
+                    Port(Env("HTTP_PORT"), 3000), Port(Env("H2C_PORT"), 3001), httpsPort, certPem, keyPem, caPem,
+                    RetrySupport(container.Image!), namedPorts));
+            }
+        }
+        return new BackendPlan(pods, notEmulated);
+    }
+
+    /// <summary>
+    /// The /retry/ handler exists from echo-basic v1.6 on (base manifests: only infra-backend-v3 runs such an image).
+    /// </summary>
+    public static bool RetrySupport(string image)
+    {
+        var colon = image.LastIndexOf(':');
+        if (colon < 0) return false;
+        var parts = image[(colon + 1)..].TrimStart('v').Split('.', '-');
+        return parts.Length >= 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var major) && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var minor)
+            && (major > 1 || major == 1 && minor >= 6);
+    }
+
+    private static string Resolve(V1EnvVar? variable, string podName, string ns)
+    {
+        if (variable is null) return "";
+        if (variable.Value is not null) return variable.Value;
+        // Downward API fields the echo images read; anything else resolves to empty as an unset variable would.
+        return variable.ValueFrom?.FieldRef?.FieldPath switch
+        {
+            "metadata.name" => podName,
+            "metadata.namespace" => ns,
+            _ => "",
+        };
+    }
+
+    private static int Port(string text, int fallback) =>
+        int.TryParse(text, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536 ? port : fallback;
+
+    /// <summary>Reads a file the container sees at <paramref name="path"/> through its Secret/ConfigMap volume mounts.</summary>
+    private static string? ReadMountedFile(V1Container container, IList<V1Volume> volumes, string path, string ns, BackendManifests manifests, ref string? missing)
+    {
+        foreach (var mount in container.VolumeMounts ?? [])
+        {
+            var prefix = mount.MountPath.TrimEnd('/') + "/";
+            if (!path.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            var relative = path[prefix.Length..];
+            var volume = volumes.FirstOrDefault(v => v.Name == mount.Name);
+            if (volume?.Secret is { } secretSource)
+            {
+                var key = secretSource.Items?.FirstOrDefault(i => i.Path == relative)?.Key ?? relative;
+                var secret = manifests.Secrets.FirstOrDefault(s => s.Metadata.NamespaceProperty == ns && s.Metadata.Name == secretSource.SecretName);
+                if (secret?.Data?.TryGetValue(key, out var bytes) == true) return Encoding.UTF8.GetString(bytes);
+                if (secret?.StringData?.TryGetValue(key, out var text) == true) return text;
+                missing ??= secret is null ? $"Secret {ns}/{secretSource.SecretName} not found" : $"Secret {ns}/{secretSource.SecretName} has no key {key}";
+                return null;
+            }
+            if (volume?.ConfigMap is { } mapSource)
+            {
+                var key = mapSource.Items?.FirstOrDefault(i => i.Path == relative)?.Key ?? relative;
+                var map = manifests.ConfigMaps.FirstOrDefault(m => m.Metadata.NamespaceProperty == ns && m.Metadata.Name == mapSource.Name);
+                if (map?.Data?.TryGetValue(key, out var text) == true) return text;
+                if (map?.BinaryData?.TryGetValue(key, out var bytes) == true) return Encoding.UTF8.GetString(bytes);
+                missing ??= map is null ? $"ConfigMap {ns}/{mapSource.Name} not found" : $"ConfigMap {ns}/{mapSource.Name} has no key {key}";
+                return null;
+            }
+        }
+        missing ??= $"no Secret or ConfigMap volume mounted at {path}";
+        return null;
+    }
+
+    private static byte[] Hash(string text) => SHA256.HashData(Encoding.UTF8.GetBytes(text));
+
+    private static string Encode(byte[] hash, int length)
+    {
+        var chars = new char[length];
+        for (var i = 0; i < length; i++) chars[i] = NameAlphabet[hash[i] % NameAlphabet.Length];
+        return new string(chars);
+    }
+}

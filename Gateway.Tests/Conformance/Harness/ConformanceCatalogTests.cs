@@ -1,0 +1,93 @@
+using Gateway.Tests.Conformance.Catalog;
+using Gateway.Tests.Conformance.Judges;
+using Xunit;
+
+namespace Gateway.Tests.Conformance.Harness;
+
+public class ConformanceCatalogTests
+{
+    private sealed record TsvRow(string Name, string[] Features, string[] Manifests, bool Provisional, string[] Profiles, int StatusChecks, int RequestCases);
+
+    private static readonly List<TsvRow> Rows = File.ReadAllLines(Path.Combine(TestPaths.ConformanceDir, "tests.tsv"))
+        .Skip(1).Where(l => l.Length > 0 && !l.StartsWith('#'))
+        .Select(l => l.Split('\t'))
+        .Select(c => new TsvRow(c[0], c[1].Split(','), c[2].Split(','), c[4] == "yes", c[5].Split(','), int.Parse(c[7], System.Globalization.CultureInfo.InvariantCulture), int.Parse(c[8], System.Globalization.CultureInfo.InvariantCulture)))
+        .ToList();
+
+    private static readonly List<TsvRow> GatewayHttp = Rows.Where(r => r.Profiles.Contains(ConformanceProfiles.GatewayHttp)).ToList();
+
+    [Fact]
+    public void Catalog_EveryGatewayHttpTest_PresentExactlyOnceWithItsFeaturesAndManifests()
+    {
+        Assert.Equal(94, GatewayHttp.Count);
+        Assert.Equal(GatewayHttp.Select(r => r.Name).Order(StringComparer.Ordinal), ConformanceCatalog.All.Select(t => t.Name).Order(StringComparer.Ordinal));
+        foreach (var row in GatewayHttp)
+        {
+            var test = Assert.Single(ConformanceCatalog.All, t => t.Name == row.Name);
+            Assert.Equal(row.Features, test.Features);
+            Assert.Equal(row.Manifests, test.Manifests);
+            Assert.Equal(row.Provisional, test.Provisional);
+            Assert.True(ConformanceProfiles.InGatewayHttp(test), $"{test.Name} has features outside GATEWAY-HTTP");
+        }
+    }
+
+    [Fact]
+    public void Catalog_JudgedTests_EncodeEveryStatusAssertionOfTheirSection()
+    {
+        foreach (var test in ConformanceCatalog.All.Where(t => t.NotJudged is null))
+        {
+            var row = GatewayHttp.Single(r => r.Name == test.Name);
+            // tests.tsv does not count WaitForGatewayAddress.
+            var checks = test.Steps.OfType<CheckStep>().Count(s => s.Check is not GatewayMustHaveAddress);
+            Assert.True(row.StatusChecks + ConformanceCatalog.ExtraChecks.GetValueOrDefault(test.Name) == checks,
+                $"{test.Name}: tests.tsv counts {row.StatusChecks} status checks, the catalog has {checks}");
+        }
+    }
+
+    [Fact]
+    public void Catalog_JudgedTestsWithRequestCases_RunTheirCasesFromCasesJson()
+    {
+        var cases = HttpCaseLoader.Load(Path.Combine(TestPaths.ConformanceDir, "cases.json"));
+        foreach (var test in ConformanceCatalog.All.Where(t => t.NotJudged is null))
+        {
+            var row = GatewayHttp.Single(r => r.Name == test.Name);
+            var loaded = cases.GetValueOrDefault(test.Name)?.Count ?? 0;
+            if (row.RequestCases > 0)
+            {
+                Assert.True(loaded > 0, $"{test.Name}: tests.tsv lists {row.RequestCases} request cases, cases.json gives no HTTP case");
+                Assert.Contains(test.Steps, s => s is RequestsStep);
+            }
+            foreach (var step in test.Steps.OfType<RequestsStep>().Where(s => s.Indexes is not null))
+            {
+                Assert.All(step.Indexes!, i => Assert.InRange(i, 0, loaded - 1));
+            }
+        }
+    }
+
+    [Fact]
+    public void Catalog_Mutations_ApplyToTheirManifests()
+    {
+        foreach (var test in ConformanceCatalog.All)
+        {
+            foreach (var edit in test.Steps.OfType<EditManifestStep>())
+            {
+                var text = File.ReadAllText(Path.Combine(TestPaths.ConformanceDir, "manifests", edit.Manifest));
+                var first = text.IndexOf(edit.Find, StringComparison.Ordinal);
+                Assert.True(first >= 0, $"{test.Name}: '{edit.Description}' finds nothing");
+                Assert.True(text.IndexOf(edit.Find, first + 1, StringComparison.Ordinal) < 0, $"{test.Name}: '{edit.Description}' is ambiguous");
+            }
+            foreach (var delete in test.Steps.OfType<DeleteObjectStep>())
+            {
+                var text = File.ReadAllText(Path.Combine(TestPaths.ConformanceDir, "manifests", delete.Manifest));
+                Assert.Single(ManifestDocuments.Split(text), d => ManifestDocuments.Identifies(d, delete.Kind, delete.Namespace, delete.Name));
+            }
+        }
+    }
+
+    [Fact]
+    public void Catalog_NotJudgedTests_AreCatalogTestsWithReasons()
+    {
+        Assert.All(ConformanceCatalog.NotJudgedReasons, r => Assert.Contains(ConformanceCatalog.All, t => t.Name == r.Key && t.NotJudged == r.Value));
+        Assert.Equal(ConformanceCatalog.NotJudgedReasons.Count, ConformanceCatalog.All.Count(t => t.NotJudged is not null));
+    }
+}

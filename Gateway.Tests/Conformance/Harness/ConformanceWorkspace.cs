@@ -1,0 +1,127 @@
+using Gateway.Host.Backends;
+using Gateway.Tests.Conformance.Catalog;
+
+namespace Gateway.Tests.Conformance.Harness;
+
+/// <summary>
+/// The manifest directories the gateway under test watches, laid out like the suite's cluster: base/ (the base
+/// manifests, our GatewayClass, the generated certificates), generated/ (the emulator's EndpointSlices) and tests/
+/// (the current test's manifests). Applying writes files, cleanup deletes them, a PATCH rewrites them. Every
+/// {GATEWAY_CLASS_NAME} becomes our class and every {GATEWAY_CONTROLLER_NAME} our controller name.
+/// </summary>
+public sealed class ConformanceWorkspace : IAsyncDisposable
+{
+    private readonly string _conformanceDir;
+    private readonly BackendEmulator _emulator;
+
+    public ConformanceWorkspace(string root, string conformanceDir, string gatewayClassName, string controllerName, ConformanceCertificates certificates, BackendEmulator emulator)
+    {
+        Root = root;
+        _conformanceDir = conformanceDir;
+        _emulator = emulator;
+        GatewayClassName = gatewayClassName;
+        ControllerName = controllerName;
+        Certificates = certificates;
+        foreach (var dir in ManifestDirectories.Append(StatusDirectory)) Directory.CreateDirectory(dir);
+    }
+
+    public string Root { get; }
+    public string GatewayClassName { get; }
+    public string ControllerName { get; }
+    public ConformanceCertificates Certificates { get; }
+    public string BaseDirectory => Path.Combine(Root, "base");
+    public string GeneratedDirectory => Path.Combine(Root, "generated");
+    public string TestsDirectory => Path.Combine(Root, "tests");
+    public string StatusDirectory => Path.Combine(Root, "status");
+    public IReadOnlyList<string> ManifestDirectories => [BaseDirectory, GeneratedDirectory, TestsDirectory];
+
+    /// <summary>Writes the base objects and starts their backends (the suite's Setup).</summary>
+    public async Task SetUpBaseAsync(CancellationToken ct)
+    {
+        await File.WriteAllTextAsync(Path.Combine(BaseDirectory, "gatewayclass.yaml"), $"""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GatewayClass
+            metadata:
+              name: {GatewayClassName}
+            spec:
+              controllerName: {ControllerName}
+
+            """, ct).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(BaseDirectory, "certificates.yaml"), Certificates.ToYaml(), ct).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(BaseDirectory, "manifests.yaml"), Substitute(await File.ReadAllTextAsync(Path.Combine(_conformanceDir, "manifests", "base", "manifests.yaml"), ct).ConfigureAwait(false)), ct).ConfigureAwait(false);
+        await SyncBackendsAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Applies a test's manifests (MustApplyWithCleanup).</summary>
+    public async Task ApplyAsync(CatalogTest test, CancellationToken ct)
+    {
+        foreach (var manifest in test.Manifests)
+        {
+            var text = Substitute(await File.ReadAllTextAsync(Path.Combine(_conformanceDir, "manifests", manifest), ct).ConfigureAwait(false));
+            await WriteAtomicallyAsync(TestFile(manifest), text, ct).ConfigureAwait(false);
+        }
+        await SyncBackendsAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A mid-test change: replaces text in the applied copy of a manifest.</summary>
+    public async Task EditAsync(EditManifestStep edit, CancellationToken ct)
+    {
+        var path = TestFile(edit.Manifest);
+        var text = await File.ReadAllTextAsync(path, ct).ConfigureAwait(false);
+        var at = text.IndexOf(edit.Find, StringComparison.Ordinal);
+        if (at < 0) throw new InvalidOperationException($"{edit.Description}: text not found in {edit.Manifest}");
+        await WriteAtomicallyAsync(path, text[..at] + edit.Replace + text[(at + edit.Find.Length)..], ct).ConfigureAwait(false);
+        await SyncBackendsAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A mid-test delete: removes one object's document from the applied copy of a manifest.</summary>
+    public async Task DeleteAsync(DeleteObjectStep delete, CancellationToken ct)
+    {
+        var path = TestFile(delete.Manifest);
+        await WriteAtomicallyAsync(path, ManifestDocuments.Remove(await File.ReadAllTextAsync(path, ct).ConfigureAwait(false), delete.Kind, delete.Namespace, delete.Name), ct).ConfigureAwait(false);
+        await SyncBackendsAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes every test manifest (CleanupTestResources).</summary>
+    public async Task CleanUpTestAsync(CancellationToken ct)
+    {
+        foreach (var file in Directory.EnumerateFiles(TestsDirectory)) File.Delete(file);
+        await SyncBackendsAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Replaces the suite's placeholders with our class and controller.</summary>
+    public string Substitute(string text) =>
+        text.Replace("{GATEWAY_CLASS_NAME}", GatewayClassName, StringComparison.Ordinal).Replace("{GATEWAY_CONTROLLER_NAME}", ControllerName, StringComparison.Ordinal);
+
+    private string TestFile(string manifest) => Path.Combine(TestsDirectory, manifest.Replace('/', '_'));
+
+    private async Task SyncBackendsAsync(CancellationToken ct)
+    {
+        var files = Directory.EnumerateFiles(BaseDirectory).Concat(Directory.EnumerateFiles(TestsDirectory)).Order(StringComparer.Ordinal)
+            .Select(f => (f, File.ReadAllText(f))).ToList();
+        var result = await _emulator.SyncAsync(BackendManifests.Parse(files), ct).ConfigureAwait(false);
+        if (result.Failed.Count > 0) throw new InvalidOperationException("backend pods failed to start: " + string.Join("; ", result.Failed));
+        await WriteAtomicallyAsync(Path.Combine(GeneratedDirectory, "endpointslices.yaml"), YamlDocuments.Join(_emulator.EndpointSlices()), ct).ConfigureAwait(false);
+    }
+
+    // Write-then-rename, so a watching file source never reads half a file.
+    private static async Task WriteAtomicallyAsync(string path, string text, CancellationToken ct)
+    {
+        var temp = path + ".tmp";
+        await File.WriteAllTextAsync(temp, text, ct).ConfigureAwait(false);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by the stopping gateway; the temp folder is left behind.
+        }
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,408 @@
+using Gateway.Actors.Model;
+using k8s.Models;
+
+namespace Gateway.Tests.Conformance.Judges;
+
+/// <summary>An expected condition: type, status (null = any), reason (null = any); messages are never compared.</summary>
+public sealed record ExpectedCondition(string Type, string? Status, string? Reason)
+{
+    public bool Matches(V1Condition c) => c.Type == Type && (Status is null || c.Status == Status) && (Reason is null || c.Reason == Reason);
+
+    public override string ToString() => $"{Type}={Status ?? "*"}({Reason ?? "*"})";
+}
+
+/// <summary>An expected listener row of GatewayStatusMustHaveListeners / ListenerSetStatusMustHaveListeners.</summary>
+public sealed record ExpectedListener(string Name, IReadOnlyList<string> SupportedKinds, int AttachedRoutes, IReadOnlyList<ExpectedCondition> Conditions);
+
+/// <summary>An expected route parent of HTTPRouteMustHaveParents.</summary>
+public sealed record ExpectedParent(string Kind, string Namespace, string Name, IReadOnlyList<ExpectedCondition> Conditions);
+
+/// <summary>Result of one evaluation of a status check.</summary>
+public enum StatusVerdict
+{
+    Pass,
+    Wait,
+    Abort,
+}
+
+/// <summary>One evaluation: a verdict and, unless it passed, why.</summary>
+public sealed record StatusOutcome(StatusVerdict Verdict, string Reason)
+{
+    public static readonly StatusOutcome Passed = new(StatusVerdict.Pass, "");
+
+    public static StatusOutcome Waiting(string reason) => new(StatusVerdict.Wait, reason);
+
+    public static StatusOutcome Aborted(string reason) => new(StatusVerdict.Abort, reason);
+}
+
+/// <summary>
+/// One status assertion of a conformance test, evaluated on a snapshot of the status directory with the comparison
+/// rules of status-checks.md section 2. Polled by <see cref="StatusJudge"/> until it passes or its window closes.
+/// </summary>
+public abstract record StatusCheck
+{
+    /// <summary>Gateway-level checks get the longer Gateway window (180 s upstream), the others the route window.</summary>
+    public virtual bool GatewayWindow => false;
+
+    /// <summary>Evaluates the check once.</summary>
+    public abstract StatusOutcome Evaluate(IStatusReader status, string controllerName);
+
+    /// <summary>The upstream helper and arguments, for reports.</summary>
+    public abstract string Describe();
+
+    public override string ToString() => Describe();
+
+    internal static string? Missing(IEnumerable<ExpectedCondition> expected, IEnumerable<V1Condition>? actual, string where)
+    {
+        var list = (actual ?? []).ToList();
+        var missing = expected.Where(e => !list.Any(e.Matches)).ToList();
+        return missing.Count == 0 ? null
+            : $"{where}: expected {string.Join(", ", missing)}, has [{string.Join(", ", list.Select(c => $"{c.Type}={c.Status}({c.Reason})"))}]";
+    }
+}
+
+/// <summary>GatewayMustHaveCondition: stale conditions abort at once, as upstream returns an error from its poll.</summary>
+public sealed record GatewayMustHaveCondition(string Namespace, string Name, ExpectedCondition Condition) : StatusCheck
+{
+    public override bool GatewayWindow => true;
+
+    public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
+    {
+        var gw = status.Gateway(Namespace, Name);
+        if (gw?.Status?.Conditions is not { Count: > 0 } conditions) return StatusOutcome.Waiting($"Gateway {Namespace}/{Name} has no status conditions");
+        if (!StatusReaderExtensions.AllLatest(gw.Metadata, conditions))
+        {
+            return StatusOutcome.Aborted($"Gateway {Namespace}/{Name} conditions do not all have observedGeneration {gw.Metadata.Generation}");
+        }
+        return Missing([Condition], conditions, $"Gateway {Namespace}/{Name}") is { } m ? StatusOutcome.Waiting(m) : StatusOutcome.Passed;
+    }
+
+    public override string Describe() => $"GatewayMustHaveCondition({Namespace}/{Name}) => {Condition}";
+}
+
+/// <summary>GatewayMustHaveLatestConditions (also GatewayClass and HTTPRoute variants via <see cref="Kind"/>).</summary>
+public sealed record MustHaveLatestConditions(string Kind, string Namespace, string Name) : StatusCheck
+{
+    public override bool GatewayWindow => Kind != "HTTPRoute";
+
+    public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
+    {
+        switch (Kind)
+        {
+            case "Gateway":
+                var gw = status.Gateway(Namespace, Name);
+                return Latest(gw?.Metadata, gw?.Status?.Conditions);
+            case "GatewayClass":
+                var gc = status.GatewayClass(Name);
+                return Latest(gc?.Metadata, gc?.Status?.Conditions);
+            default:
+                var route = status.HttpRoute(Namespace, Name);
+                if (route?.Status?.Parents is not { Count: > 0 } parents) return StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} has no parents in status");
+                return parents.All(p => StatusReaderExtensions.AllLatest(route.Metadata, p.Conditions))
+                    ? StatusOutcome.Passed
+                    : StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} parent conditions do not all have observedGeneration {route.Metadata.Generation}");
+        }
+    }
+
+    private StatusOutcome Latest(V1ObjectMeta? meta, IList<V1Condition>? conditions)
+    {
+        if (meta is null || conditions is not { Count: > 0 }) return StatusOutcome.Waiting($"{Kind} {Namespace}/{Name} has no status conditions");
+        return StatusReaderExtensions.AllLatest(meta, conditions) ? StatusOutcome.Passed
+            : StatusOutcome.Waiting($"{Kind} {Namespace}/{Name} conditions do not all have observedGeneration {meta.Generation}");
+    }
+
+    public override string Describe() => $"{Kind}MustHaveLatestConditions({Namespace}/{Name})";
+}
+
+/// <summary>GWCMustHaveAcceptedConditionAny: an Accepted condition (any status) with the current observedGeneration.</summary>
+public sealed record GatewayClassMustHaveAcceptedAny(string Name) : StatusCheck
+{
+    public override bool GatewayWindow => true;
+
+    public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
+    {
+        var gc = status.GatewayClass(Name);
+        var accepted = gc?.Status?.Conditions?.FirstOrDefault(c => c.Type == "Accepted");
+        if (gc is null || accepted is null) return StatusOutcome.Waiting($"GatewayClass {Name} has no Accepted condition");
+        return accepted.ObservedGeneration == gc.Metadata.Generation ? StatusOutcome.Passed
+            : StatusOutcome.Waiting($"GatewayClass {Name} Accepted has observedGeneration {accepted.ObservedGeneration}, generation {gc.Metadata.Generation}");
+    }
+
+    public override string Describe() => $"GWCMustHaveAcceptedConditionAny({Name})";
+}
+
+/// <summary>WaitForGatewayAddress: status.addresses has an entry with a type.</summary>
+public sealed record GatewayMustHaveAddress(string Namespace, string Name) : StatusCheck
+{
+    public override bool GatewayWindow => true;
+
+    public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
+    {
+        var gw = status.Gateway(Namespace, Name);
+        return gw?.Status?.Addresses?.Any(a => a.Type is not null && a.Value.Length > 0) == true ? StatusOutcome.Passed
+            : StatusOutcome.Waiting($"Gateway {Namespace}/{Name} has no typed address in status");
+    }
+
+    public override string Describe() => $"WaitForGatewayAddress({Namespace}/{Name})";
+}
+
+/// <summary>GatewayStatusMustHaveListeners / ListenerSetStatusMustHaveListeners: the listener table rule.</summary>
+public sealed record MustHaveListeners(string Kind, string Namespace, string Name, IReadOnlyList<ExpectedListener> Listeners) : StatusCheck
+{
+    public override bool GatewayWindow => true;
+
+    public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
+    {
+        IList<V1ListenerStatus>? actual = Kind == "Gateway" ? status.Gateway(Namespace, Name)?.Status?.Listeners : status.ListenerSet(Namespace, Name)?.Status?.Listeners;
+        if (actual is null) return StatusOutcome.Waiting($"{Kind} {Namespace}/{Name} has no listener status");
+        return ListenerTable.Compare(Listeners, actual, $"{Kind} {Namespace}/{Name}") is { } reason ? StatusOutcome.Waiting(reason) : StatusOutcome.Passed;
+    }
+
+    public override string Describe() =>
+        $"{Kind}StatusMustHaveListeners({Namespace}/{Name}) => {string.Join(" || ", Listeners.Select(l => $"{l.Name}: kinds=[{string.Join(",", l.SupportedKinds)}] attached={l.AttachedRoutes} conds={string.Join("; ", l.Conditions)}"))}";
+}
+
+/// <summary>The listener table comparison (status-checks.md section 2), pure.</summary>
+public static class ListenerTable
+{
+    /// <summary>Null when <paramref name="actual"/> matches <paramref name="expected"/>, else the first difference.</summary>
+    public static string? Compare(IReadOnlyList<ExpectedListener> expected, IList<V1ListenerStatus> actual, string where)
+    {
+        if (actual.Count != expected.Count) return $"{where}: expected {expected.Count} listeners in status, got {actual.Count}";
+        foreach (var e in expected)
+        {
+            var a = actual.FirstOrDefault(l => l.Name == e.Name);
+            if (a is null) return $"{where}: listener {e.Name} missing from status";
+            if (a.AttachedRoutes != e.AttachedRoutes) return $"{where}: listener {e.Name} attachedRoutes {a.AttachedRoutes}, expected {e.AttachedRoutes}";
+            if (StatusCheck.Missing(e.Conditions, a.Conditions, $"{where} listener {e.Name}") is { } m) return m;
+            var kinds = (a.SupportedKinds ?? []).Select(k => $"{(string.IsNullOrEmpty(k.Group) ? "gateway.networking.k8s.io" : k.Group)}/{k.Kind}").ToList();
+            if (e.SupportedKinds.Count == 0 && kinds.Count > 0) return $"{where}: listener {e.Name} supportedKinds must be empty, got [{string.Join(", ", kinds)}]";
+            foreach (var kind in e.SupportedKinds)
+            {
+                if (!kinds.Contains($"gateway.networking.k8s.io/{kind}")) return $"{where}: listener {e.Name} supportedKinds lack {kind}, got [{string.Join(", ", kinds)}]";
+            }
+        }
+        return null;
+    }
+}
+
+/// <summary>GatewayListenersMustHaveConditions / ListenerSetListenersMustHaveConditions.</summary>
+public sealed record ListenersMustHaveConditions(string Kind, string Namespace, string Name, IReadOnlyList<string> ListenerNames, IReadOnlyList<ExpectedCondition> Conditions) : StatusCheck
+{
+    public override bool GatewayWindow => true;
+
+    public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
+    {
+        IList<V1ListenerStatus>? actual = Kind == "Gateway" ? status.Gateway(Namespace, Name)?.Status?.Listeners : status.ListenerSet(Namespace, Name)?.Status?.Listeners;
+        if (actual is null) return StatusOutcome.Waiting($"{Kind} {Namespace}/{Name} has no listener status");
+        List<V1ListenerStatus?> selected = ListenerNames.Count == 0 ? [.. actual] : [.. ListenerNames.Select(n => actual.FirstOrDefault(l => l.Name == n))];
+        for (var i = 0; i < selected.Count; i++)
+        {
+            if (selected[i] is null) return StatusOutcome.Waiting($"{Kind} {Namespace}/{Name} listener {ListenerNames[i]} missing from status");
+            if (Missing(Conditions, selected[i]!.Conditions, $"{Kind} {Namespace}/{Name} listener {selected[i]!.Name}") is { } m) return StatusOutcome.Waiting(m);
+        }
+        return StatusOutcome.Passed;
+    }
+
+    public override string Describe() => $"{Kind}ListenersMustHaveConditions({Namespace}/{Name} listeners=[{string.Join(",", ListenerNames)}]) => {string.Join("; ", Conditions)}";
+}
+
+/// <summary>GatewayMustHaveZeroRoutes: no listener status, or exactly one listener with attachedRoutes 0.</summary>
+public sealed record GatewayMustHaveZeroRoutes(string Namespace, string Name) : StatusCheck
+{
+    public override bool GatewayWindow => true;
+
+    public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
+    {
+        var listeners = status.Gateway(Namespace, Name)?.Status?.Listeners;
+        if (listeners is null || listeners.Count == 0 || listeners is [{ AttachedRoutes: 0 }]) return StatusOutcome.Passed;
+        return StatusOutcome.Waiting($"Gateway {Namespace}/{Name} listeners: {string.Join(", ", listeners.Select(l => $"{l.Name}={l.AttachedRoutes}"))}");
+    }
+
+    public override string Describe() => $"GatewayMustHaveZeroRoutes({Namespace}/{Name})";
+}
+
+/// <summary>GatewayMustHaveAttachedListeners: status.attachedListenerSets equals N (unset counts as 0).</summary>
+public sealed record GatewayMustHaveAttachedListeners(string Namespace, string Name, int Count) : StatusCheck
+{
+    public override bool GatewayWindow => true;
+
+    public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
+    {
+        var gw = status.Gateway(Namespace, Name);
+        if (gw is null) return StatusOutcome.Waiting($"Gateway {Namespace}/{Name} has no status");
+        var actual = gw.Status?.AttachedListenerSets ?? 0;
+        return actual == Count ? StatusOutcome.Passed : StatusOutcome.Waiting($"Gateway {Namespace}/{Name} attachedListenerSets {actual}, expected {Count}");
+    }
+
+    public override string Describe() => $"GatewayMustHaveAttachedListeners({Namespace}/{Name}) => {Count}";
+}
+
+/// <summary>ListenerSetMustHaveCondition.</summary>
+public sealed record ListenerSetMustHaveCondition(string Namespace, string Name, ExpectedCondition Condition) : StatusCheck
+{
+    public override bool GatewayWindow => true;
+
+    public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
+    {
+        var ls = status.ListenerSet(Namespace, Name);
+        if (ls?.Status?.Conditions is not { Count: > 0 } conditions) return StatusOutcome.Waiting($"ListenerSet {Namespace}/{Name} has no status conditions");
+        if (!StatusReaderExtensions.AllLatest(ls.Metadata, conditions)) return StatusOutcome.Waiting($"ListenerSet {Namespace}/{Name} conditions are stale");
+        return Missing([Condition], conditions, $"ListenerSet {Namespace}/{Name}") is { } m ? StatusOutcome.Waiting(m) : StatusOutcome.Passed;
+    }
+
+    public override string Describe() => $"ListenerSetMustHaveCondition({Namespace}/{Name}) => {Condition}";
+}
+
+/// <summary>
+/// HTTPRouteMustHaveCondition: the condition is in a parents[] entry whose parentRef.name is the parent and whose
+/// namespace is unset or equal; all parent conditions carry the route's generation.
+/// </summary>
+public sealed record RouteMustHaveCondition(string Namespace, string Name, string ParentNamespace, string ParentName, ExpectedCondition Condition) : StatusCheck
+{
+    public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
+    {
+        var route = status.HttpRoute(Namespace, Name);
+        if (route?.Status?.Parents is not { Count: > 0 } parents) return StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} has no parents in status");
+        if (!parents.All(p => StatusReaderExtensions.AllLatest(route.Metadata, p.Conditions)))
+        {
+            return StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} parent conditions do not all have observedGeneration {route.Metadata.Generation}");
+        }
+        var entry = parents.FirstOrDefault(p => p.ParentRef.Name == ParentName && (p.ParentRef.Namespace is null || p.ParentRef.Namespace == ParentNamespace));
+        if (entry is null) return StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} has no parent entry for {ParentNamespace}/{ParentName}");
+        return Missing([Condition], entry.Conditions, $"HTTPRoute {Namespace}/{Name} parent {ParentNamespace}/{ParentName}") is { } m ? StatusOutcome.Waiting(m) : StatusOutcome.Passed;
+    }
+
+    public override string Describe() => $"HTTPRouteMustHaveCondition({Namespace}/{Name} @parent {ParentNamespace}/{ParentName}) => {Condition}";
+}
+
+/// <summary>HTTPRouteMustHaveParents: every expected parent is present (extra ones ignored), matched per section 2.</summary>
+public sealed record RouteMustHaveParents(string Namespace, string Name, IReadOnlyList<ExpectedParent> Parents, bool NamespaceRequired) : StatusCheck
+{
+    public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
+    {
+        var route = status.HttpRoute(Namespace, Name);
+        var actual = route?.Status?.Parents ?? [];
+        if (route is null || !actual.All(p => StatusReaderExtensions.AllLatest(route.Metadata, p.Conditions)))
+        {
+            return StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} parents missing or stale");
+        }
+        foreach (var e in Parents)
+        {
+            if (!actual.Any(a => RouteParents.Matches(e, a, controllerName, NamespaceRequired, Namespace)))
+            {
+                return StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} has no parent matching {e.Kind} {e.Namespace}/{e.Name} [{string.Join(", ", e.Conditions)}]; has {RouteParents.Show(actual)}");
+            }
+        }
+        return StatusOutcome.Passed;
+    }
+
+    public override string Describe() => $"HTTPRouteMustHaveParents({Namespace}/{Name}) => {string.Join(", ", Parents.Select(p => $"{p.Kind}:{p.Namespace}/{p.Name} [{string.Join("; ", p.Conditions)}]"))} nsRequired={NamespaceRequired}";
+}
+
+/// <summary>The parents-list rules (status-checks.md section 2), pure.</summary>
+public static class RouteParents
+{
+    public const string Group = "gateway.networking.k8s.io";
+
+    /// <summary>
+    /// controllerName equal; group and kind written explicitly and equal; name equal; namespace equal, or unset when
+    /// not required and the route is in the parent's namespace; conditions subset-match. sectionName/port ignored.
+    /// </summary>
+    public static bool Matches(ExpectedParent expected, V1RouteParentStatus actual, string controllerName, bool namespaceRequired, string routeNamespace)
+    {
+        var r = actual.ParentRef;
+        if (actual.ControllerName != controllerName || r.Group != Group || r.Kind != expected.Kind || r.Name != expected.Name) return false;
+        var nsOk = r.Namespace == expected.Namespace || r.Namespace is null && !namespaceRequired && routeNamespace == expected.Namespace;
+        return nsOk && StatusCheck.Missing(expected.Conditions, actual.Conditions, "") is null;
+    }
+
+    public static string Show(IEnumerable<V1RouteParentStatus> parents) =>
+        "[" + string.Join(", ", parents.Select(p => $"{p.ParentRef.Group ?? "(unset)"}/{p.ParentRef.Kind ?? "(unset)"} {p.ParentRef.Namespace ?? "(unset)"}/{p.ParentRef.Name} by {p.ControllerName}: {string.Join(", ", (p.Conditions ?? []).Select(c => $"{c.Type}={c.Status}({c.Reason})"))}")) + "]";
+}
+
+/// <summary>HTTPRouteMustHaveNoAcceptedParents: parents empty (on two polls 1 s apart) or exactly one with Accepted=False.</summary>
+public sealed record RouteMustHaveNoAcceptedParents(string Namespace, string Name) : StatusCheck
+{
+    private int _emptySeen;
+
+    public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
+    {
+        var parents = status.HttpRoute(Namespace, Name)?.Status?.Parents ?? [];
+        if (parents.Count == 0)
+        {
+            // Upstream wants "empty" seen twice, a second apart; the judge polls faster, so count a second's worth.
+            return ++_emptySeen >= 10 ? StatusOutcome.Passed : StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} parents empty, confirming");
+        }
+        _emptySeen = 0;
+        return parents.Count == 1 && (parents[0].Conditions ?? []).Any(c => c.Type == "Accepted" && c.Status == "False") ? StatusOutcome.Passed
+            : StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} parents: {RouteParents.Show(parents)}");
+    }
+
+    public override string Describe() => $"HTTPRouteMustHaveNoAcceptedParents({Namespace}/{Name})";
+}
+
+/// <summary>BackendTLSPolicyMustHaveCondition: the condition in the ancestors[] entry of the Gateway.</summary>
+public sealed record BackendTlsPolicyMustHaveCondition(string Namespace, string Name, string GatewayNamespace, string GatewayName, ExpectedCondition Condition) : StatusCheck
+{
+    public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
+    {
+        var policy = status.BackendTlsPolicy(Namespace, Name);
+        if (policy?.Status?.Ancestors is not { Count: > 0 } ancestors) return StatusOutcome.Waiting($"BackendTLSPolicy {Namespace}/{Name} has no ancestors in status");
+        if (!ancestors.All(a => StatusReaderExtensions.AllLatest(policy.Metadata, a.Conditions))) return StatusOutcome.Waiting($"BackendTLSPolicy {Namespace}/{Name} conditions are stale");
+        var entry = ancestors.FirstOrDefault(a => a.AncestorRef.Name == GatewayName && (a.AncestorRef.Namespace is null || a.AncestorRef.Namespace == GatewayNamespace));
+        if (entry is null) return StatusOutcome.Waiting($"BackendTLSPolicy {Namespace}/{Name} has no ancestor {GatewayNamespace}/{GatewayName}");
+        return Missing([Condition], entry.Conditions, $"BackendTLSPolicy {Namespace}/{Name} ancestor {GatewayName}") is { } m ? StatusOutcome.Waiting(m) : StatusOutcome.Passed;
+    }
+
+    public override string Describe() => $"BackendTLSPolicyMustHaveCondition({Namespace}/{Name} @ancestor {GatewayNamespace}/{GatewayName}) => {Condition}";
+}
+
+/// <summary>
+/// GatewayAnd{HTTP}RoutesMustBeAccepted / RoutesAndParentMustBeAccepted: (1) for a Gateway parent a typed address;
+/// (2) each route has a parent entry for it with our controllerName, explicit group/kind and Accepted=True(Accepted);
+/// (3) every listener of the parent has ResolvedRefs, Accepted and Programmed True.
+/// </summary>
+public sealed record ParentAndRoutesMustBeAccepted(string ParentKind, string Namespace, string Name, IReadOnlyList<(string Namespace, string Name)> Routes) : StatusCheck
+{
+    private static readonly ExpectedCondition[] ListenerReady = [new("ResolvedRefs", "True", null), new("Accepted", "True", null), new("Programmed", "True", null)];
+
+    public override bool GatewayWindow => true;
+
+    public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
+    {
+        IList<V1ListenerStatus>? listeners;
+        if (ParentKind == "Gateway")
+        {
+            var gw = status.Gateway(Namespace, Name);
+            if (gw?.Status?.Addresses?.Any(a => a.Type is not null && a.Value.Length > 0) != true) return StatusOutcome.Waiting($"Gateway {Namespace}/{Name} has no typed address in status");
+            listeners = gw.Status.Listeners;
+        }
+        else
+        {
+            listeners = status.ListenerSet(Namespace, Name)?.Status?.Listeners;
+        }
+        foreach (var (ns, name) in Routes)
+        {
+            var expected = new ExpectedParent(ParentKind, Namespace, Name, [new("Accepted", "True", "Accepted")]);
+            var route = status.HttpRoute(ns, name);
+            var parents = route?.Status?.Parents ?? [];
+            if (route is null || !parents.All(p => StatusReaderExtensions.AllLatest(route.Metadata, p.Conditions)))
+            {
+                return StatusOutcome.Waiting($"HTTPRoute {ns}/{name} parents missing or stale");
+            }
+            if (!parents.Any(p => RouteParents.Matches(expected, p, controllerName, namespaceRequired: false, ns)))
+            {
+                return StatusOutcome.Waiting($"HTTPRoute {ns}/{name} not accepted by {ParentKind} {Namespace}/{Name}; parents {RouteParents.Show(parents)}");
+            }
+        }
+        if (listeners is null || listeners.Count == 0) return StatusOutcome.Waiting($"{ParentKind} {Namespace}/{Name} has no listener status");
+        foreach (var l in listeners)
+        {
+            if (Missing(ListenerReady, l.Conditions, $"{ParentKind} {Namespace}/{Name} listener {l.Name}") is { } m) return StatusOutcome.Waiting(m);
+        }
+        return StatusOutcome.Passed;
+    }
+
+    public override string Describe() => $"{ParentKind}AndRoutesMustBeAccepted({Namespace}/{Name}) routes=[{string.Join(", ", Routes.Select(r => $"{r.Namespace}/{r.Name}"))}]";
+}

@@ -1,0 +1,71 @@
+using Gateway.Actors.Model;
+using k8s;
+using k8s.Models;
+
+namespace Gateway.Tests.Conformance.Judges;
+
+/// <summary>Reads objects with their status, as the suite reads them from the API server.</summary>
+public interface IStatusReader
+{
+    /// <summary>The object, or null when no status has been written for it.</summary>
+    T? Get<T>(string kind, string ns, string name) where T : class;
+}
+
+/// <summary>
+/// Reads the status directory the gateway writes in file mode: SDIR/&lt;Kind&gt;/&lt;namespace&gt;/&lt;name&gt;.yaml holding
+/// the whole object (metadata.generation included). Cluster-scoped kinds (GatewayClass) are read from
+/// SDIR/&lt;Kind&gt;/&lt;name&gt;.yaml, or from any single namespace folder holding that name.
+/// </summary>
+public sealed class StatusDirectoryReader(string directory) : IStatusReader
+{
+    /// <summary>The status directory.</summary>
+    public string Directory { get; } = directory;
+
+    public T? Get<T>(string kind, string ns, string name) where T : class
+    {
+        var path = PathOf(kind, ns, name);
+        if (path is null) return null;
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            // Being rewritten right now: the next poll reads it.
+            return null;
+        }
+        try
+        {
+            return KubernetesYaml.Deserialize<T>(text);
+        }
+        catch (YamlDotNet.Core.YamlException)
+        {
+            return null;
+        }
+    }
+
+    private string? PathOf(string kind, string ns, string name)
+    {
+        var kindDir = Path.Combine(Directory, kind);
+        if (ns.Length > 0) return File.Exists(Path.Combine(kindDir, ns, name + ".yaml")) ? Path.Combine(kindDir, ns, name + ".yaml") : null;
+        var direct = Path.Combine(kindDir, name + ".yaml");
+        if (File.Exists(direct)) return direct;
+        if (!System.IO.Directory.Exists(kindDir)) return null;
+        return System.IO.Directory.EnumerateFiles(kindDir, name + ".yaml", SearchOption.AllDirectories).FirstOrDefault();
+    }
+}
+
+/// <summary>Typed accessors for the kinds the status checks read.</summary>
+public static class StatusReaderExtensions
+{
+    public static V1Gateway? Gateway(this IStatusReader r, string ns, string name) => r.Get<V1Gateway>("Gateway", ns, name);
+    public static V1GatewayClass? GatewayClass(this IStatusReader r, string name) => r.Get<V1GatewayClass>("GatewayClass", "", name);
+    public static V1HTTPRoute? HttpRoute(this IStatusReader r, string ns, string name) => r.Get<V1HTTPRoute>("HTTPRoute", ns, name);
+    public static V1ListenerSet? ListenerSet(this IStatusReader r, string ns, string name) => r.Get<V1ListenerSet>("ListenerSet", ns, name);
+    public static V1BackendTLSPolicy? BackendTlsPolicy(this IStatusReader r, string ns, string name) => r.Get<V1BackendTLSPolicy>("BackendTLSPolicy", ns, name);
+
+    /// <summary>Whether every condition carries the object's current generation (the suite's observedGeneration rule).</summary>
+    public static bool AllLatest(V1ObjectMeta meta, IEnumerable<V1Condition>? conditions) =>
+        (conditions ?? []).All(c => c.ObservedGeneration == meta.Generation);
+}

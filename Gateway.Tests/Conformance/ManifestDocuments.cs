@@ -1,0 +1,56 @@
+using System.Text;
+using System.Text.Json.Serialization;
+using k8s;
+
+namespace Gateway.Tests.Conformance;
+
+/// <summary>Splitting a manifest into documents and finding one object's document (for mid-test deletes).</summary>
+public static class ManifestDocuments
+{
+    /// <summary>The non-blank documents of a multi-document YAML text, split on "---" lines.</summary>
+    public static IReadOnlyList<string> Split(string text)
+    {
+        var documents = new List<string>();
+        var current = new StringBuilder();
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.TrimEnd('\r') == "---")
+            {
+                Flush();
+                continue;
+            }
+            current.Append(line).Append('\n');
+        }
+        Flush();
+        return documents;
+
+        void Flush()
+        {
+            if (current.ToString().Trim().Length > 0) documents.Add(current.ToString());
+            current.Clear();
+        }
+    }
+
+    /// <summary>Whether <paramref name="document"/> is the object kind namespace/name.</summary>
+    public static bool Identifies(string document, string kind, string ns, string name)
+    {
+        var header = KubernetesYaml.Deserialize<Header>(document);
+        return header?.Kind == kind && header.Metadata?.Name == name && (header.Metadata.Namespace ?? "") == ns;
+    }
+
+    /// <summary>The text without the document of kind namespace/name.</summary>
+    public static string Remove(string text, string kind, string ns, string name) =>
+        string.Join("---\n", Split(text).Where(d => !Identifies(d, kind, ns, name)));
+
+    private sealed class Header
+    {
+        [JsonPropertyName("kind")] public string? Kind { get; set; }
+        [JsonPropertyName("metadata")] public Meta? Metadata { get; set; }
+    }
+
+    private sealed class Meta
+    {
+        [JsonPropertyName("name")] public string? Name { get; set; }
+        [JsonPropertyName("namespace")] public string? Namespace { get; set; }
+    }
+}

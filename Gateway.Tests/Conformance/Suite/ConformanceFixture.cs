@@ -1,0 +1,59 @@
+using Gateway.Tests.Conformance.Harness;
+using Gateway.Tests.Conformance.Judges;
+using Xunit;
+
+namespace Gateway.Tests.Conformance.Suite;
+
+/// <summary>
+/// One running gateway plus emulated backends for the whole conformance collection (the suite runs one
+/// implementation for all tests). Settings come from the environment so CI can shrink waits where allowed:
+/// GATEWAY_CONFORMANCE_REPORT (report path), GATEWAY_CONFORMANCE_FEATURES (comma list; default: GatewayClass status),
+/// GATEWAY_CONFORMANCE_CONSISTENCY_SECONDS, GATEWAY_CONFORMANCE_CHANNEL.
+/// </summary>
+public sealed class ConformanceFixture : IAsyncLifetime
+{
+    private ConformanceRunner? _runner;
+
+    /// <summary>Why the gateway could not be started (e.g. not wired yet); every test then fails with it.</summary>
+    public Exception? StartFailure { get; private set; }
+
+    public ConformanceRunner Runner => _runner ?? throw new InvalidOperationException("conformance run not started: " + StartFailure?.Message, StartFailure);
+
+    /// <summary>Where the report is written: GATEWAY_CONFORMANCE_REPORT, else the test output folder.</summary>
+    public static string ReportPath => Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_REPORT") is { Length: > 0 } p
+        ? p
+        : Path.Combine(AppContext.BaseDirectory, "conformance", "conformance-report.yaml");
+
+    public async Task InitializeAsync()
+    {
+        var timeouts = new ConformanceTimeouts();
+        if (int.TryParse(Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_CONSISTENCY_SECONDS"), out var seconds) && seconds > 0)
+        {
+            timeouts = timeouts with { MaxTimeToConsistency = TimeSpan.FromSeconds(seconds) };
+        }
+        var features = Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_FEATURES") is { Length: > 0 } list
+            ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal)
+            : null;
+        using var setup = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        try
+        {
+            _runner = await ConformanceRunner.StartAsync(new ConformanceRunOptions { Timeouts = timeouts, SupportedFeatures = features }, TestPaths.ConformanceDir, setup.Token);
+        }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or IOException)
+        {
+            StartFailure = e;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_runner is not null) await _runner.DisposeAsync();
+    }
+}
+
+/// <summary>The conformance collection: tests in it run sequentially on the shared fixture.</summary>
+[CollectionDefinition(Name)]
+public sealed class ConformanceCollection : ICollectionFixture<ConformanceFixture>
+{
+    public const string Name = "Conformance";
+}

@@ -69,12 +69,16 @@ public class ConformanceCatalogTests
     {
         foreach (var test in ConformanceCatalog.All)
         {
+            // Edits apply one after another to the same applied copy, so each is checked against the text the
+            // earlier edits of the test produced (an earlier edit can make a later one ambiguous).
+            var texts = new Dictionary<string, string>();
             foreach (var edit in test.Steps.OfType<EditManifestStep>())
             {
-                var text = File.ReadAllText(Path.Combine(TestPaths.ConformanceDir, "manifests", edit.Manifest));
+                if (!texts.TryGetValue(edit.Manifest, out var text)) text = File.ReadAllText(Path.Combine(TestPaths.ConformanceDir, "manifests", edit.Manifest));
                 var first = text.IndexOf(edit.Find, StringComparison.Ordinal);
                 Assert.True(first >= 0, $"{test.Name}: '{edit.Description}' finds nothing");
                 Assert.True(text.IndexOf(edit.Find, first + 1, StringComparison.Ordinal) < 0, $"{test.Name}: '{edit.Description}' is ambiguous");
+                texts[edit.Manifest] = text[..first] + edit.Replace + text[(first + edit.Find.Length)..];
             }
             foreach (var delete in test.Steps.OfType<DeleteObjectStep>())
             {

@@ -68,9 +68,11 @@ public sealed class ConformanceWorkspace : IAsyncDisposable
     {
         var path = TestFile(edit.Manifest);
         var text = await File.ReadAllTextAsync(path, ct).ConfigureAwait(false);
-        var at = text.IndexOf(edit.Find, StringComparison.Ordinal);
+        // Edits are written against the upstream text, placeholders included; the applied copy is substituted.
+        var find = Substitute(edit.Find);
+        var at = text.IndexOf(find, StringComparison.Ordinal);
         if (at < 0) throw new InvalidOperationException($"{edit.Description}: text not found in {edit.Manifest}");
-        await WriteAtomicallyAsync(path, text[..at] + edit.Replace + text[(at + edit.Find.Length)..], ct).ConfigureAwait(false);
+        await WriteAtomicallyAsync(path, text[..at] + Substitute(edit.Replace) + text[(at + find.Length)..], ct).ConfigureAwait(false);
         await SyncBackendsAsync(ct).ConfigureAwait(false);
     }
 

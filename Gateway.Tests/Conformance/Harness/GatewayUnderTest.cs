@@ -16,17 +16,11 @@ public interface IGatewayUnderTest : IAsyncDisposable
 }
 
 /// <summary>
-/// The seam the conformance tier runs through. The lead sets <see cref="Factory"/> to start the in-process
-/// GatewayHost; until then starting fails with a clear "gateway not wired" error and no test passes.
+/// The seam the conformance tier runs through: by default the product's GatewayHost started in-process
+/// (<see cref="InProcessGateway"/>); a different implementation (e.g. the executable as a process) can be plugged in.
 /// </summary>
 public static class GatewayUnderTest
 {
     /// <summary>Starts the gateway under test.</summary>
-    public static Func<GatewayUnderTestOptions, CancellationToken, Task<IGatewayUnderTest>> Factory { get; set; } = NotWired;
-
-    private static Task<IGatewayUnderTest> NotWired(GatewayUnderTestOptions options, CancellationToken ct) =>
-        throw new InvalidOperationException(
-            "gateway not wired: set GatewayUnderTest.Factory to start the in-process GatewayHost " +
-            $"(--manifests {string.Join(" --manifests ", options.ManifestDirectories)} --status-dir {options.StatusDirectory} " +
-            $"--controller-name {options.ControllerName} --address-pool {options.AddressPool})");
+    public static Func<GatewayUnderTestOptions, CancellationToken, Task<IGatewayUnderTest>> Factory { get; set; } = InProcessGateway.StartAsync;
 }

@@ -14,7 +14,7 @@ public sealed class ConformanceFixture : IAsyncLifetime
 {
     private ConformanceRunner? _runner;
 
-    /// <summary>Why the gateway could not be started (e.g. not wired yet); every test then fails with it.</summary>
+    /// <summary>Why the gateway could not be started (e.g. a port or address that cannot be bound); every test then fails with it.</summary>
     public Exception? StartFailure { get; private set; }
 
     public ConformanceRunner Runner => _runner ?? throw new InvalidOperationException("conformance run not started: " + StartFailure?.Message, StartFailure);

@@ -12,7 +12,7 @@ namespace Gateway.Host.Cli;
 public abstract record CommandLineRequest;
 
 /// <summary>Run the gateway (the default command).</summary>
-public sealed record ServeRequest(GatewayHostOptions Options, LogLevel LogLevel) : CommandLineRequest;
+public sealed record ServeRequest(GatewayHostOptions Options, LogLevel LogLevel, bool DemoBackends = false) : CommandLineRequest;
 
 /// <summary>Translate manifests once and print the result.</summary>
 public sealed record TranslateRequest(IReadOnlyList<string> Paths, TranslatorOptions Options) : CommandLineRequest;
@@ -50,9 +50,12 @@ public static class GatewayCommandLine
                 new TranslatorOptions { ControllerName = controllerName, AddressPool = addressPool });
         }
 
+        // The embedded default: no --manifests means the shipped quick-start examples with their demo backends.
+        var manifests = result.GetValue(symbols.Manifests) is { Length: > 0 } given ? given : null;
+        var demoBackends = result.GetValue(symbols.DemoBackends) || manifests is null;
         var options = new GatewayHostOptions
         {
-            ManifestDirectories = result.GetValue(symbols.Manifests)!.Select(Path.GetFullPath).ToList(),
+            ManifestDirectories = (manifests ?? [EmbeddedExamples]).Select(Path.GetFullPath).ToList(),
             StatusDirectory = result.GetValue(symbols.StatusDir) is { } dir ? Path.GetFullPath(dir) : null,
             ControllerName = controllerName,
             AddressPool = addressPool,
@@ -72,7 +75,7 @@ public static class GatewayCommandLine
         {
             return new UsageErrorRequest([e.Message]);
         }
-        return new ServeRequest(options, result.GetValue(symbols.LogLevel));
+        return new ServeRequest(options, result.GetValue(symbols.LogLevel), demoBackends);
     }
 
     /// <summary>
@@ -109,6 +112,11 @@ public static class GatewayCommandLine
             o.UseUtcTimestamp = true;
         });
         builder.Logging.SetMinimumLevel(serve.LogLevel);
+        // Per-request forwarding logs would drown everything else at Information; Kestrel's "HTTP/2 needs TLS" warning
+        // is wrong for our listeners (cleartext HTTP/2 prior knowledge is handled by the data plane).
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
+        if (serve.DemoBackends) await AddDemoBackendsAsync(builder, serve.Options, ct).ConfigureAwait(false);
         configure?.Invoke(builder);
         await using var host = builder.Build();
         try
@@ -124,6 +132,21 @@ public static class GatewayCommandLine
         }
     }
 
+    /// <summary>The quick-start examples copied next to the binary (served when no --manifests is given).</summary>
+    public static string EmbeddedExamples => Path.Combine(AppContext.BaseDirectory, "examples", "quickstart");
+
+    // The emulated pods must answer, and their EndpointSlices exist, before the first full sync, so the first
+    // translation already has endpoints.
+    private static async Task AddDemoBackendsAsync(GatewayHostBuilder builder, GatewayHostOptions options, CancellationToken ct)
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"gateway-demo-backends-{Environment.ProcessId}");
+        using var loggers = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
+        var demo = new Demo.DemoBackends(options.ManifestDirectories.ToList(), output, loggers.CreateLogger<Demo.DemoBackends>());
+        await demo.SyncAsync(ct).ConfigureAwait(false);
+        options.ManifestDirectories.Add(output);
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(demo);
+    }
+
     private static TimeSpan Duration(string? text) => GoDuration.TryParse(text ?? "", out var value) ? value : throw new InvalidOperationException($"unvalidated duration {text}");
 
     /// <summary>The symbols of one parse (System.CommandLine symbols are built per parser).</summary>
@@ -133,9 +156,9 @@ public static class GatewayCommandLine
         {
             Description = "Directory of Gateway API manifests: every *.yaml, *.yml and *.json below it (recursive, multi-document) is loaded, " +
                 "and files created, changed or deleted while running are picked up. Repeat for several directories; when two define the " +
-                "same object, the first in path order wins and the other is reported. Required.",
+                "same object, the first in path order wins and the other is reported. When no directory is given, the quick-start " +
+                "examples shipped with the binary are served with --demo-backends (the embedded default).",
             HelpName = "DIR",
-            Required = true,
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
@@ -199,6 +222,12 @@ public static class GatewayCommandLine
             DefaultValueFactory = _ => Microsoft.Extensions.Logging.LogLevel.Information,
         };
 
+        public readonly Option<bool> DemoBackends = new("--demo-backends")
+        {
+            Description = "Run the echo-basic Deployments found in the manifests as local echo servers on loopback addresses " +
+                "(127.20.0.0/16) and feed their EndpointSlices to the gateway: a laptop demo without a cluster.",
+        };
+
         public readonly Argument<string[]> Paths = new("FILE_OR_DIR")
         {
             Description = "Manifest files or directories (searched like --manifests).",
@@ -254,7 +283,7 @@ public static class GatewayCommandLine
                 "serves the traffic they describe and writes their status. Exit codes: 0 after a graceful shutdown, 1 on a fatal " +
                 "error, 2 for usage errors.")
             {
-                Manifests, StatusDir, ControllerName, AddressPool, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel, Translate,
+                Manifests, StatusDir, ControllerName, AddressPool, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel, DemoBackends, Translate,
             };
             Root.SetAction(_ => 0);
             Translate.SetAction(_ => 0);

@@ -173,6 +173,55 @@ public sealed class TcpProxyTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task Tcp_BackendNeverAnswersTheConnect_ClientClosedAfterConnectTimeout()
+    {
+        // A listener with a full accept queue that never accepts: the kernel drops further SYNs, so a connect hangs.
+        using var stuck = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        stuck.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        stuck.Listen(0);
+        var fillers = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                fillers.Add(filler);
+                _ = filler.ConnectAsync(stuck.LocalEndPoint!);
+            }
+            await Task.Delay(200);
+            var options = new L4Options { ConnectTimeout = TimeSpan.FromMilliseconds(500) };
+            var (proxy, endpoint) = await StartAsync(Socket(0, TcpListener(Route(Backend("stuck", 1, (IPEndPoint)stuck.LocalEndPoint!)))), options);
+            using var client = new TcpClient();
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await client.ConnectAsync(endpoint);
+
+            Assert.True(await ReadsToEndAsync(client.GetStream(), TimeSpan.FromSeconds(10)));
+            Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(8));
+            await AwaitConditionAsync(() => Task.FromResult(proxy.Stats.Rejected == 1), TimeSpan.FromSeconds(5));
+        }
+        finally
+        {
+            foreach (var filler in fillers) filler.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Tcp_ConnectionLimitReached_FurtherConnectionsClosed()
+    {
+        var options = new L4Options { MaxConnectionsPerSocket = 1 };
+        var (proxy, endpoint) = await StartAsync(Socket(0, TcpListener(Route(Backend("one", 1, _one.TcpEndpoint)))), options);
+        await using var first = await L4Client.ConnectAsync(endpoint);
+        Assert.Equal(TcpEchoServer.WelcomeLine, await first.ReadLineAsync());
+
+        using var second = new TcpClient();
+        await second.ConnectAsync(endpoint);
+
+        Assert.True(await ReadsToEndAsync(second.GetStream(), TimeSpan.FromSeconds(10)));
+        Assert.Equal("PONG", await first.AskAsync("PING"));
+        Assert.Equal(1, proxy.Stats.Rejected);
+    }
+
+    [Fact]
     public async Task Tcp_NoRouteOrInvalidBackend_ClientConnectionClosed()
     {
         var (_, noRoute) = await StartAsync(Socket(0, TcpListener()));

@@ -79,7 +79,12 @@ public sealed class TcpProxy : IAsyncDisposable
         var listener = SocketStreams.Listen(new IPEndPoint(IPAddress.Parse(config.Address), config.Port), options.Backlog);
         proxy._listener = listener;
         proxy.LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
-        SocketStreams.Accept(listener).RunForeach(proxy.Accept, materializer);
+        SocketStreams.Accept(listener).RunForeach(proxy.Accept, materializer).ContinueWith(
+            t =>
+            {
+                if (t.IsFaulted && Volatile.Read(ref proxy._stopping) == 0) proxy._log.Error(t.Exception, "{0}: accept loop ended", proxy.Key);
+            },
+            TaskScheduler.Default);
         return proxy;
     }
 
@@ -110,17 +115,29 @@ public sealed class TcpProxy : IAsyncDisposable
     private void Accept(Socket socket)
     {
         Interlocked.Increment(ref _accepted);
+        Interlocked.Increment(ref _active);
+        try
+        {
+            Serve(socket);
+        }
+        catch (Exception e)
+        {
+            // A connection that cannot even be set up (reset before it was looked at, ...) must not end the accept loop.
+            Interlocked.Increment(ref _rejected);
+            _log.Warning("{0}: accepted connection dropped: {1}", Key, e.Message);
+            socket.Dispose();
+            ConnectionEnded();
+        }
+    }
+
+    private void Serve(Socket socket)
+    {
         var config = Volatile.Read(ref _config);
         var client = socket.RemoteEndPoint ?? new IPEndPoint(IPAddress.None, 0);
         Flow<ByteString, ByteString, NotUsed> handler;
-        if (Interlocked.Increment(ref _active) > _options.MaxConnectionsPerSocket || Volatile.Read(ref _stopping) != 0)
-        {
-            handler = Reject(client, $"more than {_options.MaxConnectionsPerSocket} open connections");
-        }
-        else
-        {
-            handler = config.InspectsSni ? TlsHandler(config, client) : TcpHandler(config, client);
-        }
+        if (Volatile.Read(ref _stopping) != 0) handler = Reject(client, "the listener socket is being removed");
+        else if (Volatile.Read(ref _active) > _options.MaxConnectionsPerSocket) handler = Reject(client, $"more than {_options.MaxConnectionsPerSocket} open connections");
+        else handler = config.InspectsSni ? TlsHandler(config, client) : TcpHandler(config, client);
 
         // A connection without bytes in either direction for IdleTimeout fails, which aborts both sides.
         var done = SocketStreams.Connection(socket)
@@ -131,14 +148,18 @@ public sealed class TcpProxy : IAsyncDisposable
         _ = done.ContinueWith(
             static (t, state) =>
             {
-                var self = (TcpProxy)state!;
                 _ = t.Exception;
-                if (Interlocked.Decrement(ref self._active) == 0 && Volatile.Read(ref self._stopping) != 0) self._drained.TrySetResult();
+                ((TcpProxy)state!).ConnectionEnded();
             },
             this,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
+    }
+
+    private void ConnectionEnded()
+    {
+        if (Interlocked.Decrement(ref _active) == 0 && Volatile.Read(ref _stopping) != 0) _drained.TrySetResult();
     }
 
     /// <summary>Plain TCP: the backend is chosen now and connected at once.</summary>

@@ -144,6 +144,20 @@ public sealed class UdpProxy : IAsyncDisposable
 
     private async Task OnClientDatagramAsync(IPEndPoint client, byte[] payload)
     {
+        try
+        {
+            await ForwardAsync(client, payload).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Volatile.Read(ref _stopped) == 0)
+        {
+            // One datagram that cannot be forwarded (no socket left for a session, ...) must not end the receive loop.
+            Interlocked.Increment(ref _dropped);
+            _log.Warning("{0}: datagram from {1} dropped: {2}", Key, client, e.Message);
+        }
+    }
+
+    private async Task ForwardAsync(IPEndPoint client, byte[] payload)
+    {
         Interlocked.Increment(ref _datagrams);
         if (payload.Length > _options.MaxDatagramBytes)
         {

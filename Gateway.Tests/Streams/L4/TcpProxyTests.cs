@@ -307,6 +307,19 @@ public sealed class TcpProxyTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
         Assert.True(await ReadsToEndAsync(open.Socket, TimeSpan.FromSeconds(5)));
     }
 
+    [Fact]
+    public void ChooseCertificate_FirstWhoseNamesMatchTheSni_ElseTheFirst()
+    {
+        var first = Certificate("a.example.com");
+        var wildcard = Certificate("*.b.example.com");
+
+        Assert.Same(wildcard, TcpProxy.ChooseCertificate([first, wildcard], "x.b.example.com"));
+        Assert.Same(first, TcpProxy.ChooseCertificate([first, wildcard], "a.example.com"));
+        Assert.Same(first, TcpProxy.ChooseCertificate([first, wildcard], "other.org"));
+        Assert.Same(first, TcpProxy.ChooseCertificate([first, wildcard], null));
+        Assert.Null(TcpProxy.ChooseCertificate([], "a.example.com"));
+    }
+
     private static string? JsonPod(string? line) => line is null ? null : System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("pod").GetString();
 
     internal static async Task<bool> AcceptsAsync(IPEndPoint endpoint)

@@ -27,6 +27,8 @@ internal static class SocketStreams
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
+            // Connections the proxy closed first linger in TIME_WAIT on this port; .NET binds with SO_REUSEADDR on
+            // Unix, so they do not block re-adding the socket (L4EndToEndTests.SocketRemovedAndReAdded...).
             socket.Bind(endpoint);
             socket.Listen(backlog);
             return socket;

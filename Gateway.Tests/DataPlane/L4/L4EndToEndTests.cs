@@ -254,6 +254,42 @@ public sealed class L4EndToEndTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetim
     }
 
     [Fact]
+    public async Task SocketRemovedAndReAdded_AfterTheGatewayClosedConnectionsFirst_BindsAgain()
+    {
+        // A backend that says goodbye and closes: the gateway then closes towards the client first, so its side of
+        // that connection ends in TIME_WAIT on the listener's port.
+        var backend = new TcpListener(IPAddress.Loopback, 0);
+        backend.Start();
+        var serving = Task.Run(async () =>
+        {
+            using var cts = new CancellationTokenSource(Wait);
+            using var accepted = await backend.AcceptTcpClientAsync(cts.Token);
+            await accepted.GetStream().WriteAsync("bye\n"u8.ToArray(), cts.Token);
+        });
+        try
+        {
+            var gateway = Gateway(Port(9370, ListenerProtocol.Tcp, Tcp("tcp", Entry("r", [], Backend("bye", (IPEndPoint)backend.LocalEndpoint)))));
+            await ApplyAsync(1, gateway);
+            await using (var client = await L4Client.ConnectAsync(At(9370)))
+            {
+                Assert.Equal("bye", await client.ReadLineAsync());
+                Assert.Null(await client.ReadLineAsync());
+            }
+            await serving.WaitAsync(Wait);
+
+            await ApplyAsync(2, Gateway());
+            var result = await ApplyAsync(3, gateway);
+
+            Assert.Empty(result.FailedSockets);
+            Assert.True(await TcpProxyTests.AcceptsAsync(At(9370)));
+        }
+        finally
+        {
+            backend.Stop();
+        }
+    }
+
+    [Fact]
     public async Task BindFailure_Reported_OtherSocketsServe()
     {
         using var busyTcp = new TcpListener(At(9340));

@@ -72,14 +72,14 @@ public sealed class DataPlane : IDataPlane
             _mirrorSender = new HttpMirrorSender();
             _mirrors = MirrorQueue.Start(materializer, _options.Mirror, _mirrorSender);
         }
-        // Tcp().Bind and OutgoingConnection need the ActorSystem behind the materializer.
+        // The L4 proxies need the ActorSystem behind the materializer (Tcp().OutgoingConnection, logging).
         if (materializer is ActorMaterializer actorMaterializer)
         {
             _l4 = new L4Manager(actorMaterializer, _options.L4, _certificates, _loggerFactory.CreateLogger<L4Manager>());
         }
         else
         {
-            _logger.LogWarning("no ActorMaterializer given: TLS, TCP and UDP listeners will not be served");
+            _logger.LogInformation("no ActorMaterializer given: TLS, TCP and UDP listeners will not be served");
         }
         _compiler = new SocketTableCompiler(_clients, _certificates);
         _pipeline = new RequestPipeline(_kestrelServices.Services.GetRequiredService<IHttpForwarder>(), _mirrors, _options, _loggerFactory.CreateLogger<RequestPipeline>());

@@ -5,6 +5,7 @@ using Gateway.Actors.RouteTable;
 using Gateway.Actors.Translation;
 using Gateway.Host.DataPlane.Forwarding;
 using Gateway.Host.DataPlane.Hosting;
+using Gateway.Host.DataPlane.L4;
 using Gateway.Host.DataPlane.Routing;
 using Gateway.Host.DataPlane.Tls;
 using Gateway.Streams.Mirroring;
@@ -18,10 +19,11 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Gateway.Host.DataPlane;
 
 /// <summary>
-/// The node-local HTTP/HTTPS data plane: one Kestrel server per (address, port) socket, a compiled routing table per
+/// The node-local data plane. HTTP/HTTPS: one Kestrel server per (address, port) socket, a compiled routing table per
 /// socket swapped atomically on every apply, YARP's forwarder for the actual proxying and an Akka.Streams queue for
-/// request mirroring. TLS passthrough, TCP and UDP ports are skipped here; the L4 data plane (Gateway.Streams) serves
-/// them.
+/// request mirroring. TLS (passthrough and terminate), TCP and UDP ports go to the L4 data plane (<see cref="L4Manager"/>
+/// over Gateway.Streams' Akka.Streams proxies), which needs a materializer: without one those ports are not served,
+/// which is logged and reported in <see cref="DataPlaneApplyResult.FailedSockets"/>.
 /// </summary>
 public sealed class DataPlane : IDataPlane
 {
@@ -36,6 +38,7 @@ public sealed class DataPlane : IDataPlane
     private readonly RequestPipeline _pipeline;
     private readonly MirrorQueue? _mirrors;
     private readonly HttpMirrorSender? _mirrorSender;
+    private readonly L4Manager? _l4;
     private readonly SemaphoreSlim _applyLock = new(1, 1);
     private readonly Dictionary<ListenerSocket, SocketHost> _sockets = [];
     private readonly List<Task> _draining = [];
@@ -45,8 +48,9 @@ public sealed class DataPlane : IDataPlane
     /// <param name="options">Tunables; defaults when null.</param>
     /// <param name="loggerFactory">Logging; none when null.</param>
     /// <param name="materializer">
-    /// Materializer (from the node's ActorSystem: <c>system.Materializer()</c>) for the mirroring queue. Without one,
-    /// RequestMirror filters are ignored (and logged).
+    /// Materializer (from the node's ActorSystem: <c>system.Materializer()</c>) for the mirroring queue and the L4
+    /// (TLS/TCP/UDP) proxies. Without one, RequestMirror filters are ignored (and logged) and L4 ports are not served
+    /// (logged, and reported as failed sockets).
     /// </param>
     public DataPlane(DataPlaneOptions? options = null, ILoggerFactory? loggerFactory = null, IMaterializer? materializer = null)
     {
@@ -68,23 +72,43 @@ public sealed class DataPlane : IDataPlane
             _mirrorSender = new HttpMirrorSender();
             _mirrors = MirrorQueue.Start(materializer, _options.Mirror, _mirrorSender);
         }
+        // The L4 proxies need the ActorSystem behind the materializer (Tcp().OutgoingConnection, logging).
+        if (materializer is ActorMaterializer actorMaterializer)
+        {
+            _l4 = new L4Manager(actorMaterializer, _options.L4, _certificates, _loggerFactory.CreateLogger<L4Manager>());
+        }
+        else
+        {
+            _logger.LogInformation("no ActorMaterializer given: TLS, TCP and UDP listeners will not be served");
+        }
         _compiler = new SocketTableCompiler(_clients, _certificates);
         _pipeline = new RequestPipeline(_kestrelServices.Services.GetRequiredService<IHttpForwarder>(), _mirrors, _options, _loggerFactory.CreateLogger<RequestPipeline>());
     }
 
-    /// <summary>The sockets currently bound.</summary>
+    /// <summary>The HTTP/HTTPS sockets currently bound.</summary>
     public IReadOnlyCollection<ListenerSocket> BoundSockets => Volatile.Read(ref _published).Keys.ToArray();
+
+    /// <summary>The L4 (TLS/TCP/UDP) sockets, or null when there is no materializer to run them.</summary>
+    public Gateway.Streams.L4.L4SocketSet? L4Sockets => _l4?.Sockets;
 
     /// <summary>Counters of the mirroring queue (null when mirroring is off).</summary>
     public MirrorQueueStats? MirrorStats => _mirrors?.Stats;
 
-    /// <summary>The live table of every bound socket, as the IR it was built from.</summary>
+    /// <summary>
+    /// The live table of every bound socket (HTTP/HTTPS and L4), as the IR it was built from. A TCP and a UDP socket may
+    /// share address and port; they are told apart by <see cref="LiveSocketTable.Source"/>'s protocol.
+    /// </summary>
     public IReadOnlyList<LiveSocketTable> GetLiveTables() =>
-        Volatile.Read(ref _published).Values.Select(h => View(h.Table)).OrderBy(t => t.Socket.Address, StringComparer.Ordinal).ThenBy(t => t.Socket.Port).ToArray();
+        Volatile.Read(ref _published).Values.Select(h => View(h.Table))
+            .Concat(_l4?.LiveTables ?? [])
+            .OrderBy(t => t.Socket.Address, StringComparer.Ordinal).ThenBy(t => t.Socket.Port).ThenBy(t => t.Source.Protocol)
+            .ToArray();
 
-    /// <summary>The live table of one socket, or null when it is not bound.</summary>
+    /// <summary>The live table of one socket (the HTTP one first, then TLS/TCP, then UDP), or null when it is not bound.</summary>
     public LiveSocketTable? GetLiveTable(ListenerSocket socket) =>
-        Volatile.Read(ref _published).TryGetValue(socket, out var host) ? View(host.Table) : null;
+        Volatile.Read(ref _published).TryGetValue(socket, out var host)
+            ? View(host.Table)
+            : _l4?.LiveTables.Where(t => t.Socket == socket).OrderBy(t => t.Source.Protocol).FirstOrDefault();
 
     public async Task<DataPlaneApplyResult> ApplyAsync(long revision, IReadOnlyList<GatewayRouteTable> gateways, CancellationToken ct)
     {
@@ -130,8 +154,22 @@ public sealed class DataPlane : IDataPlane
                 }
             }
 
-            _certificates.RetainOnly(_sockets.Values.SelectMany(h => h.Table.CertificateKeys).ToHashSet(StringComparer.Ordinal));
             Volatile.Write(ref _published, _sockets.ToImmutableDictionary());
+
+            if (_l4 is not null)
+            {
+                failed.UnionWith(await _l4.ApplyAsync(revision, gateways, ct).ConfigureAwait(false));
+            }
+            else if (L4Manager.SocketsOf(gateways).ToList() is { Count: > 0 } skipped)
+            {
+                // Not served is not programmed: report them rather than let their listeners claim otherwise.
+                _logger.LogWarning("no materializer: TLS/TCP/UDP sockets {Sockets} are not served", string.Join(", ", skipped.Select(s => $"{s.Address}:{s.Port}")));
+                failed.UnionWith(skipped);
+            }
+
+            var liveCertificates = _sockets.Values.SelectMany(h => h.Table.CertificateKeys).ToHashSet(StringComparer.Ordinal);
+            if (_l4 is not null) liveCertificates.UnionWith(_l4.CertificateKeys);
+            _certificates.RetainOnly(liveCertificates);
             return new DataPlaneApplyResult(revision, failed);
         }
         finally
@@ -151,7 +189,7 @@ public sealed class DataPlane : IDataPlane
         {
             foreach (var port in gateway.Ports)
             {
-                // TLS/TCP/UDP belong to the L4 data plane.
+                // TLS/TCP/UDP belong to the L4 data plane (L4Manager).
                 if (port.Protocol is not (ListenerProtocol.Http or ListenerProtocol.Https)) continue;
                 foreach (var address in gateway.Addresses)
                 {
@@ -192,6 +230,7 @@ public sealed class DataPlane : IDataPlane
             Volatile.Write(ref _published, ImmutableDictionary<ListenerSocket, SocketHost>.Empty);
             lock (_draining) stops.AddRange(_draining);
             await Task.WhenAll(stops).ConfigureAwait(false);
+            if (_l4 is not null) await _l4.DisposeAsync().ConfigureAwait(false);
             if (_mirrors is not null) await _mirrors.DisposeAsync().ConfigureAwait(false);
             _mirrorSender?.Dispose();
             _clients.Dispose();

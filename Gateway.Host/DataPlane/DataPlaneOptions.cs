@@ -1,8 +1,9 @@
+using Gateway.Streams.L4;
 using Gateway.Streams.Mirroring;
 
 namespace Gateway.Host.DataPlane;
 
-/// <summary>Tunables of the HTTP/HTTPS data plane.</summary>
+/// <summary>Tunables of the data plane.</summary>
 public sealed record DataPlaneOptions
 {
     /// <summary>How long an unbound socket waits for in-flight requests before their connections are aborted.</summary>
@@ -19,4 +20,7 @@ public sealed record DataPlaneOptions
 
     /// <summary>Bounds of the mirroring queue.</summary>
     public MirrorQueueOptions Mirror { get; init; } = new();
+
+    /// <summary>Bounds of the TLS/TCP/UDP data plane (connect, idle, ClientHello, handshake, sessions).</summary>
+    public L4Options L4 { get; init; } = new();
 }

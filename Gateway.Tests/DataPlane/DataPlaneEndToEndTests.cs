@@ -307,9 +307,10 @@ public sealed class DataPlaneEndToEndTests(DataPlaneFixture echo) : IClassFixtur
                 Ir.Gateway("busy", busyAddress, Ir.Port(Port, ListenerProtocol.Http, Ir.Listener("http", null, Ir.Entry(backends: Ir.Group(V1()))))),
                 Ir.Gateway("ok", _address, Ir.Port(Port, ListenerProtocol.Http, Ir.Listener("http", null, Ir.Entry(backends: Ir.Group(V1())))),
                     Ir.Port(9000, ListenerProtocol.Tcp, Ir.Listener("tcp", null)))], CancellationToken.None);
-            Assert.Equal([new ListenerSocket(busyAddress, Port)], result.FailedSockets);
+            // TCP belongs to the L4 data plane, which needs a materializer this data plane was not given: not served,
+            // hence reported (L4EndToEndTests covers TCP with one).
+            Assert.Equal(new HashSet<ListenerSocket> { new(busyAddress, Port), new(_address, 9000) }, result.FailedSockets.ToHashSet());
             Assert.Equal(HttpStatusCode.OK, (await SendAsync("/")).Response.StatusCode);
-            // TCP is the L4 data plane's: skipped quietly here.
             Assert.False(await DataPlaneFixture.AcceptsAsync(_address, 9000));
         }
         finally

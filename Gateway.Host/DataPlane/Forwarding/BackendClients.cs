@@ -121,7 +121,7 @@ internal sealed class BackendClients : IDisposable
         {
             if (certificate is null) return false;
             var names = tls.SubjectAltNames.IsDefaultOrEmpty ? [tls.ServerName] : tls.SubjectAltNames;
-            if (!names.Any(n => n.Length > 0 && certificate.MatchesHostname(n))) return false;
+            if (!names.Any(n => n.Length > 0 && Tls.CertificateNames.Matches(certificate, n))) return false;
             if (tls.UseSystemCertificates && roots.Count == 0) return (errors & SslPolicyErrors.RemoteCertificateChainErrors) == 0;
             using var chain = new X509Chain();
             chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;

@@ -35,18 +35,43 @@ public static partial class ConformanceCatalog
         Data = new Dictionary<string, string> { ["ca.crt"] = caPem },
     }]);
 
-    private static IReadOnlyList<CatalogTest> Apply(IReadOnlyList<CatalogTest> drafted) =>
-        drafted.Select(t => Adjust(t) with { NotJudged = NotJudgedReasons.GetValueOrDefault(t.Name) }).ToList();
+    /// <summary>
+    /// Tests whose Go code starts with NamespacesMustBeReady(gateway-conformance-infra) (most because their manifest
+    /// adds a Gateway that must be ready first). Read from the upstream tests; the ListenerSet tests all open this
+    /// way. Tests that also call it mid-test place it in <see cref="Adjust"/>.
+    /// </summary>
+    public static IReadOnlySet<string> GatedAtStart { get; } = new SortedSet<string>(StringComparer.Ordinal)
+    {
+        "BackendTLSPolicyConflictResolution", "BackendTLSPolicyInvalidCACertificateRef", "BackendTLSPolicyInvalidKind",
+        "BackendTLSPolicySANValidation", "GatewayHTTPListenerIsolation", "GatewayOptionalAddressValue", "GatewayTLSBackendClientCertificate",
+        "HTTPRouteHostnameIntersection", "HTTPRouteListenerHostnameMatching", "HTTPRouteListenerPortMatching", "HTTPRouteObservedGenerationBump",
+        "ListenerSetAllowedNamespaceNone", "ListenerSetAllowedNamespaceSame", "ListenerSetAllowedNamespaceSelector", "ListenerSetAllowedRoutesNamespaces",
+        "ListenerSetDefaultNotAllowed", "ListenerSetDualParentRefIndependence",
+        "ListenerSetGatewayParentSectionNameNotFound", "ListenerSetHTTPRouting", "ListenerSetHostnameConflict", "ListenerSetProtocolConflict",
+        "ListenerSetReferenceGrant", "ListenerSetRouteStatusScopedToParentRef",
+    };
+
+    private static CheckStep Ready() => Check(new NamespacesMustBeReady([Infra]));
+
+    private static IReadOnlyList<CatalogTest> Apply(IReadOnlyList<CatalogTest> drafted) => drafted.Select(t =>
+    {
+        var adjusted = Adjust(t);
+        if (GatedAtStart.Contains(t.Name)) adjusted = adjusted with { Steps = [Ready(), .. adjusted.Steps] };
+        return adjusted with { NotJudged = NotJudgedReasons.GetValueOrDefault(t.Name) };
+    }).ToList();
 
     private static CatalogTest Adjust(CatalogTest t) => t.Name switch
     {
         // The suite adds listener "alternate" (HTTP:80, foo.com); every condition must carry the new generation.
+        // The readiness gate runs before and after the patch ("ensure the generation and observedGeneration sync up").
         "GatewayObservedGenerationBump" => t with
         {
             Steps =
             [
+                Ready(),
                 Check(new MustHaveLatestConditions("Gateway", Infra, "gateway-observed-generation-bump")),
                 new EditManifestStep(t.Manifests[0], "          from: All", "          from: All\n    - name: alternate\n      hostname: \"foo.com\"\n      port: 80\n      protocol: HTTP", "add listener alternate"),
+                Ready(),
                 Check(new MustHaveLatestConditions("Gateway", Infra, "gateway-observed-generation-bump")),
             ],
         },
@@ -79,6 +104,7 @@ public static partial class ConformanceCatalog
         {
             Steps =
             [
+                Ready(),
                 t.Steps.OfType<CheckStep>().Single(),
                 new EditManifestStep(t.Manifests[0], "hostname: \"abc.example.com\"", "hostname: \"foo.example.com\"", "validation.hostname -> foo.example.com"),
                 t.Steps.OfType<CheckStep>().Single(),
@@ -89,16 +115,21 @@ public static partial class ConformanceCatalog
         {
             Steps =
             [
+                Ready(),
                 t.Steps[0],
                 new EditManifestStep(t.Manifests[0],
                     "        namespace: gateway-conformance-infra\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: http-route-1",
                     "        namespace: gateway-conformance-infra\n  - name: http\n    port: 80\n    protocol: HTTP\n    hostname: \"data.test.com\"\n    allowedRoutes:\n      namespaces:\n        from: All\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: http-route-1",
                     "add listener http to gateway-add-listener"),
-                t.Steps[1], t.Steps[2], t.Steps[3],
+                Ready(),
+                t.Steps[1], t.Steps[2],
+                Ready(),
+                t.Steps[3],
                 new EditManifestStep(t.Manifests[0],
                     "  name: gateway-remove-listener\n  namespace: gateway-conformance-infra\nspec:\n  gatewayClassName: \"{GATEWAY_CLASS_NAME}\"\n  listeners:\n  - name: https\n    port: 443\n    protocol: HTTPS\n    hostname: \"secure.test.com\"\n    allowedRoutes:\n      namespaces:\n        from: All\n    tls:\n      certificateRefs:\n      - group: \"\"\n        kind: Secret\n        name: tls-validity-checks-certificate\n        namespace: gateway-conformance-infra\n  - name: http\n    port: 80",
                     "  name: gateway-remove-listener\n  namespace: gateway-conformance-infra\nspec:\n  gatewayClassName: \"{GATEWAY_CLASS_NAME}\"\n  listeners:\n  - name: http\n    port: 80",
                     "remove listener https from gateway-remove-listener"),
+                Ready(),
                 t.Steps[4], t.Steps[5],
             ],
         },

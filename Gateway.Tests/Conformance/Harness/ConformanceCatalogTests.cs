@@ -79,6 +79,16 @@ public class ConformanceCatalogTests
     }
 
     [Fact]
+    public void Catalog_ReadinessGate_OpensTheTestsUpstreamOpensWithIt()
+    {
+        Assert.All(ConformanceCatalog.GatedAtStart, name => Assert.IsType<NamespacesMustBeReady>(Assert.IsType<CheckStep>(ConformanceCatalog.All.Single(t => t.Name == name).Steps[0]).Check));
+        // Mid-test gates: around GatewayModifyListeners' and GatewayObservedGenerationBump's patches, BackendTLSPolicy's subtests.
+        int Gates(string name) => ConformanceCatalog.All.Single(t => t.Name == name).Steps.Count(s => s is CheckStep { Check: NamespacesMustBeReady });
+        Assert.Equal((4, 2, 2, 1), (Gates("GatewayModifyListeners"), Gates("GatewayObservedGenerationBump"), Gates("BackendTLSPolicy"), Gates("BackendTLSPolicyObservedGenerationBump")));
+        Assert.Equal(0, Gates("HTTPRouteSimpleSameNamespace"));
+    }
+
+    [Fact]
     public void Catalog_Mutations_ApplyToTheirManifests()
     {
         foreach (var test in ConformanceCatalog.All)

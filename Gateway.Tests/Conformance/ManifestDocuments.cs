@@ -38,6 +38,27 @@ public static class ManifestDocuments
         return header?.Kind == kind && header.Metadata?.Name == name && (header.Metadata.Namespace ?? "") == ns;
     }
 
+    /// <summary>The objects of <paramref name="kind"/> in a manifest (namespace "default" when unset); unreadable documents are skipped.</summary>
+    public static IReadOnlyList<Judges.AppliedObject> Objects(string text, string kind)
+    {
+        var result = new List<Judges.AppliedObject>();
+        foreach (var document in Split(text))
+        {
+            Header? header;
+            try
+            {
+                header = KubernetesYaml.Deserialize<Header>(document);
+            }
+            catch (YamlDotNet.Core.YamlException)
+            {
+                continue;
+            }
+            if (header?.Kind != kind || header.Metadata?.Name is not { } name) continue;
+            result.Add(new(header.Metadata.Namespace ?? "default", name, header.Metadata.Annotations ?? new Dictionary<string, string>()));
+        }
+        return result;
+    }
+
     /// <summary>The text without the document of kind namespace/name.</summary>
     public static string Remove(string text, string kind, string ns, string name) =>
         string.Join("---\n", Split(text).Where(d => !Identifies(d, kind, ns, name)));
@@ -52,5 +73,6 @@ public static class ManifestDocuments
     {
         [JsonPropertyName("name")] public string? Name { get; set; }
         [JsonPropertyName("namespace")] public string? Namespace { get; set; }
+        [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }
     }
 }

@@ -17,6 +17,22 @@ public sealed record EditManifestStep(string Manifest, string Find, string Repla
 /// <summary>Delete one object mid-test, as the suite deletes it: remove its document from the applied file.</summary>
 public sealed record DeleteObjectStep(string Manifest, string Kind, string Namespace, string Name) : TestStep;
 
+/// <summary>Run the data-plane checks cases.json describes as the test's "special" (weights, retries, WebSocket, ...).</summary>
+public sealed record SpecialRequestsStep : TestStep;
+
+/// <summary>
+/// Patch manually managed EndpointSlices the way HTTPRouteServiceTypes' setupEndpointSlices does: for each IP family,
+/// the slices "&lt;prefix&gt;-ip4" / "&lt;prefix&gt;-ip6" of the applied manifest get one endpoint per pod IP of that
+/// family of the Deployment's pods; a slice without such IPs is left untouched.
+/// </summary>
+public sealed record PatchEndpointSlicesStep(string Manifest, string Namespace, string Deployment, IReadOnlyList<string> SlicePrefixes) : TestStep;
+
+/// <summary>
+/// Create or replace one object mid-test, as the suite creates or updates it through the API: it is written as its
+/// own manifest file (deleted with the test's other manifests at cleanup). The YAML may use the run's certificates.
+/// </summary>
+public sealed record WriteObjectStep(string File, Func<ConformanceCertificates, string> Yaml, string Description) : TestStep;
+
 /// <summary>
 /// A conformance test of the GATEWAY-HTTP profile: its features (all must be supported for it to run), the manifests
 /// it applies, its steps, or why it is not judged here. A not-judged test is never reported as passed.

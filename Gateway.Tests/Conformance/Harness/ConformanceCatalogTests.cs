@@ -37,8 +37,8 @@ public class ConformanceCatalogTests
         foreach (var test in ConformanceCatalog.All.Where(t => t.NotJudged is null))
         {
             var row = GatewayHttp.Single(r => r.Name == test.Name);
-            // tests.tsv does not count WaitForGatewayAddress.
-            var checks = test.Steps.OfType<CheckStep>().Count(s => s.Check is not GatewayMustHaveAddress);
+            // tests.tsv counts neither WaitForGatewayAddress nor the NamespacesMustBeReady gate.
+            var checks = test.Steps.OfType<CheckStep>().Count(s => s.Check is not (GatewayMustHaveAddress or NamespacesMustBeReady));
             Assert.True(row.StatusChecks + ConformanceCatalog.ExtraChecks.GetValueOrDefault(test.Name) == checks,
                 $"{test.Name}: tests.tsv counts {row.StatusChecks} status checks, the catalog has {checks}");
         }
@@ -48,20 +48,44 @@ public class ConformanceCatalogTests
     public void Catalog_JudgedTestsWithRequestCases_RunTheirCasesFromCasesJson()
     {
         var cases = HttpCaseLoader.Load(Path.Combine(TestPaths.ConformanceDir, "cases.json"));
+        var specials = SpecialCaseLoader.Load(Path.Combine(TestPaths.ConformanceDir, "cases.json"));
         foreach (var test in ConformanceCatalog.All.Where(t => t.NotJudged is null))
         {
             var row = GatewayHttp.Single(r => r.Name == test.Name);
             var loaded = cases.GetValueOrDefault(test.Name)?.Count ?? 0;
             if (row.RequestCases > 0)
             {
-                Assert.True(loaded > 0, $"{test.Name}: tests.tsv lists {row.RequestCases} request cases, cases.json gives no HTTP case");
-                Assert.Contains(test.Steps, s => s is RequestsStep);
+                Assert.True(loaded > 0 || specials.ContainsKey(test.Name), $"{test.Name}: tests.tsv lists {row.RequestCases} request cases, cases.json gives no HTTP or special case");
+                Assert.Contains(test.Steps, s => s is RequestsStep or SpecialRequestsStep);
             }
             foreach (var step in test.Steps.OfType<RequestsStep>().Where(s => s.Indexes is not null))
             {
                 Assert.All(step.Indexes!, i => Assert.InRange(i, 0, loaded - 1));
             }
         }
+    }
+
+    [Fact]
+    public void Catalog_SpecialCases_RunExactlyWhereCasesJsonHasThem()
+    {
+        var specials = SpecialCaseLoader.Load(Path.Combine(TestPaths.ConformanceDir, "cases.json"));
+        foreach (var test in ConformanceCatalog.All.Where(t => t.NotJudged is null))
+        {
+            Assert.True(specials.ContainsKey(test.Name) == test.Steps.Any(s => s is SpecialRequestsStep),
+                $"{test.Name}: cases.json special {(specials.ContainsKey(test.Name) ? "present" : "absent")}, catalog {(test.Steps.Any(s => s is SpecialRequestsStep) ? "runs" : "does not run")} it");
+        }
+        Assert.Equal(["HTTPRouteBackendProtocolWebSocket", "HTTPRouteRequestHeaderModifierBackendWeights", "HTTPRouteRequestPercentageMirror", "HTTPRouteRetry", "HTTPRouteWeight"],
+            ConformanceCatalog.All.Where(t => t.Steps.Any(s => s is SpecialRequestsStep)).Select(t => t.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Catalog_ReadinessGate_OpensTheTestsUpstreamOpensWithIt()
+    {
+        Assert.All(ConformanceCatalog.GatedAtStart, name => Assert.IsType<NamespacesMustBeReady>(Assert.IsType<CheckStep>(ConformanceCatalog.All.Single(t => t.Name == name).Steps[0]).Check));
+        // Mid-test gates: around GatewayModifyListeners' and GatewayObservedGenerationBump's patches, BackendTLSPolicy's subtests.
+        int Gates(string name) => ConformanceCatalog.All.Single(t => t.Name == name).Steps.Count(s => s is CheckStep { Check: NamespacesMustBeReady });
+        Assert.Equal((4, 2, 2, 1), (Gates("GatewayModifyListeners"), Gates("GatewayObservedGenerationBump"), Gates("BackendTLSPolicy"), Gates("BackendTLSPolicyObservedGenerationBump")));
+        Assert.Equal(0, Gates("HTTPRouteSimpleSameNamespace"));
     }
 
     [Fact]

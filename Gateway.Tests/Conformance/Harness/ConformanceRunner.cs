@@ -33,6 +33,18 @@ public sealed record ConformanceRunOptions
 
     /// <summary>Where the work directory goes (a fresh temp folder when null).</summary>
     public string? WorkRoot { get; init; }
+
+    /// <summary>
+    /// suite.UsableNetworkAddresses for GatewayStaticAddresses: addresses the gateway can bind. A loopback address
+    /// outside the Gateway address pool, so it collides with no allocated Gateway address.
+    /// </summary>
+    public IReadOnlyList<string> UsableAddresses { get; init; } = ["127.31.0.10"];
+
+    /// <summary>suite.UnusableNetworkAddresses: TEST-NET-1 (RFC 5737), never assigned to a local interface.</summary>
+    public IReadOnlyList<string> UnusableAddresses { get; init; } = ["192.0.2.1"];
+
+    /// <summary>Upper bound of the random delay before each weighted sample (upstream AddEntropy: 1 s).</summary>
+    public TimeSpan MaxEntropyDelay { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>
@@ -45,18 +57,20 @@ public sealed class ConformanceRunner : IAsyncDisposable
     private readonly Dictionary<string, TestOutcome> _outcomes = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _sequential = new(1, 1);
     private readonly IReadOnlyDictionary<string, IReadOnlyList<HttpCase>> _cases;
+    private readonly IReadOnlyDictionary<string, SpecialCase> _specials;
     private readonly BackendEmulator _emulator;
     private readonly ConformanceWorkspace _workspace;
     private readonly ConformanceRunOptions _options;
     private IGatewayUnderTest? _gateway;
 
-    private ConformanceRunner(ConformanceRunOptions options, ConformanceWorkspace workspace, BackendEmulator emulator, IReadOnlyDictionary<string, IReadOnlyList<HttpCase>> cases)
+    private ConformanceRunner(ConformanceRunOptions options, ConformanceWorkspace workspace, BackendEmulator emulator, IReadOnlyDictionary<string, IReadOnlyList<HttpCase>> cases, IReadOnlyDictionary<string, SpecialCase> specials)
     {
         _options = options;
         _workspace = workspace;
         _emulator = emulator;
         _cases = cases;
-        Status = new StatusDirectoryReader(workspace.StatusDirectory);
+        _specials = specials;
+        Status = new WorkspaceStatusReader(new StatusDirectoryReader(workspace.StatusDirectory), workspace, emulator);
     }
 
     public IStatusReader Status { get; }
@@ -78,8 +92,10 @@ public sealed class ConformanceRunner : IAsyncDisposable
     {
         var root = options.WorkRoot ?? Path.Combine(Path.GetTempPath(), "gateway-conformance-" + Guid.NewGuid().ToString("N"));
         var emulator = new BackendEmulator(new BackendEmulatorOptions { AddressPool = options.BackendAddressPool });
-        var workspace = new ConformanceWorkspace(root, conformanceDir, options.GatewayClassName, options.ControllerName, ConformanceCertificates.Generate(), emulator);
-        var runner = new ConformanceRunner(options, workspace, emulator, HttpCaseLoader.Load(Path.Combine(conformanceDir, "cases.json")));
+        var workspace = new ConformanceWorkspace(root, conformanceDir, options.GatewayClassName, options.ControllerName, ConformanceCertificates.Generate(), emulator,
+            options.UsableAddresses, options.UnusableAddresses);
+        var casesJson = Path.Combine(conformanceDir, "cases.json");
+        var runner = new ConformanceRunner(options, workspace, emulator, HttpCaseLoader.Load(casesJson), SpecialCaseLoader.Load(casesJson));
         try
         {
             await workspace.SetUpBaseAsync(ct).ConfigureAwait(false);
@@ -105,14 +121,9 @@ public sealed class ConformanceRunner : IAsyncDisposable
         // Selecting a profile enables its core features implicitly.
         features.UnionWith(ConformanceProfiles.GatewayHttpCore);
         SupportedFeatures = features;
-        foreach (var gateway in new[] { "same-namespace", "same-namespace-with-https-listener", "all-namespaces", "backend-namespaces" })
-        {
-            foreach (var type in new[] { "Accepted", "Programmed" })
-            {
-                var ready = await judge.WaitAsync(new GatewayMustHaveCondition(ConformanceCertificates.Infra, gateway, new ExpectedCondition(type, "True", null)), ct).ConfigureAwait(false);
-                if (!ready.Passed) throw new InvalidOperationException($"setup: base Gateway not ready: {ready.Detail}");
-            }
-        }
+        // The suite's Setup gate: every Gateway and Pod of the base namespaces ready.
+        var ready = await judge.WaitAsync(new NamespacesMustBeReady([ConformanceCertificates.Infra, ConformanceCertificates.AppBackend, ConformanceCertificates.WebBackend]), ct).ConfigureAwait(false);
+        if (!ready.Passed) throw new InvalidOperationException($"setup: base namespaces not ready: {ready.Detail}");
     }
 
     /// <summary>Runs <paramref name="test"/> (once; later calls return the recorded outcome).</summary>
@@ -145,7 +156,9 @@ public sealed class ConformanceRunner : IAsyncDisposable
         var details = new List<string>();
         var failed = false;
         var judge = new StatusJudge(Status, _options.ControllerName, _options.Timeouts, SystemConformanceClock.Instance);
-        var http = new HttpCaseRunner(new HttpClientRoundTripper(), _options.Timeouts, SystemConformanceClock.Instance, Certificate, new EmulatorPodLogs(_emulator));
+        var logs = new EmulatorPodLogs(_emulator);
+        var http = new HttpCaseRunner(new HttpClientRoundTripper(), _options.Timeouts, SystemConformanceClock.Instance, Certificate, logs);
+        var special = new SpecialCaseRunner(new HttpClientRoundTripper(), _options.Timeouts, SystemConformanceClock.Instance, Certificate, logs) { MaxEntropyDelay = _options.MaxEntropyDelay };
         try
         {
             await _workspace.ApplyAsync(test, ct).ConfigureAwait(false);
@@ -154,7 +167,7 @@ public sealed class ConformanceRunner : IAsyncDisposable
                 switch (step)
                 {
                     case CheckStep check:
-                        var result = await judge.WaitAsync(check.Check, ct).ConfigureAwait(false);
+                        var result = await judge.WaitAsync(Resolve(check.Check), ct).ConfigureAwait(false);
                         details.Add($"{(result.Passed ? "ok" : "FAILED")}: {result.Detail}");
                         // Status assertions are fatal in the Go tests (require): the test stops here.
                         if (!result.Passed) return new(test, TestResultKind.Failed, details, watch.Elapsed);
@@ -169,6 +182,21 @@ public sealed class ConformanceRunner : IAsyncDisposable
                     case DeleteObjectStep delete:
                         await _workspace.DeleteAsync(delete, ct).ConfigureAwait(false);
                         details.Add($"deleted: {delete.Kind} {delete.Namespace}/{delete.Name}");
+                        break;
+                    case SpecialRequestsStep:
+                        failed |= !await RunSpecialAsync(test, special, details, ct).ConfigureAwait(false);
+                        break;
+                    case PatchEndpointSlicesStep patch:
+                        var podIps = _emulator.Pods.Where(p => p.Namespace == patch.Namespace && p.Plan.Deployment == patch.Deployment)
+                            .Select(p => new PodIp(p.Namespace, p.Name, p.Address)).ToList();
+                        // The suite requires the Deployment to have running Pods before it patches.
+                        if (podIps.Count == 0) throw new InvalidOperationException($"Deployment {patch.Namespace}/{patch.Deployment} has no running Pods to patch into the EndpointSlices");
+                        await _workspace.PatchEndpointSlicesAsync(patch, podIps, ct).ConfigureAwait(false);
+                        details.Add($"patched EndpointSlices {string.Join(", ", patch.SlicePrefixes)} with {patch.Deployment} pod IPs [{string.Join(", ", podIps.Select(p => p.Address))}]");
+                        break;
+                    case WriteObjectStep write:
+                        await _workspace.WriteObjectAsync(write, ct).ConfigureAwait(false);
+                        details.Add($"changed: {write.Description}");
                         break;
                 }
             }
@@ -207,6 +235,33 @@ public sealed class ConformanceRunner : IAsyncDisposable
         return allPassed;
     }
 
+    private async Task<bool> RunSpecialAsync(CatalogTest test, SpecialCaseRunner runner, List<string> details, CancellationToken ct)
+    {
+        if (!_specials.TryGetValue(test.Name, out var special)) throw new InvalidOperationException($"cases.json has no special case for {test.Name}");
+        var address = Status.Gateway(special.Target.GatewayNamespace, special.Target.GatewayName)?.Status?.Addresses?.FirstOrDefault(a => a.Type is not null)?.Value;
+        if (address is null || !IPAddress.TryParse(address, out var ip))
+        {
+            details.Add($"FAILED: Gateway {special.Target.GatewayNamespace}/{special.Target.GatewayName} has no usable address in status ({address ?? "none"})");
+            return false;
+        }
+        var results = await runner.RunAsync(special, _cases.GetValueOrDefault(test.Name) ?? [], ip, ct).ConfigureAwait(false);
+        foreach (var r in results) details.Add($"{(r.Result.Passed ? "ok" : "FAILED")}: {r.Name}: {r.Result.Detail}");
+        return results.Count > 0 && results.All(r => r.Result.Passed);
+    }
+
+    /// <summary>Replaces static address placeholders in a check with the run's pools (as the Gateway got them).</summary>
+    private StatusCheck Resolve(StatusCheck check)
+    {
+        if (check is not GatewayStatusAddressesMustBe a) return check;
+        IEnumerable<string> Pool(string value) => value switch
+        {
+            "PLACEHOLDER_USABLE_ADDRS" => _options.UsableAddresses,
+            "PLACEHOLDER_UNUSABLE_ADDRS" => _options.UnusableAddresses,
+            _ => [value],
+        };
+        return a with { Usable = Pool(a.Usable).First(), Removed = [.. a.Removed.SelectMany(Pool)] };
+    }
+
     private X509Certificate2 Certificate(string namespacedName)
     {
         var slash = namespacedName.IndexOf('/', StringComparison.Ordinal);
@@ -233,10 +288,24 @@ public sealed class ConformanceRunner : IAsyncDisposable
             emulator.PodsOfService(ns, service).SelectMany(p => p.LogSince(since)).Select(l => l.Line).ToList();
     }
 
+    /// <summary>Status from the status directory; Gateways from the applied manifests and Pods from the emulator (the readiness gate).</summary>
+    private sealed class WorkspaceStatusReader(StatusDirectoryReader status, ConformanceWorkspace workspace, BackendEmulator emulator) : IStatusReader, IClusterReader
+    {
+        public T? Get<T>(string kind, string ns, string name) where T : class => status.Get<T>(kind, ns, name);
+
+        public IReadOnlyList<AppliedObject> Gateways(string ns) => workspace.Gateways(ns);
+
+        // A pod waiting for a Secret or ConfigMap that does not exist yet is what Kubernetes keeps in
+        // ContainerCreating; Deployments the emulator does not run (gRPC/TCP/UDP echo, CoreDNS) are not HTTP backends
+        // of this profile and count as running, as they would in a cluster.
+        public IReadOnlyList<string> UnreadyPods(string ns) =>
+            emulator.NotEmulated.Where(d => d.Pending && d.Namespace == ns).Select(d => d.ToString()).ToList();
+    }
+
     /// <summary>The suite's setup gate: GatewayClass Accepted=True with the current observedGeneration.</summary>
     private sealed record GatewayClassAcceptedTrue(string Name) : StatusCheck
     {
-        public override bool GatewayWindow => true;
+        public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.GwcMustBeAccepted;
 
         public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
         {

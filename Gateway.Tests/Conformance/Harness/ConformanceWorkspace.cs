@@ -1,5 +1,7 @@
+using System.Text.RegularExpressions;
 using Gateway.Host.Backends;
 using Gateway.Tests.Conformance.Catalog;
+using Gateway.Tests.Conformance.Judges;
 
 namespace Gateway.Tests.Conformance.Harness;
 
@@ -9,13 +11,16 @@ namespace Gateway.Tests.Conformance.Harness;
 /// (the current test's manifests). Applying writes files, cleanup deletes them, a PATCH rewrites them. Every
 /// {GATEWAY_CLASS_NAME} becomes our class and every {GATEWAY_CONTROLLER_NAME} our controller name.
 /// </summary>
-public sealed class ConformanceWorkspace : IAsyncDisposable
+public sealed partial class ConformanceWorkspace : IAsyncDisposable
 {
     private readonly string _conformanceDir;
     private readonly BackendEmulator _emulator;
 
-    public ConformanceWorkspace(string root, string conformanceDir, string gatewayClassName, string controllerName, ConformanceCertificates certificates, BackendEmulator emulator)
+    public ConformanceWorkspace(string root, string conformanceDir, string gatewayClassName, string controllerName, ConformanceCertificates certificates, BackendEmulator emulator,
+        IReadOnlyList<string>? usableAddresses = null, IReadOnlyList<string>? unusableAddresses = null)
     {
+        UsableAddresses = usableAddresses ?? [];
+        UnusableAddresses = unusableAddresses ?? [];
         Root = root;
         _conformanceDir = conformanceDir;
         _emulator = emulator;
@@ -29,6 +34,12 @@ public sealed class ConformanceWorkspace : IAsyncDisposable
     public string GatewayClassName { get; }
     public string ControllerName { get; }
     public ConformanceCertificates Certificates { get; }
+
+    /// <summary>The caller's usable static addresses (suite.UsableNetworkAddresses), overlaid on PLACEHOLDER_USABLE_ADDRS.</summary>
+    public IReadOnlyList<string> UsableAddresses { get; }
+
+    /// <summary>The caller's unusable static addresses (suite.UnusableNetworkAddresses), overlaid on PLACEHOLDER_UNUSABLE_ADDRS.</summary>
+    public IReadOnlyList<string> UnusableAddresses { get; }
     public string BaseDirectory => Path.Combine(Root, "base");
     public string GeneratedDirectory => Path.Combine(Root, "generated");
     public string TestsDirectory => Path.Combine(Root, "tests");
@@ -84,6 +95,41 @@ public sealed class ConformanceWorkspace : IAsyncDisposable
         await SyncBackendsAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>A mid-test patch of manually managed EndpointSlices with pod IPs (see <see cref="EndpointSlicePatch"/>).</summary>
+    public async Task PatchEndpointSlicesAsync(PatchEndpointSlicesStep patch, IReadOnlyList<PodIp> podIps, CancellationToken ct)
+    {
+        var path = TestFile(patch.Manifest);
+        var text = await File.ReadAllTextAsync(path, ct).ConfigureAwait(false);
+        await WriteAtomicallyAsync(path, EndpointSlicePatch.Apply(text, patch.Namespace, patch.SlicePrefixes, podIps), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A mid-test create or update of one object, written as its own manifest file.</summary>
+    public async Task WriteObjectAsync(WriteObjectStep write, CancellationToken ct)
+    {
+        await WriteAtomicallyAsync(Path.Combine(TestsDirectory, write.File), Substitute(write.Yaml(Certificates)), ct).ConfigureAwait(false);
+        await SyncBackendsAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The Gateways of <paramref name="ns"/> in the applied manifests (base and current test), as the API server would list them.</summary>
+    public IReadOnlyList<AppliedObject> Gateways(string ns)
+    {
+        var result = new List<AppliedObject>();
+        foreach (var file in Directory.EnumerateFiles(BaseDirectory).Concat(Directory.EnumerateFiles(TestsDirectory)).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal)))
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(file);
+            }
+            catch (IOException)
+            {
+                continue; // replaced right now; the next poll reads it
+            }
+            result.AddRange(ManifestDocuments.Objects(text, "Gateway").Where(o => o.Namespace == ns));
+        }
+        return result;
+    }
+
     /// <summary>Deletes every test manifest (CleanupTestResources).</summary>
     public async Task CleanUpTestAsync(CancellationToken ct)
     {
@@ -91,9 +137,25 @@ public sealed class ConformanceWorkspace : IAsyncDisposable
         await SyncBackendsAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>Replaces the suite's placeholders with our class and controller.</summary>
-    public string Substitute(string text) =>
-        text.Replace("{GATEWAY_CLASS_NAME}", GatewayClassName, StringComparison.Ordinal).Replace("{GATEWAY_CONTROLLER_NAME}", ControllerName, StringComparison.Ordinal);
+    /// <summary>
+    /// Replaces the suite's placeholders: our class and controller, and the static address placeholders with the
+    /// caller's pools. Upstream's prepareGateway keeps the test/fake-invalid-type entries and overlays each pool
+    /// address as {type: IPAddress, value: ...}; here each placeholder list item becomes one item per pool address,
+    /// which keeps that order (the manifest lists the invalid, then the unusable, then the usable placeholder).
+    /// </summary>
+    public string Substitute(string text)
+    {
+        text = text.Replace("{GATEWAY_CLASS_NAME}", GatewayClassName, StringComparison.Ordinal).Replace("{GATEWAY_CONTROLLER_NAME}", ControllerName, StringComparison.Ordinal);
+        return AddressPlaceholder().Replace(text, m =>
+        {
+            var pool = m.Groups["un"].Success ? UnusableAddresses : UsableAddresses;
+            var indent = m.Groups["indent"].Value;
+            return string.Concat(pool.Select(a => $"{indent}- type: IPAddress\n{indent}  value: \"{a}\"\n"));
+        });
+    }
+
+    [GeneratedRegex(@"^(?<indent>[ \t]*)- value: ""?PLACEHOLDER_(?<un>UN)?USABLE_ADDRS""?[ \t]*\r?\n", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
+    private static partial Regex AddressPlaceholder();
 
     private string TestFile(string manifest) => Path.Combine(TestsDirectory, manifest.Replace('/', '_'));
 

@@ -130,7 +130,13 @@ public class HttpCaseRunnerTests
         var misnamed = await Runner().RunAsync(Case(new HttpCaseRequest { Host = "nope.example.com", Path = "/tls" }, expect, 8443, "https", wrongName, CaseCheck.RequestMustFail), address, CancellationToken.None);
         Assert.True(misnamed.Passed, misnamed.Detail);
 
-        await Assert.ThrowsAsync<NotSupportedException>(() => Runner().RunAsync(Case(new HttpCaseRequest { Host = "other.example.com", Path = "/tls" }, expect, 8443, "https", trusted), address, CancellationToken.None));
+        // SNI and Host differ (HTTPRouteHTTPSListenerDetectMisdirectedRequests): the backend sees both as sent, on HTTP/1.1 and HTTP/2.
+        foreach (var protocol in new string?[] { null, "H2" })
+        {
+            var sniNotHost = await Runner().RunAsync(Case(new HttpCaseRequest { Host = "other.example.com", Path = "/tls", Protocol = protocol },
+                expect with { RequestHost = "other.example.com", BackendSni = "abc.example.com" }, 8443, "https", trusted with { ClientCertificate = null }), address, CancellationToken.None);
+            Assert.True(sniNotHost.Passed, sniNotHost.Detail);
+        }
 
         var badClient = trusted with { ClientCertificate = "gateway-conformance-infra/tls-validity-checks-client-certificate" };
         var rejected = await Runner().RunAsync(Case(new HttpCaseRequest { Host = "abc.example.com", Path = "/tls" }, expect, 8443, "https", badClient, CaseCheck.RequestMustFail), address, CancellationToken.None);

@@ -142,7 +142,7 @@ public sealed class StatusJudgeTests : IDisposable
     {
         var reader = Write("Gateway", "ns", "gw", Gateway(1, 1));
         var clock = new FakeClock();
-        var judge = new StatusJudge(reader, Controller, new ConformanceTimeouts { GatewayConditions = TimeSpan.FromSeconds(2) }, clock);
+        var judge = new StatusJudge(reader, Controller, new ConformanceTimeouts { GatewayMustHaveCondition = TimeSpan.FromSeconds(2) }, clock);
 
         var result = await judge.WaitAsync(new GatewayMustHaveCondition("ns", "gw", new("Programmed", "False", null)), CancellationToken.None);
 

@@ -24,40 +24,6 @@ public sealed class SystemConformanceClock : IConformanceClock
     public Task DelayAsync(TimeSpan delay, CancellationToken ct) => Task.Delay(delay, ct);
 }
 
-/// <summary>
-/// The suite's timing knobs (conformance/utils/config TimeoutConfig). Defaults are upstream's; CI may shrink the
-/// waits where upstream semantics allow (a shorter window only makes passing harder, never easier).
-/// </summary>
-public sealed record ConformanceTimeouts
-{
-    /// <summary>RequiredConsecutiveSuccesses.</summary>
-    public int RequiredConsecutiveSuccesses { get; init; } = 3;
-
-    /// <summary>MaxTimeToConsistency.</summary>
-    public TimeSpan MaxTimeToConsistency { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Pause after a failed attempt (successes are not delayed).</summary>
-    public TimeSpan DelayAfterFailure { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>RequestTimeout: one HTTP round trip.</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>Consecutive non-200 answers a must-not-return-200 case needs.</summary>
-    public int RequiredConsecutiveNon200 { get; init; } = 5;
-
-    /// <summary>Route and listener condition polls (default 60 s upstream).</summary>
-    public TimeSpan RouteConditions { get; init; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>Gateway condition and address polls (default 180 s upstream).</summary>
-    public TimeSpan GatewayConditions { get; init; } = TimeSpan.FromSeconds(180);
-
-    /// <summary>Interval between status polls (100 ms upstream).</summary>
-    public TimeSpan StatusPollInterval { get; init; } = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>How long mirrored requests may take to show up in the mirror pods' logs.</summary>
-    public TimeSpan MirrorLogTimeout { get; init; } = TimeSpan.FromSeconds(10);
-}
-
 /// <summary>Outcome of a bounded wait: passed, or the reason it did not within its window.</summary>
 public sealed record JudgeResult(bool Passed, string Detail, int Attempts)
 {

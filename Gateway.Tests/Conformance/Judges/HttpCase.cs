@@ -39,8 +39,11 @@ public sealed record HttpCaseRequest
 /// <summary>Expected Location of a redirect; unset parts follow the defaults of cases-semantics.md 3.4.</summary>
 public sealed record ExpectedRedirect(string? Scheme, string? Host, string? Port, string? Path);
 
-/// <summary>A backend Service whose pods must log a mirrored request.</summary>
-public sealed record MirrorTarget(string Namespace, string Name);
+/// <summary>
+/// A backend Service whose pods must log a mirrored request; <see cref="Percent"/> is set for percentage mirrors
+/// (HTTPRouteRequestPercentageMirror), which are judged statistically instead of per request.
+/// </summary>
+public sealed record MirrorTarget(string Namespace, string Name, int? Percent = null);
 
 /// <summary>What must come back (cases-semantics.md section 3).</summary>
 public sealed record HttpCaseExpectation
@@ -147,7 +150,7 @@ public static class HttpCaseLoader
                 ? new ExpectedRedirect(Str(r, "scheme"), Str(r, "host"), Str(r, "port"), Str(r, "path"))
                 : null,
             MirroredTo = expect.TryGetProperty("mirroredTo", out var m)
-                ? m.EnumerateArray().Select(e => new MirrorTarget(Str(e, "namespace")!, Str(e, "name")!)).ToList()
+                ? m.EnumerateArray().Select(e => new MirrorTarget(Str(e, "namespace")!, Str(e, "name")!, e.TryGetProperty("percent", out var pc) && pc.ValueKind == JsonValueKind.Number ? pc.GetInt32() : null)).ToList()
                 : [],
             BackendSni = Str(expect, "backendSNI"),
             BackendPeerCertificateSecret = Str(expect, "backendPeerCertificate") is { } peer ? SecretName(peer) : null,

@@ -29,7 +29,9 @@ public sealed class HttpCaseRunner(
     {
         var pathAndQuery = c.Request.Path;
         var expect = c.Expect;
-        if (expect.MirroredTo.Count > 0)
+        // Percentage mirrors are judged statistically over many requests (PercentageMirror), not per request.
+        var mirrors = expect.MirroredTo.Where(m => m.Percent is null).ToList();
+        if (mirrors.Count > 0)
         {
             // A unique request id lets the mirror pods' logs be searched for exactly this request.
             pathAndQuery += (pathAndQuery.Contains('?', StringComparison.Ordinal) ? "&" : "?") + $"{RequestIdParameter}={Guid.NewGuid()}";
@@ -67,8 +69,8 @@ public sealed class HttpCaseRunner(
             return failure;
         }, timeouts.RequiredConsecutiveSuccesses, timeouts.MaxTimeToConsistency, timeouts.DelayAfterFailure, clock, ct).ConfigureAwait(false);
 
-        if (!result.Passed || expect.MirroredTo.Count == 0) return result;
-        return await MirrorsAsync(expect.MirroredTo, pathAndQuery, startedAt, result, ct).ConfigureAwait(false);
+        if (!result.Passed || mirrors.Count == 0) return result;
+        return await MirrorsAsync(mirrors, pathAndQuery, startedAt, result, ct).ConfigureAwait(false);
     }
 
     /// <summary>The request the suite sends for <paramref name="c"/>: Host header rules, headers, TLS, protocol.</summary>

@@ -77,19 +77,15 @@ public interface IRoundTripper
 /// The suite's default round tripper on HttpClient: a new connection per request to the Gateway address whatever the
 /// Host header says, redirects never followed (every redirect case of the suite sets unfollowRedirect), TLS trusting
 /// exactly one certificate and verifying the SNI name against it, a client certificate offered only when the server
-/// asks. Limitation: HttpClient sends SNI = the Host header's name, so cases whose SNI differs from Host throw
-/// <see cref="NotSupportedException"/> and are reported as not judged.
+/// asks. TLS is set up in <see cref="SocketsHttpHandler.ConnectCallback"/>, which may return an authenticated
+/// <see cref="SslStream"/> (.NET 7+): the handler then uses it as is, so the SNI is the case's server name even when
+/// it differs from the Host header (HttpClient alone derives SNI from Host), while the request keeps an https URI and
+/// therefore ":scheme: https" and ":authority" = Host on HTTP/2.
 /// </summary>
 public sealed class HttpClientRoundTripper : IRoundTripper
 {
     public async Task<CapturedResponse> RoundTripAsync(RoundTripRequest request, CancellationToken ct)
     {
-        if (request.Tls is { } t && !string.Equals(t.ServerName, HostName(request.Host), StringComparison.OrdinalIgnoreCase))
-        {
-            // SocketsHttpHandler always derives SNI from the Host header (SslOptions.TargetHost is overwritten), and
-            // sending HTTP/2 over our own TLS stream would put ":scheme: http" on the wire, which servers refuse.
-            throw new NotSupportedException($"SNI {t.ServerName} different from Host {request.Host} cannot be sent with HttpClient");
-        }
         var clientCertificateRequested = false;
         using var handler = new SocketsHttpHandler
         {
@@ -106,7 +102,31 @@ public sealed class HttpClientRoundTripper : IRoundTripper
                 try
                 {
                     await socket.ConnectAsync(request.Endpoint, token).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
+                    var network = new NetworkStream(socket, ownsSocket: true);
+                    if (request.Tls is not { } tls) return network;
+                    var ssl = new SslStream(network, leaveInnerStreamOpen: false);
+                    try
+                    {
+                        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                        {
+                            TargetHost = tls.ServerName,
+                            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                            ApplicationProtocols = [request.Protocol == RoundTripProtocol.H2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11],
+                            RemoteCertificateValidationCallback = (_, certificate, _, _) => Trusts(tls, certificate),
+                            // Called when the server asks for a client certificate; without one configured, none is sent.
+                            LocalCertificateSelectionCallback = (_, _, _, _, _) =>
+                            {
+                                clientCertificateRequested = true;
+                                return tls.ClientCertificate!;
+                            },
+                        }, token).ConfigureAwait(false);
+                        return ssl;
+                    }
+                    catch
+                    {
+                        await ssl.DisposeAsync().ConfigureAwait(false);
+                        throw;
+                    }
                 }
                 catch
                 {
@@ -115,20 +135,6 @@ public sealed class HttpClientRoundTripper : IRoundTripper
                 }
             },
         };
-        if (request.Tls is { } tls)
-        {
-            handler.SslOptions = new SslClientAuthenticationOptions
-            {
-                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => Trusts(tls, certificate),
-                // Called when the server asks for a client certificate; without one configured, none is sent.
-                LocalCertificateSelectionCallback = (_, _, _, _, _) =>
-                {
-                    clientCertificateRequested = true;
-                    return tls.ClientCertificate!;
-                },
-            };
-        }
         using var client = new HttpClient(handler) { Timeout = request.Timeout };
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri($"{(request.Tls is null ? "http" : "https")}://{Authority(request.Endpoint)}{request.PathAndQuery}"))
         {
@@ -145,7 +151,7 @@ public sealed class HttpClientRoundTripper : IRoundTripper
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or AuthenticationException && !ct.IsCancellationRequested)
         {
-            throw new RoundTripException($"{request.Method} {request.PathAndQuery} to {request.Endpoint} (Host {request.Host}) failed: {Innermost(e)}", e);
+            throw new RoundTripException($"{request.Method} {request.PathAndQuery} to {request.Endpoint} (Host {request.Host}{(request.Tls is { } t ? $", SNI {t.ServerName}" : "")}) failed: {Innermost(e)}", e);
         }
         using (response)
         {
@@ -175,13 +181,6 @@ public sealed class HttpClientRoundTripper : IRoundTripper
         chain.ChainPolicy.CustomTrustStore.Add(tls.Trusted);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         return chain.Build(certificate) && certificate.MatchesHostname(tls.ServerName, allowWildcards: true, allowCommonName: false);
-    }
-
-    private static string HostName(string host)
-    {
-        if (host.StartsWith('[')) return host[1..host.IndexOf(']', StringComparison.Ordinal)];
-        var colon = host.LastIndexOf(':');
-        return colon < 0 ? host : host[..colon];
     }
 
     private static string Authority(IPEndPoint endpoint) =>

@@ -41,8 +41,14 @@ public sealed record StatusOutcome(StatusVerdict Verdict, string Reason)
 /// </summary>
 public abstract record StatusCheck
 {
-    /// <summary>Gateway-level checks get the longer Gateway window (180 s upstream), the others the route window.</summary>
-    public virtual bool GatewayWindow => false;
+    /// <summary>How long the upstream helper this check mirrors polls before it fails (its TimeoutConfig field).</summary>
+    public abstract TimeSpan Window(ConformanceTimeouts timeouts);
+
+    /// <summary>
+    /// The waits this check is made of, in order (most checks are one wait; the composite "must be accepted" helpers
+    /// are several upstream helpers called one after another, each with its own timeout).
+    /// </summary>
+    public virtual IReadOnlyList<StatusCheck> Phases => [this];
 
     /// <summary>Evaluates the check once.</summary>
     public abstract StatusOutcome Evaluate(IStatusReader status, string controllerName);
@@ -64,7 +70,7 @@ public abstract record StatusCheck
 /// <summary>GatewayMustHaveCondition: stale conditions abort at once, as upstream returns an error from its poll.</summary>
 public sealed record GatewayMustHaveCondition(string Namespace, string Name, ExpectedCondition Condition) : StatusCheck
 {
-    public override bool GatewayWindow => true;
+    public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.GatewayMustHaveCondition;
 
     public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
     {
@@ -83,7 +89,7 @@ public sealed record GatewayMustHaveCondition(string Namespace, string Name, Exp
 /// <summary>GatewayMustHaveLatestConditions (also GatewayClass and HTTPRoute variants via <see cref="Kind"/>).</summary>
 public sealed record MustHaveLatestConditions(string Kind, string Namespace, string Name) : StatusCheck
 {
-    public override bool GatewayWindow => Kind != "HTTPRoute";
+    public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.LatestObservedGenerationSet;
 
     public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
     {
@@ -117,7 +123,7 @@ public sealed record MustHaveLatestConditions(string Kind, string Namespace, str
 /// <summary>GWCMustHaveAcceptedConditionAny: an Accepted condition (any status) with the current observedGeneration.</summary>
 public sealed record GatewayClassMustHaveAcceptedAny(string Name) : StatusCheck
 {
-    public override bool GatewayWindow => true;
+    public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.GwcMustBeAccepted;
 
     public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
     {
@@ -134,11 +140,16 @@ public sealed record GatewayClassMustHaveAcceptedAny(string Name) : StatusCheck
 /// <summary>WaitForGatewayAddress: status.addresses has an entry with a type.</summary>
 public sealed record GatewayMustHaveAddress(string Namespace, string Name) : StatusCheck
 {
-    public override bool GatewayWindow => true;
+    public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.GatewayMustHaveAddress;
 
     public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
     {
         var gw = status.Gateway(Namespace, Name);
+        // getGatewayStatus treats a Gateway whose conditions lag its generation as not there yet.
+        if (gw is not null && !StatusReaderExtensions.AllLatest(gw.Metadata, gw.Status?.Conditions))
+        {
+            return StatusOutcome.Waiting($"Gateway {Namespace}/{Name} conditions do not all have observedGeneration {gw.Metadata.Generation}");
+        }
         return gw?.Status?.Addresses?.Any(a => a.Type is not null && a.Value.Length > 0) == true ? StatusOutcome.Passed
             : StatusOutcome.Waiting($"Gateway {Namespace}/{Name} has no typed address in status");
     }
@@ -149,7 +160,7 @@ public sealed record GatewayMustHaveAddress(string Namespace, string Name) : Sta
 /// <summary>GatewayStatusMustHaveListeners / ListenerSetStatusMustHaveListeners: the listener table rule.</summary>
 public sealed record MustHaveListeners(string Kind, string Namespace, string Name, IReadOnlyList<ExpectedListener> Listeners) : StatusCheck
 {
-    public override bool GatewayWindow => true;
+    public override TimeSpan Window(ConformanceTimeouts timeouts) => Kind == "Gateway" ? timeouts.GatewayStatusMustHaveListeners : timeouts.ListenerSetListenersMustHaveConditions;
 
     public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
     {
@@ -189,11 +200,25 @@ public static class ListenerTable
 /// <summary>GatewayListenersMustHaveConditions / ListenerSetListenersMustHaveConditions.</summary>
 public sealed record ListenersMustHaveConditions(string Kind, string Namespace, string Name, IReadOnlyList<string> ListenerNames, IReadOnlyList<ExpectedCondition> Conditions) : StatusCheck
 {
-    public override bool GatewayWindow => true;
+    public override TimeSpan Window(ConformanceTimeouts timeouts) => Kind == "Gateway" ? timeouts.GatewayListenersMustHaveConditions : timeouts.ListenerSetListenersMustHaveConditions;
 
     public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
     {
-        IList<V1ListenerStatus>? actual = Kind == "Gateway" ? status.Gateway(Namespace, Name)?.Status?.Listeners : status.ListenerSet(Namespace, Name)?.Status?.Listeners;
+        IList<V1ListenerStatus>? actual;
+        if (Kind == "Gateway")
+        {
+            actual = status.Gateway(Namespace, Name)?.Status?.Listeners;
+        }
+        else
+        {
+            var ls = status.ListenerSet(Namespace, Name);
+            // ListenerSetListenersMustHaveConditions returns the staleness error from its poll, which ends the wait.
+            if (ls is not null && !StatusReaderExtensions.AllLatest(ls.Metadata, ls.Status?.Conditions))
+            {
+                return StatusOutcome.Aborted($"ListenerSet {Namespace}/{Name} conditions do not all have observedGeneration {ls.Metadata.Generation}");
+            }
+            actual = ls?.Status?.Listeners;
+        }
         if (actual is null) return StatusOutcome.Waiting($"{Kind} {Namespace}/{Name} has no listener status");
         List<V1ListenerStatus?> selected = ListenerNames.Count == 0 ? [.. actual] : [.. ListenerNames.Select(n => actual.FirstOrDefault(l => l.Name == n))];
         for (var i = 0; i < selected.Count; i++)
@@ -210,7 +235,7 @@ public sealed record ListenersMustHaveConditions(string Kind, string Namespace, 
 /// <summary>GatewayMustHaveZeroRoutes: no listener status, or exactly one listener with attachedRoutes 0.</summary>
 public sealed record GatewayMustHaveZeroRoutes(string Namespace, string Name) : StatusCheck
 {
-    public override bool GatewayWindow => true;
+    public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.GatewayStatusMustHaveListeners;
 
     public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
     {
@@ -225,7 +250,7 @@ public sealed record GatewayMustHaveZeroRoutes(string Namespace, string Name) : 
 /// <summary>GatewayMustHaveAttachedListeners: status.attachedListenerSets equals N (unset counts as 0).</summary>
 public sealed record GatewayMustHaveAttachedListeners(string Namespace, string Name, int Count) : StatusCheck
 {
-    public override bool GatewayWindow => true;
+    public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.GatewayStatusMustHaveListeners;
 
     public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
     {
@@ -241,7 +266,7 @@ public sealed record GatewayMustHaveAttachedListeners(string Namespace, string N
 /// <summary>ListenerSetMustHaveCondition.</summary>
 public sealed record ListenerSetMustHaveCondition(string Namespace, string Name, ExpectedCondition Condition) : StatusCheck
 {
-    public override bool GatewayWindow => true;
+    public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.ListenerSetMustHaveCondition;
 
     public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
     {
@@ -260,6 +285,8 @@ public sealed record ListenerSetMustHaveCondition(string Namespace, string Name,
 /// </summary>
 public sealed record RouteMustHaveCondition(string Namespace, string Name, string ParentNamespace, string ParentName, ExpectedCondition Condition) : StatusCheck
 {
+    public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.HttpRouteMustHaveCondition;
+
     public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
     {
         var route = status.HttpRoute(Namespace, Name);
@@ -279,6 +306,8 @@ public sealed record RouteMustHaveCondition(string Namespace, string Name, strin
 /// <summary>HTTPRouteMustHaveParents: every expected parent is present (extra ones ignored), matched per section 2.</summary>
 public sealed record RouteMustHaveParents(string Namespace, string Name, IReadOnlyList<ExpectedParent> Parents, bool NamespaceRequired) : StatusCheck
 {
+    public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.RouteMustHaveParents;
+
     public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
     {
         var route = status.HttpRoute(Namespace, Name);
@@ -324,6 +353,8 @@ public static class RouteParents
 /// <summary>HTTPRouteMustHaveNoAcceptedParents: parents empty (on two polls 1 s apart) or exactly one with Accepted=False.</summary>
 public sealed record RouteMustHaveNoAcceptedParents(string Namespace, string Name) : StatusCheck
 {
+    public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.HttpRouteMustNotHaveParents;
+
     private int _emptySeen;
 
     public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
@@ -345,6 +376,8 @@ public sealed record RouteMustHaveNoAcceptedParents(string Namespace, string Nam
 /// <summary>BackendTLSPolicyMustHaveCondition: the condition in the ancestors[] entry of the Gateway.</summary>
 public sealed record BackendTlsPolicyMustHaveCondition(string Namespace, string Name, string GatewayNamespace, string GatewayName, ExpectedCondition Condition) : StatusCheck
 {
+    public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.HttpRouteMustHaveCondition;
+
     public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
     {
         var policy = status.BackendTlsPolicy(Namespace, Name);
@@ -367,7 +400,19 @@ public sealed record ParentAndRoutesMustBeAccepted(string ParentKind, string Nam
 {
     private static readonly ExpectedCondition[] ListenerReady = [new("ResolvedRefs", "True", null), new("Accepted", "True", null), new("Programmed", "True", null)];
 
-    public override bool GatewayWindow => true;
+    /// <summary>The longest single wait; the phases are what is actually waited for.</summary>
+    public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.GatewayMustHaveAddress;
+
+    /// <summary>
+    /// WaitForGatewayAddress (Gateway parents only), then RouteMustHaveParents for each route (namespace required when
+    /// the route is in another namespace than the parent), then the parent's listeners must all be ready.
+    /// </summary>
+    public override IReadOnlyList<StatusCheck> Phases =>
+    [
+        .. ParentKind == "Gateway" ? [new GatewayMustHaveAddress(Namespace, Name)] : Array.Empty<StatusCheck>(),
+        .. Routes.Select(r => new RouteMustHaveParents(r.Namespace, r.Name, [new ExpectedParent(ParentKind, Namespace, Name, [new("Accepted", "True", "Accepted")])], r.Namespace != Namespace)),
+        new ListenersMustHaveConditions(ParentKind, Namespace, Name, [], ListenerReady),
+    ];
 
     public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
     {
@@ -391,7 +436,7 @@ public sealed record ParentAndRoutesMustBeAccepted(string ParentKind, string Nam
             {
                 return StatusOutcome.Waiting($"HTTPRoute {ns}/{name} parents missing or stale");
             }
-            if (!parents.Any(p => RouteParents.Matches(expected, p, controllerName, namespaceRequired: false, ns)))
+            if (!parents.Any(p => RouteParents.Matches(expected, p, controllerName, namespaceRequired: ns != Namespace, ns)))
             {
                 return StatusOutcome.Waiting($"HTTPRoute {ns}/{name} not accepted by {ParentKind} {Namespace}/{Name}; parents {RouteParents.Show(parents)}");
             }
@@ -405,4 +450,68 @@ public sealed record ParentAndRoutesMustBeAccepted(string ParentKind, string Nam
     }
 
     public override string Describe() => $"{ParentKind}AndRoutesMustBeAccepted({Namespace}/{Name}) routes=[{string.Join(", ", Routes.Select(r => $"{r.Namespace}/{r.Name}"))}]";
+}
+
+/// <summary>
+/// NamespacesMustBeReady (polled every DefaultPollInterval within NamespacesMustBeReady, 300 s): in every listed
+/// namespace each Gateway not annotated gateway-api/skip-this-for-readiness: "true" has all conditions at its current
+/// generation and Accepted=True and Programmed=True (any reason), and every Pod is Ready.
+/// </summary>
+public sealed record NamespacesMustBeReady(IReadOnlyList<string> Namespaces) : StatusCheck
+{
+    /// <summary>The annotation that exempts an intentionally broken Gateway (GatewayExcludedFromReadinessChecks).</summary>
+    public const string SkipAnnotation = "gateway-api/skip-this-for-readiness";
+
+    public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.NamespacesMustBeReady;
+
+    public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
+    {
+        if (status is not IClusterReader cluster) return StatusOutcome.Aborted("the readiness gate needs the applied Gateways and the Pods, which this status reader cannot list");
+        foreach (var ns in Namespaces)
+        {
+            foreach (var applied in cluster.Gateways(ns))
+            {
+                if (applied.Annotations.TryGetValue(SkipAnnotation, out var skip) && skip == "true") continue;
+                var gw = status.Gateway(ns, applied.Name);
+                var conditions = gw?.Status?.Conditions;
+                if (gw is null || !StatusReaderExtensions.AllLatest(gw.Metadata, conditions))
+                {
+                    return StatusOutcome.Waiting($"Gateway {ns}/{applied.Name} has no status at its current generation yet");
+                }
+                foreach (var type in new[] { "Accepted", "Programmed" })
+                {
+                    if (!(conditions ?? []).Any(c => c.Type == type && c.Status == "True")) return StatusOutcome.Waiting($"Gateway {ns}/{applied.Name} not {type} yet");
+                }
+            }
+            if (cluster.UnreadyPods(ns) is { Count: > 0 } pods) return StatusOutcome.Waiting($"Pods not ready in {ns}: {string.Join("; ", pods)}");
+        }
+        return StatusOutcome.Passed;
+    }
+
+    public override string Describe() => $"NamespacesMustBeReady({string.Join(", ", Namespaces)})";
+}
+
+/// <summary>
+/// GatewayStaticAddresses' final assertions on the Gateway read after its latest conditions: status.addresses holds
+/// <see cref="Usable"/> (with <see cref="UsableType"/>) and none of <see cref="Removed"/>. Upstream asserts this once
+/// (require), so a mismatch aborts at once instead of being waited for.
+/// </summary>
+public sealed record GatewayStatusAddressesMustBe(string Namespace, string Name, string Usable, string UsableType, IReadOnlyList<string> Removed) : StatusCheck
+{
+    public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.GatewayMustHaveCondition;
+
+    public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
+    {
+        var gw = status.Gateway(Namespace, Name);
+        if (gw is null) return StatusOutcome.Waiting($"Gateway {Namespace}/{Name} has no status");
+        var addresses = gw.Status?.Addresses ?? [];
+        var values = addresses.Select(a => a.Value).ToList();
+        var shown = $"[{string.Join(", ", addresses.Select(a => $"{a.Type}:{a.Value}"))}]";
+        if (Removed.FirstOrDefault(values.Contains) is { } removed) return StatusOutcome.Aborted($"status.addresses {shown} still holds removed address {removed}");
+        if (!values.Contains(Usable)) return StatusOutcome.Aborted($"status.addresses {shown} lacks the usable address {Usable}");
+        var wrongType = addresses.FirstOrDefault(a => a.Value == Usable && a.Type != UsableType);
+        return wrongType is null ? StatusOutcome.Passed : StatusOutcome.Aborted($"status address {Usable} has type {wrongType.Type}, the spec asked for {UsableType}");
+    }
+
+    public override string Describe() => $"GatewayStatusAddresses({Namespace}/{Name}) contain {UsableType}:{Usable}, none of [{string.Join(", ", Removed)}]";
 }

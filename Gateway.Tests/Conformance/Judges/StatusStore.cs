@@ -69,3 +69,19 @@ public static class StatusReaderExtensions
     public static bool AllLatest(V1ObjectMeta meta, IEnumerable<V1Condition>? conditions) =>
         (conditions ?? []).All(c => c.ObservedGeneration == meta.Generation);
 }
+
+/// <summary>An object as applied (spec side), whether or not status has been written for it.</summary>
+public sealed record AppliedObject(string Namespace, string Name, IReadOnlyDictionary<string, string> Annotations);
+
+/// <summary>
+/// What the suite lists from the API server besides status: the Gateways that exist in a namespace and whether its
+/// Pods are Ready. The readiness gate (NamespacesMustBeReady) needs it; a reader without it cannot judge the gate.
+/// </summary>
+public interface IClusterReader
+{
+    /// <summary>The Gateways applied in <paramref name="ns"/>.</summary>
+    IReadOnlyList<AppliedObject> Gateways(string ns);
+
+    /// <summary>The Pods of <paramref name="ns"/> that are not Ready, each with the reason.</summary>
+    IReadOnlyList<string> UnreadyPods(string ns);
+}

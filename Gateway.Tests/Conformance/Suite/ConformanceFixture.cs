@@ -8,7 +8,9 @@ namespace Gateway.Tests.Conformance.Suite;
 /// One running gateway plus emulated backends for the whole conformance collection (the suite runs one
 /// implementation for all tests). Settings come from the environment so CI can shrink waits where allowed:
 /// GATEWAY_CONFORMANCE_REPORT (report path), GATEWAY_CONFORMANCE_FEATURES (comma list; default: GatewayClass status),
-/// GATEWAY_CONFORMANCE_CONSISTENCY_SECONDS, GATEWAY_CONFORMANCE_CHANNEL.
+/// GATEWAY_CONFORMANCE_CONSISTENCY_SECONDS (MaxTimeToConsistency), GATEWAY_CONFORMANCE_STATUS_SECONDS (caps every status
+/// wait; upstream defaults are 60 s to 300 s), GATEWAY_CONFORMANCE_TIMEOUTS (upstream's timeout-overrides format,
+/// "Name:seconds;Name:seconds" with TimeoutConfig field names), GATEWAY_CONFORMANCE_CHANNEL.
 /// </summary>
 public sealed class ConformanceFixture : IAsyncLifetime
 {
@@ -31,6 +33,11 @@ public sealed class ConformanceFixture : IAsyncLifetime
         {
             timeouts = timeouts with { MaxTimeToConsistency = TimeSpan.FromSeconds(seconds) };
         }
+        if (int.TryParse(Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_STATUS_SECONDS"), out var statusSeconds) && statusSeconds > 0)
+        {
+            timeouts = timeouts.WithStatusCap(TimeSpan.FromSeconds(statusSeconds));
+        }
+        timeouts = timeouts.WithOverrides(Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_TIMEOUTS"));
         var features = Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_FEATURES") is { Length: > 0 } list
             ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal)
             : null;

@@ -44,7 +44,8 @@ public static class KubernetesPermissions
     public static string PluralOf(KindInfo kind)
     {
         var lower = kind.Kind.ToLowerInvariant();
-        if (lower.EndsWith('y')) return lower[..^1] + "ies";
+        // English plural as the API server's REST mapper forms it: consonant + y → ies (policies), vowel + y → ys (gateways).
+        if (lower.EndsWith('y') && lower.Length > 1 && !"aeiou".Contains(lower[^2], StringComparison.Ordinal)) return lower[..^1] + "ies";
         if (lower.EndsWith('s')) return lower + "es";
         return lower + "s";
     }

@@ -53,6 +53,20 @@ public sealed class FakeApiServer : IAsyncDisposable
     /// <summary>With true, a watch from a compacted resourceVersion is answered 410 instead of an ERROR event.</summary>
     public bool GoneAsHttpStatus { get; set; }
 
+    /// <summary>With true, new watch requests are answered 503 (an API server that is not serving).</summary>
+    public bool RejectWatches { get; set; }
+
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _heldLists = new(StringComparer.Ordinal);
+
+    /// <summary>List requests of <paramref name="kind"/> wait until <see cref="ReleaseLists"/>.</summary>
+    public void HoldLists(KindInfo kind) => _heldLists[kind.Kind] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Lets held list requests of <paramref name="kind"/> proceed.</summary>
+    public void ReleaseLists(KindInfo kind)
+    {
+        if (_heldLists.TryRemove(kind.Kind, out var gate)) gate.TrySetResult();
+    }
+
     /// <summary>Period of BOOKMARK events on watches that allow them.</summary>
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
@@ -251,10 +265,12 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
         finally
         {
-            if (route is { } rr)
+            if (route is { } rr && !context.Items.ContainsKey(Recorded))
                 _requests.Enqueue(new ApiRequest(request.Method, request.Path + request.QueryString, rr.Group, rr.Plural + (rr.Status ? "/status" : ""), verb, context.Response.StatusCode));
         }
     }
+
+    private const string Recorded = "recorded";
 
     private readonly record struct Route(string Group, string Version, string Plural, string? Namespace, string? Name, bool Status);
 
@@ -279,6 +295,7 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     private async Task ListAsync(HttpContext context, ResourceType type, string? ns)
     {
+        if (_heldLists.TryGetValue(type.Info.Kind, out var gate)) await gate.Task.WaitAsync(TimeSpan.FromSeconds(30), context.RequestAborted).ConfigureAwait(false);
         var q = context.Request.Query;
         List<JsonObject> items;
         long listVersion;
@@ -330,6 +347,11 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     private async Task WatchAsync(HttpContext context, ResourceType type, string? ns)
     {
+        if (RejectWatches)
+        {
+            await WriteStatus(context, HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", "the server is currently unable to handle the request").ConfigureAwait(false);
+            return;
+        }
         var q = context.Request.Query;
         var from = long.TryParse(q["resourceVersion"], CultureInfo.InvariantCulture, out var v) ? v : 0;
         var bookmarks = q["allowWatchBookmarks"] == "true";
@@ -356,6 +378,9 @@ public sealed class FakeApiServer : IAsyncDisposable
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+        // A watch is recorded once its stream starts (it may stay open for the rest of the test).
+        context.Items[Recorded] = true;
+        _requests.Enqueue(new ApiRequest("GET", context.Request.Path + context.Request.QueryString, type.Info.Group, KubernetesPermissions.PluralOf(type.Info), "watch", 200));
         if (gone)
         {
             await WriteLine(context, EventLine("ERROR", StatusNode(HttpStatusCode.Gone, "Expired", $"too old resource version: {from}"))).ConfigureAwait(false);
@@ -499,7 +524,7 @@ public sealed class FakeApiServer : IAsyncDisposable
     {
         var meta = node["metadata"]!.AsObject();
         meta["uid"] = Guid.NewGuid().ToString();
-        meta["generation"] = 1;
+        meta["generation"] = 1L;
         meta["creationTimestamp"] ??= DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         meta["resourceVersion"] = (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
         node["apiVersion"] = type.ApiVersion;

@@ -132,6 +132,19 @@ public sealed class KubernetesSourceTests(ITestOutputHelper output) : IAsyncLife
     }
 
     [Fact]
+    public async Task KubernetesSource_ServiceLoadBalancerStatus_IsAChange()
+    {
+        Seed();
+        await StartSourceAsync();
+        var sequence = _store.ChangeSequence;
+        // A Service's status is written by the cloud controller and read by us (Gateway addresses): not ignored.
+        _server.SetStatus(new ResourceKey("Service", "default", "echo"),
+            new V1ServiceStatus { LoadBalancer = new V1LoadBalancerStatus { Ingress = [new V1LoadBalancerIngress { Ip = "192.0.2.1" }] } });
+        await Eventually(() => (_store.Get(new ResourceKey("Service", "default", "echo")) as V1Service)?.Status?.LoadBalancer?.Ingress?.Count == 1, "the ingress reached the store");
+        Assert.Equal(sequence + 1, _store.ChangeSequence);
+    }
+
+    [Fact]
     public async Task KubernetesSource_Bookmarks_AdvanceResourceVersionWithoutChanges()
     {
         Seed();

@@ -192,6 +192,17 @@ public sealed class KubernetesModeTests(ITestOutputHelper output) : IAsyncLifeti
         await Eventually(() => applier.Deleted == 1, "the applier counted the deletion");
         Assert.Equal(2, applier.Created);
         Assert.True(applier.Updated >= 2);
+
+        // Everything the process asked of the API server over this whole lifecycle is in the RBAC table (k8s/rbac.yaml
+        // is checked against the same table), and each kind of call the table lists for Services was made.
+        var table = KubernetesPermissions.Cluster.Select(p => (p.Group, p.Resource, p.Verb)).ToHashSet();
+        // (The test itself changes objects in-process, not over HTTP, so every request came from the gateway.)
+        var made = _server.Requests.Select(r => (r.Group, r.Resource, r.Verb)).ToHashSet();
+        Assert.Empty(made.Except(table).Select(m => $"not in KubernetesPermissions: {m}"));
+        Assert.Contains(("", "services", "create"), made);
+        Assert.Contains(("", "services", "update"), made);
+        Assert.Contains(("", "services", "delete"), made);
+        Assert.Contains(("gateway.networking.k8s.io", "gateways/status", "update"), made);
     }
 
     [Fact]

@@ -230,6 +230,9 @@ public sealed class KubernetesSource : BackgroundService
     {
         var timeout = (int)Math.Max(1, _options.WatchTimeout.TotalSeconds * (1 + Random.Shared.NextDouble()));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // The server ends the watch after timeoutSeconds; this bound also ends one whose connection died silently
+        // (a half-open TCP connection delivers neither events nor an end), which is then simply started again.
+        stop.CancelAfter(TimeSpan.FromSeconds(timeout) + TimeSpan.FromMinutes(1));
         var gone = false;
         Exception? failure = null;
         void OnError(Exception e)

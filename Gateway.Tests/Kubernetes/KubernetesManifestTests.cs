@@ -117,8 +117,9 @@ public sealed partial class KubernetesManifestTests
         // Every Gateway's Service must select exactly these pods.
         Assert.All(k8sOptions.Services.PodSelector, l => Assert.Equal(l.Value, sts.Spec.Template.Metadata.Labels[l.Key]));
         // Graceful termination: the host's shutdown timeout fits inside the grace period.
-        Assert.True(request.Options.ShutdownTimeout < TimeSpan.FromSeconds(sts.Spec.Template.Spec.TerminationGracePeriodSeconds!.Value),
-            $"--shutdown-timeout {request.Options.ShutdownTimeout} must be shorter than terminationGracePeriodSeconds");
+        var preStop = TimeSpan.FromSeconds(container.Lifecycle?.PreStop?.Sleep?.Seconds ?? 0);
+        Assert.True(preStop + request.Options.ShutdownTimeout < TimeSpan.FromSeconds(sts.Spec.Template.Spec.TerminationGracePeriodSeconds!.Value),
+            $"preStop {preStop} + --shutdown-timeout {request.Options.ShutdownTimeout} must fit in terminationGracePeriodSeconds");
         // Container ports for Gateway listeners must not collide with the Akka ports.
         Assert.All(container.Ports, p => Assert.False(p.ContainerPort >= k8sOptions.Services.PortRangeStart && p.ContainerPort <= k8sOptions.Services.PortRangeEnd));
     }

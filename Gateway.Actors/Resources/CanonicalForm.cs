@@ -16,12 +16,14 @@ public static class CanonicalForm
     /// <summary>
     /// Everything but status and the metadata the API server manages (resourceVersion, managedFields). Two
     /// objects with the same form are the same as far as the controller is concerned: updates that change only
-    /// status or resourceVersion (our own status writes echoed back by a watch) are ignored.
+    /// status or resourceVersion (our own status writes echoed back by a watch) are ignored. Status is kept for the
+    /// kinds whose status we read but never write (<see cref="KindInfo.HasStatus"/> false): a Service's
+    /// status.loadBalancer.ingress is the address of a Gateway in Kubernetes mode.
     /// </summary>
     public static string Significant(IKubernetesObject<V1ObjectMeta> obj) =>
         Render(obj, static root =>
         {
-            root.Remove("status");
+            if (KindRegistry.ByName(root["kind"]?.GetValue<string>() ?? "") is not { HasStatus: false }) root.Remove("status");
             if (root["metadata"] is JsonObject meta)
             {
                 meta.Remove("resourceVersion");

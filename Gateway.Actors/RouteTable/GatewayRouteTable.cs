@@ -21,7 +21,17 @@ public sealed record GatewayRouteTable(
 public sealed record PortRouteTable(
     int Port,
     ListenerProtocol Protocol,
-    ImmutableArray<ListenerRouteTable> Listeners);
+    ImmutableArray<ListenerRouteTable> Listeners)
+{
+    /// <summary>
+    /// The port to bind when it is not the listener port: in service-per-Gateway mode the Gateway's Service maps
+    /// <see cref="Port"/> (what clients use, what redirects default to) to this container port. Null binds <see cref="Port"/>.
+    /// </summary>
+    public int? BindPort { get; init; }
+
+    /// <summary>The port the data plane binds: <see cref="BindPort"/> when set, else <see cref="Port"/>.</summary>
+    public int SocketPort => BindPort ?? Port;
+}
 
 /// <summary>
 /// One accepted listener. <see cref="Hostname"/> null means "any host". Listeners of a port are ordered most

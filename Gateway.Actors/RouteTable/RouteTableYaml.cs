@@ -26,6 +26,7 @@ public static class RouteTableYaml
 
     private static YamlNode Port(PortRouteTable p) => Y.Obj(
         ("port", Y.S(p.Port)),
+        ("bindPort", p.BindPort is { } bind ? Y.S(bind) : null),
         ("protocol", Y.S(p.Protocol.ToString())),
         ("listeners", Y.Seq(p.Listeners.Select(Listener))));
 

@@ -89,6 +89,10 @@ public static class GatewayConditions
     public static ConditionSpec AddressNotAssigned(string detail) =>
         new(ConditionNames.Programmed, false, "AddressNotAssigned", detail);
 
+    /// <summary>GatewayReasonPending: the Gateway has an address but none of its listeners can be served yet.</summary>
+    public static ConditionSpec NotProgrammedPending(string detail) =>
+        new(ConditionNames.Programmed, false, "Pending", detail);
+
     public static ConditionSpec ResolvedRefs() =>
         new(ConditionNames.ResolvedRefs, true, "ResolvedRefs", "All references of spec.tls are resolved.");
 

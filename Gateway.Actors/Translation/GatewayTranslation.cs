@@ -35,10 +35,19 @@ internal static class GatewayTranslation
         // spec.infrastructure.parametersRef: we define no parameters kind, so any reference is one we cannot honour
         // (GatewayInfrastructure.ParametersRef: "If the referent cannot be found, refers to an unsupported kind ...
         // the Gateway SHOULD be rejected with Accepted=False/InvalidParameters").
+        // In service-per-Gateway mode a core ConfigMap (same namespace: LocalParametersReference) configures the
+        // Gateway's Service (GatewayServices.ParseParameters); anything else is InvalidParameters.
         if (gateway.Spec.Infrastructure?.ParametersRef is { } pr)
         {
-            model.NotAccepted = GatewayConditions.InvalidParameters(
-                $"spec.infrastructure.parametersRef {pr.Group}/{pr.Kind} {pr.Name} is not supported: this implementation takes no Gateway parameters.");
+            if (options.AddressMode != AddressMode.ServicePerGateway)
+            {
+                model.NotAccepted = GatewayConditions.InvalidParameters(
+                    $"spec.infrastructure.parametersRef {pr.Group}/{pr.Kind} {pr.Name} is not supported: this implementation takes no Gateway parameters.");
+            }
+            else if (GatewayServices.ResolveParameters(index.Snapshot, pr.Group, pr.Kind, key.Namespace, pr.Name).Error is { } error)
+            {
+                model.NotAccepted = GatewayConditions.InvalidParameters($"spec.infrastructure.{error}");
+            }
         }
 
         // spec.addresses (GatewaySpecAddress): only IPAddress is supported; a value must be an address this node can
@@ -52,6 +61,8 @@ internal static class GatewayTranslation
                 continue;
             }
             if (string.IsNullOrEmpty(a.Value)) model.PoolAddressesWanted++;
+            // Service mode: a requested IP is asked of the Service (externalIPs or clusterIP) and used once it carries it.
+            else if (options.AddressMode == AddressMode.ServicePerGateway && IPAddress.TryParse(a.Value, out _)) model.StaticAddresses.Add(a.Value);
             else if (IPAddress.TryParse(a.Value, out _) && options.UsableStaticAddresses.Contains(a.Value)) model.StaticAddresses.Add(a.Value);
             else model.UnusableAddresses.Add(a.Value);
         }

@@ -47,13 +47,19 @@ internal sealed class ListenerModel
 
     public int AttachedRoutes { get; set; }
 
+    /// <summary>Service-per-Gateway mode: the container port the Gateway's Service maps this listener's port to.</summary>
+    public int? BindPort { get; set; }
+
+    /// <summary>Service-per-Gateway mode: why this listener's port is not mapped yet (it is then not served).</summary>
+    public string? PortPending { get; set; }
+
     public List<SortableHttpEntry> HttpEntries { get; } = [];
     public List<SortableL4Entry> L4Entries { get; } = [];
 
     public bool Accepted => NotAccepted is null;
 
     /// <summary>Goes into the route table: accepted, certificates usable, and at least one route kind supported.</summary>
-    public bool Servable => Accepted && TlsUsable && SupportedKinds.Count > 0;
+    public bool Servable => Accepted && TlsUsable && SupportedKinds.Count > 0 && PortPending is null;
 }
 
 /// <summary>One of our Gateways after the Gateway step.</summary>
@@ -73,6 +79,15 @@ internal sealed class GatewayModel
     public int PoolAddressesWanted { get; set; }
     public List<string> Addresses { get; } = [];
 
+    /// <summary>Service-per-Gateway mode: status addresses with their types (Hostname from a load balancer); null in pool mode.</summary>
+    public List<V1GatewayStatusAddress>? StatusAddresses { get; set; }
+
+    /// <summary>Service-per-Gateway mode: the addresses replicas bind (empty until the Service exists); null in pool mode.</summary>
+    public List<string>? BindAddresses { get; set; }
+
+    /// <summary>Service-per-Gateway mode: why no address is assigned yet (Programmed False, AddressNotAssigned).</summary>
+    public string? AddressPending { get; set; }
+
     public ConditionSpec? BackendTlsCondition { get; set; }
     public TlsCertificate? BackendClientCertificate { get; set; }
     public ConditionSpec? InsecureFrontend { get; set; }
@@ -81,7 +96,16 @@ internal sealed class GatewayModel
     public bool Accepted => NotAccepted is null && Listeners.Any(l => l.Owner == Key && l.Accepted);
 
     /// <summary>Served by the data plane: accepted, every requested address usable, and at least one address.</summary>
-    public bool Programmed => Accepted && UnusableAddresses.Count == 0 && Addresses.Count > 0;
+    public bool Programmed => Accepted && UnusableAddresses.Count == 0 && Addresses.Count > 0 && (BindAddresses is null || Served);
+
+    /// <summary>The addresses the data plane binds: the status addresses in pool mode, the bind address in Service mode.</summary>
+    public IReadOnlyList<string> TableAddresses => BindAddresses ?? Addresses;
+
+    /// <summary>
+    /// Gets a route table: programmed in pool mode; in Service mode as soon as the Service maps its ports, so replicas
+    /// serve the moment a load balancer comes up (Programmed waits for the address).
+    /// </summary>
+    public bool Served => BindAddresses is null ? Programmed : Accepted && UnusableAddresses.Count == 0 && BindAddresses.Count > 0 && Listeners.Any(l => l.Servable);
 }
 
 /// <summary>A ListenerSet after the ListenerSet step.</summary>

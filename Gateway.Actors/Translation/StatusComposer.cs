@@ -29,7 +29,8 @@ internal static class StatusComposer
         ConditionSpec programmed;
         if (!accepted.Status) programmed = GatewayConditions.NotProgrammedInvalid("The Gateway is not accepted.");
         else if (gw.UnusableAddresses.Count > 0) programmed = GatewayConditions.AddressNotUsable($"Addresses this node cannot use: {string.Join(", ", gw.UnusableAddresses)}.");
-        else if (gw.Addresses.Count == 0) programmed = GatewayConditions.AddressNotAssigned("No address could be assigned from the address pool.");
+        else if (gw.Addresses.Count == 0) programmed = GatewayConditions.AddressNotAssigned(gw.AddressPending ?? "No address could be assigned from the address pool.");
+        else if (gw.BindAddresses is not null && !gw.Served) programmed = GatewayConditions.NotProgrammedPending("No listener port is mapped by the Gateway's Service yet.");
         else programmed = GatewayConditions.Programmed();
 
         var conditions = new List<V1Condition> { accepted.ToV1(g), programmed.ToV1(g) };
@@ -38,7 +39,7 @@ internal static class StatusComposer
 
         return new V1GatewayStatus
         {
-            Addresses = gw.Programmed ? gw.Addresses.Select(a => new V1GatewayStatusAddress { Type = "IPAddress", Value = a }).ToList() : [],
+            Addresses = !gw.Programmed ? [] : gw.StatusAddresses ?? gw.Addresses.Select(a => new V1GatewayStatusAddress { Type = "IPAddress", Value = a }).ToList(),
             Conditions = conditions,
             Listeners = own.Select(l => Listener(l, g, gw.Programmed)).ToList(),
             AttachedListenerSets = gw.AttachedListenerSets,
@@ -80,6 +81,7 @@ internal static class StatusComposer
         if (l.NotAccepted is { } na) programmed = ListenerConditions.NotProgrammed(l.Conflict?.Reason ?? "Invalid", na.Message);
         else if (!l.TlsUsable) programmed = ListenerConditions.NotProgrammed("Invalid", "The listener's certificate references are not resolved.");
         else if (l.SupportedKinds.Count == 0) programmed = ListenerConditions.NotProgrammed("Invalid", "No route kind can attach to this listener.");
+        else if (l.PortPending is { } pending) programmed = ListenerConditions.NotProgrammed("Pending", pending);
         else if (!gatewayProgrammed) programmed = ListenerConditions.NotProgrammed("Pending", "The Gateway is not programmed.");
         else programmed = ListenerConditions.Programmed();
 

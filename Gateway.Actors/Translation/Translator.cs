@@ -28,7 +28,7 @@ public static class Translator
         foreach (var gc in snapshot.GatewayClasses.Where(c => c.Spec.ControllerName == options.ControllerName))
         {
             var key = KindRegistry.KeyOf(KindRegistry.GatewayClass, gc);
-            var (status, accepted) = Guard(() => TranslateGatewayClass(gc), e => (FailedClass(gc, e), false));
+            var (status, accepted) = Guard(() => TranslateGatewayClass(gc, snapshot, options), e => (FailedClass(gc, e), false));
             if (accepted) acceptedClasses.Add(gc.Metadata.Name);
             statuses[key] = new DesiredStatus(key, gc.ApiVersion, GatewayTranslation.Generation(gc.Metadata), status);
         }
@@ -62,16 +62,19 @@ public static class Translator
         }
         foreach (var ls in listenerSets.Values) ListenerSetTranslation.Finish(ls);
 
-        // Step 5 - Addresses. Static ones were checked in step 2; pool addresses are assigned across all Gateways at
-        // once so the assignment is collision-free and stable (AddressAllocator).
-        AssignAddresses(gateways.Values, options);
+        // Step 5 - Addresses. Pool mode: static ones were checked in step 2; pool addresses are assigned across all
+        // Gateways at once so the assignment is collision-free and stable (AddressAllocator). Service mode: each
+        // Gateway's Service says which container port serves each listener port and which addresses it has
+        // (ServiceAddressing).
+        if (options.AddressMode == AddressMode.ServicePerGateway) ServiceAddressing.Assign(gateways.Values, snapshot, options);
+        else AssignAddresses(gateways.Values, options);
 
         // Step 6 - PortUnavailable: listeners whose socket the data plane could not bind on its last apply.
         foreach (var gw in gateways.Values)
         {
-            foreach (var l in gw.Listeners.Where(l => l.Accepted && gw.Addresses.Any(a => options.UnavailableSockets.Contains(new ListenerSocket(a, l.Port)))))
+            foreach (var l in gw.Listeners.Where(l => l.Accepted && gw.TableAddresses.Any(a => options.UnavailableSockets.Contains(new ListenerSocket(a, l.BindPort ?? l.Port)))))
             {
-                l.NotAccepted = ListenerConditions.PortUnavailable($"Port {l.Port} could not be bound on this node.");
+                l.NotAccepted = ListenerConditions.PortUnavailable($"Port {l.BindPort ?? l.Port} could not be bound on this node.");
             }
         }
 
@@ -108,7 +111,7 @@ public static class Translator
         }
 
         // Step 11 - Route tables for every programmed Gateway, and every status.
-        var tables = gateways.Values.Where(g => g.Programmed).OrderBy(g => g.Key).Select(BuildTable).ToImmutableArray();
+        var tables = gateways.Values.Where(g => g.Served).OrderBy(g => g.Key).Select(BuildTable).ToImmutableArray();
         foreach (var gw in gateways.Values)
         {
             statuses[gw.Key] = new DesiredStatus(gw.Key, gw.Gateway.ApiVersion, gw.Generation, StatusComposer.Gateway(gw, listenerSets.Values));
@@ -134,13 +137,22 @@ public static class Translator
         return new TranslationResult(snapshot.Revision, tables, statuses.ToImmutableSortedDictionary());
     }
 
-    private static (object Status, bool Accepted) TranslateGatewayClass(V1GatewayClass gc)
+    private static (object Status, bool Accepted) TranslateGatewayClass(V1GatewayClass gc, Snapshot snapshot, TranslatorOptions options)
     {
         var generation = GatewayTranslation.Generation(gc.Metadata);
-        // GatewayClassSpec.ParametersRef: we define no parameters kind, so any reference cannot be honoured.
-        var accepted = gc.Spec.ParametersRef is not { } pr
-            ? GatewayClassConditions.Accepted()
-            : GatewayClassConditions.InvalidParameters($"parametersRef {pr.Group}/{pr.Kind} {pr.Name} is not supported: this implementation takes no GatewayClass parameters.");
+        // GatewayClassSpec.ParametersRef: in pool mode we define no parameters kind, so any reference cannot be
+        // honoured. In service-per-Gateway mode a core ConfigMap (namespace required for a cluster-scoped referrer)
+        // configures the Gateways' Services; a missing or malformed one is InvalidParameters.
+        var accepted = gc.Spec.ParametersRef switch
+        {
+            null => GatewayClassConditions.Accepted(),
+            { } pr when options.AddressMode != AddressMode.ServicePerGateway => GatewayClassConditions.InvalidParameters(
+                $"parametersRef {pr.Group}/{pr.Kind} {pr.Name} is not supported: this implementation takes no GatewayClass parameters."),
+            { Group: null or "", Kind: "ConfigMap", Namespace: null or "" } pr => GatewayClassConditions.InvalidParameters($"parametersRef ConfigMap {pr.Name} needs a namespace."),
+            { } pr => GatewayServices.ResolveParameters(snapshot, pr.Group, pr.Kind, pr.Namespace ?? "", pr.Name).Error is { } error
+                ? GatewayClassConditions.InvalidParameters(error)
+                : GatewayClassConditions.Accepted(),
+        };
         var status = new V1GatewayClassStatus
         {
             Conditions = [accepted.ToV1(generation), GatewayClassConditions.SupportedVersion().ToV1(generation)],
@@ -286,9 +298,12 @@ public static class Translator
                     l.Hostname,
                     l.Tls,
                     [.. l.HttpEntries.Select(e => WithBackendClientCertificate(e.Entry, gw.BackendClientCertificate))],
-                    [.. l.L4Entries.Select(e => e.Entry)]))]))
+                    [.. l.L4Entries.Select(e => e.Entry)]))])
+            {
+                BindPort = g.First().BindPort,
+            })
             .ToImmutableArray();
-        return new GatewayRouteTable(gw.Key, [.. gw.Addresses], ports);
+        return new GatewayRouteTable(gw.Key, [.. gw.TableAddresses], ports);
     }
 
     /// <summary>

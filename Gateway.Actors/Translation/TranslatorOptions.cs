@@ -27,4 +27,16 @@ public sealed record TranslatorOptions
 
     /// <summary>Sockets the data plane failed to bind on its last apply; their listeners report PortUnavailable.</summary>
     public IReadOnlySet<ListenerSocket> UnavailableSockets { get; init; } = new HashSet<ListenerSocket>();
+
+    /// <summary>Where Gateway addresses come from: the pool (file mode, the default) or one Service per Gateway.</summary>
+    public AddressMode AddressMode { get; init; } = AddressMode.Pool;
+
+    /// <summary>
+    /// <see cref="AddressMode.ServicePerGateway"/>: the namespace of the gateway replicas, where every Gateway's Service
+    /// lives (a Service can only select pods of its own namespace).
+    /// </summary>
+    public string ServiceNamespace { get; init; } = "default";
+
+    /// <summary><see cref="AddressMode.ServicePerGateway"/>: the address replicas bind the allocated container ports on.</summary>
+    public string ServiceBindAddress { get; init; } = "0.0.0.0";
 }

@@ -50,12 +50,13 @@ public static class GatewayCommandLine
                 new TranslatorOptions { ControllerName = controllerName, AddressPool = addressPool });
         }
 
-        // The embedded default: no --manifests means the shipped quick-start examples with their demo backends.
+        // The embedded default (file mode without --manifests): the shipped quick-start examples with their demo backends.
+        var kubernetes = result.GetValue(symbols.Source) == "kubernetes";
         var manifests = result.GetValue(symbols.Manifests) is { Length: > 0 } given ? given : null;
-        var demoBackends = result.GetValue(symbols.DemoBackends) || manifests is null;
+        var demoBackends = result.GetValue(symbols.DemoBackends) || (!kubernetes && manifests is null);
         var options = new GatewayHostOptions
         {
-            ManifestDirectories = (manifests ?? [EmbeddedExamples]).Select(Path.GetFullPath).ToList(),
+            ManifestDirectories = (manifests ?? (kubernetes ? [] : [EmbeddedExamples])).Select(Path.GetFullPath).ToList(),
             StatusDirectory = result.GetValue(symbols.StatusDir) is { } dir ? Path.GetFullPath(dir) : null,
             ControllerName = controllerName,
             AddressPool = addressPool,
@@ -66,6 +67,18 @@ public static class GatewayCommandLine
             },
             RescanInterval = Duration(result.GetValue(symbols.RescanInterval)),
             ShutdownTimeout = Duration(result.GetValue(symbols.ShutdownTimeout)),
+            Kubernetes = !kubernetes ? null : new Kubernetes.KubernetesHostOptions
+            {
+                KubeconfigPath = result.GetValue(symbols.Kubeconfig) is { } kubeconfig ? Path.GetFullPath(kubeconfig) : null,
+                ServiceBindAddress = result.GetValue(symbols.ServiceBindAddress)!,
+                Services = new Kubernetes.GatewayServiceOptions
+                {
+                    Namespace = result.GetValue(symbols.ServiceNamespace)!,
+                    PodSelector = Kubernetes.KubernetesFlags.ParseSelector(result.GetValue(symbols.PodSelector)!, out _)!,
+                    PortRangeStart = Kubernetes.KubernetesFlags.ParsePortRange(result.GetValue(symbols.ContainerPortRange)!, out _)!.Value.Start,
+                    PortRangeEnd = Kubernetes.KubernetesFlags.ParsePortRange(result.GetValue(symbols.ContainerPortRange)!, out _)!.Value.End,
+                },
+            },
         };
         try
         {
@@ -156,8 +169,8 @@ public static class GatewayCommandLine
         {
             Description = "Directory of Gateway API manifests: every *.yaml, *.yml and *.json below it (recursive, multi-document) is loaded, " +
                 "and files created, changed or deleted while running are picked up. Repeat for several directories; when two define the " +
-                "same object, the first in path order wins and the other is reported. When no directory is given, the quick-start " +
-                "examples shipped with the binary are served with --demo-backends (the embedded default).",
+                "same object, the first in path order wins and the other is reported. With --source file and no directory, the " +
+                "quick-start examples shipped with the binary are served with --demo-backends (the embedded default).",
             HelpName = "DIR",
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = false,
@@ -215,6 +228,48 @@ public static class GatewayCommandLine
             DefaultValueFactory = _ => "10s",
         };
 
+        public readonly Option<string> Source = new("--source")
+        {
+            Description = "Where objects come from and status goes: \"file\" (--manifests, status in --status-dir or memory, Gateway addresses from " +
+                "--address-pool) or \"kubernetes\" (list+watch the API server, status through the status subresource, one Service per Gateway).",
+            HelpName = "file|kubernetes",
+            DefaultValueFactory = _ => "file",
+        };
+
+        public readonly Option<string?> Kubeconfig = new("--kubeconfig")
+        {
+            Description = "With --source kubernetes: the kubeconfig file to use. Default: the pod's service account in a cluster, else $KUBECONFIG or ~/.kube/config.",
+            HelpName = "PATH",
+        };
+
+        public readonly Option<string> ServiceNamespace = new("--service-namespace")
+        {
+            Description = "With --source kubernetes: the namespace of the gateway replicas, where each Gateway's Service is created. Default: $POD_NAMESPACE, else \"default\".",
+            HelpName = "NAMESPACE",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 } ns ? ns : "default",
+        };
+
+        public readonly Option<string> PodSelector = new("--pod-selector")
+        {
+            Description = "With --source kubernetes: the labels (key=value[,key=value]) selecting the gateway replicas; every Gateway's Service selects them.",
+            HelpName = "LABELS",
+            DefaultValueFactory = _ => "app.kubernetes.io/name=akka-gateway",
+        };
+
+        public readonly Option<string> ContainerPortRange = new("--container-port-range")
+        {
+            Description = "With --source kubernetes: the container ports (FIRST-LAST) Gateway listener ports are mapped to, so several Gateways can use port 80 at once.",
+            HelpName = "FIRST-LAST",
+            DefaultValueFactory = _ => "20000-29999",
+        };
+
+        public readonly Option<string> ServiceBindAddress = new("--service-bind-address")
+        {
+            Description = "With --source kubernetes: the address the container ports are bound on.",
+            HelpName = "IP",
+            DefaultValueFactory = _ => "0.0.0.0",
+        };
+
         public readonly Option<LogLevel> LogLevel = new("--log-level")
         {
             Description = "Minimum level of console log messages (Trace, Debug, Information, Warning, Error, Critical, None).",
@@ -264,6 +319,23 @@ public static class GatewayCommandLine
                         r.AddError($"{option.Name}: \"{value}\" is not a duration (examples: 20ms, 2s, 1m)");
                 });
             }
+            Source.AcceptOnlyFromAmong("file", "kubernetes");
+            Kubeconfig.Validators.Add(r =>
+            {
+                if (r.GetValueOrDefault<string?>() is { } path && !File.Exists(path)) r.AddError($"--kubeconfig: file \"{path}\" does not exist");
+            });
+            PodSelector.Validators.Add(r =>
+            {
+                if (Kubernetes.KubernetesFlags.ParseSelector(r.GetValueOrDefault<string>() ?? "", out var error) is null) r.AddError($"--pod-selector: {error}");
+            });
+            ContainerPortRange.Validators.Add(r =>
+            {
+                if (Kubernetes.KubernetesFlags.ParsePortRange(r.GetValueOrDefault<string>() ?? "", out var error) is null) r.AddError($"--container-port-range: {error}");
+            });
+            ServiceBindAddress.Validators.Add(r =>
+            {
+                if (!System.Net.IPAddress.TryParse(r.GetValueOrDefault<string>(), out _)) r.AddError($"--service-bind-address: \"{r.GetValueOrDefault<string>()}\" is not an IP address");
+            });
             Paths.Validators.Add(r =>
             {
                 foreach (var path in r.GetValueOrDefault<string[]>() ?? [])
@@ -283,7 +355,8 @@ public static class GatewayCommandLine
                 "serves the traffic they describe and writes their status. Exit codes: 0 after a graceful shutdown, 1 on a fatal " +
                 "error, 2 for usage errors.")
             {
-                Manifests, StatusDir, ControllerName, AddressPool, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel, DemoBackends, Translate,
+                Manifests, StatusDir, ControllerName, AddressPool, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel,
+                DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress, Translate,
             };
             Root.SetAction(_ => 0);
             Translate.SetAction(_ => 0);

@@ -193,11 +193,11 @@ public sealed class DataPlane : IDataPlane
                 if (port.Protocol is not (ListenerProtocol.Http or ListenerProtocol.Https)) continue;
                 foreach (var address in gateway.Addresses)
                 {
-                    var socket = new ListenerSocket(address, port.Port);
+                    var socket = new ListenerSocket(address, port.SocketPort);
                     if (failed.Contains(socket)) continue;
                     if (!desired.TryAdd(socket, (gateway.Gateway, port)))
                     {
-                        _logger.LogWarning("{Address}:{Port} is asked for by {First} and {Second}", address, port.Port, desired[socket].Item1, gateway.Gateway);
+                        _logger.LogWarning("{Address}:{Port} is asked for by {First} and {Second}", address, port.SocketPort, desired[socket].Item1, gateway.Gateway);
                         desired.Remove(socket);
                         failed.Add(socket);
                     }

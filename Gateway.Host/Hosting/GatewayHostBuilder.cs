@@ -92,9 +92,11 @@ public sealed class GatewayHostBuilder
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<DataPlaneHolder>();
         // Order matters: the source starts first, the pipeline waits for its first full sync.
-        services.AddHostedService(sp => sp.GetRequiredService<FileSource>());
+        if (options.Kubernetes is null) services.AddHostedService(sp => sp.GetRequiredService<FileSource>());
         services.AddHostedService(sp => sp.GetRequiredService<SnapshotPipeline>());
         services.AddHealthChecks().AddCheck<PipelineReadinessCheck>("pipeline", tags: ["ready"]);
+        // Kubernetes mode replaces the source, the status sink and the translator's address mode (Kubernetes/README.md).
+        if (options.Kubernetes is not null) Kubernetes.KubernetesHosting.Register(services, options);
     }
 
     /// <summary>Owns the data plane made by the factory and disposes it after the pipeline has stopped.</summary>

@@ -44,10 +44,17 @@ public sealed class GatewayHostOptions
     /// <summary>The clock (tests may use a fake one).</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// Kubernetes mode (--source kubernetes): read from the API server, write status through it and provision a Service
+    /// per Gateway. Null (the default) is file mode.
+    /// </summary>
+    public Kubernetes.KubernetesHostOptions? Kubernetes { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
-        if (ManifestDirectories.Count == 0) throw new ArgumentException("at least one manifest directory is required", nameof(ManifestDirectories));
+        if (Kubernetes is null && ManifestDirectories.Count == 0) throw new ArgumentException("at least one manifest directory is required", nameof(ManifestDirectories));
+        Kubernetes?.Validate();
         if (!AddressPools.TryParse(AddressPool, out _, out var poolError)) throw new ArgumentException($"address pool: {poolError}", nameof(AddressPool));
         if (!ControllerNames.IsValid(ControllerName)) throw new ArgumentException($"controller name \"{ControllerName}\" is not a domain-prefixed path (example.net/gateway-controller)", nameof(ControllerName));
         if (Coalescing.Window < TimeSpan.Zero || Coalescing.MaxDelay < Coalescing.Window) throw new ArgumentException("coalescing: need 0 <= window <= max delay", nameof(Coalescing));

@@ -18,7 +18,7 @@ public static class UnavailableSocketSet
         {
             foreach (var address in table.Addresses)
             {
-                foreach (var port in table.Ports) sockets.Add(new ListenerSocket(address, port.Port));
+                foreach (var port in table.Ports) sockets.Add(new ListenerSocket(address, port.SocketPort));
             }
         }
         return sockets.ToImmutable();

@@ -217,7 +217,8 @@ public sealed class DataPlaneEndToEndTests(DataPlaneFixture echo) : IClassFixtur
         using var response = await _client.SendAsync(h2);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(HttpVersion.Version20, response.Version);
-        Assert.Equal("HTTP/2", body.GetProperty("proto").GetString());
+        // The echo reports the protocol the way Go does ("HTTP/2.0").
+        Assert.Equal("HTTP/2.0", body.GetProperty("proto").GetString());
 
         // The same socket still speaks HTTP/1.1.
         var (h1, h1Body) = await SendAsync("/");

@@ -78,6 +78,9 @@ public class GoldenTranslationTests
                 var colon = s.LastIndexOf(':');
                 return new ListenerSocket(s[..colon], int.Parse(s[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
             }).ToHashSet(),
+            AddressMode = o.AddressMode is { } mode ? Enum.Parse<AddressMode>(mode) : AddressMode.Pool,
+            ServiceNamespace = o.ServiceNamespace ?? "default",
+            ServiceBindAddress = o.ServiceBindAddress ?? "0.0.0.0",
         };
     }
 
@@ -86,5 +89,8 @@ public class GoldenTranslationTests
         [System.Text.Json.Serialization.JsonPropertyName("addressPool")] public string? AddressPool { get; set; }
         [System.Text.Json.Serialization.JsonPropertyName("usableStaticAddresses")] public List<string>? UsableStaticAddresses { get; set; }
         [System.Text.Json.Serialization.JsonPropertyName("unavailableSockets")] public List<string>? UnavailableSockets { get; set; }
+        [System.Text.Json.Serialization.JsonPropertyName("addressMode")] public string? AddressMode { get; set; }
+        [System.Text.Json.Serialization.JsonPropertyName("serviceNamespace")] public string? ServiceNamespace { get; set; }
+        [System.Text.Json.Serialization.JsonPropertyName("serviceBindAddress")] public string? ServiceBindAddress { get; set; }
     }
 }

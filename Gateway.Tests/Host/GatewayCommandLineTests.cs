@@ -75,11 +75,20 @@ public sealed class GatewayCommandLineTests : IDisposable
     }
 
     [Fact]
-    public void Parse_NoManifests_UsageError()
+    public void Parse_NoManifests_ServesTheEmbeddedExamplesWithDemoBackends()
     {
-        var request = Assert.IsType<UsageErrorRequest>(GatewayCommandLine.Parse([]));
+        var request = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse([]));
 
-        Assert.Contains(request.Errors, e => e.Contains("--manifests"));
+        Assert.Equal([GatewayCommandLine.EmbeddedExamples], request.Options.ManifestDirectories);
+        Assert.True(request.DemoBackends);
+        Assert.True(File.Exists(Path.Combine(GatewayCommandLine.EmbeddedExamples, "00-gateway.yaml")), "the examples ship with the binary");
+    }
+
+    [Fact]
+    public void Parse_GivenManifests_NoDemoBackendsUnlessAsked()
+    {
+        Assert.False(Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path])).DemoBackends);
+        Assert.True(Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path, "--demo-backends"])).DemoBackends);
     }
 
     [Fact]

@@ -1,0 +1,22 @@
+using k8s;
+
+namespace Gateway.Host.Kubernetes;
+
+/// <summary>Builds the KubernetesClient configuration: an explicit kubeconfig, else in-cluster, else the default kubeconfig.</summary>
+public static class KubernetesClientFactory
+{
+    /// <summary>
+    /// <paramref name="kubeconfigPath"/> (--kubeconfig) when given; otherwise the in-cluster service account (a pod:
+    /// KUBERNETES_SERVICE_HOST and the mounted token), otherwise $KUBECONFIG or ~/.kube/config (a laptop).
+    /// </summary>
+    public static KubernetesClientConfiguration Configuration(string? kubeconfigPath)
+    {
+        if (kubeconfigPath is not null) return KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath);
+        return KubernetesClientConfiguration.IsInCluster()
+            ? KubernetesClientConfiguration.InClusterConfig()
+            : KubernetesClientConfiguration.BuildConfigFromConfigFile();
+    }
+
+    /// <summary>A client for <paramref name="kubeconfigPath"/> (see <see cref="Configuration"/>).</summary>
+    public static IKubernetes Create(string? kubeconfigPath) => new k8s.Kubernetes(Configuration(kubeconfigPath));
+}

@@ -1,0 +1,94 @@
+using Gateway.Actors.Status;
+using Gateway.Actors.Translation;
+using Gateway.Host.Hosting;
+using Gateway.Host.Pipeline;
+using k8s;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Host.Kubernetes;
+
+/// <summary>Everything Kubernetes mode needs beyond <see cref="GatewayHostOptions"/> (command line: --source kubernetes ...).</summary>
+public sealed class KubernetesHostOptions
+{
+    /// <summary>A kubeconfig file (--kubeconfig); null: in-cluster, else $KUBECONFIG or ~/.kube/config.</summary>
+    public string? KubeconfigPath { get; set; }
+
+    /// <summary>Makes the client; null builds one from <see cref="KubeconfigPath"/> (tests point it at their API server).</summary>
+    public Func<IKubernetes>? ClientFactory { get; set; }
+
+    /// <summary>List/watch settings.</summary>
+    public KubernetesSourceOptions Source { get; set; } = new();
+
+    /// <summary>Namespace, pod selector and container port range of the per-Gateway Services.</summary>
+    public GatewayServiceOptions Services { get; set; } = new();
+
+    /// <summary>The address replicas bind the container ports on (--service-bind-address).</summary>
+    public string ServiceBindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Attempts per status write (only 409 Conflict causes another).</summary>
+    public int StatusWriteAttempts { get; set; } = 5;
+
+    /// <summary>How often the Service reconciler plans again without a new snapshot.</summary>
+    public TimeSpan ServiceResyncInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        var s = Services;
+        if (s.PortRangeStart < 1 || s.PortRangeEnd > 65535 || s.PortRangeStart > s.PortRangeEnd)
+            throw new ArgumentException($"container port range {s.PortRangeStart}-{s.PortRangeEnd} is not within 1-65535", nameof(Services));
+        if (s.PodSelector.Count == 0) throw new ArgumentException("the pod selector needs at least one label", nameof(Services));
+        if (string.IsNullOrWhiteSpace(s.Namespace)) throw new ArgumentException("the Service namespace is empty", nameof(Services));
+        if (!System.Net.IPAddress.TryParse(ServiceBindAddress, out _)) throw new ArgumentException($"service bind address \"{ServiceBindAddress}\" is not an IP address", nameof(ServiceBindAddress));
+        if (StatusWriteAttempts < 1) throw new ArgumentException("status write attempts must be at least 1", nameof(StatusWriteAttempts));
+    }
+}
+
+/// <summary>
+/// Registers Kubernetes mode on the generic host: <see cref="KubernetesSource"/> feeds the store (instead of the file
+/// source), <see cref="KubernetesStatusSink"/> receives statuses, the translator runs in
+/// <see cref="AddressMode.ServicePerGateway"/>, and <see cref="GatewayServiceReconciler"/> provisions the Services of the
+/// Gateways this node owns (<see cref="OwnsGateway"/>, everything by default; replace the registration to shard it).
+/// </summary>
+public static class KubernetesHosting
+{
+    /// <summary>Adds the Kubernetes services; called by <see cref="GatewayHostBuilder"/> when <see cref="GatewayHostOptions.Kubernetes"/> is set.</summary>
+    public static void Register(IServiceCollection services, GatewayHostOptions options)
+    {
+        var k8sOptions = options.Kubernetes ?? throw new ArgumentException("Kubernetes options are missing", nameof(options));
+        services.AddSingleton(_ => k8sOptions.ClientFactory?.Invoke() ?? KubernetesClientFactory.Create(k8sOptions.KubeconfigPath));
+        services.AddSingleton(sp => new KubernetesApi(sp.GetRequiredService<IKubernetes>()));
+        services.AddSingleton(k8sOptions.Source);
+        services.AddSingleton<KubernetesSource>();
+        services.AddSingleton(sp => new KubernetesStatusSink(sp.GetRequiredService<KubernetesApi>(), options.ControllerName, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<KubernetesStatusSink>>(), k8sOptions.StatusWriteAttempts));
+        // Registered after the file-mode sink: the last registration is the one the pipeline resolves.
+        services.AddSingleton<IStatusSink>(sp => sp.GetRequiredService<KubernetesStatusSink>());
+        services.AddSingleton(_ => new PipelineOptions
+        {
+            Translator = new TranslatorOptions
+            {
+                ControllerName = options.ControllerName,
+                AddressPool = options.AddressPool,
+                AddressMode = AddressMode.ServicePerGateway,
+                ServiceNamespace = k8sOptions.Services.Namespace,
+                ServiceBindAddress = k8sOptions.ServiceBindAddress,
+            },
+            Coalescing = options.Coalescing,
+            DataPlaneTimeout = options.DataPlaneTimeout,
+            Translate = options.Translate,
+        });
+        services.AddSingleton(GatewayOwnership.Everything);
+        services.AddSingleton(sp => new GatewayServiceApplier(sp.GetRequiredService<KubernetesApi>(), sp.GetRequiredService<ILogger<GatewayServiceApplier>>()));
+        services.AddSingleton(_ => new GatewayServiceReconcilerOptions
+        {
+            ControllerName = options.ControllerName,
+            Services = k8sOptions.Services,
+            ResyncInterval = k8sOptions.ServiceResyncInterval,
+        });
+        services.AddSingleton<GatewayServiceReconciler>();
+        services.AddHostedService(sp => sp.GetRequiredService<KubernetesSource>());
+        services.AddHostedService(sp => sp.GetRequiredService<GatewayServiceReconciler>());
+    }
+}

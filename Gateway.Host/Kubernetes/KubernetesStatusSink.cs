@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Actors.Status;
+using Gateway.Actors.Translation;
+using Gateway.Host.Status;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Host.Kubernetes;
+
+/// <summary>A status write that kept conflicting with other writers after every allowed attempt.</summary>
+public sealed class StatusConflictException(ResourceKey key, int attempts)
+    : Exception($"status of {key}: still conflicting after {attempts} attempts")
+{
+    /// <summary>The object.</summary>
+    public ResourceKey Key { get; } = key;
+}
+
+/// <summary>
+/// Writes desired status through the status subresource (ARCHITECTURE step 5, Kubernetes): a fresh read of the object,
+/// <see cref="StatusMerge"/> (lastTransitionTime kept while a condition's status is unchanged, route parents and policy
+/// ancestors of other controllers kept), no write when the merged status equals the stored one, else a PUT of
+/// .../status carrying the resourceVersion just read. Only 409 Conflict (someone wrote in between) is retried, each
+/// time with a fresh read, at most <see cref="MaxAttempts"/> times; any other error goes to the caller (the pipeline
+/// logs it and retries with the next change). observedGeneration is taken as the translator gave it. Writes that
+/// changed something are counted per object, like the file sink.
+/// </summary>
+public sealed class KubernetesStatusSink : IStatusSink
+{
+    private readonly KubernetesApi _api;
+    private readonly TimeProvider _time;
+    private readonly ILogger<KubernetesStatusSink> _logger;
+    private readonly ConcurrentDictionary<ResourceKey, int> _writes = new();
+    private int _conflicts;
+
+    /// <summary>Creates a sink writing the entries of <paramref name="controllerName"/>.</summary>
+    public KubernetesStatusSink(KubernetesApi api, string controllerName, TimeProvider time, ILogger<KubernetesStatusSink> logger, int maxAttempts = 5)
+    {
+        if (maxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(maxAttempts));
+        _api = api;
+        ControllerName = controllerName;
+        _time = time;
+        _logger = logger;
+        MaxAttempts = maxAttempts;
+    }
+
+    /// <summary>The controller whose status entries this sink writes.</summary>
+    public string ControllerName { get; }
+
+    /// <summary>Attempts per write (fresh read + PUT); only conflicts cause another attempt.</summary>
+    public int MaxAttempts { get; }
+
+    /// <summary>Status writes that changed something, per object.</summary>
+    public IReadOnlyDictionary<ResourceKey, int> WriteCounts => _writes;
+
+    /// <summary>Status writes that changed something for <paramref name="key"/>.</summary>
+    public int WriteCount(ResourceKey key) => _writes.GetValueOrDefault(key);
+
+    /// <summary>409 Conflict answers retried so far.</summary>
+    public int Conflicts => Volatile.Read(ref _conflicts);
+
+    /// <inheritdoc />
+    public async Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct)
+    {
+        var (kind, version) = Resolve(status.Key, status.ApiVersion);
+        for (var attempt = 1; ; attempt++)
+        {
+            var obj = await _api.GetStatusAsync(kind, version, status.Key, ct).ConfigureAwait(false);
+            if (obj is null) return StatusWriteOutcome.ObjectGone;
+            var stored = StatusDocument.StatusOf(obj);
+            var merged = StatusMerge.Merge(stored, status.Status, ControllerName, _time.GetUtcNow().UtcDateTime);
+            if (CanonicalForm.Of(merged) == CanonicalForm.Of(stored)) return StatusWriteOutcome.Unchanged;
+            if (await TryReplaceAsync(kind, version, obj, merged, attempt, ct).ConfigureAwait(false))
+            {
+                _writes.AddOrUpdate(status.Key, 1, static (_, n) => n + 1);
+                return StatusWriteOutcome.Written;
+            }
+        }
+    }
+
+    /// <summary>
+    /// An object we wrote status for is gone or no longer ours. Route parents and policy ancestors this controller wrote
+    /// are removed (the route may still be served by other controllers); GatewayClass, Gateway and ListenerSet status is
+    /// left as it is: a Gateway that moved to another class gets its status from that class's controller.
+    /// </summary>
+    public async Task RemoveAsync(ResourceKey key, CancellationToken ct)
+    {
+        var info = KindRegistry.ByName(key.Kind);
+        if (info is null || !info.HasStatus) return;
+        for (var attempt = 1; ; attempt++)
+        {
+            IKubernetesObject<V1ObjectMeta>? obj = null;
+            foreach (var version in info.ServedVersions)
+            {
+                try
+                {
+                    obj = await _api.GetStatusAsync(info, version, key, ct).ConfigureAwait(false);
+                    if (obj is null) return;
+                    break;
+                }
+                catch (Exception e) when (KubernetesApi.StatusOf(e) == HttpStatusCode.NotFound)
+                {
+                    // This version is not served; try the next.
+                }
+            }
+            if (obj is null) return;
+            object? without = StatusDocument.StatusOf(obj) switch
+            {
+                V1RouteStatus r when r.Parents?.Any(p => p.ControllerName == ControllerName) == true =>
+                    new V1RouteStatus { Parents = r.Parents.Where(p => p.ControllerName != ControllerName).ToList() },
+                V1PolicyStatus p when p.Ancestors?.Any(a => a.ControllerName == ControllerName) == true =>
+                    new V1PolicyStatus { Ancestors = p.Ancestors.Where(a => a.ControllerName != ControllerName).ToList() },
+                _ => null,
+            };
+            if (without is null) return;
+            var version2 = obj.ApiVersion[(obj.ApiVersion.LastIndexOf('/') + 1)..];
+            if (await TryReplaceAsync(info, version2, obj, without, attempt, ct).ConfigureAwait(false)) return;
+        }
+    }
+
+    private async Task<bool> TryReplaceAsync(KindInfo kind, string version, IKubernetesObject<V1ObjectMeta> obj, object status, int attempt, CancellationToken ct)
+    {
+        var key = KindRegistry.KeyOf(kind, obj);
+        var property = obj.GetType().GetProperty("Status") ?? throw new InvalidOperationException($"{kind.Kind} has no status");
+        property.SetValue(obj, status);
+        try
+        {
+            // obj carries the resourceVersion of the fresh read: the API server rejects the PUT with 409 if the object
+            // changed since, instead of letting us overwrite what another writer just wrote.
+            await _api.ReplaceStatusAsync(kind, version, obj, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (KubernetesApi.StatusOf(e) == HttpStatusCode.Conflict)
+        {
+            Interlocked.Increment(ref _conflicts);
+            if (attempt >= MaxAttempts) throw new StatusConflictException(key, attempt);
+            _logger.LogDebug("Status of {Key}: conflict on attempt {Attempt}; reading again", key, attempt);
+            return false;
+        }
+    }
+
+    private static (KindInfo Kind, string Version) Resolve(ResourceKey key, string apiVersion)
+    {
+        var kind = KindRegistry.Resolve(apiVersion, key.Kind) ?? throw new ArgumentException($"{apiVersion} {key.Kind} is not a kind we read");
+        if (!kind.HasStatus) throw new ArgumentException($"{key.Kind} has no status subresource");
+        return (kind, apiVersion[(apiVersion.LastIndexOf('/') + 1)..]);
+    }
+}

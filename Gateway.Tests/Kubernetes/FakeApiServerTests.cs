@@ -1,0 +1,61 @@
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using k8s;
+using k8s.Models;
+using Xunit;
+using static Gateway.Tests.Kubernetes.K8sObjects;
+
+namespace Gateway.Tests.Kubernetes;
+
+/// <summary>The test API server keeps the API conventions the other tests rely on (checked through KubernetesClient).</summary>
+public sealed class FakeApiServerTests : IAsyncLifetime
+{
+    private static readonly ResourceKey Web = new("Gateway", "default", "web");
+    private FakeApiServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await FakeApiServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task StatusPatch_TouchesOnlyStatus_BumpsResourceVersionNotGeneration()
+    {
+        _server.Apply(GatewayObj("web"));
+        var before = _server.Get<V1Gateway>(Web)!;
+        using var client = _server.CreateClient();
+        var patch = new V1Patch("""{"spec":{"gatewayClassName":"hijacked"},"status":{"conditions":[{"type":"Accepted","status":"True","reason":"Accepted","message":"m","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}""",
+            V1Patch.PatchType.MergePatch);
+        await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, "gateway.networking.k8s.io", "v1", "default", "gateways", "web");
+
+        var after = _server.Get<V1Gateway>(Web)!;
+        Assert.Equal("akka-gateway", after.Spec.GatewayClassName);
+        Assert.Equal("Accepted", Assert.Single(after.Status!.Conditions!).Type);
+        Assert.Equal(before.Metadata.Generation, after.Metadata.Generation);
+        Assert.True(long.Parse(after.Metadata.ResourceVersion!, System.Globalization.CultureInfo.InvariantCulture) > long.Parse(before.Metadata.ResourceVersion!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void Update_SpecChangeBumpsGeneration_MetadataChangeDoesNot()
+    {
+        _server.Apply(GatewayObj("web"));
+        var labelled = GatewayObj("web");
+        labelled.Metadata.Labels = new Dictionary<string, string> { ["a"] = "b" };
+        Assert.Equal(1, _server.Apply(labelled).Metadata.Generation);
+        Assert.Equal(2, _server.Apply(GatewayObj("web", listeners: ("http", 81, "HTTP"))).Metadata.Generation);
+    }
+
+    [Fact]
+    public async Task Watch_FromCompactedVersion_ErrorEventGone()
+    {
+        _server.Apply(GatewayObj("web"));
+        var old = _server.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _server.Apply(GatewayObj("api"));
+        _server.Compact();
+        using var client = _server.CreateClient();
+        var api = new Gateway.Host.Kubernetes.KubernetesApi(client);
+        Exception? error = null;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await foreach (var _ in api.WatchAsync(KindRegistry.Gateway, "v1", old, 5, e => error = e, cts.Token)) { }
+        Assert.Equal(System.Net.HttpStatusCode.Gone, Gateway.Host.Kubernetes.KubernetesApi.StatusOf(error!));
+    }
+}

@@ -1,0 +1,139 @@
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Actors.Status;
+using Gateway.Actors.Translation;
+using Gateway.Host.Kubernetes;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Gateway.Tests.Host;
+using Xunit;
+using static Gateway.Tests.Kubernetes.K8sObjects;
+
+namespace Gateway.Tests.Kubernetes;
+
+/// <summary>The status sink through the real client against <see cref="FakeApiServer"/>'s status subresource.</summary>
+public sealed class KubernetesStatusSinkTests : IAsyncLifetime
+{
+    private static readonly ResourceKey Web = new("Gateway", "default", "web");
+    private FakeApiServer _server = null!;
+    private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+    private KubernetesStatusSink _sink = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await FakeApiServer.StartAsync();
+        _server.Apply(GatewayObj("web"));
+        _sink = new KubernetesStatusSink(new KubernetesApi(_server.CreateClient()), Controller, _time, NullLogger<KubernetesStatusSink>.Instance, maxAttempts: 3);
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private static DesiredStatus Desired(string acceptedReason = "Accepted", string status = "True", long generation = 1, string message = "ok") =>
+        new(Web, "gateway.networking.k8s.io/v1", generation, new V1GatewayStatus
+        {
+            Conditions = [new V1Condition { Type = "Accepted", Status = status, Reason = acceptedReason, Message = message, ObservedGeneration = generation }],
+            Listeners = [],
+        });
+
+    [Fact]
+    public async Task WriteAsync_NewStatus_WrittenThroughSubresourceOnceThenUnchanged()
+    {
+        var before = _server.Get<V1Gateway>(Web)!;
+
+        Assert.Equal(StatusWriteOutcome.Written, await _sink.WriteAsync(Desired(), CancellationToken.None));
+        Assert.Equal(StatusWriteOutcome.Unchanged, await _sink.WriteAsync(Desired(), CancellationToken.None));
+
+        var after = _server.Get<V1Gateway>(Web)!;
+        var condition = Assert.Single(after.Status!.Conditions!);
+        Assert.Equal(("Accepted", "True", 1L), (condition.Reason, condition.Status, condition.ObservedGeneration));
+        Assert.Equal(new DateTime(2026, 1, 1, 12, 0, 0, DateTimeKind.Utc), condition.LastTransitionTime);
+        // The status subresource bumps resourceVersion, never generation, and leaves spec alone.
+        Assert.NotEqual(before.Metadata.ResourceVersion, after.Metadata.ResourceVersion);
+        Assert.Equal(before.Metadata.Generation, after.Metadata.Generation);
+        Assert.Equal(1, _sink.WriteCount(Web));
+        Assert.Single(_server.Requests, r => r.Verb == "update" && r.Resource == "gateways/status");
+        Assert.Equal(2, _server.Requests.Count(r => r.Verb == "get" && r.Resource == "gateways/status"));
+    }
+
+    [Fact]
+    public async Task WriteAsync_StatusUnchangedMessageChanged_KeepsLastTransitionTime()
+    {
+        await _sink.WriteAsync(Desired(message: "first"), CancellationToken.None);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(StatusWriteOutcome.Written, await _sink.WriteAsync(Desired(message: "second", generation: 2), CancellationToken.None));
+        var kept = Assert.Single(_server.Get<V1Gateway>(Web)!.Status!.Conditions!);
+        Assert.Equal(("second", 2L), (kept.Message, kept.ObservedGeneration));
+        Assert.Equal(new DateTime(2026, 1, 1, 12, 0, 0, DateTimeKind.Utc), kept.LastTransitionTime);
+
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await _sink.WriteAsync(Desired(acceptedReason: "Invalid", status: "False", generation: 2), CancellationToken.None);
+        var flipped = Assert.Single(_server.Get<V1Gateway>(Web)!.Status!.Conditions!);
+        Assert.Equal(new DateTime(2026, 1, 1, 12, 10, 0, DateTimeKind.Utc), flipped.LastTransitionTime);
+        Assert.Equal(3, _sink.WriteCount(Web));
+    }
+
+    [Fact]
+    public async Task WriteAsync_ConcurrentWriter_ConflictRetriedWithFreshRead()
+    {
+        _server.ConcurrentWriterAfterNextReads(Web, 2);
+
+        Assert.Equal(StatusWriteOutcome.Written, await _sink.WriteAsync(Desired(), CancellationToken.None));
+
+        Assert.Equal(2, _sink.Conflicts);
+        Assert.Equal(2, _server.Requests.Count(r => r.Resource == "gateways/status" && r.Verb == "update" && r.StatusCode == 409));
+        Assert.Equal(3, _server.Requests.Count(r => r.Resource == "gateways/status" && r.Verb == "get"));
+        var stored = _server.Get<V1Gateway>(Web)!;
+        Assert.Equal("Accepted", Assert.Single(stored.Status!.Conditions!).Reason);
+        // The other writer's change survived: the retry re-read instead of overwriting.
+        Assert.Equal("1", stored.Metadata.Annotations!["example.com/other-writer"]);
+        Assert.Equal(1, _sink.WriteCount(Web));
+    }
+
+    [Fact]
+    public async Task WriteAsync_ConflictsBeyondMaxAttempts_ThrowsWithoutWriting()
+    {
+        _server.ConcurrentWriterAfterNextReads(Web, 10);
+        var e = await Assert.ThrowsAsync<StatusConflictException>(() => _sink.WriteAsync(Desired(), CancellationToken.None));
+        Assert.Equal(Web, e.Key);
+        Assert.Equal(3, _sink.Conflicts);
+        Assert.Null(_server.Get<V1Gateway>(Web)!.Status);
+        Assert.Equal(0, _sink.WriteCount(Web));
+    }
+
+    [Fact]
+    public async Task WriteAsync_RouteWithOtherControllersParent_KeepsTheirEntry()
+    {
+        var route = Route("r", "web");
+        _server.Apply(route);
+        var key = Key(route);
+        var other = new V1RouteParentStatus
+        {
+            ParentRef = new V1GatewayParentReference { Name = "theirs" },
+            ControllerName = "other.example.com/controller",
+            Conditions = [new V1Condition { Type = "Accepted", Status = "True", Reason = "Accepted", LastTransitionTime = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc) }],
+        };
+        _server.SetStatus(key, new V1RouteStatus { Parents = [other] });
+        var ours = new V1RouteParentStatus
+        {
+            ParentRef = new V1GatewayParentReference { Name = "web" },
+            ControllerName = Controller,
+            Conditions = [new V1Condition { Type = "Accepted", Status = "True", Reason = "Accepted", ObservedGeneration = 1 }],
+        };
+
+        Assert.Equal(StatusWriteOutcome.Written, await _sink.WriteAsync(new DesiredStatus(key, "gateway.networking.k8s.io/v1", 1, new V1RouteStatus { Parents = [ours] }), CancellationToken.None));
+
+        var parents = _server.Get<V1HTTPRoute>(key)!.Status!.Parents!;
+        Assert.Equal(["other.example.com/controller", Controller], parents.Select(p => p.ControllerName));
+
+        await _sink.RemoveAsync(key, CancellationToken.None);
+        Assert.Equal(["other.example.com/controller"], _server.Get<V1HTTPRoute>(key)!.Status!.Parents!.Select(p => p.ControllerName));
+    }
+
+    [Fact]
+    public async Task WriteAsync_ObjectDeleted_ObjectGoneAndNoWrite()
+    {
+        _server.Delete(Web);
+        Assert.Equal(StatusWriteOutcome.ObjectGone, await _sink.WriteAsync(Desired(), CancellationToken.None));
+        Assert.DoesNotContain(_server.Requests, r => r.Verb == "update");
+    }
+}

@@ -96,14 +96,19 @@ public sealed class EchoServer : IAsyncDisposable
                 k.Listen(options.Address, https, l =>
                 {
                     l.Protocols = HttpProtocols.Http1AndHttp2;
-                    l.UseHttps(new HttpsConnectionAdapterOptions
+                    // The handshake callback sees the ClientHello, so Kestrel records the SNI the client sent
+                    // (ITlsHandshakeFeature.HostName, echo-basic's tls.serverName). A client certificate is asked for
+                    // but optional, and checked against the client CAs when given, as echo-basic does.
+                    l.UseHttps(new TlsHandshakeCallbackOptions
                     {
-                        // A selector (rather than ServerCertificate) makes Kestrel record the SNI the client sent
-                        // (ITlsHandshakeFeature.HostName), which echo-basic reports as tls.serverName.
-                        ServerCertificateSelector = (_, _) => cert,
-                        // echo-basic verifies a client certificate only if one is given; the suite reads it back.
-                        ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                        ClientCertificateValidation = (certificate, _, _) => ValidateClientCertificate(certificate, options.ClientCaCertificates),
+                        OnConnection = _ => ValueTask.FromResult(new System.Net.Security.SslServerAuthenticationOptions
+                        {
+                            ServerCertificate = cert,
+                            ClientCertificateRequired = true,
+                            ApplicationProtocols = [System.Net.Security.SslApplicationProtocol.Http2, System.Net.Security.SslApplicationProtocol.Http11],
+                            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                                certificate is null || ValidateClientCertificate(new X509Certificate2(certificate), options.ClientCaCertificates),
+                        }),
                     });
                 });
             }

@@ -1,4 +1,5 @@
 using Gateway.Actors.Status;
+using Gateway.Host.Cluster;
 using Gateway.Host.DataPlane;
 using Gateway.Host.Pipeline;
 using Gateway.Host.Sources;
@@ -89,12 +90,16 @@ public sealed class GatewayHostBuilder
             sp.GetRequiredService<IStatusSink>(),
             options.DataPlaneFactory is { } factory ? sp.GetRequiredService<DataPlaneHolder>().Get(sp, factory) : null,
             sp.GetRequiredService<ILogger<SnapshotPipeline>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IStatusHandOff>()));
         services.AddSingleton<DataPlaneHolder>();
         // Order matters: the source starts first, the pipeline waits for its first full sync.
         services.AddHostedService(sp => sp.GetRequiredService<FileSource>());
         services.AddHostedService(sp => sp.GetRequiredService<SnapshotPipeline>());
         services.AddHealthChecks().AddCheck<PipelineReadinessCheck>("pipeline", tags: ["ready"]);
+        // Cluster mode (the default): statuses go to the sharded entities; the ActorSystem also provides the
+        // materializer the data plane mirrors requests with.
+        if (options.Cluster.Enabled) services.AddGatewayCluster(options.Cluster);
     }
 
     /// <summary>Owns the data plane made by the factory and disposes it after the pipeline has stopped.</summary>

@@ -96,7 +96,7 @@ public abstract class StatusSinkBase : IStatusSink
         try
         {
             // Fresh from storage: another replica may have written this object while this one did not own it.
-            var loaded = await LoadAsync(key, kind.Type, ct).ConfigureAwait(false);
+            var loaded = await LoadAsync(key, kind.ClrType, ct).ConfigureAwait(false);
             if (loaded is null) _stored.TryRemove(key, out _);
             else _stored[key] = new Stored(loaded.Status, CanonicalForm.Of(loaded.Status), loaded.ResourceVersion);
             return loaded?.Status;

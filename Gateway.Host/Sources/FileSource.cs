@@ -186,14 +186,14 @@ public sealed class FileSource : BackgroundService
         // Our own status writes must not wake the source when the status directory sits under a manifest root.
         if (_catalog.IsExcluded(e.FullPath)) return;
         _dirty.Enqueue(e.FullPath);
-        _signal.Release();
+        Signal();
     }
 
     private void OnRenamed(object sender, RenamedEventArgs e)
     {
         _dirty.Enqueue(e.OldFullPath);
         _dirty.Enqueue(e.FullPath);
-        _signal.Release();
+        Signal();
     }
 
     private void OnWatcherError(string root, Exception error)
@@ -202,7 +202,22 @@ public sealed class FileSource : BackgroundService
         Interlocked.Exchange(ref _forceAll, 1);
         // The watcher dictionary belongs to the loop: ask it to rebuild the watchers.
         Interlocked.Exchange(ref _recreateWatchers, 1);
-        _signal.Release();
+        Signal();
+    }
+
+    /// <summary>
+    /// Wakes the loop. Watcher events run on their own threads and can still arrive after the source was disposed;
+    /// an unhandled exception there would take the whole process down.
+    /// </summary>
+    private void Signal()
+    {
+        try
+        {
+            _signal.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 
     /// <inheritdoc />

@@ -7,7 +7,8 @@ using Gateway.Actors.Status;
 namespace Gateway.Actors.Actors.Common;
 
 /// <summary>
-/// The shell every sharded entity shares: it turns messages into events for its pure state, carries out the state's
+/// The shell every sharded entity shares (awaits stay on the actor's own scheduler: no ConfigureAwait(false), so the
+/// actor context is there after each await): it turns messages into events for its pure state, carries out the state's
 /// decision (write or remove the status through this node's sink, passivate) and answers queries. One message at a
 /// time, including the write it causes, so an object has exactly one writer and its writes are ordered.
 /// </summary>
@@ -48,7 +49,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor where TState : IEntity
             var sender = Sender;
             var r = report(command);
             State = State.Apply(new NodeReported(r));
-            var outcome = await ReconcileAsync().ConfigureAwait(false);
+            var outcome = await ReconcileAsync();
             if (!sender.IsNobody()) sender.Tell(new NodeReportApplied(Entity.Kind, Entity.Id, r.Revision, outcome));
         });
 
@@ -57,7 +58,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor where TState : IEntity
         ReceiveAsync<TQuery>(async _ =>
         {
             var sender = Sender;
-            await ObserveAsync().ConfigureAwait(false);
+            await ObserveAsync();
             sender.Tell(View());
             // An entity started by a query for an object that is nowhere (and has no stored status) does not linger.
             if (State.Decide() is EntityDecision.Passivate) Passivate();
@@ -66,7 +67,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor where TState : IEntity
     private void HandleAsyncEvent(IObjectEvent e) => RunTask(async () =>
     {
         State = State.Apply(e);
-        await ReconcileAsync().ConfigureAwait(false);
+        await ReconcileAsync();
     });
 
     /// <summary>Reads this node's content and, once per incarnation, the stored status.</summary>
@@ -77,7 +78,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor where TState : IEntity
         using var timeout = new CancellationTokenSource(_services.WriteTimeout);
         try
         {
-            var stored = await _services.Sink.ReadAsync(key, timeout.Token).ConfigureAwait(false);
+            var stored = await _services.Sink.ReadAsync(key, timeout.Token);
             State = State.Apply(new StoredStatusRead(stored is null ? null : NodeContentBuilder.StatusText(key, State.Core.Local?.Status?.Generation ?? 0, stored)));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -89,7 +90,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor where TState : IEntity
 
     private async Task<ReportOutcome> ReconcileAsync()
     {
-        await ObserveAsync().ConfigureAwait(false);
+        await ObserveAsync();
         switch (State.Decide())
         {
             case EntityDecision.Write write:
@@ -97,7 +98,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor where TState : IEntity
                 {
                     try
                     {
-                        var outcome = await _services.Sink.WriteAsync(write.Status, timeout.Token).ConfigureAwait(false);
+                        var outcome = await _services.Sink.WriteAsync(write.Status, timeout.Token);
                         if (outcome == StatusWriteOutcome.ObjectGone) return ReportOutcome.Failed;
                         State = State.Apply(new StatusWritten(write.Fingerprint, write.Text, State.Core.Local!.Revision, outcome == StatusWriteOutcome.Written));
                         return outcome == StatusWriteOutcome.Written ? ReportOutcome.Written : ReportOutcome.Unchanged;
@@ -113,7 +114,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor where TState : IEntity
                 {
                     try
                     {
-                        await _services.Sink.RemoveAsync(remove.Key, timeout.Token).ConfigureAwait(false);
+                        await _services.Sink.RemoveAsync(remove.Key, timeout.Token);
                         State = State.Apply(new StatusRemoved());
                         Passivate();
                         return ReportOutcome.Removed;
@@ -149,8 +150,13 @@ public abstract class ObjectEntity<TState> : ReceiveActor where TState : IEntity
     /// </summary>
     private void HandOff()
     {
-        var region = Context.ActorSelection(Self.Path.Parent.Parent);
-        foreach (var report in State.Core.ProgrammedBy) region.Tell(EntityCommands.Report(Entity, report), ActorRefs.NoSender);
+        // Only in a rebalance: when this replica itself is leaving, the survivors' re-sends on its removal restart
+        // the entity elsewhere, and a message sent now would be buffered by the region that is shutting down.
+        if (CoordinatedShutdown.Get(Context.System).ShutdownReason is null && Cluster.Get(Context.System).SelfMember.Status == MemberStatus.Up)
+        {
+            var region = Context.ActorSelection(Self.Path.Parent.Parent);
+            foreach (var report in State.Core.ProgrammedBy) region.Tell(EntityCommands.Report(Entity, report), ActorRefs.NoSender);
+        }
         Context.Stop(Self);
     }
 

@@ -39,10 +39,10 @@ public abstract record EntityDecision
     /// <summary>Write <paramref name="Status"/> (its fingerprint becomes the last written one).</summary>
     public sealed record Write(DesiredStatus Status, string Fingerprint, string Text) : EntityDecision;
 
-    /// <summary>The object is gone on the owner's node and a status is stored: remove it, then passivate.</summary>
+    /// <summary>The object is gone on the owner's node: remove its status, then passivate.</summary>
     public sealed record Remove(Resources.ResourceKey Key) : EntityDecision;
 
-    /// <summary>The object is gone and nothing is stored: stop this entity.</summary>
+    /// <summary>The object is gone and its status was removed (or it has none): stop this entity.</summary>
     public sealed record Passivate : EntityDecision;
 }
 
@@ -60,6 +60,7 @@ public abstract record EntityDecision
 /// <param name="LastWritten">What was last written (or found stored), or null.</param>
 /// <param name="StoredRead">True once this incarnation has read the stored status.</param>
 /// <param name="Writes">Writes that changed the stored status during this incarnation.</param>
+/// <param name="Removed">True once this incarnation removed the status of its (gone) object.</param>
 public sealed record ReconciledObject(
     EntityRef Entity,
     string SelfNode,
@@ -70,7 +71,8 @@ public sealed record ReconciledObject(
     ImmutableHashSet<string> Departed,
     WrittenStatus? LastWritten,
     bool StoredRead,
-    int Writes)
+    int Writes,
+    bool Removed = false)
 {
     /// <summary>A new incarnation on <paramref name="selfNode"/>.</summary>
     public static ReconciledObject Create(EntityRef entity, string selfNode, string selfNodeName) =>
@@ -91,7 +93,7 @@ public sealed record ReconciledObject(
             LastWritten = new WrittenStatus(written.Fingerprint, written.Text, written.Revision),
             Writes = Writes + (written.Changed ? 1 : 0),
         },
-        StatusRemoved => this with { LastWritten = null },
+        StatusRemoved => this with { LastWritten = null, Removed = true },
         _ => throw new ArgumentException($"unknown event {e.GetType().Name}", nameof(e)),
     };
 
@@ -121,7 +123,9 @@ public sealed record ReconciledObject(
         if (!LocalSynced || !StoredRead) return new EntityDecision.Defer();
         if (Local is null)
         {
-            return LastWritten is not null && Entity.StatusKey is { } key ? new EntityDecision.Remove(key) : new EntityDecision.Passivate();
+            // Gone here: remove whatever is stored (a document may exist without a status we know of, e.g. one left by
+            // an earlier run), once; removing what is not there is a no-op for every sink.
+            return !Removed && Entity.StatusKey is { } key ? new EntityDecision.Remove(key) : new EntityDecision.Passivate();
         }
         if (desired is null || fingerprint is null || LastWritten?.Fingerprint == fingerprint) return new EntityDecision.Nothing();
         return new EntityDecision.Write(desired, fingerprint, NodeContentBuilder.StatusText(desired.Key, desired.Generation, desired.Status));

@@ -19,13 +19,18 @@ public sealed class ClusterStatusHandOff(ActorSystem system, GatewayClusterOptio
 {
     private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _registered;
+    private volatile bool _removed;
 
     /// <inheritdoc />
     public async Task<StatusHandOffResult> HandOffAsync(TranslationResult result, Snapshot snapshot, bool applied, IReadOnlyCollection<ResourceKey> storedKeys,
         CancellationToken ct)
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
-        if (Interlocked.Exchange(ref _registered, 1) == 0) cluster.RegisterOnMemberUp(() => _up.TrySetResult());
+        if (Interlocked.Exchange(ref _registered, 1) == 0)
+        {
+            cluster.RegisterOnMemberUp(() => _up.TrySetResult());
+            cluster.RegisterOnMemberRemoved(() => _removed = true);
+        }
         if (!_up.Task.IsCompleted) await Task.WhenAny(_up.Task, Task.Delay(options.HandOffTimeout, ct)).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
 
@@ -33,7 +38,9 @@ public sealed class ClusterStatusHandOff(ActorSystem system, GatewayClusterOptio
         var content = NodeContentBuilder.Build(NodeIds.Of(cluster.SelfUniqueAddress), result, snapshot, applied);
         // Only a member in good standing waits for acknowledgements: a replica not yet joined, or downed by the other
         // side of a partition, publishes to its cache and reports (buffered or dropped) without holding the pipeline.
-        var member = cluster.SelfMember.Status is MemberStatus.Up or MemberStatus.WeaklyUp;
+        // (The read view's SelfMember lags the MemberUp callback by a moment, showing its initial Removed; removal itself
+        // is known from its own callback.)
+        var member = _up.Task.IsCompleted && !_removed && cluster.SelfMember.Status is not (MemberStatus.Down or MemberStatus.Leaving or MemberStatus.Exiting);
         var done = new TaskCompletionSource<HandOffResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         reporter.Tell(new PublishNodeContent(content, storedKeys, member ? options.HandOffTimeout : TimeSpan.Zero, done));
         var handed = await done.Task.WaitAsync(options.HandOffTimeout + TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);

@@ -150,8 +150,8 @@ public sealed class SnapshotPipeline : BackgroundService
             : _handOff is null ? await WriteStatusesAsync(result, errors, ct).ConfigureAwait(false)
             : await HandOffAsync(result, snapshot, applied, errors, ct).ConfigureAwait(false);
         var pass = new PassResult(snapshot.Revision, published.ChangeSequence, errors, translations, written, unchanged, removed) { StatusesUnacknowledged = unacknowledged };
-        _logger.LogInformation("Revision {Revision}: {Gateways} gateways, {Statuses} statuses ({Written} written, {Removed} removed), {Errors} errors, {Elapsed:F1} ms",
-            snapshot.Revision, result?.Gateways.Length ?? 0, result?.Statuses.Count ?? 0, written, removed, errors.Count,
+        _logger.LogInformation("Revision {Revision}: {Gateways} gateways, {Statuses} statuses ({Written} written, {Removed} removed, {Pending} pending), {Errors} errors, {Elapsed:F1} ms",
+            snapshot.Revision, result?.Gateways.Length ?? 0, result?.Statuses.Count ?? 0, written, removed, unacknowledged, errors.Count,
             Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         Complete(pass);
         return pass;

@@ -129,6 +129,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor where TState : IEntity
                 Passivate();
                 return ReportOutcome.None;
             case EntityDecision.Defer:
+                _log.Debug("{0}: deferred (node synced: {1}, stored status read: {2})", Entity, State.Core.LocalSynced, State.Core.StoredRead);
                 return ReportOutcome.Deferred;
             default:
                 return ReportOutcome.None;

@@ -10,7 +10,7 @@ namespace Gateway.Tests.Cluster;
 /// <summary>Splitting a translation result per entity, and diffing two passes.</summary>
 public sealed class NodeContentTests
 {
-    private const string Manifests = """
+    internal const string Manifests = """
         apiVersion: gateway.networking.k8s.io/v1
         kind: GatewayClass
         metadata: {name: gc}
@@ -40,7 +40,7 @@ public sealed class NodeContentTests
           rules: [{matches: [{path: {type: PathPrefix, value: /b}}]}]
         """;
 
-    private static (TranslationResult Result, Snapshot Snapshot) Translate(string yaml, long revision = 1)
+    internal static (TranslationResult Result, Snapshot Snapshot) Translate(string yaml, long revision = 1)
     {
         var objects = ManifestParser.Parse("test.yaml", yaml).Objects.Select(p => p.Object).Select((o, i) =>
         {

@@ -37,7 +37,7 @@ public sealed record HealthView(bool Alive, bool Ready, string Member, long Revi
 /// owners, one object's live entity state (asked of its owner, wherever it runs), this replica's live routing table,
 /// health. Read-only.
 /// </summary>
-public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache, SnapshotPipeline pipeline, GatewayClusterOptions options)
+public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache, SnapshotPipeline pipeline, GatewayClusterOptions options, Status.StatusSinkBase sink)
 {
     /// <summary>How long a query may wait for other replicas.</summary>
     public static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(5);
@@ -97,6 +97,10 @@ public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache
     /// <see cref="RouteTableYaml"/> (the golden-file shape). Empty when no HTTP data plane runs.
     /// </summary>
     public string LiveRouteTable() => RouteTableYaml.Render(LiveTables(pipeline.DataPlane as DataPlane.DataPlane));
+
+    /// <summary>Status writes that changed something, per object, made by this replica (its entities) since it started.</summary>
+    public ImmutableSortedDictionary<string, int> StatusWrites() =>
+        sink.WriteCounts.ToImmutableSortedDictionary(p => p.Key.ToString(), p => p.Value, StringComparer.Ordinal);
 
     /// <summary>Alive, and ready once the first full sync has been translated and the data plane bound.</summary>
     public HealthView Health()

@@ -18,6 +18,7 @@ namespace Gateway.Host.Cluster;
 /// <item><c>/cluster/objects/{Kind}/{id}</c>: one entity's live state, fetched from its owner (Kind: GatewayClass,
 /// Gateway, Listener, Route; id as in the entity key, e.g. <c>/cluster/objects/Route/HTTPRoute/default/web</c>).</item>
 /// <item><c>/routetable</c>: this replica's live routing table, YAML in the golden-file shape.</item>
+/// <item><c>/status/writes</c>: status writes that changed something, per object, made by this replica.</item>
 /// <item><c>/health/alive</c>, <c>/health/ready</c>: 200 or 503.</item>
 /// </list>
 /// Akka.Management creates this type by reflection with the ActorSystem; it finds <see cref="ClusterInspection"/> in
@@ -49,6 +50,7 @@ public sealed class GatewayManagementRoutes(ExtendedActorSystem system) : IManag
                     return new Answer(Ceen.HttpStatusCode.BadRequest, JsonSerializer.Serialize(new { error = $"not an object path: {path} (expected /cluster/objects/{{GatewayClass|Gateway|Listener|Route}}/{{id}})" }, Json), "application/json");
                 return Ok(await inspection.ObjectStateAsync(entity, ct));
             })),
+            ("/status/writes", new Handler(async (_, _) => Ok(inspection.StatusWrites()))),
             ("/routetable", new Handler(async (_, _) => new Answer(Ceen.HttpStatusCode.OK, inspection.LiveRouteTable(), "application/yaml"))),
             ("/health/alive", new Handler(async (_, _) => Ok(inspection.Health()))),
             ("/health/ready", new Handler(async (_, _) =>

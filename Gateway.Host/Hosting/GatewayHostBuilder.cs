@@ -65,6 +65,7 @@ public sealed class GatewayHostBuilder
             Excluded = options.StatusDirectory is { } status ? [status] : [],
             RescanInterval = options.RescanInterval,
             SettleDelay = options.FileSettleDelay,
+            StatusDirectory = options.StatusDirectory,
         });
         services.AddSingleton<FileSource>();
         services.AddSingleton(_ => new PipelineOptions

@@ -25,6 +25,13 @@ public sealed record FileSourceOptions
     /// once it is done. Writers that replace files atomically (temp file + rename) never expose partial content.
     /// </summary>
     public TimeSpan SettleDelay { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// The status directory, when there is one: an object seen for the first time by this process takes its uid,
+    /// creationTimestamp and generation from the whole object stored there (<see cref="StatusFileIdentity"/>), so
+    /// replicas sharing one manifests folder and status directory, and a restarted replica, agree on them.
+    /// </summary>
+    public string? StatusDirectory { get; init; }
 }
 
 /// <summary>
@@ -55,7 +62,8 @@ public sealed class FileSource : BackgroundService
         _options = options;
         _store = store;
         _logger = logger;
-        _catalog = new ManifestCatalog(options.Roots, time, options.Excluded);
+        _catalog = new ManifestCatalog(options.Roots, time, options.Excluded,
+            options.StatusDirectory is { } statusDirectory ? key => StatusFileIdentity.Read(statusDirectory, key) : null);
     }
 
     /// <summary>Completes when the first complete scan has reached the store.</summary>

@@ -136,6 +136,9 @@ public static class ClusterHosting
         options.ContactPointDiscovery.StableMargin = stableMargin;
         options.ContactPointDiscovery.Interval = TimeSpan.FromSeconds(1);
         options.ContactPoint.ProbeInterval = TimeSpan.FromSeconds(1);
+        // Bootstrap keeps only contact points on its own management port unless told otherwise (made for pods that all
+        // use one port); replicas on one machine listen on different ports.
+        options.ContactPoint.FilterOnFallbackPort = false;
         return options;
     }
 }

@@ -1,6 +1,5 @@
 using Gateway.Host.Cli;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Gateway.Host.Hosting;
 
 namespace Gateway.Host;
 
@@ -9,6 +8,5 @@ public static class Program
 {
     /// <summary>Returns 0 on success or graceful shutdown, 1 on a fatal error, 2 for usage errors.</summary>
     public static Task<int> Main(string[] args) =>
-        GatewayCommandLine.RunAsync(args, Console.Out, Console.Error,
-            b => b.Options.DataPlaneFactory ??= sp => new DataPlane.DataPlane(null, sp.GetRequiredService<ILoggerFactory>()));
+        GatewayCommandLine.RunAsync(args, Console.Out, Console.Error, b => b.Options.DataPlaneFactory ??= DefaultDataPlane.Create);
 }

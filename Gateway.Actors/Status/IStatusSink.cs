@@ -28,4 +28,12 @@ public interface IStatusSink
 
     /// <summary>Removes what this controller wrote for an object that is gone or no longer ours.</summary>
     Task RemoveAsync(ResourceKey key, CancellationToken ct);
+
+    /// <summary>
+    /// Reads the status stored for <paramref name="key"/> now (null: none), and forgets anything remembered about it,
+    /// so the next <see cref="WriteAsync"/> compares with what is really stored. A new entity incarnation calls it
+    /// after failover or rebalance: another replica may have written the object since this one last did. Sinks that
+    /// always read fresh before writing (the Kubernetes status subresource) need not override it.
+    /// </summary>
+    Task<object?> ReadAsync(ResourceKey key, CancellationToken ct) => Task.FromResult<object?>(null);
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using Gateway.Actors.Translation;
 using Gateway.Host.Backends;
+using Gateway.Host.Cluster;
 using Gateway.Host.Hosting;
 using Gateway.Host.Pipeline;
 using Microsoft.Extensions.Logging;
@@ -79,6 +80,7 @@ public static class GatewayCommandLine
                     PortRangeEnd = Kubernetes.KubernetesFlags.ParsePortRange(result.GetValue(symbols.ContainerPortRange)!, out _)!.Value.End,
                 },
             },
+            Cluster = ClusterOptions(result, symbols),
         };
         try
         {
@@ -158,6 +160,33 @@ public static class GatewayCommandLine
         await demo.SyncAsync(ct).ConfigureAwait(false);
         options.ManifestDirectories.Add(output);
         builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(demo);
+    }
+
+    private static GatewayClusterOptions ClusterOptions(ParseResult result, Symbols symbols)
+    {
+        var peers = result.GetValue(symbols.Peers) ?? [];
+        var discovery = result.GetValue(symbols.Discovery) ?? (peers.Length > 0 ? "config" : "none");
+        var managementPort = result.GetValue(symbols.ManagementPort);
+        return new GatewayClusterOptions
+        {
+            Enabled = !result.GetValue(symbols.NoCluster),
+            NodeName = result.GetValue(symbols.NodeName),
+            Hostname = result.GetValue(symbols.ClusterHost)!,
+            Port = result.GetValue(symbols.ClusterPort),
+            Discovery = discovery switch
+            {
+                "config" => ClusterDiscovery.Config,
+                "kubernetes" => ClusterDiscovery.Kubernetes,
+                _ => ClusterDiscovery.None,
+            },
+            Peers = [.. peers],
+            // One selector finds the replicas for both the per-Gateway Services and cluster discovery unless told apart.
+            KubernetesPodLabelSelector = result.GetValue(symbols.DiscoveryPodSelector) ?? result.GetValue(symbols.PodSelector)!,
+            KubernetesNamespace = result.GetValue(symbols.PodNamespace),
+            ManagementHostname = result.GetValue(symbols.ManagementHost)!,
+            ManagementPort = managementPort == 0 ? null : managementPort,
+            RequiredContactPoints = result.GetValue(symbols.RequiredContactPoints),
+        };
     }
 
     private static TimeSpan Duration(string? text) => GoDuration.TryParse(text ?? "", out var value) ? value : throw new InvalidOperationException($"unvalidated duration {text}");
@@ -283,6 +312,81 @@ public static class GatewayCommandLine
                 "(127.20.0.0/16) and feed their EndpointSlices to the gateway: a laptop demo without a cluster.",
         };
 
+        public readonly Option<bool> NoCluster = new("--no-cluster")
+        {
+            Description = "Run without the actor cluster: the pipeline writes every status itself and request mirroring is off. " +
+                "For tests; a replica normally forms (or joins) a cluster.",
+        };
+
+        public readonly Option<string?> NodeName = new("--node-name")
+        {
+            Description = "This replica's name in logs and inspection routes. Default: the host name and management port.",
+            HelpName = "NAME",
+        };
+
+        public readonly Option<string> ClusterHost = new("--cluster-host")
+        {
+            Description = "Address the cluster transport binds and other replicas reach it on (in Kubernetes: the pod IP).",
+            HelpName = "HOST",
+            DefaultValueFactory = _ => "127.0.0.1",
+        };
+
+        public readonly Option<int> ClusterPort = new("--cluster-port")
+        {
+            Description = "Cluster transport port; 0 picks a free one (replicas find each other through the management endpoints).",
+            HelpName = "PORT",
+            DefaultValueFactory = _ => 0,
+        };
+
+        public readonly Option<string> ManagementHost = new("--management-host")
+        {
+            Description = "Address of the read-only management endpoint (health, cluster and routing inspection, cluster bootstrap).",
+            HelpName = "HOST",
+            DefaultValueFactory = _ => "127.0.0.1",
+        };
+
+        public readonly Option<int> ManagementPort = new("--management-port")
+        {
+            Description = "Port of the management endpoint; 0 serves none (then no --peer or --discovery is possible).",
+            HelpName = "PORT",
+            DefaultValueFactory = _ => 8558,
+        };
+
+        public readonly Option<string[]> Peers = new("--peer")
+        {
+            Description = "Management endpoint (host:port) of a replica, this one included; repeat for each. Implies --discovery config: " +
+                "the replicas form one cluster once all listed ones are found, and a replica started later joins it. Without --peer " +
+                "(and without --discovery kubernetes) the replica forms its own one-node cluster.",
+            HelpName = "HOST:PORT",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+
+        public readonly Option<string?> Discovery = new("--discovery")
+        {
+            Description = "How replicas find each other: none (a one-node cluster), config (the --peer list), kubernetes (pods found " +
+                "through the Kubernetes API by --k8s-pod-selector). Default: config with --peer, else none.",
+            HelpName = "none|config|kubernetes",
+        };
+
+        public readonly Option<string?> DiscoveryPodSelector = new("--k8s-pod-selector")
+        {
+            Description = "Kubernetes discovery: label selector of the gateway pods. Default: the --pod-selector value.",
+            HelpName = "SELECTOR",
+        };
+
+        public readonly Option<string?> PodNamespace = new("--k8s-namespace")
+        {
+            Description = "Kubernetes discovery: namespace of the gateway pods. Default: the pod's own namespace.",
+            HelpName = "NAMESPACE",
+        };
+
+        public readonly Option<int?> RequiredContactPoints = new("--required-contact-points")
+        {
+            Description = "Replicas that must be found before a new cluster forms. Default: the number of --peer values (1 for kubernetes).",
+            HelpName = "N",
+        };
+
         public readonly Argument<string[]> Paths = new("FILE_OR_DIR")
         {
             Description = "Manifest files or directories (searched like --manifests).",
@@ -336,6 +440,25 @@ public static class GatewayCommandLine
             {
                 if (!System.Net.IPAddress.TryParse(r.GetValueOrDefault<string>(), out _)) r.AddError($"--service-bind-address: \"{r.GetValueOrDefault<string>()}\" is not an IP address");
             });
+            Discovery.AcceptOnlyFromAmong("none", "config", "kubernetes");
+            foreach (var port in new[] { ClusterPort, ManagementPort })
+            {
+                port.Validators.Add(r =>
+                {
+                    if (r.GetValueOrDefault<int>() is < 0 or > 65535) r.AddError($"{port.Name}: must be 0-65535");
+                });
+            }
+            Peers.Validators.Add(r =>
+            {
+                foreach (var peer in r.GetValueOrDefault<string[]>() ?? [])
+                {
+                    if (!GatewayClusterOptions.TryParsePeer(peer, out _, out _)) r.AddError($"--peer: \"{peer}\" is not host:port");
+                }
+            });
+            NodeName.Validators.Add(r =>
+            {
+                if (r.GetValueOrDefault<string?>() is { } name && (name.Length == 0 || name.Any(char.IsWhiteSpace))) r.AddError("--node-name: must be non-empty without spaces");
+            });
             Paths.Validators.Add(r =>
             {
                 foreach (var path in r.GetValueOrDefault<string[]>() ?? [])
@@ -356,7 +479,9 @@ public static class GatewayCommandLine
                 "error, 2 for usage errors.")
             {
                 Manifests, StatusDir, ControllerName, AddressPool, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel,
-                DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress, Translate,
+                DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress,
+                NoCluster, NodeName, ClusterHost, ClusterPort, ManagementHost, ManagementPort, Peers, Discovery, DiscoveryPodSelector, PodNamespace,
+                RequiredContactPoints, Translate,
             };
             Root.SetAction(_ => 0);
             Translate.SetAction(_ => 0);

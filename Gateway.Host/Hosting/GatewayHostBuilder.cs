@@ -1,4 +1,5 @@
 using Gateway.Actors.Status;
+using Gateway.Host.Cluster;
 using Gateway.Host.DataPlane;
 using Gateway.Host.Pipeline;
 using Gateway.Host.Sources;
@@ -64,6 +65,7 @@ public sealed class GatewayHostBuilder
             Excluded = options.StatusDirectory is { } status ? [status] : [],
             RescanInterval = options.RescanInterval,
             SettleDelay = options.FileSettleDelay,
+            StatusDirectory = options.StatusDirectory,
         });
         services.AddSingleton<FileSource>();
         services.AddSingleton(_ => new PipelineOptions
@@ -89,7 +91,8 @@ public sealed class GatewayHostBuilder
             sp.GetRequiredService<IStatusSink>(),
             options.DataPlaneFactory is { } factory ? sp.GetRequiredService<DataPlaneHolder>().Get(sp, factory) : null,
             sp.GetRequiredService<ILogger<SnapshotPipeline>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IStatusHandOff>()));
         services.AddSingleton<DataPlaneHolder>();
         // Order matters: the source starts first, the pipeline waits for its first full sync.
         if (options.Kubernetes is null) services.AddHostedService(sp => sp.GetRequiredService<FileSource>());
@@ -97,6 +100,9 @@ public sealed class GatewayHostBuilder
         services.AddHealthChecks().AddCheck<PipelineReadinessCheck>("pipeline", tags: ["ready"]);
         // Kubernetes mode replaces the source, the status sink and the translator's address mode (Kubernetes/README.md).
         if (options.Kubernetes is not null) Kubernetes.KubernetesHosting.Register(services, options);
+        // Cluster mode (the default): statuses go to the sharded entities; the ActorSystem also provides the
+        // materializer the data plane mirrors requests with.
+        if (options.Cluster.Enabled) services.AddGatewayCluster(options.Cluster);
     }
 
     /// <summary>Owns the data plane made by the factory and disposes it after the pipeline has stopped.</summary>

@@ -1,5 +1,6 @@
 using Gateway.Actors.Resources;
 using Gateway.Actors.Translation;
+using Gateway.Host.Cluster;
 using Gateway.Host.DataPlane;
 using Gateway.Host.Pipeline;
 
@@ -41,6 +42,12 @@ public sealed class GatewayHostOptions
     /// <summary>The translation function; the real translator unless a test replaces it.</summary>
     public Func<Snapshot, TranslatorOptions, TranslationResult> Translate { get; set; } = Translator.Translate;
 
+    /// <summary>
+    /// The cluster (on by default: a lone replica forms its own one-node cluster). <see cref="GatewayClusterOptions.Enabled"/>
+    /// false (--no-cluster) runs without Akka, the pipeline writing status itself; for fast tests only.
+    /// </summary>
+    public GatewayClusterOptions Cluster { get; set; } = new();
+
     /// <summary>The clock (tests may use a fake one).</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;
 
@@ -59,5 +66,6 @@ public sealed class GatewayHostOptions
         if (!ControllerNames.IsValid(ControllerName)) throw new ArgumentException($"controller name \"{ControllerName}\" is not a domain-prefixed path (example.net/gateway-controller)", nameof(ControllerName));
         if (Coalescing.Window < TimeSpan.Zero || Coalescing.MaxDelay < Coalescing.Window) throw new ArgumentException("coalescing: need 0 <= window <= max delay", nameof(Coalescing));
         if (RescanInterval <= TimeSpan.Zero) throw new ArgumentException("rescan interval must be positive", nameof(RescanInterval));
+        Cluster.Validate();
     }
 }

@@ -14,7 +14,9 @@ namespace Gateway.Host.Kubernetes;
 /// <param name="Name">The Service's name.</param>
 /// <param name="Existing">The Service in the snapshot, or null.</param>
 /// <param name="Build">Existing → desired (null: delete).</param>
-public sealed record ServiceChange(ResourceKey Gateway, string Namespace, string Name, V1Service? Existing, Func<V1Service?, V1Service?> Build)
+/// <param name="Orphaned">The Gateway is gone or no longer ours: no node owns it any more, so any node may delete the
+/// Service (deletes carry the Service's uid as a precondition, so concurrent deletes are harmless).</param>
+public sealed record ServiceChange(ResourceKey Gateway, string Namespace, string Name, V1Service? Existing, Func<V1Service?, V1Service?> Build, bool Orphaned = false)
 {
     /// <summary>The Service's key.</summary>
     public ResourceKey ServiceKey => new("Service", Namespace, Name);
@@ -66,7 +68,7 @@ public static class GatewayServicePlanner
         {
             var serviceKey = KindRegistry.KeyOf(KindRegistry.Service, service);
             if (keep.Contains(serviceKey) || GatewayServices.GatewayOf(service) is not { } gateway) continue;
-            changes.Add(new ServiceChange(gateway, serviceKey.Namespace, serviceKey.Name, service, _ => null));
+            changes.Add(new ServiceChange(gateway, serviceKey.Namespace, serviceKey.Name, service, _ => null, Orphaned: true));
         }
         return changes;
     }

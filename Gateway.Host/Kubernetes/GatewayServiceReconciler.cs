@@ -49,7 +49,7 @@ public sealed class GatewayServiceReconciler(
         var errors = new List<string>();
         foreach (var change in changes)
         {
-            if (!owns(change.Gateway))
+            if (!change.Orphaned && !owns(change.Gateway))
             {
                 skipped++;
                 continue;

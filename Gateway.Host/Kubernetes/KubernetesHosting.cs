@@ -49,7 +49,8 @@ public sealed class KubernetesHostOptions
 /// Registers Kubernetes mode on the generic host: <see cref="KubernetesSource"/> feeds the store (instead of the file
 /// source), <see cref="KubernetesStatusSink"/> receives statuses, the translator runs in
 /// <see cref="AddressMode.ServicePerGateway"/>, and <see cref="GatewayServiceReconciler"/> provisions the Services of the
-/// Gateways this node owns (<see cref="OwnsGateway"/>, everything by default; replace the registration to shard it).
+/// Gateways this node owns (<see cref="OwnsGateway"/>: in cluster mode the node its GatewayEntity runs on, see
+/// Cluster/ClusterHosting; with --no-cluster every Gateway).
 /// </summary>
 public static class KubernetesHosting
 {

@@ -20,6 +20,12 @@ public sealed record PassResult(
     int StatusesUnchanged,
     int StatusesRemoved)
 {
+    /// <summary>
+    /// Cluster mode: objects whose owning entity had not confirmed its write when the pass completed (bounded wait);
+    /// they are written when the entity gets to them. Not an error.
+    /// </summary>
+    public int StatusesUnacknowledged { get; init; }
+
     /// <summary>True when every step succeeded.</summary>
     public bool Succeeded => Errors.Count == 0;
 }

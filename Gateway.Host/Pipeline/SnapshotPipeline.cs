@@ -23,6 +23,7 @@ public sealed class SnapshotPipeline : BackgroundService
     private readonly CurrentSnapshot _current;
     private readonly IStatusSink _sink;
     private readonly IDataPlane? _dataPlane;
+    private readonly IStatusHandOff? _handOff;
     private readonly ILogger<SnapshotPipeline> _logger;
     private readonly TimeProvider _time;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -33,10 +34,14 @@ public sealed class SnapshotPipeline : BackgroundService
     private volatile PassResult? _lastPass;
     private volatile TranslationResult? _lastResult;
 
-    /// <summary>Creates the pipeline; <paramref name="dataPlane"/> null runs the control plane only.</summary>
+    /// <summary>
+    /// Creates the pipeline; <paramref name="dataPlane"/> null runs the control plane only. With
+    /// <paramref name="handOff"/> (cluster mode) statuses go to their owning entities instead of <paramref name="sink"/>.
+    /// </summary>
     public SnapshotPipeline(ResourceStore store, PipelineOptions options, CurrentSnapshot current, IStatusSink sink, IDataPlane? dataPlane,
-        ILogger<SnapshotPipeline> logger, TimeProvider time)
+        ILogger<SnapshotPipeline> logger, TimeProvider time, IStatusHandOff? handOff = null)
     {
+        _handOff = handOff;
         _store = store;
         _options = options;
         _current = current;
@@ -48,6 +53,9 @@ public sealed class SnapshotPipeline : BackgroundService
 
     /// <summary>Completes once the first full sync has been translated, applied and its statuses written.</summary>
     public Task Ready => _ready.Task;
+
+    /// <summary>The node's data plane (null: control plane only).</summary>
+    public IDataPlane? DataPlane => _dataPlane;
 
     /// <summary>The last completed pass, or null before the first.</summary>
     public PassResult? LastPass => _lastPass;
@@ -105,6 +113,7 @@ public sealed class SnapshotPipeline : BackgroundService
         _current.Value = snapshot;
         var errors = new List<string>();
         var translations = 0;
+        var applied = true;
 
         var usable = SocketProbe.UsableStaticAddresses(snapshot);
         var unavailable = UnavailableSocketSet.StillUnavailable(_unavailable, SocketProbe.CanBind);
@@ -112,6 +121,7 @@ public sealed class SnapshotPipeline : BackgroundService
         if (result is not null)
         {
             var failed = await ApplyAsync(result, errors, ct).ConfigureAwait(false);
+            applied = failed is not null;
             if (failed is not null)
             {
                 var next = UnavailableSocketSet.Next(unavailable, UnavailableSocketSet.Requested(result.Gateways), failed);
@@ -126,6 +136,7 @@ public sealed class SnapshotPipeline : BackgroundService
                     {
                         result = again;
                         failed = await ApplyAsync(result, errors, ct).ConfigureAwait(false);
+                        applied = failed is not null;
                         if (failed is not null) next = UnavailableSocketSet.Next(unavailable, UnavailableSocketSet.Requested(result.Gateways), failed);
                     }
                 }
@@ -135,10 +146,12 @@ public sealed class SnapshotPipeline : BackgroundService
             _lastResult = result;
         }
 
-        var (written, unchanged, removed) = result is null ? (0, 0, 0) : await WriteStatusesAsync(result, errors, ct).ConfigureAwait(false);
-        var pass = new PassResult(snapshot.Revision, published.ChangeSequence, errors, translations, written, unchanged, removed);
-        _logger.LogInformation("Revision {Revision}: {Gateways} gateways, {Statuses} statuses ({Written} written, {Removed} removed), {Errors} errors, {Elapsed:F1} ms",
-            snapshot.Revision, result?.Gateways.Length ?? 0, result?.Statuses.Count ?? 0, written, removed, errors.Count,
+        var (written, unchanged, removed, unacknowledged) = result is null ? (0, 0, 0, 0)
+            : _handOff is null ? await WriteStatusesAsync(result, errors, ct).ConfigureAwait(false)
+            : await HandOffAsync(result, snapshot, applied, errors, ct).ConfigureAwait(false);
+        var pass = new PassResult(snapshot.Revision, published.ChangeSequence, errors, translations, written, unchanged, removed) { StatusesUnacknowledged = unacknowledged };
+        _logger.LogInformation("Revision {Revision}: {Gateways} gateways, {Statuses} statuses ({Written} written, {Removed} removed, {Pending} pending), {Errors} errors, {Elapsed:F1} ms",
+            snapshot.Revision, result?.Gateways.Length ?? 0, result?.Statuses.Count ?? 0, written, removed, unacknowledged, errors.Count,
             Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         Complete(pass);
         return pass;
@@ -177,7 +190,27 @@ public sealed class SnapshotPipeline : BackgroundService
         }
     }
 
-    private async Task<(int Written, int Unchanged, int Removed)> WriteStatusesAsync(TranslationResult result, List<string> errors, CancellationToken ct)
+    private async Task<(int Written, int Unchanged, int Removed, int Unacknowledged)> HandOffAsync(TranslationResult result, Snapshot snapshot, bool applied,
+        List<string> errors, CancellationToken ct)
+    {
+        // First pass: statuses left by an earlier run are reported too, so the owners of objects that are gone remove them.
+        IReadOnlyCollection<ResourceKey> stored = _statusKeys is null && _sink is IStatusInventory inventory ? inventory.StoredKeys() : [];
+        _statusKeys ??= [];
+        try
+        {
+            var handed = await _handOff!.HandOffAsync(result, snapshot, applied, stored, ct).ConfigureAwait(false);
+            errors.AddRange(handed.Errors);
+            return (handed.Written, handed.Unchanged, handed.Removed, handed.Unacknowledged);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            _logger.LogError(e, "Revision {Revision}: handing statuses to their entities failed; retried with the next change", result.Revision);
+            errors.Add($"status hand-off: {e.GetType().Name}: {e.Message}");
+            return (0, 0, 0, 0);
+        }
+    }
+
+    private async Task<(int Written, int Unchanged, int Removed, int Unacknowledged)> WriteStatusesAsync(TranslationResult result, List<string> errors, CancellationToken ct)
     {
         if (_statusKeys is null)
         {
@@ -220,7 +253,7 @@ public sealed class SnapshotPipeline : BackgroundService
             }
         }
         _statusKeys = keep;
-        return (written, unchanged, removed);
+        return (written, unchanged, removed, 0);
     }
 
     private void Complete(PassResult pass)

@@ -25,6 +25,13 @@ public sealed record FileSourceOptions
     /// once it is done. Writers that replace files atomically (temp file + rename) never expose partial content.
     /// </summary>
     public TimeSpan SettleDelay { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// The status directory, when there is one: an object seen for the first time by this process takes its uid,
+    /// creationTimestamp and generation from the whole object stored there (<see cref="StatusFileIdentity"/>), so
+    /// replicas sharing one manifests folder and status directory, and a restarted replica, agree on them.
+    /// </summary>
+    public string? StatusDirectory { get; init; }
 }
 
 /// <summary>
@@ -55,7 +62,8 @@ public sealed class FileSource : BackgroundService
         _options = options;
         _store = store;
         _logger = logger;
-        _catalog = new ManifestCatalog(options.Roots, time, options.Excluded);
+        _catalog = new ManifestCatalog(options.Roots, time, options.Excluded,
+            options.StatusDirectory is { } statusDirectory ? key => StatusFileIdentity.Read(statusDirectory, key) : null);
     }
 
     /// <summary>Completes when the first complete scan has reached the store.</summary>
@@ -186,14 +194,14 @@ public sealed class FileSource : BackgroundService
         // Our own status writes must not wake the source when the status directory sits under a manifest root.
         if (_catalog.IsExcluded(e.FullPath)) return;
         _dirty.Enqueue(e.FullPath);
-        _signal.Release();
+        Signal();
     }
 
     private void OnRenamed(object sender, RenamedEventArgs e)
     {
         _dirty.Enqueue(e.OldFullPath);
         _dirty.Enqueue(e.FullPath);
-        _signal.Release();
+        Signal();
     }
 
     private void OnWatcherError(string root, Exception error)
@@ -202,7 +210,22 @@ public sealed class FileSource : BackgroundService
         Interlocked.Exchange(ref _forceAll, 1);
         // The watcher dictionary belongs to the loop: ask it to rebuild the watchers.
         Interlocked.Exchange(ref _recreateWatchers, 1);
-        _signal.Release();
+        Signal();
+    }
+
+    /// <summary>
+    /// Wakes the loop. Watcher events run on their own threads and can still arrive after the source was disposed;
+    /// an unhandled exception there would take the whole process down.
+    /// </summary>
+    private void Signal()
+    {
+        try
+        {
+            _signal.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 
     /// <inheritdoc />

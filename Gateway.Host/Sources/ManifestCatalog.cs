@@ -34,6 +34,7 @@ public sealed class ManifestCatalog
     private readonly TimeProvider _time;
     private readonly Dictionary<string, TrackedFile> _files = new(StringComparer.Ordinal);
     private readonly Dictionary<ResourceKey, ObjectIdentity> _identities = [];
+    private readonly Func<ResourceKey, ObjectIdentity?>? _knownIdentity;
     private Dictionary<ResourceKey, ParsedObject> _present = [];
     private Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>> _stamped = [];
     private List<SourceDiagnostic> _rootDiagnostics = [];
@@ -47,8 +48,18 @@ public sealed class ManifestCatalog
     /// <paramref name="excluded"/> directories are never read (the status directory may sit inside a manifest
     /// directory, and its files are whole objects that must not be loaded back).
     /// </summary>
-    public ManifestCatalog(IEnumerable<string> roots, TimeProvider? time = null, IEnumerable<string>? excluded = null)
+    /// <param name="roots">Directories or files.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="excluded">Directories never read.</param>
+    /// <param name="knownIdentity">
+    /// What is already known about an object this catalog has not seen yet (file mode: the status directory shared
+    /// by replicas), or null; the object then keeps that uid and creationTimestamp, and its generation moves on from
+    /// the known one only when its spec differs.
+    /// </param>
+    public ManifestCatalog(IEnumerable<string> roots, TimeProvider? time = null, IEnumerable<string>? excluded = null,
+        Func<ResourceKey, ObjectIdentity?>? knownIdentity = null)
     {
+        _knownIdentity = knownIdentity;
         _roots = roots.Select(Path.GetFullPath).ToList();
         _excluded = (excluded ?? []).Select(Path.GetFullPath).ToList();
         _time = time ?? TimeProvider.System;
@@ -199,7 +210,7 @@ public sealed class ManifestCatalog
                 stamped[key] = _stamped[key];
                 continue;
             }
-            _identities.TryGetValue(key, out var identity);
+            if (!_identities.TryGetValue(key, out var identity)) identity = _knownIdentity?.Invoke(key);
             var result = ObjectStamping.Stamp(parsed.Object, null, identity, _stamped.ContainsKey(key), _resourceVersion + 1, now, NewUid);
             _identities[key] = result.Identity;
             if (result.Object is null)

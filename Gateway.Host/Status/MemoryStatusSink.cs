@@ -33,6 +33,12 @@ public sealed class MemoryStatusSink : StatusSinkBase, IStatusInventory
     }
 
     /// <inheritdoc />
+    protected override Task<LoadedStatus?> LoadAsync(ResourceKey key, Type objectType, CancellationToken ct) =>
+        Task.FromResult(_documents.TryGetValue(key, out var document) && StatusDocument.StatusOf(document) is { } status
+            ? new LoadedStatus(status, document.Metadata?.ResourceVersion)
+            : null);
+
+    /// <inheritdoc />
     protected override Task DeleteAsync(ResourceKey key, CancellationToken ct)
     {
         _documents.TryRemove(key, out _);

@@ -88,6 +88,25 @@ public abstract class StatusSinkBase : IStatusSink
         }
     }
 
+    /// <inheritdoc />
+    public async Task<object?> ReadAsync(ResourceKey key, CancellationToken ct)
+    {
+        if (KindRegistry.ByName(key.Kind) is not { } kind) return null;
+        await _lock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            // Fresh from storage: another replica may have written this object while this one did not own it.
+            var loaded = await LoadAsync(key, kind.ClrType, ct).ConfigureAwait(false);
+            if (loaded is null) _stored.TryRemove(key, out _);
+            else _stored[key] = new Stored(loaded.Status, CanonicalForm.Of(loaded.Status), loaded.ResourceVersion);
+            return loaded?.Status;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     /// <summary>Stores the whole object (with status) for <paramref name="key"/>, replacing what was there.</summary>
     protected abstract Task PersistAsync(ResourceKey key, IKubernetesObject<V1ObjectMeta> document, CancellationToken ct);
 

@@ -155,6 +155,7 @@ public sealed class GatewayServiceBuilderTests
         var snapshot = Snapshot.From(1, [classObj, web]);
         var create = Assert.Single(GatewayServicePlanner.Plan(snapshot, Controller, Options));
         Assert.Null(create.Existing);
+        Assert.False(create.Orphaned);
         var desired = create.Build(null)!;
 
         // Steady state: the Service as desired → nothing to do.
@@ -164,6 +165,8 @@ public sealed class GatewayServiceBuilderTests
         // The Gateway gone → delete; a same-named Service without our label is never touched.
         var delete = Assert.Single(GatewayServicePlanner.Plan(Snapshot.From(3, [classObj, desired]), Controller, Options));
         Assert.Null(delete.Build(desired));
+        // No node owns a Gateway that is gone, so the delete must not wait for an owner.
+        Assert.True(delete.Orphaned);
         var foreign = Service(desired.Metadata.Name, SystemNamespace);
         Assert.Empty(GatewayServicePlanner.Plan(Snapshot.From(4, [classObj, web, foreign]), Controller, Options));
 

@@ -27,7 +27,7 @@ public sealed class InProcessGateway : IGatewayUnderTest
             ControllerName = options.ControllerName,
             AddressPool = options.AddressPool,
             RescanInterval = TimeSpan.FromSeconds(1),
-            DataPlaneFactory = sp => new Gateway.Host.DataPlane.DataPlane(null, sp.GetRequiredService<ILoggerFactory>()),
+            DataPlaneFactory = DefaultDataPlane.Create,
         };
         var builder = GatewayHost.CreateBuilder(hostOptions);
         // GATEWAY_CONFORMANCE_LOG_LEVEL (e.g. Debug) shows the gateway's own log when a conformance test needs explaining.

@@ -1,0 +1,19 @@
+using Gateway.Actors.Status;
+
+namespace Gateway.Actors.Actors.Common;
+
+/// <summary>What an entity uses on the node it runs on: the node's content cache and status sink, and who the node is.</summary>
+/// <param name="Cache">This node's content (the entity writes only from it).</param>
+/// <param name="Sink">This node's status sink.</param>
+/// <param name="SelfNode">This node (address#uid).</param>
+/// <param name="SelfNodeName">Its node name.</param>
+/// <param name="WriteTimeout">The longest one status write or removal may take.</param>
+/// <param name="Local">The registry of entities running on this node (ownership for other once-per-cluster work).</param>
+public sealed record EntityServices(INodeContentCache Cache, IStatusSink Sink, string SelfNode, string SelfNodeName, TimeSpan WriteTimeout, LocalEntities? Local = null);
+
+/// <summary>Node identities as entities and reports spell them.</summary>
+public static class NodeIds
+{
+    /// <summary>"address#uid": a replica restarted on the same address is another node.</summary>
+    public static string Of(Akka.Cluster.UniqueAddress address) => $"{address.Address}#{address.Uid}";
+}

@@ -1,0 +1,82 @@
+using System.Collections.Immutable;
+using Gateway.Actors.Translation;
+
+namespace Gateway.Actors.Actors.Common;
+
+/// <summary>
+/// What this node's last pipeline pass produced for one entity: node-local, never sent over the cluster (reports
+/// carry only its <see cref="Fingerprint"/>). The owning entity writes status from the content of its own node.
+/// </summary>
+/// <param name="Entity">Which entity this is for.</param>
+/// <param name="Revision">The node's snapshot revision.</param>
+/// <param name="Status">The desired status to write; null for listeners (their status is part of their Gateway's).</param>
+/// <param name="StatusText">The desired status as YAML (listeners: their ListenerStatus), for inspection.</param>
+/// <param name="WriteFingerprint">
+/// SHA-256 of the status, its generation and the object's resourceVersion: what the entity compares with what it
+/// last wrote (resourceVersion is in it because a status file holds the whole object, refreshed when labels move).
+/// </param>
+/// <param name="Slice">The route-table slice the object produced, rendered by RouteTableYaml (the golden-file shape).</param>
+/// <param name="Fingerprint">SHA-256 of everything above but the revision: what a report carries.</param>
+/// <param name="Programmed">True when this node's data plane serves the object.</param>
+/// <param name="Addresses">Gateways: the addresses this node serves it on.</param>
+/// <param name="Attachments">Related objects (a Gateway's listeners, a listener's routes, a route's parents).</param>
+public sealed record ObjectContent(
+    EntityRef Entity,
+    long Revision,
+    DesiredStatus? Status,
+    string StatusText,
+    string WriteFingerprint,
+    string Slice,
+    string Fingerprint,
+    bool Programmed,
+    ImmutableArray<string> Addresses,
+    ImmutableArray<string> Attachments);
+
+/// <summary>The content of every entity this node's last pass produced.</summary>
+/// <param name="Node">This node (address#uid).</param>
+/// <param name="Revision">The snapshot revision.</param>
+/// <param name="Objects">Content per entity.</param>
+public sealed record NodeContent(string Node, long Revision, ImmutableSortedDictionary<EntityRef, ObjectContent> Objects)
+{
+    /// <summary>Nothing yet (before the first pass).</summary>
+    public static NodeContent Empty(string node) => new(node, 0, ImmutableSortedDictionary<EntityRef, ObjectContent>.Empty);
+}
+
+/// <summary>
+/// This node's latest <see cref="NodeContent"/>, read by the entities that run here. Entities read it on every message,
+/// so a new incarnation (after failover or rebalance) starts from what this node computed: nothing is lost.
+/// </summary>
+public interface INodeContentCache
+{
+    /// <summary>False until this node has completed its first pass; an entity never removes a status before that.</summary>
+    bool Synced { get; }
+
+    /// <summary>The content of the last pass.</summary>
+    NodeContent Current { get; }
+
+    /// <summary>Content for one entity, or null when this node's last pass did not produce it.</summary>
+    ObjectContent? Get(EntityRef entity);
+}
+
+/// <summary>The node-local cache: replaced as a whole, atomically, after each pass.</summary>
+public sealed class NodeContentCache : INodeContentCache
+{
+    private volatile NodeContent _current = NodeContent.Empty("");
+    private volatile bool _synced;
+
+    /// <inheritdoc />
+    public bool Synced => _synced;
+
+    /// <inheritdoc />
+    public NodeContent Current => _current;
+
+    /// <inheritdoc />
+    public ObjectContent? Get(EntityRef entity) => _current.Objects.GetValueOrDefault(entity);
+
+    /// <summary>Publishes a pass's content; from now on the node counts as synced.</summary>
+    public void Publish(NodeContent content)
+    {
+        _current = content;
+        _synced = true;
+    }
+}

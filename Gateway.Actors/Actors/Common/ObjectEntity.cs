@@ -1,0 +1,201 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Gateway.Actors.Status;
+
+namespace Gateway.Actors.Actors.Common;
+
+/// <summary>
+/// The shell every sharded entity shares (awaits stay on the actor's own scheduler: no ConfigureAwait(false), so the
+/// actor context is there after each await): it turns messages into events for its pure state, carries out the state's
+/// decision (write or remove the status through this node's sink, passivate) and answers queries. One message at a
+/// time, including the write it causes, so an object has exactly one writer and its writes are ordered.
+/// </summary>
+public abstract class ObjectEntity<TState> : ReceiveActor where TState : IEntityState<TState>
+{
+    private readonly EntityServices _services;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
+    private bool _passivating;
+
+    /// <summary>Creates the shell with its first state.</summary>
+    protected ObjectEntity(TState initial, EntityServices services)
+    {
+        State = initial;
+        _services = services;
+        Receive<ClusterEvent.MemberRemoved>(removed => HandleAsyncEvent(new NodeLeft(NodeIds.Of(removed.Member.UniqueAddress))));
+        Receive<ClusterEvent.CurrentClusterState>(_ => { });
+        Receive<StopEntity>(_ => Context.Stop(Self));
+        Receive<HandOffEntity>(_ => HandOff());
+    }
+
+    /// <summary>The current state.</summary>
+    protected TState State { get; private set; }
+
+    /// <summary>The entity.</summary>
+    protected EntityRef Entity => State.Core.Entity;
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        _services.Local?.Started(Entity);
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.MemberRemoved));
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        _services.Local?.Stopped(Entity);
+        Cluster.Get(Context.System).Unsubscribe(Self);
+    }
+
+    /// <summary>Registers the entity's report command: apply it, reconcile, acknowledge to the reporting node.</summary>
+    protected void HandleReports<TCommand>(Func<TCommand, NodeReport> report) where TCommand : class =>
+        ReceiveAsync<TCommand>(async command =>
+        {
+            var sender = Sender;
+            var r = report(command);
+            State = State.Apply(new NodeReported(r));
+            var outcome = await ReconcileAsync();
+            if (!sender.IsNobody()) sender.Tell(new NodeReportApplied(Entity.Kind, Entity.Id, r.Revision, outcome));
+        });
+
+    /// <summary>Registers the entity's query: answer with the live state (after reading this node's content).</summary>
+    protected void HandleQueries<TQuery>() where TQuery : class =>
+        ReceiveAsync<TQuery>(async _ =>
+        {
+            var sender = Sender;
+            await ObserveAsync();
+            sender.Tell(View());
+            // An entity started by a query for an object that is nowhere (and has no stored status) does not linger.
+            if (State.Decide() is EntityDecision.Passivate) Passivate();
+        });
+
+    private void HandleAsyncEvent(IObjectEvent e) => RunTask(async () =>
+    {
+        State = State.Apply(e);
+        await ReconcileAsync();
+    });
+
+    /// <summary>Reads this node's content and, once per incarnation, the stored status.</summary>
+    private async Task ObserveAsync()
+    {
+        State = State.Apply(new LocalContentObserved(_services.Cache.Get(Entity), _services.Cache.Synced));
+        if (State.Core.StoredRead || Entity.StatusKey is not { } key) return;
+        using var timeout = new CancellationTokenSource(_services.WriteTimeout);
+        try
+        {
+            var stored = await _services.Sink.ReadAsync(key, timeout.Token);
+            State = State.Apply(new StoredStatusRead(stored is null ? null : NodeContentBuilder.StatusText(key, State.Core.Local?.Status?.Generation ?? 0, stored)));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Without the stored status the entity cannot tell a real change from a repeat: it defers until it can.
+            _log.Warning(e, "{0}: reading the stored status failed; retried with the next report", Entity);
+        }
+    }
+
+    private async Task<ReportOutcome> ReconcileAsync()
+    {
+        await ObserveAsync();
+        switch (State.Decide())
+        {
+            case EntityDecision.Write write:
+                using (var timeout = new CancellationTokenSource(_services.WriteTimeout))
+                {
+                    try
+                    {
+                        var outcome = await _services.Sink.WriteAsync(write.Status, timeout.Token);
+                        if (outcome == StatusWriteOutcome.ObjectGone) return ReportOutcome.Failed;
+                        State = State.Apply(new StatusWritten(write.Fingerprint, write.Text, State.Core.Local!.Revision, outcome == StatusWriteOutcome.Written));
+                        return outcome == StatusWriteOutcome.Written ? ReportOutcome.Written : ReportOutcome.Unchanged;
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        _log.Error(e, "{0}: writing the status failed; retried with the next report", Entity);
+                        return ReportOutcome.Failed;
+                    }
+                }
+            case EntityDecision.Remove remove:
+                using (var timeout = new CancellationTokenSource(_services.WriteTimeout))
+                {
+                    try
+                    {
+                        await _services.Sink.RemoveAsync(remove.Key, timeout.Token);
+                        State = State.Apply(new StatusRemoved());
+                        Passivate();
+                        return ReportOutcome.Removed;
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        _log.Error(e, "{0}: removing the status failed; retried with the next report", Entity);
+                        return ReportOutcome.Failed;
+                    }
+                }
+            case EntityDecision.Passivate:
+                Passivate();
+                return ReportOutcome.None;
+            case EntityDecision.Defer:
+                _log.Debug("{0}: deferred (node synced: {1}, stored status read: {2})", Entity, State.Core.LocalSynced, State.Core.StoredRead);
+                return ReportOutcome.Deferred;
+            default:
+                return ReportOutcome.None;
+        }
+    }
+
+    private void Passivate()
+    {
+        if (_passivating) return;
+        _passivating = true;
+        // Through the shard, so messages that arrive meanwhile are buffered and start a new incarnation.
+        Context.Parent.Tell(new Passivate(StopEntity.Instance));
+    }
+
+    /// <summary>
+    /// The shard moves to another replica (rebalance): hand the reports this entity knows to its next incarnation
+    /// through the region, which buffers them until the shard's new home is known, so the entity restarts there at
+    /// once (no remember-entities needed) and knows who programmed the object.
+    /// </summary>
+    private void HandOff()
+    {
+        // Only in a rebalance: when this replica itself is leaving, the survivors' re-sends on its removal restart
+        // the entity elsewhere, and a message sent now would be buffered by the region that is shutting down.
+        if (CoordinatedShutdown.Get(Context.System).ShutdownReason is null && Cluster.Get(Context.System).SelfMember.Status == MemberStatus.Up)
+        {
+            var region = Context.ActorSelection(Self.Path.Parent.Parent);
+            foreach (var report in State.Core.ProgrammedBy) region.Tell(EntityCommands.Report(Entity, report), ActorRefs.NoSender);
+        }
+        Context.Stop(Self);
+    }
+
+    private ObjectStateView View()
+    {
+        var core = State.Core;
+        return new ObjectStateView(core.Entity.Kind, core.Entity.Id, core.SelfNode, core.SelfNodeName, core.Local is not null,
+            core.Local?.Revision ?? 0, State.DesiredText, core.LastWritten?.Text ?? "", core.LastWritten?.Revision, core.Writes,
+            core.Local?.Slice ?? "", core.Local?.Attachments ?? [], core.ProgrammedBy, _started);
+    }
+}
+
+/// <summary>The shard's hand-off stop message (the shard region's HandOffStopMessage): the entity moves elsewhere.</summary>
+public sealed class HandOffEntity : INoSerializationVerificationNeeded
+{
+    /// <summary>The instance.</summary>
+    public static readonly HandOffEntity Instance = new();
+
+    private HandOffEntity()
+    {
+    }
+}
+
+/// <summary>Sent by an entity to itself through its shard when it passivates.</summary>
+public sealed class StopEntity : INoSerializationVerificationNeeded
+{
+    /// <summary>The instance.</summary>
+    public static readonly StopEntity Instance = new();
+
+    private StopEntity()
+    {
+    }
+}

@@ -1,0 +1,149 @@
+using System.Collections.Immutable;
+using Gateway.Actors.Translation;
+
+namespace Gateway.Actors.Actors.Common;
+
+/// <summary>What an entity has learnt; the input of the pure <c>Apply</c> functions of every entity state.</summary>
+public interface IObjectEvent;
+
+/// <summary>A replica reported the object (through the shard region, from wherever it runs).</summary>
+public sealed record NodeReported(NodeReport Report) : IObjectEvent;
+
+/// <summary>A replica left the cluster (removed after leaving or being downed): its reports no longer count.</summary>
+public sealed record NodeLeft(string Node) : IObjectEvent;
+
+/// <summary>The entity read its own node's content for the object (null: the node's last pass did not produce it).</summary>
+public sealed record LocalContentObserved(ObjectContent? Content, bool Synced) : IObjectEvent;
+
+/// <summary>A new incarnation read what is stored for the object (null: nothing stored).</summary>
+public sealed record StoredStatusRead(string? Text) : IObjectEvent;
+
+/// <summary>The entity wrote the status (<paramref name="Changed"/> false: the sink found nothing but timestamps to change).</summary>
+public sealed record StatusWritten(string Fingerprint, string Text, long Revision, bool Changed) : IObjectEvent;
+
+/// <summary>The entity removed the status of an object that is gone.</summary>
+public sealed record StatusRemoved : IObjectEvent;
+
+/// <summary>The status last written by this incarnation, or found stored when it started (then without fingerprint).</summary>
+public sealed record WrittenStatus(string? Fingerprint, string Text, long? Revision);
+
+/// <summary>What an entity should do next; decided purely from its state.</summary>
+public abstract record EntityDecision
+{
+    /// <summary>Nothing: the stored status already is what this node's content asks for.</summary>
+    public sealed record Nothing : EntityDecision;
+
+    /// <summary>The owner's node has not completed a pass yet; its own report will bring the content.</summary>
+    public sealed record Defer : EntityDecision;
+
+    /// <summary>Write <paramref name="Status"/> (its fingerprint becomes the last written one).</summary>
+    public sealed record Write(DesiredStatus Status, string Fingerprint, string Text) : EntityDecision;
+
+    /// <summary>The object is gone on the owner's node: remove its status, then passivate.</summary>
+    public sealed record Remove(Resources.ResourceKey Key) : EntityDecision;
+
+    /// <summary>The object is gone and its status was removed (or it has none): stop this entity.</summary>
+    public sealed record Passivate : EntityDecision;
+}
+
+/// <summary>
+/// The state every entity shares, as a record with pure methods: this node's content for the object, the reports of
+/// every replica, and the last written status. Entity states hold one and add their own rules.
+/// </summary>
+/// <param name="Entity">The entity.</param>
+/// <param name="SelfNode">The node this incarnation runs on (address#uid).</param>
+/// <param name="SelfNodeName">Its node name.</param>
+/// <param name="Local">This node's content (null: not produced by the last pass, or not read yet).</param>
+/// <param name="LocalSynced">True once this node has completed a pass.</param>
+/// <param name="Nodes">The latest report of each replica that has the object, by node.</param>
+/// <param name="Departed">Replicas that left the cluster; late reports from them are ignored.</param>
+/// <param name="LastWritten">What was last written (or found stored), or null.</param>
+/// <param name="StoredRead">True once this incarnation has read the stored status.</param>
+/// <param name="Writes">Writes that changed the stored status during this incarnation.</param>
+/// <param name="Removed">True once this incarnation removed the status of its (gone) object.</param>
+public sealed record ReconciledObject(
+    EntityRef Entity,
+    string SelfNode,
+    string SelfNodeName,
+    ObjectContent? Local,
+    bool LocalSynced,
+    ImmutableSortedDictionary<string, NodeReport> Nodes,
+    ImmutableHashSet<string> Departed,
+    WrittenStatus? LastWritten,
+    bool StoredRead,
+    int Writes,
+    bool Removed = false)
+{
+    /// <summary>A new incarnation on <paramref name="selfNode"/>.</summary>
+    public static ReconciledObject Create(EntityRef entity, string selfNode, string selfNodeName) =>
+        new(entity, selfNode, selfNodeName, null, false, ImmutableSortedDictionary.Create<string, NodeReport>(StringComparer.Ordinal), [], null,
+            entity.StatusKey is null, 0);
+
+    /// <summary>Applies one event.</summary>
+    public ReconciledObject Apply(IObjectEvent e) => e switch
+    {
+        NodeReported { Report: var r } when Departed.Contains(r.Node) => this,
+        NodeReported { Report: var r } when Nodes.TryGetValue(r.Node, out var known) && known.Revision > r.Revision => this,
+        NodeReported { Report: var r } => this with { Nodes = r.Present ? Nodes.SetItem(r.Node, r) : Nodes.Remove(r.Node) },
+        NodeLeft left => this with { Nodes = Nodes.Remove(left.Node), Departed = Departed.Add(left.Node) },
+        LocalContentObserved observed => this with { Local = observed.Content, LocalSynced = observed.Synced },
+        StoredStatusRead read => this with { StoredRead = true, LastWritten = read.Text is null ? null : new WrittenStatus(null, read.Text, null) },
+        StatusWritten written => this with
+        {
+            LastWritten = new WrittenStatus(written.Fingerprint, written.Text, written.Revision),
+            Writes = Writes + (written.Changed ? 1 : 0),
+        },
+        StatusRemoved => this with { LastWritten = null, Removed = true },
+        _ => throw new ArgumentException($"unknown event {e.GetType().Name}", nameof(e)),
+    };
+
+    /// <summary>
+    /// Every replica that has the object: the reports received, with this node's entry taken from its own content
+    /// (always at least as fresh as its own report).
+    /// </summary>
+    public ImmutableArray<NodeReport> ProgrammedBy
+    {
+        get
+        {
+            var nodes = Nodes.Remove(SelfNode);
+            if (Local is { } local)
+                nodes = nodes.SetItem(SelfNode, new NodeReport(SelfNode, SelfNodeName, local.Revision, true, local.Fingerprint, local.Programmed, local.Addresses));
+            return [.. nodes.Values];
+        }
+    }
+
+    /// <summary>
+    /// The decision shared by every entity that writes a status: wait until this node has content, remove the status
+    /// of an object that is gone here, write only when what this node asks for differs from what was last written.
+    /// </summary>
+    /// <param name="desired">The status to write (null: this entity writes none).</param>
+    /// <param name="fingerprint">Its fingerprint.</param>
+    public EntityDecision Decide(DesiredStatus? desired, string? fingerprint)
+    {
+        if (!LocalSynced || !StoredRead) return new EntityDecision.Defer();
+        if (Local is null)
+        {
+            // Gone here: remove whatever is stored (a document may exist without a status we know of, e.g. one left by
+            // an earlier run), once; removing what is not there is a no-op for every sink.
+            return !Removed && Entity.StatusKey is { } key ? new EntityDecision.Remove(key) : new EntityDecision.Passivate();
+        }
+        if (desired is null || fingerprint is null || LastWritten?.Fingerprint == fingerprint) return new EntityDecision.Nothing();
+        return new EntityDecision.Write(desired, fingerprint, NodeContentBuilder.StatusText(desired.Key, desired.Generation, desired.Status));
+    }
+}
+
+/// <summary>An entity's state: a record whose <c>Apply</c> is pure and whose decision depends on nothing else.</summary>
+public interface IEntityState<TSelf> where TSelf : IEntityState<TSelf>
+{
+    /// <summary>The shared part.</summary>
+    ReconciledObject Core { get; }
+
+    /// <summary>Applies one event.</summary>
+    TSelf Apply(IObjectEvent e);
+
+    /// <summary>What to do next.</summary>
+    EntityDecision Decide();
+
+    /// <summary>The status this entity would write now, as YAML (empty when none).</summary>
+    string DesiredText { get; }
+}

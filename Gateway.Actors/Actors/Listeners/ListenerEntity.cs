@@ -1,0 +1,22 @@
+using Akka.Actor;
+using Gateway.Actors.Actors.Common;
+
+namespace Gateway.Actors.Actors.Listeners;
+
+/// <summary>The sharded entity of one Listener (see <see cref="ListenerState"/> for what it holds and decides).</summary>
+public sealed class ListenerEntity : ObjectEntity<ListenerState>
+{
+    /// <summary>The shard region's type name.</summary>
+    public const string TypeName = "listener";
+
+    /// <summary>Creates the entity <paramref name="entityId"/> on this node.</summary>
+    public ListenerEntity(string entityId, EntityServices services)
+        : base(ListenerState.Create(entityId, services.SelfNode, services.SelfNodeName), services)
+    {
+        HandleReports<ApplyListenerReport>(m => m.Report);
+        HandleQueries<GetListenerState>();
+    }
+
+    /// <summary>Props for the entity <paramref name="entityId"/>.</summary>
+    public static Props PropsFor(string entityId, EntityServices services) => Props.Create(() => new ListenerEntity(entityId, services));
+}

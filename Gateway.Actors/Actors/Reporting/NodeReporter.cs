@@ -1,0 +1,146 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using Gateway.Actors.Actors.Common;
+
+namespace Gateway.Actors.Actors.Reporting;
+
+/// <summary>Tunables of the <see cref="NodeReporter"/>.</summary>
+/// <param name="ResendBatchSize">Reports sent per tick when re-sending everything after a membership change.</param>
+/// <param name="ResendTick">Pause between two re-send batches.</param>
+public sealed record NodeReporterOptions(int ResendBatchSize = 250, TimeSpan? ResendTick = null)
+{
+    /// <summary>The pause between batches (default 50 ms: 5,000 reports a second).</summary>
+    public TimeSpan Tick => ResendTick ?? TimeSpan.FromMilliseconds(50);
+}
+
+/// <summary>
+/// Node-local (one per replica, not sharded): after each pipeline pass it publishes the pass's content to the node's
+/// cache and reports every entity whose content changed or disappeared to its owner through the shard regions, then
+/// waits (bounded) for their acknowledgements. When a replica joins or leaves it re-sends a report for every entity
+/// once, in batches: entities of a dead replica restart on the survivors without remember-entities, and the entities'
+/// equality checks keep the re-sends from causing writes.
+/// </summary>
+public sealed class NodeReporter : ReceiveActor, IWithTimers
+{
+    private readonly NodeContentCache _cache;
+    private readonly ShardRegions _regions;
+    private readonly string _node;
+    private readonly string _nodeName;
+    private readonly NodeReporterOptions _options;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private NodeContent _content;
+    private bool _published;
+    private Pending? _pending;
+    private ImmutableQueue<EntityRef> _resend = [];
+
+    /// <summary>Creates the reporter of node <paramref name="node"/>.</summary>
+    public NodeReporter(NodeContentCache cache, ShardRegions regions, string node, string nodeName, NodeReporterOptions options)
+    {
+        _cache = cache;
+        _regions = regions;
+        _node = node;
+        _nodeName = nodeName;
+        _options = options;
+        _content = NodeContent.Empty(node);
+
+        Receive<PublishNodeContent>(Publish);
+        Receive<NodeReportApplied>(Acknowledged);
+        Receive<PassTimedOut>(t =>
+        {
+            if (_pending?.Id == t.Id) Finish();
+        });
+        Receive<ClusterEvent.MemberUp>(_ => ResendAll("a replica joined"));
+        Receive<ClusterEvent.MemberRemoved>(_ => ResendAll("a replica left"));
+        Receive<ClusterEvent.CurrentClusterState>(_ => { });
+        Receive<ResendTick>(_ => ResendBatch());
+    }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Props for the reporter.</summary>
+    public static Props PropsFor(NodeContentCache cache, ShardRegions regions, string node, string nodeName, NodeReporterOptions? options = null) =>
+        Props.Create(() => new NodeReporter(cache, regions, node, nodeName, options ?? new NodeReporterOptions()));
+
+    /// <inheritdoc />
+    protected override void PreStart() =>
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved));
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        Cluster.Get(Context.System).Unsubscribe(Self);
+        _pending?.Done.TrySetCanceled();
+    }
+
+    private void Publish(PublishNodeContent publish)
+    {
+        if (_pending is not null) Finish();
+        var diff = ContentDiff.Between(_content, publish.Content, _published ? null : publish.StoredKeys);
+        _content = publish.Content;
+        _published = true;
+        // The cache first: an entity that handles one of the reports below reads this pass's content.
+        _cache.Publish(publish.Content);
+
+        var revision = publish.Content.Revision;
+        var waiting = new HashSet<EntityRef>();
+        foreach (var entity in diff.Changed.Concat(diff.Removed))
+        {
+            var report = EntityCommands.ReportOf(entity, _content.Objects.GetValueOrDefault(entity), _node, _nodeName, revision);
+            _regions.For(entity.Kind).Tell(EntityCommands.Report(entity, report), Self);
+            waiting.Add(entity);
+        }
+        _pending = new Pending(Guid.NewGuid(), revision, waiting, waiting.Count, ImmutableDictionary<ReportOutcome, int>.Empty, publish.Done);
+        if (waiting.Count == 0) Finish();
+        else Timers.StartSingleTimer("pass-timeout", new PassTimedOut(_pending.Id), publish.Timeout);
+    }
+
+    private void Acknowledged(NodeReportApplied applied)
+    {
+        if (_pending is not { } pending || applied.Revision != pending.Revision) return;
+        if (!pending.Waiting.Remove(new EntityRef(applied.Kind, applied.Id))) return;
+        _pending = pending with { Outcomes = pending.Outcomes.SetItem(applied.Outcome, pending.Outcomes.GetValueOrDefault(applied.Outcome) + 1) };
+        if (pending.Waiting.Count == 0) Finish();
+    }
+
+    private void Finish()
+    {
+        if (_pending is not { } pending) return;
+        _pending = null;
+        Timers.Cancel("pass-timeout");
+        if (pending.Waiting.Count > 0)
+            _log.Warning("Revision {0}: {1} of {2} entities did not acknowledge in time (first: {3})", pending.Revision, pending.Waiting.Count, pending.Reported, pending.Waiting.Order().First());
+        pending.Done.TrySetResult(new HandOffResult(pending.Revision, pending.Reported, pending.Outcomes, [.. pending.Waiting.Order()]));
+    }
+
+    private void ResendAll(string why)
+    {
+        if (!_published) return;
+        _log.Info("{0}: re-sending reports for {1} entities", why, _content.Objects.Count);
+        _resend = ImmutableQueue.CreateRange(_content.Objects.Keys);
+        Timers.StartPeriodicTimer("resend", ResendTick.Instance, TimeSpan.Zero, _options.Tick);
+    }
+
+    private void ResendBatch()
+    {
+        for (var i = 0; i < _options.ResendBatchSize && !_resend.IsEmpty; i++)
+        {
+            _resend = _resend.Dequeue(out var entity);
+            // Only what this node still has: an entity removed meanwhile was reported gone by the pass that removed it.
+            if (_content.Objects.GetValueOrDefault(entity) is not { } content) continue;
+            _regions.For(entity.Kind).Tell(EntityCommands.Report(entity, EntityCommands.ReportOf(entity, content, _node, _nodeName, _content.Revision)), Self);
+        }
+        if (_resend.IsEmpty) Timers.Cancel("resend");
+    }
+
+    private sealed record Pending(Guid Id, long Revision, HashSet<EntityRef> Waiting, int Reported, ImmutableDictionary<ReportOutcome, int> Outcomes, TaskCompletionSource<HandOffResult> Done);
+
+    private sealed record PassTimedOut(Guid Id) : INoSerializationVerificationNeeded;
+
+    private sealed class ResendTick : INoSerializationVerificationNeeded
+    {
+        public static readonly ResendTick Instance = new();
+    }
+}

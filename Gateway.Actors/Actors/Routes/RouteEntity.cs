@@ -1,0 +1,22 @@
+using Akka.Actor;
+using Gateway.Actors.Actors.Common;
+
+namespace Gateway.Actors.Actors.Routes;
+
+/// <summary>The sharded entity of one Route (see <see cref="RouteState"/> for what it holds and decides).</summary>
+public sealed class RouteEntity : ObjectEntity<RouteState>
+{
+    /// <summary>The shard region's type name.</summary>
+    public const string TypeName = "route";
+
+    /// <summary>Creates the entity <paramref name="entityId"/> on this node.</summary>
+    public RouteEntity(string entityId, EntityServices services)
+        : base(RouteState.Create(entityId, services.SelfNode, services.SelfNodeName), services)
+    {
+        HandleReports<ApplyRouteReport>(m => m.Report);
+        HandleQueries<GetRouteState>();
+    }
+
+    /// <summary>Props for the entity <paramref name="entityId"/>.</summary>
+    public static Props PropsFor(string entityId, EntityServices services) => Props.Create(() => new RouteEntity(entityId, services));
+}

@@ -1,0 +1,152 @@
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Discovery.Config.Hosting;
+using Akka.Discovery.KubernetesApi;
+using Akka.Hosting;
+using Akka.Management;
+using Akka.Management.Cluster.Bootstrap;
+using Akka.Remote.Hosting;
+using Akka.Streams;
+using Gateway.Actors.Actors;
+using Gateway.Actors.Actors.Common;
+using Gateway.Actors.Actors.GatewayClasses;
+using Gateway.Actors.Actors.Gateways;
+using Gateway.Actors.Actors.Listeners;
+using Gateway.Actors.Actors.Reporting;
+using Gateway.Actors.Actors.Routes;
+using Gateway.Actors.Actors.Serialization;
+using Gateway.Actors.Status;
+using Gateway.Host.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Host.Cluster;
+
+/// <summary>
+/// Composes the replica's ActorSystem with Akka.Hosting: remoting, clustering with the split-brain resolver, the four
+/// shard regions, the node reporter, the message serializer, and either a self-join (no peers) or Akka.Management
+/// Cluster Bootstrap over config or Kubernetes API discovery; Akka.Management also serves the read-only inspection
+/// routes (<see cref="GatewayManagementRoutes"/>).
+/// </summary>
+public static class ClusterHosting
+{
+    /// <summary>Adds the cluster to <paramref name="services"/>: <see cref="IStatusHandOff"/>, <see cref="IMaterializer"/>, the ActorSystem.</summary>
+    public static IServiceCollection AddGatewayCluster(this IServiceCollection services, GatewayClusterOptions cluster, Action<AkkaConfigurationBuilder>? configure = null)
+    {
+        cluster.Validate();
+        services.AddSingleton(cluster);
+        services.AddSingleton<NodeContentCache>();
+        services.AddSingleton<IStatusHandOff, ClusterStatusHandOff>();
+        services.AddSingleton<IMaterializer>(sp => sp.GetRequiredService<ActorSystem>().Materializer());
+        services.AddSingleton<ClusterInspection>();
+        services.AddSingleton<LocalEntities>();
+        // In Kubernetes mode a Gateway's Service is provisioned by the node its GatewayEntity runs on (exactly one).
+        services.AddSingleton<Kubernetes.OwnsGateway>(sp =>
+        {
+            var local = sp.GetRequiredService<LocalEntities>();
+            return gateway => local.Contains(EntityRef.ForStatus(gateway));
+        });
+        services.AddSingleton<ManagementServer>();
+        services.AddAkka(GatewayClusterOptions.SystemName, (builder, sp) =>
+        {
+            builder.ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+                loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
+            });
+            builder.AddHocon(ClusterTuning.Hocon(), HoconAddMode.Prepend);
+            builder.WithRemoting(new RemoteOptions { HostName = cluster.Hostname, PublicHostName = cluster.Hostname, Port = cluster.Port });
+            builder.WithClustering(new ClusterOptions { Roles = ["gateway"], SplitBrainResolver = new KeepMajorityOption() });
+            builder.WithCustomSerializer(GatewayMessageSerializer.Name, [typeof(IGatewayClusterMessage)], system => new GatewayMessageSerializer(system));
+
+            var cache = sp.GetRequiredService<NodeContentCache>();
+            var sink = sp.GetRequiredService<IStatusSink>();
+            var local = sp.GetRequiredService<LocalEntities>();
+            EntityServices Services(ActorSystem system) => new(cache, sink, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress),
+                cluster.EffectiveNodeName, cluster.WriteTimeout, local);
+            var shard = new ShardOptions
+            {
+                // Entities restart from their node's content and the stored status; no persistence is needed.
+                RememberEntities = false,
+                ShouldPassivateIdleEntities = false,
+                StateStoreMode = Akka.Cluster.Sharding.StateStoreMode.DData,
+                HandOffStopMessage = HandOffEntity.Instance,
+            };
+            builder.WithShardRegion<GatewayClassEntity>(GatewayClassEntity.TypeName, (system, _, _) => id => GatewayClassEntity.PropsFor(id, Services(system)), new GatewayClassExtractor(), shard);
+            builder.WithShardRegion<GatewayEntity>(GatewayEntity.TypeName, (system, _, _) => id => GatewayEntity.PropsFor(id, Services(system)), new GatewayExtractor(), shard);
+            builder.WithShardRegion<ListenerEntity>(ListenerEntity.TypeName, (system, _, _) => id => ListenerEntity.PropsFor(id, Services(system)), new ListenerExtractor(), shard);
+            builder.WithShardRegion<RouteEntity>(RouteEntity.TypeName, (system, _, _) => id => RouteEntity.PropsFor(id, Services(system)), new RouteExtractor(), shard);
+            builder.WithActors((system, registry) =>
+            {
+                var regions = new ShardRegions(registry.Get<GatewayClassEntity>(), registry.Get<GatewayEntity>(), registry.Get<ListenerEntity>(), registry.Get<RouteEntity>());
+                var reporter = system.ActorOf(NodeReporter.PropsFor(cache, regions, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress), cluster.EffectiveNodeName), "node-reporter");
+                registry.Register<NodeReporter>(reporter);
+            });
+
+            if (cluster.ManagementPort is { } managementPort)
+            {
+                builder.WithAkkaManagement(new AkkaManagementOptions
+                {
+                    HostName = cluster.ManagementHostname,
+                    Port = managementPort,
+                    BindHostName = cluster.ManagementHostname,
+                    BindPort = managementPort,
+                    // Read-only: every route we add answers GET only and changes nothing.
+                    RouteProvidersReadOnly = true,
+                }.WithRouteProvider<GatewayManagementRoutes>("gateway"), autoStart: false);
+            }
+
+            switch (cluster.Discovery)
+            {
+                case ClusterDiscovery.Config:
+                    builder.WithConfigDiscovery(new ConfigServiceDiscoveryOptions
+                    {
+                        IsDefaultPlugin = true,
+                        Services = [new Service { Name = GatewayClusterOptions.ServiceName, Endpoints = [.. cluster.Peers] }],
+                    });
+                    builder.WithClusterBootstrap(Bootstrap(cluster, cluster.RequiredContactPoints ?? cluster.Peers.Count, TimeSpan.FromSeconds(1)), autoStart: false);
+                    break;
+                case ClusterDiscovery.Kubernetes:
+                    builder.WithKubernetesDiscovery(new KubernetesDiscoveryOptions
+                    {
+                        IsDefaultPlugin = true,
+                        PodLabelSelector = cluster.KubernetesPodLabelSelector,
+                        PodNamespace = cluster.KubernetesNamespace,
+                    });
+                    // Pods come up over time; the stable margin (5 s, the bootstrap default) keeps two clusters from forming.
+                    builder.WithClusterBootstrap(Bootstrap(cluster, cluster.RequiredContactPoints ?? 1, TimeSpan.FromSeconds(5), portName: "management"), autoStart: false);
+                    break;
+                default:
+                    // One replica, no flags: it forms its own cluster. Its address is known only once remoting is bound
+                    // (port 0 by default), so it joins itself at startup rather than through seed-node configuration.
+                    builder.AddStartup((system, _) =>
+                    {
+                        var self = Akka.Cluster.Cluster.Get(system);
+                        self.Join(self.SelfAddress);
+                    });
+                    break;
+            }
+            configure?.Invoke(builder);
+        });
+        // After AddAkka: hosted services start in order, and this one needs the ActorSystem running.
+        services.AddHostedService(sp => sp.GetRequiredService<ManagementServer>());
+        return services;
+    }
+
+    private static ClusterBootstrapOptions Bootstrap(GatewayClusterOptions cluster, int requiredContactPoints, TimeSpan stableMargin, string? portName = null)
+    {
+        var options = new ClusterBootstrapOptions();
+        options.ContactPointDiscovery.ServiceName = GatewayClusterOptions.ServiceName;
+        options.ContactPointDiscovery.PortName = portName;
+        options.ContactPointDiscovery.RequiredContactPointsNr = requiredContactPoints;
+        // A config list does not change while replicas start, so a short margin is safe there.
+        options.ContactPointDiscovery.StableMargin = stableMargin;
+        options.ContactPointDiscovery.Interval = TimeSpan.FromSeconds(1);
+        options.ContactPoint.ProbeInterval = TimeSpan.FromSeconds(1);
+        // Bootstrap keeps only contact points on its own management port unless told otherwise (made for pods that all
+        // use one port); replicas on one machine listen on different ports.
+        options.ContactPoint.FilterOnFallbackPort = false;
+        return options;
+    }
+}

@@ -1,0 +1,54 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Hosting;
+using Gateway.Actors.Actors.Common;
+using Gateway.Actors.Actors.Reporting;
+using Gateway.Actors.Resources;
+using Gateway.Actors.Translation;
+using Gateway.Host.Pipeline;
+
+namespace Gateway.Host.Cluster;
+
+/// <summary>
+/// Cluster mode's status hand-off: the pass's result is split per entity (<see cref="NodeContentBuilder"/>) and
+/// given to this node's <see cref="NodeReporter"/>, which publishes it to the node's cache and reports changes to the
+/// owning entities. Waits for their acknowledgements, bounded by <see cref="GatewayClusterOptions.HandOffTimeout"/>;
+/// before this replica first becomes a member it waits (bounded) for that, since shard regions only buffer until then.
+/// </summary>
+public sealed class ClusterStatusHandOff(ActorSystem system, GatewayClusterOptions options) : IStatusHandOff
+{
+    private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _registered;
+    private volatile bool _removed;
+
+    /// <inheritdoc />
+    public async Task<StatusHandOffResult> HandOffAsync(TranslationResult result, Snapshot snapshot, bool applied, IReadOnlyCollection<ResourceKey> storedKeys,
+        CancellationToken ct)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        if (Interlocked.Exchange(ref _registered, 1) == 0)
+        {
+            cluster.RegisterOnMemberUp(() => _up.TrySetResult());
+            cluster.RegisterOnMemberRemoved(() => _removed = true);
+        }
+        if (!_up.Task.IsCompleted) await Task.WhenAny(_up.Task, Task.Delay(options.HandOffTimeout, ct)).ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+
+        var reporter = await ActorRegistry.For(system).GetAsync<NodeReporter>(ct).ConfigureAwait(false);
+        var content = NodeContentBuilder.Build(NodeIds.Of(cluster.SelfUniqueAddress), result, snapshot, applied);
+        // Only a member in good standing waits for acknowledgements: a replica not yet joined, or downed by the other
+        // side of a partition, publishes to its cache and reports (buffered or dropped) without holding the pipeline.
+        // (The read view's SelfMember lags the MemberUp callback by a moment, showing its initial Removed; removal itself
+        // is known from its own callback.)
+        var member = _up.Task.IsCompleted && !_removed && cluster.SelfMember.Status is not (MemberStatus.Down or MemberStatus.Leaving or MemberStatus.Exiting);
+        var done = new TaskCompletionSource<HandOffResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        reporter.Tell(new PublishNodeContent(content, storedKeys, member ? options.HandOffTimeout : TimeSpan.Zero, done));
+        var handed = await done.Task.WaitAsync(options.HandOffTimeout + TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
+
+        var errors = new List<string>();
+        if (handed.Count(ReportOutcome.Failed) is > 0 and var failed)
+            errors.Add($"status: {failed} owner(s) failed to write or remove a status (see their logs); retried with the next change");
+        return new StatusHandOffResult(handed.Count(ReportOutcome.Written), handed.Count(ReportOutcome.Unchanged), handed.Count(ReportOutcome.Removed),
+            handed.Unacknowledged.Length + handed.Count(ReportOutcome.Deferred), errors);
+    }
+}

@@ -1,0 +1,108 @@
+namespace Gateway.Host.Cluster;
+
+/// <summary>How a replica finds the others.</summary>
+public enum ClusterDiscovery
+{
+    /// <summary>No peers: the replica joins itself and forms a one-node cluster (the default).</summary>
+    None,
+
+    /// <summary>
+    /// Akka.Management Cluster Bootstrap over config discovery: a fixed list of the replicas' management endpoints
+    /// (--peer), for docker-compose and several replicas on one machine.
+    /// </summary>
+    Config,
+
+    /// <summary>Akka.Management Cluster Bootstrap over the Kubernetes API: pods found by a label selector.</summary>
+    Kubernetes,
+}
+
+/// <summary>The cluster settings of one replica (the command line maps onto these).</summary>
+public sealed class GatewayClusterOptions
+{
+    /// <summary>The ActorSystem name; every replica of one cluster uses the same.</summary>
+    public const string SystemName = "gateway";
+
+    /// <summary>The service name the replicas are discovered under (config discovery, Kubernetes bootstrap).</summary>
+    public const string ServiceName = "gateway";
+
+    /// <summary>False runs without Akka (--no-cluster): the pipeline writes status itself. For fast tests only.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>A name for people (--node-name): logs, inspection routes. Default: host name and cluster port.</summary>
+    public string? NodeName { get; set; }
+
+    /// <summary>The address other replicas reach this one's remoting on (--cluster-host).</summary>
+    public string Hostname { get; set; } = "127.0.0.1";
+
+    /// <summary>The remoting port (--cluster-port); 0 picks a free one (peers learn it through bootstrap).</summary>
+    public int Port { get; set; }
+
+    /// <summary>How peers are found.</summary>
+    public ClusterDiscovery Discovery { get; set; } = ClusterDiscovery.None;
+
+    /// <summary>Config discovery: the management endpoints (host:port) of every replica, this one included (--peer).</summary>
+    public IList<string> Peers { get; init; } = new List<string>();
+
+    /// <summary>
+    /// Kubernetes discovery: the label selector of the gateway pods (--k8s-pod-selector); "{0}" is replaced by
+    /// <see cref="ServiceName"/>.
+    /// </summary>
+    public string KubernetesPodLabelSelector { get; set; } = "app.kubernetes.io/name={0}";
+
+    /// <summary>Kubernetes discovery: the pods' namespace; null reads the service account's namespace file.</summary>
+    public string? KubernetesNamespace { get; set; }
+
+    /// <summary>The management HTTP address (--management-host): the name peers use, and the address bound.</summary>
+    public string ManagementHostname { get; set; } = "127.0.0.1";
+
+    /// <summary>The management HTTP port (--management-port); null serves no management routes (bootstrap needs them).</summary>
+    public int? ManagementPort { get; set; }
+
+    /// <summary>
+    /// Contact points that must be found before a new cluster forms (config discovery: the number of peers, so three
+    /// replicas started together form one cluster, never two). A replica started later joins the existing cluster
+    /// whatever this number is.
+    /// </summary>
+    public int? RequiredContactPoints { get; set; }
+
+    /// <summary>The longest a pass waits for the owning entities to acknowledge its reports before it completes anyway.</summary>
+    public TimeSpan HandOffTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest one status write by an entity may take.</summary>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The node name to use.</summary>
+    public string EffectiveNodeName => NodeName ?? $"{Environment.MachineName.ToLowerInvariant()}-{(ManagementPort is { } p ? p.ToString(System.Globalization.CultureInfo.InvariantCulture) : Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (!Enabled) return;
+        if (Port is < 0 or > 65535) throw new ArgumentException("cluster port must be 0-65535", nameof(Port));
+        if (ManagementPort is < 0 or > 65535) throw new ArgumentException("management port must be 0-65535", nameof(ManagementPort));
+        if (string.IsNullOrWhiteSpace(Hostname)) throw new ArgumentException("cluster host must not be empty", nameof(Hostname));
+        if (Discovery != ClusterDiscovery.None && ManagementPort is null)
+            throw new ArgumentException("cluster bootstrap needs the management endpoint (--management-port)", nameof(ManagementPort));
+        if (Discovery == ClusterDiscovery.Config)
+        {
+            if (Peers.Count == 0) throw new ArgumentException("config discovery needs at least one --peer", nameof(Peers));
+            foreach (var peer in Peers)
+            {
+                if (!TryParsePeer(peer, out _, out _)) throw new ArgumentException($"peer \"{peer}\" is not host:port", nameof(Peers));
+            }
+        }
+        if (RequiredContactPoints is < 1) throw new ArgumentException("required contact points must be at least 1", nameof(RequiredContactPoints));
+        if (NodeName is { } name && (name.Length == 0 || name.Any(char.IsWhiteSpace))) throw new ArgumentException("node name must be non-empty without spaces", nameof(NodeName));
+    }
+
+    /// <summary>Parses "host:port" (IPv6 hosts in brackets).</summary>
+    public static bool TryParsePeer(string text, out string host, out int port)
+    {
+        host = "";
+        port = 0;
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || colon == text.Length - 1) return false;
+        host = text[..colon].Trim('[', ']');
+        return host.Length > 0 && int.TryParse(text[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) && port is > 0 and <= 65535;
+    }
+}

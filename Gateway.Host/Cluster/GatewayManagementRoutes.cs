@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Akka.Actor;
+using Akka.DependencyInjection;
+using Akka.Http.Dsl;
+using Akka.Management.Dsl;
+using Gateway.Actors.Actors.Common;
+using Route = System.ValueTuple<string, Akka.Http.Dsl.HttpModuleBase>;
+
+namespace Gateway.Host.Cluster;
+
+/// <summary>
+/// The gateway's read-only Akka.Management routes (GET only), answered by any replica:
+/// <list type="bullet">
+/// <item><c>/cluster/members</c>: members and their status.</item>
+/// <item><c>/cluster/shards</c>: shard placement per entity type (which replica hosts which shards, entity counts).</item>
+/// <item><c>/cluster/objects</c>: every object with its shard and owner.</item>
+/// <item><c>/cluster/objects/{Kind}/{id}</c>: one entity's live state, fetched from its owner (Kind: GatewayClass,
+/// Gateway, Listener, Route; id as in the entity key, e.g. <c>/cluster/objects/Route/HTTPRoute/default/web</c>).</item>
+/// <item><c>/routetable</c>: this replica's live routing table, YAML in the golden-file shape.</item>
+/// <item><c>/status/writes</c>: status writes that changed something, per object, made by this replica.</item>
+/// <item><c>/health/alive</c>, <c>/health/ready</c>: 200 or 503.</item>
+/// </list>
+/// Akka.Management creates this type by reflection with the ActorSystem; it finds <see cref="ClusterInspection"/> in
+/// the host's services through Akka.DependencyInjection.
+/// </summary>
+public sealed class GatewayManagementRoutes(ExtendedActorSystem system) : IManagementRouteProvider
+{
+    /// <summary>JSON as the routes write it (camelCase, enums by name, indented for people).</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <inheritdoc />
+    public Route[] Routes(ManagementRouteProviderSettings settings)
+    {
+        var inspection = DependencyResolver.For(system).Resolver.GetService<ClusterInspection>();
+        return
+        [
+            ("/cluster/members", new Handler(async (_, _) => Ok(inspection.Members()))),
+            ("/cluster/shards", new Handler(async (_, ct) => Ok(await inspection.PlacementAsync(ct)))),
+            ("/cluster/objects", new Handler(async (_, ct) => Ok(await inspection.ObjectsAsync(ct)))),
+            ("/cluster/objects/*", new Handler(async (path, ct) =>
+            {
+                var rest = Uri.UnescapeDataString(path["/cluster/objects/".Length..]);
+                var slash = rest.IndexOf('/', StringComparison.Ordinal);
+                if (slash <= 0 || !EntityRef.TryParse($"{rest[..slash]}:{rest[(slash + 1)..]}", out var entity))
+                    return new Answer(Ceen.HttpStatusCode.BadRequest, JsonSerializer.Serialize(new { error = $"not an object path: {path} (expected /cluster/objects/{{GatewayClass|Gateway|Listener|Route}}/{{id}})" }, Json), "application/json");
+                return Ok(await inspection.ObjectStateAsync(entity, ct));
+            })),
+            ("/status/writes", new Handler(async (_, _) => Ok(inspection.StatusWrites()))),
+            ("/routetable", new Handler(async (_, _) => new Answer(Ceen.HttpStatusCode.OK, inspection.LiveRouteTable(), "application/yaml"))),
+            ("/health/alive", new Handler(async (_, _) => Ok(inspection.Health()))),
+            ("/health/ready", new Handler(async (_, _) =>
+            {
+                var health = inspection.Health();
+                return new Answer(health.Ready ? Ceen.HttpStatusCode.OK : Ceen.HttpStatusCode.ServiceUnavailable, JsonSerializer.Serialize(health, Json), "application/json");
+            })),
+        ];
+    }
+
+    private static Answer Ok<T>(T value) => new(Ceen.HttpStatusCode.OK, JsonSerializer.Serialize(value, Json), "application/json");
+
+    private sealed record Answer(Ceen.HttpStatusCode Status, string Body, string ContentType);
+
+    /// <summary>One GET route: the answer, or 504 when other replicas do not answer in time, 500 on failure.</summary>
+    private sealed class Handler(Func<string, CancellationToken, Task<Answer>> answer) : HttpModuleBase
+    {
+        public override async Task<bool> HandleAsync(IAkkaHttpContext context)
+        {
+            var request = context.HttpContext.Request;
+            var response = context.HttpContext.Response;
+            if (!string.Equals(request.Method, "GET", StringComparison.OrdinalIgnoreCase)) return false;
+            Answer result;
+            try
+            {
+                using var timeout = new CancellationTokenSource(ClusterInspection.QueryTimeout + TimeSpan.FromSeconds(2));
+                result = await answer(request.Path, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException or OperationCanceledException)
+            {
+                result = new Answer(Ceen.HttpStatusCode.GatewayTimeout, JsonSerializer.Serialize(new { error = "the owning replica did not answer in time" }, Json), "application/json");
+            }
+            catch (Exception e)
+            {
+                result = new Answer(Ceen.HttpStatusCode.InternalServerError, JsonSerializer.Serialize(new { error = $"{e.GetType().Name}: {e.Message}" }, Json), "application/json");
+            }
+            response.StatusCode = result.Status;
+            await response.WriteAllAsync(result.Body, result.ContentType + "; charset=utf-8").ConfigureAwait(false);
+            return true;
+        }
+    }
+}

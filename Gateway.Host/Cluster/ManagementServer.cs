@@ -1,0 +1,81 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Akka.Actor;
+using Akka.Http.Dsl;
+using Akka.Management.Cluster.Bootstrap;
+using Akka.Management.Dsl;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Host.Cluster;
+
+/// <summary>
+/// Serves Akka.Management's routes (<see cref="AkkaManagement.Routes()"/>: every IManagementRouteProvider, cluster
+/// bootstrap's and ours) from a small Kestrel server on --management-host:--management-port, then starts cluster
+/// bootstrap when discovery is configured. Replaces <c>AkkaManagement.Start()</c>, whose Ceen server cannot start
+/// with the Ceen.Httpd version available (see <see cref="CeenContextAdapter"/>). Route matching follows Akka's
+/// router: a route's path (with * wildcards) must match the whole request path; the first handler that accepts wins.
+/// </summary>
+public sealed class ManagementServer(ActorSystem system, GatewayClusterOptions options, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger<ManagementServer>();
+    private WebApplication? _app;
+
+    /// <summary>The bound endpoint (after start).</summary>
+    public Uri? BaseUri { get; private set; }
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.ManagementPort is not { } port) return;
+        var routes = AkkaManagement.Get(system).Routes()
+            .Select(r => (Path: new Regex("^" + Regex.Escape(r.Item1).Replace("\\*", ".*", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant), Module: r.Item2))
+            .ToList();
+
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(ResolveAddress(options.ManagementHostname)), port));
+        var app = builder.Build();
+        app.Run(async context =>
+        {
+            var adapter = new CeenContextAdapter(context);
+            var akka = new AkkaHttpContext(system, adapter);
+            foreach (var (path, module) in routes)
+            {
+                if (!path.IsMatch(context.Request.Path.Value ?? "/")) continue;
+                if (await module.HandleAsync(akka).ConfigureAwait(false)) return;
+            }
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+        });
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        _app = app;
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        BaseUri = bound is null ? null : new Uri(bound);
+        _logger.LogInformation("Management endpoint (read-only) on {Address}", BaseUri);
+
+        // Bootstrap needs the routes above to be served (peers probe them) before it starts probing others.
+        if (options.Discovery != ClusterDiscovery.None) _ = ClusterBootstrap.Get(system).Start();
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_app is not null) await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null) await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static string ResolveAddress(string host) =>
+        IPAddress.TryParse(host, out _) ? host : host == "localhost" ? "127.0.0.1" : Dns.GetHostAddresses(host).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).ToString();
+}

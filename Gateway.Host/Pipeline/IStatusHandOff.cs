@@ -1,0 +1,25 @@
+using Gateway.Actors.Resources;
+using Gateway.Actors.Translation;
+
+namespace Gateway.Host.Pipeline;
+
+/// <summary>What handing a pass's statuses to their writers did.</summary>
+/// <param name="Written">Status writes that changed something.</param>
+/// <param name="Unchanged">Writes skipped because nothing but timestamps would change.</param>
+/// <param name="Removed">Statuses removed.</param>
+/// <param name="Unacknowledged">Objects whose writer did not confirm in time (they are written later; not an error).</param>
+/// <param name="Errors">Failures (one line each).</param>
+public sealed record StatusHandOffResult(int Written, int Unchanged, int Removed, int Unacknowledged, IReadOnlyList<string> Errors);
+
+/// <summary>
+/// Where the pipeline hands status in cluster mode: to the sharded entities that own the objects (exactly one writer
+/// per object in the cluster), instead of writing it itself.
+/// </summary>
+public interface IStatusHandOff
+{
+    /// <summary>
+    /// Hands the statuses of <paramref name="result"/> to their owners and waits (bounded) until they have handled
+    /// them. <paramref name="storedKeys"/> (first pass only) are statuses left by an earlier run.
+    /// </summary>
+    Task<StatusHandOffResult> HandOffAsync(TranslationResult result, Snapshot snapshot, bool applied, IReadOnlyCollection<ResourceKey> storedKeys, CancellationToken ct);
+}

@@ -1,0 +1,62 @@
+using Gateway.Host.Cli;
+using Gateway.Host.Cluster;
+using Gateway.Tests.Host;
+using Xunit;
+
+namespace Gateway.Tests.Cluster;
+
+/// <summary>The cluster flags of the command line.</summary>
+public sealed class ClusterCommandLineTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    [Fact]
+    public void Parse_NoClusterFlags_OneNodeClusterWithManagementOn8558()
+    {
+        var serve = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path]));
+
+        Assert.True(serve.Options.Cluster.Enabled);
+        Assert.Equal(ClusterDiscovery.None, serve.Options.Cluster.Discovery);
+        Assert.Equal((0, 8558), (serve.Options.Cluster.Port, serve.Options.Cluster.ManagementPort!.Value));
+    }
+
+    [Fact]
+    public void Parse_Peers_ConfigDiscoveryWithEveryPeer()
+    {
+        var serve = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(
+            ["--manifests", _dir.Path, "--peer", "127.0.0.1:8561", "--peer", "127.0.0.1:8562", "--node-name", "n1", "--management-port", "8561", "--cluster-port", "4053"]));
+
+        var cluster = serve.Options.Cluster;
+        Assert.Equal(ClusterDiscovery.Config, cluster.Discovery);
+        Assert.Equal(["127.0.0.1:8561", "127.0.0.1:8562"], cluster.Peers);
+        Assert.Equal(("n1", 8561, 4053), (cluster.EffectiveNodeName, cluster.ManagementPort!.Value, cluster.Port));
+    }
+
+    [Theory]
+    [InlineData("--peer", "nohost")]
+    [InlineData("--cluster-port", "70000")]
+    [InlineData("--discovery", "dns")]
+    [InlineData("--node-name", "")]
+    public void Parse_BadClusterFlag_UsageError(string flag, string value)
+    {
+        Assert.IsType<UsageErrorRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path, flag, value]));
+    }
+
+    [Fact]
+    public void Parse_PeersWithoutManagement_UsageError()
+    {
+        var error = Assert.IsType<UsageErrorRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path, "--peer", "127.0.0.1:8561", "--management-port", "0"]));
+
+        Assert.Contains(error.Errors, e => e.Contains("management", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_NoCluster_Disabled()
+    {
+        var serve = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path, "--no-cluster"]));
+
+        Assert.False(serve.Options.Cluster.Enabled);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}

@@ -1,0 +1,250 @@
+using System.Collections.Immutable;
+using Gateway.Actors.Actors.Common;
+using Gateway.Actors.Actors.Gateways;
+using Gateway.Actors.Actors.GatewayClasses;
+using Gateway.Actors.Actors.Listeners;
+using Gateway.Actors.Actors.Routes;
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Actors.Translation;
+using k8s.Models;
+using Xunit;
+
+namespace Gateway.Tests.Cluster;
+
+/// <summary>The pure entity states, without actors.</summary>
+public sealed class EntityStateTests
+{
+    private const string Self = "akka.tcp://gateway@127.0.0.1:1#1";
+    private const string Other = "akka.tcp://gateway@127.0.0.1:2#2";
+    private const string Third = "akka.tcp://gateway@127.0.0.1:3#3";
+    private static readonly ResourceKey RouteKey = new("HTTPRoute", "default", "r");
+    private static readonly ResourceKey GatewayKey = new("Gateway", "default", "g");
+
+    internal static ObjectContent Content(EntityRef entity, ResourceKey key, object status, long revision = 1, string fingerprint = "f1", bool programmed = true,
+        ImmutableArray<string> addresses = default) =>
+        new(entity, revision, new DesiredStatus(key, "gateway.networking.k8s.io/v1", 1, status), "text", "w-" + fingerprint, "", fingerprint, programmed,
+            addresses.IsDefault ? [] : addresses, []);
+
+    private static NodeReport Report(string node, long revision, bool present = true, bool programmed = true, params string[] addresses) =>
+        new(node, node, revision, present, "fp", programmed, [.. addresses]);
+
+    private static RouteState SyncedRoute(ObjectContent? local, string? stored = null) =>
+        RouteState.Create(RouteKey.ToString(), Self, "self")
+            .Apply(new StoredStatusRead(stored))
+            .Apply(new LocalContentObserved(local, true));
+
+    [Fact]
+    public void Decide_BeforeThisNodeHasSynced_Defers()
+    {
+        var state = RouteState.Create(RouteKey.ToString(), Self, "self").Apply(new StoredStatusRead(null)).Apply(new LocalContentObserved(null, false));
+
+        Assert.IsType<EntityDecision.Defer>(state.Decide());
+    }
+
+    [Fact]
+    public void Decide_BeforeTheStoredStatusWasRead_Defers()
+    {
+        var state = RouteState.Create(RouteKey.ToString(), Self, "self")
+            .Apply(new LocalContentObserved(Content(EntityRef.ForStatus(RouteKey), RouteKey, new V1RouteStatus()), true));
+
+        Assert.IsType<EntityDecision.Defer>(state.Decide());
+    }
+
+    [Fact]
+    public void Decide_NewContent_WritesItThenNothingUntilItChanges()
+    {
+        var content = Content(EntityRef.ForStatus(RouteKey), RouteKey, new V1RouteStatus());
+        var state = SyncedRoute(content);
+
+        var write = Assert.IsType<EntityDecision.Write>(state.Decide());
+        Assert.Equal(content.WriteFingerprint, write.Fingerprint);
+        state = state.Apply(new StatusWritten(write.Fingerprint, write.Text, 1, Changed: true));
+        Assert.IsType<EntityDecision.Nothing>(state.Decide());
+        Assert.Equal(1, state.Core.Writes);
+
+        var changed = content with { WriteFingerprint = "w-f2", Revision = 2 };
+        state = state.Apply(new LocalContentObserved(changed, true));
+        Assert.Equal("w-f2", Assert.IsType<EntityDecision.Write>(state.Decide()).Fingerprint);
+    }
+
+    [Fact]
+    public void Decide_NewIncarnationWithStoredStatus_AsksTheSinkOnceWhichSkipsEqualContent()
+    {
+        // A new incarnation knows what is stored but not its fingerprint: it hands the content to the sink once (the
+        // sink's equality check makes that a no-op), and never again for the same content.
+        var content = Content(EntityRef.ForStatus(RouteKey), RouteKey, new V1RouteStatus());
+        var state = SyncedRoute(content, stored: "stored text");
+
+        Assert.Equal("stored text", state.Core.LastWritten!.Text);
+        var write = Assert.IsType<EntityDecision.Write>(state.Decide());
+        state = state.Apply(new StatusWritten(write.Fingerprint, write.Text, 1, Changed: false));
+        Assert.IsType<EntityDecision.Nothing>(state.Decide());
+        Assert.Equal(0, state.Core.Writes);
+    }
+
+    [Fact]
+    public void Decide_ObjectGoneHere_RemovesOnceThenPassivates()
+    {
+        var state = SyncedRoute(null, stored: "stored");
+
+        Assert.Equal(RouteKey, Assert.IsType<EntityDecision.Remove>(state.Decide()).Key);
+        state = state.Apply(new StatusRemoved());
+        Assert.IsType<EntityDecision.Passivate>(state.Decide());
+        Assert.Null(state.Core.LastWritten);
+    }
+
+    [Fact]
+    public void Apply_Reports_KeepTheNewestPerNodeAndDropAbsentOnes()
+    {
+        var state = SyncedRoute(null)
+            .Apply(new NodeReported(Report(Other, 5)))
+            .Apply(new NodeReported(Report(Other, 4, programmed: false)))
+            .Apply(new NodeReported(Report(Third, 1)));
+
+        Assert.Equal(5, state.Core.Nodes[Other].Revision);
+        Assert.True(state.Core.Nodes[Other].Programmed);
+
+        state = state.Apply(new NodeReported(Report(Third, 2, present: false)));
+        Assert.Equal([Other], state.Core.Nodes.Keys);
+    }
+
+    [Fact]
+    public void Apply_NodeLeft_ForgetsItAndIgnoresItsLateReports()
+    {
+        var state = SyncedRoute(null).Apply(new NodeReported(Report(Other, 1))).Apply(new NodeLeft(Other)).Apply(new NodeReported(Report(Other, 2)));
+
+        Assert.Empty(state.Core.Nodes);
+        Assert.Contains(Other, state.Core.Departed);
+    }
+
+    [Fact]
+    public void ProgrammedBy_TakesThisNodeFromItsOwnContent()
+    {
+        var content = Content(EntityRef.ForStatus(RouteKey), RouteKey, new V1RouteStatus(), revision: 7, fingerprint: "local");
+        var state = SyncedRoute(content).Apply(new NodeReported(Report(Self, 3))).Apply(new NodeReported(Report(Other, 2)));
+
+        var self = Assert.Single(state.Core.ProgrammedBy, r => r.Node == Self);
+        Assert.Equal((7L, "local"), (self.Revision, self.Fingerprint));
+        Assert.Equal(2, state.Core.ProgrammedBy.Length);
+    }
+
+    [Fact]
+    public void ListenerState_NeverWrites_PassivatesWhenGone()
+    {
+        var entity = EntityRef.ForListener(GatewayKey, "http");
+        var present = ListenerState.Create(entity.Id, Self, "self").Apply(new LocalContentObserved(Content(entity, GatewayKey, new V1ListenerStatus()) with { Status = null }, true));
+        var gone = ListenerState.Create(entity.Id, Self, "self").Apply(new LocalContentObserved(null, true));
+
+        Assert.IsType<EntityDecision.Nothing>(present.Decide());
+        Assert.IsType<EntityDecision.Passivate>(gone.Decide());
+    }
+
+    [Fact]
+    public void GatewayClassState_WritesItsNodesStatus()
+    {
+        var key = new ResourceKey("GatewayClass", "", "gc");
+        var state = GatewayClassState.Create("gc", Self, "self").Apply(new StoredStatusRead(null))
+            .Apply(new LocalContentObserved(Content(EntityRef.ForStatus(key), key, new V1GatewayClassStatus()), true));
+
+        Assert.Equal(key, Assert.IsType<EntityDecision.Write>(state.Decide()).Status.Key);
+    }
+
+    private static V1GatewayStatus GatewayStatus(bool programmed, params string[] addresses) => new()
+    {
+        Addresses = [.. addresses.Select(a => new V1GatewayStatusAddress { Type = "IPAddress", Value = a })],
+        Conditions =
+        [
+            new V1Condition { Type = "Accepted", Status = "True", Reason = "Accepted", Message = "ok", ObservedGeneration = 1 },
+            new V1Condition { Type = "Programmed", Status = programmed ? "True" : "False", Reason = programmed ? "Programmed" : "AddressNotUsable", Message = "m", ObservedGeneration = 1 },
+        ],
+    };
+
+    [Fact]
+    public void Compose_SharedAddressPool_NothingChanges()
+    {
+        var desired = new DesiredStatus(GatewayKey, "v1", 1, GatewayStatus(true, "127.10.0.5"));
+
+        var composed = GatewayState.Compose(desired, [Report(Self, 1, addresses: "127.10.0.5"), Report(Other, 1, addresses: "127.10.0.5")]);
+
+        Assert.Same(desired, composed);
+    }
+
+    [Fact]
+    public void Compose_PerNodeAddresses_SortedUnionOfProgrammedLiveNodes()
+    {
+        var local = GatewayStatus(true, "127.20.0.5");
+        var desired = new DesiredStatus(GatewayKey, "v1", 1, local);
+
+        var composed = GatewayState.Compose(desired,
+        [
+            Report(Self, 1, addresses: "127.20.0.5"), Report(Other, 1, addresses: "127.10.0.5"), Report(Third, 1, programmed: false, addresses: "127.30.0.5"),
+        ]);
+
+        var status = Assert.IsType<V1GatewayStatus>(composed.Status);
+        Assert.Equal(["127.10.0.5", "127.20.0.5"], status.Addresses!.Select(a => a.Value));
+        Assert.All(status.Addresses!, a => Assert.Equal("IPAddress", a.Type));
+        Assert.Equal(["127.20.0.5"], local.Addresses!.Select(a => a.Value));
+    }
+
+    [Fact]
+    public void Compose_NotProgrammedHereButElsewhere_ProgrammedTrue()
+    {
+        var desired = new DesiredStatus(GatewayKey, "v1", 1, GatewayStatus(false, "127.10.0.5"));
+
+        var composed = GatewayState.Compose(desired, [Report(Self, 1, programmed: false), Report(Other, 1, addresses: "127.10.0.5")]);
+
+        var programmed = Assert.IsType<V1GatewayStatus>(composed.Status).Conditions!.Single(c => c.Type == "Programmed");
+        Assert.Equal(("True", "Programmed", 1L), (programmed.Status, programmed.Reason, programmed.ObservedGeneration));
+    }
+
+    [Fact]
+    public void Compose_NoLiveNodeProgrammedIt_KeepsThisNodesStatus()
+    {
+        var desired = new DesiredStatus(GatewayKey, "v1", 1, GatewayStatus(false, "127.10.0.5"));
+
+        Assert.Same(desired, GatewayState.Compose(desired, [Report(Self, 1, programmed: false)]));
+    }
+
+    [Fact]
+    public void GatewayState_NodeWithOtherAddressLeaves_WritesTheSmallerUnion()
+    {
+        var entity = EntityRef.ForStatus(GatewayKey);
+        var content = Content(entity, GatewayKey, GatewayStatus(true, "127.20.0.5"), addresses: ["127.20.0.5"]);
+        var state = GatewayState.Create(entity.Id, Self, "self").Apply(new StoredStatusRead(null)).Apply(new LocalContentObserved(content, true))
+            .Apply(new NodeReported(Report(Other, 1, addresses: "127.10.0.5")));
+        var both = Assert.IsType<EntityDecision.Write>(state.Decide());
+        state = state.Apply(new StatusWritten(both.Fingerprint, both.Text, 1, true));
+        Assert.IsType<EntityDecision.Nothing>(state.Decide());
+
+        var alone = Assert.IsType<EntityDecision.Write>(state.Apply(new NodeLeft(Other)).Decide());
+
+        Assert.Equal(["127.10.0.5", "127.20.0.5"], ((V1GatewayStatus)both.Status.Status).Addresses!.Select(a => a.Value));
+        Assert.Equal(["127.20.0.5"], ((V1GatewayStatus)alone.Status.Status).Addresses!.Select(a => a.Value));
+        Assert.NotEqual(both.Fingerprint, alone.Fingerprint);
+    }
+
+    [Theory]
+    [InlineData("GatewayClass:gc", true)]
+    [InlineData("Gateway:default/g", true)]
+    [InlineData("Listener:default/g/http", true)]
+    [InlineData("Route:HTTPRoute/default/r", true)]
+    [InlineData("Gateway:g", false)]
+    [InlineData("Listener:default/g", false)]
+    [InlineData("Route:default/r/x/y", false)]
+    [InlineData("Nope:x", false)]
+    [InlineData("Gateway:default//", false)]
+    public void EntityRef_TryParse_AcceptsOnlyWellFormedKeys(string text, bool valid)
+    {
+        Assert.Equal(valid, EntityRef.TryParse(text, out var entity));
+        if (valid) Assert.Equal(text, entity.ToString());
+    }
+
+    [Fact]
+    public void EntityRef_StatusKey_RoundTripsTheObjectKey()
+    {
+        foreach (var key in new[] { new ResourceKey("GatewayClass", "", "gc"), GatewayKey, RouteKey, new ResourceKey("BackendTLSPolicy", "ns", "p") })
+            Assert.Equal(key, EntityRef.ForStatus(key).StatusKey);
+        Assert.Null(EntityRef.ForListener(GatewayKey, "http").StatusKey);
+    }
+}

@@ -1,0 +1,226 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Akka.Configuration;
+using Gateway.Actors.Actors;
+using Gateway.Actors.Actors.Common;
+using Gateway.Actors.Actors.GatewayClasses;
+using Gateway.Actors.Actors.Gateways;
+using Gateway.Actors.Actors.Listeners;
+using Gateway.Actors.Actors.Reporting;
+using Gateway.Actors.Actors.Routes;
+using Gateway.Actors.Actors.Serialization;
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Actors.Translation;
+using Gateway.Host.Cluster;
+using Gateway.Host.Status;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Gateway.Tests.Cluster;
+
+/// <summary>
+/// The entities in a real self-joined one-node cluster, every message serialized (serialize-messages = on), writing
+/// through the real memory status sink; the node's content comes from the real translator.
+/// </summary>
+public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
+{
+    private static readonly Config Hocon = ConfigurationFactory.ParseString($$"""
+        akka.actor.provider = cluster
+        akka.actor.serialize-messages = on
+        akka.actor.serializers.gateway = "{{typeof(GatewayMessageSerializer).AssemblyQualifiedName}}"
+        akka.actor.serialization-bindings { "{{typeof(IGatewayClusterMessage).AssemblyQualifiedName}}" = gateway }
+        akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
+        akka.loglevel = INFO
+        """).WithFallback(ClusterTuning.Hocon());
+
+    private static readonly ResourceKey RouteA = new("HTTPRoute", "default", "a");
+    private static readonly ResourceKey GatewayKey = new("Gateway", "default", "g");
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
+
+    private readonly NodeContentCache _cache = new();
+    private readonly MemoryStatusSink _sink;
+    private readonly string _node;
+    private readonly ShardRegions _regions;
+    private readonly IActorRef _reporter;
+    private Snapshot _snapshot = Snapshot.Empty;
+    private long _revision;
+
+    public ObjectEntitySpecs(ITestOutputHelper output)
+        : base(Hocon, "entity-specs", output)
+    {
+        _sink = new MemoryStatusSink(TranslatorOptions.DefaultControllerName, k => _snapshot.Get(k), TimeProvider.System);
+        var cluster = Akka.Cluster.Cluster.Get(Sys);
+        cluster.Join(cluster.SelfAddress);
+        AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up, Wait);
+        _node = NodeIds.Of(cluster.SelfUniqueAddress);
+        var services = new EntityServices(_cache, _sink, _node, "self", TimeSpan.FromSeconds(5));
+        var sharding = ClusterSharding.Get(Sys);
+        var settings = ClusterShardingSettings.Create(Sys).WithPassivateIdleAfter(TimeSpan.Zero);
+        _regions = new ShardRegions(
+            sharding.Start(GatewayClassEntity.TypeName, id => GatewayClassEntity.PropsFor(id, services), settings, new GatewayClassExtractor()),
+            sharding.Start(GatewayEntity.TypeName, id => GatewayEntity.PropsFor(id, services), settings, new GatewayExtractor()),
+            sharding.Start(ListenerEntity.TypeName, id => ListenerEntity.PropsFor(id, services), settings, new ListenerExtractor()),
+            sharding.Start(RouteEntity.TypeName, id => RouteEntity.PropsFor(id, services), settings, new RouteExtractor()));
+        _reporter = Sys.ActorOf(NodeReporter.PropsFor(_cache, _regions, _node, "self"), "reporter");
+    }
+
+    /// <summary>Translates <paramref name="yaml"/> as this node's next pass and publishes it through the reporter.</summary>
+    private Task<HandOffResult> PassAsync(string yaml, IReadOnlyCollection<ResourceKey>? stored = null)
+    {
+        var (result, snapshot) = NodeContentTests.Translate(yaml, ++_revision);
+        _snapshot = snapshot;
+        var done = new TaskCompletionSource<HandOffResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _reporter.Tell(new PublishNodeContent(NodeContentBuilder.Build(_node, result, snapshot, applied: true), stored ?? [], Wait, done));
+        return done.Task.WaitAsync(Wait);
+    }
+
+    private Task<ObjectStateView> StateAsync(EntityRef entity) => _regions.For(entity.Kind).Ask<ObjectStateView>(EntityCommands.Query(entity), Wait);
+
+    private static NodeReport OtherNode(string node, long revision, bool programmed = true, params string[] addresses) =>
+        new(node, node, revision, true, "other-fingerprint", programmed, [.. addresses]);
+
+    [Fact]
+    public async Task Pass_EveryStatus_WrittenOnceByItsEntity_AndNotAgainForTheSameContent()
+    {
+        var first = await PassAsync(NodeContentTests.Manifests);
+
+        Assert.Equal(4, first.Count(ReportOutcome.Written));
+        Assert.Equal(6, first.Reported);
+        Assert.Empty(first.Unacknowledged);
+        Assert.All(_sink.WriteCounts.Values, n => Assert.Equal(1, n));
+        Assert.Equal(4, _sink.WriteCounts.Count);
+
+        var second = await PassAsync(NodeContentTests.Manifests);
+        Assert.Equal(0, second.Reported);
+
+        // A re-send (as after a membership change) reaches every entity and writes nothing.
+        foreach (var (entity, content) in _cache.Current.Objects)
+            _regions.For(entity.Kind).Tell(EntityCommands.Report(entity, EntityCommands.ReportOf(entity, content, _node, "self", _revision)), TestActor);
+        var acks = ReceiveN(_cache.Current.Objects.Count, Wait).Cast<NodeReportApplied>().ToList();
+        Assert.All(acks, a => Assert.Equal(ReportOutcome.None, a.Outcome));
+        Assert.All(_sink.WriteCounts.Values, n => Assert.Equal(1, n));
+    }
+
+    [Fact]
+    public async Task RouteChange_OnlyThatRouteAndItsGatewayWrittenAgain()
+    {
+        await PassAsync(NodeContentTests.Manifests);
+
+        // The route's rule changes: its slice changes, its status does not (still accepted), so nothing is written
+        // for it; the Gateway's status (attachedRoutes) does not change either.
+        var changed = await PassAsync(NodeContentTests.Manifests.Replace("value: /a}", "value: /a2}", StringComparison.Ordinal));
+
+        Assert.Equal(3, changed.Reported);
+        Assert.Equal(0, changed.Count(ReportOutcome.Written));
+        Assert.All(_sink.WriteCounts.Values, n => Assert.Equal(1, n));
+        Assert.Contains("/a2", (await StateAsync(EntityRef.ForStatus(RouteA))).Slice, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NewIncarnation_ReadsTheLocalCacheAndStoredStatus_WritesNothingTwice()
+    {
+        await PassAsync(NodeContentTests.Manifests);
+        var route = EntityRef.ForStatus(RouteA);
+        var before = await StateAsync(route);
+        Assert.Equal(1, before.StatusWrites);
+
+        // Stop the incarnation (as a rebalance or failover would); the next message starts a new one.
+        var shard = EntityExtractors.ShardOf(route);
+        var incarnation = await Sys.ActorSelection($"/system/sharding/{RouteEntity.TypeName}/{shard}/{Uri.EscapeDataString(route.Id)}").ResolveOne(Wait);
+        Watch(incarnation).Tell(PoisonPill.Instance);
+        ExpectMsg<Terminated>(Wait);
+
+        // A report from another replica starts it: it writes from this node's content, which equals what is stored.
+        _regions.Routes.Tell(new ApplyRouteReport(route.Id, OtherNode("akka.tcp://gateway@127.0.0.1:9#9", 1)), TestActor);
+        var ack = ExpectMsg<NodeReportApplied>(Wait);
+
+        var after = await StateAsync(route);
+        Assert.True(after.IncarnationStarted > before.IncarnationStarted);
+        Assert.Equal(ReportOutcome.Unchanged, ack.Outcome);
+        Assert.Equal(1, _sink.WriteCount(RouteA));
+        Assert.True(after.Exists);
+        Assert.Equal(before.DesiredStatus, after.DesiredStatus);
+        Assert.Equal(2, after.ProgrammedBy.Length);
+    }
+
+    [Fact]
+    public async Task ObjectRemoved_StatusRemovedAndEntityPassivated()
+    {
+        await PassAsync(NodeContentTests.Manifests);
+        var withoutB = NodeContentTests.Manifests[..NodeContentTests.Manifests.LastIndexOf("---", StringComparison.Ordinal)];
+        var routeB = new ResourceKey("HTTPRoute", "default", "b");
+        Assert.NotNull(_sink.Get(routeB));
+
+        var removed = await PassAsync(withoutB);
+
+        Assert.Equal(1, removed.Count(ReportOutcome.Removed));
+        Assert.Null(_sink.Get(routeB));
+        await AwaitAssertAsync(async () =>
+        {
+            var state = await _regions.Routes.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, Wait);
+            Assert.DoesNotContain(state.Shards.SelectMany(s => s.EntityIds), id => id == "HTTPRoute/default/b");
+        }, Wait);
+    }
+
+    [Fact]
+    public async Task FirstPass_StatusLeftByAnEarlierRun_Removed()
+    {
+        var leftover = new ResourceKey("HTTPRoute", "old", "gone");
+
+        var first = await PassAsync(NodeContentTests.Manifests, [leftover]);
+
+        Assert.Equal(1, first.Count(ReportOutcome.Removed));
+        Assert.Equal(7, first.Reported);
+    }
+
+    [Fact]
+    public async Task GatewayEntity_TracksWhoProgrammedIt_AndWritesTheUnionOfAddresses()
+    {
+        await PassAsync(NodeContentTests.Manifests);
+        var gateway = EntityRef.ForStatus(GatewayKey);
+        var local = Assert.Single((await StateAsync(gateway)).ProgrammedBy);
+        Assert.Equal(_node, local.Node);
+        var localAddress = Assert.Single(local.Addresses);
+
+        const string other = "akka.tcp://gateway@127.0.0.1:9#9";
+        _regions.Gateways.Tell(new ApplyGatewayReport(gateway.Id, OtherNode(other, 1, true, "127.99.0.1")), TestActor);
+        Assert.Equal(ReportOutcome.Written, ExpectMsg<NodeReportApplied>(Wait).Outcome);
+
+        var view = await StateAsync(gateway);
+        Assert.Equal([_node, other], view.ProgrammedBy.Select(r => r.Node).Order(StringComparer.Ordinal));
+        var written = ((V1Gateway)_sink.Get(GatewayKey)!).Status!;
+        Assert.Equal(new[] { localAddress, "127.99.0.1" }.Order(StringComparer.Ordinal), written.Addresses!.Select(a => a.Value));
+        Assert.Equal(2, _sink.WriteCount(GatewayKey));
+
+        // The same report again changes nothing.
+        _regions.Gateways.Tell(new ApplyGatewayReport(gateway.Id, OtherNode(other, 1, true, "127.99.0.1")), TestActor);
+        Assert.Equal(ReportOutcome.None, ExpectMsg<NodeReportApplied>(Wait).Outcome);
+        Assert.Equal(2, _sink.WriteCount(GatewayKey));
+    }
+
+    [Fact]
+    public async Task Query_ListenerEntity_ShowsItsRoutesAndSlice()
+    {
+        await PassAsync(NodeContentTests.Manifests);
+
+        var view = await StateAsync(EntityRef.ForListener(GatewayKey, "other"));
+
+        Assert.True(view.Exists);
+        Assert.Equal(["HTTPRoute/default/b"], view.Attachments.ToArray());
+        Assert.Contains("port: 8080", view.Slice, StringComparison.Ordinal);
+        Assert.Equal("", view.LastWrittenStatus);
+        Assert.Contains("attachedRoutes: 1", view.DesiredStatus, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReportBeforeThisNodeHasSynced_Deferred()
+    {
+        _regions.Routes.Tell(new ApplyRouteReport(RouteA.ToString(), OtherNode("akka.tcp://gateway@127.0.0.1:9#9", 1)), TestActor);
+
+        Assert.Equal(ReportOutcome.Deferred, ExpectMsg<NodeReportApplied>(Wait).Outcome);
+        Assert.Empty(_sink.WriteCounts);
+    }
+}

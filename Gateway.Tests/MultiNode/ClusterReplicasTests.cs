@@ -1,0 +1,298 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Host.Backends;
+using Gateway.Host.Status;
+using Gateway.Tests.Host;
+using k8s;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Gateway.Tests.MultiNode;
+
+/// <summary>
+/// Three real Gateway.Host processes on loopback sharing one manifests folder and one status directory, forming one
+/// cluster through config discovery. Each replica has its own address pool, so traffic can be aimed at one replica.
+/// </summary>
+[Trait("Category", "MultiNode")]
+public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int Routes = 10;
+    private static readonly ResourceKey GatewayKey = new("Gateway", "default", "g");
+    private readonly TempDir _dir = new();
+    private readonly List<ReplicaProcess> _replicas = [];
+    private readonly int _gatewayPort = ReplicaProcess.FreePort();
+    private readonly int _poolBase = Random.Shared.Next(100, 250);
+    private EchoServer? _echo;
+
+    private string StatusDir => _dir.Combine("status");
+
+    public async Task InitializeAsync()
+    {
+        _echo = await EchoServer.StartAsync(new EchoServerOptions(IPAddress.Loopback, new EchoIdentity("default", "echo-pod")) { HttpPort = 0 });
+        _dir.Write("m/all.yaml", Manifests(_echo.HttpEndpoint.Port, "/r0"));
+        var ports = Enumerable.Range(0, 3).Select(_ => ReplicaProcess.FreePort()).ToList();
+        for (var i = 0; i < 3; i++)
+        {
+            _replicas.Add(new ReplicaProcess($"n{i + 1}", ports[i],
+            [
+                "--manifests", _dir.Combine("m"), "--status-dir", StatusDir, "--address-pool", $"127.{_poolBase}.{i + 1}.0/24",
+                "--management-port", ports[i].ToString(System.Globalization.CultureInfo.InvariantCulture), "--node-name", $"n{i + 1}",
+                .. ports.SelectMany(p => new[] { "--peer", $"127.0.0.1:{p}" }),
+                "--log-level", Environment.GetEnvironmentVariable("GATEWAY_MULTINODE_LOG_LEVEL") ?? "Warning", "--rescan-interval", "500ms", "--shutdown-timeout", "5s",
+            ]));
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var replica in _replicas)
+        {
+            if (replica.Running) output.WriteLine($"--- {replica.Name}\n{replica.Tail}");
+            await replica.DisposeAsync();
+        }
+        if (_echo is not null) await _echo.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private string Manifests(int echoPort, string firstPath) => Gateway.Tests.Host.Manifests.Join(
+    [
+        Gateway.Tests.Host.Manifests.GatewayClass(),
+        $$"""
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: g, namespace: default}
+        spec:
+          gatewayClassName: gc
+          listeners:
+          - {name: http, port: {{_gatewayPort}}, protocol: HTTP}
+        """,
+        """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: echo, namespace: default}
+        spec:
+          ports: [{name: http, port: 8080, targetPort: 3000, protocol: TCP}]
+        """,
+        $$"""
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: echo-1
+          namespace: default
+          labels: {kubernetes.io/service-name: echo}
+        addressType: IPv4
+        ports: [{name: http, port: {{echoPort}}, protocol: TCP}]
+        endpoints:
+        - addresses: ["127.0.0.1"]
+          conditions: {ready: true}
+        """,
+        .. Enumerable.Range(0, Routes).Select(i => $$"""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: r{{i}}, namespace: default}
+            spec:
+              parentRefs: [{name: g}]
+              rules:
+              - matches:
+                - path: {type: PathPrefix, value: "{{(i == 0 ? firstPath : $"/r{i}")}}"}
+                backendRefs: [{name: echo, port: 8080}]
+            """),
+    ]);
+
+    private static async Task Until(Func<Task<bool>> condition, string what, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            try
+            {
+                if (await condition()) return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or IOException or KeyNotFoundException or InvalidOperationException)
+            {
+                // Not up yet, or mid-change: poll again.
+            }
+            if (cts.IsCancellationRequested) throw new TimeoutException($"timed out after {timeout.TotalSeconds:F0} s waiting for {what}");
+            await Task.Delay(200, CancellationToken.None);
+        }
+    }
+
+    private static CancellationToken Token() => new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token;
+
+    private V1Gateway GatewayStatus() => KubernetesYaml.Deserialize<V1Gateway>(File.ReadAllText(StatusPaths.PathFor(StatusDir, GatewayKey)));
+
+    private static async Task<Dictionary<string, int>> EntitiesPerNodeAsync(ReplicaProcess replica)
+    {
+        var shards = await replica.GetJsonAsync("cluster/shards", Token());
+        var perNode = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var region in shards.GetProperty("regions").EnumerateObject())
+        {
+            foreach (var node in region.Value.EnumerateObject())
+                perNode[node.Name] = perNode.GetValueOrDefault(node.Name) + node.Value.GetProperty("entities").GetInt32();
+        }
+        return perNode;
+    }
+
+    private static async Task<Dictionary<string, int>> WritesAsync(IEnumerable<ReplicaProcess> replicas)
+    {
+        var sum = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var replica in replicas)
+        {
+            foreach (var p in (await replica.GetJsonAsync("status/writes", Token())).EnumerateObject())
+                sum[p.Name] = sum.GetValueOrDefault(p.Name) + p.Value.GetInt32();
+        }
+        return sum;
+    }
+
+    private static async Task<string> MemberAddressAsync(ReplicaProcess replica) =>
+        (await replica.GetJsonAsync("cluster/members", Token())).GetProperty("self").GetString()!.Split('#')[0];
+
+    [Fact]
+    public async Task ThreeReplicas_ShareOwnership_SurviveAKill_AndTakeBackTheirShare()
+    {
+        var started = Stopwatch.StartNew();
+        foreach (var replica in _replicas) replica.Start();
+        await Until(async () =>
+        {
+            foreach (var replica in _replicas)
+            {
+                if ((await replica.GetAsync("health/ready", Token())).Status != HttpStatusCode.OK) return false;
+                var members = (await replica.GetJsonAsync("cluster/members", Token())).GetProperty("members").EnumerateArray().ToList();
+                if (members.Count != 3 || members.Any(m => m.GetProperty("status").GetString() != "Up")) return false;
+            }
+            return true;
+        }, "three replicas ready in one cluster", TimeSpan.FromSeconds(60));
+        output.WriteLine($"cluster formed after {started.Elapsed.TotalSeconds:F1} s");
+
+        // Every status written; the Gateway lists every replica's address (decision: union of programmed replicas).
+        await Until(() => Task.FromResult(File.Exists(StatusPaths.PathFor(StatusDir, GatewayKey)) && GatewayStatus().Status?.Addresses?.Count == 3
+            && Enumerable.Range(0, Routes).All(i => File.Exists(StatusPaths.PathFor(StatusDir, new ResourceKey("HTTPRoute", "default", $"r{i}"))))),
+            "all statuses, the Gateway with three addresses", TimeSpan.FromSeconds(30));
+        var addresses = new List<string>();
+        foreach (var replica in _replicas) addresses.Add(Assert.Single(await replica.LiveAddressesAsync(Token())));
+        Assert.Equal(addresses.Order(StringComparer.Ordinal), GatewayStatus().Status!.Addresses!.Select(a => a.Value));
+
+        // Identical routing: the same answers from each replica.
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        foreach (var path in new[] { "/r0", "/r5", "/r9/x", "/nothing" })
+        {
+            var answers = new List<HttpStatusCode>();
+            foreach (var address in addresses)
+            {
+                using var response = await client.GetAsync(new Uri($"http://{address}:{_gatewayPort}{path}"));
+                answers.Add(response.StatusCode);
+                if (response.IsSuccessStatusCode) Assert.Contains("echo-pod", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+            Assert.Single(answers.Distinct());
+            Assert.Equal(path == "/nothing" ? HttpStatusCode.NotFound : HttpStatusCode.OK, answers[0]);
+        }
+
+        // Entities are spread over all three replicas.
+        var members = new List<string>();
+        foreach (var replica in _replicas) members.Add(await MemberAddressAsync(replica));
+        await Until(async () => (await EntitiesPerNodeAsync(_replicas[0])).Count(p => p.Value > 0) == 3, "entities on all three", TimeSpan.FromSeconds(15));
+        var spread = await EntitiesPerNodeAsync(_replicas[0]);
+        output.WriteLine("entities per replica: " + string.Join(", ", spread.Select(p => $"{p.Key}={p.Value}")));
+        Assert.Equal(3 + Routes, spread.Values.Sum());
+
+        // Exactly one write per object across the replicas (the Gateway once per address-set change at most).
+        var writes = await WritesAsync(_replicas);
+        Assert.All(Enumerable.Range(0, Routes), i => Assert.Equal(1, writes.GetValueOrDefault($"HTTPRoute/default/r{i}")));
+        Assert.Equal(1, writes.GetValueOrDefault("GatewayClass/gc"));
+        Assert.InRange(writes.GetValueOrDefault("Gateway/default/g"), 1, 3);
+
+        // Any replica answers for an object owned by another.
+        var objects = (await _replicas[0].GetJsonAsync("cluster/objects", Token())).EnumerateArray().ToList();
+        var foreign = objects.First(o => o.GetProperty("owner").GetString() is { } owner && owner != members[0]);
+        var view = await _replicas[0].GetJsonAsync($"cluster/objects/{foreign.GetProperty("kind").GetString()}/{foreign.GetProperty("id").GetString()}", Token());
+        Assert.StartsWith(foreign.GetProperty("owner").GetString()!, view.GetProperty("owner").GetString(), StringComparison.Ordinal);
+        Assert.True(view.GetProperty("exists").GetBoolean());
+
+        // Kill replica 3 under steady traffic to the other two.
+        var ownedByThird = objects.Where(o => o.GetProperty("owner").GetString() == members[2]).Select(o => o.GetProperty("entity").GetString()!).ToList();
+        using var traffic = new CancellationTokenSource();
+        var loops = addresses.Take(2).Select(a => Traffic(client, a, traffic.Token)).ToList();
+        await Task.Delay(500);
+        var killedAt = DateTimeOffset.UtcNow;
+        _replicas[2].Kill();
+        output.WriteLine($"killed n3 at {killedAt:HH:mm:ss.fff}");
+        // Each entity the killed replica owned must answer from a survivor; its incarnation start says when it restarted
+        // there (started by the survivors' re-sent reports, or at the latest by this query).
+        var restarted = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        await Until(async () =>
+        {
+            foreach (var entity in ownedByThird.Where(e => !restarted.ContainsKey(e)))
+            {
+                var colon = entity.IndexOf(':', StringComparison.Ordinal);
+                var (status, body) = await _replicas[0].GetAsync($"cluster/objects/{entity[..colon]}/{entity[(colon + 1)..]}", Token());
+                if (status != HttpStatusCode.OK) return false;
+                var state = JsonDocument.Parse(body).RootElement;
+                if (state.GetProperty("owner").GetString()!.StartsWith(members[2] + "#", StringComparison.Ordinal)) return false;
+                restarted[entity] = state.GetProperty("incarnationStarted").GetDateTimeOffset();
+            }
+            return (await EntitiesPerNodeAsync(_replicas[0])).Values.Sum() == 3 + Routes;
+        }, "every entity running on the survivors", TimeSpan.FromSeconds(30));
+        var failover = restarted.Count == 0 ? TimeSpan.Zero : restarted.Values.Max() - killedAt;
+        output.WriteLine($"entities of the killed replica ({ownedByThird.Count}) restarted on survivors {failover.TotalSeconds:F1} s after the kill");
+        await Task.Delay(500);
+        traffic.Cancel();
+        var results = await Task.WhenAll(loops);
+        output.WriteLine($"traffic during failover: {results.Sum(r => r.Ok)} ok, {results.Sum(r => r.Failed)} failed");
+        Assert.All(results, r => Assert.True(r.Ok > 0));
+        Assert.Equal(0, results.Sum(r => r.Failed));
+        Assert.True(failover < TimeSpan.FromSeconds(10), $"failover took {failover.TotalSeconds:F1} s");
+
+        // The Gateway's status drops the dead replica's address.
+        await Until(() => Task.FromResult(GatewayStatus().Status?.Addresses?.Count == 2), "the Gateway listing two addresses", TimeSpan.FromSeconds(10));
+
+        // A route change after the kill gets its status written exactly once.
+        var survivors = _replicas.Take(2).ToList();
+        var before = await WritesAsync(survivors);
+        _dir.Write("m/all.yaml", Manifests(_echo!.HttpEndpoint.Port, "/r0-changed"));
+        var routeKey = new ResourceKey("HTTPRoute", "default", "r0");
+        await Until(() => Task.FromResult(KubernetesYaml.Deserialize<V1HTTPRoute>(File.ReadAllText(StatusPaths.PathFor(StatusDir, routeKey)))
+            .Status?.Parents?.FirstOrDefault()?.Conditions?.All(c => c.ObservedGeneration == 2) == true), "r0 status at generation 2", TimeSpan.FromSeconds(15));
+        await Task.Delay(1000);
+        var after = await WritesAsync(survivors);
+        Assert.Equal(before.GetValueOrDefault("HTTPRoute/default/r0") + 1, after.GetValueOrDefault("HTTPRoute/default/r0"));
+        Assert.Equal(before.Where(p => p.Key != "HTTPRoute/default/r0"), after.Where(p => p.Key != "HTTPRoute/default/r0"));
+
+        // The killed replica comes back and takes back a share of the entities (rebalance), without a write.
+        _replicas[2].Start();
+        await Until(async () =>
+        {
+            var address = await MemberAddressAsync(_replicas[2]);
+            return (await EntitiesPerNodeAsync(_replicas[0])).GetValueOrDefault(address) > 0;
+        }, "the restarted replica hosting entities again", TimeSpan.FromSeconds(40));
+        await Until(() => Task.FromResult(GatewayStatus().Status?.Addresses?.Count == 3), "the Gateway listing three addresses again", TimeSpan.FromSeconds(15));
+        var rejoined = await WritesAsync(_replicas);
+        Assert.Equal(after.GetValueOrDefault("HTTPRoute/default/r0"), rejoined.GetValueOrDefault("HTTPRoute/default/r0"));
+        Assert.All(Enumerable.Range(1, Routes - 1), i => Assert.Equal(after.GetValueOrDefault($"HTTPRoute/default/r{i}"), rejoined.GetValueOrDefault($"HTTPRoute/default/r{i}")));
+        var r0 = KubernetesYaml.Deserialize<V1HTTPRoute>(File.ReadAllText(StatusPaths.PathFor(StatusDir, routeKey)));
+        Assert.All(r0.Status!.Parents!.Single().Conditions!, c => Assert.Equal(2, c.ObservedGeneration));
+        output.WriteLine($"whole scenario: {started.Elapsed.TotalSeconds:F1} s");
+    }
+
+    private async Task<(int Ok, int Failed)> Traffic(HttpClient client, string address, CancellationToken ct)
+    {
+        int ok = 0, failed = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                using var response = await client.GetAsync(new Uri($"http://{address}:{_gatewayPort}/r5"), CancellationToken.None);
+                if (response.StatusCode == HttpStatusCode.OK) ok++;
+                else failed++;
+            }
+            catch (HttpRequestException)
+            {
+                failed++;
+            }
+            await Task.Delay(20, CancellationToken.None);
+        }
+        return (ok, failed);
+    }
+}

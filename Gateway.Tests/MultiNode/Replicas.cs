@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Gateway.Tests.MultiNode;
+
+/// <summary>One replica: a real Gateway.Host process on loopback, reached through its management endpoint.</summary>
+internal sealed partial class ReplicaProcess : IAsyncDisposable
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly ConcurrentQueue<string> _output = new();
+    private Process? _process;
+
+    public ReplicaProcess(string name, int managementPort, IReadOnlyList<string> args)
+    {
+        Name = name;
+        ManagementPort = managementPort;
+        Args = args;
+    }
+
+    public string Name { get; }
+
+    public int ManagementPort { get; }
+
+    public IReadOnlyList<string> Args { get; }
+
+    public Uri Management => new($"http://127.0.0.1:{ManagementPort}/");
+
+    public bool Running => _process is { HasExited: false };
+
+    /// <summary>The last lines the process wrote (for failure messages).</summary>
+    public string Tail => string.Join('\n', _output.TakeLast(Environment.GetEnvironmentVariable("GATEWAY_MULTINODE_LOG_LEVEL") is null ? 40 : 5000));
+
+    public void Start()
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Gateway.Host.dll"));
+        foreach (var arg in Args) info.ArgumentList.Add(arg);
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null) return;
+        _output.Enqueue(line);
+        while (_output.Count > 5000) _output.TryDequeue(out _);
+    }
+
+    /// <summary>Ends the process at once, as a crash would: no leaving, no hand-off.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit(10_000);
+        }
+    }
+
+    public async Task<(HttpStatusCode Status, string Body)> GetAsync(string path, CancellationToken ct)
+    {
+        using var response = await Http.GetAsync(new Uri(Management, path.TrimStart('/')), ct);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(ct));
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string path, CancellationToken ct)
+    {
+        var (status, body) = await GetAsync(path, ct);
+        if (status != HttpStatusCode.OK) throw new HttpRequestException($"{Name} {path}: {(int)status} {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>The addresses this replica's data plane serves (from its live routing table).</summary>
+    public async Task<IReadOnlyList<string>> LiveAddressesAsync(CancellationToken ct)
+    {
+        var (_, yaml) = await GetAsync("routetable", ct);
+        return [.. AddressLine().Matches(yaml).Select(m => m.Groups[1].Value).Distinct()];
+    }
+
+    [GeneratedRegex(@"^\s+- (127\.\d+\.\d+\.\d+)\s*$", RegexOptions.Multiline)]
+    private static partial Regex AddressLine();
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        _process?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>A free TCP port on loopback (bound to port 0, then released).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

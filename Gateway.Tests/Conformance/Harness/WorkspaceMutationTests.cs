@@ -54,7 +54,8 @@ public sealed class WorkspaceMutationTests
     public async Task Substitute_StaticAddressPlaceholders_BecomeThePoolsInOrderAndTheTestsEditsStillFind()
     {
         var root = Path.Combine(Path.GetTempPath(), "workspace-" + Guid.NewGuid().ToString("N"));
-        await using var emulator = new BackendEmulator();
+        // Its own backend pool: the conformance fixture runs at the same time with pods of the same names on 127.20/16.
+        await using var emulator = new BackendEmulator(new BackendEmulatorOptions { AddressPool = "127.24.0.0/16" });
         await using var workspace = new ConformanceWorkspace(root, TestPaths.ConformanceDir, "gc", "example.com/c", SharedCertificates.Value, emulator, ["127.31.0.10"], ["192.0.2.1"]);
 
         var applied = workspace.Substitute(Manifest("gateway-static-addresses.yaml"));

@@ -9,22 +9,50 @@ namespace Gateway.Actors.Status;
 public static class SupportedFeatures
 {
     /// <summary>Supported feature names, sorted ordinally (the order the status lists them in).</summary>
+    // Every GATEWAY-HTTP feature whose conformance tests pass in the in-repo conformance tier (Gateway.Tests/Conformance),
+    // except GatewayInfrastructurePropagation (its test inspects per-Gateway ServiceAccounts and Pods, which we do not
+    // create) and HTTPRouteRetryBackendTimeout / HTTPRouteRetryConnectionError (no v1.6.1 test; retries here are by
+    // response code only). GRPC, TLS, TCP and UDP routes are translated and served but not yet claimed: their profiles
+    // are not judged by the tier yet.
     public static readonly IReadOnlyList<string> Names = new[]
     {
+        "BackendTLSPolicy",
+        "BackendTLSPolicySANValidation",
         "Gateway",
+        "GatewayAddressEmpty",
+        "GatewayBackendClientCertificate",
+        "GatewayFrontendClientCertificateValidation",
+        "GatewayFrontendClientCertificateValidationInsecureFallback",
+        "GatewayHTTPListenerIsolation",
+        "GatewayHTTPSListenerDetectMisdirectedRequests",
         "GatewayPort8080",
+        "GatewayStaticAddresses",
         "HTTPRoute",
         "HTTPRoute303RedirectStatusCode",
         "HTTPRoute307RedirectStatusCode",
         "HTTPRoute308RedirectStatusCode",
+        "HTTPRouteBackendProtocolH2C",
+        "HTTPRouteBackendProtocolWebSocket",
+        "HTTPRouteBackendRequestHeaderModification",
+        "HTTPRouteBackendTimeout",
+        "HTTPRouteCORS",
+        "HTTPRouteDestinationPortMatching",
         "HTTPRouteHostRewrite",
         "HTTPRouteMethodMatching",
+        "HTTPRouteNamedRouteRule",
+        "HTTPRouteParentRefPort",
         "HTTPRoutePathRedirect",
         "HTTPRoutePathRewrite",
         "HTTPRoutePortRedirect",
         "HTTPRouteQueryParamMatching",
+        "HTTPRouteRequestMirror",
+        "HTTPRouteRequestMultipleMirrors",
+        "HTTPRouteRequestPercentageMirror",
+        "HTTPRouteRequestTimeout",
         "HTTPRouteResponseHeaderModification",
+        "HTTPRouteRetry",
         "HTTPRouteSchemeRedirect",
+        "ListenerSet",
         "ReferenceGrant",
     }.Order(StringComparer.Ordinal).ToArray();
 }

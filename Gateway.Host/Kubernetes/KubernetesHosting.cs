@@ -63,7 +63,8 @@ public static class KubernetesHosting
         services.AddSingleton(k8sOptions.Source);
         services.AddSingleton<KubernetesSource>();
         services.AddSingleton(sp => new KubernetesStatusSink(sp.GetRequiredService<KubernetesApi>(), options.ControllerName, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<KubernetesStatusSink>>(), k8sOptions.StatusWriteAttempts));
+            sp.GetRequiredService<ILogger<KubernetesStatusSink>>(), k8sOptions.StatusWriteAttempts,
+            watched: () => sp.GetRequiredService<ResourceStore>().Published));
         // Registered after the file-mode sink: the last registration is the one the pipeline resolves.
         services.AddSingleton<IStatusSink>(sp => sp.GetRequiredService<KubernetesStatusSink>());
         services.AddSingleton(_ => new PipelineOptions

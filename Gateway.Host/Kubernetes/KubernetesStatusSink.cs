@@ -27,20 +27,29 @@ public sealed class StatusConflictException(ResourceKey key, int attempts)
 /// time with a fresh read, at most <see cref="MaxAttempts"/> times; any other error goes to the caller (the pipeline
 /// logs it and retries with the next change). observedGeneration is taken as the translator gave it. Writes that
 /// changed something are counted per object, like the file sink.
+/// As an <see cref="IStatusInventory"/> it names the routes and policies whose stored status still holds entries of this
+/// controller (read from the objects the source watches), so after a restart the first pass removes the entries of
+/// parents this controller no longer serves, like the file sink's leftover files.
 /// </summary>
-public sealed class KubernetesStatusSink : IStatusSink
+public sealed class KubernetesStatusSink : IStatusSink, IStatusInventory
 {
     private readonly KubernetesApi _api;
     private readonly TimeProvider _time;
     private readonly ILogger<KubernetesStatusSink> _logger;
     private readonly ConcurrentDictionary<ResourceKey, int> _writes = new();
+    private readonly Func<Snapshot>? _watched;
     private int _conflicts;
 
-    /// <summary>Creates a sink writing the entries of <paramref name="controllerName"/>.</summary>
-    public KubernetesStatusSink(KubernetesApi api, string controllerName, TimeProvider time, ILogger<KubernetesStatusSink> logger, int maxAttempts = 5)
+    /// <summary>
+    /// Creates a sink writing the entries of <paramref name="controllerName"/>; <paramref name="watched"/> gives the
+    /// objects the source holds (with their stored status) for <see cref="StoredKeys"/>, or none.
+    /// </summary>
+    public KubernetesStatusSink(KubernetesApi api, string controllerName, TimeProvider time, ILogger<KubernetesStatusSink> logger, int maxAttempts = 5,
+        Func<Snapshot>? watched = null)
     {
         if (maxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(maxAttempts));
         _api = api;
+        _watched = watched;
         ControllerName = controllerName;
         _time = time;
         _logger = logger;
@@ -61,6 +70,32 @@ public sealed class KubernetesStatusSink : IStatusSink
 
     /// <summary>409 Conflict answers retried so far.</summary>
     public int Conflicts => Volatile.Read(ref _conflicts);
+
+    /// <summary>
+    /// Routes and policies whose stored status (as last watched) holds a parent or ancestor entry of this controller.
+    /// GatewayClasses and Gateways are not named: <see cref="RemoveAsync"/> leaves their status to whoever owns them now.
+    /// </summary>
+    public IReadOnlyCollection<ResourceKey> StoredKeys() => _watched is null ? [] : HoldingEntriesOf(_watched(), ControllerName);
+
+    /// <summary>The keys of the objects in <paramref name="snapshot"/> whose status has entries of <paramref name="controllerName"/>.</summary>
+    public static IReadOnlyCollection<ResourceKey> HoldingEntriesOf(Snapshot snapshot, string controllerName)
+    {
+        var keys = new List<ResourceKey>();
+        foreach (var kind in KindRegistry.All.Where(k => k.HasStatus))
+        {
+            foreach (var obj in snapshot.All<IKubernetesObject<V1ObjectMeta>>(kind))
+            {
+                var ours = StatusDocument.StatusOf(obj) switch
+                {
+                    V1RouteStatus r => r.Parents?.Any(p => p.ControllerName == controllerName) == true,
+                    V1PolicyStatus p => p.Ancestors?.Any(a => a.ControllerName == controllerName) == true,
+                    _ => false,
+                };
+                if (ours) keys.Add(KindRegistry.KeyOf(kind, obj));
+            }
+        }
+        return keys;
+    }
 
     /// <inheritdoc />
     public async Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct)

@@ -206,6 +206,38 @@ public sealed class KubernetesModeTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task KubernetesMode_RouteMovedAwayWhileDown_OurStaleParentEntryRemovedOthersKept()
+    {
+        // Before this start, "moved" was attached to our Gateway "web" and we wrote its parent entry; while we were down
+        // it moved to a Gateway of another controller, whose entry is in its status too.
+        _server.Apply(Namespace("default"));
+        _server.Apply(Namespace(SystemNamespace));
+        _server.Apply(GatewayClass());
+        await SeedBackendAsync("web-echo", "127.0.86.13");
+        _server.Apply(GatewayObj("web"));
+        _server.Apply(Route("kept", "web", backend: "web-echo"));
+        var moved = Route("moved", "elsewhere", backend: "web-echo");
+        _server.Apply(moved);
+        V1RouteParentStatus Entry(string gateway, string controller) => new()
+        {
+            ParentRef = new V1GatewayParentReference { Group = "gateway.networking.k8s.io", Kind = "Gateway", Namespace = "default", Name = gateway },
+            ControllerName = controller,
+            Conditions = [new V1Condition { Type = "Accepted", Status = "True", Reason = "Accepted", Message = "m", ObservedGeneration = 1, LastTransitionTime = DateTime.UnixEpoch }],
+        };
+        var movedKey = new ResourceKey("HTTPRoute", "default", "moved");
+        _server.SetStatus(movedKey, new V1RouteStatus { Parents = [Entry("web", Controller), Entry("elsewhere", "example.com/other")] });
+
+        await StartHostAsync();
+
+        await Eventually(() => _server.Get<V1HTTPRoute>(movedKey)?.Status?.Parents?.All(p => p.ControllerName != Controller) == true,
+            "our stale entry on the moved route is removed");
+        var parent = Assert.Single(_server.Get<V1HTTPRoute>(movedKey)!.Status!.Parents!);
+        Assert.Equal(("example.com/other", "elsewhere"), (parent.ControllerName, parent.ParentRef.Name));
+        await Eventually(() => _server.Get<V1HTTPRoute>(new ResourceKey("HTTPRoute", "default", "kept"))?.Status?.Parents?.Any(p => p.ControllerName == Controller) == true,
+            "the route still attached keeps its entry");
+    }
+
+    [Fact]
     public async Task KubernetesMode_NodeDoesNotOwnGateway_LeavesItsServiceAlone()
     {
         _server.Apply(Namespace("default"));

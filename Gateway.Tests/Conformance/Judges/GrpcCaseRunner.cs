@@ -103,7 +103,7 @@ public sealed class GrpcCaseRunner(ConformanceTimeouts timeouts, IConformanceClo
     /// each sample a fresh client with upstream's entropy (a random delay, a random x-jitter metadata value, or both).
     /// </summary>
     public async Task<JudgeResult> WeightedAsync(GrpcCase baseCase, IReadOnlyDictionary<string, double> expectedWeights, IPAddress address, TimeSpan maxEntropyDelay, Random random, CancellationToken ct,
-        int totalRequests = WeightedDistribution.TotalRequests, int concurrency = WeightedDistribution.Concurrency)
+        int totalRequests = WeightedDistribution.TotalRequests, int concurrency = WeightedDistribution.Concurrency, int attempts = WeightedDistribution.MaxTestRetries)
     {
         var ready = await RunAsync(baseCase, address, ct).ConfigureAwait(false);
         if (!ready.Passed) return JudgeResult.Fail($"before the distribution check: {ready.Detail}", ready.Attempts);
@@ -121,6 +121,6 @@ public sealed class GrpcCaseRunner(ConformanceTimeouts timeouts, IConformanceClo
             return result.Response?.Assertions?.Context?.Pod ?? "";
         }
 
-        return await WeightedDistribution.RunAsync(Sample, expectedWeights, ct, totalRequests, concurrency).ConfigureAwait(false);
+        return await WeightedDistribution.RunAsync(Sample, expectedWeights, ct, totalRequests, concurrency, attempts).ConfigureAwait(false);
     }
 }

@@ -17,6 +17,12 @@ public sealed class ProtocolCaseRunner(ConformanceTimeouts timeouts, IConformanc
     /// <summary>Randomness of the entropy (fixed in tests).</summary>
     public Random Random { get; init; } = Random.Shared;
 
+    /// <summary>Samples per weighted run (upstream: 500; harness tests use fewer).</summary>
+    public int WeightedSamples { get; init; } = WeightedDistribution.TotalRequests;
+
+    /// <summary>Weighted runs before giving up (upstream MaxTestRetries: 10).</summary>
+    public int WeightedRuns { get; init; } = WeightedDistribution.MaxTestRetries;
+
     /// <summary>
     /// A stream case: <c>tcp-echo</c> / <c>tls-client-to-gateway</c> as WaitForValidTCPResponse (a fresh connection per
     /// try, one valid exchange passes, tried every second within MaxTimeToConsistency); <c>tls-connection-must-be-rejected</c>
@@ -60,7 +66,7 @@ public sealed class ProtocolCaseRunner(ConformanceTimeouts timeouts, IConformanc
                 var baseCase = grpcCases.First(c => c.Method == g.Method);
                 var grpc = new GrpcCaseRunner(timeouts, clock);
                 return [new("Requests should have a distribution that matches the weight",
-                    await grpc.WeightedAsync(baseCase, g.ExpectedWeights, address, MaxEntropyDelay, Random, ct).ConfigureAwait(false))];
+                    await grpc.WeightedAsync(baseCase, g.ExpectedWeights, address, MaxEntropyDelay, Random, ct, WeightedSamples, WeightedDistribution.Concurrency, WeightedRuns).ConfigureAwait(false))];
             case TcpWeightedCase t:
                 return [new("TCP traffic should be distributed across the weighted backends and skip the zero-weighted backend", await TcpWeightedAsync(t, Endpoint(address, portOf, t.Target), ct).ConfigureAwait(false))];
             case UdpWeightedCase u:
@@ -112,12 +118,13 @@ public sealed class ProtocolCaseRunner(ConformanceTimeouts timeouts, IConformanc
             }
         }, 1, timeouts.MaxTimeToConsistency, timeouts.DefaultPollInterval, clock, ct).ConfigureAwait(false);
         if (!available.Passed) return JudgeResult.Fail($"failed waiting for TCP connection to {gateway}: {available.Detail}", available.Attempts);
-        return await WeightedDistribution.RunAsync(token => TcpEchoClient.EchoSendOnceAsync(gateway, timeouts.RequestTimeout, token), t.ExpectedWeights, ct).ConfigureAwait(false);
+        return await WeightedDistribution.RunAsync(token => TcpEchoClient.EchoSendOnceAsync(gateway, timeouts.RequestTimeout, token), t.ExpectedWeights, ct,
+            WeightedSamples, WeightedDistribution.Concurrency, WeightedRuns).ConfigureAwait(false);
     }
 
     /// <summary>UDPRouteWeightedRouting: weight.TestWeightedDistribution over one-datagram samples, each from a new socket.</summary>
     private Task<JudgeResult> UdpWeightedAsync(UdpWeightedCase u, IPEndPoint gateway, CancellationToken ct) =>
-        WeightedDistribution.RunAsync(token => UdpProbe.SampleAsync(gateway, timeouts.RequestTimeout, token), u.ExpectedWeights, ct);
+        WeightedDistribution.RunAsync(token => UdpProbe.SampleAsync(gateway, timeouts.RequestTimeout, token), u.ExpectedWeights, ct, WeightedSamples, WeightedDistribution.Concurrency, WeightedRuns);
 
     /// <summary>ExpectEchoResponseFromBackend: a probe every DefaultPollInterval (RequestTimeout each) until one passes, within MaxTimeToConsistency.</summary>
     private Task<JudgeResult> UdpEchoAsync(IPEndPoint gateway, UdpEchoProbeSpec probe, CancellationToken ct) =>

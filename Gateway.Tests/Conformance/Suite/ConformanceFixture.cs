@@ -9,7 +9,8 @@ namespace Gateway.Tests.Conformance.Suite;
 /// One running gateway plus emulated backends for the whole conformance collection (the suite runs one
 /// implementation for all tests). Settings come from the environment so CI can shrink waits where allowed:
 /// GATEWAY_CONFORMANCE_REPORT (report path), GATEWAY_CONFORMANCE_FEATURES (comma list; default: GatewayClass status;
-/// "all" = every feature of the five Gateway profiles), GATEWAY_CONFORMANCE_PROFILES (comma list; default: the five
+/// "all" = every feature of the five Gateway profiles plus GRPCRouteNamedRouteRule, i.e. every feature a catalog test
+/// needs), GATEWAY_CONFORMANCE_PROFILES (comma list; default: the five
 /// Gateway profiles),
 /// GATEWAY_CONFORMANCE_CONSISTENCY_SECONDS (MaxTimeToConsistency), GATEWAY_CONFORMANCE_STATUS_SECONDS (caps every status
 /// wait; upstream defaults are 60 s to 300 s), GATEWAY_CONFORMANCE_TIMEOUTS (upstream's timeout-overrides format,
@@ -43,12 +44,14 @@ public sealed class ConformanceFixture : IAsyncLifetime
         timeouts = timeouts.WithOverrides(Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_TIMEOUTS"));
         var features = Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_FEATURES") switch
         {
-            "all" => ConformanceProfiles.AllFeatures,
+            "all" => ConformanceProfiles.AllFeatures.Union(ConformanceCatalog.All.SelectMany(t => t.Features)).ToHashSet(StringComparer.Ordinal),
             { Length: > 0 } list => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal),
             _ => null,
         };
         var profiles = Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_PROFILES") is { Length: > 0 } names
-            ? names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ConformanceProfiles.Get).ToList()
+            ? names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(n => ConformanceProfiles.All.FirstOrDefault(p => p.Name == n) ?? throw new ArgumentException($"GATEWAY_CONFORMANCE_PROFILES: unknown profile {n} (known: {string.Join(", ", ConformanceProfiles.All.Select(p => p.Name))})"))
+                .ToList()
             : ConformanceProfiles.All;
         using var setup = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         try

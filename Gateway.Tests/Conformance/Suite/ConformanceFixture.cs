@@ -14,7 +14,9 @@ namespace Gateway.Tests.Conformance.Suite;
 /// Gateway profiles),
 /// GATEWAY_CONFORMANCE_CONSISTENCY_SECONDS (MaxTimeToConsistency), GATEWAY_CONFORMANCE_STATUS_SECONDS (caps every status
 /// wait; upstream defaults are 60 s to 300 s), GATEWAY_CONFORMANCE_TIMEOUTS (upstream's timeout-overrides format,
-/// "Name:seconds;Name:seconds" with TimeoutConfig field names), GATEWAY_CONFORMANCE_CHANNEL.
+/// "Name:seconds;Name:seconds" with TimeoutConfig field names), GATEWAY_CONFORMANCE_CHANNEL, and
+/// GATEWAY_CONFORMANCE_GATEWAY_POOL / GATEWAY_CONFORMANCE_BACKEND_POOL / GATEWAY_CONFORMANCE_USABLE_ADDRESS (loopback
+/// CIDRs and an address, so two runs on one machine, e.g. two worktrees, do not bind the same addresses).
 /// </summary>
 public sealed class ConformanceFixture : IAsyncLifetime
 {
@@ -56,7 +58,11 @@ public sealed class ConformanceFixture : IAsyncLifetime
         using var setup = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         try
         {
-            _runner = await ConformanceRunner.StartAsync(new ConformanceRunOptions { Timeouts = timeouts, SupportedFeatures = features, Profiles = profiles }, TestPaths.ConformanceDir, setup.Token);
+            var options = new ConformanceRunOptions { Timeouts = timeouts, SupportedFeatures = features, Profiles = profiles };
+            if (Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_GATEWAY_POOL") is { Length: > 0 } gatewayPool) options = options with { GatewayAddressPool = gatewayPool };
+            if (Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_BACKEND_POOL") is { Length: > 0 } backendPool) options = options with { BackendAddressPool = backendPool };
+            if (Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_USABLE_ADDRESS") is { Length: > 0 } usable) options = options with { UsableAddresses = [usable] };
+            _runner = await ConformanceRunner.StartAsync(options, TestPaths.ConformanceDir, setup.Token);
         }
         catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or IOException)
         {

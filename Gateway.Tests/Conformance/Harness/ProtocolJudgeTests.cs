@@ -173,6 +173,39 @@ public sealed class ProtocolJudgeTests
         }
     }
 
+    [Theory]
+    [InlineData("fin", true)]
+    [InlineData("alert", false)]
+    public async Task HandshakeMustBeRejected_EofIsARejection_TlsAlertIsNot(string answer, bool rejected)
+    {
+        // Upstream's isConnectionRejected: EOF or ECONNRESET only; a TLS alert is an answer from a TLS server.
+        var listener = new TcpListener(IPAddress.Parse("127.24.3.9"), 0);
+        listener.Start();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var serve = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync(stop.Token);
+            var stream = client.GetStream();
+            await stream.ReadAtLeastAsync(new byte[512], 1, throwOnEndOfStream: false, stop.Token);
+            // A fatal handshake_failure alert record (TLS 1.2 record layer), then an orderly close.
+            if (answer == "alert") await stream.WriteAsync(new byte[] { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28 }, stop.Token);
+            client.Client.Shutdown(SocketShutdown.Send);
+            await stream.ReadAtLeastAsync(new byte[512], 1, throwOnEndOfStream: false, stop.Token);
+        });
+        try
+        {
+            var outcome = await TcpEchoClient.HandshakeMustBeRejectedAsync((IPEndPoint)listener.LocalEndpoint, "non.matching.com", TimeSpan.FromSeconds(5), CancellationToken.None);
+
+            Assert.Equal(rejected, outcome is null);
+            if (!rejected) Assert.Contains("TLS alert", outcome);
+        }
+        finally
+        {
+            listener.Stop();
+            await Task.WhenAny(serve, Task.Delay(TimeSpan.FromSeconds(5)));
+        }
+    }
+
     [Fact]
     public async Task TcpSpecials_WeightsAndOldestRoute_JudgedOnThePodThatAnswered()
     {

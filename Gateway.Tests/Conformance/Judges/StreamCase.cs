@@ -224,15 +224,28 @@ public static class TcpEchoClient
         {
             return $"the TLS handshake with SNI {sni} neither completed nor ended within {timeout.TotalSeconds:0}s";
         }
-        catch (AuthenticationException e) when (e.Message.Contains("alert", StringComparison.OrdinalIgnoreCase))
+        catch (AuthenticationException e) when (AlertIn(e) is { } alert)
         {
-            // A TLS alert is an answer from a TLS server, not the reset/EOF upstream waits for.
-            return $"the handshake ended with a TLS alert, not a reset or EOF: {e.Message}";
+            // A TLS alert is an answer from a TLS server, not the reset/EOF upstream's isConnectionRejected waits for.
+            return $"the handshake ended with a TLS alert, not a reset or EOF: {alert}";
         }
         catch (Exception e) when (e is IOException or AuthenticationException or SocketException)
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The TLS alert message in <paramref name="e"/>'s chain, or null. On Linux the alert (e.g. OpenSSL's "sslv3 alert
+    /// handshake failure") is in an inner exception; the outer one only says "Authentication failed".
+    /// </summary>
+    private static string? AlertIn(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x.Message.Contains("alert", StringComparison.OrdinalIgnoreCase)) return x.Message;
+        }
+        return null;
     }
 
     private static bool Trusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2? ca)

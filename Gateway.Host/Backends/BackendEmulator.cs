@@ -1,4 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
+using Gateway.Host.Backends.Dns;
+using Gateway.Host.Backends.Grpc;
 using k8s.Models;
 
 namespace Gateway.Host.Backends;
@@ -10,10 +12,10 @@ public sealed record BackendEmulatorOptions
     public string AddressPool { get; init; } = "127.20.0.0/16";
 }
 
-/// <summary>An emulated pod: its plan, its address and the echo server answering for it.</summary>
+/// <summary>An emulated pod: its plan, its address and the server answering for it.</summary>
 public sealed class EmulatedPod
 {
-    internal EmulatedPod(PodPlan plan, System.Net.IPAddress address, EchoServer server)
+    internal EmulatedPod(PodPlan plan, System.Net.IPAddress address, IEmulatedServer server)
     {
         Plan = plan;
         Address = address;
@@ -32,8 +34,8 @@ public sealed class EmulatedPod
     /// <summary>The pod IP: a loopback address of its own.</summary>
     public System.Net.IPAddress Address { get; }
 
-    /// <summary>The echo server.</summary>
-    public EchoServer Server { get; }
+    /// <summary>The running server (<see cref="EchoServer"/>, <see cref="GrpcEchoServer"/>, <see cref="TcpEchoServer"/>, <see cref="UdpEchoServer"/> or <see cref="CoreDnsServer"/>).</summary>
+    public IEmulatedServer Server { get; }
 
     /// <summary>The pod's log lines since <paramref name="since"/> (what kubectl logs --since-time shows).</summary>
     public IReadOnlyList<EchoLogLine> LogSince(DateTimeOffset since) => Server.LogSince(since);
@@ -43,11 +45,11 @@ public sealed class EmulatedPod
 public sealed record BackendSyncResult(IReadOnlyList<string> Started, IReadOnlyList<string> Stopped, IReadOnlyList<NotEmulatedDeployment> NotEmulated, IReadOnlyList<string> Failed);
 
 /// <summary>
-/// Runs the echo backends a set of manifests describes, the way a cluster would run their Deployments: one
-/// <see cref="EchoServer"/> per replica on its own loopback address, and the EndpointSlices pointing at them.
-/// <see cref="SyncAsync"/> reconciles: pods whose plan changed are restarted, pods no longer wanted are stopped.
-/// Used by the conformance tier and by the product's demo mode. gRPC/TCP/UDP echo modes and non-echo images
-/// (CoreDNS, the mesh echo) are not emulated and are listed in <see cref="NotEmulated"/>.
+/// Runs the backends a set of manifests describes, the way a cluster would run their Deployments: one server per
+/// replica on its own loopback address (echo-basic's HTTP, gRPC, TCP or UDP echo, or CoreDNS, see
+/// <see cref="BackendKind"/>), and the EndpointSlices pointing at them. <see cref="SyncAsync"/> reconciles: pods whose
+/// plan changed are restarted, pods no longer wanted are stopped. Used by the conformance tier and by the product's
+/// demo mode. Other images (the mesh echo) are not emulated and are listed in <see cref="NotEmulated"/>.
 /// </summary>
 public sealed class BackendEmulator : IAsyncDisposable
 {
@@ -101,10 +103,10 @@ public sealed class BackendEmulator : IAsyncDisposable
                 var address = _pool.Acquire(p.SlotKey);
                 try
                 {
-                    var server = await EchoServer.StartAsync(ServerOptions(p, address), ct).ConfigureAwait(false);
+                    var server = await StartServerAsync(p, address, ct).ConfigureAwait(false);
                     return (p, new EmulatedPod(p, address, server), (string?)null);
                 }
-                catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException or System.Security.Cryptography.CryptographicException)
+                catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException or System.Security.Cryptography.CryptographicException or System.Net.Sockets.SocketException)
                 {
                     return (p, (EmulatedPod?)null, $"{p.Namespace}/{p.Name} on {address}: {e.Message}");
                 }
@@ -140,6 +142,34 @@ public sealed class BackendEmulator : IAsyncDisposable
         var selector = _services.FirstOrDefault(s => s.Metadata.NamespaceProperty == ns && s.Metadata.Name == service)?.Spec?.Selector;
         if (selector is null || selector.Count == 0) return [];
         return Pods.Where(p => p.Namespace == ns && selector.All(kv => p.Plan.Labels.TryGetValue(kv.Key, out var v) && v == kv.Value)).ToList();
+    }
+
+    private static async Task<IEmulatedServer> StartServerAsync(PodPlan plan, System.Net.IPAddress address, CancellationToken ct)
+    {
+        switch (plan.Kind)
+        {
+            case BackendKind.GrpcEcho:
+                return await GrpcEchoServer.StartAsync(new GrpcEchoServerOptions(address, plan.Identity)
+                {
+                    HttpPort = plan.HttpPort,
+                    HttpsPort = plan.HttpsPort,
+                    ServerCertificate = plan.HttpsPort is null ? null : X509Certificate2.CreateFromPem(plan.ServerCertificatePem, plan.ServerKeyPem),
+                }, ct).ConfigureAwait(false);
+            case BackendKind.TcpEcho:
+                return TcpEchoServer.Start(new TcpEchoServerOptions(address, plan.Identity)
+                {
+                    TcpPort = plan.TcpPort ?? 3000,
+                    TlsPort = plan.TlsPort,
+                    ServerCertificate = plan.TlsPort is null ? null : X509Certificate2.CreateFromPem(plan.ServerCertificatePem, plan.ServerKeyPem),
+                });
+            case BackendKind.UdpEcho:
+                return UdpEchoServer.Start(address, plan.UdpPort ?? 8080, plan.Identity);
+            case BackendKind.CoreDns:
+                var blocks = Corefile.Parse(plan.Corefile ?? "", out var error) ?? throw new ArgumentException($"Corefile: {error}");
+                return CoreDnsServer.Start(address, blocks);
+            default:
+                return await EchoServer.StartAsync(ServerOptions(plan, address), ct).ConfigureAwait(false);
+        }
     }
 
     private static EchoServerOptions ServerOptions(PodPlan plan, System.Net.IPAddress address)

@@ -7,10 +7,12 @@ using k8s.Models;
 namespace Gateway.Host.Backends;
 
 /// <summary>
-/// Pure planning of the emulated pods: which Deployments become echo servers, with which identity, ports and
-/// certificates. Mirrors what the echo-basic binary does with its environment (HTTP_PORT 3000, H2C_PORT 3001,
-/// HTTPS_PORT 8443 when TLS_SERVER_CERT and TLS_SERVER_PRIVKEY name mounted files, TLS_CLIENT_CACERTS, POD_NAME,
-/// NAMESPACE, SERVICE_NAME, INGRESS_NAME) and how Kubernetes names pods (deployment-templatehash-suffix).
+/// Pure planning of the emulated pods: which Deployments become which backend, with which identity, ports and
+/// certificates. Mirrors what the echo-basic binary does with its environment: the mode (GRPC_ECHO_SERVER,
+/// TCP_ECHO_SERVER, UDP_ECHO_SERVER, else HTTP), HTTP_PORT 3000, H2C_PORT 3001, HTTPS_PORT 8443 when TLS_SERVER_CERT
+/// and TLS_SERVER_PRIVKEY (HTTP) / TLS_SERVER_PRIV_KEY (gRPC, TCP) name mounted files, TCP_PORT 3000, TLS_PORT 8443,
+/// UDP_PORT 8080, TLS_CLIENT_CACERTS, POD_NAME, NAMESPACE, SERVICE_NAME, INGRESS_NAME; what the CoreDNS image does with
+/// <c>-conf</c> (the mounted Corefile); and how Kubernetes names pods (deployment-templatehash-suffix).
 /// </summary>
 public static class BackendPlanner
 {
@@ -30,20 +32,21 @@ public static class BackendPlanner
             var name = deployment.Metadata.Name ?? "";
             var template = deployment.Spec?.Template;
             var container = template?.Spec?.Containers?.FirstOrDefault(c => c.Image?.Contains("gateway-api/echo-basic", StringComparison.Ordinal) == true);
-            if (container is null)
+            var coreDns = template?.Spec?.Containers?.FirstOrDefault(c => c.Image?.Contains("coredns/coredns", StringComparison.Ordinal) == true);
+            if (container is null && coreDns is null)
             {
                 var image = template?.Spec?.Containers?.FirstOrDefault()?.Image ?? "(none)";
-                notEmulated.Add(new(ns, name, $"image {image} is not the echo-basic HTTP echo"));
+                notEmulated.Add(new(ns, name, $"image {image} is neither echo-basic nor CoreDNS"));
                 continue;
             }
+            container ??= coreDns!;
             var env = container.Env ?? [];
-            var special = new[] { "GRPC_ECHO_SERVER", "TCP_ECHO_SERVER", "UDP_ECHO_SERVER" }
-                .FirstOrDefault(v => env.Any(e => e.Name == v && !string.IsNullOrEmpty(e.Value)));
-            if (special is not null)
-            {
-                notEmulated.Add(new(ns, name, $"{special} echo mode is not emulated"));
-                continue;
-            }
+            // echo-basic picks its mode from these variables (any non-empty value); without one it is the HTTP echo.
+            var kind = coreDns is not null && ReferenceEquals(container, coreDns) ? BackendKind.CoreDns
+                : Set(env, "GRPC_ECHO_SERVER") ? BackendKind.GrpcEcho
+                : Set(env, "TCP_ECHO_SERVER") ? BackendKind.TcpEcho
+                : Set(env, "UDP_ECHO_SERVER") ? BackendKind.UdpEcho
+                : BackendKind.HttpEcho;
 
             var templateHash = Encode(Hash($"{ns}/{name}/{KubernetesJson.Serialize(template)}"), 10);
             var replicas = deployment.Spec?.Replicas ?? 1;
@@ -58,17 +61,44 @@ public static class BackendPlanner
                 string Env(string key) => Resolve(env.FirstOrDefault(e => e.Name == key), podName, ns);
 
                 string? missing = null;
-                string? certPem = null, keyPem = null, caPem = null;
-                int? httpsPort = null;
+                string? certPem = null, keyPem = null, caPem = null, corefile = null;
+                int? httpsPort = null, tlsPort = null;
                 var certPath = Env("TLS_SERVER_CERT");
-                var keyPath = Env("TLS_SERVER_PRIVKEY");
-                if (certPath.Length > 0 && keyPath.Length > 0)
+                switch (kind)
                 {
-                    certPem = ReadMountedFile(container, volumes, certPath, ns, manifests, ref missing);
-                    keyPem = ReadMountedFile(container, volumes, keyPath, ns, manifests, ref missing);
-                    httpsPort = Port(Env("HTTPS_PORT"), 8443);
-                    var caPath = Env("TLS_CLIENT_CACERTS");
-                    if (caPath.Length > 0) caPem = ReadMountedFile(container, volumes, caPath, ns, manifests, ref missing);
+                    case BackendKind.HttpEcho:
+                        // The HTTP echo spells its key variable TLS_SERVER_PRIVKEY; the TCP and gRPC echoes TLS_SERVER_PRIV_KEY.
+                        var keyPath = Env("TLS_SERVER_PRIVKEY");
+                        if (certPath.Length > 0 && keyPath.Length > 0)
+                        {
+                            certPem = ReadMountedFile(container, volumes, certPath, ns, manifests, ref missing);
+                            keyPem = ReadMountedFile(container, volumes, keyPath, ns, manifests, ref missing);
+                            httpsPort = Port(Env("HTTPS_PORT"), 8443);
+                            var caPath = Env("TLS_CLIENT_CACERTS");
+                            if (caPath.Length > 0) caPem = ReadMountedFile(container, volumes, caPath, ns, manifests, ref missing);
+                        }
+                        break;
+                    case BackendKind.GrpcEcho or BackendKind.TcpEcho:
+                        var privKeyPath = Env("TLS_SERVER_PRIV_KEY");
+                        if (certPath.Length > 0 && privKeyPath.Length > 0)
+                        {
+                            certPem = ReadMountedFile(container, volumes, certPath, ns, manifests, ref missing);
+                            keyPem = ReadMountedFile(container, volumes, privKeyPath, ns, manifests, ref missing);
+                            if (kind == BackendKind.GrpcEcho) httpsPort = Port(Env("HTTPS_PORT"), 8443);
+                            else tlsPort = Port(Env("TLS_PORT"), 8443);
+                        }
+                        break;
+                    case BackendKind.CoreDns:
+                        // CoreDNS reads -conf <file> (default ./Corefile, which no manifest here mounts).
+                        var args = container.Args ?? [];
+                        var conf = args.SkipWhile(a => a != "-conf").Skip(1).FirstOrDefault() ?? "Corefile";
+                        corefile = ReadMountedFile(container, volumes, conf, ns, manifests, ref missing);
+                        if (corefile is not null && Dns.Corefile.Parse(corefile, out var corefileError) is null)
+                        {
+                            notEmulated.Add(new(ns, name, $"replica {replica}: Corefile {conf} cannot be read: {corefileError}"));
+                            continue;
+                        }
+                        break;
                 }
                 if (missing is not null)
                 {
@@ -81,7 +111,14 @@ public static class BackendPlanner
                     ns, name, replica, podName, labels,
                     new EchoIdentity(Env("NAMESPACE"), Env("POD_NAME"), Env("SERVICE_NAME"), Env("INGRESS_NAME")),
                     Port(Env("HTTP_PORT"), 3000), Port(Env("H2C_PORT"), 3001), httpsPort, certPem, keyPem, caPem,
-                    RetrySupport(container.Image!), namedPorts));
+                    kind == BackendKind.HttpEcho && RetrySupport(container.Image!), namedPorts)
+                {
+                    Kind = kind,
+                    TcpPort = kind == BackendKind.TcpEcho ? Port(Env("TCP_PORT"), 3000) : null,
+                    TlsPort = tlsPort,
+                    UdpPort = kind == BackendKind.UdpEcho ? Port(Env("UDP_PORT"), 8080) : null,
+                    Corefile = corefile,
+                });
             }
         }
         return new BackendPlan(pods, notEmulated);
@@ -111,6 +148,8 @@ public static class BackendPlanner
             _ => "",
         };
     }
+
+    private static bool Set(IList<V1EnvVar> env, string name) => env.Any(e => e.Name == name && !string.IsNullOrEmpty(e.Value));
 
     private static int Port(string text, int fallback) =>
         int.TryParse(text, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536 ? port : fallback;

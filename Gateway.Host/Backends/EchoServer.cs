@@ -53,7 +53,7 @@ public sealed record EchoLogLine(DateTimeOffset At, string Line);
 /// Written by hand because the upstream image is a Go binary we cannot run here; it is a test/demo double of a
 /// backend, not part of the gateway.
 /// </summary>
-public sealed class EchoServer : IAsyncDisposable
+public sealed class EchoServer : IEmulatedServer
 {
     private const int MaxLogLines = 20_000;
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);

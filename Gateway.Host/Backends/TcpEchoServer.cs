@@ -35,12 +35,13 @@ public sealed record TcpEchoServerOptions(IPAddress Address, EchoIdentity Identi
 /// Field names and value spellings follow upstream (Go's tls.VersionName: "TLS 1.3"; IANA cipher suite names;
 /// empty negotiatedProtocol and curves are left out, and .NET does not expose the negotiated curve).
 /// </summary>
-public sealed class TcpEchoServer : IAsyncDisposable
+public sealed class TcpEchoServer : IEmulatedServer
 {
     /// <summary>The line every connection starts with.</summary>
     public const string WelcomeLine = "Gateway API Test TCP Server";
 
     private const int MaxLineBytes = 4096;
+    private const int MaxLogLines = 20_000;
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
     private readonly TcpListener _plain;
@@ -48,6 +49,7 @@ public sealed class TcpEchoServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<int, Task> _connections = new();
     private readonly List<Task> _acceptLoops = [];
+    private readonly ConcurrentQueue<EchoLogLine> _log = new();
     private int _nextConnection;
     private int _connectionCount;
 
@@ -69,6 +71,9 @@ public sealed class TcpEchoServer : IAsyncDisposable
 
     /// <summary>Connections accepted so far (both ports).</summary>
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
+
+    /// <inheritdoc />
+    public IReadOnlyList<EchoLogLine> LogSince(DateTimeOffset since) => _log.Where(l => l.At >= since).ToList();
 
     /// <summary>Starts the server; throws if a port cannot be bound.</summary>
     public static TcpEchoServer Start(TcpEchoServerOptions options)
@@ -115,6 +120,8 @@ public sealed class TcpEchoServer : IAsyncDisposable
                 continue;
             }
             Interlocked.Increment(ref _connectionCount);
+            _log.Enqueue(new EchoLogLine(DateTimeOffset.UtcNow, $"Accepted {(tls ? "tls" : "tcp")} connection from {client.Client.RemoteEndPoint}"));
+            while (_log.Count > MaxLogLines && _log.TryDequeue(out _)) { }
             var id = Interlocked.Increment(ref _nextConnection);
             _connections[id] = Task.Run(async () =>
             {

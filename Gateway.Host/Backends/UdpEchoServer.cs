@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -11,12 +12,15 @@ namespace Gateway.Host.Backends;
 /// <c>{"request": payload, "namespace", "ingress", "service", "pod"}</c>. Written by hand because the upstream image is a
 /// Go binary we cannot run here; a test/demo double, not part of the gateway.
 /// </summary>
-public sealed class UdpEchoServer : IAsyncDisposable
+public sealed class UdpEchoServer : IEmulatedServer
 {
     private readonly Socket _socket;
     private readonly EchoIdentity _identity;
     private readonly CancellationTokenSource _stop = new();
+    private const int MaxLogLines = 20_000;
+
     private readonly Task _loop;
+    private readonly ConcurrentQueue<EchoLogLine> _log = new();
     private int _datagramCount;
 
     private UdpEchoServer(Socket socket, EchoIdentity identity)
@@ -31,6 +35,9 @@ public sealed class UdpEchoServer : IAsyncDisposable
 
     /// <summary>Datagrams answered so far.</summary>
     public int DatagramCount => Volatile.Read(ref _datagramCount);
+
+    /// <inheritdoc />
+    public IReadOnlyList<EchoLogLine> LogSince(DateTimeOffset since) => _log.Where(l => l.At >= since).ToList();
 
     /// <summary>Binds <paramref name="address"/>:<paramref name="port"/> (upstream UDP_PORT defaults to 8080; 0 picks a free port).</summary>
     public static UdpEchoServer Start(IPAddress address, int port, EchoIdentity identity)
@@ -57,7 +64,10 @@ public sealed class UdpEchoServer : IAsyncDisposable
             try
             {
                 var received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token).ConfigureAwait(false);
-                var reply = Reply(Encoding.UTF8.GetString(buffer, 0, received.ReceivedBytes));
+                var payload = Encoding.UTF8.GetString(buffer, 0, received.ReceivedBytes);
+                _log.Enqueue(new EchoLogLine(DateTimeOffset.UtcNow, $"Received UDP {payload} from {received.RemoteEndPoint}"));
+                while (_log.Count > MaxLogLines && _log.TryDequeue(out _)) { }
+                var reply = Reply(payload);
                 await _socket.SendToAsync(reply, SocketFlags.None, received.RemoteEndPoint, _stop.Token).ConfigureAwait(false);
                 Interlocked.Increment(ref _datagramCount);
             }

@@ -24,7 +24,7 @@ public class BackendEmulatorTests
     }
 
     [Fact]
-    public void Plan_BaseManifests_EmulatesEchoDeploymentsAndListsTheRest()
+    public void Plan_BaseManifests_EmulatesEveryDeploymentWithItsKind()
     {
         var plan = BackendPlanner.Plan(Manifests(BaseManifests));
 
@@ -34,17 +34,31 @@ public class BackendEmulatorTests
             ["gateway-conformance-app-backend/app-backend-v1"] = 2,
             ["gateway-conformance-app-backend/app-backend-v2"] = 2,
             ["gateway-conformance-app-backend/tls-backend"] = 1,
+            ["gateway-conformance-infra/coredns"] = 1,
+            ["gateway-conformance-infra/grpc-infra-backend-v1"] = 2,
+            ["gateway-conformance-infra/grpc-infra-backend-v2"] = 2,
+            ["gateway-conformance-infra/grpc-infra-backend-v3"] = 2,
             ["gateway-conformance-infra/infra-backend-v1"] = 2,
             ["gateway-conformance-infra/infra-backend-v2"] = 2,
             ["gateway-conformance-infra/infra-backend-v3"] = 1,
             ["gateway-conformance-infra/tls-backend"] = 1,
+            ["gateway-conformance-infra/tcp-backend"] = 2,
             ["gateway-conformance-infra/tls-backend-2"] = 1,
             ["gateway-conformance-web-backend/web-backend"] = 2,
         }, perDeployment);
-        Assert.Equal(
-            ["coredns", "grpc-infra-backend-v1", "grpc-infra-backend-v2", "grpc-infra-backend-v3", "tcp-backend"],
-            plan.NotEmulated.Select(n => n.Name).Order(StringComparer.Ordinal));
-        Assert.All(plan.Pods, p =>
+        Assert.Empty(plan.NotEmulated);
+        Assert.All(plan.Pods.Where(p => p.Deployment.StartsWith("grpc-", StringComparison.Ordinal)), p => Assert.Equal((BackendKind.GrpcEcho, 3000, (int?)null), (p.Kind, p.HttpPort, p.HttpsPort)));
+        // tcp-backend: TCP_ECHO_SERVER with TLS_SERVER_CERT/TLS_SERVER_PRIV_KEY from tls-passthrough-checks-certificate.
+        Assert.All(plan.Pods.Where(p => p.Deployment == "tcp-backend"), p =>
+        {
+            Assert.Equal((BackendKind.TcpEcho, (int?)3000, (int?)8443), (p.Kind, p.TcpPort, p.TlsPort));
+            Assert.Equal(SharedCertificates.Value.Get(ConformanceCertificates.Infra, "tls-passthrough-checks-certificate").CertificatePem.Trim(), p.ServerCertificatePem!.Trim());
+        });
+        var dns = plan.Pods.Single(p => p.Deployment == "coredns");
+        Assert.Equal(BackendKind.CoreDns, dns.Kind);
+        Assert.Contains("whoami", dns.Corefile);
+        Assert.All(plan.Pods.Where(p => p.Kind == BackendKind.HttpEcho), p => Assert.Null(p.TcpPort));
+        Assert.All(plan.Pods.Where(p => p.Kind != BackendKind.CoreDns), p =>
         {
             Assert.Matches($"^{p.Deployment}-[bcdfghjklmnpqrstvwxz2456789]{{10}}-[bcdfghjklmnpqrstvwxz2456789]{{5}}$", p.Name);
             Assert.Equal(p.Name, p.Identity.Pod);
@@ -82,12 +96,12 @@ public class BackendEmulatorTests
         var result = await emulator.SyncAsync(Manifests(BaseManifests), CancellationToken.None);
 
         Assert.Empty(result.Failed);
-        Assert.Equal(14, emulator.Pods.Count);
+        Assert.Equal(23, emulator.Pods.Count);
         Assert.All(emulator.Pods, p => Assert.StartsWith("127.21.", p.Address.ToString()));
-        Assert.Equal(14, emulator.Pods.Select(p => p.Address).Distinct().Count());
+        Assert.Equal(23, emulator.Pods.Select(p => p.Address).Distinct().Count());
 
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        foreach (var pod in emulator.Pods.Where(p => p.Plan.HttpsPort is null))
+        foreach (var pod in emulator.Pods.Where(p => p.Plan.Kind == BackendKind.HttpEcho && p.Plan.HttpsPort is null))
         {
             var body = JsonDocument.Parse(await client.GetStringAsync($"http://{pod.Address}:3000/identity")).RootElement;
             Assert.Equal(pod.Name, body.GetProperty("pod").GetString());
@@ -106,8 +120,27 @@ public class BackendEmulatorTests
         Assert.Equal(v1Pods.Select(p => p.Address.ToString()).Order(), v1.Endpoints.SelectMany(e => e.Addresses).Order());
         Assert.All(v1.Endpoints, e => Assert.True(e.Conditions.Ready));
         Assert.All(v1.Endpoints, e => Assert.StartsWith("infra-backend-v1-", e.TargetRef.Name));
-        // Services whose pods are not emulated still get a slice, with no endpoints.
-        Assert.Empty(slices.Single(s => s.Metadata.Name.StartsWith("coredns-", StringComparison.Ordinal)).Endpoints);
+        // The UDP Service of CoreDNS points at the emulated CoreDNS pod, which answers the whoami zone.
+        var coredns = emulator.Pods.Single(p => p.Plan.Kind == BackendKind.CoreDns);
+        Assert.Equal([coredns.Address.ToString()], slices.Single(s => s.Metadata.Name.StartsWith("coredns-", StringComparison.Ordinal)).Endpoints.SelectMany(e => e.Addresses));
+        Assert.Null(await Gateway.Tests.Conformance.Judges.UdpProbe.DnsQueryAsync(new IPEndPoint(coredns.Address, 53), "foo.bar.com.", TimeSpan.FromSeconds(5), CancellationToken.None));
+
+        // The gRPC echo pods answer Echo with their identity in cleartext HTTP/2 on 3000.
+        var grpcPod = emulator.PodsOfService(ConformanceCertificates.Infra, "grpc-infra-backend-v2")[0];
+        using (var grpcClient = new Gateway.Tests.Conformance.Judges.GrpcEchoClient(new IPEndPoint(grpcPod.Address, 3000), null))
+        {
+            var reply = await grpcClient.CallAsync("/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/Echo", new Dictionary<string, string>(), TimeSpan.FromSeconds(10), CancellationToken.None);
+            Assert.Equal(Grpc.Core.StatusCode.OK, reply.Code);
+            Assert.Equal(grpcPod.Name, reply.Response!.Assertions.Context.Pod);
+        }
+
+        // The TCP echo pods greet on 3000 and on 8443 with the mounted certificate.
+        var tcpPod = emulator.PodsOfService(ConformanceCertificates.Infra, "tcp-backend")[0];
+        var plain = await Gateway.Tests.Conformance.Judges.TcpEchoClient.ExchangeAsync(new IPEndPoint(tcpPod.Address, 3000), null, null, false, TimeSpan.FromSeconds(10), CancellationToken.None);
+        Assert.Equal(("PONG", "false"), (plain.Pong, plain.IsTls));
+        var tcpCa = SharedCertificates.Value.Get(ConformanceCertificates.Infra, "tls-checks-ca-certificate").Certificate;
+        var secure = await Gateway.Tests.Conformance.Judges.TcpEchoClient.ExchangeAsync(new IPEndPoint(tcpPod.Address, 8443), "abc.example.com", tcpCa, true, TimeSpan.FromSeconds(10), CancellationToken.None);
+        Assert.Equal("true", secure.IsTls);
 
         // The h2c port speaks cleartext HTTP/2 with prior knowledge.
         using var h2 = new HttpRequestMessage(HttpMethod.Get, $"http://{v1Pods[0].Address}:3001/h2c")

@@ -17,6 +17,15 @@ public sealed record EditManifestStep(string Manifest, string Find, string Repla
 /// <summary>Delete one object mid-test, as the suite deletes it: remove its document from the applied file.</summary>
 public sealed record DeleteObjectStep(string Manifest, string Kind, string Namespace, string Name) : TestStep;
 
+/// <summary>Run the test's gRPC cases of cases.json (all of them, or those at the given 0-based indexes).</summary>
+public sealed record GrpcRequestsStep(IReadOnlyList<int>? Indexes) : TestStep;
+
+/// <summary>Run the test's TCP/TLS stream cases of cases.json (all of them, or those at the given 0-based indexes).</summary>
+public sealed record StreamsStep(IReadOnlyList<int>? Indexes) : TestStep;
+
+/// <summary>Wait, as the suite sleeps between two changes (e.g. so a new route is strictly newer by creationTimestamp).</summary>
+public sealed record WaitStep(TimeSpan Delay, string Reason) : TestStep;
+
 /// <summary>Run the data-plane checks cases.json describes as the test's "special" (weights, retries, WebSocket, ...).</summary>
 public sealed record SpecialRequestsStep : TestStep;
 
@@ -34,12 +43,29 @@ public sealed record PatchEndpointSlicesStep(string Manifest, string Namespace, 
 public sealed record WriteObjectStep(string File, Func<ConformanceCertificates, string> Yaml, string Description) : TestStep;
 
 /// <summary>
-/// A conformance test of the GATEWAY-HTTP profile: its features (all must be supported for it to run), the manifests
-/// it applies, its steps, or why it is not judged here. A not-judged test is never reported as passed.
+/// A Gateway-side conformance test: its features (all must be supported for it to run), the manifests it applies,
+/// its steps, or why it is not judged here. A not-judged test is never reported as passed.
 /// </summary>
 public sealed record CatalogTest(string Name, IReadOnlyList<string> Features, IReadOnlyList<string> Manifests, bool Provisional)
 {
     public IReadOnlyList<TestStep> Steps { get; init; } = [];
+
+    /// <summary>
+    /// Features that make the upstream test body return at once (after its manifests are applied), so it passes
+    /// without checking anything, e.g. TLSRouteListenerTerminateNotSupported when TLSRouteModeTerminate is supported.
+    /// </summary>
+    public IReadOnlyList<string> BodySkippedWhenSupported { get; init; } = [];
+
+    /// <summary>Features without which the upstream test body returns at once (UDPRouteNotAllowedByListeners needs TLSRoute).</summary>
+    public IReadOnlyList<string> BodySkippedUnlessSupported { get; init; } = [];
+
+    /// <summary>Why the body is skipped under <paramref name="supported"/>, or null when it runs.</summary>
+    public string? BodySkipped(IReadOnlySet<string> supported)
+    {
+        if (BodySkippedWhenSupported.FirstOrDefault(supported.Contains) is { } present) return $"the upstream test body returns at once when {present} is supported";
+        if (BodySkippedUnlessSupported.FirstOrDefault(f => !supported.Contains(f)) is { } absent) return $"the upstream test body returns at once unless {absent} is supported";
+        return null;
+    }
 
     /// <summary>Why this test cannot be judged in file mode (null when it is judged).</summary>
     public string? NotJudged { get; init; }

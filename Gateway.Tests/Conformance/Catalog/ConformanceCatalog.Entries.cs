@@ -3,7 +3,7 @@ using Gateway.Tests.Conformance.Judges;
 namespace Gateway.Tests.Conformance.Catalog;
 
 /// <summary>
-/// Every test of the GATEWAY-HTTP profile at v1.6.1 (tests.tsv), with its status checks encoded from its section of
+/// The tests of the GATEWAY-HTTP profile at v1.6.1 (tests.tsv), with their status checks encoded from their section of
 /// status-checks.md (first drafted from that file's "Expected" lines, then reviewed and edited by hand: mutations
 /// placed where the upstream Go test makes them, not-judged reasons added). Request cases come from cases.json at run
 /// time; a test whose requests are in cases.json "special" only has a not-judged reason until its judge exists.
@@ -12,8 +12,16 @@ public static partial class ConformanceCatalog
 {
     private const string Infra = "gateway-conformance-infra";
 
-    /// <summary>All GATEWAY-HTTP tests, in upstream's alphabetical order.</summary>
-    public static IReadOnlyList<CatalogTest> All { get; } = Apply(
+    private static readonly Lazy<IReadOnlyList<CatalogTest>> AllTests = new(() =>
+        Apply([.. HttpTests, .. ProtocolTests]).OrderBy(t => t.Name, StringComparer.Ordinal).ToList());
+
+    /// <summary>
+    /// Every Gateway-side test of v1.6.1: the GATEWAY-HTTP tests below and the GRPC/TLS/TCP/UDP ones (with the two that
+    /// belong to no profile) of ConformanceCatalog.Protocols.cs, in upstream's alphabetical order.
+    /// </summary>
+    public static IReadOnlyList<CatalogTest> All => AllTests.Value;
+
+    private static IReadOnlyList<CatalogTest> HttpTests =>
     [
         new("BackendTLSPolicy", ["Gateway", "HTTPRoute", "BackendTLSPolicy"], ["tests/backendtlspolicy.yaml"], Provisional: false)
         {
@@ -1052,7 +1060,7 @@ public static partial class ConformanceCatalog
             Requests(),
             ],
         },
-    ]);
+    ];
 
     private static CheckStep Check(StatusCheck check) => new(check);
 

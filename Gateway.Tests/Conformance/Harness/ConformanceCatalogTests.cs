@@ -14,21 +14,30 @@ public class ConformanceCatalogTests
         .Select(c => new TsvRow(c[0], c[1].Split(','), c[2].Split(','), c[4] == "yes", c[5].Split(','), int.Parse(c[7], System.Globalization.CultureInfo.InvariantCulture), int.Parse(c[8], System.Globalization.CultureInfo.InvariantCulture)))
         .ToList();
 
-    private static readonly List<TsvRow> GatewayHttp = Rows.Where(r => r.Profiles.Contains(ConformanceProfiles.GatewayHttp)).ToList();
+    // Every Gateway-side test: those of the five Gateway profiles and the two that are in no profile (tests.tsv says
+    // NONE for them and for the mesh tests, which carry the Mesh feature).
+    private static readonly List<TsvRow> GatewaySide = Rows.Where(r => r.Profiles.Any(p => p.StartsWith("GATEWAY-", StringComparison.Ordinal))
+        || r.Profiles.SequenceEqual(["NONE"]) && !r.Features.Any(f => f.StartsWith("Mesh", StringComparison.Ordinal))).ToList();
 
     [Fact]
-    public void Catalog_EveryGatewayHttpTest_PresentExactlyOnceWithItsFeaturesAndManifests()
+    public void Catalog_EveryGatewaySideTest_PresentExactlyOnceWithItsFeaturesAndManifests()
     {
-        Assert.Equal(94, GatewayHttp.Count);
-        Assert.Equal(GatewayHttp.Select(r => r.Name).Order(StringComparer.Ordinal), ConformanceCatalog.All.Select(t => t.Name).Order(StringComparer.Ordinal));
-        foreach (var row in GatewayHttp)
+        Assert.Equal(131, GatewaySide.Count);
+        Assert.Equal(GatewaySide.Select(r => r.Name).Order(StringComparer.Ordinal), ConformanceCatalog.All.Select(t => t.Name).Order(StringComparer.Ordinal));
+        foreach (var row in GatewaySide)
         {
             var test = Assert.Single(ConformanceCatalog.All, t => t.Name == row.Name);
             Assert.Equal(row.Features, test.Features);
             Assert.Equal(row.Manifests, test.Manifests);
             Assert.Equal(row.Provisional, test.Provisional);
-            Assert.True(ConformanceProfiles.InGatewayHttp(test), $"{test.Name} has features outside GATEWAY-HTTP");
+            // tests.tsv's profile column is what upstream's report filter computes; ours must agree.
+            var profiles = ConformanceProfiles.Of(test).Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
+            Assert.True(row.Profiles.Order(StringComparer.Ordinal).SequenceEqual(profiles.Count == 0 ? ["NONE"] : profiles),
+                $"{test.Name}: tests.tsv says {string.Join(",", row.Profiles)}, the catalog computes {string.Join(",", profiles)}");
         }
+        Assert.Equal((94, 25, 35, 29, 30), (Count(ConformanceProfiles.GatewayHttp), Count(ConformanceProfiles.GatewayGrpc), Count(ConformanceProfiles.GatewayTls), Count(ConformanceProfiles.GatewayTcp), Count(ConformanceProfiles.GatewayUdp)));
+
+        static int Count(string profile) => ConformanceCatalog.All.Count(ConformanceProfiles.Get(profile).Contains);
     }
 
     [Fact]
@@ -36,7 +45,7 @@ public class ConformanceCatalogTests
     {
         foreach (var test in ConformanceCatalog.All.Where(t => t.NotJudged is null))
         {
-            var row = GatewayHttp.Single(r => r.Name == test.Name);
+            var row = GatewaySide.Single(r => r.Name == test.Name);
             // tests.tsv counts neither WaitForGatewayAddress nor the NamespacesMustBeReady gate.
             var checks = test.Steps.OfType<CheckStep>().Count(s => s.Check is not (GatewayMustHaveAddress or NamespacesMustBeReady));
             Assert.True(row.StatusChecks + ConformanceCatalog.ExtraChecks.GetValueOrDefault(test.Name) == checks,
@@ -47,21 +56,33 @@ public class ConformanceCatalogTests
     [Fact]
     public void Catalog_JudgedTestsWithRequestCases_RunTheirCasesFromCasesJson()
     {
-        var cases = HttpCaseLoader.Load(Path.Combine(TestPaths.ConformanceDir, "cases.json"));
-        var specials = SpecialCaseLoader.Load(Path.Combine(TestPaths.ConformanceDir, "cases.json"));
+        var json = Path.Combine(TestPaths.ConformanceDir, "cases.json");
+        var cases = HttpCaseLoader.Load(json);
+        var grpc = GrpcCaseLoader.Load(json);
+        var streams = StreamCaseLoader.Load(json);
+        var specials = SpecialCaseLoader.Load(json);
         foreach (var test in ConformanceCatalog.All.Where(t => t.NotJudged is null))
         {
-            var row = GatewayHttp.Single(r => r.Name == test.Name);
+            var row = GatewaySide.Single(r => r.Name == test.Name);
             var loaded = cases.GetValueOrDefault(test.Name)?.Count ?? 0;
+            var loadedGrpc = grpc.GetValueOrDefault(test.Name)?.Count ?? 0;
+            var loadedStreams = streams.GetValueOrDefault(test.Name)?.Count ?? 0;
             if (row.RequestCases > 0)
             {
-                Assert.True(loaded > 0 || specials.ContainsKey(test.Name), $"{test.Name}: tests.tsv lists {row.RequestCases} request cases, cases.json gives no HTTP or special case");
-                Assert.Contains(test.Steps, s => s is RequestsStep or SpecialRequestsStep);
+                Assert.True(loaded + loadedGrpc + loadedStreams > 0 || specials.ContainsKey(test.Name), $"{test.Name}: tests.tsv lists {row.RequestCases} request cases, cases.json gives none");
+                Assert.Contains(test.Steps, s => s is RequestsStep or SpecialRequestsStep or GrpcRequestsStep or StreamsStep);
             }
-            foreach (var step in test.Steps.OfType<RequestsStep>().Where(s => s.Indexes is not null))
-            {
-                Assert.All(step.Indexes!, i => Assert.InRange(i, 0, loaded - 1));
-            }
+            // Every case cases.json has for the test is run, by the step of its kind (a special runs its base case itself).
+            var special = test.Steps.Any(s => s is SpecialRequestsStep);
+            Assert.True(loaded == 0 || special || test.Steps.Any(s => s is RequestsStep), $"{test.Name}: HTTP cases never run");
+            Assert.True(loadedGrpc == 0 || special || test.Steps.Any(s => s is GrpcRequestsStep), $"{test.Name}: gRPC cases never run");
+            Assert.True(loadedStreams == 0 || test.Steps.Any(s => s is StreamsStep), $"{test.Name}: stream cases never run");
+            Assert.True(!test.Steps.Any(s => s is GrpcRequestsStep) || loadedGrpc > 0, $"{test.Name}: a gRPC step without gRPC cases");
+            Assert.True(test.Steps.Any(s => s is StreamsStep) == loadedStreams > 0, $"{test.Name}: a stream step without stream cases");
+            Assert.All(test.Steps.OfType<RequestsStep>().Where(s => s.Indexes is not null).SelectMany(s => s.Indexes!), i => Assert.InRange(i, 0, loaded - 1));
+            Assert.All(test.Steps.OfType<StreamsStep>().Where(s => s.Indexes is not null).SelectMany(s => s.Indexes!), i => Assert.InRange(i, 0, loadedStreams - 1));
+            var indexed = test.Steps.OfType<StreamsStep>().Where(s => s.Indexes is not null).SelectMany(s => s.Indexes!).ToList();
+            if (indexed.Count > 0) Assert.Equal(Enumerable.Range(0, loadedStreams), indexed.Order());
         }
     }
 
@@ -74,7 +95,8 @@ public class ConformanceCatalogTests
             Assert.True(specials.ContainsKey(test.Name) == test.Steps.Any(s => s is SpecialRequestsStep),
                 $"{test.Name}: cases.json special {(specials.ContainsKey(test.Name) ? "present" : "absent")}, catalog {(test.Steps.Any(s => s is SpecialRequestsStep) ? "runs" : "does not run")} it");
         }
-        Assert.Equal(["HTTPRouteBackendProtocolWebSocket", "HTTPRouteRequestHeaderModifierBackendWeights", "HTTPRouteRequestPercentageMirror", "HTTPRouteRetry", "HTTPRouteWeight"],
+        Assert.Equal(["GRPCRouteWeight", "HTTPRouteBackendProtocolWebSocket", "HTTPRouteRequestHeaderModifierBackendWeights", "HTTPRouteRequestPercentageMirror", "HTTPRouteRetry", "HTTPRouteWeight",
+                "TCPRouteMultipleRoutesAttachment", "TCPRouteWeightedRouting", "UDPRoute", "UDPRouteParentRefAttachAllListeners", "UDPRouteParentRefPortAndSectionName", "UDPRouteReferenceGrant", "UDPRouteWeightedRouting"],
             ConformanceCatalog.All.Where(t => t.Steps.Any(s => s is SpecialRequestsStep)).Select(t => t.Name).Order(StringComparer.Ordinal));
     }
 

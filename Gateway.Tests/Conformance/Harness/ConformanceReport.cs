@@ -63,19 +63,35 @@ public sealed class ConformanceReport
 }
 
 /// <summary>
-/// Builds the report the way conformance/utils/suite/reports.go does: per profile, each test is core unless one of its
+/// Builds the report the way conformance/utils/suite/reports.go does: per profile (a test counts toward a profile only
+/// when all its features are the profile's core or extended features), each test is core unless one of its
 /// features is extended; passed/failed/skipped count, not-supported tests count nowhere; result failure &gt; partial
 /// (skips) &gt; success; summary "Core tests succeeded. Extended tests ...". Not-judged tests are reported as skipped.
 /// </summary>
 public static class ConformanceReportBuilder
 {
-    public static ConformanceReport Build(IReadOnlyList<TestOutcome> outcomes, IReadOnlySet<string> supportedFeatures, ReportImplementation implementation, string channel, DateTimeOffset date)
+    public static ConformanceReport Build(IReadOnlyList<TestOutcome> outcomes, IReadOnlySet<string> supportedFeatures, ReportImplementation implementation, string channel, DateTimeOffset date,
+        IReadOnlyList<ConformanceProfile>? profiles = null)
     {
-        var profile = new ReportProfile { Name = ConformanceProfiles.GatewayHttp };
-        foreach (var outcome in outcomes.Where(o => ConformanceProfiles.InGatewayHttp(o.Test)).OrderBy(o => o.Test.Name, StringComparer.Ordinal))
+        var reports = (profiles ?? ConformanceProfiles.All).Select(p => Profile(p, outcomes, supportedFeatures)).ToList();
+        var provisional = outcomes.Where(o => o.Test.Provisional && o.Result == TestResultKind.Passed).Select(o => o.Test.Name).Order(StringComparer.Ordinal).ToList();
+        return new ConformanceReport
+        {
+            Implementation = implementation,
+            Date = date.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture),
+            GatewayApiChannel = channel,
+            Profiles = reports,
+            SucceededProvisionalTests = provisional.Count > 0 ? provisional : null,
+        };
+    }
+
+    private static ReportProfile Profile(ConformanceProfile definition, IReadOnlyList<TestOutcome> outcomes, IReadOnlySet<string> supportedFeatures)
+    {
+        var profile = new ReportProfile { Name = definition.Name };
+        foreach (var outcome in outcomes.Where(o => definition.Contains(o.Test)).OrderBy(o => o.Test.Name, StringComparer.Ordinal))
         {
             ReportStatus status = profile.Core;
-            if (ConformanceProfiles.IsExtended(outcome.Test)) status = profile.Extended ??= new ReportExtendedStatus();
+            if (definition.IsExtended(outcome.Test)) status = profile.Extended ??= new ReportExtendedStatus();
             switch (outcome.Result)
             {
                 case TestResultKind.Passed:
@@ -97,22 +113,15 @@ public static class ConformanceReportBuilder
         {
             extended.Result = Result(extended);
             summary += $". Extended tests {Summary(extended)}";
-            var supported = ConformanceProfiles.GatewayHttpExtended.Where(supportedFeatures.Contains).ToList();
-            var unsupported = ConformanceProfiles.GatewayHttpExtended.Where(f => !supportedFeatures.Contains(f)).ToList();
+            // Extended features are the profile's own, not its core ones (TCPRoute/UDPRoute are both in their profiles).
+            var own = definition.Extended.Where(f => !definition.Core.Contains(f)).ToList();
+            var supported = own.Where(supportedFeatures.Contains).ToList();
+            var unsupported = own.Where(f => !supportedFeatures.Contains(f)).ToList();
             extended.SupportedFeatures = supported.Count > 0 ? supported : null;
             extended.UnsupportedFeatures = unsupported.Count > 0 ? unsupported : null;
         }
         profile.Summary = summary + ".";
-
-        var provisional = outcomes.Where(o => o.Test.Provisional && o.Result == TestResultKind.Passed).Select(o => o.Test.Name).Order(StringComparer.Ordinal).ToList();
-        return new ConformanceReport
-        {
-            Implementation = implementation,
-            Date = date.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture),
-            GatewayApiChannel = channel,
-            Profiles = [profile],
-            SucceededProvisionalTests = provisional.Count > 0 ? provisional : null,
-        };
+        return profile;
     }
 
     /// <summary>The report as YAML.</summary>

@@ -20,7 +20,7 @@ public class ConformanceReportTests
     ];
 
     private static ConformanceReport Report() => ConformanceReportBuilder.Build(Outcomes, new HashSet<string> { "Gateway", "HTTPRoute", "ReferenceGrant", "HTTPRouteQueryParamMatching", "HTTPRouteNamedRouteRule" },
-        new ReportImplementation(), "standard", new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero));
+        new ReportImplementation(), "standard", new DateTimeOffset(2026, 11, 26, 10, 0, 0, TimeSpan.Zero), [ConformanceProfiles.Get(ConformanceProfiles.GatewayHttp)]);
 
     [Fact]
     public void Build_Outcomes_CountsLikeUpstream()

@@ -45,6 +45,12 @@ public sealed record ConformanceRunOptions
 
     /// <summary>Upper bound of the random delay before each weighted sample (upstream AddEntropy: 1 s).</summary>
     public TimeSpan MaxEntropyDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The conformance profiles run (upstream --conformance-profiles); their core features are enabled implicitly and
+    /// the report has one section each. Default: the five Gateway profiles.
+    /// </summary>
+    public IReadOnlyList<ConformanceProfile> Profiles { get; init; } = ConformanceProfiles.All;
 }
 
 /// <summary>
@@ -58,22 +64,29 @@ public sealed class ConformanceRunner : IAsyncDisposable
     private readonly SemaphoreSlim _sequential = new(1, 1);
     private readonly IReadOnlyDictionary<string, IReadOnlyList<HttpCase>> _cases;
     private readonly IReadOnlyDictionary<string, SpecialCase> _specials;
+    private readonly IReadOnlyDictionary<string, IReadOnlyList<GrpcCase>> _grpcCases;
+    private readonly IReadOnlyDictionary<string, IReadOnlyList<StreamCase>> _streamCases;
     private readonly BackendEmulator _emulator;
     private readonly ConformanceWorkspace _workspace;
     private readonly ConformanceRunOptions _options;
     private IGatewayUnderTest? _gateway;
 
-    private ConformanceRunner(ConformanceRunOptions options, ConformanceWorkspace workspace, BackendEmulator emulator, IReadOnlyDictionary<string, IReadOnlyList<HttpCase>> cases, IReadOnlyDictionary<string, SpecialCase> specials)
+    private ConformanceRunner(ConformanceRunOptions options, ConformanceWorkspace workspace, BackendEmulator emulator, string casesJson)
     {
         _options = options;
         _workspace = workspace;
         _emulator = emulator;
-        _cases = cases;
-        _specials = specials;
+        _cases = HttpCaseLoader.Load(casesJson);
+        _specials = SpecialCaseLoader.Load(casesJson);
+        _grpcCases = GrpcCaseLoader.Load(casesJson);
+        _streamCases = StreamCaseLoader.Load(casesJson);
         Status = new WorkspaceStatusReader(new StatusDirectoryReader(workspace.StatusDirectory), workspace, emulator);
     }
 
     public IStatusReader Status { get; }
+
+    /// <summary>The profiles run (their core features are supported implicitly; the report has one section each).</summary>
+    public IReadOnlyList<ConformanceProfile> Profiles => _options.Profiles;
 
     /// <summary>Features the run treats as supported (profile core features included).</summary>
     public IReadOnlySet<string> SupportedFeatures { get; private set; } = new HashSet<string>();
@@ -95,7 +108,7 @@ public sealed class ConformanceRunner : IAsyncDisposable
         var workspace = new ConformanceWorkspace(root, conformanceDir, options.GatewayClassName, options.ControllerName, ConformanceCertificates.Generate(), emulator,
             options.UsableAddresses, options.UnusableAddresses);
         var casesJson = Path.Combine(conformanceDir, "cases.json");
-        var runner = new ConformanceRunner(options, workspace, emulator, HttpCaseLoader.Load(casesJson), SpecialCaseLoader.Load(casesJson));
+        var runner = new ConformanceRunner(options, workspace, emulator, casesJson);
         try
         {
             await workspace.SetUpBaseAsync(ct).ConfigureAwait(false);
@@ -119,7 +132,7 @@ public sealed class ConformanceRunner : IAsyncDisposable
         var features = new HashSet<string>(_options.SupportedFeatures
             ?? Status.GatewayClass(_options.GatewayClassName)?.Status?.SupportedFeatures?.Select(f => f.Name) ?? [], StringComparer.Ordinal);
         // Selecting a profile enables its core features implicitly.
-        features.UnionWith(ConformanceProfiles.GatewayHttpCore);
+        foreach (var profile in _options.Profiles) features.UnionWith(profile.Core);
         SupportedFeatures = features;
         // The suite's Setup gate: every Gateway and Pod of the base namespaces ready.
         var ready = await judge.WaitAsync(new NamespacesMustBeReady([ConformanceCertificates.Infra, ConformanceCertificates.AppBackend, ConformanceCertificates.WebBackend]), ct).ConfigureAwait(false);
@@ -161,9 +174,16 @@ public sealed class ConformanceRunner : IAsyncDisposable
         var logs = new EmulatorPodLogs(_emulator);
         var http = new HttpCaseRunner(new HttpClientRoundTripper(), _options.Timeouts, SystemConformanceClock.Instance, Certificate, logs);
         var special = new SpecialCaseRunner(new HttpClientRoundTripper(), _options.Timeouts, SystemConformanceClock.Instance, Certificate, logs) { MaxEntropyDelay = _options.MaxEntropyDelay };
+        var protocols = new ProtocolCaseRunner(_options.Timeouts, SystemConformanceClock.Instance, Certificate) { MaxEntropyDelay = _options.MaxEntropyDelay };
         try
         {
             await _workspace.ApplyAsync(test, ct).ConfigureAwait(false);
+            if (test.BodySkipped(SupportedFeatures) is { } skipped)
+            {
+                // As upstream: the manifests are applied, then the test function returns, and the test passes.
+                details.Add($"ok: body not run: {skipped}");
+                return new(test, TestResultKind.Passed, details, watch.Elapsed);
+            }
             foreach (var step in test.Steps)
             {
                 switch (step)
@@ -186,7 +206,17 @@ public sealed class ConformanceRunner : IAsyncDisposable
                         details.Add($"deleted: {delete.Kind} {delete.Namespace}/{delete.Name}");
                         break;
                     case SpecialRequestsStep:
-                        failed |= !await RunSpecialAsync(test, special, details, ct).ConfigureAwait(false);
+                        failed |= !await RunSpecialAsync(test, special, protocols, details, ct).ConfigureAwait(false);
+                        break;
+                    case GrpcRequestsStep grpc:
+                        failed |= !await RunGrpcCasesAsync(test, grpc, details, ct).ConfigureAwait(false);
+                        break;
+                    case StreamsStep streams:
+                        failed |= !await RunStreamCasesAsync(test, streams, protocols, details, ct).ConfigureAwait(false);
+                        break;
+                    case WaitStep wait:
+                        await Task.Delay(wait.Delay, ct).ConfigureAwait(false);
+                        details.Add($"waited {wait.Delay.TotalSeconds:0.#}s: {wait.Reason}");
                         break;
                     case PatchEndpointSlicesStep patch:
                         var podIps = _emulator.Pods.Where(p => p.Namespace == patch.Namespace && p.Plan.Deployment == patch.Deployment)
@@ -237,18 +267,68 @@ public sealed class ConformanceRunner : IAsyncDisposable
         return allPassed;
     }
 
-    private async Task<bool> RunSpecialAsync(CatalogTest test, SpecialCaseRunner runner, List<string> details, CancellationToken ct)
+    private async Task<bool> RunSpecialAsync(CatalogTest test, SpecialCaseRunner runner, ProtocolCaseRunner protocols, List<string> details, CancellationToken ct)
     {
         if (!_specials.TryGetValue(test.Name, out var special)) throw new InvalidOperationException($"cases.json has no special case for {test.Name}");
-        var address = Status.Gateway(special.Target.GatewayNamespace, special.Target.GatewayName)?.Status?.Addresses?.FirstOrDefault(a => a.Type is not null)?.Value;
-        if (address is null || !IPAddress.TryParse(address, out var ip))
+        if (GatewayAddress(special.Target) is not { } ip)
         {
-            details.Add($"FAILED: Gateway {special.Target.GatewayNamespace}/{special.Target.GatewayName} has no usable address in status ({address ?? "none"})");
+            details.Add($"FAILED: Gateway {special.Target.GatewayNamespace}/{special.Target.GatewayName} has no usable address in status");
             return false;
         }
-        var results = await runner.RunAsync(special, _cases.GetValueOrDefault(test.Name) ?? [], ip, ct).ConfigureAwait(false);
+        var results = special is GrpcWeightedCase or TcpWeightedCase or UdpWeightedCase or UdpEchoCase or UdpDnsCase or TcpOldestRouteWinsCase
+            ? await protocols.RunSpecialAsync(special, _grpcCases.GetValueOrDefault(test.Name) ?? [],
+                listener => _workspace.ListenerPort(special.Target.GatewayNamespace, special.Target.GatewayName, listener), ip, ct).ConfigureAwait(false)
+            : await runner.RunAsync(special, _cases.GetValueOrDefault(test.Name) ?? [], ip, ct).ConfigureAwait(false);
         foreach (var r in results) details.Add($"{(r.Result.Passed ? "ok" : "FAILED")}: {r.Name}: {r.Result.Detail}");
         return results.Count > 0 && results.All(r => r.Result.Passed);
+    }
+
+    private async Task<bool> RunGrpcCasesAsync(CatalogTest test, GrpcRequestsStep step, List<string> details, CancellationToken ct)
+    {
+        var cases = _grpcCases.GetValueOrDefault(test.Name) ?? [];
+        var selected = step.Indexes is null ? cases : step.Indexes.Select(i => cases[i]).ToList();
+        var runner = new GrpcCaseRunner(_options.Timeouts, SystemConformanceClock.Instance);
+        var allPassed = true;
+        foreach (var c in selected)
+        {
+            if (GatewayAddress(c.Target) is not { } ip)
+            {
+                details.Add($"FAILED: {c.Name}: Gateway {c.Target.GatewayNamespace}/{c.Target.GatewayName} has no usable address in status");
+                allPassed = false;
+                continue;
+            }
+            var result = await runner.RunAsync(c, ip, ct).ConfigureAwait(false);
+            details.Add($"{(result.Passed ? "ok" : "FAILED")}: {c.Name}: {result.Detail}");
+            allPassed &= result.Passed;
+        }
+        return allPassed;
+    }
+
+    private async Task<bool> RunStreamCasesAsync(CatalogTest test, StreamsStep step, ProtocolCaseRunner runner, List<string> details, CancellationToken ct)
+    {
+        var cases = _streamCases.GetValueOrDefault(test.Name) ?? [];
+        var selected = step.Indexes is null ? cases : step.Indexes.Select(i => cases[i]).ToList();
+        var allPassed = true;
+        foreach (var c in selected)
+        {
+            if (GatewayAddress(c.Target) is not { } ip)
+            {
+                details.Add($"FAILED: {c.Name}: Gateway {c.Target.GatewayNamespace}/{c.Target.GatewayName} has no usable address in status");
+                allPassed = false;
+                continue;
+            }
+            var result = await runner.RunStreamAsync(c, ip, ct).ConfigureAwait(false);
+            details.Add($"{(result.Passed ? "ok" : "FAILED")}: {c.Name}: {result.Detail}");
+            allPassed &= result.Passed;
+        }
+        return allPassed;
+    }
+
+    /// <summary>The Gateway's first typed status address (upstream's WaitForGatewayAddress), or null.</summary>
+    private IPAddress? GatewayAddress(HttpCaseTarget target)
+    {
+        var address = Status.Gateway(target.GatewayNamespace, target.GatewayName)?.Status?.Addresses?.FirstOrDefault(a => a.Type is not null)?.Value;
+        return address is not null && IPAddress.TryParse(address, out var ip) ? ip : null;
     }
 
     /// <summary>Replaces static address placeholders in a check with the run's pools (as the Gateway got them).</summary>
@@ -298,10 +378,10 @@ public sealed class ConformanceRunner : IAsyncDisposable
         public IReadOnlyList<AppliedObject> Gateways(string ns) => workspace.Gateways(ns);
 
         // A pod waiting for a Secret or ConfigMap that does not exist yet is what Kubernetes keeps in
-        // ContainerCreating; Deployments the emulator does not run (gRPC/TCP/UDP echo, CoreDNS) are not HTTP backends
-        // of this profile and count as running, as they would in a cluster.
+        // ContainerCreating; a Deployment the emulator cannot run (an image it does not know, a Corefile it cannot
+        // read) has no Ready pod either. Every image of the Gateway-side manifests is emulated.
         public IReadOnlyList<string> UnreadyPods(string ns) =>
-            emulator.NotEmulated.Where(d => d.Pending && d.Namespace == ns).Select(d => d.ToString()).ToList();
+            emulator.NotEmulated.Where(d => d.Namespace == ns).Select(d => d.ToString()).ToList();
     }
 
     /// <summary>The suite's setup gate: GatewayClass Accepted=True with the current observedGeneration.</summary>

@@ -130,6 +130,33 @@ public sealed partial class ConformanceWorkspace : IAsyncDisposable
         return result;
     }
 
+    /// <summary>
+    /// The port of <paramref name="listener"/> (null: the first listener) of the applied Gateway ns/name, as
+    /// WaitForGatewayAddress pairs the status address with the listener named in the Gateway reference.
+    /// </summary>
+    public int? ListenerPort(string ns, string gateway, string? listener)
+    {
+        foreach (var file in Directory.EnumerateFiles(BaseDirectory).Concat(Directory.EnumerateFiles(TestsDirectory)).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal)))
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(file);
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            foreach (var document in ManifestDocuments.Split(text))
+            {
+                if (!ManifestDocuments.Identifies(document, "Gateway", ns, gateway)) continue;
+                var listeners = k8s.KubernetesYaml.Deserialize<Gateway.Actors.Model.V1Gateway>(document).Spec?.Listeners ?? [];
+                return (listener is null ? listeners.FirstOrDefault() : listeners.FirstOrDefault(l => l.Name == listener))?.Port;
+            }
+        }
+        return null;
+    }
+
     /// <summary>Deletes every test manifest (CleanupTestResources).</summary>
     public async Task CleanUpTestAsync(CancellationToken ct)
     {

@@ -87,4 +87,17 @@ public class RoundTripperTests
         }, CancellationToken.None));
         await app.StopAsync();
     }
+
+    [Fact]
+    public void Trusts_LeafInThePoolIssuedByAnUnlistedCa_IsTrustedAsGoDoes()
+    {
+        // TLSRouteHostnameIntersection trusts tls-backend's own leaf (issued by CA #3, which the client is not given).
+        var leaf = SharedCertificates.Value.Get(ConformanceCertificates.Infra, "tls-checks-certificate").Certificate;
+        var sibling = SharedCertificates.Value.Get(ConformanceCertificates.Infra, "tls-passthrough-checks-certificate").Certificate;
+
+        Assert.True(HttpClientRoundTripper.Trusts(new RoundTripTls("abc.example.com", leaf, null), leaf));
+        // The same leaf for a host it does not name, or another leaf of the same CA, is not trusted.
+        Assert.False(HttpClientRoundTripper.Trusts(new RoundTripTls("nope.example.org", leaf, null), leaf));
+        Assert.False(HttpClientRoundTripper.Trusts(new RoundTripTls("abc.example.com", leaf, null), sibling));
+    }
 }

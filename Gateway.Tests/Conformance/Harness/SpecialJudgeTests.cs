@@ -132,7 +132,7 @@ public class SpecialJudgeTests
     }
 
     [Fact]
-    public void SpecialCaseLoader_CasesJson_GivesTheFiveHttpSpecials()
+    public void SpecialCaseLoader_CasesJson_GivesTheHttpGrpcTcpAndUdpSpecials()
     {
         var specials = SpecialCaseLoader.Load(Path.Combine(TestPaths.ConformanceDir, "cases.json"));
 
@@ -147,8 +147,20 @@ public class SpecialJudgeTests
         Assert.Equal(["responseCode", "succeedAfter"], retry.Probes[0].Query.Keys.Order(StringComparer.Ordinal));
         var ws = Assert.IsType<WebSocketCase>(specials["HTTPRouteBackendProtocolWebSocket"]);
         Assert.Equal(("/ws", 80), (ws.Path, ws.Target.Port));
-        // gRPC, TCP, UDP and mesh weights are other profiles' business.
-        Assert.False(specials.ContainsKey("GRPCRouteWeight"));
+        var grpc = Assert.IsType<GrpcWeightedCase>(specials["GRPCRouteWeight"]);
+        Assert.Equal(("/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/Echo", 80, 0.0), (grpc.Method, grpc.Target.Port, grpc.ExpectedWeights["grpc-infra-backend-v3"]));
+        var tcp = Assert.IsType<TcpWeightedCase>(specials["TCPRouteWeightedRouting"]);
+        Assert.Equal(("tcp-weighted-gateway", 0, "tcp"), (tcp.Target.GatewayName, tcp.Target.Port, Assert.Single(tcp.Target.Listeners)));
+        Assert.Equal(0.7, Assert.IsType<UdpWeightedCase>(specials["UDPRouteWeightedRouting"]).ExpectedWeights["udp-backend-v1"]);
+        Assert.Equal("foo.bar.com.", Assert.IsType<UdpDnsCase>(specials["UDPRoute"]).QueryName);
+        Assert.Equal(["udp-echo-by-port", "udp-echo-by-section", "udp-echo-by-section-and-port"],
+            Assert.IsType<UdpEchoCase>(specials["UDPRouteParentRefPortAndSectionName"]).Probes.Select(p => p.Service));
+        Assert.Equal(["udp-1", "udp-2", "udp-3"], Assert.IsType<UdpEchoCase>(specials["UDPRouteParentRefAttachAllListeners"]).Probes.Select(p => p.Listener));
+        var grant = Assert.IsType<UdpEchoCase>(specials["UDPRouteReferenceGrant"]);
+        Assert.Equal(("udp-gateway-reference-grant", null), (grant.Target.GatewayName, Assert.Single(grant.Probes).Service));
+        var oldest = Assert.IsType<TcpOldestRouteWinsCase>(specials["TCPRouteMultipleRoutesAttachment"]);
+        Assert.Equal((9310, "tcp-attach-backend-1-", 100), (oldest.Target.Port, oldest.OlderPrefix, oldest.Samples));
+        // Mesh specials need a client inside the mesh.
         Assert.False(specials.ContainsKey("MeshHTTPRouteWeight"));
 
         var percents = HttpCaseLoader.Load(Path.Combine(TestPaths.ConformanceDir, "cases.json"))["HTTPRouteRequestPercentageMirror"]

@@ -63,6 +63,9 @@ public sealed record ConformanceTimeouts
     /// <summary>DefaultPollInterval between status polls.</summary>
     public TimeSpan DefaultPollInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>DefaultTestTimeout: the bound of waits a test sets itself (the UDPRoute DNS poll).</summary>
+    public TimeSpan DefaultTestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How long mirrored requests may take to show up in the mirror pods' logs (ExpectMirroredRequest).</summary>
     public TimeSpan MirrorLogTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -101,6 +104,7 @@ public sealed record ConformanceTimeouts
                 "NamespacesMustBeReady" => result with { NamespacesMustBeReady = d },
                 "LatestObservedGenerationSet" => result with { LatestObservedGenerationSet = d },
                 "DefaultPollInterval" => result with { DefaultPollInterval = d },
+                "DefaultTestTimeout" => result with { DefaultTestTimeout = d },
                 _ => throw new ArgumentException($"unknown timeout '{parts[0]}' (names as in upstream TimeoutConfig)"),
             };
         }

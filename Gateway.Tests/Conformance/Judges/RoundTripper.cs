@@ -171,11 +171,21 @@ public sealed class HttpClientRoundTripper : IRoundTripper
         }
     }
 
-    /// <summary>Whether the server certificate chains to the one trusted certificate and names the SNI host.</summary>
+    /// <summary>
+    /// Whether the server certificate chains to the one trusted certificate and names the SNI host. As in Go's
+    /// x509.Verify, a presented certificate that is itself in the trusted pool is a chain of its own (the suite trusts
+    /// tls-backend's leaf, issued by a CA it does not list, for TLSRouteHostnameIntersection); it must still be valid
+    /// now and name the host.
+    /// </summary>
     internal static bool Trusts(RoundTripTls tls, X509Certificate? presented)
     {
         if (presented is null) return false;
         using var certificate = new X509Certificate2(presented);
+        if (certificate.RawData.AsSpan().SequenceEqual(tls.Trusted.RawData))
+        {
+            var now = DateTime.Now;
+            return certificate.NotBefore <= now && now <= certificate.NotAfter && certificate.MatchesHostname(tls.ServerName, allowWildcards: true, allowCommonName: false);
+        }
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(tls.Trusted);

@@ -102,11 +102,11 @@ public sealed record MustHaveLatestConditions(string Kind, string Namespace, str
                 var gc = status.GatewayClass(Name);
                 return Latest(gc?.Metadata, gc?.Status?.Conditions);
             default:
-                var route = status.HttpRoute(Namespace, Name);
-                if (route?.Status?.Parents is not { Count: > 0 } parents) return StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} has no parents in status");
-                return parents.All(p => StatusReaderExtensions.AllLatest(route.Metadata, p.Conditions))
+                var route = status.Route(Kind, Namespace, Name);
+                if (route is null || route.Parents.Count == 0) return StatusOutcome.Waiting($"{Kind} {Namespace}/{Name} has no parents in status");
+                return route.Parents.All(p => StatusReaderExtensions.AllLatest(route.Metadata, p.Conditions))
                     ? StatusOutcome.Passed
-                    : StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} parent conditions do not all have observedGeneration {route.Metadata.Generation}");
+                    : StatusOutcome.Waiting($"{Kind} {Namespace}/{Name} parent conditions do not all have observedGeneration {route.Metadata.Generation}");
         }
     }
 
@@ -280,53 +280,61 @@ public sealed record ListenerSetMustHaveCondition(string Namespace, string Name,
 }
 
 /// <summary>
-/// HTTPRouteMustHaveCondition: the condition is in a parents[] entry whose parentRef.name is the parent and whose
-/// namespace is unset or equal; all parent conditions carry the route's generation.
+/// HTTPRouteMustHaveCondition (and its GRPC/TLS/TCP/UDP twins, by <see cref="RouteKind"/>): the condition is in a
+/// parents[] entry whose parentRef.name is the parent and whose namespace is unset or equal; all parent conditions
+/// carry the route's generation.
 /// </summary>
 public sealed record RouteMustHaveCondition(string Namespace, string Name, string ParentNamespace, string ParentName, ExpectedCondition Condition) : StatusCheck
 {
+    /// <summary>The route's kind (HTTPRoute unless set).</summary>
+    public string RouteKind { get; init; } = "HTTPRoute";
+
     public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.HttpRouteMustHaveCondition;
 
     public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
     {
-        var route = status.HttpRoute(Namespace, Name);
-        if (route?.Status?.Parents is not { Count: > 0 } parents) return StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} has no parents in status");
+        var route = status.Route(RouteKind, Namespace, Name);
+        if (route is null || route.Parents.Count == 0) return StatusOutcome.Waiting($"{RouteKind} {Namespace}/{Name} has no parents in status");
+        var parents = route.Parents;
         if (!parents.All(p => StatusReaderExtensions.AllLatest(route.Metadata, p.Conditions)))
         {
-            return StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} parent conditions do not all have observedGeneration {route.Metadata.Generation}");
+            return StatusOutcome.Waiting($"{RouteKind} {Namespace}/{Name} parent conditions do not all have observedGeneration {route.Metadata.Generation}");
         }
         var entry = parents.FirstOrDefault(p => p.ParentRef.Name == ParentName && (p.ParentRef.Namespace is null || p.ParentRef.Namespace == ParentNamespace));
-        if (entry is null) return StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} has no parent entry for {ParentNamespace}/{ParentName}");
-        return Missing([Condition], entry.Conditions, $"HTTPRoute {Namespace}/{Name} parent {ParentNamespace}/{ParentName}") is { } m ? StatusOutcome.Waiting(m) : StatusOutcome.Passed;
+        if (entry is null) return StatusOutcome.Waiting($"{RouteKind} {Namespace}/{Name} has no parent entry for {ParentNamespace}/{ParentName}");
+        return Missing([Condition], entry.Conditions, $"{RouteKind} {Namespace}/{Name} parent {ParentNamespace}/{ParentName}") is { } m ? StatusOutcome.Waiting(m) : StatusOutcome.Passed;
     }
 
-    public override string Describe() => $"HTTPRouteMustHaveCondition({Namespace}/{Name} @parent {ParentNamespace}/{ParentName}) => {Condition}";
+    public override string Describe() => $"{RouteKind}MustHaveCondition({Namespace}/{Name} @parent {ParentNamespace}/{ParentName}) => {Condition}";
 }
 
 /// <summary>HTTPRouteMustHaveParents: every expected parent is present (extra ones ignored), matched per section 2.</summary>
 public sealed record RouteMustHaveParents(string Namespace, string Name, IReadOnlyList<ExpectedParent> Parents, bool NamespaceRequired) : StatusCheck
 {
+    /// <summary>The route's kind (HTTPRoute unless set).</summary>
+    public string RouteKind { get; init; } = "HTTPRoute";
+
     public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.RouteMustHaveParents;
 
     public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
     {
-        var route = status.HttpRoute(Namespace, Name);
-        var actual = route?.Status?.Parents ?? [];
+        var route = status.Route(RouteKind, Namespace, Name);
+        var actual = route?.Parents ?? [];
         if (route is null || !actual.All(p => StatusReaderExtensions.AllLatest(route.Metadata, p.Conditions)))
         {
-            return StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} parents missing or stale");
+            return StatusOutcome.Waiting($"{RouteKind} {Namespace}/{Name} parents missing or stale");
         }
         foreach (var e in Parents)
         {
             if (!actual.Any(a => RouteParents.Matches(e, a, controllerName, NamespaceRequired, Namespace)))
             {
-                return StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} has no parent matching {e.Kind} {e.Namespace}/{e.Name} [{string.Join(", ", e.Conditions)}]; has {RouteParents.Show(actual)}");
+                return StatusOutcome.Waiting($"{RouteKind} {Namespace}/{Name} has no parent matching {e.Kind} {e.Namespace}/{e.Name} [{string.Join(", ", e.Conditions)}]; has {RouteParents.Show(actual)}");
             }
         }
         return StatusOutcome.Passed;
     }
 
-    public override string Describe() => $"HTTPRouteMustHaveParents({Namespace}/{Name}) => {string.Join(", ", Parents.Select(p => $"{p.Kind}:{p.Namespace}/{p.Name} [{string.Join("; ", p.Conditions)}]"))} nsRequired={NamespaceRequired}";
+    public override string Describe() => $"{RouteKind}MustHaveParents({Namespace}/{Name}) => {string.Join(", ", Parents.Select(p => $"{p.Kind}:{p.Namespace}/{p.Name} [{string.Join("; ", p.Conditions)}]"))} nsRequired={NamespaceRequired}";
 }
 
 /// <summary>The parents-list rules (status-checks.md section 2), pure.</summary>
@@ -353,24 +361,27 @@ public static class RouteParents
 /// <summary>HTTPRouteMustHaveNoAcceptedParents: parents empty (on two polls 1 s apart) or exactly one with Accepted=False.</summary>
 public sealed record RouteMustHaveNoAcceptedParents(string Namespace, string Name) : StatusCheck
 {
+    /// <summary>The route's kind (HTTPRoute unless set).</summary>
+    public string RouteKind { get; init; } = "HTTPRoute";
+
     public override TimeSpan Window(ConformanceTimeouts timeouts) => timeouts.HttpRouteMustNotHaveParents;
 
     private int _emptySeen;
 
     public override StatusOutcome Evaluate(IStatusReader status, string controllerName)
     {
-        var parents = status.HttpRoute(Namespace, Name)?.Status?.Parents ?? [];
+        var parents = status.Route(RouteKind, Namespace, Name)?.Parents ?? [];
         if (parents.Count == 0)
         {
             // Upstream wants "empty" seen twice, a second apart; the judge polls faster, so count a second's worth.
-            return ++_emptySeen >= 10 ? StatusOutcome.Passed : StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} parents empty, confirming");
+            return ++_emptySeen >= 10 ? StatusOutcome.Passed : StatusOutcome.Waiting($"{RouteKind} {Namespace}/{Name} parents empty, confirming");
         }
         _emptySeen = 0;
         return parents.Count == 1 && (parents[0].Conditions ?? []).Any(c => c.Type == "Accepted" && c.Status == "False") ? StatusOutcome.Passed
-            : StatusOutcome.Waiting($"HTTPRoute {Namespace}/{Name} parents: {RouteParents.Show(parents)}");
+            : StatusOutcome.Waiting($"{RouteKind} {Namespace}/{Name} parents: {RouteParents.Show(parents)}");
     }
 
-    public override string Describe() => $"HTTPRouteMustHaveNoAcceptedParents({Namespace}/{Name})";
+    public override string Describe() => $"{RouteKind}MustHaveNoAcceptedParents({Namespace}/{Name})";
 }
 
 /// <summary>BackendTLSPolicyMustHaveCondition: the condition in the ancestors[] entry of the Gateway.</summary>
@@ -398,6 +409,9 @@ public sealed record BackendTlsPolicyMustHaveCondition(string Namespace, string 
 /// </summary>
 public sealed record ParentAndRoutesMustBeAccepted(string ParentKind, string Namespace, string Name, IReadOnlyList<(string Namespace, string Name)> Routes) : StatusCheck
 {
+    /// <summary>The routes' kind (HTTPRoute unless set): GatewayAnd{HTTP,GRPC,TLS,TCP,UDP}RoutesMustBeAccepted.</summary>
+    public string RouteKind { get; init; } = "HTTPRoute";
+
     private static readonly ExpectedCondition[] ListenerReady = [new("ResolvedRefs", "True", null), new("Accepted", "True", null), new("Programmed", "True", null)];
 
     /// <summary>The longest single wait; the phases are what is actually waited for.</summary>
@@ -410,7 +424,7 @@ public sealed record ParentAndRoutesMustBeAccepted(string ParentKind, string Nam
     public override IReadOnlyList<StatusCheck> Phases =>
     [
         .. ParentKind == "Gateway" ? [new GatewayMustHaveAddress(Namespace, Name)] : Array.Empty<StatusCheck>(),
-        .. Routes.Select(r => new RouteMustHaveParents(r.Namespace, r.Name, [new ExpectedParent(ParentKind, Namespace, Name, [new("Accepted", "True", "Accepted")])], r.Namespace != Namespace)),
+        .. Routes.Select(r => new RouteMustHaveParents(r.Namespace, r.Name, [new ExpectedParent(ParentKind, Namespace, Name, [new("Accepted", "True", "Accepted")])], r.Namespace != Namespace) { RouteKind = RouteKind }),
         new ListenersMustHaveConditions(ParentKind, Namespace, Name, [], ListenerReady),
     ];
 
@@ -430,15 +444,15 @@ public sealed record ParentAndRoutesMustBeAccepted(string ParentKind, string Nam
         foreach (var (ns, name) in Routes)
         {
             var expected = new ExpectedParent(ParentKind, Namespace, Name, [new("Accepted", "True", "Accepted")]);
-            var route = status.HttpRoute(ns, name);
-            var parents = route?.Status?.Parents ?? [];
+            var route = status.Route(RouteKind, ns, name);
+            var parents = route?.Parents ?? [];
             if (route is null || !parents.All(p => StatusReaderExtensions.AllLatest(route.Metadata, p.Conditions)))
             {
-                return StatusOutcome.Waiting($"HTTPRoute {ns}/{name} parents missing or stale");
+                return StatusOutcome.Waiting($"{RouteKind} {ns}/{name} parents missing or stale");
             }
             if (!parents.Any(p => RouteParents.Matches(expected, p, controllerName, namespaceRequired: ns != Namespace, ns)))
             {
-                return StatusOutcome.Waiting($"HTTPRoute {ns}/{name} not accepted by {ParentKind} {Namespace}/{Name}; parents {RouteParents.Show(parents)}");
+                return StatusOutcome.Waiting($"{RouteKind} {ns}/{name} not accepted by {ParentKind} {Namespace}/{Name}; parents {RouteParents.Show(parents)}");
             }
         }
         if (listeners is null || listeners.Count == 0) return StatusOutcome.Waiting($"{ParentKind} {Namespace}/{Name} has no listener status");
@@ -449,7 +463,7 @@ public sealed record ParentAndRoutesMustBeAccepted(string ParentKind, string Nam
         return StatusOutcome.Passed;
     }
 
-    public override string Describe() => $"{ParentKind}AndRoutesMustBeAccepted({Namespace}/{Name}) routes=[{string.Join(", ", Routes.Select(r => $"{r.Namespace}/{r.Name}"))}]";
+    public override string Describe() => $"{ParentKind}And{RouteKind}sMustBeAccepted({Namespace}/{Name}) routes=[{string.Join(", ", Routes.Select(r => $"{r.Namespace}/{r.Name}"))}]";
 }
 
 /// <summary>

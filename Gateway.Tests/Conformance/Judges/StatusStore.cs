@@ -65,10 +65,31 @@ public static class StatusReaderExtensions
     public static V1ListenerSet? ListenerSet(this IStatusReader r, string ns, string name) => r.Get<V1ListenerSet>("ListenerSet", ns, name);
     public static V1BackendTLSPolicy? BackendTlsPolicy(this IStatusReader r, string ns, string name) => r.Get<V1BackendTLSPolicy>("BackendTLSPolicy", ns, name);
 
+    /// <summary>The route kinds whose status the checks read (every one has status.parents).</summary>
+    public static readonly IReadOnlySet<string> RouteKinds = new SortedSet<string>(StringComparer.Ordinal) { "GRPCRoute", "HTTPRoute", "TCPRoute", "TLSRoute", "UDPRoute" };
+
+    /// <summary>A route of <paramref name="kind"/> as the route checks see it: metadata and status.parents (empty when unset).</summary>
+    public static RouteView? Route(this IStatusReader r, string kind, string ns, string name)
+    {
+        (V1ObjectMeta Meta, V1RouteStatus? Status)? found = kind switch
+        {
+            "HTTPRoute" => r.Get<V1HTTPRoute>(kind, ns, name) is { } h ? (h.Metadata, h.Status) : null,
+            "GRPCRoute" => r.Get<V1GRPCRoute>(kind, ns, name) is { } g ? (g.Metadata, g.Status) : null,
+            "TLSRoute" => r.Get<V1TLSRoute>(kind, ns, name) is { } t ? (t.Metadata, t.Status) : null,
+            "TCPRoute" => r.Get<V1TCPRoute>(kind, ns, name) is { } c ? (c.Metadata, c.Status) : null,
+            "UDPRoute" => r.Get<V1UDPRoute>(kind, ns, name) is { } u ? (u.Metadata, u.Status) : null,
+            _ => throw new ArgumentException($"{kind} is not a route kind the checks know"),
+        };
+        return found is { } f ? new RouteView(f.Meta, f.Status?.Parents ?? []) : null;
+    }
+
     /// <summary>Whether every condition carries the object's current generation (the suite's observedGeneration rule).</summary>
     public static bool AllLatest(V1ObjectMeta meta, IEnumerable<V1Condition>? conditions) =>
         (conditions ?? []).All(c => c.ObservedGeneration == meta.Generation);
 }
+
+/// <summary>A route's metadata and status.parents, whatever its kind.</summary>
+public sealed record RouteView(V1ObjectMeta Metadata, IList<V1RouteParentStatus> Parents);
 
 /// <summary>An object as applied (spec side), whether or not status has been written for it.</summary>
 public sealed record AppliedObject(string Namespace, string Name, IReadOnlyDictionary<string, string> Annotations);

@@ -1,3 +1,4 @@
+using Gateway.Tests.Conformance.Catalog;
 using Gateway.Tests.Conformance.Harness;
 using Gateway.Tests.Conformance.Judges;
 using Xunit;
@@ -7,10 +8,15 @@ namespace Gateway.Tests.Conformance.Suite;
 /// <summary>
 /// One running gateway plus emulated backends for the whole conformance collection (the suite runs one
 /// implementation for all tests). Settings come from the environment so CI can shrink waits where allowed:
-/// GATEWAY_CONFORMANCE_REPORT (report path), GATEWAY_CONFORMANCE_FEATURES (comma list; default: GatewayClass status),
+/// GATEWAY_CONFORMANCE_REPORT (report path), GATEWAY_CONFORMANCE_FEATURES (comma list; default: GatewayClass status;
+/// "all" = every feature of the five Gateway profiles plus GRPCRouteNamedRouteRule, i.e. every feature a catalog test
+/// needs), GATEWAY_CONFORMANCE_PROFILES (comma list; default: the five
+/// Gateway profiles),
 /// GATEWAY_CONFORMANCE_CONSISTENCY_SECONDS (MaxTimeToConsistency), GATEWAY_CONFORMANCE_STATUS_SECONDS (caps every status
 /// wait; upstream defaults are 60 s to 300 s), GATEWAY_CONFORMANCE_TIMEOUTS (upstream's timeout-overrides format,
-/// "Name:seconds;Name:seconds" with TimeoutConfig field names), GATEWAY_CONFORMANCE_CHANNEL.
+/// "Name:seconds;Name:seconds" with TimeoutConfig field names), GATEWAY_CONFORMANCE_CHANNEL, and
+/// GATEWAY_CONFORMANCE_GATEWAY_POOL / GATEWAY_CONFORMANCE_BACKEND_POOL / GATEWAY_CONFORMANCE_USABLE_ADDRESS (loopback
+/// CIDRs and an address, so two runs on one machine, e.g. two worktrees, do not bind the same addresses).
 /// </summary>
 public sealed class ConformanceFixture : IAsyncLifetime
 {
@@ -38,13 +44,25 @@ public sealed class ConformanceFixture : IAsyncLifetime
             timeouts = timeouts.WithStatusCap(TimeSpan.FromSeconds(statusSeconds));
         }
         timeouts = timeouts.WithOverrides(Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_TIMEOUTS"));
-        var features = Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_FEATURES") is { Length: > 0 } list
-            ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal)
-            : null;
+        var features = Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_FEATURES") switch
+        {
+            "all" => ConformanceProfiles.AllFeatures.Union(ConformanceCatalog.All.SelectMany(t => t.Features)).ToHashSet(StringComparer.Ordinal),
+            { Length: > 0 } list => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal),
+            _ => null,
+        };
+        var profiles = Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_PROFILES") is { Length: > 0 } names
+            ? names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(n => ConformanceProfiles.All.FirstOrDefault(p => p.Name == n) ?? throw new ArgumentException($"GATEWAY_CONFORMANCE_PROFILES: unknown profile {n} (known: {string.Join(", ", ConformanceProfiles.All.Select(p => p.Name))})"))
+                .ToList()
+            : ConformanceProfiles.All;
         using var setup = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         try
         {
-            _runner = await ConformanceRunner.StartAsync(new ConformanceRunOptions { Timeouts = timeouts, SupportedFeatures = features }, TestPaths.ConformanceDir, setup.Token);
+            var options = new ConformanceRunOptions { Timeouts = timeouts, SupportedFeatures = features, Profiles = profiles };
+            if (Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_GATEWAY_POOL") is { Length: > 0 } gatewayPool) options = options with { GatewayAddressPool = gatewayPool };
+            if (Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_BACKEND_POOL") is { Length: > 0 } backendPool) options = options with { BackendAddressPool = backendPool };
+            if (Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_USABLE_ADDRESS") is { Length: > 0 } usable) options = options with { UsableAddresses = [usable] };
+            _runner = await ConformanceRunner.StartAsync(options, TestPaths.ConformanceDir, setup.Token);
         }
         catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or IOException)
         {

@@ -6,19 +6,20 @@ using Xunit.Abstractions;
 namespace Gateway.Tests.Conformance.Suite;
 
 /// <summary>
-/// The upstream GATEWAY-HTTP conformance tests, one theory row per catalog test, judged as upstream judges them.
-/// Not-judged and not-supported tests are reported as skipped; nothing passes unless its checks and cases passed.
+/// The upstream Gateway-side conformance tests (GATEWAY-HTTP, -GRPC, -TLS, -TCP, -UDP and the two in no profile), one
+/// theory row per catalog test, judged as upstream judges them. Not-judged and not-supported tests are reported as
+/// skipped; nothing passes unless its checks and cases passed.
 /// </summary>
 [Collection(ConformanceCollection.Name)]
 [Trait("Category", "Conformance")]
-public sealed class GatewayHttpConformanceTests(ConformanceFixture fixture, ITestOutputHelper output)
+public sealed class GatewayConformanceTests(ConformanceFixture fixture, ITestOutputHelper output)
 {
     /// <summary>Every catalog test name (found from the catalog, not a hand-kept list).</summary>
     public static TheoryData<string> TestNames => [.. ConformanceCatalog.All.Select(t => t.Name)];
 
     [SkippableTheory]
     [MemberData(nameof(TestNames))]
-    public async Task GatewayHttp_ConformanceTest_Passes(string name)
+    public async Task Gateway_ConformanceTest_Passes(string name)
     {
         var test = ConformanceCatalog.All.Single(t => t.Name == name);
         Skip.If(test.NotJudged is not null, $"not judged: {test.NotJudged}");
@@ -33,7 +34,7 @@ public sealed class GatewayHttpConformanceTests(ConformanceFixture fixture, ITes
     }
 
     [Fact]
-    public async Task GatewayHttp_Report_Written()
+    public async Task Gateway_Report_Written()
     {
         var runner = fixture.Runner;
         // Runs whatever the theory has not run yet (each test runs once), so the report is complete in any order.
@@ -44,7 +45,7 @@ public sealed class GatewayHttpConformanceTests(ConformanceFixture fixture, ITes
         }
         var outcomes = runner.Outcomes;
         var channel = Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_CHANNEL") is { Length: > 0 } c ? c : "standard";
-        var report = ConformanceReportBuilder.Build(outcomes, runner.SupportedFeatures, new ReportImplementation(), channel, DateTimeOffset.UtcNow);
+        var report = ConformanceReportBuilder.Build(outcomes, runner.SupportedFeatures, new ReportImplementation(), channel, DateTimeOffset.UtcNow, runner.Profiles);
         var yaml = ConformanceReportBuilder.ToYaml(report);
         var path = ConformanceFixture.ReportPath;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);

@@ -12,13 +12,16 @@ internal sealed record ControlPlaneOptions
     public IReadOnlyList<int> Sizes { get; init; } = [100, 1000, 5000, 10000];
     public int Additions { get; init; } = 100;
     public int SteadyClients { get; init; } = 2;
-    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(2);
     public string Label { get; init; } = "";
 }
 
 /// <summary>The numbers of one size N.</summary>
 internal sealed record ControlPlaneResult(
     int Routes,
+    bool Ready,
+    int AcceptedRoutes,
+    string Note,
     double HealthReadySeconds,
     double TimeToReadySeconds,
     long WorkingSetBytes,
@@ -45,7 +48,8 @@ internal sealed record ControlPlaneResult(
 /// </summary>
 internal sealed partial class ControlPlaneBench(string gatewayDll, string workDirectory, ControlPlaneOptions options)
 {
-    public async Task<IReadOnlyList<ControlPlaneResult>> RunAsync()
+    /// <summary>Runs every size; <paramref name="progress"/> gets the results so far after each (partial reports survive a failure).</summary>
+    public async Task<IReadOnlyList<ControlPlaneResult>> RunAsync(Action<IReadOnlyList<ControlPlaneResult>>? progress = null)
     {
         var backendPort = Util.FreePort();
         using var backend = Nginx.StartBackend(workDirectory, "127.0.0.1", backendPort, echoHost: true);
@@ -59,6 +63,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             Fixtures.WriteControlPlane(manifests, "gw", ip, port, n, "127.0.0.1", backendPort);
             var result = await RunSizeAsync(n, ip, port, manifests, backendPort).ConfigureAwait(false);
             results.Add(result);
+            progress?.Invoke(results);
             Console.WriteLine($"N={n}: ready {result.TimeToReadySeconds:F2} s (health {result.HealthReadySeconds:F2} s), RSS {Util.Bytes(result.WorkingSetBytes)}, " +
                 $"propagation p50 {result.PropagationP50Ms:F1} ms p99 {result.PropagationP99Ms:F1} ms, non-2xx {result.SteadyNon2xx}/{result.SteadyRequests}, " +
                 $"translate/change p50 {result.ChangeTranslateP50Ms:F1} ms, pass p50 {result.ChangePassP50Ms:F1} ms");
@@ -80,7 +85,18 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         var until = Stopwatch.GetTimestamp() + (long)(options.ReadyTimeout.TotalSeconds * Stopwatch.Frequency);
         while (pendingStatus.Count > 0 || pendingServe.Count > 0)
         {
-            if (Stopwatch.GetTimestamp() > until) throw new TimeoutException($"N={n}: {pendingStatus.Count} routes not Accepted, {pendingServe.Count} sampled routes not served");
+            if (Stopwatch.GetTimestamp() > until)
+            {
+                // Not ready: recorded as such (with how far it got), and there is nothing to propagate into.
+                var note = $"not ready after {options.ReadyTimeout.TotalSeconds:F0} s: {n - pendingStatus.Count} of {n} routes Accepted, " +
+                    $"{sample.Length - pendingServe.Count} of {sample.Length} sampled routes served";
+                Console.WriteLine($"N={n}: {note}");
+                var reading = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
+                var all = Passes(gateway);
+                return new ControlPlaneResult(n, false, n - pendingStatus.Count, note, healthReady, double.NaN, reading.WorkingSetBytes, reading.ManagedHeapBytes,
+                    reading.ServerGc, [], double.NaN, double.NaN, double.NaN, 0, 0, 0, all.FirstOrDefault()?.TotalMs ?? double.NaN,
+                    all.FirstOrDefault()?.TranslateMs ?? double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0);
+            }
             foreach (var i in pendingServe.ToList())
             {
                 if (await ServedAsync(client, ip, port, i).ConfigureAwait(false)) pendingServe.Remove(i);
@@ -149,7 +165,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         var initial = passes.FirstOrDefault();
         var changes = passes.Skip(passesAtReady).ToList();
         var sorted = propagation.Order().ToArray();
-        return new ControlPlaneResult(n, healthReady, timeToReady, memory.WorkingSetBytes, memory.ManagedHeapBytes, memory.ServerGc, propagation,
+        return new ControlPlaneResult(n, true, n, "", healthReady, timeToReady, memory.WorkingSetBytes, memory.ManagedHeapBytes, memory.ServerGc, propagation,
             Util.Percentile(sorted, 50), Util.Percentile(sorted, 99), sorted.Length > 0 ? sorted[^1] : double.NaN,
             requests, non2xx, exceptions,
             initial?.TotalMs ?? double.NaN, initial?.TranslateMs ?? double.NaN,
@@ -227,10 +243,11 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
-            sb.AppendLine($"| {r.Routes} | {Util.F(r.TimeToReadySeconds, 2)} | {Util.F(r.HealthReadySeconds, 2)} | {Util.Bytes(r.WorkingSetBytes)} | {Util.Bytes(r.ManagedHeapBytes)} | " +
+            sb.AppendLine($"| {r.Routes} | {(r.Ready ? Util.F(r.TimeToReadySeconds, 2) : "not ready¹")} | {Util.F(r.HealthReadySeconds, 2)} | {Util.Bytes(r.WorkingSetBytes)} | {Util.Bytes(r.ManagedHeapBytes)} | " +
                 $"{Util.F(r.PropagationP50Ms)} | {Util.F(r.PropagationP99Ms)} | {Util.F(r.PropagationMaxMs)} | {r.SteadyNon2xx + r.SteadyExceptions} / {r.SteadyRequests} | " +
                 $"{Util.F(r.InitialPassMs, 0)} ({Util.F(r.InitialTranslateMs, 0)}) | {Util.F(r.ChangeTranslateP50Ms)} | {Util.F(r.ChangeApplyP50Ms)} | {Util.F(r.ChangeStatusP50Ms)} | {Util.F(r.ChangePassP50Ms)} |");
         }
+        foreach (var r in results.Where(r => !r.Ready)) sb.AppendLine().AppendLine($"¹ {r.Routes} routes: {r.Note}.");
         if (results.Count >= 2)
         {
             var small = results.MinBy(r => r.Routes)!;

@@ -31,9 +31,10 @@ internal static class Program
 {
     private const string Usage = """
         usage: Gateway.Bench dataplane|controlplane --gateway PATH/Gateway.Host.dll [--out DIR] [--label TEXT] [--keep]
+                             [--gateway-env NAME=VALUE,...]
           dataplane:    [--rounds 3] [--duration 10] [--warmup 2] [--connections 50,1] [--routes 1000,10000]
                         [--targets direct,nginx,gw-1,gw-1k,gw-10k,nginx-https,gw-https,nginx-h2,gw-h2]
-          controlplane: [--sizes 100,1000,5000,10000] [--additions 100]
+          controlplane: [--sizes 100,1000,5000,10000] [--additions 100] [--ready-timeout 120]
         """;
 
     public static async Task<int> Main(string[] args)
@@ -54,6 +55,12 @@ internal static class Program
         }
         if (!flags.TryGetValue("--gateway", out var gateway) || !File.Exists(gateway)) return Fail("--gateway must name the built Gateway.Host.dll");
         var repo = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(gateway))!, "..", "..", "..", ".."));
+        foreach (var pair in (flags.GetValueOrDefault("--gateway-env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) return Fail($"--gateway-env: {pair} is not NAME=VALUE");
+            GatewayProcess.Environment[pair[..eq]] = pair[(eq + 1)..];
+        }
         var outDir = flags.GetValueOrDefault("--out") ?? Path.Combine(repo, "bench", "results");
         var label = flags.GetValueOrDefault("--label") ?? "";
         var work = Directory.CreateTempSubdirectory("gateway-bench-").FullName;
@@ -91,10 +98,13 @@ internal static class Program
                     {
                         Sizes = Ints(flags, "--sizes", [100, 1000, 5000, 10000]),
                         Additions = Int(flags, "--additions", 100),
+                        ReadyTimeout = TimeSpan.FromSeconds(Int(flags, "--ready-timeout", 120)),
                         Label = label,
                     };
-                    var results = await new ControlPlaneBench(gateway, work, options).RunAsync();
-                    var md = Report.Write(outDir, $"{stamp}-controlplane{suffix}", ControlPlaneBench.Markdown(machine, options, results), ControlPlaneBench.Json(machine, options, results));
+                    var name = $"{stamp}-controlplane{suffix}";
+                    var results = await new ControlPlaneBench(gateway, work, options).RunAsync(partial =>
+                        Report.Write(outDir, name, ControlPlaneBench.Markdown(machine, options, partial), ControlPlaneBench.Json(machine, options, partial)));
+                    var md = Report.Write(outDir, name, ControlPlaneBench.Markdown(machine, options, results), ControlPlaneBench.Json(machine, options, results));
                     Console.WriteLine(File.ReadAllText(md));
                     Console.WriteLine($"written: {md}");
                     break;

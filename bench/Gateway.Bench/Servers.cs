@@ -106,6 +106,9 @@ internal sealed class GatewayProcess : IDisposable
     /// <summary>Stopwatch timestamp taken just before the process was started.</summary>
     public long StartedAt { get; }
 
+    /// <summary>Extra environment for every gateway process (--gateway-env: A/B experiments with runtime knobs).</summary>
+    public static Dictionary<string, string> Environment { get; } = [];
+
     public static GatewayProcess Start(string gatewayDll, string name, string manifests, string workDirectory, IEnumerable<string>? extraArgs = null)
     {
         var status = Path.Combine(workDirectory, name + "-status");
@@ -115,7 +118,7 @@ internal sealed class GatewayProcess : IDisposable
         var process = ChildProcess.Start("gateway-" + name, Util.Which("dotnet"),
             [gatewayDll, "--manifests", manifests, "--status-dir", status, "--management-port", management.ToString(CultureInfo.InvariantCulture),
              "--node-name", name, .. extraArgs ?? []],
-            Path.Combine(workDirectory, name + ".log"));
+            Path.Combine(workDirectory, name + ".log"), Environment);
         return new GatewayProcess(process, management, status, startedAt);
     }
 

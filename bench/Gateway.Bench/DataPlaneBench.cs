@@ -14,10 +14,13 @@ internal sealed record DataPlaneOptions
     public IReadOnlyList<int> RouteCounts { get; init; } = [1000, 10000];
     public IReadOnlyList<string>? Targets { get; init; }
     public string Label { get; init; } = "";
+
+    /// <summary>Another build of Gateway.Host.dll run side by side (targets gw-N-before), interleaved with this one.</summary>
+    public string? CompareGateway { get; init; }
 }
 
 /// <summary>One measured run.</summary>
-internal sealed record DataPlaneRun(int Round, string Target, int Connections, LoadResult Load, double CpuSeconds, double? AllocatedBytes)
+internal sealed record DataPlaneRun(int Round, string Target, int Connections, LoadResult Load, double CpuSeconds, double? AllocatedBytes, double LoadAverage)
 {
     public double CpuPer1000 => Load.Requests > 0 ? CpuSeconds / Load.Requests * 1000 : double.NaN;
     public double? AllocatedPerRequest => AllocatedBytes is { } a && Load.Requests > 0 ? a / Load.Requests : null;
@@ -72,6 +75,20 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
                 if (!await ProbeAsync(url).ConfigureAwait(false)) throw new TimeoutException($"gateway with {n} routes does not answer 200 on {url}");
                 Console.WriteLine($"gateway with {n} routes ready after {(System.Diagnostics.Stopwatch.GetElapsedTime(gateway.StartedAt).TotalSeconds):F1} s");
                 if (Want($"gw-{Label(n)}")) targets.Add(new($"gw-{Label(n)}", $"gateway, HTTP/1.1, {n} HTTPRoute{(n == 1 ? "" : "s")}", "wrk", url, gateway.Process.CpuSeconds, gateway, "nginx"));
+                if (options.CompareGateway is { } other && Want($"gw-{Label(n)}"))
+                {
+                    // The other build serves the same routes from its own address, so both are measured in the same rounds.
+                    var otherIp = $"127.0.0.{address++}";
+                    var otherHttp = Util.FreePort(otherIp);
+                    var otherManifests = Path.Combine(workDirectory, $"manifests-{n}-before");
+                    Fixtures.WriteDataPlane(otherManifests, "gw", otherIp, otherHttp, null, null, n, "127.0.0.1", backendPort);
+                    var before = GatewayProcess.Start(other, $"dp-{n}-before", otherManifests, workDirectory);
+                    gateways.Add(before);
+                    if (!await before.WaitReadyAsync(TimeSpan.FromMinutes(5)).ConfigureAwait(false)) throw new TimeoutException($"compared gateway with {n} routes not ready in 5 minutes");
+                    var otherUrl = $"http://{otherIp}:{otherHttp}{path}";
+                    if (!await ProbeAsync(otherUrl).ConfigureAwait(false)) throw new TimeoutException($"compared gateway with {n} routes does not answer 200 on {otherUrl}");
+                    targets.Add(new($"gw-{Label(n)}-before", $"compared build, HTTP/1.1, {n} HTTPRoute{(n == 1 ? "" : "s")}", "wrk", otherUrl, before.Process.CpuSeconds, before, "nginx"));
+                }
                 if (n == 1)
                 {
                     if (Want("nginx-https")) targets.Add(new("nginx-https", "nginx proxy, HTTPS (TLS 1.3) termination", "wrk", $"https://{proxyAddress}:{proxyHttps}{path}", proxy.CpuSeconds, null, null));
@@ -95,7 +112,7 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
                         var run = await MeasureAsync(round, target, connections).ConfigureAwait(false);
                         runs.Add(run);
                         Console.WriteLine($"round {round} {target.Name,-12} c={connections,-3} {run.Load.Rps,9:F0} req/s p50 {run.Load.P50Ms,7:F3} ms p99 {run.Load.P99Ms,7:F3} ms " +
-                            $"cpu {run.CpuPer1000,6:F3} s/1k alloc {(run.AllocatedPerRequest is { } a ? a.ToString("F0", CultureInfo.InvariantCulture) : "-"),6} B/req errors {run.Load.Errors}");
+                            $"cpu {run.CpuPer1000,6:F3} s/1k alloc {(run.AllocatedPerRequest is { } a ? a.ToString("F0", CultureInfo.InvariantCulture) : "-"),6} B/req errors {run.Load.Errors} load {run.LoadAverage:F2}");
                     }
                 }
             }
@@ -114,6 +131,8 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
     private async Task<DataPlaneRun> MeasureAsync(int round, Target target, int connections)
     {
         if (target.Tool == "wrk" && options.WarmupSeconds > 0) Wrk.Run(target.Url, Fixtures.DataPlaneHost, connections, options.WarmupSeconds);
+        // The machine is shared: the 1-minute load average before each run says how much else was running.
+        var loadAverage = MachineInfo.LoadAverage1();
         var before = target.Gateway is null ? null : await target.Gateway.MemoryAsync(fullGc: false).ConfigureAwait(false);
         var cpu = target.Cpu();
         var load = target.Tool == "wrk"
@@ -126,7 +145,7 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
             var after = await target.Gateway.MemoryAsync(fullGc: false).ConfigureAwait(false);
             allocated = after.TotalAllocatedBytes - before!.TotalAllocatedBytes;
         }
-        return new DataPlaneRun(round, target.Name, connections, load, cpuUsed, allocated);
+        return new DataPlaneRun(round, target.Name, connections, load, cpuUsed, allocated, loadAverage);
     }
 
     private static IReadOnlyList<DataPlaneSummary> Summarize(List<DataPlaneRun> runs, List<Target> targets)
@@ -167,13 +186,18 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
         }, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
     }
 
-    public static string Markdown(MachineInfo machine, DataPlaneOptions options, IReadOnlyList<DataPlaneSummary> summary)
+    public static string Markdown(MachineInfo machine, DataPlaneOptions options, IReadOnlyList<DataPlaneSummary> summary, IReadOnlyList<DataPlaneRun> runs)
     {
         var sb = new StringBuilder();
         sb.AppendLine($"# Data plane benchmark{(options.Label.Length > 0 ? $": {options.Label}" : "")}").AppendLine();
         sb.AppendLine(machine.Markdown()).AppendLine();
         sb.AppendLine($"{options.Rounds} interleaved rounds (every target once per round), {options.Seconds} s per run after a {options.WarmupSeconds} s warm-up; medians of the rounds. " +
             "Ratios compare with nginx in the same scenario (HTTP/1.1, HTTPS or HTTP/2): throughput ratio ≥ 1 and p99 ratio ≤ 1 are at least as good as nginx.").AppendLine();
+        if (runs.Count > 0)
+        {
+            var loads = runs.Select(r => r.LoadAverage).ToList();
+            sb.AppendLine($"1-minute load average before each run (2 cores; the benchmark itself adds about 2): min {Util.F(loads.Min(), 2)}, median {Util.F(Util.Median(loads), 2)}, max {Util.F(loads.Max(), 2)}.").AppendLine();
+        }
         sb.AppendLine("| target | conns | req/s | p50 ms | p99 ms | CPU s / 1k req | alloc B / req | req/s vs nginx | p99 vs nginx | errors |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var s in summary)

@@ -34,6 +34,7 @@ internal static class Program
                              [--gateway-env NAME=VALUE,...]
           dataplane:    [--rounds 3] [--duration 10] [--warmup 2] [--connections 50,1] [--routes 1000,10000]
                         [--targets direct,nginx,gw-1,gw-1k,gw-10k,nginx-https,gw-https,nginx-h2,gw-h2]
+                        [--compare OTHER/Gateway.Host.dll]   (another build, interleaved: targets gw-N-before)
           controlplane: [--sizes 100,1000,5000,10000] [--additions 100] [--ready-timeout 120]
         """;
 
@@ -85,9 +86,10 @@ internal static class Program
                         RouteCounts = Ints(flags, "--routes", [1000, 10000]),
                         Targets = flags.TryGetValue("--targets", out var t) ? t.Split(',', StringSplitOptions.RemoveEmptyEntries) : null,
                         Label = label,
+                        CompareGateway = flags.TryGetValue("--compare", out var compare) ? (File.Exists(compare) ? compare : throw new FileNotFoundException($"--compare: {compare} not found")) : null,
                     };
                     var (runs, summary) = await new DataPlaneBench(gateway, work, options).RunAsync();
-                    var md = Report.Write(outDir, $"{stamp}-dataplane{suffix}", DataPlaneBench.Markdown(machine, options, summary), DataPlaneBench.Json(machine, options, runs, summary));
+                    var md = Report.Write(outDir, $"{stamp}-dataplane{suffix}", DataPlaneBench.Markdown(machine, options, summary, runs), DataPlaneBench.Json(machine, options, runs, summary));
                     Console.WriteLine(File.ReadAllText(md));
                     Console.WriteLine($"written: {md}");
                     break;

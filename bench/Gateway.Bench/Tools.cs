@@ -206,8 +206,21 @@ internal static class Util
 
 /// <summary>Where and on what the benchmark ran: written at the top of every result file.</summary>
 internal sealed record MachineInfo(string Date, string Host, string Cpu, int Cores, string MemoryTotal, string Kernel, string Os, string DotNet,
-    string Nginx, string Wrk, string H2Load, string GitCommit, string CommandLine)
+    string Nginx, string Wrk, string H2Load, string GitCommit, string CommandLine, string LoadAtStart)
 {
+    /// <summary>The 1-minute load average (/proc/loadavg), NaN when unreadable.</summary>
+    public static double LoadAverage1()
+    {
+        try
+        {
+            return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+        {
+            return double.NaN;
+        }
+    }
+
     public static MachineInfo Collect(string repo, string commandLine)
     {
         static string Try(Func<string> f)
@@ -235,7 +248,8 @@ internal sealed record MachineInfo(string Date, string Host, string Cpu, int Cor
             Try(() => Util.Run("h2load", ["--version"], TimeSpan.FromSeconds(10)).Output),
             Try(() => Util.Run("git", ["-C", repo, "rev-parse", "--short", "HEAD"], TimeSpan.FromSeconds(10)).Output)
                 + (Try(() => Util.Run("git", ["-C", repo, "status", "--porcelain", "--untracked-files=no"], TimeSpan.FromSeconds(10)).Output).Length > 0 ? " (+ uncommitted changes)" : ""),
-            commandLine);
+            commandLine,
+            Try(() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3))));
     }
 
     public string Markdown() =>
@@ -248,5 +262,6 @@ internal sealed record MachineInfo(string Date, string Host, string Cpu, int Cor
         | tools | {Nginx}; {Wrk}; {H2Load} |
         | commit | {GitCommit} |
         | command | `{CommandLine}` |
+        | load average at start (1, 5, 15 min) | {LoadAtStart} |
         """;
 }

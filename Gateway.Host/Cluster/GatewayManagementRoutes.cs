@@ -20,6 +20,9 @@ namespace Gateway.Host.Cluster;
 /// <item><c>/routetable</c>: this replica's live routing table, YAML in the golden-file shape.</item>
 /// <item><c>/status/writes</c>: status writes that changed something, per object, made by this replica.</item>
 /// <item><c>/health/alive</c>, <c>/health/ready</c>: 200 or 503.</item>
+/// <item><c>/debug/memory</c>: this process's memory and CPU counters (<see cref="MemoryView"/>);
+/// <c>/debug/memory/gc</c> runs a full blocking, compacting collection first (for measurements: resident memory
+/// after a full GC; bench/README.md).</item>
 /// </list>
 /// Akka.Management creates this type by reflection with the ActorSystem; it finds <see cref="ClusterInspection"/> in
 /// the host's services through Akka.DependencyInjection.
@@ -53,6 +56,8 @@ public sealed class GatewayManagementRoutes(ExtendedActorSystem system) : IManag
             ("/status/writes", new Handler(async (_, _) => Ok(inspection.StatusWrites()))),
             ("/routetable", new Handler(async (_, _) => new Answer(Ceen.HttpStatusCode.OK, inspection.LiveRouteTable(), "application/yaml"))),
             ("/health/alive", new Handler(async (_, _) => Ok(inspection.Health()))),
+            ("/debug/memory", new Handler(async (_, _) => Ok(MemoryView.Now(fullGc: false)))),
+            ("/debug/memory/gc", new Handler(async (_, _) => Ok(MemoryView.Now(fullGc: true)))),
             ("/health/ready", new Handler(async (_, _) =>
             {
                 var health = inspection.Health();

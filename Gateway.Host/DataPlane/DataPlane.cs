@@ -62,7 +62,11 @@ public sealed class DataPlane : IDataPlane
         // internal services from it. Each socket's KestrelServer is created directly (see SocketHost).
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
-        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(o => o.CreateBoundListenSocket = ReusePortSockets.CreateBoundListenSocket);
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(o =>
+        {
+            o.CreateBoundListenSocket = ReusePortSockets.CreateBoundListenSocket;
+            o.UnsafePreferInlineScheduling = _options.InlineScheduling;
+        });
         builder.Services.AddSingleton(_loggerFactory);
         builder.Services.AddHttpForwarder();
         _kestrelServices = builder.Build();

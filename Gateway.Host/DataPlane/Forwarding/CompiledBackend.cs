@@ -74,7 +74,7 @@ internal sealed class CompiledBackendGroup
 
     public IReadOnlyList<CompiledBackend> Backends => _backends;
 
-    public CompiledBackend? Pick() => _total <= 0 ? null : PickAt(Random.Shared.Next(_total));
+    public CompiledBackend? Pick() => _total <= 0 ? null : _backends.Length == 1 ? _backends[0] : PickAt(Random.Shared.Next(_total));
 
     /// <summary>The backend owning point <paramref name="draw"/> in [0, total) (exposed for deterministic tests).</summary>
     public CompiledBackend? PickAt(int draw)

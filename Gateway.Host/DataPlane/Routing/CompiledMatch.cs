@@ -33,6 +33,12 @@ internal sealed class CompiledMatch
         _query = query;
     }
 
+    /// <summary>The path match type (the route group's path index keys on it).</summary>
+    public MatchType PathType => _pathType;
+
+    /// <summary>The path value as compared: Exact as given, PathPrefix without trailing slash ("" for "/").</summary>
+    public string PathValue => _pathValue;
+
     /// <summary>The PathPrefix value as matched (trailing slash removed; "" for "/"), used by ReplacePrefixMatch.</summary>
     public string? MatchedPrefix => _pathType == MatchType.PathPrefix ? _pathValue : null;
 

@@ -78,8 +78,8 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
                 list.Add(route);
             }
         }
-        var table = new HostnameTable<CompiledRoute[]>.Builder();
-        foreach (var hostname in order) table.Add(hostname.Length == 0 ? null : hostname, groups[hostname].ToArray());
+        var table = new HostnameTable<RouteGroup>.Builder();
+        foreach (var hostname in order) table.Add(hostname.Length == 0 ? null : hostname, new RouteGroup([.. groups[hostname]]));
         return new CompiledListener(listener, table.Build());
     }
 

@@ -1,0 +1,265 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Gateway.Bench;
+
+/// <summary>Options of the control plane benchmark.</summary>
+internal sealed record ControlPlaneOptions
+{
+    public IReadOnlyList<int> Sizes { get; init; } = [100, 1000, 5000, 10000];
+    public int Additions { get; init; } = 100;
+    public int SteadyClients { get; init; } = 2;
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(2);
+    public string Label { get; init; } = "";
+}
+
+/// <summary>The numbers of one size N.</summary>
+internal sealed record ControlPlaneResult(
+    int Routes,
+    bool Ready,
+    int AcceptedRoutes,
+    string Note,
+    double HealthReadySeconds,
+    double TimeToReadySeconds,
+    long WorkingSetBytes,
+    long ManagedHeapBytes,
+    bool ServerGc,
+    IReadOnlyList<double> PropagationMs,
+    double PropagationP50Ms,
+    double PropagationP99Ms,
+    double PropagationMaxMs,
+    long SteadyRequests,
+    long SteadyNon2xx,
+    long SteadyExceptions,
+    double InitialPassMs,
+    double InitialTranslateMs,
+    double ChangeTranslateP50Ms,
+    double ChangeApplyP50Ms,
+    double ChangeStatusP50Ms,
+    double ChangePassP50Ms,
+    int ChangePasses);
+
+/// <summary>
+/// The control plane measurements (bench/README.md): time to ready, propagation of added routes under steady
+/// traffic, memory after a full GC, and the pipeline's own per-pass phase times, for each fixture size.
+/// </summary>
+internal sealed partial class ControlPlaneBench(string gatewayDll, string workDirectory, ControlPlaneOptions options)
+{
+    /// <summary>Runs every size; <paramref name="progress"/> gets the results so far after each (partial reports survive a failure).</summary>
+    public async Task<IReadOnlyList<ControlPlaneResult>> RunAsync(Action<IReadOnlyList<ControlPlaneResult>>? progress = null)
+    {
+        var backendPort = Util.FreePort();
+        using var backend = Nginx.StartBackend(workDirectory, "127.0.0.1", backendPort, echoHost: true);
+        var results = new List<ControlPlaneResult>();
+        var address = 10;
+        foreach (var n in options.Sizes)
+        {
+            var ip = $"127.0.0.{address++}";
+            var port = Util.FreePort(ip);
+            var manifests = Path.Combine(workDirectory, $"cp-manifests-{n}");
+            Fixtures.WriteControlPlane(manifests, "gw", ip, port, n, "127.0.0.1", backendPort);
+            var result = await RunSizeAsync(n, ip, port, manifests, backendPort).ConfigureAwait(false);
+            results.Add(result);
+            progress?.Invoke(results);
+            Console.WriteLine($"N={n}: ready {result.TimeToReadySeconds:F2} s (health {result.HealthReadySeconds:F2} s), RSS {Util.Bytes(result.WorkingSetBytes)}, " +
+                $"propagation p50 {result.PropagationP50Ms:F1} ms p99 {result.PropagationP99Ms:F1} ms, non-2xx {result.SteadyNon2xx}/{result.SteadyRequests}, " +
+                $"translate/change p50 {result.ChangeTranslateP50Ms:F1} ms, pass p50 {result.ChangePassP50Ms:F1} ms");
+        }
+        return results;
+    }
+
+    private async Task<ControlPlaneResult> RunSizeAsync(int n, string ip, int port, string manifests, int backendPort)
+    {
+        using var gateway = GatewayProcess.Start(gatewayDll, $"cp-{n}", manifests, workDirectory);
+        using var client = NewClient(4);
+        if (!await gateway.WaitReadyAsync(options.ReadyTimeout).ConfigureAwait(false)) throw new TimeoutException($"N={n}: not ready within {options.ReadyTimeout}");
+        var healthReady = Stopwatch.GetElapsedTime(gateway.StartedAt).TotalSeconds;
+
+        // Ready = every route Accepted with resolved references in its status file, and sampled routes served.
+        var pendingStatus = Enumerable.Range(0, n).ToHashSet();
+        var sample = SampleOf(n, 100);
+        var pendingServe = sample.ToHashSet();
+        var until = Stopwatch.GetTimestamp() + (long)(options.ReadyTimeout.TotalSeconds * Stopwatch.Frequency);
+        while (pendingStatus.Count > 0 || pendingServe.Count > 0)
+        {
+            if (Stopwatch.GetTimestamp() > until)
+            {
+                // Not ready: recorded as such (with how far it got), and there is nothing to propagate into.
+                var note = $"not ready after {options.ReadyTimeout.TotalSeconds:F0} s: {n - pendingStatus.Count} of {n} routes Accepted, " +
+                    $"{sample.Length - pendingServe.Count} of {sample.Length} sampled routes served";
+                Console.WriteLine($"N={n}: {note}");
+                var reading = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
+                var all = Passes(gateway);
+                return new ControlPlaneResult(n, false, n - pendingStatus.Count, note, healthReady, double.NaN, reading.WorkingSetBytes, reading.ManagedHeapBytes,
+                    reading.ServerGc, [], double.NaN, double.NaN, double.NaN, 0, 0, 0, all.FirstOrDefault()?.TotalMs ?? double.NaN,
+                    all.FirstOrDefault()?.TranslateMs ?? double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0);
+            }
+            foreach (var i in pendingServe.ToList())
+            {
+                if (await ServedAsync(client, ip, port, i).ConfigureAwait(false)) pendingServe.Remove(i);
+            }
+            foreach (var i in pendingStatus.ToList())
+            {
+                if (Accepted(gateway.StatusDirectory, i)) pendingStatus.Remove(i);
+            }
+            if (pendingStatus.Count > 0 || pendingServe.Count > 0) await Task.Delay(10).ConfigureAwait(false);
+        }
+        var timeToReady = Stopwatch.GetElapsedTime(gateway.StartedAt).TotalSeconds;
+        var passesAtReady = Passes(gateway).Count;
+
+        var memory = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
+
+        // Propagation under steady traffic on the routes already there.
+        using var steadyCancel = new CancellationTokenSource();
+        long requests = 0, non2xx = 0, exceptions = 0;
+        var steady = Enumerable.Range(0, options.SteadyClients).Select(c => Task.Run(async () =>
+        {
+            var random = new Random(c);
+            while (!steadyCancel.IsCancellationRequested)
+            {
+                var i = random.Next(n);
+                try
+                {
+                    using var request = Request(ip, port, i);
+                    using var response = await client.SendAsync(request, steadyCancel.Token).ConfigureAwait(false);
+                    Interlocked.Increment(ref requests);
+                    if ((int)response.StatusCode is < 200 or > 299) Interlocked.Increment(ref non2xx);
+                }
+                catch (OperationCanceledException) when (steadyCancel.IsCancellationRequested)
+                {
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref exceptions);
+                }
+            }
+        })).ToArray();
+
+        var propagation = new List<double>();
+        using var poller = NewClient(1);
+        for (var k = 0; k < options.Additions; k++)
+        {
+            var id = n + k;
+            var file = Path.Combine(manifests, $"new-{k.ToString("D4", CultureInfo.InvariantCulture)}.yaml");
+            var content = Fixtures.ControlPlaneRoute(id, "gw", "127.0.0.1", backendPort);
+            var written = Stopwatch.GetTimestamp();
+            Fixtures.WriteAtomically(file, content);
+            var deadline = written + 30 * Stopwatch.Frequency;
+            while (!await ServedAsync(poller, ip, port, id).ConfigureAwait(false))
+            {
+                if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"N={n}: added route r{id} not served within 30 s");
+            }
+            propagation.Add(Stopwatch.GetElapsedTime(written).TotalMilliseconds);
+            // One by one: the next route is written once this one's status is written (its pass is complete).
+            if (!await Util.WaitUntilAsync(() => Task.FromResult(Accepted(gateway.StatusDirectory, id)), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(5)).ConfigureAwait(false))
+                throw new TimeoutException($"N={n}: added route r{id} not Accepted within 60 s");
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+        await steadyCancel.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(steady).ConfigureAwait(false);
+
+        var passes = Passes(gateway);
+        var initial = passes.FirstOrDefault();
+        var changes = passes.Skip(passesAtReady).ToList();
+        var sorted = propagation.Order().ToArray();
+        return new ControlPlaneResult(n, true, n, "", healthReady, timeToReady, memory.WorkingSetBytes, memory.ManagedHeapBytes, memory.ServerGc, propagation,
+            Util.Percentile(sorted, 50), Util.Percentile(sorted, 99), sorted.Length > 0 ? sorted[^1] : double.NaN,
+            requests, non2xx, exceptions,
+            initial?.TotalMs ?? double.NaN, initial?.TranslateMs ?? double.NaN,
+            Util.Median(changes.Select(p => p.TranslateMs)), Util.Median(changes.Select(p => p.ApplyMs)), Util.Median(changes.Select(p => p.StatusMs)),
+            Util.Median(changes.Select(p => p.TotalMs)), changes.Count);
+    }
+
+    private sealed record Pass(long Revision, double TotalMs, double TranslateMs, double ApplyMs, double StatusMs);
+
+    private static List<Pass> Passes(GatewayProcess gateway) =>
+        gateway.Process.Lines
+            .Select(l => PassLine().Match(l.Line))
+            .Where(m => m.Success)
+            .Select(m => new Pass(long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), D(m.Groups[2].Value), D(m.Groups[3].Value), D(m.Groups[4].Value), D(m.Groups[5].Value)))
+            .ToList();
+
+    private static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"Revision (\d+): .* ([\d.]+) ms \(translate ([\d.]+) ms, apply ([\d.]+) ms, status ([\d.]+) ms\)")]
+    private static partial Regex PassLine();
+
+    private static int[] SampleOf(int n, int count)
+    {
+        var random = new Random(42);
+        return [.. Enumerable.Range(0, count).Select(_ => random.Next(n)).Append(0).Append(n - 1).Distinct()];
+    }
+
+    private static HttpClient NewClient(int connections) => new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = connections,
+        UseProxy = false,
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+    }) { Timeout = TimeSpan.FromSeconds(10) };
+
+    private static HttpRequestMessage Request(string ip, int port, int i)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"http://{ip}:{port}/r{i}/bench");
+        request.Headers.Host = Fixtures.ControlPlaneHost(i);
+        return request;
+    }
+
+    private static async Task<bool> ServedAsync(HttpClient client, string ip, int port, int i)
+    {
+        using var request = Request(ip, port, i);
+        using var response = await client.SendAsync(request).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode) return false;
+        // The backend echoes the Host: a 200 with this route's hostname went through this route.
+        var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        return body.Trim() == Fixtures.ControlPlaneHost(i);
+    }
+
+    private static bool Accepted(string statusDirectory, int i)
+    {
+        var path = Path.Combine(statusDirectory, "HTTPRoute", Fixtures.Namespace, $"r{i}.yaml");
+        try
+        {
+            var text = File.ReadAllText(path);
+            return text.Contains("reason: Accepted", StringComparison.Ordinal) && text.Contains("reason: ResolvedRefs", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    public static string Markdown(MachineInfo machine, ControlPlaneOptions options, IReadOnlyList<ControlPlaneResult> results)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"# Control plane benchmark{(options.Label.Length > 0 ? $": {options.Label}" : "")}").AppendLine();
+        sb.AppendLine(machine.Markdown()).AppendLine();
+        sb.AppendLine($"Fixtures: N HTTPRoutes with distinct hostnames and paths, each with its own Service and EndpointSlice, 100 routes per file, one Gateway. " +
+            $"Propagation: {options.Additions} routes added one by one (file written atomically; the next once the previous one's status is written), " +
+            $"{options.SteadyClients} clients sending steady traffic to the existing routes meanwhile.").AppendLine();
+        sb.AppendLine("| routes | time to ready s | (health ready s) | RSS after full GC | managed heap | propagation p50 ms | p99 ms | max ms | non-2xx / steady requests | initial pass ms (translate) | per change: translate ms | apply ms | status ms | pass ms |");
+        sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            sb.AppendLine($"| {r.Routes} | {(r.Ready ? Util.F(r.TimeToReadySeconds, 2) : "not ready¹")} | {Util.F(r.HealthReadySeconds, 2)} | {Util.Bytes(r.WorkingSetBytes)} | {Util.Bytes(r.ManagedHeapBytes)} | " +
+                $"{Util.F(r.PropagationP50Ms)} | {Util.F(r.PropagationP99Ms)} | {Util.F(r.PropagationMaxMs)} | {r.SteadyNon2xx + r.SteadyExceptions} / {r.SteadyRequests} | " +
+                $"{Util.F(r.InitialPassMs, 0)} ({Util.F(r.InitialTranslateMs, 0)}) | {Util.F(r.ChangeTranslateP50Ms)} | {Util.F(r.ChangeApplyP50Ms)} | {Util.F(r.ChangeStatusP50Ms)} | {Util.F(r.ChangePassP50Ms)} |");
+        }
+        foreach (var r in results.Where(r => !r.Ready)) sb.AppendLine().AppendLine($"¹ {r.Routes} routes: {r.Note}.");
+        if (results.Count >= 2)
+        {
+            var small = results.MinBy(r => r.Routes)!;
+            var large = results.MaxBy(r => r.Routes)!;
+            var slope = (double)(large.WorkingSetBytes - small.WorkingSetBytes) / (large.Routes - small.Routes);
+            var heapSlope = (double)(large.ManagedHeapBytes - small.ManagedHeapBytes) / (large.Routes - small.Routes);
+            sb.AppendLine().AppendLine($"Memory per route (slope between {small.Routes} and {large.Routes} routes, each route with its Service and EndpointSlice): " +
+                $"resident {Util.Bytes(slope)}, managed heap {Util.Bytes(heapSlope)}. Server GC: {large.ServerGc}.");
+        }
+        return sb.ToString();
+    }
+
+    public static string Json(MachineInfo machine, ControlPlaneOptions options, IReadOnlyList<ControlPlaneResult> results) =>
+        JsonSerializer.Serialize(new { kind = "controlplane", machine, options, results }, Report.JsonOptions);
+}

@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Gateway.Bench;
+
+/// <summary>Writes result files.</summary>
+internal static class Report
+{
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Writes NAME.md and NAME.json into <paramref name="directory"/> and returns the markdown path.</summary>
+    public static string Write(string directory, string name, string markdown, string json)
+    {
+        Directory.CreateDirectory(directory);
+        var md = Path.Combine(directory, name + ".md");
+        File.WriteAllText(md, markdown);
+        File.WriteAllText(Path.Combine(directory, name + ".json"), json);
+        return md;
+    }
+}
+
+/// <summary>
+/// Entry point: <c>Gateway.Bench dataplane|controlplane --gateway PATH/Gateway.Host.dll [options]</c>
+/// (bench/run-dataplane.sh and bench/run-controlplane.sh build and call it).
+/// </summary>
+internal static class Program
+{
+    private const string Usage = """
+        usage: Gateway.Bench dataplane|controlplane --gateway PATH/Gateway.Host.dll [--out DIR] [--label TEXT] [--keep]
+                             [--gateway-env NAME=VALUE,...]
+          dataplane:    [--rounds 3] [--duration 10] [--warmup 2] [--connections 50,1] [--routes 1000,10000]
+                        [--targets direct,nginx,gw-1,gw-1k,gw-10k,nginx-https,gw-https,nginx-h2,gw-h2]
+                        [--compare OTHER/Gateway.Host.dll]   (another build, interleaved: targets gw-N-before)
+          controlplane: [--sizes 100,1000,5000,10000] [--additions 100] [--ready-timeout 120]
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        var mode = args[0];
+        var flags = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 1; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal)) return Fail($"unexpected argument {args[i]}");
+            if (args[i] == "--keep") { flags["--keep"] = "true"; continue; }
+            if (i + 1 >= args.Length) return Fail($"{args[i]} needs a value");
+            flags[args[i]] = args[++i];
+        }
+        if (!flags.TryGetValue("--gateway", out var gateway) || !File.Exists(gateway)) return Fail("--gateway must name the built Gateway.Host.dll");
+        var repo = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(gateway))!, "..", "..", "..", ".."));
+        foreach (var pair in (flags.GetValueOrDefault("--gateway-env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) return Fail($"--gateway-env: {pair} is not NAME=VALUE");
+            GatewayProcess.Environment[pair[..eq]] = pair[(eq + 1)..];
+        }
+        var outDir = flags.GetValueOrDefault("--out") ?? Path.Combine(repo, "bench", "results");
+        var label = flags.GetValueOrDefault("--label") ?? "";
+        var work = Directory.CreateTempSubdirectory("gateway-bench-").FullName;
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmm", CultureInfo.InvariantCulture);
+        var suffix = label.Length > 0 ? "-" + new string([.. label.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')]) : "";
+        var script = mode == "dataplane" ? "bench/run-dataplane.sh" : "bench/run-controlplane.sh";
+        var shown = args.Skip(1).Where((a, i) => a != "--gateway" && (i == 0 || args[i] != "--gateway")).Select(a => a.Contains(' ') ? $"\"{a}\"" : a);
+        var machine = MachineInfo.Collect(repo, string.Join(' ', [script, .. shown]));
+        Console.WriteLine($"work directory: {work}");
+        try
+        {
+            switch (mode)
+            {
+                case "dataplane":
+                {
+                    var options = new DataPlaneOptions
+                    {
+                        Rounds = Int(flags, "--rounds", 3),
+                        Seconds = Int(flags, "--duration", 10),
+                        WarmupSeconds = Int(flags, "--warmup", 2),
+                        Connections = Ints(flags, "--connections", [50, 1]),
+                        RouteCounts = Ints(flags, "--routes", [1000, 10000]),
+                        Targets = flags.TryGetValue("--targets", out var t) ? t.Split(',', StringSplitOptions.RemoveEmptyEntries) : null,
+                        Label = label,
+                        CompareGateway = flags.TryGetValue("--compare", out var compare) ? (File.Exists(compare) ? compare : throw new FileNotFoundException($"--compare: {compare} not found")) : null,
+                    };
+                    var (runs, summary) = await new DataPlaneBench(gateway, work, options).RunAsync();
+                    var md = Report.Write(outDir, $"{stamp}-dataplane{suffix}", DataPlaneBench.Markdown(machine, options, summary, runs), DataPlaneBench.Json(machine, options, runs, summary));
+                    Console.WriteLine(File.ReadAllText(md));
+                    Console.WriteLine($"written: {md}");
+                    break;
+                }
+                case "controlplane":
+                {
+                    var options = new ControlPlaneOptions
+                    {
+                        Sizes = Ints(flags, "--sizes", [100, 1000, 5000, 10000]),
+                        Additions = Int(flags, "--additions", 100),
+                        ReadyTimeout = TimeSpan.FromSeconds(Int(flags, "--ready-timeout", 120)),
+                        Label = label,
+                    };
+                    var name = $"{stamp}-controlplane{suffix}";
+                    var results = await new ControlPlaneBench(gateway, work, options).RunAsync(partial =>
+                        Report.Write(outDir, name, ControlPlaneBench.Markdown(machine, options, partial), ControlPlaneBench.Json(machine, options, partial)));
+                    var md = Report.Write(outDir, name, ControlPlaneBench.Markdown(machine, options, results), ControlPlaneBench.Json(machine, options, results));
+                    Console.WriteLine(File.ReadAllText(md));
+                    Console.WriteLine($"written: {md}");
+                    break;
+                }
+                default:
+                    return Fail($"unknown mode {mode}");
+            }
+            return 0;
+        }
+        finally
+        {
+            if (!flags.ContainsKey("--keep")) TryDelete(work);
+        }
+    }
+
+    private static int Int(Dictionary<string, string> flags, string name, int fallback) =>
+        flags.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+    private static IReadOnlyList<int> Ints(Dictionary<string, string> flags, string name, int[] fallback) =>
+        flags.TryGetValue(name, out var v) ? [.. v.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : fallback;
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        Console.Error.WriteLine(Usage);
+        return 2;
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Gateway.Bench;
+
+/// <summary>nginx from the distribution, run in the foreground with a generated configuration.</summary>
+internal static class Nginx
+{
+    /// <summary>
+    /// The backend: one worker answering every request with a fixed 200 (body "ok"), keep-alive without limits. With
+    /// <paramref name="echoHost"/> the body is the request's Host instead (the control plane checks that a response
+    /// came through the route it just added).
+    /// </summary>
+    public static ChildProcess StartBackend(string directory, string address, int port, bool echoHost = false) =>
+        Start(directory, "backend", $$"""
+            server {
+                listen {{address}}:{{port}} backlog=4096 reuseport;
+                location / { return 200 "{{(echoHost ? "$host" : "ok")}}\n"; }
+            }
+            """);
+
+    /// <summary>
+    /// nginx as the reverse proxy users would otherwise pick: one worker, upstream keep-alive, HTTP/1.1 on
+    /// <paramref name="httpPort"/>, HTTPS (HTTP/1.1 and h2 by ALPN) on <paramref name="httpsPort"/>, cleartext HTTP/2
+    /// (prior knowledge) on <paramref name="h2cPort"/>.
+    /// </summary>
+    public static ChildProcess StartProxy(string directory, string address, int httpPort, int httpsPort, int h2cPort, BenchCertificate certificate,
+        string backendAddress, int backendPort)
+    {
+        const string location = """
+            location / {
+                    proxy_pass http://backend;
+                    proxy_http_version 1.1;
+                    proxy_set_header Connection "";
+                    proxy_set_header Host $host;
+                }
+            """;
+        return Start(directory, "proxy", $$"""
+            upstream backend {
+                server {{backendAddress}}:{{backendPort}};
+                keepalive 128;
+                keepalive_requests 1000000;
+            }
+            server {
+                listen {{address}}:{{httpPort}} backlog=4096;
+                listen {{address}}:{{httpsPort}} ssl http2 backlog=4096;
+                ssl_certificate {{certificate.CertificatePath}};
+                ssl_certificate_key {{certificate.KeyPath}};
+                {{location}}
+            }
+            server {
+                listen {{address}}:{{h2cPort}} http2 backlog=4096;
+                {{location}}
+            }
+            """);
+    }
+
+    private static ChildProcess Start(string directory, string name, string server)
+    {
+        var prefix = Path.Combine(directory, "nginx-" + name);
+        Directory.CreateDirectory(Path.Combine(prefix, "logs"));
+        var conf = Path.Combine(prefix, "nginx.conf");
+        File.WriteAllText(conf, $$"""
+            worker_processes 1;
+            daemon off;
+            pid {{prefix}}/nginx.pid;
+            error_log {{prefix}}/logs/error.log warn;
+            events { worker_connections 8192; }
+            http {
+                access_log off;
+                keepalive_requests 1000000;
+                keepalive_timeout 300s;
+                client_body_temp_path {{prefix}}/body;
+                proxy_temp_path {{prefix}}/proxy;
+                fastcgi_temp_path {{prefix}}/fastcgi;
+                uwsgi_temp_path {{prefix}}/uwsgi;
+                scgi_temp_path {{prefix}}/scgi;
+                {{server}}
+            }
+            """);
+        return ChildProcess.Start("nginx-" + name, Util.Which("nginx"), ["-p", prefix, "-c", conf], Path.Combine(prefix, "stdout.log"));
+    }
+}
+
+/// <summary>The Release gateway, run as a real process in file mode with a status directory.</summary>
+internal sealed class GatewayProcess : IDisposable
+{
+    private static readonly HttpClient Management = new() { Timeout = TimeSpan.FromSeconds(120) };
+
+    private GatewayProcess(ChildProcess process, int managementPort, string statusDirectory, long startedAt)
+    {
+        Process = process;
+        ManagementPort = managementPort;
+        StatusDirectory = statusDirectory;
+        StartedAt = startedAt;
+    }
+
+    public ChildProcess Process { get; }
+
+    public int ManagementPort { get; }
+
+    public string StatusDirectory { get; }
+
+    /// <summary>Stopwatch timestamp taken just before the process was started.</summary>
+    public long StartedAt { get; }
+
+    /// <summary>Extra environment for every gateway process (--gateway-env: A/B experiments with runtime knobs).</summary>
+    public static Dictionary<string, string> Environment { get; } = [];
+
+    public static GatewayProcess Start(string gatewayDll, string name, string manifests, string workDirectory, IEnumerable<string>? extraArgs = null)
+    {
+        var status = Path.Combine(workDirectory, name + "-status");
+        Directory.CreateDirectory(status);
+        var management = Util.FreePort();
+        var startedAt = Stopwatch.GetTimestamp();
+        var process = ChildProcess.Start("gateway-" + name, Util.Which("dotnet"),
+            [gatewayDll, "--manifests", manifests, "--status-dir", status, "--management-port", management.ToString(CultureInfo.InvariantCulture),
+             "--node-name", name, .. extraArgs ?? []],
+            Path.Combine(workDirectory, name + ".log"), Environment);
+        return new GatewayProcess(process, management, status, startedAt);
+    }
+
+    public Uri ManagementUri(string path) => new($"http://127.0.0.1:{ManagementPort}{path}");
+
+    public async Task<bool> WaitReadyAsync(TimeSpan timeout) =>
+        await Util.WaitUntilAsync(async () =>
+        {
+            if (Process.HasExited) throw new InvalidOperationException($"{Process.Name} exited; see its log");
+            using var response = await Management.GetAsync(ManagementUri("/health/ready")).ConfigureAwait(false);
+            return response.IsSuccessStatusCode;
+        }, timeout, TimeSpan.FromMilliseconds(20)).ConfigureAwait(false);
+
+    /// <summary>The /debug/memory reading (optionally after a full GC).</summary>
+    public async Task<MemoryReading> MemoryAsync(bool fullGc) =>
+        (await Management.GetFromJsonAsync<MemoryReading>(ManagementUri(fullGc ? "/debug/memory/gc" : "/debug/memory"), JsonOptions).ConfigureAwait(false))!;
+
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    public void Dispose() => Process.Dispose();
+}
+
+/// <summary>What /debug/memory answers (Gateway.Host/Cluster/MemoryView).</summary>
+internal sealed record MemoryReading(long WorkingSetBytes, long ManagedHeapBytes, long TotalAllocatedBytes, int Gen0Collections, int Gen1Collections,
+    int Gen2Collections, double CpuSeconds, bool ServerGc, bool FullGcRan);

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Control plane benchmark: time to ready, propagation of added routes under steady traffic, memory after a full GC
+# and per-change pass times, for generated fixtures of N HTTPRoutes. Writes bench/results/<date>-controlplane.{md,json}.
+# Usage: bench/run-controlplane.sh [Gateway.Bench controlplane options; see bench/README.md]
+# Needs: the .NET 10 SDK and nginx from Debian (the backend).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v nginx >/dev/null || { echo "missing nginx: apt-get install -y nginx" >&2; exit 2; }
+dotnet build -c Release Gateway.Host -v quiet -nologo >/dev/null
+dotnet build -c Release bench/Gateway.Bench -v quiet -nologo >/dev/null
+exec dotnet bench/Gateway.Bench/bin/Release/net10.0/Gateway.Bench.dll controlplane \
+  --gateway Gateway.Host/bin/Release/net10.0/Gateway.Host.dll "$@"

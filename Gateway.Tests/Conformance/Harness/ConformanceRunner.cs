@@ -245,23 +245,28 @@ public sealed class ConformanceRunner : IAsyncDisposable
         }
     }
 
-    private async Task<bool> RunCasesAsync(CatalogTest test, RequestsStep step, HttpCaseRunner http, List<string> details, CancellationToken ct)
+    private Task<bool> RunCasesAsync(CatalogTest test, RequestsStep step, HttpCaseRunner http, List<string> details, CancellationToken ct) =>
+        RunEachAsync(_cases.GetValueOrDefault(test.Name) ?? [], step.Indexes, c => c.Name, c => c.Target, http.RunAsync, details, ct);
+
+    /// <summary>
+    /// Runs the selected cases against their Gateway's status address, each judged on its own: every case is a subtest
+    /// upstream, so a failing case does not stop the others.
+    /// </summary>
+    private async Task<bool> RunEachAsync<TCase>(IReadOnlyList<TCase> cases, IReadOnlyList<int>? indexes, Func<TCase, string> name, Func<TCase, HttpCaseTarget> target,
+        Func<TCase, IPAddress, CancellationToken, Task<JudgeResult>> run, List<string> details, CancellationToken ct)
     {
-        var cases = _cases.GetValueOrDefault(test.Name) ?? [];
-        var selected = step.Indexes is null ? cases : step.Indexes.Select(i => cases[i]).ToList();
+        var selected = indexes is null ? cases : indexes.Select(i => cases[i]).ToList();
         var allPassed = true;
         foreach (var c in selected)
         {
-            var address = Status.Gateway(c.Target.GatewayNamespace, c.Target.GatewayName)?.Status?.Addresses?.FirstOrDefault(a => a.Type is not null)?.Value;
-            if (address is null || !IPAddress.TryParse(address, out var ip))
+            if (GatewayAddress(target(c)) is not { } ip)
             {
-                details.Add($"FAILED: {c.Name}: Gateway {c.Target.GatewayNamespace}/{c.Target.GatewayName} has no usable address in status ({address ?? "none"})");
+                details.Add($"FAILED: {name(c)}: Gateway {target(c).GatewayNamespace}/{target(c).GatewayName} has no usable address in status");
                 allPassed = false;
                 continue;
             }
-            // Each case is a subtest upstream: a failing case does not stop the others.
-            var result = await http.RunAsync(c, ip, ct).ConfigureAwait(false);
-            details.Add($"{(result.Passed ? "ok" : "FAILED")}: {c.Name}: {result.Detail}");
+            var result = await run(c, ip, ct).ConfigureAwait(false);
+            details.Add($"{(result.Passed ? "ok" : "FAILED")}: {name(c)}: {result.Detail}");
             allPassed &= result.Passed;
         }
         return allPassed;
@@ -283,46 +288,12 @@ public sealed class ConformanceRunner : IAsyncDisposable
         return results.Count > 0 && results.All(r => r.Result.Passed);
     }
 
-    private async Task<bool> RunGrpcCasesAsync(CatalogTest test, GrpcRequestsStep step, List<string> details, CancellationToken ct)
-    {
-        var cases = _grpcCases.GetValueOrDefault(test.Name) ?? [];
-        var selected = step.Indexes is null ? cases : step.Indexes.Select(i => cases[i]).ToList();
-        var runner = new GrpcCaseRunner(_options.Timeouts, SystemConformanceClock.Instance);
-        var allPassed = true;
-        foreach (var c in selected)
-        {
-            if (GatewayAddress(c.Target) is not { } ip)
-            {
-                details.Add($"FAILED: {c.Name}: Gateway {c.Target.GatewayNamespace}/{c.Target.GatewayName} has no usable address in status");
-                allPassed = false;
-                continue;
-            }
-            var result = await runner.RunAsync(c, ip, ct).ConfigureAwait(false);
-            details.Add($"{(result.Passed ? "ok" : "FAILED")}: {c.Name}: {result.Detail}");
-            allPassed &= result.Passed;
-        }
-        return allPassed;
-    }
+    private Task<bool> RunGrpcCasesAsync(CatalogTest test, GrpcRequestsStep step, List<string> details, CancellationToken ct) =>
+        RunEachAsync(_grpcCases.GetValueOrDefault(test.Name) ?? [], step.Indexes, c => c.Name, c => c.Target,
+            new GrpcCaseRunner(_options.Timeouts, SystemConformanceClock.Instance).RunAsync, details, ct);
 
-    private async Task<bool> RunStreamCasesAsync(CatalogTest test, StreamsStep step, ProtocolCaseRunner runner, List<string> details, CancellationToken ct)
-    {
-        var cases = _streamCases.GetValueOrDefault(test.Name) ?? [];
-        var selected = step.Indexes is null ? cases : step.Indexes.Select(i => cases[i]).ToList();
-        var allPassed = true;
-        foreach (var c in selected)
-        {
-            if (GatewayAddress(c.Target) is not { } ip)
-            {
-                details.Add($"FAILED: {c.Name}: Gateway {c.Target.GatewayNamespace}/{c.Target.GatewayName} has no usable address in status");
-                allPassed = false;
-                continue;
-            }
-            var result = await runner.RunStreamAsync(c, ip, ct).ConfigureAwait(false);
-            details.Add($"{(result.Passed ? "ok" : "FAILED")}: {c.Name}: {result.Detail}");
-            allPassed &= result.Passed;
-        }
-        return allPassed;
-    }
+    private Task<bool> RunStreamCasesAsync(CatalogTest test, StreamsStep step, ProtocolCaseRunner runner, List<string> details, CancellationToken ct) =>
+        RunEachAsync(_streamCases.GetValueOrDefault(test.Name) ?? [], step.Indexes, c => c.Name, c => c.Target, runner.RunStreamAsync, details, ct);
 
     /// <summary>The Gateway's first typed status address (upstream's WaitForGatewayAddress), or null.</summary>
     private IPAddress? GatewayAddress(HttpCaseTarget target)

@@ -13,12 +13,18 @@ RUN dotnet restore Gateway.Host/Gateway.Host.csproj
 COPY Gateway.Actors/ Gateway.Actors/
 COPY Gateway.Streams/ Gateway.Streams/
 COPY Gateway.Host/ Gateway.Host/
+# The quick-start examples are the binary's embedded default (served when no --manifests is given).
+COPY examples/quickstart/ examples/quickstart/
 RUN dotnet publish Gateway.Host/Gateway.Host.csproj --configuration Release --no-restore --output /app /p:UseAppHost=false
+# An empty status directory owned by the runtime user: a named volume mounted there (docker-compose) starts with this
+# ownership, so the non-root process can write status files (the runtime image has no shell to mkdir/chown).
+RUN mkdir -p /status && chown 1654:1654 /status
 
 # ---- runtime: only the published output.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled AS runtime
 WORKDIR /app
 COPY --from=build /app ./
+COPY --from=build --chown=1654:1654 /status /var/lib/akka-gateway/status
 # Listener sockets are bound on high container ports (--container-port-range); no capability is needed.
 USER $APP_UID
 # Akka.Management (health probes, cluster bootstrap) and Akka remoting.

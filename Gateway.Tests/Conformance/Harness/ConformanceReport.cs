@@ -8,11 +8,11 @@ namespace Gateway.Tests.Conformance.Harness;
 /// <summary>Who ran the report (conformance/apis/v1 Implementation).</summary>
 public sealed record ReportImplementation
 {
-    [YamlMember(Alias = "organization")] public string Organization { get; init; } = "gateway";
-    [YamlMember(Alias = "project")] public string Project { get; init; } = "akka-yarp-gateway";
+    [YamlMember(Alias = "organization")] public string Organization { get; init; } = "akka-gateway";
+    [YamlMember(Alias = "project")] public string Project { get; init; } = "akka-gateway";
     [YamlMember(Alias = "url")] public string Url { get; init; } = "https://example.invalid/gateway";
     [YamlMember(Alias = "version")] public string Version { get; init; } = "dev";
-    [YamlMember(Alias = "contact")] public IReadOnlyList<string> Contact { get; init; } = ["@gateway/maintainers"];
+    [YamlMember(Alias = "contact")] public IReadOnlyList<string> Contact { get; init; } = ["@akka-gateway/maintainers"];
 }
 
 /// <summary>Statistics: Go marshals the untagged fields with their Go names.</summary>

@@ -4,10 +4,17 @@ using k8s.Models;
 namespace Gateway.Actors.Resources;
 
 /// <summary>
-/// What the API server remembers about one object between writes: its uid, generation and creation time, and the
-/// forms used to decide whether the next write changes anything.
+/// What the API server remembers about one object between writes: its uid, generation and creation time, and digests
+/// of the forms used to decide whether the next write changes anything (SHA-256 of <see cref="CanonicalForm.Spec"/>
+/// and <see cref="CanonicalForm.ClientSupplied"/>: kept for every object for the process lifetime, so the forms
+/// themselves, a kilobyte or more each, would cost several KiB per route).
 /// </summary>
-public sealed record ObjectIdentity(string Uid, long Generation, DateTime CreationTimestamp, string SpecForm, string ClientForm);
+public sealed record ObjectIdentity(string Uid, long Generation, DateTime CreationTimestamp, string SpecDigest, string ClientDigest)
+{
+    /// <summary>The digest of a canonical form as an identity stores it.</summary>
+    public static string Digest(string form) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(form)));
+}
 
 /// <summary>The result of stamping one incoming object.</summary>
 /// <param name="Object">The stamped copy, or null when the incoming object changes nothing.</param>
@@ -41,15 +48,15 @@ public static class ObjectStamping
     public static StampResult Stamp(IKubernetesObject<V1ObjectMeta> incoming, string? clientForm, ObjectIdentity? previous, bool present,
         long resourceVersion, DateTime now, Func<string> newUid)
     {
-        clientForm ??= CanonicalForm.ClientSupplied(incoming);
-        if (previous is not null && present && previous.ClientForm == clientForm) return new StampResult(null, previous);
+        var clientDigest = ObjectIdentity.Digest(clientForm ?? CanonicalForm.ClientSupplied(incoming));
+        if (previous is not null && present && previous.ClientDigest == clientDigest) return new StampResult(null, previous);
 
-        var specForm = CanonicalForm.Spec(incoming);
-        var generation = previous is null ? 1 : previous.SpecForm == specForm ? previous.Generation : previous.Generation + 1;
+        var specDigest = ObjectIdentity.Digest(CanonicalForm.Spec(incoming));
+        var generation = previous is null ? 1 : previous.SpecDigest == specDigest ? previous.Generation : previous.Generation + 1;
         var created = incoming.Metadata?.CreationTimestamp is { } given
             ? ObjectCopy.ToSeconds(given)
             : previous?.CreationTimestamp ?? ObjectCopy.ToSeconds(now);
-        var identity = new ObjectIdentity(previous?.Uid ?? newUid(), generation, created, specForm, clientForm);
+        var identity = new ObjectIdentity(previous?.Uid ?? newUid(), generation, created, specDigest, clientDigest);
 
         var copy = ObjectCopy.Clone(incoming);
         copy.Metadata ??= new V1ObjectMeta();

@@ -19,6 +19,13 @@ public static class RouteTableYaml
     public static string Render(IEnumerable<GatewayRouteTable> tables) =>
         CanonicalYaml.Emit(new YamlSequenceNode(tables.Select(Gateway)));
 
+    /// <summary>
+    /// SHA-256 (hex) of what <see cref="Render"/> would emit, from the same YAML tree without emitting it (emitting is
+    /// the expensive part): equal for equal renderings, different otherwise.
+    /// </summary>
+    public static string Hash(IEnumerable<GatewayRouteTable> tables) =>
+        CanonicalYaml.Hash(new YamlSequenceNode(tables.Select(Gateway)));
+
     private static YamlNode Gateway(GatewayRouteTable t) => Y.Obj(
         ("gateway", Y.S(t.Gateway.ToString())),
         ("addresses", Y.Seq(t.Addresses.Select(Y.S))),

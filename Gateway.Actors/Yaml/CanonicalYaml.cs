@@ -20,6 +20,50 @@ public static class CanonicalYaml
         return text.TrimEnd('\n') + "\n";
     }
 
+    /// <summary>
+    /// SHA-256 (hex) of a YAML tree's content: scalar values and the structure around them (each node tagged by kind,
+    /// each scalar length-prefixed), so two trees hash alike exactly when <see cref="Emit"/> writes them alike.
+    /// </summary>
+    public static string Hash(YamlNode root)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var scratch = new byte[5];
+        void Tag(byte tag, int count)
+        {
+            scratch[0] = tag;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(scratch.AsSpan(1), count);
+            hash.AppendData(scratch);
+        }
+        void Walk(YamlNode node)
+        {
+            switch (node)
+            {
+                case YamlScalarNode scalar:
+                    var value = scalar.Value ?? "";
+                    Tag((byte)'s', value.Length);
+                    hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(value.AsSpan()));
+                    break;
+                case YamlSequenceNode sequence:
+                    Tag((byte)'q', sequence.Children.Count);
+                    foreach (var child in sequence.Children) Walk(child);
+                    break;
+                case YamlMappingNode mapping:
+                    Tag((byte)'m', mapping.Children.Count);
+                    foreach (var (key, child) in mapping.Children)
+                    {
+                        Walk(key);
+                        Walk(child);
+                    }
+                    break;
+                default:
+                    Tag((byte)'?', 0);
+                    break;
+            }
+        }
+        Walk(root);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
     /// <summary>Parses <paramref name="text"/> and emits it canonically (an empty text becomes an empty sequence).</summary>
     public static string Normalize(string text)
     {

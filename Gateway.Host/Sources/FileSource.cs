@@ -22,7 +22,8 @@ public sealed record FileSourceOptions
 
     /// <summary>
     /// How long to wait after a watcher event before reading, so a writer that writes in several chunks is read
-    /// once it is done. Writers that replace files atomically (temp file + rename) never expose partial content.
+    /// once it is done. Writers that replace files atomically (temp file + rename) never expose partial content, so a
+    /// manifest file renamed into place is read at once, without this delay.
     /// </summary>
     public TimeSpan SettleDelay { get; init; } = TimeSpan.FromMilliseconds(20);
 
@@ -53,6 +54,7 @@ public sealed class FileSource : BackgroundService
     private readonly Dictionary<string, FileSystemWatcher> _watchers = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _initialSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _forceAll;
+    private int _settle;
     private int _recreateWatchers;
     private volatile IReadOnlyList<SourceDiagnostic> _diagnostics = [];
 
@@ -103,7 +105,7 @@ public sealed class FileSource : BackgroundService
             while (!stoppingToken.IsCancellationRequested)
             {
                 var signaled = await _signal.WaitAsync(_options.RescanInterval, stoppingToken).ConfigureAwait(false);
-                if (signaled) await Task.Delay(_options.SettleDelay, stoppingToken).ConfigureAwait(false);
+                if (signaled && Interlocked.Exchange(ref _settle, 0) == 1) await Task.Delay(_options.SettleDelay, stoppingToken).ConfigureAwait(false);
                 while (_signal.Wait(0)) { }
 
                 var forced = new HashSet<string>(StringComparer.Ordinal);
@@ -193,15 +195,31 @@ public sealed class FileSource : BackgroundService
     {
         // Our own status writes must not wake the source when the status directory sits under a manifest root.
         if (_catalog.IsExcluded(e.FullPath)) return;
+        // A writer's temp file (".x.yaml.tmp", "x.swp") is never read: waking for it would only delay the rename that
+        // follows by the settle delay. Names without an extension may be directories and still count.
+        if (IsOtherFile(e.FullPath)) return;
         _dirty.Enqueue(e.FullPath);
-        Signal();
+        Signal(settle: true);
     }
 
     private void OnRenamed(object sender, RenamedEventArgs e)
     {
         _dirty.Enqueue(e.OldFullPath);
         _dirty.Enqueue(e.FullPath);
-        Signal();
+        // A manifest renamed into place was written completely before (temp file + rename): read it at once.
+        Signal(settle: !IsManifestName(e.FullPath));
+    }
+
+    private static bool IsManifestName(string path)
+    {
+        var name = Path.GetFileName(path);
+        return !name.StartsWith('.') && ManifestCatalog.IsManifestExtension(Path.GetExtension(name));
+    }
+
+    private static bool IsOtherFile(string path)
+    {
+        var extension = Path.GetExtension(path);
+        return extension.Length > 1 && !ManifestCatalog.IsManifestExtension(extension) && !Directory.Exists(path);
     }
 
     private void OnWatcherError(string root, Exception error)
@@ -210,15 +228,16 @@ public sealed class FileSource : BackgroundService
         Interlocked.Exchange(ref _forceAll, 1);
         // The watcher dictionary belongs to the loop: ask it to rebuild the watchers.
         Interlocked.Exchange(ref _recreateWatchers, 1);
-        Signal();
+        Signal(settle: true);
     }
 
     /// <summary>
     /// Wakes the loop. Watcher events run on their own threads and can still arrive after the source was disposed;
     /// an unhandled exception there would take the whole process down.
     /// </summary>
-    private void Signal()
+    private void Signal(bool settle)
     {
+        if (settle) Interlocked.Exchange(ref _settle, 1);
         try
         {
             _signal.Release();

@@ -65,6 +65,9 @@ public sealed class ManifestCatalog
         _time = time ?? TimeProvider.System;
     }
 
+    /// <summary>True for the extensions of files the catalog reads (.yaml, .yml, .json; case-insensitive).</summary>
+    public static bool IsManifestExtension(string extension) => Extensions.Contains(extension, StringComparer.OrdinalIgnoreCase);
+
     /// <summary>True when <paramref name="path"/> lies in an excluded directory.</summary>
     public bool IsExcluded(string path) => _excluded.Any(e => IsUnder(path, e));
 
@@ -100,6 +103,7 @@ public sealed class ManifestCatalog
         var rootDiagnostics = new List<SourceDiagnostic>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var unknownRoots = new List<string>();
+        var toParse = new List<(TrackedFile File, string Text)>();
         var contentChanged = !_scanned;
 
         for (var rootIndex = 0; rootIndex < _roots.Count; rootIndex++)
@@ -124,9 +128,10 @@ public sealed class ManifestCatalog
             {
                 if (IsExcluded(path) || !seen.Add(path)) continue;
                 var forced = forceAll || (forcedPaths?.Contains(path) ?? false);
-                contentChanged |= Refresh(path, rootIndex, forced);
+                contentChanged |= Refresh(path, rootIndex, forced, toParse);
             }
         }
+        contentChanged |= ParseAll(toParse);
 
         foreach (var path in _files.Keys.ToList())
         {
@@ -146,7 +151,26 @@ public sealed class ManifestCatalog
         return Reconcile(now, previousDiagnostics);
     }
 
-    private bool Refresh(string path, int rootIndex, bool forced)
+    /// <summary>
+    /// Parses the files whose text changed, in parallel (parsing is pure and dominates the first scan: 30,000 objects
+    /// at 10,000 routes), then applies the results in path order, as the sequential scan did.
+    /// </summary>
+    private static bool ParseAll(List<(TrackedFile File, string Text)> toParse)
+    {
+        if (toParse.Count == 0) return false;
+        var parsed = new ParseResult[toParse.Count];
+        Parallel.For(0, toParse.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            i => parsed[i] = ManifestParser.Parse(toParse[i].File.Path, toParse[i].Text));
+        for (var i = 0; i < toParse.Count; i++)
+        {
+            var (file, text) = toParse[i];
+            file.Text = text;
+            file.Content = ManifestFileContent.Update(file.Content, parsed[i]);
+        }
+        return true;
+    }
+
+    private bool Refresh(string path, int rootIndex, bool forced, List<(TrackedFile File, string Text)> toParse)
     {
         FileInfo info;
         try
@@ -192,9 +216,8 @@ public sealed class ManifestCatalog
         tracked.Length = info.Length;
         tracked.LastWriteUtc = info.LastWriteTimeUtc;
         if (tracked.Text == text) return hadError;
-        tracked.Text = text;
-        tracked.Content = ManifestFileContent.Update(tracked.Content, ManifestParser.Parse(path, text));
-        return true;
+        toParse.Add((tracked, text));
+        return hadError;
     }
 
     private CatalogChanges Reconcile(DateTime now, IReadOnlyList<SourceDiagnostic> previousDiagnostics)
@@ -202,16 +225,25 @@ public sealed class ManifestCatalog
         var merged = ManifestMerge.Merge(OrderedFiles().Select(f => f.Content));
         var upserts = new List<IKubernetesObject<V1ObjectMeta>>();
         var stamped = new Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>();
+        // Stamping (canonical forms and a deep copy per object) is pure and runs in parallel; resourceVersions are then
+        // handed out in key order, exactly as a sequential pass would.
+        var candidates = merged.Order.Where(k => !(_present.TryGetValue(k, out var before) && ReferenceEquals(before, merged.Objects[k]))).ToList();
+        var results = new StampResult[candidates.Count];
+        Parallel.For(0, candidates.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var key = candidates[i];
+            var identity = _identities.TryGetValue(key, out var known) ? known : _knownIdentity?.Invoke(key);
+            results[i] = ObjectStamping.Stamp(merged.Objects[key].Object, null, identity, _stamped.ContainsKey(key), 0, now, NewUid);
+        });
+        var candidate = 0;
         foreach (var key in merged.Order)
         {
-            var parsed = merged.Objects[key];
-            if (_present.TryGetValue(key, out var before) && ReferenceEquals(before, parsed))
+            if (candidate >= candidates.Count || candidates[candidate] != key)
             {
                 stamped[key] = _stamped[key];
                 continue;
             }
-            if (!_identities.TryGetValue(key, out var identity)) identity = _knownIdentity?.Invoke(key);
-            var result = ObjectStamping.Stamp(parsed.Object, null, identity, _stamped.ContainsKey(key), _resourceVersion + 1, now, NewUid);
+            var result = results[candidate++];
             _identities[key] = result.Identity;
             if (result.Object is null)
             {
@@ -219,6 +251,8 @@ public sealed class ManifestCatalog
                 continue;
             }
             _resourceVersion++;
+            // The copy is this pass's own and not shared yet.
+            result.Object.Metadata.ResourceVersion = _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
             stamped[key] = result.Object;
             upserts.Add(result.Object);
         }

@@ -12,6 +12,10 @@ namespace Gateway.Host.Status;
 /// the stored one (<see cref="StatusMerge"/>), skip the write when nothing but timestamps would change, persist the
 /// whole object with its new status, and count writes per object. The stored status is remembered after every
 /// write, so a sink is the single writer of its storage.
+/// Writes of different objects run in parallel: each object has its own lock (striped), so one object's writes stay
+/// ordered while 10,000 entities writing at startup do not queue behind one global lock (with one lock held across
+/// serialization and file I/O, writes waited longer than their timeout and 10,000 routes never converged:
+/// bench/results/20261126-0808-controlplane-baseline.md). Storage I/O is bounded by <see cref="IoConcurrency"/>.
 /// </summary>
 public abstract class StatusSinkBase : IStatusSink
 {
@@ -19,7 +23,14 @@ public abstract class StatusSinkBase : IStatusSink
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<ResourceKey, Stored> _stored = new();
     private readonly ConcurrentDictionary<ResourceKey, int> _writes = new();
-    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly SemaphoreSlim[] _locks = [.. Enumerable.Range(0, LockStripes).Select(_ => new SemaphoreSlim(1, 1))];
+    private readonly SemaphoreSlim _io = new(IoConcurrency, IoConcurrency);
+
+    // Enough stripes that unrelated objects rarely share one; a shared stripe only orders two writes, it never blocks.
+    private const int LockStripes = 256;
+
+    /// <summary>Storage operations (load, persist, delete) in flight at once: enough to keep the disk busy, not a thread per object.</summary>
+    public static readonly int IoConcurrency = Math.Max(4, 2 * Environment.ProcessorCount);
 
     /// <summary>Creates a sink for <paramref name="controllerName"/> reading objects through <paramref name="lookup"/>.</summary>
     protected StatusSinkBase(string controllerName, Func<ResourceKey, IKubernetesObject<V1ObjectMeta>?> lookup, TimeProvider time)
@@ -41,7 +52,8 @@ public abstract class StatusSinkBase : IStatusSink
     /// <inheritdoc />
     public async Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct)
     {
-        await _lock.WaitAsync(ct).ConfigureAwait(false);
+        var gate = LockOf(status.Key);
+        await gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             var obj = _lookup(status.Key);
@@ -49,7 +61,7 @@ public abstract class StatusSinkBase : IStatusSink
 
             if (!_stored.TryGetValue(status.Key, out var stored))
             {
-                var loaded = await LoadAsync(status.Key, obj.GetType(), ct).ConfigureAwait(false);
+                var loaded = await WithIoAsync(() => LoadAsync(status.Key, obj.GetType(), ct), ct).ConfigureAwait(false);
                 stored = loaded is null ? null : new Stored(loaded.Status, CanonicalForm.Of(loaded.Status), loaded.ResourceVersion);
             }
 
@@ -61,7 +73,12 @@ public abstract class StatusSinkBase : IStatusSink
             var objectChanged = stored?.ResourceVersion != obj.Metadata.ResourceVersion;
             if (!statusChanged && !objectChanged) return StatusWriteOutcome.Unchanged;
 
-            await PersistAsync(status.Key, StatusDocument.Build(obj, merged), ct).ConfigureAwait(false);
+            var document = StatusDocument.Build(obj, merged);
+            await WithIoAsync(async () =>
+            {
+                await PersistAsync(status.Key, document, ct).ConfigureAwait(false);
+                return true;
+            }, ct).ConfigureAwait(false);
             _stored[status.Key] = new Stored(merged, form, obj.Metadata.ResourceVersion);
             if (!statusChanged) return StatusWriteOutcome.Unchanged;
             _writes.AddOrUpdate(status.Key, 1, static (_, n) => n + 1);
@@ -69,22 +86,27 @@ public abstract class StatusSinkBase : IStatusSink
         }
         finally
         {
-            _lock.Release();
+            gate.Release();
         }
     }
 
     /// <inheritdoc />
     public async Task RemoveAsync(ResourceKey key, CancellationToken ct)
     {
-        await _lock.WaitAsync(ct).ConfigureAwait(false);
+        var gate = LockOf(key);
+        await gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            await DeleteAsync(key, ct).ConfigureAwait(false);
+            await WithIoAsync(async () =>
+            {
+                await DeleteAsync(key, ct).ConfigureAwait(false);
+                return true;
+            }, ct).ConfigureAwait(false);
             _stored.TryRemove(key, out _);
         }
         finally
         {
-            _lock.Release();
+            gate.Release();
         }
     }
 
@@ -92,18 +114,34 @@ public abstract class StatusSinkBase : IStatusSink
     public async Task<object?> ReadAsync(ResourceKey key, CancellationToken ct)
     {
         if (KindRegistry.ByName(key.Kind) is not { } kind) return null;
-        await _lock.WaitAsync(ct).ConfigureAwait(false);
+        var gate = LockOf(key);
+        await gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             // Fresh from storage: another replica may have written this object while this one did not own it.
-            var loaded = await LoadAsync(key, kind.ClrType, ct).ConfigureAwait(false);
+            var loaded = await WithIoAsync(() => LoadAsync(key, kind.ClrType, ct), ct).ConfigureAwait(false);
             if (loaded is null) _stored.TryRemove(key, out _);
             else _stored[key] = new Stored(loaded.Status, CanonicalForm.Of(loaded.Status), loaded.ResourceVersion);
             return loaded?.Status;
         }
         finally
         {
-            _lock.Release();
+            gate.Release();
+        }
+    }
+
+    private SemaphoreSlim LockOf(ResourceKey key) => _locks[(key.GetHashCode() & int.MaxValue) % LockStripes];
+
+    private async Task<T> WithIoAsync<T>(Func<Task<T>> operation, CancellationToken ct)
+    {
+        await _io.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await operation().ConfigureAwait(false);
+        }
+        finally
+        {
+            _io.Release();
         }
     }
 

@@ -23,7 +23,7 @@ public sealed class EntityStateTests
 
     internal static ObjectContent Content(EntityRef entity, ResourceKey key, object status, long revision = 1, string fingerprint = "f1", bool programmed = true,
         ImmutableArray<string> addresses = default) =>
-        new(entity, revision, new DesiredStatus(key, "gateway.networking.k8s.io/v1", 1, status), "text", "w-" + fingerprint, "", fingerprint, programmed,
+        new(entity, revision, new DesiredStatus(key, "gateway.networking.k8s.io/v1", 1, status), new Lazy<string>("text"), "w-" + fingerprint, new Lazy<string>(""), fingerprint, programmed,
             addresses.IsDefault ? [] : addresses, []);
 
     private static NodeReport Report(string node, long revision, bool present = true, bool programmed = true, params string[] addresses) =>
@@ -59,7 +59,7 @@ public sealed class EntityStateTests
 
         var write = Assert.IsType<EntityDecision.Write>(state.Decide());
         Assert.Equal(content.WriteFingerprint, write.Fingerprint);
-        state = state.Apply(new StatusWritten(write.Fingerprint, write.Text, 1, Changed: true));
+        state = state.Apply(new StatusWritten(write.Fingerprint, new Lazy<string>(write.Text), 1, Changed: true));
         Assert.IsType<EntityDecision.Nothing>(state.Decide());
         Assert.Equal(1, state.Core.Writes);
 
@@ -78,7 +78,7 @@ public sealed class EntityStateTests
 
         Assert.Equal("stored text", state.Core.LastWritten!.Text);
         var write = Assert.IsType<EntityDecision.Write>(state.Decide());
-        state = state.Apply(new StatusWritten(write.Fingerprint, write.Text, 1, Changed: false));
+        state = state.Apply(new StatusWritten(write.Fingerprint, new Lazy<string>(write.Text), 1, Changed: false));
         Assert.IsType<EntityDecision.Nothing>(state.Decide());
         Assert.Equal(0, state.Core.Writes);
     }
@@ -214,7 +214,7 @@ public sealed class EntityStateTests
         var state = GatewayState.Create(entity.Id, Self, "self").Apply(new StoredStatusRead(null)).Apply(new LocalContentObserved(content, true))
             .Apply(new NodeReported(Report(Other, 1, addresses: "127.10.0.5")));
         var both = Assert.IsType<EntityDecision.Write>(state.Decide());
-        state = state.Apply(new StatusWritten(both.Fingerprint, both.Text, 1, true));
+        state = state.Apply(new StatusWritten(both.Fingerprint, new Lazy<string>(both.Text), 1, true));
         Assert.IsType<EntityDecision.Nothing>(state.Decide());
 
         var alone = Assert.IsType<EntityDecision.Write>(state.Apply(new NodeLeft(Other)).Decide());

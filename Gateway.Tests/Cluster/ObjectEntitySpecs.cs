@@ -47,11 +47,17 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     private readonly IActorRef _reporter;
     private Snapshot _snapshot = Snapshot.Empty;
     private long _revision;
+    private int _failLookups;
 
     public ObjectEntitySpecs(ITestOutputHelper output)
         : base(Hocon, "entity-specs", output)
     {
-        _sink = new MemoryStatusSink(TranslatorOptions.DefaultControllerName, k => _snapshot.Get(k), TimeProvider.System);
+        _sink = new MemoryStatusSink(TranslatorOptions.DefaultControllerName, k =>
+        {
+            // A storage failure on demand: the next _failLookups writes of RouteA throw.
+            if (k == RouteA && Interlocked.Decrement(ref _failLookups) >= 0) throw new IOException("storage unavailable");
+            return _snapshot.Get(k);
+        }, TimeProvider.System);
         var cluster = Akka.Cluster.Cluster.Get(Sys);
         cluster.Join(cluster.SelfAddress);
         AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up, Wait);
@@ -68,12 +74,12 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     /// <summary>Translates <paramref name="yaml"/> as this node's next pass and publishes it through the reporter.</summary>
-    private Task<HandOffResult> PassAsync(string yaml, IReadOnlyCollection<ResourceKey>? stored = null)
+    private Task<HandOffResult> PassAsync(string yaml, IReadOnlyCollection<ResourceKey>? stored = null, IActorRef? reporter = null)
     {
         var (result, snapshot) = NodeContentTests.Translate(yaml, ++_revision);
         _snapshot = snapshot;
         var done = new TaskCompletionSource<HandOffResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _reporter.Tell(new PublishNodeContent(NodeContentBuilder.Build(_node, result, snapshot, applied: true), stored ?? [], Wait, done));
+        (reporter ?? _reporter).Tell(new PublishNodeContent(NodeContentBuilder.Build(_node, result, snapshot, applied: true), stored ?? [], Wait, done));
         return done.Task.WaitAsync(Wait);
     }
 
@@ -102,6 +108,35 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
         var acks = ReceiveN(_cache.Current.Objects.Count, Wait).Cast<NodeReportApplied>().ToList();
         Assert.All(acks, a => Assert.Equal(ReportOutcome.None, a.Outcome));
         Assert.All(_sink.WriteCounts.Values, n => Assert.Equal(1, n));
+    }
+
+    [Fact]
+    public async Task Pass_MoreEntitiesThanTheWindow_EveryReportSentAsTheEarlierOnesAreAcknowledged()
+    {
+        // One report in flight at a time: the other five wait in the outbox and still all arrive within the pass.
+        var narrow = Sys.ActorOf(NodeReporter.PropsFor(_cache, _regions, _node, "self", new NodeReporterOptions(Window: 1)), "narrow-reporter");
+
+        var first = await PassAsync(NodeContentTests.Manifests, reporter: narrow);
+
+        Assert.Equal(6, first.Reported);
+        Assert.Empty(first.Unacknowledged);
+        Assert.Equal(4, first.Count(ReportOutcome.Written));
+        Assert.All(_sink.WriteCounts.Values, n => Assert.Equal(1, n));
+        Assert.Equal(4, _sink.WriteCounts.Count);
+    }
+
+    [Fact]
+    public async Task FailedWrite_RetriedByTheEntityItself_WithoutAnotherReport()
+    {
+        Interlocked.Exchange(ref _failLookups, 1);
+
+        var first = await PassAsync(NodeContentTests.Manifests);
+
+        Assert.Equal(1, first.Count(ReportOutcome.Failed));
+        Assert.Equal(0, _sink.WriteCount(RouteA));
+        // No further pass: the entity's own retry (after ObjectEntity.RetryDelay(1) = 1 s) writes the status.
+        await AwaitConditionAsync(() => Task.FromResult(_sink.WriteCount(RouteA) == 1), Wait);
+        Assert.Contains("Accepted", (await StateAsync(EntityRef.ForStatus(RouteA))).LastWrittenStatus, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -75,6 +75,28 @@ public sealed class FileStatusSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task Write_ManyObjectsAtOnce_AllWrittenInParallel_SourceObjectsKeepNoStatus()
+    {
+        var keys = Enumerable.Range(0, 200).Select(i => new ResourceKey("Gateway", "infra", $"g{i}")).ToList();
+        foreach (var key in keys)
+        {
+            var obj = Stamped(Manifests.Gateway(key.Name, ns: "infra"), generation: 1, rv: "5");
+            _objects[key] = obj;
+        }
+        var sink = NewSink();
+
+        // Each object has its own lock: 200 writers at once neither wait for one another's I/O nor time out.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var outcomes = await Task.WhenAll(keys.Select(k => Task.Run(() => sink.WriteAsync(Desired() with { Key = k }, timeout.Token))));
+
+        Assert.All(outcomes, o => Assert.Equal(StatusWriteOutcome.Written, o));
+        Assert.All(keys, k => Assert.Equal(k.Name, KubernetesYaml.Deserialize<V1Gateway>(File.ReadAllText(sink.PathFor(k))).Metadata.Name));
+        Assert.All(keys, k => Assert.Equal(1, sink.WriteCount(k)));
+        // The written documents are copies: the objects the sink looked up (the snapshot's) have no status.
+        Assert.All(keys, k => Assert.Null(((V1Gateway)_objects[k]).Status));
+    }
+
+    [Fact]
     public async Task Write_SameStatusLater_UnchangedFileUntouchedCountedOnce()
     {
         var sink = NewSink();

@@ -6,17 +6,19 @@ namespace Gateway.Actors.Actors.Common;
 /// <summary>
 /// What this node's last pipeline pass produced for one entity: node-local, never sent over the cluster (reports
 /// carry only its <see cref="Fingerprint"/>). The owning entity writes status from the content of its own node.
+/// The YAML texts are for inspection only and are rendered on first use: a pass over 10,000 routes must not render
+/// 10,000 status and slice documents that nobody reads (bench/results/*-controlplane-*.md: the status phase per change).
 /// </summary>
 /// <param name="Entity">Which entity this is for.</param>
 /// <param name="Revision">The node's snapshot revision.</param>
 /// <param name="Status">The desired status to write; null for listeners (their status is part of their Gateway's).</param>
-/// <param name="StatusText">The desired status as YAML (listeners: their ListenerStatus), for inspection.</param>
+/// <param name="StatusTextSource">Renders the desired status as YAML (listeners: their ListenerStatus), for inspection.</param>
 /// <param name="WriteFingerprint">
 /// SHA-256 of the status, its generation and the object's resourceVersion: what the entity compares with what it
 /// last wrote (resourceVersion is in it because a status file holds the whole object, refreshed when labels move).
 /// </param>
-/// <param name="Slice">The route-table slice the object produced, rendered by RouteTableYaml (the golden-file shape).</param>
-/// <param name="Fingerprint">SHA-256 of everything above but the revision: what a report carries.</param>
+/// <param name="SliceSource">Renders the route-table slice the object produced with RouteTableYaml (the golden-file shape).</param>
+/// <param name="Fingerprint">SHA-256 of the status, the slice and everything below but the revision: what a report carries.</param>
 /// <param name="Programmed">True when this node's data plane serves the object.</param>
 /// <param name="Addresses">Gateways: the addresses this node serves it on.</param>
 /// <param name="Attachments">Related objects (a Gateway's listeners, a listener's routes, a route's parents).</param>
@@ -24,13 +26,20 @@ public sealed record ObjectContent(
     EntityRef Entity,
     long Revision,
     DesiredStatus? Status,
-    string StatusText,
+    Lazy<string> StatusTextSource,
     string WriteFingerprint,
-    string Slice,
+    Lazy<string> SliceSource,
     string Fingerprint,
     bool Programmed,
     ImmutableArray<string> Addresses,
-    ImmutableArray<string> Attachments);
+    ImmutableArray<string> Attachments)
+{
+    /// <summary>The desired status as YAML (rendered on first use).</summary>
+    public string StatusText => StatusTextSource.Value;
+
+    /// <summary>The route-table slice as YAML (rendered on first use).</summary>
+    public string Slice => SliceSource.Value;
+}
 
 /// <summary>The content of every entity this node's last pass produced.</summary>
 /// <param name="Node">This node (address#uid).</param>

@@ -11,13 +11,18 @@ namespace Gateway.Actors.Actors.Common;
 /// actor context is there after each await): it turns messages into events for its pure state, carries out the state's
 /// decision (write or remove the status through this node's sink, passivate) and answers queries. One message at a
 /// time, including the write it causes, so an object has exactly one writer and its writes are ordered.
+/// A write, removal or stored-status read that fails is retried by the entity itself with a bounded backoff
+/// (<see cref="RetryDelay"/>): in a steady state no further report may ever come, and "retried with the next report"
+/// alone left objects without status for good.
 /// </summary>
-public abstract class ObjectEntity<TState> : ReceiveActor where TState : IEntityState<TState>
+public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers where TState : IEntityState<TState>
 {
+    private const string RetryTimer = "retry";
     private readonly EntityServices _services;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private bool _passivating;
+    private int _failures;
 
     /// <summary>Creates the shell with its first state.</summary>
     protected ObjectEntity(TState initial, EntityServices services)
@@ -28,7 +33,14 @@ public abstract class ObjectEntity<TState> : ReceiveActor where TState : IEntity
         Receive<ClusterEvent.CurrentClusterState>(_ => { });
         Receive<StopEntity>(_ => Context.Stop(Self));
         Receive<HandOffEntity>(_ => HandOff());
+        ReceiveAsync<RetryReconcile>(async _ => await ReconcileAsync());
     }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>The pause before retry number <paramref name="failures"/> (1 s, doubling, at most 30 s).</summary>
+    public static TimeSpan RetryDelay(int failures) => TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Clamp(failures - 1, 0, 5))));
 
     /// <summary>The current state.</summary>
     protected TState State { get; private set; }
@@ -92,11 +104,29 @@ public abstract class ObjectEntity<TState> : ReceiveActor where TState : IEntity
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Without the stored status the entity cannot tell a real change from a repeat: it defers until it can.
-            _log.Warning(e, "{0}: reading the stored status failed; retried with the next report", Entity);
+            _log.Warning(e, "{0}: reading the stored status failed; retried in {1} s or with the next report", Entity, RetryDelay(_failures + 1).TotalSeconds);
         }
     }
 
     private async Task<ReportOutcome> ReconcileAsync()
+    {
+        var outcome = await ReconcileOnceAsync();
+        // Failed: the sink failed or timed out. Deferred with this node synced: the stored status could not be read.
+        // Either way nothing else may ever wake this entity, so it tries again itself.
+        if (outcome == ReportOutcome.Failed || (outcome == ReportOutcome.Deferred && State.Core.LocalSynced && !State.Core.StoredRead))
+        {
+            _failures++;
+            if (!_passivating) Timers.StartSingleTimer(RetryTimer, RetryReconcile.Instance, RetryDelay(_failures));
+        }
+        else
+        {
+            _failures = 0;
+            Timers.Cancel(RetryTimer);
+        }
+        return outcome;
+    }
+
+    private async Task<ReportOutcome> ReconcileOnceAsync()
     {
         await ObserveAsync();
         switch (State.Decide())
@@ -108,12 +138,12 @@ public abstract class ObjectEntity<TState> : ReceiveActor where TState : IEntity
                     {
                         var outcome = await _services.Sink.WriteAsync(write.Status, timeout.Token);
                         if (outcome == StatusWriteOutcome.ObjectGone) return ReportOutcome.Failed;
-                        State = State.Apply(new StatusWritten(write.Fingerprint, write.Text, State.Core.Local!.Revision, outcome == StatusWriteOutcome.Written));
+                        State = State.Apply(new StatusWritten(write.Fingerprint, new Lazy<string>(() => write.Text), State.Core.Local!.Revision, outcome == StatusWriteOutcome.Written));
                         return outcome == StatusWriteOutcome.Written ? ReportOutcome.Written : ReportOutcome.Unchanged;
                     }
                     catch (Exception e) when (e is not OutOfMemoryException)
                     {
-                        _log.Error(e, "{0}: writing the status failed; retried with the next report", Entity);
+                        _log.Error(e, "{0}: writing the status failed; retried in {1} s or with the next report", Entity, RetryDelay(_failures + 1).TotalSeconds);
                         return ReportOutcome.Failed;
                     }
                 }
@@ -129,7 +159,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor where TState : IEntity
                     }
                     catch (Exception e) when (e is not OutOfMemoryException)
                     {
-                        _log.Error(e, "{0}: removing the status failed; retried with the next report", Entity);
+                        _log.Error(e, "{0}: removing the status failed; retried in {1} s or with the next report", Entity, RetryDelay(_failures + 1).TotalSeconds);
                         return ReportOutcome.Failed;
                     }
                 }
@@ -185,6 +215,17 @@ public sealed class HandOffEntity : INoSerializationVerificationNeeded
     public static readonly HandOffEntity Instance = new();
 
     private HandOffEntity()
+    {
+    }
+}
+
+/// <summary>An entity's own timer: reconcile again after a failed write, removal or stored-status read.</summary>
+public sealed class RetryReconcile : INoSerializationVerificationNeeded
+{
+    /// <summary>The instance.</summary>
+    public static readonly RetryReconcile Instance = new();
+
+    private RetryReconcile()
     {
     }
 }

@@ -19,13 +19,24 @@ public sealed record LocalContentObserved(ObjectContent? Content, bool Synced) :
 public sealed record StoredStatusRead(string? Text) : IObjectEvent;
 
 /// <summary>The entity wrote the status (<paramref name="Changed"/> false: the sink found nothing but timestamps to change).</summary>
-public sealed record StatusWritten(string Fingerprint, string Text, long Revision, bool Changed) : IObjectEvent;
+/// <param name="Fingerprint">The fingerprint written.</param>
+/// <param name="TextSource">The status as YAML, rendered when inspected (not on every write).</param>
+/// <param name="Revision">The owner node's revision.</param>
+/// <param name="Changed">False when the sink found nothing but timestamps to change.</param>
+public sealed record StatusWritten(string Fingerprint, Lazy<string> TextSource, long Revision, bool Changed) : IObjectEvent;
 
 /// <summary>The entity removed the status of an object that is gone.</summary>
 public sealed record StatusRemoved : IObjectEvent;
 
 /// <summary>The status last written by this incarnation, or found stored when it started (then without fingerprint).</summary>
-public sealed record WrittenStatus(string? Fingerprint, string Text, long? Revision);
+/// <param name="Fingerprint">Its fingerprint (null: found stored).</param>
+/// <param name="TextSource">Renders it as YAML, for inspection.</param>
+/// <param name="Revision">The owner node's revision of the write (null: found stored).</param>
+public sealed record WrittenStatus(string? Fingerprint, Lazy<string> TextSource, long? Revision)
+{
+    /// <summary>The status as YAML.</summary>
+    public string Text => TextSource.Value;
+}
 
 /// <summary>What an entity should do next; decided purely from its state.</summary>
 public abstract record EntityDecision
@@ -37,7 +48,11 @@ public abstract record EntityDecision
     public sealed record Defer : EntityDecision;
 
     /// <summary>Write <paramref name="Status"/> (its fingerprint becomes the last written one).</summary>
-    public sealed record Write(DesiredStatus Status, string Fingerprint, string Text) : EntityDecision;
+    public sealed record Write(DesiredStatus Status, string Fingerprint) : EntityDecision
+    {
+        /// <summary>The status as YAML (rendered on each call: only inspection needs it, so writes do not pay for it).</summary>
+        public string Text => NodeContentBuilder.StatusText(Status.Key, Status.Generation, Status.Status);
+    }
 
     /// <summary>The object is gone on the owner's node: remove its status, then passivate.</summary>
     public sealed record Remove(Resources.ResourceKey Key) : EntityDecision;
@@ -87,10 +102,10 @@ public sealed record ReconciledObject(
         NodeReported { Report: var r } => this with { Nodes = r.Present ? Nodes.SetItem(r.Node, r) : Nodes.Remove(r.Node) },
         NodeLeft left => this with { Nodes = Nodes.Remove(left.Node), Departed = Departed.Add(left.Node) },
         LocalContentObserved observed => this with { Local = observed.Content, LocalSynced = observed.Synced },
-        StoredStatusRead read => this with { StoredRead = true, LastWritten = read.Text is null ? null : new WrittenStatus(null, read.Text, null) },
+        StoredStatusRead read => this with { StoredRead = true, LastWritten = read.Text is null ? null : new WrittenStatus(null, new Lazy<string>(read.Text), null) },
         StatusWritten written => this with
         {
-            LastWritten = new WrittenStatus(written.Fingerprint, written.Text, written.Revision),
+            LastWritten = new WrittenStatus(written.Fingerprint, written.TextSource, written.Revision),
             Writes = Writes + (written.Changed ? 1 : 0),
         },
         StatusRemoved => this with { LastWritten = null, Removed = true },
@@ -128,7 +143,7 @@ public sealed record ReconciledObject(
             return !Removed && Entity.StatusKey is { } key ? new EntityDecision.Remove(key) : new EntityDecision.Passivate();
         }
         if (desired is null || fingerprint is null || LastWritten?.Fingerprint == fingerprint) return new EntityDecision.Nothing();
-        return new EntityDecision.Write(desired, fingerprint, NodeContentBuilder.StatusText(desired.Key, desired.Generation, desired.Status));
+        return new EntityDecision.Write(desired, fingerprint);
     }
 }
 

@@ -9,10 +9,15 @@ namespace Gateway.Actors.Actors.Reporting;
 /// <summary>Tunables of the <see cref="NodeReporter"/>.</summary>
 /// <param name="ResendBatchSize">Reports sent per tick when re-sending everything after a membership change.</param>
 /// <param name="ResendTick">Pause between two re-send batches.</param>
-public sealed record NodeReporterOptions(int ResendBatchSize = 250, TimeSpan? ResendTick = null)
+/// <param name="Window">Reports of a pass in flight at once (sent, not yet acknowledged).</param>
+/// <param name="AckTimeout">How long a report may stay unacknowledged before its slot in the window is freed.</param>
+public sealed record NodeReporterOptions(int ResendBatchSize = 250, TimeSpan? ResendTick = null, int Window = 256, TimeSpan? AckTimeout = null)
 {
     /// <summary>The pause between batches (default 50 ms: 5,000 reports a second).</summary>
     public TimeSpan Tick => ResendTick ?? TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The acknowledgement timeout (default 15 s).</summary>
+    public TimeSpan Ack => AckTimeout ?? TimeSpan.FromSeconds(15);
 }
 
 /// <summary>
@@ -21,6 +26,10 @@ public sealed record NodeReporterOptions(int ResendBatchSize = 250, TimeSpan? Re
 /// waits (bounded) for their acknowledgements. When a replica joins or leaves it re-sends a report for every entity
 /// once, in batches: entities of a dead replica restart on the survivors without remember-entities, and the entities'
 /// equality checks keep the re-sends from causing writes.
+/// Reports flow through a window (<see cref="NodeReporterOptions.Window"/> in flight, the next sent as each is
+/// acknowledged): a first pass over 10,000 routes used to start 10,000 status writes at once, and each write's timeout
+/// then ran while it queued behind all the others, so most of them failed. Reports not sent yet when a pass times out
+/// or a newer pass arrives stay queued and are sent with the newest content.
 /// </summary>
 public sealed class NodeReporter : ReceiveActor, IWithTimers
 {
@@ -34,6 +43,9 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
     private bool _published;
     private Pending? _pending;
     private ImmutableQueue<EntityRef> _resend = [];
+    private readonly Queue<EntityRef> _outbox = new();
+    private readonly HashSet<EntityRef> _queued = [];
+    private readonly Dictionary<EntityRef, long> _inFlight = [];
 
     /// <summary>Creates the reporter of node <paramref name="node"/>.</summary>
     public NodeReporter(NodeContentCache cache, ShardRegions regions, string node, string nodeName, NodeReporterOptions options)
@@ -55,6 +67,7 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
         Receive<ClusterEvent.MemberRemoved>(_ => ResendAll("a replica left"));
         Receive<ClusterEvent.CurrentClusterState>(_ => { });
         Receive<ResendTick>(_ => ResendBatch());
+        Receive<ExpireTick>(_ => Expire());
     }
 
     /// <inheritdoc />
@@ -88,17 +101,43 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
         var waiting = new HashSet<EntityRef>();
         foreach (var entity in diff.Changed.Concat(diff.Removed))
         {
-            var report = EntityCommands.ReportOf(entity, _content.Objects.GetValueOrDefault(entity), _node, _nodeName, revision);
-            _regions.For(entity.Kind).Tell(EntityCommands.Report(entity, report), Self);
+            if (_queued.Add(entity)) _outbox.Enqueue(entity);
             waiting.Add(entity);
         }
         _pending = new Pending(Guid.NewGuid(), revision, waiting, waiting.Count, ImmutableDictionary<ReportOutcome, int>.Empty, publish.Done);
+        Pump();
         if (waiting.Count == 0) Finish();
         else Timers.StartSingleTimer("pass-timeout", new PassTimedOut(_pending.Id), publish.Timeout);
+        if (!Timers.IsTimerActive("expire")) Timers.StartPeriodicTimer("expire", ExpireTick.Instance, _options.Ack / 4);
+    }
+
+    /// <summary>Sends queued reports, with the newest content, while the window has room.</summary>
+    private void Pump()
+    {
+        var now = Environment.TickCount64;
+        while (_inFlight.Count < _options.Window && _outbox.TryDequeue(out var entity))
+        {
+            _queued.Remove(entity);
+            var report = EntityCommands.ReportOf(entity, _content.Objects.GetValueOrDefault(entity), _node, _nodeName, _content.Revision);
+            _regions.For(entity.Kind).Tell(EntityCommands.Report(entity, report), Self);
+            _inFlight[entity] = now;
+        }
+    }
+
+    /// <summary>Frees the window slots of reports never acknowledged (lost with a replica that left, or very slow owners).</summary>
+    private void Expire()
+    {
+        var cutoff = Environment.TickCount64 - (long)_options.Ack.TotalMilliseconds;
+        foreach (var (entity, sent) in _inFlight.ToList())
+        {
+            if (sent <= cutoff) _inFlight.Remove(entity);
+        }
+        Pump();
     }
 
     private void Acknowledged(NodeReportApplied applied)
     {
+        if (_inFlight.Remove(new EntityRef(applied.Kind, applied.Id))) Pump();
         if (_pending is not { } pending || applied.Revision != pending.Revision) return;
         if (!pending.Waiting.Remove(new EntityRef(applied.Kind, applied.Id))) return;
         _pending = pending with { Outcomes = pending.Outcomes.SetItem(applied.Outcome, pending.Outcomes.GetValueOrDefault(applied.Outcome) + 1) };
@@ -142,5 +181,10 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
     private sealed class ResendTick : INoSerializationVerificationNeeded
     {
         public static readonly ResendTick Instance = new();
+    }
+
+    private sealed class ExpireTick : INoSerializationVerificationNeeded
+    {
+        public static readonly ExpireTick Instance = new();
     }
 }

@@ -5,7 +5,11 @@ using k8s.Models;
 namespace Gateway.Host.Pipeline;
 
 /// <summary>A published snapshot and the store change sequence number it includes.</summary>
-public sealed record PublishedSnapshot(Snapshot Snapshot, long ChangeSequence);
+public sealed record PublishedSnapshot(Snapshot Snapshot, long ChangeSequence)
+{
+    /// <summary>When the oldest change it includes reached the store (<see cref="ResourceStore.Now"/>'s clock); logged as the queueing delay.</summary>
+    public TimeSpan FirstChangeAt { get; init; }
+}
 
 /// <summary>
 /// The node-local store every source feeds: the latest version of every object, the changes not yet published,
@@ -133,10 +137,11 @@ public sealed class ResourceStore
             var upserts = _pending.Where(p => p.Value is not null).Select(p => (p.Key, p.Value!));
             var removals = _pending.Where(p => p.Value is null).Select(p => p.Key);
             _published = _published.With(_published.Revision + 1, upserts, removals);
+            var firstChangeAt = _firstPendingAt;
             _pending.Clear();
             _unpublished = false;
             _lastPublishedAt = Now;
-            return new PublishedSnapshot(_published, _changeSequence);
+            return new PublishedSnapshot(_published, _changeSequence) { FirstChangeAt = firstChangeAt };
         }
     }
 

@@ -32,6 +32,7 @@ public sealed class SnapshotPipeline : BackgroundService
     private ImmutableHashSet<ListenerSocket> _unavailable = [];
     private HashSet<ResourceKey>? _statusKeys;
     private volatile PassResult? _lastPass;
+    private TimeSpan _lastHandOffPrepare;
     private volatile TranslationResult? _lastResult;
 
     /// <summary>
@@ -109,6 +110,7 @@ public sealed class SnapshotPipeline : BackgroundService
     internal async Task<PassResult> ProcessAsync(PublishedSnapshot published, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
+        var queued = _store.Now - published.FirstChangeAt;
         var snapshot = published.Snapshot;
         _current.Value = snapshot;
         var errors = new List<string>();
@@ -155,10 +157,11 @@ public sealed class SnapshotPipeline : BackgroundService
         var pass = new PassResult(snapshot.Revision, published.ChangeSequence, errors, translations, written, unchanged, removed) { StatusesUnacknowledged = unacknowledged };
         // The phase times are what bench/run-controlplane.sh reads ("translation time per change").
         _logger.LogInformation("Revision {Revision}: {Gateways} gateways, {Statuses} statuses ({Written} written, {Removed} removed, {Pending} pending), {Errors} errors, " +
-            "{Elapsed:F1} ms (translate {Translate:F1} ms, apply {Apply:F1} ms, status {Status:F1} ms)",
+            "{Elapsed:F1} ms (translate {Translate:F1} ms, apply {Apply:F1} ms, status {Status:F1} ms); queued {Queued:F1} ms before the pass, hand-off prepared in {Prepare:F1} ms",
             snapshot.Revision, result?.Gateways.Length ?? 0, result?.Statuses.Count ?? 0, written, removed, unacknowledged, errors.Count,
             Stopwatch.GetElapsedTime(started).TotalMilliseconds, Stopwatch.GetElapsedTime(started, translated).TotalMilliseconds,
-            Stopwatch.GetElapsedTime(translated, appliedAt).TotalMilliseconds, Stopwatch.GetElapsedTime(appliedAt).TotalMilliseconds);
+            Stopwatch.GetElapsedTime(translated, appliedAt).TotalMilliseconds, Stopwatch.GetElapsedTime(appliedAt).TotalMilliseconds,
+            published.FirstChangeAt == TimeSpan.Zero ? 0 : queued.TotalMilliseconds, _lastHandOffPrepare.TotalMilliseconds);
         Complete(pass);
         return pass;
     }
@@ -206,6 +209,7 @@ public sealed class SnapshotPipeline : BackgroundService
         {
             var handed = await _handOff!.HandOffAsync(result, snapshot, applied, stored, ct).ConfigureAwait(false);
             errors.AddRange(handed.Errors);
+            _lastHandOffPrepare = handed.Prepare;
             return (handed.Written, handed.Unchanged, handed.Removed, handed.Unacknowledged);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)

@@ -11,8 +11,8 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Host.Pipeline;
 
 /// <summary>
-/// Store → coalescer → Snapshot(revision) → Translator → data plane apply → status sink, one pass per published
-/// snapshot. Nothing runs before the store's first full sync. A failing step (translator exception, data plane
+/// Store → coalescer → Snapshot(revision) → Translator → data plane apply → status stage (hand-off or status sink), one
+/// pass per published snapshot; the status stage runs beside the next passes' translate and apply. Nothing runs before the store's first full sync. A failing step (translator exception, data plane
 /// error, status write error) is logged and recorded in the <see cref="PassResult"/>; the next change retries it,
 /// and the loop itself never stops until the host does.
 /// </summary>
@@ -69,6 +69,15 @@ public sealed class SnapshotPipeline : BackgroundService
 
     /// <summary>The result of the last successful translation, or null before the first.</summary>
     public TranslationResult? LastResult => _lastResult;
+
+    /// <summary>The newest revision waiting for the status stage (not yet started there), or null.</summary>
+    internal long? QueuedStatusRevision
+    {
+        get
+        {
+            lock (_statusQueue) return _statusQueue.Count == 0 ? null : _statusQueue[^1].Published.Snapshot.Revision;
+        }
+    }
 
     /// <summary>Sockets the data plane could not bind, as last passed to the translator.</summary>
     public IReadOnlySet<ListenerSocket> UnavailableSockets => _unavailable;

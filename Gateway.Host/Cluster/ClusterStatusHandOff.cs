@@ -35,12 +35,14 @@ public sealed class ClusterStatusHandOff(ActorSystem system, GatewayClusterOptio
         ct.ThrowIfCancellationRequested();
 
         var reporter = await ActorRegistry.For(system).GetAsync<NodeReporter>(ct).ConfigureAwait(false);
+        var prepareStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         var content = NodeContentBuilder.Build(NodeIds.Of(cluster.SelfUniqueAddress), result, snapshot, applied);
         // Only a member in good standing waits for acknowledgements: a replica not yet joined, or downed by the other
         // side of a partition, publishes to its cache and reports (buffered or dropped) without holding the pipeline.
         // (The read view's SelfMember lags the MemberUp callback by a moment, showing its initial Removed; removal itself
         // is known from its own callback.)
         var member = _up.Task.IsCompleted && !_removed && cluster.SelfMember.Status is not (MemberStatus.Down or MemberStatus.Leaving or MemberStatus.Exiting);
+        var prepare = System.Diagnostics.Stopwatch.GetElapsedTime(prepareStarted);
         var done = new TaskCompletionSource<HandOffResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         reporter.Tell(new PublishNodeContent(content, storedKeys, member ? options.HandOffTimeout : TimeSpan.Zero, done));
         var handed = await done.Task.WaitAsync(options.HandOffTimeout + TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
@@ -49,6 +51,6 @@ public sealed class ClusterStatusHandOff(ActorSystem system, GatewayClusterOptio
         if (handed.Count(ReportOutcome.Failed) is > 0 and var failed)
             errors.Add($"status: {failed} owner(s) failed to write or remove a status (see their logs); retried with the next change");
         return new StatusHandOffResult(handed.Count(ReportOutcome.Written), handed.Count(ReportOutcome.Unchanged), handed.Count(ReportOutcome.Removed),
-            handed.Unacknowledged.Length + handed.Count(ReportOutcome.Deferred), errors);
+            handed.Unacknowledged.Length + handed.Count(ReportOutcome.Deferred), errors) { Prepare = prepare };
     }
 }

@@ -9,7 +9,11 @@ namespace Gateway.Host.Pipeline;
 /// <param name="Removed">Statuses removed.</param>
 /// <param name="Unacknowledged">Objects whose writer did not confirm in time (they are written later; not an error).</param>
 /// <param name="Errors">Failures (one line each).</param>
-public sealed record StatusHandOffResult(int Written, int Unchanged, int Removed, int Unacknowledged, IReadOnlyList<string> Errors);
+public sealed record StatusHandOffResult(int Written, int Unchanged, int Removed, int Unacknowledged, IReadOnlyList<string> Errors)
+{
+    /// <summary>Time spent preparing the hand-off (splitting the result per entity) before waiting for the owners; logged.</summary>
+    public TimeSpan Prepare { get; init; }
+}
 
 /// <summary>
 /// Where the pipeline hands status in cluster mode: to the sharded entities that own the objects (exactly one writer

@@ -5,7 +5,11 @@ using k8s.Models;
 namespace Gateway.Host.Pipeline;
 
 /// <summary>A published snapshot and the store change sequence number it includes.</summary>
-public sealed record PublishedSnapshot(Snapshot Snapshot, long ChangeSequence);
+public sealed record PublishedSnapshot(Snapshot Snapshot, long ChangeSequence)
+{
+    /// <summary>When the oldest change it includes reached the store (<see cref="ResourceStore.Now"/>'s clock); logged as the queueing delay.</summary>
+    public TimeSpan FirstChangeAt { get; init; }
+}
 
 /// <summary>
 /// The node-local store every source feeds: the latest version of every object, the changes not yet published,
@@ -39,7 +43,7 @@ public sealed class ResourceStore
     /// <summary>Monotonic time since the store was created (the clock of <see cref="PendingTimes"/>).</summary>
     public TimeSpan Now => _time.GetElapsedTime(_origin);
 
-    /// <summary>Number of accepted changes so far (plus one for the first full sync).</summary>
+    /// <summary>Number of accepted changes so far (an <see cref="Apply"/> batch counts once; plus one for the first full sync).</summary>
     public long ChangeSequence { get { lock (_gate) return _changeSequence; } }
 
     /// <summary>True once the first full sync is complete.</summary>
@@ -70,6 +74,41 @@ public sealed class ResourceStore
             _pending[key] = obj;
             ChangedLocked();
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Applies a source's batch of upserts and removals as one change: the pipeline sees all of them or none, so a
+    /// file that adds a route together with its Service is never translated with only one of them (a half-applied
+    /// file would cost an extra pass and could write a transient wrong status). Returns the number of significant
+    /// changes (insignificant updates are ignored as in <see cref="Upsert"/>).
+    /// </summary>
+    public int Apply(IEnumerable<IKubernetesObject<V1ObjectMeta>> upserts, IEnumerable<ResourceKey> removals)
+    {
+        // Keys and canonical forms outside the lock: they are pure and the costly part.
+        var prepared = upserts.Select(obj =>
+        {
+            var info = KindRegistry.ByName(obj.Kind) ?? throw new ArgumentException($"kind {obj.Kind} is not one we read", nameof(upserts));
+            return (Key: KindRegistry.KeyOf(info, obj), Object: obj, Form: CanonicalForm.Significant(obj));
+        }).ToList();
+        lock (_gate)
+        {
+            var changes = 0;
+            foreach (var (key, obj, form) in prepared)
+            {
+                if (_objects.TryGetValue(key, out var existing) && existing.Form == form) continue;
+                _objects[key] = (obj, form);
+                _pending[key] = obj;
+                changes++;
+            }
+            foreach (var key in removals)
+            {
+                if (!_objects.Remove(key)) continue;
+                _pending[key] = null;
+                changes++;
+            }
+            if (changes > 0) ChangedLocked();
+            return changes;
         }
     }
 
@@ -133,10 +172,11 @@ public sealed class ResourceStore
             var upserts = _pending.Where(p => p.Value is not null).Select(p => (p.Key, p.Value!));
             var removals = _pending.Where(p => p.Value is null).Select(p => p.Key);
             _published = _published.With(_published.Revision + 1, upserts, removals);
+            var firstChangeAt = _firstPendingAt;
             _pending.Clear();
             _unpublished = false;
             _lastPublishedAt = Now;
-            return new PublishedSnapshot(_published, _changeSequence);
+            return new PublishedSnapshot(_published, _changeSequence) { FirstChangeAt = firstChangeAt };
         }
     }
 

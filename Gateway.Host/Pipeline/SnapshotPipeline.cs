@@ -11,8 +11,8 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Host.Pipeline;
 
 /// <summary>
-/// Store → coalescer → Snapshot(revision) → Translator → data plane apply → status sink, one pass per published
-/// snapshot. Nothing runs before the store's first full sync. A failing step (translator exception, data plane
+/// Store → coalescer → Snapshot(revision) → Translator → data plane apply → status stage (hand-off or status sink), one
+/// pass per published snapshot; the status stage runs beside the next passes' translate and apply. Nothing runs before the store's first full sync. A failing step (translator exception, data plane
 /// error, status write error) is logged and recorded in the <see cref="PassResult"/>; the next change retries it,
 /// and the loop itself never stops until the host does.
 /// </summary>
@@ -32,6 +32,13 @@ public sealed class SnapshotPipeline : BackgroundService
     private ImmutableHashSet<ListenerSocket> _unavailable = [];
     private HashSet<ResourceKey>? _statusKeys;
     private volatile PassResult? _lastPass;
+    private TimeSpan _lastHandOffPrepare;
+    private readonly List<AppliedPass> _statusQueue = [];
+    // Neither is disposed: no wait handle or timer is ever created on them, and the status stage may still be ending
+    // when the host disposes the service.
+    private readonly SemaphoreSlim _statusSignal = new(0);
+    private readonly CancellationTokenSource _statusStop = new();
+    private Task? _statusStage;
     private volatile TranslationResult? _lastResult;
 
     /// <summary>
@@ -63,6 +70,15 @@ public sealed class SnapshotPipeline : BackgroundService
     /// <summary>The result of the last successful translation, or null before the first.</summary>
     public TranslationResult? LastResult => _lastResult;
 
+    /// <summary>The newest revision waiting for the status stage (not yet started there), or null.</summary>
+    internal long? QueuedStatusRevision
+    {
+        get
+        {
+            lock (_statusQueue) return _statusQueue.Count == 0 ? null : _statusQueue[^1].Published.Snapshot.Revision;
+        }
+    }
+
     /// <summary>Sockets the data plane could not bind, as last passed to the translator.</summary>
     public IReadOnlySet<ListenerSocket> UnavailableSockets => _unavailable;
 
@@ -88,7 +104,7 @@ public sealed class SnapshotPipeline : BackgroundService
                     if (wait <= TimeSpan.Zero) break;
                     await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
                 }
-                if (_store.Publish() is { } published) await ProcessAsync(published, stoppingToken).ConfigureAwait(false);
+                if (_store.Publish() is { } published) EnqueueStatus(await TranslateAndApplyAsync(published, stoppingToken).ConfigureAwait(false));
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -96,6 +112,7 @@ public sealed class SnapshotPipeline : BackgroundService
         }
         finally
         {
+            await StopStatusStageAsync().ConfigureAwait(false);
             _ready.TrySetCanceled(CancellationToken.None);
             lock (_gate)
             {
@@ -105,12 +122,23 @@ public sealed class SnapshotPipeline : BackgroundService
         }
     }
 
-    /// <summary>Runs one pass over <paramref name="published"/>. Never throws but for cancellation.</summary>
-    internal async Task<PassResult> ProcessAsync(PublishedSnapshot published, CancellationToken ct)
+    /// <summary>
+    /// Runs one pass over <paramref name="published"/> from start to end (translate, apply, statuses) without the
+    /// status stage's overlap. Never throws but for cancellation.
+    /// </summary>
+    internal async Task<PassResult> ProcessAsync(PublishedSnapshot published, CancellationToken ct) =>
+        await ReportStatusAsync(await TranslateAndApplyAsync(published, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+
+    /// <summary>
+    /// The first half of a pass: translate and apply to the data plane. The data plane serves the new table as soon as
+    /// this returns; statuses follow in the status stage, so a pass's status hand-off never delays the next change's
+    /// route table. Never throws but for cancellation.
+    /// </summary>
+    private async Task<AppliedPass> TranslateAndApplyAsync(PublishedSnapshot published, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
+        var queued = published.FirstChangeAt == TimeSpan.Zero ? TimeSpan.Zero : _store.Now - published.FirstChangeAt;
         var snapshot = published.Snapshot;
-        _current.Value = snapshot;
         var errors = new List<string>();
         var translations = 0;
         var applied = true;
@@ -148,20 +176,106 @@ public sealed class SnapshotPipeline : BackgroundService
             _unavailable = unavailable;
             _lastResult = result;
         }
+        return new AppliedPass(published, result, applied, errors, translations, started, queued,
+            Stopwatch.GetElapsedTime(started, translated), Stopwatch.GetElapsedTime(translated, appliedAt), Stopwatch.GetTimestamp());
+    }
 
+    /// <summary>
+    /// The second half of a pass: hand its statuses to their writers (or write them), then complete the pass. Runs in
+    /// revision order, one pass at a time. Never throws but for cancellation.
+    /// </summary>
+    private async Task<PassResult> ReportStatusAsync(AppliedPass applied, CancellationToken ct)
+    {
+        var statusStarted = Stopwatch.GetTimestamp();
+        var (published, result, errors) = (applied.Published, applied.Result, applied.Errors);
+        var snapshot = published.Snapshot;
+        // Sinks read the objects they write from here: the snapshot these statuses were computed from.
+        _current.Value = snapshot;
         var (written, unchanged, removed, unacknowledged) = result is null ? (0, 0, 0, 0)
             : _handOff is null ? await WriteStatusesAsync(result, errors, ct).ConfigureAwait(false)
-            : await HandOffAsync(result, snapshot, applied, errors, ct).ConfigureAwait(false);
-        var pass = new PassResult(snapshot.Revision, published.ChangeSequence, errors, translations, written, unchanged, removed) { StatusesUnacknowledged = unacknowledged };
-        // The phase times are what bench/run-controlplane.sh reads ("translation time per change").
+            : await HandOffAsync(result, snapshot, applied.DataPlaneApplied, errors, ct).ConfigureAwait(false);
+        var pass = new PassResult(snapshot.Revision, published.ChangeSequence, errors, applied.Translations, written, unchanged, removed) { StatusesUnacknowledged = unacknowledged };
+        // The phase times are what bench/run-controlplane.sh reads ("translation time per change"); the pass time runs
+        // from the pass's start to its statuses, including any wait for the previous pass's status hand-off.
         _logger.LogInformation("Revision {Revision}: {Gateways} gateways, {Statuses} statuses ({Written} written, {Removed} removed, {Pending} pending), {Errors} errors, " +
-            "{Elapsed:F1} ms (translate {Translate:F1} ms, apply {Apply:F1} ms, status {Status:F1} ms)",
+            "{Elapsed:F1} ms (translate {Translate:F1} ms, apply {Apply:F1} ms, status {Status:F1} ms); queued {Queued:F1} ms before the pass, " +
+            "status waited {StatusWait:F1} ms for the previous pass's, hand-off prepared in {Prepare:F1} ms",
             snapshot.Revision, result?.Gateways.Length ?? 0, result?.Statuses.Count ?? 0, written, removed, unacknowledged, errors.Count,
-            Stopwatch.GetElapsedTime(started).TotalMilliseconds, Stopwatch.GetElapsedTime(started, translated).TotalMilliseconds,
-            Stopwatch.GetElapsedTime(translated, appliedAt).TotalMilliseconds, Stopwatch.GetElapsedTime(appliedAt).TotalMilliseconds);
+            Stopwatch.GetElapsedTime(applied.Started).TotalMilliseconds, applied.TranslateTime.TotalMilliseconds, applied.ApplyTime.TotalMilliseconds,
+            Stopwatch.GetElapsedTime(statusStarted).TotalMilliseconds, applied.Queued.TotalMilliseconds,
+            Stopwatch.GetElapsedTime(applied.AppliedAt, statusStarted).TotalMilliseconds, _lastHandOffPrepare.TotalMilliseconds);
         Complete(pass);
         return pass;
     }
+
+    /// <summary>
+    /// Queues a translated and applied pass for the status stage. A queued pass whose statuses were not handed off yet
+    /// is superseded by a newer pass with a translation result: an object's status is only ever its latest desired one,
+    /// and the newer pass carries every object's latest. A pass without a result (translation failed) supersedes
+    /// nothing. Its waiters are completed by the newer pass (revision and change sequence only grow).
+    /// </summary>
+    private void EnqueueStatus(AppliedPass applied)
+    {
+        lock (_statusQueue)
+        {
+            if (applied.Result is not null)
+            {
+                foreach (var superseded in _statusQueue.Where(p => p.Result is not null))
+                {
+                    _logger.LogInformation("Revision {Revision}: translated in {Translate:F1} ms, applied in {Apply:F1} ms; its statuses are superseded by revision {Newer}",
+                        superseded.Published.Snapshot.Revision, superseded.TranslateTime.TotalMilliseconds, superseded.ApplyTime.TotalMilliseconds,
+                        applied.Published.Snapshot.Revision);
+                }
+                _statusQueue.RemoveAll(p => p.Result is not null);
+            }
+            _statusQueue.Add(applied);
+            _statusStage ??= Task.Run(RunStatusStageAsync);
+        }
+        _statusSignal.Release();
+    }
+
+    private async Task RunStatusStageAsync()
+    {
+        var ct = _statusStop.Token;
+        try
+        {
+            while (true)
+            {
+                await _statusSignal.WaitAsync(ct).ConfigureAwait(false);
+                AppliedPass? next;
+                lock (_statusQueue)
+                {
+                    next = _statusQueue.Count > 0 ? _statusQueue[0] : null;
+                    if (next is not null) _statusQueue.RemoveAt(0);
+                }
+                if (next is null) continue;
+                try
+                {
+                    await ReportStatusAsync(next, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // ReportStatusAsync catches every step's failure itself; this keeps the stage alive should that break.
+                    _logger.LogError(e, "Revision {Revision}: reporting statuses failed; retried with the next change", next.Published.Snapshot.Revision);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task StopStatusStageAsync()
+    {
+        Task? stage;
+        lock (_statusQueue) stage = _statusStage;
+        await _statusStop.CancelAsync().ConfigureAwait(false);
+        if (stage is not null) await stage.ConfigureAwait(false);
+    }
+
+    /// <summary>A pass between its data plane apply and its statuses.</summary>
+    private sealed record AppliedPass(PublishedSnapshot Published, TranslationResult? Result, bool DataPlaneApplied, List<string> Errors, int Translations,
+        long Started, TimeSpan Queued, TimeSpan TranslateTime, TimeSpan ApplyTime, long AppliedAt);
 
     private TranslationResult? Translate(Snapshot snapshot, IReadOnlySet<string> usable, IReadOnlySet<ListenerSocket> unavailable, List<string> errors, ref int translations)
     {
@@ -206,6 +320,7 @@ public sealed class SnapshotPipeline : BackgroundService
         {
             var handed = await _handOff!.HandOffAsync(result, snapshot, applied, stored, ct).ConfigureAwait(false);
             errors.AddRange(handed.Errors);
+            _lastHandOffPrepare = handed.Prepare;
             return (handed.Written, handed.Unchanged, handed.Removed, handed.Unacknowledged);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)

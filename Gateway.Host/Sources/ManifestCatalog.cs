@@ -37,6 +37,7 @@ public sealed class ManifestCatalog
     private readonly Func<ResourceKey, ObjectIdentity?>? _knownIdentity;
     private Dictionary<ResourceKey, ParsedObject> _present = [];
     private Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>> _stamped = [];
+    private HashSet<ResourceKey> _duplicateKeys = [];
     private List<SourceDiagnostic> _rootDiagnostics = [];
     private IReadOnlyList<SourceDiagnostic> _diagnostics = [];
     private readonly HashSet<string> _recheck = new(StringComparer.Ordinal);
@@ -97,9 +98,18 @@ public sealed class ManifestCatalog
     /// are coarse: a rewrite of equal size can keep the same mtime). Files whose text did not change are not parsed
     /// again. Returns the object changes and diagnostic changes.
     /// </summary>
-    public CatalogChanges Scan(IReadOnlySet<string>? forcedPaths = null, bool forceAll = false)
+    /// <param name="forcedPaths">Paths to re-read even when their size and modification time look unchanged.</param>
+    /// <param name="forceAll">Re-read every file.</param>
+    /// <param name="onObjects">
+    /// Called with the object changes (upserts, removals) as soon as they are known, before the diagnostics (duplicates,
+    /// dangling references over every object) are worked out: the file source hands them to the store there, so a
+    /// change reaches the pipeline without waiting for the whole-catalog reference check.
+    /// </param>
+    public CatalogChanges Scan(IReadOnlySet<string>? forcedPaths = null, bool forceAll = false,
+        Action<IReadOnlyList<IKubernetesObject<V1ObjectMeta>>, IReadOnlyList<ResourceKey>>? onObjects = null)
     {
         var now = _time.GetUtcNow().UtcDateTime;
+        var firstScan = !_scanned;
         var rootDiagnostics = new List<SourceDiagnostic>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var unknownRoots = new List<string>();
@@ -131,11 +141,14 @@ public sealed class ManifestCatalog
                 contentChanged |= Refresh(path, rootIndex, forced, toParse);
             }
         }
+        var previousContents = toParse.Select(p => p.File.Content).ToList();
         contentChanged |= ParseAll(toParse);
 
+        var removedFiles = new List<TrackedFile>();
         foreach (var path in _files.Keys.ToList())
         {
             if (seen.Contains(path) || unknownRoots.Any(r => IsUnder(path, r))) continue;
+            removedFiles.Add(_files[path]);
             _files.Remove(path);
             contentChanged = true;
         }
@@ -148,7 +161,71 @@ public sealed class ManifestCatalog
             _diagnostics = Collect(null);
             return Diff([], [], previousDiagnostics);
         }
-        return Reconcile(now, previousDiagnostics);
+        var changedFiles = toParse.Select((p, i) => (p.File, Before: previousContents[i])).ToList();
+        if (firstScan || unknownRoots.Count > 0 || !TryReconcileChanged(now, changedFiles, removedFiles, out var upserts, out var removals))
+            return Reconcile(now, previousDiagnostics, onObjects);
+        onObjects?.Invoke(upserts, removals);
+        _diagnostics = Collect(ManifestMerge.Merge(OrderedFiles().Select(f => f.Content)));
+        return Diff(upserts, removals, previousDiagnostics);
+    }
+
+    /// <summary>
+    /// The object changes of a scan worked out from the changed and removed files alone, when that gives exactly what a
+    /// whole-catalog merge would: none of their keys (before or after) is defined twice, and none is defined by a file
+    /// that did not change, so no winner among duplicates can move. Stamping and resourceVersion order are those of
+    /// <see cref="Reconcile"/> (path order, then document order). Returns false, touching nothing, when the rule does
+    /// not hold; the caller then reconciles everything.
+    /// </summary>
+    private bool TryReconcileChanged(DateTime now, List<(TrackedFile File, ManifestFileContent Before)> changed, List<TrackedFile> removed,
+        out IReadOnlyList<IKubernetesObject<V1ObjectMeta>> upserts, out IReadOnlyList<ResourceKey> removals)
+    {
+        upserts = [];
+        removals = [];
+        var sources = changed.Select(c => c.File.Path).Concat(removed.Select(f => f.Path)).ToHashSet(StringComparer.Ordinal);
+        var objects = changed.Select(c => c.File).OrderBy(f => f.RootIndex).ThenBy(f => f.Path, StringComparer.Ordinal)
+            .SelectMany(f => f.Content.Objects).ToList();
+        var newKeys = new HashSet<ResourceKey>();
+        foreach (var obj in objects)
+        {
+            if (!newKeys.Add(obj.Key)) return false;
+        }
+        var oldKeys = changed.SelectMany(c => c.Before.Objects).Concat(removed.SelectMany(f => f.Content.Objects)).Select(o => o.Key).ToHashSet();
+        foreach (var key in newKeys.Concat(oldKeys))
+        {
+            if (_duplicateKeys.Contains(key)) return false;
+            if (_present.TryGetValue(key, out var winner) && !sources.Contains(winner.Source)) return false;
+        }
+
+        var candidates = objects.Where(o => !(_present.TryGetValue(o.Key, out var before) && ReferenceEquals(before, o))).ToList();
+        var results = new StampResult[candidates.Count];
+        Parallel.For(0, candidates.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var key = candidates[i].Key;
+            var identity = _identities.TryGetValue(key, out var known) ? known : _knownIdentity?.Invoke(key);
+            results[i] = ObjectStamping.Stamp(candidates[i].Object, null, identity, _stamped.ContainsKey(key), 0, now, NewUid);
+        });
+        var added = new List<IKubernetesObject<V1ObjectMeta>>();
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var (key, result) = (candidates[i].Key, results[i]);
+            _identities[key] = result.Identity;
+            _present[key] = candidates[i];
+            if (result.Object is null) continue;
+            _resourceVersion++;
+            // The copy is this pass's own and not shared yet.
+            result.Object.Metadata.ResourceVersion = _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _stamped[key] = result.Object;
+            added.Add(result.Object);
+        }
+        var gone = oldKeys.Where(k => !newKeys.Contains(k) && _stamped.ContainsKey(k)).Order().ToList();
+        foreach (var key in oldKeys.Where(k => !newKeys.Contains(k)))
+        {
+            _present.Remove(key);
+            _stamped.Remove(key);
+        }
+        upserts = added;
+        removals = gone;
+        return true;
     }
 
     /// <summary>
@@ -220,9 +297,12 @@ public sealed class ManifestCatalog
         return hadError;
     }
 
-    private CatalogChanges Reconcile(DateTime now, IReadOnlyList<SourceDiagnostic> previousDiagnostics)
+    private CatalogChanges Reconcile(DateTime now, IReadOnlyList<SourceDiagnostic> previousDiagnostics,
+        Action<IReadOnlyList<IKubernetesObject<V1ObjectMeta>>, IReadOnlyList<ResourceKey>>? onObjects)
     {
         var merged = ManifestMerge.Merge(OrderedFiles().Select(f => f.Content));
+        var definitions = new HashSet<ResourceKey>();
+        _duplicateKeys = [.. OrderedFiles().SelectMany(f => f.Content.Objects).Select(o => o.Key).Where(k => !definitions.Add(k))];
         var upserts = new List<IKubernetesObject<V1ObjectMeta>>();
         var stamped = new Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>();
         // Stamping (canonical forms and a deep copy per object) is pure and runs in parallel; resourceVersions are then
@@ -259,6 +339,7 @@ public sealed class ManifestCatalog
         var removals = _stamped.Keys.Where(k => !stamped.ContainsKey(k)).OrderBy(k => k).ToList();
         _present = merged.Objects.ToDictionary();
         _stamped = stamped;
+        onObjects?.Invoke(upserts, removals);
         _diagnostics = Collect(merged);
         return Diff(upserts, removals, previousDiagnostics);
     }

@@ -102,6 +102,37 @@ public class ResourceStoreTests
     }
 
     [Fact]
+    public void Apply_Batch_IsOneChangePublishedTogether()
+    {
+        var store = new ResourceStore();
+        store.Upsert(Gateway());
+        store.MarkSynced();
+        store.Publish();
+        var sequence = store.ChangeSequence;
+        var service = new V1Service { ApiVersion = "v1", Kind = "Service", Metadata = new V1ObjectMeta { Name = "s", NamespaceProperty = "ns", ResourceVersion = "1" } };
+        var route = new V1HTTPRoute
+        {
+            ApiVersion = "gateway.networking.k8s.io/v1", Kind = "HTTPRoute",
+            Metadata = new V1ObjectMeta { Name = "r", NamespaceProperty = "ns", ResourceVersion = "1", Generation = 1 },
+            Spec = new V1HTTPRouteSpec(),
+        };
+
+        // The unchanged Gateway (resourceVersion only) is not a change; the removal of an unknown key neither.
+        var changes = store.Apply([route, service, Gateway(rv: "9")], [new ResourceKey("Service", "ns", "unknown")]);
+        var published = store.Publish()!;
+
+        Assert.Equal((2, sequence + 1), (changes, store.ChangeSequence));
+        Assert.NotNull(published.Snapshot.Get(new ResourceKey("HTTPRoute", "ns", "r")));
+        Assert.NotNull(published.Snapshot.Get(new ResourceKey("Service", "ns", "s")));
+        Assert.Null(store.Publish());
+
+        Assert.Equal(1, store.Apply([], [Key]));
+        Assert.Null(store.Publish()!.Snapshot.Get(Key));
+        Assert.Equal(0, store.Apply([service], []));
+        Assert.Null(store.Pending);
+    }
+
+    [Fact]
     public void Pending_TracksFirstAndLastChangeAndLastPublication()
     {
         var store = new ResourceStore();

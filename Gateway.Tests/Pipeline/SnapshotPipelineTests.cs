@@ -197,6 +197,62 @@ public sealed class SnapshotPipelineTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Run_StatusHandOffSlow_NextChangesAppliedAndPendingHandOffSuperseded()
+    {
+        var gated = new GatedSink(_memory);
+        _sink = gated;
+        await _pipeline.StartAsync(CancellationToken.None);
+        try
+        {
+            _store.Upsert(Published(1, Manifests.GatewayClass()).Snapshot.Get(ClassKey)!);
+            _store.MarkSynced();
+            await gated.Entered.Task.WaitAsync(Wait.Default);
+            var gc2 = new ResourceKey("GatewayClass", "", "gc2");
+            var gc3 = new ResourceKey("GatewayClass", "", "gc3");
+
+            // Revision 1's statuses are stuck in the sink; revisions 2 and 3 still reach the data plane.
+            _store.Upsert(Published(1, Manifests.GatewayClass("gc2")).Snapshot.Get(gc2)!);
+            await Wait.UntilAsync(() => _dataPlane.Applied.Any(a => a.Revision == 2), "revision 2 applied");
+            _store.Upsert(Published(1, Manifests.GatewayClass("gc3")).Snapshot.Get(gc3)!);
+            await Wait.UntilAsync(() => _pipeline.QueuedStatusRevision == 3, "revision 3 queued for status");
+            var lastBeforeRelease = _pipeline.LastPass;
+            gated.Release.SetResult();
+            var afterTwo = await _pipeline.WaitForRevisionAsync(2, Wait.Token());
+
+            Assert.Null(lastBeforeRelease);
+            Assert.Equal([1, 2, 3], _dataPlane.Applied.Select(a => a.Revision));
+            // Revision 2's hand-off was superseded: its waiters were completed by revision 3, which wrote every status.
+            Assert.Equal(3, afterTwo.Revision);
+            Assert.True(afterTwo.Succeeded);
+            Assert.NotNull(_memory.Get(gc2));
+            Assert.NotNull(_memory.Get(gc3));
+            Assert.Equal(3, _current.Value.Revision);
+        }
+        finally
+        {
+            gated.Release.TrySetResult();
+            await _pipeline.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>Holds every write until <see cref="Release"/> completes.</summary>
+    private sealed class GatedSink(IStatusSink inner) : IStatusSink
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct)
+        {
+            Entered.TrySetResult();
+            await Release.Task.WaitAsync(ct);
+            return await inner.WriteAsync(status, ct);
+        }
+
+        public Task RemoveAsync(ResourceKey key, CancellationToken ct) => inner.RemoveAsync(key, ct);
+    }
+
     /// <summary>Lets a test swap the sink after the pipeline is built.</summary>
     private sealed class ForwardingSink(Func<IStatusSink> target) : IStatusSink
     {

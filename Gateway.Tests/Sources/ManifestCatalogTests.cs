@@ -137,6 +137,63 @@ public sealed class ManifestCatalogTests : IDisposable
     }
 
     [Fact]
+    public void Scan_RandomFileChanges_StateAndChangeStreamAgreeWithAFreshCatalog()
+    {
+        // Changes to a few files whose objects overlap (duplicates appear, win, lose and vanish), some referring to
+        // Services that come and go (dangling references): after every scan, the incremental catalog holds exactly what
+        // a catalog reading the same files from scratch holds (same winners, same diagnostics), and its upserts and
+        // removals replayed from the start give exactly its objects.
+        var random = new Random(7);
+        var catalog = new ManifestCatalog([_dir.Path]);
+        var replayed = new Dictionary<ResourceKey, k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>>();
+        var fastAndFull = 0;
+        for (var step = 0; step < 120; step++)
+        {
+            var file = $"f{random.Next(5)}.yaml";
+            if (random.Next(6) == 0)
+            {
+                File.Delete(_dir.Combine(file));
+            }
+            else
+            {
+                var documents = Enumerable.Range(0, random.Next(1, 4)).Select(_ => random.Next(3) switch
+                {
+                    0 => $"apiVersion: v1\nkind: Namespace\nmetadata: {{name: n{random.Next(8)}, labels: {{v: s{step}}}}}\n",
+                    1 => $"apiVersion: v1\nkind: Service\nmetadata: {{name: s{random.Next(4)}, namespace: default, labels: {{v: s{step}}}}}\nspec: {{ports: [{{port: 80}}]}}\n",
+                    _ => $"apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: r{random.Next(4)}, namespace: default}}\n" +
+                        $"spec:\n  rules:\n  - backendRefs:\n    - {{name: s{random.Next(4)}, port: 80}}\n",
+                });
+                _dir.Write(file, string.Join("---\n", documents.Distinct()));
+            }
+
+            var changes = catalog.Scan(new HashSet<string> { _dir.Combine(file) });
+            foreach (var obj in changes.Upserts) replayed[KindRegistry.KeyOf(KindRegistry.ByName(obj.Kind)!, obj)] = obj;
+            foreach (var key in changes.Removals) Assert.True(replayed.Remove(key));
+            var fresh = new ManifestCatalog([_dir.Path]);
+            fresh.Scan();
+
+            Assert.Equal(fresh.Objects.Keys.Order(), catalog.Objects.Keys.Order());
+            Assert.All(fresh.Objects, p => Assert.Equal(CanonicalForm.Significant(p.Value), CanonicalForm.Significant(Stripped(catalog.Objects[p.Key], p.Value))));
+            Assert.Equal(fresh.Diagnostics, catalog.Diagnostics);
+            Assert.Equal(catalog.Objects.Keys.Order(), replayed.Keys.Order());
+            Assert.All(replayed, p => Assert.Same(catalog.Objects[p.Key], p.Value));
+            if (!changes.IsEmpty) fastAndFull++;
+        }
+        Assert.True(fastAndFull > 60, $"only {fastAndFull} scans changed anything");
+    }
+
+    /// <summary>A copy of <paramref name="obj"/> with the stamps that depend on history (uid, generation, resourceVersion, creation) of <paramref name="like"/>.</summary>
+    private static k8s.IKubernetesObject<k8s.Models.V1ObjectMeta> Stripped(k8s.IKubernetesObject<k8s.Models.V1ObjectMeta> obj, k8s.IKubernetesObject<k8s.Models.V1ObjectMeta> like)
+    {
+        var copy = ObjectCopy.Clone(obj);
+        copy.Metadata.Uid = like.Metadata.Uid;
+        copy.Metadata.Generation = like.Metadata.Generation;
+        copy.Metadata.ResourceVersion = like.Metadata.ResourceVersion;
+        copy.Metadata.CreationTimestamp = like.Metadata.CreationTimestamp;
+        return copy;
+    }
+
+    [Fact]
     public void Scan_DanglingReference_ReportedAtTheReferringDocument()
     {
         var path = _dir.Write("r.yaml", Manifests.Join(Manifests.GatewayClass(), Manifests.HttpRoute("r", gateway: "missing")));

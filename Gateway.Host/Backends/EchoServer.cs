@@ -98,16 +98,13 @@ public sealed class EchoServer : IEmulatedServer
                     l.Protocols = HttpProtocols.Http1AndHttp2;
                     // The handshake callback sees the ClientHello, so Kestrel records the SNI the client sent
                     // (ITlsHandshakeFeature.HostName, echo-basic's tls.serverName). A client certificate is asked for
-                    // but optional, and checked against the client CAs when given, as echo-basic does. Resumption is
-                    // off: a resumed TLS 1.3 session carries no client certificate in .NET, so a client that resumed a
-                    // session cached from an earlier connection would be echoed without the certificate it holds.
+                    // but optional, and checked against the client CAs when given, as echo-basic does.
                     l.UseHttps(new TlsHandshakeCallbackOptions
                     {
                         OnConnection = _ => ValueTask.FromResult(new System.Net.Security.SslServerAuthenticationOptions
                         {
                             ServerCertificate = cert,
                             ClientCertificateRequired = true,
-                            AllowTlsResume = false,
                             ApplicationProtocols = [System.Net.Security.SslApplicationProtocol.Http2, System.Net.Security.SslApplicationProtocol.Http11],
                             RemoteCertificateValidationCallback = (_, certificate, _, _) =>
                                 certificate is null || ValidateClientCertificate(new X509Certificate2(certificate), options.ClientCaCertificates),

@@ -85,13 +85,7 @@ public sealed class KubernetesStatusSink : IStatusSink, IStatusInventory
         {
             foreach (var obj in snapshot.All<IKubernetesObject<V1ObjectMeta>>(kind))
             {
-                var ours = StatusDocument.StatusOf(obj) switch
-                {
-                    V1RouteStatus r => r.Parents?.Any(p => p.ControllerName == controllerName) == true,
-                    V1PolicyStatus p => p.Ancestors?.Any(a => a.ControllerName == controllerName) == true,
-                    _ => false,
-                };
-                if (ours) keys.Add(KindRegistry.KeyOf(kind, obj));
+                if (WithoutEntriesOf(StatusDocument.StatusOf(obj), controllerName) is not null) keys.Add(KindRegistry.KeyOf(kind, obj));
             }
         }
         return keys;
@@ -142,19 +136,24 @@ public sealed class KubernetesStatusSink : IStatusSink, IStatusInventory
                 }
             }
             if (obj is null) return;
-            object? without = StatusDocument.StatusOf(obj) switch
-            {
-                V1RouteStatus r when r.Parents?.Any(p => p.ControllerName == ControllerName) == true =>
-                    new V1RouteStatus { Parents = r.Parents.Where(p => p.ControllerName != ControllerName).ToList() },
-                V1PolicyStatus p when p.Ancestors?.Any(a => a.ControllerName == ControllerName) == true =>
-                    new V1PolicyStatus { Ancestors = p.Ancestors.Where(a => a.ControllerName != ControllerName).ToList() },
-                _ => null,
-            };
-            if (without is null) return;
+            if (WithoutEntriesOf(StatusDocument.StatusOf(obj), ControllerName) is not { } without) return;
             var version2 = obj.ApiVersion[(obj.ApiVersion.LastIndexOf('/') + 1)..];
             if (await TryReplaceAsync(info, version2, obj, without, attempt, ct).ConfigureAwait(false)) return;
         }
     }
+
+    /// <summary>
+    /// A route status without the parents of <paramref name="controllerName"/>, or a policy status without its
+    /// ancestors; null when the status holds no entry of that controller (or has no per-controller entries at all).
+    /// </summary>
+    private static object? WithoutEntriesOf(object? status, string controllerName) => status switch
+    {
+        V1RouteStatus r when r.Parents?.Any(p => p.ControllerName == controllerName) == true =>
+            new V1RouteStatus { Parents = r.Parents.Where(p => p.ControllerName != controllerName).ToList() },
+        V1PolicyStatus p when p.Ancestors?.Any(a => a.ControllerName == controllerName) == true =>
+            new V1PolicyStatus { Ancestors = p.Ancestors.Where(a => a.ControllerName != controllerName).ToList() },
+        _ => null,
+    };
 
     private async Task<bool> TryReplaceAsync(KindInfo kind, string version, IKubernetesObject<V1ObjectMeta> obj, object status, int attempt, CancellationToken ct)
     {

@@ -197,6 +197,27 @@ internal static class Manifests
                 value: "{path}"
         """;
 
+    /// <summary>A Service (port 8080, port name http) and one ready EndpointSlice pointing at a backend on loopback.</summary>
+    public static string EchoService(string name, int backendPort, string address = "127.0.0.1", string ns = "default") => $$"""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: {{name}}, namespace: {{ns}}}
+        spec:
+          ports: [{name: http, port: 8080, targetPort: 3000, protocol: TCP}]
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: {{name}}-1
+          namespace: {{ns}}
+          labels: {kubernetes.io/service-name: {{name}}}
+        addressType: IPv4
+        ports: [{name: http, port: {{backendPort}}, protocol: TCP}]
+        endpoints:
+        - addresses: ["{{address}}"]
+          conditions: {ready: true}
+        """;
+
     public static string Join(params string[] documents) => string.Join("\n---\n", documents) + "\n";
 }
 

@@ -60,35 +60,8 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
     private string Manifests(int echoPort, string firstPath) => Gateway.Tests.Host.Manifests.Join(
     [
         Gateway.Tests.Host.Manifests.GatewayClass(),
-        $$"""
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: Gateway
-        metadata: {name: g, namespace: default}
-        spec:
-          gatewayClassName: gc
-          listeners:
-          - {name: http, port: {{_gatewayPort}}, protocol: HTTP}
-        """,
-        """
-        apiVersion: v1
-        kind: Service
-        metadata: {name: echo, namespace: default}
-        spec:
-          ports: [{name: http, port: 8080, targetPort: 3000, protocol: TCP}]
-        """,
-        $$"""
-        apiVersion: discovery.k8s.io/v1
-        kind: EndpointSlice
-        metadata:
-          name: echo-1
-          namespace: default
-          labels: {kubernetes.io/service-name: echo}
-        addressType: IPv4
-        ports: [{name: http, port: {{echoPort}}, protocol: TCP}]
-        endpoints:
-        - addresses: ["127.0.0.1"]
-          conditions: {ready: true}
-        """,
+        Gateway.Tests.Host.Manifests.Gateway("g", port: _gatewayPort),
+        Gateway.Tests.Host.Manifests.EchoService("echo", echoPort),
         .. Enumerable.Range(0, Routes).Select(i => $$"""
             apiVersion: gateway.networking.k8s.io/v1
             kind: HTTPRoute

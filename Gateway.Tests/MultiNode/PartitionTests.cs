@@ -27,35 +27,8 @@ public sealed class PartitionTests : IAsyncLifetime
         _echo = await EchoServer.StartAsync(new EchoServerOptions(IPAddress.Loopback, new EchoIdentity("default", "echo-pod")) { HttpPort = 0 });
         _dir.Write("m/all.yaml", Manifests.Join(
             Manifests.GatewayClass(),
-            $$"""
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: Gateway
-            metadata: {name: g, namespace: default}
-            spec:
-              gatewayClassName: gc
-              listeners:
-              - {name: http, port: {{_gatewayPort}}, protocol: HTTP}
-            """,
-            """
-            apiVersion: v1
-            kind: Service
-            metadata: {name: echo, namespace: default}
-            spec:
-              ports: [{name: http, port: 8080, targetPort: 3000, protocol: TCP}]
-            """,
-            $$"""
-            apiVersion: discovery.k8s.io/v1
-            kind: EndpointSlice
-            metadata:
-              name: echo-1
-              namespace: default
-              labels: {kubernetes.io/service-name: echo}
-            addressType: IPv4
-            ports: [{name: http, port: {{_echo.HttpEndpoint.Port}}, protocol: TCP}]
-            endpoints:
-            - addresses: ["127.0.0.1"]
-              conditions: {ready: true}
-            """,
+            Manifests.Gateway("g", port: _gatewayPort),
+            Manifests.EchoService("echo", _echo.HttpEndpoint.Port),
             """
             apiVersion: gateway.networking.k8s.io/v1
             kind: HTTPRoute

@@ -16,6 +16,7 @@ public sealed class GatewayHost : IAsyncDisposable
 {
     private readonly IHost _host;
     private int _disposed;
+    private volatile bool _started;
 
     internal GatewayHost(IHost host, GatewayHostOptions options)
     {
@@ -74,13 +75,21 @@ public sealed class GatewayHost : IAsyncDisposable
     public IReadOnlyDictionary<ResourceKey, int> StatusWriteCounts => StatusSink.WriteCounts;
 
     /// <summary>Starts the host; returns at once (readiness comes later through <see cref="Ready"/>).</summary>
-    public Task StartAsync(CancellationToken ct = default) => _host.StartAsync(ct);
+    public async Task StartAsync(CancellationToken ct = default)
+    {
+        await _host.StartAsync(ct).ConfigureAwait(false);
+        _started = true;
+    }
 
     /// <summary>Stops the host, bounded by <see cref="GatewayHostOptions.ShutdownTimeout"/>.</summary>
     public Task StopAsync(CancellationToken ct = default) => _host.StopAsync(ct);
 
     /// <summary>Runs until SIGTERM, Ctrl+C or <paramref name="ct"/>, then shuts down gracefully (bounded).</summary>
-    public Task RunAsync(CancellationToken ct = default) => _host.RunAsync(ct);
+    public async Task RunAsync(CancellationToken ct = default)
+    {
+        await StartAsync(ct).ConfigureAwait(false);
+        await _host.WaitForShutdownAsync(ct).ConfigureAwait(false);
+    }
 
     /// <summary>Waits until the host is ready.</summary>
     public Task WaitUntilReadyAsync(CancellationToken ct) => Ready.WaitAsync(ct);
@@ -109,6 +118,11 @@ public sealed class GatewayHost : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+        }
+        catch (ArgumentNullException) when (!_started)
+        {
+            // The start failed before the generic host had resolved its hosted services (a service's constructor threw):
+            // nothing was started, and the generic host cannot stop what it never resolved.
         }
         finally
         {

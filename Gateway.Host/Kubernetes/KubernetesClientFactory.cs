@@ -2,7 +2,7 @@ using k8s;
 
 namespace Gateway.Host.Kubernetes;
 
-/// <summary>Builds the KubernetesClient configuration: an explicit kubeconfig, else in-cluster, else the default kubeconfig.</summary>
+/// <summary>Builds the KubernetesClient configuration and clients: an explicit kubeconfig, else in-cluster, else the default kubeconfig.</summary>
 public static class KubernetesClientFactory
 {
     /// <summary>
@@ -18,5 +18,11 @@ public static class KubernetesClientFactory
     }
 
     /// <summary>A client for <paramref name="kubeconfigPath"/> (see <see cref="Configuration"/>).</summary>
-    public static IKubernetes Create(string? kubeconfigPath) => new k8s.Kubernetes(Configuration(kubeconfigPath));
+    public static IKubernetes Create(string? kubeconfigPath) => Create(Configuration(kubeconfigPath));
+
+    /// <summary>
+    /// The only way the product builds a client: every response body is read asynchronously before KubernetesClient
+    /// deserializes it (<see cref="BufferedResponseHandler"/>).
+    /// </summary>
+    public static IKubernetes Create(KubernetesClientConfiguration configuration) => new k8s.Kubernetes(configuration, new BufferedResponseHandler());
 }

@@ -66,4 +66,33 @@ public sealed class ProgramTests : IDisposable
         Assert.Equal(0, process.ExitCode);
         lock (lines) Assert.Contains(lines, l => l.Contains("Application is shutting down"));
     }
+
+    [Fact]
+    public async Task KubernetesMode_KubeconfigWithoutCredentials_ExitCode1WithTheReasonAndNoUnhandledException()
+    {
+        var kubeconfig = _dir.Write("kubeconfig", """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: c, cluster: {server: "http://127.0.0.1:1"}}]
+            users: [{name: u, user: {}}]
+            contexts: [{name: x, context: {cluster: c, user: u}}]
+            current-context: x
+            """);
+        using var process = Process.Start(Start("--source", "kubernetes", "--kubeconfig", kubeconfig, "--management-port", "0"))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync(Wait.Token(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+
+        var all = await stdout + await stderr;
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains("does not have appropriate auth credentials", all, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", all, StringComparison.Ordinal);
+    }
 }

@@ -67,6 +67,13 @@ public sealed class FakeApiServer : IAsyncDisposable
         if (_heldLists.TryRemove(kind.Kind, out var gate)) gate.TrySetResult();
     }
 
+    /// <summary>
+    /// When positive, every response but a watch sends its headers first and its body this much later, as a real API
+    /// server does for a large list or a slow network; a client that reads a body synchronously after the headers
+    /// arrived then really waits for the network.
+    /// </summary>
+    public TimeSpan BodyAfterHeaders { get; set; }
+
     /// <summary>Period of BOOKMARK events on watches that allow them.</summary>
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
@@ -97,7 +104,7 @@ public sealed class FakeApiServer : IAsyncDisposable
     }
 
     /// <summary>A KubernetesClient pointed at this server (as a kubeconfig would).</summary>
-    public IKubernetes CreateClient() => new k8s.Kubernetes(new KubernetesClientConfiguration { Host = BaseAddress.ToString() });
+    public IKubernetes CreateClient() => KubernetesClientFactory.Create(new KubernetesClientConfiguration { Host = BaseAddress.ToString() });
 
     /// <summary>Installs a kind (a CRD appearing): all its served versions answer from now on.</summary>
     public void Install(KindInfo kind)
@@ -657,13 +664,19 @@ public sealed class FakeApiServer : IAsyncDisposable
         await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static Task WriteStatus(HttpContext context, HttpStatusCode code, string reason, string message) =>
+    private Task WriteStatus(HttpContext context, HttpStatusCode code, string reason, string message) =>
         WriteJson(context, code, StatusNode(code, reason, message));
 
-    private static async Task WriteJson(HttpContext context, HttpStatusCode code, JsonNode node)
+    private async Task WriteJson(HttpContext context, HttpStatusCode code, JsonNode node)
     {
         context.Response.StatusCode = (int)code;
         context.Response.ContentType = "application/json";
+        if (BodyAfterHeaders > TimeSpan.Zero)
+        {
+            await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+            await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            await Task.Delay(BodyAfterHeaders, context.RequestAborted).ConfigureAwait(false);
+        }
         await context.Response.WriteAsync(node.ToJsonString(), Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
     }
 

@@ -14,11 +14,18 @@ internal sealed partial class ReplicaProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _output = new();
     private Process? _process;
 
-    public ReplicaProcess(string name, int managementPort, IReadOnlyList<string> args)
+    private readonly IReadOnlyList<string> _removeEnvironment;
+
+    /// <param name="name">Name in failure messages.</param>
+    /// <param name="managementPort">The replica's --management-port.</param>
+    /// <param name="args">Command-line arguments.</param>
+    /// <param name="removeEnvironment">Variables of the test process not passed on, so the product's own defaults apply.</param>
+    public ReplicaProcess(string name, int managementPort, IReadOnlyList<string> args, IReadOnlyList<string>? removeEnvironment = null)
     {
         Name = name;
         ManagementPort = managementPort;
         Args = args;
+        _removeEnvironment = removeEnvironment ?? [];
     }
 
     public string Name { get; }
@@ -39,6 +46,7 @@ internal sealed partial class ReplicaProcess : IAsyncDisposable
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Gateway.Host.dll"));
         foreach (var arg in Args) info.ArgumentList.Add(arg);
+        foreach (var variable in _removeEnvironment) info.Environment.Remove(variable);
         var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => Keep(e.Data);
         process.ErrorDataReceived += (_, e) => Keep(e.Data);

@@ -7,16 +7,14 @@ namespace Gateway.Host;
 public static class Program
 {
     /// <summary>Returns 0 on success or graceful shutdown, 1 on a fatal error, 2 for usage errors.</summary>
-    public static Task<int> Main(string[] args)
-    {
-        // Socket completions run on the epoll thread instead of hopping to the thread pool (the runtime reads this
-        // variable once, when the first socket is used, so it must be set before anything opens one). With Kestrel's
-        // matching transport setting (DataPlaneOptions.InlineScheduling) a proxied request saves two thread hops;
-        // the data plane benchmark measured fewer context switches and less CPU per request (bench/README.md).
-        // An operator who sets the variable (to 0 or 1) keeps their choice.
-        if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null) Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
-        return GatewayCommandLine.RunAsync(args, Console.Out, Console.Error, b => b.Options.DataPlaneFactory ??= DefaultDataPlane.Create);
-    }
-
-    private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+    /// <remarks>
+    /// Socket completions stay on the thread pool (the runtime's default). DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
+    /// runs them on the socket engine threads instead: more requests per core but about twice the p99 latency
+    /// (bench/README.md), and any library continuation that blocks (KubernetesClient and Akka's Kubernetes discovery read
+    /// response bodies synchronously) then freezes every socket of the process. The product's own Kubernetes paths read
+    /// bodies asynchronously, so the opt-in is safe in every mode (KubernetesProcessTests), but the default must not
+    /// depend on every library behaving.
+    /// </remarks>
+    public static Task<int> Main(string[] args) =>
+        GatewayCommandLine.RunAsync(args, Console.Out, Console.Error, b => b.Options.DataPlaneFactory ??= DefaultDataPlane.Create);
 }

@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Discovery.Config.Hosting;
-using Akka.Discovery.KubernetesApi;
 using Akka.Hosting;
 using Akka.Management;
 using Akka.Management.Cluster.Bootstrap;
@@ -19,6 +18,7 @@ using Gateway.Actors.Actors.Serialization;
 using Gateway.Actors.Status;
 using Gateway.Host.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gateway.Host.Cluster;
 
@@ -47,6 +47,14 @@ public static class ClusterHosting
             return gateway => local.Contains(EntityRef.ForStatus(gateway));
         });
         services.AddSingleton<ManagementServer>();
+        if (cluster.Discovery == ClusterDiscovery.Kubernetes)
+        {
+            // In Kubernetes mode the source's client is used (registered by KubernetesHosting); otherwise the pod's own.
+            services.TryAddSingleton(_ => Kubernetes.KubernetesClientFactory.Create((string?)null));
+            services.TryAddSingleton(sp => new Kubernetes.KubernetesApi(sp.GetRequiredService<k8s.IKubernetes>()));
+            services.AddSingleton(_ => new PodDiscoverySettings(cluster.KubernetesNamespace ?? PodNamespace(), string.Format(System.Globalization.CultureInfo.InvariantCulture,
+                cluster.KubernetesPodLabelSelector, GatewayClusterOptions.ServiceName)));
+        }
         services.AddAkka(GatewayClusterOptions.SystemName, (builder, sp) =>
         {
             builder.ConfigureLoggers(loggers =>
@@ -108,12 +116,7 @@ public static class ClusterHosting
                     builder.WithClusterBootstrap(Bootstrap(cluster, cluster.RequiredContactPoints ?? cluster.Peers.Count, TimeSpan.FromSeconds(1)), autoStart: false);
                     break;
                 case ClusterDiscovery.Kubernetes:
-                    builder.WithKubernetesDiscovery(new KubernetesDiscoveryOptions
-                    {
-                        IsDefaultPlugin = true,
-                        PodLabelSelector = cluster.KubernetesPodLabelSelector,
-                        PodNamespace = cluster.KubernetesNamespace,
-                    });
+                    builder.AddHocon(KubernetesPodDiscovery.Hocon, HoconAddMode.Prepend);
                     // Pods come up over time; the stable margin (5 s, the bootstrap default) keeps two clusters from forming.
                     builder.WithClusterBootstrap(Bootstrap(cluster, cluster.RequiredContactPoints ?? 1, TimeSpan.FromSeconds(5), portName: "management"), autoStart: false);
                     break;
@@ -132,6 +135,13 @@ public static class ClusterHosting
         // After AddAkka: hosted services start in order, and this one needs the ActorSystem running.
         services.AddHostedService(sp => sp.GetRequiredService<ManagementServer>());
         return services;
+    }
+
+    /// <summary>The pod's own namespace: the service account's namespace file, else "default".</summary>
+    private static string PodNamespace()
+    {
+        const string path = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+        return File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } ns ? ns : "default";
     }
 
     private static ClusterBootstrapOptions Bootstrap(GatewayClusterOptions cluster, int requiredContactPoints, TimeSpan stableMargin, string? portName = null)

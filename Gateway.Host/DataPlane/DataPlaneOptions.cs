@@ -24,10 +24,9 @@ public sealed record DataPlaneOptions
     /// <summary>
     /// Run Kestrel's transport and request continuations on the socket I/O thread instead of dispatching each to the
     /// thread pool (SocketTransportOptions.UnsafePreferInlineScheduling). The request path never blocks (route lookup
-    /// is allocation-free and everything else is awaited). Default: on exactly when the runtime's own inline socket
-    /// completions are on (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1, which Program sets unless the operator set
-    /// it), as the Kestrel documentation recommends using the two together; measured alone (runtime completions on
-    /// the thread pool) it cost more CPU per request than neither (bench/README.md).
+    /// is allocation-free and everything else is awaited). Default: on exactly when the operator turned the runtime's
+    /// inline socket completions on (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1; off by default, see Program), as
+    /// the Kestrel documentation recommends using the two together; alone it cost more CPU per request than neither.
     /// </summary>
     public bool InlineScheduling { get; init; } = Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1";
 

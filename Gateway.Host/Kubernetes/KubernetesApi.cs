@@ -74,6 +74,14 @@ public sealed class KubernetesApi
         return Bind(kind, version).ReplaceStatusAsync(obj, ct);
     }
 
+    /// <summary>The pods of <paramref name="ns"/> matching <paramref name="labelSelector"/> (cluster bootstrap discovery).</summary>
+    public async Task<IReadOnlyList<V1Pod>> ListPodsAsync(string ns, string labelSelector, CancellationToken ct)
+    {
+        KubernetesPermissions.RequireNamespaced("", "pods", "list");
+        using var response = await _client.CoreV1.ListNamespacedPodWithHttpMessagesAsync(ns, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false);
+        return [.. response.Body.Items ?? []];
+    }
+
     /// <summary>Reads one Service; null when it does not exist.</summary>
     public async Task<V1Service?> GetServiceAsync(string ns, string name, CancellationToken ct)
     {

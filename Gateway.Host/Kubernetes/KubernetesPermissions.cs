@@ -24,13 +24,12 @@ public static class KubernetesPermissions
     public static readonly IReadOnlyList<ApiPermission> Cluster = Build();
 
     /// <summary>
-    /// Namespaced rules in the replicas' own namespace: Akka.Discovery.KubernetesApi lists the pods matching the
-    /// pod label selector to find cluster peers (the cluster helper wires it; Akka.Management docs ask for get/watch/list,
-    /// the discovery code only lists).
+    /// Namespaced rules in the replicas' own namespace: cluster bootstrap (Cluster/KubernetesPodDiscovery) lists the
+    /// pods matching the pod label selector to find its peers.
     /// </summary>
     public static readonly IReadOnlyList<ApiPermission> DiscoveryPermissions =
     [
-        new("", "pods", "list", "Akka.Discovery.KubernetesApi: find the other replicas by pod label selector (cluster bootstrap)"),
+        new("", "pods", "list", "KubernetesPodDiscovery: find the other replicas by pod label selector (cluster bootstrap)"),
     ];
 
     /// <summary>Throws when (group, resource, verb) is not in <see cref="Cluster"/>.</summary>
@@ -38,6 +37,13 @@ public static class KubernetesPermissions
     {
         if (!Cluster.Any(p => p.Group == group && p.Resource == resource && p.Verb == verb))
             throw new InvalidOperationException($"RBAC: {verb} {(group.Length == 0 ? "" : group + "/")}{resource} is not in KubernetesPermissions; add it there and to k8s/rbac.yaml.");
+    }
+
+    /// <summary>Throws when (group, resource, verb) is not in <see cref="DiscoveryPermissions"/>.</summary>
+    public static void RequireNamespaced(string group, string resource, string verb)
+    {
+        if (!DiscoveryPermissions.Any(p => p.Group == group && p.Resource == resource && p.Verb == verb))
+            throw new InvalidOperationException($"RBAC: {verb} {(group.Length == 0 ? "" : group + "/")}{resource} is not in KubernetesPermissions.DiscoveryPermissions; add it there and to k8s/rbac.yaml.");
     }
 
     /// <summary>The plural resource name of a kind (gatewayclasses, backendtlspolicies, endpointslices ...).</summary>

@@ -122,9 +122,11 @@ public sealed class FakeApiServer : IAsyncDisposable
     /// Creates or replaces an object as a user would (kubectl apply): generation 1 on create, +1 when anything but
     /// metadata and status changes; status in the input is ignored for kinds with a status subresource.
     /// </summary>
-    public IKubernetesObject<V1ObjectMeta> Apply(IKubernetesObject<V1ObjectMeta> obj)
+    public IKubernetesObject<V1ObjectMeta> Apply(IKubernetesObject<V1ObjectMeta> obj) => Apply(KindRegistry.ByName(obj.Kind) ?? throw new ArgumentException(obj.Kind), obj);
+
+    /// <summary>As <see cref="Apply(IKubernetesObject{V1ObjectMeta})"/>, for a kind installed with <see cref="Install"/> that the gateway does not read (Pods).</summary>
+    public IKubernetesObject<V1ObjectMeta> Apply(KindInfo info, IKubernetesObject<V1ObjectMeta> obj)
     {
-        var info = KindRegistry.ByName(obj.Kind) ?? throw new ArgumentException(obj.Kind);
         var node = ToNode(obj);
         lock (_gate)
         {
@@ -321,7 +323,8 @@ public sealed class FakeApiServer : IAsyncDisposable
             }
             else
             {
-                items = type.Objects.Where(p => ns is null || p.Key.Ns == ns).OrderBy(p => p.Key.Ns, StringComparer.Ordinal).ThenBy(p => p.Key.Name, StringComparer.Ordinal)
+                var selector = ParseLabelSelector(q["labelSelector"]);
+                items = type.Objects.Where(p => (ns is null || p.Key.Ns == ns) && Matches(p.Value, selector)).OrderBy(p => p.Key.Ns, StringComparer.Ordinal).ThenBy(p => p.Key.Name, StringComparer.Ordinal)
                     .Select(p => p.Value.DeepClone().AsObject()).ToList();
                 listVersion = _resourceVersion;
             }
@@ -634,6 +637,14 @@ public sealed class FakeApiServer : IAsyncDisposable
     private ResourceType TypeOf(KindInfo info) =>
         _types.GetValueOrDefault(TypeKey(info.Group, info.ServedVersions[0], KubernetesPermissions.PluralOf(info)))
         ?? throw new InvalidOperationException($"{info.Kind} is not installed");
+
+    /// <summary>Equality-based label selectors ("k=v,k2=v2"), the only form the gateway sends.</summary>
+    private static Dictionary<string, string> ParseLabelSelector(string? text) =>
+        (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(part => part.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "", StringComparer.Ordinal);
+
+    private static bool Matches(JsonObject node, Dictionary<string, string> selector) =>
+        selector.All(kv => node["metadata"]?["labels"]?[kv.Key]?.GetValue<string>() == kv.Value);
 
     private static string TypeKey(string group, string version, string plural) => $"{group}/{version}/{plural}";
 

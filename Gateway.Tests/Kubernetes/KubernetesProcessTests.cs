@@ -93,15 +93,21 @@ public sealed class KubernetesProcessTests(ITestOutputHelper output) : IAsyncLif
         current-context: fake
         """);
 
+    /// <summary>The Pod kind, served by the fake API server for cluster bootstrap (the gateway does not watch it).</summary>
+    private static readonly KindInfo PodKind = new("Pod", "", typeof(V1Pod), Namespaced: true, HasStatus: false, ["v1"]);
+
     /// <summary>
-    /// Starts replicas with the StatefulSet's arguments (k8s/statefulset.yaml), only the addresses and ports made to fit
-    /// one machine: loopback instead of the pod IP, config discovery (--peer) instead of Kubernetes discovery, which
-    /// needs pod objects with IPs. The inline-completions variable is removed so Program's own default applies.
+    /// Starts replicas with the StatefulSet's arguments (k8s/statefulset.yaml), only addresses and ports made to fit one
+    /// machine: loopback instead of the pod IP, one management port per replica. Several replicas find each other as
+    /// in a cluster, through Kubernetes discovery: each has a running Pod object with its IP and its container port named
+    /// "management". The inline-completions variable is removed unless <paramref name="inlineCompletions"/> is given, so
+    /// Program's own default applies.
     /// </summary>
-    private void StartReplicas(int count, string portRange)
+    private void StartReplicas(int count, string portRange, string? inlineCompletions = null)
     {
         var kubeconfig = WriteKubeconfig();
         var ports = Enumerable.Range(0, count).Select(_ => ReplicaProcess.FreePort()).ToList();
+        if (count > 1) _server.Install(PodKind);
         for (var i = 0; i < count; i++)
         {
             List<string> args =
@@ -113,8 +119,21 @@ public sealed class KubernetesProcessTests(ITestOutputHelper output) : IAsyncLif
                 "--cluster-host", "127.0.0.1", "--cluster-port", "0",
                 "--management-host", "127.0.0.1", "--management-port", ports[i].ToString(System.Globalization.CultureInfo.InvariantCulture),
             ];
-            if (count > 1) foreach (var port in ports) args.AddRange(["--peer", $"127.0.0.1:{port}"]);
-            var replica = new ReplicaProcess($"gateway-{i}", ports[i], args, removeEnvironment: ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"]);
+            if (count > 1)
+            {
+                args.AddRange(["--discovery", "kubernetes", "--k8s-namespace", SystemNamespace]);
+                _server.Apply(PodKind, new V1Pod
+                {
+                    ApiVersion = "v1",
+                    Kind = "Pod",
+                    Metadata = new V1ObjectMeta { Name = $"gateway-{i}", NamespaceProperty = SystemNamespace, Labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "akka-gateway" } },
+                    Spec = new V1PodSpec { Containers = [new V1Container { Name = "gateway", Ports = [new V1ContainerPort { Name = "management", ContainerPort = ports[i] }] }] },
+                    Status = new V1PodStatus { Phase = "Running", PodIP = "127.0.0.1" },
+                });
+            }
+            var environment = inlineCompletions is null ? new Dictionary<string, string?> { ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = null }
+                : new Dictionary<string, string?> { ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = inlineCompletions };
+            var replica = new ReplicaProcess($"gateway-{i}", ports[i], args, environment);
             _replicas.Add(replica);
             replica.Start();
         }
@@ -216,6 +235,16 @@ public sealed class KubernetesProcessTests(ITestOutputHelper output) : IAsyncLif
         Assert.True(_replicas[0].Running, "the replica is still running");
     }
 
+    /// <summary>The operator's opt-in to inline socket completions is as safe in Kubernetes mode as the default.</summary>
+    [Fact]
+    public async Task ProcessWithInlineSocketCompletions_OneReplica_StatusesServicesTrafficAndReconnectsWork()
+    {
+        SeedObjects();
+        StartReplicas(1, "20300-20349", inlineCompletions: "1");
+        await WalkThroughAsync();
+        Assert.True(_replicas[0].Running, "the replica is still running");
+    }
+
     [Fact]
     [Trait("Category", "MultiNode")]
     public async Task ShippedProcess_ThreeReplicas_StatusesServicesTrafficAndReconnectsWork()
@@ -233,7 +262,8 @@ public sealed class KubernetesProcessTests(ITestOutputHelper output) : IAsyncLif
             {
                 return false;
             }
-        }, "three members are Up", TimeSpan.FromSeconds(60));
+        }, "three members are Up (found through the Pod objects)", TimeSpan.FromSeconds(60));
+        Assert.Contains(_server.Requests, r => r.Resource == "pods" && r.Verb == "list" && r.StatusCode == 200);
         await WalkThroughAsync();
         Assert.All(_replicas, r => Assert.True(r.Running, $"{r.Name} is still running"));
     }

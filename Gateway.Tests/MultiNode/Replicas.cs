@@ -14,18 +14,18 @@ internal sealed partial class ReplicaProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _output = new();
     private Process? _process;
 
-    private readonly IReadOnlyList<string> _removeEnvironment;
+    private readonly IReadOnlyDictionary<string, string?> _environment;
 
     /// <param name="name">Name in failure messages.</param>
     /// <param name="managementPort">The replica's --management-port.</param>
     /// <param name="args">Command-line arguments.</param>
-    /// <param name="removeEnvironment">Variables of the test process not passed on, so the product's own defaults apply.</param>
-    public ReplicaProcess(string name, int managementPort, IReadOnlyList<string> args, IReadOnlyList<string>? removeEnvironment = null)
+    /// <param name="environment">Variables set for the process; a null value removes a variable of the test process, so the product's own default applies.</param>
+    public ReplicaProcess(string name, int managementPort, IReadOnlyList<string> args, IReadOnlyDictionary<string, string?>? environment = null)
     {
         Name = name;
         ManagementPort = managementPort;
         Args = args;
-        _removeEnvironment = removeEnvironment ?? [];
+        _environment = environment ?? new Dictionary<string, string?>();
     }
 
     public string Name { get; }
@@ -46,7 +46,11 @@ internal sealed partial class ReplicaProcess : IAsyncDisposable
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Gateway.Host.dll"));
         foreach (var arg in Args) info.ArgumentList.Add(arg);
-        foreach (var variable in _removeEnvironment) info.Environment.Remove(variable);
+        foreach (var (variable, value) in _environment)
+        {
+            if (value is null) info.Environment.Remove(variable);
+            else info.Environment[variable] = value;
+        }
         var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => Keep(e.Data);
         process.ErrorDataReceived += (_, e) => Keep(e.Data);

@@ -90,6 +90,7 @@ public static class ClusterHosting
                 var regions = new ShardRegions(registry.Get<GatewayClassEntity>(), registry.Get<GatewayEntity>(), registry.Get<ListenerEntity>(), registry.Get<RouteEntity>());
                 var reporter = system.ActorOf(NodeReporter.PropsFor(cache, regions, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress), cluster.EffectiveNodeName), "node-reporter");
                 registry.Register<NodeReporter>(reporter);
+                system.ActorOf(DeadMemberProbe.PropsFor(), "dead-member-probe");
             });
 
             if (cluster.ManagementPort is { } managementPort)

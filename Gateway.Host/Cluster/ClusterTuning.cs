@@ -3,37 +3,39 @@ using Akka.Configuration;
 namespace Gateway.Host.Cluster;
 
 /// <summary>
-/// Failure detection, downing and sharding numbers, in one place. Target: a replica that dies (process killed, host
-/// gone) has its entities running on the survivors within 10 s, without a healthy replica ever being downed by a GC
-/// pause or a busy 2-core machine.
-/// Measured on 2 cores with three replicas and traffic (ClusterReplicasTests); with Akka's defaults (pause 3 s,
-/// stable-after 20 s, gossip and leader actions every 1 s) the same takes about 30 s.
+/// Failure detection, downing and sharding numbers, in one place. Targets: a replica whose process dies has its
+/// entities running on the survivors within 5 s; a replica that is cut off (alive, unreachable) within about 8 s; a
+/// healthy replica is never downed by a GC pause or a busy 2-core machine, and a healthy cluster logs no warning.
 /// <code>
-///  t=0     replica dies; its sockets close, but only the failure detector decides
-///  ~3.5 s  unreachable: no heartbeat (1 s interval) for the acceptable pause (1.5 s) plus phi's margin and the
-///          expected first response (1 s)
-///  ~5 s    the split-brain resolver (keep-majority) downs it once the unreachable set was stable for 1.5 s
-///  ~5.5 s  the leader removes it (gossip and leader actions every 500 ms); survivors re-send their reports for
-///          every entity (batched)
-///  ~7 s    after the removal margin (= stable-after, 1.5 s: by then the other side of a partition has downed itself
-///          and stopped its entities) the shard coordinators move to a survivor (hand-over retried every 500 ms)
-///  ~8 s    the coordinator re-allocates the dead replica's shards; the re-sent reports start the entities there;
-///          each reads its node's content and the stored status, so nothing is written twice
+///  process killed (its port refuses connections; DeadMemberProbe):
+///  t=0     replica dies; the survivors' associations to it drop at once
+///  ~0.3 s  two refused connections to its remoting port: it is downed (no failure detector, no stable-after wait)
+///  ~1 s    the leader removes it (gossip and leader actions every 500 ms); survivors re-send their reports
+///  ~2 s    after the removal margin (= stable-after, 1 s) the shard coordinators move to a survivor if they ran on
+///          the dead replica (hand-over retried every 500 ms); otherwise its shards are re-allocated at the removal
+///  ~2.5 s  the re-sent reports start its entities on the survivors; each reads its node's content and the stored
+///          status, so nothing is written twice
+///  replica cut off (packets dropped: no refusal, the probe concludes nothing):
+///  ~2.5 s  unreachable: no heartbeat (500 ms interval) for the acceptable pause (1.5 s) plus phi's margin
+///  ~3.5 s  the split-brain resolver (keep-majority) downs it once the unreachable set was stable for 1 s
+///  ~4-6 s  removal, then the same as above
 /// </code>
-/// Why not faster: a heartbeat pause under 1.5 s risks false unreachability when replicas share 2 cores with other
-/// work (thread-pool starvation delays heartbeats), and a removal margin shorter than stable-after would let both
-/// sides of a real partition run the same entity for a moment.
+/// Why these numbers: the acceptable pause (1.5 s) is three heartbeat intervals, so a heartbeat late by up to 500 ms
+/// neither raises phi nor trips Akka's "heartbeat interval is growing too large" warning (logged for any interval above
+/// two thirds of the pause: with a 1 s interval every heartbeat tripped it). A pause under 1.5 s risks false
+/// unreachability when replicas share 2 cores with other work (thread-pool starvation delays heartbeats), and a removal
+/// margin shorter than stable-after would let both sides of a real partition run the same entity for a moment.
 /// </summary>
 public static class ClusterTuning
 {
     /// <summary>Cluster failure-detector heartbeat interval.</summary>
-    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(500);
 
     /// <summary>How long heartbeats may pause before a replica counts as unreachable.</summary>
     public static readonly TimeSpan AcceptableHeartbeatPause = TimeSpan.FromMilliseconds(1500);
 
     /// <summary>How long the unreachable set must be stable before the split-brain resolver downs (also the removal margin).</summary>
-    public static readonly TimeSpan StableAfter = TimeSpan.FromMilliseconds(1500);
+    public static readonly TimeSpan StableAfter = TimeSpan.FromSeconds(1);
 
     /// <summary>How often the shard coordinator rebalances (a replica that joins gets its share within about two of these).</summary>
     public static readonly TimeSpan RebalanceInterval = TimeSpan.FromSeconds(2);
@@ -45,7 +47,7 @@ public static class ClusterTuning
             heartbeat-interval = {{Ms(HeartbeatInterval)}}
             acceptable-heartbeat-pause = {{Ms(AcceptableHeartbeatPause)}}
             threshold = 8.0
-            expected-response-after = 1s
+            expected-response-after = 500ms
           }
           # Membership changes (down, removed) spread and take effect within half a second instead of one.
           gossip-interval = 500ms

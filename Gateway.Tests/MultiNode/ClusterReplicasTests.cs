@@ -57,7 +57,7 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
         _dir.Dispose();
     }
 
-    private string Manifests(int echoPort, string firstPath) => Gateway.Tests.Host.Manifests.Join(
+    private string Manifests(int echoPort, string firstPath, int? changedRoute = null) => Gateway.Tests.Host.Manifests.Join(
     [
         Gateway.Tests.Host.Manifests.GatewayClass(),
         Gateway.Tests.Host.Manifests.Gateway("g", port: _gatewayPort),
@@ -70,12 +70,12 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
               parentRefs: [{name: g}]
               rules:
               - matches:
-                - path: {type: PathPrefix, value: "{{(i == 0 ? firstPath : $"/r{i}")}}"}
+                - path: {type: PathPrefix, value: "{{(i == 0 ? firstPath : i == changedRoute ? $"/r{i}-changed" : $"/r{i}")}}"}
                 backendRefs: [{name: echo, port: 8080}]
             """),
     ]);
 
-    private static async Task Until(Func<Task<bool>> condition, string what, TimeSpan timeout)
+    private static async Task Until(Func<Task<bool>> condition, string what, TimeSpan timeout, TimeSpan? poll = null)
     {
         using var cts = new CancellationTokenSource(timeout);
         while (true)
@@ -89,7 +89,7 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
                 // Not up yet, or mid-change: poll again.
             }
             if (cts.IsCancellationRequested) throw new TimeoutException($"timed out after {timeout.TotalSeconds:F0} s waiting for {what}");
-            await Task.Delay(200, CancellationToken.None);
+            await Task.Delay(poll ?? TimeSpan.FromMilliseconds(200), CancellationToken.None);
         }
     }
 
@@ -184,47 +184,69 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
         Assert.StartsWith(foreign.GetProperty("owner").GetString()!, view.GetProperty("owner").GetString(), StringComparison.Ordinal);
         Assert.True(view.GetProperty("exists").GetBoolean());
 
-        // Kill replica 3 under steady traffic to the other two.
-        var ownedByThird = objects.Where(o => o.GetProperty("owner").GetString() == members[2]).Select(o => o.GetProperty("entity").GetString()!).ToList();
+        // Kill the replica owning the most routes (r0 aside) under steady traffic to the other two, and change one of
+        // its routes right after the kill.
+        var routesOwned = Enumerable.Range(0, 3).Select(i => objects.Count(o => o.GetProperty("owner").GetString() == members[i]
+            && o.GetProperty("entity").GetString()!.StartsWith("Route:HTTPRoute/default/r", StringComparison.Ordinal) && o.GetProperty("id").GetString() != "HTTPRoute/default/r0")).ToList();
+        var victim = routesOwned.IndexOf(routesOwned.Max());
+        var survivors = Enumerable.Range(0, 3).Where(i => i != victim).Select(i => _replicas[i]).ToList();
+        var ownedByVictim = objects.Where(o => o.GetProperty("owner").GetString() == members[victim]).Select(o => o.GetProperty("entity").GetString()!).ToList();
+        var changed = int.Parse(ownedByVictim.First(e => e.StartsWith("Route:HTTPRoute/default/r", StringComparison.Ordinal) && e != "Route:HTTPRoute/default/r0")["Route:HTTPRoute/default/r".Length..],
+            System.Globalization.CultureInfo.InvariantCulture);
+        var changedKey = new ResourceKey("HTTPRoute", "default", $"r{changed}");
         using var traffic = new CancellationTokenSource();
-        var loops = addresses.Take(2).Select(a => Traffic(client, a, traffic.Token)).ToList();
+        var loops = Enumerable.Range(0, 3).Where(i => i != victim).Select(i => Traffic(client, addresses[i], traffic.Token)).ToList();
         await Task.Delay(500);
         var killedAt = DateTimeOffset.UtcNow;
-        _replicas[2].Kill();
-        output.WriteLine($"killed n3 at {killedAt:HH:mm:ss.fff}");
+        _replicas[victim].Kill();
+        output.WriteLine($"killed {_replicas[victim].Name} ({routesOwned[victim]} routes) at {killedAt:HH:mm:ss.fff}");
+        _dir.Write("m/all.yaml", Manifests(_echo!.HttpEndpoint.Port, "/r0", changed));
+        var changedAt = DateTimeOffset.UtcNow;
+        var survivorAddress = addresses[survivors[0] == _replicas[0] ? 0 : 1];
+        var servedAfter = await Measure(async () =>
+        {
+            using var response = await client.GetAsync(new Uri($"http://{survivorAddress}:{_gatewayPort}/r{changed}-changed"));
+            return response.StatusCode == HttpStatusCode.OK;
+        }, changedAt);
+        var statusAfter = await Measure(() => Task.FromResult(KubernetesYaml.Deserialize<V1HTTPRoute>(File.ReadAllText(StatusPaths.PathFor(StatusDir, changedKey)))
+            .Status?.Parents?.FirstOrDefault()?.Conditions?.All(c => c.ObservedGeneration == 2) == true), changedAt);
         // Each entity the killed replica owned must answer from a survivor; its incarnation start says when it restarted
         // there (started by the survivors' re-sent reports, or at the latest by this query).
         var restarted = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         await Until(async () =>
         {
-            foreach (var entity in ownedByThird.Where(e => !restarted.ContainsKey(e)))
+            foreach (var entity in ownedByVictim.Where(e => !restarted.ContainsKey(e)))
             {
                 var colon = entity.IndexOf(':', StringComparison.Ordinal);
-                var (status, body) = await _replicas[0].GetAsync($"cluster/objects/{entity[..colon]}/{entity[(colon + 1)..]}", Token());
+                var (status, body) = await survivors[0].GetAsync($"cluster/objects/{entity[..colon]}/{entity[(colon + 1)..]}", Token());
                 if (status != HttpStatusCode.OK) return false;
                 var state = JsonDocument.Parse(body).RootElement;
-                if (state.GetProperty("owner").GetString()!.StartsWith(members[2] + "#", StringComparison.Ordinal)) return false;
+                if (state.GetProperty("owner").GetString()!.StartsWith(members[victim] + "#", StringComparison.Ordinal)) return false;
                 restarted[entity] = state.GetProperty("incarnationStarted").GetDateTimeOffset();
             }
-            return (await EntitiesPerNodeAsync(_replicas[0])).Values.Sum() == 3 + Routes;
+            return (await EntitiesPerNodeAsync(survivors[0])).Values.Sum() == 3 + Routes;
         }, "every entity running on the survivors", TimeSpan.FromSeconds(30));
         var failover = restarted.Count == 0 ? TimeSpan.Zero : restarted.Values.Max() - killedAt;
-        output.WriteLine($"entities of the killed replica ({ownedByThird.Count}) restarted on survivors {failover.TotalSeconds:F1} s after the kill");
+        output.WriteLine($"entities of the killed replica ({ownedByVictim.Count}) restarted on survivors {failover.TotalSeconds:F1} s after the kill; " +
+            $"r{changed}, changed {(changedAt - killedAt).TotalSeconds:F2} s after the kill, served {servedAfter.TotalSeconds:F2} s and its status written {statusAfter.TotalSeconds:F2} s after the change");
         await Task.Delay(500);
         traffic.Cancel();
         var results = await Task.WhenAll(loops);
         output.WriteLine($"traffic during failover: {results.Sum(r => r.Ok)} ok, {results.Sum(r => r.Failed)} failed");
         Assert.All(results, r => Assert.True(r.Ok > 0));
         Assert.Equal(0, results.Sum(r => r.Failed));
-        Assert.True(failover < TimeSpan.FromSeconds(10), $"failover took {failover.TotalSeconds:F1} s");
+        // The survivors downed the killed replica on proof that its process is gone, not after the failure detector.
+        Assert.Contains(survivors, r => r.Wrote($"{members[victim]}: its remoting port refused"));
+        // Durations are measured, not asserted: bench/run-failover.sh repeats this scenario and records them.
+        RecordMeasurement(new { failoverSeconds = failover.TotalSeconds, changedAfterKillSeconds = (changedAt - killedAt).TotalSeconds,
+            servedSeconds = servedAfter.TotalSeconds, statusSeconds = statusAfter.TotalSeconds, entitiesMoved = ownedByVictim.Count });
 
         // The Gateway's status drops the dead replica's address.
         await Until(() => Task.FromResult(GatewayStatus().Status?.Addresses?.Count == 2), "the Gateway listing two addresses", TimeSpan.FromSeconds(10));
 
-        // A route change after the kill gets its status written exactly once.
-        var survivors = _replicas.Take(2).ToList();
+        // A route change after the failover gets its status written exactly once.
         var before = await WritesAsync(survivors);
-        _dir.Write("m/all.yaml", Manifests(_echo!.HttpEndpoint.Port, "/r0-changed"));
+        _dir.Write("m/all.yaml", Manifests(_echo!.HttpEndpoint.Port, "/r0-changed", changed));
         var routeKey = new ResourceKey("HTTPRoute", "default", "r0");
         await Until(() => Task.FromResult(KubernetesYaml.Deserialize<V1HTTPRoute>(File.ReadAllText(StatusPaths.PathFor(StatusDir, routeKey)))
             .Status?.Parents?.FirstOrDefault()?.Conditions?.All(c => c.ObservedGeneration == 2) == true), "r0 status at generation 2", TimeSpan.FromSeconds(15));
@@ -234,10 +256,10 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(before.Where(p => p.Key != "HTTPRoute/default/r0"), after.Where(p => p.Key != "HTTPRoute/default/r0"));
 
         // The killed replica comes back and takes back a share of the entities (rebalance), without a write.
-        _replicas[2].Start();
+        _replicas[victim].Start();
         await Until(async () =>
         {
-            var address = await MemberAddressAsync(_replicas[2]);
+            var address = await MemberAddressAsync(_replicas[victim]);
             return (await EntitiesPerNodeAsync(_replicas[0])).GetValueOrDefault(address) > 0;
         }, "the restarted replica hosting entities again", TimeSpan.FromSeconds(40));
         await Until(() => Task.FromResult(GatewayStatus().Status?.Addresses?.Count == 3), "the Gateway listing three addresses again", TimeSpan.FromSeconds(15));
@@ -247,6 +269,30 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
         var r0 = KubernetesYaml.Deserialize<V1HTTPRoute>(File.ReadAllText(StatusPaths.PathFor(StatusDir, routeKey)));
         Assert.All(r0.Status!.Parents!.Single().Conditions!, c => Assert.Equal(2, c.ObservedGeneration));
         output.WriteLine($"whole scenario: {started.Elapsed.TotalSeconds:F1} s");
+    }
+
+    /// <summary>Appends one JSON line to the file named by GATEWAY_FAILOVER_RESULTS (set by bench/run-failover.sh).</summary>
+    private static void RecordMeasurement(object measurement)
+    {
+        if (Environment.GetEnvironmentVariable("GATEWAY_FAILOVER_RESULTS") is { Length: > 0 } path)
+            File.AppendAllText(path, JsonSerializer.Serialize(measurement) + "\n");
+    }
+
+    /// <summary>How long after <paramref name="since"/> <paramref name="condition"/> first held (polled every 20 ms, at most 30 s).</summary>
+    private static async Task<TimeSpan> Measure(Func<Task<bool>> condition, DateTimeOffset since)
+    {
+        await Until(async () =>
+        {
+            try
+            {
+                return await condition();
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or k8s.Autorest.HttpOperationException or YamlDotNet.Core.YamlException)
+            {
+                return false;
+            }
+        }, "a measured condition", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20));
+        return DateTimeOffset.UtcNow - since;
     }
 
     private async Task<(int Ok, int Failed)> Traffic(HttpClient client, string address, CancellationToken ct)

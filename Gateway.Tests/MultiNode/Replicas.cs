@@ -41,6 +41,9 @@ internal sealed partial class ReplicaProcess : IAsyncDisposable
     /// <summary>The last lines the process wrote (for failure messages).</summary>
     public string Tail => string.Join('\n', _output.TakeLast(Environment.GetEnvironmentVariable("GATEWAY_MULTINODE_LOG_LEVEL") is null ? 40 : 5000));
 
+    /// <summary>True when a line the process wrote (of the last 5,000) contains <paramref name="text"/>.</summary>
+    public bool Wrote(string text) => _output.Any(l => l.Contains(text, StringComparison.Ordinal));
+
     public void Start()
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -23,7 +23,7 @@ export GATEWAY_FAILOVER_RESULTS="$PWD/$out.jsonl"
 dotnet build Gateway.Tests -v quiet -nologo >/dev/null
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in $(seq "$runs"); do
-  dotnet test Gateway.Tests --no-build --filter "FullyQualifiedName~ClusterReplicasTests" -v quiet -nologo >/dev/null || echo "run $i failed" >&2
+  dotnet test Gateway.Tests --no-build --filter "FullyQualifiedName~ClusterReplicasTests" --logger "console;verbosity=normal" -nologo > "$out.run$i.log" 2>&1 && rm "$out.run$i.log" || echo "run $i failed: $out.run$i.log" >&2
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 python3 - "$GATEWAY_FAILOVER_RESULTS" "$out.md" "$runs" "$load_before" "$load_after" <<'PY'

@@ -135,6 +135,7 @@ public static class ClusterHosting
         });
         // After AddAkka: hosted services start in order, and this one needs the ActorSystem running.
         services.AddHostedService(sp => sp.GetRequiredService<ManagementServer>());
+        if (cluster.ManagementPort is not null) services.AddHostedService<PlacementRefresher>();
         return services;
     }
 

@@ -21,7 +21,38 @@ public sealed record MemberView(string Node, string Address, string Status, bool
 public sealed record MembersView(string Self, string SelfName, string SelfStatus, string? Leader, ImmutableArray<MemberView> Members);
 
 /// <summary>Which replica hosts which shards (and how many entities run in each), per entity type.</summary>
-public sealed record PlacementView(ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, RegionPlacement>> Regions);
+/// <param name="Regions">Per entity type, per replica address: its shards and entity counts.</param>
+/// <param name="Live">True when every region answered just now; false when this is the last placement seen (at
+/// <paramref name="AsOf"/>), because a member is not serving or the query did not complete in time.</param>
+/// <param name="AsOf">When the regions reported this placement; null when no placement was ever seen.</param>
+/// <param name="Moving">Shards whose owner in this placement is not serving any more (they are being re-allocated).</param>
+public sealed record PlacementView(
+    ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, RegionPlacement>> Regions,
+    bool Live = true,
+    DateTimeOffset? AsOf = null,
+    ImmutableArray<MovingShard> Moving = default);
+
+/// <summary>A shard whose last known owner is not serving: it moves from there to one of the candidates.</summary>
+public sealed record MovingShard(string Type, string Shard, string From, string FromState, ImmutableArray<string> Candidates);
+
+/// <summary>An object whose entity cannot answer now because its shard is moving between replicas.</summary>
+public sealed record MovingObjectView(string Entity, string Shard, string? From, string FromState, ImmutableArray<string> Candidates, string Reason, DateTimeOffset? PlacementAsOf)
+{
+    /// <summary>Always true: tells a reader this is not the entity's state.</summary>
+    public bool Moving => true;
+}
+
+/// <summary>The answer to a query for one object's live state.</summary>
+public abstract record ObjectAnswer;
+
+/// <summary>The entity answered.</summary>
+public sealed record ObjectFound(ObjectStateView State) : ObjectAnswer;
+
+/// <summary>This replica's last translation has no such object; nothing was asked or created.</summary>
+public sealed record ObjectNotFound(EntityRef Entity) : ObjectAnswer;
+
+/// <summary>The entity is moving (its owner is gone, or it did not answer in time).</summary>
+public sealed record ObjectMoving(MovingObjectView View) : ObjectAnswer;
 
 /// <summary>One replica's shards of one entity type.</summary>
 public sealed record RegionPlacement(int Entities, ImmutableSortedDictionary<string, int> Shards);
@@ -39,8 +70,13 @@ public sealed record HealthView(bool Alive, bool Ready, string Member, long Revi
 /// </summary>
 public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache, SnapshotPipeline pipeline, GatewayClusterOptions options, Status.StatusSinkBase sink)
 {
-    /// <summary>How long a query may wait for other replicas.</summary>
-    public static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long a query may wait for other replicas. Healthy replicas answer in milliseconds; a query that is not
+    /// answered within this is answered from local knowledge instead (the last placement seen, the entity moving).
+    /// </summary>
+    public static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(2);
+
+    private PlacementView? _lastPlacement;
 
     private static readonly EntityKind[] Kinds = [EntityKind.GatewayClass, EntityKind.Gateway, EntityKind.Listener, EntityKind.Route];
 
@@ -57,40 +93,93 @@ public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache
         return new MembersView(NodeIds.Of(cluster.SelfUniqueAddress), options.EffectiveNodeName, cluster.SelfMember.Status.ToString(), state.Leader?.ToString(), members);
     }
 
-    /// <summary>Shard placement of every entity type (asks the shard coordinator, which asks every region).</summary>
+    /// <summary>
+    /// Shard placement of every entity type. While every member serves, asks the shard coordinators (which ask every
+    /// region) and remembers the answer; otherwise, or when they do not answer within <see cref="QueryTimeout"/>,
+    /// answers at once with the last placement seen (<see cref="PlacementView.Live"/> false) and the shards that are
+    /// moving because their owner stopped serving.
+    /// </summary>
     public async Task<PlacementView> PlacementAsync(CancellationToken ct)
     {
-        var regions = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, RegionPlacement>>(StringComparer.Ordinal);
-        foreach (var kind in Kinds)
+        var members = MemberStates();
+        if (ShardLocator.AllServing(members))
         {
-            var stats = await Region(kind).Ask<ClusterShardingStats>(new GetClusterShardingStats(QueryTimeout), QueryTimeout + TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+            try
+            {
+                var live = await LivePlacementAsync(ct).ConfigureAwait(false);
+                Volatile.Write(ref _lastPlacement, live);
+                return live;
+            }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException or OperationCanceledException)
+            {
+                // Answered below from the last placement seen.
+                members = MemberStates();
+            }
+        }
+        var last = Volatile.Read(ref _lastPlacement) ?? new PlacementView(ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, RegionPlacement>>.Empty, AsOf: null);
+        return last with { Live = false, Moving = ShardLocator.MovingShards(last, members) };
+    }
+
+    private async Task<PlacementView> LivePlacementAsync(CancellationToken ct)
+    {
+        var asked = Kinds.Select(async kind => (Kind: kind, Stats: await Region(kind).Ask<ClusterShardingStats>(
+            new GetClusterShardingStats(QueryTimeout - TimeSpan.FromMilliseconds(500)), QueryTimeout, ct).ConfigureAwait(false))).ToList();
+        var regions = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, RegionPlacement>>(StringComparer.Ordinal);
+        foreach (var (kind, stats) in await Task.WhenAll(asked).ConfigureAwait(false))
+        {
             regions[EntityExtractors.TypeName(kind)] = stats.Regions.ToImmutableSortedDictionary(
                 p => p.Key.ToString(),
                 p => new RegionPlacement(p.Value.Stats.Values.Sum(), p.Value.Stats.ToImmutableSortedDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal)),
                 StringComparer.Ordinal);
         }
-        return new PlacementView(regions.ToImmutable());
+        return new PlacementView(regions.ToImmutable(), Live: true, AsOf: DateTimeOffset.UtcNow, Moving: []);
     }
 
     /// <summary>Every object this replica's last pass produced, with its shard and that shard's owner.</summary>
     public async Task<ImmutableArray<ObjectOwnerView>> ObjectsAsync(CancellationToken ct)
     {
         var placement = await PlacementAsync(ct).ConfigureAwait(false);
-        var owners = placement.Regions.ToDictionary(
-            r => r.Key,
-            r => r.Value.SelectMany(region => region.Value.Shards.Keys.Select(shard => (shard, region.Key))).ToDictionary(p => p.shard, p => p.Key, StringComparer.Ordinal),
-            StringComparer.Ordinal);
         return [.. cache.Current.Objects.Keys.Select(e =>
         {
             var shard = EntityExtractors.ShardOf(e);
-            var owner = owners.GetValueOrDefault(EntityExtractors.TypeName(e.Kind))?.GetValueOrDefault(shard);
-            return new ObjectOwnerView(e.ToString(), e.Kind, e.Id, shard, owner);
+            return new ObjectOwnerView(e.ToString(), e.Kind, e.Id, shard, ShardLocator.OwnerOf(placement, EntityExtractors.TypeName(e.Kind), shard));
         })];
     }
 
-    /// <summary>The live state of <paramref name="entity"/>, from its owner wherever it runs.</summary>
-    public Task<ObjectStateView> ObjectStateAsync(EntityRef entity, CancellationToken ct) =>
-        Region(entity.Kind).Ask<ObjectStateView>(EntityCommands.Query(entity), QueryTimeout, ct);
+    /// <summary>
+    /// The live state of <paramref name="entity"/>, from its owner wherever it runs. An object this replica's last
+    /// translation does not have is not found, and nothing is asked (asking would start an entity). An object whose
+    /// shard's last known owner stopped serving is moving, answered at once; so is one whose owner does not answer
+    /// within <see cref="QueryTimeout"/>.
+    /// </summary>
+    public async Task<ObjectAnswer> ObjectStateAsync(EntityRef entity, CancellationToken ct)
+    {
+        if (!cache.Current.Objects.ContainsKey(entity)) return new ObjectNotFound(entity);
+        var shard = EntityExtractors.ShardOf(entity);
+        var placement = Volatile.Read(ref _lastPlacement);
+        var lastOwner = ShardLocator.OwnerOf(placement, EntityExtractors.TypeName(entity.Kind), shard);
+        var members = MemberStates();
+        if (ShardLocator.Locate(lastOwner, members) is ShardMoving moving)
+            return new ObjectMoving(new MovingObjectView(entity.ToString(), shard, moving.From, moving.FromState, moving.Candidates,
+                $"the shard's owner is {moving.FromState}; the shard coordinator re-allocates it to a serving member", placement?.AsOf));
+        try
+        {
+            return new ObjectFound(await Region(entity.Kind).Ask<ObjectStateView>(EntityCommands.Query(entity), QueryTimeout, ct).ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            return new ObjectMoving(new MovingObjectView(entity.ToString(), shard, lastOwner, lastOwner is null ? "unknown" : "not answering",
+                [.. members.Where(m => m.Value.Serving).Select(m => m.Key).Order(StringComparer.Ordinal)],
+                $"the entity did not answer within {QueryTimeout.TotalSeconds:0.#} s (its shard is being allocated or handed over)", placement?.AsOf));
+        }
+    }
+
+    /// <summary>This replica's view of every member: status and reachability, by address.</summary>
+    private Dictionary<string, MemberState> MemberStates()
+    {
+        var state = Akka.Cluster.Cluster.Get(system).State;
+        return state.Members.ToDictionary(m => m.Address.ToString(), m => new MemberState(m.Status.ToString(), !state.Unreachable.Contains(m)), StringComparer.Ordinal);
+    }
 
     /// <summary>
     /// This replica's live routing table: what its data plane serves right now, per Gateway, rendered by
@@ -133,5 +222,34 @@ public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache
             EntityKind.Listener => registry.Get<ListenerEntity>(),
             _ => registry.Get<RouteEntity>(),
         };
+    }
+}
+
+/// <summary>
+/// Refreshes <see cref="ClusterInspection"/>'s last seen shard placement every <see cref="Interval"/> while every
+/// member serves, so that when a replica dies, inspection knows which shards it owned without asking anyone.
+/// One placement query asks each region of the four entity types once: a handful of messages per interval.
+/// </summary>
+public sealed class PlacementRefresher(ClusterInspection inspection, Microsoft.Extensions.Logging.ILogger<PlacementRefresher> logger) : Microsoft.Extensions.Hosting.BackgroundService
+{
+    /// <summary>Time between two refreshes.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await inspection.PlacementAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Before the shard regions are registered, or while the system shuts down: the next tick tries again.
+                Microsoft.Extensions.Logging.LoggerExtensions.LogDebug(logger, e, "Placement refresh failed");
+            }
+        }
     }
 }

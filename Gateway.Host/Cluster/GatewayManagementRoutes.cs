@@ -13,10 +13,13 @@ namespace Gateway.Host.Cluster;
 /// The gateway's read-only Akka.Management routes (GET only), answered by any replica:
 /// <list type="bullet">
 /// <item><c>/cluster/members</c>: members and their status.</item>
-/// <item><c>/cluster/shards</c>: shard placement per entity type (which replica hosts which shards, entity counts).</item>
+/// <item><c>/cluster/shards</c>: shard placement per entity type (which replica hosts which shards, entity counts);
+/// while a member is not serving, the last placement seen with <c>live: false</c> and the shards that are moving.</item>
 /// <item><c>/cluster/objects</c>: every object with its shard and owner.</item>
 /// <item><c>/cluster/objects/{Kind}/{id}</c>: one entity's live state, fetched from its owner (Kind: GatewayClass,
-/// Gateway, Listener, Route; id as in the entity key, e.g. <c>/cluster/objects/Route/HTTPRoute/default/web</c>).</item>
+/// Gateway, Listener, Route; id as in the entity key, e.g. <c>/cluster/objects/Route/HTTPRoute/default/web</c>);
+/// 404 for an object this replica does not know (nothing is created), 503 with <c>moving: true</c>, from where and
+/// the candidates, while the entity's shard moves.</item>
 /// <item><c>/routetable</c>: this replica's live routing table, YAML in the golden-file shape.</item>
 /// <item><c>/status/writes</c>: status writes that changed something, per object, made by this replica.</item>
 /// <item><c>/health/alive</c>, <c>/health/ready</c>: 200 or 503.</item>
@@ -51,7 +54,12 @@ public sealed class GatewayManagementRoutes(ExtendedActorSystem system) : IManag
                 var slash = rest.IndexOf('/', StringComparison.Ordinal);
                 if (slash <= 0 || !EntityRef.TryParse($"{rest[..slash]}:{rest[(slash + 1)..]}", out var entity))
                     return new Answer(Ceen.HttpStatusCode.BadRequest, JsonSerializer.Serialize(new { error = $"not an object path: {path} (expected /cluster/objects/{{GatewayClass|Gateway|Listener|Route}}/{{id}})" }, Json), "application/json");
-                return Ok(await inspection.ObjectStateAsync(entity, ct));
+                return await inspection.ObjectStateAsync(entity, ct) switch
+                {
+                    ObjectFound found => Ok(found.State),
+                    ObjectMoving moving => new Answer(Ceen.HttpStatusCode.ServiceUnavailable, JsonSerializer.Serialize(moving.View, Json), "application/json", RetryAfterSeconds: 1),
+                    _ => new Answer(Ceen.HttpStatusCode.NotFound, JsonSerializer.Serialize(new { error = $"no such object: {entity} (not in this replica's last translation)" }, Json), "application/json"),
+                };
             })),
             ("/status/writes", new Handler(async (_, _) => Ok(inspection.StatusWrites()))),
             ("/routetable", new Handler(async (_, _) => new Answer(Ceen.HttpStatusCode.OK, inspection.LiveRouteTable(), "application/yaml"))),
@@ -68,7 +76,7 @@ public sealed class GatewayManagementRoutes(ExtendedActorSystem system) : IManag
 
     private static Answer Ok<T>(T value) => new(Ceen.HttpStatusCode.OK, JsonSerializer.Serialize(value, Json), "application/json");
 
-    private sealed record Answer(Ceen.HttpStatusCode Status, string Body, string ContentType);
+    private sealed record Answer(Ceen.HttpStatusCode Status, string Body, string ContentType, int? RetryAfterSeconds = null);
 
     /// <summary>One GET route: the answer, or 504 when other replicas do not answer in time, 500 on failure.</summary>
     private sealed class Handler(Func<string, CancellationToken, Task<Answer>> answer) : HttpModuleBase
@@ -93,6 +101,7 @@ public sealed class GatewayManagementRoutes(ExtendedActorSystem system) : IManag
                 result = new Answer(Ceen.HttpStatusCode.InternalServerError, JsonSerializer.Serialize(new { error = $"{e.GetType().Name}: {e.Message}" }, Json), "application/json");
             }
             response.StatusCode = result.Status;
+            if (result.RetryAfterSeconds is { } retryAfter) response.AddHeader("Retry-After", retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture));
             await response.WriteAllAsync(result.Body, result.ContentType + "; charset=utf-8").ConfigureAwait(false);
             return true;
         }

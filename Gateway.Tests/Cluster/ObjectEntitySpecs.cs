@@ -126,6 +126,32 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task Pass_ReportLostOnTheWay_SentAgainAfterTheAckTimeout_AndTheStatusWritten()
+    {
+        // The route region drops the first report it gets, as a region does that forwards to a home that just died.
+        var lossy = Sys.ActorOf(Props.Create(() => new DropFirst(_regions.For(EntityKind.Route))), "lossy-route-region");
+        var regions = new ShardRegions(_regions.For(EntityKind.GatewayClass), _regions.For(EntityKind.Gateway), _regions.For(EntityKind.Listener), lossy);
+        var reporter = Sys.ActorOf(NodeReporter.PropsFor(_cache, regions, _node, "self", new NodeReporterOptions(AckTimeout: TimeSpan.FromMilliseconds(400))), "retrying-reporter");
+
+        var first = await PassAsync(NodeContentTests.Manifests, reporter: reporter);
+
+        Assert.Equal(6, first.Reported);
+        Assert.Empty(first.Unacknowledged);
+        Assert.Equal(1, _sink.WriteCount(RouteA));
+    }
+
+    private sealed class DropFirst : ReceiveActor
+    {
+        private bool _dropped;
+
+        public DropFirst(IActorRef target) => ReceiveAny(message =>
+        {
+            if (_dropped) target.Forward(message);
+            _dropped = true;
+        });
+    }
+
+    [Fact]
     public async Task FailedWrite_RetriedByTheEntityItself_WithoutAnotherReport()
     {
         Interlocked.Exchange(ref _failLookups, 1);

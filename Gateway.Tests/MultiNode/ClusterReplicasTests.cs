@@ -100,6 +100,8 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
     private static async Task<Dictionary<string, int>> EntitiesPerNodeAsync(ReplicaProcess replica)
     {
         var shards = await replica.GetJsonAsync("cluster/shards", Token());
+        // A placement from memory (a member not serving) may still count a dead replica's entities.
+        if (!shards.GetProperty("live").GetBoolean()) return [];
         var perNode = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var region in shards.GetProperty("regions").EnumerateObject())
         {
@@ -184,6 +186,11 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
         Assert.StartsWith(foreign.GetProperty("owner").GetString()!, view.GetProperty("owner").GetString(), StringComparison.Ordinal);
         Assert.True(view.GetProperty("exists").GetBoolean());
 
+        // An object no replica knows is not found, and asking for it starts no entity.
+        var (unknownStatus, _) = await _replicas[0].GetAsync("cluster/objects/Route/HTTPRoute/default/no-such-route", Token());
+        Assert.Equal(HttpStatusCode.NotFound, unknownStatus);
+        Assert.Equal(3 + Routes, (await EntitiesPerNodeAsync(_replicas[1])).Values.Sum());
+
         // Kill the replica owning the most routes (r0 aside) under steady traffic to the other two, and change one of
         // its routes right after the kill.
         var routesOwned = Enumerable.Range(0, 3).Select(i => objects.Count(o => o.GetProperty("owner").GetString() == members[i]
@@ -200,6 +207,8 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
         var killedAt = DateTimeOffset.UtcNow;
         _replicas[victim].Kill();
         output.WriteLine($"killed {_replicas[victim].Name} ({routesOwned[victim]} routes) at {killedAt:HH:mm:ss.fff}");
+        var victimRoute = ownedByVictim.First(e => e.StartsWith("Route:", StringComparison.Ordinal))["Route:".Length..];
+        var inspected = InspectDuringFailover(survivors[0], victimRoute);
         _dir.Write("m/all.yaml", Manifests(_echo!.HttpEndpoint.Port, "/r0", changed));
         var changedAt = DateTimeOffset.UtcNow;
         var survivorAddress = addresses[survivors[0] == _replicas[0] ? 0 : 1];
@@ -233,13 +242,27 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
         traffic.Cancel();
         var results = await Task.WhenAll(loops);
         output.WriteLine($"traffic during failover: {results.Sum(r => r.Ok)} ok, {results.Sum(r => r.Failed)} failed");
+        // Inspection asked right after the kill answered instead of blocking: the object reported moving from the killed
+        // replica, the placement (live, or from memory with the killed replica's shards moving).
+        var (objectAnswer, shardsAnswer) = await inspected;
+        output.WriteLine($"inspection right after the kill: object {(int)objectAnswer.Status} in {objectAnswer.Took.TotalMilliseconds:F0} ms, shards {(int)shardsAnswer.Status} in {shardsAnswer.Took.TotalMilliseconds:F0} ms");
+        var objectBody = JsonDocument.Parse(objectAnswer.Body).RootElement;
+        Assert.True(objectAnswer.Status == HttpStatusCode.ServiceUnavailable, $"expected the object to be reported moving, got {(int)objectAnswer.Status}: {objectAnswer.Body}");
+        Assert.True(objectBody.GetProperty("moving").GetBoolean());
+        Assert.Equal(members[victim], objectBody.GetProperty("from").GetString());
+        Assert.Equal(HttpStatusCode.OK, shardsAnswer.Status);
+        var shardsBody = JsonDocument.Parse(shardsAnswer.Body).RootElement;
+        if (!shardsBody.GetProperty("live").GetBoolean())
+            Assert.Contains(shardsBody.GetProperty("moving").EnumerateArray(), m => m.GetProperty("from").GetString() == members[victim]);
         Assert.All(results, r => Assert.True(r.Ok > 0));
         Assert.Equal(0, results.Sum(r => r.Failed));
         // The survivors downed the killed replica on proof that its process is gone, not after the failure detector.
         Assert.Contains(survivors, r => r.Wrote($"{members[victim]}: its remoting port refused"));
+
         // Durations are measured, not asserted: bench/run-failover.sh repeats this scenario and records them.
         RecordMeasurement(new { failoverSeconds = failover.TotalSeconds, changedAfterKillSeconds = (changedAt - killedAt).TotalSeconds,
-            servedSeconds = servedAfter.TotalSeconds, statusSeconds = statusAfter.TotalSeconds, entitiesMoved = ownedByVictim.Count });
+            servedSeconds = servedAfter.TotalSeconds, statusSeconds = statusAfter.TotalSeconds, entitiesMoved = ownedByVictim.Count,
+            inspectObjectSeconds = objectAnswer.Took.TotalSeconds, inspectShardsSeconds = shardsAnswer.Took.TotalSeconds });
 
         // The Gateway's status drops the dead replica's address.
         await Until(() => Task.FromResult(GatewayStatus().Status?.Addresses?.Count == 2), "the Gateway listing two addresses", TimeSpan.FromSeconds(10));
@@ -269,6 +292,19 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
         var r0 = KubernetesYaml.Deserialize<V1HTTPRoute>(File.ReadAllText(StatusPaths.PathFor(StatusDir, routeKey)));
         Assert.All(r0.Status!.Parents!.Single().Conditions!, c => Assert.Equal(2, c.ObservedGeneration));
         output.WriteLine($"whole scenario: {started.Elapsed.TotalSeconds:F1} s");
+    }
+
+    private sealed record Inspected(HttpStatusCode Status, string Body, TimeSpan Took);
+
+    /// <summary>One object query and one placement query to <paramref name="replica"/>, each timed.</summary>
+    private static async Task<(Inspected Object, Inspected Shards)> InspectDuringFailover(ReplicaProcess replica, string routeId)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (objectStatus, objectBody) = await replica.GetAsync($"cluster/objects/Route/{routeId}", Token());
+        var objectTook = clock.Elapsed;
+        clock.Restart();
+        var (shardsStatus, shardsBody) = await replica.GetAsync("cluster/shards", Token());
+        return (new Inspected(objectStatus, objectBody, objectTook), new Inspected(shardsStatus, shardsBody, clock.Elapsed));
     }
 
     /// <summary>Appends one JSON line to the file named by GATEWAY_FAILOVER_RESULTS (set by bench/run-failover.sh).</summary>

@@ -10,14 +10,14 @@ namespace Gateway.Actors.Actors.Reporting;
 /// <param name="ResendBatchSize">Reports sent per tick when re-sending everything after a membership change.</param>
 /// <param name="ResendTick">Pause between two re-send batches.</param>
 /// <param name="Window">Reports of a pass in flight at once (sent, not yet acknowledged).</param>
-/// <param name="AckTimeout">How long a report may stay unacknowledged before its slot in the window is freed.</param>
+/// <param name="AckTimeout">How long a report may stay unacknowledged before it is sent again.</param>
 public sealed record NodeReporterOptions(int ResendBatchSize = 250, TimeSpan? ResendTick = null, int Window = 256, TimeSpan? AckTimeout = null)
 {
     /// <summary>The pause between batches (default 50 ms: 5,000 reports a second).</summary>
     public TimeSpan Tick => ResendTick ?? TimeSpan.FromMilliseconds(50);
 
-    /// <summary>The acknowledgement timeout (default 15 s).</summary>
-    public TimeSpan Ack => AckTimeout ?? TimeSpan.FromSeconds(15);
+    /// <summary>The acknowledgement timeout (default 5 s; an owner acknowledges after its status write).</summary>
+    public TimeSpan Ack => AckTimeout ?? TimeSpan.FromSeconds(5);
 }
 
 /// <summary>
@@ -27,9 +27,11 @@ public sealed record NodeReporterOptions(int ResendBatchSize = 250, TimeSpan? Re
 /// once, in batches: entities of a dead replica restart on the survivors without remember-entities, and the entities'
 /// equality checks keep the re-sends from causing writes.
 /// Reports flow through a window (<see cref="NodeReporterOptions.Window"/> in flight, the next sent as each is
-/// acknowledged): a first pass over 10,000 routes used to start 10,000 status writes at once, and each write's timeout
-/// then ran while it queued behind all the others, so most of them failed. Reports not sent yet when a pass times out
-/// or a newer pass arrives stay queued and are sent with the newest content.
+/// acknowledged), so that the status writes they start do not all queue at once and time out while queued. Reports
+/// not sent yet when a pass times out or a newer pass arrives stay queued and are sent with the newest content.
+/// Delivery is at least once: a report not acknowledged within <see cref="NodeReporterOptions.AckTimeout"/> is sent
+/// again (a shard region forwards to a shard's last known home, so a report sent while that home's replica dies is
+/// lost); entities treat a repeated report as a no-op.
 /// </summary>
 public sealed class NodeReporter : ReceiveActor, IWithTimers
 {
@@ -124,15 +126,19 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
         }
     }
 
-    /// <summary>Frees the window slots of reports never acknowledged (lost with a replica that left, or very slow owners).</summary>
+    /// <summary>Sends again, with the newest content, every report not acknowledged in time (lost, or a very slow owner).</summary>
     private void Expire()
     {
         var cutoff = Environment.TickCount64 - (long)_options.Ack.TotalMilliseconds;
-        foreach (var (entity, sent) in _inFlight.ToList())
+        var expired = _inFlight.Where(p => p.Value <= cutoff).Select(p => p.Key).ToList();
+        foreach (var entity in expired)
         {
-            if (sent <= cutoff) _inFlight.Remove(entity);
+            _inFlight.Remove(entity);
+            if (_queued.Add(entity)) _outbox.Enqueue(entity);
         }
+        if (expired.Count > 0) _log.Info("Re-sending {0} reports not acknowledged within {1} (first: {2})", expired.Count, _options.Ack, expired.Order().First());
         Pump();
+        if (_inFlight.Count == 0 && _outbox.Count == 0) Timers.Cancel("expire");
     }
 
     private void Acknowledged(NodeReportApplied applied)

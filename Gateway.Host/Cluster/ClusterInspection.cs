@@ -68,7 +68,8 @@ public sealed record HealthView(bool Alive, bool Ready, string Member, long Revi
 /// owners, one object's live entity state (asked of its owner, wherever it runs), this replica's live routing table,
 /// health. Read-only.
 /// </summary>
-public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache, SnapshotPipeline pipeline, GatewayClusterOptions options, Status.StatusSinkBase sink)
+public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache, SnapshotPipeline pipeline, GatewayClusterOptions options, Status.StatusSinkBase sink,
+    Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime)
 {
     /// <summary>
     /// How long a query may wait for other replicas. Healthy replicas answer in milliseconds; a query that is not
@@ -191,12 +192,17 @@ public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache
     public ImmutableSortedDictionary<string, int> StatusWrites() =>
         sink.WriteCounts.ToImmutableSortedDictionary(p => p.Key.ToString(), p => p.Value, StringComparer.Ordinal);
 
-    /// <summary>Alive, and ready once the first full sync has been translated and the data plane bound.</summary>
+    /// <summary>Alive, and ready once the first full sync has been translated and the data plane bound, until shutdown starts.</summary>
     public HealthView Health()
     {
         var reasons = ImmutableArray.CreateBuilder<string>();
         var ready = pipeline.Ready.IsCompletedSuccessfully;
         if (!ready) reasons.Add("first full sync not yet translated and applied to the data plane");
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            ready = false;
+            reasons.Add("shutting down: the data plane drains, then this replica hands its entities over and leaves");
+        }
         var member = Akka.Cluster.Cluster.Get(system).SelfMember.Status;
         return new HealthView(true, ready, member.ToString(), pipeline.LastPass?.Revision ?? 0, reasons.ToImmutable());
     }

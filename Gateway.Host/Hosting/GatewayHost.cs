@@ -17,11 +17,15 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly IHost _host;
     private int _disposed;
     private volatile bool _started;
+    private long _stoppingSince;
 
     internal GatewayHost(IHost host, GatewayHostOptions options)
     {
         _host = host;
         Options = options;
+        // The shutdown timeout counts from the stop signal (SIGTERM, Ctrl+C or StopAsync), not from disposal.
+        host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(
+            () => Interlocked.CompareExchange(ref _stoppingSince, System.Diagnostics.Stopwatch.GetTimestamp(), 0));
     }
 
     /// <summary>A builder for <paramref name="options"/>, to add services before building.</summary>
@@ -34,6 +38,9 @@ public sealed class GatewayHost : IAsyncDisposable
         await host.StartAsync(ct).ConfigureAwait(false);
         return host;
     }
+
+    /// <summary>The least time disposal gets, even when the shutdown timeout is used up.</summary>
+    private static readonly TimeSpan MinimumDisposal = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The options the host was built with.</summary>
     public GatewayHostOptions Options { get; }
@@ -126,8 +133,19 @@ public sealed class GatewayHost : IAsyncDisposable
         }
         finally
         {
-            if (_host is IAsyncDisposable asyncDisposable) await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-            else _host.Dispose();
+            // Disposal (the services' own cleanup) gets what is left of the shutdown timeout, and at least a moment;
+            // whatever is still running then is abandoned with the process.
+            var since = Interlocked.Read(ref _stoppingSince);
+            var left = Options.ShutdownTimeout - (since == 0 ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(since));
+            var dispose = _host is IAsyncDisposable asyncDisposable ? asyncDisposable.DisposeAsync().AsTask() : Task.Run(_host.Dispose);
+            try
+            {
+                await dispose.WaitAsync(left > MinimumDisposal ? left : MinimumDisposal).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                await Console.Error.WriteLineAsync($"shutdown: services still disposing when the {Options.ShutdownTimeout.TotalSeconds:0.#} s shutdown timeout ended; exiting without them").ConfigureAwait(false);
+            }
         }
     }
 }

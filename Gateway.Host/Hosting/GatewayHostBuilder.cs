@@ -102,7 +102,10 @@ public sealed class GatewayHostBuilder
         if (options.Kubernetes is not null) Kubernetes.KubernetesHosting.Register(services, options);
         // Cluster mode (the default): statuses go to the sharded entities; the ActorSystem also provides the
         // materializer the data plane mirrors requests with.
-        if (options.Cluster.Enabled) services.AddGatewayCluster(options.Cluster);
+        var budget = new ShutdownBudget(options.ShutdownTimeout);
+        if (options.Cluster.Enabled) services.AddGatewayCluster(options.Cluster, b => Akka.Hosting.AkkaHostingExtensions.AddHocon(b, Akka.Configuration.ConfigurationFactory.ParseString(budget.Hocon()), Akka.Hosting.HoconAddMode.Prepend));
+        // Registered last, so stopped first: the data plane drains before the cluster hand-off (ShutdownBudget).
+        services.AddHostedService(sp => new DataPlaneDrain(() => sp.GetRequiredService<DataPlaneHolder>().DisposeAsync(), budget, sp.GetRequiredService<ILogger<DataPlaneDrain>>()));
     }
 
     /// <summary>Owns the data plane made by the factory and disposes it after the pipeline has stopped.</summary>

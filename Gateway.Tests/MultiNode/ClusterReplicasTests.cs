@@ -93,6 +93,9 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
         }
     }
 
+    /// <summary>The route the steady traffic asks for; the route changed during the failover is another one.</summary>
+    private const int TrafficRoute = 5;
+
     private static CancellationToken Token() => new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token;
 
     private V1Gateway GatewayStatus() => KubernetesYaml.Deserialize<V1Gateway>(File.ReadAllText(StatusPaths.PathFor(StatusDir, GatewayKey)));
@@ -191,14 +194,14 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(HttpStatusCode.NotFound, unknownStatus);
         Assert.Equal(3 + Routes, (await EntitiesPerNodeAsync(_replicas[1])).Values.Sum());
 
-        // Kill the replica owning the most routes (r0 aside) under steady traffic to the other two, and change one of
+        // Kill the replica owning the most routes (r0 and the traffic's route aside) under steady traffic to the other two, and change one of
         // its routes right after the kill.
         var routesOwned = Enumerable.Range(0, 3).Select(i => objects.Count(o => o.GetProperty("owner").GetString() == members[i]
-            && o.GetProperty("entity").GetString()!.StartsWith("Route:HTTPRoute/default/r", StringComparison.Ordinal) && o.GetProperty("id").GetString() != "HTTPRoute/default/r0")).ToList();
+            && o.GetProperty("entity").GetString()!.StartsWith("Route:HTTPRoute/default/r", StringComparison.Ordinal) && o.GetProperty("id").GetString() is { } id && id != "HTTPRoute/default/r0" && id != $"HTTPRoute/default/r{TrafficRoute}")).ToList();
         var victim = routesOwned.IndexOf(routesOwned.Max());
         var survivors = Enumerable.Range(0, 3).Where(i => i != victim).Select(i => _replicas[i]).ToList();
         var ownedByVictim = objects.Where(o => o.GetProperty("owner").GetString() == members[victim]).Select(o => o.GetProperty("entity").GetString()!).ToList();
-        var changed = int.Parse(ownedByVictim.First(e => e.StartsWith("Route:HTTPRoute/default/r", StringComparison.Ordinal) && e != "Route:HTTPRoute/default/r0")["Route:HTTPRoute/default/r".Length..],
+        var changed = int.Parse(ownedByVictim.First(e => e.StartsWith("Route:HTTPRoute/default/r", StringComparison.Ordinal) && e != "Route:HTTPRoute/default/r0" && e != $"Route:HTTPRoute/default/r{TrafficRoute}")["Route:HTTPRoute/default/r".Length..],
             System.Globalization.CultureInfo.InvariantCulture);
         var changedKey = new ResourceKey("HTTPRoute", "default", $"r{changed}");
         using var traffic = new CancellationTokenSource();
@@ -291,6 +294,24 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
         Assert.All(Enumerable.Range(1, Routes - 1), i => Assert.Equal(after.GetValueOrDefault($"HTTPRoute/default/r{i}"), rejoined.GetValueOrDefault($"HTTPRoute/default/r{i}")));
         var r0 = KubernetesYaml.Deserialize<V1HTTPRoute>(File.ReadAllText(StatusPaths.PathFor(StatusDir, routeKey)));
         Assert.All(r0.Status!.Parents!.Single().Conditions!, c => Assert.Equal(2, c.ObservedGeneration));
+
+        // A replica stopped as Kubernetes stops a pod (SIGTERM, --shutdown-timeout 5s) drains, hands its entities over
+        // and leaves: it exits with 0, traffic to the others never fails, and the others run every entity.
+        var leaving = _replicas[0];
+        var stayers = _replicas.Skip(1).ToList();
+        var stayerAddresses = addresses.Skip(1).ToList();
+        using var steady = new CancellationTokenSource();
+        var steadyLoops = stayerAddresses.Select(a => Traffic(client, a, steady.Token)).ToList();
+        await Task.Delay(300);
+        var (exitCode, took) = await leaving.TerminateAsync();
+        await Until(async () => (await EntitiesPerNodeAsync(stayers[0])).Values.Sum() == 3 + Routes, "every entity running on the two that stayed", TimeSpan.FromSeconds(20));
+        steady.Cancel();
+        var steadyResults = await Task.WhenAll(steadyLoops);
+        output.WriteLine($"graceful stop: exited {exitCode} {took.TotalSeconds:F2} s after SIGTERM; traffic meanwhile {steadyResults.Sum(r => r.Ok)} ok, {steadyResults.Sum(r => r.Failed)} failed");
+        Assert.True(exitCode == 0, $"the stopped replica exited with {exitCode}:\n{leaving.Tail}");
+        Assert.False(leaving.Wrote("shutdown timeout ended"), leaving.Tail);
+        Assert.Equal(0, steadyResults.Sum(r => r.Failed));
+        RecordMeasurement(new { gracefulStopSeconds = took.TotalSeconds, shutdownTimeoutSeconds = 5.0 });
         output.WriteLine($"whole scenario: {started.Elapsed.TotalSeconds:F1} s");
     }
 
@@ -338,7 +359,7 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
         {
             try
             {
-                using var response = await client.GetAsync(new Uri($"http://{address}:{_gatewayPort}/r5"), CancellationToken.None);
+                using var response = await client.GetAsync(new Uri($"http://{address}:{_gatewayPort}/r{TrafficRoute}"), CancellationToken.None);
                 if (response.StatusCode == HttpStatusCode.OK) ok++;
                 else failed++;
             }

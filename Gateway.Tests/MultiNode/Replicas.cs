@@ -70,6 +70,20 @@ internal sealed partial class ReplicaProcess : IAsyncDisposable
         while (_output.Count > 5000) _output.TryDequeue(out _);
     }
 
+    /// <summary>
+    /// Sends SIGTERM, as Kubernetes does when it deletes a pod, and waits (at most 30 s) for the process to exit.
+    /// Returns its exit code and how long it took to exit after the signal.
+    /// </summary>
+    public async Task<(int ExitCode, TimeSpan Took)> TerminateAsync()
+    {
+        var process = _process ?? throw new InvalidOperationException($"{Name} was never started");
+        var clock = Stopwatch.StartNew();
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        return (process.ExitCode, clock.Elapsed);
+    }
+
     /// <summary>Ends the process at once, as a crash would: no leaving, no hand-off.</summary>
     public void Kill()
     {

@@ -21,7 +21,7 @@ stamp=$(date -u +%Y%m%d-%H%M)
 out="bench/results/$stamp-failover-$label"
 export GATEWAY_FAILOVER_RESULTS="$PWD/$out.jsonl"
 : > "$GATEWAY_FAILOVER_RESULTS"
-dotnet build Gateway.Tests -v quiet -nologo >/dev/null
+dotnet build Gateway.Tests -v quiet -nologo > "$out.build.log" 2>&1 || { cat "$out.build.log" >&2; exit 1; }; rm -f "$out.build.log"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in $(seq "$runs"); do
   dotnet test Gateway.Tests --no-build --filter "FullyQualifiedName~ClusterReplicasTests" --logger "console;verbosity=normal" -nologo > "$out.run$i.log" 2>&1 && rm "$out.run$i.log" || echo "run $i failed: $out.run$i.log" >&2

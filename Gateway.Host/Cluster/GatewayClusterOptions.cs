@@ -59,6 +59,12 @@ public sealed class GatewayClusterOptions
     public int? ManagementPort { get; set; }
 
     /// <summary>
+    /// A file holding the bearer token the inspection routes require (--management-token-file; a Secret mounted as a
+    /// file); null: inspection answers loopback connections only (<see cref="ManagementAccess"/>).
+    /// </summary>
+    public string? ManagementTokenFile { get; set; }
+
+    /// <summary>
     /// Contact points that must be found before a new cluster forms (config discovery: the number of peers, so three
     /// replicas started together form one cluster, never two). A replica started later joins the existing cluster
     /// whatever this number is.

@@ -27,6 +27,7 @@ namespace Gateway.Host.Cluster;
 /// <c>/debug/memory/gc</c> runs a full blocking, compacting collection first (for measurements: resident memory
 /// after a full GC; bench/README.md).</item>
 /// </list>
+/// Every route but the health probes is an inspection route: <see cref="ManagementAccess"/> decides who may call it.
 /// Akka.Management creates this type by reflection with the ActorSystem; it finds <see cref="ClusterInspection"/> in
 /// the host's services through Akka.DependencyInjection.
 /// </summary>

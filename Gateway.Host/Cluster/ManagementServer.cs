@@ -43,13 +43,27 @@ public sealed class ManagementServer(ActorSystem system, GatewayClusterOptions o
         builder.Services.AddSingleton(loggerFactory);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(ResolveAddress(options.ManagementHostname)), port));
         var app = builder.Build();
+        var token = options.ManagementTokenFile is { } tokenFile ? new ManagementToken(tokenFile) : null;
         app.Run(async context =>
         {
+            var path = context.Request.Path.Value ?? "/";
+            switch (ManagementAccess.Decide(path, context.Connection.RemoteIpAddress, context.Request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null, token?.Current))
+            {
+                case ManagementDecision.Unauthorized:
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    context.Response.Headers.WWWAuthenticate = "Bearer";
+                    await context.Response.WriteAsync("inspection routes need Authorization: Bearer <token> (--management-token-file)\n").ConfigureAwait(false);
+                    return;
+                case ManagementDecision.Forbidden:
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    await context.Response.WriteAsync("inspection routes answer loopback connections only (kubectl port-forward), or any caller with a token when --management-token-file is set\n").ConfigureAwait(false);
+                    return;
+            }
             var adapter = new CeenContextAdapter(context);
             var akka = new AkkaHttpContext(system, adapter);
-            foreach (var (path, module) in routes)
+            foreach (var (route, module) in routes)
             {
-                if (!path.IsMatch(context.Request.Path.Value ?? "/")) continue;
+                if (!route.IsMatch(path)) continue;
                 if (await module.HandleAsync(akka).ConfigureAwait(false)) return;
             }
             context.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -58,7 +72,8 @@ public sealed class ManagementServer(ActorSystem system, GatewayClusterOptions o
         _app = app;
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         BaseUri = bound is null ? null : new Uri(bound);
-        _logger.LogInformation("Management endpoint (read-only) on {Address}", BaseUri);
+        _logger.LogInformation("Management endpoint (read-only) on {Address}; inspection routes {Access}", BaseUri,
+            token is null ? "answer loopback connections only" : "need the bearer token from " + options.ManagementTokenFile);
 
         // Bootstrap needs the routes above to be served (peers probe them) before it starts probing others.
         if (options.Discovery != ClusterDiscovery.None) _ = ClusterBootstrap.Get(system).Start();

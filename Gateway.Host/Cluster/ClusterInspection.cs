@@ -72,10 +72,13 @@ public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache
     Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime)
 {
     /// <summary>
-    /// How long a query may wait for other replicas. Healthy replicas answer in milliseconds; a query that is not
-    /// answered within this is answered from local knowledge instead (the last placement seen, the entity moving).
+    /// How long a placement query may wait for the shard coordinators and regions. Healthy replicas answer in
+    /// milliseconds; a query not answered within this is answered from the last placement seen.
     /// </summary>
     public static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long an entity may take to answer before it is reported as not answering (moving).</summary>
+    public static readonly TimeSpan EntityTimeout = TimeSpan.FromSeconds(1);
 
     private PlacementView? _lastPlacement;
 
@@ -151,7 +154,7 @@ public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache
     /// The live state of <paramref name="entity"/>, from its owner wherever it runs. An object this replica's last
     /// translation does not have is not found, and nothing is asked (asking would start an entity). An object whose
     /// shard's last known owner stopped serving is moving, answered at once; so is one whose owner does not answer
-    /// within <see cref="QueryTimeout"/>.
+    /// within <see cref="EntityTimeout"/>.
     /// </summary>
     public async Task<ObjectAnswer> ObjectStateAsync(EntityRef entity, CancellationToken ct)
     {
@@ -165,13 +168,13 @@ public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache
                 $"the shard's owner is {moving.FromState}; the shard coordinator re-allocates it to a serving member", placement?.AsOf));
         try
         {
-            return new ObjectFound(await Region(entity.Kind).Ask<ObjectStateView>(EntityCommands.Query(entity), QueryTimeout, ct).ConfigureAwait(false));
+            return new ObjectFound(await Region(entity.Kind).Ask<ObjectStateView>(EntityCommands.Query(entity), EntityTimeout, ct).ConfigureAwait(false));
         }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException or OperationCanceledException && !ct.IsCancellationRequested)
         {
             return new ObjectMoving(new MovingObjectView(entity.ToString(), shard, lastOwner, lastOwner is null ? "unknown" : "not answering",
                 [.. members.Where(m => m.Value.Serving).Select(m => m.Key).Order(StringComparer.Ordinal)],
-                $"the entity did not answer within {QueryTimeout.TotalSeconds:0.#} s (its shard is being allocated or handed over)", placement?.AsOf));
+                $"the entity did not answer within {EntityTimeout.TotalSeconds:0.#} s (its shard is being allocated or handed over, or its owner is busy)", placement?.AsOf));
         }
     }
 

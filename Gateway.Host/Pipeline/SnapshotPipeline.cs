@@ -381,7 +381,14 @@ public sealed class SnapshotPipeline : BackgroundService
     {
         _lastPass = pass;
         if (pass.Succeeded && _ready.TrySetResult())
-            _logger.LogInformation("Ready: revision {Revision} translated, applied and its statuses written", pass.Revision);
+        {
+            // Readiness waits for the data plane, not for every status: in cluster mode owners may still be writing.
+            if (pass.StatusesUnacknowledged == 0)
+                _logger.LogInformation("Ready: revision {Revision} translated, applied and its statuses written", pass.Revision);
+            else
+                _logger.LogInformation("Ready: revision {Revision} translated and applied; {Pending} statuses not yet confirmed by their owners (written when they get to them)",
+                    pass.Revision, pass.StatusesUnacknowledged);
+        }
         lock (_gate)
         {
             for (var i = _waiters.Count - 1; i >= 0; i--)

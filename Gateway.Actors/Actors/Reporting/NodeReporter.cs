@@ -66,7 +66,15 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
             if (_pending?.Id == t.Id) Finish();
         });
         Receive<ClusterEvent.MemberUp>(_ => ResendAll("a replica joined"));
-        Receive<ClusterEvent.MemberRemoved>(_ => ResendAll("a replica left"));
+        Receive<ClusterEvent.MemberRemoved>(_ =>
+        {
+            ResendAll("a replica left");
+            // The shard regions learn that the removed replica's regions are gone at about the same moment as this
+            // actor; a report they forward before that goes to the dead region and is lost. Once more a moment later
+            // reaches the entities' new homes without waiting for the acknowledgement timeout.
+            Timers.StartSingleTimer("resend-after-removal", new ResendAgain("a replica left (again, once the regions know)"), _options.Tick * 20);
+        });
+        Receive<ResendAgain>(again => ResendAll(again.Why));
         Receive<ClusterEvent.CurrentClusterState>(_ => { });
         Receive<ResendTick>(_ => ResendBatch());
         Receive<ExpireTick>(_ => Expire());
@@ -183,6 +191,8 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
     private sealed record Pending(Guid Id, long Revision, HashSet<EntityRef> Waiting, int Reported, ImmutableDictionary<ReportOutcome, int> Outcomes, TaskCompletionSource<HandOffResult> Done);
 
     private sealed record PassTimedOut(Guid Id) : INoSerializationVerificationNeeded;
+
+    private sealed record ResendAgain(string Why) : INoSerializationVerificationNeeded;
 
     private sealed class ResendTick : INoSerializationVerificationNeeded
     {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Gateway.Tests.Conformance.Catalog;
 using Gateway.Tests.Conformance.Judges;
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Gateway.Tests.Conformance.Catalog;
 using Gateway.Tests.Conformance.Judges;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Gateway.Tests.Conformance.Judges;
 using Xunit;
 

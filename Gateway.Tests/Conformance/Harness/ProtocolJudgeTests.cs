@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using Gateway.Host.Backends;
-using Gateway.Host.Backends.Dns;
-using Gateway.Host.Backends.Grpc;
+using Gateway.Emulators;
+using Gateway.Emulators.Dns;
+using Gateway.Emulators.Grpc;
 using Gateway.Tests.Conformance.Judges;
 using Grpc.Core;
 using Xunit;

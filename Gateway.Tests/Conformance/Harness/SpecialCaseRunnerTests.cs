@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Gateway.Tests.Conformance.Judges;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

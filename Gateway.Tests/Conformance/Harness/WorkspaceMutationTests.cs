@@ -1,6 +1,6 @@
 using System.Net;
 using Gateway.Actors.Resources;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Gateway.Tests.Conformance.Catalog;
 using k8s.Models;
 using Xunit;

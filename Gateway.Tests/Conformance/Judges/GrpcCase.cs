@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Gateway.Host.Backends.Grpc;
+using Gateway.Emulators.Grpc;
 using Grpc.Core;
 
 namespace Gateway.Tests.Conformance.Judges;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Gateway.Host.Backends.Grpc;
+using Gateway.Emulators.Grpc;
 using Grpc.Core;
 using Grpc.Net.Client;
 

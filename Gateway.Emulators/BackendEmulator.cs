@@ -1,9 +1,9 @@
 using System.Security.Cryptography.X509Certificates;
-using Gateway.Host.Backends.Dns;
-using Gateway.Host.Backends.Grpc;
+using Gateway.Emulators.Dns;
+using Gateway.Emulators.Grpc;
 using k8s.Models;
 
-namespace Gateway.Host.Backends;
+namespace Gateway.Emulators;
 
 /// <summary>Options of the backend emulator.</summary>
 public sealed record BackendEmulatorOptions
@@ -48,8 +48,8 @@ public sealed record BackendSyncResult(IReadOnlyList<string> Started, IReadOnlyL
 /// Runs the backends a set of manifests describes, the way a cluster would run their Deployments: one server per
 /// replica on its own loopback address (echo-basic's HTTP, gRPC, TCP or UDP echo, or CoreDNS, see
 /// <see cref="BackendKind"/>), and the EndpointSlices pointing at them. <see cref="SyncAsync"/> reconciles: pods whose
-/// plan changed are restarted, pods no longer wanted are stopped. Used by the conformance tier and by the product's
-/// demo mode. Other images (the mesh echo) are not emulated and are listed in <see cref="NotEmulated"/>.
+/// plan changed are restarted, pods no longer wanted are stopped. Used by the conformance tier and the
+/// end-to-end tests. Other images (the mesh echo) are not emulated and are listed in <see cref="NotEmulated"/>.
 /// </summary>
 public sealed class BackendEmulator : IAsyncDisposable
 {

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Gateway.Tests.Streams.L4;
 using Xunit;
 
-namespace Gateway.Tests.Backends;
+namespace Gateway.Tests.Emulators;
 
 /// <summary>The UDP echo backend answers like the conformance suite's UDP echo (cases-semantics.md 1.4).</summary>
 public sealed class UdpEchoServerTests

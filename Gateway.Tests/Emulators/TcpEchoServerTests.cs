@@ -2,11 +2,11 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Gateway.Tests.Streams.L4;
 using Xunit;
 
-namespace Gateway.Tests.Backends;
+namespace Gateway.Tests.Emulators;
 
 /// <summary>The TCP echo backend answers like the conformance suite's tcp-backend (cases-semantics.md 1.3).</summary>
 public sealed class TcpEchoServerTests : IAsyncLifetime

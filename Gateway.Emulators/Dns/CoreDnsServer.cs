@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
 
-namespace Gateway.Host.Backends.Dns;
+namespace Gateway.Emulators.Dns;
 
 /// <summary>
 /// The CoreDNS pod of the conformance base manifests, emulated for what the UDPRoute test asks of it: one UDP DNS
@@ -14,7 +14,7 @@ namespace Gateway.Host.Backends.Dns;
 /// the client's port, as CoreDNS's whoami does; a block that would <c>forward</c> answers SERVFAIL (there is no
 /// upstream resolver to reach here, and saying so beats inventing an answer); names no zone covers are REFUSED.
 /// The DNS wire format is ARSoft.Tools.Net's (DnsServer over UDP); only the whoami logic is ours.
-/// A test/demo double, not part of the gateway.
+/// A test double, not part of the gateway.
 /// </summary>
 public sealed class CoreDnsServer : IEmulatedServer
 {

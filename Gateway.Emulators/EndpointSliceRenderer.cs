@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using k8s.Models;
 
-namespace Gateway.Host.Backends;
+namespace Gateway.Emulators;
 
 /// <summary>A planned pod that is running at an address.</summary>
 public sealed record RunningPod(PodPlan Plan, IPAddress Address);

@@ -1,9 +1,9 @@
-using System.Text;
 using System.Text.Json.Serialization;
+using Gateway.Actors.Resources;
 using k8s;
 using k8s.Models;
 
-namespace Gateway.Host.Backends;
+namespace Gateway.Emulators;
 
 /// <summary>
 /// The objects the backend emulator reads: Deployments (the pods to emulate), Services (which pods an EndpointSlice
@@ -62,24 +62,10 @@ public sealed record BackendManifests(
         return obj;
     }
 
-    // Same document splitting as kubectl's YAML reader (lines starting with "---"), so a broken document never hides
-    // the next one. Kept here because the emulator lives in Gateway.Host and reads kinds ManifestParser skips.
-    private static IEnumerable<string> SplitDocuments(string text)
-    {
-        var current = new StringBuilder();
-        using var reader = new StringReader(text);
-        while (reader.ReadLine() is { } line)
-        {
-            if (line.StartsWith("---", StringComparison.Ordinal) && (line.Length == 3 || char.IsWhiteSpace(line[3]) || line[3] == '#'))
-            {
-                if (current.Length > 0) yield return current.ToString();
-                current.Clear();
-                continue;
-            }
-            current.Append(line).Append('\n');
-        }
-        if (current.ToString().Trim().Length > 0) yield return current.ToString();
-    }
+    // ManifestParser's document splitting (lines starting with "---", as kubectl's YAML reader), so a broken document
+    // never hides the next one; ManifestParser itself skips the kinds read here.
+    private static IEnumerable<string> SplitDocuments(string text) =>
+        ManifestParser.SplitDocuments(text).Select(d => d.Text).Where(d => d.Trim().Length > 0);
 
     private sealed class TypeHeader
     {

@@ -1,4 +1,4 @@
-namespace Gateway.Host.Backends;
+namespace Gateway.Emulators;
 
 /// <summary>
 /// A running backend of an emulated pod (HTTP, gRPC, TCP or UDP echo, CoreDNS): stopped by disposing it, and with the

@@ -7,7 +7,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 
-namespace Gateway.Host.Backends;
+namespace Gateway.Emulators;
 
 /// <summary>Where and how a TCP echo server listens. Ports mirror the upstream tcp-backend container ports.</summary>
 public sealed record TcpEchoServerOptions(IPAddress Address, EchoIdentity Identity)
@@ -31,7 +31,7 @@ public sealed record TcpEchoServerOptions(IPAddress Address, EchoIdentity Identi
 /// <c>Gateway API Test TCP Server\n</c>; then per line: <c>PING</c> → <c>PONG</c>, <c>IS_TLS</c> → <c>true</c>/<c>false</c>
 /// (whether this backend socket is TLS), <c>TEST</c> → one JSON line {namespace, ingress, service, pod, tcpport, tlsport,
 /// isTLS, tls{version, serverName, negotiatedProtocol, curves, cipherSuite}}; other lines are ignored. Written by
-/// hand because the upstream image is a Go binary we cannot run here; a test/demo double, not part of the gateway.
+/// hand because the upstream image is a Go binary we cannot run here; a test double, not part of the gateway.
 /// Field names and value spellings follow upstream (Go's tls.VersionName: "TLS 1.3"; IANA cipher suite names;
 /// empty negotiatedProtocol and curves are left out, and .NET does not expose the negotiated curve).
 /// </summary>

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Gateway.Host.Backends;
+namespace Gateway.Emulators;
 
 /// <summary>
 /// Hands out IPv4 addresses of a CIDR (loopback by default) deterministically: a key hashes to a slot and keeps it

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Xunit;
 
-namespace Gateway.Tests.Backends;
+namespace Gateway.Tests.Emulators;
 
 [Trait("Category", "EndToEnd")]
 public class EchoServerTests
@@ -62,23 +62,6 @@ public class EchoServerTests
 
         Assert.Equal([HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable, HttpStatusCode.OK], codes);
     }
-
-    [Theory]
-    [InlineData("1s", 1000)]
-    [InlineData("500ms", 500)]
-    [InlineData("1m30s", 90_000)]
-    [InlineData("1.5s", 1500)]
-    public void GoDuration_ValidText_Parses(string text, int expectedMs)
-    {
-        Assert.True(GoDuration.TryParse(text, out var value));
-        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), value);
-    }
-
-    [Theory]
-    [InlineData("")]
-    [InlineData("5")]
-    [InlineData("5x")]
-    public void GoDuration_InvalidText_IsRejected(string text) => Assert.False(GoDuration.TryParse(text, out _));
 
     [Theory]
     [InlineData("x-header-set", "X-Header-Set")]

@@ -2,12 +2,12 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Gateway.Tests.Conformance;
 using Gateway.Tests.Conformance.Harness;
 using Xunit;
 
-namespace Gateway.Tests.Backends;
+namespace Gateway.Tests.Emulators;
 
 [Trait("Category", "EndToEnd")]
 public class BackendEmulatorTests

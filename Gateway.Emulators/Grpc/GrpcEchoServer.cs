@@ -13,7 +13,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Gateway.Host.Backends.Grpc;
+namespace Gateway.Emulators.Grpc;
 
 /// <summary>Where and how a gRPC echo server listens. Ports mirror echo-basic in GRPC_ECHO_SERVER mode.</summary>
 public sealed record GrpcEchoServerOptions(IPAddress Address, EchoIdentity Identity)
@@ -33,7 +33,7 @@ public sealed record GrpcEchoServerOptions(IPAddress Address, EchoIdentity Ident
 /// <c>gateway_api_conformance.echo_basic.grpcecho.GrpcEcho</c> served in cleartext HTTP/2 (and over TLS when a
 /// certificate is mounted); Echo and EchoTwo answer with the called method, the request headers, :authority and the pod
 /// context; EchoThree is left unimplemented, so it ends with status Unimplemented as upstream's does. Built on
-/// Grpc.AspNetCore with our own .proto (Backends/Grpc/grpcecho.proto); a test/demo double, not part of the gateway.
+/// Grpc.AspNetCore with our own .proto (Grpc/grpcecho.proto); a test double, not part of the gateway.
 /// </summary>
 public sealed class GrpcEchoServer : IEmulatedServer
 {

@@ -4,7 +4,7 @@ using System.Text;
 using k8s;
 using k8s.Models;
 
-namespace Gateway.Host.Backends;
+namespace Gateway.Emulators;
 
 /// <summary>
 /// Pure planning of the emulated pods: which Deployments become which backend, with which identity, ports and

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Gateway.Host.Backends.Dns;
+namespace Gateway.Emulators.Dns;
 
 /// <summary>One server block of a Corefile: the zones it serves, its port and the plugins it runs, in order.</summary>
 public sealed record CorefileServerBlock(IReadOnlyList<string> Zones, int Port, IReadOnlyList<string> Plugins)

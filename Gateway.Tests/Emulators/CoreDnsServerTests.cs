@@ -1,10 +1,10 @@
 using System.Net;
 using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
-using Gateway.Host.Backends.Dns;
+using Gateway.Emulators.Dns;
 using Xunit;
 
-namespace Gateway.Tests.Backends;
+namespace Gateway.Tests.Emulators;
 
 public class CoreDnsServerTests
 {

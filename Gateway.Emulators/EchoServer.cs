@@ -10,9 +10,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Gateway.Actors.Translation;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Gateway.Host.Backends;
+namespace Gateway.Emulators;
 
 /// <summary>Who an echo server claims to be: the pod identity the conformance suite reads from echo JSON.</summary>
 public sealed record EchoIdentity(string Namespace, string Pod, string Service = "", string Ingress = "");
@@ -49,8 +51,10 @@ public sealed record EchoLogLine(DateTimeOffset At, string Line);
 /// <summary>
 /// An HTTP echo backend that answers like the conformance suite's echo-basic image (cases-semantics.md 1.1): JSON with
 /// path, host, method, proto, headers, namespace, pod ... on every path, X-Echo-Set-Header, ?delay=, /status/NNN,
-/// /health, /ws (WebSocket echo), /retry/. Used by the demo mode, the end-to-end tests and the conformance tier.
-/// Written by hand because the upstream image is a Go binary we cannot run here; it is a test/demo double of a
+/// /health, /ws (WebSocket echo), /retry/. Used by the end-to-end tests and the conformance tier. Durations (?delay=,
+/// delayRetry=) are read with the gateway's own GEP-2257 parser: echo-basic accepts any Go duration, the suite only
+/// sends whole ones ("1s").
+/// Written by hand because the upstream image is a Go binary we cannot run here; it is a test double of a
 /// backend, not part of the gateway.
 /// </summary>
 public sealed class EchoServer : IEmulatedServer
@@ -163,7 +167,7 @@ public sealed class EchoServer : IEmulatedServer
             return;
         }
 
-        if (request.Query.TryGetValue("delay", out var delayText) && GoDuration.TryParse(delayText.ToString(), out var delay))
+        if (request.Query.TryGetValue("delay", out var delayText) && GatewayDuration.TryParse(delayText.ToString(), out var delay))
         {
             await Task.Delay(delay < MaxDelay ? delay : MaxDelay, context.RequestAborted).ConfigureAwait(false);
         }
@@ -244,7 +248,7 @@ public sealed class EchoServer : IEmulatedServer
         if (uuid.Length == 0 || !int.TryParse(query["succeedAfter"], out var succeedAfter)) return false;
         var attempt = _retryAttempts.AddOrUpdate(uuid, 1, (_, n) => n + 1);
         if (attempt > succeedAfter) return false;
-        if (GoDuration.TryParse(query["delayRetry"].ToString(), out var delay))
+        if (GatewayDuration.TryParse(query["delayRetry"].ToString(), out var delay))
         {
             await Task.Delay(delay < MaxDelay ? delay : MaxDelay, context.RequestAborted).ConfigureAwait(false);
         }

@@ -4,13 +4,13 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
-namespace Gateway.Host.Backends;
+namespace Gateway.Emulators;
 
 /// <summary>
 /// A UDP echo backend that answers like the conformance suite's UDP echo (echo-basic with UDP_ECHO_SERVER,
 /// cases-semantics.md 1.4): every datagram is answered, to its sender, with one JSON datagram
 /// <c>{"request": payload, "namespace", "ingress", "service", "pod"}</c>. Written by hand because the upstream image is a
-/// Go binary we cannot run here; a test/demo double, not part of the gateway.
+/// Go binary we cannot run here; a test double, not part of the gateway.
 /// </summary>
 public sealed class UdpEchoServer : IEmulatedServer
 {

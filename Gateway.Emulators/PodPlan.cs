@@ -1,4 +1,4 @@
-namespace Gateway.Host.Backends;
+namespace Gateway.Emulators;
 
 /// <summary>What an emulated pod runs: echo-basic in one of its modes, or CoreDNS.</summary>
 public enum BackendKind

@@ -18,6 +18,14 @@ public class CatalogLoaderTests
     private static CatalogTest Parse(string steps) => CatalogLoader.Parse(Header + "steps:\n" + steps);
 
     [Fact]
+    public void Checks_AreEveryPublicStatusCheckRecord()
+    {
+        var records = typeof(StatusCheck).Assembly.GetTypes().Where(t => t.IsPublic && !t.IsAbstract && t.IsSubclassOf(typeof(StatusCheck)));
+
+        Assert.Equal(records.Select(t => t.Name).Order(StringComparer.Ordinal), CatalogLoader.Checks.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Parse_Header_ReadsNameFeaturesManifestsAndOptionalFields()
     {
         var test = CatalogLoader.Parse(Header + """

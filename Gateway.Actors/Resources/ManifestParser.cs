@@ -134,7 +134,7 @@ public static class ManifestParser
     }
 
     /// <summary>Splits on lines that start with "---" (YAML document markers), keeping each chunk's first line number.</summary>
-    internal static IEnumerable<(string Text, int FirstLine)> SplitDocuments(string text)
+    public static IEnumerable<(string Text, int FirstLine)> SplitDocuments(string text)
     {
         var current = new StringBuilder();
         var start = 1;

@@ -10,7 +10,7 @@ public static class SupportedFeatures
 {
     /// <summary>Supported feature names, sorted ordinally (the order the status lists them in).</summary>
     // Every feature of the five Gateway profiles (GATEWAY-HTTP, -GRPC, -TLS, -TCP, -UDP) whose conformance tests pass in
-    // the in-repo conformance tier (Gateway.Tests/Conformance), plus GRPCRouteNamedRouteRule (in no profile at v1.6.1;
+    // the in-repo conformance tier (Gateway.Conformance.Tests), plus GRPCRouteNamedRouteRule (in no profile at v1.6.1;
     // its one test passes there too). Left out: GatewayInfrastructurePropagation (its test inspects per-Gateway
     // ServiceAccounts and Pods, which we do not create) and HTTPRouteRetryBackendTimeout / HTTPRouteRetryConnectionError
     // (no v1.6.1 test; retries here are by response code only).

@@ -7,7 +7,8 @@ namespace Gateway.Actors.Translation;
 /// The Gateway API duration format (GEP-2257): one to four of number(1-5 digits)+unit, units h, m, s, ms, e.g. "1h",
 /// "500ms", "1m30s". Hand-written because the BCL has no parser for Go-style durations and the GEP narrows Go's format
 /// anyway (no fractions, no negative values, no µs/ns). A value of zero ("0s") is legal and means "disabled" where the
-/// field allows it.
+/// field allows it. The one duration parser of the code base: the translator's timeouts and retry backoff, the command
+/// line's DURATION flags and the test emulators' echo delays all read this format.
 /// </summary>
 public static partial class GatewayDuration
 {

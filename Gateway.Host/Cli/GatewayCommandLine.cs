@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Gateway.Actors.Translation;
-using Gateway.Host.Backends;
 using Gateway.Host.Cluster;
 using Gateway.Host.Hosting;
 using Gateway.Host.Pipeline;
@@ -189,7 +188,7 @@ public static class GatewayCommandLine
         };
     }
 
-    private static TimeSpan Duration(string? text) => GoDuration.TryParse(text ?? "", out var value) ? value : throw new InvalidOperationException($"unvalidated duration {text}");
+    private static TimeSpan Duration(string? text) => GatewayDuration.TryParse(text ?? "", out var value) ? value : throw new InvalidOperationException($"unvalidated duration {text}");
 
     /// <summary>The symbols of one parse (System.CommandLine symbols are built per parser).</summary>
     private sealed class Symbols
@@ -419,7 +418,7 @@ public static class GatewayCommandLine
                 option.Validators.Add(r =>
                 {
                     var value = r.GetValueOrDefault<string>();
-                    if (!GoDuration.TryParse(value ?? "", out var duration) || duration < TimeSpan.Zero)
+                    if (!GatewayDuration.TryParse(value ?? "", out var duration) || duration < TimeSpan.Zero)
                         r.AddError($"{option.Name}: \"{value}\" is not a duration (examples: 20ms, 2s, 1m)");
                 });
             }

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Gateway.Actors.RouteTable;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Xunit;
 
 namespace Gateway.Tests.DataPlane;

@@ -6,7 +6,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Gateway.Actors.RouteTable;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Gateway.Host.DataPlane;
 using Xunit;
 using GatewayDataPlane = Gateway.Host.DataPlane.DataPlane;

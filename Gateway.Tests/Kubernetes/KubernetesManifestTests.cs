@@ -220,10 +220,14 @@ public sealed partial class KubernetesManifestTests
         Assert.Equal("[\"dotnet\", \"Gateway.Host.dll\"]", Assert.Single(runtime, i => i.Instr == "ENTRYPOINT").Args);
         Assert.Contains(runtime, i => i.Instr == "EXPOSE" && i.Args.Split(' ').Contains("8558"));
 
-        // Every project the host needs is copied into the build stage; the image never sees the tests.
+        // Every project the host needs is copied into the build stage; the image never sees the tests or the emulators.
         var copied = string.Join(" ", build.Where(i => i.Instr == "COPY").Select(i => i.Args));
         foreach (var project in new[] { "Gateway.Actors", "Gateway.Streams", "Gateway.Host" }) Assert.Contains(project + "/", copied, StringComparison.Ordinal);
-        Assert.DoesNotContain("Gateway.Tests", copied, StringComparison.Ordinal);
-        Assert.Contains("Gateway.Tests/", File.ReadAllText(Path.Combine(TestPaths.RepoRoot, ".dockerignore")), StringComparison.Ordinal);
+        var dockerignore = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, ".dockerignore"));
+        foreach (var project in new[] { "Gateway.Tests", "Gateway.Conformance.Tests", "Gateway.Emulators" })
+        {
+            Assert.DoesNotContain(project, copied, StringComparison.Ordinal);
+            Assert.Contains(project + "/", dockerignore, StringComparison.Ordinal);
+        }
     }
 }

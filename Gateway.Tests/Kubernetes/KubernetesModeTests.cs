@@ -2,7 +2,7 @@ using System.Net;
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
 using Gateway.Actors.Translation;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Gateway.Host.Hosting;
 using Gateway.Host.Kubernetes;
 using Gateway.Tests.Host;

@@ -2,7 +2,7 @@ using System.Net;
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
 using Gateway.Actors.Translation;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Gateway.Tests.Host;
 using Gateway.Tests.MultiNode;
 using k8s.Models;

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Gateway.Host.Status;
 using Gateway.Tests.Host;
 using k8s;

@@ -1,6 +1,6 @@
 using System.Net;
 using Akka.Actor;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Gateway.Host.Cluster;
 using Gateway.Host.Hosting;
 using Gateway.Tests.Host;

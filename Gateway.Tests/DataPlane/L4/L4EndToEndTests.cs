@@ -5,7 +5,7 @@ using Akka.Streams;
 using Gateway.Actors.Resources;
 using Gateway.Actors.RouteTable;
 using Gateway.Actors.Translation;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Gateway.Host.DataPlane;
 using Gateway.Streams.L4;
 using Gateway.Tests.Streams.L4;

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using System.Text.Json;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 
 namespace Gateway.Tests.Streams.L4;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Akka.Streams;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Gateway.Streams.L4;
 using Gateway.Streams.L4.Tcp;
 using Xunit;

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Akka.Streams;
-using Gateway.Host.Backends;
+using Gateway.Emulators;
 using Gateway.Streams.L4;
 using Gateway.Streams.L4.Udp;
 using Xunit;

@@ -17,8 +17,8 @@ namespace Gateway.Host.Cluster;
 /// <summary>One cluster member as the inspection routes show it.</summary>
 public sealed record MemberView(string Node, string Address, string Status, bool Reachable, bool Self, bool Leader, ImmutableArray<string> Roles);
 
-/// <summary>The cluster as this replica sees it.</summary>
-public sealed record MembersView(string Self, string SelfName, string SelfStatus, string? Leader, ImmutableArray<MemberView> Members);
+/// <summary>The cluster as this replica sees it, and this replica's version (<see cref="Hosting.GatewayVersion"/>).</summary>
+public sealed record MembersView(string Self, string SelfName, string SelfStatus, string? Leader, ImmutableArray<MemberView> Members, string Version);
 
 /// <summary>Which replica hosts which shards (and how many entities run in each), per entity type.</summary>
 /// <param name="Regions">Per entity type, per replica address: its shards and entity counts.</param>
@@ -94,7 +94,8 @@ public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache
                 m.UniqueAddress.Equals(cluster.SelfUniqueAddress), Equals(state.Leader, m.Address), [.. m.Roles.Order(StringComparer.Ordinal)]))
             .OrderBy(m => m.Address, StringComparer.Ordinal)
             .ToImmutableArray();
-        return new MembersView(NodeIds.Of(cluster.SelfUniqueAddress), options.EffectiveNodeName, cluster.SelfMember.Status.ToString(), state.Leader?.ToString(), members);
+        return new MembersView(NodeIds.Of(cluster.SelfUniqueAddress), options.EffectiveNodeName, cluster.SelfMember.Status.ToString(), state.Leader?.ToString(), members,
+            Hosting.GatewayVersion.Current);
     }
 
     /// <summary>

@@ -12,7 +12,7 @@ namespace Gateway.Host.Cluster;
 /// <summary>
 /// The gateway's read-only Akka.Management routes (GET only), answered by any replica:
 /// <list type="bullet">
-/// <item><c>/cluster/members</c>: members and their status.</item>
+/// <item><c>/cluster/members</c>: members and their status, and this replica's version.</item>
 /// <item><c>/cluster/shards</c>: shard placement per entity type (which replica hosts which shards, entity counts);
 /// while a member is not serving, the last placement seen with <c>live: false</c> and the shards that are moving.</item>
 /// <item><c>/cluster/objects</c>: every object with its shard and owner.</item>

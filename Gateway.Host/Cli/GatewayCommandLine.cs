@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using Gateway.Actors.Translation;
 using Gateway.Host.Cluster;
@@ -11,8 +13,15 @@ namespace Gateway.Host.Cli;
 /// <summary>What the command line asks for.</summary>
 public abstract record CommandLineRequest;
 
-/// <summary>Run the gateway (the default command).</summary>
-public sealed record ServeRequest(GatewayHostOptions Options, LogLevel LogLevel, bool DemoBackends = false) : CommandLineRequest;
+/// <summary>
+/// Run the gateway (the default command). With <paramref name="DemoBackendsDirectory"/> set, the demo backends write
+/// their EndpointSlices there; it is already the last of the options' manifest directories.
+/// </summary>
+public sealed record ServeRequest(GatewayHostOptions Options, LogLevel LogLevel, string? DemoBackendsDirectory = null) : CommandLineRequest
+{
+    /// <summary>True when the echo Deployments of the manifests are emulated (--demo-backends or the embedded default).</summary>
+    public bool DemoBackends => DemoBackendsDirectory is not null;
+}
 
 /// <summary>Translate manifests once and print the result.</summary>
 public sealed record TranslateRequest(IReadOnlyList<string> Paths, TranslatorOptions Options) : CommandLineRequest;
@@ -25,15 +34,31 @@ public sealed record UsageErrorRequest(IReadOnlyList<string> Errors) : CommandLi
 
 /// <summary>
 /// The command line of Gateway.Host, parsed with System.CommandLine. Every flag and its default is documented in
-/// --help. Unknown flags and invalid values are usage errors: a message on stderr and exit code 2.
+/// --help. Every flag can also be given as an environment variable named after it (<see cref="VariableFor"/>), as
+/// containers expect; a flag on the command line wins over its variable. Unknown flags and invalid values are usage
+/// errors: a message naming the flag or variable on stderr and exit code 2.
 /// </summary>
+/// <remarks>
+/// This class turns text into values (durations, numbers, names from a fixed set, label selectors) and checks that
+/// the paths typed exist; every rule about the values themselves is <see cref="GatewayHostOptions.Errors"/>'s, which
+/// the host applies again when it is built.
+/// </remarks>
 public static class GatewayCommandLine
 {
     /// <summary>Exit code for an invalid command line.</summary>
     public const int UsageErrorExitCode = 2;
 
-    /// <summary>Parses <paramref name="args"/> into a request; never throws for bad input.</summary>
-    public static CommandLineRequest Parse(IReadOnlyList<string> args)
+    /// <summary>The prefix of the environment variables that stand for flags.</summary>
+    public const string VariablePrefix = "AKKA_GATEWAY_";
+
+    /// <summary>The environment variable of a flag: "--management-port" → "AKKA_GATEWAY_MANAGEMENT_PORT".</summary>
+    public static string VariableFor(string flag) => VariablePrefix + flag.TrimStart('-').Replace('-', '_').ToUpperInvariant();
+
+    /// <summary>
+    /// Parses <paramref name="args"/> into a request; never throws for bad input. <paramref name="environment"/> reads
+    /// environment variables (default: the process's); an unset or empty variable is absent.
+    /// </summary>
+    public static CommandLineRequest Parse(IReadOnlyList<string> args, Func<string, string?>? environment = null)
     {
         var symbols = new Symbols();
         // No response files: an argument starting with '@' is a path, not a file of arguments.
@@ -42,54 +67,68 @@ public static class GatewayCommandLine
         // --help and --version carry their own actions; our commands carry the no-op ones set below.
         if (result.Action != symbols.Root.Action && result.Action != symbols.Translate.Action) return new InfoRequest(result);
 
-        var controllerName = result.GetValue(symbols.ControllerName)!;
-        var addressPool = result.GetValue(symbols.AddressPool)!;
+        var input = new Inputs(result, environment ?? Environment.GetEnvironmentVariable);
+        var controllerName = input.Text(symbols.ControllerName);
+        var addressPool = input.Text(symbols.AddressPool);
         if (result.CommandResult.Command == symbols.Translate)
         {
-            return new TranslateRequest(result.GetValue(symbols.Paths)!.Select(Path.GetFullPath).ToList(),
-                new TranslatorOptions { ControllerName = controllerName, AddressPool = addressPool });
+            input.Report(GatewayHostOptions.TranslatorErrors(controllerName, addressPool));
+            return input.Errors.Count > 0
+                ? new UsageErrorRequest(input.Errors)
+                : new TranslateRequest(result.GetValue(symbols.Paths)!.Select(Path.GetFullPath).ToList(),
+                    new TranslatorOptions { ControllerName = controllerName, AddressPool = addressPool });
         }
 
+        var kubernetes = input.Converted(symbols.Source, OneOf("file", "kubernetes"), "file") == "kubernetes";
+        var manifests = input.List(symbols.Manifests);
+        foreach (var dir in manifests.Where(d => !Directory.Exists(d))) input.Error(symbols.Manifests, $"directory \"{dir}\" does not exist");
+        var kubeconfig = input.OptionalText(symbols.Kubeconfig);
+        if (kubeconfig is not null && !File.Exists(kubeconfig)) input.Error(symbols.Kubeconfig, $"file \"{kubeconfig}\" does not exist");
         // The embedded default (file mode without --manifests): the shipped quick-start examples with their demo backends.
-        var kubernetes = result.GetValue(symbols.Source) == "kubernetes";
-        var manifests = result.GetValue(symbols.Manifests) is { Length: > 0 } given ? given : null;
-        var demoBackends = result.GetValue(symbols.DemoBackends) || (!kubernetes && manifests is null);
+        var demoBackends = input.Switch(symbols.DemoBackends) || (!kubernetes && manifests.Count == 0);
+        var directories = (manifests.Count > 0 ? manifests : kubernetes ? [] : [EmbeddedExamples]).Select(Path.GetFullPath).ToList();
+        var demoDirectory = demoBackends ? Path.Combine(Path.GetTempPath(), $"gateway-demo-backends-{Environment.ProcessId}") : null;
+        if (demoDirectory is not null) directories.Add(demoDirectory);
+        // Every value is converted whatever the mode, so a malformed one is reported even where it would not be used.
+        var podSelector = input.Text(symbols.PodSelector);
+        var podLabels = input.Converted(symbols.PodSelector, text => (Kubernetes.KubernetesFlags.ParseSelector(text, out var e), e),
+            Kubernetes.GatewayServiceOptions.DefaultPodSelector);
+        var portRange = input.Converted<(int Start, int End)>(symbols.ContainerPortRange,
+            text => Kubernetes.KubernetesFlags.ParsePortRange(text, out var e) is { } range ? (range, "") : (default, e), (1, 1));
+        var coalescing = new CoalescingOptions
+        {
+            Window = input.Converted(symbols.CoalesceWindow, Duration, TimeSpan.Zero),
+            MaxDelay = input.Converted(symbols.CoalesceMaxDelay, Duration, TimeSpan.Zero),
+        };
+        var rescanInterval = input.Converted(symbols.RescanInterval, Duration, TimeSpan.FromSeconds(1));
+        var shutdownTimeout = input.Converted(symbols.ShutdownTimeout, Duration, TimeSpan.Zero);
+        var logLevel = input.Converted(symbols.LogLevel, LogLevelFrom, LogLevel.Information);
+        var cluster = ClusterOptions(input, symbols, podSelector);
         var options = new GatewayHostOptions
         {
-            ManifestDirectories = (manifests ?? (kubernetes ? [] : [EmbeddedExamples])).Select(Path.GetFullPath).ToList(),
-            StatusDirectory = result.GetValue(symbols.StatusDir) is { } dir ? Path.GetFullPath(dir) : null,
+            ManifestDirectories = directories,
+            StatusDirectory = input.OptionalText(symbols.StatusDir) is { } status ? Path.GetFullPath(status) : null,
             ControllerName = controllerName,
             AddressPool = addressPool,
-            Coalescing = new CoalescingOptions
-            {
-                Window = Duration(result.GetValue(symbols.CoalesceWindow)),
-                MaxDelay = Duration(result.GetValue(symbols.CoalesceMaxDelay)),
-            },
-            RescanInterval = Duration(result.GetValue(symbols.RescanInterval)),
-            ShutdownTimeout = Duration(result.GetValue(symbols.ShutdownTimeout)),
+            Coalescing = coalescing,
+            RescanInterval = rescanInterval,
+            ShutdownTimeout = shutdownTimeout,
             Kubernetes = !kubernetes ? null : new Kubernetes.KubernetesHostOptions
             {
-                KubeconfigPath = result.GetValue(symbols.Kubeconfig) is { } kubeconfig ? Path.GetFullPath(kubeconfig) : null,
-                ServiceBindAddress = result.GetValue(symbols.ServiceBindAddress)!,
+                KubeconfigPath = kubeconfig is null ? null : Path.GetFullPath(kubeconfig),
+                ServiceBindAddress = input.Text(symbols.ServiceBindAddress),
                 Services = new Kubernetes.GatewayServiceOptions
                 {
-                    Namespace = result.GetValue(symbols.ServiceNamespace)!,
-                    PodSelector = Kubernetes.KubernetesFlags.ParseSelector(result.GetValue(symbols.PodSelector)!, out _)!,
-                    PortRangeStart = Kubernetes.KubernetesFlags.ParsePortRange(result.GetValue(symbols.ContainerPortRange)!, out _)!.Value.Start,
-                    PortRangeEnd = Kubernetes.KubernetesFlags.ParsePortRange(result.GetValue(symbols.ContainerPortRange)!, out _)!.Value.End,
+                    Namespace = input.Text(symbols.ServiceNamespace),
+                    PodSelector = podLabels,
+                    PortRangeStart = portRange.Start,
+                    PortRangeEnd = portRange.End,
                 },
             },
-            Cluster = ClusterOptions(result, symbols),
+            Cluster = cluster,
         };
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            return new UsageErrorRequest([e.Message]);
-        }
-        return new ServeRequest(options, result.GetValue(symbols.LogLevel), demoBackends);
+        if (input.Errors.Count == 0) input.Report(options.Errors());
+        return input.Errors.Count > 0 ? new UsageErrorRequest(input.Errors) : new ServeRequest(options, logLevel, demoDirectory);
     }
 
     /// <summary>
@@ -130,7 +169,7 @@ public static class GatewayCommandLine
         // is wrong for our listeners (cleartext HTTP/2 prior knowledge is handled by the data plane).
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
-        if (serve.DemoBackends) await AddDemoBackendsAsync(builder, serve.Options, ct).ConfigureAwait(false);
+        if (serve.DemoBackendsDirectory is { } demo) await AddDemoBackendsAsync(builder, serve.Options, demo, ct).ConfigureAwait(false);
         configure?.Invoke(builder);
         await using var host = builder.Build();
         try
@@ -151,27 +190,26 @@ public static class GatewayCommandLine
 
     // The emulated pods must answer, and their EndpointSlices exist, before the first full sync, so the first
     // translation already has endpoints.
-    private static async Task AddDemoBackendsAsync(GatewayHostBuilder builder, GatewayHostOptions options, CancellationToken ct)
+    private static async Task AddDemoBackendsAsync(GatewayHostBuilder builder, GatewayHostOptions options, string output, CancellationToken ct)
     {
-        var output = Path.Combine(Path.GetTempPath(), $"gateway-demo-backends-{Environment.ProcessId}");
         using var loggers = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
-        var demo = new Demo.DemoBackends(options.ManifestDirectories.ToList(), output, loggers.CreateLogger<Demo.DemoBackends>());
+        var manifests = options.ManifestDirectories.Where(d => d != output).ToList();
+        var demo = new Demo.DemoBackends(manifests, output, loggers.CreateLogger<Demo.DemoBackends>());
         await demo.SyncAsync(ct).ConfigureAwait(false);
-        options.ManifestDirectories.Add(output);
         builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(demo);
     }
 
-    private static GatewayClusterOptions ClusterOptions(ParseResult result, Symbols symbols)
+    private static GatewayClusterOptions ClusterOptions(Inputs input, Symbols symbols, string podSelector)
     {
-        var peers = result.GetValue(symbols.Peers) ?? [];
-        var discovery = result.GetValue(symbols.Discovery) ?? (peers.Length > 0 ? "config" : "none");
-        var managementPort = result.GetValue(symbols.ManagementPort);
+        var peers = input.List(symbols.Peers);
+        var discovery = input.OptionalConverted(symbols.Discovery, OneOf("none", "config", "kubernetes")) ?? (peers.Count > 0 ? "config" : "none");
+        var managementPort = input.Converted(symbols.ManagementPort, Integer, 0);
         return new GatewayClusterOptions
         {
-            Enabled = !result.GetValue(symbols.NoCluster),
-            NodeName = result.GetValue(symbols.NodeName),
-            Hostname = result.GetValue(symbols.ClusterHost)!,
-            Port = result.GetValue(symbols.ClusterPort),
+            Enabled = !input.Switch(symbols.NoCluster),
+            NodeName = input.OptionalText(symbols.NodeName),
+            Hostname = input.Text(symbols.ClusterHost),
+            Port = input.Converted(symbols.ClusterPort, Integer, 0),
             Discovery = discovery switch
             {
                 "config" => ClusterDiscovery.Config,
@@ -180,15 +218,98 @@ public static class GatewayCommandLine
             },
             Peers = [.. peers],
             // One selector finds the replicas for both the per-Gateway Services and cluster discovery unless told apart.
-            KubernetesPodLabelSelector = result.GetValue(symbols.DiscoveryPodSelector) ?? result.GetValue(symbols.PodSelector)!,
-            KubernetesNamespace = result.GetValue(symbols.PodNamespace),
-            ManagementHostname = result.GetValue(symbols.ManagementHost)!,
+            KubernetesPodLabelSelector = input.OptionalText(symbols.DiscoveryPodSelector) ?? podSelector,
+            KubernetesNamespace = input.OptionalText(symbols.PodNamespace),
+            ManagementHostname = input.Text(symbols.ManagementHost),
             ManagementPort = managementPort == 0 ? null : managementPort,
-            RequiredContactPoints = result.GetValue(symbols.RequiredContactPoints),
+            RequiredContactPoints = input.OptionalConverted(symbols.RequiredContactPoints, text =>
+            {
+                var (value, error) = Integer(text);
+                return ((int?)value, error);
+            }),
         };
     }
 
-    private static TimeSpan Duration(string? text) => GatewayDuration.TryParse(text ?? "", out var value) ? value : throw new InvalidOperationException($"unvalidated duration {text}");
+    // Conversions from text to values: (value, "") or (anything, what the text is not).
+    private static (TimeSpan, string) Duration(string text) =>
+        GatewayDuration.TryParse(text, out var value) ? (value, "") : (default, "is not a duration (examples: 20ms, 2s, 1m)");
+
+    private static (int, string) Integer(string text) =>
+        int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? (value, "") : (default, "is not an integer");
+
+    private static (LogLevel, string) LogLevelFrom(string text) =>
+        Enum.TryParse<LogLevel>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) && !char.IsAsciiDigit(text.TrimStart('-')[0])
+            ? (value, "")
+            : (default, $"is not one of {string.Join(", ", Enum.GetNames<LogLevel>())}");
+
+    private static Func<string, (string?, string)> OneOf(params string[] values) =>
+        text => values.Contains(text, StringComparer.Ordinal) ? (text, "") : (null, $"is not one of {string.Join(", ", values)}");
+
+    private static (bool, string) Boolean(string text) => text.ToLowerInvariant() switch
+    {
+        "true" or "1" => (true, ""),
+        "false" or "0" => (false, ""),
+        _ => (false, "is not true, false, 1 or 0"),
+    };
+
+    /// <summary>
+    /// The text of each setting, from the command line when the flag is given, else from its environment variable when
+    /// that is set (not empty), else the flag's default; conversion errors and <see cref="OptionsError"/>s are
+    /// reported under the name the value came from.
+    /// </summary>
+    private sealed class Inputs(ParseResult result, Func<string, string?> environment)
+    {
+        private readonly Dictionary<string, string> _fromEnvironment = new(StringComparer.Ordinal);
+
+        public List<string> Errors { get; } = [];
+
+        public string Text(Option<string> option) => FromEnvironment(option) ?? result.GetValue(option)!;
+
+        public string? OptionalText(Option<string?> option) => FromEnvironment(option) ?? result.GetValue(option);
+
+        public IReadOnlyList<string> List(Option<string[]> option) =>
+            FromEnvironment(option) is { } text ? text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : result.GetValue(option) ?? [];
+
+        public bool Switch(Option<bool> option) => FromEnvironment(option) is { } text ? Convert(option, text, Boolean, false) : result.GetValue(option);
+
+        public T Converted<T>(Option<string> option, Func<string, (T?, string)> convert, T fallback) => Convert(option, Text(option), convert, fallback);
+
+        public T? OptionalConverted<T>(Option<string?> option, Func<string, (T?, string)> convert) =>
+            OptionalText(option) is { } text ? Convert(option, text, convert, default) : default;
+
+        public void Error(Option option, string message) => Errors.Add($"{NameOf(option.Name)}: {message}");
+
+        public void Report(IEnumerable<OptionsError> errors) => Errors.AddRange(errors.Select(e => $"{NameOf(e.Setting)}: {e.Message}"));
+
+        private T Convert<T>(Option option, string text, Func<string, (T?, string)> convert, T fallback)
+        {
+            var (value, error) = convert(text);
+            if (error.Length == 0) return value!;
+            Error(option, $"\"{text}\" {error}");
+            return fallback;
+        }
+
+        private string NameOf(string flag) => _fromEnvironment.GetValueOrDefault(flag, flag);
+
+        private string? FromEnvironment(Option option)
+        {
+            if (result.GetResult(option) is { Implicit: false }) return null;
+            var variable = VariableFor(option.Name);
+            if (environment(variable) is not { Length: > 0 } text) return null;
+            _fromEnvironment[option.Name] = variable;
+            return text;
+        }
+    }
+
+    /// <summary>--version prints the stamped version of this build (not the entry assembly's, which a test host replaces).</summary>
+    private sealed class PrintVersion : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(GatewayVersion.Current);
+            return 0;
+        }
+    }
 
     /// <summary>The symbols of one parse (System.CommandLine symbols are built per parser).</summary>
     private sealed class Symbols
@@ -298,11 +419,11 @@ public static class GatewayCommandLine
             DefaultValueFactory = _ => "0.0.0.0",
         };
 
-        public readonly Option<LogLevel> LogLevel = new("--log-level")
+        public readonly Option<string> LogLevel = new("--log-level")
         {
             Description = "Minimum level of console log messages (Trace, Debug, Information, Warning, Error, Critical, None).",
             HelpName = "LEVEL",
-            DefaultValueFactory = _ => Microsoft.Extensions.Logging.LogLevel.Information,
+            DefaultValueFactory = _ => nameof(Microsoft.Extensions.Logging.LogLevel.Information),
         };
 
         public readonly Option<bool> DemoBackends = new("--demo-backends")
@@ -330,11 +451,11 @@ public static class GatewayCommandLine
             DefaultValueFactory = _ => "127.0.0.1",
         };
 
-        public readonly Option<int> ClusterPort = new("--cluster-port")
+        public readonly Option<string> ClusterPort = new("--cluster-port")
         {
             Description = "Cluster transport port; 0 picks a free one (replicas find each other through the management endpoints).",
             HelpName = "PORT",
-            DefaultValueFactory = _ => 0,
+            DefaultValueFactory = _ => "0",
         };
 
         public readonly Option<string> ManagementHost = new("--management-host")
@@ -344,11 +465,11 @@ public static class GatewayCommandLine
             DefaultValueFactory = _ => "127.0.0.1",
         };
 
-        public readonly Option<int> ManagementPort = new("--management-port")
+        public readonly Option<string> ManagementPort = new("--management-port")
         {
             Description = "Port of the management endpoint; 0 serves none (then no --peer or --discovery is possible).",
             HelpName = "PORT",
-            DefaultValueFactory = _ => 8558,
+            DefaultValueFactory = _ => "8558",
         };
 
         public readonly Option<string[]> Peers = new("--peer")
@@ -380,7 +501,7 @@ public static class GatewayCommandLine
             HelpName = "NAMESPACE",
         };
 
-        public readonly Option<int?> RequiredContactPoints = new("--required-contact-points")
+        public readonly Option<string?> RequiredContactPoints = new("--required-contact-points")
         {
             Description = "Replicas that must be found before a new cluster forms. Default: the number of --peer values (1 for kubernetes).",
             HelpName = "N",
@@ -397,67 +518,6 @@ public static class GatewayCommandLine
 
         public Symbols()
         {
-            Manifests.Validators.Add(r =>
-            {
-                foreach (var dir in r.GetValueOrDefault<string[]>() ?? [])
-                {
-                    if (!Directory.Exists(dir)) r.AddError($"--manifests: directory \"{dir}\" does not exist");
-                }
-            });
-            ControllerName.Validators.Add(r =>
-            {
-                var value = r.GetValueOrDefault<string>();
-                if (!ControllerNames.IsValid(value)) r.AddError($"--controller-name: \"{value}\" is not a domain-prefixed path (example: {TranslatorOptions.DefaultControllerName})");
-            });
-            AddressPool.Validators.Add(r =>
-            {
-                if (!AddressPools.TryParse(r.GetValueOrDefault<string>(), out _, out var error)) r.AddError($"--address-pool: {error}");
-            });
-            foreach (var option in new[] { CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout })
-            {
-                option.Validators.Add(r =>
-                {
-                    var value = r.GetValueOrDefault<string>();
-                    if (!GatewayDuration.TryParse(value ?? "", out var duration) || duration < TimeSpan.Zero)
-                        r.AddError($"{option.Name}: \"{value}\" is not a duration (examples: 20ms, 2s, 1m)");
-                });
-            }
-            Source.AcceptOnlyFromAmong("file", "kubernetes");
-            Kubeconfig.Validators.Add(r =>
-            {
-                if (r.GetValueOrDefault<string?>() is { } path && !File.Exists(path)) r.AddError($"--kubeconfig: file \"{path}\" does not exist");
-            });
-            PodSelector.Validators.Add(r =>
-            {
-                if (Kubernetes.KubernetesFlags.ParseSelector(r.GetValueOrDefault<string>() ?? "", out var error) is null) r.AddError($"--pod-selector: {error}");
-            });
-            ContainerPortRange.Validators.Add(r =>
-            {
-                if (Kubernetes.KubernetesFlags.ParsePortRange(r.GetValueOrDefault<string>() ?? "", out var error) is null) r.AddError($"--container-port-range: {error}");
-            });
-            ServiceBindAddress.Validators.Add(r =>
-            {
-                if (!System.Net.IPAddress.TryParse(r.GetValueOrDefault<string>(), out _)) r.AddError($"--service-bind-address: \"{r.GetValueOrDefault<string>()}\" is not an IP address");
-            });
-            Discovery.AcceptOnlyFromAmong("none", "config", "kubernetes");
-            foreach (var port in new[] { ClusterPort, ManagementPort })
-            {
-                port.Validators.Add(r =>
-                {
-                    if (r.GetValueOrDefault<int>() is < 0 or > 65535) r.AddError($"{port.Name}: must be 0-65535");
-                });
-            }
-            Peers.Validators.Add(r =>
-            {
-                foreach (var peer in r.GetValueOrDefault<string[]>() ?? [])
-                {
-                    if (!GatewayClusterOptions.TryParsePeer(peer, out _, out _)) r.AddError($"--peer: \"{peer}\" is not host:port");
-                }
-            });
-            NodeName.Validators.Add(r =>
-            {
-                if (r.GetValueOrDefault<string?>() is { } name && (name.Length == 0 || name.Any(char.IsWhiteSpace))) r.AddError("--node-name: must be non-empty without spaces");
-            });
             Paths.Validators.Add(r =>
             {
                 foreach (var path in r.GetValueOrDefault<string[]>() ?? [])
@@ -475,7 +535,10 @@ public static class GatewayCommandLine
             Root = new RootCommand(
                 "An actor-based Kubernetes Gateway API gateway. Reads Gateway API manifests from directories, translates them, " +
                 "serves the traffic they describe and writes their status. Exit codes: 0 after a graceful shutdown, 1 on a fatal " +
-                "error, 2 for usage errors.")
+                "error, 2 for usage errors. Every option can also be set by the environment variable named after it: " +
+                $"{VariablePrefix} and the flag in capitals with '-' as '_' (--management-port: {VariableFor("--management-port")}), " +
+                "values of a repeatable option separated by commas, true or false for a switch; an option given on the command " +
+                "line wins over its variable, and an empty variable counts as unset.")
             {
                 Manifests, StatusDir, ControllerName, AddressPool, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel,
                 DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress,
@@ -484,6 +547,11 @@ public static class GatewayCommandLine
             };
             Root.SetAction(_ => 0);
             Translate.SetAction(_ => 0);
+            foreach (var option in Root.Options)
+            {
+                if (option is VersionOption version) version.Action = new PrintVersion();
+                else if (option is not System.CommandLine.Help.HelpOption) option.Description += $" Env: {VariableFor(option.Name)}.";
+            }
         }
     }
 }

@@ -80,25 +80,27 @@ public sealed class GatewayClusterOptions
     /// <summary>The node name to use.</summary>
     public string EffectiveNodeName => NodeName ?? $"{Environment.MachineName.ToLowerInvariant()}-{(ManagementPort is { } p ? p.ToString(System.Globalization.CultureInfo.InvariantCulture) : Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
-    public void Validate()
+    /// <summary>Throws <see cref="ArgumentException"/> listing every invalid setting (see <see cref="Errors"/>).</summary>
+    public void Validate() => Hosting.OptionsError.ThrowIfAny(Errors());
+
+    /// <summary>Every invalid setting; what discovery needs is checked only when the cluster is enabled.</summary>
+    public IReadOnlyList<Hosting.OptionsError> Errors()
     {
-        if (!Enabled) return;
-        if (Port is < 0 or > 65535) throw new ArgumentException("cluster port must be 0-65535", nameof(Port));
-        if (ManagementPort is < 0 or > 65535) throw new ArgumentException("management port must be 0-65535", nameof(ManagementPort));
-        if (string.IsNullOrWhiteSpace(Hostname)) throw new ArgumentException("cluster host must not be empty", nameof(Hostname));
-        if (Discovery != ClusterDiscovery.None && ManagementPort is null)
-            throw new ArgumentException("cluster bootstrap needs the management endpoint (--management-port)", nameof(ManagementPort));
-        if (Discovery == ClusterDiscovery.Config)
+        var errors = new List<Hosting.OptionsError>();
+        if (Port is < 0 or > 65535) errors.Add(new("--cluster-port", $"{Port} is not 0-65535"));
+        if (ManagementPort is < 0 or > 65535) errors.Add(new("--management-port", $"{ManagementPort} is not 0-65535"));
+        if (string.IsNullOrWhiteSpace(Hostname)) errors.Add(new("--cluster-host", "must not be empty"));
+        foreach (var peer in Peers)
         {
-            if (Peers.Count == 0) throw new ArgumentException("config discovery needs at least one --peer", nameof(Peers));
-            foreach (var peer in Peers)
-            {
-                if (!TryParsePeer(peer, out _, out _)) throw new ArgumentException($"peer \"{peer}\" is not host:port", nameof(Peers));
-            }
+            if (!TryParsePeer(peer, out _, out _)) errors.Add(new("--peer", $"\"{peer}\" is not host:port"));
         }
-        if (RequiredContactPoints is < 1) throw new ArgumentException("required contact points must be at least 1", nameof(RequiredContactPoints));
-        if (NodeName is { } name && (name.Length == 0 || name.Any(char.IsWhiteSpace))) throw new ArgumentException("node name must be non-empty without spaces", nameof(NodeName));
+        if (RequiredContactPoints is < 1) errors.Add(new("--required-contact-points", $"{RequiredContactPoints} is less than 1"));
+        if (NodeName is { } name && (name.Length == 0 || name.Any(char.IsWhiteSpace))) errors.Add(new("--node-name", $"\"{name}\" is empty or has spaces"));
+        if (!Enabled) return errors;
+        if (Discovery != ClusterDiscovery.None && ManagementPort is null)
+            errors.Add(new("--management-port", $"cluster bootstrap (--discovery {Discovery.ToString().ToLowerInvariant()}) needs the management endpoint"));
+        if (Discovery == ClusterDiscovery.Config && Peers.Count == 0) errors.Add(new("--peer", "config discovery needs at least one"));
+        return errors;
     }
 
     /// <summary>Parses "host:port" (IPv6 hosts in brackets).</summary>

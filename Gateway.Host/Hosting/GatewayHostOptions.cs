@@ -57,15 +57,35 @@ public sealed class GatewayHostOptions
     /// </summary>
     public Kubernetes.KubernetesHostOptions? Kubernetes { get; set; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
-    public void Validate()
+    /// <summary>Throws <see cref="ArgumentException"/> listing every invalid setting (see <see cref="Errors"/>).</summary>
+    public void Validate() => OptionsError.ThrowIfAny(Errors());
+
+    /// <summary>
+    /// Every invalid setting, the cluster's and Kubernetes mode's included. The one place these rules live: the command
+    /// line converts text to values and reports what this returns.
+    /// </summary>
+    public IReadOnlyList<OptionsError> Errors()
     {
-        if (Kubernetes is null && ManifestDirectories.Count == 0) throw new ArgumentException("at least one manifest directory is required", nameof(ManifestDirectories));
-        Kubernetes?.Validate();
-        if (!AddressPools.TryParse(AddressPool, out _, out var poolError)) throw new ArgumentException($"address pool: {poolError}", nameof(AddressPool));
-        if (!ControllerNames.IsValid(ControllerName)) throw new ArgumentException($"controller name \"{ControllerName}\" is not a domain-prefixed path (example.net/gateway-controller)", nameof(ControllerName));
-        if (Coalescing.Window < TimeSpan.Zero || Coalescing.MaxDelay < Coalescing.Window) throw new ArgumentException("coalescing: need 0 <= window <= max delay", nameof(Coalescing));
-        if (RescanInterval <= TimeSpan.Zero) throw new ArgumentException("rescan interval must be positive", nameof(RescanInterval));
-        Cluster.Validate();
+        var errors = new List<OptionsError>();
+        if (Kubernetes is null && ManifestDirectories.Count == 0) errors.Add(new("--manifests", "at least one manifest directory is required"));
+        errors.AddRange(TranslatorErrors(ControllerName, AddressPool));
+        if (Coalescing.Window < TimeSpan.Zero) errors.Add(new("--coalesce-window", $"{Milliseconds(Coalescing.Window)} is negative"));
+        else if (Coalescing.MaxDelay < Coalescing.Window)
+            errors.Add(new("--coalesce-window", $"coalescing needs window <= max delay (window {Milliseconds(Coalescing.Window)}, --coalesce-max-delay {Milliseconds(Coalescing.MaxDelay)})"));
+        if (RescanInterval <= TimeSpan.Zero) errors.Add(new("--rescan-interval", $"{Milliseconds(RescanInterval)} is not positive"));
+        if (ShutdownTimeout < TimeSpan.Zero) errors.Add(new("--shutdown-timeout", $"{Milliseconds(ShutdownTimeout)} is negative"));
+        if (Kubernetes is not null) errors.AddRange(Kubernetes.Errors());
+        errors.AddRange(Cluster.Errors());
+        return errors;
     }
+
+    /// <summary>The rules of the two settings the translator takes (the translate command has only these).</summary>
+    public static IEnumerable<OptionsError> TranslatorErrors(string controllerName, string addressPool)
+    {
+        if (!ControllerNames.IsValid(controllerName))
+            yield return new("--controller-name", $"\"{controllerName}\" is not a domain-prefixed path (example: {TranslatorOptions.DefaultControllerName})");
+        if (!AddressPools.TryParse(addressPool, out _, out var poolError)) yield return new("--address-pool", poolError);
+    }
+
+    private static string Milliseconds(TimeSpan value) => $"{value.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}ms";
 }

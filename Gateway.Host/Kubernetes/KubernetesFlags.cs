@@ -14,7 +14,10 @@ public static partial class KubernetesFlags
     [GeneratedRegex(@"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")]
     private static partial Regex LabelValue();
 
-    /// <summary>"k=v,k2=v2" → labels; null with <paramref name="error"/> when malformed or empty.</summary>
+    /// <summary>
+    /// "k=v,k2=v2" → labels; null with <paramref name="error"/> when malformed. Empty text is no labels (that a selector
+    /// needs one is <see cref="KubernetesHostOptions.Errors"/>'s rule).
+    /// </summary>
     public static IReadOnlyDictionary<string, string>? ParseSelector(string text, out string error)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -29,23 +32,25 @@ public static partial class KubernetesFlags
             }
             result[key] = value;
         }
-        error = result.Count == 0 ? "at least one key=value label is needed" : "";
-        return result.Count == 0 ? null : result;
+        error = "";
+        return result;
     }
 
-    /// <summary>"20000-29999" → the inclusive range; null with <paramref name="error"/> when malformed.</summary>
+    /// <summary>
+    /// "20000-29999" → the inclusive range; null with <paramref name="error"/> when not two numbers (the range rules are
+    /// <see cref="KubernetesHostOptions.Errors"/>'s).
+    /// </summary>
     public static (int Start, int End)? ParsePortRange(string text, out string error)
     {
         var parts = text.Split('-');
         if (parts.Length == 2
             && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var start)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var end)
-            && start >= 1 && end <= 65535 && start <= end)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var end))
         {
             error = "";
             return (start, end);
         }
-        error = $"\"{text}\" is not FIRST-LAST with 1 <= FIRST <= LAST <= 65535";
+        error = $"\"{text}\" is not FIRST-LAST";
         return null;
     }
 }

@@ -32,16 +32,21 @@ public sealed class KubernetesHostOptions
     /// <summary>How often the Service reconciler plans again without a new snapshot.</summary>
     public TimeSpan ServiceResyncInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
-    public void Validate()
+    /// <summary>Throws <see cref="ArgumentException"/> listing every invalid setting (see <see cref="Errors"/>).</summary>
+    public void Validate() => OptionsError.ThrowIfAny(Errors());
+
+    /// <summary>Every invalid setting.</summary>
+    public IReadOnlyList<OptionsError> Errors()
     {
+        var errors = new List<OptionsError>();
         var s = Services;
         if (s.PortRangeStart < 1 || s.PortRangeEnd > 65535 || s.PortRangeStart > s.PortRangeEnd)
-            throw new ArgumentException($"container port range {s.PortRangeStart}-{s.PortRangeEnd} is not within 1-65535", nameof(Services));
-        if (s.PodSelector.Count == 0) throw new ArgumentException("the pod selector needs at least one label", nameof(Services));
-        if (string.IsNullOrWhiteSpace(s.Namespace)) throw new ArgumentException("the Service namespace is empty", nameof(Services));
-        if (!System.Net.IPAddress.TryParse(ServiceBindAddress, out _)) throw new ArgumentException($"service bind address \"{ServiceBindAddress}\" is not an IP address", nameof(ServiceBindAddress));
-        if (StatusWriteAttempts < 1) throw new ArgumentException("status write attempts must be at least 1", nameof(StatusWriteAttempts));
+            errors.Add(new("--container-port-range", $"{s.PortRangeStart}-{s.PortRangeEnd} is not FIRST-LAST with 1 <= FIRST <= LAST <= 65535"));
+        if (s.PodSelector.Count == 0) errors.Add(new("--pod-selector", "at least one key=value label is needed"));
+        if (string.IsNullOrWhiteSpace(s.Namespace)) errors.Add(new("--service-namespace", "must not be empty"));
+        if (!System.Net.IPAddress.TryParse(ServiceBindAddress, out _)) errors.Add(new("--service-bind-address", $"\"{ServiceBindAddress}\" is not an IP address"));
+        if (StatusWriteAttempts < 1) errors.Add(new(nameof(StatusWriteAttempts), $"{StatusWriteAttempts} is less than 1"));
+        return errors;
     }
 }
 

@@ -79,8 +79,8 @@ public sealed class GatewayCommandLineTests : IDisposable
     {
         var request = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse([]));
 
-        Assert.Equal([GatewayCommandLine.EmbeddedExamples], request.Options.ManifestDirectories);
         Assert.True(request.DemoBackends);
+        Assert.Equal([GatewayCommandLine.EmbeddedExamples, request.DemoBackendsDirectory!], request.Options.ManifestDirectories);
         Assert.True(File.Exists(Path.Combine(GatewayCommandLine.EmbeddedExamples, "00-gateway.yaml")), "the examples ship with the binary");
     }
 
@@ -89,6 +89,14 @@ public sealed class GatewayCommandLineTests : IDisposable
     {
         Assert.False(Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path])).DemoBackends);
         Assert.True(Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path, "--demo-backends"])).DemoBackends);
+    }
+
+    [Fact]
+    public void Parse_DemoBackendsWithManifests_TheirOutputIsTheLastManifestDirectoryBeforeValidation()
+    {
+        var request = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Combine("a"), "--demo-backends"]));
+
+        Assert.Equal([_dir.Combine("a"), request.DemoBackendsDirectory!], request.Options.ManifestDirectories);
     }
 
     [Fact]

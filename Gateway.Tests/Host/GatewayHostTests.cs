@@ -355,9 +355,9 @@ public sealed class GatewayHostTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(null, "10.0.0.0/8", "akka-gateway.dev/controller", "manifest directory")]
-    [InlineData("m", "fd00::/64", "akka-gateway.dev/controller", "not IPv4")]
-    [InlineData("m", "127.10.0.0/16", "no-path", "controller name")]
+    [InlineData(null, "10.0.0.0/8", "akka-gateway.dev/controller", "--manifests: at least one manifest directory")]
+    [InlineData("m", "fd00::/64", "akka-gateway.dev/controller", "--address-pool: \"fd00::/64\" is not IPv4")]
+    [InlineData("m", "127.10.0.0/16", "no-path", "--controller-name: \"no-path\" is not a domain-prefixed path")]
     public void Builder_InvalidOptions_Throw(string? dir, string pool, string controller, string expected)
     {
         var options = new GatewayHostOptions { AddressPool = pool, ControllerName = controller };

@@ -11,11 +11,14 @@ public sealed class ProgramTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static ProcessStartInfo Start(params string[] args)
+    private static ProcessStartInfo Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    private static ProcessStartInfo Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Gateway.Host.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         return info;
     }
 
@@ -36,6 +39,70 @@ public sealed class ProgramTests : IDisposable
 
         Assert.Equal(2, process.ExitCode);
         Assert.Contains("--no-such-flag", await stderr);
+    }
+
+    [Fact]
+    public async Task Version_PrintsTheVersionStampedByTheBuild()
+    {
+        using var process = Process.Start(Start("--version"))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync(Wait.Token(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(0, process.ExitCode);
+        var printed = (await stdout).Trim();
+        Assert.Equal(Gateway.Host.Hosting.GatewayVersion.Current, printed);
+        var stamped = System.Xml.Linq.XDocument.Load(Path.Combine(TestPaths.RepoRoot, "Directory.Build.props")).Descendants("Version").Single().Value;
+        Assert.StartsWith(stamped, printed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvalidVariable_ExitCode2NamingTheVariable()
+    {
+        var environment = new Dictionary<string, string> { ["AKKA_GATEWAY_MANAGEMENT_PORT"] = "abc" };
+        using var process = Process.Start(Start(environment, "--manifests", _dir.Path))!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(Wait.Token(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("error: AKKA_GATEWAY_MANAGEMENT_PORT: \"abc\" is not an integer", await stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_SettingsFromVariables_ManagementEndpointOnThatPortReportsTheVersion()
+    {
+        _dir.Write("m/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
+        var port = MultiNode.ReplicaProcess.FreePort();
+        var environment = new Dictionary<string, string>
+        {
+            ["AKKA_GATEWAY_MANIFESTS"] = _dir.Combine("m"),
+            ["AKKA_GATEWAY_MANAGEMENT_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AKKA_GATEWAY_NODE_NAME"] = "from-env",
+        };
+        using var process = Process.Start(Start(environment))!;
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.Contains("Ready: revision 1") == true) ready.TrySetResult();
+        };
+        process.BeginOutputReadLine();
+        System.Text.Json.JsonElement members;
+        try
+        {
+            await ready.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            members = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/cluster/members", Wait.Token())).RootElement.Clone();
+            await SigtermAsync(process.Id);
+            await process.WaitForExitAsync(Wait.Token(TimeSpan.FromSeconds(15)));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+
+        Assert.Equal(0, process.ExitCode);
+        Assert.Equal("from-env", members.GetProperty("selfName").GetString());
+        Assert.Equal(Gateway.Host.Hosting.GatewayVersion.Current, members.GetProperty("version").GetString());
+        Assert.Equal(["self", "selfName", "selfStatus", "leader", "members", "version"], members.EnumerateObject().Select(p => p.Name));
     }
 
     [Fact]

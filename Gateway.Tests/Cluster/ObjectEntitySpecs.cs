@@ -166,7 +166,7 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public async Task RouteChange_OnlyThatRouteAndItsGatewayWrittenAgain()
+    public async Task RouteRuleChange_NewSliceDelivered_NoStatusWrittenAgain()
     {
         await PassAsync(NodeContentTests.Manifests);
 
@@ -178,6 +178,22 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(0, changed.Count(ReportOutcome.Written));
         Assert.All(_sink.WriteCounts.Values, n => Assert.Equal(1, n));
         Assert.Contains("/a2", (await StateAsync(EntityRef.ForStatus(RouteA))).Slice, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RouteChange_OnlyThatRouteAndItsGatewayWrittenAgain()
+    {
+        await PassAsync(NodeContentTests.Manifests);
+
+        // Route a moves from listener http to listener other: its status (the parentRef's sectionName) and its
+        // Gateway's (attachedRoutes of both listeners) change; route b's and the GatewayClass's do not.
+        var moved = await PassAsync(NodeContentTests.Manifests.Replace("sectionName: http", "sectionName: other", StringComparison.Ordinal));
+
+        Assert.Equal(2, moved.Count(ReportOutcome.Written));
+        Assert.Equal(4, _sink.WriteCounts.Count);
+        Assert.Equal([GatewayKey, RouteA], _sink.WriteCounts.Where(c => c.Value == 2).Select(c => c.Key).OrderBy(k => k.Kind, StringComparer.Ordinal));
+        Assert.All(_sink.WriteCounts.Where(c => c.Key != GatewayKey && c.Key != RouteA), c => Assert.Equal(1, c.Value));
+        Assert.Contains("sectionName: other", (await StateAsync(EntityRef.ForStatus(RouteA))).LastWrittenStatus, StringComparison.Ordinal);
     }
 
     [Fact]

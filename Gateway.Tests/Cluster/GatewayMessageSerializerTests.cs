@@ -13,6 +13,7 @@ using Xunit;
 namespace Gateway.Tests.Cluster;
 
 /// <summary>Every cluster message survives the serializer bound to the marker interface.</summary>
+[Trait("Category", "Actors")]
 public sealed class GatewayMessageSerializerTests : IDisposable
 {
     private static readonly NodeReport Report = new("akka.tcp://gateway@127.0.0.1:4053#42", "node-a", 7, true, "abc", true, ["127.10.0.1", "127.10.0.2"]);

@@ -25,6 +25,7 @@ namespace Gateway.Tests.Cluster;
 /// The entities in a real self-joined one-node cluster, every message serialized (serialize-messages = on), writing
 /// through the real memory status sink; the node's content comes from the real translator.
 /// </summary>
+[Trait("Category", "Actors")]
 public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly Config Hocon = ConfigurationFactory.ParseString($$"""

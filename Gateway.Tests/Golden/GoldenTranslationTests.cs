@@ -14,6 +14,7 @@ namespace Gateway.Tests.Golden;
 /// expectation are compared as YAML trees (canonical text of both). UPDATE_GOLDEN=1 rewrites the expectations (and
 /// regenerates conformance-* inputs); rewritten goldens are reviewed like code.
 /// </summary>
+[Trait("Category", "Golden")]
 public class GoldenTranslationTests
 {
     private static readonly string Root = Path.Combine(TestPaths.RepoRoot, "Gateway.Tests", "testdata");

@@ -8,6 +8,7 @@ using static Gateway.Tests.Kubernetes.K8sObjects;
 namespace Gateway.Tests.Kubernetes;
 
 /// <summary>The test API server keeps the API conventions the other tests rely on (checked through KubernetesClient).</summary>
+[Trait("Category", "Kubernetes")]
 public sealed class FakeApiServerTests : IAsyncLifetime
 {
     private static readonly ResourceKey Web = new("Gateway", "default", "web");

@@ -9,6 +9,7 @@ using static Gateway.Tests.Kubernetes.K8sObjects;
 namespace Gateway.Tests.Kubernetes;
 
 /// <summary>The applier against <see cref="FakeApiServer"/>: create, conflict on a stale read, delete preconditions.</summary>
+[Trait("Category", "Kubernetes")]
 public sealed class GatewayServiceApplierTests : IAsyncLifetime
 {
     private static readonly GatewayServiceOptions Options = new() { Namespace = SystemNamespace };

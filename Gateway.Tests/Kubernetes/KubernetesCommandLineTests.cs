@@ -6,6 +6,7 @@ using Xunit;
 namespace Gateway.Tests.Kubernetes;
 
 /// <summary>The Kubernetes flags of the command line, and the kubeconfig path to a real (fake) API server.</summary>
+[Trait("Category", "Kubernetes")]
 public sealed class KubernetesCommandLineTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("k8s-cli-").FullName;

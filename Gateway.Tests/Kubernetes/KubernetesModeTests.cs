@@ -21,7 +21,7 @@ namespace Gateway.Tests.Kubernetes;
 /// per change, and the real data plane serves two Gateways that both use port 80 on their allocated container ports.
 /// The container ports are bound on a loopback address of their own (127.0.86.1), as a pod binds 0.0.0.0.
 /// </summary>
-[Trait("Category", "EndToEnd")]
+[Trait("Category", "Kubernetes")]
 public sealed class KubernetesModeTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string BindAddress = "127.0.86.1";

@@ -19,7 +19,7 @@ namespace Gateway.Tests.Kubernetes;
 /// statuses of every kind written, the per-Gateway Service provisioned and its address taken, traffic served, a change
 /// and a deletion followed, dropped watches re-opened.
 /// </summary>
-[Trait("Category", "EndToEnd")]
+[Trait("Category", "Kubernetes")]
 public sealed class KubernetesProcessTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string BindAddress = "127.0.88.1";
@@ -246,7 +246,6 @@ public sealed class KubernetesProcessTests(ITestOutputHelper output) : IAsyncLif
     }
 
     [Fact]
-    [Trait("Category", "MultiNode")]
     public async Task ShippedProcess_ThreeReplicas_StatusesServicesTrafficAndReconnectsWork()
     {
         SeedObjects();

@@ -15,6 +15,7 @@ namespace Gateway.Tests.Kubernetes;
 /// The real KubernetesClient code against <see cref="FakeApiServer"/>: list, watch, bookmarks, 410 relists, reconnects,
 /// missing CRDs and pagination, observed through the <see cref="ResourceStore"/> the source feeds.
 /// </summary>
+[Trait("Category", "Kubernetes")]
 public sealed class KubernetesSourceTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private FakeApiServer _server = null!;

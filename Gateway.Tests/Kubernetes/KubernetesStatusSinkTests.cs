@@ -12,6 +12,7 @@ using static Gateway.Tests.Kubernetes.K8sObjects;
 namespace Gateway.Tests.Kubernetes;
 
 /// <summary>The status sink through the real client against <see cref="FakeApiServer"/>'s status subresource.</summary>
+[Trait("Category", "Kubernetes")]
 public sealed class KubernetesStatusSinkTests : IAsyncLifetime
 {
     private static readonly ResourceKey Web = new("Gateway", "default", "web");

@@ -6,6 +6,7 @@ using Xunit;
 namespace Gateway.Tests.Streams;
 
 /// <summary>The mirroring queue never backpressures its producer: a full queue drops copies instead of waiting.</summary>
+[Trait("Category", "Streams")]
 public sealed class MirrorQueueTests : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly MirrorTarget Target = new("mirror", [new MirrorEndpoint("127.0.0.1", 1)], false);

@@ -11,6 +11,7 @@ using static Gateway.Tests.Streams.L4.L4Fixtures;
 namespace Gateway.Tests.Streams.L4;
 
 /// <summary>The TCP/TLS proxy stage on real loopback sockets: splicing, SNI routing, termination, half-close, timeouts, swap, unbind.</summary>
+[Trait("Category", "Streams")]
 public sealed class TcpProxyTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
 {
     private readonly List<IAsyncDisposable> _owned = [];

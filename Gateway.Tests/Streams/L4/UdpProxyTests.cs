@@ -12,6 +12,7 @@ using static Gateway.Tests.Streams.L4.L4Fixtures;
 namespace Gateway.Tests.Streams.L4;
 
 /// <summary>The UDP proxy on real loopback sockets: sessions, replies, expiry, bounds, swap.</summary>
+[Trait("Category", "Streams")]
 public sealed class UdpProxyTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
 {
     private readonly List<IAsyncDisposable> _owned = [];

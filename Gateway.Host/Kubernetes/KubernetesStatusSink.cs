@@ -47,7 +47,7 @@ public sealed class KubernetesStatusSink : IStatusSink, IStatusInventory
     public KubernetesStatusSink(KubernetesApi api, string controllerName, TimeProvider time, ILogger<KubernetesStatusSink> logger, int maxAttempts = 5,
         Func<Snapshot>? watched = null)
     {
-        if (maxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(maxAttempts));
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
         _api = api;
         _watched = watched;
         ControllerName = controllerName;

@@ -108,7 +108,7 @@ public sealed class FileSource : BackgroundService
             {
                 var signaled = await _signal.WaitAsync(_options.RescanInterval, stoppingToken).ConfigureAwait(false);
                 if (signaled && Interlocked.Exchange(ref _settle, 0) == 1) await Task.Delay(_options.SettleDelay, stoppingToken).ConfigureAwait(false);
-                while (_signal.Wait(0)) { }
+                while (_signal.Wait(0, CancellationToken.None)) { }
 
                 var forced = new HashSet<string>(StringComparer.Ordinal);
                 while (_dirty.TryDequeue(out var path)) forced.Add(path);

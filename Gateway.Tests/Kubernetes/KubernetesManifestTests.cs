@@ -230,4 +230,17 @@ public sealed partial class KubernetesManifestTests
             Assert.Contains(project + "/", dockerignore, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void Dockerfile_LockedRestoreAndVersionBuildArgumentStampedIntoTheBinary()
+    {
+        var build = DockerStages()[0];
+
+        Assert.Contains(build, i => i.Instr == "ARG" && i.Args == "VERSION=0.0.0-dev");
+        Assert.Contains(build, i => i.Instr == "RUN" && i.Args.Contains("dotnet restore Gateway.Host/Gateway.Host.csproj --locked-mode", StringComparison.Ordinal));
+        Assert.Contains(build, i => i.Instr == "RUN" && i.Args.Contains("dotnet publish", StringComparison.Ordinal) && i.Args.Contains("\"/p:Version=$VERSION\"", StringComparison.Ordinal));
+        var copied = string.Join(" ", build.Where(i => i.Instr == "COPY").Select(i => i.Args));
+        foreach (var file in new[] { "global.json", ".editorconfig", "Gateway.Actors/packages.lock.json", "Gateway.Streams/packages.lock.json", "Gateway.Host/packages.lock.json" })
+            Assert.Contains(file, copied, StringComparison.Ordinal);
+    }
 }

@@ -13,9 +13,8 @@ namespace Gateway.Host.Status;
 /// whole object with its new status, and count writes per object. The stored status is remembered after every
 /// write, so a sink is the single writer of its storage.
 /// Writes of different objects run in parallel: each object has its own lock (striped), so one object's writes stay
-/// ordered while 10,000 entities writing at startup do not queue behind one global lock (with one lock held across
-/// serialization and file I/O, writes waited longer than their timeout and 10,000 routes never converged:
-/// bench/results/20261126-0808-controlplane-baseline.md). Storage I/O is bounded by <see cref="IoConcurrency"/>.
+/// ordered while the writes of thousands of entities at startup never queue behind one lock held across serialization
+/// and I/O, where they would wait longer than their timeout. Storage I/O is bounded by <see cref="IoConcurrency"/>.
 /// </summary>
 public abstract class StatusSinkBase : IStatusSink
 {

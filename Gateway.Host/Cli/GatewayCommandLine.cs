@@ -222,6 +222,7 @@ public static class GatewayCommandLine
             KubernetesNamespace = input.OptionalText(symbols.PodNamespace),
             ManagementHostname = input.Text(symbols.ManagementHost),
             ManagementPort = managementPort == 0 ? null : managementPort,
+            ManagementTokenFile = input.OptionalText(symbols.ManagementTokenFile) is { } tokenFile ? Path.GetFullPath(tokenFile) : null,
             RequiredContactPoints = input.OptionalConverted(symbols.RequiredContactPoints, text =>
             {
                 var (value, error) = Integer(text);
@@ -465,6 +466,12 @@ public static class GatewayCommandLine
             DefaultValueFactory = _ => "127.0.0.1",
         };
 
+        public readonly Option<string?> ManagementTokenFile = new("--management-token-file")
+        {
+            Description = "File holding the bearer token the inspection routes require (mount a Secret's key); without it they answer loopback connections only. Probes and bootstrap need no token.",
+            HelpName = "FILE",
+        };
+
         public readonly Option<string> ManagementPort = new("--management-port")
         {
             Description = "Port of the management endpoint; 0 serves none (then no --peer or --discovery is possible).",
@@ -542,7 +549,7 @@ public static class GatewayCommandLine
             {
                 Manifests, StatusDir, ControllerName, AddressPool, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel,
                 DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress,
-                NoCluster, NodeName, ClusterHost, ClusterPort, ManagementHost, ManagementPort, Peers, Discovery, DiscoveryPodSelector, PodNamespace,
+                NoCluster, NodeName, ClusterHost, ClusterPort, ManagementHost, ManagementPort, ManagementTokenFile, Peers, Discovery, DiscoveryPodSelector, PodNamespace,
                 RequiredContactPoints, Translate,
             };
             Root.SetAction(_ => 0);

@@ -97,6 +97,7 @@ public sealed class GatewayClusterOptions
         if (RequiredContactPoints is < 1) errors.Add(new("--required-contact-points", $"{RequiredContactPoints} is less than 1"));
         if (NodeName is { } name && (name.Length == 0 || name.Any(char.IsWhiteSpace))) errors.Add(new("--node-name", $"\"{name}\" is empty or has spaces"));
         if (!Enabled) return errors;
+        if (ManagementTokenFile is { } tokenFile && !File.Exists(tokenFile)) errors.Add(new("--management-token-file", $"{tokenFile} does not exist"));
         if (Discovery != ClusterDiscovery.None && ManagementPort is null)
             errors.Add(new("--management-port", $"cluster bootstrap (--discovery {Discovery.ToString().ToLowerInvariant()}) needs the management endpoint"));
         if (Discovery == ClusterDiscovery.Config && Peers.Count == 0) errors.Add(new("--peer", "config discovery needs at least one"));

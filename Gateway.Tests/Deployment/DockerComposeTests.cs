@@ -41,8 +41,14 @@ public sealed class DockerComposeTests
         var managementEndpoints = new List<string>();
         foreach (var (name, service) in gateways)
         {
-            // The container paths do not exist here: point --manifests at the folder the volume mounts.
-            var args = Command(service).Select(a => a == "/manifests" ? Path.Combine(Root, "examples", "compose", "manifests") : a).ToArray();
+            // The container paths do not exist here: point --manifests at the folder the volume mounts, and the token
+            // file at the file the compose secret mounts.
+            var args = Command(service).Select(a => a switch
+            {
+                "/manifests" => Path.Combine(Root, "examples", "compose", "manifests"),
+                "/run/secrets/management-token" => Path.Combine(Root, "examples", "compose", "management-token"),
+                _ => a,
+            }).ToArray();
             var serve = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(args));
             Assert.True(serve.DemoBackends, $"{name}: demo backends");
             var cluster = serve.Options.Cluster;
@@ -52,6 +58,8 @@ public sealed class DockerComposeTests
             Assert.Equal(name, cluster.Hostname);
             managementEndpoints.Add($"{cluster.ManagementHostname}:{cluster.ManagementPort}");
             Assert.Equal(3, cluster.Peers.Count);
+            // Inspection through Docker's port mapping does not come from loopback: it needs the token.
+            Assert.Equal(Path.Combine(Root, "examples", "compose", "management-token"), cluster.ManagementTokenFile);
         }
         foreach (var (_, service) in gateways)
         {

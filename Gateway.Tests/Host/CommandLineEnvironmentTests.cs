@@ -25,6 +25,7 @@ public sealed class CommandLineEnvironmentTests : IDisposable
 
     [Theory]
     [InlineData("--management-port", "AKKA_GATEWAY_MANAGEMENT_PORT")]
+    [InlineData("--management-token-file", "AKKA_GATEWAY_MANAGEMENT_TOKEN_FILE")]
     [InlineData("--peer", "AKKA_GATEWAY_PEER")]
     [InlineData("--k8s-pod-selector", "AKKA_GATEWAY_K8S_POD_SELECTOR")]
     [InlineData("--no-cluster", "AKKA_GATEWAY_NO_CLUSTER")]

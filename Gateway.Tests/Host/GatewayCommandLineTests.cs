@@ -67,11 +67,23 @@ public sealed class GatewayCommandLineTests : IDisposable
     [InlineData("--coalesce-window=soon", "--coalesce-window")]
     [InlineData("--coalesce-window=1s", "coalescing")]
     [InlineData("--log-level=Loud", "Loud")]
+    [InlineData("--management-token-file=/nonexistent/token", "--management-token-file")]
     public void Parse_InvalidFlag_IsAUsageErrorNamingIt(string flag, string expected)
     {
         var request = Assert.IsType<UsageErrorRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Combine("a"), flag]));
 
         Assert.Contains(request.Errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_ManagementTokenFile_AbsolutePathInTheClusterOptions()
+    {
+        var token = _dir.Write("token", "t");
+        var relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), token);
+
+        var request = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Combine("a"), "--management-token-file", relative]));
+
+        Assert.Equal(token, request.Options.Cluster.ManagementTokenFile);
     }
 
     [Fact]

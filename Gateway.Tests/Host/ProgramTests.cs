@@ -106,7 +106,7 @@ public sealed class ProgramTests : IDisposable
     }
 
     [Fact]
-    public async Task Serve_ReadyThenSigterm_ExitsGracefullyWithinTheTimeout()
+    public async Task Serve_ReadyThenSigterm_DrainsTheDataPlaneBeforeAkkaShutsDown_ExitsWithZero()
     {
         _dir.Write("m/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
         using var process = Process.Start(Start("--manifests", _dir.Combine("m"), "--status-dir", _dir.Combine("s"), "--shutdown-timeout", "5s"))!;
@@ -131,7 +131,17 @@ public sealed class ProgramTests : IDisposable
         }
 
         Assert.Equal(0, process.ExitCode);
-        lock (lines) Assert.Contains(lines, l => l.Contains("Application is shutting down"));
+        lock (lines)
+        {
+            Assert.Contains(lines, l => l.Contains("Application is shutting down"));
+            // The host drives the order: the data plane drains while the ActorSystem runs, then Akka leaves the
+            // cluster. Akka's own SIGTERM hook would start first and stop the ActorSystem under the data plane.
+            Assert.DoesNotContain(lines, l => l.Contains("coordinated shutdown from CLR termination hook", StringComparison.OrdinalIgnoreCase));
+            var drained = lines.FindIndex(l => l.Contains("Data plane drained"));
+            var exiting = lines.FindIndex(l => l.Contains("Exiting completed"));
+            Assert.True(drained >= 0 && exiting > drained, $"expected the drain before the cluster exit:\n{string.Join('\n', lines.TakeLast(40))}");
+            Assert.DoesNotContain(lines, l => l.Contains("shutdown timeout ended"));
+        }
     }
 
     [Fact]

@@ -227,6 +227,10 @@ public static class GatewayCommandLine
                 var (value, error) = Integer(text);
                 return ((int?)value, error);
             }),
+            RemotingTlsCertificate = input.OptionalFile(symbols.RemotingTlsCertificate),
+            RemotingTlsKey = input.OptionalFile(symbols.RemotingTlsKey),
+            RemotingTlsPassword = input.OptionalText(symbols.RemotingTlsPassword),
+            RemotingTlsCa = input.OptionalFile(symbols.RemotingTlsCa),
         };
     }
 
@@ -269,6 +273,14 @@ public static class GatewayCommandLine
 
         public IReadOnlyList<string> List(Option<string[]> option) =>
             FromEnvironment(option) is { } text ? text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : result.GetValue(option) ?? [];
+
+        /// <summary>An optional file path, made absolute; a path to no file is an error.</summary>
+        public string? OptionalFile(Option<string?> option)
+        {
+            if (OptionalText(option) is not { } path) return null;
+            if (!File.Exists(path)) Error(option, $"file \"{path}\" does not exist");
+            return Path.GetFullPath(path);
+        }
 
         public bool Switch(Option<bool> option) => FromEnvironment(option) is { } text ? Convert(option, text, Boolean, false) : result.GetValue(option);
 
@@ -507,6 +519,34 @@ public static class GatewayCommandLine
             HelpName = "N",
         };
 
+        public readonly Option<string?> RemotingTlsCertificate = new("--remoting-tls-certificate")
+        {
+            Description = "Mutual TLS for the cluster transport: this replica's certificate, PEM (with --remoting-tls-key, e.g. tls.crt of a " +
+                "kubernetes.io/tls Secret) or PKCS#12 (with --remoting-tls-password if it has one). Replicas then connect only to, and accept " +
+                "only, peers presenting a certificate issued by --remoting-tls-ca; host names are not checked. Default: none, the " +
+                "transport is plaintext (development only).",
+            HelpName = "PATH",
+        };
+
+        public readonly Option<string?> RemotingTlsKey = new("--remoting-tls-key")
+        {
+            Description = "The PEM private key of a PEM --remoting-tls-certificate (tls.key of a kubernetes.io/tls Secret).",
+            HelpName = "PATH",
+        };
+
+        public readonly Option<string?> RemotingTlsPassword = new("--remoting-tls-password")
+        {
+            Description = "The password of a PKCS#12 --remoting-tls-certificate (prefer the environment variable to the command line).",
+            HelpName = "PASSWORD",
+        };
+
+        public readonly Option<string?> RemotingTlsCa = new("--remoting-tls-ca")
+        {
+            Description = "PEM file of the CA certificates that issue the replicas' certificates (ca.crt of the Secret); required with " +
+                "--remoting-tls-certificate. Use a CA that issues nothing else: any certificate it issued admits a peer.",
+            HelpName = "PATH",
+        };
+
         public readonly Argument<string[]> Paths = new("FILE_OR_DIR")
         {
             Description = "Manifest files or directories (searched like --manifests).",
@@ -543,7 +583,7 @@ public static class GatewayCommandLine
                 Manifests, StatusDir, ControllerName, AddressPool, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel,
                 DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress,
                 NoCluster, NodeName, ClusterHost, ClusterPort, ManagementHost, ManagementPort, Peers, Discovery, DiscoveryPodSelector, PodNamespace,
-                RequiredContactPoints, Translate,
+                RequiredContactPoints, RemotingTlsCertificate, RemotingTlsKey, RemotingTlsPassword, RemotingTlsCa, Translate,
             };
             Root.SetAction(_ => 0);
             Translate.SetAction(_ => 0);

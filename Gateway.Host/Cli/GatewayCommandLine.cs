@@ -101,6 +101,8 @@ public static class GatewayCommandLine
             MaxDelay = input.Converted(symbols.CoalesceMaxDelay, Duration, TimeSpan.Zero),
         };
         var rescanInterval = input.Converted(symbols.RescanInterval, Duration, TimeSpan.FromSeconds(1));
+        var secretTypes = input.List(symbols.SecretTypes);
+        var secretNamespaces = input.List(symbols.SecretNamespaces);
         var shutdownTimeout = input.Converted(symbols.ShutdownTimeout, Duration, TimeSpan.Zero);
         var logLevel = input.Converted(symbols.LogLevel, LogLevelFrom, LogLevel.Information);
         var cluster = ClusterOptions(input, symbols, podSelector);
@@ -116,6 +118,7 @@ public static class GatewayCommandLine
             Kubernetes = !kubernetes ? null : new Kubernetes.KubernetesHostOptions
             {
                 KubeconfigPath = kubeconfig is null ? null : Path.GetFullPath(kubeconfig),
+                Source = new Kubernetes.KubernetesSourceOptions { SecretTypes = secretTypes, SecretNamespaces = secretNamespaces },
                 ServiceBindAddress = input.Text(symbols.ServiceBindAddress),
                 Services = new Kubernetes.GatewayServiceOptions
                 {
@@ -431,6 +434,29 @@ public static class GatewayCommandLine
             DefaultValueFactory = _ => "0.0.0.0",
         };
 
+        public readonly Option<string[]> SecretTypes = new("--secret-types")
+        {
+            Description = "With --source kubernetes: the Secret types read, each through its own list and watch with the field selector type=TYPE, " +
+                "so Secrets of other types never reach the gateway. Listener and backend client certificates must be kubernetes.io/tls; " +
+                "add Opaque for CA bundles kept in Opaque Secrets (a ConfigMap or a kubernetes.io/tls Secret with ca.crt needs nothing). " +
+                "RBAC cannot grant by type: the permission still covers every Secret the namespaces allow.",
+            HelpName = "TYPE",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+            DefaultValueFactory = _ => [.. Kubernetes.KubernetesSourceOptions.DefaultSecretTypes],
+        };
+
+        public readonly Option<string[]> SecretNamespaces = new("--secret-namespaces")
+        {
+            Description = "With --source kubernetes: read Secrets only in these namespaces (repeat, or comma-separated in the variable), " +
+                "each through its own list and watch, so Roles in those namespaces replace the ClusterRole's cluster-wide Secret " +
+                "permission (k8s/examples/namespaced-secrets). A certificateRef to a Secret in another namespace then finds nothing. " +
+                "Default: every namespace.",
+            HelpName = "NAMESPACE",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+
         public readonly Option<string> LogLevel = new("--log-level")
         {
             Description = "Minimum level of console log messages (Trace, Debug, Information, Warning, Error, Critical, None).",
@@ -581,7 +607,7 @@ public static class GatewayCommandLine
                 "line wins over its variable, and an empty variable counts as unset.")
             {
                 Manifests, StatusDir, ControllerName, AddressPool, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel,
-                DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress,
+                DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress, SecretTypes, SecretNamespaces,
                 NoCluster, NodeName, ClusterHost, ClusterPort, ManagementHost, ManagementPort, Peers, Discovery, DiscoveryPodSelector, PodNamespace,
                 RequiredContactPoints, RemotingTlsCertificate, RemotingTlsKey, RemotingTlsPassword, RemotingTlsCa, Translate,
             };

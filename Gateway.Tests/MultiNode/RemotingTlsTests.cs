@@ -179,8 +179,22 @@ internal sealed class TestCa
     /// <summary>The CA certificate (ca.crt).</summary>
     public string CaFile { get; }
 
+    /// <summary>The CA certificate.</summary>
+    public X509Certificate2 Certificate => _ca;
+
     /// <summary>Issues a certificate for both TLS sides; returns its --remoting-tls-certificate and --remoting-tls-key flags.</summary>
     public string[] IssueFiles(string commonName)
+    {
+        using var issued = Issue(commonName);
+        var crt = Path.Combine(_dir, commonName + ".crt");
+        var pem = Path.Combine(_dir, commonName + ".key");
+        File.WriteAllText(crt, issued.ExportCertificatePem());
+        File.WriteAllText(pem, issued.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        return ["--remoting-tls-certificate", crt, "--remoting-tls-key", pem];
+    }
+
+    /// <summary>Issues a certificate (with its private key) for both TLS sides.</summary>
+    public X509Certificate2 Issue(string commonName)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
@@ -193,10 +207,6 @@ internal sealed class TestCa
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7F;
         using var issued = request.Create(_ca, DateTimeOffset.UtcNow.AddMinutes(-30), DateTimeOffset.UtcNow.AddHours(12), serial);
-        var crt = Path.Combine(_dir, commonName + ".crt");
-        var pem = Path.Combine(_dir, commonName + ".key");
-        File.WriteAllText(crt, issued.ExportCertificatePem());
-        File.WriteAllText(pem, key.ExportPkcs8PrivateKeyPem());
-        return ["--remoting-tls-certificate", crt, "--remoting-tls-key", pem];
+        return issued.CopyWithPrivateKey(key);
     }
 }

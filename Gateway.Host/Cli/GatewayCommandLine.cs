@@ -101,6 +101,8 @@ public static class GatewayCommandLine
             MaxDelay = input.Converted(symbols.CoalesceMaxDelay, Duration, TimeSpan.Zero),
         };
         var rescanInterval = input.Converted(symbols.RescanInterval, Duration, TimeSpan.FromSeconds(1));
+        var secretTypes = input.List(symbols.SecretTypes);
+        var secretNamespaces = input.List(symbols.SecretNamespaces);
         var shutdownTimeout = input.Converted(symbols.ShutdownTimeout, Duration, TimeSpan.Zero);
         var logLevel = input.Converted(symbols.LogLevel, LogLevelFrom, LogLevel.Information);
         var cluster = ClusterOptions(input, symbols, podSelector);
@@ -116,6 +118,7 @@ public static class GatewayCommandLine
             Kubernetes = !kubernetes ? null : new Kubernetes.KubernetesHostOptions
             {
                 KubeconfigPath = kubeconfig is null ? null : Path.GetFullPath(kubeconfig),
+                Source = new Kubernetes.KubernetesSourceOptions { SecretTypes = secretTypes, SecretNamespaces = secretNamespaces },
                 ServiceBindAddress = input.Text(symbols.ServiceBindAddress),
                 Services = new Kubernetes.GatewayServiceOptions
                 {
@@ -228,6 +231,10 @@ public static class GatewayCommandLine
                 var (value, error) = Integer(text);
                 return ((int?)value, error);
             }),
+            RemotingTlsCertificate = input.OptionalFile(symbols.RemotingTlsCertificate),
+            RemotingTlsKey = input.OptionalFile(symbols.RemotingTlsKey),
+            RemotingTlsPassword = input.OptionalText(symbols.RemotingTlsPassword),
+            RemotingTlsCa = input.OptionalFile(symbols.RemotingTlsCa),
         };
     }
 
@@ -270,6 +277,14 @@ public static class GatewayCommandLine
 
         public IReadOnlyList<string> List(Option<string[]> option) =>
             FromEnvironment(option) is { } text ? text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : result.GetValue(option) ?? [];
+
+        /// <summary>An optional file path, made absolute; a path to no file is an error.</summary>
+        public string? OptionalFile(Option<string?> option)
+        {
+            if (OptionalText(option) is not { } path) return null;
+            if (!File.Exists(path)) Error(option, $"file \"{path}\" does not exist");
+            return Path.GetFullPath(path);
+        }
 
         public bool Switch(Option<bool> option) => FromEnvironment(option) is { } text ? Convert(option, text, Boolean, false) : result.GetValue(option);
 
@@ -420,6 +435,29 @@ public static class GatewayCommandLine
             DefaultValueFactory = _ => "0.0.0.0",
         };
 
+        public readonly Option<string[]> SecretTypes = new("--secret-types")
+        {
+            Description = "With --source kubernetes: the Secret types read, each through its own list and watch with the field selector type=TYPE, " +
+                "so Secrets of other types never reach the gateway. Listener and backend client certificates must be kubernetes.io/tls; " +
+                "add Opaque for CA bundles kept in Opaque Secrets (a ConfigMap or a kubernetes.io/tls Secret with ca.crt needs nothing). " +
+                "RBAC cannot grant by type: the permission still covers every Secret the namespaces allow.",
+            HelpName = "TYPE",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+            DefaultValueFactory = _ => [.. Kubernetes.KubernetesSourceOptions.DefaultSecretTypes],
+        };
+
+        public readonly Option<string[]> SecretNamespaces = new("--secret-namespaces")
+        {
+            Description = "With --source kubernetes: read Secrets only in these namespaces (repeat, or comma-separated in the variable), " +
+                "each through its own list and watch, so Roles in those namespaces replace the ClusterRole's cluster-wide Secret " +
+                "permission (k8s/examples/namespaced-secrets). A certificateRef to a Secret in another namespace then finds nothing. " +
+                "Default: every namespace.",
+            HelpName = "NAMESPACE",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+
         public readonly Option<string> LogLevel = new("--log-level")
         {
             Description = "Minimum level of console log messages (Trace, Debug, Information, Warning, Error, Critical, None).",
@@ -514,6 +552,34 @@ public static class GatewayCommandLine
             HelpName = "N",
         };
 
+        public readonly Option<string?> RemotingTlsCertificate = new("--remoting-tls-certificate")
+        {
+            Description = "Mutual TLS for the cluster transport: this replica's certificate, PEM (with --remoting-tls-key, e.g. tls.crt of a " +
+                "kubernetes.io/tls Secret) or PKCS#12 (with --remoting-tls-password if it has one). Replicas then connect only to, and accept " +
+                "only, peers presenting a certificate issued by --remoting-tls-ca; host names are not checked. Default: none, the " +
+                "transport is plaintext (development only).",
+            HelpName = "PATH",
+        };
+
+        public readonly Option<string?> RemotingTlsKey = new("--remoting-tls-key")
+        {
+            Description = "The PEM private key of a PEM --remoting-tls-certificate (tls.key of a kubernetes.io/tls Secret).",
+            HelpName = "PATH",
+        };
+
+        public readonly Option<string?> RemotingTlsPassword = new("--remoting-tls-password")
+        {
+            Description = "The password of a PKCS#12 --remoting-tls-certificate (prefer the environment variable to the command line).",
+            HelpName = "PASSWORD",
+        };
+
+        public readonly Option<string?> RemotingTlsCa = new("--remoting-tls-ca")
+        {
+            Description = "PEM file of the CA certificates that issue the replicas' certificates (ca.crt of the Secret); required with " +
+                "--remoting-tls-certificate. Use a CA that issues nothing else: any certificate it issued admits a peer.",
+            HelpName = "PATH",
+        };
+
         public readonly Argument<string[]> Paths = new("FILE_OR_DIR")
         {
             Description = "Manifest files or directories (searched like --manifests).",
@@ -548,9 +614,9 @@ public static class GatewayCommandLine
                 "line wins over its variable, and an empty variable counts as unset.")
             {
                 Manifests, StatusDir, ControllerName, AddressPool, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel,
-                DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress,
+                DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress, SecretTypes, SecretNamespaces,
                 NoCluster, NodeName, ClusterHost, ClusterPort, ManagementHost, ManagementPort, ManagementTokenFile, Peers, Discovery, DiscoveryPodSelector, PodNamespace,
-                RequiredContactPoints, Translate,
+                RequiredContactPoints, RemotingTlsCertificate, RemotingTlsKey, RemotingTlsPassword, RemotingTlsCa, Translate,
             };
             Root.SetAction(_ => 0);
             Translate.SetAction(_ => 0);

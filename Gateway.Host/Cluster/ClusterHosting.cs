@@ -34,6 +34,8 @@ public static class ClusterHosting
     public static IServiceCollection AddGatewayCluster(this IServiceCollection services, GatewayClusterOptions cluster, Action<AkkaConfigurationBuilder>? configure = null)
     {
         cluster.Validate();
+        // Loaded here so a certificate that cannot be read stops the host before anything starts.
+        var tls = RemotingTls.Options(cluster);
         services.AddSingleton(cluster);
         services.AddSingleton<NodeContentCache>();
         services.AddSingleton<IStatusHandOff, ClusterStatusHandOff>();
@@ -64,7 +66,13 @@ public static class ClusterHosting
                 loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
             });
             builder.AddHocon(ClusterTuning.Hocon(), HoconAddMode.Prepend);
-            builder.WithRemoting(new RemoteOptions { HostName = cluster.Hostname, PublicHostName = cluster.Hostname, Port = cluster.Port });
+            var remoting = new RemoteOptions { HostName = cluster.Hostname, PublicHostName = cluster.Hostname, Port = cluster.Port };
+            if (tls is not null)
+            {
+                remoting.EnableSsl = true;
+                remoting.Ssl = tls;
+            }
+            builder.WithRemoting(remoting);
             builder.WithClustering(new ClusterOptions { Roles = ["gateway"], SplitBrainResolver = new KeepMajorityOption() });
             builder.WithCustomSerializer(GatewayMessageSerializer.Name, [typeof(IGatewayClusterMessage)], system => new GatewayMessageSerializer(system));
 

@@ -71,6 +71,24 @@ public sealed class GatewayClusterOptions
     /// </summary>
     public int? RequiredContactPoints { get; set; }
 
+    /// <summary>
+    /// TLS for remoting between replicas (--remoting-tls-certificate): this replica's certificate, PEM with
+    /// <see cref="RemotingTlsKey"/> or PKCS#12 (optionally with <see cref="RemotingTlsPassword"/>). Null (the default)
+    /// leaves remoting in plaintext, for development on one machine. When set, every connection is mutual TLS: a peer
+    /// joins only by presenting a certificate issued by <see cref="RemotingTlsCa"/>, and this replica accepts a peer's
+    /// server certificate on the same condition (<see cref="RemotingTls"/>).
+    /// </summary>
+    public string? RemotingTlsCertificate { get; set; }
+
+    /// <summary>The PEM private key of a PEM <see cref="RemotingTlsCertificate"/> (--remoting-tls-key).</summary>
+    public string? RemotingTlsKey { get; set; }
+
+    /// <summary>The password of a PKCS#12 <see cref="RemotingTlsCertificate"/> (--remoting-tls-password).</summary>
+    public string? RemotingTlsPassword { get; set; }
+
+    /// <summary>PEM file of the CA certificates that issue the replicas' certificates (--remoting-tls-ca); required with TLS.</summary>
+    public string? RemotingTlsCa { get; set; }
+
     /// <summary>The longest a pass waits for the owning entities to acknowledge its reports before it completes anyway.</summary>
     public TimeSpan HandOffTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -96,6 +114,18 @@ public sealed class GatewayClusterOptions
         }
         if (RequiredContactPoints is < 1) errors.Add(new("--required-contact-points", $"{RequiredContactPoints} is less than 1"));
         if (NodeName is { } name && (name.Length == 0 || name.Any(char.IsWhiteSpace))) errors.Add(new("--node-name", $"\"{name}\" is empty or has spaces"));
+        if (RemotingTlsCertificate is null)
+        {
+            if (RemotingTlsKey is not null) errors.Add(new("--remoting-tls-key", "needs --remoting-tls-certificate"));
+            if (RemotingTlsPassword is not null) errors.Add(new("--remoting-tls-password", "needs --remoting-tls-certificate"));
+            if (RemotingTlsCa is not null) errors.Add(new("--remoting-tls-ca", "needs --remoting-tls-certificate"));
+        }
+        else
+        {
+            if (RemotingTlsCa is null) errors.Add(new("--remoting-tls-ca", "is required with --remoting-tls-certificate: peers are accepted only with a certificate issued by these CAs"));
+            if (RemotingTlsKey is not null && RemotingTlsPassword is not null)
+                errors.Add(new("--remoting-tls-password", "is for a PKCS#12 certificate; a PEM certificate with --remoting-tls-key has none"));
+        }
         if (!Enabled) return errors;
         if (ManagementTokenFile is { } tokenFile && !File.Exists(tokenFile)) errors.Add(new("--management-token-file", $"{tokenFile} does not exist"));
         if (Discovery != ClusterDiscovery.None && ManagementPort is null)

@@ -8,6 +8,16 @@ using k8s.Models;
 
 namespace Gateway.Host.Kubernetes;
 
+/// <summary>
+/// What one list or watch reads of a kind: one namespace or all (<see cref="Namespace"/> null), and the objects
+/// matching <see cref="FieldSelector"/> (null: all). Only Secrets are narrowed.
+/// </summary>
+public sealed record ListScope(string? Namespace, string? FieldSelector)
+{
+    /// <summary>Every object of the kind in every namespace.</summary>
+    public static readonly ListScope Everything = new(null, null);
+}
+
 /// <summary>One page of a list: the items (apiVersion and kind filled in), the list's resourceVersion and the continue token.</summary>
 public sealed record ObjectPage(IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Items, string ResourceVersion, string? Continue);
 
@@ -33,10 +43,11 @@ public sealed class KubernetesApi
     };
 
     /// <summary>Lists one page of <paramref name="kind"/> at <paramref name="version"/> in every namespace.</summary>
-    public async Task<ObjectPage> ListAsync(KindInfo kind, string version, string? continueToken, int limit, CancellationToken ct)
+    public async Task<ObjectPage> ListAsync(KindInfo kind, string version, string? continueToken, int limit, CancellationToken ct, ListScope? scope = null)
     {
-        KubernetesPermissions.Require(kind.Group, KubernetesPermissions.PluralOf(kind), "list");
-        return await Bind(kind, version).ListAsync(continueToken, limit, ct).ConfigureAwait(false);
+        scope ??= ListScope.Everything;
+        RequireRead(kind, "list", scope);
+        return await Bind(kind, version, scope).ListAsync(continueToken, limit, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -45,10 +56,17 @@ public sealed class KubernetesApi
     /// <see cref="KubernetesException"/>, as KubernetesClient reports them.
     /// </summary>
     public IAsyncEnumerable<(WatchEventType Type, IKubernetesObject<V1ObjectMeta> Object)> WatchAsync(KindInfo kind, string version, string resourceVersion,
-        int timeoutSeconds, Action<Exception> onError, CancellationToken ct)
+        int timeoutSeconds, Action<Exception> onError, CancellationToken ct, ListScope? scope = null)
     {
-        KubernetesPermissions.Require(kind.Group, KubernetesPermissions.PluralOf(kind), "watch");
-        return Bind(kind, version).WatchAsync(resourceVersion, timeoutSeconds, onError, ct);
+        scope ??= ListScope.Everything;
+        RequireRead(kind, "watch", scope);
+        return Bind(kind, version, scope).WatchAsync(resourceVersion, timeoutSeconds, onError, ct);
+    }
+
+    private static void RequireRead(KindInfo kind, string verb, ListScope scope)
+    {
+        if (scope.Namespace is null) KubernetesPermissions.Require(kind.Group, KubernetesPermissions.PluralOf(kind), verb);
+        else KubernetesPermissions.RequireInSecretNamespaces(kind.Group, KubernetesPermissions.PluralOf(kind), verb);
     }
 
     /// <summary>A fresh read of one object through its status subresource; null when it does not exist.</summary>
@@ -140,7 +158,9 @@ public sealed class KubernetesApi
         return obj;
     }
 
-    private IKindBinding Bind(KindInfo kind, string version) => kind.Kind switch
+    private IKindBinding Bind(KindInfo kind, string version) => Bind(kind, version, ListScope.Everything);
+
+    private IKindBinding Bind(KindInfo kind, string version, ListScope scope) => kind.Kind switch
     {
         "Namespace" => new CoreBinding<V1Namespace, V1NamespaceList>(kind, version,
             (c, l, w, rv, t, ct) => _client.CoreV1.ListNamespaceWithHttpMessagesAsync(allowWatchBookmarks: w ? true : null, continueParameter: c, limit: l, resourceVersion: rv, timeoutSeconds: t, watch: w ? true : null, cancellationToken: ct)),
@@ -148,8 +168,10 @@ public sealed class KubernetesApi
             (c, l, w, rv, t, ct) => _client.CoreV1.ListServiceForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: w ? true : null, continueParameter: c, limit: l, resourceVersion: rv, timeoutSeconds: t, watch: w ? true : null, cancellationToken: ct)),
         "EndpointSlice" => new CoreBinding<V1EndpointSlice, V1EndpointSliceList>(kind, version,
             (c, l, w, rv, t, ct) => _client.DiscoveryV1.ListEndpointSliceForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: w ? true : null, continueParameter: c, limit: l, resourceVersion: rv, timeoutSeconds: t, watch: w ? true : null, cancellationToken: ct)),
+        "Secret" when scope.Namespace is { } ns => new CoreBinding<V1Secret, V1SecretList>(kind, version,
+            (c, l, w, rv, t, ct) => _client.CoreV1.ListNamespacedSecretWithHttpMessagesAsync(ns, allowWatchBookmarks: w ? true : null, continueParameter: c, fieldSelector: scope.FieldSelector, limit: l, resourceVersion: rv, timeoutSeconds: t, watch: w ? true : null, cancellationToken: ct)),
         "Secret" => new CoreBinding<V1Secret, V1SecretList>(kind, version,
-            (c, l, w, rv, t, ct) => _client.CoreV1.ListSecretForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: w ? true : null, continueParameter: c, limit: l, resourceVersion: rv, timeoutSeconds: t, watch: w ? true : null, cancellationToken: ct)),
+            (c, l, w, rv, t, ct) => _client.CoreV1.ListSecretForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: w ? true : null, continueParameter: c, fieldSelector: scope.FieldSelector, limit: l, resourceVersion: rv, timeoutSeconds: t, watch: w ? true : null, cancellationToken: ct)),
         "ConfigMap" => new CoreBinding<V1ConfigMap, V1ConfigMapList>(kind, version,
             (c, l, w, rv, t, ct) => _client.CoreV1.ListConfigMapForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: w ? true : null, continueParameter: c, limit: l, resourceVersion: rv, timeoutSeconds: t, watch: w ? true : null, cancellationToken: ct)),
         _ when kind.Group == Actors.Resources.KindRegistry.GatewayGroup =>

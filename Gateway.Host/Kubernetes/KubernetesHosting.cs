@@ -46,6 +46,12 @@ public sealed class KubernetesHostOptions
         if (string.IsNullOrWhiteSpace(s.Namespace)) errors.Add(new("--service-namespace", "must not be empty"));
         if (!System.Net.IPAddress.TryParse(ServiceBindAddress, out _)) errors.Add(new("--service-bind-address", $"\"{ServiceBindAddress}\" is not an IP address"));
         if (StatusWriteAttempts < 1) errors.Add(new(nameof(StatusWriteAttempts), $"{StatusWriteAttempts} is less than 1"));
+        if (Source.SecretTypes.Count == 0) errors.Add(new("--secret-types", "at least one Secret type is needed (kubernetes.io/tls for listener certificates)"));
+        // A type goes into a field selector (type=TYPE): separators of the selector syntax would change its meaning.
+        foreach (var type in Source.SecretTypes.Where(t => t.Length == 0 || t.IndexOfAny([',', '=', '!', ' ']) >= 0))
+            errors.Add(new("--secret-types", $"\"{type}\" is not a Secret type"));
+        foreach (var ns in Source.SecretNamespaces.Where(n => !System.Text.RegularExpressions.Regex.IsMatch(n, "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")))
+            errors.Add(new("--secret-namespaces", $"\"{ns}\" is not a namespace name"));
         return errors;
     }
 }

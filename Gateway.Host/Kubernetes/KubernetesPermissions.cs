@@ -32,6 +32,26 @@ public static class KubernetesPermissions
         new("", "pods", "list", "KubernetesPodDiscovery: find the other replicas by pod label selector (cluster bootstrap)"),
     ];
 
+    /// <summary>
+    /// Namespaced rules in each namespace of --secret-namespaces: with it, Secrets are listed and watched per namespace,
+    /// so a Role per namespace grants them and the ClusterRole (<see cref="ClusterWithoutSecrets"/>) has none.
+    /// </summary>
+    public static readonly IReadOnlyList<ApiPermission> SecretNamespacePermissions =
+    [
+        new("", "secrets", "list", "KubernetesSource: list then watch the Secrets of one --secret-namespaces namespace"),
+        new("", "secrets", "watch", "KubernetesSource: list then watch the Secrets of one --secret-namespaces namespace"),
+    ];
+
+    /// <summary>The cluster-wide rules when Secrets are read per namespace (--secret-namespaces): <see cref="Cluster"/> without Secrets.</summary>
+    public static readonly IReadOnlyList<ApiPermission> ClusterWithoutSecrets = [.. Cluster.Where(p => !(p.Group.Length == 0 && p.Resource == "secrets"))];
+
+    /// <summary>Throws when (group, resource, verb) is not in <see cref="SecretNamespacePermissions"/>.</summary>
+    public static void RequireInSecretNamespaces(string group, string resource, string verb)
+    {
+        if (!SecretNamespacePermissions.Any(p => p.Group == group && p.Resource == resource && p.Verb == verb))
+            throw new InvalidOperationException($"RBAC: {verb} {(group.Length == 0 ? "" : group + "/")}{resource} in one namespace is not in KubernetesPermissions.SecretNamespacePermissions.");
+    }
+
     /// <summary>Throws when (group, resource, verb) is not in <see cref="Cluster"/>.</summary>
     public static void Require(string group, string resource, string verb)
     {

@@ -32,6 +32,39 @@ public sealed record KubernetesSourceOptions
 
     /// <summary>How often a kind whose CRD is not installed (404 on list) is checked again.</summary>
     public TimeSpan MissingKindRecheck { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The Secret types read by default: TLS certificates only.</summary>
+    public static readonly IReadOnlyList<string> DefaultSecretTypes = ["kubernetes.io/tls"];
+
+    /// <summary>
+    /// The Secret types read (--secret-types), one list+watch each with the field selector type=TYPE, which the API
+    /// server applies before anything is sent: Secrets of other types never reach the gateway. kubernetes.io/tls is
+    /// what listener and backend client certificates must be; add Opaque for CA bundles kept in Opaque Secrets.
+    /// </summary>
+    public IReadOnlyList<string> SecretTypes { get; init; } = DefaultSecretTypes;
+
+    /// <summary>
+    /// The namespaces whose Secrets are read (--secret-namespaces), one list+watch each, so namespaced Roles suffice;
+    /// empty (the default) reads every namespace's, which needs the cluster-wide permission.
+    /// </summary>
+    public IReadOnlyList<string> SecretNamespaces { get; init; } = [];
+}
+
+/// <summary>One list+watch: a kind, optionally narrowed to a namespace and a field selector (Secrets only).</summary>
+/// <param name="Kind">The kind.</param>
+/// <param name="Name">The name in logs and <see cref="KubernetesSource.States"/>: the kind's, with the narrowing if any.</param>
+/// <param name="Scope">The narrowing.</param>
+public sealed record ListStream(KindInfo Kind, string Name, ListScope Scope)
+{
+    /// <summary>The streams of <paramref name="options"/>: one per kind, Secrets one per (namespace, type).</summary>
+    public static IReadOnlyList<ListStream> Of(KubernetesSourceOptions options) =>
+    [
+        .. options.Kinds.SelectMany(kind => kind != KindRegistry.Secret
+            ? [new ListStream(kind, kind.Kind, ListScope.Everything)]
+            : from ns in options.SecretNamespaces.Count == 0 ? [null] : options.SecretNamespaces.Cast<string?>()
+              from type in options.SecretTypes
+              select new ListStream(kind, $"{kind.Kind} ({(ns is null ? "" : $"namespace {ns}, ")}type={type})", new ListScope(ns, $"type={type}"))),
+    ];
 }
 
 /// <summary>What the source knows about one kind.</summary>
@@ -75,6 +108,7 @@ public sealed class KubernetesSource : BackgroundService
     private readonly TimeProvider _time;
     private readonly TaskCompletionSource _initialSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<string, KindSyncState> _states = new(StringComparer.Ordinal);
+    private readonly IReadOnlyList<ListStream> _streams;
     private int _kindsPending;
 
     /// <summary>Creates the source; it starts when the host starts it.</summary>
@@ -85,27 +119,28 @@ public sealed class KubernetesSource : BackgroundService
         _options = options;
         _logger = logger;
         _time = time;
-        _kindsPending = options.Kinds.Count;
-        foreach (var kind in options.Kinds) _states[kind.Kind] = new KindSyncState(kind.Kind, null, null, 0, 0, 0, false, 0);
+        _streams = ListStream.Of(options);
+        _kindsPending = _streams.Count;
+        foreach (var stream in _streams) _states[stream.Name] = new KindSyncState(stream.Name, null, null, 0, 0, 0, false, 0);
     }
 
     /// <summary>Completes when every kind has been listed once (or found missing) and the store is marked synced.</summary>
     public Task InitialSync => _initialSync.Task;
 
     /// <summary>The state of every kind.</summary>
-    public IReadOnlyList<KindSyncState> States => _options.Kinds.Select(k => _states[k.Kind]).ToList();
+    public IReadOnlyList<KindSyncState> States => _streams.Select(s => _states[s.Name]).ToList();
 
     /// <summary>Kinds whose CRD is not installed, as "Kind (group)".</summary>
-    public IReadOnlyList<string> MissingKinds => _options.Kinds.Where(k => _states[k.Kind].Missing).Select(k => $"{k.Kind} ({k.Group})").ToList();
+    public IReadOnlyList<string> MissingKinds => _streams.Where(s => _states[s.Name].Missing).Select(s => $"{s.Kind.Kind} ({s.Kind.Group})").Distinct().ToList();
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        if (_options.Kinds.Count == 0) MarkListed();
+        if (_streams.Count == 0) MarkListed();
         try
         {
-            await Task.WhenAll(_options.Kinds.Select(k => RunKindAsync(k, stoppingToken))).ConfigureAwait(false);
+            await Task.WhenAll(_streams.Select(s => RunStreamAsync(s, stoppingToken))).ConfigureAwait(false);
         }
         finally
         {
@@ -113,8 +148,9 @@ public sealed class KubernetesSource : BackgroundService
         }
     }
 
-    private async Task RunKindAsync(KindInfo kind, CancellationToken ct)
+    private async Task RunStreamAsync(ListStream stream, CancellationToken ct)
     {
+        var kind = stream.Kind;
         var held = new Dictionary<ResourceKey, string?>();
         var backoff = new Backoff(_options.BackoffInitial, _options.BackoffMax);
         var listedOnce = false;
@@ -126,34 +162,34 @@ public sealed class KubernetesSource : BackgroundService
             {
                 if (resourceVersion is null)
                 {
-                    var listed = await ListAllAsync(kind, ct).ConfigureAwait(false);
+                    var listed = await ListAllAsync(stream, ct).ConfigureAwait(false);
                     if (listed is null)
                     {
                         // No served version: the CRD is not installed. Report once, hold nothing, check again later.
-                        if (!_states[kind.Kind].Missing)
+                        if (!_states[stream.Name].Missing)
                             _logger.LogWarning("{Kind} ({Group}) is not served by the API server (CRD not installed?); treated as empty, checked again every {Recheck}",
                                 kind.Kind, kind.Group, _options.MissingKindRecheck);
                         foreach (var key in held.Keys) _store.Remove(key);
                         held.Clear();
-                        Update(kind, s => s with { Missing = true, Version = null, ResourceVersion = null, Objects = 0 });
+                        Update(stream, s => s with { Missing = true, Version = null, ResourceVersion = null, Objects = 0 });
                         if (!listedOnce) { listedOnce = true; MarkListed(); }
                         await Task.Delay(_options.MissingKindRecheck, _time, ct).ConfigureAwait(false);
                         continue;
                     }
                     (version, var items, resourceVersion) = listed.Value;
                     Replace(items, held);
-                    if (_states[kind.Kind].Missing) _logger.LogInformation("{Kind} ({Group}) is served now ({Version})", kind.Kind, kind.Group, version);
-                    Update(kind, s => s with { Missing = false, Version = version, ResourceVersion = resourceVersion, Lists = s.Lists + 1, Objects = held.Count });
+                    if (_states[stream.Name].Missing) _logger.LogInformation("{Kind} ({Group}) is served now ({Version})", kind.Kind, kind.Group, version);
+                    Update(stream, s => s with { Missing = false, Version = version, ResourceVersion = resourceVersion, Lists = s.Lists + 1, Objects = held.Count });
                     if (!listedOnce) { listedOnce = true; MarkListed(); }
                     backoff.Reset();
                 }
 
-                var (outcome, next) = await WatchAsync(kind, version!, resourceVersion, held, ct).ConfigureAwait(false);
+                var (outcome, next) = await WatchAsync(stream, version!, resourceVersion, held, ct).ConfigureAwait(false);
                 resourceVersion = next;
                 switch (outcome)
                 {
                     case WatchOutcome.Gone:
-                        _logger.LogInformation("{Kind}: resourceVersion too old (410 Gone); relisting", kind.Kind);
+                        _logger.LogInformation("{Kind}: resourceVersion too old (410 Gone); relisting", stream.Name);
                         resourceVersion = null;
                         break;
                     case WatchOutcome.Progress:
@@ -172,13 +208,13 @@ public sealed class KubernetesSource : BackgroundService
             }
             catch (Exception e) when (KubernetesApi.StatusOf(e) == HttpStatusCode.Gone)
             {
-                _logger.LogInformation("{Kind}: resourceVersion too old (410 Gone); relisting", kind.Kind);
+                _logger.LogInformation("{Kind}: resourceVersion too old (410 Gone); relisting", stream.Name);
                 resourceVersion = null;
             }
             catch (Exception e)
             {
                 var delay = backoff.Next();
-                _logger.LogWarning("{Kind}: {Operation} failed ({Error}); retrying in {Delay:F1} s", kind.Kind, resourceVersion is null ? "list" : "watch",
+                _logger.LogWarning("{Kind}: {Operation} failed ({Error}); retrying in {Delay:F1} s", stream.Name, resourceVersion is null ? "list" : "watch",
                     Describe(e), delay.TotalSeconds);
                 try
                 {
@@ -196,8 +232,9 @@ public sealed class KubernetesSource : BackgroundService
     /// Lists every page of the first served version that exists; null when every version answers 404.
     /// Pages after the first carry only the continue token (the API server serves them from the same snapshot).
     /// </summary>
-    private async Task<(string Version, List<IKubernetesObject<V1ObjectMeta>> Items, string ResourceVersion)?> ListAllAsync(KindInfo kind, CancellationToken ct)
+    private async Task<(string Version, List<IKubernetesObject<V1ObjectMeta>> Items, string ResourceVersion)?> ListAllAsync(ListStream stream, CancellationToken ct)
     {
+        var kind = stream.Kind;
         foreach (var version in kind.ServedVersions)
         {
             var items = new List<IKubernetesObject<V1ObjectMeta>>();
@@ -207,7 +244,7 @@ public sealed class KubernetesSource : BackgroundService
             {
                 do
                 {
-                    var page = await _api.ListAsync(kind, version, continueToken, _options.PageSize, ct).ConfigureAwait(false);
+                    var page = await _api.ListAsync(kind, version, continueToken, _options.PageSize, ct, stream.Scope).ConfigureAwait(false);
                     items.AddRange(page.Items);
                     resourceVersion = page.ResourceVersion;
                     continueToken = page.Continue;
@@ -225,9 +262,10 @@ public sealed class KubernetesSource : BackgroundService
 
     private enum WatchOutcome { Progress, NoProgress, Gone }
 
-    private async Task<(WatchOutcome Outcome, string ResourceVersion)> WatchAsync(KindInfo kind, string version, string resourceVersion,
+    private async Task<(WatchOutcome Outcome, string ResourceVersion)> WatchAsync(ListStream stream, string version, string resourceVersion,
         Dictionary<ResourceKey, string?> held, CancellationToken ct)
     {
+        var kind = stream.Kind;
         var timeout = (int)Math.Max(1, _options.WatchTimeout.TotalSeconds * (1 + Random.Shared.NextDouble()));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // The server ends the watch after timeoutSeconds; this bound also ends one whose connection died silently
@@ -243,11 +281,11 @@ public sealed class KubernetesSource : BackgroundService
             stop.Cancel();
         }
 
-        Update(kind, s => s with { Watches = s.Watches + 1 });
+        Update(stream, s => s with { Watches = s.Watches + 1 });
         var progress = false;
         try
         {
-            await foreach (var (type, obj) in _api.WatchAsync(kind, version, resourceVersion, timeout, OnError, stop.Token).ConfigureAwait(false))
+            await foreach (var (type, obj) in _api.WatchAsync(kind, version, resourceVersion, timeout, OnError, stop.Token, stream.Scope).ConfigureAwait(false))
             {
                 progress = true;
                 if (obj.Metadata?.ResourceVersion is { Length: > 0 } rv) resourceVersion = rv;
@@ -263,10 +301,10 @@ public sealed class KubernetesSource : BackgroundService
                         _store.Remove(key);
                         break;
                     case WatchEventType.Bookmark:
-                        Update(kind, s => s with { Bookmarks = s.Bookmarks + 1 });
+                        Update(stream, s => s with { Bookmarks = s.Bookmarks + 1 });
                         break;
                 }
-                Update(kind, s => s with { ResourceVersion = resourceVersion, Objects = held.Count });
+                Update(stream, s => s with { ResourceVersion = resourceVersion, Objects = held.Count });
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested && !ct.IsCancellationRequested)
@@ -314,7 +352,7 @@ public sealed class KubernetesSource : BackgroundService
         _initialSync.TrySetResult();
     }
 
-    private void Update(KindInfo kind, Func<KindSyncState, KindSyncState> change) => _states.AddOrUpdate(kind.Kind, _ => throw new InvalidOperationException(), (_, s) => change(s));
+    private void Update(ListStream stream, Func<KindSyncState, KindSyncState> change) => _states.AddOrUpdate(stream.Name, _ => throw new InvalidOperationException(), (_, s) => change(s));
 
     /// <summary>A failure in one line, without any object content (a Status message, or the exception type and message).</summary>
     internal static string Describe(Exception e) => KubernetesApi.StatusOf(e) is { } code ? $"HTTP {(int)code} {code}" : $"{e.GetType().Name}: {e.Message}";

@@ -51,6 +51,62 @@ public sealed class ClusterCommandLineTests : IDisposable
     }
 
     [Fact]
+    public void Parse_RemotingTlsFromEnvironment_AbsolutePathsOfCertificateKeyAndCa()
+    {
+        var files = new[] { "tls.crt", "tls.key", "ca.crt" }.Select(f => _dir.Write(f, "x")).ToArray();
+        var variables = new Dictionary<string, string>
+        {
+            ["AKKA_GATEWAY_REMOTING_TLS_CERTIFICATE"] = files[0],
+            ["AKKA_GATEWAY_REMOTING_TLS_KEY"] = files[1],
+            ["AKKA_GATEWAY_REMOTING_TLS_CA"] = files[2],
+        };
+
+        var serve = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path], v => variables.GetValueOrDefault(v)));
+
+        var cluster = serve.Options.Cluster;
+        Assert.Equal(files, new[] { cluster.RemotingTlsCertificate, cluster.RemotingTlsKey, cluster.RemotingTlsCa });
+    }
+
+    [Fact]
+    public void Parse_RemotingTlsCertificateWithoutCa_UsageErrorNamingTheCaFlag()
+    {
+        var error = Assert.IsType<UsageErrorRequest>(GatewayCommandLine.Parse(
+            ["--manifests", _dir.Path, "--remoting-tls-certificate", _dir.Write("tls.crt", "x"), "--remoting-tls-key", _dir.Write("tls.key", "x")]));
+
+        Assert.Contains(error.Errors, e => e.StartsWith("--remoting-tls-ca:", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("--remoting-tls-key")]
+    [InlineData("--remoting-tls-ca")]
+    [InlineData("--remoting-tls-password")]
+    public void Parse_RemotingTlsSettingWithoutCertificate_UsageErrorNamingIt(string flag)
+    {
+        var error = Assert.IsType<UsageErrorRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path, flag, _dir.Write("f", "x")]));
+
+        Assert.Contains(error.Errors, e => e.StartsWith(flag + ": needs --remoting-tls-certificate", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_RemotingTlsCertificateThatDoesNotExist_UsageError()
+    {
+        var error = Assert.IsType<UsageErrorRequest>(GatewayCommandLine.Parse(
+            ["--manifests", _dir.Path, "--remoting-tls-certificate", _dir.Combine("missing.crt"), "--remoting-tls-ca", _dir.Write("ca.crt", "x")]));
+
+        Assert.Contains(error.Errors, e => e.StartsWith("--remoting-tls-certificate: file", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void RemotingTlsOptions_CaFileWithoutCertificates_ArgumentExceptionNamingTheFlag()
+    {
+        var cluster = new GatewayClusterOptions { RemotingTlsCertificate = _dir.Write("tls.crt", "x"), RemotingTlsKey = _dir.Write("tls.key", "x"), RemotingTlsCa = _dir.Write("ca.crt", "x") };
+
+        var e = Assert.Throws<ArgumentException>(() => RemotingTls.Options(cluster));
+
+        Assert.StartsWith("--remoting-tls-certificate:", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_NoCluster_Disabled()
     {
         var serve = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path, "--no-cluster"]));

@@ -324,7 +324,8 @@ public sealed class FakeApiServer : IAsyncDisposable
             else
             {
                 var selector = ParseLabelSelector(q["labelSelector"]);
-                items = type.Objects.Where(p => (ns is null || p.Key.Ns == ns) && Matches(p.Value, selector)).OrderBy(p => p.Key.Ns, StringComparer.Ordinal).ThenBy(p => p.Key.Name, StringComparer.Ordinal)
+                var fields = FieldSelector.Parse(q["fieldSelector"]);
+                items = type.Objects.Where(p => (ns is null || p.Key.Ns == ns) && Matches(p.Value, selector) && fields.Matches(p.Value)).OrderBy(p => p.Key.Ns, StringComparer.Ordinal).ThenBy(p => p.Key.Name, StringComparer.Ordinal)
                     .Select(p => p.Value.DeepClone().AsObject()).ToList();
                 listVersion = _resourceVersion;
             }
@@ -366,16 +367,16 @@ public sealed class FakeApiServer : IAsyncDisposable
         var from = long.TryParse(q["resourceVersion"], CultureInfo.InvariantCulture, out var v) ? v : 0;
         var bookmarks = q["allowWatchBookmarks"] == "true";
         var timeout = int.TryParse(q["timeoutSeconds"], CultureInfo.InvariantCulture, out var t) ? TimeSpan.FromSeconds(t) : TimeSpan.FromMinutes(30);
-        var subscriber = new Subscriber(type, ns, context);
+        var subscriber = new Subscriber(type, ns, FieldSelector.Parse(q["fieldSelector"]), context);
         bool gone;
         lock (_gate)
         {
             gone = from != 0 && from < _compactedBefore;
             if (!gone)
             {
-                foreach (var (rv, line, objNs) in type.History)
+                foreach (var (rv, line, objNs, obj) in type.History)
                 {
-                    if (rv > from && (ns is null || objNs == ns)) subscriber.Events.Writer.TryWrite(line);
+                    if (rv > from && (ns is null || objNs == ns) && subscriber.Fields.Matches(obj)) subscriber.Events.Writer.TryWrite(line);
                 }
                 _subscribers.Add(subscriber);
             }
@@ -610,8 +611,8 @@ public sealed class FakeApiServer : IAsyncDisposable
         var rv = long.Parse(node["metadata"]!["resourceVersion"]!.GetValue<string>(), CultureInfo.InvariantCulture);
         var ns = node["metadata"]!["namespace"]?.GetValue<string>() ?? "";
         var line = EventLine(eventType, node);
-        type.History.Add((rv, line, ns));
-        foreach (var s in _subscribers.Where(s => s.Type == type && (s.Namespace is null || s.Namespace == ns))) s.Events.Writer.TryWrite(line);
+        type.History.Add((rv, line, ns, node.DeepClone().AsObject()));
+        foreach (var s in _subscribers.Where(s => s.Type == type && (s.Namespace is null || s.Namespace == ns) && s.Fields.Matches(node))) s.Events.Writer.TryWrite(line);
     }
 
     private static string SpecForm(JsonObject node)
@@ -642,6 +643,40 @@ public sealed class FakeApiServer : IAsyncDisposable
     private static Dictionary<string, string> ParseLabelSelector(string? text) =>
         (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(part => part.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "", StringComparer.Ordinal);
+
+    /// <summary>
+    /// A field selector ("type=kubernetes.io/tls", "metadata.namespace!=x", comma-separated terms all of which must
+    /// hold), applied to lists and watches as the API server applies it: a field path into the object, "=" / "==" / "!=".
+    /// Objects whose selected field changes are not turned into DELETED events; a Secret's type, the field the gateway
+    /// selects on, is immutable.
+    /// </summary>
+    private sealed class FieldSelector
+    {
+        private readonly List<(string[] Path, bool Equal, string Value)> _terms = [];
+
+        public static FieldSelector Parse(string? text)
+        {
+            var selector = new FieldSelector();
+            foreach (var term in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var notEqual = term.IndexOf("!=", StringComparison.Ordinal);
+                var (field, equal, value) = notEqual > 0
+                    ? (term[..notEqual], false, term[(notEqual + 2)..])
+                    : term.Split(term.Contains("==", StringComparison.Ordinal) ? "==" : "=", 2) is [var f, var v] ? (f, true, v)
+                    : throw new ArgumentException($"bad field selector term \"{term}\"");
+                selector._terms.Add((field.Split('.'), equal, value));
+            }
+            return selector;
+        }
+
+        public bool Matches(JsonObject node) => _terms.All(t =>
+        {
+            JsonNode? at = node;
+            foreach (var part in t.Path) at = at?[part];
+            var actual = at?.GetValue<string>() ?? "";
+            return (actual == t.Value) == t.Equal;
+        });
+    }
 
     private static bool Matches(JsonObject node, Dictionary<string, string> selector) =>
         selector.All(kv => node["metadata"]?["labels"]?[kv.Key]?.GetValue<string>() == kv.Value);
@@ -696,13 +731,14 @@ public sealed class FakeApiServer : IAsyncDisposable
         public KindInfo Info { get; } = info;
         public string ApiVersion { get; } = info.Group.Length == 0 ? version : $"{info.Group}/{version}";
         public Dictionary<(string Ns, string Name), JsonObject> Objects { get; } = [];
-        public List<(long ResourceVersion, string Line, string Namespace)> History { get; } = [];
+        public List<(long ResourceVersion, string Line, string Namespace, JsonObject Object)> History { get; } = [];
     }
 
-    private sealed class Subscriber(ResourceType type, string? ns, HttpContext context)
+    private sealed class Subscriber(ResourceType type, string? ns, FieldSelector fields, HttpContext context)
     {
         public ResourceType Type { get; } = type;
         public string? Namespace { get; } = ns;
+        public FieldSelector Fields { get; } = fields;
         public HttpContext Context { get; } = context;
         public Channel<string> Events { get; } = Channel.CreateUnbounded<string>();
     }

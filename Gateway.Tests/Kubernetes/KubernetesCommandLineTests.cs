@@ -27,6 +27,35 @@ public sealed class KubernetesCommandLineTests : IDisposable
     }
 
     [Fact]
+    public void Parse_SecretFlags_DefaultTlsOnlyInEveryNamespace_FlagsAndVariablesMapped()
+    {
+        var defaults = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--source", "kubernetes"])).Options.Kubernetes!.Source;
+        Assert.Equal(["kubernetes.io/tls"], defaults.SecretTypes);
+        Assert.Empty(defaults.SecretNamespaces);
+
+        var flags = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(
+            ["--source", "kubernetes", "--secret-types", "kubernetes.io/tls", "--secret-types", "Opaque", "--secret-namespaces", "a"])).Options.Kubernetes!.Source;
+        Assert.Equal(["kubernetes.io/tls", "Opaque"], flags.SecretTypes);
+        Assert.Equal(["a"], flags.SecretNamespaces);
+
+        var variables = new Dictionary<string, string> { ["AKKA_GATEWAY_SECRET_TYPES"] = "kubernetes.io/tls,Opaque", ["AKKA_GATEWAY_SECRET_NAMESPACES"] = "a,b" };
+        var fromEnvironment = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--source", "kubernetes"], v => variables.GetValueOrDefault(v))).Options.Kubernetes!.Source;
+        Assert.Equal(["kubernetes.io/tls", "Opaque"], fromEnvironment.SecretTypes);
+        Assert.Equal(["a", "b"], fromEnvironment.SecretNamespaces);
+    }
+
+    [Theory]
+    [InlineData("--secret-types", "type=Opaque")]
+    [InlineData("--secret-types", "a,b")]
+    [InlineData("--secret-namespaces", "Not_A_Namespace")]
+    public void Parse_BadSecretFlag_UsageErrorNamingIt(string flag, string value)
+    {
+        var error = Assert.IsType<UsageErrorRequest>(GatewayCommandLine.Parse(["--source", "kubernetes", flag, value]));
+
+        Assert.Contains(error.Errors, e => e.StartsWith(flag + ":", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Parse_AllKubernetesFlags_MappedOntoOptions()
     {
         var kubeconfig = Path.Combine(_dir, "config");

@@ -161,6 +161,95 @@ public sealed partial class KubernetesManifestTests
     }
 
     [Fact]
+    public void NetworkPolicy_AkkaPortsOnlyFromGatewayPods_ListenerPortRangeOpen_EveryContainerPortCovered()
+    {
+        var objects = AllObjects();
+        var sts = Assert.Single(objects.OfType<V1StatefulSet>());
+        var podLabels = sts.Spec.Template.Metadata.Labels;
+        var container = Assert.Single(sts.Spec.Template.Spec.Containers);
+        var policy = Assert.Single(objects.OfType<V1NetworkPolicy>());
+        Assert.All(policy.Spec.PodSelector.MatchLabels, l => Assert.Equal(l.Value, podLabels[l.Key]));
+        Assert.Equal(["Ingress"], policy.Spec.PolicyTypes);
+
+        // The Akka ports: one rule, from pods of this namespace carrying the gateway's labels, nothing else.
+        string[] akkaPorts = ["remoting", "management"];
+        var akka = Assert.Single(policy.Spec.Ingress, r => r.Ports.Any(p => akkaPorts.Contains(p.Port.Value)));
+        var from = Assert.Single(akka.FromProperty);
+        Assert.Null(from.NamespaceSelector);
+        Assert.Null(from.IpBlock);
+        Assert.All(from.PodSelector.MatchLabels, l => Assert.Equal(l.Value, podLabels[l.Key]));
+        Assert.Equal(akkaPorts.Order(StringComparer.Ordinal), akka.Ports.Select(p => p.Port.Value).Order(StringComparer.Ordinal));
+        Assert.All(akka.Ports, p => Assert.Single(container.Ports, c => c.Name == p.Port.Value && c.Protocol == p.Protocol));
+
+        // The data plane: open to everyone, exactly the --container-port-range, TCP and UDP, and never an Akka port.
+        var args = container.Args.Select(a => a == "$(POD_NAMESPACE)" ? Namespace : a).ToList();
+        var services = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(args)).Options.Kubernetes!.Services;
+        var open = Assert.Single(policy.Spec.Ingress, r => r != akka);
+        Assert.True(open.FromProperty is null || open.FromProperty.Count == 0);
+        Assert.Equal(["TCP", "UDP"], open.Ports.Select(p => p.Protocol).Order(StringComparer.Ordinal));
+        Assert.All(open.Ports, p => Assert.Equal((services.PortRangeStart.ToString(System.Globalization.CultureInfo.InvariantCulture), services.PortRangeEnd),
+            (p.Port.Value, p.EndPort ?? -1)));
+        // Every port the container declares falls under the Akka rule (a new port must be placed deliberately).
+        Assert.All(container.Ports, c => Assert.Contains(c.Name, akkaPorts));
+    }
+
+    [Fact]
+    public void StatefulSet_RemotingTls_VariablesOfTheTlsFlagsPointIntoTheMountedSecret()
+    {
+        var sts = Assert.Single(AllObjects().OfType<V1StatefulSet>());
+        var container = Assert.Single(sts.Spec.Template.Spec.Containers);
+        var volume = Assert.Single(sts.Spec.Template.Spec.Volumes, v => v.Secret is not null);
+        Assert.Equal("akka-gateway-remoting-tls", volume.Secret.SecretName);
+        Assert.NotEqual(true, volume.Secret.Optional);
+        var mount = Assert.Single(container.VolumeMounts, m => m.Name == volume.Name);
+        Assert.True(mount.ReadOnlyProperty);
+
+        // The cert-manager / kubernetes.io/tls Secret shape: tls.crt, tls.key, ca.crt.
+        var expected = new Dictionary<string, string>
+        {
+            [GatewayCommandLine.VariableFor("--remoting-tls-certificate")] = "tls.crt",
+            [GatewayCommandLine.VariableFor("--remoting-tls-key")] = "tls.key",
+            [GatewayCommandLine.VariableFor("--remoting-tls-ca")] = "ca.crt",
+        };
+        foreach (var (variable, file) in expected) Assert.Equal($"{mount.MountPath}/{file}", container.Env.Single(e => e.Name == variable).Value);
+
+        // With those files present the command line accepts them: TLS is on.
+        using var dir = new Gateway.Tests.Host.TempDir();
+        var values = expected.ToDictionary(p => p.Key, p => dir.Write(p.Value, "x"));
+        var args = container.Args.Select(a => a == "$(POD_NAMESPACE)" ? Namespace : a).ToList();
+        var request = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(args, v => values.GetValueOrDefault(v)));
+        Assert.Equal(values[GatewayCommandLine.VariableFor("--remoting-tls-certificate")], request.Options.Cluster.RemotingTlsCertificate);
+    }
+
+    [Fact]
+    public void NamespacedSecretsExample_ClusterRoleWithoutSecrets_RoleGrantsSecretReadsWhereTheFlagLists()
+    {
+        const string dir = "examples/namespaced-secrets";
+        var k = KubernetesYaml.Deserialize<Kustomization>(File.ReadAllText(Path.Combine(K8sDir, dir, "kustomization.yaml")));
+        Assert.Contains("../..", k.Resources);
+        var clusterRole = Single<V1ClusterRole>($"{dir}/clusterrole-without-secrets.yaml");
+        Assert.Equal(Single<V1ClusterRole>("rbac.yaml").Metadata.Name, clusterRole.Metadata.Name);
+        Assert.Equal(KubernetesPermissions.ClusterWithoutSecrets.Select(p => (p.Group, p.Resource, p.Verb)).ToHashSet(), Expand(clusterRole.Rules));
+
+        var objects = Load($"{dir}/role.yaml");
+        var role = Assert.Single(objects.OfType<V1Role>());
+        Assert.Equal(KubernetesPermissions.SecretNamespacePermissions.Select(p => (p.Group, p.Resource, p.Verb)).ToHashSet(), Expand(role.Rules));
+        var binding = Assert.Single(objects.OfType<V1RoleBinding>());
+        Assert.Equal((role.Metadata.NamespaceProperty, "Role", role.Metadata.Name), (binding.Metadata.NamespaceProperty, binding.RoleRef.Kind, binding.RoleRef.Name));
+        var account = Single<V1ServiceAccount>("serviceaccount.yaml");
+        Assert.Contains(binding.Subjects, s => s.Kind == "ServiceAccount" && s.Name == account.Metadata.Name && s.NamespaceProperty == Namespace);
+
+        // The StatefulSet patch lists exactly the Role's namespace, through the flag's variable, which the command line accepts.
+        var patch = Single<V1StatefulSet>($"{dir}/statefulset-secret-namespaces.yaml");
+        var variable = Assert.Single(Assert.Single(patch.Spec.Template.Spec.Containers).Env);
+        Assert.Equal((GatewayCommandLine.VariableFor("--secret-namespaces"), role.Metadata.NamespaceProperty), (variable.Name, variable.Value));
+        var sts = Assert.Single(AllObjects().OfType<V1StatefulSet>());
+        var args = Assert.Single(sts.Spec.Template.Spec.Containers).Args.Select(a => a == "$(POD_NAMESPACE)" ? Namespace : a).ToList();
+        var request = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(args, v => v == variable.Name ? variable.Value : null));
+        Assert.Equal([role.Metadata.NamespaceProperty], request.Options.Kubernetes!.Source.SecretNamespaces);
+    }
+
+    [Fact]
     public void PermissionTable_PluralsAreTheApiServersResourceNames()
     {
         // The upstream CRDs' spec.names.plural and the core resource names, written out so a naming bug cannot hide.

@@ -256,13 +256,13 @@ public sealed class KubernetesSourceTests(ITestOutputHelper output) : IAsyncLife
     }
 
     [Fact]
-    public async Task KubernetesSource_UnusableSecretTypes_KeptWithoutData()
+    public async Task KubernetesSource_SelectedSecretTypesWithoutUsableData_KeptWithoutData()
     {
         Seed();
         _server.Apply(Secret("tls", "default", "kubernetes.io/tls", new() { ["tls.crt"] = [1, 2], ["tls.key"] = [3] }));
         _server.Apply(Secret("token", "default", "kubernetes.io/service-account-token", new() { ["token"] = [9, 9, 9] }));
         _server.Apply(Secret("release", "default", "helm.sh/release.v1", new() { ["release"] = new byte[4096] }));
-        await StartSourceAsync();
+        await StartSourceAsync(FastOptions with { SecretTypes = ["kubernetes.io/tls", "kubernetes.io/service-account-token", "helm.sh/release.v1"] });
 
         Assert.NotNull(((V1Secret)_store.Get(new ResourceKey("Secret", "default", "tls"))!).Data);
         var token = (V1Secret)_store.Get(new ResourceKey("Secret", "default", "token"))!;
@@ -271,6 +271,51 @@ public sealed class KubernetesSourceTests(ITestOutputHelper output) : IAsyncLife
         Assert.Null(((V1Secret)_store.Get(new ResourceKey("Secret", "default", "release"))!).Data);
         // Logs name kinds and keys only, never content.
         Assert.DoesNotContain(_logs.Entries, e => e.Message.Contains("CQkJ", StringComparison.Ordinal) || e.Message.Contains("token\":", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task KubernetesSource_DefaultSecretTypes_OnlyTlsSecretsAreSentListedOrWatched()
+    {
+        Seed();
+        _server.Apply(Secret("tls", "default", "kubernetes.io/tls", new() { ["tls.crt"] = [1, 2], ["tls.key"] = [3] }));
+        _server.Apply(Secret("app", "default", "Opaque", new() { ["password"] = [7] }));
+        _server.Apply(Secret("token", "default", "kubernetes.io/service-account-token", new() { ["token"] = [9] }));
+        await StartSourceAsync();
+
+        Assert.NotNull(_store.Get(new ResourceKey("Secret", "default", "tls")));
+        Assert.Null(_store.Get(new ResourceKey("Secret", "default", "app")));
+        Assert.Null(_store.Get(new ResourceKey("Secret", "default", "token")));
+        // The watch: an Opaque Secret created before a TLS one would arrive first on the same stream were it sent.
+        _server.Apply(Secret("app2", "default", "Opaque", new() { ["password"] = [7] }));
+        _server.Apply(Secret("tls2", "default", "kubernetes.io/tls", new() { ["tls.crt"] = [1], ["tls.key"] = [3] }));
+        await Eventually(() => _store.Get(new ResourceKey("Secret", "default", "tls2")) is not null, "the second TLS Secret is watched");
+        Assert.Null(_store.Get(new ResourceKey("Secret", "default", "app2")));
+        var secretRequests = _server.Requests.Where(r => r.Resource == "secrets").ToList();
+        Assert.Contains(secretRequests, r => r.Verb == "watch");
+        Assert.All(secretRequests, r => Assert.Contains("fieldSelector=type%3Dkubernetes.io%2Ftls", r.Path, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task KubernetesSource_SecretNamespaces_SecretsReadOnlyThroughThoseNamespaces()
+    {
+        Seed();
+        foreach (var ns in new[] { "a", "b", "c" })
+        {
+            _server.Apply(Namespace(ns));
+            _server.Apply(Secret("tls", ns, "kubernetes.io/tls", new() { ["tls.crt"] = [1], ["tls.key"] = [3] }));
+            _server.Apply(Secret("ca", ns, "Opaque", new() { ["ca.crt"] = [1] }));
+        }
+        var source = await StartSourceAsync(FastOptions with { SecretNamespaces = ["a", "b"], SecretTypes = ["kubernetes.io/tls", "Opaque"] });
+
+        foreach (var ns in new[] { "a", "b" }) Assert.All(new[] { "tls", "ca" }, name => Assert.NotNull(_store.Get(new ResourceKey("Secret", ns, name))));
+        Assert.All(new[] { "tls", "ca" }, name => Assert.Null(_store.Get(new ResourceKey("Secret", "c", name))));
+        Assert.Equal(4, source.States.Count(s => s.Kind.StartsWith("Secret", StringComparison.Ordinal)));
+        var secretRequests = _server.Requests.Where(r => r.Resource == "secrets").ToList();
+        Assert.All(secretRequests, r => Assert.Matches("^/api/v1/namespaces/(a|b)/secrets", r.Path));
+        _server.Apply(Secret("late", "c", "kubernetes.io/tls", new() { ["tls.crt"] = [1], ["tls.key"] = [3] }));
+        _server.Apply(Secret("late", "a", "kubernetes.io/tls", new() { ["tls.crt"] = [1], ["tls.key"] = [3] }));
+        await Eventually(() => _store.Get(new ResourceKey("Secret", "a", "late")) is not null, "a new Secret in a listed namespace is watched");
+        Assert.Null(_store.Get(new ResourceKey("Secret", "c", "late")));
     }
 
     private static ResourceKey Key(V1HTTPRoute r) => K8sObjects.Key(r);

@@ -63,6 +63,9 @@ internal sealed partial class ReplicaProcess : IAsyncDisposable
         _process = process;
     }
 
+    /// <summary>True once the process has written a line containing every one of <paramref name="parts"/>.</summary>
+    public bool Wrote(params string[] parts) => _output.Any(line => parts.All(p => line.Contains(p, StringComparison.Ordinal)));
+
     private void Keep(string? line)
     {
         if (line is null) return;

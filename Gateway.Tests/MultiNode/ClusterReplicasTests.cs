@@ -176,6 +176,9 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
         output.WriteLine("entities per replica: " + string.Join(", ", spread.Select(p => $"{p.Key}={p.Value}")));
         Assert.Equal(3 + Routes, spread.Values.Sum());
 
+        // A healthy cluster's failure detector stays quiet (ClusterTuning: heartbeats well inside the acceptable pause).
+        Assert.All(_replicas, r => Assert.False(r.Wrote("heartbeat interval is growing too large"), $"{r.Name}:\n{r.Tail}"));
+
         // Exactly one write per object across the replicas (the Gateway once per address-set change at most).
         var writes = await WritesAsync(_replicas);
         Assert.All(Enumerable.Range(0, Routes), i => Assert.Equal(1, writes.GetValueOrDefault($"HTTPRoute/default/r{i}")));

@@ -29,6 +29,18 @@ public static class ConditionNames
     public const string Shadowed = "akka-gateway.dev/Shadowed";
 }
 
+/// <summary>
+/// The message of every internal-error condition: an unexpected exception (a bug in this controller, not a problem in
+/// the object) stopped the translation of the object, so it is not served until the next translation succeeds. The
+/// controller log has the stack.
+/// </summary>
+public static class InternalError
+{
+    public static string Message(string step, Exception e) =>
+        $"Internal error in the controller while translating this object (step {step}): {e.GetType().Name}: {e.Message}. " +
+        "This is a bug in the controller, not a problem in the object; it is not served until a later translation succeeds. The controller log has the stack trace.";
+}
+
 /// <summary>A condition without time; <see cref="ToV1"/> stamps observedGeneration.</summary>
 public sealed record ConditionSpec(string Type, bool Status, string Reason, string Message)
 {
@@ -51,6 +63,14 @@ public static class GatewayClassConditions
 
     public static ConditionSpec InvalidParameters(string detail) =>
         new(ConditionNames.Accepted, false, "InvalidParameters", detail);
+
+    /// <summary>
+    /// Accepted=False/Pending after an internal error. Of the GatewayClass reasons, Pending ("the requested controller
+    /// has not yet made a decision about whether to admit the GatewayClass") is the true one; InvalidParameters would
+    /// blame the parametersRef and Unsupported would say user-defined classes are not supported.
+    /// </summary>
+    public static ConditionSpec InternalError(string message) =>
+        new(ConditionNames.Accepted, false, "Pending", message);
 
     public static ConditionSpec SupportedVersion() =>
         new(ConditionNames.SupportedVersion, true, "SupportedVersion", "Gateway API v1.6.1 is supported.");
@@ -76,6 +96,13 @@ public static class GatewayConditions
         new(ConditionNames.Accepted, false, "UnsupportedAddress", detail);
 
     public static ConditionSpec Invalid(string detail) => new(ConditionNames.Accepted, false, "Invalid", detail);
+
+    /// <summary>
+    /// Accepted=False/Invalid after an internal error. The Gateway's Pending reason is defined only for status Unknown
+    /// ("no controller has reconciled the Gateway") and every other False reason names a specific field, so Invalid is
+    /// the least misleading; the message says the fault is the controller's, not the Gateway's.
+    /// </summary>
+    public static ConditionSpec InternalError(string message) => new(ConditionNames.Accepted, false, "Invalid", message);
 
     public static ConditionSpec Programmed() =>
         new(ConditionNames.Programmed, true, "Programmed", "The Gateway is programmed on its addresses.");
@@ -159,6 +186,13 @@ public static class RouteConditions
 
     public static ConditionSpec UnsupportedValue(string detail) => new(ConditionNames.Accepted, false, "UnsupportedValue", detail);
 
+    /// <summary>
+    /// Accepted=False/Pending after an internal error. RouteReasonPending ("a controller has not yet reconciled the
+    /// route") is what happened: this translation of the route did not complete. UnsupportedValue ("a value for an Enum
+    /// is not recognized") would send the author looking for a typo that is not there.
+    /// </summary>
+    public static ConditionSpec InternalError(string message) => new(ConditionNames.Accepted, false, "Pending", message);
+
     public static ConditionSpec ResolvedRefs() => new(ConditionNames.ResolvedRefs, true, "ResolvedRefs", "All references are resolved.");
 
     public static ConditionSpec BackendNotFound(string detail) => new(ConditionNames.ResolvedRefs, false, "BackendNotFound", detail);
@@ -189,6 +223,12 @@ public static class ListenerSetConditions
 
     public static ConditionSpec ParentNotAccepted(string detail) => new(ConditionNames.Accepted, false, "ParentNotAccepted", detail);
 
+    /// <summary>
+    /// Accepted=False/Invalid after an internal error (ListenerSetReasonInvalid; Pending is defined only for status
+    /// Unknown); the message says the fault is the controller's, not the ListenerSet's.
+    /// </summary>
+    public static ConditionSpec InternalError(string message) => new(ConditionNames.Accepted, false, "Invalid", message);
+
     public static ConditionSpec Programmed() => new(ConditionNames.Programmed, true, "Programmed", "The ListenerSet is programmed.");
 
     public static ConditionSpec NotProgrammed(string reason, string detail) => new(ConditionNames.Programmed, false, reason, detail);
@@ -202,6 +242,12 @@ public static class PolicyConditions
     public static ConditionSpec Conflicted(string detail) => new(ConditionNames.Accepted, false, "Conflicted", detail);
 
     public static ConditionSpec Invalid(string detail) => new(ConditionNames.Accepted, false, "Invalid", detail);
+
+    /// <summary>
+    /// Accepted=False/Invalid after an internal error: PolicyReasonInvalid is the only policy reason that does not name
+    /// a specific cause (target, conflict, CA); the message says the fault is the controller's, not the policy's.
+    /// </summary>
+    public static ConditionSpec InternalError(string message) => new(ConditionNames.Accepted, false, "Invalid", message);
 
     public static ConditionSpec TargetNotFound(string detail) => new(ConditionNames.Accepted, false, "TargetNotFound", detail);
 

@@ -32,21 +32,25 @@ internal static partial class BackendTlsPolicyTranslation
     /// Validates every policy and resolves conflicts. Each policy is decided inside its own guard, so one that trips an
     /// unexpected fault is reported Invalid and never applied, and the others are unaffected.
     /// </summary>
-    public static BackendTlsPolicyTable Translate(IEnumerable<V1BackendTLSPolicy> policies, TranslationIndex index)
+    public static BackendTlsPolicyTable Translate(IEnumerable<V1BackendTLSPolicy> policies, TranslationIndex index, DiagnosticLog diagnostics, TranslatorOptions options)
     {
         var models = new List<BackendTlsPolicyModel>();
         foreach (var policy in policies)
         {
+            var key = KindRegistry.KeyOf(KindRegistry.BackendTLSPolicy, policy);
             BackendTlsPolicyModel model;
             try
             {
+                options.FaultInjection?.Invoke(Translator.Steps.BackendTlsPolicy, key);
                 model = Evaluate(policy, index);
             }
             catch (Exception e)
             {
-                // Defence in depth (ARCHITECTURE step 3): the fault becomes this policy's status. Targets are read again
-                // without validation so the Gateways using its Services still show why TLS is not applied.
-                model = Failed(policy, e, index);
+                // Defence in depth (ARCHITECTURE step 3): the fault is a diagnostic and this policy's status. Targets are
+                // read again without validation so the Gateways using its Services still show why TLS is not applied
+                // (a policy no route of ours uses has no status entry, so there the diagnostic is the only report).
+                diagnostics.Add(key, Translator.Steps.BackendTlsPolicy, e);
+                model = Failed(policy, e, index, diagnostics);
             }
             models.Add(model);
         }
@@ -132,19 +136,20 @@ internal static partial class BackendTlsPolicyTranslation
         return model;
     }
 
-    private static BackendTlsPolicyModel Failed(V1BackendTLSPolicy policy, Exception e, TranslationIndex index)
+    private static BackendTlsPolicyModel Failed(V1BackendTLSPolicy policy, Exception e, TranslationIndex index, DiagnosticLog diagnostics)
     {
         var model = NewModel(policy);
         try
         {
             ReadTargets(policy, model, index);
         }
-        catch (Exception)
+        catch (Exception again)
         {
             // Targets unreadable too: the policy cannot be placed on any Service, so it gets no ancestors.
+            diagnostics.Add(model.Key, Translator.Steps.BackendTlsPolicyTargets, again);
             model.Targets.Clear();
         }
-        model.Invalid = PolicyConditions.Invalid($"Translation failed: {e.Message}");
+        model.Invalid = PolicyConditions.InternalError(InternalError.Message(Translator.Steps.BackendTlsPolicy, e));
         return model;
     }
 

@@ -10,16 +10,15 @@ namespace Gateway.Actors.Translation;
 /// </summary>
 internal static class ListenerSetTranslation
 {
+    /// <summary>
+    /// The ListenerSet's model when its parent is one of our Gateways, else null. Its listeners are added to the
+    /// Gateway only once every one of them is evaluated, so a fault part-way leaves the Gateway's model untouched.
+    /// </summary>
     public static ListenerSetModel? Translate(V1ListenerSet ls, IReadOnlyDictionary<ResourceKey, GatewayModel> gateways, TranslationIndex index)
     {
         var key = KindRegistry.KeyOf(KindRegistry.ListenerSet, ls);
-        var pr = ls.Spec.ParentRef;
-        var group = pr.Group ?? KindRegistry.GatewayGroup;
-        var kind = pr.Kind ?? "Gateway";
-        var ns = string.IsNullOrEmpty(pr.Namespace) ? key.Namespace : pr.Namespace;
-        if (group != KindRegistry.GatewayGroup || kind != "Gateway") return null;
         // Not one of our Gateways: the ListenerSet's status belongs to whoever owns that Gateway.
-        if (!gateways.TryGetValue(new ResourceKey("Gateway", ns, pr.Name), out var gw)) return null;
+        if (ParentOf(ls, key, gateways) is not { } gw) return null;
 
         var model = new ListenerSetModel { ListenerSet = ls, Key = key, Generation = GatewayTranslation.Generation(ls.Metadata), Parent = gw };
         var from = gw.Gateway.Spec.AllowedListeners?.Namespaces?.From ?? "None";
@@ -43,9 +42,37 @@ internal static class ListenerSetTranslation
             var listener = new ListenerModel { Owner = key, Gateway = gw.Key, Spec = spec, Precedence = precedence++ };
             GatewayTranslation.EvaluateListener(listener, "ListenerSet", key.Namespace, gw.Gateway, index);
             model.Listeners.Add(listener);
-            gw.Listeners.Add(listener);
         }
+        gw.Listeners.AddRange(model.Listeners);
         return model;
+    }
+
+    /// <summary>
+    /// The model of a ListenerSet whose translation faulted: not accepted with <paramref name="condition"/>, no
+    /// listeners (none was added to the Gateway); null when its parent is not one of our Gateways.
+    /// </summary>
+    public static ListenerSetModel? Failed(V1ListenerSet ls, IReadOnlyDictionary<ResourceKey, GatewayModel> gateways, ConditionSpec condition)
+    {
+        var key = KindRegistry.KeyOf(KindRegistry.ListenerSet, ls);
+        if (ParentOf(ls, key, gateways) is not { } gw) return null;
+        return new ListenerSetModel { ListenerSet = ls, Key = key, Generation = GatewayTranslation.Generation(ls.Metadata), Parent = gw, NotAccepted = condition };
+    }
+
+    /// <summary>Rejects an admitted ListenerSet: not accepted with <paramref name="condition"/>, its listeners taken off its Gateway.</summary>
+    public static void Reject(ListenerSetModel model, ConditionSpec condition)
+    {
+        model.NotAccepted = condition;
+        model.Parent?.Listeners.RemoveAll(l => l.Owner == model.Key);
+    }
+
+    private static GatewayModel? ParentOf(V1ListenerSet ls, ResourceKey key, IReadOnlyDictionary<ResourceKey, GatewayModel> gateways)
+    {
+        var pr = ls.Spec.ParentRef;
+        var group = pr.Group ?? KindRegistry.GatewayGroup;
+        var kind = pr.Kind ?? "Gateway";
+        var ns = string.IsNullOrEmpty(pr.Namespace) ? key.Namespace : pr.Namespace;
+        if (group != KindRegistry.GatewayGroup || kind != "Gateway") return null;
+        return gateways.GetValueOrDefault(new ResourceKey("Gateway", ns, pr.Name));
     }
 
     /// <summary>After conflicts: a ListenerSet none of whose listeners is usable is not accepted (ListenersNotValid).</summary>

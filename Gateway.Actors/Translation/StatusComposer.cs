@@ -53,7 +53,7 @@ internal static class StatusComposer
         {
             Conditions =
             [
-                GatewayConditions.Invalid($"Translation failed: {e.Message}").ToV1(g),
+                GatewayConditions.InternalError(InternalError.Message(Translator.Steps.Gateway, e)).ToV1(g),
                 GatewayConditions.NotProgrammedInvalid("The Gateway is not accepted.").ToV1(g),
             ],
         };

@@ -16,4 +16,41 @@ public sealed record DesiredStatus(ResourceKey Key, string ApiVersion, long Gene
 public sealed record TranslationResult(
     long Revision,
     ImmutableArray<GatewayRouteTable> Gateways,
-    ImmutableSortedDictionary<ResourceKey, DesiredStatus> Statuses);
+    ImmutableSortedDictionary<ResourceKey, DesiredStatus> Statuses)
+{
+    /// <summary>
+    /// Unexpected exceptions (bugs, not bad input) caught while translating single objects, in the order they happened.
+    /// Each such object also carries an internal-error condition in <see cref="Statuses"/> when it has a status of
+    /// ours; the host logs every entry with its exception. Empty when nothing failed.
+    /// </summary>
+    public ImmutableArray<TranslationDiagnostic> Diagnostics { get; init; } = [];
+}
+
+/// <summary>
+/// One unexpected exception inside translation: the object being translated, the step it was in (the step names of
+/// <see cref="Translator"/>), and the exception itself so the log keeps its type, message, stack and inner exceptions.
+/// </summary>
+public sealed record TranslationDiagnostic(ResourceKey Object, string Step, Exception Exception)
+{
+    /// <summary>The exception's full type name.</summary>
+    public string ExceptionType => Exception.GetType().FullName ?? Exception.GetType().Name;
+
+    /// <summary>The exception's message.</summary>
+    public string Message => Exception.Message;
+
+    /// <summary>Where it was thrown; empty only for an exception that was never thrown.</summary>
+    public string StackTrace => Exception.StackTrace ?? "";
+
+    /// <summary>One line for summaries; the stack is in <see cref="StackTrace"/>.</summary>
+    public override string ToString() => $"{Object} ({Step}): {ExceptionType}: {Message}";
+}
+
+/// <summary>Collects <see cref="TranslationDiagnostic"/>s during one translation (single-threaded, like the translator).</summary>
+internal sealed class DiagnosticLog
+{
+    private readonly ImmutableArray<TranslationDiagnostic>.Builder _entries = ImmutableArray.CreateBuilder<TranslationDiagnostic>();
+
+    public void Add(ResourceKey key, string step, Exception e) => _entries.Add(new TranslationDiagnostic(key, step, e));
+
+    public ImmutableArray<TranslationDiagnostic> ToImmutable() => _entries.ToImmutable();
+}

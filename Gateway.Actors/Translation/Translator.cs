@@ -12,15 +12,32 @@ namespace Gateway.Actors.Translation;
 /// Snapshot → TranslationResult: all Gateway API semantics, pure (no Akka, no clock, no I/O), never throws.
 /// The work is an ordered list of steps (Envoy Gateway style); each step reads only what earlier steps decided, and
 /// each object is decided by its own function inside a guard, so one object that trips an unexpected fault gets an
-/// honest "not accepted" status and every other object is still translated.
+/// internal-error condition in its status, a <see cref="TranslationDiagnostic"/> in the result (logged with its stack by
+/// the host), and every other object is still translated. Expected input errors (a bad certificate, bad YAML in a
+/// ConfigMap, an invalid regex) are not faults: they become specific conditions where they are read.
 /// </summary>
 public static class Translator
 {
+    /// <summary>The guarded per-object steps, as named in <see cref="TranslationDiagnostic.Step"/>.</summary>
+    public static class Steps
+    {
+        public const string GatewayClass = "GatewayClass";
+        public const string Gateway = "Gateway";
+        public const string ListenerSet = "ListenerSet";
+        public const string ListenerConflicts = "ListenerConflicts";
+        public const string ListenerSetFinish = "ListenerSetFinish";
+        public const string BackendTlsPolicy = "BackendTLSPolicy";
+        public const string BackendTlsPolicyTargets = "BackendTLSPolicyTargets";
+        public const string Route = "Route";
+        public const string RouteParents = "RouteParents";
+    }
+
     /// <summary>Translates one snapshot.</summary>
     public static TranslationResult Translate(Snapshot snapshot, TranslatorOptions options)
     {
         var index = new TranslationIndex(snapshot);
         var statuses = new Dictionary<ResourceKey, DesiredStatus>();
+        var diagnostics = new DiagnosticLog();
 
         // Step 1 - GatewayClasses. Only classes naming our controller are ours (GatewayClassSpec.ControllerName); every
         // later step works only below an accepted class of ours, so this comes first.
@@ -28,7 +45,7 @@ public static class Translator
         foreach (var gc in snapshot.GatewayClasses.Where(c => c.Spec.ControllerName == options.ControllerName))
         {
             var key = KindRegistry.KeyOf(KindRegistry.GatewayClass, gc);
-            var (status, accepted) = Guard(() => TranslateGatewayClass(gc, snapshot, options), e => (FailedClass(gc, e), false));
+            var (status, accepted) = Guard(diagnostics, options, Steps.GatewayClass, key, () => TranslateGatewayClass(gc, snapshot, options), e => (FailedClass(gc, e), false));
             if (accepted) acceptedClasses.Add(gc.Metadata.Name);
             statuses[key] = new DesiredStatus(key, gc.ApiVersion, GatewayTranslation.Generation(gc.Metadata), status);
         }
@@ -36,11 +53,11 @@ public static class Translator
         // Step 2 - Gateways of an accepted class of ours: parameters, requested addresses, and each listener on its own
         // (protocol, kinds, certificates, frontend validation). Conflicts need the ListenerSets, so they wait for step 4.
         var gateways = new Dictionary<ResourceKey, GatewayModel>();
-        var failedGateways = new Dictionary<ResourceKey, (V1Gateway, Exception)>();
+        var failedGateways = new Dictionary<ResourceKey, (V1Gateway Gateway, Exception Error)>();
         foreach (var gw in snapshot.Gateways.Where(g => acceptedClasses.Contains(g.Spec.GatewayClassName)))
         {
             var key = KindRegistry.KeyOf(KindRegistry.Gateway, gw);
-            var model = Guard<GatewayModel?>(() => GatewayTranslation.Translate(gw, index, options), e => { failedGateways[key] = (gw, e); return null; });
+            var model = Guard<GatewayModel?>(diagnostics, options, Steps.Gateway, key, () => GatewayTranslation.Translate(gw, index, options), e => { failedGateways[key] = (gw, e); return null; });
             if (model is not null) gateways[key] = model;
         }
 
@@ -49,7 +66,11 @@ public static class Translator
         var listenerSets = new Dictionary<ResourceKey, ListenerSetModel>();
         foreach (var ls in snapshot.ListenerSets.OrderBy(s => s.Metadata.CreationTimestamp is null).ThenBy(s => s.Metadata.CreationTimestamp).ThenBy(s => KindRegistry.KeyOf(KindRegistry.ListenerSet, s)))
         {
-            var model = Guard<ListenerSetModel?>(() => ListenerSetTranslation.Translate(ls, gateways, index), _ => null);
+            var key = KindRegistry.KeyOf(KindRegistry.ListenerSet, ls);
+            // A ListenerSet on one of our Gateways that faults gets a not-accepted model (so its status and routes
+            // naming it say why); one whose parent is not ours, or cannot even be read, gets no status from us.
+            var model = Guard(diagnostics, options, Steps.ListenerSet, key, () => ListenerSetTranslation.Translate(ls, gateways, index),
+                e => ListenerSetTranslation.Failed(ls, gateways, ListenerSetConditions.InternalError(InternalError.Message(Steps.ListenerSet, e))));
             if (model is not null) listenerSets[model.Key] = model;
         }
 
@@ -58,9 +79,15 @@ public static class Translator
         // itself not accepted.
         foreach (var model in gateways.Values)
         {
-            Guard(() => { GatewayTranslation.ResolveConflicts(model); return 0; }, _ => 0);
+            // Conflicts may be half-resolved when this faults, so the Gateway is not accepted (and not served) at all.
+            Guard(diagnostics, options, Steps.ListenerConflicts, model.Key, () => { GatewayTranslation.ResolveConflicts(model); return 0; },
+                e => { model.NotAccepted = GatewayConditions.InternalError(InternalError.Message(Steps.ListenerConflicts, e)); return 0; });
         }
-        foreach (var ls in listenerSets.Values) ListenerSetTranslation.Finish(ls);
+        foreach (var ls in listenerSets.Values)
+        {
+            Guard(diagnostics, options, Steps.ListenerSetFinish, ls.Key, () => { ListenerSetTranslation.Finish(ls); return 0; },
+                e => { ListenerSetTranslation.Reject(ls, ListenerSetConditions.InternalError(InternalError.Message(Steps.ListenerSetFinish, e))); return 0; });
+        }
 
         // Step 5 - Addresses. Pool mode: static ones were checked in step 2; pool addresses are assigned across all
         // Gateways at once so the assignment is collision-free and stable (AddressAllocator). Service mode: each
@@ -81,17 +108,17 @@ public static class Translator
         // Step 7 - BackendTLSPolicies (GEP-1897): validate each policy, check its target Services and ports, and rank
         // policies that select the same Service port. Backends are resolved in the next step and need to know which
         // policy applies to them, so this comes before routes; which Gateways are ancestors waits for step 10.
-        index.BackendTls = BackendTlsPolicyTranslation.Translate(snapshot.BackendTlsPolicies, index);
+        index.BackendTls = BackendTlsPolicyTranslation.Translate(snapshot.BackendTlsPolicies, index, diagnostics, options);
 
         // Step 8 - Routes, HTTPRoute first, then GRPCRoute, TLSRoute, TCPRoute, UDPRoute: compile rules (matches,
         // filters, backends) once per route, then bind each parentRef to listeners. Attachment only reads listener
         // facts decided above, never another route.
         var routes = new List<RouteModel>();
-        foreach (var r in snapshot.HttpRoutes) AddRoute(routes, r, "HTTPRoute", true, m => HttpRuleCompiler.CompileHttp(r, m, index), r.Spec.ParentRefs, r.Spec.Hostnames, gateways, listenerSets, index);
-        foreach (var r in snapshot.GrpcRoutes) AddRoute(routes, r, "GRPCRoute", true, m => HttpRuleCompiler.CompileGrpc(r, m, index), r.Spec.ParentRefs, r.Spec.Hostnames, gateways, listenerSets, index);
-        foreach (var r in snapshot.TlsRoutes) AddRoute(routes, r, "TLSRoute", true, m => CompileL4(r.Spec.Rules, "TLSRoute", m, index), r.Spec.ParentRefs, r.Spec.Hostnames, gateways, listenerSets, index);
-        foreach (var r in snapshot.TcpRoutes) AddRoute(routes, r, "TCPRoute", false, m => CompileL4(r.Spec.Rules, "TCPRoute", m, index), r.Spec.ParentRefs, null, gateways, listenerSets, index);
-        foreach (var r in snapshot.UdpRoutes) AddRoute(routes, r, "UDPRoute", false, m => CompileL4(r.Spec.Rules, "UDPRoute", m, index), r.Spec.ParentRefs, null, gateways, listenerSets, index);
+        foreach (var r in snapshot.HttpRoutes) AddRoute(routes, r, "HTTPRoute", true, m => HttpRuleCompiler.CompileHttp(r, m, index), r.Spec.ParentRefs, r.Spec.Hostnames, gateways, listenerSets, index, options, diagnostics);
+        foreach (var r in snapshot.GrpcRoutes) AddRoute(routes, r, "GRPCRoute", true, m => HttpRuleCompiler.CompileGrpc(r, m, index), r.Spec.ParentRefs, r.Spec.Hostnames, gateways, listenerSets, index, options, diagnostics);
+        foreach (var r in snapshot.TlsRoutes) AddRoute(routes, r, "TLSRoute", true, m => CompileL4(r.Spec.Rules, "TLSRoute", m, index), r.Spec.ParentRefs, r.Spec.Hostnames, gateways, listenerSets, index, options, diagnostics);
+        foreach (var r in snapshot.TcpRoutes) AddRoute(routes, r, "TCPRoute", false, m => CompileL4(r.Spec.Rules, "TCPRoute", m, index), r.Spec.ParentRefs, null, gateways, listenerSets, index, options, diagnostics);
+        foreach (var r in snapshot.UdpRoutes) AddRoute(routes, r, "UDPRoute", false, m => CompileL4(r.Spec.Rules, "UDPRoute", m, index), r.Spec.ParentRefs, null, gateways, listenerSets, index, options, diagnostics);
 
         // Step 9 - Per listener: entries of accepted parents, attachedRoutes, precedence order, then shadowed matches
         // (needs the final order, so it runs last).
@@ -134,7 +161,7 @@ public static class Translator
             statuses[policy.Key] = new DesiredStatus(policy.Key, policy.ApiVersion, policy.Generation, BackendTlsPolicyTranslation.Status(policy, options.ControllerName));
         }
 
-        return new TranslationResult(snapshot.Revision, tables, statuses.ToImmutableSortedDictionary());
+        return new TranslationResult(snapshot.Revision, tables, statuses.ToImmutableSortedDictionary()) { Diagnostics = diagnostics.ToImmutable() };
     }
 
     private static (object Status, bool Accepted) TranslateGatewayClass(V1GatewayClass gc, Snapshot snapshot, TranslatorOptions options)
@@ -163,12 +190,13 @@ public static class Translator
 
     private static object FailedClass(V1GatewayClass gc, Exception e) => new V1GatewayClassStatus
     {
-        Conditions = [GatewayClassConditions.InvalidParameters($"Translation failed: {e.Message}").ToV1(GatewayTranslation.Generation(gc.Metadata))],
+        Conditions = [GatewayClassConditions.InternalError(InternalError.Message(Steps.GatewayClass, e)).ToV1(GatewayTranslation.Generation(gc.Metadata))],
     };
 
     private static void AddRoute<T>(List<RouteModel> routes, T route, string kind, bool usesHostnames, Action<RouteModel> compile,
         IList<V1GatewayParentReference>? parentRefs, IList<string>? hostnames,
-        IReadOnlyDictionary<ResourceKey, GatewayModel> gateways, IReadOnlyDictionary<ResourceKey, ListenerSetModel> listenerSets, TranslationIndex index)
+        IReadOnlyDictionary<ResourceKey, GatewayModel> gateways, IReadOnlyDictionary<ResourceKey, ListenerSetModel> listenerSets, TranslationIndex index,
+        TranslatorOptions options, DiagnosticLog diagnostics)
         where T : IKubernetesObject<V1ObjectMeta>
     {
         var key = KindRegistry.KeyOf(KindRegistry.ByName(kind)!, route);
@@ -182,21 +210,35 @@ public static class Translator
         };
         try
         {
+            options.FaultInjection?.Invoke(Steps.Route, key);
             compile(model);
             RouteAttachment.Attach(model, kind, usesHostnames, gateways, listenerSets, index);
         }
         catch (Exception e)
         {
-            // Defence in depth: a fault in one route rejects that route only, with the reason in its status.
+            // A fault in one route rejects that route only: no entries, no policy uses, and every parent of ours says
+            // an internal error happened. Attachment (which only reads listeners) is retried to find those parents
+            // when the fault came before it; if that faults too, the route has no parent to report on.
+            diagnostics.Add(key, Steps.Route, e);
             model.Matches.Clear();
             model.L4Rules.Clear();
             model.PolicyUses.Clear();
-            model.DroppedRules.Add($"Translation failed: {e.Message}");
-            if (model.Parents.Count == 0) RouteAttachment.Attach(model, kind, usesHostnames, gateways, listenerSets, index);
+            if (model.Parents.Count == 0)
+            {
+                try
+                {
+                    RouteAttachment.Attach(model, kind, usesHostnames, gateways, listenerSets, index);
+                }
+                catch (Exception again)
+                {
+                    diagnostics.Add(key, Steps.RouteParents, again);
+                }
+            }
+            var condition = RouteConditions.InternalError(InternalError.Message(Steps.Route, e));
             foreach (var p in model.Parents)
             {
                 p.Attached.Clear();
-                p.Accepted = RouteConditions.UnsupportedValue($"Translation failed: {e.Message}");
+                p.Accepted = condition;
             }
         }
         routes.Add(model);
@@ -326,16 +368,30 @@ public static class Translator
         };
     }
 
-    private static T Guard<T>(Func<T> action, Func<Exception, T> onFailure)
+    /// <summary>
+    /// Runs one object's step. An exception is recorded as a diagnostic for <paramref name="key"/> and turned into that
+    /// object's failure result by <paramref name="onFailure"/>; the translator itself never throws for one object
+    /// (ARCHITECTURE step 3). A fault inside <paramref name="onFailure"/> is recorded too and yields the default.
+    /// </summary>
+    private static T Guard<T>(DiagnosticLog diagnostics, TranslatorOptions options, string step, ResourceKey key, Func<T> action, Func<Exception, T> onFailure)
     {
         try
         {
+            options.FaultInjection?.Invoke(step, key);
             return action();
         }
         catch (Exception e)
         {
-            // The translator must never throw (ARCHITECTURE step 3); the failure is reported on the object itself.
-            return onFailure(e);
+            diagnostics.Add(key, step, e);
+            try
+            {
+                return onFailure(e);
+            }
+            catch (Exception again)
+            {
+                diagnostics.Add(key, step + "Failure", again);
+                return default!;
+            }
         }
     }
 }

@@ -39,4 +39,11 @@ public sealed record TranslatorOptions
 
     /// <summary><see cref="AddressMode.ServicePerGateway"/>: the address replicas bind the allocated container ports on.</summary>
     public string ServiceBindAddress { get; init; } = "0.0.0.0";
+
+    /// <summary>
+    /// Tests only (internal, never set by the host): called with the step name and the object's key at the start of
+    /// every per-object step that runs inside a guard. An exception it throws is handled exactly like a bug in that
+    /// object's translation, which is how tests prove that such a fault is reported and contained.
+    /// </summary>
+    internal Action<string, Gateway.Actors.Resources.ResourceKey>? FaultInjection { get; init; }
 }

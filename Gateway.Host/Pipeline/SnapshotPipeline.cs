@@ -280,15 +280,32 @@ public sealed class SnapshotPipeline : BackgroundService
     private TranslationResult? Translate(Snapshot snapshot, IReadOnlySet<string> usable, IReadOnlySet<ListenerSocket> unavailable, List<string> errors, ref int translations)
     {
         translations++;
+        TranslationResult result;
         try
         {
-            return _options.Translate(snapshot, _options.Translator with { UsableStaticAddresses = usable, UnavailableSockets = unavailable });
+            result = _options.Translate(snapshot, _options.Translator with { UsableStaticAddresses = usable, UnavailableSockets = unavailable });
         }
         catch (Exception e)
         {
             _logger.LogError(e, "Revision {Revision}: translation failed; the data plane and status keep their last state until the next change", snapshot.Revision);
             errors.Add($"translation: {e.GetType().Name}: {e.Message}");
             return null;
+        }
+        LogDiagnostics(result);
+        return result;
+    }
+
+    /// <summary>
+    /// Every exception the translator contained for a single object is a bug: each is logged at Error level with the
+    /// exception (type, message, stack). The translation itself stands; those objects carry an internal-error
+    /// condition and every other object is served.
+    /// </summary>
+    private void LogDiagnostics(TranslationResult result)
+    {
+        foreach (var d in result.Diagnostics.IsDefault ? [] : result.Diagnostics)
+        {
+            _logger.LogError(d.Exception, "Revision {Revision}: internal error translating {Object} in step {Step}: {ExceptionType}: {Message}; the object reports it in its status, every other object is translated",
+                result.Revision, d.Object, d.Step, d.ExceptionType, d.Message);
         }
     }
 

@@ -7,7 +7,7 @@ namespace Gateway.Tests.Host;
 /// <summary>Captures log entries for assertions and echoes them to the xUnit output.</summary>
 internal sealed class CapturingLoggerProvider(ITestOutputHelper? output = null) : ILoggerProvider
 {
-    public ConcurrentQueue<(LogLevel Level, string Category, string Message)> Entries { get; } = new();
+    public ConcurrentQueue<(LogLevel Level, string Category, string Message, Exception? Exception)> Entries { get; } = new();
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
@@ -24,7 +24,7 @@ internal sealed class CapturingLoggerProvider(ITestOutputHelper? output = null) 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             var message = formatter(state, exception);
-            owner.Entries.Enqueue((logLevel, category, message));
+            owner.Entries.Enqueue((logLevel, category, message, exception));
             try
             {
                 owner._output?.WriteLine($"{logLevel,-11} {category.Split('.')[^1]}: {message}{(exception is null ? "" : " | " + exception.Message)}");

@@ -9,6 +9,7 @@ using Gateway.Host.Status;
 using Gateway.Tests.Host;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
@@ -106,6 +107,37 @@ public sealed class SnapshotPipelineTests : IDisposable
         Assert.True(next.Succeeded);
         Assert.True(_pipeline.Ready.IsCompletedSuccessfully);
         Assert.NotNull(_memory.Get(ClassKey));
+    }
+
+    [Fact]
+    public async Task Process_TranslatorContainsAFault_LogsTheDiagnosticAtErrorWithItsStack_AndWritesTheOtherStatuses()
+    {
+        var bad = new ResourceKey("HTTPRoute", "default", "bad");
+        var logs = new CapturingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        var translator = new TranslatorOptions
+        {
+            FaultInjection = (step, key) =>
+            {
+                if (step == Translator.Steps.Route && key == bad) throw new InvalidOperationException("injected fault");
+            },
+        };
+        using var pipeline = new SnapshotPipeline(_store, new PipelineOptions { Translator = translator }, _current, _memory, _dataPlane,
+            factory.CreateLogger<SnapshotPipeline>(), TimeProvider.System);
+
+        var pass = await pipeline.ProcessAsync(Published(1, Manifests.GatewayClass(), Manifests.Gateway("g"), Manifests.HttpRoute("bad", "g")), CancellationToken.None);
+
+        var logged = Assert.Single(logs.Entries, e => e.Level == LogLevel.Error);
+        Assert.Contains("HTTPRoute/default/bad", logged.Message, StringComparison.Ordinal);
+        Assert.Contains(Translator.Steps.Route, logged.Message, StringComparison.Ordinal);
+        var exception = Assert.IsType<InvalidOperationException>(logged.Exception);
+        Assert.Equal("injected fault", exception.Message);
+        Assert.Contains(nameof(Translator), exception.StackTrace, StringComparison.Ordinal);
+        // The pass itself succeeds: the fault is contained to the route, whose status says so.
+        Assert.True(pass.Succeeded);
+        var route = Assert.IsType<V1RouteStatus>(Assert.IsType<V1HTTPRoute>(_memory.Get(bad)).Status);
+        Assert.Equal("Pending", route.Parents!.Single().Conditions!.Single(c => c.Type == "Accepted").Reason);
+        Assert.Equal("True", GatewayStatus(_memory.Get(GatewayKey)).Conditions!.Single(c => c.Type == "Programmed").Status);
     }
 
     [Fact]

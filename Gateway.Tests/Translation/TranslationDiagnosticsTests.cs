@@ -1,0 +1,183 @@
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Actors.Translation;
+using Gateway.Tests.Host;
+using k8s.Models;
+using Xunit;
+
+namespace Gateway.Tests.Translation;
+
+/// <summary>
+/// An unexpected exception while translating one object (injected through <see cref="TranslatorOptions.FaultInjection"/>)
+/// shows on that object's status as an internal error, is listed in <see cref="TranslationResult.Diagnostics"/> with
+/// its type and stack, and leaves every other object translated as if the faulty one were not there.
+/// </summary>
+public class TranslationDiagnosticsTests
+{
+    private const string Injected = "injected fault";
+
+    private static readonly ResourceKey BadRoute = new("HTTPRoute", "default", "bad");
+    private static readonly ResourceKey GoodRoute = new("HTTPRoute", "default", "good");
+
+    private static Snapshot Parse(params string[] documents)
+    {
+        var parsed = ManifestParser.Parse("test.yaml", Manifests.Join(documents));
+        Assert.Empty(parsed.Diagnostics);
+        return Snapshot.From(1, parsed.Objects.Select(o => o.Object));
+    }
+
+    /// <summary>Options whose hook throws when <paramref name="step"/> starts on <paramref name="target"/>.</summary>
+    private static TranslatorOptions FailOn(string step, ResourceKey target) => new()
+    {
+        FaultInjection = (s, key) =>
+        {
+            if (s == step && key == target) throw new InvalidOperationException(Injected);
+        },
+    };
+
+    private static V1Condition Condition(TranslationResult result, ResourceKey key, string type) => result.Statuses[key].Status switch
+    {
+        V1RouteStatus r => r.Parents!.Single().Conditions!.Single(c => c.Type == type),
+        V1GatewayStatus g => g.Conditions!.Single(c => c.Type == type),
+        V1ListenerSetStatus l => l.Conditions!.Single(c => c.Type == type),
+        V1GatewayClassStatus c => c.Conditions!.Single(x => x.Type == type),
+        var other => throw new InvalidOperationException($"unexpected status {other.GetType().Name}"),
+    };
+
+    private static void AssertDiagnostic(TranslationResult result, ResourceKey key, string step)
+    {
+        var d = Assert.Single(result.Diagnostics);
+        Assert.Equal((key, step, typeof(InvalidOperationException).FullName, Injected), (d.Object, d.Step, d.ExceptionType, d.Message));
+        // The stack reaches from the throw through the translator's guard, so the log shows where it happened.
+        Assert.Contains(nameof(Translator), d.StackTrace, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Translate_NoFault_HasNoDiagnostics()
+    {
+        var snapshot = Parse(Manifests.GatewayClass(), Manifests.Gateway("g"), Manifests.HttpRoute("good", "g"));
+
+        var result = Translator.Translate(snapshot, new TranslatorOptions());
+
+        Assert.Empty(result.Diagnostics);
+    }
+
+    [Fact]
+    public void Translate_FaultInOneRoute_RouteNotAcceptedWithInternalError_DiagnosticNamesIt_OtherRouteServed()
+    {
+        var snapshot = Parse(Manifests.GatewayClass(), Manifests.Gateway("g"), Manifests.HttpRoute("bad", "g", path: "/bad"), Manifests.HttpRoute("good", "g", path: "/good"));
+
+        var result = Translator.Translate(snapshot, FailOn(Translator.Steps.Route, BadRoute));
+
+        var accepted = Condition(result, BadRoute, "Accepted");
+        Assert.Equal(("False", "Pending"), (accepted.Status, accepted.Reason));
+        Assert.Contains("Internal error", accepted.Message, StringComparison.Ordinal);
+        Assert.Contains(Injected, accepted.Message, StringComparison.Ordinal);
+        AssertDiagnostic(result, BadRoute, Translator.Steps.Route);
+
+        Assert.Equal("True", Condition(result, GoodRoute, "Accepted").Status);
+        var listener = result.Gateways.Single().Ports.Single().Listeners.Single();
+        Assert.Equal([GoodRoute], listener.HttpRoutes.Select(e => e.Route).Distinct());
+        var gateway = Assert.IsType<V1GatewayStatus>(result.Statuses[new ResourceKey("Gateway", "default", "g")].Status);
+        Assert.Equal(1, gateway.Listeners!.Single().AttachedRoutes);
+    }
+
+    [Fact]
+    public void Translate_FaultInOneGateway_GatewayNotAcceptedWithInternalError_DiagnosticNamesIt_OtherGatewayServed()
+    {
+        var bad = new ResourceKey("Gateway", "default", "bad");
+        var snapshot = Parse(Manifests.GatewayClass(), Manifests.Gateway("bad", port: 8081), Manifests.Gateway("good", port: 8082),
+            Manifests.HttpRoute("good", "good"));
+
+        var result = Translator.Translate(snapshot, FailOn(Translator.Steps.Gateway, bad));
+
+        var accepted = Condition(result, bad, "Accepted");
+        Assert.Equal(("False", "Invalid"), (accepted.Status, accepted.Reason));
+        Assert.Contains("Internal error", accepted.Message, StringComparison.Ordinal);
+        Assert.Equal("False", Condition(result, bad, "Programmed").Status);
+        AssertDiagnostic(result, bad, Translator.Steps.Gateway);
+
+        var good = new ResourceKey("Gateway", "default", "good");
+        Assert.Equal("True", Condition(result, good, "Programmed").Status);
+        Assert.Equal([good], result.Gateways.Select(g => g.Gateway));
+        Assert.Equal("True", Condition(result, GoodRoute, "Accepted").Status);
+    }
+
+    [Fact]
+    public void Translate_FaultInOneGatewayClass_ClassNotAcceptedWithInternalError_OtherClassAccepted()
+    {
+        var bad = new ResourceKey("GatewayClass", "", "bad");
+        var snapshot = Parse(Manifests.GatewayClass("bad"), Manifests.GatewayClass("gc"), Manifests.Gateway("g"));
+
+        var result = Translator.Translate(snapshot, FailOn(Translator.Steps.GatewayClass, bad));
+
+        var accepted = Condition(result, bad, "Accepted");
+        Assert.Equal(("False", "Pending"), (accepted.Status, accepted.Reason));
+        Assert.Contains("Internal error", accepted.Message, StringComparison.Ordinal);
+        AssertDiagnostic(result, bad, Translator.Steps.GatewayClass);
+        Assert.Equal("True", Condition(result, new ResourceKey("GatewayClass", "", "gc"), "Accepted").Status);
+        Assert.Equal("True", Condition(result, new ResourceKey("Gateway", "default", "g"), "Programmed").Status);
+    }
+
+    [Fact]
+    public void Translate_FaultInOneListenerSet_ListenerSetNotAcceptedWithInternalError_GatewayServesOnlyItsOwnListeners()
+    {
+        var bad = new ResourceKey("ListenerSet", "default", "bad");
+        var snapshot = Parse(Manifests.GatewayClass(), GatewayAllowingListenerSets("g"), ListenerSet("bad", "g", 8081), ListenerSet("good", "g", 8082));
+
+        var result = Translator.Translate(snapshot, FailOn(Translator.Steps.ListenerSet, bad));
+
+        var accepted = Condition(result, bad, "Accepted");
+        Assert.Equal(("False", "Invalid"), (accepted.Status, accepted.Reason));
+        Assert.Contains("Internal error", accepted.Message, StringComparison.Ordinal);
+        AssertDiagnostic(result, bad, Translator.Steps.ListenerSet);
+
+        Assert.Equal("True", Condition(result, new ResourceKey("ListenerSet", "default", "good"), "Accepted").Status);
+        Assert.Equal([80, 8082], result.Gateways.Single().Ports.Select(p => p.Port));
+    }
+
+    [Fact]
+    public void Translate_FaultInListenerConflicts_OnlyThatGatewayIsNotAccepted()
+    {
+        var bad = new ResourceKey("Gateway", "default", "bad");
+        var snapshot = Parse(Manifests.GatewayClass(), Manifests.Gateway("bad", port: 8081), Manifests.Gateway("good", port: 8082));
+
+        var result = Translator.Translate(snapshot, FailOn(Translator.Steps.ListenerConflicts, bad));
+
+        Assert.Equal(("False", "Invalid"), (Condition(result, bad, "Accepted").Status, Condition(result, bad, "Accepted").Reason));
+        AssertDiagnostic(result, bad, Translator.Steps.ListenerConflicts);
+        Assert.Equal([new ResourceKey("Gateway", "default", "good")], result.Gateways.Select(g => g.Gateway));
+    }
+
+    private static string GatewayAllowingListenerSets(string name) => $"""
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata:
+          name: {name}
+          namespace: default
+        spec:
+          gatewayClassName: gc
+          allowedListeners:
+            namespaces:
+              from: Same
+          listeners:
+          - name: http
+            port: 80
+            protocol: HTTP
+        """;
+
+    private static string ListenerSet(string name, string gateway, int port) => $"""
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: ListenerSet
+        metadata:
+          name: {name}
+          namespace: default
+        spec:
+          parentRef:
+            name: {gateway}
+          listeners:
+          - name: http-{port}
+            port: {port}
+            protocol: HTTP
+        """;
+}

@@ -268,6 +268,21 @@ internal static partial class BackendTlsPolicyTranslation
         return new V1PolicyStatus { Ancestors = ancestors };
     }
 
+    /// <summary>The status of a policy whose status faulted: every ancestor carries the internal error.</summary>
+    public static V1PolicyStatus FailedStatus(BackendTlsPolicyModel model, string controllerName, string step, Exception e)
+    {
+        var condition = PolicyConditions.InternalError(InternalError.Message(step, e)).ToV1(model.Generation);
+        return new V1PolicyStatus
+        {
+            Ancestors = model.Ancestors.Keys.Take(MaxAncestors).Select(gateway => new V1PolicyAncestorStatus
+            {
+                AncestorRef = new V1GatewayParentReference { Group = KindRegistry.GatewayGroup, Kind = "Gateway", Namespace = gateway.Namespace, Name = gateway.Name },
+                ControllerName = controllerName,
+                Conditions = [condition],
+            }).ToList(),
+        };
+    }
+
     /// <summary>PolicyStatus.Ancestors MaxItems.</summary>
     public const int MaxAncestors = 16;
 }

@@ -46,16 +46,37 @@ internal static class StatusComposer
         };
     }
 
-    public static V1GatewayStatus FailedGateway(V1Gateway gw, Exception e)
+    /// <summary>The status of a Gateway whose translation faulted in <paramref name="step"/>: not accepted, not programmed.</summary>
+    public static V1GatewayStatus FailedGateway(V1Gateway gw, string step, Exception e)
     {
         var g = GatewayTranslation.Generation(gw.Metadata);
         return new V1GatewayStatus
         {
             Conditions =
             [
-                GatewayConditions.InternalError(InternalError.Message(Translator.Steps.Gateway, e)).ToV1(g),
+                GatewayConditions.InternalError(InternalError.Message(step, e)).ToV1(g),
                 GatewayConditions.NotProgrammedInvalid("The Gateway is not accepted.").ToV1(g),
             ],
+        };
+    }
+
+    /// <summary>The status of a ListenerSet whose status faulted: not accepted, not programmed, no listener entries.</summary>
+    public static V1ListenerSetStatus FailedListenerSet(ListenerSetModel ls, string step, Exception e)
+    {
+        var condition = ListenerSetConditions.InternalError(InternalError.Message(step, e));
+        return new V1ListenerSetStatus
+        {
+            Conditions = [condition.ToV1(ls.Generation), ListenerSetConditions.NotProgrammed(condition.Reason, condition.Message).ToV1(ls.Generation)],
+        };
+    }
+
+    /// <summary>The status of a route whose status faulted: every parent of ours carries the internal error.</summary>
+    public static V1RouteStatus FailedRoute(RouteModel route, string controllerName, string step, Exception e)
+    {
+        var condition = RouteConditions.InternalError(InternalError.Message(step, e)).ToV1(route.Generation);
+        return new V1RouteStatus
+        {
+            Parents = route.Parents.Select(p => new V1RouteParentStatus { ParentRef = p.StatusRef, ControllerName = controllerName, Conditions = [condition] }).ToList(),
         };
     }
 

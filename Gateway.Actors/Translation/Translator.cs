@@ -30,6 +30,10 @@ public static class Translator
         public const string BackendTlsPolicyTargets = "BackendTLSPolicyTargets";
         public const string Route = "Route";
         public const string RouteParents = "RouteParents";
+        public const string RouteEntries = "RouteEntries";
+        public const string Precedence = "Precedence";
+        public const string RouteTable = "RouteTable";
+        public const string Status = "Status";
     }
 
     /// <summary>Translates one snapshot.</summary>
@@ -121,11 +125,21 @@ public static class Translator
         foreach (var r in snapshot.UdpRoutes) AddRoute(routes, r, "UDPRoute", false, m => CompileL4(r.Spec.Rules, "UDPRoute", m, index), r.Spec.ParentRefs, null, gateways, listenerSets, index, options, diagnostics);
 
         // Step 9 - Per listener: entries of accepted parents, attachedRoutes, precedence order, then shadowed matches
-        // (needs the final order, so it runs last).
-        PlaceEntries(routes);
+        // (needs the final order, so it runs last). A route's entries are all computed before any is placed, so a
+        // route that faults here leaves no entry behind; a Gateway whose ordering faults is not served at all.
+        foreach (var route in routes)
+        {
+            var placements = Guard<List<Placement>?>(diagnostics, options, Steps.RouteEntries, route.Key, () => EntriesOf(route), e =>
+            {
+                RejectRoute(route, RouteConditions.InternalError(InternalError.Message(Steps.RouteEntries, e)));
+                return null;
+            });
+            if (placements is not null) Place(placements);
+        }
         foreach (var gw in gateways.Values)
         {
-            foreach (var l in gw.Listeners) Shadowing.SortAndDetect(l, routes);
+            Guard(diagnostics, options, Steps.Precedence, gw.Key, () => { foreach (var l in gw.Listeners) Shadowing.SortAndDetect(l, routes); return 0; },
+                e => { gw.NotAccepted = GatewayConditions.InternalError(InternalError.Message(Steps.Precedence, e)); return 0; });
         }
 
         // Step 10 - BackendTLSPolicy ancestors: every Gateway on which a route is accepted becomes an ancestor of the
@@ -137,31 +151,47 @@ public static class Translator
             foreach (var gateway in used) index.BackendTls.AddAncestors(gateway, route.PolicyUses);
         }
 
-        // Step 11 - Route tables for every programmed Gateway, and every status.
-        var tables = gateways.Values.Where(g => g.Served).OrderBy(g => g.Key).Select(BuildTable).ToImmutableArray();
+        // Step 11 - Route tables for every programmed Gateway, and every status. A Gateway whose table faults is not
+        // served and says so (tables come first so its status sees that); an object whose status faults gets the
+        // internal-error form of its status instead.
+        var tables = ImmutableArray.CreateBuilder<GatewayRouteTable>();
+        foreach (var gw in gateways.Values.Where(g => g.Served).OrderBy(g => g.Key))
+        {
+            var table = Guard<GatewayRouteTable?>(diagnostics, options, Steps.RouteTable, gw.Key, () => BuildTable(gw),
+                e => { gw.NotAccepted = GatewayConditions.InternalError(InternalError.Message(Steps.RouteTable, e)); return null; });
+            if (table is not null) tables.Add(table);
+        }
+        void SetStatus(ResourceKey key, Func<DesiredStatus> compose, Func<Exception, DesiredStatus> failed)
+        {
+            if (Guard<DesiredStatus?>(diagnostics, options, Steps.Status, key, compose, failed) is { } status) statuses[key] = status;
+        }
         foreach (var gw in gateways.Values)
         {
-            statuses[gw.Key] = new DesiredStatus(gw.Key, gw.Gateway.ApiVersion, gw.Generation, StatusComposer.Gateway(gw, listenerSets.Values));
+            SetStatus(gw.Key, () => new DesiredStatus(gw.Key, gw.Gateway.ApiVersion, gw.Generation, StatusComposer.Gateway(gw, listenerSets.Values)),
+                e => new DesiredStatus(gw.Key, gw.Gateway.ApiVersion, gw.Generation, StatusComposer.FailedGateway(gw.Gateway, Steps.Status, e)));
         }
         foreach (var (key, (gw, e)) in failedGateways)
         {
-            statuses[key] = new DesiredStatus(key, gw.ApiVersion, GatewayTranslation.Generation(gw.Metadata), StatusComposer.FailedGateway(gw, e));
+            statuses[key] = new DesiredStatus(key, gw.ApiVersion, GatewayTranslation.Generation(gw.Metadata), StatusComposer.FailedGateway(gw, Steps.Gateway, e));
         }
         foreach (var ls in listenerSets.Values.Where(s => s.Parent is not null))
         {
-            statuses[ls.Key] = new DesiredStatus(ls.Key, ls.ListenerSet.ApiVersion, ls.Generation, StatusComposer.ListenerSet(ls));
+            SetStatus(ls.Key, () => new DesiredStatus(ls.Key, ls.ListenerSet.ApiVersion, ls.Generation, StatusComposer.ListenerSet(ls)),
+                e => new DesiredStatus(ls.Key, ls.ListenerSet.ApiVersion, ls.Generation, StatusComposer.FailedListenerSet(ls, Steps.Status, e)));
         }
         foreach (var route in routes.Where(r => r.Parents.Count > 0))
         {
-            var obj = snapshot.Get(route.Key)!;
-            statuses[route.Key] = new DesiredStatus(route.Key, obj.ApiVersion, route.Generation, StatusComposer.Route(route, options.ControllerName));
+            var apiVersion = snapshot.Get(route.Key)!.ApiVersion;
+            SetStatus(route.Key, () => new DesiredStatus(route.Key, apiVersion, route.Generation, StatusComposer.Route(route, options.ControllerName)),
+                e => new DesiredStatus(route.Key, apiVersion, route.Generation, StatusComposer.FailedRoute(route, options.ControllerName, Steps.Status, e)));
         }
         foreach (var policy in index.BackendTls.Policies.Where(p => p.Ancestors.Count > 0))
         {
-            statuses[policy.Key] = new DesiredStatus(policy.Key, policy.ApiVersion, policy.Generation, BackendTlsPolicyTranslation.Status(policy, options.ControllerName));
+            SetStatus(policy.Key, () => new DesiredStatus(policy.Key, policy.ApiVersion, policy.Generation, BackendTlsPolicyTranslation.Status(policy, options.ControllerName)),
+                e => new DesiredStatus(policy.Key, policy.ApiVersion, policy.Generation, BackendTlsPolicyTranslation.FailedStatus(policy, options.ControllerName, Steps.Status, e)));
         }
 
-        return new TranslationResult(snapshot.Revision, tables, statuses.ToImmutableSortedDictionary()) { Diagnostics = diagnostics.ToImmutable() };
+        return new TranslationResult(snapshot.Revision, tables.ToImmutable(), statuses.ToImmutableSortedDictionary()) { Diagnostics = diagnostics.ToImmutable() };
     }
 
     private static (object Status, bool Accepted) TranslateGatewayClass(V1GatewayClass gc, Snapshot snapshot, TranslatorOptions options)
@@ -222,7 +252,6 @@ public static class Translator
             diagnostics.Add(key, Steps.Route, e);
             model.Matches.Clear();
             model.L4Rules.Clear();
-            model.PolicyUses.Clear();
             if (model.Parents.Count == 0)
             {
                 try
@@ -234,14 +263,22 @@ public static class Translator
                     diagnostics.Add(key, Steps.RouteParents, again);
                 }
             }
-            var condition = RouteConditions.InternalError(InternalError.Message(Steps.Route, e));
-            foreach (var p in model.Parents)
-            {
-                p.Attached.Clear();
-                p.Accepted = condition;
-            }
+            RejectRoute(model, RouteConditions.InternalError(InternalError.Message(Steps.Route, e)));
         }
         routes.Add(model);
+    }
+
+    /// <summary>A route that faulted: nothing of it is served, no policy use counts, every parent carries <paramref name="condition"/>.</summary>
+    private static void RejectRoute(RouteModel route, ConditionSpec condition)
+    {
+        route.Matches.Clear();
+        route.L4Rules.Clear();
+        route.PolicyUses.Clear();
+        foreach (var p in route.Parents)
+        {
+            p.Attached.Clear();
+            p.Accepted = condition;
+        }
     }
 
     /// <summary>TLSRoute / TCPRoute / UDPRoute rules: each rule forwards to its weighted backends.</summary>
@@ -262,26 +299,40 @@ public static class Translator
         if (model.RuleCount == 0) model.DroppedRules.Add("The route has no rules.");
     }
 
-    /// <summary>Puts each accepted parent's entries on its listeners and counts attachedRoutes (one per route per listener).</summary>
-    private static void PlaceEntries(List<RouteModel> routes)
+    /// <summary>The entries one route puts on one listener (the listener then counts the route once in attachedRoutes).</summary>
+    private sealed record Placement(ListenerModel Listener, List<SortableHttpEntry> Http, List<SortableL4Entry> L4);
+
+    /// <summary>Each accepted parent's entries per listener, one placement per listener however many parents reach it; places nothing.</summary>
+    private static List<Placement> EntriesOf(RouteModel route)
     {
-        foreach (var route in routes)
+        var placements = new List<Placement>();
+        var placed = new HashSet<ListenerModel>();
+        foreach (var parent in route.Parents.Where(p => p.Accepted.Status))
         {
-            var placed = new HashSet<ListenerModel>();
-            foreach (var parent in route.Parents.Where(p => p.Accepted.Status))
+            foreach (var (listener, hostnames) in parent.Attached)
             {
-                foreach (var (listener, hostnames) in parent.Attached)
-                {
-                    if (!placed.Add(listener)) continue;
-                    listener.AttachedRoutes++;
-                    var hosts = hostnames.Count == 0 ? new string?[] { null } : hostnames.Select(h => (string?)h).ToArray();
-                    foreach (var host in hosts) AddEntries(route, listener, host);
-                }
+                if (!placed.Add(listener)) continue;
+                var placement = new Placement(listener, [], []);
+                var hosts = hostnames.Count == 0 ? new string?[] { null } : hostnames.Select(h => (string?)h).ToArray();
+                foreach (var host in hosts) AddEntries(route, placement, host);
+                placements.Add(placement);
             }
+        }
+        return placements;
+    }
+
+    /// <summary>Puts a route's entries on their listeners and counts attachedRoutes.</summary>
+    private static void Place(List<Placement> placements)
+    {
+        foreach (var p in placements)
+        {
+            p.Listener.AttachedRoutes++;
+            p.Listener.HttpEntries.AddRange(p.Http);
+            p.Listener.L4Entries.AddRange(p.L4);
         }
     }
 
-    private static void AddEntries(RouteModel route, ListenerModel listener, string? host)
+    private static void AddEntries(RouteModel route, Placement placement, string? host)
     {
         var suffix = host is null ? "" : $"/host/{host}";
         var hostList = host is null ? ImmutableArray<string>.Empty : [host];
@@ -295,12 +346,12 @@ public static class Translator
                 m.Filters, m.Backends, m.Timeouts, m.Retry);
             var key = new RoutePrecedenceKey(host, m.Path.Type, m.Path.Value, m.Method is not null, m.Headers.Length, m.QueryParams.Length,
                 route.Created, route.Key.NamespacedName, m.RuleIndex, m.MatchIndex);
-            listener.HttpEntries.Add(new SortableHttpEntry(entry, key));
+            placement.Http.Add(new SortableHttpEntry(entry, key));
         }
         foreach (var rule in route.L4Rules)
         {
             var entry = new L4RouteEntry($"{kind}/{route.Key.Namespace}/{route.Key.Name}/rule/{rule.RuleIndex}{suffix}", route.Key, rule.RuleIndex, hostList, rule.Backends);
-            listener.L4Entries.Add(new SortableL4Entry(entry, route.Created));
+            placement.L4.Add(new SortableL4Entry(entry, route.Created));
         }
     }
 

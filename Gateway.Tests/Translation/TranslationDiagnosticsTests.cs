@@ -1,5 +1,6 @@
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
+using Gateway.Actors.RouteTable;
 using Gateway.Actors.Translation;
 using Gateway.Tests.Host;
 using k8s.Models;
@@ -147,6 +148,53 @@ public class TranslationDiagnosticsTests
         Assert.Equal(("False", "Invalid"), (Condition(result, bad, "Accepted").Status, Condition(result, bad, "Accepted").Reason));
         AssertDiagnostic(result, bad, Translator.Steps.ListenerConflicts);
         Assert.Equal([new ResourceKey("Gateway", "default", "good")], result.Gateways.Select(g => g.Gateway));
+    }
+
+    [Fact]
+    public void Translate_FaultPlacingOneRoutesEntries_NoEntryOfItIsServed_OtherRouteServed()
+    {
+        var snapshot = Parse(Manifests.GatewayClass(), Manifests.Gateway("g"), Manifests.HttpRoute("bad", "g", path: "/bad"), Manifests.HttpRoute("good", "g", path: "/good"));
+
+        var result = Translator.Translate(snapshot, FailOn(Translator.Steps.RouteEntries, BadRoute));
+
+        Assert.Equal(("False", "Pending"), (Condition(result, BadRoute, "Accepted").Status, Condition(result, BadRoute, "Accepted").Reason));
+        AssertDiagnostic(result, BadRoute, Translator.Steps.RouteEntries);
+        var listener = result.Gateways.Single().Ports.Single().Listeners.Single();
+        Assert.Equal([GoodRoute], listener.HttpRoutes.Select(e => e.Route).Distinct());
+        var gateway = Assert.IsType<V1GatewayStatus>(result.Statuses[new ResourceKey("Gateway", "default", "g")].Status);
+        Assert.Equal(1, gateway.Listeners!.Single().AttachedRoutes);
+    }
+
+    [Fact]
+    public void Translate_FaultBuildingOneRouteTable_ThatGatewayNotServedAndNotAccepted_OtherGatewayServed()
+    {
+        var bad = new ResourceKey("Gateway", "default", "bad");
+        var good = new ResourceKey("Gateway", "default", "good");
+        var snapshot = Parse(Manifests.GatewayClass(), Manifests.Gateway("bad", port: 8081), Manifests.Gateway("good", port: 8082));
+
+        var result = Translator.Translate(snapshot, FailOn(Translator.Steps.RouteTable, bad));
+
+        Assert.Equal(("False", "Invalid"), (Condition(result, bad, "Accepted").Status, Condition(result, bad, "Accepted").Reason));
+        Assert.Equal("False", Condition(result, bad, "Programmed").Status);
+        AssertDiagnostic(result, bad, Translator.Steps.RouteTable);
+        Assert.Equal([good], result.Gateways.Select(g => g.Gateway));
+        Assert.Equal("True", Condition(result, good, "Programmed").Status);
+    }
+
+    [Fact]
+    public void Translate_FaultComposingOneRoutesStatus_ItsStatusIsTheInternalError_RouteTableUnchanged()
+    {
+        var snapshot = Parse(Manifests.GatewayClass(), Manifests.Gateway("g"), Manifests.HttpRoute("bad", "g", path: "/bad"), Manifests.HttpRoute("good", "g", path: "/good"));
+        var clean = Translator.Translate(snapshot, new TranslatorOptions());
+
+        var result = Translator.Translate(snapshot, FailOn(Translator.Steps.Status, BadRoute));
+
+        var accepted = Condition(result, BadRoute, "Accepted");
+        Assert.Equal(("False", "Pending"), (accepted.Status, accepted.Reason));
+        Assert.Contains("Internal error", accepted.Message, StringComparison.Ordinal);
+        AssertDiagnostic(result, BadRoute, Translator.Steps.Status);
+        Assert.Equal("True", Condition(result, GoodRoute, "Accepted").Status);
+        Assert.Equal(RouteTableYaml.Render(clean.Gateways), RouteTableYaml.Render(result.Gateways));
     }
 
     private static string GatewayAllowingListenerSets(string name) => $"""

@@ -197,6 +197,30 @@ public class TranslationDiagnosticsTests
         Assert.Equal(RouteTableYaml.Render(clean.Gateways), RouteTableYaml.Render(result.Gateways));
     }
 
+    [Fact]
+    public void Translate_FaultInOnePolicy_ItsAncestorSaysInternalError_ItsBackendIsNotSentInCleartext_OtherPolicyApplies()
+    {
+        // The golden case's two policies (pa for Service port 443, pb for 8443), with the route using both ports.
+        var path = Path.Combine(TestPaths.RepoRoot, "Gateway.Tests", "testdata", "backendtlspolicy-different-section-names", "input.yaml");
+        var yaml = File.ReadAllText(path).Replace("backendRefs: [{name: svc, port: 443}]", "backendRefs: [{name: svc, port: 443}, {name: svc, port: 8443}]", StringComparison.Ordinal);
+        var parsed = ManifestParser.Parse(path, yaml);
+        Assert.Empty(parsed.Diagnostics);
+        var bad = new ResourceKey("BackendTLSPolicy", "ns", "pa");
+
+        var result = Translator.Translate(Snapshot.From(1, parsed.Objects.Select(o => o.Object)), FailOn(Translator.Steps.BackendTlsPolicy, bad));
+
+        V1Condition PolicyAccepted(string name) => Assert.IsType<V1PolicyStatus>(result.Statuses[new ResourceKey("BackendTLSPolicy", "ns", name)].Status)
+            .Ancestors!.Single().Conditions!.Single(c => c.Type == "Accepted");
+        Assert.Equal(("False", "Invalid"), (PolicyAccepted("pa").Status, PolicyAccepted("pa").Reason));
+        Assert.Contains("Internal error", PolicyAccepted("pa").Message, StringComparison.Ordinal);
+        AssertDiagnostic(result, bad, Translator.Steps.BackendTlsPolicy);
+        Assert.Equal("True", PolicyAccepted("pb").Status);
+        var backends = result.Gateways.Single().Ports.SelectMany(p => p.Listeners).SelectMany(l => l.HttpRoutes).SelectMany(e => e.Backends.Backends).ToList();
+        var guarded = backends.Single(b => b.ClusterId.StartsWith("ns/svc:443/", StringComparison.Ordinal));
+        Assert.False(guarded.Valid && guarded.Tls is null);
+        Assert.Equal("b.example.com", backends.Single(b => b.ClusterId.StartsWith("ns/svc:8443/", StringComparison.Ordinal)).Tls!.ServerName);
+    }
+
     private static string GatewayAllowingListenerSets(string name) => $"""
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway

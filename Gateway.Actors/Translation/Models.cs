@@ -6,8 +6,14 @@ using Gateway.Actors.Status;
 namespace Gateway.Actors.Translation;
 
 // Working state of one translation. Each object is decided by its own step function (GatewayTranslation,
-// ListenerSetTranslation, RouteTranslation ...) into one of these models; later steps only read earlier models, which
-// keeps the per-object functions separable for incremental translation later.
+// ListenerSetTranslation, HttpRuleCompiler ...) into one of these models. These models are mutable on purpose, and
+// later steps do add facts to earlier models: ListenerSets add listeners to their Gateway, conflicts, addresses and
+// PortUnavailable are set on listeners, route entries and attachedRoutes are put on listeners, shadowing is noted on
+// route parents, policy ancestors on BackendTLSPolicy models (Translation/README.md "Models between steps" lists every
+// such write). Two invariants hold: a step adds one object's contribution to another object's model only after that
+// contribution is complete (a fault part-way adds nothing), and nothing that leaves the translator or is shared between
+// objects is mutable (compiled matches, route entries, backends, route tables and conditions are records over
+// ImmutableArray; snapshot objects are never written).
 
 /// <summary>One listener of a Gateway or of a ListenerSet attached to it, with everything decided about it.</summary>
 internal sealed class ListenerModel

@@ -9,7 +9,8 @@ using k8s.Models;
 namespace Gateway.Actors.Translation;
 
 /// <summary>
-/// Snapshot → TranslationResult: all Gateway API semantics, pure (no Akka, no clock, no I/O), never throws.
+/// Snapshot → TranslationResult: all Gateway API semantics, pure (no Akka, no clock, no I/O). Only the whole-snapshot
+/// passes (addresses, PortUnavailable, policy ancestors) can throw; the host then logs it and keeps its last state.
 /// The work is an ordered list of steps (Envoy Gateway style); each step reads only what earlier steps decided, and
 /// each object is decided by its own function inside a guard, so one object that trips an unexpected fault gets an
 /// internal-error condition in its status, a <see cref="TranslationDiagnostic"/> in the result (logged with its stack by

@@ -229,9 +229,14 @@ internal static class GatewayTranslation
             var pem = kind == "ConfigMap"
                 ? (index.ConfigMap(ns, r.Name)?.Data is { } data && data.TryGetValue("ca.crt", out var v) ? v : null)
                 : index.Secret(ns, r.Name) is { } s ? TranslationIndex.SecretValue(s, "ca.crt") : null;
-            if (pem is null || !IsPemCertificates(pem))
+            if (pem is null)
             {
                 problem ??= ListenerConditions.InvalidCaCertificateRef($"{kind} {ns}/{r.Name} does not exist or has no PEM certificate under \"ca.crt\".");
+                continue;
+            }
+            if (PemCertificatesError(pem) is { } pemError)
+            {
+                problem ??= ListenerConditions.InvalidCaCertificateRef($"{kind} {ns}/{r.Name} has no PEM certificate under \"ca.crt\" ({pemError}).");
                 continue;
             }
             cas.Add(pem);
@@ -344,20 +349,20 @@ internal static class GatewayTranslation
     private static IEnumerable<V1FrontendTLSValidation?> AllValidations(V1FrontendTLSConfig fe) =>
         new[] { fe.Default?.Validation }.Concat(fe.PerPort?.Select(p => p.Tls?.Validation) ?? []);
 
-    /// <summary>True when <paramref name="pem"/> holds at least one certificate and every certificate in it parses.</summary>
-    internal static bool IsPemCertificates(string pem)
+    /// <summary>Why <paramref name="pem"/> is not a bundle of parseable certificates (the parser's words); null when it is.</summary>
+    internal static string? PemCertificatesError(string pem)
     {
         try
         {
             var collection = new X509Certificate2Collection();
             collection.ImportFromPem(pem);
-            var ok = collection.Count > 0;
+            var count = collection.Count;
             foreach (var c in collection) c.Dispose();
-            return ok;
+            return count > 0 ? null : "no PEM certificate found";
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
-            return false;
+            return e.Message.TrimEnd('.');
         }
     }
 

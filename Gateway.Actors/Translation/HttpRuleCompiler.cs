@@ -54,7 +54,7 @@ internal static class HttpRuleCompiler
             var type = ParseMatchType(pathType);
             if (type is null) return $"path match type \"{pathType}\" is not supported";
             if (type != MatchType.RegularExpression && !pathValue.StartsWith('/')) return $"path \"{pathValue}\" must start with \"/\"";
-            if (type == MatchType.RegularExpression && !IsValidRegex(pathValue)) return $"path regular expression \"{pathValue}\" does not compile";
+            if (type == MatchType.RegularExpression && RegexError(pathValue) is { } regexError) return $"path regular expression \"{pathValue}\" does not compile ({regexError})";
             var headers = CompileHeaders(m.Headers?.Select(h => (h.Type, h.Name, h.Value)), out var headerError);
             if (headerError is not null) return headerError;
             var query = CompileQuery(m.QueryParams, out var queryError);
@@ -178,7 +178,7 @@ internal static class HttpRuleCompiler
         {
             var service = string.IsNullOrEmpty(m.Service) ? "[^/]+" : m.Service;
             var method = string.IsNullOrEmpty(m.Method) ? "[^/]+" : m.Method;
-            if (!IsValidRegex(service) || !IsValidRegex(method)) { error = "gRPC method regular expression does not compile"; return null; }
+            if ((RegexError(service) ?? RegexError(method)) is { } regexError) { error = $"gRPC method regular expression does not compile ({regexError})"; return null; }
             return new PathMatch(MatchType.RegularExpression, $"/(?:{service})/(?:{method})");
         }
         error = $"gRPC method match type \"{type}\" is not supported";
@@ -294,7 +294,7 @@ internal static class HttpRuleCompiler
         {
             var type = ParseMatchType(t ?? "Exact");
             if (type is null or MatchType.PathPrefix) { error = $"header match type \"{t}\" is not supported"; return []; }
-            if (type == MatchType.RegularExpression && !IsValidRegex(value)) { error = $"header {name} regular expression \"{value}\" does not compile"; return []; }
+            if (type == MatchType.RegularExpression && RegexError(value) is { } regexError) { error = $"header {name} regular expression \"{value}\" does not compile ({regexError})"; return []; }
             if (result.Any(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase))) continue;
             result.Add(new HeaderMatch(type.Value, name, value));
         }
@@ -310,7 +310,7 @@ internal static class HttpRuleCompiler
         {
             var type = ParseMatchType(q.Type ?? "Exact");
             if (type is null or MatchType.PathPrefix) { error = $"query param match type \"{q.Type}\" is not supported"; return []; }
-            if (type == MatchType.RegularExpression && !IsValidRegex(q.Value)) { error = $"query param {q.Name} regular expression \"{q.Value}\" does not compile"; return []; }
+            if (type == MatchType.RegularExpression && RegexError(q.Value) is { } regexError) { error = $"query param {q.Name} regular expression \"{q.Value}\" does not compile ({regexError})"; return []; }
             if (result.Any(x => x.Name == q.Name)) continue;
             result.Add(new QueryParamMatch(type.Value, q.Name, q.Value));
         }
@@ -326,23 +326,20 @@ internal static class HttpRuleCompiler
     };
 
     /// <summary>
-    /// A regex is valid when .NET's non-backtracking engine compiles it: that is the engine the data plane uses, so
-    /// patterns it cannot run (backreferences, lookarounds) are rejected here rather than failing at request time.
+    /// Why <paramref name="pattern"/> is not a valid regex, in the parser's words; null when it is. A regex is valid when
+    /// .NET's non-backtracking engine compiles it: that is the engine the data plane uses, so patterns it cannot run
+    /// (backreferences, lookarounds) are rejected here rather than failing at request time.
     /// </summary>
-    public static bool IsValidRegex(string pattern)
+    public static string? RegexError(string pattern)
     {
         try
         {
             _ = new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-            return true;
+            return null;
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
         {
-            return false;
-        }
-        catch (NotSupportedException)
-        {
-            return false;
+            return e.Message.TrimEnd('.');
         }
     }
 }

@@ -142,7 +142,7 @@ internal sealed class TranslationIndex
         (string?, string?) result;
         if (configMap is null) result = (null, $"ConfigMap {key.NamespacedName} does not exist.");
         else if (configMap.Data?.TryGetValue("ca.crt", out var pem) != true || string.IsNullOrWhiteSpace(pem)) result = (null, $"ConfigMap {key.NamespacedName} has no \"ca.crt\" key.");
-        else if (!GatewayTranslation.IsPemCertificates(pem)) result = (null, $"ConfigMap {key.NamespacedName} key \"ca.crt\" does not hold a PEM certificate.");
+        else if (GatewayTranslation.PemCertificatesError(pem) is { } pemError) result = (null, $"ConfigMap {key.NamespacedName} key \"ca.crt\" does not hold a PEM certificate ({pemError}).");
         else result = (pem, null);
         _caBundles[key] = result;
         return result;

@@ -97,4 +97,32 @@ public class TranslatorTests
         Assert.Equal(["Accepted/True/Accepted", "ResolvedRefs/False/BackendNotFound"], parent.Conditions!.Select(c => $"{c.Type}/{c.Status}/{c.Reason}"));
         Assert.All(parent.Conditions!, c => Assert.Equal(1, c.ObservedGeneration));
     }
+
+    [Fact]
+    public void Translate_RegexTheDataPlaneEngineCannotRun_DropsTheRuleWithTheEnginesReason()
+    {
+        var gw = new V1Gateway
+        {
+            Metadata = new V1ObjectMeta { Name = "gw", NamespaceProperty = "ns" },
+            Spec = new V1GatewaySpec { GatewayClassName = "ours", Listeners = [new V1Listener { Name = "http", Port = 80, Protocol = "HTTP" }] },
+        };
+        var route = new V1HTTPRoute
+        {
+            Metadata = new V1ObjectMeta { Name = "r", NamespaceProperty = "ns" },
+            Spec = new V1HTTPRouteSpec
+            {
+                ParentRefs = [new V1GatewayParentReference { Name = "gw" }],
+                Rules = [new V1HTTPRouteRule { Matches = [new V1HTTPRouteMatch { Path = new V1HTTPPathMatch { Type = "RegularExpression", Value = "/(a)\\1" } }] }],
+            },
+        };
+
+        var result = Translator.Translate(Snapshot.From(1, [Class(), gw, route]), new TranslatorOptions());
+
+        var accepted = Assert.IsType<V1RouteStatus>(result.Statuses[new ResourceKey("HTTPRoute", "ns", "r")].Status).Parents!.Single().Conditions!.Single(c => c.Type == "Accepted");
+        Assert.Equal(("False", "UnsupportedValue"), (accepted.Status, accepted.Reason));
+        // The message carries the engine's own reason, not only "does not compile".
+        Assert.Contains("does not compile (", accepted.Message, StringComparison.Ordinal);
+        Assert.Contains("NonBacktracking", accepted.Message, StringComparison.Ordinal);
+        Assert.Empty(result.Diagnostics);
+    }
 }

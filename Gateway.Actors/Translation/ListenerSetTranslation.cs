@@ -14,7 +14,7 @@ internal static class ListenerSetTranslation
     /// The ListenerSet's model when its parent is one of our Gateways, else null. Its listeners are added to the
     /// Gateway only once every one of them is evaluated, so a fault part-way leaves the Gateway's model untouched.
     /// </summary>
-    public static ListenerSetModel? Translate(V1ListenerSet ls, IReadOnlyDictionary<ResourceKey, GatewayModel> gateways, TranslationIndex index)
+    public static ListenerSetModel? Translate(V1ListenerSet ls, IReadOnlyDictionary<ResourceKey, GatewayModel> gateways, TranslationIndex index, TranslatorOptions options)
     {
         var key = KindRegistry.KeyOf(KindRegistry.ListenerSet, ls);
         // Not one of our Gateways: the ListenerSet's status belongs to whoever owns that Gateway.
@@ -42,6 +42,7 @@ internal static class ListenerSetTranslation
             var listener = new ListenerModel { Owner = key, Gateway = gw.Key, Spec = spec, Precedence = precedence++ };
             GatewayTranslation.EvaluateListener(listener, "ListenerSet", key.Namespace, gw.Gateway, index);
             model.Listeners.Add(listener);
+            options.FaultInjection?.Invoke(Translator.Steps.ListenerSetListener, key);
         }
         gw.Listeners.AddRange(model.Listeners);
         return model;

@@ -25,6 +25,9 @@ public static class Translator
         public const string GatewayClass = "GatewayClass";
         public const string Gateway = "Gateway";
         public const string ListenerSet = "ListenerSet";
+
+        /// <summary>Not a step of its own: <see cref="TranslatorOptions.FaultInjection"/> is also called with it after each listener of a ListenerSet.</summary>
+        public const string ListenerSetListener = "ListenerSetListener";
         public const string ListenerConflicts = "ListenerConflicts";
         public const string ListenerSetFinish = "ListenerSetFinish";
         public const string BackendTlsPolicy = "BackendTLSPolicy";
@@ -74,7 +77,7 @@ public static class Translator
             var key = KindRegistry.KeyOf(KindRegistry.ListenerSet, ls);
             // A ListenerSet on one of our Gateways that faults gets a not-accepted model (so its status and routes
             // naming it say why); one whose parent is not ours, or cannot even be read, gets no status from us.
-            var model = Guard(diagnostics, options, Steps.ListenerSet, key, () => ListenerSetTranslation.Translate(ls, gateways, index),
+            var model = Guard(diagnostics, options, Steps.ListenerSet, key, () => ListenerSetTranslation.Translate(ls, gateways, index, options),
                 e => ListenerSetTranslation.Failed(ls, gateways, ListenerSetConditions.InternalError(InternalError.Message(Steps.ListenerSet, e))));
             if (model is not null) listenerSets[model.Key] = model;
         }

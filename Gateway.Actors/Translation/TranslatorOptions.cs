@@ -42,8 +42,10 @@ public sealed record TranslatorOptions
 
     /// <summary>
     /// Tests only (internal, never set by the host): called with the step name and the object's key at the start of
-    /// every per-object step that runs inside a guard. An exception it throws is handled exactly like a bug in that
-    /// object's translation, which is how tests prove that such a fault is reported and contained.
+    /// every per-object step that runs inside a guard, and with <see cref="Translator.Steps.ListenerSetListener"/> after
+    /// each listener of a ListenerSet is evaluated (a fault part-way through an object). An exception it throws is
+    /// handled exactly like a bug in that object's translation, which is how tests prove that such a fault is reported
+    /// and contained.
     /// </summary>
     internal Action<string, Gateway.Actors.Resources.ResourceKey>? FaultInjection { get; init; }
 }

@@ -138,6 +138,23 @@ public class TranslationDiagnosticsTests
     }
 
     [Fact]
+    public void Translate_FaultAfterTheFirstListenerOfAListenerSet_GatewayGetsNoneOfItsListeners()
+    {
+        var bad = new ResourceKey("ListenerSet", "default", "bad");
+        var snapshot = Parse(Manifests.GatewayClass(), GatewayAllowingListenerSets("g"), ListenerSet("bad", "g", 8082, 8083), ListenerSet("good", "g", 8082));
+
+        var result = Translator.Translate(snapshot, FailOn(Translator.Steps.ListenerSetListener, bad));
+
+        Assert.Equal(("False", "Invalid"), (Condition(result, bad, "Accepted").Status, Condition(result, bad, "Accepted").Reason));
+        AssertDiagnostic(result, bad, Translator.Steps.ListenerSet);
+        // "bad" ranks before "good" (same age, then name), so its listener on 8082, evaluated before the fault, would
+        // win the port from "good" in conflict resolution if it had joined the Gateway. It did not: the ListenerSet
+        // joins its Gateway whole or not at all.
+        Assert.Equal("True", Condition(result, new ResourceKey("ListenerSet", "default", "good"), "Accepted").Status);
+        Assert.Equal([80, 8082], result.Gateways.Single().Ports.Select(p => p.Port));
+    }
+
+    [Fact]
     public void Translate_FaultInListenerConflicts_OnlyThatGatewayIsNotAccepted()
     {
         var bad = new ResourceKey("Gateway", "default", "bad");
@@ -238,7 +255,7 @@ public class TranslationDiagnosticsTests
             protocol: HTTP
         """;
 
-    private static string ListenerSet(string name, string gateway, int port) => $"""
+    private static string ListenerSet(string name, string gateway, params int[] ports) => $"""
         apiVersion: gateway.networking.k8s.io/v1
         kind: ListenerSet
         metadata:
@@ -248,8 +265,6 @@ public class TranslationDiagnosticsTests
           parentRef:
             name: {gateway}
           listeners:
-          - name: http-{port}
-            port: {port}
-            protocol: HTTP
+        {string.Concat(ports.Select(port => $"  - name: http-{port}\n    port: {port}\n    protocol: HTTP\n"))}
         """;
 }

@@ -233,8 +233,8 @@ public class TranslationDiagnosticsTests
         AssertDiagnostic(result, bad, Translator.Steps.BackendTlsPolicy);
         Assert.Equal("True", PolicyAccepted("pb").Status);
         var backends = result.Gateways.Single().Ports.SelectMany(p => p.Listeners).SelectMany(l => l.HttpRoutes).SelectMany(e => e.Backends.Backends).ToList();
-        var guarded = backends.Single(b => b.ClusterId.StartsWith("ns/svc:443/", StringComparison.Ordinal));
-        Assert.False(guarded.Valid && guarded.Tls is null);
+        var guarded = backends.Single(b => b.ClusterId == "invalid/ns/svc:443");
+        Assert.Equal((false, BackendProtocol.Tls), (guarded.Valid, guarded.Protocol));
         Assert.Equal("b.example.com", backends.Single(b => b.ClusterId.StartsWith("ns/svc:8443/", StringComparison.Ordinal)).Tls!.ServerName);
     }
 

@@ -55,7 +55,8 @@ public static class Translator
             var key = KindRegistry.KeyOf(KindRegistry.GatewayClass, gc);
             var (status, accepted) = Guard(diagnostics, options, Steps.GatewayClass, key, () => TranslateGatewayClass(gc, snapshot, options), e => (FailedClass(gc, e), false));
             if (accepted) acceptedClasses.Add(gc.Metadata.Name);
-            statuses[key] = new DesiredStatus(key, gc.ApiVersion, GatewayTranslation.Generation(gc.Metadata), status);
+            // Null only when building the failure status itself faulted (recorded as a second diagnostic).
+            if (status is not null) statuses[key] = new DesiredStatus(key, gc.ApiVersion, GatewayTranslation.Generation(gc.Metadata), status);
         }
 
         // Step 2 - Gateways of an accepted class of ours: parameters, requested addresses, and each listener on its own

@@ -41,6 +41,7 @@ public static class ClusterHosting
         services.AddSingleton<IStatusHandOff, ClusterStatusHandOff>();
         services.AddSingleton<IMaterializer>(sp => sp.GetRequiredService<ActorSystem>().Materializer());
         services.AddSingleton<ClusterInspection>();
+        services.AddSingleton<SuspectedMembers>();
         services.AddSingleton<LocalEntities>();
         // In Kubernetes mode a Gateway's Service is provisioned by the node its GatewayEntity runs on (exactly one).
         services.AddSingleton<Kubernetes.OwnsGateway>(sp =>
@@ -98,7 +99,7 @@ public static class ClusterHosting
                 var regions = new ShardRegions(registry.Get<GatewayClassEntity>(), registry.Get<GatewayEntity>(), registry.Get<ListenerEntity>(), registry.Get<RouteEntity>());
                 var reporter = system.ActorOf(NodeReporter.PropsFor(cache, regions, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress), cluster.EffectiveNodeName), "node-reporter");
                 registry.Register<NodeReporter>(reporter);
-                system.ActorOf(DeadMemberProbe.PropsFor(), "dead-member-probe");
+                system.ActorOf(DeadMemberProbe.PropsFor(suspected: sp.GetRequiredService<SuspectedMembers>()), "dead-member-probe");
             });
 
             if (cluster.ManagementPort is { } managementPort)

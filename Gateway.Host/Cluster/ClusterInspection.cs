@@ -69,7 +69,7 @@ public sealed record HealthView(bool Alive, bool Ready, string Member, long Revi
 /// health. Read-only.
 /// </summary>
 public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache, SnapshotPipeline pipeline, GatewayClusterOptions options, Status.StatusSinkBase sink,
-    Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime)
+    Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime, SuspectedMembers suspected)
 {
     /// <summary>
     /// How long a placement query may wait for the shard coordinators and regions. Healthy replicas answer in
@@ -183,7 +183,8 @@ public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache
     private Dictionary<string, MemberState> MemberStates()
     {
         var state = Akka.Cluster.Cluster.Get(system).State;
-        return state.Members.ToDictionary(m => m.Address.ToString(), m => new MemberState(m.Status.ToString(), !state.Unreachable.Contains(m)), StringComparer.Ordinal);
+        return state.Members.ToDictionary(m => m.Address.ToString(),
+            m => new MemberState(m.Status.ToString(), !state.Unreachable.Contains(m), suspected.Contains(m.Address.ToString())), StringComparer.Ordinal);
     }
 
     /// <summary>

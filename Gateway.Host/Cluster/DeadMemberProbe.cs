@@ -20,6 +20,22 @@ public enum PortProbe
     Unknown,
 }
 
+/// <summary>
+/// The members whose association dropped and whose remoting port is being probed right now (shared with inspection:
+/// a shard owned by such a member is reported moving at once instead of after an unanswered query).
+/// </summary>
+public sealed class SuspectedMembers
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _addresses = new(StringComparer.Ordinal);
+
+    /// <summary>True while <paramref name="address"/> (an Akka address as text) is being probed.</summary>
+    public bool Contains(string address) => _addresses.ContainsKey(address);
+
+    internal void Add(Address address) => _addresses.TryAdd(address.ToString(), 0);
+
+    internal void Remove(Address address) => _addresses.TryRemove(address.ToString(), out _);
+}
+
 /// <summary>Tunables of <see cref="DeadMemberProbe"/>.</summary>
 /// <param name="Attempts">Consecutive refused connections that prove the process gone.</param>
 /// <param name="Interval">Pause between two attempts.</param>
@@ -51,12 +67,14 @@ public sealed class DeadMemberProbe : ReceiveActor
     private readonly Func<string, int, TimeSpan, CancellationToken, Task<PortProbe>> _probe;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly HashSet<Address> _probing = [];
+    private readonly SuspectedMembers _suspected;
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
 
     /// <summary>Creates the actor; <paramref name="probe"/> replaces the TCP probe in tests.</summary>
-    public DeadMemberProbe(DeadMemberProbeOptions options, Func<string, int, TimeSpan, CancellationToken, Task<PortProbe>>? probe = null)
+    public DeadMemberProbe(DeadMemberProbeOptions options, Func<string, int, TimeSpan, CancellationToken, Task<PortProbe>>? probe = null, SuspectedMembers? suspected = null)
     {
         _options = options;
+        _suspected = suspected ?? new SuspectedMembers();
         _probe = probe ?? ProbeAsync;
         Receive<DisassociatedEvent>(e => Consider(e.RemoteAddress, "its association dropped"));
         Receive<ClusterEvent.UnreachableMember>(e => Consider(e.Member.Address, "it is unreachable"));
@@ -65,7 +83,8 @@ public sealed class DeadMemberProbe : ReceiveActor
     }
 
     /// <summary>Props for the probe.</summary>
-    public static Props PropsFor(DeadMemberProbeOptions? options = null) => Props.Create(() => new DeadMemberProbe(options ?? new DeadMemberProbeOptions(), null));
+    public static Props PropsFor(DeadMemberProbeOptions? options = null, SuspectedMembers? suspected = null) =>
+        Props.Create(() => new DeadMemberProbe(options ?? new DeadMemberProbeOptions(), null, suspected));
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -90,6 +109,7 @@ public sealed class DeadMemberProbe : ReceiveActor
     {
         if (Candidate(address) is null || address.Host is not { } host || address.Port is not { } port || !_probing.Add(address)) return;
         _log.Debug("Probing {0} because {1}", address, why);
+        _suspected.Add(address);
         var self = Self;
         var options = _options;
         var probe = _probe;
@@ -110,13 +130,19 @@ public sealed class DeadMemberProbe : ReceiveActor
     private void OnVerdict(Verdict verdict)
     {
         _probing.Remove(verdict.Address);
-        if (!verdict.Gone || Candidate(verdict.Address) is not { } member) return;
+        // A member proven gone stays suspected until it leaves the membership view (downed, then removed).
+        if (!verdict.Gone || Candidate(verdict.Address) is not { } member)
+        {
+            _suspected.Remove(verdict.Address);
+            return;
+        }
         _log.Warning("Member {0}: its remoting port refused {1} connections in a row, so its process is gone; downing it now", verdict.Address, _options.Attempts);
         _cluster.Down(verdict.Address);
         // The leader removes a downed member only once it is unreachable, which the failure detector would conclude
         // seconds later; a quarantined incarnation is marked terminated (unreachable) at once. Its UID names this
         // incarnation only: a new process on the same address joins as a new incarnation.
         if (Context.System is ExtendedActorSystem { Provider: IRemoteActorRefProvider remote }) remote.Quarantine(member.Address, member.UniqueAddress.Uid);
+        _suspected.Remove(verdict.Address);
     }
 
     /// <summary>One TCP connection attempt to host:port.</summary>

@@ -5,10 +5,11 @@ namespace Gateway.Host.Cluster;
 /// <summary>A cluster member as this replica's membership view shows it.</summary>
 /// <param name="Status">Akka member status (Up, Leaving, Down, ...).</param>
 /// <param name="Reachable">False when this replica's failure detector marked it unreachable.</param>
-public sealed record MemberState(string Status, bool Reachable)
+/// <param name="Suspected">True while its association dropped and its process is being checked (<see cref="DeadMemberProbe"/>).</param>
+public sealed record MemberState(string Status, bool Reachable, bool Suspected = false)
 {
-    /// <summary>Up and reachable: messages to its shards are delivered and answered.</summary>
-    public bool Serving => Reachable && Status is "Up" or "WeaklyUp";
+    /// <summary>Up, reachable and not suspected: messages to its shards are delivered and answered.</summary>
+    public bool Serving => Reachable && !Suspected && Status is "Up" or "WeaklyUp";
 }
 
 /// <summary>Where a shard's entities can be asked, as decided by <see cref="ShardLocator.Locate"/>.</summary>
@@ -37,7 +38,7 @@ public static class ShardLocator
     {
         if (lastOwner is null) return new AskOwner(null);
         if (members.TryGetValue(lastOwner, out var state) && state.Serving) return new AskOwner(lastOwner);
-        var fromState = state is null ? "removed" : !state.Reachable ? "unreachable" : state.Status;
+        var fromState = state is null ? "removed" : !state.Reachable ? "unreachable" : state.Suspected ? "disconnected (checking whether its process is gone)" : state.Status;
         return new ShardMoving(lastOwner, fromState, [.. members.Where(m => m.Value.Serving).Select(m => m.Key).Order(StringComparer.Ordinal)]);
     }
 

@@ -36,6 +36,19 @@ public sealed class ShardLocatorTests
     }
 
     [Fact]
+    public void Locate_OwnerUpButSuspected_MovingAtOnce_WithoutAskingIt()
+    {
+        var members = Members((B, "Up", true));
+        members[A] = new MemberState("Up", Reachable: true, Suspected: true);
+
+        var location = Assert.IsType<ShardMoving>(ShardLocator.Locate(A, members));
+
+        Assert.StartsWith("disconnected", location.FromState, StringComparison.Ordinal);
+        Assert.Equal(new[] { B }, location.Candidates.ToArray());
+        Assert.False(ShardLocator.AllServing(members));
+    }
+
+    [Fact]
     public void Locate_OwnerRemovedFromMembership_MovingFromARemovedMember()
     {
         var location = Assert.IsType<ShardMoving>(ShardLocator.Locate(A, Members((B, "Up", true))));

@@ -61,12 +61,12 @@ internal static class K8sObjects
     public static ResourceKey Key(IKubernetesObject<V1ObjectMeta> obj) => KindRegistry.KeyOf(KindRegistry.ByName(obj.Kind)!, obj);
 
     /// <summary>Polls <paramref name="condition"/> every 20 ms until it holds; fails after <paramref name="timeout"/> (10 s by default).</summary>
-    public static async Task Eventually(Func<bool> condition, string what, TimeSpan? timeout = null)
+    public static async Task Eventually(Func<bool> condition, string what, TimeSpan? timeout = null, Func<string>? context = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) Xunit.Assert.Fail($"timed out waiting until {what}");
+            if (DateTime.UtcNow > deadline) Xunit.Assert.Fail($"timed out waiting until {what}{(context is null ? "" : "\n" + context())}");
             await Task.Delay(20);
         }
     }

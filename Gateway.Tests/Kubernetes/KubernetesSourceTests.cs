@@ -196,7 +196,10 @@ public sealed class KubernetesSourceTests(ITestOutputHelper output) : IAsyncLife
         Seed();
         var source = await StartSourceAsync();
         _server.ExpireWatches(KindRegistry.Gateway);
-        await Eventually(() => source.States.Single(s => s.Kind == "Gateway").Lists == 2, "the Gateway kind was relisted after the ERROR event");
+        // On failure the message lists the Gateway requests the server completed: a relist the server answered but
+        // the source did not count shows there; a missing one means it never completed.
+        await Eventually(() => source.States.Single(s => s.Kind == "Gateway").Lists == 2, "the Gateway kind was relisted after the ERROR event",
+            context: () => "completed Gateway requests:\n" + string.Join('\n', _server.Requests.Where(r => r.Resource == "gateways").Select(r => $"{r.Verb} {r.Path} -> {r.StatusCode}")));
         Assert.Equal(1, source.States.Single(s => s.Kind == "HTTPRoute").Lists);
         _server.Apply(GatewayObj("after"));
         await Eventually(() => _store.Get(new ResourceKey("Gateway", "default", "after")) is not null, "the watch after the relist works");

@@ -281,17 +281,7 @@ public sealed class EchoServer : IEmulatedServer
     }
 
     /// <summary>Go's canonical MIME header form (textproto.CanonicalMIMEHeaderKey): "x-header-set" → "X-Header-Set".</summary>
-    public static string CanonicalHeaderName(string name)
-    {
-        var chars = name.ToCharArray();
-        var upper = true;
-        for (var i = 0; i < chars.Length; i++)
-        {
-            chars[i] = upper ? char.ToUpperInvariant(chars[i]) : char.ToLowerInvariant(chars[i]);
-            upper = chars[i] == '-';
-        }
-        return new string(chars);
-    }
+    public static string CanonicalHeaderName(string name) => Gateway.Actors.Model.MimeHeaderName.Canonical(name);
 
     public async ValueTask DisposeAsync()
     {

@@ -75,17 +75,7 @@ public sealed class DemoEchoServer : IAsyncDisposable
     }
 
     /// <summary>Go's canonical MIME header form (textproto.CanonicalMIMEHeaderKey): "x-routed-by" → "X-Routed-By".</summary>
-    public static string CanonicalHeaderName(string name)
-    {
-        var chars = name.ToCharArray();
-        var upper = true;
-        for (var i = 0; i < chars.Length; i++)
-        {
-            chars[i] = upper ? char.ToUpperInvariant(chars[i]) : char.ToLowerInvariant(chars[i]);
-            upper = chars[i] == '-';
-        }
-        return new string(chars);
-    }
+    public static string CanonicalHeaderName(string name) => Gateway.Actors.Model.MimeHeaderName.Canonical(name);
 
     /// <summary>Stops the server (bounded: 5 s).</summary>
     public async ValueTask DisposeAsync()

@@ -10,6 +10,20 @@ namespace Gateway.Tests.Translation;
 
 public class TranslatorTests
 {
+    /// <summary>Gateway ns/gw of <paramref name="gatewayClass"/> with one HTTP listener on port 80.</summary>
+    private static V1Gateway HttpGateway(string gatewayClass) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = "gw", NamespaceProperty = "ns" },
+        Spec = new V1GatewaySpec { GatewayClassName = gatewayClass, Listeners = [new V1Listener { Name = "http", Port = 80, Protocol = "HTTP" }] },
+    };
+
+    /// <summary>HTTPRoute ns/r attached to ns/gw with <paramref name="rule"/>.</summary>
+    private static V1HTTPRoute RouteToGw(V1HTTPRouteRule rule) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = "r", NamespaceProperty = "ns" },
+        Spec = new V1HTTPRouteSpec { ParentRefs = [new V1GatewayParentReference { Name = "gw" }], Rules = [rule] },
+    };
+
     private static V1GatewayClass Class() => new() { Metadata = new V1ObjectMeta { Name = "ours" }, Spec = new V1GatewayClassSpec { ControllerName = TranslatorOptions.DefaultControllerName } };
 
     [Fact]
@@ -17,15 +31,7 @@ public class TranslatorTests
     {
         // Objects built in code skip admission checks, so null lists and empty names reach the translator.
         var gw = new V1Gateway { Metadata = new V1ObjectMeta { Name = "gw", NamespaceProperty = "ns" }, Spec = new V1GatewaySpec { GatewayClassName = "ours", Listeners = null } };
-        var route = new V1HTTPRoute
-        {
-            Metadata = new V1ObjectMeta { Name = "r", NamespaceProperty = "ns" },
-            Spec = new V1HTTPRouteSpec
-            {
-                ParentRefs = [new V1GatewayParentReference { Name = "gw" }],
-                Rules = [new V1HTTPRouteRule { Matches = [new V1HTTPRouteMatch { Path = new V1HTTPPathMatch { Type = "Bogus" } }], BackendRefs = [new V1HTTPBackendRef()] }],
-            },
-        };
+        var route = RouteToGw(new V1HTTPRouteRule { Matches = [new V1HTTPRouteMatch { Path = new V1HTTPPathMatch { Type = "Bogus" } }], BackendRefs = [new V1HTTPBackendRef()] });
         var tcp = new V1TCPRoute { Metadata = new V1ObjectMeta { Name = "t", NamespaceProperty = "ns" }, Spec = new V1L4RouteSpec { ParentRefs = [new V1GatewayParentReference { Name = "gw" }] } };
         var snapshot = Snapshot.From(3, [Class(), gw, route, tcp]);
 
@@ -57,11 +63,7 @@ public class TranslatorTests
     public void Translate_ClassOfAnotherController_IsIgnored()
     {
         var other = new V1GatewayClass { Metadata = new V1ObjectMeta { Name = "theirs" }, Spec = new V1GatewayClassSpec { ControllerName = "example.io/x" } };
-        var gw = new V1Gateway
-        {
-            Metadata = new V1ObjectMeta { Name = "gw", NamespaceProperty = "ns" },
-            Spec = new V1GatewaySpec { GatewayClassName = "theirs", Listeners = [new V1Listener { Name = "http", Port = 80, Protocol = "HTTP" }] },
-        };
+        var gw = HttpGateway("theirs");
 
         var result = Translator.Translate(Snapshot.From(1, [other, gw]), new TranslatorOptions());
 
@@ -72,20 +74,8 @@ public class TranslatorTests
     [Fact]
     public void Translate_InvalidBackend_KeepsItsWeightAsInvalid()
     {
-        var gw = new V1Gateway
-        {
-            Metadata = new V1ObjectMeta { Name = "gw", NamespaceProperty = "ns" },
-            Spec = new V1GatewaySpec { GatewayClassName = "ours", Listeners = [new V1Listener { Name = "http", Port = 80, Protocol = "HTTP" }] },
-        };
-        var route = new V1HTTPRoute
-        {
-            Metadata = new V1ObjectMeta { Name = "r", NamespaceProperty = "ns" },
-            Spec = new V1HTTPRouteSpec
-            {
-                ParentRefs = [new V1GatewayParentReference { Name = "gw" }],
-                Rules = [new V1HTTPRouteRule { BackendRefs = [new V1HTTPBackendRef { Name = "missing", Port = 80, Weight = 3 }] }],
-            },
-        };
+        var gw = HttpGateway("ours");
+        var route = RouteToGw(new V1HTTPRouteRule { BackendRefs = [new V1HTTPBackendRef { Name = "missing", Port = 80, Weight = 3 }] });
 
         var result = Translator.Translate(Snapshot.From(1, [Class(), gw, route]), new TranslatorOptions());
 
@@ -101,20 +91,8 @@ public class TranslatorTests
     [Fact]
     public void Translate_RegexTheDataPlaneEngineCannotRun_DropsTheRuleWithTheEnginesReason()
     {
-        var gw = new V1Gateway
-        {
-            Metadata = new V1ObjectMeta { Name = "gw", NamespaceProperty = "ns" },
-            Spec = new V1GatewaySpec { GatewayClassName = "ours", Listeners = [new V1Listener { Name = "http", Port = 80, Protocol = "HTTP" }] },
-        };
-        var route = new V1HTTPRoute
-        {
-            Metadata = new V1ObjectMeta { Name = "r", NamespaceProperty = "ns" },
-            Spec = new V1HTTPRouteSpec
-            {
-                ParentRefs = [new V1GatewayParentReference { Name = "gw" }],
-                Rules = [new V1HTTPRouteRule { Matches = [new V1HTTPRouteMatch { Path = new V1HTTPPathMatch { Type = "RegularExpression", Value = "/(a)\\1" } }] }],
-            },
-        };
+        var gw = HttpGateway("ours");
+        var route = RouteToGw(new V1HTTPRouteRule { Matches = [new V1HTTPRouteMatch { Path = new V1HTTPPathMatch { Type = "RegularExpression", Value = "/(a)\\1" } }] });
 
         var result = Translator.Translate(Snapshot.From(1, [Class(), gw, route]), new TranslatorOptions());
 

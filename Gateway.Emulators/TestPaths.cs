@@ -1,7 +1,10 @@
-namespace Gateway.Tests;
+namespace Gateway.Emulators;
 
-/// <summary>Locations of the repository and the shared conformance material, found from the test binary.</summary>
-internal static class TestPaths
+/// <summary>
+/// Locations of the repository and the upstream conformance material, found from the running test binary (shared by
+/// both test projects).
+/// </summary>
+public static class TestPaths
 {
     /// <summary>The repository root (the folder holding Gateway.sln).</summary>
     public static string RepoRoot { get; } = FindUp(AppContext.BaseDirectory, "Gateway.sln")

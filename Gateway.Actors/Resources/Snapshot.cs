@@ -74,6 +74,47 @@ public sealed class Snapshot
         return new Snapshot(revision, byKind.ToImmutable());
     }
 
+    /// <summary>
+    /// The objects that differ between <paramref name="previous"/> and this snapshot (a different instance counts as a
+    /// change: objects are never mutated, so an unchanged object is the same instance). Kinds whose maps are shared
+    /// with <paramref name="previous"/> cost nothing; others are walked once in key order.
+    /// </summary>
+    public List<(ResourceKey Key, IKubernetesObject<V1ObjectMeta>? Old, IKubernetesObject<V1ObjectMeta>? New)> ChangesSince(Snapshot previous)
+    {
+        var changes = new List<(ResourceKey, IKubernetesObject<V1ObjectMeta>?, IKubernetesObject<V1ObjectMeta>?)>();
+        foreach (var kind in _byKind.Keys.Union(previous._byKind.Keys))
+        {
+            var before = previous._byKind.TryGetValue(kind, out var b) ? b : ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>.Empty;
+            var after = _byKind.TryGetValue(kind, out var a) ? a : ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>.Empty;
+            if (ReferenceEquals(before, after)) continue;
+            using var x = before.GetEnumerator();
+            using var y = after.GetEnumerator();
+            var hasX = x.MoveNext();
+            var hasY = y.MoveNext();
+            while (hasX || hasY)
+            {
+                var c = !hasX ? 1 : !hasY ? -1 : x.Current.Key.CompareTo(y.Current.Key);
+                if (c < 0)
+                {
+                    changes.Add((x.Current.Key, x.Current.Value, null));
+                    hasX = x.MoveNext();
+                }
+                else if (c > 0)
+                {
+                    changes.Add((y.Current.Key, null, y.Current.Value));
+                    hasY = y.MoveNext();
+                }
+                else
+                {
+                    if (!ReferenceEquals(x.Current.Value, y.Current.Value)) changes.Add((x.Current.Key, x.Current.Value, y.Current.Value));
+                    hasX = x.MoveNext();
+                    hasY = y.MoveNext();
+                }
+            }
+        }
+        return changes;
+    }
+
     /// <summary>Builds a snapshot from a flat list of objects of known kinds (tests, the translate command).</summary>
     public static Snapshot From(long revision, IEnumerable<IKubernetesObject<V1ObjectMeta>> objects) =>
         Empty.With(revision, objects.Select(o => (KindRegistry.KeyOf(KindRegistry.ByName(o.Kind) ?? throw new ArgumentException($"unknown kind {o.Kind}"), o), o)), []);

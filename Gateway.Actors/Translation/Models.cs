@@ -59,8 +59,20 @@ internal sealed class ListenerModel
     /// <summary>Service-per-Gateway mode: why this listener's port is not mapped yet (it is then not served).</summary>
     public string? PortPending { get; set; }
 
+    /// <summary>Kept in precedence order (<see cref="EntryOrder"/>) by whoever adds or removes entries.</summary>
     public List<SortableHttpEntry> HttpEntries { get; } = [];
+
+    /// <summary>Kept in <see cref="EntryOrder.L4"/> order.</summary>
     public List<SortableL4Entry> L4Entries { get; } = [];
+
+    /// <summary>
+    /// Routes with a match shadowed on this listener, and the text naming what shadows it (<see cref="Shadowing"/>);
+    /// recomputed whenever the listener's entries change. Route statuses read it per attached parent.
+    /// </summary>
+    public IReadOnlyDictionary<ResourceKey, string> ShadowedRoutes { get; set; } = new Dictionary<ResourceKey, string>();
+
+    /// <summary>This listener's slice of the route table; null when its entries changed since it was built.</summary>
+    public ListenerRouteTable? Table { get; set; }
 
     public bool Accepted => NotAccepted is null;
 
@@ -94,6 +106,13 @@ internal sealed class GatewayModel
     /// <summary>Service-per-Gateway mode: why no address is assigned yet (Programmed False, AddressNotAssigned).</summary>
     public string? AddressPending { get; set; }
 
+    /// <summary>
+    /// The route table built for this Gateway and its port tables, reused as long as none of their listeners'
+    /// tables changed (so the data plane can skip them by reference).
+    /// </summary>
+    public GatewayRouteTable? Table { get; set; }
+    public Dictionary<(int Port, ListenerProtocol Protocol), PortRouteTable> PortTables { get; } = [];
+
     public ConditionSpec? BackendTlsCondition { get; set; }
     public TlsCertificate? BackendClientCertificate { get; set; }
     public ConditionSpec? InsecureFrontend { get; set; }
@@ -126,8 +145,46 @@ internal sealed class ListenerSetModel
     public bool Accepted => NotAccepted is null;
 }
 
-/// <summary>An HTTP entry with the facts precedence needs that the IR does not carry (route age).</summary>
-internal sealed record SortableHttpEntry(HttpRouteEntry Entry, RoutePrecedenceKey Key);
+/// <summary>
+/// An HTTP entry with the facts precedence needs that the IR does not carry (route age), and its shadowing signature
+/// (computed once: an entry is compared with its listener's other entries every time they change).
+/// </summary>
+internal sealed record SortableHttpEntry(HttpRouteEntry Entry, RoutePrecedenceKey Key)
+{
+    public string Signature { get; } = Shadowing.Signature(Entry);
+}
 
 /// <summary>An L4 entry with its sort facts.</summary>
 internal sealed record SortableL4Entry(L4RouteEntry Entry, DateTime? Created);
+
+/// <summary>
+/// The order of a listener's entries. Total, so sorting a listener's entries once and inserting them one by one
+/// (incremental translation) give the same list: precedence (<see cref="RoutePrecedence"/>, <see cref="Shadowing"/>'s
+/// L4 order), then the route kind and the entry id (an HTTPRoute and a GRPCRoute may share a namespace/name, and one
+/// route's entries for two hostnames of equal specificity tie on precedence).
+/// </summary>
+internal static class EntryOrder
+{
+    public static readonly Comparer<SortableHttpEntry> Http = Comparer<SortableHttpEntry>.Create((a, b) =>
+    {
+        var c = RoutePrecedence.Instance.Compare(a.Key, b.Key);
+        if (c != 0) return c;
+        c = string.CompareOrdinal(a.Entry.Route.Kind, b.Entry.Route.Kind);
+        return c != 0 ? c : string.CompareOrdinal(a.Entry.Id, b.Entry.Id);
+    });
+
+    public static readonly Comparer<SortableL4Entry> L4 = Comparer<SortableL4Entry>.Create((a, b) =>
+    {
+        var c = Shadowing.CompareL4(a, b);
+        if (c != 0) return c;
+        c = string.CompareOrdinal(a.Entry.Route.Kind, b.Entry.Route.Kind);
+        return c != 0 ? c : string.CompareOrdinal(a.Entry.Id, b.Entry.Id);
+    });
+
+    /// <summary>Inserts <paramref name="item"/> where the order puts it.</summary>
+    public static void Insert<T>(List<T> list, T item, IComparer<T> order)
+    {
+        var i = list.BinarySearch(item, order);
+        list.Insert(i < 0 ? ~i : i, item);
+    }
+}

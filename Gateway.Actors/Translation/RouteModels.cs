@@ -29,7 +29,6 @@ internal sealed class ParentResult
     public required V1GatewayParentReference StatusRef { get; init; }
     public ConditionSpec Accepted { get; set; } = RouteConditions.Accepted();
     public List<(ListenerModel Listener, IReadOnlyList<string> Hostnames)> Attached { get; } = [];
-    public List<string> Shadowed { get; } = [];
 }
 
 /// <summary>A route of any kind after rule compilation and parent attachment.</summary>
@@ -46,6 +45,12 @@ internal sealed class RouteModel
     public List<string> DroppedRules { get; } = [];
     public int RuleCount { get; set; }
     public List<ParentResult> Parents { get; } = [];
+
+    /// <summary>The listeners this route's entries were placed on (each once), so they can be taken off again.</summary>
+    public List<ListenerModel> PlacedOn { get; } = [];
+
+    /// <summary>The Services (and through them their EndpointSlices) compiling this route read; a change to one re-translates it.</summary>
+    public ResourceKey[] Reads { get; set; } = [];
 
     /// <summary>BackendTLSPolicy targets about the Service ports this route's HTTP/GRPC backends and mirrors use.</summary>
     public HashSet<PolicyUse> PolicyUses { get; } = [];

@@ -14,37 +14,47 @@ internal static class Shadowing
 {
     private const int MaxListed = 3;
 
-    public static void SortAndDetect(ListenerModel listener, IReadOnlyList<RouteModel> routes)
+    /// <summary>Sorts a listener's entries (the full translation adds them unsorted) and detects shadowed matches.</summary>
+    public static void SortAndDetect(ListenerModel listener)
     {
-        listener.HttpEntries.Sort((a, b) => RoutePrecedence.Instance.Compare(a.Key, b.Key));
-        listener.L4Entries.Sort(CompareL4);
+        listener.HttpEntries.Sort(EntryOrder.Http);
+        listener.L4Entries.Sort(EntryOrder.L4);
+        Detect(listener);
+    }
 
+    /// <summary>
+    /// Sets <see cref="ListenerModel.ShadowedRoutes"/> from the listener's entries, which must be in precedence order:
+    /// the first entry with a signature wins it, and every later entry of another route with that signature is shadowed.
+    /// </summary>
+    public static void Detect(ListenerModel listener)
+    {
         var winners = new Dictionary<string, HttpRouteEntry>(StringComparer.Ordinal);
-        var shadowed = new Dictionary<Resources.ResourceKey, List<string>>();
-        foreach (var e in listener.HttpEntries.Select(s => s.Entry))
+        Dictionary<Resources.ResourceKey, List<string>>? shadowed = null;
+        foreach (var sortable in listener.HttpEntries)
         {
-            var signature = Signature(e);
-            if (!winners.TryGetValue(signature, out var winner))
+            var e = sortable.Entry;
+            if (!winners.TryGetValue(sortable.Signature, out var winner))
             {
-                winners[signature] = e;
+                winners[sortable.Signature] = e;
                 continue;
             }
             if (winner.Route == e.Route) continue;
+            shadowed ??= [];
             if (!shadowed.TryGetValue(e.Route, out var list)) shadowed[e.Route] = list = [];
             list.Add($"rule {e.RuleIndex} match {e.MatchIndex} ({Describe(e)}) is shadowed by {winner.Route.Kind} {winner.Route.NamespacedName} rule {winner.RuleIndex} match {winner.MatchIndex}");
         }
-        if (shadowed.Count == 0) return;
-
-        foreach (var route in routes.Where(r => shadowed.ContainsKey(r.Key)))
-        {
-            var items = shadowed[route.Key];
-            var text = string.Join("; ", items.Take(MaxListed)) + (items.Count > MaxListed ? $"; and {items.Count - MaxListed} more" : "");
-            foreach (var parent in route.Parents.Where(p => p.Attached.Any(a => ReferenceEquals(a.Listener, listener))))
-            {
-                parent.Shadowed.Add($"On listener {listener.Gateway.NamespacedName}/{listener.Name}: {text}.");
-            }
-        }
+        listener.ShadowedRoutes = shadowed is null
+            ? Empty
+            : shadowed.ToDictionary(p => p.Key, p => string.Join("; ", p.Value.Take(MaxListed)) + (p.Value.Count > MaxListed ? $"; and {p.Value.Count - MaxListed} more" : ""));
     }
+
+    /// <summary>The Shadowed texts of one route parent: one per attached listener on which the route is shadowed, in listener order.</summary>
+    public static IEnumerable<string> Messages(ParentResult parent, Resources.ResourceKey route) =>
+        parent.Attached
+            .Where(a => a.Listener.ShadowedRoutes.ContainsKey(route))
+            .Select(a => $"On listener {a.Listener.Gateway.NamespacedName}/{a.Listener.Name}: {a.Listener.ShadowedRoutes[route]}.");
+
+    private static readonly IReadOnlyDictionary<Resources.ResourceKey, string> Empty = new Dictionary<Resources.ResourceKey, string>();
 
     /// <summary>What a request must look like to hit the entry; equal signatures match exactly the same requests.</summary>
     internal static string Signature(HttpRouteEntry e)
@@ -70,7 +80,7 @@ internal static class Shadowing
     /// order; for TCP/UDP, where every entry matches every connection, the oldest route wins (conformance
     /// TCPRouteMultipleRoutesAttachment: traffic goes to the older route).
     /// </summary>
-    private static int CompareL4(SortableL4Entry a, SortableL4Entry b)
+    internal static int CompareL4(SortableL4Entry a, SortableL4Entry b)
     {
         var c = Hostnames.CompareSpecificity(a.Entry.Hostnames.FirstOrDefault(), b.Entry.Hostnames.FirstOrDefault());
         if (c != 0) return c;

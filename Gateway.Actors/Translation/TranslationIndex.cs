@@ -21,7 +21,7 @@ internal sealed class TranslationIndex
     /// <summary>The label that ties an EndpointSlice to its Service (discovery.k8s.io).</summary>
     public const string ServiceNameLabel = "kubernetes.io/service-name";
 
-    private readonly Snapshot _snapshot;
+    private Snapshot _snapshot;
     private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _namespaceLabels = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Ns, string Service), List<V1EndpointSlice>> _slices = new();
     private readonly Dictionary<string, List<V1ReferenceGrant>> _grantsByNamespace = new(StringComparer.Ordinal);
@@ -41,8 +41,7 @@ internal sealed class TranslationIndex
         }
         foreach (var slice in snapshot.EndpointSlices)
         {
-            if (slice.Metadata.Labels?.TryGetValue(ServiceNameLabel, out var svc) != true || string.IsNullOrEmpty(svc)) continue;
-            var key = (slice.Metadata.NamespaceProperty ?? "default", svc);
+            if (SliceService(slice) is not { } key) continue;
             if (!_slices.TryGetValue(key, out var list)) _slices[key] = list = [];
             list.Add(slice);
         }
@@ -57,6 +56,50 @@ internal sealed class TranslationIndex
     public Snapshot Snapshot => _snapshot;
 
     /// <summary>
+    /// When set, every Service looked up (directly or for its EndpointSlices) is added here as its Service key: the
+    /// incremental translator records what each route and the Gateway-level steps read, to know what a change reaches.
+    /// </summary>
+    public HashSet<ResourceKey>? Reads { get; set; }
+
+    /// <summary>
+    /// Moves the index to <paramref name="next"/>, which differs from the current snapshot only in Services,
+    /// EndpointSlices and routes (the incremental translator translates everything again for any other change):
+    /// <paramref name="slices"/> are the EndpointSlices that changed (old version, new version; null when absent). Each
+    /// Service's slices stay in key order, as a fresh index has them.
+    /// </summary>
+    public void Advance(Snapshot next, IEnumerable<(V1EndpointSlice? Old, V1EndpointSlice? New)> slices)
+    {
+        _snapshot = next;
+        foreach (var (old, @new) in slices)
+        {
+            if (old is not null && SliceService(old) is { } oldService && _slices.TryGetValue(oldService, out var list))
+            {
+                var key = SliceKey(old);
+                list.RemoveAll(s => SliceKey(s) == key);
+                if (list.Count == 0) _slices.Remove(oldService);
+            }
+            if (@new is not null && SliceService(@new) is { } newService)
+            {
+                if (!_slices.TryGetValue(newService, out var target)) _slices[newService] = target = [];
+                var key = SliceKey(@new);
+                var i = target.FindIndex(s => SliceKey(s).CompareTo(key) > 0);
+                target.Insert(i < 0 ? target.Count : i, @new);
+            }
+        }
+    }
+
+    /// <summary>The Service an EndpointSlice belongs to (its kubernetes.io/service-name label), as the Service's key.</summary>
+    public static ResourceKey? ServiceOf(V1EndpointSlice slice) =>
+        SliceService(slice) is { } s ? new ResourceKey("Service", s.Ns, s.Service) : null;
+
+    private static (string Ns, string Service)? SliceService(V1EndpointSlice slice) =>
+        slice.Metadata.Labels?.TryGetValue(ServiceNameLabel, out var svc) == true && !string.IsNullOrEmpty(svc)
+            ? (slice.Metadata.NamespaceProperty ?? "default", svc)
+            : null;
+
+    private static ResourceKey SliceKey(V1EndpointSlice slice) => KindRegistry.KeyOf(KindRegistry.EndpointSlice, slice);
+
+    /// <summary>
     /// The BackendTLSPolicies of this snapshot, validated and ranked. Set once by the BackendTLSPolicy step (which runs
     /// before routes are compiled); empty before it.
     /// </summary>
@@ -69,14 +112,22 @@ internal sealed class TranslationIndex
     public IReadOnlyDictionary<string, string> NamespaceLabels(string ns) =>
         _namespaceLabels.TryGetValue(ns, out var labels) ? labels : new Dictionary<string, string> { [NamespaceNameLabel] = ns };
 
-    public V1Service? Service(string ns, string name) => _snapshot.Get<V1Service>(new ResourceKey("Service", ns, name));
+    public V1Service? Service(string ns, string name)
+    {
+        var key = new ResourceKey("Service", ns, name);
+        Reads?.Add(key);
+        return _snapshot.Get<V1Service>(key);
+    }
 
     public V1Secret? Secret(string ns, string name) => _snapshot.Get<V1Secret>(new ResourceKey("Secret", ns, name));
 
     public V1ConfigMap? ConfigMap(string ns, string name) => _snapshot.Get<V1ConfigMap>(new ResourceKey("ConfigMap", ns, name));
 
-    public IReadOnlyList<V1EndpointSlice> EndpointSlices(string ns, string service) =>
-        _slices.TryGetValue((ns, service), out var list) ? list : [];
+    public IReadOnlyList<V1EndpointSlice> EndpointSlices(string ns, string service)
+    {
+        Reads?.Add(new ResourceKey("Service", ns, service));
+        return _slices.TryGetValue((ns, service), out var list) ? list : [];
+    }
 
     /// <summary>
     /// ReferenceGrant check (referencegrant_types.go): a grant in the target namespace must list the referrer's group,

@@ -41,11 +41,23 @@ public static class Translator
     }
 
     /// <summary>Translates one snapshot.</summary>
-    public static TranslationResult Translate(Snapshot snapshot, TranslatorOptions options)
+    public static TranslationResult Translate(Snapshot snapshot, TranslatorOptions options) => Full(snapshot, options).Result;
+
+    /// <summary>
+    /// Translates one snapshot from nothing and keeps every model it decided, so <see cref="IncrementalTranslator"/>
+    /// can re-translate parts of it later.
+    /// </summary>
+    internal static TranslationState Full(Snapshot snapshot, TranslatorOptions options)
     {
-        var index = new TranslationIndex(snapshot);
+        var state = new TranslationState(snapshot, options);
+        var index = state.Index;
         var statuses = new Dictionary<ResourceKey, DesiredStatus>();
         var diagnostics = new DiagnosticLog();
+        var gateways = state.Gateways;
+        var listenerSets = state.ListenerSets;
+
+        // Every Service the Gateway-level steps (1-7) read: a change to one of them is translated in full.
+        index.Reads = state.GatewayReads;
 
         // Step 1 - GatewayClasses. Only classes naming our controller are ours (GatewayClassSpec.ControllerName); every
         // later step works only below an accepted class of ours, so this comes first.
@@ -61,7 +73,6 @@ public static class Translator
 
         // Step 2 - Gateways of an accepted class of ours: parameters, requested addresses, and each listener on its own
         // (protocol, kinds, certificates, frontend validation). Conflicts need the ListenerSets, so they wait for step 4.
-        var gateways = new Dictionary<ResourceKey, GatewayModel>();
         var failedGateways = new Dictionary<ResourceKey, (V1Gateway Gateway, Exception Error)>();
         foreach (var gw in snapshot.Gateways.Where(g => acceptedClasses.Contains(g.Spec.GatewayClassName)))
         {
@@ -72,7 +83,6 @@ public static class Translator
 
         // Step 3 - ListenerSets (GEP-1713) join their parent Gateway when its allowedListeners admits them; their
         // listeners are appended after the Gateway's own, oldest ListenerSet first, which is the conflict precedence.
-        var listenerSets = new Dictionary<ResourceKey, ListenerSetModel>();
         foreach (var ls in snapshot.ListenerSets.OrderBy(s => s.Metadata.CreationTimestamp is null).ThenBy(s => s.Metadata.CreationTimestamp).ThenBy(s => KindRegistry.KeyOf(KindRegistry.ListenerSet, s)))
         {
             var key = KindRegistry.KeyOf(KindRegistry.ListenerSet, ls);
@@ -118,43 +128,31 @@ public static class Translator
         // policies that select the same Service port. Backends are resolved in the next step and need to know which
         // policy applies to them, so this comes before routes; which Gateways are ancestors waits for step 10.
         index.BackendTls = BackendTlsPolicyTranslation.Translate(snapshot.BackendTlsPolicies, index, diagnostics, options);
+        index.Reads = null;
 
         // Step 8 - Routes, HTTPRoute first, then GRPCRoute, TLSRoute, TCPRoute, UDPRoute: compile rules (matches,
         // filters, backends) once per route, then bind each parentRef to listeners. Attachment only reads listener
         // facts decided above, never another route.
         var routes = new List<RouteModel>();
-        foreach (var r in snapshot.HttpRoutes) AddRoute(routes, r, "HTTPRoute", true, m => HttpRuleCompiler.CompileHttp(r, m, index), r.Spec.ParentRefs, r.Spec.Hostnames, gateways, listenerSets, index, options, diagnostics);
-        foreach (var r in snapshot.GrpcRoutes) AddRoute(routes, r, "GRPCRoute", true, m => HttpRuleCompiler.CompileGrpc(r, m, index), r.Spec.ParentRefs, r.Spec.Hostnames, gateways, listenerSets, index, options, diagnostics);
-        foreach (var r in snapshot.TlsRoutes) AddRoute(routes, r, "TLSRoute", true, m => CompileL4(r.Spec.Rules, "TLSRoute", m, index), r.Spec.ParentRefs, r.Spec.Hostnames, gateways, listenerSets, index, options, diagnostics);
-        foreach (var r in snapshot.TcpRoutes) AddRoute(routes, r, "TCPRoute", false, m => CompileL4(r.Spec.Rules, "TCPRoute", m, index), r.Spec.ParentRefs, null, gateways, listenerSets, index, options, diagnostics);
-        foreach (var r in snapshot.UdpRoutes) AddRoute(routes, r, "UDPRoute", false, m => CompileL4(r.Spec.Rules, "UDPRoute", m, index), r.Spec.ParentRefs, null, gateways, listenerSets, index, options, diagnostics);
+        foreach (var kind in KindRegistry.RouteKinds)
+        {
+            foreach (var r in snapshot.All<IKubernetesObject<V1ObjectMeta>>(kind)) routes.Add(state.AddRoute(CompileRoute(state, r, diagnostics)));
+        }
 
         // Step 9 - Per listener: entries of accepted parents, attachedRoutes, precedence order, then shadowed matches
         // (needs the final order, so it runs last). A route's entries are all computed before any is placed, so a
         // route that faults here leaves no entry behind; a Gateway whose ordering faults is not served at all.
-        foreach (var route in routes)
-        {
-            var placements = Guard<List<Placement>?>(diagnostics, options, Steps.RouteEntries, route.Key, () => EntriesOf(route), e =>
-            {
-                RejectRoute(route, RouteConditions.InternalError(InternalError.Message(Steps.RouteEntries, e)));
-                return null;
-            });
-            if (placements is not null) Place(placements);
-        }
+        foreach (var route in routes) PlaceRoute(route, sorted: false, options, diagnostics);
         foreach (var gw in gateways.Values)
         {
-            Guard(diagnostics, options, Steps.Precedence, gw.Key, () => { foreach (var l in gw.Listeners) Shadowing.SortAndDetect(l, routes); return 0; },
+            Guard(diagnostics, options, Steps.Precedence, gw.Key, () => { foreach (var l in gw.Listeners) Shadowing.SortAndDetect(l); return 0; },
                 e => { gw.NotAccepted = GatewayConditions.InternalError(InternalError.Message(Steps.Precedence, e)); return 0; });
         }
 
         // Step 10 - BackendTLSPolicy ancestors: every Gateway on which a route is accepted becomes an ancestor of the
         // policies about the Service ports that route uses (PolicyAncestorStatus: for BackendTLSPolicy "the relevant
         // object for status is the Gateway").
-        foreach (var route in routes.Where(r => r.PolicyUses.Count > 0))
-        {
-            var used = route.Parents.Where(p => p.Accepted.Status).SelectMany(p => p.Attached).Select(a => a.Listener.Gateway).Distinct();
-            foreach (var gateway in used) index.BackendTls.AddAncestors(gateway, route.PolicyUses);
-        }
+        AddPolicyAncestors(routes, index);
 
         // Step 11 - Route tables for every programmed Gateway, and every status. A Gateway whose table faults is not
         // served and says so (tables come first so its status sees that); an object whose status faults gets the
@@ -162,41 +160,128 @@ public static class Translator
         var tables = ImmutableArray.CreateBuilder<GatewayRouteTable>();
         foreach (var gw in gateways.Values.Where(g => g.Served).OrderBy(g => g.Key))
         {
-            var table = Guard<GatewayRouteTable?>(diagnostics, options, Steps.RouteTable, gw.Key, () => BuildTable(gw),
-                e => { gw.NotAccepted = GatewayConditions.InternalError(InternalError.Message(Steps.RouteTable, e)); return null; });
-            if (table is not null) tables.Add(table);
+            if (BuildTableGuarded(gw, options, diagnostics) is { } table) tables.Add(table);
         }
-        void SetStatus(ResourceKey key, Func<DesiredStatus> compose, Func<Exception, DesiredStatus> failed)
-        {
-            if (Guard<DesiredStatus?>(diagnostics, options, Steps.Status, key, compose, failed) is { } status) statuses[key] = status;
-        }
-        foreach (var gw in gateways.Values)
-        {
-            SetStatus(gw.Key, () => new DesiredStatus(gw.Key, gw.Gateway.ApiVersion, gw.Generation, StatusComposer.Gateway(gw, listenerSets.Values)),
-                e => new DesiredStatus(gw.Key, gw.Gateway.ApiVersion, gw.Generation, StatusComposer.FailedGateway(gw.Gateway, Steps.Status, e)));
-        }
+        foreach (var gw in gateways.Values) SetStatus(statuses, GatewayStatus(gw, listenerSets.Values, options, diagnostics));
         foreach (var (key, (gw, e)) in failedGateways)
         {
             statuses[key] = new DesiredStatus(key, gw.ApiVersion, GatewayTranslation.Generation(gw.Metadata), StatusComposer.FailedGateway(gw, Steps.Gateway, e));
         }
-        foreach (var ls in listenerSets.Values.Where(s => s.Parent is not null))
-        {
-            SetStatus(ls.Key, () => new DesiredStatus(ls.Key, ls.ListenerSet.ApiVersion, ls.Generation, StatusComposer.ListenerSet(ls)),
-                e => new DesiredStatus(ls.Key, ls.ListenerSet.ApiVersion, ls.Generation, StatusComposer.FailedListenerSet(ls, Steps.Status, e)));
-        }
-        foreach (var route in routes.Where(r => r.Parents.Count > 0))
-        {
-            var apiVersion = snapshot.Get(route.Key)!.ApiVersion;
-            SetStatus(route.Key, () => new DesiredStatus(route.Key, apiVersion, route.Generation, StatusComposer.Route(route, options.ControllerName)),
-                e => new DesiredStatus(route.Key, apiVersion, route.Generation, StatusComposer.FailedRoute(route, options.ControllerName, Steps.Status, e)));
-        }
-        foreach (var policy in index.BackendTls.Policies.Where(p => p.Ancestors.Count > 0))
-        {
-            SetStatus(policy.Key, () => new DesiredStatus(policy.Key, policy.ApiVersion, policy.Generation, BackendTlsPolicyTranslation.Status(policy, options.ControllerName)),
-                e => new DesiredStatus(policy.Key, policy.ApiVersion, policy.Generation, BackendTlsPolicyTranslation.FailedStatus(policy, options.ControllerName, Steps.Status, e)));
-        }
+        foreach (var ls in listenerSets.Values.Where(s => s.Parent is not null)) SetStatus(statuses, ListenerSetStatus(ls, options, diagnostics));
+        foreach (var route in routes.Where(r => r.Parents.Count > 0)) SetStatus(statuses, RouteStatus(route, snapshot, options, diagnostics));
+        foreach (var policy in index.BackendTls.Policies.Where(p => p.Ancestors.Count > 0)) SetStatus(statuses, PolicyStatus(policy, options, diagnostics));
 
-        return new TranslationResult(snapshot.Revision, tables.ToImmutable(), statuses.ToImmutableSortedDictionary()) { Diagnostics = diagnostics.ToImmutable() };
+        state.Result = new TranslationResult(snapshot.Revision, tables.ToImmutable(), statuses.ToImmutableSortedDictionary()) { Diagnostics = diagnostics.ToImmutable() };
+        return state;
+    }
+
+    private static void SetStatus(Dictionary<ResourceKey, DesiredStatus> statuses, DesiredStatus? status)
+    {
+        if (status is not null) statuses[status.Key] = status;
+    }
+
+    internal static DesiredStatus? GatewayStatus(GatewayModel gw, IEnumerable<ListenerSetModel> listenerSets, TranslatorOptions options, DiagnosticLog diagnostics) =>
+        Guard<DesiredStatus?>(diagnostics, options, Steps.Status, gw.Key,
+            () => new DesiredStatus(gw.Key, gw.Gateway.ApiVersion, gw.Generation, StatusComposer.Gateway(gw, listenerSets)),
+            e => new DesiredStatus(gw.Key, gw.Gateway.ApiVersion, gw.Generation, StatusComposer.FailedGateway(gw.Gateway, Steps.Status, e)));
+
+    internal static DesiredStatus? ListenerSetStatus(ListenerSetModel ls, TranslatorOptions options, DiagnosticLog diagnostics) =>
+        Guard<DesiredStatus?>(diagnostics, options, Steps.Status, ls.Key,
+            () => new DesiredStatus(ls.Key, ls.ListenerSet.ApiVersion, ls.Generation, StatusComposer.ListenerSet(ls)),
+            e => new DesiredStatus(ls.Key, ls.ListenerSet.ApiVersion, ls.Generation, StatusComposer.FailedListenerSet(ls, Steps.Status, e)));
+
+    internal static DesiredStatus? RouteStatus(RouteModel route, Snapshot snapshot, TranslatorOptions options, DiagnosticLog diagnostics)
+    {
+        var apiVersion = snapshot.Get(route.Key)!.ApiVersion;
+        return Guard<DesiredStatus?>(diagnostics, options, Steps.Status, route.Key,
+            () => new DesiredStatus(route.Key, apiVersion, route.Generation, StatusComposer.Route(route, options.ControllerName)),
+            e => new DesiredStatus(route.Key, apiVersion, route.Generation, StatusComposer.FailedRoute(route, options.ControllerName, Steps.Status, e)));
+    }
+
+    internal static DesiredStatus? PolicyStatus(BackendTlsPolicyModel policy, TranslatorOptions options, DiagnosticLog diagnostics) =>
+        Guard<DesiredStatus?>(diagnostics, options, Steps.Status, policy.Key,
+            () => new DesiredStatus(policy.Key, policy.ApiVersion, policy.Generation, BackendTlsPolicyTranslation.Status(policy, options.ControllerName)),
+            e => new DesiredStatus(policy.Key, policy.ApiVersion, policy.Generation, BackendTlsPolicyTranslation.FailedStatus(policy, options.ControllerName, Steps.Status, e)));
+
+    /// <summary>Step 10 over <paramref name="routes"/>: each accepted parent's Gateway becomes an ancestor of the policies the route uses.</summary>
+    internal static void AddPolicyAncestors(IEnumerable<RouteModel> routes, TranslationIndex index)
+    {
+        foreach (var route in routes.Where(r => r.PolicyUses.Count > 0))
+        {
+            var used = route.Parents.Where(p => p.Accepted.Status).SelectMany(p => p.Attached).Select(a => a.Listener.Gateway).Distinct();
+            foreach (var gateway in used) index.BackendTls.AddAncestors(gateway, route.PolicyUses);
+        }
+    }
+
+    /// <summary>Step 11 for one Gateway: its route table, or null (and the Gateway not accepted) when building it faulted.</summary>
+    internal static GatewayRouteTable? BuildTableGuarded(GatewayModel gw, TranslatorOptions options, DiagnosticLog diagnostics) =>
+        Guard<GatewayRouteTable?>(diagnostics, options, Steps.RouteTable, gw.Key, () => gw.Table = BuildTable(gw),
+            e => { gw.NotAccepted = GatewayConditions.InternalError(InternalError.Message(Steps.RouteTable, e)); return null; });
+
+    /// <summary>
+    /// Step 9 for one route: computes all its entries, then puts them on their listeners (appended when
+    /// <paramref name="sorted"/> is false and the caller sorts afterwards, else inserted in order) and counts it in
+    /// their attachedRoutes. A fault rejects the route and places nothing.
+    /// </summary>
+    internal static void PlaceRoute(RouteModel route, bool sorted, TranslatorOptions options, DiagnosticLog diagnostics)
+    {
+        var placements = Guard<List<Placement>?>(diagnostics, options, Steps.RouteEntries, route.Key, () => EntriesOf(route), e =>
+        {
+            RejectRoute(route, RouteConditions.InternalError(InternalError.Message(Steps.RouteEntries, e)));
+            return null;
+        });
+        if (placements is null) return;
+        foreach (var p in placements)
+        {
+            p.Listener.AttachedRoutes++;
+            route.PlacedOn.Add(p.Listener);
+            if (!sorted)
+            {
+                p.Listener.HttpEntries.AddRange(p.Http);
+                p.Listener.L4Entries.AddRange(p.L4);
+                continue;
+            }
+            foreach (var e in p.Http) EntryOrder.Insert(p.Listener.HttpEntries, e, EntryOrder.Http);
+            foreach (var e in p.L4) EntryOrder.Insert(p.Listener.L4Entries, e, EntryOrder.L4);
+        }
+    }
+
+    /// <summary>Takes a route's entries off the listeners <see cref="PlaceRoute"/> put them on, and its attachedRoutes count.</summary>
+    internal static void UnplaceRoute(RouteModel route)
+    {
+        foreach (var listener in route.PlacedOn)
+        {
+            listener.AttachedRoutes--;
+            listener.HttpEntries.RemoveAll(e => e.Entry.Route == route.Key);
+            listener.L4Entries.RemoveAll(e => e.Entry.Route == route.Key);
+        }
+        route.PlacedOn.Clear();
+    }
+
+    /// <summary>Step 8 for one route object of any route kind: rules compiled, backends resolved, parentRefs bound, reads recorded.</summary>
+    internal static RouteModel CompileRoute(TranslationState state, IKubernetesObject<V1ObjectMeta> obj, DiagnosticLog diagnostics)
+    {
+        var (index, gateways, listenerSets, options) = (state.Index, state.Gateways, state.ListenerSets, state.Options);
+        var reads = new HashSet<ResourceKey>();
+        index.Reads = reads;
+        try
+        {
+            var model = obj switch
+            {
+                V1HTTPRoute r => NewRoute(r, "HTTPRoute", true, m => HttpRuleCompiler.CompileHttp(r, m, index), r.Spec.ParentRefs, r.Spec.Hostnames, gateways, listenerSets, index, options, diagnostics),
+                V1GRPCRoute r => NewRoute(r, "GRPCRoute", true, m => HttpRuleCompiler.CompileGrpc(r, m, index), r.Spec.ParentRefs, r.Spec.Hostnames, gateways, listenerSets, index, options, diagnostics),
+                V1TLSRoute r => NewRoute(r, "TLSRoute", true, m => CompileL4(r.Spec.Rules, "TLSRoute", m, index), r.Spec.ParentRefs, r.Spec.Hostnames, gateways, listenerSets, index, options, diagnostics),
+                V1TCPRoute r => NewRoute(r, "TCPRoute", false, m => CompileL4(r.Spec.Rules, "TCPRoute", m, index), r.Spec.ParentRefs, null, gateways, listenerSets, index, options, diagnostics),
+                V1UDPRoute r => NewRoute(r, "UDPRoute", false, m => CompileL4(r.Spec.Rules, "UDPRoute", m, index), r.Spec.ParentRefs, null, gateways, listenerSets, index, options, diagnostics),
+                _ => throw new ArgumentException($"not a route kind: {obj.Kind}", nameof(obj)),
+            };
+            model.Reads = reads.Count == 0 ? [] : [.. reads];
+            return model;
+        }
+        finally
+        {
+            index.Reads = null;
+        }
     }
 
     private static (object Status, bool Accepted) TranslateGatewayClass(V1GatewayClass gc, Snapshot snapshot, TranslatorOptions options)
@@ -228,7 +313,7 @@ public static class Translator
         Conditions = [GatewayClassConditions.InternalError(InternalError.Message(Steps.GatewayClass, e)).ToV1(GatewayTranslation.Generation(gc.Metadata))],
     };
 
-    private static void AddRoute<T>(List<RouteModel> routes, T route, string kind, bool usesHostnames, Action<RouteModel> compile,
+    private static RouteModel NewRoute<T>(T route, string kind, bool usesHostnames, Action<RouteModel> compile,
         IList<V1GatewayParentReference>? parentRefs, IList<string>? hostnames,
         IReadOnlyDictionary<ResourceKey, GatewayModel> gateways, IReadOnlyDictionary<ResourceKey, ListenerSetModel> listenerSets, TranslationIndex index,
         TranslatorOptions options, DiagnosticLog diagnostics)
@@ -270,7 +355,7 @@ public static class Translator
             }
             RejectRoute(model, RouteConditions.InternalError(InternalError.Message(Steps.Route, e)));
         }
-        routes.Add(model);
+        return model;
     }
 
     /// <summary>A route that faulted: nothing of it is served, no policy use counts, every parent carries <paramref name="condition"/>.</summary>
@@ -305,7 +390,7 @@ public static class Translator
     }
 
     /// <summary>The entries one route puts on one listener (the listener then counts the route once in attachedRoutes).</summary>
-    private sealed record Placement(ListenerModel Listener, List<SortableHttpEntry> Http, List<SortableL4Entry> L4);
+    internal sealed record Placement(ListenerModel Listener, List<SortableHttpEntry> Http, List<SortableL4Entry> L4);
 
     /// <summary>Each accepted parent's entries per listener, one placement per listener however many parents reach it; places nothing.</summary>
     private static List<Placement> EntriesOf(RouteModel route)
@@ -324,17 +409,6 @@ public static class Translator
             }
         }
         return placements;
-    }
-
-    /// <summary>Puts a route's entries on their listeners and counts attachedRoutes.</summary>
-    private static void Place(List<Placement> placements)
-    {
-        foreach (var p in placements)
-        {
-            p.Listener.AttachedRoutes++;
-            p.Listener.HttpEntries.AddRange(p.Http);
-            p.Listener.L4Entries.AddRange(p.L4);
-        }
     }
 
     private static void AddEntries(RouteModel route, Placement placement, string? host)
@@ -384,24 +458,36 @@ public static class Translator
     /// </summary>
     private static GatewayRouteTable BuildTable(GatewayModel gw)
     {
-        var ports = gw.Listeners
+        var ports = ImmutableArray.CreateBuilder<PortRouteTable>();
+        var previous = new Dictionary<(int, ListenerProtocol), PortRouteTable>(gw.PortTables);
+        gw.PortTables.Clear();
+        foreach (var g in gw.Listeners
             .Where(l => l.Servable)
             .GroupBy(l => (l.Port, Protocol: l.Protocol!.Value))
-            .OrderBy(g => g.Key.Port).ThenBy(g => g.Key.Protocol)
-            .Select(g => new PortRouteTable(g.Key.Port, g.Key.Protocol, [.. g
+            .OrderBy(g => g.Key.Port).ThenBy(g => g.Key.Protocol))
+        {
+            var listeners = g
                 .OrderBy(l => l.Hostname, Comparer<string?>.Create(Hostnames.CompareSpecificity))
                 .ThenBy(l => l.Precedence)
-                .Select(l => new ListenerRouteTable(
+                .Select(l => l.Table ??= new ListenerRouteTable(
                     l.Owner == gw.Key ? l.Name : $"{l.Owner.Namespace}/{l.Owner.Name}/{l.Name}",
                     l.Hostname,
                     l.Tls,
                     [.. l.HttpEntries.Select(e => WithBackendClientCertificate(e.Entry, gw.BackendClientCertificate))],
-                    [.. l.L4Entries.Select(e => e.Entry)]))])
-            {
-                BindPort = g.First().BindPort,
-            })
-            .ToImmutableArray();
-        return new GatewayRouteTable(gw.Key, [.. gw.TableAddresses], ports);
+                    [.. l.L4Entries.Select(e => e.Entry)]))
+                .ToList();
+            var bindPort = g.First().BindPort;
+            // A port none of whose listener tables changed keeps its table instance (the data plane skips it by reference).
+            var port = previous.TryGetValue(g.Key, out var old) && old.BindPort == bindPort && Enumerable.SequenceEqual(old.Listeners, listeners, ReferenceEqualityComparer.Instance)
+                ? old
+                : new PortRouteTable(g.Key.Port, g.Key.Protocol, [.. listeners]) { BindPort = bindPort };
+            gw.PortTables[g.Key] = port;
+            ports.Add(port);
+        }
+        var table = gw.Table;
+        return table is not null && Enumerable.SequenceEqual(table.Ports, ports, ReferenceEqualityComparer.Instance) && Enumerable.SequenceEqual(table.Addresses, gw.TableAddresses)
+            ? table
+            : new GatewayRouteTable(gw.Key, [.. gw.TableAddresses], ports.ToImmutable());
     }
 
     /// <summary>

@@ -65,7 +65,7 @@ public class GoldenTranslationTests
         Assert.Equal(CanonicalYaml.Normalize(File.ReadAllText(path)), CanonicalYaml.Normalize(actual));
     }
 
-    private static TranslatorOptions LoadOptions(string dir)
+    internal static TranslatorOptions LoadOptions(string dir)
     {
         var path = Path.Combine(dir, "options.yaml");
         if (!File.Exists(path)) return new TranslatorOptions();

@@ -1,0 +1,51 @@
+using Gateway.Actors.Resources;
+
+namespace Gateway.Actors.Translation;
+
+/// <summary>
+/// Every model one translation decided, kept by <see cref="IncrementalTranslator"/> between snapshots: the
+/// Gateway-level models (steps 1-7) and what they read, each route's model with the Services it read and the listeners
+/// its entries sit on, and the last result. Listener models hold their entries in precedence order, their shadowed
+/// routes and their table slices; Gateway models their last tables.
+/// </summary>
+internal sealed class TranslationState(Snapshot snapshot, TranslatorOptions options)
+{
+    public Snapshot Snapshot { get; set; } = snapshot;
+    public TranslatorOptions Options { get; } = options;
+    public TranslationIndex Index { get; } = new(snapshot);
+    public Dictionary<ResourceKey, GatewayModel> Gateways { get; } = [];
+    public Dictionary<ResourceKey, ListenerSetModel> ListenerSets { get; } = [];
+
+    /// <summary>Services (as Service keys, also standing for their EndpointSlices) read by steps 1-7.</summary>
+    public HashSet<ResourceKey> GatewayReads { get; } = [];
+
+    public Dictionary<ResourceKey, RouteModel> Routes { get; } = [];
+
+    /// <summary>Service key → the routes whose translation read it.</summary>
+    public Dictionary<ResourceKey, HashSet<ResourceKey>> RoutesReading { get; } = [];
+
+    public TranslationResult Result { get; set; } = null!;
+
+    /// <summary>Keeps <paramref name="route"/> (replacing none: remove the old model first) and indexes what it read.</summary>
+    public RouteModel AddRoute(RouteModel route)
+    {
+        Routes[route.Key] = route;
+        foreach (var read in route.Reads)
+        {
+            if (!RoutesReading.TryGetValue(read, out var set)) RoutesReading[read] = set = [];
+            set.Add(route.Key);
+        }
+        return route;
+    }
+
+    /// <summary>Forgets a route and its reads; the caller takes its entries off the listeners.</summary>
+    public RouteModel? RemoveRoute(ResourceKey key)
+    {
+        if (!Routes.Remove(key, out var route)) return null;
+        foreach (var read in route.Reads)
+        {
+            if (RoutesReading.TryGetValue(read, out var set) && set.Remove(key) && set.Count == 0) RoutesReading.Remove(read);
+        }
+        return route;
+    }
+}

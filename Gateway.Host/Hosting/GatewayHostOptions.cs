@@ -40,7 +40,7 @@ public sealed class GatewayHostOptions
     public Func<IServiceProvider, IDataPlane>? DataPlaneFactory { get; set; }
 
     /// <summary>The translation function; the real translator unless a test replaces it.</summary>
-    public Func<Snapshot, TranslatorOptions, TranslationResult> Translate { get; set; } = Translator.Translate;
+    public Func<Snapshot, TranslatorOptions, TranslationResult>? Translate { get; set; }
 
     /// <summary>
     /// The cluster (on by default: a lone replica forms its own one-node cluster). <see cref="GatewayClusterOptions.Enabled"/>

@@ -18,6 +18,9 @@ public sealed record PipelineOptions
     /// <summary>The longest one data plane apply may take before it counts as failed. Default 30 s.</summary>
     public TimeSpan DataPlaneTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The translation function; <see cref="Translator.Translate"/> unless a test replaces it.</summary>
-    public Func<Snapshot, TranslatorOptions, TranslationResult> Translate { get; init; } = Actors.Translation.Translator.Translate;
+    /// <summary>
+    /// The translation function; null (the default) gives each pipeline its own <see cref="IncrementalTranslator"/>,
+    /// tests replace it.
+    /// </summary>
+    public Func<Snapshot, TranslatorOptions, TranslationResult>? Translate { get; init; }
 }

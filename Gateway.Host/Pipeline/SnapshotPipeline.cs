@@ -40,6 +40,9 @@ public sealed class SnapshotPipeline : BackgroundService
     private readonly CancellationTokenSource _statusStop = new();
     private Task? _statusStage;
     private volatile TranslationResult? _lastResult;
+    private readonly Func<Snapshot, TranslatorOptions, TranslationResult> _translate;
+    private readonly IncrementalTranslator? _incremental;
+    private string _lastTranslation = "";
 
     /// <summary>
     /// Creates the pipeline; <paramref name="dataPlane"/> null runs the control plane only. With
@@ -49,6 +52,12 @@ public sealed class SnapshotPipeline : BackgroundService
         ILogger<SnapshotPipeline> logger, TimeProvider time, IStatusHandOff? handOff = null)
     {
         _handOff = handOff;
+        if (options.Translate is { } translate) _translate = translate;
+        else
+        {
+            _incremental = new IncrementalTranslator();
+            _translate = _incremental.Translate;
+        }
         _store = store;
         _options = options;
         _current = current;
@@ -177,7 +186,7 @@ public sealed class SnapshotPipeline : BackgroundService
             _lastResult = result;
         }
         return new AppliedPass(published, result, applied, errors, translations, started, queued,
-            Stopwatch.GetElapsedTime(started, translated), Stopwatch.GetElapsedTime(translated, appliedAt), Stopwatch.GetTimestamp());
+            Stopwatch.GetElapsedTime(started, translated), Stopwatch.GetElapsedTime(translated, appliedAt), Stopwatch.GetTimestamp()) { Translation = _lastTranslation };
     }
 
     /// <summary>
@@ -199,11 +208,11 @@ public sealed class SnapshotPipeline : BackgroundService
         // from the pass's start to its statuses, including any wait for the previous pass's status hand-off.
         _logger.LogInformation("Revision {Revision}: {Gateways} gateways, {Statuses} statuses ({Written} written, {Removed} removed, {Pending} pending), {Errors} errors, " +
             "{Elapsed:F1} ms (translate {Translate:F1} ms, apply {Apply:F1} ms, status {Status:F1} ms); queued {Queued:F1} ms before the pass, " +
-            "status waited {StatusWait:F1} ms for the previous pass's, hand-off prepared in {Prepare:F1} ms",
+            "status waited {StatusWait:F1} ms for the previous pass's, hand-off prepared in {Prepare:F1} ms{Translation}",
             snapshot.Revision, result?.Gateways.Length ?? 0, result?.Statuses.Count ?? 0, written, removed, unacknowledged, errors.Count,
             Stopwatch.GetElapsedTime(applied.Started).TotalMilliseconds, applied.TranslateTime.TotalMilliseconds, applied.ApplyTime.TotalMilliseconds,
             Stopwatch.GetElapsedTime(statusStarted).TotalMilliseconds, applied.Queued.TotalMilliseconds,
-            Stopwatch.GetElapsedTime(applied.AppliedAt, statusStarted).TotalMilliseconds, _lastHandOffPrepare.TotalMilliseconds);
+            Stopwatch.GetElapsedTime(applied.AppliedAt, statusStarted).TotalMilliseconds, _lastHandOffPrepare.TotalMilliseconds, applied.Translation);
         Complete(pass);
         return pass;
     }
@@ -275,7 +284,11 @@ public sealed class SnapshotPipeline : BackgroundService
 
     /// <summary>A pass between its data plane apply and its statuses.</summary>
     private sealed record AppliedPass(PublishedSnapshot Published, TranslationResult? Result, bool DataPlaneApplied, List<string> Errors, int Translations,
-        long Started, TimeSpan Queued, TimeSpan TranslateTime, TimeSpan ApplyTime, long AppliedAt);
+        long Started, TimeSpan Queued, TimeSpan TranslateTime, TimeSpan ApplyTime, long AppliedAt)
+    {
+        /// <summary>How the pass translated (incremental translator only), for the pass's log line.</summary>
+        public string Translation { get; init; } = "";
+    }
 
     private TranslationResult? Translate(Snapshot snapshot, IReadOnlySet<string> usable, IReadOnlySet<ListenerSocket> unavailable, List<string> errors, ref int translations)
     {
@@ -283,7 +296,8 @@ public sealed class SnapshotPipeline : BackgroundService
         TranslationResult result;
         try
         {
-            result = _options.Translate(snapshot, _options.Translator with { UsableStaticAddresses = usable, UnavailableSockets = unavailable });
+            result = _translate(snapshot, _options.Translator with { UsableStaticAddresses = usable, UnavailableSockets = unavailable });
+            _lastTranslation = _incremental is null ? "" : $"; translated {_incremental.LastMode.ToString().ToLowerInvariant()}, {_incremental.LastRoutesTranslated} routes compiled";
         }
         catch (Exception e)
         {

@@ -17,8 +17,8 @@ namespace Gateway.Actors.Translation;
 /// leave or join (entries inserted in precedence order, shadowing detected again on those listeners); the Gateways and
 /// ListenerSets owning listeners whose attachedRoutes changed; the BackendTLSPolicies whose ancestors changed. Any
 /// other change (GatewayClass, Gateway, ListenerSet, Namespace, ReferenceGrant, Secret, ConfigMap, BackendTLSPolicy, a
-/// Service the Gateway-level steps read, any Service in Service-per-Gateway mode, different options) translates
-/// everything again: those objects are few, and each can reach every route below it.
+/// Service the Gateway-level steps read, in Service-per-Gateway mode a Service of the replicas' namespace, different
+/// options) translates everything again: those objects are few, and each can reach every route below it.
 /// </para>
 /// Objects a change does not reach keep their previous result instances (DesiredStatus, listener and port tables,
 /// Gateway tables), so consumers skip them by reference. <see cref="TranslationResult.Diagnostics"/> lists the faults
@@ -101,8 +101,10 @@ public sealed class IncrementalTranslator
             }
             else if (key.Kind == KindRegistry.Service.Kind)
             {
-                // Service-per-Gateway mode reads the Gateways' own Services in step 5 straight from the snapshot.
-                if (state.Options.AddressMode == AddressMode.ServicePerGateway || state.GatewayReads.Contains(key)) return null;
+                // Service-per-Gateway mode reads every Service of the replicas' namespace in step 5 (the Gateways' own
+                // Services and the ports they claim) straight from the snapshot.
+                var gatewayServices = state.Options.AddressMode == AddressMode.ServicePerGateway && key.Namespace == state.Options.ServiceNamespace;
+                if (gatewayServices || state.GatewayReads.Contains(key)) return null;
                 delta.Services.Add(key);
             }
             else if (key.Kind == KindRegistry.EndpointSlice.Kind)

@@ -1,0 +1,187 @@
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Actors.Translation;
+using k8s.Models;
+using Xunit;
+
+namespace Gateway.Tests.Translation;
+
+/// <summary>
+/// What <see cref="IncrementalTranslator"/> does per change: which changes it translates incrementally, how many routes
+/// it compiles again, and which result instances it keeps. That its results equal a full translation is proven by
+/// IncrementalGoldenTests and IncrementalTranslatorPropertyTests.
+/// </summary>
+public class IncrementalTranslatorTests
+{
+    private const string Base = """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GatewayClass
+        metadata: {name: ours}
+        spec: {controllerName: akka-gateway.dev/controller}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: gw, namespace: ns}
+        spec:
+          gatewayClassName: ours
+          listeners:
+          - {name: a, port: 80, protocol: HTTP, hostname: a.example}
+          - {name: b, port: 80, protocol: HTTP, hostname: b.example}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: svc-a, namespace: ns}
+        spec: {ports: [{port: 8080}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: svc-b, namespace: ns}
+        spec: {ports: [{port: 8080}]}
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata: {name: svc-a-1, namespace: ns, labels: {kubernetes.io/service-name: svc-a}}
+        addressType: IPv4
+        endpoints: [{addresses: [127.0.0.2]}]
+        ports: [{port: 8080}]
+        """;
+
+    private static string Route(string name, string listener, string service, string path = "/") => $"""
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {"{"}name: {name}, namespace: ns{"}"}
+        spec:
+          parentRefs: [{"{"}name: gw, sectionName: {listener}{"}"}]
+          rules:
+          - matches: [{"{"}path: {"{"}type: PathPrefix, value: "{path}"{"}"}{"}"}]
+            backendRefs: [{"{"}name: {service}, port: 8080{"}"}]
+        """;
+
+    private static readonly TranslatorOptions Options = new();
+
+    private static Snapshot Parse(long revision, params string[] documents) =>
+        Snapshot.From(revision, ManifestParser.Parse("input.yaml", string.Join("\n---\n", documents)).Objects.Select(o => o.Object));
+
+    private static (ResourceKey Key, k8s.IKubernetesObject<V1ObjectMeta> Object) One(string document)
+    {
+        var obj = ManifestParser.Parse("change.yaml", document).Objects.Single().Object;
+        return (KindRegistry.KeyOf(KindRegistry.ByName(obj.Kind)!, obj), obj);
+    }
+
+    private static readonly ResourceKey R1 = new("HTTPRoute", "ns", "r1");
+    private static readonly ResourceKey R2 = new("HTTPRoute", "ns", "r2");
+    private static readonly ResourceKey R3 = new("HTTPRoute", "ns", "r3");
+
+    [Fact]
+    public void Translate_OneRouteChanged_CompilesOnlyThatRouteAndKeepsUntouchedStatusesAndListenerTables()
+    {
+        var translator = new IncrementalTranslator();
+        var first = Parse(1, Base, Route("r1", "a", "svc-a"), Route("r2", "a", "svc-a", "/two"), Route("r3", "b", "svc-b"));
+        var before = translator.Translate(first, Options);
+        Assert.Equal(TranslationMode.Full, translator.LastMode);
+
+        var after = translator.Translate(first.With(2, [One(Route("r3", "b", "svc-b", "/changed"))], []), Options);
+
+        Assert.Equal(TranslationMode.Incremental, translator.LastMode);
+        Assert.Equal(1, translator.LastRoutesTranslated);
+        Assert.Same(before.Statuses[R1], after.Statuses[R1]);
+        Assert.Same(before.Statuses[R2], after.Statuses[R2]);
+        Assert.NotSame(before.Statuses[R3], after.Statuses[R3]);
+        // attachedRoutes did not change, so the Gateway's status is the same instance too.
+        Assert.Same(before.Statuses[new ResourceKey("Gateway", "ns", "gw")], after.Statuses[new ResourceKey("Gateway", "ns", "gw")]);
+        var (oldListeners, newListeners) = (before.Gateways.Single().Ports.Single().Listeners, after.Gateways.Single().Ports.Single().Listeners);
+        Assert.Same(oldListeners.Single(l => l.Name == "a"), newListeners.Single(l => l.Name == "a"));
+        Assert.NotSame(oldListeners.Single(l => l.Name == "b"), newListeners.Single(l => l.Name == "b"));
+        Assert.Equal("/changed", newListeners.Single(l => l.Name == "b").HttpRoutes.Single().Path.Value);
+    }
+
+    [Fact]
+    public void Translate_RouteAddedToListener_RecomposesTheGatewayStatusWithTheNewAttachedRoutes()
+    {
+        var translator = new IncrementalTranslator();
+        var first = Parse(1, Base, Route("r1", "a", "svc-a"));
+        translator.Translate(first, Options);
+
+        var after = translator.Translate(first.With(2, [One(Route("r2", "a", "svc-a", "/two"))], []), Options);
+
+        Assert.Equal(TranslationMode.Incremental, translator.LastMode);
+        var gateway = Assert.IsType<V1GatewayStatus>(after.Statuses[new ResourceKey("Gateway", "ns", "gw")].Status);
+        Assert.Equal(2, gateway.Listeners!.Single(l => l.Name == "a").AttachedRoutes);
+        Assert.Equal(["/", "/two"], after.Gateways.Single().Ports.Single().Listeners.Single(l => l.Name == "a").HttpRoutes.Select(e => e.Path.Value).Order());
+    }
+
+    [Fact]
+    public void Translate_EndpointSliceChanged_CompilesOnlyTheRoutesReadingItsService()
+    {
+        var translator = new IncrementalTranslator();
+        var first = Parse(1, Base, Route("r1", "a", "svc-a"), Route("r2", "a", "svc-a", "/two"), Route("r3", "b", "svc-b"));
+        var before = translator.Translate(first, Options);
+
+        var slice = One("""
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: svc-a-1, namespace: ns, labels: {kubernetes.io/service-name: svc-a}}
+            addressType: IPv4
+            endpoints: [{addresses: [127.0.0.3]}]
+            ports: [{port: 8080}]
+            """);
+        var after = translator.Translate(first.With(2, [slice], []), Options);
+
+        Assert.Equal(TranslationMode.Incremental, translator.LastMode);
+        Assert.Equal(2, translator.LastRoutesTranslated);
+        Assert.Same(before.Statuses[R3], after.Statuses[R3]);
+        var endpoints = after.Gateways.Single().Ports.Single().Listeners.Single(l => l.Name == "a").HttpRoutes.First().Backends.Backends.Single().Endpoints;
+        Assert.Contains(endpoints, e => e.Address == "127.0.0.3");
+    }
+
+    [Fact]
+    public void Translate_GatewayChanged_TranslatesEverything()
+    {
+        var translator = new IncrementalTranslator();
+        var first = Parse(1, Base, Route("r1", "a", "svc-a"), Route("r3", "b", "svc-b"));
+        translator.Translate(first, Options);
+
+        var gateway = One("""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: gw, namespace: ns}
+            spec:
+              gatewayClassName: ours
+              listeners:
+              - {name: a, port: 80, protocol: HTTP, hostname: a.example}
+            """);
+        var after = translator.Translate(first.With(2, [gateway], []), Options);
+
+        Assert.Equal(TranslationMode.Full, translator.LastMode);
+        Assert.Equal(2, translator.LastRoutesTranslated);
+        var route = Assert.IsType<V1RouteStatus>(after.Statuses[R3].Status);
+        Assert.Equal("NoMatchingParent", route.Parents!.Single().Conditions!.First(c => c.Type == "Accepted").Reason);
+    }
+
+    [Fact]
+    public void Translate_NothingChanged_KeepsTheSameStatusesAndTablesAtTheNewRevision()
+    {
+        var translator = new IncrementalTranslator();
+        var first = Parse(1, Base, Route("r1", "a", "svc-a"));
+        var before = translator.Translate(first, Options);
+
+        var after = translator.Translate(first.With(2, [], []), Options);
+
+        Assert.Equal(TranslationMode.Unchanged, translator.LastMode);
+        Assert.Equal(2, after.Revision);
+        Assert.Same(before.Statuses, after.Statuses);
+        Assert.Equal(before.Gateways, after.Gateways);
+    }
+
+    [Fact]
+    public void Translate_OptionsChanged_TranslatesEverything()
+    {
+        var translator = new IncrementalTranslator();
+        var first = Parse(1, Base, Route("r1", "a", "svc-a"));
+        translator.Translate(first, Options);
+
+        translator.Translate(first.With(2, [], []), Options with { UnavailableSockets = new HashSet<ListenerSocket> { new("127.10.0.1", 80) } });
+
+        Assert.Equal(TranslationMode.Full, translator.LastMode);
+    }
+}

@@ -12,15 +12,25 @@ namespace Gateway.Actors.Resources;
 /// </summary>
 public sealed class Snapshot
 {
+    private static long _nextId;
     private readonly ImmutableDictionary<string, ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>> _byKind;
 
-    /// <summary>The empty snapshot at revision 0.</summary>
-    public static readonly Snapshot Empty = new(0, ImmutableDictionary<string, ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>>.Empty);
+    // Lineage without a reference to the parent (which would keep every earlier snapshot alive): the parent's identity
+    // and the keys With was given, so the changes from the parent are known without walking the maps.
+    private readonly long _id = Interlocked.Increment(ref _nextId);
+    private readonly long _parentId;
+    private readonly ImmutableArray<ResourceKey> _touched;
 
-    private Snapshot(long revision, ImmutableDictionary<string, ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>> byKind)
+    /// <summary>The empty snapshot at revision 0.</summary>
+    public static readonly Snapshot Empty = new(0, ImmutableDictionary<string, ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>>.Empty, 0, []);
+
+    private Snapshot(long revision, ImmutableDictionary<string, ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>> byKind,
+        long parentId, ImmutableArray<ResourceKey> touched)
     {
         Revision = revision;
         _byKind = byKind;
+        _parentId = parentId;
+        _touched = touched;
     }
 
     /// <summary>Monotonic revision; each applied batch of changes increments it.</summary>
@@ -62,26 +72,40 @@ public sealed class Snapshot
     public Snapshot With(long revision, IEnumerable<(ResourceKey Key, IKubernetesObject<V1ObjectMeta> Object)> upserts, IEnumerable<ResourceKey> removals)
     {
         var byKind = _byKind.ToBuilder();
+        var touched = ImmutableArray.CreateBuilder<ResourceKey>();
         foreach (var (key, obj) in upserts)
         {
             var map = byKind.TryGetValue(key.Kind, out var m) ? m : ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>.Empty;
             byKind[key.Kind] = map.SetItem(key, obj);
+            touched.Add(key);
         }
         foreach (var key in removals)
         {
             if (byKind.TryGetValue(key.Kind, out var map)) byKind[key.Kind] = map.Remove(key);
+            touched.Add(key);
         }
-        return new Snapshot(revision, byKind.ToImmutable());
+        return new Snapshot(revision, byKind.ToImmutable(), _id, touched.ToImmutable());
     }
 
     /// <summary>
     /// The objects that differ between <paramref name="previous"/> and this snapshot (a different instance counts as a
-    /// change: objects are never mutated, so an unchanged object is the same instance). Kinds whose maps are shared
-    /// with <paramref name="previous"/> cost nothing; others are walked once in key order.
+    /// change: objects are never mutated, so an unchanged object is the same instance), in key order per kind. When
+    /// this snapshot was made from <paramref name="previous"/> by one <see cref="With"/> (how the store publishes),
+    /// only the keys given to it are looked at; otherwise kinds whose maps are shared cost nothing and the others are
+    /// walked once in key order.
     /// </summary>
     public List<(ResourceKey Key, IKubernetesObject<V1ObjectMeta>? Old, IKubernetesObject<V1ObjectMeta>? New)> ChangesSince(Snapshot previous)
     {
         var changes = new List<(ResourceKey, IKubernetesObject<V1ObjectMeta>?, IKubernetesObject<V1ObjectMeta>?)>();
+        if (_parentId == previous._id)
+        {
+            foreach (var key in _touched.Distinct().Order())
+            {
+                var (old, now) = (previous.Get(key), Get(key));
+                if (!ReferenceEquals(old, now)) changes.Add((key, old, now));
+            }
+            return changes;
+        }
         foreach (var kind in _byKind.Keys.Union(previous._byKind.Keys))
         {
             var before = previous._byKind.TryGetValue(kind, out var b) ? b : ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>.Empty;

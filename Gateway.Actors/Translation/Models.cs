@@ -152,6 +152,11 @@ internal sealed class ListenerSetModel
 internal sealed record SortableHttpEntry(HttpRouteEntry Entry, RoutePrecedenceKey Key)
 {
     public string Signature { get; } = Shadowing.Signature(Entry);
+
+    /// <summary>The signature's hash, computed once (shadowing looks every entry of a listener up by signature).</summary>
+    public int SignatureHash => _signatureHash ??= StringComparer.Ordinal.GetHashCode(Signature);
+
+    private int? _signatureHash;
 }
 
 /// <summary>An L4 entry with its sort facts.</summary>

@@ -28,14 +28,14 @@ internal static class Shadowing
     /// </summary>
     public static void Detect(ListenerModel listener)
     {
-        var winners = new Dictionary<string, HttpRouteEntry>(StringComparer.Ordinal);
+        var winners = new Dictionary<SortableHttpEntry, HttpRouteEntry>(listener.HttpEntries.Count, SameSignature.Instance);
         Dictionary<Resources.ResourceKey, List<string>>? shadowed = null;
         foreach (var sortable in listener.HttpEntries)
         {
             var e = sortable.Entry;
-            if (!winners.TryGetValue(sortable.Signature, out var winner))
+            if (!winners.TryGetValue(sortable, out var winner))
             {
-                winners[sortable.Signature] = e;
+                winners[sortable] = e;
                 continue;
             }
             if (winner.Route == e.Route) continue;
@@ -55,6 +55,16 @@ internal static class Shadowing
             .Select(a => $"On listener {a.Listener.Gateway.NamespacedName}/{a.Listener.Name}: {a.Listener.ShadowedRoutes[route]}.");
 
     private static readonly IReadOnlyDictionary<Resources.ResourceKey, string> Empty = new Dictionary<Resources.ResourceKey, string>();
+
+    /// <summary>Entries with equal signatures, hashing by the stored hash (no string is hashed per lookup).</summary>
+    private sealed class SameSignature : IEqualityComparer<SortableHttpEntry>
+    {
+        public static readonly SameSignature Instance = new();
+
+        public bool Equals(SortableHttpEntry? x, SortableHttpEntry? y) => string.Equals(x?.Signature, y?.Signature, StringComparison.Ordinal);
+
+        public int GetHashCode(SortableHttpEntry obj) => obj.SignatureHash;
+    }
 
     /// <summary>What a request must look like to hit the entry; equal signatures match exactly the same requests.</summary>
     internal static string Signature(HttpRouteEntry e)

@@ -1,0 +1,50 @@
+using Gateway.Actors.Resources;
+using k8s;
+using k8s.Models;
+using Xunit;
+
+namespace Gateway.Tests.Resources;
+
+public class SnapshotTests
+{
+    private static V1Service Service(string name, string version) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Service",
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "ns", ResourceVersion = version },
+    };
+
+    private static ResourceKey Key(string name) => new("Service", "ns", name);
+
+    [Fact]
+    public void ChangesSince_ChildOfPreviousAndSnapshotBuiltOtherwise_ListTheSameChanges()
+    {
+        var (a, b, c) = (Service("a", "1"), Service("b", "1"), Service("c", "1"));
+        var previous = Snapshot.From(1, [a, b, c]);
+        var bChanged = Service("b", "2");
+        var d = Service("d", "1");
+        // Upserting an unchanged instance is no change; a removal of a key that never existed is none either.
+        var child = previous.With(2, [(Key("b"), (IKubernetesObject<V1ObjectMeta>)bChanged), (Key("d"), d), (Key("c"), c)], [Key("a"), Key("x")]);
+        var unrelated = Snapshot.From(2, [bChanged, c, d]);
+
+        var fromChild = child.ChangesSince(previous);
+        var walked = unrelated.ChangesSince(previous);
+
+        (ResourceKey, object?, object?)[] expected = [(Key("a"), a, null), (Key("b"), b, bChanged), (Key("d"), null, d)];
+        Assert.Equal(expected, fromChild.Select(x => (x.Key, (object?)x.Old, (object?)x.New)));
+        // The unrelated snapshot holds the same instances except that it was built separately; b and d are the same
+        // instances in both, so the walk finds the same changes.
+        Assert.Equal(expected, walked.Select(x => (x.Key, (object?)x.Old, (object?)x.New)));
+    }
+
+    [Fact]
+    public void ChangesSince_TwoStepsAway_WalksAndFindsBothSteps()
+    {
+        var previous = Snapshot.From(1, [Service("a", "1")]);
+        var b = Service("b", "1");
+        var a2 = Service("a", "2");
+        var twoSteps = previous.With(2, [(Key("b"), (IKubernetesObject<V1ObjectMeta>)b)], []).With(3, [(Key("a"), a2)], []);
+
+        Assert.Equal([Key("a"), Key("b")], twoSteps.ChangesSince(previous).Select(x => x.Key));
+    }
+}

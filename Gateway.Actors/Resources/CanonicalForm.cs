@@ -60,6 +60,21 @@ public static class CanonicalForm
             root.Remove("status");
         });
 
+    /// <summary>
+    /// A 128-bit digest of a form (the first half of its SHA-256): what is kept for an object for the process lifetime
+    /// instead of the form itself, which is as long as the object's JSON. Equal forms give equal digests; a collision
+    /// of two different forms is as unlikely as a SHA-256 collision on 128 bits.
+    /// </summary>
+    public static UInt128 Digest(string form)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(form.AsSpan()), hash);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash);
+    }
+
+    /// <summary>The <see cref="Digest"/> of <see cref="Significant"/>: what the store keeps per object for change detection.</summary>
+    public static UInt128 SignificantDigest(IKubernetesObject<V1ObjectMeta> obj) => Digest(Significant(obj));
+
     /// <summary>Canonical form of any serializable value (status objects, references).</summary>
     public static string Of(object? value)
     {

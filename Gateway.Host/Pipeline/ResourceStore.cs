@@ -14,7 +14,9 @@ public sealed record PublishedSnapshot(Snapshot Snapshot, long ChangeSequence)
 /// <summary>
 /// The node-local store every source feeds: the latest version of every object, the changes not yet published,
 /// and when they arrived. Updates that change only status or resourceVersion are ignored
-/// (<see cref="CanonicalForm.Significant"/>), so a source echoing our own status writes back costs nothing.
+/// (<see cref="CanonicalForm.Significant"/>), so a source echoing our own status writes back costs nothing; only the
+/// form's 128-bit digest is kept per object (the form itself is as long as the object's JSON). The objects held are
+/// the instances the sources handed in, and the published snapshots share them.
 /// Nothing is published before <see cref="MarkSynced"/> (the first full sync). Thread-safe.
 /// </summary>
 public sealed class ResourceStore
@@ -22,7 +24,7 @@ public sealed class ResourceStore
     private readonly object _gate = new();
     private readonly TimeProvider _time;
     private readonly long _origin;
-    private readonly Dictionary<ResourceKey, (IKubernetesObject<V1ObjectMeta> Object, string Form)> _objects = [];
+    private readonly Dictionary<ResourceKey, (IKubernetesObject<V1ObjectMeta> Object, UInt128 Form)> _objects = [];
     private readonly Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>?> _pending = [];
     private TaskCompletionSource _changed = NewSignal();
     private Snapshot _published = Snapshot.Empty;
@@ -66,7 +68,7 @@ public sealed class ResourceStore
     {
         var info = KindRegistry.ByName(obj.Kind) ?? throw new ArgumentException($"kind {obj.Kind} is not one we read", nameof(obj));
         var key = KindRegistry.KeyOf(info, obj);
-        var form = CanonicalForm.Significant(obj);
+        var form = CanonicalForm.SignificantDigest(obj);
         lock (_gate)
         {
             if (_objects.TryGetValue(key, out var existing) && existing.Form == form) return false;
@@ -89,7 +91,7 @@ public sealed class ResourceStore
         var prepared = upserts.Select(obj =>
         {
             var info = KindRegistry.ByName(obj.Kind) ?? throw new ArgumentException($"kind {obj.Kind} is not one we read", nameof(upserts));
-            return (Key: KindRegistry.KeyOf(info, obj), Object: obj, Form: CanonicalForm.Significant(obj));
+            return (Key: KindRegistry.KeyOf(info, obj), Object: obj, Form: CanonicalForm.SignificantDigest(obj));
         }).ToList();
         lock (_gate)
         {

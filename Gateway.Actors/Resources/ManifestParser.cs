@@ -7,7 +7,15 @@ using YamlDotNet.Core;
 namespace Gateway.Actors.Resources;
 
 /// <summary>One object read from a manifest, with where it came from.</summary>
-public sealed record ParsedObject(ResourceKey Key, IKubernetesObject<V1ObjectMeta> Object, string Source, int DocumentIndex);
+public sealed record ParsedObject(ResourceKey Key, IKubernetesObject<V1ObjectMeta> Object, string Source, int DocumentIndex)
+{
+    /// <summary>
+    /// The object. A watched source that stamps it (Gateway.Host's ManifestCatalog) replaces it with the stamped
+    /// copy, or with the equal copy already stamped, so the process holds one copy of each object, not a parsed and
+    /// a stamped one.
+    /// </summary>
+    public IKubernetesObject<V1ObjectMeta> Object { get; set; } = Object;
+}
 
 /// <summary>A problem with one document of a manifest: reported, skipped, never fatal.</summary>
 public sealed record ManifestDiagnostic(string Source, int DocumentIndex, string Reason)

@@ -210,7 +210,13 @@ public sealed class ManifestCatalog
             var (key, result) = (candidates[i].Key, results[i]);
             _identities[key] = result.Identity;
             _present[key] = candidates[i];
-            if (result.Object is null) continue;
+            if (result.Object is null)
+            {
+                // Unchanged: the file's entry shares the copy already stamped (one copy of each object).
+                candidates[i].Object = _stamped[key];
+                continue;
+            }
+            candidates[i].Object = result.Object;
             _resourceVersion++;
             // The copy is this pass's own and not shared yet.
             result.Object.Metadata.ResourceVersion = _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -241,7 +247,7 @@ public sealed class ManifestCatalog
         for (var i = 0; i < toParse.Count; i++)
         {
             var (file, text) = toParse[i];
-            file.Text = text;
+            file.TextDigest = CanonicalForm.Digest(text);
             file.Content = ManifestFileContent.Update(file.Content, parsed[i]);
         }
         return true;
@@ -292,7 +298,8 @@ public sealed class ManifestCatalog
         tracked.EmptyOnce = false;
         tracked.Length = info.Length;
         tracked.LastWriteUtc = info.LastWriteTimeUtc;
-        if (tracked.Text == text) return hadError;
+        var digest = CanonicalForm.Digest(text);
+        if (tracked.TextDigest == digest) return hadError;
         toParse.Add((tracked, text));
         return hadError;
     }
@@ -327,9 +334,11 @@ public sealed class ManifestCatalog
             _identities[key] = result.Identity;
             if (result.Object is null)
             {
-                stamped[key] = _stamped[key];
+                // Unchanged: the file's entry shares the copy already stamped (one copy of each object).
+                stamped[key] = merged.Objects[key].Object = _stamped[key];
                 continue;
             }
+            merged.Objects[key].Object = result.Object;
             _resourceVersion++;
             // The copy is this pass's own and not shared yet.
             result.Object.Metadata.ResourceVersion = _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -405,7 +414,8 @@ public sealed class ManifestCatalog
         public int RootIndex { get; } = rootIndex;
         public long Length { get; set; } = -1;
         public DateTime LastWriteUtc { get; set; }
-        public string? Text { get; set; }
+        /// <summary>Digest of the text last parsed (the text itself is not kept: it would double the memory per object).</summary>
+        public UInt128? TextDigest { get; set; }
         public ManifestFileContent Content { get; set; } = ManifestFileContent.Empty;
         public SourceDiagnostic? ReadError { get; set; }
         public bool EmptyOnce { get; set; }

@@ -333,6 +333,7 @@ public sealed class KubernetesSource : BackgroundService
         var key = KindRegistry.KeyOf(info, obj);
         // managedFields are large and never read; dropping them here only saves memory (the store ignores them anyway).
         obj.Metadata.ManagedFields = null;
+        DropUnreadAnnotations(obj);
         if (obj is V1Secret secret && !SecretTypesWithUsableData.Contains(secret.Type ?? ""))
         {
             secret.Data = null;
@@ -341,6 +342,26 @@ public sealed class KubernetesSource : BackgroundService
         held[key] = obj.Metadata.ResourceVersion;
         _store.Upsert(obj);
         return key;
+    }
+
+    /// <summary>The annotation kubectl apply keeps: the whole object as last applied, as JSON (often larger than the object).</summary>
+    internal const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
+
+    /// <summary>
+    /// Drops <see cref="LastAppliedAnnotation"/> from the held copy: nothing reads it (translation reads no annotations;
+    /// status writes fetch the object from the API server), and it would double the memory of every object applied with
+    /// kubectl. Services keep all their annotations: the Gateway Service reconciler carries the annotations of an
+    /// existing Service over into the one it writes back.
+    /// </summary>
+    internal static void DropUnreadAnnotations(IKubernetesObject<V1ObjectMeta> obj)
+    {
+        if (obj is V1Service || obj.Metadata.Annotations is not { } annotations || !annotations.ContainsKey(LastAppliedAnnotation)) return;
+        if (annotations.Count == 1)
+        {
+            obj.Metadata.Annotations = null;
+            return;
+        }
+        annotations.Remove(LastAppliedAnnotation);
     }
 
     private void MarkListed()

@@ -277,6 +277,27 @@ public sealed class KubernetesSourceTests(ITestOutputHelper output) : IAsyncLife
     }
 
     [Fact]
+    public async Task KubernetesSource_LastAppliedAnnotation_NotHeldExceptOnServices()
+    {
+        Seed();
+        var route = Route("applied", "web");
+        route.Metadata.Annotations = new Dictionary<string, string> { [KubernetesSource.LastAppliedAnnotation] = "{\"kind\":\"HTTPRoute\"}", ["team"] = "a" };
+        _server.Apply(route);
+        var only = Route("only", "web");
+        only.Metadata.Annotations = new Dictionary<string, string> { [KubernetesSource.LastAppliedAnnotation] = "{}" };
+        _server.Apply(only);
+        var service = Service("applied-svc");
+        service.Metadata.Annotations = new Dictionary<string, string> { [KubernetesSource.LastAppliedAnnotation] = "{}" };
+        _server.Apply(service);
+        await StartSourceAsync();
+
+        var held = _store.Get(new ResourceKey("HTTPRoute", "default", "applied"))!;
+        Assert.Equal(new Dictionary<string, string> { ["team"] = "a" }, held.Metadata.Annotations);
+        Assert.Null(_store.Get(new ResourceKey("HTTPRoute", "default", "only"))!.Metadata.Annotations);
+        Assert.True(_store.Get(new ResourceKey("Service", "default", "applied-svc"))!.Metadata.Annotations!.ContainsKey(KubernetesSource.LastAppliedAnnotation));
+    }
+
+    [Fact]
     public async Task KubernetesSource_DefaultSecretTypes_OnlyTlsSecretsAreSentListedOrWatched()
     {
         Seed();

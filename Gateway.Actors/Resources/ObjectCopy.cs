@@ -32,6 +32,21 @@ public static class ObjectCopy
         return method.CreateDelegate<Func<string, object>>();
     })(yaml);
 
+    /// <summary>
+    /// Replaces apiVersion, kind, namespace and label keys with their interned instances: every object repeats them, and
+    /// one string each instead of one per object saves a few hundred bytes per route. The sets are small (kinds, API
+    /// versions, namespaces and label keys in use), so interning for the process lifetime costs nothing that grows.
+    /// </summary>
+    public static void InternCommonStrings(IKubernetesObject<V1ObjectMeta> obj)
+    {
+        if (obj.ApiVersion is { } apiVersion) obj.ApiVersion = string.Intern(apiVersion);
+        if (obj.Kind is { } kind) obj.Kind = string.Intern(kind);
+        if (obj.Metadata is not { } meta) return;
+        if (meta.NamespaceProperty is { } ns) meta.NamespaceProperty = string.Intern(ns);
+        if (meta.Labels is { Count: > 0 } labels)
+            meta.Labels = labels.ToDictionary(l => string.Intern(l.Key), l => l.Value, StringComparer.Ordinal);
+    }
+
     /// <summary>Treats an unspecified DateTime (as YAML and JSON readers produce) as UTC, the API server's zone.</summary>
     public static DateTime AsUtc(DateTime value) => value.Kind switch
     {

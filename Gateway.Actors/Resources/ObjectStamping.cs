@@ -66,6 +66,7 @@ public static class ObjectStamping
         copy.Metadata.CreationTimestamp = identity.CreationTimestamp;
         copy.Metadata.ManagedFields = null;
         ClearStatus(copy);
+        ObjectCopy.InternCommonStrings(copy);
         return new StampResult(copy, identity);
     }
 

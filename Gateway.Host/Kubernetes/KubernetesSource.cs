@@ -334,6 +334,7 @@ public sealed class KubernetesSource : BackgroundService
         // managedFields are large and never read; dropping them here only saves memory (the store ignores them anyway).
         obj.Metadata.ManagedFields = null;
         DropUnreadAnnotations(obj);
+        ObjectCopy.InternCommonStrings(obj);
         if (obj is V1Secret secret && !SecretTypesWithUsableData.Contains(secret.Type ?? ""))
         {
             secret.Data = null;

@@ -34,6 +34,20 @@ public class ObjectStampingTests
     }
 
     [Fact]
+    public void Stamp_TwoObjects_ShareApiVersionKindNamespaceAndLabelKeyStrings()
+    {
+        // The stamped copies are deserialized afresh; the strings every object repeats are interned, not one per object.
+        var a = ObjectStamping.Stamp(Gateway(80, new() { ["app"] = "a" }), null, null, false, 1, Now, NewUid).Object!;
+        var b = ObjectStamping.Stamp(Gateway(81, new() { ["app"] = "b" }), null, null, false, 2, Now, NewUid).Object!;
+
+        Assert.Same(a.ApiVersion, b.ApiVersion);
+        Assert.Same(a.Kind, b.Kind);
+        Assert.Same(a.Metadata.NamespaceProperty, b.Metadata.NamespaceProperty);
+        Assert.Same(a.Metadata.Labels.Keys.Single(), b.Metadata.Labels.Keys.Single());
+        Assert.Equal("b", b.Metadata.Labels["app"]);
+    }
+
+    [Fact]
     public void Stamp_SameContentAgain_IsNoChange()
     {
         var first = ObjectStamping.Stamp(Gateway(), null, null, false, 1, Now, NewUid);

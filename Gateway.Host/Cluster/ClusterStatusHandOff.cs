@@ -10,14 +10,17 @@ using Gateway.Host.Pipeline;
 namespace Gateway.Host.Cluster;
 
 /// <summary>
-/// Cluster mode's status hand-off: the pass's result is split per entity (<see cref="NodeContentBuilder"/>) and
-/// given to this node's <see cref="NodeReporter"/>, which publishes it to the node's cache and reports changes to the
-/// owning entities. Waits for their acknowledgements, bounded by <see cref="GatewayClusterOptions.HandOffTimeout"/>;
+/// Cluster mode's status hand-off: the pass's result is split per entity (<see cref="NodeContentBuilder"/>, which
+/// builds content only for objects whose status, slice or facts changed since the previous pass and keeps every other
+/// object's) and given to this node's <see cref="NodeReporter"/>, which publishes it to the node's cache and reports
+/// changes to the owning entities. Waits for their acknowledgements, bounded by <see cref="GatewayClusterOptions.HandOffTimeout"/>;
 /// before this replica first becomes a member it waits (bounded) for that, since shard regions only buffer until then.
 /// </summary>
 public sealed class ClusterStatusHandOff(ActorSystem system, GatewayClusterOptions options) : IStatusHandOff
 {
     private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // One per node: it remembers the previous pass's content. The status stage calls one hand-off at a time.
+    private readonly NodeContentBuilder _content = new();
     private int _registered;
     private volatile bool _removed;
 
@@ -36,7 +39,8 @@ public sealed class ClusterStatusHandOff(ActorSystem system, GatewayClusterOptio
 
         var reporter = await ActorRegistry.For(system).GetAsync<NodeReporter>(ct).ConfigureAwait(false);
         var prepareStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-        var content = NodeContentBuilder.Build(NodeIds.Of(cluster.SelfUniqueAddress), result, snapshot, applied);
+        var content = _content.Next(NodeIds.Of(cluster.SelfUniqueAddress), result, snapshot, applied);
+        var built = _content.LastBuilt;
         // Only a member in good standing waits for acknowledgements: a replica not yet joined, or downed by the other
         // side of a partition, publishes to its cache and reports (buffered or dropped) without holding the pipeline.
         // (The read view's SelfMember lags the MemberUp callback by a moment, showing its initial Removed; removal itself
@@ -51,6 +55,12 @@ public sealed class ClusterStatusHandOff(ActorSystem system, GatewayClusterOptio
         if (handed.Count(ReportOutcome.Failed) is > 0 and var failed)
             errors.Add($"status: {failed} owner(s) failed to write or remove a status (see their logs); retried with the next change");
         return new StatusHandOffResult(handed.Count(ReportOutcome.Written), handed.Count(ReportOutcome.Unchanged), handed.Count(ReportOutcome.Removed),
-            handed.Unacknowledged.Length + handed.Count(ReportOutcome.Deferred), errors) { Prepare = prepare };
+            handed.Unacknowledged.Length + handed.Count(ReportOutcome.Deferred), errors)
+        {
+            Prepare = prepare,
+            ContentBuilt = built,
+            ContentObjects = content.Objects.Count,
+            Reported = handed.Reported,
+        };
     }
 }

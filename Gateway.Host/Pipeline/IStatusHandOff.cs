@@ -13,6 +13,15 @@ public sealed record StatusHandOffResult(int Written, int Unchanged, int Removed
 {
     /// <summary>Time spent preparing the hand-off (splitting the result per entity) before waiting for the owners; logged.</summary>
     public TimeSpan Prepare { get; init; }
+
+    /// <summary>Entities whose content was built for this pass (the others kept the previous pass's); logged.</summary>
+    public int ContentBuilt { get; init; }
+
+    /// <summary>Entities with content after this pass; logged.</summary>
+    public int ContentObjects { get; init; }
+
+    /// <summary>Entities reported to their owners (changed or removed); logged.</summary>
+    public int Reported { get; init; }
 }
 
 /// <summary>

@@ -32,7 +32,7 @@ public sealed class SnapshotPipeline : BackgroundService
     private ImmutableHashSet<ListenerSocket> _unavailable = [];
     private HashSet<ResourceKey>? _statusKeys;
     private volatile PassResult? _lastPass;
-    private TimeSpan _lastHandOffPrepare;
+    private StatusHandOffResult? _lastHandOff;
     private readonly List<AppliedPass> _statusQueue = [];
     // Neither is disposed: no wait handle or timer is ever created on them, and the status stage may still be ending
     // when the host disposes the service.
@@ -208,11 +208,12 @@ public sealed class SnapshotPipeline : BackgroundService
         // from the pass's start to its statuses, including any wait for the previous pass's status hand-off.
         _logger.LogInformation("Revision {Revision}: {Gateways} gateways, {Statuses} statuses ({Written} written, {Removed} removed, {Pending} pending), {Errors} errors, " +
             "{Elapsed:F1} ms (translate {Translate:F1} ms, apply {Apply:F1} ms, status {Status:F1} ms); queued {Queued:F1} ms before the pass, " +
-            "status waited {StatusWait:F1} ms for the previous pass's, hand-off prepared in {Prepare:F1} ms{Translation}",
+            "status waited {StatusWait:F1} ms for the previous pass's, hand-off prepared in {Prepare:F1} ms (content built for {Built} of {Objects} entities, {Reported} reported){Translation}",
             snapshot.Revision, result?.Gateways.Length ?? 0, result?.Statuses.Count ?? 0, written, removed, unacknowledged, errors.Count,
             Stopwatch.GetElapsedTime(applied.Started).TotalMilliseconds, applied.TranslateTime.TotalMilliseconds, applied.ApplyTime.TotalMilliseconds,
             Stopwatch.GetElapsedTime(statusStarted).TotalMilliseconds, applied.Queued.TotalMilliseconds,
-            Stopwatch.GetElapsedTime(applied.AppliedAt, statusStarted).TotalMilliseconds, _lastHandOffPrepare.TotalMilliseconds, applied.Translation);
+            Stopwatch.GetElapsedTime(applied.AppliedAt, statusStarted).TotalMilliseconds, _lastHandOff?.Prepare.TotalMilliseconds ?? 0,
+            _lastHandOff?.ContentBuilt ?? 0, _lastHandOff?.ContentObjects ?? 0, _lastHandOff?.Reported ?? 0, applied.Translation);
         Complete(pass);
         return pass;
     }
@@ -351,7 +352,7 @@ public sealed class SnapshotPipeline : BackgroundService
         {
             var handed = await _handOff!.HandOffAsync(result, snapshot, applied, stored, ct).ConfigureAwait(false);
             errors.AddRange(handed.Errors);
-            _lastHandOffPrepare = handed.Prepare;
+            _lastHandOff = handed;
             return (handed.Written, handed.Unchanged, handed.Removed, handed.Unacknowledged);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)

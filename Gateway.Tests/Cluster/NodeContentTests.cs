@@ -40,13 +40,14 @@ public sealed class NodeContentTests
           rules: [{matches: [{path: {type: PathPrefix, value: /b}}]}]
         """;
 
-    internal static (TranslationResult Result, Snapshot Snapshot) Translate(string yaml, long revision = 1)
+    /// <summary>Translates <paramref name="yaml"/>: every object at generation 1 unless <paramref name="generations"/> names it.</summary>
+    internal static (TranslationResult Result, Snapshot Snapshot) Translate(string yaml, long revision = 1, IReadOnlyDictionary<string, long>? generations = null)
     {
         var objects = ManifestParser.Parse("test.yaml", yaml).Objects.Select(p => p.Object).Select((o, i) =>
         {
             o.Metadata.ResourceVersion = (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            o.Metadata.Generation = 1;
-            o.Metadata.CreationTimestamp = new DateTime(2025, 1, 1, 0, 0, i, DateTimeKind.Utc);
+            o.Metadata.Generation = generations is not null && generations.TryGetValue(o.Metadata.Name, out var generation) ? generation : 1;
+            o.Metadata.CreationTimestamp = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(i);
             return o;
         });
         var snapshot = Snapshot.From(revision, objects);

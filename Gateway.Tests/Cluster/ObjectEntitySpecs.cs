@@ -47,6 +47,8 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     private readonly ShardRegions _regions;
     private readonly IActorRef _reporter;
     private Snapshot _snapshot = Snapshot.Empty;
+    private readonly NodeContentBuilder _builder = new();
+    private TranslationResult? _lastResult;
     private long _revision;
     private int _failLookups;
 
@@ -74,13 +76,20 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
         _reporter = Sys.ActorOf(NodeReporter.PropsFor(_cache, _regions, _node, "self"), "reporter");
     }
 
-    /// <summary>Translates <paramref name="yaml"/> as this node's next pass and publishes it through the reporter.</summary>
-    private Task<HandOffResult> PassAsync(string yaml, IReadOnlyCollection<ResourceKey>? stored = null, IActorRef? reporter = null)
+    /// <summary>
+    /// Translates <paramref name="yaml"/> as this node's next pass and publishes it through the reporter. The content
+    /// comes from one <see cref="NodeContentBuilder"/> fed every pass, as in the host; with <paramref name="reuse"/>
+    /// unchanged statuses and entries keep the previous pass's instances, as an incremental translator returns them.
+    /// </summary>
+    private Task<HandOffResult> PassAsync(string yaml, IReadOnlyCollection<ResourceKey>? stored = null, IActorRef? reporter = null,
+        IReadOnlyDictionary<string, long>? generations = null, bool reuse = false)
     {
-        var (result, snapshot) = NodeContentTests.Translate(yaml, ++_revision);
+        var (result, snapshot) = NodeContentTests.Translate(yaml, ++_revision, generations);
+        if (reuse && _lastResult is not null) result = NodeContentIncrementalTests.Reused(_lastResult, result);
+        _lastResult = result;
         _snapshot = snapshot;
         var done = new TaskCompletionSource<HandOffResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        (reporter ?? _reporter).Tell(new PublishNodeContent(NodeContentBuilder.Build(_node, result, snapshot, applied: true), stored ?? [], Wait, done));
+        (reporter ?? _reporter).Tell(new PublishNodeContent(_builder.Next(_node, result, snapshot, applied: true), stored ?? [], Wait, done));
         return done.Task.WaitAsync(Wait);
     }
 
@@ -164,6 +173,31 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
         // No further pass: the entity's own retry (after ObjectEntity.RetryDelay(1) = 1 s) writes the status.
         await AwaitConditionAsync(() => Task.FromResult(_sink.WriteCount(RouteA) == 1), Wait);
         Assert.Contains("Accepted", (await StateAsync(EntityRef.ForStatus(RouteA))).LastWrittenStatus, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OneRouteStatusChanged_OnlyThatRouteBuiltReportedAndWritten_CacheKeepsEveryObject()
+    {
+        await PassAsync(NodeContentTests.Manifests);
+
+        // Route a's generation moves on (observedGeneration in its status); nothing else changes, and the translator
+        // keeps every other instance.
+        var changed = await PassAsync(NodeContentTests.Manifests, generations: new Dictionary<string, long> { ["a"] = 2 }, reuse: true);
+
+        Assert.Equal(1, _builder.LastBuilt);
+        Assert.Equal(1, changed.Reported);
+        Assert.Equal(1, changed.Count(ReportOutcome.Written));
+        Assert.Equal(2, _sink.WriteCount(RouteA));
+        Assert.All(_sink.WriteCounts.Where(c => c.Key != RouteA), c => Assert.Equal(1, c.Value));
+        // The node's cache still holds every object (re-sends and new incarnations read it).
+        Assert.Equal(6, _cache.Current.Objects.Count);
+        Assert.Equal(_revision, _cache.Current.Revision);
+        Assert.Contains("observedGeneration: 2", (await StateAsync(EntityRef.ForStatus(RouteA))).LastWrittenStatus, StringComparison.Ordinal);
+
+        // The same change from a translator that returns fresh instances: every object built, still only route a reported.
+        var again = await PassAsync(NodeContentTests.Manifests, generations: new Dictionary<string, long> { ["a"] = 3 });
+        Assert.Equal(6, _builder.LastBuilt);
+        Assert.Equal(1, again.Reported);
     }
 
     [Fact]

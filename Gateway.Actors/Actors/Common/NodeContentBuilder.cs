@@ -10,98 +10,240 @@ using Gateway.Actors.Translation;
 namespace Gateway.Actors.Actors.Common;
 
 /// <summary>
-/// Splits one node's <see cref="TranslationResult"/> into per-entity content (pure): every object with a status, every
-/// listener of a Gateway with a status, and for each the slice of the route tables it produced, in the same YAML shape
-/// the golden tests use. Cost is linear in the size of the result; the YAML texts are rendered only when inspected.
+/// Splits one node's <see cref="TranslationResult"/> into per-entity content: every object with a status, every
+/// listener of a Gateway with a status, and for each the slice of the route tables it produced (the YAML texts are
+/// rendered only when inspected).
+/// <para>
+/// One instance per node, fed every pass (<see cref="Next"/>): content is built only for objects whose inputs differ
+/// from the previous pass's, and every other object keeps its <see cref="ObjectContent"/> instance. An object's inputs
+/// are its <see cref="DesiredStatus"/>, its resourceVersion, whether the data plane applied the pass, and its slice:
+/// for a route the entries it produced with the listener (and port, Gateway) each sits in, for a Gateway and its
+/// listeners the Gateway's table, for a GatewayClass its Gateways. Statuses, tables and entries are compared by
+/// reference first (a translator that keeps unchanged objects' instances costs nothing for them); what is not the same
+/// instance is built again and compared by fingerprint, so a translator that returns fresh instances every time still
+/// reports only real changes. The result always holds every object's latest content (the node cache and re-sends
+/// read it); its <see cref="NodeContent.Delta"/> lists what changed since the previous result.
+/// </para>
+/// Slice fingerprints are composed from per-entry hashes (each entry's YAML tree hashed once, kept for as long as the
+/// same entry instance stays in its Gateway's table) and the headers of the Gateway, port and listener it sits in, so
+/// they change exactly when the slice's text would. Not thread-safe per call; calls are serialized.
 /// </summary>
-public static class NodeContentBuilder
+public sealed class NodeContentBuilder
 {
-    /// <summary>Builds the content of every entity.</summary>
+    private readonly Lock _gate = new();
+    private readonly Dictionary<ResourceKey, Built> _built = [];
+    private Dictionary<ResourceKey, TableParts> _tables = [];
+    private Dictionary<ResourceKey, Segment[]> _routeSegments = [];
+    private NodeContent? _last;
+    private long _pass;
+
+    /// <summary>Entities whose content the last <see cref="Next"/> built (the others kept theirs).</summary>
+    public int LastBuilt { get; private set; }
+
+    /// <summary>Builds the content of every entity from nothing (the reference: every object is built).</summary>
     /// <param name="node">This node (address#uid).</param>
     /// <param name="result">The pass's translation result.</param>
     /// <param name="snapshot">The snapshot it was translated from (resourceVersions, GatewayClass → Gateways).</param>
     /// <param name="applied">True when the data plane accepted the result (otherwise nothing counts as programmed here).</param>
-    public static NodeContent Build(string node, TranslationResult result, Snapshot snapshot, bool applied)
+    public static NodeContent Build(string node, TranslationResult result, Snapshot snapshot, bool applied) =>
+        new NodeContentBuilder().Next(node, result, snapshot, applied);
+
+    /// <summary>
+    /// The content of every entity after this pass, building only what changed since the previous call (see the
+    /// type's remarks). Parameters as for <see cref="Build"/>.
+    /// </summary>
+    public NodeContent Next(string node, TranslationResult result, Snapshot snapshot, bool applied)
     {
-        var tables = result.Gateways.ToDictionary(t => t.Gateway);
-        var routeSlices = RouteSlices(result.Gateways);
-        var statuses = result.Statuses.ToArray();
+        lock (_gate)
+        {
+            var pass = ++_pass;
+            var (tables, tablesKept) = Tables(result.Gateways);
+            var routeSegments = tablesKept ? _routeSegments : RouteSegments(result.Gateways, tables);
+            var classGateways = ClassAttachments(snapshot);
 
-        // Each object's content depends only on the (read-only) result and snapshot: built in parallel, since this runs
-        // over every object on every pass (10,000 routes: hundreds of milliseconds on one core).
-        var built = new List<ObjectContent>[statuses.Length];
-        Parallel.For(0, statuses.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-            i => built[i] = BuildOne(statuses[i].Key, statuses[i].Value, result.Revision, snapshot, applied, tables, routeSlices));
+            // Which objects keep their content: the same inputs as last pass (by reference where they are objects).
+            // Kept content is given this pass's inputs: they refer to this pass's tables only, so content kept over
+            // many passes never holds an earlier pass's table.
+            var toBuild = new List<Built>();
+            foreach (var (key, desired) in result.Statuses)
+            {
+                var next = new Inputs(desired, snapshot.Get(key)?.Metadata?.ResourceVersion, applied);
+                switch (KindOf(key))
+                {
+                    case EntityKind.GatewayClass:
+                        next.ClassGateways = classGateways.GetValueOrDefault(key.Name, []);
+                        break;
+                    case EntityKind.Gateway:
+                        next.Table = tables.GetValueOrDefault(key);
+                        break;
+                    default:
+                        next.Segments = routeSegments.GetValueOrDefault(key) ?? [];
+                        break;
+                }
+                if (_built.TryGetValue(key, out var previous) && previous.Inputs.Same(next, KindOf(key)))
+                {
+                    previous.Inputs = next;
+                    previous.Seen = pass;
+                }
+                else toBuild.Add(new Built(key, next) { Seen = pass });
+            }
 
-        var objects = ImmutableSortedDictionary.CreateBuilder<EntityRef, ObjectContent>();
-        foreach (var content in built.SelectMany(b => b)) objects[content.Entity] = content;
-        return new NodeContent(node, result.Revision, objects.ToImmutable());
+            // Each object's content depends only on its inputs (read-only): built in parallel when there are many (the
+            // first pass builds every object: 10,000 routes take hundreds of milliseconds on one core).
+            if (toBuild.Count >= 64)
+                Parallel.For(0, toBuild.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => toBuild[i].Contents = BuildOne(toBuild[i], result.Revision));
+            else
+                foreach (var b in toBuild) b.Contents = BuildOne(b, result.Revision);
+
+            var previousObjects = _last?.Objects ?? ImmutableSortedDictionary<EntityRef, ObjectContent>.Empty;
+            var objects = previousObjects.ToBuilder();
+            var changed = new List<EntityRef>();
+            var removed = new HashSet<EntityRef>();
+            foreach (var b in toBuild)
+            {
+                if (_built.TryGetValue(b.Key, out var before))
+                {
+                    foreach (var content in before.Contents) removed.Add(content.Entity);
+                }
+                _built[b.Key] = b;
+                foreach (var content in b.Contents)
+                {
+                    removed.Remove(content.Entity);
+                    if (!previousObjects.TryGetValue(content.Entity, out var old) || old.Fingerprint != content.Fingerprint) changed.Add(content.Entity);
+                    objects[content.Entity] = content;
+                }
+            }
+            var gone = new List<ResourceKey>();
+            foreach (var (key, b) in _built)
+            {
+                if (b.Seen == pass) continue;
+                gone.Add(key);
+                foreach (var content in b.Contents) removed.Add(content.Entity);
+            }
+            foreach (var key in gone) _built.Remove(key);
+            foreach (var entity in removed) objects.Remove(entity);
+
+            var nodeContent = new NodeContent(node, result.Revision, objects.ToImmutable())
+            {
+                Delta = _last is null ? null : new ContentDelta(_last.Token, [.. changed.Order()], [.. removed.Order()]),
+            };
+            _tables = tables;
+            _routeSegments = routeSegments;
+            _last = nodeContent;
+            LastBuilt = toBuild.Sum(b => b.Contents.Length);
+            return nodeContent;
+        }
     }
 
-    private static List<ObjectContent> BuildOne(ResourceKey key, DesiredStatus desired, long revision, Snapshot snapshot, bool applied,
-        Dictionary<ResourceKey, GatewayRouteTable> tables, Dictionary<ResourceKey, RouteParts> routeSlices)
+    /// <summary>The entity kind of an object's status (as <see cref="EntityRef.ForStatus"/>, without building its id).</summary>
+    private static EntityKind KindOf(ResourceKey key) => key.Kind switch
     {
+        "GatewayClass" => EntityKind.GatewayClass,
+        "Gateway" => EntityKind.Gateway,
+        _ => EntityKind.Route,
+    };
+
+    /// <summary>
+    /// This pass's per-Gateway table parts; a table that is the same instance as last pass keeps its parts.
+    /// <c>Kept</c>: every table is last pass's, in the same order (so every route's segments are too).
+    /// </summary>
+    private (Dictionary<ResourceKey, TableParts> Tables, bool Kept) Tables(ImmutableArray<GatewayRouteTable> gateways)
+    {
+        var tables = new Dictionary<ResourceKey, TableParts>(gateways.Length);
+        var kept = gateways.Length == _tables.Count;
+        foreach (var table in gateways)
+        {
+            var previous = _tables.GetValueOrDefault(table.Gateway);
+            var same = previous is not null && ReferenceEquals(previous.Table, table);
+            kept &= same;
+            tables.Add(table.Gateway, same ? previous! : TableParts.Of(table, previous));
+        }
+        // Same tables in another order would order a route's segments differently.
+        kept = kept && gateways.Select(t => t.Gateway).SequenceEqual(_tables.Keys);
+        return (tables, kept);
+    }
+
+    /// <summary>Per route: the segments (listener and its entries of the route) over every Gateway, in table order.</summary>
+    private static Dictionary<ResourceKey, Segment[]> RouteSegments(ImmutableArray<GatewayRouteTable> gateways, Dictionary<ResourceKey, TableParts> tables)
+    {
+        var segments = new Dictionary<ResourceKey, Segment[]>();
+        foreach (var table in gateways)
+        {
+            foreach (var (route, own) in tables[table.Gateway].Routes)
+            {
+                segments[route] = segments.TryGetValue(route, out var earlier) ? [.. earlier, .. own] : own;
+            }
+        }
+        return segments;
+    }
+
+    private static Dictionary<string, ImmutableArray<string>> ClassAttachments(Snapshot snapshot) =>
+        snapshot.Gateways
+            .Where(g => g.Spec?.GatewayClassName is not null)
+            .GroupBy(g => g.Spec!.GatewayClassName, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(x => $"Gateway/{x.Metadata.NamespaceProperty}/{x.Metadata.Name}").Order(StringComparer.Ordinal).ToImmutableArray(),
+                StringComparer.Ordinal);
+
+    private static ObjectContent[] BuildOne(Built built, long revision)
+    {
+        var (key, inputs) = (built.Key, built.Inputs);
+        var (entity, desired) = (EntityRef.ForStatus(key), inputs.Desired);
         var contents = new List<ObjectContent>(1);
-        var entity = EntityRef.ForStatus(key);
-        var resourceVersion = snapshot.Get(key)?.Metadata?.ResourceVersion;
-        IReadOnlyList<GatewayRouteTable>? slice;
+        string sliceHash;
+        Lazy<string> sliceText;
         ImmutableArray<string> attachments;
-        var programmed = applied;
+        var programmed = inputs.Applied;
         var addresses = ImmutableArray<string>.Empty;
+        var table = inputs.Table;
         switch (entity.Kind)
         {
             case EntityKind.GatewayClass:
-                slice = null;
-                attachments = [.. snapshot.Gateways.Where(g => g.Spec?.GatewayClassName == key.Name)
-                    .Select(g => $"Gateway/{g.Metadata.NamespaceProperty}/{g.Metadata.Name}").Order(StringComparer.Ordinal)];
+                (sliceHash, sliceText, attachments) = ("", EmptyText, inputs.ClassGateways);
                 break;
             case EntityKind.Gateway:
-                var table = tables.GetValueOrDefault(key);
-                slice = table is null ? null : [table];
                 var status = desired.Status as V1GatewayStatus;
+                sliceHash = table?.SliceHash ?? "";
+                sliceText = table is null ? EmptyText : Render([table.Table]);
                 attachments = [.. (status?.Listeners ?? []).Select(l => EntityRef.ForListener(key, l.Name).ToString())];
-                programmed = applied && table is not null && IsTrue(status?.Conditions, ConditionNames.Programmed);
+                programmed = inputs.Applied && table is not null && IsTrue(status?.Conditions, ConditionNames.Programmed);
                 // The addresses this node serves the Gateway on, as the translator states them in status (the pool or
                 // spec address in file mode, the Service's address in Kubernetes mode), not the socket bind address.
                 addresses = table is null ? [] : [.. (status?.Addresses ?? []).Select(a => a.Value).Order(StringComparer.Ordinal)];
                 break;
             default:
-                var parts = routeSlices.GetValueOrDefault(key);
-                slice = parts?.Tables;
-                attachments = parts is null ? [] : [.. parts.Parents];
-                programmed = applied && parts is not null;
+                var segments = inputs.Segments;
+                sliceHash = segments.Length == 0 ? "" : SliceHash(segments);
+                sliceText = segments.Length == 0 ? EmptyText : Render(Cut(segments));
+                attachments = [.. segments.Select(s => EntityRef.ForListener(s.Gateway, s.Listener).ToString()).Distinct().Order(StringComparer.Ordinal)];
+                programmed = inputs.Applied && segments.Length > 0;
                 break;
         }
         var statusText = new Lazy<string>(() => StatusText(key, desired.Generation, desired.Status));
         var generation = desired.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var writeFingerprint = Hash(StatusForm(desired.Status), generation, resourceVersion ?? "");
-        contents.Add(Content(entity, revision, desired, statusText, writeFingerprint, slice, programmed, addresses, attachments));
+        var writeFingerprint = Hash(StatusForm(desired.Status), generation, inputs.ResourceVersion ?? "");
+        contents.Add(Content(entity, revision, desired, statusText, writeFingerprint, sliceHash, sliceText, programmed, addresses, attachments));
 
         if (entity.Kind == EntityKind.Gateway && desired.Status is V1GatewayStatus gatewayStatus)
         {
             foreach (var listener in gatewayStatus.Listeners ?? [])
             {
-                var listenerEntity = EntityRef.ForListener(key, listener.Name);
-                var listenerTable = ListenerSlice(tables.GetValueOrDefault(key), listener.Name);
-                var listenerRoutes = listenerTable is null
-                    ? ImmutableArray<string>.Empty
-                    : [.. listenerTable.Ports.SelectMany(p => p.Listeners)
-                        .SelectMany(l => l.HttpRoutes.Select(e => e.Route).Concat(l.L4Routes.Select(e => e.Route)))
-                        .Distinct().Order().Select(r => r.ToString())];
+                var slice = table?.Listeners.GetValueOrDefault(listener.Name);
                 var listenerText = new Lazy<string>(() => StatusText(key, desired.Generation, listener));
-                contents.Add(Content(listenerEntity, revision, null, listenerText, Hash(StatusForm(listener), generation),
-                    listenerTable is null ? null : [listenerTable],
-                    applied && listenerTable is not null && IsTrue(listener.Conditions, ConditionNames.Programmed),
-                    [], listenerRoutes));
+                contents.Add(Content(EntityRef.ForListener(key, listener.Name), revision, null, listenerText, Hash(StatusForm(listener), generation),
+                    slice?.Hash ?? "", slice is null ? EmptyText : Render([ListenerSlice(table!.Table, listener.Name)!]),
+                    inputs.Applied && slice is not null && IsTrue(listener.Conditions, ConditionNames.Programmed),
+                    [], slice?.Routes ?? []));
             }
         }
-        return contents;
+        return [.. contents];
     }
+
+    private static Lazy<string> Render(IReadOnlyList<GatewayRouteTable> slice) => new(() => RouteTableYaml.Render(slice));
 
     /// <summary>
     /// The text a status is fingerprinted by: its JSON as KubernetesClient writes it. Status types hold lists and
     /// scalars only (no maps), so the JSON is already canonical; <see cref="CanonicalForm.Of"/>'s re-parse and key sort
-    /// would cost three more passes over every status of every pass.
+    /// would cost three more passes over every status that is built.
     /// </summary>
     private static string StatusForm(object status) => k8s.KubernetesJson.Serialize(status);
 
@@ -113,15 +255,10 @@ public static class NodeContentBuilder
     public static string Hash(params string[] parts) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u001f', parts))));
 
-    // The slice takes part in the fingerprint through a hash of its YAML tree (RouteTableYaml.Hash: the same tree the
-    // text would be emitted from, so the fingerprint changes exactly when the text would); the text itself is only
-    // rendered when someone inspects it.
     private static ObjectContent Content(EntityRef entity, long revision, DesiredStatus? status, Lazy<string> statusText, string writeFingerprint,
-        IReadOnlyList<GatewayRouteTable>? slice, bool programmed, ImmutableArray<string> addresses, ImmutableArray<string> attachments)
+        string sliceHash, Lazy<string> sliceText, bool programmed, ImmutableArray<string> addresses, ImmutableArray<string> attachments)
     {
-        var sliceHash = slice is null ? "" : RouteTableYaml.Hash(slice);
         var fingerprint = Hash(writeFingerprint, sliceHash, programmed ? "programmed" : "", string.Join(',', addresses), string.Join(',', attachments));
-        var sliceText = slice is null ? EmptyText : new Lazy<string>(() => RouteTableYaml.Render(slice));
         return new ObjectContent(entity, revision, status, statusText, writeFingerprint, sliceText, fingerprint, programmed, addresses, attachments);
     }
 
@@ -131,9 +268,8 @@ public static class NodeContentBuilder
         conditions?.Any(c => c.Type == type && c.Status == "True") == true;
 
     /// <summary>The Gateway's table cut down to one listener (same port, same addresses).</summary>
-    private static GatewayRouteTable? ListenerSlice(GatewayRouteTable? table, string listener)
+    private static GatewayRouteTable? ListenerSlice(GatewayRouteTable table, string listener)
     {
-        if (table is null) return null;
         var ports = table.Ports
             .Select(p => p with { Listeners = [.. p.Listeners.Where(l => l.Name == listener)] })
             .Where(p => p.Listeners.Length > 0)
@@ -141,46 +277,274 @@ public static class NodeContentBuilder
         return ports.Length == 0 ? null : table with { Ports = ports };
     }
 
-    private sealed record RouteParts(List<GatewayRouteTable> Tables, SortedSet<string> Parents);
+    /// <summary>
+    /// A route's slice: each Gateway's table cut down to the entries the route produced (listeners and ports without
+    /// any left out, order kept). Holds the headers and the route's own entries only, never a whole table.
+    /// </summary>
+    private static List<GatewayRouteTable> Cut(Segment[] segments) =>
+        [.. segments.GroupBy(s => s.Table, ReferenceEqualityComparer.Instance).Select(g =>
+        {
+            var table = (GatewayRouteTable)g.Key!;
+            return table with
+            {
+                Ports = [.. g.GroupBy(s => s.Port).Select(p => table.Ports[p.Key] with
+                {
+                    Listeners = [.. p.Select(s => table.Ports[s.Port].Listeners[s.ListenerIndex] with { HttpRoutes = s.Http, L4Routes = s.L4 })],
+                })],
+            };
+        })];
+
+    /// <summary>What an object's content is built from; equal inputs give equal content.</summary>
+    private sealed class Inputs(DesiredStatus desired, string? resourceVersion, bool applied)
+    {
+        public DesiredStatus Desired { get; } = desired;
+        public string? ResourceVersion { get; } = resourceVersion;
+        public bool Applied { get; } = applied;
+
+        /// <summary>GatewayClass: its Gateways.</summary>
+        public ImmutableArray<string> ClassGateways { get; set; } = [];
+
+        /// <summary>Gateway: its table's parts (null: no table).</summary>
+        public TableParts? Table { get; set; }
+
+        /// <summary>Routes (and every other kind): the route's segments.</summary>
+        public Segment[] Segments { get; set; } = [];
+
+        /// <summary>True when <paramref name="next"/> builds the same content: references first, then small values.</summary>
+        public bool Same(Inputs next, EntityKind kind) =>
+            ReferenceEquals(Desired, next.Desired)
+            && Applied == next.Applied
+            && string.Equals(ResourceVersion, next.ResourceVersion, StringComparison.Ordinal)
+            && kind switch
+            {
+                EntityKind.GatewayClass => ClassGateways.SequenceEqual(next.ClassGateways, StringComparer.Ordinal),
+                EntityKind.Gateway => ReferenceEquals(Table?.Table, next.Table?.Table),
+                _ => SameSegments(Segments, next.Segments),
+            };
+
+        private static bool SameSegments(Segment[] a, Segment[] b)
+        {
+            if (ReferenceEquals(a, b)) return true;
+            if (a.Length != b.Length) return false;
+            for (var i = 0; i < a.Length; i++)
+            {
+                if (!a[i].SameAs(b[i])) return false;
+            }
+            return true;
+        }
+    }
 
     /// <summary>
-    /// Per route: each Gateway's table cut down to the entries the route produced (listeners and ports without any are
-    /// left out, order kept), and the Gateway/listener pairs it is attached to. One walk over all entries.
+    /// An object's content as last built, with the inputs of the latest pass that had the same inputs. Content holds no
+    /// whole table (a route's slice is cut to its own entries when built; a Gateway's content, which renders its whole
+    /// table, is built again whenever its table is a new instance).
     /// </summary>
-    private static Dictionary<ResourceKey, RouteParts> RouteSlices(ImmutableArray<GatewayRouteTable> gateways)
+    private sealed class Built(ResourceKey key, Inputs inputs)
     {
-        var slices = new Dictionary<ResourceKey, RouteParts>();
-        foreach (var gateway in gateways)
+        public ResourceKey Key { get; } = key;
+        public Inputs Inputs { get; set; } = inputs;
+        public ObjectContent[] Contents { get; set; } = [];
+
+        /// <summary>The last pass that had this object.</summary>
+        public long Seen { get; set; }
+    }
+
+    /// <summary>
+    /// The entries one route produced on one listener of one Gateway table, with the listener's header (a hash of the
+    /// Gateway's key and addresses, the port and the listener without its routes, and their positions).
+    /// </summary>
+    private sealed class Segment(GatewayRouteTable table, int port, int listenerIndex, string header, ImmutableArray<HttpRouteEntry> http, ImmutableArray<L4RouteEntry> l4,
+        ImmutableArray<string> entryHashes)
+    {
+        public GatewayRouteTable Table { get; } = table;
+        public ResourceKey Gateway { get; } = table.Gateway;
+        public string Listener { get; } = table.Ports[port].Listeners[listenerIndex].Name;
+        public int Port { get; } = port;
+        public int ListenerIndex { get; } = listenerIndex;
+        public string Header { get; } = header;
+        public ImmutableArray<HttpRouteEntry> Http { get; } = http;
+        public ImmutableArray<L4RouteEntry> L4 { get; } = l4;
+        public ImmutableArray<string> EntryHashes { get; } = entryHashes;
+
+        public bool SameAs(Segment other)
         {
-            // route -> port index -> listener index -> its entries, filled in table order.
-            var byRoute = new Dictionary<ResourceKey, SortedDictionary<int, SortedDictionary<int, (List<HttpRouteEntry> Http, List<L4RouteEntry> L4)>>>();
-            (List<HttpRouteEntry> Http, List<L4RouteEntry> L4) Bucket(ResourceKey route, int port, int listener)
+            if (ReferenceEquals(this, other)) return true;
+            if (Http.Length != other.Http.Length || L4.Length != other.L4.Length || !string.Equals(Header, other.Header, StringComparison.Ordinal)) return false;
+            for (var i = 0; i < Http.Length; i++)
             {
-                if (!byRoute.TryGetValue(route, out var ports)) byRoute[route] = ports = [];
-                if (!ports.TryGetValue(port, out var listeners)) ports[port] = listeners = [];
-                if (!listeners.TryGetValue(listener, out var bucket)) listeners[listener] = bucket = ([], []);
-                return bucket;
+                if (!ReferenceEquals(Http[i], other.Http[i])) return false;
             }
-            for (var p = 0; p < gateway.Ports.Length; p++)
+            for (var i = 0; i < L4.Length; i++)
             {
-                for (var l = 0; l < gateway.Ports[p].Listeners.Length; l++)
+                if (!ReferenceEquals(L4[i], other.L4[i])) return false;
+            }
+            return true;
+        }
+    }
+
+    /// <summary>A listener's slice of its Gateway's table: fingerprint and the routes it carries.</summary>
+    private sealed record ListenerParts(string Hash, ImmutableArray<string> Routes);
+
+    /// <summary>
+    /// What one Gateway table gives every entity: its slice fingerprint, each listener's, each route's segments, and
+    /// each entry's hash (by entry instance, carried over from the previous table of the same Gateway).
+    /// </summary>
+    private sealed class TableParts
+    {
+        private TableParts(GatewayRouteTable table, string sliceHash, Dictionary<string, ListenerParts> listeners, Dictionary<ResourceKey, Segment[]> routes,
+            Dictionary<object, string> entryHashes)
+        {
+            Table = table;
+            SliceHash = sliceHash;
+            Listeners = listeners;
+            Routes = routes;
+            EntryHashes = entryHashes;
+        }
+
+        public GatewayRouteTable Table { get; }
+        public string SliceHash { get; }
+        public Dictionary<string, ListenerParts> Listeners { get; }
+        public Dictionary<ResourceKey, Segment[]> Routes { get; }
+        public Dictionary<object, string> EntryHashes { get; }
+
+        public static TableParts Of(GatewayRouteTable table, TableParts? previous)
+        {
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            var entryHashes = EntryHashesOf(table, previous?.EntryHashes);
+            var gatewayHeader = Hash([table.Gateway.ToString(), .. table.Addresses]);
+            using var tableHash = new SliceHasher();
+            tableHash.Add('G', gatewayHeader);
+            var listenerParts = new Dictionary<string, (SliceHasher Hash, SortedSet<ResourceKey> Routes)>(StringComparer.Ordinal);
+            // route -> its segments in table order (port, then listener).
+            var routes = new Dictionary<ResourceKey, List<Segment>>();
+            try
+            {
+                for (var p = 0; p < table.Ports.Length; p++)
                 {
-                    var listener = gateway.Ports[p].Listeners[l];
-                    foreach (var entry in listener.HttpRoutes) Bucket(entry.Route, p, l).Http.Add(entry);
-                    foreach (var entry in listener.L4Routes) Bucket(entry.Route, p, l).L4.Add(entry);
+                    var port = table.Ports[p];
+                    for (var l = 0; l < port.Listeners.Length; l++)
+                    {
+                        var listener = port.Listeners[l];
+                        var header = Hash(gatewayHeader, p.ToString(inv), port.Port.ToString(inv), port.BindPort?.ToString(inv) ?? "", port.Protocol.ToString(),
+                            l.ToString(inv), ListenerHeaderHash(listener));
+                        if (!listenerParts.TryGetValue(listener.Name, out var own))
+                        {
+                            listenerParts[listener.Name] = own = (new SliceHasher(), []);
+                            own.Hash.Add('G', gatewayHeader);
+                        }
+                        tableHash.Add('L', header);
+                        own.Hash.Add('L', header);
+                        // Entries of one route on one listener, in table order (a route's entries need not be adjacent).
+                        var byRoute = new Dictionary<ResourceKey, (List<HttpRouteEntry> Http, List<L4RouteEntry> L4)>();
+                        var order = new List<ResourceKey>();
+                        (List<HttpRouteEntry> Http, List<L4RouteEntry> L4) Bucket(ResourceKey route)
+                        {
+                            if (byRoute.TryGetValue(route, out var bucket)) return bucket;
+                            order.Add(route);
+                            return byRoute[route] = ([], []);
+                        }
+                        foreach (var entry in listener.HttpRoutes)
+                        {
+                            tableHash.Add('E', entryHashes[entry]);
+                            own.Hash.Add('E', entryHashes[entry]);
+                            own.Routes.Add(entry.Route);
+                            Bucket(entry.Route).Http.Add(entry);
+                        }
+                        foreach (var entry in listener.L4Routes)
+                        {
+                            tableHash.Add('E', entryHashes[entry]);
+                            own.Hash.Add('E', entryHashes[entry]);
+                            own.Routes.Add(entry.Route);
+                            Bucket(entry.Route).L4.Add(entry);
+                        }
+                        foreach (var route in order)
+                        {
+                            var (http, l4) = byRoute[route];
+                            if (!routes.TryGetValue(route, out var list)) routes[route] = list = [];
+                            list.Add(new Segment(table, p, l, header, [.. http], [.. l4],
+                                [.. http.Select(e => entryHashes[e]).Concat(l4.Select(e => entryHashes[e]))]));
+                        }
+                    }
                 }
+                return new TableParts(table, tableHash.Finish(),
+                    listenerParts.ToDictionary(p => p.Key, p => new ListenerParts(p.Value.Hash.Finish(), [.. p.Value.Routes.Select(r => r.ToString())]), StringComparer.Ordinal),
+                    routes.ToDictionary(p => p.Key, p => p.Value.ToArray()), entryHashes);
             }
-            foreach (var (route, ports) in byRoute)
+            finally
             {
-                if (!slices.TryGetValue(route, out var parts)) slices[route] = parts = new RouteParts([], new SortedSet<string>(StringComparer.Ordinal));
-                var cut = ports.Select(pp => gateway.Ports[pp.Key] with
-                {
-                    Listeners = [.. pp.Value.Select(ll => gateway.Ports[pp.Key].Listeners[ll.Key] with { HttpRoutes = [.. ll.Value.Http], L4Routes = [.. ll.Value.L4] })],
-                }).ToImmutableArray();
-                parts.Tables.Add(gateway with { Ports = cut });
-                foreach (var listener in cut.SelectMany(p => p.Listeners)) parts.Parents.Add(EntityRef.ForListener(gateway.Gateway, listener.Name).ToString());
+                foreach (var (hash, _) in listenerParts.Values) hash.Dispose();
             }
         }
-        return slices;
+
+        /// <summary>Every entry's hash: carried over for an entry instance the previous table had, computed otherwise.</summary>
+        private static Dictionary<object, string> EntryHashesOf(GatewayRouteTable table, Dictionary<object, string>? previous)
+        {
+            var entries = table.Ports.SelectMany(p => p.Listeners).SelectMany(l => l.HttpRoutes.Cast<object>().Concat(l.L4Routes)).ToList();
+            var hashes = new Dictionary<object, string>(entries.Count, ReferenceEqualityComparer.Instance);
+            var missing = new List<object>();
+            foreach (var entry in entries)
+            {
+                if (hashes.ContainsKey(entry)) continue;
+                if (previous is not null && previous.TryGetValue(entry, out var known)) hashes[entry] = known;
+                else
+                {
+                    hashes[entry] = "";
+                    missing.Add(entry);
+                }
+            }
+            var computed = new string[missing.Count];
+            if (missing.Count >= 64)
+                Parallel.For(0, missing.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => computed[i] = EntryHash(missing[i]));
+            else
+                for (var i = 0; i < missing.Count; i++) computed[i] = EntryHash(missing[i]);
+            for (var i = 0; i < missing.Count; i++) hashes[missing[i]] = computed[i];
+            return hashes;
+        }
     }
+
+    /// <summary>A route's slice fingerprint: its segments' headers and entry hashes, in order.</summary>
+    private static string SliceHash(Segment[] segments)
+    {
+        using var hash = new SliceHasher();
+        foreach (var segment in segments)
+        {
+            hash.Add('L', segment.Header);
+            foreach (var entry in segment.EntryHashes) hash.Add('E', entry);
+        }
+        return hash.Finish();
+    }
+
+    /// <summary>SHA-256 over tagged, length-prefixed parts (so no two different part sequences hash alike by framing).</summary>
+    private sealed class SliceHasher : IDisposable
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public void Add(char tag, string value)
+        {
+            Span<byte> frame = stackalloc byte[5];
+            frame[0] = (byte)tag;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(frame[1..], value.Length);
+            _hash.AppendData(frame);
+            _hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(value.AsSpan()));
+        }
+
+        public string Finish() => Convert.ToHexStringLower(_hash.GetHashAndReset());
+
+        public void Dispose() => _hash.Dispose();
+    }
+
+    private static readonly ResourceKey Placeholder = new("Gateway", "", "");
+
+    /// <summary>The hash of one entry's YAML tree (inside a placeholder table, so it is the tree RouteTableYaml renders).</summary>
+    private static string EntryHash(object entry) => RouteTableYaml.Hash([new GatewayRouteTable(Placeholder, [],
+        [new PortRouteTable(0, ListenerProtocol.Http, [entry switch
+        {
+            HttpRouteEntry http => new ListenerRouteTable("", null, null, [http], []),
+            L4RouteEntry l4 => new ListenerRouteTable("", null, null, [], [l4]),
+            _ => throw new ArgumentException($"not a route-table entry: {entry.GetType().Name}", nameof(entry)),
+        }])])]);
+
+    /// <summary>The hash of a listener's YAML tree without its routes (name, hostname, TLS).</summary>
+    private static string ListenerHeaderHash(ListenerRouteTable listener) => RouteTableYaml.Hash([new GatewayRouteTable(Placeholder, [],
+        [new PortRouteTable(0, ListenerProtocol.Http, [listener with { HttpRoutes = [], L4Routes = [] }])])]);
 }

@@ -10,7 +10,7 @@ namespace Gateway.Actors.Actors.Common;
 /// (otherwise every pass would render a status and a slice per object: 20,000 documents per change at 10,000 routes).
 /// </summary>
 /// <param name="Entity">Which entity this is for.</param>
-/// <param name="Revision">The node's snapshot revision.</param>
+/// <param name="Revision">The node's snapshot revision of the pass that built this content (content a later pass left unchanged keeps it).</param>
 /// <param name="Status">The desired status to write; null for listeners (their status is part of their Gateway's).</param>
 /// <param name="StatusTextSource">Renders the desired status as YAML (listeners: their ListenerStatus), for inspection.</param>
 /// <param name="WriteFingerprint">
@@ -49,7 +49,22 @@ public sealed record NodeContent(string Node, long Revision, ImmutableSortedDict
 {
     /// <summary>Nothing yet (before the first pass).</summary>
     public static NodeContent Empty(string node) => new(node, 0, ImmutableSortedDictionary<EntityRef, ObjectContent>.Empty);
+
+    /// <summary>Identifies this instance for <see cref="ContentDelta.Basis"/> (a token, so no content holds an earlier one).</summary>
+    public object Token { get; } = new();
+
+    /// <summary>What changed since the content the builder produced before this one (null: not known, compare in full).</summary>
+    public ContentDelta? Delta { get; init; }
 }
+
+/// <summary>
+/// The entities one <see cref="NodeContent"/> changed relative to the one built before it, as its builder found them
+/// (valid only against the content whose <see cref="NodeContent.Token"/> is <paramref name="Basis"/>).
+/// </summary>
+/// <param name="Basis">The <see cref="NodeContent.Token"/> of the content this delta is relative to.</param>
+/// <param name="Changed">Entities whose content is new or has another fingerprint.</param>
+/// <param name="Removed">Entities the basis had and this content lacks.</param>
+public sealed record ContentDelta(object Basis, ImmutableArray<EntityRef> Changed, ImmutableArray<EntityRef> Removed);
 
 /// <summary>
 /// This node's latest <see cref="NodeContent"/>, read by the entities that run here. Entities read it on every message,

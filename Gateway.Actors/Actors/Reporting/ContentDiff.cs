@@ -15,6 +15,8 @@ public sealed record ContentDiff(ImmutableArray<EntityRef> Changed, ImmutableArr
     /// </summary>
     public static ContentDiff Between(NodeContent previous, NodeContent next, IEnumerable<ResourceKey>? storedKeys = null)
     {
+        // The builder's own account, when it is relative to exactly this previous content: no walk over every object.
+        if (storedKeys is null && next.Delta is { } delta && ReferenceEquals(delta.Basis, previous.Token)) return new ContentDiff(delta.Changed, delta.Removed);
         var changed = next.Objects
             .Where(p => !previous.Objects.TryGetValue(p.Key, out var before) || before.Fingerprint != p.Value.Fingerprint)
             .Select(p => p.Key)

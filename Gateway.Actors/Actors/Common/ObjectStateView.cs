@@ -11,7 +11,7 @@ namespace Gateway.Actors.Actors.Common;
 /// <param name="Owner">The owning replica (address#uid).</param>
 /// <param name="OwnerName">The owning replica's node name.</param>
 /// <param name="Exists">True when the owner's node has the object in its last translation result.</param>
-/// <param name="LocalRevision">Revision of the owner's node content the state was reconciled with (0 before the first pass).</param>
+/// <param name="LocalRevision">Revision of the owner node's pass that built the content the state was reconciled with (0 before the first pass).</param>
 /// <param name="DesiredStatus">The status the owner would write (Gateways: with the cluster-wide addresses), YAML; empty when none.</param>
 /// <param name="LastWrittenStatus">The status last written or found stored, YAML; empty when none.</param>
 /// <param name="LastWrittenRevision">Owner-node revision of the last write; null when the status was only read from storage.</param>

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Threading.Channels;
 using Gateway.Actors.Resources;
 using Gateway.Actors.Status;
 using Gateway.Actors.Translation;
@@ -33,12 +34,15 @@ public sealed class SnapshotPipeline : BackgroundService
     private HashSet<ResourceKey>? _statusKeys;
     private volatile PassResult? _lastPass;
     private StatusHandOffResult? _lastHandOff;
-    private readonly List<AppliedPass> _statusQueue = [];
-    // Neither is disposed: no wait handle or timer is ever created on them, and the status stage may still be ending
-    // when the host disposes the service.
-    private readonly SemaphoreSlim _statusSignal = new(0);
+    // Applied passes on their way to the status stage (its only reader), which keeps the ones it has not started in
+    // its own list and supersedes there (EnqueueStatus).
+    private readonly Channel<AppliedPass> _statusPasses = Channel.CreateUnbounded<AppliedPass>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    // Not disposed: no wait handle or timer is ever created on it, and the status stage may still be ending when the
+    // host disposes the service.
     private readonly CancellationTokenSource _statusStop = new();
     private Task? _statusStage;
+    // The newest revision written to _statusPasses and not yet started by the status stage (0: none).
+    private long _queuedStatusRevision;
     private volatile TranslationResult? _lastResult;
     private readonly Func<Snapshot, TranslatorOptions, TranslationResult> _translate;
     private readonly IncrementalTranslator? _incremental;
@@ -84,7 +88,8 @@ public sealed class SnapshotPipeline : BackgroundService
     {
         get
         {
-            lock (_statusQueue) return _statusQueue.Count == 0 ? null : _statusQueue[^1].Published.Snapshot.Revision;
+            var revision = Interlocked.Read(ref _queuedStatusRevision);
+            return revision == 0 ? null : revision;
         }
     }
 
@@ -218,47 +223,50 @@ public sealed class SnapshotPipeline : BackgroundService
         return pass;
     }
 
-    /// <summary>
-    /// Queues a translated and applied pass for the status stage. A queued pass whose statuses were not handed off yet
-    /// is superseded by a newer pass with a translation result: an object's status is only ever its latest desired one,
-    /// and the newer pass carries every object's latest. A pass without a result (translation failed) supersedes
-    /// nothing. Its waiters are completed by the newer pass (revision and change sequence only grow).
-    /// </summary>
+    /// <summary>Hands a translated and applied pass to the status stage (started with the first).</summary>
     private void EnqueueStatus(AppliedPass applied)
     {
-        lock (_statusQueue)
-        {
-            if (applied.Result is not null)
-            {
-                foreach (var superseded in _statusQueue.Where(p => p.Result is not null))
-                {
-                    _logger.LogInformation("Revision {Revision}: translated in {Translate:F1} ms, applied in {Apply:F1} ms; its statuses are superseded by revision {Newer}",
-                        superseded.Published.Snapshot.Revision, superseded.TranslateTime.TotalMilliseconds, superseded.ApplyTime.TotalMilliseconds,
-                        applied.Published.Snapshot.Revision);
-                }
-                _statusQueue.RemoveAll(p => p.Result is not null);
-            }
-            _statusQueue.Add(applied);
-            _statusStage ??= Task.Run(RunStatusStageAsync);
-        }
-        _statusSignal.Release();
+        _statusStage ??= Task.Run(RunStatusStageAsync);
+        Interlocked.Exchange(ref _queuedStatusRevision, applied.Published.Snapshot.Revision);
+        _statusPasses.Writer.TryWrite(applied);
     }
 
+    /// <summary>
+    /// The status stage: one pass at a time, in revision order. Before starting the next pass it takes every pass
+    /// that arrived meanwhile; a pass waiting here whose statuses were not handed off yet is superseded by a newer pass
+    /// with a translation result: an object's status is only ever its latest desired one, and the newer pass carries
+    /// every object's latest. A pass without a result (translation failed) supersedes nothing. The waiters of a
+    /// superseded pass are completed by the newer one (revision and change sequence only grow).
+    /// </summary>
     private async Task RunStatusStageAsync()
     {
         var ct = _statusStop.Token;
+        var reader = _statusPasses.Reader;
+        var waiting = new List<AppliedPass>();
         try
         {
             while (true)
             {
-                await _statusSignal.WaitAsync(ct).ConfigureAwait(false);
-                AppliedPass? next;
-                lock (_statusQueue)
+                if (waiting.Count == 0) await reader.WaitToReadAsync(ct).ConfigureAwait(false);
+                while (reader.TryRead(out var applied))
                 {
-                    next = _statusQueue.Count > 0 ? _statusQueue[0] : null;
-                    if (next is not null) _statusQueue.RemoveAt(0);
+                    if (applied.Result is not null)
+                    {
+                        foreach (var superseded in waiting.Where(p => p.Result is not null))
+                        {
+                            _logger.LogInformation("Revision {Revision}: translated in {Translate:F1} ms, applied in {Apply:F1} ms; its statuses are superseded by revision {Newer}",
+                                superseded.Published.Snapshot.Revision, superseded.TranslateTime.TotalMilliseconds, superseded.ApplyTime.TotalMilliseconds,
+                                applied.Published.Snapshot.Revision);
+                        }
+                        waiting.RemoveAll(p => p.Result is not null);
+                    }
+                    waiting.Add(applied);
                 }
-                if (next is null) continue;
+                if (waiting.Count == 0) continue;
+                var next = waiting[0];
+                waiting.RemoveAt(0);
+                // Nothing newer is waiting once the newest written pass has been taken (a newer write changes the value).
+                if (waiting.Count == 0) Interlocked.CompareExchange(ref _queuedStatusRevision, 0, next.Published.Snapshot.Revision);
                 try
                 {
                     await ReportStatusAsync(next, ct).ConfigureAwait(false);
@@ -277,10 +285,8 @@ public sealed class SnapshotPipeline : BackgroundService
 
     private async Task StopStatusStageAsync()
     {
-        Task? stage;
-        lock (_statusQueue) stage = _statusStage;
         await _statusStop.CancelAsync().ConfigureAwait(false);
-        if (stage is not null) await stage.ConfigureAwait(false);
+        if (_statusStage is { } stage) await stage.ConfigureAwait(false);
     }
 
     /// <summary>A pass between its data plane apply and its statuses.</summary>

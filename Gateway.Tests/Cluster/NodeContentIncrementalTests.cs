@@ -39,6 +39,28 @@ public sealed class NodeContentIncrementalTests
     }
 
     [Fact]
+    public void Next_WithTheIncrementalTranslator_OtherObjectsKeepTheirContent_OnlyTheChangeReported()
+    {
+        var translator = new IncrementalTranslator();
+        var builder = new NodeContentBuilder();
+        var s1 = Snapshot.From(1, NodeContentTests.Objects(NodeContentTests.Manifests));
+        var before = builder.Next("n", translator.Translate(s1, new TranslatorOptions()), s1, true);
+
+        // Route a's generation moves on, as the store publishes it (one upsert on the previous snapshot).
+        var a2 = NodeContentTests.Objects(NodeContentTests.Manifests, new Dictionary<string, long> { ["a"] = 2 }).Single(o => o.Metadata.Name == "a");
+        var s2 = s1.With(2, [(new ResourceKey("HTTPRoute", "default", "a"), a2)], []);
+        var after = builder.Next("n", translator.Translate(s2, new TranslatorOptions()), s2, true);
+
+        Assert.Equal(TranslationMode.Incremental, translator.LastMode);
+        Assert.Equal([RouteA], ContentDiff.Between(before, after).Changed.ToArray());
+        // Route b and the GatewayClass keep their content; at most route a and the Gateway with its listeners (whose
+        // table holds route a's recompiled entries) are built again.
+        Assert.Same(before.Objects[new EntityRef(EntityKind.Route, "HTTPRoute/default/b")], after.Objects[new EntityRef(EntityKind.Route, "HTTPRoute/default/b")]);
+        Assert.Same(before.Objects[new EntityRef(EntityKind.GatewayClass, "gc")], after.Objects[new EntityRef(EntityKind.GatewayClass, "gc")]);
+        Assert.InRange(builder.LastBuilt, 1, 4);
+    }
+
+    [Fact]
     public void Next_FreshInstancesEveryPass_BuildsEveryObject_ReportsOnlyTheChange()
     {
         var builder = new NodeContentBuilder();

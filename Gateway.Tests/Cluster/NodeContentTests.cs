@@ -43,16 +43,20 @@ public sealed class NodeContentTests
     /// <summary>Translates <paramref name="yaml"/>: every object at generation 1 unless <paramref name="generations"/> names it.</summary>
     internal static (TranslationResult Result, Snapshot Snapshot) Translate(string yaml, long revision = 1, IReadOnlyDictionary<string, long>? generations = null)
     {
-        var objects = ManifestParser.Parse("test.yaml", yaml).Objects.Select(p => p.Object).Select((o, i) =>
+        var objects = Objects(yaml, generations);
+        var snapshot = Snapshot.From(revision, objects);
+        return (Translator.Translate(snapshot, new TranslatorOptions()), snapshot);
+    }
+
+    /// <summary>The objects of <paramref name="yaml"/>, each with its resourceVersion (its position), generation and creation time.</summary>
+    internal static List<k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>> Objects(string yaml, IReadOnlyDictionary<string, long>? generations = null) =>
+        [.. ManifestParser.Parse("test.yaml", yaml).Objects.Select(p => p.Object).Select((o, i) =>
         {
             o.Metadata.ResourceVersion = (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
             o.Metadata.Generation = generations is not null && generations.TryGetValue(o.Metadata.Name, out var generation) ? generation : 1;
             o.Metadata.CreationTimestamp = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(i);
             return o;
-        });
-        var snapshot = Snapshot.From(revision, objects);
-        return (Translator.Translate(snapshot, new TranslatorOptions()), snapshot);
-    }
+        })];
 
     [Fact]
     public void Build_EveryStatusAndListener_GetsAnEntityWithItsSlice()

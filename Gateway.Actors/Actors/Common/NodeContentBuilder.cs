@@ -414,7 +414,7 @@ public sealed class NodeContentBuilder
             var gatewayHeader = Hash([table.Gateway.ToString(), .. table.Addresses]);
             using var tableHash = new SliceHasher();
             tableHash.Add('G', gatewayHeader);
-            var listenerParts = new Dictionary<string, (SliceHasher Hash, SortedSet<ResourceKey> Routes)>(StringComparer.Ordinal);
+            var listenerParts = new Dictionary<string, (SliceHasher Hash, HashSet<ResourceKey> Routes)>(StringComparer.Ordinal);
             // route -> its segments in table order (port, then listener).
             var routes = new Dictionary<ResourceKey, List<Segment>>();
             try
@@ -467,7 +467,7 @@ public sealed class NodeContentBuilder
                     }
                 }
                 return new TableParts(table, tableHash.Finish(),
-                    listenerParts.ToDictionary(p => p.Key, p => new ListenerParts(p.Value.Hash.Finish(), [.. p.Value.Routes.Select(r => r.ToString())]), StringComparer.Ordinal),
+                    listenerParts.ToDictionary(p => p.Key, p => new ListenerParts(p.Value.Hash.Finish(), [.. p.Value.Routes.Order().Select(r => r.ToString())]), StringComparer.Ordinal),
                     routes.ToDictionary(p => p.Key, p => p.Value.ToArray()), entryHashes);
             }
             finally
@@ -514,23 +514,48 @@ public sealed class NodeContentBuilder
         return hash.Finish();
     }
 
-    /// <summary>SHA-256 over tagged, length-prefixed parts (so no two different part sequences hash alike by framing).</summary>
+    /// <summary>
+    /// SHA-256 over tagged, length-prefixed parts (so no two different part sequences hash alike by framing). Parts are
+    /// gathered in a small buffer and handed to the hash in blocks: a table's fingerprint takes two parts per entry, and
+    /// one hash call per part would cost more than the hashing itself.
+    /// </summary>
     private sealed class SliceHasher : IDisposable
     {
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly byte[] _buffer = new byte[4096];
+        private int _used;
 
         public void Add(char tag, string value)
         {
-            Span<byte> frame = stackalloc byte[5];
-            frame[0] = (byte)tag;
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(frame[1..], value.Length);
-            _hash.AppendData(frame);
-            _hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(value.AsSpan()));
+            var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(value.AsSpan());
+            if (_used + 5 + bytes.Length > _buffer.Length) Flush();
+            _buffer[_used] = (byte)tag;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(_used + 1, 4), value.Length);
+            _used += 5;
+            if (bytes.Length > _buffer.Length - _used)
+            {
+                Flush();
+                _hash.AppendData(bytes);
+                return;
+            }
+            bytes.CopyTo(_buffer.AsSpan(_used));
+            _used += bytes.Length;
         }
 
-        public string Finish() => Convert.ToHexStringLower(_hash.GetHashAndReset());
+        public string Finish()
+        {
+            Flush();
+            return Convert.ToHexStringLower(_hash.GetHashAndReset());
+        }
 
         public void Dispose() => _hash.Dispose();
+
+        private void Flush()
+        {
+            if (_used == 0) return;
+            _hash.AppendData(_buffer, 0, _used);
+            _used = 0;
+        }
     }
 
     private static readonly ResourceKey Placeholder = new("Gateway", "", "");

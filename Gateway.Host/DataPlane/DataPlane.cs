@@ -96,6 +96,9 @@ public sealed class DataPlane : IDataPlane
     /// <summary>The L4 (TLS/TCP/UDP) sockets, or null when there is no materializer to run them.</summary>
     public Gateway.Streams.L4.L4SocketSet? L4Sockets => _l4?.Sockets;
 
+    /// <summary>What the last apply compiled and reused (tests and measurements).</summary>
+    internal ApplyStats LastApplyStats { get; private set; } = new();
+
     /// <summary>Counters of the mirroring queue (null when mirroring is off).</summary>
     public MirrorQueueStats? MirrorStats => _mirrors?.Stats;
 
@@ -104,7 +107,7 @@ public sealed class DataPlane : IDataPlane
     /// share address and port; they are told apart by <see cref="LiveSocketTable.Source"/>'s protocol.
     /// </summary>
     public IReadOnlyList<LiveSocketTable> GetLiveTables() =>
-        Volatile.Read(ref _published).Values.Select(h => View(h.Table))
+        Volatile.Read(ref _published).Values.Select(View)
             .Concat(_l4?.LiveTables ?? [])
             .OrderBy(t => t.Socket.Address, StringComparer.Ordinal).ThenBy(t => t.Socket.Port).ThenBy(t => t.Source.Protocol)
             .ToArray();
@@ -112,7 +115,7 @@ public sealed class DataPlane : IDataPlane
     /// <summary>The live table of one socket (the HTTP one first, then TLS/TCP, then UDP), or null when it is not bound.</summary>
     public LiveSocketTable? GetLiveTable(ListenerSocket socket) =>
         Volatile.Read(ref _published).TryGetValue(socket, out var host)
-            ? View(host.Table)
+            ? View(host)
             : _l4?.LiveTables.Where(t => t.Socket == socket).OrderBy(t => t.Source.Protocol).FirstOrDefault();
 
     public async Task<DataPlaneApplyResult> ApplyAsync(long revision, IReadOnlyList<GatewayRouteTable> gateways, CancellationToken ct)
@@ -137,13 +140,25 @@ public sealed class DataPlane : IDataPlane
                 _logger.LogInformation("unbinding {Address}:{Port}", socket.Address, socket.Port);
             }
 
+            var stats = new ApplyStats();
             foreach (var (socket, (gateway, port)) in desired)
             {
-                var table = _compiler.Compile(socket, gateway, revision, port);
-                foreach (var problem in table.Problems) _logger.LogWarning("{Address}:{Port}: {Problem}", socket.Address, socket.Port, problem);
-                if (_sockets.TryGetValue(socket, out var existing))
+                _sockets.TryGetValue(socket, out var existing);
+                var previous = existing?.Table;
+                // The same PortRouteTable instance (the incremental translator's answer for an untouched Gateway port)
+                // compiles to the same table: keep the live one, not even a swap.
+                if (previous is not null && ReferenceEquals(previous.Source, port) && previous.Gateway == gateway)
                 {
-                    existing.Swap(table);
+                    existing!.Keep(revision);
+                    stats.SocketsUnchanged++;
+                    continue;
+                }
+                var table = _compiler.Compile(socket, gateway, revision, port, previous, stats);
+                stats.SocketsCompiled++;
+                foreach (var problem in table.Problems) _logger.LogWarning("{Address}:{Port}: {Problem}", socket.Address, socket.Port, problem);
+                if (existing is not null)
+                {
+                    existing.Swap(table, revision);
                     continue;
                 }
                 try
@@ -160,6 +175,8 @@ public sealed class DataPlane : IDataPlane
             }
 
             Volatile.Write(ref _published, _sockets.ToImmutableDictionary());
+            LastApplyStats = stats;
+            _logger.LogDebug("revision {Revision}: {Stats}", revision, stats);
 
             if (_l4 is not null)
             {
@@ -221,7 +238,11 @@ public sealed class DataPlane : IDataPlane
         }
     }
 
-    private static LiveSocketTable View(CompiledSocketTable table) => new(table.Socket, table.Gateway, table.Revision, table.Source, table.Problems);
+    private static LiveSocketTable View(SocketHost host)
+    {
+        var table = host.Table;
+        return new(table.Socket, table.Gateway, host.Revision, table.Source, table.Problems);
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -27,11 +27,13 @@ internal sealed class SocketHost
 {
     private readonly KestrelServer _server;
     private CompiledSocketTable _table;
+    private long _revision;
 
     private SocketHost(KestrelServer server, CompiledSocketTable table)
     {
         _server = server;
         _table = table;
+        _revision = table.Revision;
     }
 
     public ListenerSocket Socket => _table.Socket;
@@ -41,8 +43,18 @@ internal sealed class SocketHost
     /// <summary>The live table (read once per request / handshake).</summary>
     public CompiledSocketTable Table => Volatile.Read(ref _table);
 
+    /// <summary>The last apply that set or kept <see cref="Table"/> (inspection only; the request path never reads it).</summary>
+    public long Revision => Volatile.Read(ref _revision);
+
     /// <summary>Swaps in a new table; requests already running keep the one they read.</summary>
-    public void Swap(CompiledSocketTable table) => Volatile.Write(ref _table, table);
+    public void Swap(CompiledSocketTable table, long revision)
+    {
+        Volatile.Write(ref _table, table);
+        Volatile.Write(ref _revision, revision);
+    }
+
+    /// <summary>Records that apply <paramref name="revision"/> keeps the current table as it is.</summary>
+    public void Keep(long revision) => Volatile.Write(ref _revision, revision);
 
     /// <summary>Binds and starts serving; throws when the socket cannot be bound.</summary>
     public static async Task<SocketHost> StartAsync(

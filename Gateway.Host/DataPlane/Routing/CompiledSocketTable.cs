@@ -24,7 +24,7 @@ internal sealed class CompiledSocketTable
 
     internal CompiledSocketTable(
         ListenerSocket socket, ResourceKey gateway, long revision, PortRouteTable source,
-        HostnameTable<CompiledListener> listeners, HostnameTable<SslServerAuthenticationOptions>? tlsBySni,
+        HostnameTable<CompiledListener> listeners, IReadOnlyList<CompiledListener> allListeners, HostnameTable<SslServerAuthenticationOptions>? tlsBySni,
         SslServerAuthenticationOptions? defaultTls, IReadOnlyList<string> problems, IReadOnlySet<string> certificateKeys)
     {
         Socket = socket;
@@ -32,6 +32,7 @@ internal sealed class CompiledSocketTable
         Revision = revision;
         Source = source;
         Listeners = listeners;
+        AllListeners = allListeners;
         _tlsBySni = tlsBySni;
         _defaultTls = defaultTls;
         Problems = problems;
@@ -43,6 +44,7 @@ internal sealed class CompiledSocketTable
 
     public ResourceKey Gateway { get; }
 
+    /// <summary>The apply that compiled this table (a socket whose Gateway port did not change keeps it across later applies).</summary>
     public long Revision { get; }
 
     /// <summary>The IR this table was built from (observability: the live table can always be shown as IR).</summary>
@@ -54,6 +56,12 @@ internal sealed class CompiledSocketTable
     public string Scheme { get; }
 
     public HostnameTable<CompiledListener> Listeners { get; }
+
+    /// <summary>
+    /// Every compiled listener in port order, including one that <see cref="Listeners"/> shadows (a second listener
+    /// with the same hostname); what a later compile of this socket may reuse.
+    /// </summary>
+    internal IReadOnlyList<CompiledListener> AllListeners { get; }
 
     /// <summary>Entries or certificates that could not be compiled (they were left out; everything else works).</summary>
     public IReadOnlyList<string> Problems { get; }

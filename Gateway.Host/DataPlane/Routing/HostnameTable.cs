@@ -12,13 +12,16 @@ internal sealed class HostnameTable<T> where T : class
     private readonly Dictionary<string, T> _exact;
     private readonly Dictionary<string, T>.AlternateLookup<ReadOnlySpan<char>> _exactBySpan;
     private readonly (string Suffix, T Value)[] _wildcards;
+    private readonly Dictionary<string, T>? _wildcardsBySuffix;
     private readonly T? _default;
 
-    private HostnameTable(Dictionary<string, T> exact, (string, T)[] wildcards, T? fallback)
+    private HostnameTable(Dictionary<string, T> exact, (string Suffix, T Value)[] wildcards, T? fallback)
     {
         _exact = exact;
         _exactBySpan = exact.GetAlternateLookup<ReadOnlySpan<char>>();
         _wildcards = wildcards;
+        // Only for Registered: a linear scan is what Find does anyway, but Registered is called once per group.
+        _wildcardsBySuffix = wildcards.Length > 8 ? wildcards.ToDictionary(w => w.Suffix, w => w.Value, StringComparer.OrdinalIgnoreCase) : null;
         _default = fallback;
     }
 
@@ -28,8 +31,29 @@ internal sealed class HostnameTable<T> where T : class
     /// <summary>Whether anything at all was registered.</summary>
     public bool IsEmpty => _exact.Count == 0 && _wildcards.Length == 0 && _default is null;
 
+    /// <summary>How many values are registered.</summary>
+    public int Count => _exact.Count + _wildcards.Length + (_default is null ? 0 : 1);
+
     /// <summary>Every registered value, exact ones first.</summary>
     public IEnumerable<T> Values => _exact.Values.Concat(_wildcards.Select(w => w.Value)).Concat(_default is null ? [] : [_default]);
+
+    /// <summary>
+    /// The value registered under exactly <paramref name="hostname"/> (the same normalization as
+    /// <see cref="Builder.Add"/>: null and "*" are the default, a trailing dot does not count), or null. Unlike
+    /// <see cref="Find"/> this is a registration lookup, not a request match: "*.example.com" finds the wildcard's value.
+    /// </summary>
+    public T? Registered(string? hostname)
+    {
+        if (string.IsNullOrEmpty(hostname) || hostname == "*") return _default;
+        if (!hostname.StartsWith("*.", StringComparison.Ordinal)) return _exact.GetValueOrDefault(hostname.TrimEnd('.'));
+        var suffix = hostname.AsSpan(1);
+        if (_wildcardsBySuffix is not null) return _wildcardsBySuffix.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(suffix, out var value) ? value : null;
+        foreach (var (s, v) in _wildcards)
+        {
+            if (suffix.Equals(s, StringComparison.OrdinalIgnoreCase)) return v;
+        }
+        return null;
+    }
 
     /// <summary>The value whose hostname matches <paramref name="host"/> best, or null.</summary>
     public T? Find(ReadOnlySpan<char> host)

@@ -12,16 +12,14 @@ internal sealed class HostnameTable<T> where T : class
     private readonly Dictionary<string, T> _exact;
     private readonly Dictionary<string, T>.AlternateLookup<ReadOnlySpan<char>> _exactBySpan;
     private readonly (string Suffix, T Value)[] _wildcards;
-    private readonly Dictionary<string, T>? _wildcardsBySuffix;
     private readonly T? _default;
+    private Dictionary<string, T>? _wildcardsBySuffix;
 
     private HostnameTable(Dictionary<string, T> exact, (string Suffix, T Value)[] wildcards, T? fallback)
     {
         _exact = exact;
         _exactBySpan = exact.GetAlternateLookup<ReadOnlySpan<char>>();
         _wildcards = wildcards;
-        // Only for Registered: a linear scan is what Find does anyway, but Registered is called once per group.
-        _wildcardsBySuffix = wildcards.Length > 8 ? wildcards.ToDictionary(w => w.Suffix, w => w.Value, StringComparer.OrdinalIgnoreCase) : null;
         _default = fallback;
     }
 
@@ -38,21 +36,62 @@ internal sealed class HostnameTable<T> where T : class
     public IEnumerable<T> Values => _exact.Values.Concat(_wildcards.Select(w => w.Value)).Concat(_default is null ? [] : [_default]);
 
     /// <summary>
-    /// The value registered under exactly <paramref name="hostname"/> (the same normalization as
-    /// <see cref="Builder.Add"/>: null and "*" are the default, a trailing dot does not count), or null. Unlike
-    /// <see cref="Find"/> this is a registration lookup, not a request match: "*.example.com" finds the wildcard's value.
+    /// The value registered under exactly <paramref name="hostname"/> (compared by <see cref="HostnameKey.Of"/>), or
+    /// null. A registration lookup, not a request match: "*.example.com" finds the wildcard's own value.
     /// </summary>
     public T? Registered(string? hostname)
     {
-        if (string.IsNullOrEmpty(hostname) || hostname == "*") return _default;
-        if (!hostname.StartsWith("*.", StringComparison.Ordinal)) return _exact.GetValueOrDefault(hostname.TrimEnd('.'));
-        var suffix = hostname.AsSpan(1);
-        if (_wildcardsBySuffix is not null) return _wildcardsBySuffix.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(suffix, out var value) ? value : null;
-        foreach (var (s, v) in _wildcards)
+        var key = HostnameKey.Of(hostname);
+        if (key.Length == 0) return _default;
+        if (!HostnameKey.IsWildcard(key)) return _exact.GetValueOrDefault(key);
+        var suffix = key.AsSpan(1);
+        if (_wildcards.Length <= 8)
         {
-            if (suffix.Equals(s, StringComparison.OrdinalIgnoreCase)) return v;
+            foreach (var (s, v) in _wildcards)
+            {
+                if (suffix.Equals(s, StringComparison.OrdinalIgnoreCase)) return v;
+            }
+            return null;
         }
-        return null;
+        // Built on first use (not on the request path; a race only builds it twice).
+        _wildcardsBySuffix ??= _wildcards.ToDictionary(w => w.Suffix, w => w.Value, StringComparer.OrdinalIgnoreCase);
+        return _wildcardsBySuffix.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(suffix, out var value) ? value : null;
+    }
+
+    /// <summary>
+    /// A copy with <paramref name="changes"/> applied: each key (a <see cref="HostnameKey.Of"/> result) is set to its
+    /// value, or removed when the value is null. The copy of the exact hostnames is an array copy, not a rehash.
+    /// </summary>
+    public HostnameTable<T> With(IEnumerable<KeyValuePair<string, T?>> changes)
+    {
+        var exact = new Dictionary<string, T>(_exact, StringComparer.OrdinalIgnoreCase);
+        var wildcards = new List<(string Suffix, T Value)>(_wildcards);
+        var fallback = _default;
+        var wildcardsChanged = false;
+        foreach (var (key, value) in changes)
+        {
+            if (key.Length == 0)
+            {
+                fallback = value;
+            }
+            else if (HostnameKey.IsWildcard(key))
+            {
+                var suffix = key[1..];
+                wildcards.RemoveAll(w => string.Equals(w.Suffix, suffix, StringComparison.OrdinalIgnoreCase));
+                if (value is not null) wildcards.Add((suffix, value));
+                wildcardsChanged = true;
+            }
+            else if (value is null)
+            {
+                exact.Remove(key);
+            }
+            else
+            {
+                exact[key] = value;
+            }
+        }
+        // Ties in length need no order: two different suffixes of one length never both match a host.
+        return new HostnameTable<T>(exact, wildcardsChanged ? [.. wildcards.OrderByDescending(w => w.Suffix.Length)] : _wildcards, fallback);
     }
 
     /// <summary>The value whose hostname matches <paramref name="host"/> best, or null.</summary>
@@ -78,18 +117,19 @@ internal sealed class HostnameTable<T> where T : class
 
         public Builder Add(string? hostname, T value)
         {
-            if (string.IsNullOrEmpty(hostname) || hostname == "*")
+            var key = HostnameKey.Of(hostname);
+            if (key.Length == 0)
             {
                 _default ??= value;
             }
-            else if (hostname.StartsWith("*.", StringComparison.Ordinal))
+            else if (HostnameKey.IsWildcard(key))
             {
-                var suffix = hostname[1..];
+                var suffix = key[1..];
                 if (!_wildcards.Exists(w => string.Equals(w.Suffix, suffix, StringComparison.OrdinalIgnoreCase))) _wildcards.Add((suffix, value));
             }
             else
             {
-                _exact.TryAdd(hostname.TrimEnd('.'), value);
+                _exact.TryAdd(key, value);
             }
             return this;
         }
@@ -101,4 +141,18 @@ internal sealed class HostnameTable<T> where T : class
             return new HostnameTable<T>(new Dictionary<string, T>(_exact, StringComparer.OrdinalIgnoreCase), wildcards, _default);
         }
     }
+}
+
+/// <summary>
+/// The key under which a <see cref="HostnameTable{T}"/> registers a hostname: "" for none (null, "" or "*"), the
+/// wildcard "*.suffix" as given, an exact hostname without its trailing dot. Keys compare case-insensitively.
+/// </summary>
+internal static class HostnameKey
+{
+    public static string Of(string? hostname) =>
+        string.IsNullOrEmpty(hostname) || hostname == "*" ? ""
+        : IsWildcard(hostname) || !hostname.EndsWith('.') ? hostname
+        : hostname.TrimEnd('.');
+
+    public static bool IsWildcard(string key) => key.StartsWith("*.", StringComparison.Ordinal);
 }

@@ -98,53 +98,184 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
         var tls = port.Protocol != ListenerProtocol.Https ? null
             : old?.Tls is { } oldTls && ReferenceEquals(old.Source.Tls, listener.Tls) ? oldTls
             : CompileTls(listener);
-        // ImmutableArray's == compares the underlying array: the same entries in the same order.
-        if (old is not null && old.Source.HttpRoutes == listener.HttpRoutes)
+        if (old is not null)
         {
-            stats.GroupsReused += old.RouteGroups.Count;
-            return new CompiledListener(listener, port.Port, old.RouteGroups, old.EntryProblems, tls);
+            // ImmutableArray's == compares the underlying array: the same entries in the same order.
+            if (old.Source.HttpRoutes == listener.HttpRoutes)
+            {
+                stats.GroupsReused += old.RouteGroups.Count;
+                return new CompiledListener(listener, port.Port, old.RouteGroups, old.EntryProblems, tls);
+            }
+            // Patching relies on every entry of the old listener being in its groups (nothing left out).
+            if (old.EntryProblems.Count == 0 && Patch(old, listener, port, stats) is var (patched, problems))
+            {
+                return new CompiledListener(listener, port.Port, patched, problems, tls);
+            }
         }
+        var (groups, entryProblems) = Regroup(listener, port, old, stats);
+        return new CompiledListener(listener, port.Port, groups, entryProblems, tls);
+    }
 
-        // Group entries by route hostname, keeping IR (precedence) order inside each group.
+    /// <summary>
+    /// Groups every entry of <paramref name="listener"/> by route hostname (IR precedence order inside each group);
+    /// a group whose entries are those of the <paramref name="old"/> group of its hostname is taken over, and an
+    /// entry compiled in <paramref name="old"/> is not compiled again.
+    /// </summary>
+    private (HostnameTable<RouteGroup>, IReadOnlyList<string>) Regroup(ListenerRouteTable listener, PortRouteTable port, CompiledListener? old, ApplyStats stats)
+    {
         var groups = new Dictionary<string, List<HttpRouteEntry>>(StringComparer.OrdinalIgnoreCase);
         var order = new List<string>();
         foreach (var entry in listener.HttpRoutes)
         {
-            var hostnames = entry.Hostnames.IsDefaultOrEmpty ? [""] : entry.Hostnames;
-            foreach (var hostname in hostnames.Distinct(StringComparer.OrdinalIgnoreCase))
+            if (entry.Hostnames.IsDefaultOrEmpty || entry.Hostnames.Length == 1)
             {
-                if (!groups.TryGetValue(hostname, out var list))
-                {
-                    groups[hostname] = list = [];
-                    order.Add(hostname);
-                }
-                list.Add(entry);
-            }
-        }
-
-        // An entry with several hostnames is compiled once per listener (null: it failed and is left out).
-        var compiled = new Dictionary<HttpRouteEntry, CompiledRoute?>(ReferenceEqualityComparer.Instance);
-        Dictionary<HttpRouteEntry, CompiledRoute>? previousRoutes = null;
-        Dictionary<HttpRouteEntry, string>? failed = null;
-        var table = new HostnameTable<RouteGroup>.Builder();
-        foreach (var hostname in order)
-        {
-            var entries = groups[hostname];
-            var key = hostname.Length == 0 ? null : hostname;
-            var group = old?.RouteGroups.Registered(key);
-            if (group is not null && SameEntries(group, entries))
-            {
-                stats.GroupsReused++;
-                table.Add(key, group);
+                AddTo(HostnameKey.Of(entry.Hostnames.IsDefaultOrEmpty ? null : entry.Hostnames[0]), entry);
                 continue;
             }
+            foreach (var key in entry.Hostnames.Select(HostnameKey.Of).Distinct(StringComparer.OrdinalIgnoreCase)) AddTo(key, entry);
+        }
+
+        var context = new GroupCompilation(this, port, stats, old is null ? null : () => RoutesOf(old.RouteGroups.Values));
+        var table = new HostnameTable<RouteGroup>.Builder();
+        foreach (var key in order)
+        {
+            var entries = groups[key];
+            var previous = old?.RouteGroups.Registered(key);
+            if (previous is not null && SameEntries(previous, entries))
+            {
+                stats.GroupsReused++;
+                table.Add(key, previous);
+            }
+            else if (context.Compile(entries) is { } group)
+            {
+                table.Add(key, group);
+            }
+        }
+        return (table.Build(), context.Problems(listener));
+
+        void AddTo(string key, HttpRouteEntry entry)
+        {
+            if (!groups.TryGetValue(key, out var list))
+            {
+                groups[key] = list = [];
+                order.Add(key);
+            }
+            list.Add(entry);
+        }
+    }
+
+    /// <summary>
+    /// Patches the groups of <paramref name="old"/> into those of <paramref name="listener"/> without looking at the
+    /// groups a change cannot reach. The entries before the first and after the last position where the two entry
+    /// arrays differ (by reference) are the same instances in the same order in both, so a group none of whose
+    /// hostnames occurs among the entries in between has exactly its old entries and is kept as it is. Only the
+    /// groups of those hostnames are rebuilt (from a scan of the new entries for their hostnames). Null when the
+    /// differing span is so large that regrouping the whole listener is as cheap.
+    /// </summary>
+    private (HostnameTable<RouteGroup>, IReadOnlyList<string>)? Patch(CompiledListener old, ListenerRouteTable listener, PortRouteTable port, ApplyStats stats)
+    {
+        var before = old.Source.HttpRoutes.IsDefault ? [] : old.Source.HttpRoutes.AsSpan();
+        var after = listener.HttpRoutes.IsDefault ? [] : listener.HttpRoutes.AsSpan();
+        var common = Math.Min(before.Length, after.Length);
+        var head = 0;
+        while (head < common && ReferenceEquals(before[head], after[head])) head++;
+        var tail = 0;
+        while (tail < common - head && ReferenceEquals(before[^(tail + 1)], after[^(tail + 1)])) tail++;
+        var removed = before[head..^tail];
+        var added = after[head..^tail];
+        if (removed.Length + added.Length > Math.Max(16, (before.Length + after.Length) / 2)) return null;
+
+        var affected = new List<string>();
+        foreach (var entry in removed) AddKeys(affected, entry);
+        foreach (var entry in added) AddKeys(affected, entry);
+
+        // The new entries of each affected hostname, in IR order.
+        var lists = new List<HttpRouteEntry>?[affected.Count];
+        foreach (var entry in after)
+        {
+            if (entry.Hostnames.IsDefaultOrEmpty)
+            {
+                Collect("", entry);
+                continue;
+            }
+            foreach (var hostname in entry.Hostnames) Collect(HostnameKey.Of(hostname), entry);
+        }
+
+        var previousGroups = affected.Select(old.RouteGroups.Registered).ToArray();
+        var context = new GroupCompilation(this, port, stats, () => RoutesOf(previousGroups.OfType<RouteGroup>()));
+        var changes = new List<KeyValuePair<string, RouteGroup?>>();
+        for (var i = 0; i < affected.Count; i++)
+        {
+            var previous = previousGroups[i];
+            if (lists[i] is not { } entries)
+            {
+                if (previous is not null) changes.Add(new(affected[i], null));
+                continue;
+            }
+            if (previous is not null && SameEntries(previous, entries))
+            {
+                stats.GroupsReused++;
+                continue;
+            }
+            changes.Add(new(affected[i], context.Compile(entries)));
+        }
+        stats.GroupsReused += old.RouteGroups.Count - previousGroups.Count(g => g is not null);
+        return (changes.Count == 0 ? old.RouteGroups : old.RouteGroups.With(changes), context.Problems(listener));
+
+        void Collect(string key, HttpRouteEntry entry)
+        {
+            var i = IndexOf(affected, key);
+            if (i < 0) return;
+            var list = lists[i] ??= [];
+            // An entry lists a hostname once per spelling; it belongs to its group once.
+            if (list.Count == 0 || !ReferenceEquals(list[^1], entry)) list.Add(entry);
+        }
+    }
+
+    private static void AddKeys(List<string> keys, HttpRouteEntry entry)
+    {
+        if (entry.Hostnames.IsDefaultOrEmpty)
+        {
+            if (IndexOf(keys, "") < 0) keys.Add("");
+            return;
+        }
+        foreach (var hostname in entry.Hostnames)
+        {
+            var key = HostnameKey.Of(hostname);
+            if (IndexOf(keys, key) < 0) keys.Add(key);
+        }
+    }
+
+    /// <summary>A linear search: the hostnames a change touches are few, and a length mismatch fails at once.</summary>
+    private static int IndexOf(List<string> keys, string key)
+    {
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (string.Equals(keys[i], key, StringComparison.OrdinalIgnoreCase)) return i;
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// Compiles groups of one listener: each entry at most once (an entry with several hostnames is in several
+    /// groups), taking over an entry already compiled in the previous table; collects the entries left out.
+    /// </summary>
+    private sealed class GroupCompilation(SocketTableCompiler compiler, PortRouteTable port, ApplyStats stats, Func<Dictionary<HttpRouteEntry, CompiledRoute>>? previousRoutes)
+    {
+        private readonly Dictionary<HttpRouteEntry, CompiledRoute?> _compiled = new(ReferenceEqualityComparer.Instance);
+        private Dictionary<HttpRouteEntry, CompiledRoute>? _previous;
+        private Dictionary<HttpRouteEntry, string>? _failed;
+
+        /// <summary>The group of <paramref name="entries"/>; null when none of them compiled (the hostname then gets no group).</summary>
+        public RouteGroup? Compile(List<HttpRouteEntry> entries)
+        {
             var routes = new CompiledRoute[entries.Count];
             var count = 0;
             foreach (var entry in entries)
             {
-                if (!compiled.TryGetValue(entry, out var route))
+                if (!_compiled.TryGetValue(entry, out var route))
                 {
-                    if (old is not null && (previousRoutes ??= RoutesOf(old)).TryGetValue(entry, out var reused))
+                    if (previousRoutes is not null && (_previous ??= previousRoutes()).TryGetValue(entry, out var reused))
                     {
                         route = reused;
                         stats.EntriesReused++;
@@ -153,26 +284,26 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
                     {
                         try
                         {
-                            route = CompileEntry(entry, port);
+                            route = compiler.CompileEntry(entry, port);
                         }
                         catch (ArgumentException e)
                         {
-                            (failed ??= new Dictionary<HttpRouteEntry, string>(ReferenceEqualityComparer.Instance))[entry] = e.Message;
+                            (_failed ??= new Dictionary<HttpRouteEntry, string>(ReferenceEqualityComparer.Instance))[entry] = e.Message;
                         }
                         stats.EntriesCompiled++;
                     }
-                    compiled[entry] = route;
+                    _compiled[entry] = route;
                 }
                 if (route is not null) routes[count++] = route;
             }
             stats.GroupsCompiled++;
-            // A hostname none of whose entries compiled gets no group, so its requests go where they would without it.
-            if (count > 0) table.Add(key, new RouteGroup(count == routes.Length ? routes : routes[..count]));
+            return count == 0 ? null : new RouteGroup(count == routes.Length ? routes : routes[..count]);
         }
-        IReadOnlyList<string> problems = failed is null
+
+        /// <summary>The entries left out, in IR order.</summary>
+        public IReadOnlyList<string> Problems(ListenerRouteTable listener) => _failed is null
             ? []
-            : [.. listener.HttpRoutes.Where(failed.ContainsKey).Select(e => $"listener {listener.Name}: entry {e.Id} left out: {failed[e]}")];
-        return new CompiledListener(listener, port.Port, table.Build(), problems, tls);
+            : [.. listener.HttpRoutes.Where(_failed.ContainsKey).Select(e => $"listener {listener.Name}: entry {e.Id} left out: {_failed[e]}")];
     }
 
     /// <summary>Whether <paramref name="group"/> holds exactly <paramref name="entries"/>, in that order (by reference).</summary>
@@ -187,11 +318,11 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
         return true;
     }
 
-    /// <summary>The compiled entries of <paramref name="listener"/> by IR entry instance.</summary>
-    private static Dictionary<HttpRouteEntry, CompiledRoute> RoutesOf(CompiledListener listener)
+    /// <summary>The compiled entries of <paramref name="groups"/> by IR entry instance.</summary>
+    private static Dictionary<HttpRouteEntry, CompiledRoute> RoutesOf(IEnumerable<RouteGroup> groups)
     {
         var routes = new Dictionary<HttpRouteEntry, CompiledRoute>(ReferenceEqualityComparer.Instance);
-        foreach (var group in listener.RouteGroups.Values)
+        foreach (var group in groups)
         {
             foreach (var route in group.Routes) routes.TryAdd(route.Entry, route);
         }

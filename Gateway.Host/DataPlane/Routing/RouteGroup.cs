@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MatchType = Gateway.Actors.RouteTable.MatchType;
 using Microsoft.AspNetCore.Http;
 
@@ -24,44 +25,58 @@ internal sealed class RouteGroup
     /// <summary>Below this many entries a linear scan is as fast as the index.</summary>
     private const int IndexThreshold = 8;
 
+    private static readonly Dictionary<string, int> NoIndex = new(StringComparer.Ordinal);
+
     private readonly CompiledRoute[] _routes;
-    private readonly Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _exact;
-    private readonly Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _prefix;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _exact;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _prefix;
     private readonly int _exactCount;
     private readonly int _prefixCount;
-    private readonly int[] _unindexed;
+    // The candidate lists: a dictionary value is the first position of its list, _next[position] the following one
+    // (ascending), -1 ends a list. Every position is in at most one list, so one array serves both dictionaries, and
+    // building the index costs one dictionary insert per distinct path rather than a list per path.
+    private readonly int[] _next;
+    private readonly int _unindexed;
     private readonly bool _indexed;
 
     public RouteGroup(CompiledRoute[] routes)
     {
         _routes = routes;
-        var exact = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var prefix = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var unindexed = new List<int>();
-        for (var i = 0; i < routes.Length; i++)
+        _indexed = routes.Length >= IndexThreshold;
+        // A small group is scanned and needs no index; it shares one empty dictionary that is never written.
+        var exact = _indexed ? new Dictionary<string, int>(StringComparer.Ordinal) : NoIndex;
+        var prefix = _indexed ? new Dictionary<string, int>(StringComparer.Ordinal) : NoIndex;
+        _next = new int[_indexed ? routes.Length : 0];
+        _unindexed = -1;
+        if (_indexed)
         {
-            var match = routes[i].Match;
-            switch (match.PathType)
+            Array.Fill(_next, -1);
+            // last[first] is the last position of the list that starts at first.
+            var last = new int[routes.Length];
+            var lastUnindexed = -1;
+            for (var i = 0; i < routes.Length; i++)
             {
-                case MatchType.Exact:
-                    Add(exact, match.PathValue, i);
-                    break;
-                case MatchType.PathPrefix:
-                    Add(prefix, match.PathValue, i);
-                    break;
-                default:
-                    unindexed.Add(i);
-                    break;
+                var match = routes[i].Match;
+                switch (match.PathType)
+                {
+                    case MatchType.Exact:
+                        Add(exact, match.PathValue, i, last);
+                        break;
+                    case MatchType.PathPrefix:
+                        Add(prefix, match.PathValue, i, last);
+                        break;
+                    default:
+                        if (lastUnindexed < 0) _unindexed = i;
+                        else _next[lastUnindexed] = i;
+                        lastUnindexed = i;
+                        break;
+                }
             }
         }
-        var exactIndex = exact.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
-        var prefixIndex = prefix.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
-        _exact = exactIndex.GetAlternateLookup<ReadOnlySpan<char>>();
-        _prefix = prefixIndex.GetAlternateLookup<ReadOnlySpan<char>>();
-        _exactCount = exactIndex.Count;
-        _prefixCount = prefixIndex.Count;
-        _unindexed = [.. unindexed];
-        _indexed = routes.Length >= IndexThreshold;
+        _exact = exact.GetAlternateLookup<ReadOnlySpan<char>>();
+        _prefix = prefix.GetAlternateLookup<ReadOnlySpan<char>>();
+        _exactCount = exact.Count;
+        _prefixCount = prefix.Count;
     }
 
     /// <summary>The entries in precedence order.</summary>
@@ -93,14 +108,14 @@ internal sealed class RouteGroup
             // no indexed prefix ends in '/' (CompiledMatch trims it).
             if (span.Length > 0 && span[^1] != '/' && _prefix.TryGetValue(span, out var whole)) best = FirstMatch(whole, request, path, best);
         }
-        if (_unindexed.Length > 0) best = FirstMatch(_unindexed, request, path, best);
+        if (_unindexed >= 0) best = FirstMatch(_unindexed, request, path, best);
         return best == int.MaxValue ? null : _routes[best];
     }
 
-    /// <summary>The lower of <paramref name="best"/> and the first position in <paramref name="candidates"/> that matches.</summary>
-    private int FirstMatch(int[] candidates, HttpRequest request, string path, int best)
+    /// <summary>The lower of <paramref name="best"/> and the first position of the list starting at <paramref name="first"/> that matches.</summary>
+    private int FirstMatch(int first, HttpRequest request, string path, int best)
     {
-        foreach (var i in candidates)
+        for (var i = first; i >= 0; i = _next[i])
         {
             if (i >= best) return best;
             if (_routes[i].Match.Matches(request, path)) return i;
@@ -108,9 +123,19 @@ internal sealed class RouteGroup
         return best;
     }
 
-    private static void Add(Dictionary<string, List<int>> index, string key, int position)
+    /// <summary>Appends <paramref name="position"/> to the list of <paramref name="key"/> (positions arrive ascending).</summary>
+    private void Add(Dictionary<string, int> index, string key, int position, int[] last)
     {
-        if (!index.TryGetValue(key, out var list)) index[key] = list = [];
-        list.Add(position);
+        ref var first = ref CollectionsMarshal.GetValueRefOrAddDefault(index, key, out var exists);
+        if (exists)
+        {
+            _next[last[first]] = position;
+            last[first] = position;
+        }
+        else
+        {
+            first = position;
+            last[position] = position;
+        }
     }
 }

@@ -146,7 +146,7 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
                 stats.GroupsReused++;
                 table.Add(key, previous);
             }
-            else if (context.Compile(entries) is { } group)
+            else if (context.Compile(entries, previous) is { } group)
             {
                 table.Add(key, group);
             }
@@ -202,7 +202,8 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
         }
 
         var previousGroups = affected.Select(old.RouteGroups.Registered).ToArray();
-        var context = new GroupCompilation(this, port, stats, () => RoutesOf(previousGroups.OfType<RouteGroup>()));
+        // An unchanged entry keeps its hostnames, so it can only come from the previous group of the same hostname.
+        var context = new GroupCompilation(this, port, stats, previousRoutes: null);
         var changes = new List<KeyValuePair<string, RouteGroup?>>();
         for (var i = 0; i < affected.Count; i++)
         {
@@ -217,7 +218,7 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
                 stats.GroupsReused++;
                 continue;
             }
-            changes.Add(new(affected[i], context.Compile(entries)));
+            changes.Add(new(affected[i], context.Compile(entries, previous)));
         }
         stats.GroupsReused += old.RouteGroups.Count - previousGroups.Count(g => g is not null);
         return (changes.Count == 0 ? old.RouteGroups : old.RouteGroups.With(changes), context.Problems(listener));
@@ -266,16 +267,43 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
         private Dictionary<HttpRouteEntry, CompiledRoute>? _previous;
         private Dictionary<HttpRouteEntry, string>? _failed;
 
-        /// <summary>The group of <paramref name="entries"/>; null when none of them compiled (the hostname then gets no group).</summary>
-        public RouteGroup? Compile(List<HttpRouteEntry> entries)
+        /// <summary>
+        /// The group of <paramref name="entries"/>; null when none of them compiled (the hostname then gets no group).
+        /// The entries before the first and after the last difference from <paramref name="previous"/> (the previous
+        /// group of the same hostname) are taken over by position; those in between are looked up among the previous
+        /// group's entries in between, then in <c>previousRoutes</c>, else compiled. A miss only costs a compile:
+        /// compiling an entry again gives what it gave before.
+        /// </summary>
+        public RouteGroup? Compile(List<HttpRouteEntry> entries, RouteGroup? previous)
         {
             var routes = new CompiledRoute[entries.Count];
             var count = 0;
-            foreach (var entry in entries)
+            var old = previous?.Routes ?? [];
+            var common = Math.Min(old.Count, entries.Count);
+            var head = 0;
+            while (head < common && ReferenceEquals(old[head].Entry, entries[head])) head++;
+            var tail = 0;
+            while (tail < common - head && ReferenceEquals(old[^(tail + 1)].Entry, entries[^(tail + 1)])) tail++;
+            Dictionary<HttpRouteEntry, CompiledRoute>? between = null;
+
+            for (var i = 0; i < entries.Count; i++)
             {
-                if (!_compiled.TryGetValue(entry, out var route))
+                var entry = entries[i];
+                CompiledRoute? route;
+                if (i < head || i >= entries.Count - tail)
                 {
-                    if (previousRoutes is not null && (_previous ??= previousRoutes()).TryGetValue(entry, out var reused))
+                    route = old[i < head ? i : old.Count - (entries.Count - i)];
+                    stats.EntriesReused++;
+                }
+                else if (!_compiled.TryGetValue(entry, out route))
+                {
+                    if (between is null)
+                    {
+                        between = new Dictionary<HttpRouteEntry, CompiledRoute>(ReferenceEqualityComparer.Instance);
+                        for (var j = head; j < old.Count - tail; j++) between.TryAdd(old[j].Entry, old[j]);
+                    }
+                    if (between.TryGetValue(entry, out var reused)
+                        || (previousRoutes is not null && (_previous ??= previousRoutes()).TryGetValue(entry, out reused)))
                     {
                         route = reused;
                         stats.EntriesReused++;

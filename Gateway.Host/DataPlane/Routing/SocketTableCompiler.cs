@@ -5,6 +5,7 @@ using Gateway.Host.DataPlane.Filters;
 using Gateway.Host.DataPlane.Forwarding;
 using Gateway.Host.DataPlane.Tls;
 using Gateway.Streams.Mirroring;
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Security;
 
 namespace Gateway.Host.DataPlane.Routing;
@@ -119,7 +120,7 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
     /// <summary>
     /// Groups every entry of <paramref name="listener"/> by route hostname (IR precedence order inside each group);
     /// a group whose entries are those of the <paramref name="old"/> group of its hostname is taken over, and an
-    /// entry compiled in <paramref name="old"/> is not compiled again.
+    /// entry compiled in that group is not compiled again (<see cref="GroupCompilation"/>).
     /// </summary>
     private (HostnameTable<RouteGroup>, IReadOnlyList<string>) Regroup(ListenerRouteTable listener, PortRouteTable port, CompiledListener? old, ApplyStats stats)
     {
@@ -135,7 +136,7 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
             foreach (var key in entry.Hostnames.Select(HostnameKey.Of).Distinct(StringComparer.OrdinalIgnoreCase)) AddTo(key, entry);
         }
 
-        var context = new GroupCompilation(this, port, stats, old is null ? null : () => RoutesOf(old.RouteGroups.Values));
+        var context = new GroupCompilation(this, port, stats);
         var table = new HostnameTable<RouteGroup>.Builder();
         foreach (var key in order)
         {
@@ -202,8 +203,7 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
         }
 
         var previousGroups = affected.Select(old.RouteGroups.Registered).ToArray();
-        // An unchanged entry keeps its hostnames, so it can only come from the previous group of the same hostname.
-        var context = new GroupCompilation(this, port, stats, previousRoutes: null);
+        var context = new GroupCompilation(this, port, stats);
         var changes = new List<KeyValuePair<string, RouteGroup?>>();
         for (var i = 0; i < affected.Count; i++)
         {
@@ -259,20 +259,24 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
 
     /// <summary>
     /// Compiles groups of one listener: each entry at most once (an entry with several hostnames is in several
-    /// groups), taking over an entry already compiled in the previous table; collects the entries left out.
+    /// groups), taking over an entry already compiled in the previous group of its hostname; collects the entries
+    /// left out. An unchanged entry instance keeps its hostnames, so the previous group of the same hostname is where
+    /// it was compiled (unless it moved to another listener, or failed before; then it is compiled again).
     /// </summary>
-    private sealed class GroupCompilation(SocketTableCompiler compiler, PortRouteTable port, ApplyStats stats, Func<Dictionary<HttpRouteEntry, CompiledRoute>>? previousRoutes)
+    private sealed class GroupCompilation(SocketTableCompiler compiler, PortRouteTable port, ApplyStats stats)
     {
+        /// <summary>Up to this many previous entries between the differences are searched linearly, not hashed.</summary>
+        private const int LinearSearch = 8;
+
         private readonly Dictionary<HttpRouteEntry, CompiledRoute?> _compiled = new(ReferenceEqualityComparer.Instance);
-        private Dictionary<HttpRouteEntry, CompiledRoute>? _previous;
         private Dictionary<HttpRouteEntry, string>? _failed;
 
         /// <summary>
         /// The group of <paramref name="entries"/>; null when none of them compiled (the hostname then gets no group).
         /// The entries before the first and after the last difference from <paramref name="previous"/> (the previous
         /// group of the same hostname) are taken over by position; those in between are looked up among the previous
-        /// group's entries in between, then in <c>previousRoutes</c>, else compiled. A miss only costs a compile:
-        /// compiling an entry again gives what it gave before.
+        /// group's entries in between, else compiled. A miss only costs a compile: compiling an entry again gives
+        /// what it gave before.
         /// </summary>
         public RouteGroup? Compile(List<HttpRouteEntry> entries, RouteGroup? previous)
         {
@@ -289,21 +293,23 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
             for (var i = 0; i < entries.Count; i++)
             {
                 var entry = entries[i];
-                CompiledRoute? route;
+                CompiledRoute? route = null;
+                // Only an entry with several hostnames is in several groups, so only its compilation is remembered.
+                var several = !entry.Hostnames.IsDefault && entry.Hostnames.Length > 1;
                 if (i < head || i >= entries.Count - tail)
                 {
                     route = old[i < head ? i : old.Count - (entries.Count - i)];
                     stats.EntriesReused++;
                 }
-                else if (!_compiled.TryGetValue(entry, out route))
+                else if (!several || !_compiled.TryGetValue(entry, out route))
                 {
-                    if (between is null)
+                    var oldEnd = old.Count - tail;
+                    if (between is null && oldEnd - head > LinearSearch)
                     {
-                        between = new Dictionary<HttpRouteEntry, CompiledRoute>(ReferenceEqualityComparer.Instance);
-                        for (var j = head; j < old.Count - tail; j++) between.TryAdd(old[j].Entry, old[j]);
+                        between = new Dictionary<HttpRouteEntry, CompiledRoute>(oldEnd - head, ReferenceEqualityComparer.Instance);
+                        for (var j = head; j < oldEnd; j++) between.TryAdd(old[j].Entry, old[j]);
                     }
-                    if (between.TryGetValue(entry, out var reused)
-                        || (previousRoutes is not null && (_previous ??= previousRoutes()).TryGetValue(entry, out reused)))
+                    if (between is not null ? between.TryGetValue(entry, out var reused) : TryFind(old, head, oldEnd, entry, out reused))
                     {
                         route = reused;
                         stats.EntriesReused++;
@@ -320,12 +326,26 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
                         }
                         stats.EntriesCompiled++;
                     }
-                    _compiled[entry] = route;
+                    if (several) _compiled[entry] = route;
                 }
                 if (route is not null) routes[count++] = route;
             }
             stats.GroupsCompiled++;
             return count == 0 ? null : new RouteGroup(count == routes.Length ? routes : routes[..count]);
+        }
+
+        private static bool TryFind(IReadOnlyList<CompiledRoute> routes, int from, int to, HttpRouteEntry entry, [MaybeNullWhen(false)] out CompiledRoute route)
+        {
+            for (var j = from; j < to; j++)
+            {
+                if (ReferenceEquals(routes[j].Entry, entry))
+                {
+                    route = routes[j];
+                    return true;
+                }
+            }
+            route = null!;
+            return false;
         }
 
         /// <summary>The entries left out, in IR order.</summary>
@@ -344,17 +364,6 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
             if (!ReferenceEquals(routes[i].Entry, entries[i])) return false;
         }
         return true;
-    }
-
-    /// <summary>The compiled entries of <paramref name="groups"/> by IR entry instance.</summary>
-    private static Dictionary<HttpRouteEntry, CompiledRoute> RoutesOf(IEnumerable<RouteGroup> groups)
-    {
-        var routes = new Dictionary<HttpRouteEntry, CompiledRoute>(ReferenceEqualityComparer.Instance);
-        foreach (var group in groups)
-        {
-            foreach (var route in group.Routes) routes.TryAdd(route.Entry, route);
-        }
-        return routes;
     }
 
     private CompiledListenerTls CompileTls(ListenerRouteTable listener)

@@ -82,6 +82,27 @@ public sealed class IncrementalCompileTests : IDisposable
         Assert.Equal(81, second.AllListeners[0].RouteGroups.Default!.Routes[0].Action.ListenerPort);
     }
 
+    [Fact]
+    public void Compile_HttpsListenerEntriesChanged_KeepsItsTlsSettings_NewCertificateGetsNewOnes()
+    {
+        var certificate = DataPlaneFixture.Certificate("a.example.com");
+        var listener = Ir.HttpsListener("a", "a.example.com", certificate, Ir.Entry(id: "one"));
+        var (first, _) = Compile(Ir.Port(443, ListenerProtocol.Https, listener), null);
+        var firstTls = first.SelectTls("a.example.com");
+        Assert.NotNull(firstTls);
+
+        var (second, stats) = Compile(Ir.Port(443, ListenerProtocol.Https, listener with { HttpRoutes = [Ir.Entry(id: "two")] }), first);
+        Assert.Equal((1, 1), (stats.ListenersCompiled, stats.EntriesCompiled));
+        Assert.Same(firstTls, second.SelectTls("a.example.com"));
+        Assert.Equal(first.CertificateKeys, second.CertificateKeys);
+
+        var renewed = DataPlaneFixture.Certificate("a.example.com");
+        var (third, _) = Compile(Ir.Port(443, ListenerProtocol.Https, second.AllListeners[0].Source with { Tls = new ListenerTls([renewed], false, null) }), second);
+        Assert.NotSame(firstTls, third.SelectTls("a.example.com"));
+        Assert.NotEqual(first.CertificateKeys, third.CertificateKeys);
+        Assert.Same(second.AllListeners[0].RouteGroups, third.AllListeners[0].RouteGroups);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

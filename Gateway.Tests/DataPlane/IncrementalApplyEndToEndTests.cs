@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using Gateway.Actors.RouteTable;
 using Gateway.Actors.Translation;
@@ -138,18 +140,47 @@ public sealed class IncrementalApplyEndToEndTests(DataPlaneFixture echo) : IClas
     }
 
     [Fact]
-    public async Task Apply_PatchWhileSlowRequestInFlight_OldRequestKeepsItsTable()
+    public async Task Apply_PatchWhileRequestInFlight_InFlightRequestCompletesNewRequestsUseThePatch()
     {
-        var t = NewTables();
-        await ApplyAsync(1, MainPort(t, t.Apps), t.Other);
-        var slow = PodAsync("two.example.com", "/b/slow?delay=1s");
-        await Task.Delay(200);
-        var apps = t.Apps.ToArray();
-        apps[3] = Ir.Entry(Ir.Prefix("/b"), hostnames: ["two.example.com"], backends: Ir.Group(V2()), id: "two-b2");
-        await ApplyAsync(2, MainPort(t, apps), t.Other);
+        // A backend that holds its one request until released, so the request is surely in flight during the apply.
+        using var held = new TcpListener(IPAddress.Loopback, 0);
+        held.Start();
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var serve = Task.Run(async () =>
+        {
+            using var connection = await held.AcceptTcpClientAsync();
+            var stream = connection.GetStream();
+            var request = new StringBuilder();
+            var buffer = new byte[4096];
+            while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                var n = await stream.ReadAsync(buffer);
+                if (n == 0) return;
+                request.Append(Encoding.ASCII.GetString(buffer, 0, n));
+            }
+            received.SetResult();
+            await release.Task;
+            const string body = "{\"pod\":\"held-abc-1\"}";
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(
+                $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}"));
+        });
 
+        var t = NewTables();
+        var apps = t.Apps.ToArray();
+        apps[3] = Ir.Entry(Ir.Prefix("/b"), hostnames: ["two.example.com"], backends: Ir.Group(Ir.Backend((IPEndPoint)held.LocalEndpoint, id: "held")), id: "two-b-held");
+        await ApplyAsync(1, MainPort(t, apps), t.Other);
+        var inFlight = PodAsync("two.example.com", "/b");
+        await received.Task.WaitAsync(TimeSpan.FromSeconds(15));
+
+        var patched = apps.ToArray();
+        patched[3] = Ir.Entry(Ir.Prefix("/b"), hostnames: ["two.example.com"], backends: Ir.Group(V2()), id: "two-b2");
+        await ApplyAsync(2, MainPort(t, patched), t.Other);
         Assert.Equal(1, _dataPlane.LastApplyStats.GroupsCompiled);
         Assert.Equal("infra-backend-v2", await PodAsync("two.example.com", "/b"));
-        Assert.Equal("infra-backend-v1", await slow);
+
+        release.SetResult();
+        Assert.Equal("held", await inFlight);
+        await serve;
     }
 }

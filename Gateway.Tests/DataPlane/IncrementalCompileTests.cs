@@ -1,3 +1,4 @@
+using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
 using Gateway.Actors.RouteTable;
 using Gateway.Actors.Translation;
@@ -103,6 +104,53 @@ public sealed class IncrementalCompileTests : IDisposable
         Assert.Same(second.AllListeners[0].RouteGroups, third.AllListeners[0].RouteGroups);
     }
 
+    [Fact]
+    public void Compile_IncrementalTranslatorOutputAfterOneRouteChange_CompilesOnlyThatRoutesGroup()
+    {
+        const string gateway = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GatewayClass
+            metadata: {name: ours}
+            spec: {controllerName: akka-gateway.dev/controller}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: gw, namespace: ns}
+            spec:
+              gatewayClassName: ours
+              listeners: [{name: http, port: 80, protocol: HTTP}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: svc, namespace: ns}
+            spec: {ports: [{port: 8080}]}
+            """;
+        static string Route(int i, string path) => $$$"""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: r{{{i}}}, namespace: ns}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [r{{{i}}}.example]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: "{{{path}}}"}}]
+                backendRefs: [{name: svc, port: 8080}]
+            """;
+        var options = new TranslatorOptions();
+        var translator = new IncrementalTranslator();
+        var snapshot = Snapshot.From(1, ManifestParser.Parse("in.yaml", string.Join("\n---\n", [gateway, .. Enumerable.Range(0, 50).Select(i => Route(i, "/"))]))
+            .Objects.Select(o => o.Object));
+        var (first, _) = Compile(translator.Translate(snapshot, options).Gateways.Single().Ports.Single(), null);
+
+        var changed = ManifestParser.Parse("change.yaml", Route(7, "/changed")).Objects.Single().Object;
+        var after = translator.Translate(snapshot.With(2, [(new ResourceKey("HTTPRoute", "ns", "r7"), changed)], []), options);
+        var port = after.Gateways.Single().Ports.Single();
+        var (second, stats) = Compile(port, first);
+
+        Assert.Equal((1, 49, 1, 1), (stats.ListenersCompiled, stats.GroupsReused, stats.GroupsCompiled, stats.EntriesCompiled));
+        AssertSameAnswers(Compile(port, null).Table, second, "after the change", ["r7.example", "r8.example", "r70.example"], ["/", "/changed", "/changed/x"]);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -172,11 +220,11 @@ public sealed class IncrementalCompileTests : IDisposable
     }
 
     /// <summary>Every (host, path, method) probe finds the same listener name and the same IR entry instance.</summary>
-    private static void AssertSameAnswers(CompiledSocketTable expected, CompiledSocketTable actual, string because)
+    private static void AssertSameAnswers(CompiledSocketTable expected, CompiledSocketTable actual, string because, string[]? hosts = null, string[]? paths = null)
     {
-        foreach (var host in RequestHosts)
+        foreach (var host in hosts ?? RequestHosts)
         {
-            foreach (var path in Paths)
+            foreach (var path in paths ?? Paths)
             {
                 foreach (var method in new[] { "GET", "POST" })
                 {

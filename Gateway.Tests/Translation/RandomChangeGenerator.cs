@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
+using Gateway.Host.Kubernetes;
 using k8s;
 using k8s.Models;
 
@@ -58,10 +59,19 @@ internal sealed class RandomChangeGenerator
     /// <summary>What is currently written for one object: its body (everything but metadata) and its labels.</summary>
     private sealed record Written(JsonObject Body, JsonObject Labels, int Touch);
 
-    public RandomChangeGenerator(int seed, GeneratedCertificates certificates)
+    private readonly GatewayServiceOptions? _provisioning;
+    private int _clusterIps;
+
+    /// <param name="seed">Seeds the sequence.</param>
+    /// <param name="certificates">The certificate pairs Secrets and ConfigMaps hold.</param>
+    /// <param name="provisioning">Service-per-Gateway mode: now and then the managed Services the controller would
+    /// create, update or delete for the previous snapshot (<see cref="GatewayServicePlanner"/>) are applied along with
+    /// the step's changes, lagging like the real controller; without them no Gateway would ever get a route table.</param>
+    public RandomChangeGenerator(int seed, GeneratedCertificates certificates, GatewayServiceOptions? provisioning = null)
     {
         _random = new Random(seed);
         _certificates = certificates;
+        _provisioning = provisioning;
     }
 
     /// <summary>The snapshot after the last step (empty before the first).</summary>
@@ -73,10 +83,10 @@ internal sealed class RandomChangeGenerator
     /// <summary>The current objects as one multi-document manifest, for reproducing a failure.</summary>
     public string Manifest() => string.Join("\n---\n", _present.OrderBy(p => p.Key).Select(p => Document(p.Key, p.Value).ToJsonString()));
 
-    /// <summary>The first step: about half of the universe at once, like a source's initial listing.</summary>
+    /// <summary>The first step: most of the universe at once, like a source's initial listing.</summary>
     public GeneratedStep Initial()
     {
-        var keys = Universe.Where(_ => Chance(0.5)).Select(s => s.Key).ToList();
+        var keys = Universe.Where(_ => Chance(0.7)).Select(s => s.Key).ToList();
         return Apply(keys.Select(k => (k, ChangeKind.Add)).ToList());
     }
 
@@ -92,11 +102,15 @@ internal sealed class RandomChangeGenerator
             var slots = Universe.Where(s => s.Kind == kind).ToList();
             var key = slots[_random.Next(slots.Count)].Key;
             if (chosen.ContainsKey(key)) continue;
+            // Objects everything hangs on are deleted less often, so that most steps act on a working configuration.
+            var deleteWeight = kind == KindRegistry.GatewayClass || kind == KindRegistry.Gateway ? 2 : 3;
             chosen[key] = !_present.ContainsKey(key) ? ChangeKind.Add : _random.Next(10) switch
             {
-                < 4 => ChangeKind.Spec,
-                < 6 => ChangeKind.Metadata,
-                _ => ChangeKind.Delete,
+                var n when n < deleteWeight => ChangeKind.Delete,
+                // A Namespace has no spec: its changes are label changes.
+                _ when kind == KindRegistry.Namespace => ChangeKind.Metadata,
+                < 7 => ChangeKind.Spec,
+                _ => ChangeKind.Metadata,
             };
         }
         return Apply(chosen.Select(p => (p.Key, p.Value)).ToList());
@@ -112,6 +126,7 @@ internal sealed class RandomChangeGenerator
         var upserts = new List<(ResourceKey, IKubernetesObject<V1ObjectMeta>)>();
         var removals = new List<ResourceKey>();
         var done = new List<GeneratedChange>();
+        if (_provisioning is not null && Chance(0.4)) Provision(now, upserts, removals, done);
         foreach (var (key, change) in changes)
         {
             if (change == ChangeKind.Delete)
@@ -153,6 +168,29 @@ internal sealed class RandomChangeGenerator
         }
         Current = Current.With(Current.Revision + 1, upserts, removals);
         return new GeneratedStep(Current, done);
+    }
+
+    /// <summary>Applies the Service changes the controller plans for <see cref="Current"/> (each with probability 0.7).</summary>
+    private void Provision(DateTime now, List<(ResourceKey, IKubernetesObject<V1ObjectMeta>)> upserts, List<ResourceKey> removals, List<GeneratedChange> done)
+    {
+        foreach (var change in GatewayServicePlanner.Plan(Current, Gateway.Actors.Translation.TranslatorOptions.DefaultControllerName, _provisioning!))
+        {
+            if (!Chance(0.7)) continue;
+            var key = change.ServiceKey;
+            if (change.Build(change.Existing) is not { } service)
+            {
+                removals.Add(key);
+                done.Add(new GeneratedChange("provision delete", key, null, null));
+                continue;
+            }
+            // What the API server adds on create.
+            service.Spec.ClusterIP ??= $"10.96.1.{++_clusterIps % 250}";
+            var stamped = ObjectStamping.Stamp(service, null, _identities.GetValueOrDefault(key), change.Existing is not null, ++_resourceVersion, now, () => $"uid-{++_uids}");
+            _identities[key] = stamped.Identity;
+            if (stamped.Object is null) continue;
+            upserts.Add((key, stamped.Object));
+            done.Add(new GeneratedChange("provision", key, stamped.Identity.Generation, k8s.KubernetesJson.Serialize(stamped.Object)));
+        }
     }
 
     private static JsonObject Document(ResourceKey key, Written written)
@@ -253,7 +291,7 @@ internal sealed class RandomChangeGenerator
     private JsonObject Body(ResourceKey key) => key.Kind switch
     {
         "GatewayClass" => O(("spec", O(
-            ("controllerName", key.Name == "theirs" ^ Chance(0.1) ? OtherController : Gateway.Actors.Translation.TranslatorOptions.DefaultControllerName),
+            ("controllerName", key.Name == "theirs" ^ Chance(0.05) ? OtherController : Gateway.Actors.Translation.TranslatorOptions.DefaultControllerName),
             ("description", Maybe(0.3, () => Pick("one", "two"))),
             ("parametersRef", Maybe(0.1, () => O(("group", ""), ("kind", "ConfigMap"), ("name", "ca"), ("namespace", Pick("a", "b")))))))),
         "Namespace" => new JsonObject(),
@@ -262,19 +300,19 @@ internal sealed class RandomChangeGenerator
             ("parentRef", O(("group", GatewayGroup), ("kind", "Gateway"), ("name", Pick("gw1", "gw1", "gw2", "missing")), ("namespace", OtherNamespace()))),
             ("listeners", Listeners(1, 3))))),
         "HTTPRoute" => O(("spec", O(
-            ("parentRefs", ParentRefs()),
+            ("parentRefs", ParentRefs(key.Namespace)),
             ("hostnames", Maybe(0.5, () => Some(1, 2, () => Pick(Hostnames)))),
             ("rules", Some(1, 3, HttpRule))))),
         "GRPCRoute" => O(("spec", O(
-            ("parentRefs", ParentRefs()),
+            ("parentRefs", ParentRefs(key.Namespace)),
             ("hostnames", Maybe(0.5, () => Some(1, 2, () => Pick(Hostnames)))),
             ("rules", Some(1, 2, GrpcRule))))),
         "TLSRoute" => O(("spec", O(
-            ("parentRefs", ParentRefs()),
+            ("parentRefs", ParentRefs(key.Namespace)),
             ("hostnames", Some(1, 2, () => Pick(Hostnames))),
             ("rules", Some(1, 1, () => O(("backendRefs", Some(1, 2, BackendRef)))))))),
         "TCPRoute" or "UDPRoute" => O(("spec", O(
-            ("parentRefs", ParentRefs()),
+            ("parentRefs", ParentRefs(key.Namespace)),
             ("rules", Some(1, 1, () => O(("backendRefs", Some(1, 2, BackendRef)))))))),
         "Service" => O(("spec", ServiceSpec())),
         "EndpointSlice" => O(
@@ -306,7 +344,7 @@ internal sealed class RandomChangeGenerator
     };
 
     private JsonObject GatewaySpec() => O(
-        ("gatewayClassName", Pick("ours", "ours", "ours", "ours-2", "theirs", "missing")),
+        ("gatewayClassName", Pick("ours", "ours", "ours", "ours", "ours-2", "theirs", "missing")),
         ("addresses", Maybe(0.15, () => Pick<JsonNode>(
             new JsonArray(O(("value", "127.10.255.1"))),
             new JsonArray(O(("type", "IPAddress"), ("value", "127.10.255.2"))),
@@ -378,14 +416,15 @@ internal sealed class RandomChangeGenerator
         ("name", Pick("cert1", "cert1", "cert2", "missing")),
         ("namespace", OtherNamespace()));
 
-    private JsonArray ParentRefs() => Some(1, 2, () =>
+    /// <summary>Parent references; from namespace c (which has no Gateways) they mostly name a or b.</summary>
+    private JsonArray ParentRefs(string routeNamespace) => Some(1, 2, () =>
     {
         var listenerSet = Chance(0.25);
         return O(
             ("group", GatewayGroup),
             ("kind", listenerSet ? "ListenerSet" : "Gateway"),
             ("name", listenerSet ? Pick("ls1", "ls2") : Pick("gw1", "gw1", "gw2")),
-            ("namespace", OtherNamespace(0.4)),
+            ("namespace", routeNamespace == "c" && Chance(0.8) ? Pick("a", "b") : OtherNamespace(0.3)),
             ("sectionName", Maybe(0.35, () => Pick([.. ListenerNames, "missing"]))),
             ("port", Maybe(0.15, () => Pick(80, 443, 8080, 9000, 5300))));
     });

@@ -87,6 +87,10 @@ public class IncrementalTranslatorPropertyTests(IncrementalTranslatorPropertyTes
         Assert.Contains("seed 7", run.Failure, StringComparison.Ordinal);
         Assert.Contains("step ", run.Failure, StringComparison.Ordinal);
         Assert.Contains("INCREMENTAL_PROPERTY_SEED=7", run.Failure, StringComparison.Ordinal);
+        var manifest = System.Text.RegularExpressions.Regex.Match(run.Failure, @"manifest at step \d+: (\S+)").Groups[1].Value;
+        var parsed = ManifestParser.Parse(manifest, File.ReadAllText(manifest));
+        Assert.Empty(parsed.Diagnostics);
+        Assert.NotEmpty(parsed.Objects);
         Assert.True(run.Failure.Contains("\n-", StringComparison.Ordinal) || run.Failure.Contains("\n+", StringComparison.Ordinal) || run.Failure.Contains("keys", StringComparison.Ordinal),
             run.Failure);
     }
@@ -113,6 +117,22 @@ public class IncrementalTranslatorPropertyTests(IncrementalTranslatorPropertyTes
         Assert.NotNull(run.Failure);
         Assert.Contains("seed 3", run.Failure, StringComparison.Ordinal);
         Assert.Contains("changed by a later step", run.Failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Generator_SameSeed_SameSequence()
+    {
+        // A seed in a failure message is only worth something if it replays the same changes.
+        string Run(int seed)
+        {
+            var generator = new RandomChangeGenerator(seed, certificates.Value);
+            var log = new StringBuilder(generator.Initial().Describe(withObjects: true));
+            for (var i = 0; i < 50; i++) log.Append('\n').Append(generator.Next().Describe(withObjects: true));
+            return log.Append('\n').Append(generator.Manifest()).ToString();
+        }
+
+        Assert.Equal(Run(5), Run(5));
+        Assert.NotEqual(Run(5), Run(6));
     }
 
     [Fact]

@@ -63,9 +63,20 @@ public class IncrementalTranslatorPropertyTests(IncrementalTranslatorPropertyTes
     public void Translate_RandomChangeSequence_EqualsFullTranslationAfterEveryStep(int seed)
     {
         var incremental = new IncrementalTranslator();
-        var run = PropertyRun.Execute(seed, Steps, certificates.Value, incremental.Translate);
+        var modes = new Dictionary<TranslationMode, int>();
+        TranslationResult Translate(Snapshot snapshot, TranslatorOptions options)
+        {
+            var result = incremental.Translate(snapshot, options);
+            modes[incremental.LastMode] = modes.GetValueOrDefault(incremental.LastMode) + 1;
+            return result;
+        }
 
-        Assert.True(run.Failure is null, run.Failure);
+        var run = PropertyRun.Execute(seed, Steps, certificates.Value, Translate);
+
+        Assert.True(run.Failure is null, $"{run.Failure}\nthe failing step's translation: {incremental.LastMode}, {incremental.LastRoutesTranslated} routes translated");
+        // The property says little about the incremental path unless many steps take it.
+        var counts = string.Join(", ", modes.OrderBy(m => m.Key).Select(m => $"{m.Key} {m.Value}"));
+        Assert.True(modes.GetValueOrDefault(TranslationMode.Incremental) * 3 >= Steps, $"seed {seed}: translations by mode: {counts}");
     }
 
     [Fact]
@@ -152,7 +163,7 @@ public class IncrementalTranslatorPropertyTests(IncrementalTranslatorPropertyTes
         Assert.True(run.Stats.MaxL4Entries >= 1, $"at most {run.Stats.MaxL4Entries} L4 entries in one step");
         Assert.True(run.Stats.MaxTlsListeners >= 1, $"at most {run.Stats.MaxTlsListeners} TLS listeners in one step");
         Assert.True(run.Stats.MaxStatuses >= 12, $"at most {run.Stats.MaxStatuses} statuses in one step");
-        Assert.True(run.Stats.StepsChangingResult * 4 > run.Stats.Steps, $"only {run.Stats.StepsChangingResult} of {run.Stats.Steps} steps changed the result");
+        Assert.True(run.Stats.StepsChangingResult * 3 > run.Stats.Steps, $"only {run.Stats.StepsChangingResult} of {run.Stats.Steps} steps changed the result");
         Assert.True(run.Stats.OptionChanges >= 5, $"options changed {run.Stats.OptionChanges} times");
         Assert.Contains("Accepted=True", run.Stats.RouteConditions);
         Assert.Contains("Accepted=False", run.Stats.RouteConditions);

@@ -38,6 +38,7 @@ internal sealed class RandomChangeGenerator
 {
     private const string GatewayGroup = "gateway.networking.k8s.io";
     private const string OtherController = "example.com/someone-else";
+    private static readonly ResourceKey OursClass = new("GatewayClass", "", "ours");
     private static readonly DateTime Epoch = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
     private static readonly string[] Namespaces = ["a", "b", "c"];
@@ -47,6 +48,9 @@ internal sealed class RandomChangeGenerator
 
     /// <summary>Every slot of the universe: the key an object of that kind can have.</summary>
     private static readonly IReadOnlyList<(KindInfo Kind, ResourceKey Key)> Universe = BuildUniverse();
+
+    private static readonly IReadOnlyList<KindInfo> WeightedKinds = [.. KindRegistry.All.SelectMany(k =>
+        KindRegistry.RouteKinds.Contains(k) || k == KindRegistry.Service || k == KindRegistry.EndpointSlice ? new[] { k, k } : [k])];
 
     private readonly Random _random;
     private readonly GeneratedCertificates _certificates;
@@ -86,7 +90,7 @@ internal sealed class RandomChangeGenerator
     /// <summary>The first step: most of the universe at once, like a source's initial listing.</summary>
     public GeneratedStep Initial()
     {
-        var keys = Universe.Where(_ => Chance(0.7)).Select(s => s.Key).ToList();
+        var keys = Universe.Where(s => s.Key == OursClass || Chance(0.7)).Select(s => s.Key).ToList();
         return Apply(keys.Select(k => (k, ChangeKind.Add)).ToList());
     }
 
@@ -97,13 +101,17 @@ internal sealed class RandomChangeGenerator
         var chosen = new Dictionary<ResourceKey, ChangeKind>();
         for (var i = 0; i < count; i++)
         {
-            // Kind first, then a name of that kind: every kind changes equally often whatever its number of names.
-            var kind = KindRegistry.All[_random.Next(KindRegistry.All.Count)];
+            // Kind first, then a name of that kind: a kind changes as often whatever its number of names. Routes,
+            // Services and EndpointSlices change twice as often as the rest (as in a real cluster), which also gives the
+            // incremental translator runs of several incremental steps between full translations.
+            var kind = WeightedKinds[_random.Next(WeightedKinds.Count)];
             var slots = Universe.Where(s => s.Kind == kind).ToList();
             var key = slots[_random.Next(slots.Count)].Key;
             if (chosen.ContainsKey(key)) continue;
             // Objects everything hangs on are deleted less often, so that most steps act on a working configuration.
-            var deleteWeight = kind == KindRegistry.GatewayClass || kind == KindRegistry.Gateway ? 2 : 3;
+            // GatewayClass "ours" stays usable (most Gateways use it, and a GatewayClass is rarely picked, so it would stay
+            // broken for long stretches); "ours-2" is the class that comes and goes, changes controller, takes parameters.
+            var deleteWeight = key == OursClass ? 0 : kind == KindRegistry.GatewayClass || kind == KindRegistry.Gateway ? 2 : 3;
             chosen[key] = !_present.ContainsKey(key) ? ChangeKind.Add : _random.Next(10) switch
             {
                 var n when n < deleteWeight => ChangeKind.Delete,
@@ -291,9 +299,9 @@ internal sealed class RandomChangeGenerator
     private JsonObject Body(ResourceKey key) => key.Kind switch
     {
         "GatewayClass" => O(("spec", O(
-            ("controllerName", key.Name == "theirs" ^ Chance(0.05) ? OtherController : Gateway.Actors.Translation.TranslatorOptions.DefaultControllerName),
+            ("controllerName", key.Name == "theirs" ^ (key != OursClass && Chance(0.2)) ? OtherController : Gateway.Actors.Translation.TranslatorOptions.DefaultControllerName),
             ("description", Maybe(0.3, () => Pick("one", "two"))),
-            ("parametersRef", Maybe(0.1, () => O(("group", ""), ("kind", "ConfigMap"), ("name", "ca"), ("namespace", Pick("a", "b")))))))),
+            ("parametersRef", key == OursClass ? null : Maybe(0.2, () => O(("group", ""), ("kind", "ConfigMap"), ("name", "ca"), ("namespace", Pick("a", "b")))))))),
         "Namespace" => new JsonObject(),
         "Gateway" => O(("spec", GatewaySpec())),
         "ListenerSet" => O(("spec", O(
@@ -344,7 +352,7 @@ internal sealed class RandomChangeGenerator
     };
 
     private JsonObject GatewaySpec() => O(
-        ("gatewayClassName", Pick("ours", "ours", "ours", "ours", "ours-2", "theirs", "missing")),
+        ("gatewayClassName", Pick("ours", "ours", "ours", "ours", "ours", "ours", "ours-2", "theirs", "missing")),
         ("addresses", Maybe(0.15, () => Pick<JsonNode>(
             new JsonArray(O(("value", "127.10.255.1"))),
             new JsonArray(O(("type", "IPAddress"), ("value", "127.10.255.2"))),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Control plane benchmark: time to ready, propagation of added routes under steady traffic, memory after a full GC
-# and per-change pass times, for generated fixtures of N HTTPRoutes. Writes bench/results/<date>-controlplane.{md,json}.
+# Control plane benchmark: time to ready, propagation of added routes under steady traffic, changed routes (served,
+# then their status written), deleted routes (to the first 404), memory after a full GC and per-change pass times,
+# for generated fixtures of N HTTPRoutes. Writes bench/results/<date>-controlplane.{md,json}.
 # Usage: bench/run-controlplane.sh [Gateway.Bench controlplane options; see bench/README.md]
 # Needs: the .NET 10 SDK and nginx from Debian (the backend).
 set -euo pipefail

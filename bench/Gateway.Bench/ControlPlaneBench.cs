@@ -11,6 +11,12 @@ internal sealed record ControlPlaneOptions
 {
     public IReadOnlyList<int> Sizes { get; init; } = [100, 1000, 5000, 10000];
     public int Additions { get; init; } = 100;
+
+    /// <summary>Added routes then changed one by one (at most <see cref="Additions"/>).</summary>
+    public int Changes { get; init; } = 100;
+
+    /// <summary>Added routes then deleted one by one (at most <see cref="Additions"/>).</summary>
+    public int Deletions { get; init; } = 100;
     public int SteadyClients { get; init; } = 2;
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(2);
     public string Label { get; init; } = "";
@@ -40,11 +46,23 @@ internal sealed record ControlPlaneResult(
     double ChangeApplyP50Ms,
     double ChangeStatusP50Ms,
     double ChangePassP50Ms,
-    int ChangePasses);
+    int ChangePasses,
+    IReadOnlyList<double> ChangeServedMs,
+    double ChangeServedP50Ms,
+    double ChangeServedP99Ms,
+    IReadOnlyList<double> StatusAfterServedMs,
+    double StatusAfterServedP50Ms,
+    double StatusAfterServedP99Ms,
+    double StatusAfterServedMaxMs,
+    IReadOnlyList<double> DeletionMs,
+    double DeletionP50Ms,
+    double DeletionP99Ms,
+    double DeletionMaxMs);
 
 /// <summary>
 /// The control plane measurements (bench/README.md): time to ready, propagation of added routes under steady
-/// traffic, memory after a full GC, and the pipeline's own per-pass phase times, for each fixture size.
+/// traffic, changed routes (served, then their status written), deleted routes (to the first 404), memory after a full
+/// GC, and the pipeline's own per-pass phase times, for each fixture size.
 /// </summary>
 internal sealed partial class ControlPlaneBench(string gatewayDll, string workDirectory, ControlPlaneOptions options)
 {
@@ -66,6 +84,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             progress?.Invoke(results);
             Console.WriteLine($"N={n}: ready {result.TimeToReadySeconds:F2} s (health {result.HealthReadySeconds:F2} s), RSS {Util.Bytes(result.WorkingSetBytes)}, " +
                 $"propagation p50 {result.PropagationP50Ms:F1} ms p99 {result.PropagationP99Ms:F1} ms, non-2xx {result.SteadyNon2xx}/{result.SteadyRequests}, " +
+                $"change served p99 {result.ChangeServedP99Ms:F1} ms, status after served p99 {result.StatusAfterServedP99Ms:F1} ms, deletion p99 {result.DeletionP99Ms:F1} ms, " +
                 $"translate/change p50 {result.ChangeTranslateP50Ms:F1} ms, pass p50 {result.ChangePassP50Ms:F1} ms");
         }
         return results;
@@ -95,7 +114,8 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
                 var all = Passes(gateway);
                 return new ControlPlaneResult(n, false, n - pendingStatus.Count, note, healthReady, double.NaN, reading.WorkingSetBytes, reading.ManagedHeapBytes,
                     reading.ServerGc, [], double.NaN, double.NaN, double.NaN, 0, 0, 0, all.FirstOrDefault()?.TotalMs ?? double.NaN,
-                    all.FirstOrDefault()?.TranslateMs ?? double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0);
+                    all.FirstOrDefault()?.TranslateMs ?? double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0,
+                    [], double.NaN, double.NaN, [], double.NaN, double.NaN, double.NaN, [], double.NaN, double.NaN, double.NaN);
             }
             foreach (var i in pendingServe.ToList())
             {
@@ -143,7 +163,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         for (var k = 0; k < options.Additions; k++)
         {
             var id = n + k;
-            var file = Path.Combine(manifests, $"new-{k.ToString("D4", CultureInfo.InvariantCulture)}.yaml");
+            var file = AddedFile(manifests, k);
             var content = Fixtures.ControlPlaneRoute(id, "gw", "127.0.0.1", backendPort);
             var written = Stopwatch.GetTimestamp();
             Fixtures.WriteAtomically(file, content);
@@ -158,6 +178,48 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
                 throw new TimeoutException($"N={n}: added route r{id} not Accepted within 60 s");
             await Task.Delay(20).ConfigureAwait(false);
         }
+
+        // Changes of added routes, still under steady traffic: file rename to the first response of the changed route
+        // (its new path), and from that response to the status file showing it Accepted for generation 2 (the status
+        // file's write time, so a status written before the response counts as negative).
+        var changeServed = new List<double>();
+        var statusAfterServed = new List<double>();
+        for (var k = 0; k < Math.Min(options.Changes, options.Additions); k++)
+        {
+            var id = n + k;
+            var written = Stopwatch.GetTimestamp();
+            Fixtures.WriteAtomically(AddedFile(manifests, k), Fixtures.ControlPlaneChangedRoute(id, "gw", "127.0.0.1", backendPort));
+            var deadline = written + 30 * Stopwatch.Frequency;
+            while (!await ServedAsync(poller, ip, port, id, "v2").ConfigureAwait(false))
+            {
+                if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"N={n}: changed route r{id} not served within 30 s");
+            }
+            var servedAt = DateTime.UtcNow;
+            changeServed.Add(Stopwatch.GetElapsedTime(written).TotalMilliseconds);
+            DateTime? statusAt = null;
+            if (!await Util.WaitUntilAsync(() => Task.FromResult((statusAt = AcceptedAt(gateway.StatusDirectory, id, generation: 2)) is not null),
+                    TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(1)).ConfigureAwait(false))
+                throw new TimeoutException($"N={n}: changed route r{id} not Accepted for generation 2 within 60 s");
+            statusAfterServed.Add((statusAt!.Value - servedAt).TotalMilliseconds);
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+
+        // Deletions of added routes, still under steady traffic: file removal to the first 404 on the route.
+        var deletion = new List<double>();
+        for (var k = 0; k < Math.Min(options.Deletions, options.Additions); k++)
+        {
+            var id = n + k;
+            var path = k < options.Changes ? "v2" : "";
+            var removed = Stopwatch.GetTimestamp();
+            File.Delete(AddedFile(manifests, k));
+            var deadline = removed + 30 * Stopwatch.Frequency;
+            while (await StatusCodeAsync(poller, ip, port, id, path).ConfigureAwait(false) != 404)
+            {
+                if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"N={n}: deleted route r{id} still answered after 30 s");
+            }
+            deletion.Add(Stopwatch.GetElapsedTime(removed).TotalMilliseconds);
+            await Task.Delay(20).ConfigureAwait(false);
+        }
         await steadyCancel.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(steady).ConfigureAwait(false);
 
@@ -170,8 +232,15 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             requests, non2xx, exceptions,
             initial?.TotalMs ?? double.NaN, initial?.TranslateMs ?? double.NaN,
             Util.Median(changes.Select(p => p.TranslateMs)), Util.Median(changes.Select(p => p.ApplyMs)), Util.Median(changes.Select(p => p.StatusMs)),
-            Util.Median(changes.Select(p => p.TotalMs)), changes.Count);
+            Util.Median(changes.Select(p => p.TotalMs)), changes.Count,
+            changeServed, P(changeServed, 50), P(changeServed, 99),
+            statusAfterServed, P(statusAfterServed, 50), P(statusAfterServed, 99), statusAfterServed.Count > 0 ? statusAfterServed.Max() : double.NaN,
+            deletion, P(deletion, 50), P(deletion, 99), deletion.Count > 0 ? deletion.Max() : double.NaN);
     }
+
+    private static double P(IEnumerable<double> values, double p) => Util.Percentile(values.Order().ToArray(), p);
+
+    private static string AddedFile(string manifests, int k) => Path.Combine(manifests, $"new-{k.ToString("D4", CultureInfo.InvariantCulture)}.yaml");
 
     private sealed record Pass(long Revision, double TotalMs, double TranslateMs, double ApplyMs, double StatusMs);
 
@@ -200,16 +269,23 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
     }) { Timeout = TimeSpan.FromSeconds(10) };
 
-    private static HttpRequestMessage Request(string ip, int port, int i)
+    private static HttpRequestMessage Request(string ip, int port, int i, string pathSuffix = "")
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, $"http://{ip}:{port}/r{i}/bench");
+        var request = new HttpRequestMessage(HttpMethod.Get, $"http://{ip}:{port}/r{i}{pathSuffix}/bench");
         request.Headers.Host = Fixtures.ControlPlaneHost(i);
         return request;
     }
 
-    private static async Task<bool> ServedAsync(HttpClient client, string ip, int port, int i)
+    private static async Task<int> StatusCodeAsync(HttpClient client, string ip, int port, int i, string pathSuffix)
     {
-        using var request = Request(ip, port, i);
+        using var request = Request(ip, port, i, pathSuffix);
+        using var response = await client.SendAsync(request).ConfigureAwait(false);
+        return (int)response.StatusCode;
+    }
+
+    private static async Task<bool> ServedAsync(HttpClient client, string ip, int port, int i, string pathSuffix = "")
+    {
+        using var request = Request(ip, port, i, pathSuffix);
         using var response = await client.SendAsync(request).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode) return false;
         // The backend echoes the Host: a 200 with this route's hostname went through this route.
@@ -231,6 +307,31 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         }
     }
 
+    /// <summary>
+    /// When route <paramref name="i"/>'s status file was written, if it shows the route Accepted with resolved
+    /// references for <paramref name="generation"/> (every observedGeneration in it equal to it); otherwise null.
+    /// </summary>
+    private static DateTime? AcceptedAt(string statusDirectory, int i, long generation)
+    {
+        var path = Path.Combine(statusDirectory, "HTTPRoute", Fixtures.Namespace, $"r{i}.yaml");
+        try
+        {
+            var writtenAt = File.GetLastWriteTimeUtc(path);
+            var text = File.ReadAllText(path);
+            var generations = ObservedGeneration().Matches(text).Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
+            var current = generations.Count > 0 && generations.All(g => g == generation) &&
+                text.Contains("reason: Accepted", StringComparison.Ordinal) && text.Contains("reason: ResolvedRefs", StringComparison.Ordinal);
+            return current && File.GetLastWriteTimeUtc(path) == writtenAt ? writtenAt : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    [GeneratedRegex(@"observedGeneration: (\d+)")]
+    private static partial Regex ObservedGeneration();
+
     public static string Markdown(MachineInfo machine, ControlPlaneOptions options, IReadOnlyList<ControlPlaneResult> results)
     {
         var sb = new StringBuilder();
@@ -248,6 +349,17 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
                 $"{Util.F(r.InitialPassMs, 0)} ({Util.F(r.InitialTranslateMs, 0)}) | {Util.F(r.ChangeTranslateP50Ms)} | {Util.F(r.ChangeApplyP50Ms)} | {Util.F(r.ChangeStatusP50Ms)} | {Util.F(r.ChangePassP50Ms)} |");
         }
         foreach (var r in results.Where(r => !r.Ready)) sb.AppendLine().AppendLine($"¹ {r.Routes} routes: {r.Note}.");
+        sb.AppendLine().AppendLine($"Changes and deletions under the same steady traffic: {Math.Min(options.Changes, options.Additions)} added routes changed one by one " +
+            "(path prefix /rN → /rNv2, generation 2; served = file rename to the first 200 on the new path; status after served = from that response " +
+            "to the write time of the status file showing the route Accepted for generation 2, negative when the status was written first), then " +
+            $"{Math.Min(options.Deletions, options.Additions)} added routes deleted one by one (file removal to the first 404).").AppendLine();
+        sb.AppendLine("| routes | change served p50 ms | p99 ms | status after served p50 ms | p99 ms | max ms | deletion to 404 p50 ms | p99 ms | max ms |");
+        sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results.Where(r => r.Ready))
+        {
+            sb.AppendLine($"| {r.Routes} | {Util.F(r.ChangeServedP50Ms)} | {Util.F(r.ChangeServedP99Ms)} | {Util.F(r.StatusAfterServedP50Ms)} | {Util.F(r.StatusAfterServedP99Ms)} | " +
+                $"{Util.F(r.StatusAfterServedMaxMs)} | {Util.F(r.DeletionP50Ms)} | {Util.F(r.DeletionP99Ms)} | {Util.F(r.DeletionMaxMs)} |");
+        }
         if (results.Count >= 2)
         {
             var small = results.MinBy(r => r.Routes)!;

@@ -187,6 +187,13 @@ internal static class Fixtures
     public static string ControlPlaneRoute(int i, string gateway, string backendAddress, int backendPort) =>
         Service($"svc-{i}", backendAddress, backendPort) + Route($"r{i}", gateway, ControlPlaneHost(i), $"/r{i}", $"svc-{i}");
 
+    /// <summary>
+    /// Route <paramref name="i"/> changed: its path prefix becomes /r{i}v2 (a spec change, so generation 2), its Service
+    /// unchanged. /r{i}v2/... answers 404 before the change is served and 200 after.
+    /// </summary>
+    public static string ControlPlaneChangedRoute(int i, string gateway, string backendAddress, int backendPort) =>
+        Service($"svc-{i}", backendAddress, backendPort) + Route($"r{i}", gateway, ControlPlaneHost(i), $"/r{i}v2", $"svc-{i}");
+
     /// <summary>Writes a file atomically (temp file in the same directory, then rename), as kubectl-style tools do.</summary>
     public static void WriteAtomically(string path, string content)
     {

@@ -35,7 +35,7 @@ internal static class Program
           dataplane:    [--rounds 3] [--duration 10] [--warmup 2] [--connections 50,1] [--routes 1000,10000]
                         [--targets direct,nginx,gw-1,gw-1k,gw-10k,nginx-https,gw-https,nginx-h2,gw-h2]
                         [--compare OTHER/Gateway.Host.dll]   (another build, interleaved: targets gw-N-before)
-          controlplane: [--sizes 100,1000,5000,10000] [--additions 100] [--ready-timeout 120]
+          controlplane: [--sizes 100,1000,5000,10000] [--additions 100] [--changes 100] [--deletions 100] [--ready-timeout 120]
         """;
 
     public static async Task<int> Main(string[] args)
@@ -100,6 +100,8 @@ internal static class Program
                     {
                         Sizes = Ints(flags, "--sizes", [100, 1000, 5000, 10000]),
                         Additions = Int(flags, "--additions", 100),
+                        Changes = Int(flags, "--changes", 100),
+                        Deletions = Int(flags, "--deletions", 100),
                         ReadyTimeout = TimeSpan.FromSeconds(Int(flags, "--ready-timeout", 120)),
                         Label = label,
                     };

@@ -198,16 +198,27 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends an ERROR event with 410 Gone to every open watch of <paramref name="kind"/> and ends those watches.</summary>
-    public void ExpireWatches(KindInfo kind)
+    /// <summary>Open watches of one kind.</summary>
+    public int OpenWatchesOf(KindInfo kind)
+    {
+        lock (_gate) return _subscribers.Count(s => s.Type.Info == kind);
+    }
+
+    /// <summary>
+    /// Sends an ERROR event with 410 Gone to every open watch of <paramref name="kind"/> and ends those watches; returns
+    /// how many there were (none when the client has not opened its watch yet).
+    /// </summary>
+    public int ExpireWatches(KindInfo kind)
     {
         lock (_gate)
         {
-            foreach (var s in _subscribers.Where(s => s.Type.Info == kind))
+            var expired = _subscribers.Where(s => s.Type.Info == kind).ToList();
+            foreach (var s in expired)
             {
                 s.Events.Writer.TryWrite(EventLine("ERROR", StatusNode(HttpStatusCode.Gone, "Expired", "too old resource version")));
                 s.Events.Writer.TryComplete();
             }
+            return expired.Count;
         }
     }
 

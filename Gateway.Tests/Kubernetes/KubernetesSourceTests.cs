@@ -195,7 +195,10 @@ public sealed class KubernetesSourceTests(ITestOutputHelper output) : IAsyncLife
     {
         Seed();
         var source = await StartSourceAsync();
-        _server.ExpireWatches(KindRegistry.Gateway);
+        // The source is synced once its lists completed; its watches open right after, and an ERROR event can only
+        // reach a watch that is open.
+        await Eventually(() => _server.OpenWatchesOf(KindRegistry.Gateway) > 0, "the source watches Gateways");
+        Assert.Equal(1, _server.ExpireWatches(KindRegistry.Gateway));
         // On failure the message lists the Gateway requests the server completed: a relist the server answered but
         // the source did not count shows there; a missing one means it never completed.
         await Eventually(() => source.States.Single(s => s.Kind == "Gateway").Lists == 2, "the Gateway kind was relisted after the ERROR event",

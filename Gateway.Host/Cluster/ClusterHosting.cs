@@ -37,7 +37,6 @@ public static class ClusterHosting
         // Loaded here so a certificate that cannot be read stops the host before anything starts.
         var tls = RemotingTls.Options(cluster);
         services.AddSingleton(cluster);
-        services.AddSingleton<NodeContentCache>();
         services.AddSingleton<IStatusHandOff, ClusterStatusHandOff>();
         services.AddSingleton<IMaterializer>(sp => sp.GetRequiredService<ActorSystem>().Materializer());
         services.AddSingleton<ClusterInspection>();
@@ -77,14 +76,13 @@ public static class ClusterHosting
             builder.WithClustering(new ClusterOptions { Roles = ["gateway"], SplitBrainResolver = new KeepMajorityOption() });
             builder.WithCustomSerializer(GatewayMessageSerializer.Name, [typeof(IGatewayClusterMessage)], system => new GatewayMessageSerializer(system));
 
-            var cache = sp.GetRequiredService<NodeContentCache>();
             var sink = sp.GetRequiredService<IStatusSink>();
             var local = sp.GetRequiredService<LocalEntities>();
-            EntityServices Services(ActorSystem system) => new(cache, sink, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress),
+            EntityServices Services(ActorSystem system) => new(NodeReporter.Path, sink, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress),
                 cluster.EffectiveNodeName, cluster.WriteTimeout, local);
             var shard = new ShardOptions
             {
-                // Entities restart from their node's content and the stored status; no persistence is needed.
+                // Entities restart from their node's content (asked of its reporter) and the stored status; no persistence is needed.
                 RememberEntities = false,
                 ShouldPassivateIdleEntities = false,
                 StateStoreMode = Akka.Cluster.Sharding.StateStoreMode.DData,
@@ -97,7 +95,7 @@ public static class ClusterHosting
             builder.WithActors((system, registry) =>
             {
                 var regions = new ShardRegions(registry.Get<GatewayClassEntity>(), registry.Get<GatewayEntity>(), registry.Get<ListenerEntity>(), registry.Get<RouteEntity>());
-                var reporter = system.ActorOf(NodeReporter.PropsFor(cache, regions, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress), cluster.EffectiveNodeName), "node-reporter");
+                var reporter = system.ActorOf(NodeReporter.PropsFor(regions, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress), cluster.EffectiveNodeName), NodeReporter.Name);
                 registry.Register<NodeReporter>(reporter);
                 system.ActorOf(DeadMemberProbe.PropsFor(suspected: sp.GetRequiredService<SuspectedMembers>()), "dead-member-probe");
             });

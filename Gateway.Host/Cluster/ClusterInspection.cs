@@ -7,6 +7,7 @@ using Gateway.Actors.Actors.Common;
 using Gateway.Actors.Actors.GatewayClasses;
 using Gateway.Actors.Actors.Gateways;
 using Gateway.Actors.Actors.Listeners;
+using Gateway.Actors.Actors.Reporting;
 using Gateway.Actors.Actors.Routes;
 using Gateway.Actors.RouteTable;
 using Gateway.Host.DataPlane;
@@ -68,7 +69,7 @@ public sealed record HealthView(bool Alive, bool Ready, string Member, long Revi
 /// owners, one object's live entity state (asked of its owner, wherever it runs), this replica's live routing table,
 /// health. Read-only.
 /// </summary>
-public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache, SnapshotPipeline pipeline, GatewayClusterOptions options, Status.StatusSinkBase sink,
+public sealed class ClusterInspection(ActorSystem system, SnapshotPipeline pipeline, GatewayClusterOptions options, Status.StatusSinkBase sink,
     Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime, SuspectedMembers suspected)
 {
     /// <summary>
@@ -144,11 +145,19 @@ public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache
     public async Task<ImmutableArray<ObjectOwnerView>> ObjectsAsync(CancellationToken ct)
     {
         var placement = await PlacementAsync(ct).ConfigureAwait(false);
-        return [.. cache.Current.Objects.Keys.Select(e =>
+        var content = await NodeContentAsync(ct).ConfigureAwait(false);
+        return [.. content.Objects.Keys.Select(e =>
         {
             var shard = EntityExtractors.ShardOf(e);
             return new ObjectOwnerView(e.ToString(), e.Kind, e.Id, shard, ShardLocator.OwnerOf(placement, EntityExtractors.TypeName(e.Kind), shard));
         })];
+    }
+
+    /// <summary>This node's latest content, as its reporter holds it (empty before the first pass).</summary>
+    private async Task<NodeContent> NodeContentAsync(CancellationToken ct)
+    {
+        var reporter = await ActorRegistry.For(system).GetAsync<NodeReporter>(ct).ConfigureAwait(false);
+        return await reporter.Ask<NodeContent>(GetNodeContent.Instance, QueryTimeout, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -159,7 +168,7 @@ public sealed class ClusterInspection(ActorSystem system, NodeContentCache cache
     /// </summary>
     public async Task<ObjectAnswer> ObjectStateAsync(EntityRef entity, CancellationToken ct)
     {
-        if (!cache.Current.Objects.ContainsKey(entity)) return new ObjectNotFound(entity);
+        if (!(await NodeContentAsync(ct).ConfigureAwait(false)).Objects.ContainsKey(entity)) return new ObjectNotFound(entity);
         var shard = EntityExtractors.ShardOf(entity);
         var placement = Volatile.Read(ref _lastPlacement);
         var lastOwner = ShardLocator.OwnerOf(placement, EntityExtractors.TypeName(entity.Kind), shard);

@@ -12,7 +12,7 @@ namespace Gateway.Host.Cluster;
 /// <summary>
 /// Cluster mode's status hand-off: the pass's result is split per entity (<see cref="NodeContentBuilder"/>, which
 /// builds content only for objects whose status, slice or facts changed since the previous pass and keeps every other
-/// object's) and given to this node's <see cref="NodeReporter"/>, which publishes it to the node's cache and reports
+/// object's) and given to this node's <see cref="NodeReporter"/>, which keeps it as the node's content and reports
 /// changes to the owning entities. Waits for their acknowledgements, bounded by <see cref="GatewayClusterOptions.HandOffTimeout"/>;
 /// before this replica first becomes a member it waits (bounded) for that, since shard regions only buffer until then.
 /// </summary>

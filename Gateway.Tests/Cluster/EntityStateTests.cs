@@ -141,6 +141,97 @@ public sealed class EntityStateTests
     }
 
     [Fact]
+    public void ListenerState_CountsTheLiveReplicasThatProgrammedIt_AndTellsEachNewCountOnce()
+    {
+        var entity = EntityRef.ForListener(GatewayKey, "http");
+        var local = Content(entity, GatewayKey, new V1ListenerStatus(), programmed: false) with { Status = null };
+        var state = ListenerState.Create(entity.Id, Self, "self");
+        Assert.Equal(("default/g", "http"), state.Names);
+        Assert.Null(state.ToTell);
+
+        state = state.Apply(new LocalContentObserved(local, true)).Apply(new NodeReported(Report(Other, 1))).Apply(new NodeReported(Report(Third, 1, programmed: false)));
+        Assert.Equal(1, state.ProgrammedReplicas);
+        Assert.Equal(1, state.ToTell);
+        state = state.Apply(new ListenerProgrammedTold(1));
+        Assert.Null(state.ToTell);
+
+        // The replica that served it leaves: the count drops and is told.
+        state = state.Apply(new NodeLeft(Other));
+        Assert.Equal(0, state.ToTell);
+        state = state.Apply(new ListenerProgrammedTold(0));
+
+        // Every report makes the entity tell again (a Gateway incarnation that started meanwhile learns the count).
+        Assert.Equal(0, state.Apply(new NodeReported(Report(Third, 2, programmed: false))).ToTell);
+    }
+
+    private static V1GatewayStatus GatewayWithListener(bool listenerServedHere) => new()
+    {
+        Addresses = [new V1GatewayStatusAddress { Type = "IPAddress", Value = "127.10.0.5" }],
+        Conditions = [new V1Condition { Type = "Programmed", Status = "True", Reason = "Programmed", Message = "m", ObservedGeneration = 1 }],
+        Listeners =
+        [
+            new V1ListenerStatus
+            {
+                Name = "http",
+                AttachedRoutes = 1,
+                Conditions = listenerServedHere
+                    ? [new V1Condition { Type = "Accepted", Status = "True", Reason = "Accepted" }, new V1Condition { Type = "Programmed", Status = "True", Reason = "Programmed" }]
+                    :
+                    [
+                        new V1Condition { Type = "Accepted", Status = "False", Reason = "PortUnavailable", Message = "port 80 is in use", ObservedGeneration = 1 },
+                        new V1Condition { Type = "Programmed", Status = "False", Reason = "Invalid", Message = "not bound", ObservedGeneration = 1 },
+                    ],
+            },
+        ],
+    };
+
+    [Fact]
+    public void Compose_ListenerNotServedHereButOnAnotherReplica_AcceptedAndProgrammedWithTheReplicaCount()
+    {
+        var desired = new DesiredStatus(GatewayKey, "v1", 1, GatewayWithListener(listenerServedHere: false));
+
+        var composed = GatewayState.Compose(desired, [Report(Self, 1, addresses: "127.10.0.5")], new Dictionary<string, int> { ["http"] = 2 });
+
+        var listener = Assert.Single(Assert.IsType<V1GatewayStatus>(composed.Status).Listeners!);
+        var accepted = listener.Conditions!.Single(c => c.Type == "Accepted");
+        var programmed = listener.Conditions!.Single(c => c.Type == "Programmed");
+        Assert.Equal(("True", "Accepted", 1L), (accepted.Status, accepted.Reason, accepted.ObservedGeneration));
+        Assert.Equal(("True", "Programmed", "The listener is programmed on 2 replica(s)."), (programmed.Status, programmed.Reason, programmed.Message));
+        // This node's desired status is left as it was.
+        Assert.Equal("False", ((V1GatewayStatus)desired.Status).Listeners![0].Conditions!.Single(c => c.Type == "Programmed").Status);
+    }
+
+    [Fact]
+    public void Compose_ListenerServedNowhereOrAlreadyServedHere_KeepsThisNodesStatus()
+    {
+        var notServed = new DesiredStatus(GatewayKey, "v1", 1, GatewayWithListener(listenerServedHere: false));
+        var served = new DesiredStatus(GatewayKey, "v1", 1, GatewayWithListener(listenerServedHere: true));
+        var self = new[] { Report(Self, 1, addresses: "127.10.0.5") };
+
+        Assert.Same(notServed, GatewayState.Compose(notServed, self, new Dictionary<string, int> { ["http"] = 0 }));
+        Assert.Same(notServed, GatewayState.Compose(notServed, self));
+        Assert.Same(served, GatewayState.Compose(served, self, new Dictionary<string, int> { ["http"] = 3 }));
+    }
+
+    [Fact]
+    public void GatewayState_ListenerCountArrives_WritesTheComposedListener_ThenNothingForTheSameCount()
+    {
+        var entity = EntityRef.ForStatus(GatewayKey);
+        var content = Content(entity, GatewayKey, GatewayWithListener(listenerServedHere: false), addresses: ["127.10.0.5"]);
+        var state = GatewayState.Create(entity.Id, Self, "self").Apply(new StoredStatusRead(null)).Apply(new LocalContentObserved(content, true));
+        var local = Assert.IsType<EntityDecision.Write>(state.Decide());
+        state = state.Apply(new StatusWritten(local.Fingerprint, new Lazy<string>(local.Text), 1, true));
+
+        state = state.Apply(new ListenerProgrammedReported("http", 1));
+        var composed = Assert.IsType<EntityDecision.Write>(state.Decide());
+        state = state.Apply(new StatusWritten(composed.Fingerprint, new Lazy<string>(composed.Text), 1, true));
+
+        Assert.NotEqual(local.Fingerprint, composed.Fingerprint);
+        Assert.Equal("True", ((V1GatewayStatus)composed.Status.Status).Listeners![0].Conditions!.Single(c => c.Type == "Programmed").Status);
+        Assert.IsType<EntityDecision.Nothing>(state.Apply(new ListenerProgrammedReported("http", 1)).Decide());
+    }
+
+    [Fact]
     public void GatewayClassState_WritesItsNodesStatus()
     {
         var key = new ResourceKey("GatewayClass", "", "gc");

@@ -41,11 +41,12 @@ public sealed class NodeContentTests
         """;
 
     /// <summary>Translates <paramref name="yaml"/>: every object at generation 1 unless <paramref name="generations"/> names it.</summary>
-    internal static (TranslationResult Result, Snapshot Snapshot) Translate(string yaml, long revision = 1, IReadOnlyDictionary<string, long>? generations = null)
+    internal static (TranslationResult Result, Snapshot Snapshot) Translate(string yaml, long revision = 1, IReadOnlyDictionary<string, long>? generations = null,
+        TranslatorOptions? options = null)
     {
         var objects = Objects(yaml, generations);
         var snapshot = Snapshot.From(revision, objects);
-        return (Translator.Translate(snapshot, new TranslatorOptions()), snapshot);
+        return (Translator.Translate(snapshot, options ?? new TranslatorOptions()), snapshot);
     }
 
     /// <summary>The objects of <paramref name="yaml"/>, each with its resourceVersion (its position), generation and creation time.</summary>

@@ -16,6 +16,7 @@ using Gateway.Actors.Resources;
 using Gateway.Actors.Translation;
 using Gateway.Host.Cluster;
 using Gateway.Host.Status;
+using k8s.Models;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -41,11 +42,10 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     private static readonly ResourceKey GatewayKey = new("Gateway", "default", "g");
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
 
-    private readonly NodeContentCache _cache = new();
     private readonly MemoryStatusSink _sink;
     private readonly string _node;
     private readonly ShardRegions _regions;
-    private readonly IActorRef _reporter;
+    private IActorRef? _reporter;
     private Snapshot _snapshot = Snapshot.Empty;
     private readonly NodeContentBuilder _builder = new();
     private TranslationResult? _lastResult;
@@ -65,7 +65,7 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
         cluster.Join(cluster.SelfAddress);
         AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up, Wait);
         _node = NodeIds.Of(cluster.SelfUniqueAddress);
-        var services = new EntityServices(_cache, _sink, _node, "self", TimeSpan.FromSeconds(5));
+        var services = new EntityServices(NodeReporter.Path, _sink, _node, "self", TimeSpan.FromSeconds(5));
         var sharding = ClusterSharding.Get(Sys);
         var settings = ClusterShardingSettings.Create(Sys).WithPassivateIdleAfter(TimeSpan.Zero);
         _regions = new ShardRegions(
@@ -73,23 +73,28 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
             sharding.Start(GatewayEntity.TypeName, id => GatewayEntity.PropsFor(id, services), settings, new GatewayExtractor()),
             sharding.Start(ListenerEntity.TypeName, id => ListenerEntity.PropsFor(id, services), settings, new ListenerExtractor()),
             sharding.Start(RouteEntity.TypeName, id => RouteEntity.PropsFor(id, services), settings, new RouteExtractor()));
-        _reporter = Sys.ActorOf(NodeReporter.PropsFor(_cache, _regions, _node, "self"), "reporter");
     }
+
+    /// <summary>This node's reporter (one per node, at the path the entities ask), started with <paramref name="options"/> on first use.</summary>
+    private IActorRef Reporter(ShardRegions? regions = null, NodeReporterOptions? options = null) =>
+        _reporter ??= Sys.ActorOf(NodeReporter.PropsFor(regions ?? _regions, _node, "self", options), NodeReporter.Name);
+
+    private Task<NodeContent> NodeContentAsync() => Reporter().Ask<NodeContent>(GetNodeContent.Instance, Wait);
 
     /// <summary>
     /// Translates <paramref name="yaml"/> as this node's next pass and publishes it through the reporter. The content
     /// comes from one <see cref="NodeContentBuilder"/> fed every pass, as in the host; with <paramref name="reuse"/>
     /// unchanged statuses and entries keep the previous pass's instances, as an incremental translator returns them.
     /// </summary>
-    private Task<HandOffResult> PassAsync(string yaml, IReadOnlyCollection<ResourceKey>? stored = null, IActorRef? reporter = null,
-        IReadOnlyDictionary<string, long>? generations = null, bool reuse = false)
+    private Task<HandOffResult> PassAsync(string yaml, IReadOnlyCollection<ResourceKey>? stored = null,
+        IReadOnlyDictionary<string, long>? generations = null, bool reuse = false, TranslatorOptions? options = null)
     {
-        var (result, snapshot) = NodeContentTests.Translate(yaml, ++_revision, generations);
+        var (result, snapshot) = NodeContentTests.Translate(yaml, ++_revision, generations, options);
         if (reuse && _lastResult is not null) result = NodeContentIncrementalTests.Reused(_lastResult, result);
         _lastResult = result;
         _snapshot = snapshot;
         var done = new TaskCompletionSource<HandOffResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        (reporter ?? _reporter).Tell(new PublishNodeContent(_builder.Next(_node, result, snapshot, applied: true), stored ?? [], Wait, done));
+        Reporter().Tell(new PublishNodeContent(_builder.Next(_node, result, snapshot, applied: true), stored ?? [], Wait, done));
         return done.Task.WaitAsync(Wait);
     }
 
@@ -113,9 +118,10 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(0, second.Reported);
 
         // A re-send (as after a membership change) reaches every entity and writes nothing.
-        foreach (var (entity, content) in _cache.Current.Objects)
+        var objects = (await NodeContentAsync()).Objects;
+        foreach (var (entity, content) in objects)
             _regions.For(entity.Kind).Tell(EntityCommands.Report(entity, EntityCommands.ReportOf(entity, content, _node, "self", _revision)), TestActor);
-        var acks = ReceiveN(_cache.Current.Objects.Count, Wait).Cast<NodeReportApplied>().ToList();
+        var acks = ReceiveN(objects.Count, Wait).Cast<NodeReportApplied>().ToList();
         Assert.All(acks, a => Assert.Equal(ReportOutcome.None, a.Outcome));
         Assert.All(_sink.WriteCounts.Values, n => Assert.Equal(1, n));
     }
@@ -124,9 +130,9 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     public async Task Pass_MoreEntitiesThanTheWindow_EveryReportSentAsTheEarlierOnesAreAcknowledged()
     {
         // One report in flight at a time: the other five wait in the outbox and still all arrive within the pass.
-        var narrow = Sys.ActorOf(NodeReporter.PropsFor(_cache, _regions, _node, "self", new NodeReporterOptions(Window: 1)), "narrow-reporter");
+        Reporter(options: new NodeReporterOptions(Window: 1));
 
-        var first = await PassAsync(NodeContentTests.Manifests, reporter: narrow);
+        var first = await PassAsync(NodeContentTests.Manifests);
 
         Assert.Equal(6, first.Reported);
         Assert.Empty(first.Unacknowledged);
@@ -141,9 +147,9 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
         // The route region drops the first report it gets, as a region does that forwards to a home that just died.
         var lossy = Sys.ActorOf(Props.Create(() => new DropFirst(_regions.For(EntityKind.Route))), "lossy-route-region");
         var regions = new ShardRegions(_regions.For(EntityKind.GatewayClass), _regions.For(EntityKind.Gateway), _regions.For(EntityKind.Listener), lossy);
-        var reporter = Sys.ActorOf(NodeReporter.PropsFor(_cache, regions, _node, "self", new NodeReporterOptions(AckTimeout: TimeSpan.FromMilliseconds(400))), "retrying-reporter");
+        Reporter(regions, new NodeReporterOptions(AckTimeout: TimeSpan.FromMilliseconds(400)));
 
-        var first = await PassAsync(NodeContentTests.Manifests, reporter: reporter);
+        var first = await PassAsync(NodeContentTests.Manifests);
 
         Assert.Equal(6, first.Reported);
         Assert.Empty(first.Unacknowledged);
@@ -189,9 +195,10 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(1, changed.Count(ReportOutcome.Written));
         Assert.Equal(2, _sink.WriteCount(RouteA));
         Assert.All(_sink.WriteCounts.Where(c => c.Key != RouteA), c => Assert.Equal(1, c.Value));
-        // The node's cache still holds every object (re-sends and new incarnations read it).
-        Assert.Equal(6, _cache.Current.Objects.Count);
-        Assert.Equal(_revision, _cache.Current.Revision);
+        // The node's reporter still holds every object (re-sends and new incarnations ask it).
+        var content = await NodeContentAsync();
+        Assert.Equal(6, content.Objects.Count);
+        Assert.Equal(_revision, content.Revision);
         Assert.Contains("observedGeneration: 2", (await StateAsync(EntityRef.ForStatus(RouteA))).LastWrittenStatus, StringComparison.Ordinal);
 
         // The same change from a translator that returns fresh instances: every object built, still only route a reported.
@@ -232,7 +239,7 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public async Task NewIncarnation_ReadsTheLocalCacheAndStoredStatus_WritesNothingTwice()
+    public async Task NewIncarnation_AsksItsNodesReporterAndReadsTheStoredStatus_WritesNothingTwice()
     {
         await PassAsync(NodeContentTests.Manifests);
         var route = EntityRef.ForStatus(RouteA);
@@ -330,9 +337,58 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task ReportBeforeThisNodeHasSynced_Deferred()
     {
+        Reporter();
         _regions.Routes.Tell(new ApplyRouteReport(RouteA.ToString(), OtherNode("akka.tcp://gateway@127.0.0.1:9#9", 1)), TestActor);
 
         Assert.Equal(ReportOutcome.Deferred, ExpectMsg<NodeReportApplied>(Wait).Outcome);
         Assert.Empty(_sink.WriteCounts);
     }
+
+    [Fact]
+    public async Task EntityStartedBeforeItsNodesReporter_DecidesNothingUntilTheReporterAnswers_ThenWritesWithThisNodesPass()
+    {
+        // Another replica's report starts the entity while this node has no reporter yet: the report waits.
+        _regions.Routes.Tell(new ApplyRouteReport(RouteA.ToString(), OtherNode("akka.tcp://gateway@127.0.0.1:9#9", 1)), TestActor);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+
+        // The entity asks again (ObjectEntity.WatchRetry); the reporter, before any pass, answers "not synced".
+        Reporter();
+        Assert.Equal(ReportOutcome.Deferred, ExpectMsg<NodeReportApplied>(Wait).Outcome);
+        Assert.Empty(_sink.WriteCounts);
+
+        // This node's first pass reaches the running entity directly, with its content: written once.
+        var first = await PassAsync(NodeContentTests.Manifests);
+        Assert.Empty(first.Unacknowledged);
+        Assert.Equal(1, _sink.WriteCount(RouteA));
+        Assert.Equal(2, (await StateAsync(EntityRef.ForStatus(RouteA))).ProgrammedBy.Length);
+    }
+
+    [Fact]
+    public async Task ListenerNotBoundHere_ServedByAnotherReplica_ItsListenerEntityTellsTheGateway_WhichWritesItProgrammed()
+    {
+        var first = await PassAsync(NodeContentTests.Manifests);
+        var address = Assert.Single(Assert.Single(_lastResult!.Gateways).Addresses);
+
+        // This replica cannot bind the "http" listener's port: its own status says so.
+        var options = new TranslatorOptions { UnavailableSockets = new HashSet<ListenerSocket> { new(address, 80) } };
+        await PassAsync(NodeContentTests.Manifests, options: options);
+        Assert.Equal("False", ListenerCondition("http", "Programmed").Status);
+
+        // Another replica serves that listener: the Listener entity counts it and tells its Gateway entity, which
+        // writes the listener Programmed (and Accepted) with the count.
+        var listener = EntityRef.ForListener(GatewayKey, "http");
+        _regions.Listeners.Tell(new ApplyListenerReport(listener.Id, OtherNode("akka.tcp://gateway@127.0.0.1:9#9", 1)), TestActor);
+        ExpectMsg<NodeReportApplied>(Wait);
+        await AwaitAssertAsync(() =>
+        {
+            var programmed = ListenerCondition("http", "Programmed");
+            Assert.Equal(("True", "The listener is programmed on 1 replica(s)."), (programmed.Status, programmed.Message));
+            Assert.Equal("True", ListenerCondition("http", "Accepted").Status);
+            return Task.CompletedTask;
+        }, Wait);
+        Assert.Equal(4, first.Count(ReportOutcome.Written));
+    }
+
+    private V1Condition ListenerCondition(string listener, string type) =>
+        ((V1Gateway)_sink.Get(GatewayKey)!).Status!.Listeners!.Single(l => l.Name == listener).Conditions!.Single(c => c.Type == type);
 }

@@ -2,14 +2,14 @@ using Gateway.Actors.Status;
 
 namespace Gateway.Actors.Actors.Common;
 
-/// <summary>What an entity uses on the node it runs on: the node's content cache and status sink, and who the node is.</summary>
-/// <param name="Cache">This node's content (the entity writes only from it).</param>
+/// <summary>What an entity uses on the node it runs on: where its content comes from, the status sink, and who the node is.</summary>
+/// <param name="ContentSource">The actor path of this node's <see cref="Reporting.NodeReporter"/>, which the entity asks for its content (<see cref="WatchLocalContent"/>).</param>
 /// <param name="Sink">This node's status sink.</param>
 /// <param name="SelfNode">This node (address#uid).</param>
 /// <param name="SelfNodeName">Its node name.</param>
 /// <param name="WriteTimeout">The longest one status write or removal may take.</param>
 /// <param name="Local">The registry of entities running on this node (ownership for other once-per-cluster work).</param>
-public sealed record EntityServices(INodeContentCache Cache, IStatusSink Sink, string SelfNode, string SelfNodeName, TimeSpan WriteTimeout, LocalEntities? Local = null);
+public sealed record EntityServices(string ContentSource, IStatusSink Sink, string SelfNode, string SelfNodeName, TimeSpan WriteTimeout, LocalEntities? Local = null);
 
 /// <summary>Node identities as entities and reports spell them.</summary>
 public static class NodeIds

@@ -1,11 +1,13 @@
 using System.Collections.Immutable;
+using Akka.Actor;
 using Gateway.Actors.Translation;
 
 namespace Gateway.Actors.Actors.Common;
 
 /// <summary>
 /// What this node's last pipeline pass produced for one entity: node-local, never sent over the cluster (reports
-/// carry only its <see cref="Fingerprint"/>). The owning entity writes status from the content of its own node.
+/// carry only its <see cref="Fingerprint"/>). The owning entity writes status from the content of its own node, which
+/// that node's reporter sends it (<see cref="LocalContent"/>).
 /// The YAML texts are for inspection only and are rendered on first use, so a pass renders no document nobody reads
 /// (otherwise every pass would render a status and a slice per object: 20,000 documents per change at 10,000 routes).
 /// </summary>
@@ -67,40 +69,33 @@ public sealed record NodeContent(string Node, long Revision, ImmutableSortedDict
 public sealed record ContentDelta(object Basis, ImmutableArray<EntityRef> Changed, ImmutableArray<EntityRef> Removed);
 
 /// <summary>
-/// This node's latest <see cref="NodeContent"/>, read by the entities that run here. Entities read it on every message,
-/// so a new incarnation (after failover or rebalance) starts from what this node computed: nothing is lost.
+/// Node-local, entity to its node's <see cref="Reporting.NodeReporter"/>: send me my content now and whenever a pass
+/// changes it. Answered at once with a <see cref="LocalContent"/>; the reporter watches the entity and forgets it when
+/// it stops. This is how an entity learns what its own node computed for it (a new incarnation after failover or
+/// rebalance included), so no entity reads a shared cache.
 /// </summary>
-public interface INodeContentCache
+/// <param name="Entity">The entity asking.</param>
+public sealed record WatchLocalContent(EntityRef Entity) : INoSerializationVerificationNeeded;
+
+/// <summary>
+/// Node-local, the node's reporter to one of its own entities: what this node's latest pass produced for it.
+/// With <paramref name="Report"/> it is also this node's report about the object (the entity applies both, reconciles
+/// and acknowledges with <see cref="NodeReportApplied"/>); reports of other nodes, which carry no content, come through
+/// the shard region.
+/// </summary>
+/// <param name="Entity">The entity.</param>
+/// <param name="Content">Its content, or null when this node's latest pass did not produce it.</param>
+/// <param name="Synced">True once this node has completed a pass (an entity never removes a status before that).</param>
+/// <param name="Report">This node's report for the same pass, or null (the answer to <see cref="WatchLocalContent"/>, or the first pass reaching an entity it does not concern).</param>
+public sealed record LocalContent(EntityRef Entity, ObjectContent? Content, bool Synced, NodeReport? Report) : INoSerializationVerificationNeeded;
+
+/// <summary>Node-local: asks the node's reporter for its latest <see cref="NodeContent"/> (inspection).</summary>
+public sealed class GetNodeContent : INoSerializationVerificationNeeded
 {
-    /// <summary>False until this node has completed its first pass; an entity never removes a status before that.</summary>
-    bool Synced { get; }
+    /// <summary>The instance.</summary>
+    public static readonly GetNodeContent Instance = new();
 
-    /// <summary>The content of the last pass.</summary>
-    NodeContent Current { get; }
-
-    /// <summary>Content for one entity, or null when this node's last pass did not produce it.</summary>
-    ObjectContent? Get(EntityRef entity);
-}
-
-/// <summary>The node-local cache: replaced as a whole, atomically, after each pass.</summary>
-public sealed class NodeContentCache : INodeContentCache
-{
-    private volatile NodeContent _current = NodeContent.Empty("");
-    private volatile bool _synced;
-
-    /// <inheritdoc />
-    public bool Synced => _synced;
-
-    /// <inheritdoc />
-    public NodeContent Current => _current;
-
-    /// <inheritdoc />
-    public ObjectContent? Get(EntityRef entity) => _current.Objects.GetValueOrDefault(entity);
-
-    /// <summary>Publishes a pass's content; from now on the node counts as synced.</summary>
-    public void Publish(NodeContent content)
+    private GetNodeContent()
     {
-        _current = content;
-        _synced = true;
     }
 }

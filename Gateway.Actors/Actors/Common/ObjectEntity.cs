@@ -14,30 +14,48 @@ namespace Gateway.Actors.Actors.Common;
 /// A write, removal or stored-status read that fails is retried by the entity itself with a bounded backoff
 /// (<see cref="RetryDelay"/>): in a steady state no further report may ever come, and "retried with the next report"
 /// alone left objects without status for good.
+/// <para>
+/// Inputs are messages only: this node's content for the object comes from the node's reporter (asked once when the
+/// incarnation starts, then sent with every change as <see cref="LocalContent"/>, together with this node's report),
+/// other replicas' reports through the shard region. Until the first answer arrives every other message waits in the
+/// stash, so no report is decided without this node's content.
+/// </para>
 /// </summary>
-public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers where TState : IEntityState<TState>
+public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnboundedStash where TState : IEntityState<TState>
 {
     private const string RetryTimer = "retry";
+    private const string WatchTimer = "watch-content";
+
+    /// <summary>How often a new incarnation asks its node's reporter again while it has no answer (the reporter may not have started yet).</summary>
+    public static readonly TimeSpan WatchRetry = TimeSpan.FromSeconds(1);
     private readonly EntityServices _services;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private bool _passivating;
     private int _failures;
+    private bool _contentKnown;
 
     /// <summary>Creates the shell with its first state.</summary>
     protected ObjectEntity(TState initial, EntityServices services)
     {
         State = initial;
         _services = services;
+        // First, so it sees every message: until this node's content is known, what depends on it waits in the stash.
+        Receive<object>(m => !_contentKnown && m is not (LocalContent or WatchAgain or StopEntity or HandOffEntity or ClusterEvent.CurrentClusterState), _ => Stash.Stash());
         Receive<ClusterEvent.MemberRemoved>(removed => HandleAsyncEvent(new NodeLeft(NodeIds.Of(removed.Member.UniqueAddress))));
         Receive<ClusterEvent.CurrentClusterState>(_ => { });
         Receive<StopEntity>(_ => Context.Stop(Self));
         Receive<HandOffEntity>(_ => HandOff());
+        Receive<WatchAgain>(_ => WatchContent());
+        ReceiveAsync<LocalContent>(m => m.Entity == Entity, ContentArrivedAsync);
         ReceiveAsync<RetryReconcile>(async _ => await ReconcileAsync());
     }
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <inheritdoc />
+    public IStash Stash { get; set; } = null!;
 
     /// <summary>The pause before retry number <paramref name="failures"/> (1 s, doubling, at most 30 s).</summary>
     public static TimeSpan RetryDelay(int failures) => TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Clamp(failures - 1, 0, 5))));
@@ -53,6 +71,44 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers where TSt
     {
         _services.Local?.Started(Entity);
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.MemberRemoved));
+        WatchContent();
+    }
+
+    /// <summary>Asks this node's reporter for the content (again every <see cref="WatchRetry"/> until it answers).</summary>
+    private void WatchContent()
+    {
+        if (_contentKnown) return;
+        Context.ActorSelection(_services.ContentSource).Tell(new WatchLocalContent(Entity), Self);
+        Timers.StartSingleTimer(WatchTimer, WatchAgain.Instance, WatchRetry);
+    }
+
+    /// <summary>
+    /// This node's content (and, with a pass, its report). The first arrival releases what waited for it; with a
+    /// report the entity reconciles and acknowledges as for any report; the first pass of this node that reaches an
+    /// entity without a report (its object is not in the pass) reconciles too, so an object gone here is cleaned up.
+    /// </summary>
+    private async Task ContentArrivedAsync(LocalContent content)
+    {
+        var sender = Sender;
+        var first = !_contentKnown;
+        var wasSynced = State.Core.LocalSynced;
+        State = State.Apply(new LocalContentObserved(content.Content, content.Synced));
+        if (first)
+        {
+            _contentKnown = true;
+            Timers.Cancel(WatchTimer);
+            Stash.UnstashAll();
+        }
+        if (content.Report is { } report)
+        {
+            State = State.Apply(new NodeReported(report));
+            var outcome = await ReconcileAsync();
+            if (!sender.IsNobody()) sender.Tell(new NodeReportApplied(Entity.Kind, Entity.Id, report.Revision, outcome));
+        }
+        else if (!first && !wasSynced && content.Synced)
+        {
+            await ReconcileAsync();
+        }
     }
 
     /// <inheritdoc />
@@ -73,7 +129,15 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers where TSt
             if (!sender.IsNobody()) sender.Tell(new NodeReportApplied(Entity.Kind, Entity.Id, r.Revision, outcome));
         });
 
-    /// <summary>Registers the entity's query: answer with the live state (after reading this node's content).</summary>
+    /// <summary>Registers a message that is one more event for the state: apply it and reconcile (no acknowledgement).</summary>
+    protected void HandleEvents<TMessage>(Func<TMessage, IObjectEvent> toEvent) where TMessage : class =>
+        ReceiveAsync<TMessage>(async message =>
+        {
+            State = State.Apply(toEvent(message));
+            await ReconcileAsync();
+        });
+
+    /// <summary>Registers the entity's query: answer with the live state (once this node's content and the stored status are known).</summary>
     protected void HandleQueries<TQuery>() where TQuery : class =>
         ReceiveAsync<TQuery>(async _ =>
         {
@@ -90,10 +154,9 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers where TSt
         await ReconcileAsync();
     });
 
-    /// <summary>Reads this node's content and, once per incarnation, the stored status.</summary>
+    /// <summary>Reads, once per incarnation, the stored status.</summary>
     private async Task ObserveAsync()
     {
-        State = State.Apply(new LocalContentObserved(_services.Cache.Get(Entity), _services.Cache.Synced));
         if (State.Core.StoredRead || Entity.StatusKey is not { } key) return;
         using var timeout = new CancellationTokenSource(_services.WriteTimeout);
         try
@@ -108,9 +171,21 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers where TSt
         }
     }
 
+    /// <summary>
+    /// Called after every reconciliation, on the actor: an entity kind that tells other entities what it reconciled
+    /// does it here.
+    /// </summary>
+    protected virtual void Reconciled()
+    {
+    }
+
+    /// <summary>Replaces the state after an event the entity kind applies itself.</summary>
+    protected void Record(IObjectEvent e) => State = State.Apply(e);
+
     private async Task<ReportOutcome> ReconcileAsync()
     {
         var outcome = await ReconcileOnceAsync();
+        Reconciled();
         // Failed: the sink failed or timed out. Deferred with this node synced: the stored status could not be read.
         // Either way nothing else may ever wake this entity, so it tries again itself.
         if (outcome == ReportOutcome.Failed || (outcome == ReportOutcome.Deferred && State.Core.LocalSynced && !State.Core.StoredRead))
@@ -226,6 +301,17 @@ public sealed class RetryReconcile : INoSerializationVerificationNeeded
     public static readonly RetryReconcile Instance = new();
 
     private RetryReconcile()
+    {
+    }
+}
+
+/// <summary>An entity's own timer: ask the node's reporter for the content again (no answer yet).</summary>
+public sealed class WatchAgain : INoSerializationVerificationNeeded
+{
+    /// <summary>The instance.</summary>
+    public static readonly WatchAgain Instance = new();
+
+    private WatchAgain()
     {
     }
 }

@@ -15,6 +15,7 @@ public sealed class GatewayEntity : ObjectEntity<GatewayState>
     {
         HandleReports<ApplyGatewayReport>(m => m.Report);
         HandleQueries<GetGatewayState>();
+        HandleEvents<ApplyListenerProgrammed>(m => new ListenerProgrammedReported(m.Listener, m.Replicas));
     }
 
     /// <summary>Props for the entity <paramref name="entityId"/>.</summary>

@@ -11,6 +11,7 @@ public sealed class GatewayExtractor() : HashCodeMessageExtractor(Sharding.Shard
     {
         ApplyGatewayReport m => m.Id,
         GetGatewayState m => m.Id,
+        ApplyListenerProgrammed m => m.Id,
         _ => null,
     };
 }

@@ -6,28 +6,37 @@ using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
 using Gateway.Actors.Status;
 using Gateway.Actors.Translation;
+using k8s.Models;
 
 namespace Gateway.Actors.Actors.Gateways;
 
+/// <summary>A Listener entity reported how many live replicas programmed its listener.</summary>
+public sealed record ListenerProgrammedReported(string Listener, int Replicas) : IObjectEvent;
+
 /// <summary>
-/// The reconciled state of one Gateway. Its status is this node's desired status with two cluster-wide facts put in
+/// The reconciled state of one Gateway. Its status is this node's desired status with cluster-wide facts put in
 /// (<see cref="Compose"/>): status.addresses is the sorted union of the addresses of the live replicas that
-/// programmed it, and Programmed is True when at least one live replica programmed it.
+/// programmed it, Programmed is True when at least one live replica programmed it, and each listener's status takes
+/// what its Listener entity reconciled (<see cref="Listeners"/>: how many live replicas programmed that listener).
 /// </summary>
-public sealed record GatewayState(ReconciledObject Core) : IEntityState<GatewayState>
+/// <param name="Core">The shared part.</param>
+/// <param name="Listeners">Per listener name, the live replicas that programmed it, as its Listener entity last said.</param>
+public sealed record GatewayState(ReconciledObject Core, ImmutableSortedDictionary<string, int> Listeners) : IEntityState<GatewayState>
 {
     /// <summary>A new incarnation for the entity id namespace/name.</summary>
     public static GatewayState Create(string id, string selfNode, string selfNodeName) =>
-        new(ReconciledObject.Create(new EntityRef(EntityKind.Gateway, id), selfNode, selfNodeName));
+        new(ReconciledObject.Create(new EntityRef(EntityKind.Gateway, id), selfNode, selfNodeName), ImmutableSortedDictionary.Create<string, int>(StringComparer.Ordinal));
 
     /// <inheritdoc />
-    public GatewayState Apply(IObjectEvent e) => this with { Core = Core.Apply(e) };
+    public GatewayState Apply(IObjectEvent e) => e is ListenerProgrammedReported l
+        ? this with { Listeners = Listeners.SetItem(l.Listener, l.Replicas) }
+        : this with { Core = Core.Apply(e) };
 
     /// <inheritdoc />
     public EntityDecision Decide()
     {
         if (Core.Local?.Status is not { } desired) return Core.Decide(null, null);
-        var composed = Compose(desired, Core.ProgrammedBy);
+        var composed = Compose(desired, Core.ProgrammedBy, Listeners);
         var fingerprint = ReferenceEquals(composed, desired)
             ? Core.Local.WriteFingerprint
             : NodeContentBuilder.Hash(Core.Local.WriteFingerprint, CanonicalForm.Of(composed.Status));
@@ -36,28 +45,33 @@ public sealed record GatewayState(ReconciledObject Core) : IEntityState<GatewayS
 
     /// <inheritdoc />
     public string DesiredText => Core.Local?.Status is { } desired
-        ? NodeContentBuilder.StatusText(desired.Key, desired.Generation, Compose(desired, Core.ProgrammedBy).Status)
+        ? NodeContentBuilder.StatusText(desired.Key, desired.Generation, Compose(desired, Core.ProgrammedBy, Listeners).Status)
         : "";
 
     /// <summary>
     /// This node's desired Gateway status with the cluster's view: when live replicas programmed the Gateway,
     /// status.addresses becomes the sorted union of their addresses (kept as is when it already holds exactly those)
     /// and a False Programmed condition becomes True (GatewayConditionProgrammed: "the Gateway has been programmed
-    /// ... and is ready to serve traffic" holds while one replica serves it). Returns <paramref name="desired"/>
-    /// itself when nothing changes; never modifies it.
+    /// ... and is ready to serve traffic" holds while one replica serves it). Likewise per listener, from
+    /// <paramref name="listeners"/>: a listener programmed on at least one live replica is Programmed, and an Accepted
+    /// False for PortUnavailable (a fact of this replica's sockets only) becomes Accepted. Returns
+    /// <paramref name="desired"/> itself when nothing changes; never modifies it.
     /// </summary>
-    public static DesiredStatus Compose(DesiredStatus desired, IEnumerable<NodeReport> reports)
+    public static DesiredStatus Compose(DesiredStatus desired, IEnumerable<NodeReport> reports, IReadOnlyDictionary<string, int>? listeners = null)
     {
         if (desired.Status is not V1GatewayStatus local) return desired;
         var programmed = reports.Where(r => r.Present && r.Programmed).ToList();
-        if (programmed.Count == 0) return desired;
 
         var union = programmed.SelectMany(r => r.Addresses).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToImmutableArray();
         var localAddresses = (local.Addresses ?? []).Select(a => a.Value).ToHashSet(StringComparer.Ordinal);
-        var addressesChange = union.Length > 0 && !localAddresses.SetEquals(union);
+        var addressesChange = programmed.Count > 0 && union.Length > 0 && !localAddresses.SetEquals(union);
         var programmedCondition = local.Conditions?.FirstOrDefault(c => c.Type == ConditionNames.Programmed);
-        var programmedChange = programmedCondition is { Status: not "True" };
-        if (!addressesChange && !programmedChange) return desired;
+        var programmedChange = programmed.Count > 0 && programmedCondition is { Status: not "True" };
+        var listenerChanges = (local.Listeners ?? [])
+            .Select((l, i) => (Index: i, Replicas: listeners?.GetValueOrDefault(l.Name) ?? 0, Status: l))
+            .Where(l => l.Replicas > 0 && ListenerNeedsComposing(l.Status))
+            .ToList();
+        if (!addressesChange && !programmedChange && listenerChanges.Count == 0) return desired;
 
         var status = ObjectCopy.Clone(local);
         if (addressesChange)
@@ -76,6 +90,29 @@ public sealed record GatewayState(ReconciledObject Core) : IEntityState<GatewayS
             condition.Message = string.Create(CultureInfo.InvariantCulture, $"The Gateway is programmed on {programmed.Count} replica(s).");
             status.Conditions = [.. status.Conditions!.Select(c => c.Type == ConditionNames.Programmed ? condition : c)];
         }
+        foreach (var (index, replicas, _) in listenerChanges)
+        {
+            var listener = status.Listeners![index];
+            listener.Conditions = [.. listener.Conditions!.Select(c => c switch
+            {
+                { Type: ConditionNames.Programmed, Status: not "True" } => WithMessage(ListenerConditions.Programmed().ToV1(c.ObservedGeneration ?? desired.Generation),
+                    string.Create(CultureInfo.InvariantCulture, $"The listener is programmed on {replicas} replica(s).")),
+                { Type: ConditionNames.Accepted, Status: not "True", Reason: PortUnavailableReason } => ListenerConditions.Accepted().ToV1(c.ObservedGeneration ?? desired.Generation),
+                _ => c,
+            })];
+        }
         return desired with { Status = status };
+    }
+
+    private const string PortUnavailableReason = "PortUnavailable";
+
+    /// <summary>True when a listener served elsewhere shows this replica's own failure to serve it.</summary>
+    private static bool ListenerNeedsComposing(V1ListenerStatus listener) =>
+        listener.Conditions?.Any(c => c is { Type: ConditionNames.Programmed, Status: not "True" } or { Type: ConditionNames.Accepted, Status: not "True", Reason: PortUnavailableReason }) == true;
+
+    private static V1Condition WithMessage(V1Condition condition, string message)
+    {
+        condition.Message = message;
+        return condition;
     }
 }

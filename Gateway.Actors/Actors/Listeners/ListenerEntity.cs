@@ -1,5 +1,7 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Gateway.Actors.Actors.Common;
+using Gateway.Actors.Actors.Gateways;
 
 namespace Gateway.Actors.Actors.Listeners;
 
@@ -15,6 +17,15 @@ public sealed class ListenerEntity : ObjectEntity<ListenerState>
     {
         HandleReports<ApplyListenerReport>(m => m.Report);
         HandleQueries<GetListenerState>();
+    }
+
+    /// <summary>Tells the Gateway entity how many live replicas programmed this listener, when that is news.</summary>
+    protected override void Reconciled()
+    {
+        if (State.ToTell is not { } replicas) return;
+        var (gateway, listener) = State.Names;
+        ClusterSharding.Get(Context.System).ShardRegion(GatewayEntity.TypeName).Tell(new ApplyListenerProgrammed(gateway, listener, replicas), Self);
+        Record(new ListenerProgrammedTold(replicas));
     }
 
     /// <summary>Props for the entity <paramref name="entityId"/>.</summary>

@@ -21,9 +21,12 @@ public sealed record NodeReporterOptions(int ResendBatchSize = 250, TimeSpan? Re
 }
 
 /// <summary>
-/// Node-local (one per replica, not sharded): after each pipeline pass it publishes the pass's content to the node's
-/// cache and reports every entity whose content changed or disappeared to its owner through the shard regions, then
-/// waits (bounded) for their acknowledgements. When a replica joins or leaves it re-sends a report for every entity
+/// Node-local (one per replica, not sharded): it holds this node's content (the latest pass's) and, after each pass,
+/// reports every entity whose content changed or disappeared to its owner, then waits (bounded) for their
+/// acknowledgements. The entities running on this node ask it for their content when they start
+/// (<see cref="WatchLocalContent"/>); a report to one of them goes to it directly together with its content
+/// (<see cref="LocalContent"/>), every other report through the shard region (to the owner on another node, or to
+/// start the entity here). When a replica joins or leaves it re-sends a report for every entity
 /// once, in batches: entities of a dead replica restart on the survivors without remember-entities, and the entities'
 /// equality checks keep the re-sends from causing writes.
 /// Reports flow through a window (<see cref="NodeReporterOptions.Window"/> in flight, the next sent as each is
@@ -35,7 +38,12 @@ public sealed record NodeReporterOptions(int ResendBatchSize = 250, TimeSpan? Re
 /// </summary>
 public sealed class NodeReporter : ReceiveActor, IWithTimers
 {
-    private readonly NodeContentCache _cache;
+    /// <summary>The reporter's actor name under /user (entities find their node's reporter by it).</summary>
+    public const string Name = "node-reporter";
+
+    /// <summary>The reporter's actor path (<see cref="EntityServices.ContentSource"/>).</summary>
+    public const string Path = "/user/" + Name;
+
     private readonly ShardRegions _regions;
     private readonly string _node;
     private readonly string _nodeName;
@@ -48,11 +56,12 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
     private readonly Queue<EntityRef> _outbox = new();
     private readonly HashSet<EntityRef> _queued = [];
     private readonly Dictionary<EntityRef, long> _inFlight = [];
+    private readonly Dictionary<EntityRef, IActorRef> _local = [];
+    private readonly Dictionary<IActorRef, EntityRef> _localByActor = [];
 
     /// <summary>Creates the reporter of node <paramref name="node"/>.</summary>
-    public NodeReporter(NodeContentCache cache, ShardRegions regions, string node, string nodeName, NodeReporterOptions options)
+    public NodeReporter(ShardRegions regions, string node, string nodeName, NodeReporterOptions options)
     {
-        _cache = cache;
         _regions = regions;
         _node = node;
         _nodeName = nodeName;
@@ -60,6 +69,12 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
         _content = NodeContent.Empty(node);
 
         Receive<PublishNodeContent>(Publish);
+        Receive<WatchLocalContent>(Watch);
+        Receive<Terminated>(t =>
+        {
+            if (_localByActor.Remove(t.ActorRef, out var entity) && _local.TryGetValue(entity, out var actor) && actor.Equals(t.ActorRef)) _local.Remove(entity);
+        });
+        Receive<GetNodeContent>(_ => Sender.Tell(_content));
         Receive<NodeReportApplied>(Acknowledged);
         Receive<PassTimedOut>(t =>
         {
@@ -84,8 +99,8 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for the reporter.</summary>
-    public static Props PropsFor(NodeContentCache cache, ShardRegions regions, string node, string nodeName, NodeReporterOptions? options = null) =>
-        Props.Create(() => new NodeReporter(cache, regions, node, nodeName, options ?? new NodeReporterOptions()));
+    public static Props PropsFor(ShardRegions regions, string node, string nodeName, NodeReporterOptions? options = null) =>
+        Props.Create(() => new NodeReporter(regions, node, nodeName, options ?? new NodeReporterOptions()));
 
     /// <inheritdoc />
     protected override void PreStart() =>
@@ -102,10 +117,19 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
     {
         if (_pending is not null) Finish();
         var diff = ContentDiff.Between(_content, publish.Content, _published ? null : publish.StoredKeys);
+        var first = !_published;
         _content = publish.Content;
         _published = true;
-        // The cache first: an entity that handles one of the reports below reads this pass's content.
-        _cache.Publish(publish.Content);
+        if (first)
+        {
+            // This node is synced from now on: entities that started before its first pass learn it (those the pass
+            // reports learn it with their report).
+            var reported = diff.Changed.Concat(diff.Removed).ToHashSet();
+            foreach (var (entity, actor) in _local)
+            {
+                if (!reported.Contains(entity)) actor.Tell(new LocalContent(entity, _content.Objects.GetValueOrDefault(entity), true, null));
+            }
+        }
 
         var revision = publish.Content.Revision;
         var waiting = new HashSet<EntityRef>();
@@ -121,6 +145,20 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
         if (!Timers.IsTimerActive("expire")) Timers.StartPeriodicTimer("expire", ExpireTick.Instance, _options.Ack / 4);
     }
 
+    /// <summary>An entity started on this node: answer with its content, and send it every later change directly.</summary>
+    private void Watch(WatchLocalContent watch)
+    {
+        if (_local.TryGetValue(watch.Entity, out var known) && !known.Equals(Sender))
+        {
+            Context.Unwatch(known);
+            _localByActor.Remove(known);
+        }
+        _local[watch.Entity] = Sender;
+        _localByActor[Sender] = watch.Entity;
+        Context.Watch(Sender);
+        Sender.Tell(new LocalContent(watch.Entity, _content.Objects.GetValueOrDefault(watch.Entity), _published, null));
+    }
+
     /// <summary>Sends queued reports, with the newest content, while the window has room.</summary>
     private void Pump()
     {
@@ -128,8 +166,11 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
         while (_inFlight.Count < _options.Window && _outbox.TryDequeue(out var entity))
         {
             _queued.Remove(entity);
-            var report = EntityCommands.ReportOf(entity, _content.Objects.GetValueOrDefault(entity), _node, _nodeName, _content.Revision);
-            _regions.For(entity.Kind).Tell(EntityCommands.Report(entity, report), Self);
+            var content = _content.Objects.GetValueOrDefault(entity);
+            var report = EntityCommands.ReportOf(entity, content, _node, _nodeName, _content.Revision);
+            // A local entity gets its content with the report, in one message: it never decides on a report without it.
+            if (_local.TryGetValue(entity, out var actor)) actor.Tell(new LocalContent(entity, content, true, report));
+            else _regions.For(entity.Kind).Tell(EntityCommands.Report(entity, report), Self);
             _inFlight[entity] = now;
         }
     }

@@ -19,6 +19,7 @@ public static class GatewayMessageManifests
         ["gc-get"] = typeof(GetGatewayClassState),
         ["gw-report"] = typeof(ApplyGatewayReport),
         ["gw-get"] = typeof(GetGatewayState),
+        ["gw-listener"] = typeof(ApplyListenerProgrammed),
         ["ls-report"] = typeof(ApplyListenerReport),
         ["ls-get"] = typeof(GetListenerState),
         ["rt-report"] = typeof(ApplyRouteReport),

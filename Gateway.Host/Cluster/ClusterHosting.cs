@@ -41,13 +41,6 @@ public static class ClusterHosting
         services.AddSingleton<IMaterializer>(sp => sp.GetRequiredService<ActorSystem>().Materializer());
         services.AddSingleton<ClusterInspection>();
         services.AddSingleton<SuspectedMembers>();
-        services.AddSingleton<LocalEntities>();
-        // In Kubernetes mode a Gateway's Service is provisioned by the node its GatewayEntity runs on (exactly one).
-        services.AddSingleton<Kubernetes.OwnsGateway>(sp =>
-        {
-            var local = sp.GetRequiredService<LocalEntities>();
-            return gateway => local.Contains(EntityRef.ForStatus(gateway));
-        });
         services.AddSingleton<ManagementServer>();
         if (cluster.Discovery == ClusterDiscovery.Kubernetes)
         {
@@ -77,9 +70,10 @@ public static class ClusterHosting
             builder.WithCustomSerializer(GatewayMessageSerializer.Name, [typeof(IGatewayClusterMessage)], system => new GatewayMessageSerializer(system));
 
             var sink = sp.GetRequiredService<IStatusSink>();
-            var local = sp.GetRequiredService<LocalEntities>();
+            // Kubernetes mode: a Gateway's entity provisions its Service (exactly one entity per Gateway in the cluster).
+            var provisioner = sp.GetService<IGatewayProvisioner>();
             EntityServices Services(ActorSystem system) => new(NodeReporter.Path, sink, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress),
-                cluster.EffectiveNodeName, cluster.WriteTimeout, local);
+                cluster.EffectiveNodeName, cluster.WriteTimeout, provisioner);
             var shard = new ShardOptions
             {
                 // Entities restart from their node's content (asked of its reporter) and the stored status; no persistence is needed.

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Hosting;
 using Gateway.Actors.Actors.Common;
+using Gateway.Actors.Actors.Gateways;
 using Gateway.Actors.Actors.Reporting;
 using Gateway.Actors.Resources;
 using Gateway.Actors.Translation;
@@ -15,13 +16,17 @@ namespace Gateway.Host.Cluster;
 /// object's) and given to this node's <see cref="NodeReporter"/>, which keeps it as the node's content and reports
 /// changes to the owning entities. Waits for their acknowledgements, bounded by <see cref="GatewayClusterOptions.HandOffTimeout"/>;
 /// before this replica first becomes a member it waits (bounded) for that, since shard regions only buffer until then.
+/// In Kubernetes mode each Gateway's content also carries what this node plans to provision for it
+/// (<see cref="IGatewayProvisioningPlanner"/>), which the Gateway's entity carries out; Gateways that an earlier run
+/// provisioned and that are gone are reported gone on the first pass, so their entities remove what is left.
 /// </summary>
-public sealed class ClusterStatusHandOff(ActorSystem system, GatewayClusterOptions options) : IStatusHandOff
+public sealed class ClusterStatusHandOff(ActorSystem system, GatewayClusterOptions options, IGatewayProvisioningPlanner? planner = null) : IStatusHandOff
 {
     private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // One per node: it remembers the previous pass's content. The status stage calls one hand-off at a time.
     private readonly NodeContentBuilder _content = new();
     private int _registered;
+    private int _orphansReported;
     private volatile bool _removed;
 
     /// <inheritdoc />
@@ -39,7 +44,8 @@ public sealed class ClusterStatusHandOff(ActorSystem system, GatewayClusterOptio
 
         var reporter = await ActorRegistry.For(system).GetAsync<NodeReporter>(ct).ConfigureAwait(false);
         var prepareStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-        var content = _content.Next(NodeIds.Of(cluster.SelfUniqueAddress), result, snapshot, applied);
+        var content = _content.Next(NodeIds.Of(cluster.SelfUniqueAddress), result, snapshot, applied, planner?.Plan(snapshot, result));
+        if (planner is not null && Interlocked.Exchange(ref _orphansReported, 1) == 0) storedKeys = [.. storedKeys.Union(planner.Orphans(snapshot))];
         var built = _content.LastBuilt;
         // Only a member in good standing waits for acknowledgements: a replica not yet joined, or downed by the other
         // side of a partition, publishes to its cache and reports (buffered or dropped) without holding the pipeline.

@@ -5,20 +5,6 @@ using Microsoft.Extensions.Logging;
 
 namespace Gateway.Host.Kubernetes;
 
-/// <summary>
-/// The ownership seam: true when this node is the one that acts for <paramref name="gateway"/> (creates, updates and
-/// deletes its Service). A single node owns everything (<see cref="GatewayOwnership.Everything"/>); in a cluster the
-/// node hosting the Gateway's sharded entity does, so exactly one replica writes each Service.
-/// </summary>
-public delegate bool OwnsGateway(ResourceKey gateway);
-
-/// <summary>Ready-made <see cref="OwnsGateway"/> values.</summary>
-public static class GatewayOwnership
-{
-    /// <summary>One node owns every Gateway.</summary>
-    public static readonly OwnsGateway Everything = static _ => true;
-}
-
 /// <summary>What one apply did.</summary>
 public enum ServiceApplyOutcome
 {
@@ -38,8 +24,8 @@ public enum ServiceApplyOutcome
 /// <summary>
 /// Carries one <see cref="ServiceChange"/> out through the API: create, replace (conditional on the resourceVersion
 /// read) or delete (conditional on the uid read). A 409 (someone else wrote, or the Service appeared or changed since
-/// the snapshot) is answered with a fresh read and a rebuild, at most <see cref="MaxAttempts"/> times. Callers only
-/// call it for Gateways they own (<see cref="OwnsGateway"/>).
+/// the snapshot) is answered with a fresh read and a rebuild, at most <see cref="MaxAttempts"/> times. Called by the
+/// Gateway's entity only (<see cref="GatewayServiceProvisioning"/>), so one replica writes each Service.
 /// </summary>
 public sealed class GatewayServiceApplier(KubernetesApi api, ILogger<GatewayServiceApplier> logger, int maxAttempts = 5)
 {

@@ -147,7 +147,8 @@ public static class GatewayServiceBuilder
     /// <summary>True when <paramref name="a"/> and <paramref name="b"/> agree on everything the builder manages.</summary>
     public static bool SameManagedFields(V1Service a, V1Service b) => Managed(a) == Managed(b);
 
-    private static string Managed(V1Service s) => CanonicalForm.Of(new
+    /// <summary>The canonical form of what the builder manages in <paramref name="s"/> (compared, and fingerprinted by provisioning plans).</summary>
+    public static string Managed(V1Service s) => CanonicalForm.Of(new
     {
         s.Metadata.Name,
         s.Metadata.NamespaceProperty,

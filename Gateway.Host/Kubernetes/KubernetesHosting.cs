@@ -1,3 +1,4 @@
+using Gateway.Actors.Actors.Gateways;
 using Gateway.Actors.Status;
 using Gateway.Actors.Translation;
 using Gateway.Host.Hosting;
@@ -29,9 +30,6 @@ public sealed class KubernetesHostOptions
     /// <summary>Attempts per status write (only 409 Conflict causes another).</summary>
     public int StatusWriteAttempts { get; set; } = 5;
 
-    /// <summary>How often the Service reconciler plans again without a new snapshot.</summary>
-    public TimeSpan ServiceResyncInterval { get; set; } = TimeSpan.FromSeconds(30);
-
     /// <summary>Throws <see cref="ArgumentException"/> listing every invalid setting (see <see cref="Errors"/>).</summary>
     public void Validate() => OptionsError.ThrowIfAny(Errors());
 
@@ -59,9 +57,8 @@ public sealed class KubernetesHostOptions
 /// <summary>
 /// Registers Kubernetes mode on the generic host: <see cref="KubernetesSource"/> feeds the store (instead of the file
 /// source), <see cref="KubernetesStatusSink"/> receives statuses, the translator runs in
-/// <see cref="AddressMode.ServicePerGateway"/>, and <see cref="GatewayServiceReconciler"/> provisions the Services of the
-/// Gateways this node owns (<see cref="OwnsGateway"/>: in cluster mode the node its GatewayEntity runs on, see
-/// Cluster/ClusterHosting; with --no-cluster every Gateway).
+/// <see cref="AddressMode.ServicePerGateway"/>, and <see cref="GatewayServiceProvisioning"/> plans each Gateway's Service
+/// on every node while the Gateway's entity (one per Gateway in the cluster) carries the plan out.
 /// </summary>
 public static class KubernetesHosting
 {
@@ -92,16 +89,12 @@ public static class KubernetesHosting
             DataPlaneTimeout = options.DataPlaneTimeout,
             Translate = options.Translate,
         });
-        services.AddSingleton(GatewayOwnership.Everything);
         services.AddSingleton(sp => new GatewayServiceApplier(sp.GetRequiredService<KubernetesApi>(), sp.GetRequiredService<ILogger<GatewayServiceApplier>>()));
-        services.AddSingleton(_ => new GatewayServiceReconcilerOptions
-        {
-            ControllerName = options.ControllerName,
-            Services = k8sOptions.Services,
-            ResyncInterval = k8sOptions.ServiceResyncInterval,
-        });
-        services.AddSingleton<GatewayServiceReconciler>();
+        services.AddSingleton(_ => new GatewayServiceProvisioningOptions { ControllerName = options.ControllerName, Services = k8sOptions.Services });
+        services.AddSingleton<GatewayServiceProvisioning>();
+        // Every node plans each Gateway's Service per pass; the Gateway's entity carries the plan out (Cluster/ClusterHosting).
+        services.AddSingleton<IGatewayProvisioningPlanner>(sp => sp.GetRequiredService<GatewayServiceProvisioning>());
+        services.AddSingleton<IGatewayProvisioner>(sp => sp.GetRequiredService<GatewayServiceProvisioning>());
         services.AddHostedService(sp => sp.GetRequiredService<KubernetesSource>());
-        services.AddHostedService(sp => sp.GetRequiredService<GatewayServiceReconciler>());
     }
 }

@@ -51,6 +51,7 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     private TranslationResult? _lastResult;
     private long _revision;
     private int _failLookups;
+    private readonly RecordingProvisioner _provisioner = new();
 
     public ObjectEntitySpecs(ITestOutputHelper output)
         : base(Hocon, "entity-specs", output)
@@ -65,7 +66,7 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
         cluster.Join(cluster.SelfAddress);
         AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up, Wait);
         _node = NodeIds.Of(cluster.SelfUniqueAddress);
-        var services = new EntityServices(NodeReporter.Path, _sink, _node, "self", TimeSpan.FromSeconds(5));
+        var services = new EntityServices(NodeReporter.Path, _sink, _node, "self", TimeSpan.FromSeconds(5), _provisioner);
         var sharding = ClusterSharding.Get(Sys);
         var settings = ClusterShardingSettings.Create(Sys).WithPassivateIdleAfter(TimeSpan.Zero);
         _regions = new ShardRegions(
@@ -87,14 +88,15 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     /// unchanged statuses and entries keep the previous pass's instances, as an incremental translator returns them.
     /// </summary>
     private Task<HandOffResult> PassAsync(string yaml, IReadOnlyCollection<ResourceKey>? stored = null,
-        IReadOnlyDictionary<string, long>? generations = null, bool reuse = false, TranslatorOptions? options = null)
+        IReadOnlyDictionary<string, long>? generations = null, bool reuse = false, TranslatorOptions? options = null,
+        IReadOnlyDictionary<ResourceKey, IGatewayProvisioningPlan>? plans = null)
     {
         var (result, snapshot) = NodeContentTests.Translate(yaml, ++_revision, generations, options);
         if (reuse && _lastResult is not null) result = NodeContentIncrementalTests.Reused(_lastResult, result);
         _lastResult = result;
         _snapshot = snapshot;
         var done = new TaskCompletionSource<HandOffResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Reporter().Tell(new PublishNodeContent(_builder.Next(_node, result, snapshot, applied: true), stored ?? [], Wait, done));
+        Reporter().Tell(new PublishNodeContent(_builder.Next(_node, result, snapshot, applied: true, plans), stored ?? [], Wait, done));
         return done.Task.WaitAsync(Wait);
     }
 
@@ -391,4 +393,75 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
 
     private V1Condition ListenerCondition(string listener, string type) =>
         ((V1Gateway)_sink.Get(GatewayKey)!).Status!.Listeners!.Single(l => l.Name == listener).Conditions!.Single(c => c.Type == type);
+
+    [Fact]
+    public async Task GatewayEntity_CarriesOutItsProvisioningPlanOnce_RetriesAFailure_AndRemovesWhatItProvisionedWhenTheGatewayIsGone()
+    {
+        _provisioner.Failures = 1;
+
+        var first = await PassAsync(NodeContentTests.Manifests, plans: new Dictionary<ResourceKey, IGatewayProvisioningPlan> { [GatewayKey] = new TestPlan("p1") });
+
+        // The first attempt fails (the Gateway's report counts as failed); the entity retries by itself.
+        Assert.Equal(1, first.Count(ReportOutcome.Failed));
+        await AwaitConditionAsync(() => Task.FromResult(_provisioner.Applied.Count == 1), Wait);
+        Assert.Equal(2, _provisioner.Attempts);
+        Assert.Equal(1, _sink.WriteCount(GatewayKey));
+
+        // The next pass plans the same (a new plan object with the same fingerprint): nothing is carried out again.
+        await PassAsync(NodeContentTests.Manifests, plans: new Dictionary<ResourceKey, IGatewayProvisioningPlan> { [GatewayKey] = new TestPlan("p1") });
+        // A pass that plans nothing (the Service shows as desired), then the same plan again (the Service was deleted): carried out again.
+        await PassAsync(NodeContentTests.Manifests);
+        await PassAsync(NodeContentTests.Manifests, plans: new Dictionary<ResourceKey, IGatewayProvisioningPlan> { [GatewayKey] = new TestPlan("p1") });
+        Assert.Equal(["p1", "p1"], _provisioner.Applied);
+
+        // The Gateway is gone: its entity removes what it provisioned, then its status.
+        var classOnly = NodeContentTests.Manifests[..NodeContentTests.Manifests.IndexOf("---", StringComparison.Ordinal)];
+        await PassAsync(classOnly);
+        Assert.Equal([GatewayKey], _provisioner.Removed);
+        Assert.Null(_sink.Get(GatewayKey));
+    }
+
+    private sealed record TestPlan(string Fingerprint) : IGatewayProvisioningPlan
+    {
+        public string Description => "test plan " + Fingerprint;
+    }
+
+    private sealed class RecordingProvisioner : IGatewayProvisioner
+    {
+        private readonly Lock _gate = new();
+        private readonly List<string> _applied = [];
+        private readonly List<ResourceKey> _removed = [];
+        private int _attempts;
+
+        public int Failures { get; set; }
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        public IReadOnlyList<string> Applied
+        {
+            get { lock (_gate) return [.. _applied]; }
+        }
+
+        public IReadOnlyList<ResourceKey> Removed
+        {
+            get { lock (_gate) return [.. _removed]; }
+        }
+
+        public Task ApplyAsync(IGatewayProvisioningPlan plan, CancellationToken ct)
+        {
+            Interlocked.Increment(ref _attempts);
+            lock (_gate)
+            {
+                if (Failures-- > 0) throw new IOException("API server unavailable");
+                _applied.Add(plan.Fingerprint);
+            }
+            return Task.CompletedTask;
+        }
+
+        public Task RemoveAsync(ResourceKey gateway, CancellationToken ct)
+        {
+            lock (_gate) _removed.Add(gateway);
+            return Task.CompletedTask;
+        }
+    }
 }

@@ -71,7 +71,6 @@ public sealed class KubernetesModeTests(ITestOutputHelper output) : IAsyncLifeti
                 ServiceBindAddress = BindAddress,
                 Services = new GatewayServiceOptions { Namespace = SystemNamespace, PortRangeStart = 20000, PortRangeEnd = 20099 },
                 Source = new KubernetesSourceOptions { BackoffInitial = TimeSpan.FromMilliseconds(20), BackoffMax = TimeSpan.FromMilliseconds(200) },
-                ServiceResyncInterval = TimeSpan.FromMilliseconds(500),
             },
         };
         var builder = GatewayHost.CreateBuilder(options);
@@ -238,32 +237,27 @@ public sealed class KubernetesModeTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task KubernetesMode_NodeDoesNotOwnGateway_LeavesItsServiceAlone()
+    public async Task KubernetesMode_GatewayDeletedWhileDown_ItsEntityRemovesTheServiceLeftBehind_OthersKept()
     {
         _server.Apply(Namespace("default"));
         _server.Apply(GatewayClass());
         _server.Apply(GatewayObj("web"));
         _server.Apply(GatewayObj("api"));
-        var options = new GatewayHostOptions
-        {
-            Kubernetes = new KubernetesHostOptions
-            {
-                ClientFactory = _server.CreateClient,
-                ServiceBindAddress = BindAddress,
-                Services = new GatewayServiceOptions { Namespace = SystemNamespace, PortRangeStart = 20100, PortRangeEnd = 20199 },
-            },
-        };
-        var builder = GatewayHost.CreateBuilder(options);
-        // The ownership seam: this node owns "web" only (a cluster would ask the shard region).
-        builder.Services.AddSingleton<OwnsGateway>(key => key == Web);
-        _host = builder.Build();
-        await _host.StartAsync(Wait.Token());
-        await _host.WaitUntilReadyAsync(Wait.Token());
+        await StartHostAsync();
+        await Eventually(() => _server.All<V1Service>(KindRegistry.Service).Count(GatewayServices.IsManaged) == 2, "both Services exist");
+        var webService = ServiceOf(Web).Metadata.Uid;
+        await _host!.StopAsync(Wait.Token());
+        await _host.DisposeAsync();
+        _host = null;
 
-        await Eventually(() => _server.All<V1Service>(KindRegistry.Service).Count(GatewayServices.IsManaged) == 1, "web's Service exists");
-        Assert.NotNull(ServiceOf(Web));
-        await Task.Delay(300);
+        // While no replica runs, "api" is deleted: its Service is left behind with nobody watching it go.
+        _server.Delete(Api);
+        Assert.NotNull(ServiceOf(Api));
+
+        await StartHostAsync();
+
+        await Eventually(() => _server.All<V1Service>(KindRegistry.Service).Count(GatewayServices.IsManaged) == 1, "api's Service is removed");
         Assert.Null(ServiceOf(Api));
-        Assert.True(_host.Services.GetRequiredService<GatewayServiceReconciler>().LastResult!.Skipped >= 1);
+        Assert.Equal(webService, ServiceOf(Web).Metadata.Uid);
     }
 }

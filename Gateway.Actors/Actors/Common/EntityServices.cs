@@ -8,8 +8,9 @@ namespace Gateway.Actors.Actors.Common;
 /// <param name="SelfNode">This node (address#uid).</param>
 /// <param name="SelfNodeName">Its node name.</param>
 /// <param name="WriteTimeout">The longest one status write or removal may take.</param>
-/// <param name="Local">The registry of entities running on this node (ownership for other once-per-cluster work).</param>
-public sealed record EntityServices(string ContentSource, IStatusSink Sink, string SelfNode, string SelfNodeName, TimeSpan WriteTimeout, LocalEntities? Local = null);
+/// <param name="Provisioner">Gateways: carries out their provisioning plans on this node (null: nothing is provisioned, as in file mode).</param>
+public sealed record EntityServices(string ContentSource, IStatusSink Sink, string SelfNode, string SelfNodeName, TimeSpan WriteTimeout,
+    Gateways.IGatewayProvisioner? Provisioner = null);
 
 /// <summary>Node identities as entities and reports spell them.</summary>
 public static class NodeIds

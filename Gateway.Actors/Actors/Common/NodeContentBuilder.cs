@@ -45,14 +45,17 @@ public sealed class NodeContentBuilder
     /// <param name="result">The pass's translation result.</param>
     /// <param name="snapshot">The snapshot it was translated from (resourceVersions, GatewayClass → Gateways).</param>
     /// <param name="applied">True when the data plane accepted the result (otherwise nothing counts as programmed here).</param>
-    public static NodeContent Build(string node, TranslationResult result, Snapshot snapshot, bool applied) =>
-        new NodeContentBuilder().Next(node, result, snapshot, applied);
+    /// <param name="plans">Per Gateway, what this node plans to provision for it (Kubernetes mode), or null for none.</param>
+    public static NodeContent Build(string node, TranslationResult result, Snapshot snapshot, bool applied,
+        IReadOnlyDictionary<ResourceKey, Gateways.IGatewayProvisioningPlan>? plans = null) =>
+        new NodeContentBuilder().Next(node, result, snapshot, applied, plans);
 
     /// <summary>
     /// The content of every entity after this pass, building only what changed since the previous call (see the
     /// type's remarks). Parameters as for <see cref="Build"/>.
     /// </summary>
-    public NodeContent Next(string node, TranslationResult result, Snapshot snapshot, bool applied)
+    public NodeContent Next(string node, TranslationResult result, Snapshot snapshot, bool applied,
+        IReadOnlyDictionary<ResourceKey, Gateways.IGatewayProvisioningPlan>? plans = null)
     {
         lock (_gate)
         {
@@ -75,6 +78,7 @@ public sealed class NodeContentBuilder
                         break;
                     case EntityKind.Gateway:
                         next.Table = tables.GetValueOrDefault(key);
+                        next.Plan = plans?.GetValueOrDefault(key);
                         break;
                     default:
                         next.Segments = routeSegments.GetValueOrDefault(key) ?? [];
@@ -221,7 +225,8 @@ public sealed class NodeContentBuilder
         var statusText = new Lazy<string>(() => StatusText(key, desired.Generation, desired.Status));
         var generation = desired.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var writeFingerprint = Hash(StatusForm(desired.Status), generation, inputs.ResourceVersion ?? "");
-        contents.Add(Content(entity, revision, desired, statusText, writeFingerprint, sliceHash, sliceText, programmed, addresses, attachments));
+        var own = Content(entity, revision, desired, statusText, writeFingerprint, sliceHash, sliceText, programmed, addresses, attachments);
+        contents.Add(inputs.Plan is { } plan ? own with { Provisioning = plan, Fingerprint = Hash(own.Fingerprint, plan.Fingerprint) } : own);
 
         if (entity.Kind == EntityKind.Gateway && desired.Status is V1GatewayStatus gatewayStatus)
         {
@@ -307,6 +312,9 @@ public sealed class NodeContentBuilder
         /// <summary>Gateway: its table's parts (null: no table).</summary>
         public TableParts? Table { get; set; }
 
+        /// <summary>Gateway: what this node plans to provision for it (null: nothing).</summary>
+        public Gateways.IGatewayProvisioningPlan? Plan { get; set; }
+
         /// <summary>Routes (and every other kind): the route's segments.</summary>
         public Segment[] Segments { get; set; } = [];
 
@@ -318,7 +326,8 @@ public sealed class NodeContentBuilder
             && kind switch
             {
                 EntityKind.GatewayClass => ClassGateways.SequenceEqual(next.ClassGateways, StringComparer.Ordinal),
-                EntityKind.Gateway => ReferenceEquals(Table?.Table, next.Table?.Table),
+                EntityKind.Gateway => ReferenceEquals(Table?.Table, next.Table?.Table)
+                    && string.Equals(Plan?.Fingerprint, next.Plan?.Fingerprint, StringComparison.Ordinal),
                 _ => SameSegments(Segments, next.Segments),
             };
 

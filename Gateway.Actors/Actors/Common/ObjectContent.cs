@@ -39,6 +39,9 @@ public sealed record ObjectContent(
     /// <summary>The desired status as YAML (rendered on first use).</summary>
     public string StatusText => StatusTextSource.Value;
 
+    /// <summary>Gateways: what this node planned to provision for it (null: nothing to do; its fingerprint is part of <see cref="Fingerprint"/>).</summary>
+    public Gateways.IGatewayProvisioningPlan? Provisioning { get; init; }
+
     /// <summary>The route-table slice as YAML (rendered on first use).</summary>
     public string Slice => SliceSource.Value;
 }

@@ -66,10 +66,15 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
     /// <summary>The entity.</summary>
     protected EntityRef Entity => State.Core.Entity;
 
+    /// <summary>What the entity uses on this node.</summary>
+    protected EntityServices Services => _services;
+
+    /// <summary>The entity's log.</summary>
+    protected ILoggingAdapter Log => _log;
+
     /// <inheritdoc />
     protected override void PreStart()
     {
-        _services.Local?.Started(Entity);
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.MemberRemoved));
         WatchContent();
     }
@@ -114,7 +119,6 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
     /// <inheritdoc />
     protected override void PostStop()
     {
-        _services.Local?.Stopped(Entity);
         Cluster.Get(Context.System).Unsubscribe(Self);
     }
 
@@ -201,9 +205,19 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
         return outcome;
     }
 
+    /// <summary>
+    /// Work an entity kind does for its object besides the status, before the status decision (a Gateway provisions
+    /// its Service). False when it failed: the reconciliation counts as failed and is retried with backoff.
+    /// </summary>
+    protected virtual Task<bool> ProvisionAsync() => Task.FromResult(true);
+
+    /// <summary>Undoes <see cref="ProvisionAsync"/> for an object that is gone, before its status is removed. False when it failed.</summary>
+    protected virtual Task<bool> DeprovisionAsync() => Task.FromResult(true);
+
     private async Task<ReportOutcome> ReconcileOnceAsync()
     {
         await ObserveAsync();
+        if (!await ProvisionAsync()) return ReportOutcome.Failed;
         switch (State.Decide())
         {
             case EntityDecision.Write write:
@@ -223,6 +237,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
                     }
                 }
             case EntityDecision.Remove remove:
+                if (!await DeprovisionAsync()) return ReportOutcome.Failed;
                 using (var timeout = new CancellationTokenSource(_services.WriteTimeout))
                 {
                     try

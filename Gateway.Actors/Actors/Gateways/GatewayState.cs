@@ -13,24 +13,46 @@ namespace Gateway.Actors.Actors.Gateways;
 /// <summary>A Listener entity reported how many live replicas programmed its listener.</summary>
 public sealed record ListenerProgrammedReported(string Listener, int Replicas) : IObjectEvent;
 
+/// <summary>The entity carried out the provisioning plan with <paramref name="Fingerprint"/>.</summary>
+public sealed record ProvisioningApplied(string Fingerprint) : IObjectEvent;
+
+/// <summary>
+/// A plan carried out long ago is still planned (the change it made never showed in this node's snapshot, or was
+/// undone meanwhile): carry it out again.
+/// </summary>
+public sealed record ProvisioningStale : IObjectEvent;
+
 /// <summary>
 /// The reconciled state of one Gateway. Its status is this node's desired status with cluster-wide facts put in
 /// (<see cref="Compose"/>): status.addresses is the sorted union of the addresses of the live replicas that
 /// programmed it, Programmed is True when at least one live replica programmed it, and each listener's status takes
 /// what its Listener entity reconciled (<see cref="Listeners"/>: how many live replicas programmed that listener).
+/// The Gateway's provisioning (Kubernetes mode: its Service) is carried out by this entity only: when this node's
+/// content holds a plan it has not carried out yet (<see cref="ProvisioningDue"/>).
 /// </summary>
 /// <param name="Core">The shared part.</param>
 /// <param name="Listeners">Per listener name, the live replicas that programmed it, as its Listener entity last said.</param>
-public sealed record GatewayState(ReconciledObject Core, ImmutableSortedDictionary<string, int> Listeners) : IEntityState<GatewayState>
+/// <param name="Provisioned">The fingerprint of the plan last carried out, while this node still plans it (null once a pass plans nothing).</param>
+public sealed record GatewayState(ReconciledObject Core, ImmutableSortedDictionary<string, int> Listeners, string? Provisioned = null) : IEntityState<GatewayState>
 {
     /// <summary>A new incarnation for the entity id namespace/name.</summary>
     public static GatewayState Create(string id, string selfNode, string selfNodeName) =>
         new(ReconciledObject.Create(new EntityRef(EntityKind.Gateway, id), selfNode, selfNodeName), ImmutableSortedDictionary.Create<string, int>(StringComparer.Ordinal));
 
     /// <inheritdoc />
-    public GatewayState Apply(IObjectEvent e) => e is ListenerProgrammedReported l
-        ? this with { Listeners = Listeners.SetItem(l.Listener, l.Replicas) }
-        : this with { Core = Core.Apply(e) };
+    public GatewayState Apply(IObjectEvent e) => e switch
+    {
+        ListenerProgrammedReported l => this with { Listeners = Listeners.SetItem(l.Listener, l.Replicas) },
+        ProvisioningApplied applied => this with { Provisioned = applied.Fingerprint },
+        ProvisioningStale => this with { Provisioned = null },
+        // Content without a plan: what was provisioned shows in the snapshot; a later plan, even an equal one, is new work.
+        LocalContentObserved { Content.Provisioning: null } => this with { Core = Core.Apply(e), Provisioned = null },
+        _ => this with { Core = Core.Apply(e) },
+    };
+
+    /// <summary>The plan to carry out now: this node has synced, the Gateway is here, and its plan was not carried out yet.</summary>
+    public IGatewayProvisioningPlan? ProvisioningDue =>
+        Core.LocalSynced && Core.Local?.Provisioning is { } plan && !string.Equals(plan.Fingerprint, Provisioned, StringComparison.Ordinal) ? plan : null;
 
     /// <inheritdoc />
     public EntityDecision Decide()

@@ -141,7 +141,7 @@ public sealed class EntityStateTests
     }
 
     [Fact]
-    public void ListenerState_CountsTheLiveReplicasThatProgrammedIt_AndTellsEachNewCountOnce()
+    public void ListenerState_KnowsTheLiveReplicasThatProgrammedIt_AndTellsEachNewSetOnce()
     {
         var entity = EntityRef.ForListener(GatewayKey, "http");
         var local = Content(entity, GatewayKey, new V1ListenerStatus(), programmed: false) with { Status = null };
@@ -150,18 +150,18 @@ public sealed class EntityStateTests
         Assert.Null(state.ToTell);
 
         state = state.Apply(new LocalContentObserved(local, true)).Apply(new NodeReported(Report(Other, 1))).Apply(new NodeReported(Report(Third, 1, programmed: false)));
-        Assert.Equal(1, state.ProgrammedReplicas);
-        Assert.Equal(1, state.ToTell);
-        state = state.Apply(new ListenerProgrammedTold(1));
+        Assert.Equal([Other], state.ProgrammedNodes.ToArray());
+        Assert.Equal([Other], state.ToTell!.Value.ToArray());
+        state = state.Apply(new ListenerProgrammedTold([Other]));
         Assert.Null(state.ToTell);
 
-        // The replica that served it leaves: the count drops and is told.
+        // The replica that served it leaves: the set shrinks and is told.
         state = state.Apply(new NodeLeft(Other));
-        Assert.Equal(0, state.ToTell);
-        state = state.Apply(new ListenerProgrammedTold(0));
+        Assert.Empty(state.ToTell!.Value);
+        state = state.Apply(new ListenerProgrammedTold([]));
 
-        // Every report makes the entity tell again (a Gateway incarnation that started meanwhile learns the count).
-        Assert.Equal(0, state.Apply(new NodeReported(Report(Third, 2, programmed: false))).ToTell);
+        // Every report makes the entity tell again (a Gateway incarnation that started meanwhile learns the set).
+        Assert.Empty(state.Apply(new NodeReported(Report(Third, 2, programmed: false))).ToTell!.Value);
     }
 
     private static V1GatewayStatus GatewayWithListener(bool listenerServedHere) => new()
@@ -222,13 +222,20 @@ public sealed class EntityStateTests
         var local = Assert.IsType<EntityDecision.Write>(state.Decide());
         state = state.Apply(new StatusWritten(local.Fingerprint, new Lazy<string>(local.Text), 1, true));
 
-        state = state.Apply(new ListenerProgrammedReported("http", 1));
+        // The Listener entity says this replica and another one serve the listener: only the other one counts (this
+        // replica's own part is its own content, which says it does not).
+        state = state.Apply(new ListenerProgrammedReported("http", [Other, Self]));
         var composed = Assert.IsType<EntityDecision.Write>(state.Decide());
         state = state.Apply(new StatusWritten(composed.Fingerprint, new Lazy<string>(composed.Text), 1, true));
 
         Assert.NotEqual(local.Fingerprint, composed.Fingerprint);
-        Assert.Equal("True", ((V1GatewayStatus)composed.Status.Status).Listeners![0].Conditions!.Single(c => c.Type == "Programmed").Status);
-        Assert.IsType<EntityDecision.Nothing>(state.Apply(new ListenerProgrammedReported("http", 1)).Decide());
+        var programmed = ((V1GatewayStatus)composed.Status.Status).Listeners![0].Conditions!.Single(c => c.Type == "Programmed");
+        Assert.Equal(("True", "The listener is programmed on 1 replica(s)."), (programmed.Status, programmed.Message));
+        Assert.IsType<EntityDecision.Nothing>(state.Apply(new ListenerProgrammedReported("http", [Other, Self])).Decide());
+
+        // A stale word that only this replica serves it changes nothing: this replica's own content says otherwise.
+        var selfOnly = Assert.IsType<EntityDecision.Write>(state.Apply(new ListenerProgrammedReported("http", [Self])).Decide());
+        Assert.Equal(local.Fingerprint, selfOnly.Fingerprint);
     }
 
     [Fact]

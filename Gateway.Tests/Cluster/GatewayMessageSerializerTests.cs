@@ -32,7 +32,7 @@ public sealed class GatewayMessageSerializerTests : IDisposable
         new GetGatewayClassState("gc"),
         new ApplyGatewayReport("default/g", Report with { Addresses = [] }),
         new GetGatewayState("default/g"),
-        new ApplyListenerProgrammed("default/g", "http", 2),
+        new ApplyListenerProgrammed("default/g", "http", ["akka.tcp://gateway@127.0.0.1:1#1", "akka.tcp://gateway@127.0.0.1:2#2"]),
         new ApplyListenerReport("default/g/http", Report with { Present = false, Fingerprint = "" }),
         new GetListenerState("default/g/http"),
         new ApplyRouteReport("HTTPRoute/default/r", Report),

@@ -16,7 +16,7 @@ public sealed class GatewayEntity : ObjectEntity<GatewayState>
     {
         HandleReports<ApplyGatewayReport>(m => m.Report);
         HandleQueries<GetGatewayState>();
-        HandleEvents<ApplyListenerProgrammed>(m => new ListenerProgrammedReported(m.Listener, m.Replicas));
+        HandleEvents<ApplyListenerProgrammed>(m => new ListenerProgrammedReported(m.Listener, m.Nodes));
         HandleEvents<ResyncProvisioning>(_ => new ProvisioningStale());
     }
 

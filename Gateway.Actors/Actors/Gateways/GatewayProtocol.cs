@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Gateway.Actors.Actors.Common;
 
 namespace Gateway.Actors.Actors.Gateways;
@@ -6,10 +7,11 @@ namespace Gateway.Actors.Actors.Gateways;
 public sealed record ApplyGatewayReport(string Id, NodeReport Report) : IGatewayClusterMessage;
 
 /// <summary>
-/// From the Listener entity of <paramref name="Listener"/> on the Gateway <paramref name="Id"/>: how many live replicas
-/// programmed that listener (its own reconciled fact; the Gateway composes it into the listener's status).
+/// From the Listener entity of <paramref name="Listener"/> on the Gateway <paramref name="Id"/>: the live replicas
+/// (node ids, sorted) that programmed that listener (its own reconciled fact; the Gateway composes it into the
+/// listener's status).
 /// </summary>
-public sealed record ApplyListenerProgrammed(string Id, string Listener, int Replicas) : IGatewayClusterMessage;
+public sealed record ApplyListenerProgrammed(string Id, string Listener, ImmutableArray<string> Nodes) : IGatewayClusterMessage;
 
 /// <summary>Get the live state of the Gateway <paramref name="Id"/> (answered with <see cref="ObjectStateView"/> by its owner).</summary>
 public sealed record GetGatewayState(string Id) : IGatewayClusterMessage;

@@ -10,8 +10,8 @@ using k8s.Models;
 
 namespace Gateway.Actors.Actors.Gateways;
 
-/// <summary>A Listener entity reported how many live replicas programmed its listener.</summary>
-public sealed record ListenerProgrammedReported(string Listener, int Replicas) : IObjectEvent;
+/// <summary>A Listener entity reported which live replicas (node ids) programmed its listener.</summary>
+public sealed record ListenerProgrammedReported(string Listener, ImmutableArray<string> Nodes) : IObjectEvent;
 
 /// <summary>The entity carried out the provisioning plan with <paramref name="Fingerprint"/>.</summary>
 public sealed record ProvisioningApplied(string Fingerprint) : IObjectEvent;
@@ -26,23 +26,23 @@ public sealed record ProvisioningStale : IObjectEvent;
 /// The reconciled state of one Gateway. Its status is this node's desired status with cluster-wide facts put in
 /// (<see cref="Compose"/>): status.addresses is the sorted union of the addresses of the live replicas that
 /// programmed it, Programmed is True when at least one live replica programmed it, and each listener's status takes
-/// what its Listener entity reconciled (<see cref="Listeners"/>: how many live replicas programmed that listener).
+/// what its Listener entity reconciled (<see cref="Listeners"/>: which live replicas programmed that listener).
 /// The Gateway's provisioning (Kubernetes mode: its Service) is carried out by this entity only: when this node's
 /// content holds a plan it has not carried out yet (<see cref="ProvisioningDue"/>).
 /// </summary>
 /// <param name="Core">The shared part.</param>
-/// <param name="Listeners">Per listener name, the live replicas that programmed it, as its Listener entity last said.</param>
+/// <param name="Listeners">Per listener name, the live replicas (node ids) that programmed it, as its Listener entity last said.</param>
 /// <param name="Provisioned">The fingerprint of the plan last carried out, while this node still plans it (null once a pass plans nothing).</param>
-public sealed record GatewayState(ReconciledObject Core, ImmutableSortedDictionary<string, int> Listeners, string? Provisioned = null) : IEntityState<GatewayState>
+public sealed record GatewayState(ReconciledObject Core, ImmutableSortedDictionary<string, ImmutableArray<string>> Listeners, string? Provisioned = null) : IEntityState<GatewayState>
 {
     /// <summary>A new incarnation for the entity id namespace/name.</summary>
     public static GatewayState Create(string id, string selfNode, string selfNodeName) =>
-        new(ReconciledObject.Create(new EntityRef(EntityKind.Gateway, id), selfNode, selfNodeName), ImmutableSortedDictionary.Create<string, int>(StringComparer.Ordinal));
+        new(ReconciledObject.Create(new EntityRef(EntityKind.Gateway, id), selfNode, selfNodeName), ImmutableSortedDictionary.Create<string, ImmutableArray<string>>(StringComparer.Ordinal));
 
     /// <inheritdoc />
     public GatewayState Apply(IObjectEvent e) => e switch
     {
-        ListenerProgrammedReported l => this with { Listeners = Listeners.SetItem(l.Listener, l.Replicas) },
+        ListenerProgrammedReported l => this with { Listeners = Listeners.SetItem(l.Listener, l.Nodes) },
         ProvisioningApplied applied => this with { Provisioned = applied.Fingerprint },
         ProvisioningStale => this with { Provisioned = null },
         // Content without a plan: what was provisioned shows in the snapshot; a later plan, even an equal one, is new work.
@@ -58,7 +58,7 @@ public sealed record GatewayState(ReconciledObject Core, ImmutableSortedDictiona
     public EntityDecision Decide()
     {
         if (Core.Local?.Status is not { } desired) return Core.Decide(null, null);
-        var composed = Compose(desired, Core.ProgrammedBy, Listeners);
+        var composed = Compose(desired, Core.ProgrammedBy, Elsewhere());
         var fingerprint = ReferenceEquals(composed, desired)
             ? Core.Local.WriteFingerprint
             : NodeContentBuilder.Hash(Core.Local.WriteFingerprint, CanonicalForm.Of(composed.Status));
@@ -67,15 +67,24 @@ public sealed record GatewayState(ReconciledObject Core, ImmutableSortedDictiona
 
     /// <inheritdoc />
     public string DesiredText => Core.Local?.Status is { } desired
-        ? NodeContentBuilder.StatusText(desired.Key, desired.Generation, Compose(desired, Core.ProgrammedBy, Listeners).Status)
+        ? NodeContentBuilder.StatusText(desired.Key, desired.Generation, Compose(desired, Core.ProgrammedBy, Elsewhere()).Status)
         : "";
+
+    /// <summary>
+    /// Per listener, how many live replicas other than this one programmed it. This replica's own part is its own
+    /// content, which is always at least as fresh as what a Listener entity said about it, and departed replicas no
+    /// longer count.
+    /// </summary>
+    private Dictionary<string, int> Elsewhere() =>
+        Listeners.ToDictionary(p => p.Key, p => p.Value.Count(n => n != Core.SelfNode && !Core.Departed.Contains(n)), StringComparer.Ordinal);
 
     /// <summary>
     /// This node's desired Gateway status with the cluster's view: when live replicas programmed the Gateway,
     /// status.addresses becomes the sorted union of their addresses (kept as is when it already holds exactly those)
     /// and a False Programmed condition becomes True (GatewayConditionProgrammed: "the Gateway has been programmed
     /// ... and is ready to serve traffic" holds while one replica serves it). Likewise per listener, from
-    /// <paramref name="listeners"/>: a listener programmed on at least one live replica is Programmed, and an Accepted
+    /// <paramref name="listeners"/> (per listener, how many other live replicas programmed it): a listener programmed
+    /// on at least one other live replica is Programmed, and an Accepted
     /// False for PortUnavailable (a fact of this replica's sockets only) becomes Accepted. Returns
     /// <paramref name="desired"/> itself when nothing changes; never modifies it.
     /// </summary>

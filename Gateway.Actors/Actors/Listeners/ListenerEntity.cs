@@ -19,13 +19,13 @@ public sealed class ListenerEntity : ObjectEntity<ListenerState>
         HandleQueries<GetListenerState>();
     }
 
-    /// <summary>Tells the Gateway entity how many live replicas programmed this listener, when that is news.</summary>
+    /// <summary>Tells the Gateway entity which live replicas programmed this listener, when that is news.</summary>
     protected override void Reconciled()
     {
-        if (State.ToTell is not { } replicas) return;
+        if (State.ToTell is not { } nodes) return;
         var (gateway, listener) = State.Names;
-        ClusterSharding.Get(Context.System).ShardRegion(GatewayEntity.TypeName).Tell(new ApplyListenerProgrammed(gateway, listener, replicas), Self);
-        Record(new ListenerProgrammedTold(replicas));
+        ClusterSharding.Get(Context.System).ShardRegion(GatewayEntity.TypeName).Tell(new ApplyListenerProgrammed(gateway, listener, nodes), Self);
+        Record(new ListenerProgrammedTold(nodes));
     }
 
     /// <summary>Props for the entity <paramref name="entityId"/>.</summary>

@@ -17,7 +17,7 @@ internal sealed record BackendClient(HttpMessageInvoker Invoker, ForwarderReques
 /// <summary>
 /// The pooled HTTP clients of the data plane, one per backend protocol (BackendProtocol): HTTP/1.1, h2c (HTTP/2
 /// prior knowledge, RequestVersionExact), WebSocket (HTTP/1.1; YARP handles the upgrade), and one per distinct
-/// BackendTlsSettings for TLS origination. Created with YARP's <see cref="ForwarderHttpClientFactory"/>, which applies
+/// BackendTlsSettings for TLS origination. Created with (a subclass of) YARP's <see cref="ForwarderHttpClientFactory"/>, which applies
 /// the settings a proxy needs (no cookies, no redirects, no decompression, no proxy, no activity headers). Clients are
 /// shared by every socket and every table revision, so connection pools survive table swaps.
 /// </summary>
@@ -33,7 +33,7 @@ internal sealed class BackendClients : IDisposable
 
     public BackendClients()
     {
-        var factory = new ForwarderHttpClientFactory();
+        var factory = new ClientFactory();
         _http1 = new BackendClient(factory.CreateClient(NewContext("http1")), Http11Config, "http");
         _h2c = new BackendClient(factory.CreateClient(NewContext("h2c")), H2cConfig, "http");
         _webSocket = new BackendClient(factory.CreateClient(NewContext("ws")), Http11Config, "http");
@@ -76,6 +76,21 @@ internal sealed class BackendClients : IDisposable
     }
 
     /// <summary>
+    /// YARP's settings plus no activity propagator. The data plane starts no Activity for a request, so there is no
+    /// trace context of ours to inject; a client's own trace headers (traceparent, tracestate, baggage) are forwarded
+    /// unchanged like every other header. Without a propagator SocketsHttpHandler leaves its DiagnosticsHandler out
+    /// of the handler chain, which would otherwise check for an Activity and listeners on every request.
+    /// </summary>
+    private class ClientFactory : ForwarderHttpClientFactory
+    {
+        protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
+        {
+            base.ConfigureHandler(context, handler);
+            handler.ActivityHeadersPropagator = null;
+        }
+    }
+
+    /// <summary>
     /// TLS origination (BackendTLSPolicy): SNI = ServerName; the server certificate must chain to the given CA
     /// certificates (or the system store) and match ServerName, or one of SubjectAltNames when those are given;
     /// optional client certificate (Gateway spec.tls.backend.clientCertificateRef).
@@ -83,7 +98,7 @@ internal sealed class BackendClients : IDisposable
     /// client's Host unchanged while BackendTLSPolicy wants SNI = ServerName. So TLS is done here, in the connect
     /// callback, and the handler sees a plain stream (destinations use "http://"): HTTP/1.1 inside our TLS.
     /// </summary>
-    private sealed class TlsClientFactory(BackendTlsSettings tls) : ForwarderHttpClientFactory
+    private sealed class TlsClientFactory(BackendTlsSettings tls) : ClientFactory
     {
         protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
         {

@@ -151,11 +151,17 @@ internal sealed class SocketHost
             if (context is DefaultHttpContext d) d.Uninitialize();
         }
 
-        public async Task ProcessRequestAsync(HttpContext context)
+        /// <summary>
+        /// Not an async method, so a request costs no state machine here: an exception thrown before the pipeline
+        /// returns its task is answered below; a task that faults later is answered by Kestrel itself, the same way
+        /// (500 when the response has not started, else the connection is aborted; logged by Kestrel). The forwarder
+        /// turns backend and transform failures into status codes and does not fault.
+        /// </summary>
+        public Task ProcessRequestAsync(HttpContext context)
         {
             try
             {
-                await pipeline.HandleAsync(context, host.Table).ConfigureAwait(false);
+                return pipeline.HandleAsync(context, host.Table);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -169,6 +175,7 @@ internal sealed class SocketHost
                 {
                     context.Abort();
                 }
+                return Task.CompletedTask;
             }
         }
     }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Data plane benchmark: the gateway (Release build, a real process in file mode) side by side with nginx, behind the
-# same nginx backend, loaded by the same wrk/h2load. Writes bench/results/<date>-dataplane.{md,json}.
+# Data plane benchmark: the gateway (Release build, a real process in file mode) side by side with nginx, HAProxy and
+# Caddy, behind the same nginx backend, loaded by the same wrk/h2load. Writes bench/results/<date>-dataplane.{md,json}.
 # Usage: bench/run-dataplane.sh [Gateway.Bench dataplane options; see bench/README.md]
-# Needs: the .NET 10 SDK, and nginx, wrk, h2load from Debian (apt-get install -y nginx wrk nghttp2-client).
+# Needs: the .NET 10 SDK, and nginx, wrk, h2load from Debian (apt-get install -y nginx wrk nghttp2-client); the peers
+# haproxy and caddy (apt-get install -y haproxy caddy) run when installed, or when --targets names them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in nginx wrk h2load; do

@@ -50,12 +50,43 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
         var wanted = options.Targets is { Count: > 0 } t ? t.ToHashSet(StringComparer.Ordinal) : null;
         bool Want(string name) => wanted is null || wanted.Contains(name);
         var gateways = new List<GatewayProcess>();
+        var peers = new List<ChildProcess>();
         var targets = new List<Target>();
         try
         {
             const string path = "/p0/bench";
             if (Want("direct")) targets.Add(new("direct", "wrk → backend nginx (no proxy)", "wrk", $"http://127.0.0.1:{backendPort}{path}", backend.CpuSeconds, null, null));
             if (Want("nginx")) targets.Add(new("nginx", "nginx proxy, HTTP/1.1, 1 route", "wrk", $"http://{proxyAddress}:{proxyHttp}{path}", proxy.CpuSeconds, null, null));
+
+            // The other proxies users would pick, behind the same backend; by default only those installed.
+            var peerUrls = new List<string>();
+            if (PeerWanted("haproxy", wanted))
+            {
+                int http = Util.FreePort(proxyAddress), https = Util.FreePort(proxyAddress), h2c = Util.FreePort(proxyAddress);
+                var haproxy = HaProxy.Start(workDirectory, proxyAddress, http, https, h2c, certificate, "127.0.0.1", backendPort);
+                peers.Add(haproxy);
+                AddPeer("haproxy", "HAProxy", haproxy, $"http://{proxyAddress}:{http}{path}", $"https://{proxyAddress}:{https}{path}", $"http://{proxyAddress}:{h2c}{path}");
+            }
+            if (PeerWanted("caddy", wanted))
+            {
+                int http = Util.FreePort(proxyAddress), https = Util.FreePort(proxyAddress);
+                var caddy = Caddy.Start(workDirectory, proxyAddress, http, https, certificate, "127.0.0.1", backendPort);
+                peers.Add(caddy);
+                AddPeer("caddy", "Caddy", caddy, $"http://{proxyAddress}:{http}{path}", $"https://{proxyAddress}:{https}{path}", $"http://{proxyAddress}:{http}{path}");
+            }
+            foreach (var url in peerUrls)
+            {
+                if (!await ProbeAsync(url).ConfigureAwait(false)) throw new TimeoutException($"peer proxy does not answer 200 on {url}");
+            }
+
+            void AddPeer(string name, string title, ChildProcess process, string http, string https, string h2c)
+            {
+                if (Want(name)) targets.Add(new(name, $"{title} proxy, HTTP/1.1, 1 route", "wrk", http, process.CpuSeconds, null, "nginx"));
+                if (Want($"{name}-https")) targets.Add(new($"{name}-https", $"{title} proxy, HTTPS (TLS 1.3) termination", "wrk", https, process.CpuSeconds, null, "nginx-https"));
+                if (Want($"{name}-h2")) targets.Add(new($"{name}-h2", $"{title} proxy, HTTP/2 cleartext (h2load -m1)", "h2load", h2c, process.CpuSeconds, null, "nginx-h2"));
+                peerUrls.Add(http);
+                peerUrls.Add(https);
+            }
 
             // One gateway process per route count; the 1-route one also serves the HTTPS and HTTP/2 scenarios.
             var sizes = new List<int> { 1 };
@@ -121,9 +152,22 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
         finally
         {
             foreach (var g in gateways) g.Dispose();
+            foreach (var p in peers) p.Dispose();
             proxy.Stop(TimeSpan.FromSeconds(5));
             backend.Stop(TimeSpan.FromSeconds(5));
         }
+    }
+
+    /// <summary>
+    /// A peer runs when one of its targets is asked for (missing binary: an error), or, without --targets, when it is
+    /// installed (missing: a note, the rest still runs).
+    /// </summary>
+    private static bool PeerWanted(string name, HashSet<string>? wanted)
+    {
+        if (wanted is not null) return wanted.Contains(name) || wanted.Contains($"{name}-https") || wanted.Contains($"{name}-h2");
+        if (Util.TryWhich(name) is not null) return true;
+        Console.WriteLine($"{name} is not installed (apt-get install -y {name}): its targets are left out");
+        return false;
     }
 
     private static string Label(int n) => n >= 1000 && n % 1000 == 0 ? $"{n / 1000}k" : n.ToString(CultureInfo.InvariantCulture);
@@ -153,14 +197,18 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
         var summary = new List<DataPlaneSummary>();
         foreach (var connections in runs.Select(r => r.Connections).Distinct())
         {
+            // Every median first: a target may be listed before its baseline.
             var medians = new Dictionary<string, (double Rps, double P99)>();
             foreach (var target in targets)
             {
                 var mine = runs.Where(r => r.Target == target.Name && r.Connections == connections).ToList();
+                if (mine.Count > 0) medians[target.Name] = (Util.Median(mine.Select(r => r.Load.Rps)), Util.Median(mine.Select(r => r.Load.P99Ms)));
+            }
+            foreach (var target in targets)
+            {
+                var mine = runs.Where(r => r.Target == target.Name && r.Connections == connections).ToList();
                 if (mine.Count == 0) continue;
-                var rps = Util.Median(mine.Select(r => r.Load.Rps));
-                var p99 = Util.Median(mine.Select(r => r.Load.P99Ms));
-                medians[target.Name] = (rps, p99);
+                var (rps, p99) = medians[target.Name];
                 var baseline = target.Baseline is not null && medians.TryGetValue(target.Baseline, out var b) ? b : ((double, double)?)null;
                 var alloc = mine.All(r => r.AllocatedPerRequest is not null) ? Util.Median(mine.Select(r => r.AllocatedPerRequest!.Value)) : (double?)null;
                 summary.Add(new DataPlaneSummary(target.Name, target.Description, connections, rps, Util.Median(mine.Select(r => r.Load.P50Ms)), p99,

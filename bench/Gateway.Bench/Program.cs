@@ -33,7 +33,8 @@ internal static class Program
         usage: Gateway.Bench dataplane|controlplane --gateway PATH/Gateway.Host.dll [--out DIR] [--label TEXT] [--keep]
                              [--gateway-env NAME=VALUE,...]
           dataplane:    [--rounds 3] [--duration 10] [--warmup 2] [--connections 50,1] [--routes 1000,10000]
-                        [--targets direct,nginx,gw-1,gw-1k,gw-10k,nginx-https,gw-https,nginx-h2,gw-h2]
+                        [--targets direct,nginx,gw-1,gw-1k,gw-10k,nginx-https,gw-https,nginx-h2,gw-h2,
+                                   haproxy,haproxy-https,haproxy-h2,caddy,caddy-https,caddy-h2]
                         [--compare OTHER/Gateway.Host.dll]   (another build, interleaved: targets gw-N-before)
           controlplane: [--sizes 100,1000,5000,10000] [--additions 100] [--changes 100] [--deletions 100] [--ready-timeout 120]
         """;

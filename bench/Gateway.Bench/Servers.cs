@@ -84,6 +84,100 @@ internal static class Nginx
     }
 }
 
+/// <summary>
+/// HAProxy from the distribution as a peer proxy: one thread (like nginx's one worker), backend connections reused
+/// across client connections (http-reuse always, the closest to nginx's upstream keepalive), HTTP/1.1 on
+/// the http port, HTTPS (h2 and http/1.1 by ALPN) on the https port, cleartext HTTP/2
+/// (prior knowledge) on the h2c port; no logging.
+/// </summary>
+internal static class HaProxy
+{
+    public static ChildProcess Start(string directory, string address, int httpPort, int httpsPort, int h2cPort, BenchCertificate certificate,
+        string backendAddress, int backendPort)
+    {
+        var prefix = Path.Combine(directory, "haproxy");
+        Directory.CreateDirectory(prefix);
+        // HAProxy reads the certificate and its key from one PEM file.
+        var pem = Path.Combine(prefix, "bench.pem");
+        File.WriteAllText(pem, certificate.CertificatePem.TrimEnd() + "\n" + certificate.KeyPem.TrimEnd() + "\n");
+        var conf = Path.Combine(prefix, "haproxy.cfg");
+        File.WriteAllText(conf, $$"""
+            global
+                nbthread 1
+                maxconn 8192
+                pidfile {{prefix}}/haproxy.pid
+            defaults
+                mode http
+                timeout connect 5s
+                timeout client 300s
+                timeout server 300s
+                timeout http-keep-alive 300s
+                http-reuse always
+            frontend proxy
+                bind {{address}}:{{httpPort}}
+                bind {{address}}:{{httpsPort}} ssl crt {{pem}} alpn h2,http/1.1
+                bind {{address}}:{{h2cPort}} proto h2
+                default_backend backend
+            backend backend
+                server b1 {{backendAddress}}:{{backendPort}}
+
+            """);
+        return ChildProcess.Start("haproxy", Util.Which("haproxy"), ["-db", "-f", conf], Path.Combine(prefix, "stdout.log"));
+    }
+}
+
+/// <summary>
+/// Caddy from the distribution as a peer proxy: GOMAXPROCS=1 (one core, like nginx's one worker), 128 idle backend
+/// connections kept, HTTP/1.1 and cleartext HTTP/2 (prior knowledge) on the http port, HTTPS with the
+/// bench certificate on the https port; no admin endpoint, no automatic HTTPS, no access log.
+/// </summary>
+internal static class Caddy
+{
+    public static ChildProcess Start(string directory, string address, int httpPort, int httpsPort, BenchCertificate certificate,
+        string backendAddress, int backendPort)
+    {
+        var prefix = Path.Combine(directory, "caddy");
+        Directory.CreateDirectory(prefix);
+        var proxy = $$"""
+            reverse_proxy {{backendAddress}}:{{backendPort}} {
+                    transport http {
+                        keepalive 300s
+                        keepalive_idle_conns 128
+                        keepalive_idle_conns_per_host 128
+                    }
+                }
+            """;
+        var conf = Path.Combine(prefix, "Caddyfile");
+        File.WriteAllText(conf, $$"""
+            {
+                admin off
+                auto_https off
+                default_sni {{Fixtures.DataPlaneHost}}
+                servers {
+                    protocols h1 h2 h2c
+                }
+            }
+            http://:{{httpPort}} {
+                bind {{address}}
+                {{proxy}}
+            }
+            https://:{{httpsPort}} {
+                bind {{address}}
+                tls {{certificate.CertificatePath}} {{certificate.KeyPath}}
+                {{proxy}}
+            }
+            """);
+        var env = new Dictionary<string, string>
+        {
+            ["GOMAXPROCS"] = "1",
+            ["HOME"] = prefix,
+            ["XDG_DATA_HOME"] = Path.Combine(prefix, "data"),
+            ["XDG_CONFIG_HOME"] = Path.Combine(prefix, "config"),
+        };
+        return ChildProcess.Start("caddy", Util.Which("caddy"), ["run", "--config", conf, "--adapter", "caddyfile"], Path.Combine(prefix, "stdout.log"), env);
+    }
+}
+
 /// <summary>The Release gateway, run as a real process in file mode with a status directory.</summary>
 internal sealed class GatewayProcess : IDisposable
 {

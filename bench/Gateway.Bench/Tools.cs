@@ -161,8 +161,10 @@ internal static class Util
     }
 
     public static string Which(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists)
-        ?? throw new InvalidOperationException($"{name} not found on PATH (apt-get install -y nginx wrk nghttp2-client)");
+        TryWhich(name) ?? throw new InvalidOperationException($"{name} not found on PATH (apt-get install -y nginx wrk nghttp2-client haproxy caddy)");
+
+    public static string? TryWhich(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
 
     /// <summary>Waits until <paramref name="probe"/> is true, polling, at most <paramref name="timeout"/>.</summary>
     public static async Task<bool> WaitUntilAsync(Func<Task<bool>> probe, TimeSpan timeout, TimeSpan? every = null)

@@ -17,6 +17,9 @@ internal sealed record DataPlaneOptions
 
     /// <summary>Another build of Gateway.Host.dll run side by side (targets gw-N-before), interleaved with this one.</summary>
     public string? CompareGateway { get; init; }
+
+    /// <summary>Extra environment for the compared gateway only (--compare-env): A/B of a runtime knob in the same rounds.</summary>
+    public IReadOnlyDictionary<string, string> CompareEnvironment { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>One measured run.</summary>
@@ -113,12 +116,12 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
                     var otherHttp = Util.FreePort(otherIp);
                     var otherManifests = Path.Combine(workDirectory, $"manifests-{n}-before");
                     Fixtures.WriteDataPlane(otherManifests, "gw", otherIp, otherHttp, null, null, n, "127.0.0.1", backendPort);
-                    var before = GatewayProcess.Start(other, $"dp-{n}-before", otherManifests, workDirectory);
+                    var before = GatewayProcess.Start(other, $"dp-{n}-before", otherManifests, workDirectory, extraEnvironment: options.CompareEnvironment);
                     gateways.Add(before);
                     if (!await before.WaitReadyAsync(TimeSpan.FromMinutes(5)).ConfigureAwait(false)) throw new TimeoutException($"compared gateway with {n} routes not ready in 5 minutes");
                     var otherUrl = $"http://{otherIp}:{otherHttp}{path}";
                     if (!await ProbeAsync(otherUrl).ConfigureAwait(false)) throw new TimeoutException($"compared gateway with {n} routes does not answer 200 on {otherUrl}");
-                    targets.Add(new($"gw-{Label(n)}-before", $"compared build, HTTP/1.1, {n} HTTPRoute{(n == 1 ? "" : "s")}", "wrk", otherUrl, before.Process.CpuSeconds, before, "nginx"));
+                    targets.Add(new($"gw-{Label(n)}-before", $"compared build{(options.CompareEnvironment.Count > 0 ? " with " + string.Join(' ', options.CompareEnvironment.Select(e => $"{e.Key}={e.Value}")) : "")}, HTTP/1.1, {n} HTTPRoute{(n == 1 ? "" : "s")}", "wrk", otherUrl, before.Process.CpuSeconds, before, "nginx"));
                 }
                 if (n == 1)
                 {

@@ -36,6 +36,7 @@ internal static class Program
                         [--targets direct,nginx,gw-1,gw-1k,gw-10k,nginx-https,gw-https,nginx-h2,gw-h2,
                                    haproxy,haproxy-https,haproxy-h2,caddy,caddy-https,caddy-h2]
                         [--compare OTHER/Gateway.Host.dll]   (another build, interleaved: targets gw-N-before)
+                        [--compare-env NAME=VALUE,...]       (environment of the compared gateway only)
           controlplane: [--sizes 100,1000,5000,10000] [--additions 100] [--changes 100] [--deletions 100] [--ready-timeout 120]
         """;
 
@@ -63,6 +64,13 @@ internal static class Program
             if (eq <= 0) return Fail($"--gateway-env: {pair} is not NAME=VALUE");
             GatewayProcess.Environment[pair[..eq]] = pair[(eq + 1)..];
         }
+        var compareEnvironment = new Dictionary<string, string>();
+        foreach (var pair in (flags.GetValueOrDefault("--compare-env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) return Fail($"--compare-env: {pair} is not NAME=VALUE");
+            compareEnvironment[pair[..eq]] = pair[(eq + 1)..];
+        }
         var outDir = flags.GetValueOrDefault("--out") ?? Path.Combine(repo, "bench", "results");
         var label = flags.GetValueOrDefault("--label") ?? "";
         var work = Directory.CreateTempSubdirectory("gateway-bench-").FullName;
@@ -87,6 +95,7 @@ internal static class Program
                         RouteCounts = Ints(flags, "--routes", [1000, 10000]),
                         Targets = flags.TryGetValue("--targets", out var t) ? t.Split(',', StringSplitOptions.RemoveEmptyEntries) : null,
                         Label = label,
+                        CompareEnvironment = compareEnvironment,
                         CompareGateway = flags.TryGetValue("--compare", out var compare) ? (File.Exists(compare) ? compare : throw new FileNotFoundException($"--compare: {compare} not found")) : null,
                     };
                     var (runs, summary) = await new DataPlaneBench(gateway, work, options).RunAsync();

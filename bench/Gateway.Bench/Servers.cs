@@ -203,8 +203,11 @@ internal sealed class GatewayProcess : IDisposable
     /// <summary>Extra environment for every gateway process (--gateway-env: A/B experiments with runtime knobs).</summary>
     public static Dictionary<string, string> Environment { get; } = [];
 
-    public static GatewayProcess Start(string gatewayDll, string name, string manifests, string workDirectory, IEnumerable<string>? extraArgs = null)
+    public static GatewayProcess Start(string gatewayDll, string name, string manifests, string workDirectory, IEnumerable<string>? extraArgs = null,
+        IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
+        var environment = new Dictionary<string, string>(Environment);
+        foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string>()) environment[key] = value;
         var status = Path.Combine(workDirectory, name + "-status");
         Directory.CreateDirectory(status);
         var management = Util.FreePort();
@@ -212,7 +215,7 @@ internal sealed class GatewayProcess : IDisposable
         var process = ChildProcess.Start("gateway-" + name, Util.Which("dotnet"),
             [gatewayDll, "--manifests", manifests, "--status-dir", status, "--management-port", management.ToString(CultureInfo.InvariantCulture),
              "--node-name", name, .. extraArgs ?? []],
-            Path.Combine(workDirectory, name + ".log"), Environment);
+            Path.Combine(workDirectory, name + ".log"), environment);
         return new GatewayProcess(process, management, status, startedAt);
     }
 

@@ -41,9 +41,10 @@ internal sealed class CompiledBackend
 
     public bool HasEndpoints => _destinations.Length > 0;
 
-    /// <summary>The next endpoint, round-robin (lock-free).</summary>
+    /// <summary>The next endpoint, round-robin (lock-free; a single endpoint touches no shared counter).</summary>
     public string NextDestination()
     {
+        if (_destinations.Length == 1) return _destinations[0];
         var i = (uint)Interlocked.Increment(ref _next);
         return _destinations[(int)(i % (uint)_destinations.Length)];
     }

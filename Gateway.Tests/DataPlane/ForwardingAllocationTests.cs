@@ -30,12 +30,12 @@ public sealed class ForwardingAllocationTests
     private const int Measured = 3000;
 
     /// <summary>
-    /// Measured at about 1,900 bytes (YARP's forwarder, HttpRequestMessage/HttpResponseMessage and SocketsHttpHandler's
-    /// own state machines; bench/README.md). The budget is that plus a margin for runtime noise, and below what the
-    /// path cost before the shortest path existed (about 2,300 here), so a per-request state machine or header parse
-    /// of ours coming back fails this test.
+    /// This test measures about 2,500 bytes (Debug build; the Release benchmark, bench/README.md, about 2,230): YARP's
+    /// forwarder, HttpRequestMessage/HttpResponseMessage with their headers, and SocketsHttpHandler's own state
+    /// machines. The path cost about 3,060 here before it lost our per-request state machines, the validating Host
+    /// setter and the DiagnosticsHandler, so one of those coming back fails this test.
     /// </summary>
-    private const int BudgetBytesPerRequest = 1;
+    private const int BudgetBytesPerRequest = 2650;
 
     private static readonly byte[] BackendResponse = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray();
 

@@ -159,6 +159,24 @@ public sealed class DataPlaneEndToEndTests(DataPlaneFixture echo) : IClassFixtur
     }
 
     [Fact]
+    public async Task EmptyHost_ForwardedWithTheBackendAuthorityAsHost()
+    {
+        await ApplyAsync(1, Ir.Entry(Ir.Prefix("/"), backends: Ir.Group(V1())));
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Parse(_address), Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync("GET /empty-host HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n"u8.ToArray());
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var answer = await reader.ReadToEndAsync(timeout.Token);
+
+        // An empty Host is not forwarded as such: the backend gets its own authority, as SocketsHttpHandler writes it.
+        Assert.StartsWith("HTTP/1.1 200", answer);
+        Assert.Contains($"\"host\":\"{echo.V1.HttpEndpoint.Address}:{echo.V1.HttpEndpoint.Port}\"", answer);
+    }
+
+    [Fact]
     public async Task Cors_PreflightAnsweredByGateway_ActualRequestForwardedWithHeaders()
     {
         await ApplyAsync(1, Ir.Entry(Ir.Prefix("/cors"),

@@ -56,6 +56,25 @@ public static class ManifestParser
     private static void ParseDocument(string source, int docIndex, string document, int firstLine,
         List<ParsedObject> objects, List<ManifestDiagnostic> diagnostics, int depth)
     {
+        // The common case: a plain block-style document of a kind we read, whose apiVersion and kind a line scan
+        // finds; the typed object must then agree with them, or the document takes the general path below.
+        if (depth == 0 && ScanHeader(document) is var (apiVersion, kind) && KindRegistry.Resolve(apiVersion, kind) is { } resolved)
+        {
+            try
+            {
+                var typed = Deserializers[resolved.Kind](document);
+                if (typed.ApiVersion == apiVersion && typed.Kind == kind)
+                {
+                    Admit(source, docIndex, resolved, typed, objects, diagnostics);
+                    return;
+                }
+            }
+            catch (YamlException)
+            {
+                // Reported with its line by the general path.
+            }
+        }
+
         TypeHeader header;
         try
         {
@@ -107,6 +126,13 @@ public static class ManifestParser
             return;
         }
 
+        Admit(source, docIndex, info, obj, objects, diagnostics);
+    }
+
+    /// <summary>Defaults the namespace, validates, and adds the object or a diagnostic.</summary>
+    private static void Admit(string source, int docIndex, KindInfo info, IKubernetesObject<V1ObjectMeta> obj,
+        List<ParsedObject> objects, List<ManifestDiagnostic> diagnostics)
+    {
         obj.Metadata ??= new V1ObjectMeta();
         if (info.Namespaced && string.IsNullOrEmpty(obj.Metadata.NamespaceProperty)) obj.Metadata.NamespaceProperty = "default";
         if (!info.Namespaced) obj.Metadata.NamespaceProperty = null;
@@ -115,7 +141,7 @@ public static class ManifestParser
         if (errors.Count > 0)
         {
             var name = obj.Metadata.Name is { Length: > 0 } n ? $" {n}" : "";
-            diagnostics.Add(new(source, docIndex, $"{header.Kind}{name} rejected: {string.Join("; ", errors)}"));
+            diagnostics.Add(new(source, docIndex, $"{obj.Kind}{name} rejected: {string.Join("; ", errors)}"));
             return;
         }
 
@@ -161,6 +187,38 @@ public static class ManifestParser
             current.Append(line).Append('\n');
         }
         yield return (current.ToString(), start);
+    }
+
+    /// <summary>
+    /// apiVersion and kind of a block-style document from its top-level lines ("apiVersion: v1" at column 0, plain
+    /// values), or null when the document is not that simple (JSON, flow style, quoted or tagged values, either key
+    /// missing or repeated). A hint only: the caller checks it against the deserialized object.
+    /// </summary>
+    internal static (string ApiVersion, string Kind)? ScanHeader(string document)
+    {
+        string? apiVersion = null, kind = null;
+        var span = document.AsSpan();
+        while (span.Length > 0)
+        {
+            var end = span.IndexOf('\n');
+            var line = end < 0 ? span : span[..end];
+            span = end < 0 ? [] : span[(end + 1)..];
+            if (line.StartsWith("apiVersion:")) { if (apiVersion is not null || Plain(line["apiVersion:".Length..]) is not { } v) return null; apiVersion = v; }
+            else if (line.StartsWith("kind:")) { if (kind is not null || Plain(line["kind:".Length..]) is not { } v) return null; kind = v; }
+            else if (line.Length > 0 && (line[0] is '{' or '[' or '"' or '\'' or '?' or '&' or '*' or '!' or '%')) return null;
+        }
+        return apiVersion is not null && kind is not null ? (apiVersion, kind) : null;
+
+        static string? Plain(ReadOnlySpan<char> value)
+        {
+            var v = value.Trim();
+            if (v.Length == 0) return null;
+            foreach (var c in v)
+            {
+                if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '/' or '-')) return null;
+            }
+            return v.ToString();
+        }
     }
 
     private static bool IsBlank(string document)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using k8s;
 using k8s.Models;
 
@@ -6,7 +7,7 @@ namespace Gateway.Actors.Resources;
 /// <summary>
 /// What the API server remembers about one object between writes: its uid, generation and creation time, and digests
 /// of the forms used to decide whether the next write changes anything (<see cref="CanonicalForm.Digest"/> of
-/// <see cref="CanonicalForm.Spec"/> and <see cref="CanonicalForm.ClientSupplied"/>: kept for every object for the
+/// <see cref="CanonicalForm.Spec(IKubernetesObject{V1ObjectMeta})"/> and <see cref="CanonicalForm.ClientSupplied(IKubernetesObject{V1ObjectMeta})"/>: kept for every object for the
 /// process lifetime, so the forms themselves, a kilobyte or more each, would cost several KiB per route; as 128-bit
 /// values they cost 32 bytes inside the record instead of two 150-byte hex strings).
 /// </summary>
@@ -39,7 +40,7 @@ public static class ObjectStamping
     /// a generation that only moves forward) and whether it is currently present.
     /// </summary>
     /// <param name="incoming">The object as read; never modified.</param>
-    /// <param name="clientForm">Its <see cref="CanonicalForm.ClientSupplied"/> form, when the caller has it cached.</param>
+    /// <param name="clientForm">Its <see cref="CanonicalForm.ClientSupplied(IKubernetesObject{V1ObjectMeta})"/> form, when the caller has it cached.</param>
     /// <param name="previous">What was remembered about the object, or null the first time it is seen.</param>
     /// <param name="present">Whether the object currently exists (false after it was removed).</param>
     /// <param name="resourceVersion">The resourceVersion to stamp if this is a change.</param>
@@ -48,17 +49,21 @@ public static class ObjectStamping
     public static StampResult Stamp(IKubernetesObject<V1ObjectMeta> incoming, string? clientForm, ObjectIdentity? previous, bool present,
         long resourceVersion, DateTime now, Func<string> newUid)
     {
-        var clientDigest = ObjectIdentity.Digest(clientForm ?? CanonicalForm.ClientSupplied(incoming));
+        if (clientForm is not null && previous is not null && present && previous.ClientDigest == ObjectIdentity.Digest(clientForm)) return new StampResult(null, previous);
+        // One serialization serves both forms and the copy (they dominate the first scan of a large directory).
+        var json = KubernetesJson.Serialize(incoming);
+        using var document = JsonDocument.Parse(json);
+        var clientDigest = ObjectIdentity.Digest(clientForm ?? CanonicalForm.ClientSupplied(document.RootElement));
         if (previous is not null && present && previous.ClientDigest == clientDigest) return new StampResult(null, previous);
 
-        var specDigest = ObjectIdentity.Digest(CanonicalForm.Spec(incoming));
+        var specDigest = ObjectIdentity.Digest(CanonicalForm.Spec(document.RootElement));
         var generation = previous is null ? 1 : previous.SpecDigest == specDigest ? previous.Generation : previous.Generation + 1;
         var created = incoming.Metadata?.CreationTimestamp is { } given
             ? ObjectCopy.ToSeconds(given)
             : previous?.CreationTimestamp ?? ObjectCopy.ToSeconds(now);
         var identity = new ObjectIdentity(previous?.Uid ?? newUid(), generation, created, specDigest, clientDigest);
 
-        var copy = ObjectCopy.Clone(incoming);
+        var copy = (IKubernetesObject<V1ObjectMeta>)ObjectCopy.FromJson(incoming.GetType(), json);
         copy.Metadata ??= new V1ObjectMeta();
         copy.Metadata.Uid = identity.Uid;
         copy.Metadata.Generation = identity.Generation;

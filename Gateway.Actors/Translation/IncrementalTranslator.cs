@@ -168,13 +168,7 @@ public sealed class IncrementalTranslator
         foreach (var l in listeners.Keys)
         {
             l.Table = null;
-            var before = l.ShadowedRoutes;
-            Shadowing.Detect(l);
-            foreach (var (route, text) in before)
-            {
-                if (!l.ShadowedRoutes.TryGetValue(route, out var now) || now != text) dirtyStatuses.Add(route);
-            }
-            foreach (var route in l.ShadowedRoutes.Keys.Where(r => !before.ContainsKey(r))) dirtyStatuses.Add(route);
+            dirtyStatuses.UnionWith(Shadowing.Refresh(l));
         }
 
         // Step 10 again when a route using a BackendTLSPolicy came or went: ancestors are recounted over every route.

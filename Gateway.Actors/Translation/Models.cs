@@ -67,9 +67,21 @@ internal sealed class ListenerModel
 
     /// <summary>
     /// Routes with a match shadowed on this listener, and the text naming what shadows it (<see cref="Shadowing"/>);
-    /// recomputed whenever the listener's entries change. Route statuses read it per attached parent.
+    /// kept up to date whenever the listener's entries change. Route statuses read it per attached parent.
     /// </summary>
-    public IReadOnlyDictionary<ResourceKey, string> ShadowedRoutes { get; set; } = new Dictionary<ResourceKey, string>();
+    public Dictionary<ResourceKey, string> ShadowedRoutes { get; } = [];
+
+    /// <summary>
+    /// <see cref="HttpEntries"/> grouped by shadowing signature (<see cref="Shadowing.SameSignature"/>), each group in
+    /// precedence order: its first entry wins the signature. Kept in step with HttpEntries by <see cref="Shadowing"/>.
+    /// </summary>
+    public Dictionary<SortableHttpEntry, List<SortableHttpEntry>> BySignature { get; } = new(Shadowing.SameSignature.Instance);
+
+    /// <summary><see cref="HttpEntries"/> of each route, in precedence order. Kept in step with HttpEntries by <see cref="Shadowing"/>.</summary>
+    public Dictionary<ResourceKey, List<SortableHttpEntry>> ByRoute { get; } = [];
+
+    /// <summary>Routes whose shadowing may have changed since <see cref="Shadowing.Refresh"/> last ran (entries of their signatures came or went).</summary>
+    public HashSet<ResourceKey> ShadowingTouched { get; } = [];
 
     /// <summary>This listener's slice of the route table; null when its entries changed since it was built.</summary>
     public ListenerRouteTable? Table { get; set; }

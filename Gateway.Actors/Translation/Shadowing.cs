@@ -14,38 +14,112 @@ internal static class Shadowing
 {
     private const int MaxListed = 3;
 
-    /// <summary>Sorts a listener's entries (the full translation adds them unsorted) and detects shadowed matches.</summary>
+    /// <summary>
+    /// Sorts a listener's entries (the full translation adds them unsorted), indexes them by signature and route, and
+    /// detects shadowed matches.
+    /// </summary>
     public static void SortAndDetect(ListenerModel listener)
     {
         listener.HttpEntries.Sort(EntryOrder.Http);
         listener.L4Entries.Sort(EntryOrder.L4);
-        Detect(listener);
+        listener.BySignature.Clear();
+        listener.ByRoute.Clear();
+        listener.ShadowedRoutes.Clear();
+        listener.ShadowingTouched.Clear();
+        foreach (var e in listener.HttpEntries)
+        {
+            Group(listener.BySignature, e).Add(e);
+            RouteEntries(listener.ByRoute, e.Entry.Route).Add(e);
+        }
+        foreach (var group in listener.BySignature.Values)
+        {
+            if (group.Count == 1) continue;
+            foreach (var e in group) listener.ShadowingTouched.Add(e.Entry.Route);
+        }
+        Refresh(listener);
+    }
+
+    /// <summary>Inserts an entry where precedence puts it, keeping the listener's indexes in step.</summary>
+    public static void Insert(ListenerModel listener, SortableHttpEntry entry)
+    {
+        EntryOrder.Insert(listener.HttpEntries, entry, EntryOrder.Http);
+        var group = Group(listener.BySignature, entry);
+        EntryOrder.Insert(group, entry, EntryOrder.Http);
+        EntryOrder.Insert(RouteEntries(listener.ByRoute, entry.Entry.Route), entry, EntryOrder.Http);
+        Touch(listener, group, entry);
+    }
+
+    /// <summary>Takes every entry of <paramref name="route"/> off the listener, keeping its indexes in step.</summary>
+    public static void RemoveRoute(ListenerModel listener, Resources.ResourceKey route)
+    {
+        if (!listener.ByRoute.Remove(route, out var entries)) return;
+        foreach (var entry in entries)
+        {
+            RemoveAt(listener.HttpEntries, entry);
+            var group = listener.BySignature[entry];
+            RemoveAt(group, entry);
+            Touch(listener, group, entry);
+            if (group.Count == 0) listener.BySignature.Remove(entry);
+        }
     }
 
     /// <summary>
-    /// Sets <see cref="ListenerModel.ShadowedRoutes"/> from the listener's entries, which must be in precedence order:
-    /// the first entry with a signature wins it, and every later entry of another route with that signature is shadowed.
+    /// Brings <see cref="ListenerModel.ShadowedRoutes"/> up to date for the routes whose signatures changed since the
+    /// last call (<see cref="ListenerModel.ShadowingTouched"/>); returns the routes whose text changed. A route's
+    /// entry is shadowed when the first entry of its signature belongs to another route.
     /// </summary>
-    public static void Detect(ListenerModel listener)
+    public static List<Resources.ResourceKey> Refresh(ListenerModel listener)
     {
-        var winners = new Dictionary<SortableHttpEntry, HttpRouteEntry>(listener.HttpEntries.Count, SameSignature.Instance);
-        Dictionary<Resources.ResourceKey, List<string>>? shadowed = null;
-        foreach (var sortable in listener.HttpEntries)
+        var changed = new List<Resources.ResourceKey>();
+        foreach (var route in listener.ShadowingTouched)
         {
-            var e = sortable.Entry;
-            if (!winners.TryGetValue(sortable, out var winner))
+            List<string>? list = null;
+            if (listener.ByRoute.TryGetValue(route, out var entries))
             {
-                winners[sortable] = e;
-                continue;
+                foreach (var e in entries)
+                {
+                    var winner = listener.BySignature[e][0];
+                    if (winner.Entry.Route == route) continue;
+                    list ??= [];
+                    list.Add($"rule {e.Entry.RuleIndex} match {e.Entry.MatchIndex} ({Describe(e.Entry)}) is shadowed by {winner.Entry.Route.Kind} {winner.Entry.Route.NamespacedName} rule {winner.Entry.RuleIndex} match {winner.Entry.MatchIndex}");
+                }
             }
-            if (winner.Route == e.Route) continue;
-            shadowed ??= [];
-            if (!shadowed.TryGetValue(e.Route, out var list)) shadowed[e.Route] = list = [];
-            list.Add($"rule {e.RuleIndex} match {e.MatchIndex} ({Describe(e)}) is shadowed by {winner.Route.Kind} {winner.Route.NamespacedName} rule {winner.RuleIndex} match {winner.MatchIndex}");
+            var text = list is null ? null : string.Join("; ", list.Take(MaxListed)) + (list.Count > MaxListed ? $"; and {list.Count - MaxListed} more" : "");
+            var before = listener.ShadowedRoutes.GetValueOrDefault(route);
+            if (before == text) continue;
+            if (text is null) listener.ShadowedRoutes.Remove(route);
+            else listener.ShadowedRoutes[route] = text;
+            changed.Add(route);
         }
-        listener.ShadowedRoutes = shadowed is null
-            ? Empty
-            : shadowed.ToDictionary(p => p.Key, p => string.Join("; ", p.Value.Take(MaxListed)) + (p.Value.Count > MaxListed ? $"; and {p.Value.Count - MaxListed} more" : ""));
+        listener.ShadowingTouched.Clear();
+        return changed;
+    }
+
+    /// <summary>Every route with an entry in <paramref name="group"/>, and the changed entry's own, may see its shadowing change.</summary>
+    private static void Touch(ListenerModel listener, List<SortableHttpEntry> group, SortableHttpEntry changed)
+    {
+        listener.ShadowingTouched.Add(changed.Entry.Route);
+        foreach (var e in group) listener.ShadowingTouched.Add(e.Entry.Route);
+    }
+
+    private static List<SortableHttpEntry> Group(Dictionary<SortableHttpEntry, List<SortableHttpEntry>> bySignature, SortableHttpEntry entry)
+    {
+        if (!bySignature.TryGetValue(entry, out var group)) bySignature[entry] = group = [];
+        return group;
+    }
+
+    private static List<SortableHttpEntry> RouteEntries(Dictionary<Resources.ResourceKey, List<SortableHttpEntry>> byRoute, Resources.ResourceKey route)
+    {
+        if (!byRoute.TryGetValue(route, out var list)) byRoute[route] = list = [];
+        return list;
+    }
+
+    /// <summary>Removes the entry found by binary search (the order is total, so it finds this very entry).</summary>
+    private static void RemoveAt(List<SortableHttpEntry> list, SortableHttpEntry entry)
+    {
+        var i = list.BinarySearch(entry, EntryOrder.Http);
+        if (i < 0 || !ReferenceEquals(list[i], entry)) throw new InvalidOperationException($"entry {entry.Entry.Id} is not where its precedence puts it");
+        list.RemoveAt(i);
     }
 
     /// <summary>The Shadowed texts of one route parent: one per attached listener on which the route is shadowed, in listener order.</summary>
@@ -54,10 +128,8 @@ internal static class Shadowing
             .Where(a => a.Listener.ShadowedRoutes.ContainsKey(route))
             .Select(a => $"On listener {a.Listener.Gateway.NamespacedName}/{a.Listener.Name}: {a.Listener.ShadowedRoutes[route]}.");
 
-    private static readonly IReadOnlyDictionary<Resources.ResourceKey, string> Empty = new Dictionary<Resources.ResourceKey, string>();
-
     /// <summary>Entries with equal signatures, hashing by the stored hash (no string is hashed per lookup).</summary>
-    private sealed class SameSignature : IEqualityComparer<SortableHttpEntry>
+    internal sealed class SameSignature : IEqualityComparer<SortableHttpEntry>
     {
         public static readonly SameSignature Instance = new();
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
 using Gateway.Actors.RouteTable;
@@ -241,7 +242,7 @@ public static class Translator
                 p.Listener.L4Entries.AddRange(p.L4);
                 continue;
             }
-            foreach (var e in p.Http) EntryOrder.Insert(p.Listener.HttpEntries, e, EntryOrder.Http);
+            foreach (var e in p.Http) Shadowing.Insert(p.Listener, e);
             foreach (var e in p.L4) EntryOrder.Insert(p.Listener.L4Entries, e, EntryOrder.L4);
         }
     }
@@ -252,7 +253,7 @@ public static class Translator
         foreach (var listener in route.PlacedOn)
         {
             listener.AttachedRoutes--;
-            listener.HttpEntries.RemoveAll(e => e.Entry.Route == route.Key);
+            Shadowing.RemoveRoute(listener, route.Key);
             listener.L4Entries.RemoveAll(e => e.Entry.Route == route.Key);
         }
         route.PlacedOn.Clear();
@@ -473,7 +474,7 @@ public static class Translator
                     l.Owner == gw.Key ? l.Name : $"{l.Owner.Namespace}/{l.Owner.Name}/{l.Name}",
                     l.Hostname,
                     l.Tls,
-                    [.. l.HttpEntries.Select(e => WithBackendClientCertificate(e.Entry, gw.BackendClientCertificate))],
+                    HttpSlice(l.HttpEntries, gw.BackendClientCertificate),
                     [.. l.L4Entries.Select(e => e.Entry)]))
                 .ToList();
             var bindPort = g.First().BindPort;
@@ -488,6 +489,14 @@ public static class Translator
         return table is not null && Enumerable.SequenceEqual(table.Ports, ports, ReferenceEqualityComparer.Instance) && Enumerable.SequenceEqual(table.Addresses, gw.TableAddresses)
             ? table
             : new GatewayRouteTable(gw.Key, [.. gw.TableAddresses], ports.ToImmutable());
+    }
+
+    /// <summary>A listener's HTTP entries as the table carries them (a plain copy loop: a listener may hold 10,000 entries and is copied on every change).</summary>
+    private static ImmutableArray<HttpRouteEntry> HttpSlice(List<SortableHttpEntry> entries, TlsCertificate? certificate)
+    {
+        var slice = new HttpRouteEntry[entries.Count];
+        for (var i = 0; i < slice.Length; i++) slice[i] = certificate is null ? entries[i].Entry : WithBackendClientCertificate(entries[i].Entry, certificate);
+        return ImmutableCollectionsMarshal.AsImmutableArray(slice);
     }
 
     /// <summary>

@@ -14,7 +14,7 @@ public sealed record PublishedSnapshot(Snapshot Snapshot, long ChangeSequence)
 /// <summary>
 /// The node-local store every source feeds: the latest version of every object, the changes not yet published,
 /// and when they arrived. Updates that change only status or resourceVersion are ignored
-/// (<see cref="CanonicalForm.Significant"/>), so a source echoing our own status writes back costs nothing; only the
+/// (<see cref="CanonicalForm.Significant(IKubernetesObject{V1ObjectMeta})"/>), so a source echoing our own status writes back costs nothing; only the
 /// form's 128-bit digest is kept per object (the form itself is as long as the object's JSON). The objects held are
 /// the instances the sources handed in, and the published snapshots share them.
 /// Nothing is published before <see cref="MarkSynced"/> (the first full sync). Thread-safe.

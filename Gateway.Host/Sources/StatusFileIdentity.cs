@@ -23,7 +23,9 @@ public static class StatusFileIdentity
             if (!File.Exists(path)) return null;
             var obj = (IKubernetesObject<V1ObjectMeta>)ObjectCopy.FromYaml(kind.ClrType, File.ReadAllText(path));
             if (obj.Metadata is not { Uid: { Length: > 0 } uid, Generation: { } generation, CreationTimestamp: { } created }) return null;
-            return new ObjectIdentity(uid, generation, ObjectCopy.ToSeconds(created), ObjectIdentity.Digest(CanonicalForm.Spec(obj)), ObjectIdentity.Digest(CanonicalForm.ClientSupplied(obj)));
+            using var document = CanonicalForm.Parse(obj);
+            return new ObjectIdentity(uid, generation, ObjectCopy.ToSeconds(created),
+                ObjectIdentity.Digest(CanonicalForm.Spec(document.RootElement)), ObjectIdentity.Digest(CanonicalForm.ClientSupplied(document.RootElement)));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or YamlDotNet.Core.YamlException or System.Text.Json.JsonException or InvalidOperationException or InvalidCastException)
         {

@@ -59,6 +59,30 @@ public sealed class IncrementalCompileTests : IDisposable
         Assert.Equal(["e2", "e7", "e12", "e17"], first.AllListeners[1].RouteGroups.Registered("h2.example.com")!.Routes.Select(r => r.Entry.Id));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Compile_EntryInsertedAmongTheEntriesOfItsHostname_CompilesOnlyThatEntryInItsPlace(bool replacingOne)
+    {
+        var entries = Enumerable.Range(0, 20).Select(i => Ir.Entry(Ir.Prefix($"/p{i}"), hostnames: [$"h{i % 5}.example.com"], id: $"e{i}")).ToArray();
+        var (first, _) = Compile(Ir.Port(80, ListenerProtocol.Http, Ir.Listener("any", null, entries)), null);
+
+        // Group h2 is e2, e7, e12, e17. The new entry goes between e7 and e12: with nothing of its group leaving (the
+        // previous entries' side of the change is then found by a scan), or taking e7's place.
+        var changed = entries.ToList();
+        var added = Ir.Entry(Ir.Prefix("/new"), hostnames: ["h2.example.com"], id: "new");
+        if (replacingOne) changed[7] = added;
+        else changed.Insert(8, added);
+        var (second, stats) = Compile(Ir.Port(80, ListenerProtocol.Http, Ir.Listener("any", null, [.. changed])), first);
+
+        Assert.Equal((4, 1), (stats.GroupsReused, stats.GroupsCompiled));
+        Assert.Equal((replacingOne ? 3 : 4, 1), (stats.EntriesReused, stats.EntriesCompiled));
+        Assert.Equal(replacingOne ? ["e2", "new", "e12", "e17"] : ["e2", "e7", "new", "e12", "e17"],
+            second.AllListeners[0].RouteGroups.Registered("h2.example.com")!.Routes.Select(r => r.Entry.Id));
+        var (fresh, _) = Compile(Ir.Port(80, ListenerProtocol.Http, Ir.Listener("any", null, [.. changed])), null);
+        AssertSameAnswers(fresh, second, "after the insert", hosts: ["h2.example.com", "h3.example.com"], paths: ["/new", "/p7", "/p12", "/p3"]);
+    }
+
     [Fact]
     public void Compile_SameEntryArrayNewListenerInstance_TakesOverEveryGroup()
     {

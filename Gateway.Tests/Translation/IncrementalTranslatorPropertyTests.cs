@@ -168,6 +168,7 @@ public class IncrementalTranslatorPropertyTests(IncrementalTranslatorPropertyTes
         Assert.Contains("Accepted=True", run.Stats.RouteConditions);
         Assert.Contains("Accepted=False", run.Stats.RouteConditions);
         Assert.Contains("ResolvedRefs=False", run.Stats.RouteConditions);
+        Assert.Contains("akka-gateway.dev/Shadowed=True", run.Stats.RouteConditions);
     }
 }
 

@@ -95,6 +95,30 @@ public class IncrementalTranslatorTests
         Assert.Equal("/changed", newListeners.Single(l => l.Name == "b").HttpRoutes.Single().Path.Value);
     }
 
+    private static bool Shadowed(TranslationResult result, ResourceKey route) =>
+        result.Statuses[route].Status is V1RouteStatus status && status.Parents!.SelectMany(p => p.Conditions ?? []).Any(c => c.Type == "akka-gateway.dev/Shadowed");
+
+    [Fact]
+    public void Translate_WinnerOfAShadowedMatchMovesAwayAndBack_ShadowedComesAndGoesAsInAFullTranslation()
+    {
+        var translator = new IncrementalTranslator();
+        var snapshot = Parse(1, Base, Route("r1", "a", "svc-a"), Route("r2", "a", "svc-a"), Route("r3", "a", "svc-a", "/three"));
+        Assert.True(Shadowed(translator.Translate(snapshot, Options), R2));
+
+        foreach (var (revision, path, shadowed) in new[] { (2L, "/moved", false), (3L, "/", true), (4L, "/three", false) })
+        {
+            snapshot = snapshot.With(revision, [One(Route("r1", "a", "svc-a", path))], []);
+            var result = translator.Translate(snapshot, Options);
+
+            Assert.Equal(TranslationMode.Incremental, translator.LastMode);
+            var full = Translator.Translate(snapshot, Options);
+            Assert.Equal(shadowed, Shadowed(result, R2));
+            foreach (var key in new[] { R1, R2, R3 }) Assert.Equal(CanonicalForm.Of(full.Statuses[key].Status), CanonicalForm.Of(result.Statuses[key].Status));
+        }
+        // r1 now shares /three with r3, which is newer by name: r3 is shadowed by r1.
+        Assert.True(Shadowed(translator.Translate(snapshot, Options), R3));
+    }
+
     [Fact]
     public void Translate_RouteAddedToListener_RecomposesTheGatewayStatusWithTheNewAttachedRoutes()
     {

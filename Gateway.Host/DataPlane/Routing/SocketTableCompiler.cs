@@ -170,7 +170,7 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
     /// groups a change cannot reach. The entries before the first and after the last position where the two entry
     /// arrays differ (by reference) are the same instances in the same order in both, so a group none of whose
     /// hostnames occurs among the entries in between has exactly its old entries and is kept as it is. Only the
-    /// groups of those hostnames are rebuilt (from a scan of the new entries for their hostnames). Null when the
+    /// groups of those hostnames are rebuilt, from their previous entries and the entries in between. Null when the
     /// differing span is so large that regrouping the whole listener is as cheap.
     /// </summary>
     private (HostnameTable<RouteGroup>, IReadOnlyList<string>)? Patch(CompiledListener old, ListenerRouteTable listener, PortRouteTable port, ApplyStats stats)
@@ -190,19 +190,62 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
         foreach (var entry in removed) AddKeys(affected, entry);
         foreach (var entry in added) AddKeys(affected, entry);
 
-        // The new entries of each affected hostname, in IR order.
+        // The new entries of each affected hostname, in IR order. after = before[..head] + added + before[^tail..], so
+        // a group is its previous entries before the differing span, the added entries of its hostname, then its
+        // previous entries after the span. Which previous entries lie before the span is plain when the group had
+        // entries inside it (those come between); a group that had none but gains entries is found by a scan of
+        // the new entries instead (the only case that looks at every entry).
+        var previousGroups = affected.Select(old.RouteGroups.Registered).ToArray();
         var lists = new List<HttpRouteEntry>?[affected.Count];
-        foreach (var entry in after)
+        HashSet<HttpRouteEntry>? removedSet = null;
+        List<int>? scan = null;
+        for (var i = 0; i < affected.Count; i++)
         {
-            if (entry.Hostnames.IsDefaultOrEmpty)
+            var gained = new List<HttpRouteEntry>();
+            foreach (var entry in added)
             {
-                Collect("", entry);
+                if (InGroup(entry, affected[i]) && (gained.Count == 0 || !ReferenceEquals(gained[^1], entry))) gained.Add(entry);
+            }
+            var previous = previousGroups[i]?.Routes ?? [];
+            if (previous.Count == 0)
+            {
+                if (gained.Count > 0) lists[i] = gained;
                 continue;
             }
-            foreach (var hostname in entry.Hostnames) Collect(HostnameKey.Of(hostname), entry);
+            removedSet ??= new HashSet<HttpRouteEntry>(removed.ToArray(), ReferenceEqualityComparer.Instance);
+            int first = -1, last = -1;
+            for (var k = 0; k < previous.Count; k++)
+            {
+                if (!removedSet.Contains(previous[k].Entry)) continue;
+                if (first < 0) first = k;
+                last = k;
+            }
+            if (first < 0)
+            {
+                if (gained.Count == 0) lists[i] = [.. previous.Select(r => r.Entry)];
+                else (scan ??= []).Add(i);
+                continue;
+            }
+            var list = new List<HttpRouteEntry>(previous.Count - (last - first + 1) + gained.Count);
+            for (var k = 0; k < first; k++) list.Add(previous[k].Entry);
+            list.AddRange(gained);
+            for (var k = last + 1; k < previous.Count; k++) list.Add(previous[k].Entry);
+            if (list.Count > 0) lists[i] = list;
+        }
+        if (scan is not null)
+        {
+            foreach (var i in scan) lists[i] = null;
+            foreach (var entry in after)
+            {
+                if (entry.Hostnames.IsDefaultOrEmpty)
+                {
+                    Collect("", entry);
+                    continue;
+                }
+                foreach (var hostname in entry.Hostnames) Collect(HostnameKey.Of(hostname), entry);
+            }
         }
 
-        var previousGroups = affected.Select(old.RouteGroups.Registered).ToArray();
         var context = new GroupCompilation(this, port, stats);
         var changes = new List<KeyValuePair<string, RouteGroup?>>();
         for (var i = 0; i < affected.Count; i++)
@@ -226,11 +269,22 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
         void Collect(string key, HttpRouteEntry entry)
         {
             var i = IndexOf(affected, key);
-            if (i < 0) return;
+            if (i < 0 || !scan!.Contains(i)) return;
             var list = lists[i] ??= [];
             // An entry lists a hostname once per spelling; it belongs to its group once.
             if (list.Count == 0 || !ReferenceEquals(list[^1], entry)) list.Add(entry);
         }
+    }
+
+    /// <summary>Whether <paramref name="entry"/> belongs to the group of hostname key <paramref name="key"/>.</summary>
+    private static bool InGroup(HttpRouteEntry entry, string key)
+    {
+        if (entry.Hostnames.IsDefaultOrEmpty) return key.Length == 0;
+        foreach (var hostname in entry.Hostnames)
+        {
+            if (string.Equals(HostnameKey.Of(hostname), key, StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        return false;
     }
 
     private static void AddKeys(List<string> keys, HttpRouteEntry entry)

@@ -12,7 +12,7 @@ public enum StatusWriteOutcome
     /// <summary>The stored status already equalled the desired one (ignoring timestamps); nothing was written.</summary>
     Unchanged,
 
-    /// <summary>The object no longer exists; nothing was written.</summary>
+    /// <summary>The object no longer exists where the sink writes (the API server); nothing was written.</summary>
     ObjectGone,
 }
 
@@ -23,7 +23,10 @@ public enum StatusWriteOutcome
 /// </summary>
 public interface IStatusSink
 {
-    /// <summary>Writes one object's desired status.</summary>
+    /// <summary>
+    /// Writes one object's desired status. A sink that stores whole objects writes <see cref="DesiredStatus.Object"/>,
+    /// the object the status was computed from, never one it looks up elsewhere.
+    /// </summary>
     Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct);
 
     /// <summary>Removes what this controller wrote for an object that is gone or no longer ours.</summary>

@@ -15,16 +15,25 @@ namespace Gateway.Actors.Status;
 public static class StatusYaml
 {
     /// <summary>Renders every status in key order.</summary>
-    public static string Render(IEnumerable<KeyValuePair<ResourceKey, DesiredStatus>> statuses)
+    public static string Render(IEnumerable<KeyValuePair<ResourceKey, DesiredStatus>> statuses) =>
+        Render(statuses.Select(p => (p.Key, p.Value.Generation, p.Value.Value)));
+
+    /// <summary>
+    /// Renders one status object in the same shape: a stored status read back, or part of one (a Gateway's
+    /// ListenerStatus, shown for its listener entity).
+    /// </summary>
+    public static string Render(ResourceKey key, long generation, object status) => Render([(key, generation, status)]);
+
+    private static string Render(IEnumerable<(ResourceKey Key, long Generation, object Status)> statuses)
     {
         var root = new YamlMappingNode();
-        foreach (var (key, status) in statuses.OrderBy(p => p.Key))
+        foreach (var (key, generation, status) in statuses.OrderBy(p => p.Key))
         {
             var node = new YamlMappingNode
             {
-                { "generation", new YamlScalarNode(status.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+                { "generation", new YamlScalarNode(generation.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
             };
-            var json = JsonNode.Parse(KubernetesJson.Serialize(status.Status));
+            var json = JsonNode.Parse(KubernetesJson.Serialize(status));
             if (ToYaml(json) is { } body) node.Add("status", body);
             root.Add(key.ToString(), node);
         }

@@ -156,7 +156,7 @@ internal static partial class BackendTlsPolicyTranslation
     private static BackendTlsPolicyModel NewModel(V1BackendTLSPolicy policy) => new()
     {
         Key = KindRegistry.KeyOf(KindRegistry.BackendTLSPolicy, policy),
-        ApiVersion = policy.ApiVersion,
+        Policy = policy,
         Generation = GatewayTranslation.Generation(policy.Metadata),
         Created = policy.Metadata.CreationTimestamp,
     };
@@ -291,7 +291,8 @@ internal static partial class BackendTlsPolicyTranslation
 internal sealed class BackendTlsPolicyModel
 {
     public required ResourceKey Key { get; init; }
-    public required string ApiVersion { get; init; }
+    /// <summary>The policy object itself, from the snapshot it was translated from (its status is written with it).</summary>
+    public required V1BackendTLSPolicy Policy { get; init; }
     public required long Generation { get; init; }
     public required DateTime? Created { get; init; }
 

@@ -1,16 +1,76 @@
 using System.Collections.Immutable;
+using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
 using Gateway.Actors.RouteTable;
+using k8s;
+using k8s.Models;
 
 namespace Gateway.Actors.Translation;
 
 /// <summary>
 /// The desired status of one object we own: the status subresource as we want it, with conditions that carry
-/// observedGeneration but no meaningful lastTransitionTime (the sink adds time when it writes).
-/// <see cref="Status"/> is one of V1GatewayClassStatus, V1GatewayStatus, V1RouteStatus, V1PolicyStatus,
-/// V1ListenerSetStatus. For routes and policies it holds only the parents/ancestors this controller owns.
+/// observedGeneration but no meaningful lastTransitionTime (the sink adds time when it writes). One sealed subtype per
+/// status kind, so consumers switch on the type instead of casting. For routes and policies the status holds only the
+/// parents/ancestors this controller owns.
+/// <para>
+/// <see cref="Object"/> is the object itself, as the snapshot the status was computed from holds it (a reference, never
+/// a copy): a sink that stores whole objects writes this one, so a written status always sits next to the spec,
+/// generation and metadata it was computed from. The translator builds a new DesiredStatus whenever the snapshot's
+/// instance of the object changes (any change, metadata-only ones included, gives a new instance), so the reference is
+/// never older than the snapshot. It holds a live object: it is node-local and never serialized.
+/// </para>
 /// </summary>
-public sealed record DesiredStatus(ResourceKey Key, string ApiVersion, long Generation, object Status);
+/// <param name="Key">The object.</param>
+/// <param name="Generation">The metadata.generation the status was computed from (its conditions' observedGeneration).</param>
+/// <param name="Object">The object, from the snapshot the status was computed from.</param>
+public abstract record DesiredStatus(ResourceKey Key, long Generation, IKubernetesObject<V1ObjectMeta> Object)
+{
+    /// <summary>The object's apiVersion (the version its status is written through).</summary>
+    public string ApiVersion => Object.ApiVersion;
+
+    /// <summary>The status itself, untyped: for code that treats every kind alike (serialization, fingerprints).</summary>
+    public abstract object Value { get; }
+}
+
+/// <summary>A GatewayClass's desired status.</summary>
+public sealed record DesiredGatewayClassStatus(ResourceKey Key, long Generation, IKubernetesObject<V1ObjectMeta> Object, V1GatewayClassStatus Status)
+    : DesiredStatus(Key, Generation, Object)
+{
+    /// <inheritdoc />
+    public override object Value => Status;
+}
+
+/// <summary>A Gateway's desired status (its listeners' statuses included).</summary>
+public sealed record DesiredGatewayStatus(ResourceKey Key, long Generation, IKubernetesObject<V1ObjectMeta> Object, V1GatewayStatus Status)
+    : DesiredStatus(Key, Generation, Object)
+{
+    /// <inheritdoc />
+    public override object Value => Status;
+}
+
+/// <summary>A ListenerSet's desired status.</summary>
+public sealed record DesiredListenerSetStatus(ResourceKey Key, long Generation, IKubernetesObject<V1ObjectMeta> Object, V1ListenerSetStatus Status)
+    : DesiredStatus(Key, Generation, Object)
+{
+    /// <inheritdoc />
+    public override object Value => Status;
+}
+
+/// <summary>A route's desired status (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute): this controller's parents only.</summary>
+public sealed record DesiredRouteStatus(ResourceKey Key, long Generation, IKubernetesObject<V1ObjectMeta> Object, V1RouteStatus Status)
+    : DesiredStatus(Key, Generation, Object)
+{
+    /// <inheritdoc />
+    public override object Value => Status;
+}
+
+/// <summary>A policy's desired status (BackendTLSPolicy): this controller's ancestors only.</summary>
+public sealed record DesiredPolicyStatus(ResourceKey Key, long Generation, IKubernetesObject<V1ObjectMeta> Object, V1PolicyStatus Status)
+    : DesiredStatus(Key, Generation, Object)
+{
+    /// <inheritdoc />
+    public override object Value => Status;
+}
 
 /// <summary>Everything the translator decides for one snapshot: route tables for the data plane, status for the API.</summary>
 public sealed record TranslationResult(

@@ -69,7 +69,7 @@ public static class Translator
             var (status, accepted) = Guard(diagnostics, options, Steps.GatewayClass, key, () => TranslateGatewayClass(gc, snapshot, options), e => (FailedClass(gc, e), false));
             if (accepted) acceptedClasses.Add(gc.Metadata.Name);
             // Null only when building the failure status itself faulted (recorded as a second diagnostic).
-            if (status is not null) statuses[key] = new DesiredStatus(key, gc.ApiVersion, GatewayTranslation.Generation(gc.Metadata), status);
+            if (status is not null) statuses[key] = new DesiredGatewayClassStatus(key, GatewayTranslation.Generation(gc.Metadata), gc, status);
         }
 
         // Step 2 - Gateways of an accepted class of ours: parameters, requested addresses, and each listener on its own
@@ -166,7 +166,7 @@ public static class Translator
         foreach (var gw in gateways.Values) SetStatus(statuses, GatewayStatus(gw, listenerSets.Values, options, diagnostics));
         foreach (var (key, (gw, e)) in failedGateways)
         {
-            statuses[key] = new DesiredStatus(key, gw.ApiVersion, GatewayTranslation.Generation(gw.Metadata), StatusComposer.FailedGateway(gw, Steps.Gateway, e));
+            statuses[key] = new DesiredGatewayStatus(key, GatewayTranslation.Generation(gw.Metadata), gw, StatusComposer.FailedGateway(gw, Steps.Gateway, e));
         }
         foreach (var ls in listenerSets.Values.Where(s => s.Parent is not null)) SetStatus(statuses, ListenerSetStatus(ls, options, diagnostics));
         foreach (var route in routes.Where(r => r.Parents.Count > 0)) SetStatus(statuses, RouteStatus(route, snapshot, options, diagnostics));
@@ -183,26 +183,27 @@ public static class Translator
 
     internal static DesiredStatus? GatewayStatus(GatewayModel gw, IEnumerable<ListenerSetModel> listenerSets, TranslatorOptions options, DiagnosticLog diagnostics) =>
         Guard<DesiredStatus?>(diagnostics, options, Steps.Status, gw.Key,
-            () => new DesiredStatus(gw.Key, gw.Gateway.ApiVersion, gw.Generation, StatusComposer.Gateway(gw, listenerSets)),
-            e => new DesiredStatus(gw.Key, gw.Gateway.ApiVersion, gw.Generation, StatusComposer.FailedGateway(gw.Gateway, Steps.Status, e)));
+            () => new DesiredGatewayStatus(gw.Key, gw.Generation, gw.Gateway, StatusComposer.Gateway(gw, listenerSets)),
+            e => new DesiredGatewayStatus(gw.Key, gw.Generation, gw.Gateway, StatusComposer.FailedGateway(gw.Gateway, Steps.Status, e)));
 
     internal static DesiredStatus? ListenerSetStatus(ListenerSetModel ls, TranslatorOptions options, DiagnosticLog diagnostics) =>
         Guard<DesiredStatus?>(diagnostics, options, Steps.Status, ls.Key,
-            () => new DesiredStatus(ls.Key, ls.ListenerSet.ApiVersion, ls.Generation, StatusComposer.ListenerSet(ls)),
-            e => new DesiredStatus(ls.Key, ls.ListenerSet.ApiVersion, ls.Generation, StatusComposer.FailedListenerSet(ls, Steps.Status, e)));
+            () => new DesiredListenerSetStatus(ls.Key, ls.Generation, ls.ListenerSet, StatusComposer.ListenerSet(ls)),
+            e => new DesiredListenerSetStatus(ls.Key, ls.Generation, ls.ListenerSet, StatusComposer.FailedListenerSet(ls, Steps.Status, e)));
 
     internal static DesiredStatus? RouteStatus(RouteModel route, Snapshot snapshot, TranslatorOptions options, DiagnosticLog diagnostics)
     {
-        var apiVersion = snapshot.Get(route.Key)!.ApiVersion;
+        // The snapshot's instance: a route whose object changed is always translated again, so its status never keeps an older one.
+        var obj = snapshot.Get(route.Key)!;
         return Guard<DesiredStatus?>(diagnostics, options, Steps.Status, route.Key,
-            () => new DesiredStatus(route.Key, apiVersion, route.Generation, StatusComposer.Route(route, options.ControllerName)),
-            e => new DesiredStatus(route.Key, apiVersion, route.Generation, StatusComposer.FailedRoute(route, options.ControllerName, Steps.Status, e)));
+            () => new DesiredRouteStatus(route.Key, route.Generation, obj, StatusComposer.Route(route, options.ControllerName)),
+            e => new DesiredRouteStatus(route.Key, route.Generation, obj, StatusComposer.FailedRoute(route, options.ControllerName, Steps.Status, e)));
     }
 
     internal static DesiredStatus? PolicyStatus(BackendTlsPolicyModel policy, TranslatorOptions options, DiagnosticLog diagnostics) =>
         Guard<DesiredStatus?>(diagnostics, options, Steps.Status, policy.Key,
-            () => new DesiredStatus(policy.Key, policy.ApiVersion, policy.Generation, BackendTlsPolicyTranslation.Status(policy, options.ControllerName)),
-            e => new DesiredStatus(policy.Key, policy.ApiVersion, policy.Generation, BackendTlsPolicyTranslation.FailedStatus(policy, options.ControllerName, Steps.Status, e)));
+            () => new DesiredPolicyStatus(policy.Key, policy.Generation, policy.Policy, BackendTlsPolicyTranslation.Status(policy, options.ControllerName)),
+            e => new DesiredPolicyStatus(policy.Key, policy.Generation, policy.Policy, BackendTlsPolicyTranslation.FailedStatus(policy, options.ControllerName, Steps.Status, e)));
 
     /// <summary>Step 10 over <paramref name="routes"/>: each accepted parent's Gateway becomes an ancestor of the policies the route uses.</summary>
     internal static void AddPolicyAncestors(IEnumerable<RouteModel> routes, TranslationIndex index)
@@ -285,7 +286,7 @@ public static class Translator
         }
     }
 
-    private static (object Status, bool Accepted) TranslateGatewayClass(V1GatewayClass gc, Snapshot snapshot, TranslatorOptions options)
+    private static (V1GatewayClassStatus Status, bool Accepted) TranslateGatewayClass(V1GatewayClass gc, Snapshot snapshot, TranslatorOptions options)
     {
         var generation = GatewayTranslation.Generation(gc.Metadata);
         // GatewayClassSpec.ParametersRef: in pool mode we define no parameters kind, so any reference cannot be
@@ -309,7 +310,7 @@ public static class Translator
         return (status, accepted.Status);
     }
 
-    private static object FailedClass(V1GatewayClass gc, Exception e) => new V1GatewayClassStatus
+    private static V1GatewayClassStatus FailedClass(V1GatewayClass gc, Exception e) => new V1GatewayClassStatus
     {
         Conditions = [GatewayClassConditions.InternalError(InternalError.Message(Steps.GatewayClass, e)).ToV1(GatewayTranslation.Generation(gc.Metadata))],
     };

@@ -204,12 +204,15 @@ public static class GatewayCommandLine
 
     private static GatewayClusterOptions ClusterOptions(Inputs input, Symbols symbols, string podSelector)
     {
+        var standalone = input.Switch(symbols.NoCluster);
         var peers = input.List(symbols.Peers);
-        var discovery = input.OptionalConverted(symbols.Discovery, OneOf("none", "config", "kubernetes")) ?? (peers.Count > 0 ? "config" : "none");
-        var managementPort = input.Converted(symbols.ManagementPort, Integer, 0);
+        // --peer implies config discovery, except on a standalone replica, which rejects --peer itself.
+        var discovery = input.OptionalConverted(symbols.Discovery, OneOf("none", "config", "kubernetes")) ?? (peers.Count > 0 && !standalone ? "config" : "none");
+        // A standalone replica serves the management endpoint only when asked to: several can then run on one machine.
+        var managementPort = standalone && !input.Given(symbols.ManagementPort) ? 0 : input.Converted(symbols.ManagementPort, Integer, 0);
         return new GatewayClusterOptions
         {
-            Enabled = !input.Switch(symbols.NoCluster),
+            Standalone = standalone,
             NodeName = input.OptionalText(symbols.NodeName),
             Hostname = input.Text(symbols.ClusterHost),
             Port = input.Converted(symbols.ClusterPort, Integer, 0),
@@ -285,6 +288,9 @@ public static class GatewayCommandLine
             if (!File.Exists(path)) Error(option, $"file \"{path}\" does not exist");
             return Path.GetFullPath(path);
         }
+
+        /// <summary>True when the option is on the command line or its variable is set (not only its default).</summary>
+        public bool Given(Option option) => result.GetResult(option) is { Implicit: false } || environment(VariableFor(option.Name)) is { Length: > 0 };
 
         public bool Switch(Option<bool> option) => FromEnvironment(option) is { } text ? Convert(option, text, Boolean, false) : result.GetValue(option);
 
@@ -473,8 +479,11 @@ public static class GatewayCommandLine
 
         public readonly Option<bool> NoCluster = new("--no-cluster")
         {
-            Description = "Run without the actor cluster: the pipeline writes every status itself and request mirroring is off. " +
-                "For tests; a replica normally forms (or joins) a cluster.",
+            Description = "Run a lone replica that no other can join: a one-node cluster with its transport on loopback (--cluster-host " +
+                "must be a loopback address) and no discovery (--peer, --discovery and --required-contact-points are refused). Its " +
+                "statuses are written by the same sharded entities as in a cluster. The management endpoint is off unless " +
+                "--management-port is given, so several can run on one machine. (Without this flag a replica given no peers also " +
+                "forms a one-node cluster, with the management endpoint on 8558.)",
         };
 
         public readonly Option<string?> NodeName = new("--node-name")
@@ -512,7 +521,7 @@ public static class GatewayCommandLine
 
         public readonly Option<string> ManagementPort = new("--management-port")
         {
-            Description = "Port of the management endpoint; 0 serves none (then no --peer or --discovery is possible).",
+            Description = "Port of the management endpoint; 0 serves none (then no --peer or --discovery is possible). With --no-cluster the default is none.",
             HelpName = "PORT",
             DefaultValueFactory = _ => "8558",
         };

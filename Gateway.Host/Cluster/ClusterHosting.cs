@@ -123,7 +123,7 @@ public static class ClusterHosting
                     builder.WithClusterBootstrap(Bootstrap(cluster, cluster.RequiredContactPoints ?? 1, TimeSpan.FromSeconds(5), portName: "management"), autoStart: false);
                     break;
                 default:
-                    // One replica, no flags: it forms its own cluster. Its address is known only once remoting is bound
+                    // One replica without peers (--no-cluster or no discovery flags): it forms its own cluster. Its address is known only once remoting is bound
                     // (port 0 by default), so it joins itself at startup rather than through seed-node configuration.
                     builder.AddStartup((system, _) =>
                     {

@@ -25,8 +25,14 @@ public sealed class GatewayClusterOptions
     /// <summary>The service name the replicas are discovered under (config discovery, Kubernetes bootstrap).</summary>
     public const string ServiceName = "gateway";
 
-    /// <summary>False runs without Akka (--no-cluster): the pipeline writes status itself. For fast tests only.</summary>
-    public bool Enabled { get; set; } = true;
+    /// <summary>
+    /// True (--no-cluster): this replica is a one-node cluster that never joins another and that no other process can
+    /// join: the cluster transport is bound to a loopback address (<see cref="Hostname"/> must be one) and there is no
+    /// discovery, no peers and no bootstrap. It runs exactly what a clustered replica runs (every status written by
+    /// the sharded entities, request mirroring on its materializer); only its membership is fixed. The management
+    /// endpoint is served only when <see cref="ManagementPort"/> is set.
+    /// </summary>
+    public bool Standalone { get; set; }
 
     /// <summary>A name for people (--node-name): logs, inspection routes. Default: host name and cluster port.</summary>
     public string? NodeName { get; set; }
@@ -37,7 +43,7 @@ public sealed class GatewayClusterOptions
     /// <summary>The remoting port (--cluster-port); 0 picks a free one (peers learn it through bootstrap).</summary>
     public int Port { get; set; }
 
-    /// <summary>How peers are found.</summary>
+    /// <summary>How peers are found (<see cref="ClusterDiscovery.None"/> for a standalone replica).</summary>
     public ClusterDiscovery Discovery { get; set; } = ClusterDiscovery.None;
 
     /// <summary>Config discovery: the management endpoints (host:port) of every replica, this one included (--peer).</summary>
@@ -101,7 +107,7 @@ public sealed class GatewayClusterOptions
     /// <summary>Throws <see cref="ArgumentException"/> listing every invalid setting (see <see cref="Errors"/>).</summary>
     public void Validate() => Hosting.OptionsError.ThrowIfAny(Errors());
 
-    /// <summary>Every invalid setting; what discovery needs is checked only when the cluster is enabled.</summary>
+    /// <summary>Every invalid setting; a standalone replica (--no-cluster) takes no setting about finding others.</summary>
     public IReadOnlyList<Hosting.OptionsError> Errors()
     {
         var errors = new List<Hosting.OptionsError>();
@@ -126,13 +132,32 @@ public sealed class GatewayClusterOptions
             if (RemotingTlsKey is not null && RemotingTlsPassword is not null)
                 errors.Add(new("--remoting-tls-password", "is for a PKCS#12 certificate; a PEM certificate with --remoting-tls-key has none"));
         }
-        if (!Enabled) return errors;
         if (ManagementTokenFile is { } tokenFile && !File.Exists(tokenFile)) errors.Add(new("--management-token-file", $"{tokenFile} does not exist"));
+        if (Standalone)
+        {
+            errors.AddRange(StandaloneErrors());
+            return errors;
+        }
         if (Discovery != ClusterDiscovery.None && ManagementPort is null)
             errors.Add(new("--management-port", $"cluster bootstrap (--discovery {Discovery.ToString().ToLowerInvariant()}) needs the management endpoint"));
         if (Discovery == ClusterDiscovery.Config && Peers.Count == 0) errors.Add(new("--peer", "config discovery needs at least one"));
         return errors;
     }
+
+    /// <summary>What a standalone replica (--no-cluster) cannot be given: anything that would reach or admit another replica.</summary>
+    private IEnumerable<Hosting.OptionsError> StandaloneErrors()
+    {
+        const string Alone = "--no-cluster runs a one-node cluster that joins no other replica";
+        if (Peers.Count > 0) yield return new("--peer", $"{Alone}; drop --peer or --no-cluster");
+        if (Discovery != ClusterDiscovery.None)
+            yield return new("--discovery", $"{Alone}; --discovery {Discovery.ToString().ToLowerInvariant()} needs the cluster (drop it or --no-cluster)");
+        if (RequiredContactPoints is not null) yield return new("--required-contact-points", $"{Alone}; drop --required-contact-points or --no-cluster");
+        if (!IsLoopback(Hostname))
+            yield return new("--cluster-host", $"\"{Hostname}\" is not a loopback address: {Alone}, so its transport is bound to loopback (127.0.0.1, the default)");
+    }
+
+    private static bool IsLoopback(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) || (System.Net.IPAddress.TryParse(host, out var address) && System.Net.IPAddress.IsLoopback(address));
 
     /// <summary>Parses "host:port" (IPv6 hosts in brackets).</summary>
     public static bool TryParsePeer(string text, out string host, out int port)

@@ -11,9 +11,9 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Host.Hosting;
 
 /// <summary>
-/// Composes one gateway process on the generic host: file source → store → snapshot pipeline → data plane and
-/// status sink. Callers add to <see cref="Services"/> and <see cref="Logging"/> before <see cref="Build"/> (Akka.Hosting,
-/// management routes and the Kubernetes source plug in here later).
+/// Composes one gateway process on the generic host: source → store → snapshot pipeline → data plane, and the
+/// cluster whose sharded entities write every status through the status sink. Callers add to <see cref="Services"/>
+/// and <see cref="Logging"/> before <see cref="Build"/>.
 /// </summary>
 public sealed class GatewayHostBuilder
 {
@@ -77,22 +77,21 @@ public sealed class GatewayHostBuilder
         });
         services.AddSingleton<StatusSinkBase>(sp =>
         {
-            var current = sp.GetRequiredService<CurrentSnapshot>();
             var time = sp.GetRequiredService<TimeProvider>();
             return options.StatusDirectory is { } dir
-                ? new FileStatusSink(dir, options.ControllerName, current.Get, time, sp.GetRequiredService<ILogger<FileStatusSink>>())
-                : new MemoryStatusSink(options.ControllerName, current.Get, time);
+                ? new FileStatusSink(dir, options.ControllerName, time, sp.GetRequiredService<ILogger<FileStatusSink>>())
+                : new MemoryStatusSink(options.ControllerName, time);
         });
         services.AddSingleton<IStatusSink>(sp => sp.GetRequiredService<StatusSinkBase>());
         services.AddSingleton(sp => new SnapshotPipeline(
             sp.GetRequiredService<ResourceStore>(),
             sp.GetRequiredService<PipelineOptions>(),
             sp.GetRequiredService<CurrentSnapshot>(),
-            sp.GetRequiredService<IStatusSink>(),
+            sp.GetRequiredService<IStatusHandOff>(),
+            sp.GetRequiredService<IStatusSink>() as IStatusInventory,
             options.DataPlaneFactory is { } factory ? sp.GetRequiredService<DataPlaneHolder>().Get(sp, factory) : null,
             sp.GetRequiredService<ILogger<SnapshotPipeline>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<IStatusHandOff>()));
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<DataPlaneHolder>();
         // Order matters: the source starts first, the pipeline waits for its first full sync.
         if (options.Kubernetes is null) services.AddHostedService(sp => sp.GetRequiredService<FileSource>());
@@ -100,10 +99,10 @@ public sealed class GatewayHostBuilder
         services.AddHealthChecks().AddCheck<PipelineReadinessCheck>("pipeline", tags: ["ready"]);
         // Kubernetes mode replaces the source, the status sink and the translator's address mode (Kubernetes/README.md).
         if (options.Kubernetes is not null) Kubernetes.KubernetesHosting.Register(services, options);
-        // Cluster mode (the default): statuses go to the sharded entities; the ActorSystem also provides the
-        // materializer the data plane mirrors requests with.
+        // Every status goes to the sharded entities, also on a lone replica (a one-node cluster, --no-cluster
+        // included); the ActorSystem also provides the materializer the data plane mirrors requests with.
         var budget = new ShutdownBudget(options.ShutdownTimeout);
-        if (options.Cluster.Enabled) services.AddGatewayCluster(options.Cluster, b => Akka.Hosting.AkkaHostingExtensions.AddHocon(b, Akka.Configuration.ConfigurationFactory.ParseString(budget.Hocon()), Akka.Hosting.HoconAddMode.Prepend));
+        services.AddGatewayCluster(options.Cluster, b => Akka.Hosting.AkkaHostingExtensions.AddHocon(b, Akka.Configuration.ConfigurationFactory.ParseString(budget.Hocon()), Akka.Hosting.HoconAddMode.Prepend));
         // Registered last, so stopped first: the data plane drains before the cluster hand-off (ShutdownBudget).
         services.AddHostedService(sp => new DataPlaneDrain(() => sp.GetRequiredService<DataPlaneHolder>().DisposeAsync(), budget, sp.GetRequiredService<ILogger<DataPlaneDrain>>()));
     }

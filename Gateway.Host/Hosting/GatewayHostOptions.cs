@@ -43,8 +43,9 @@ public sealed class GatewayHostOptions
     public Func<Snapshot, TranslatorOptions, TranslationResult>? Translate { get; set; }
 
     /// <summary>
-    /// The cluster (on by default: a lone replica forms its own one-node cluster). <see cref="GatewayClusterOptions.Enabled"/>
-    /// false (--no-cluster) runs without Akka, the pipeline writing status itself; for fast tests only.
+    /// The cluster: always there, since every status is written by its sharded entities. With no peers a replica forms
+    /// its own one-node cluster; <see cref="GatewayClusterOptions.Standalone"/> (--no-cluster) makes that one that no
+    /// other replica can join.
     /// </summary>
     public GatewayClusterOptions Cluster { get; set; } = new();
 

@@ -100,7 +100,7 @@ public sealed class KubernetesStatusSink : IStatusSink, IStatusInventory
             var obj = await _api.GetStatusAsync(kind, version, status.Key, ct).ConfigureAwait(false);
             if (obj is null) return StatusWriteOutcome.ObjectGone;
             var stored = StatusDocument.StatusOf(obj);
-            var merged = StatusMerge.Merge(stored, status.Status, ControllerName, _time.GetUtcNow().UtcDateTime);
+            var merged = StatusMerge.Merge(stored, status, ControllerName, _time.GetUtcNow().UtcDateTime);
             if (CanonicalForm.Of(merged) == CanonicalForm.Of(stored)) return StatusWriteOutcome.Unchanged;
             if (await TryReplaceAsync(kind, version, obj, merged, attempt, ct).ConfigureAwait(false))
             {

@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Gateway.Actors.Resources;
-using Gateway.Actors.Status;
 using Gateway.Actors.Translation;
 using Gateway.Host.DataPlane;
 using Gateway.Host.Status;
@@ -12,26 +11,29 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Host.Pipeline;
 
 /// <summary>
-/// Store → coalescer → Snapshot(revision) → Translator → data plane apply → status stage (hand-off or status sink), one
-/// pass per published snapshot; the status stage runs beside the next passes' translate and apply. Nothing runs before the store's first full sync. A failing step (translator exception, data plane
-/// error, status write error) is logged and recorded in the <see cref="PassResult"/>; the next change retries it,
-/// and the loop itself never stops until the host does.
+/// Store → coalescer → Snapshot(revision) → Translator → data plane apply → status stage, one pass per published
+/// snapshot; the status stage runs beside the next passes' translate and apply. The pipeline writes no status itself:
+/// the status stage hands every pass's statuses to <see cref="IStatusHandOff"/>, whose entities (one writer per object
+/// in the cluster, a one-node cluster included) write them. Nothing runs before the store's first full sync. A failing
+/// step (translator exception, data plane error, hand-off error) is logged and recorded in the <see cref="PassResult"/>;
+/// the next change retries it, and the loop itself never stops until the host does.
 /// </summary>
 public sealed class SnapshotPipeline : BackgroundService
 {
     private readonly ResourceStore _store;
     private readonly PipelineOptions _options;
     private readonly CurrentSnapshot _current;
-    private readonly IStatusSink _sink;
+    private readonly IStatusInventory? _inventory;
     private readonly IDataPlane? _dataPlane;
-    private readonly IStatusHandOff? _handOff;
+    private readonly IStatusHandOff _handOff;
     private readonly ILogger<SnapshotPipeline> _logger;
     private readonly TimeProvider _time;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _gate = new();
     private readonly List<(Func<PassResult, bool> Done, TaskCompletionSource<PassResult> Waiter)> _waiters = [];
     private ImmutableHashSet<ListenerSocket> _unavailable = [];
-    private HashSet<ResourceKey>? _statusKeys;
+    // False until the first hand-off, which also reports the statuses an earlier run left in the sink's storage.
+    private bool _inventoryReported;
     private volatile PassResult? _lastPass;
     private StatusHandOffResult? _lastHandOff;
     // Applied passes on their way to the status stage (its only reader), which keeps the ones it has not started in
@@ -49,12 +51,15 @@ public sealed class SnapshotPipeline : BackgroundService
     private string _lastTranslation = "";
 
     /// <summary>
-    /// Creates the pipeline; <paramref name="dataPlane"/> null runs the control plane only. With
-    /// <paramref name="handOff"/> (cluster mode) statuses go to their owning entities instead of <paramref name="sink"/>.
+    /// Creates the pipeline; <paramref name="dataPlane"/> null runs the control plane only. Statuses go to their
+    /// owning entities through <paramref name="handOff"/>; <paramref name="inventory"/> (the entities' sink, when it
+    /// can list what it stores) names the statuses an earlier run left, reported with the first pass so their owners
+    /// remove those of objects that are gone.
     /// </summary>
-    public SnapshotPipeline(ResourceStore store, PipelineOptions options, CurrentSnapshot current, IStatusSink sink, IDataPlane? dataPlane,
-        ILogger<SnapshotPipeline> logger, TimeProvider time, IStatusHandOff? handOff = null)
+    public SnapshotPipeline(ResourceStore store, PipelineOptions options, CurrentSnapshot current, IStatusHandOff handOff, IStatusInventory? inventory,
+        IDataPlane? dataPlane, ILogger<SnapshotPipeline> logger, TimeProvider time)
     {
+        ArgumentNullException.ThrowIfNull(handOff);
         _handOff = handOff;
         if (options.Translate is { } translate) _translate = translate;
         else
@@ -65,13 +70,13 @@ public sealed class SnapshotPipeline : BackgroundService
         _store = store;
         _options = options;
         _current = current;
-        _sink = sink;
+        _inventory = inventory;
         _dataPlane = dataPlane;
         _logger = logger;
         _time = time;
     }
 
-    /// <summary>Completes once the first full sync has been translated, applied and its statuses written.</summary>
+    /// <summary>Completes once the first full sync has been translated, applied and its statuses handed off.</summary>
     public Task Ready => _ready.Task;
 
     /// <summary>The node's data plane (null: control plane only).</summary>
@@ -195,7 +200,7 @@ public sealed class SnapshotPipeline : BackgroundService
     }
 
     /// <summary>
-    /// The second half of a pass: hand its statuses to their writers (or write them), then complete the pass. Runs in
+    /// The second half of a pass: hand its statuses to their writers, then complete the pass. Runs in
     /// revision order, one pass at a time. Never throws but for cancellation.
     /// </summary>
     private async Task<PassResult> ReportStatusAsync(AppliedPass applied, CancellationToken ct)
@@ -203,10 +208,10 @@ public sealed class SnapshotPipeline : BackgroundService
         var statusStarted = Stopwatch.GetTimestamp();
         var (published, result, errors) = (applied.Published, applied.Result, applied.Errors);
         var snapshot = published.Snapshot;
-        // Sinks read the objects they write from here: the snapshot these statuses were computed from.
+        // The snapshot whose statuses are on their way (Kubernetes Service provisioning and inspection read it; status
+        // sinks never do: each status carries its object).
         _current.Value = snapshot;
         var (written, unchanged, removed, unacknowledged) = result is null ? (0, 0, 0, 0)
-            : _handOff is null ? await WriteStatusesAsync(result, errors, ct).ConfigureAwait(false)
             : await HandOffAsync(result, snapshot, applied.DataPlaneApplied, errors, ct).ConfigureAwait(false);
         var pass = new PassResult(snapshot.Revision, published.ChangeSequence, errors, applied.Translations, written, unchanged, removed) { StatusesUnacknowledged = unacknowledged };
         // The phase times are what bench/run-controlplane.sh reads ("translation time per change"); the pass time runs
@@ -352,11 +357,11 @@ public sealed class SnapshotPipeline : BackgroundService
         List<string> errors, CancellationToken ct)
     {
         // First pass: statuses left by an earlier run are reported too, so the owners of objects that are gone remove them.
-        IReadOnlyCollection<ResourceKey> stored = _statusKeys is null && _sink is IStatusInventory inventory ? inventory.StoredKeys() : [];
-        _statusKeys ??= [];
+        IReadOnlyCollection<ResourceKey> stored = !_inventoryReported && _inventory is not null ? _inventory.StoredKeys() : [];
+        _inventoryReported = true;
         try
         {
-            var handed = await _handOff!.HandOffAsync(result, snapshot, applied, stored, ct).ConfigureAwait(false);
+            var handed = await _handOff.HandOffAsync(result, snapshot, applied, stored, ct).ConfigureAwait(false);
             errors.AddRange(handed.Errors);
             _lastHandOff = handed;
             return (handed.Written, handed.Unchanged, handed.Removed, handed.Unacknowledged);
@@ -369,58 +374,12 @@ public sealed class SnapshotPipeline : BackgroundService
         }
     }
 
-    private async Task<(int Written, int Unchanged, int Removed, int Unacknowledged)> WriteStatusesAsync(TranslationResult result, List<string> errors, CancellationToken ct)
-    {
-        if (_statusKeys is null)
-        {
-            // First pass: statuses left by an earlier run for objects that are gone must go too.
-            _statusKeys = _sink is IStatusInventory inventory ? [.. inventory.StoredKeys()] : [];
-        }
-
-        int written = 0, unchanged = 0, removed = 0;
-        var keep = new HashSet<ResourceKey>();
-        foreach (var (key, desired) in result.Statuses)
-        {
-            keep.Add(key);
-            try
-            {
-                switch (await _sink.WriteAsync(desired, ct).ConfigureAwait(false))
-                {
-                    case StatusWriteOutcome.Written: written++; break;
-                    case StatusWriteOutcome.Unchanged: unchanged++; break;
-                }
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested)
-            {
-                _logger.LogError(e, "Revision {Revision}: writing status of {Key} failed; retried with the next change", result.Revision, key);
-                errors.Add($"status {key}: {e.GetType().Name}: {e.Message}");
-            }
-        }
-
-        foreach (var key in _statusKeys.Where(k => !keep.Contains(k)).OrderBy(k => k).ToList())
-        {
-            try
-            {
-                await _sink.RemoveAsync(key, ct).ConfigureAwait(false);
-                removed++;
-            }
-            catch (Exception e) when (!ct.IsCancellationRequested)
-            {
-                _logger.LogError(e, "Revision {Revision}: removing status of {Key} failed; retried with the next change", result.Revision, key);
-                errors.Add($"status removal {key}: {e.GetType().Name}: {e.Message}");
-                keep.Add(key);
-            }
-        }
-        _statusKeys = keep;
-        return (written, unchanged, removed, 0);
-    }
-
     private void Complete(PassResult pass)
     {
         _lastPass = pass;
         if (pass.Succeeded && _ready.TrySetResult())
         {
-            // Readiness waits for the data plane, not for every status: in cluster mode owners may still be writing.
+            // Readiness waits for the data plane, not for every status: owners may still be writing.
             if (pass.StatusesUnacknowledged == 0)
                 _logger.LogInformation("Ready: revision {Revision} translated, applied and its statuses written", pass.Revision);
             else

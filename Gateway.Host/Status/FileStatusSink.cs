@@ -16,8 +16,8 @@ public sealed class FileStatusSink : StatusSinkBase, IStatusInventory
     private readonly ILogger<FileStatusSink> _logger;
 
     /// <summary>Creates a sink writing under <paramref name="directory"/> (created when missing).</summary>
-    public FileStatusSink(string directory, string controllerName, Func<ResourceKey, IKubernetesObject<V1ObjectMeta>?> lookup, TimeProvider time, ILogger<FileStatusSink> logger)
-        : base(controllerName, lookup, time)
+    public FileStatusSink(string directory, string controllerName, TimeProvider time, ILogger<FileStatusSink> logger)
+        : base(controllerName, time)
     {
         Directory = Path.GetFullPath(directory);
         _logger = logger;

@@ -14,8 +14,8 @@ public sealed class MemoryStatusSink : StatusSinkBase, IStatusInventory
     private readonly ConcurrentDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>> _documents = new();
 
     /// <summary>Creates an empty sink.</summary>
-    public MemoryStatusSink(string controllerName, Func<ResourceKey, IKubernetesObject<V1ObjectMeta>?> lookup, TimeProvider time)
-        : base(controllerName, lookup, time)
+    public MemoryStatusSink(string controllerName, TimeProvider time)
+        : base(controllerName, time)
     {
     }
 

@@ -1,5 +1,6 @@
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
+using Gateway.Actors.Translation;
 using k8s.Models;
 
 namespace Gateway.Host.Status;
@@ -9,22 +10,21 @@ namespace Gateway.Host.Status;
 /// controller must: conditions keep lastTransitionTime while their status does not change and get the current time
 /// when it does (apimachinery meta.SetStatusCondition); route parents and policy ancestors written by other
 /// controllers are kept (RouteParentStatus: "implementations MUST NOT modify status entries of other controllers").
-/// Pure: the stored status, the desired one and the time come in; inputs are never modified. Shared by the file
-/// sink and, later, the Kubernetes sink.
+/// Pure: the stored status, the desired one and the time come in; inputs are never modified. Shared by every sink.
 /// </summary>
 public static class StatusMerge
 {
     /// <summary>
-    /// Merges one status object. <paramref name="desired"/> is a V1GatewayClassStatus, V1GatewayStatus,
-    /// V1ListenerSetStatus, V1RouteStatus or V1PolicyStatus; <paramref name="stored"/> is null or of the same type.
+    /// Merges one object's desired status into <paramref name="stored"/> (null, or the status read from storage; a
+    /// stored value of another type counts as none). Returns the merged status, of the desired status's type.
     /// </summary>
-    public static object Merge(object? stored, object desired, string controllerName, DateTime now) => desired switch
+    public static object Merge(object? stored, DesiredStatus desired, string controllerName, DateTime now) => desired switch
     {
-        V1GatewayClassStatus d => MergeGatewayClass(stored as V1GatewayClassStatus, d, now),
-        V1GatewayStatus d => MergeGateway(stored as V1GatewayStatus, d, now),
-        V1ListenerSetStatus d => MergeListenerSet(stored as V1ListenerSetStatus, d, now),
-        V1RouteStatus d => MergeRoute(stored as V1RouteStatus, d, controllerName, now),
-        V1PolicyStatus d => MergePolicy(stored as V1PolicyStatus, d, controllerName, now),
+        DesiredGatewayClassStatus d => Merge(stored as V1GatewayClassStatus, d.Status, now),
+        DesiredGatewayStatus d => Merge(stored as V1GatewayStatus, d.Status, now),
+        DesiredListenerSetStatus d => Merge(stored as V1ListenerSetStatus, d.Status, now),
+        DesiredRouteStatus d => Merge(stored as V1RouteStatus, d.Status, controllerName, now),
+        DesiredPolicyStatus d => Merge(stored as V1PolicyStatus, d.Status, controllerName, now),
         _ => throw new ArgumentException($"no status merge for {desired.GetType().Name}", nameof(desired)),
     };
 
@@ -51,14 +51,16 @@ public static class StatusMerge
         }).ToList();
     }
 
-    private static V1GatewayClassStatus MergeGatewayClass(V1GatewayClassStatus? stored, V1GatewayClassStatus desired, DateTime now)
+    /// <summary>A GatewayClass status: conditions merged.</summary>
+    public static V1GatewayClassStatus Merge(V1GatewayClassStatus? stored, V1GatewayClassStatus desired, DateTime now)
     {
         var merged = ObjectCopy.Clone(desired);
         merged.Conditions = MergeConditions(stored?.Conditions, desired.Conditions, now);
         return merged;
     }
 
-    private static V1GatewayStatus MergeGateway(V1GatewayStatus? stored, V1GatewayStatus desired, DateTime now)
+    /// <summary>A Gateway status: conditions merged, listeners merged by name.</summary>
+    public static V1GatewayStatus Merge(V1GatewayStatus? stored, V1GatewayStatus desired, DateTime now)
     {
         var merged = ObjectCopy.Clone(desired);
         merged.Conditions = MergeConditions(stored?.Conditions, desired.Conditions, now);
@@ -66,7 +68,8 @@ public static class StatusMerge
         return merged;
     }
 
-    private static V1ListenerSetStatus MergeListenerSet(V1ListenerSetStatus? stored, V1ListenerSetStatus desired, DateTime now)
+    /// <summary>A ListenerSet status: conditions merged, listeners merged by name.</summary>
+    public static V1ListenerSetStatus Merge(V1ListenerSetStatus? stored, V1ListenerSetStatus desired, DateTime now)
     {
         var merged = ObjectCopy.Clone(desired);
         merged.Conditions = MergeConditions(stored?.Conditions, desired.Conditions, now);
@@ -87,7 +90,8 @@ public static class StatusMerge
         return desired;
     }
 
-    private static V1RouteStatus MergeRoute(V1RouteStatus? stored, V1RouteStatus desired, string controllerName, DateTime now)
+    /// <summary>A route status: this controller's parents merged per parentRef, other controllers' parents kept.</summary>
+    public static V1RouteStatus Merge(V1RouteStatus? stored, V1RouteStatus desired, string controllerName, DateTime now)
     {
         var others = (stored?.Parents ?? []).Where(p => p.ControllerName != controllerName).Select(ObjectCopy.Clone);
         var ours = (desired.Parents ?? []).Select(d =>
@@ -100,7 +104,8 @@ public static class StatusMerge
         return new V1RouteStatus { Parents = [.. others, .. ours] };
     }
 
-    private static V1PolicyStatus MergePolicy(V1PolicyStatus? stored, V1PolicyStatus desired, string controllerName, DateTime now)
+    /// <summary>A policy status: this controller's ancestors merged per ancestorRef, other controllers' ancestors kept.</summary>
+    public static V1PolicyStatus Merge(V1PolicyStatus? stored, V1PolicyStatus desired, string controllerName, DateTime now)
     {
         var others = (stored?.Ancestors ?? []).Where(a => a.ControllerName != controllerName).Select(ObjectCopy.Clone);
         var ours = (desired.Ancestors ?? []).Select(d =>

@@ -8,9 +8,11 @@ using k8s.Models;
 namespace Gateway.Host.Status;
 
 /// <summary>
-/// What sinks that own their storage share (file mode, memory): look the object up, merge the desired status into
+/// What sinks that own their storage share (file mode, memory): merge the desired status into
 /// the stored one (<see cref="StatusMerge"/>), skip the write when nothing but timestamps would change, persist the
-/// whole object with its new status, and count writes per object. The stored status is remembered after every
+/// whole object with its new status, and count writes per object. The object written is the one the desired status
+/// carries (<see cref="DesiredStatus.Object"/>, from the snapshot the status was computed from); a sink never looks
+/// objects up anywhere else. The stored status is remembered after every
 /// write, so a sink is the single writer of its storage.
 /// Writes of different objects run in parallel: each object has its own lock (striped), so one object's writes stay
 /// ordered while the writes of thousands of entities at startup never queue behind one lock held across serialization
@@ -18,7 +20,6 @@ namespace Gateway.Host.Status;
 /// </summary>
 public abstract class StatusSinkBase : IStatusSink
 {
-    private readonly Func<ResourceKey, IKubernetesObject<V1ObjectMeta>?> _lookup;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<ResourceKey, Stored> _stored = new();
     private readonly ConcurrentDictionary<ResourceKey, int> _writes = new();
@@ -31,11 +32,10 @@ public abstract class StatusSinkBase : IStatusSink
     /// <summary>Storage operations (load, persist, delete) in flight at once: enough to keep the disk busy, not a thread per object.</summary>
     public static readonly int IoConcurrency = Math.Max(4, 2 * Environment.ProcessorCount);
 
-    /// <summary>Creates a sink for <paramref name="controllerName"/> reading objects through <paramref name="lookup"/>.</summary>
-    protected StatusSinkBase(string controllerName, Func<ResourceKey, IKubernetesObject<V1ObjectMeta>?> lookup, TimeProvider time)
+    /// <summary>Creates a sink writing the status entries of <paramref name="controllerName"/>.</summary>
+    protected StatusSinkBase(string controllerName, TimeProvider time)
     {
         ControllerName = controllerName;
-        _lookup = lookup;
         _time = time;
     }
 
@@ -55,16 +55,14 @@ public abstract class StatusSinkBase : IStatusSink
         await gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var obj = _lookup(status.Key);
-            if (obj is null) return StatusWriteOutcome.ObjectGone;
-
+            var obj = status.Object;
             if (!_stored.TryGetValue(status.Key, out var stored))
             {
                 var loaded = await WithIoAsync(() => LoadAsync(status.Key, obj.GetType(), ct), ct).ConfigureAwait(false);
                 stored = loaded is null ? null : new Stored(loaded.Status, CanonicalForm.Of(loaded.Status), loaded.ResourceVersion);
             }
 
-            var merged = StatusMerge.Merge(stored?.Status, status.Status, ControllerName, _time.GetUtcNow().UtcDateTime);
+            var merged = StatusMerge.Merge(stored?.Status, status, ControllerName, _time.GetUtcNow().UtcDateTime);
             var form = CanonicalForm.Of(merged);
             var statusChanged = stored?.Form != form;
             // A file holds the whole object: when only metadata moved (labels, annotations) the status stays, but the

@@ -15,7 +15,7 @@ public sealed class ClusterCommandLineTests : IDisposable
     {
         var serve = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path]));
 
-        Assert.True(serve.Options.Cluster.Enabled);
+        Assert.False(serve.Options.Cluster.Standalone);
         Assert.Equal(ClusterDiscovery.None, serve.Options.Cluster.Discovery);
         Assert.Equal((0, 8558), (serve.Options.Cluster.Port, serve.Options.Cluster.ManagementPort!.Value));
     }
@@ -107,11 +107,46 @@ public sealed class ClusterCommandLineTests : IDisposable
     }
 
     [Fact]
-    public void Parse_NoCluster_Disabled()
+    public void Parse_NoCluster_StandaloneOnLoopbackWithoutDiscoveryOrManagement()
     {
         var serve = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path, "--no-cluster"]));
 
-        Assert.False(serve.Options.Cluster.Enabled);
+        var cluster = serve.Options.Cluster;
+        Assert.True(cluster.Standalone);
+        Assert.Equal((ClusterDiscovery.None, "127.0.0.1", 0), (cluster.Discovery, cluster.Hostname, cluster.Port));
+        Assert.Null(cluster.ManagementPort);
+    }
+
+    [Fact]
+    public void Parse_NoClusterVariableWithManagementPort_StandaloneServingManagementThere()
+    {
+        var serve = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path],
+            name => name switch { "AKKA_GATEWAY_NO_CLUSTER" => "true", "AKKA_GATEWAY_MANAGEMENT_PORT" => "8600", _ => null }));
+
+        Assert.True(serve.Options.Cluster.Standalone);
+        Assert.Equal(8600, serve.Options.Cluster.ManagementPort);
+    }
+
+    [Theory]
+    [InlineData("--peer", "127.0.0.1:8561", "--peer: --no-cluster runs a one-node cluster that joins no other replica")]
+    [InlineData("--discovery", "kubernetes", "--discovery: --no-cluster runs a one-node cluster that joins no other replica")]
+    [InlineData("--discovery", "config", "--discovery: --no-cluster runs a one-node cluster that joins no other replica")]
+    [InlineData("--required-contact-points", "2", "--required-contact-points: --no-cluster runs a one-node cluster that joins no other replica")]
+    [InlineData("--cluster-host", "10.0.0.5", "--cluster-host: \"10.0.0.5\" is not a loopback address")]
+    public void Parse_NoClusterWithAWayToOtherReplicas_OneUsageErrorNamingTheFlag(string flag, string value, string error)
+    {
+        var request = Assert.IsType<UsageErrorRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path, "--no-cluster", flag, value]));
+
+        Assert.StartsWith(error, Assert.Single(request.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_NoClusterVariableWithPeerVariable_UsageErrorNamingThePeerVariable()
+    {
+        var request = Assert.IsType<UsageErrorRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path],
+            name => name switch { "AKKA_GATEWAY_NO_CLUSTER" => "1", "AKKA_GATEWAY_PEER" => "127.0.0.1:8561", _ => null }));
+
+        Assert.StartsWith("AKKA_GATEWAY_PEER: --no-cluster", Assert.Single(request.Errors), StringComparison.Ordinal);
     }
 
     public void Dispose() => _dir.Dispose();

@@ -7,6 +7,7 @@ using Gateway.Actors.Actors.Routes;
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
 using Gateway.Actors.Translation;
+using k8s;
 using k8s.Models;
 using Xunit;
 
@@ -21,10 +22,28 @@ public sealed class EntityStateTests
     private static readonly ResourceKey RouteKey = new("HTTPRoute", "default", "r");
     private static readonly ResourceKey GatewayKey = new("Gateway", "default", "g");
 
-    internal static ObjectContent Content(EntityRef entity, ResourceKey key, object status, long revision = 1, string fingerprint = "f1", bool programmed = true,
+    internal static ObjectContent Content(EntityRef entity, ResourceKey key, object? status, long revision = 1, string fingerprint = "f1", bool programmed = true,
         ImmutableArray<string> addresses = default) =>
-        new(entity, revision, new DesiredStatus(key, "gateway.networking.k8s.io/v1", 1, status), new Lazy<string>("text"), "w-" + fingerprint, new Lazy<string>(""), fingerprint, programmed,
+        new(entity, revision, status is null ? null : Desired(key, status), new Lazy<string>("text"), "w-" + fingerprint, new Lazy<string>(""), fingerprint, programmed,
             addresses.IsDefault ? [] : addresses, []);
+
+    /// <summary>A desired status of the status's own type, carrying a bare object of the key's kind.</summary>
+    internal static DesiredStatus Desired(ResourceKey key, object status)
+    {
+        IKubernetesObject<V1ObjectMeta> obj = key.Kind switch
+        {
+            "Gateway" => new V1Gateway { ApiVersion = "gateway.networking.k8s.io/v1", Kind = key.Kind, Metadata = new() { Name = key.Name, NamespaceProperty = key.Namespace, Generation = 1 } },
+            "GatewayClass" => new V1GatewayClass { ApiVersion = "gateway.networking.k8s.io/v1", Kind = key.Kind, Metadata = new() { Name = key.Name, Generation = 1 } },
+            _ => new V1HTTPRoute { ApiVersion = "gateway.networking.k8s.io/v1", Kind = key.Kind, Metadata = new() { Name = key.Name, NamespaceProperty = key.Namespace, Generation = 1 } },
+        };
+        return status switch
+        {
+            V1GatewayStatus s => new DesiredGatewayStatus(key, 1, obj, s),
+            V1GatewayClassStatus s => new DesiredGatewayClassStatus(key, 1, obj, s),
+            V1RouteStatus s => new DesiredRouteStatus(key, 1, obj, s),
+            _ => throw new ArgumentException($"no desired status for {status.GetType().Name}", nameof(status)),
+        };
+    }
 
     private static NodeReport Report(string node, long revision, bool present = true, bool programmed = true, params string[] addresses) =>
         new(node, node, revision, present, "fp", programmed, [.. addresses]);
@@ -133,7 +152,7 @@ public sealed class EntityStateTests
     public void ListenerState_NeverWrites_PassivatesWhenGone()
     {
         var entity = EntityRef.ForListener(GatewayKey, "http");
-        var present = ListenerState.Create(entity.Id, Self, "self").Apply(new LocalContentObserved(Content(entity, GatewayKey, new V1ListenerStatus()) with { Status = null }, true));
+        var present = ListenerState.Create(entity.Id, Self, "self").Apply(new LocalContentObserved(Content(entity, GatewayKey, null), true));
         var gone = ListenerState.Create(entity.Id, Self, "self").Apply(new LocalContentObserved(null, true));
 
         Assert.IsType<EntityDecision.Nothing>(present.Decide());
@@ -188,24 +207,24 @@ public sealed class EntityStateTests
     [Fact]
     public void Compose_ListenerNotServedHereButOnAnotherReplica_AcceptedAndProgrammedWithTheReplicaCount()
     {
-        var desired = new DesiredStatus(GatewayKey, "v1", 1, GatewayWithListener(listenerServedHere: false));
+        var desired = Desired(GatewayKey, GatewayWithListener(listenerServedHere: false));
 
         var composed = GatewayState.Compose(desired, [Report(Self, 1, addresses: "127.10.0.5")], new Dictionary<string, int> { ["http"] = 2 });
 
-        var listener = Assert.Single(Assert.IsType<V1GatewayStatus>(composed.Status).Listeners!);
+        var listener = Assert.Single(Assert.IsType<DesiredGatewayStatus>(composed).Status.Listeners!);
         var accepted = listener.Conditions!.Single(c => c.Type == "Accepted");
         var programmed = listener.Conditions!.Single(c => c.Type == "Programmed");
         Assert.Equal(("True", "Accepted", 1L), (accepted.Status, accepted.Reason, accepted.ObservedGeneration));
         Assert.Equal(("True", "Programmed", "The listener is programmed on 2 replica(s)."), (programmed.Status, programmed.Reason, programmed.Message));
         // This node's desired status is left as it was.
-        Assert.Equal("False", ((V1GatewayStatus)desired.Status).Listeners![0].Conditions!.Single(c => c.Type == "Programmed").Status);
+        Assert.Equal("False", Assert.IsType<DesiredGatewayStatus>(desired).Status.Listeners![0].Conditions!.Single(c => c.Type == "Programmed").Status);
     }
 
     [Fact]
     public void Compose_ListenerServedNowhereOrAlreadyServedHere_KeepsThisNodesStatus()
     {
-        var notServed = new DesiredStatus(GatewayKey, "v1", 1, GatewayWithListener(listenerServedHere: false));
-        var served = new DesiredStatus(GatewayKey, "v1", 1, GatewayWithListener(listenerServedHere: true));
+        var notServed = Desired(GatewayKey, GatewayWithListener(listenerServedHere: false));
+        var served = Desired(GatewayKey, GatewayWithListener(listenerServedHere: true));
         var self = new[] { Report(Self, 1, addresses: "127.10.0.5") };
 
         Assert.Same(notServed, GatewayState.Compose(notServed, self, new Dictionary<string, int> { ["http"] = 0 }));
@@ -229,7 +248,7 @@ public sealed class EntityStateTests
         state = state.Apply(new StatusWritten(composed.Fingerprint, new Lazy<string>(composed.Text), 1, true));
 
         Assert.NotEqual(local.Fingerprint, composed.Fingerprint);
-        var programmed = ((V1GatewayStatus)composed.Status.Status).Listeners![0].Conditions!.Single(c => c.Type == "Programmed");
+        var programmed = Assert.IsType<DesiredGatewayStatus>(composed.Status).Status.Listeners![0].Conditions!.Single(c => c.Type == "Programmed");
         Assert.Equal(("True", "The listener is programmed on 1 replica(s)."), (programmed.Status, programmed.Message));
         Assert.IsType<EntityDecision.Nothing>(state.Apply(new ListenerProgrammedReported("http", [Other, Self])).Decide());
 
@@ -261,7 +280,7 @@ public sealed class EntityStateTests
     [Fact]
     public void Compose_SharedAddressPool_NothingChanges()
     {
-        var desired = new DesiredStatus(GatewayKey, "v1", 1, GatewayStatus(true, "127.10.0.5"));
+        var desired = Desired(GatewayKey, GatewayStatus(true, "127.10.0.5"));
 
         var composed = GatewayState.Compose(desired, [Report(Self, 1, addresses: "127.10.0.5"), Report(Other, 1, addresses: "127.10.0.5")]);
 
@@ -272,14 +291,14 @@ public sealed class EntityStateTests
     public void Compose_PerNodeAddresses_SortedUnionOfProgrammedLiveNodes()
     {
         var local = GatewayStatus(true, "127.20.0.5");
-        var desired = new DesiredStatus(GatewayKey, "v1", 1, local);
+        var desired = Desired(GatewayKey, local);
 
         var composed = GatewayState.Compose(desired,
         [
             Report(Self, 1, addresses: "127.20.0.5"), Report(Other, 1, addresses: "127.10.0.5"), Report(Third, 1, programmed: false, addresses: "127.30.0.5"),
         ]);
 
-        var status = Assert.IsType<V1GatewayStatus>(composed.Status);
+        var status = Assert.IsType<DesiredGatewayStatus>(composed).Status;
         Assert.Equal(["127.10.0.5", "127.20.0.5"], status.Addresses!.Select(a => a.Value));
         Assert.All(status.Addresses!, a => Assert.Equal("IPAddress", a.Type));
         Assert.Equal(["127.20.0.5"], local.Addresses!.Select(a => a.Value));
@@ -288,18 +307,18 @@ public sealed class EntityStateTests
     [Fact]
     public void Compose_NotProgrammedHereButElsewhere_ProgrammedTrue()
     {
-        var desired = new DesiredStatus(GatewayKey, "v1", 1, GatewayStatus(false, "127.10.0.5"));
+        var desired = Desired(GatewayKey, GatewayStatus(false, "127.10.0.5"));
 
         var composed = GatewayState.Compose(desired, [Report(Self, 1, programmed: false), Report(Other, 1, addresses: "127.10.0.5")]);
 
-        var programmed = Assert.IsType<V1GatewayStatus>(composed.Status).Conditions!.Single(c => c.Type == "Programmed");
+        var programmed = Assert.IsType<DesiredGatewayStatus>(composed).Status.Conditions!.Single(c => c.Type == "Programmed");
         Assert.Equal(("True", "Programmed", 1L), (programmed.Status, programmed.Reason, programmed.ObservedGeneration));
     }
 
     [Fact]
     public void Compose_NoLiveNodeProgrammedIt_KeepsThisNodesStatus()
     {
-        var desired = new DesiredStatus(GatewayKey, "v1", 1, GatewayStatus(false, "127.10.0.5"));
+        var desired = Desired(GatewayKey, GatewayStatus(false, "127.10.0.5"));
 
         Assert.Same(desired, GatewayState.Compose(desired, [Report(Self, 1, programmed: false)]));
     }
@@ -317,8 +336,8 @@ public sealed class EntityStateTests
 
         var alone = Assert.IsType<EntityDecision.Write>(state.Apply(new NodeLeft(Other)).Decide());
 
-        Assert.Equal(["127.10.0.5", "127.20.0.5"], ((V1GatewayStatus)both.Status.Status).Addresses!.Select(a => a.Value));
-        Assert.Equal(["127.20.0.5"], ((V1GatewayStatus)alone.Status.Status).Addresses!.Select(a => a.Value));
+        Assert.Equal(["127.10.0.5", "127.20.0.5"], Assert.IsType<DesiredGatewayStatus>(both.Status).Status.Addresses!.Select(a => a.Value));
+        Assert.Equal(["127.20.0.5"], Assert.IsType<DesiredGatewayStatus>(alone.Status).Status.Addresses!.Select(a => a.Value));
         Assert.NotEqual(both.Fingerprint, alone.Fingerprint);
     }
 

@@ -187,7 +187,7 @@ public sealed class NodeContentIncrementalTests
     {
         var statuses = next.Statuses.ToImmutableSortedDictionary(p => p.Key, p =>
             previous.Statuses.TryGetValue(p.Key, out var old) && old.Generation == p.Value.Generation && old.ApiVersion == p.Value.ApiVersion
-            && k8s.KubernetesJson.Serialize(old.Status) == k8s.KubernetesJson.Serialize(p.Value.Status) ? old : p.Value);
+            && k8s.KubernetesJson.Serialize(old.Value) == k8s.KubernetesJson.Serialize(p.Value.Value) ? old : p.Value);
         // An entry is the same when it sits on the same Gateway, port and listener and renders the same.
         var oldEntries = previous.Gateways.SelectMany(t => t.Ports.SelectMany(p => p.Listeners.SelectMany(l =>
                 l.HttpRoutes.Cast<object>().Concat(l.L4Routes).Select(e => (Key: $"{t.Gateway}|{p.Port}|{l.Name}|{EntryText(e)}", Entry: e)))))

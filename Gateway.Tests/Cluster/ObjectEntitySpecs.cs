@@ -13,6 +13,7 @@ using Gateway.Actors.Actors.Routes;
 using Gateway.Actors.Actors.Serialization;
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
+using Gateway.Actors.Status;
 using Gateway.Actors.Translation;
 using Gateway.Host.Cluster;
 using Gateway.Host.Status;
@@ -46,7 +47,6 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     private readonly string _node;
     private readonly ShardRegions _regions;
     private IActorRef? _reporter;
-    private Snapshot _snapshot = Snapshot.Empty;
     private readonly NodeContentBuilder _builder = new();
     private TranslationResult? _lastResult;
     private long _revision;
@@ -56,17 +56,14 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     public ObjectEntitySpecs(ITestOutputHelper output)
         : base(Hocon, "entity-specs", output)
     {
-        _sink = new MemoryStatusSink(TranslatorOptions.DefaultControllerName, k =>
-        {
-            // A storage failure on demand: the next _failLookups writes of RouteA throw.
-            if (k == RouteA && Interlocked.Decrement(ref _failLookups) >= 0) throw new IOException("storage unavailable");
-            return _snapshot.Get(k);
-        }, TimeProvider.System);
+        _sink = new MemoryStatusSink(TranslatorOptions.DefaultControllerName, TimeProvider.System);
         var cluster = Akka.Cluster.Cluster.Get(Sys);
         cluster.Join(cluster.SelfAddress);
         AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up, Wait);
         _node = NodeIds.Of(cluster.SelfUniqueAddress);
-        var services = new EntityServices(NodeReporter.Path, _sink, _node, "self", TimeSpan.FromSeconds(5), _provisioner);
+        // A storage failure on demand: the next _failLookups writes of RouteA throw.
+        var failing = new FailingWrites(_sink, k => k == RouteA && Interlocked.Decrement(ref _failLookups) >= 0);
+        var services = new EntityServices(NodeReporter.Path, failing, _node, "self", TimeSpan.FromSeconds(5), _provisioner);
         var sharding = ClusterSharding.Get(Sys);
         var settings = ClusterShardingSettings.Create(Sys).WithPassivateIdleAfter(TimeSpan.Zero);
         _regions = new ShardRegions(
@@ -94,7 +91,6 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
         var (result, snapshot) = NodeContentTests.Translate(yaml, ++_revision, generations, options);
         if (reuse && _lastResult is not null) result = NodeContentIncrementalTests.Reused(_lastResult, result);
         _lastResult = result;
-        _snapshot = snapshot;
         var done = new TaskCompletionSource<HandOffResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         Reporter().Tell(new PublishNodeContent(_builder.Next(_node, result, snapshot, applied: true, plans), stored ?? [], Wait, done));
         return done.Task.WaitAsync(Wait);
@@ -463,5 +459,16 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
             lock (_gate) _removed.Add(gateway);
             return Task.CompletedTask;
         }
+    }
+
+    /// <summary>A sink whose writes throw (a storage failure) while <paramref name="fail"/> says so for the object.</summary>
+    private sealed class FailingWrites(IStatusSink inner, Func<ResourceKey, bool> fail) : IStatusSink
+    {
+        public Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct) =>
+            fail(status.Key) ? throw new IOException("storage unavailable") : inner.WriteAsync(status, ct);
+
+        public Task RemoveAsync(ResourceKey key, CancellationToken ct) => inner.RemoveAsync(key, ct);
+
+        public Task<object?> ReadAsync(ResourceKey key, CancellationToken ct) => inner.ReadAsync(key, ct);
     }
 }

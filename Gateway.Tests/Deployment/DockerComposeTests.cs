@@ -52,7 +52,7 @@ public sealed class DockerComposeTests
             var serve = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(args));
             Assert.True(serve.DemoBackends, $"{name}: demo backends");
             var cluster = serve.Options.Cluster;
-            Assert.True(cluster.Enabled);
+            Assert.False(cluster.Standalone);
             Assert.Equal(ClusterDiscovery.Config, cluster.Discovery);
             Assert.Equal(name, cluster.NodeName);
             Assert.Equal(name, cluster.Hostname);

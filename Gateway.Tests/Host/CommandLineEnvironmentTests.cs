@@ -39,12 +39,12 @@ public sealed class CommandLineEnvironmentTests : IDisposable
     {
         var fromFlags = Assert.IsType<ServeRequest>(Parse([
             "--manifests", _dir.Combine("a"), "--manifests", _dir.Combine("b"), "--management-port", "8600", "--peer", "127.0.0.1:8600",
-            "--peer", "127.0.0.1:8601", "--coalesce-window", "5ms", "--log-level", "Debug", "--node-name", "n1", "--no-cluster",
+            "--peer", "127.0.0.1:8601", "--coalesce-window", "5ms", "--log-level", "Debug", "--node-name", "n1",
         ]));
         var fromVariables = Assert.IsType<ServeRequest>(Parse([],
             ("AKKA_GATEWAY_MANIFESTS", $"{_dir.Combine("a")},{_dir.Combine("b")}"), ("AKKA_GATEWAY_MANAGEMENT_PORT", "8600"),
             ("AKKA_GATEWAY_PEER", "127.0.0.1:8600, 127.0.0.1:8601"), ("AKKA_GATEWAY_COALESCE_WINDOW", "5ms"), ("AKKA_GATEWAY_LOG_LEVEL", "Debug"),
-            ("AKKA_GATEWAY_NODE_NAME", "n1"), ("AKKA_GATEWAY_NO_CLUSTER", "true")));
+            ("AKKA_GATEWAY_NODE_NAME", "n1")));
 
         foreach (var request in new[] { fromFlags, fromVariables })
         {
@@ -55,7 +55,7 @@ public sealed class CommandLineEnvironmentTests : IDisposable
             Assert.Equal(TimeSpan.FromMilliseconds(5), request.Options.Coalescing.Window);
             Assert.Equal(LogLevel.Debug, request.LogLevel);
             Assert.Equal("n1", request.Options.Cluster.NodeName);
-            Assert.False(request.Options.Cluster.Enabled);
+            Assert.False(request.Options.Cluster.Standalone);
         }
     }
 

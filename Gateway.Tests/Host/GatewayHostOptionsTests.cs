@@ -60,11 +60,23 @@ public sealed class GatewayHostOptionsTests
     }
 
     [Fact]
-    public void Errors_ClusterDisabled_DiscoveryNeedsNotChecked()
+    public void Errors_StandaloneWithDiscovery_OneErrorNamingDiscovery()
     {
         var options = new GatewayHostOptions { ManifestDirectories = ["m"] };
-        options.Cluster.Enabled = false;
+        options.Cluster.Standalone = true;
         options.Cluster.Discovery = Gateway.Host.Cluster.ClusterDiscovery.Config;
+
+        var error = Assert.Single(options.Errors());
+
+        Assert.Equal("--discovery", error.Setting);
+        Assert.Contains("--no-cluster", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Errors_StandaloneAlone_None()
+    {
+        var options = new GatewayHostOptions { ManifestDirectories = ["m"] };
+        options.Cluster.Standalone = true;
 
         Assert.Empty(options.Errors());
     }

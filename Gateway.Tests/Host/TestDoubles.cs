@@ -66,7 +66,7 @@ internal sealed class TestTranslator
         foreach (var gc in ours)
         {
             var key = new ResourceKey("GatewayClass", "", gc.Metadata.Name);
-            statuses[key] = new DesiredStatus(key, gc.ApiVersion, gc.Metadata.Generation ?? 0,
+            statuses[key] = new DesiredGatewayClassStatus(key, gc.Metadata.Generation ?? 0, gc,
                 new V1GatewayClassStatus { Conditions = [Condition("Accepted", true, "Accepted", gc.Metadata.Generation)] });
         }
 
@@ -83,7 +83,7 @@ internal sealed class TestTranslator
             var unavailable = ports.Any(p => options.UnavailableSockets.Contains(new ListenerSocket(address, p)));
             tables.Add(new GatewayRouteTable(key, [address],
                 [.. ports.Select(p => new PortRouteTable(p, ListenerProtocol.Http, ImmutableArray<ListenerRouteTable>.Empty))]));
-            statuses[key] = new DesiredStatus(key, g.ApiVersion, g.Metadata.Generation ?? 0, new V1GatewayStatus
+            statuses[key] = new DesiredGatewayStatus(key, g.Metadata.Generation ?? 0, g, new V1GatewayStatus
             {
                 Addresses = [new V1GatewayStatusAddress { Type = "IPAddress", Value = address }],
                 Conditions =
@@ -106,7 +106,7 @@ internal sealed class TestTranslator
                 }).ToList();
             if (parents.Count == 0) continue;
             var key = new ResourceKey("HTTPRoute", r.Metadata.NamespaceProperty, r.Metadata.Name);
-            statuses[key] = new DesiredStatus(key, r.ApiVersion, r.Metadata.Generation ?? 0, new V1RouteStatus { Parents = parents });
+            statuses[key] = new DesiredRouteStatus(key, r.Metadata.Generation ?? 0, r, new V1RouteStatus { Parents = parents });
         }
 
         return new TranslationResult(snapshot.Revision, tables.ToImmutable(), statuses.ToImmutable());

@@ -29,8 +29,8 @@ public sealed class KubernetesStatusSinkTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private static DesiredStatus Desired(string acceptedReason = "Accepted", string status = "True", long generation = 1, string message = "ok") =>
-        new(Web, "gateway.networking.k8s.io/v1", generation, new V1GatewayStatus
+    private static DesiredGatewayStatus Desired(string acceptedReason = "Accepted", string status = "True", long generation = 1, string message = "ok") =>
+        new(Web, generation, GatewayObj("web"), new V1GatewayStatus
         {
             Conditions = [new V1Condition { Type = "Accepted", Status = status, Reason = acceptedReason, Message = message, ObservedGeneration = generation }],
             Listeners = [],
@@ -121,7 +121,7 @@ public sealed class KubernetesStatusSinkTests : IAsyncLifetime
             Conditions = [new V1Condition { Type = "Accepted", Status = "True", Reason = "Accepted", ObservedGeneration = 1 }],
         };
 
-        Assert.Equal(StatusWriteOutcome.Written, await _sink.WriteAsync(new DesiredStatus(key, "gateway.networking.k8s.io/v1", 1, new V1RouteStatus { Parents = [ours] }), CancellationToken.None));
+        Assert.Equal(StatusWriteOutcome.Written, await _sink.WriteAsync(new DesiredRouteStatus(key, 1, route, new V1RouteStatus { Parents = [ours] }), CancellationToken.None));
 
         var parents = _server.Get<V1HTTPRoute>(key)!.Status!.Parents!;
         Assert.Equal(["other.example.com/controller", Controller], parents.Select(p => p.ControllerName));

@@ -21,19 +21,17 @@ public sealed class SnapshotPipelineTests : IDisposable
     private readonly CurrentSnapshot _current = new();
     private readonly TestTranslator _translator = new();
     private readonly RecordingDataPlane _dataPlane = new();
-    private readonly MemoryStatusSink _memory;
+    private readonly RecordingHandOff _handOff = new();
+    private readonly Inventory _inventory = new();
     private readonly SnapshotPipeline _pipeline;
-    private IStatusSink _sink;
 
     private static readonly ResourceKey GatewayKey = new("Gateway", "default", "g");
     private static readonly ResourceKey ClassKey = new("GatewayClass", "", "gc");
 
     public SnapshotPipelineTests()
     {
-        _memory = new MemoryStatusSink(Manifests.Controller, _current.Get, TimeProvider.System);
-        _sink = _memory;
-        _pipeline = new SnapshotPipeline(_store, new PipelineOptions { Translate = _translator.Translate }, _current,
-            new ForwardingSink(() => _sink), _dataPlane, NullLogger<SnapshotPipeline>.Instance, TimeProvider.System);
+        _pipeline = new SnapshotPipeline(_store, new PipelineOptions { Translate = _translator.Translate }, _current, _handOff, _inventory, _dataPlane,
+            NullLogger<SnapshotPipeline>.Instance, TimeProvider.System);
     }
 
     public void Dispose() => _pipeline.Dispose();
@@ -46,18 +44,27 @@ public sealed class SnapshotPipelineTests : IDisposable
         return new PublishedSnapshot(Snapshot.From(revision, parsed.Objects.Select(o => o.Object)), revision);
     }
 
-    private static V1GatewayStatus GatewayStatus(IKubernetesObject<V1ObjectMeta>? written) =>
-        Assert.IsType<V1GatewayStatus>(Assert.IsType<V1Gateway>(written).Status);
+    /// <summary>The Gateway status the last hand-off carried.</summary>
+    private V1GatewayStatus HandedGatewayStatus() => Assert.IsType<DesiredGatewayStatus>(_handOff.Calls[^1].Result.Statuses[GatewayKey]).Status;
 
     [Fact]
-    public async Task Process_TranslatesAppliesAndWritesStatuses()
+    public async Task Process_TranslatesAppliesAndHandsEveryStatusOffWithItsObject()
     {
-        var pass = await _pipeline.ProcessAsync(Published(1, Manifests.GatewayClass(), Manifests.Gateway("g")), CancellationToken.None);
+        var published = Published(1, Manifests.GatewayClass(), Manifests.Gateway("g"));
+
+        var pass = await _pipeline.ProcessAsync(published, CancellationToken.None);
 
         Assert.True(pass.Succeeded);
-        Assert.Equal((1, 2, 1), (pass.Translations, pass.StatusesWritten, _dataPlane.Applied.Count));
+        Assert.Equal((1, 1), (pass.Translations, _dataPlane.Applied.Count));
         Assert.Equal(GatewayKey, Assert.Single(Assert.Single(_dataPlane.Applied).Gateways).Gateway);
-        Assert.Equal("True", GatewayStatus(_memory.Get(GatewayKey)).Conditions!.Single(c => c.Type == "Programmed").Status);
+        var handed = Assert.Single(_handOff.Calls);
+        Assert.Same(published.Snapshot, handed.Snapshot);
+        Assert.True(handed.Applied);
+        Assert.Equal(new[] { ClassKey, GatewayKey }.Order(), handed.Result.Statuses.Keys);
+        Assert.All(handed.Result.Statuses, p => Assert.Same(published.Snapshot.Get(p.Key), p.Value.Object));
+        Assert.Equal("True", HandedGatewayStatus().Conditions!.Single(c => c.Type == "Programmed").Status);
+        // The pass reports what the hand-off says its writers did.
+        Assert.Equal(2, pass.StatusesWritten);
         Assert.True(_pipeline.Ready.IsCompletedSuccessfully);
     }
 
@@ -75,7 +82,7 @@ public sealed class SnapshotPipelineTests : IDisposable
         string[] docs = [Manifests.GatewayClass(), Manifests.Gateway("g", port: port, address: "127.10.77.1")];
 
         var first = await _pipeline.ProcessAsync(Published(1, docs), CancellationToken.None);
-        var firstStatus = GatewayStatus(_memory.Get(GatewayKey));
+        var firstStatus = HandedGatewayStatus();
         var second = await _pipeline.ProcessAsync(Published(2, docs), CancellationToken.None);
         holder.Close();
         var third = await _pipeline.ProcessAsync(Published(3, docs), CancellationToken.None);
@@ -88,29 +95,31 @@ public sealed class SnapshotPipelineTests : IDisposable
         Assert.Equal(1, second.Translations);
         Assert.Equal(1, third.Translations);
         Assert.Empty(_pipeline.UnavailableSockets);
-        Assert.Equal("True", GatewayStatus(_memory.Get(GatewayKey)).Conditions!.Single(c => c.Type == "Programmed").Status);
+        Assert.Equal("True", HandedGatewayStatus().Conditions!.Single(c => c.Type == "Programmed").Status);
     }
 
     [Fact]
-    public async Task Process_TranslatorThrows_RecordedNothingAppliedAndTheNextPassWorks()
+    public async Task Process_TranslatorThrows_RecordedNothingAppliedOrHandedOffAndTheNextPassWorks()
     {
         _translator.ThrowWhen = s => s.Revision == 1;
 
         var failed = await _pipeline.ProcessAsync(Published(1, Manifests.GatewayClass()), CancellationToken.None);
         var readyAfterFailure = _pipeline.Ready.IsCompleted;
+        var handedAfterFailure = _handOff.Calls.Count;
         var next = await _pipeline.ProcessAsync(Published(2, Manifests.GatewayClass()), CancellationToken.None);
 
         Assert.False(failed.Succeeded);
         Assert.StartsWith("translation: InvalidOperationException", Assert.Single(failed.Errors));
         Assert.False(readyAfterFailure);
+        Assert.Equal(0, handedAfterFailure);
         Assert.Single(_dataPlane.Applied);
         Assert.True(next.Succeeded);
         Assert.True(_pipeline.Ready.IsCompletedSuccessfully);
-        Assert.NotNull(_memory.Get(ClassKey));
+        Assert.Equal(2, Assert.Single(_handOff.Calls).Result.Revision);
     }
 
     [Fact]
-    public async Task Process_TranslatorContainsAFault_LogsTheDiagnosticAtErrorWithItsStack_AndWritesTheOtherStatuses()
+    public async Task Process_TranslatorContainsAFault_LogsTheDiagnosticAtErrorWithItsStack_AndHandsOffEveryStatus()
     {
         var bad = new ResourceKey("HTTPRoute", "default", "bad");
         var logs = new CapturingLoggerProvider();
@@ -122,10 +131,11 @@ public sealed class SnapshotPipelineTests : IDisposable
                 if (step == Translator.Steps.Route && key == bad) throw new InvalidOperationException("injected fault");
             },
         };
-        using var pipeline = new SnapshotPipeline(_store, new PipelineOptions { Translator = translator }, _current, _memory, _dataPlane,
+        using var pipeline = new SnapshotPipeline(_store, new PipelineOptions { Translator = translator }, _current, _handOff, null, _dataPlane,
             factory.CreateLogger<SnapshotPipeline>(), TimeProvider.System);
+        var published = Published(1, Manifests.GatewayClass(), Manifests.Gateway("g"), Manifests.HttpRoute("bad", "g"));
 
-        var pass = await pipeline.ProcessAsync(Published(1, Manifests.GatewayClass(), Manifests.Gateway("g"), Manifests.HttpRoute("bad", "g")), CancellationToken.None);
+        var pass = await pipeline.ProcessAsync(published, CancellationToken.None);
 
         var logged = Assert.Single(logs.Entries, e => e.Level == LogLevel.Error);
         Assert.Contains("HTTPRoute/default/bad", logged.Message, StringComparison.Ordinal);
@@ -135,50 +145,62 @@ public sealed class SnapshotPipelineTests : IDisposable
         Assert.Contains(nameof(Translator), exception.StackTrace, StringComparison.Ordinal);
         // The pass itself succeeds: the fault is contained to the route, whose status says so.
         Assert.True(pass.Succeeded);
-        var route = Assert.IsType<V1RouteStatus>(Assert.IsType<V1HTTPRoute>(_memory.Get(bad)).Status);
-        Assert.Equal("Pending", route.Parents!.Single().Conditions!.Single(c => c.Type == "Accepted").Reason);
-        Assert.Equal("True", GatewayStatus(_memory.Get(GatewayKey)).Conditions!.Single(c => c.Type == "Programmed").Status);
+        var route = Assert.IsType<DesiredRouteStatus>(Assert.Single(_handOff.Calls).Result.Statuses[bad]);
+        Assert.Same(published.Snapshot.Get(bad), route.Object);
+        Assert.Equal("Pending", route.Status.Parents!.Single().Conditions!.Single(c => c.Type == "Accepted").Reason);
+        Assert.Equal("True", HandedGatewayStatus().Conditions!.Single(c => c.Type == "Programmed").Status);
     }
 
     [Fact]
-    public async Task Process_DataPlaneFails_StatusesStillWrittenAndNotReady()
+    public async Task Process_DataPlaneFails_StatusesHandedOffAsNotAppliedAndNotReady()
     {
         _dataPlane.Fail = true;
 
         var pass = await _pipeline.ProcessAsync(Published(1, Manifests.GatewayClass(), Manifests.Gateway("g")), CancellationToken.None);
 
         Assert.StartsWith("data plane:", Assert.Single(pass.Errors));
+        Assert.False(Assert.Single(_handOff.Calls).Applied);
         Assert.Equal(2, pass.StatusesWritten);
         Assert.False(_pipeline.Ready.IsCompleted);
     }
 
     [Fact]
-    public async Task Process_OneStatusWriteFails_OthersWrittenAndItIsRetriedNextPass()
+    public async Task Process_HandOffThrows_ErrorRecordedAndTheNextPassHandsOffAgain()
     {
-        var flaky = new FlakySink(_memory, GatewayKey);
-        _sink = flaky;
+        _handOff.Fail = 1;
         string[] docs = [Manifests.GatewayClass(), Manifests.Gateway("g")];
 
         var first = await _pipeline.ProcessAsync(Published(1, docs), CancellationToken.None);
         var second = await _pipeline.ProcessAsync(Published(2, docs), CancellationToken.None);
 
-        Assert.Contains("status Gateway/default/g", Assert.Single(first.Errors));
-        Assert.Equal(1, first.StatusesWritten);
+        Assert.StartsWith("status hand-off: IOException", Assert.Single(first.Errors));
         Assert.True(second.Succeeded);
-        Assert.Equal((1, 1), (second.StatusesWritten, second.StatusesUnchanged));
-        Assert.NotNull(_memory.Get(GatewayKey));
+        Assert.Equal([1, 2], _handOff.Calls.Select(c => c.Result.Revision));
     }
 
     [Fact]
-    public async Task Process_ObjectGoneOrNoLongerOurs_StatusRemoved()
+    public async Task Process_HandOffReportsCountsAndErrors_TheyBecomeThePassResult()
     {
-        await _pipeline.ProcessAsync(Published(1, Manifests.GatewayClass(), Manifests.Gateway("g")), CancellationToken.None);
+        _handOff.Outcome = _ => new StatusHandOffResult(1, 2, 3, 4, ["status: 1 owner(s) failed to write or remove a status"]);
 
-        var pass = await _pipeline.ProcessAsync(Published(2, Manifests.GatewayClass("gc", "other.example/controller"), Manifests.Gateway("g")), CancellationToken.None);
+        var pass = await _pipeline.ProcessAsync(Published(1, Manifests.GatewayClass()), CancellationToken.None);
 
-        Assert.Equal(2, pass.StatusesRemoved);
-        Assert.Null(_memory.Get(GatewayKey));
-        Assert.Null(_memory.Get(ClassKey));
+        Assert.Equal((1, 2, 3, 4), (pass.StatusesWritten, pass.StatusesUnchanged, pass.StatusesRemoved, pass.StatusesUnacknowledged));
+        Assert.Equal(["status: 1 owner(s) failed to write or remove a status"], pass.Errors);
+        Assert.False(_pipeline.Ready.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Process_StatusesLeftByAnEarlierRun_ReportedWithTheFirstHandOffOnly()
+    {
+        var leftover = new ResourceKey("HTTPRoute", "default", "gone");
+        _inventory.Keys = [leftover];
+
+        await _pipeline.ProcessAsync(Published(1, Manifests.GatewayClass()), CancellationToken.None);
+        await _pipeline.ProcessAsync(Published(2, Manifests.GatewayClass()), CancellationToken.None);
+
+        Assert.Equal([leftover], _handOff.Calls[0].StoredKeys);
+        Assert.Empty(_handOff.Calls[1].StoredKeys);
     }
 
     [Fact]
@@ -196,7 +218,7 @@ public sealed class SnapshotPipelineTests : IDisposable
 
             Assert.Null(beforeSync);
             Assert.Equal(1, _pipeline.LastPass!.Revision);
-            Assert.NotNull(_memory.Get(ClassKey));
+            Assert.Contains(ClassKey, Assert.Single(_handOff.Calls).Result.Statuses.Keys);
         }
         finally
         {
@@ -232,79 +254,82 @@ public sealed class SnapshotPipelineTests : IDisposable
     [Fact]
     public async Task Run_StatusHandOffSlow_NextChangesAppliedAndPendingHandOffSuperseded()
     {
-        var gated = new GatedSink(_memory);
-        _sink = gated;
+        _handOff.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await _pipeline.StartAsync(CancellationToken.None);
         try
         {
             _store.Upsert(Published(1, Manifests.GatewayClass()).Snapshot.Get(ClassKey)!);
             _store.MarkSynced();
-            await gated.Entered.Task.WaitAsync(Wait.Default);
+            await _handOff.Entered.Task.WaitAsync(Wait.Default);
             var gc2 = new ResourceKey("GatewayClass", "", "gc2");
             var gc3 = new ResourceKey("GatewayClass", "", "gc3");
 
-            // Revision 1's statuses are stuck in the sink; revisions 2 and 3 still reach the data plane.
+            // Revision 1's hand-off is stuck; revisions 2 and 3 still reach the data plane.
             _store.Upsert(Published(1, Manifests.GatewayClass("gc2")).Snapshot.Get(gc2)!);
             await Wait.UntilAsync(() => _dataPlane.Applied.Any(a => a.Revision == 2), "revision 2 applied");
             _store.Upsert(Published(1, Manifests.GatewayClass("gc3")).Snapshot.Get(gc3)!);
             await Wait.UntilAsync(() => _pipeline.QueuedStatusRevision == 3, "revision 3 queued for status");
             var lastBeforeRelease = _pipeline.LastPass;
-            gated.Release.SetResult();
+            _handOff.Gate.SetResult();
             var afterTwo = await _pipeline.WaitForRevisionAsync(2, Wait.Token());
 
             Assert.Null(lastBeforeRelease);
             Assert.Equal([1, 2, 3], _dataPlane.Applied.Select(a => a.Revision));
-            // Revision 2's hand-off was superseded: its waiters were completed by revision 3, which wrote every status.
+            // Revision 2's hand-off was superseded: its waiters were completed by revision 3, which carries every status.
             Assert.Equal(3, afterTwo.Revision);
             Assert.True(afterTwo.Succeeded);
-            Assert.NotNull(_memory.Get(gc2));
-            Assert.NotNull(_memory.Get(gc3));
+            Assert.Equal([1, 3], _handOff.Calls.Select(c => c.Result.Revision));
+            Assert.Contains(gc2, _handOff.Calls[1].Result.Statuses.Keys);
+            Assert.Contains(gc3, _handOff.Calls[1].Result.Statuses.Keys);
             Assert.Equal(3, _current.Value.Revision);
         }
         finally
         {
-            gated.Release.TrySetResult();
+            _handOff.Gate.TrySetResult();
             await _pipeline.StopAsync(CancellationToken.None);
         }
     }
 
-    /// <summary>Holds every write until <see cref="Release"/> completes.</summary>
-    private sealed class GatedSink(IStatusSink inner) : IStatusSink
+    /// <summary>
+    /// Stands for the sharded entities: records every hand-off and answers with <see cref="Outcome"/> (default: every
+    /// status written); can hold hand-offs at <see cref="Gate"/> or throw for the first <see cref="Fail"/> calls.
+    /// </summary>
+    private sealed class RecordingHandOff : IStatusHandOff
     {
+        private readonly List<(TranslationResult Result, Snapshot Snapshot, bool Applied, IReadOnlyCollection<ResourceKey> StoredKeys)> _calls = [];
+
+        public IReadOnlyList<(TranslationResult Result, Snapshot Snapshot, bool Applied, IReadOnlyCollection<ResourceKey> StoredKeys)> Calls
+        {
+            get
+            {
+                lock (_calls) return [.. _calls];
+            }
+        }
+
+        public Func<TranslationResult, StatusHandOffResult> Outcome { get; set; } = r => new StatusHandOffResult(r.Statuses.Count, 0, 0, 0, []);
+
+        public TaskCompletionSource? Gate { get; set; }
+
         public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int Fail { get; set; }
 
-        public async Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct)
+        public async Task<StatusHandOffResult> HandOffAsync(TranslationResult result, Snapshot snapshot, bool applied, IReadOnlyCollection<ResourceKey> storedKeys,
+            CancellationToken ct)
         {
             Entered.TrySetResult();
-            await Release.Task.WaitAsync(ct);
-            return await inner.WriteAsync(status, ct);
+            if (Gate is { } gate) await gate.Task.WaitAsync(ct);
+            lock (_calls) _calls.Add((result, snapshot, applied, [.. storedKeys]));
+            if (Fail-- > 0) throw new IOException("owners unreachable (test)");
+            return Outcome(result);
         }
-
-        public Task RemoveAsync(ResourceKey key, CancellationToken ct) => inner.RemoveAsync(key, ct);
     }
 
-    /// <summary>Lets a test swap the sink after the pipeline is built.</summary>
-    private sealed class ForwardingSink(Func<IStatusSink> target) : IStatusSink
+    /// <summary>A sink's inventory: the statuses an earlier run left.</summary>
+    private sealed class Inventory : IStatusInventory
     {
-        public Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct) => target().WriteAsync(status, ct);
+        public IReadOnlyCollection<ResourceKey> Keys { get; set; } = [];
 
-        public Task RemoveAsync(ResourceKey key, CancellationToken ct) => target().RemoveAsync(key, ct);
-    }
-
-    /// <summary>Fails the first write of one object.</summary>
-    private sealed class FlakySink(IStatusSink inner, ResourceKey failOnce) : IStatusSink
-    {
-        private bool _failed;
-
-        public Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct)
-        {
-            if (status.Key != failOnce || _failed) return inner.WriteAsync(status, ct);
-            _failed = true;
-            throw new IOException("disk full (test)");
-        }
-
-        public Task RemoveAsync(ResourceKey key, CancellationToken ct) => inner.RemoveAsync(key, ct);
+        public IReadOnlyCollection<ResourceKey> StoredKeys() => Keys;
     }
 }

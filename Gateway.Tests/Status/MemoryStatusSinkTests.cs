@@ -17,8 +17,8 @@ public class MemoryStatusSinkTests
         var gc = Assert.IsType<V1GatewayClass>(Assert.Single(ManifestParser.Parse("t.yaml", Manifests.GatewayClass()).Objects).Object);
         gc.Metadata.Generation = 1;
         var key = new ResourceKey("GatewayClass", "", "gc");
-        var sink = new MemoryStatusSink(Manifests.Controller, k => k == key ? gc : null, TimeProvider.System);
-        var desired = new DesiredStatus(key, gc.ApiVersion, 1, new V1GatewayClassStatus
+        var sink = new MemoryStatusSink(Manifests.Controller, TimeProvider.System);
+        var desired = new DesiredGatewayClassStatus(key, 1, gc, new V1GatewayClassStatus
         {
             Conditions = [new V1Condition { Type = "Accepted", Status = "True", Reason = "Accepted", ObservedGeneration = 1 }],
         });

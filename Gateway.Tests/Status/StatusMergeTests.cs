@@ -1,5 +1,6 @@
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
+using Gateway.Actors.Translation;
 using Gateway.Host.Status;
 using k8s.Models;
 using Xunit;
@@ -77,7 +78,7 @@ public class StatusMergeTests
             Parents = [new V1RouteParentStatus { ParentRef = gw, ControllerName = Us, Conditions = [C("Accepted", "True", generation: 2), C("ResolvedRefs", "True", generation: 2)] }],
         };
 
-        var merged = Assert.IsType<V1RouteStatus>(StatusMerge.Merge(stored, desired, Us, Now));
+        var merged = StatusMerge.Merge(stored, desired, Us, Now);
 
         Assert.Equal([Them, Us], merged.Parents!.Select(p => p.ControllerName));
         Assert.Equal("False", merged.Parents![0].Conditions![0].Status);
@@ -92,7 +93,7 @@ public class StatusMergeTests
         var stored = new V1PolicyStatus { Ancestors = [new V1PolicyAncestorStatus { AncestorRef = gw, ControllerName = Them, Conditions = [C("Accepted", "True", at: Earlier)] }] };
         var desired = new V1PolicyStatus { Ancestors = [new V1PolicyAncestorStatus { AncestorRef = gw, ControllerName = Us, Conditions = [C("Accepted", "True")] }] };
 
-        var merged = Assert.IsType<V1PolicyStatus>(StatusMerge.Merge(stored, desired, Us, Now));
+        var merged = StatusMerge.Merge(stored, desired, Us, Now);
 
         Assert.Equal([Them, Us], merged.Ancestors!.Select(a => a.ControllerName));
         Assert.Equal([Earlier, NowSeconds], merged.Ancestors!.Select(a => a.Conditions![0].LastTransitionTime));
@@ -121,7 +122,7 @@ public class StatusMergeTests
             ],
         };
 
-        var merged = Assert.IsType<V1GatewayStatus>(StatusMerge.Merge(stored, desired, Us, Now));
+        var merged = StatusMerge.Merge(stored, desired, Now);
 
         Assert.Equal(Earlier, merged.Conditions![0].LastTransitionTime);
         Assert.Equal(["https", "http"], merged.Listeners!.Select(l => l.Name));
@@ -138,15 +139,20 @@ public class StatusMergeTests
         var storedBefore = CanonicalForm.Of(stored);
         var desiredBefore = CanonicalForm.Of(desired);
 
-        StatusMerge.Merge(stored, desired, Us, Now);
+        StatusMerge.Merge(stored, desired, Now);
 
         Assert.Equal(storedBefore, CanonicalForm.Of(stored));
         Assert.Equal(desiredBefore, CanonicalForm.Of(desired));
     }
 
     [Fact]
-    public void Merge_UnknownStatusType_Throws()
+    public void Merge_DesiredStatus_MergedAsItsOwnTypeWithAStoredStatusOfAnotherTypeCountingAsNone()
     {
-        Assert.Throws<ArgumentException>(() => StatusMerge.Merge(null, new object(), Us, Now));
+        var gc = new V1GatewayClass { ApiVersion = "gateway.networking.k8s.io/v1", Kind = "GatewayClass", Metadata = new V1ObjectMeta { Name = "gc" } };
+        var desired = new DesiredGatewayClassStatus(new ResourceKey("GatewayClass", "", "gc"), 1, gc, new V1GatewayClassStatus { Conditions = [C("Accepted", "True")] });
+
+        var merged = Assert.IsType<V1GatewayClassStatus>(StatusMerge.Merge(new V1RouteStatus { Parents = [] }, desired, Us, Now));
+
+        Assert.Equal(NowSeconds, Assert.Single(merged.Conditions!).LastTransitionTime);
     }
 }

@@ -1,3 +1,4 @@
+using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
 using Gateway.Actors.Translation;
 using Xunit;
@@ -48,7 +49,7 @@ public class BackendTlsPolicyPrecedenceTests
     private static BackendTlsPolicyModel Model(string name, DateTime? created) => new()
     {
         Key = new ResourceKey("BackendTLSPolicy", Ns, name),
-        ApiVersion = "gateway.networking.k8s.io/v1",
+        Policy = new V1BackendTLSPolicy { ApiVersion = "gateway.networking.k8s.io/v1", Kind = "BackendTLSPolicy", Metadata = new() { Name = name, NamespaceProperty = Ns } },
         Generation = 1,
         Created = created,
     };

@@ -251,6 +251,10 @@ internal static class PropertyRun
             if (Fingerprint.FirstDifference(expectedFingerprint, actualFingerprint) is { } difference)
                 return new PropertyRunResult(Fail(seed, steps, step, generated, optionNote, history, generator, difference), stats);
 
+            // Each status carries its object as this snapshot holds it (a sink writes that object whole): never an older instance.
+            if (actual.Statuses.FirstOrDefault(p => !ReferenceEquals(p.Value.Object, generated.Snapshot.Get(p.Key))) is { Value: not null } stale)
+                return new PropertyRunResult(Fail(seed, steps, step, generated, optionNote, history, generator, $"the status of {stale.Key} carries another instance of its object than the snapshot's"), stats);
+
             if (previous is not null && Fingerprint.FirstDifference(previous, Fingerprint.Of(previous.Result), "as returned", "now", asIs: true) is { } changed)
             {
                 return new PropertyRunResult(Fail(seed, steps, step, generated, optionNote, history, generator,
@@ -276,7 +280,7 @@ internal static class PropertyRun
         stats.MaxTlsListeners = Math.Max(stats.MaxTlsListeners, listeners.Count(l => l.Tls is not null));
         foreach (var status in result.Statuses.Values)
         {
-            if (status.Status is not V1RouteStatus route) continue;
+            if (status is not DesiredRouteStatus { Status: var route }) continue;
             foreach (var condition in route.Parents?.SelectMany(p => p.Conditions ?? []) ?? [])
                 stats.RouteConditions.Add($"{condition.Type}={condition.Status}");
         }
@@ -338,7 +342,7 @@ internal static class PropertyRun
         public static Fingerprint Of(TranslationResult r)
         {
             var statuses = r.Statuses.ToDictionary(p => p.Key.ToString(),
-                p => $"{p.Value.Generation} {p.Value.ApiVersion} {k8s.KubernetesJson.Serialize(p.Value.Status)}", StringComparer.Ordinal);
+                p => $"{p.Value.Generation} {p.Value.ApiVersion} {k8s.KubernetesJson.Serialize(p.Value.Value)}", StringComparer.Ordinal);
             var tables = r.Gateways.GroupBy(t => t.Gateway.ToString(), StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => RouteTableYaml.Hash(g), StringComparer.Ordinal);
             return new Fingerprint(r, [.. r.Statuses.Keys.Select(k => k.ToString())], statuses, [.. r.Gateways.Select(g => g.Gateway.ToString())], tables,

@@ -129,7 +129,7 @@ public class IncrementalTranslatorTests
         var after = translator.Translate(first.With(2, [One(Route("r2", "a", "svc-a", "/two"))], []), Options);
 
         Assert.Equal(TranslationMode.Incremental, translator.LastMode);
-        var gateway = Assert.IsType<V1GatewayStatus>(after.Statuses[new ResourceKey("Gateway", "ns", "gw")].Status);
+        var gateway = Assert.IsType<DesiredGatewayStatus>(after.Statuses[new ResourceKey("Gateway", "ns", "gw")]).Status;
         Assert.Equal(2, gateway.Listeners!.Single(l => l.Name == "a").AttachedRoutes);
         Assert.Equal(["/", "/two"], after.Gateways.Single().Ports.Single().Listeners.Single(l => l.Name == "a").HttpRoutes.Select(e => e.Path.Value).Order());
     }
@@ -178,7 +178,7 @@ public class IncrementalTranslatorTests
 
         Assert.Equal(TranslationMode.Full, translator.LastMode);
         Assert.Equal(2, translator.LastRoutesTranslated);
-        var route = Assert.IsType<V1RouteStatus>(after.Statuses[R3].Status);
+        var route = Assert.IsType<DesiredRouteStatus>(after.Statuses[R3]).Status;
         Assert.Equal("NoMatchingParent", route.Parents!.Single().Conditions!.First(c => c.Type == "Accepted").Reason);
     }
 

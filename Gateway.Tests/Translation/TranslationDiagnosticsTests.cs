@@ -36,12 +36,12 @@ public class TranslationDiagnosticsTests
         },
     };
 
-    private static V1Condition Condition(TranslationResult result, ResourceKey key, string type) => result.Statuses[key].Status switch
+    private static V1Condition Condition(TranslationResult result, ResourceKey key, string type) => result.Statuses[key] switch
     {
-        V1RouteStatus r => r.Parents!.Single().Conditions!.Single(c => c.Type == type),
-        V1GatewayStatus g => g.Conditions!.Single(c => c.Type == type),
-        V1ListenerSetStatus l => l.Conditions!.Single(c => c.Type == type),
-        V1GatewayClassStatus c => c.Conditions!.Single(x => x.Type == type),
+        DesiredRouteStatus r => r.Status.Parents!.Single().Conditions!.Single(c => c.Type == type),
+        DesiredGatewayStatus g => g.Status.Conditions!.Single(c => c.Type == type),
+        DesiredListenerSetStatus l => l.Status.Conditions!.Single(c => c.Type == type),
+        DesiredGatewayClassStatus c => c.Status.Conditions!.Single(x => x.Type == type),
         var other => throw new InvalidOperationException($"unexpected status {other.GetType().Name}"),
     };
 
@@ -79,7 +79,7 @@ public class TranslationDiagnosticsTests
         Assert.Equal("True", Condition(result, GoodRoute, "Accepted").Status);
         var listener = result.Gateways.Single().Ports.Single().Listeners.Single();
         Assert.Equal([GoodRoute], listener.HttpRoutes.Select(e => e.Route).Distinct());
-        var gateway = Assert.IsType<V1GatewayStatus>(result.Statuses[new ResourceKey("Gateway", "default", "g")].Status);
+        var gateway = Assert.IsType<DesiredGatewayStatus>(result.Statuses[new ResourceKey("Gateway", "default", "g")]).Status;
         Assert.Equal(1, gateway.Listeners!.Single().AttachedRoutes);
     }
 
@@ -178,7 +178,7 @@ public class TranslationDiagnosticsTests
         AssertDiagnostic(result, BadRoute, Translator.Steps.RouteEntries);
         var listener = result.Gateways.Single().Ports.Single().Listeners.Single();
         Assert.Equal([GoodRoute], listener.HttpRoutes.Select(e => e.Route).Distinct());
-        var gateway = Assert.IsType<V1GatewayStatus>(result.Statuses[new ResourceKey("Gateway", "default", "g")].Status);
+        var gateway = Assert.IsType<DesiredGatewayStatus>(result.Statuses[new ResourceKey("Gateway", "default", "g")]).Status;
         Assert.Equal(1, gateway.Listeners!.Single().AttachedRoutes);
     }
 
@@ -226,7 +226,7 @@ public class TranslationDiagnosticsTests
 
         var result = Translator.Translate(Snapshot.From(1, parsed.Objects.Select(o => o.Object)), FailOn(Translator.Steps.BackendTlsPolicy, bad));
 
-        V1Condition PolicyAccepted(string name) => Assert.IsType<V1PolicyStatus>(result.Statuses[new ResourceKey("BackendTLSPolicy", "ns", name)].Status)
+        V1Condition PolicyAccepted(string name) => Assert.IsType<DesiredPolicyStatus>(result.Statuses[new ResourceKey("BackendTLSPolicy", "ns", name)]).Status
             .Ancestors!.Single().Conditions!.Single(c => c.Type == "Accepted");
         Assert.Equal(("False", "Invalid"), (PolicyAccepted("pa").Status, PolicyAccepted("pa").Reason));
         Assert.Contains("Internal error", PolicyAccepted("pa").Message, StringComparison.Ordinal);

@@ -38,9 +38,9 @@ public class TranslatorTests
         var result = Translator.Translate(snapshot, new TranslatorOptions());
 
         Assert.Equal(3, result.Revision);
-        var status = Assert.IsType<V1GatewayStatus>(result.Statuses[new ResourceKey("Gateway", "ns", "gw")].Status);
+        var status = Assert.IsType<DesiredGatewayStatus>(result.Statuses[new ResourceKey("Gateway", "ns", "gw")]).Status;
         Assert.Contains(status.Conditions!, c => c is { Type: "Accepted", Status: "False" });
-        var routeStatus = Assert.IsType<V1RouteStatus>(result.Statuses[new ResourceKey("HTTPRoute", "ns", "r")].Status);
+        var routeStatus = Assert.IsType<DesiredRouteStatus>(result.Statuses[new ResourceKey("HTTPRoute", "ns", "r")]).Status;
         Assert.Equal("NoMatchingParent", routeStatus.Parents!.Single().Conditions!.First(c => c.Type == "Accepted").Reason);
         Assert.Empty(result.Gateways);
     }
@@ -83,7 +83,7 @@ public class TranslatorTests
         var backend = Assert.Single(entry.Backends.Backends);
         Assert.False(backend.Valid);
         Assert.Equal(3, backend.Weight);
-        var parent = Assert.IsType<V1RouteStatus>(result.Statuses[new ResourceKey("HTTPRoute", "ns", "r")].Status).Parents!.Single();
+        var parent = Assert.IsType<DesiredRouteStatus>(result.Statuses[new ResourceKey("HTTPRoute", "ns", "r")]).Status.Parents!.Single();
         Assert.Equal(["Accepted/True/Accepted", "ResolvedRefs/False/BackendNotFound"], parent.Conditions!.Select(c => $"{c.Type}/{c.Status}/{c.Reason}"));
         Assert.All(parent.Conditions!, c => Assert.Equal(1, c.ObservedGeneration));
     }
@@ -96,7 +96,7 @@ public class TranslatorTests
 
         var result = Translator.Translate(Snapshot.From(1, [Class(), gw, route]), new TranslatorOptions());
 
-        var accepted = Assert.IsType<V1RouteStatus>(result.Statuses[new ResourceKey("HTTPRoute", "ns", "r")].Status).Parents!.Single().Conditions!.Single(c => c.Type == "Accepted");
+        var accepted = Assert.IsType<DesiredRouteStatus>(result.Statuses[new ResourceKey("HTTPRoute", "ns", "r")]).Status.Parents!.Single().Conditions!.Single(c => c.Type == "Accepted");
         Assert.Equal(("False", "UnsupportedValue"), (accepted.Status, accepted.Reason));
         // The message carries the engine's own reason, not only "does not compile".
         Assert.Contains("does not compile (", accepted.Message, StringComparison.Ordinal);

@@ -205,7 +205,7 @@ public sealed class NodeContentBuilder
                 (sliceHash, sliceText, attachments) = ("", EmptyText, inputs.ClassGateways);
                 break;
             case EntityKind.Gateway:
-                var status = desired.Status as V1GatewayStatus;
+                var status = (desired as DesiredGatewayStatus)?.Status;
                 sliceHash = table?.SliceHash ?? "";
                 sliceText = table is null ? EmptyText : Render([table.Table]);
                 attachments = [.. (status?.Listeners ?? []).Select(l => EntityRef.ForListener(key, l.Name).ToString())];
@@ -222,13 +222,13 @@ public sealed class NodeContentBuilder
                 programmed = inputs.Applied && segments.Length > 0;
                 break;
         }
-        var statusText = new Lazy<string>(() => StatusText(key, desired.Generation, desired.Status));
+        var statusText = new Lazy<string>(() => StatusText(key, desired.Generation, desired.Value));
         var generation = desired.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var writeFingerprint = Hash(StatusForm(desired.Status), generation, inputs.ResourceVersion ?? "");
+        var writeFingerprint = Hash(StatusForm(desired.Value), generation, inputs.ResourceVersion ?? "");
         var own = Content(entity, revision, desired, statusText, writeFingerprint, sliceHash, sliceText, programmed, addresses, attachments);
         contents.Add(inputs.Plan is { } plan ? own with { Provisioning = plan, Fingerprint = Hash(own.Fingerprint, plan.Fingerprint) } : own);
 
-        if (entity.Kind == EntityKind.Gateway && desired.Status is V1GatewayStatus gatewayStatus)
+        if (entity.Kind == EntityKind.Gateway && desired is DesiredGatewayStatus { Status: var gatewayStatus })
         {
             foreach (var listener in gatewayStatus.Listeners ?? [])
             {
@@ -254,7 +254,7 @@ public sealed class NodeContentBuilder
 
     /// <summary>The status as YAML (StatusYaml's shape: generation and status, no lastTransitionTime).</summary>
     public static string StatusText(ResourceKey key, long generation, object status) =>
-        StatusYaml.Render([new KeyValuePair<ResourceKey, DesiredStatus>(key, new DesiredStatus(key, "", generation, status))]);
+        StatusYaml.Render(key, generation, status);
 
     /// <summary>SHA-256 (hex) of the parts, separated so that ("ab","c") and ("a","bc") differ.</summary>
     public static string Hash(params string[] parts) =>

@@ -51,7 +51,7 @@ public abstract record EntityDecision
     public sealed record Write(DesiredStatus Status, string Fingerprint) : EntityDecision
     {
         /// <summary>The status as YAML (rendered on each call: only inspection needs it, so writes do not pay for it).</summary>
-        public string Text => NodeContentBuilder.StatusText(Status.Key, Status.Generation, Status.Status);
+        public string Text => NodeContentBuilder.StatusText(Status.Key, Status.Generation, Status.Value);
     }
 
     /// <summary>The object is gone on the owner's node: remove its status, then passivate.</summary>

@@ -61,13 +61,13 @@ public sealed record GatewayState(ReconciledObject Core, ImmutableSortedDictiona
         var composed = Compose(desired, Core.ProgrammedBy, Elsewhere());
         var fingerprint = ReferenceEquals(composed, desired)
             ? Core.Local.WriteFingerprint
-            : NodeContentBuilder.Hash(Core.Local.WriteFingerprint, CanonicalForm.Of(composed.Status));
+            : NodeContentBuilder.Hash(Core.Local.WriteFingerprint, CanonicalForm.Of(composed.Value));
         return Core.Decide(composed, fingerprint);
     }
 
     /// <inheritdoc />
     public string DesiredText => Core.Local?.Status is { } desired
-        ? NodeContentBuilder.StatusText(desired.Key, desired.Generation, Compose(desired, Core.ProgrammedBy, Elsewhere()).Status)
+        ? NodeContentBuilder.StatusText(desired.Key, desired.Generation, Compose(desired, Core.ProgrammedBy, Elsewhere()).Value)
         : "";
 
     /// <summary>
@@ -90,7 +90,7 @@ public sealed record GatewayState(ReconciledObject Core, ImmutableSortedDictiona
     /// </summary>
     public static DesiredStatus Compose(DesiredStatus desired, IEnumerable<NodeReport> reports, IReadOnlyDictionary<string, int>? listeners = null)
     {
-        if (desired.Status is not V1GatewayStatus local) return desired;
+        if (desired is not DesiredGatewayStatus { Status: var local } gateway) return desired;
         var programmed = reports.Where(r => r.Present && r.Programmed).ToList();
 
         var union = programmed.SelectMany(r => r.Addresses).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToImmutableArray();
@@ -132,7 +132,7 @@ public sealed record GatewayState(ReconciledObject Core, ImmutableSortedDictiona
                 _ => c,
             })];
         }
-        return desired with { Status = status };
+        return gateway with { Status = status };
     }
 
     private const string PortUnavailableReason = "PortUnavailable";

@@ -145,6 +145,66 @@ public sealed class ProgramTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_NoClusterVariable_StatusFilesWrittenByTheEntitiesOfAOneNodeCluster_FollowingTheObjectsMetadata()
+    {
+        var port = MultiNode.ReplicaProcess.FreePort();
+        string Route(string labels) => $$$"""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: r, namespace: default, labels: {{{labels}}}}
+            spec:
+              parentRefs: [{name: g}]
+              rules: [{matches: [{path: {type: PathPrefix, value: /}}]}]
+            """;
+        _dir.Write("m/base.yaml", Manifests.Join(Manifests.GatewayClass(), Manifests.Gateway("g", port: port)));
+        _dir.Write("m/route.yaml", Route("{team: a}"));
+        var statusFile = _dir.Combine("s", "HTTPRoute", "default", "r.yaml");
+        var environment = new Dictionary<string, string> { ["AKKA_GATEWAY_NO_CLUSTER"] = "true" };
+        using var process = Process.Start(Start(environment, "--manifests", _dir.Combine("m"), "--status-dir", _dir.Combine("s"), "--shutdown-timeout", "5s"))!;
+        var lines = new List<string>();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (lines) lines.Add(e.Data);
+        };
+        process.BeginOutputReadLine();
+        string Log()
+        {
+            lock (lines) return string.Join('\n', lines.TakeLast(40));
+        }
+        string StatusText() => File.Exists(statusFile) ? File.ReadAllText(statusFile) : "";
+        try
+        {
+            // Only the route's entity writes this file: the pipeline has no status writer of its own.
+            await Wait.UntilAsync(() => StatusText().Contains("team: a", StringComparison.Ordinal) && StatusText().Contains("reason: Accepted", StringComparison.Ordinal),
+                "the route's status file", TimeSpan.FromSeconds(60));
+            // A labels-only change: the entity writes the new object, though its status stays the same.
+            _dir.Write("m/route.yaml", Route("{team: b}"));
+            await Wait.UntilAsync(() => StatusText().Contains("team: b", StringComparison.Ordinal), "the relabelled route's status file", TimeSpan.FromSeconds(30));
+            await SigtermAsync(process.Id);
+            await process.WaitForExitAsync(Wait.Token(TimeSpan.FromSeconds(15)));
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; last output:\n{Log()}", e);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+
+        Assert.Equal(0, process.ExitCode);
+        Assert.True(File.Exists(_dir.Combine("s", "Gateway", "default", "g.yaml")));
+        lock (lines)
+        {
+            // A one-node cluster on loopback: the node is Up alone, and no management endpoint was asked for.
+            Assert.Contains(lines, l => l.Contains("Remoting started; listening on addresses : [akka.tcp://gateway@127.0.0.1:", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains("is JOINING itself", StringComparison.Ordinal));
+            Assert.DoesNotContain(lines, l => l.Contains("Management endpoint", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task KubernetesMode_KubeconfigWithoutCredentials_ExitCode1WithTheReasonAndNoUnhandledException()
     {
         var kubeconfig = _dir.Write("kubeconfig", """

@@ -60,7 +60,7 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <summary>The store all sources feed.</summary>
     public ResourceStore Store => Services.GetRequiredService<ResourceStore>();
 
-    /// <summary>Completes once the first full sync has been translated, applied and its statuses written.</summary>
+    /// <summary>Completes once the first full sync has been translated, applied and its statuses handed to their entities.</summary>
     public Task Ready => Pipeline.Ready;
 
     /// <summary>True once <see cref="Ready"/> has completed.</summary>
@@ -72,7 +72,7 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <summary>The last successful translation (route tables and desired statuses), or null before the first.</summary>
     public TranslationResult? LastResult => Pipeline.LastResult;
 
-    /// <summary>The snapshot the pipeline processed last.</summary>
+    /// <summary>The snapshot whose statuses the pipeline handed off last.</summary>
     public Snapshot CurrentSnapshot => Services.GetRequiredService<CurrentSnapshot>().Value;
 
     /// <summary>Every current manifest problem (file, document index, reason).</summary>

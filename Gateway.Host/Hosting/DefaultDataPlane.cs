@@ -8,8 +8,8 @@ namespace Gateway.Host.Hosting;
 public static class DefaultDataPlane
 {
     /// <summary>
-    /// The Kestrel/YARP data plane with the host's logging and, in cluster mode, the ActorSystem's materializer (so
-    /// RequestMirror filters work; without a cluster there is no materializer and mirroring is off).
+    /// The Kestrel/YARP data plane with the host's logging and the ActorSystem's materializer (RequestMirror filters
+    /// run on it; a host composed without the cluster has none, and mirroring is then off).
     /// </summary>
     public static DataPlane.DataPlane Create(IServiceProvider services) =>
         new(null, services.GetRequiredService<ILoggerFactory>(), services.GetService<IMaterializer>());

@@ -25,8 +25,8 @@ public sealed record StatusHandOffResult(int Written, int Unchanged, int Removed
 }
 
 /// <summary>
-/// Where the pipeline hands status in cluster mode: to the sharded entities that own the objects (exactly one writer
-/// per object in the cluster), instead of writing it itself.
+/// Where the pipeline hands every status: to the sharded entities that own the objects (exactly one writer per object
+/// in the cluster, a one-node cluster included). The pipeline writes no status itself.
 /// </summary>
 public interface IStatusHandOff
 {

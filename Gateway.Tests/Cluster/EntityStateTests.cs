@@ -163,7 +163,7 @@ public sealed class EntityStateTests
     public void ListenerState_KnowsTheLiveReplicasThatProgrammedIt_AndTellsEachNewSetOnce()
     {
         var entity = EntityRef.ForListener(GatewayKey, "http");
-        var local = Content(entity, GatewayKey, new V1ListenerStatus(), programmed: false) with { Status = null };
+        var local = Content(entity, GatewayKey, null, programmed: false);
         var state = ListenerState.Create(entity.Id, Self, "self");
         Assert.Equal(("default/g", "http"), state.Names);
         Assert.Null(state.ToTell);

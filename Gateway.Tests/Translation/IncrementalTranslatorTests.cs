@@ -96,7 +96,7 @@ public class IncrementalTranslatorTests
     }
 
     private static bool Shadowed(TranslationResult result, ResourceKey route) =>
-        result.Statuses[route].Status is V1RouteStatus status && status.Parents!.SelectMany(p => p.Conditions ?? []).Any(c => c.Type == "akka-gateway.dev/Shadowed");
+        result.Statuses[route] is DesiredRouteStatus { Status: var status } && status.Parents!.SelectMany(p => p.Conditions ?? []).Any(c => c.Type == "akka-gateway.dev/Shadowed");
 
     [Fact]
     public void Translate_WinnerOfAShadowedMatchMovesAwayAndBack_ShadowedComesAndGoesAsInAFullTranslation()
@@ -113,7 +113,7 @@ public class IncrementalTranslatorTests
             Assert.Equal(TranslationMode.Incremental, translator.LastMode);
             var full = Translator.Translate(snapshot, Options);
             Assert.Equal(shadowed, Shadowed(result, R2));
-            foreach (var key in new[] { R1, R2, R3 }) Assert.Equal(CanonicalForm.Of(full.Statuses[key].Status), CanonicalForm.Of(result.Statuses[key].Status));
+            foreach (var key in new[] { R1, R2, R3 }) Assert.Equal(CanonicalForm.Of(full.Statuses[key].Value), CanonicalForm.Of(result.Statuses[key].Value));
         }
         // r1 now shares /three with r3, which is newer by name: r3 is shadowed by r1.
         Assert.True(Shadowed(translator.Translate(snapshot, Options), R3));

@@ -5,9 +5,9 @@ using k8s.Models;
 namespace Gateway.Host.Pipeline;
 
 /// <summary>
-/// The snapshot whose statuses the pipeline handed off last (set by its status stage), for the readers that need the
-/// whole snapshot: Kubernetes Service provisioning and inspection (<c>GatewayHost.CurrentSnapshot</c>). Status sinks
-/// never read it: each desired status carries the object it was computed from.
+/// The snapshot whose statuses the pipeline handed off last (set by its status stage), for inspection
+/// (<c>GatewayHost.CurrentSnapshot</c>). Status sinks never read it: each desired status carries the object it was
+/// computed from.
 /// </summary>
 public sealed class CurrentSnapshot
 {

@@ -208,8 +208,8 @@ public sealed class SnapshotPipeline : BackgroundService
         var statusStarted = Stopwatch.GetTimestamp();
         var (published, result, errors) = (applied.Published, applied.Result, applied.Errors);
         var snapshot = published.Snapshot;
-        // The snapshot whose statuses are on their way (Kubernetes Service provisioning and inspection read it; status
-        // sinks never do: each status carries its object).
+        // The snapshot whose statuses are on their way, for inspection (status sinks never read it: each status carries
+        // its object).
         _current.Value = snapshot;
         var (written, unchanged, removed, unacknowledged) = result is null ? (0, 0, 0, 0)
             : await HandOffAsync(result, snapshot, applied.DataPlaneApplied, errors, ct).ConfigureAwait(false);

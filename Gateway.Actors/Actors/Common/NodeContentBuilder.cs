@@ -70,7 +70,7 @@ public sealed class NodeContentBuilder
             var toBuild = new List<Built>();
             foreach (var (key, desired) in result.Statuses)
             {
-                var next = new Inputs(desired, snapshot.Get(key)?.Metadata?.ResourceVersion, applied);
+                var next = new Inputs(desired, desired.Object.Metadata?.ResourceVersion, applied);
                 switch (KindOf(key))
                 {
                     case EntityKind.GatewayClass:

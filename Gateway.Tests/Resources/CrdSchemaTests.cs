@@ -172,4 +172,29 @@ public class CrdSchemaTests
 
         Assert.Equal(expected, refused);
     }
+
+    [Fact]
+    public void NativeRules_AnswerWhatTheCelEvaluatorAnswers_OnEveryConformanceManifestAndEveryRefusedSample()
+    {
+        var texts = new[] { "base", "tests" }.Select(d => Path.Combine(TestPaths.ConformanceDir, "manifests", d))
+            .SelectMany(d => Directory.EnumerateFiles(d, "*.yaml", SearchOption.AllDirectories)).Select(File.ReadAllText)
+            .Concat(OverLimit().Select(row => (string)row[0]))
+            .Concat(Directory.GetDirectories(Path.Combine(TestPaths.RepoRoot, "Gateway.Tests", "testdata")).Select(d => Path.Combine(d, "input.yaml")).Where(File.Exists).Select(File.ReadAllText));
+        var checkedDocuments = 0;
+        var disagreements = new List<string>();
+        foreach (var text in texts)
+        {
+            foreach (var (document, _) in ManifestParser.SplitDocuments(text))
+            {
+                if (DocumentTree.Read(document) is not Dictionary<string, object?> tree || tree.GetValueOrDefault("apiVersion") is not string apiVersion
+                    || tree.GetValueOrDefault("kind") is not string kind || !apiVersion.StartsWith(KindRegistry.GatewayGroup + "/", StringComparison.Ordinal)) continue;
+                checkedDocuments++;
+                disagreements.AddRange(CrdSchema.NativeDisagreements(kind, apiVersion[(apiVersion.IndexOf('/') + 1)..], tree).Select(d => $"{kind} {d}"));
+            }
+        }
+
+        Assert.True(CrdSchema.NativeRuleCount > 40, $"{CrdSchema.NativeRuleCount} native rules");
+        Assert.True(checkedDocuments > 300, $"{checkedDocuments} documents");
+        Assert.Empty(disagreements);
+    }
 }

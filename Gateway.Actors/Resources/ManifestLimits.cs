@@ -14,9 +14,9 @@ public static class ManifestLimits
     public const int MaxObjectBytes = 1536 * 1024;
 
     /// <summary>
-    /// Largest file read: a file is read whole, so its size bounds the memory one file can take. Eight objects at the
-    /// largest size; the manifests of a Gateway API object count are far smaller (10,000 routes with their Services
-    /// and EndpointSlices take about 20 MB across files). A larger file is refused by its size, without being read.
+    /// Largest file read (12 MiB): a file is read whole, so its size bounds the memory one file can take. Eight objects
+    /// at the largest size; the API server takes objects one at a time, so this bound is ours, not its. A larger file
+    /// is refused by its size, without being read.
     /// </summary>
     public const long MaxFileBytes = 8L * MaxObjectBytes;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using System.Text.Json.Serialization;
+using System.Text.Json;
 using k8s;
 using k8s.Models;
 using YamlDotNet.Core;
@@ -39,7 +39,13 @@ public sealed record ParseResult(IReadOnlyList<ParsedObject> Objects, IReadOnlyL
 public static class ManifestParser
 {
     /// <summary>Parses <paramref name="text"/>, naming <paramref name="source"/> in every diagnostic.</summary>
-    public static ParseResult Parse(string source, string text)
+    /// <param name="source">The file name diagnostics name.</param>
+    /// <param name="text">The manifest.</param>
+    /// <param name="crdRules">
+    /// Apply the CRD rules (<see cref="CrdSchema"/>). Only translator tests turn them off, to feed the translator
+    /// objects the v1.6.1 CRDs refuse but an older CRD version admits.
+    /// </param>
+    public static ParseResult Parse(string source, string text, bool crdRules = true)
     {
         var objects = new List<ParsedObject>();
         var diagnostics = new List<ManifestDiagnostic>();
@@ -48,70 +54,63 @@ public static class ManifestParser
         {
             var docIndex = index++;
             if (IsBlank(document)) continue;
-            ParseDocument(source, docIndex, document, firstLine, objects, diagnostics, depth: 0);
+            ParseDocument(source, docIndex, document, firstLine, objects, diagnostics, depth: 0, crdRules);
         }
         return new ParseResult(objects, diagnostics);
     }
 
     private static void ParseDocument(string source, int docIndex, string document, int firstLine,
-        List<ParsedObject> objects, List<ManifestDiagnostic> diagnostics, int depth)
+        List<ParsedObject> objects, List<ManifestDiagnostic> diagnostics, int depth, bool crdRules)
     {
-        // The common case: a plain block-style document of a kind we read, whose apiVersion and kind a line scan
-        // finds; the typed object must then agree with them, or the document takes the general path below.
-        if (depth == 0 && ScanHeader(document) is var (apiVersion, kind) && KindRegistry.Resolve(apiVersion, kind) is { } resolved)
-        {
-            try
-            {
-                var typed = Deserializers[resolved.Kind](document);
-                if (typed.ApiVersion == apiVersion && typed.Kind == kind)
-                {
-                    Admit(source, docIndex, resolved, typed, objects, diagnostics);
-                    return;
-                }
-            }
-            catch (YamlException)
-            {
-                // Reported with its line by the general path.
-            }
-        }
-
-        TypeHeader header;
+        // The document is read once into a plain tree first: that read stops at the nesting and alias limits, and the
+        // tree is what the CRD rules are checked against (the document as the API server would receive it).
+        object? tree;
         try
         {
-            header = KubernetesYaml.Deserialize<TypeHeader>(document) ?? new TypeHeader();
+            tree = DocumentTree.Read(document);
         }
         catch (YamlException e)
         {
             diagnostics.Add(new(source, docIndex, $"invalid YAML at line {firstLine + (int)e.Start.Line - 1}: {Innermost(e)}"));
             return;
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+        catch (ManifestLimitException e)
         {
-            diagnostics.Add(new(source, docIndex, $"invalid document: {e.Message}"));
+            diagnostics.Add(new(source, docIndex, $"refused: {e.Message}"));
             return;
         }
 
-        if (string.IsNullOrEmpty(header.Kind) || string.IsNullOrEmpty(header.ApiVersion))
+        var map = tree as Dictionary<string, object?>;
+        var kind = map?.GetValueOrDefault("kind") as string;
+        var apiVersion = map?.GetValueOrDefault("apiVersion") as string;
+        if (string.IsNullOrEmpty(kind) || string.IsNullOrEmpty(apiVersion))
         {
             diagnostics.Add(new(source, docIndex, "missing apiVersion or kind"));
             return;
         }
 
-        if (header.Kind.EndsWith("List", StringComparison.Ordinal) && header.ApiVersion == "v1" && depth == 0)
+        if (kind.EndsWith("List", StringComparison.Ordinal) && apiVersion == "v1" && depth == 0)
         {
-            ParseList(source, docIndex, document, firstLine, objects, diagnostics);
+            ParseList(source, docIndex, map!, firstLine, objects, diagnostics, crdRules);
             return;
         }
 
-        if (KindRegistry.IgnoredKinds.Contains(header.Kind)) return;
+        if (KindRegistry.IgnoredKinds.Contains(kind)) return;
 
-        var info = KindRegistry.Resolve(header.ApiVersion, header.Kind);
+        var info = KindRegistry.Resolve(apiVersion, kind);
         if (info is null)
         {
-            var known = KindRegistry.ByName(header.Kind);
+            var known = KindRegistry.ByName(kind);
             diagnostics.Add(new(source, docIndex, known is null
-                ? $"unknown kind {header.ApiVersion}/{header.Kind}: skipped"
-                : $"{header.Kind} is not served as {header.ApiVersion} (served: {string.Join(", ", known.ServedVersions.Select(v => known.Group.Length == 0 ? v : $"{known.Group}/{v}"))})"));
+                ? $"unknown kind {apiVersion}/{kind}: skipped"
+                : $"{kind} is not served as {apiVersion} (served: {string.Join(", ", known.ServedVersions.Select(v => known.Group.Length == 0 ? v : $"{known.Group}/{v}"))})"));
+            return;
+        }
+
+        var bytes = Encoding.UTF8.GetByteCount(document);
+        if (bytes > ManifestLimits.MaxObjectBytes)
+        {
+            diagnostics.Add(new(source, docIndex, $"refused: {kind} is {bytes:N0} bytes; the API server stores at most {ManifestLimits.MaxObjectBytes:N0} bytes per object"));
             return;
         }
 
@@ -122,48 +121,38 @@ public static class ManifestParser
         }
         catch (YamlException e)
         {
-            diagnostics.Add(new(source, docIndex, $"{header.Kind}: invalid field at line {firstLine + (int)e.Start.Line - 1}: {Innermost(e)}"));
+            diagnostics.Add(new(source, docIndex, $"{kind}: invalid field at line {firstLine + (int)e.Start.Line - 1}: {Innermost(e)}"));
             return;
         }
 
-        Admit(source, docIndex, info, obj, objects, diagnostics);
-    }
-
-    /// <summary>Defaults the namespace, validates, and adds the object or a diagnostic.</summary>
-    private static void Admit(string source, int docIndex, KindInfo info, IKubernetesObject<V1ObjectMeta> obj,
-        List<ParsedObject> objects, List<ManifestDiagnostic> diagnostics)
-    {
         obj.Metadata ??= new V1ObjectMeta();
         if (info.Namespaced && string.IsNullOrEmpty(obj.Metadata.NamespaceProperty)) obj.Metadata.NamespaceProperty = "default";
         if (!info.Namespaced) obj.Metadata.NamespaceProperty = null;
 
-        var errors = ObjectValidator.Validate(info, obj);
+        var errors = ObjectValidator.Validate(info, obj, apiVersion, crdRules ? map : null);
         if (errors.Count > 0)
         {
             var name = obj.Metadata.Name is { Length: > 0 } n ? $" {n}" : "";
-            diagnostics.Add(new(source, docIndex, $"{obj.Kind}{name} rejected: {string.Join("; ", errors)}"));
+            diagnostics.Add(new(source, docIndex, $"{kind}{name} rejected: {string.Join("; ", errors)}"));
             return;
         }
 
         objects.Add(new ParsedObject(KindRegistry.KeyOf(info, obj), obj, source, docIndex));
     }
 
-    private static void ParseList(string source, int docIndex, string document, int firstLine,
-        List<ParsedObject> objects, List<ManifestDiagnostic> diagnostics)
+    private static void ParseList(string source, int docIndex, Dictionary<string, object?> list, int firstLine,
+        List<ParsedObject> objects, List<ManifestDiagnostic> diagnostics, bool crdRules)
     {
-        ListHeader list;
-        try
+        if (list.GetValueOrDefault("items") is not List<object?> items)
         {
-            list = KubernetesYaml.Deserialize<ListHeader>(document) ?? new ListHeader();
-        }
-        catch (YamlException e)
-        {
-            diagnostics.Add(new(source, docIndex, $"invalid List at line {firstLine + (int)e.Start.Line - 1}: {Innermost(e)}"));
+            if (list.GetValueOrDefault("items") is not null) diagnostics.Add(new(source, docIndex, "invalid List: items is not a list"));
             return;
         }
-        foreach (var item in list.Items ?? [])
+        // Each item is read as a document of its own (JSON is YAML, and keeps every scalar's type), so the object
+        // limits apply per item, as they do to the objects kubectl sends one by one.
+        foreach (var item in items)
         {
-            ParseDocument(source, docIndex, KubernetesYaml.Serialize(item), firstLine, objects, diagnostics, depth: 1);
+            ParseDocument(source, docIndex, JsonSerializer.Serialize(item), firstLine, objects, diagnostics, depth: 1, crdRules);
         }
     }
 
@@ -187,38 +176,6 @@ public static class ManifestParser
             current.Append(line).Append('\n');
         }
         yield return (current.ToString(), start);
-    }
-
-    /// <summary>
-    /// apiVersion and kind of a block-style document from its top-level lines ("apiVersion: v1" at column 0, plain
-    /// values), or null when the document is not that simple (JSON, flow style, quoted or tagged values, either key
-    /// missing or repeated). A hint only: the caller checks it against the deserialized object.
-    /// </summary>
-    internal static (string ApiVersion, string Kind)? ScanHeader(string document)
-    {
-        string? apiVersion = null, kind = null;
-        var span = document.AsSpan();
-        while (span.Length > 0)
-        {
-            var end = span.IndexOf('\n');
-            var line = end < 0 ? span : span[..end];
-            span = end < 0 ? [] : span[(end + 1)..];
-            if (line.StartsWith("apiVersion:")) { if (apiVersion is not null || Plain(line["apiVersion:".Length..]) is not { } v) return null; apiVersion = v; }
-            else if (line.StartsWith("kind:")) { if (kind is not null || Plain(line["kind:".Length..]) is not { } v) return null; kind = v; }
-            else if (line.Length > 0 && (line[0] is '{' or '[' or '"' or '\'' or '?' or '&' or '*' or '!' or '%')) return null;
-        }
-        return apiVersion is not null && kind is not null ? (apiVersion, kind) : null;
-
-        static string? Plain(ReadOnlySpan<char> value)
-        {
-            var v = value.Trim();
-            if (v.Length == 0) return null;
-            foreach (var c in v)
-            {
-                if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '/' or '-')) return null;
-            }
-            return v.ToString();
-        }
     }
 
     private static bool IsBlank(string document)
@@ -247,16 +204,5 @@ public static class ManifestParser
     {
         while (e.InnerException is not null) e = e.InnerException;
         return e.Message;
-    }
-
-    private sealed class TypeHeader
-    {
-        [JsonPropertyName("apiVersion")] public string? ApiVersion { get; set; }
-        [JsonPropertyName("kind")] public string? Kind { get; set; }
-    }
-
-    private sealed class ListHeader
-    {
-        [JsonPropertyName("items")] public List<Dictionary<string, object?>>? Items { get; set; }
     }
 }

@@ -8,7 +8,9 @@ namespace Gateway.Actors.Resources;
 /// <summary>
 /// The admission checks the API server would apply before an object is stored: metadata rules and the
 /// CRD schema's required fields and structural rules (v1.6.1 CRDs). An object failing them never reaches a
-/// snapshot, exactly as kubectl apply would have been refused. Semantic problems (a reference to nothing, an
+/// snapshot, exactly as kubectl apply would have been refused. Counts, lengths, patterns, enums and CEL rules come
+/// from the CRDs themselves (<see cref="CrdSchema"/>, a table generated from them); the checks written here are those
+/// the typed object states more plainly (names, listener combinations). Semantic problems (a reference to nothing, an
 /// unsupported value) are not admission errors: they are reported in status by the translator.
 /// </summary>
 public static partial class ObjectValidator
@@ -19,8 +21,27 @@ public static partial class ObjectValidator
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
     private static partial Regex Dns1123Label();
 
-    /// <summary>Every problem found (empty when the object is admissible).</summary>
-    public static IReadOnlyList<string> Validate(KindInfo kind, IKubernetesObject<V1ObjectMeta> obj)
+    /// <summary>
+    /// Every problem found (empty when the object is admissible): the checks below on the typed object, then, when
+    /// the document it was read from is given, the CRD rules of <paramref name="apiVersion"/> (<see cref="CrdSchema"/>:
+    /// item counts, lengths, patterns, enums, CEL rules) on that document, with the schema defaults applied.
+    /// </summary>
+    public static IReadOnlyList<string> Validate(KindInfo kind, IKubernetesObject<V1ObjectMeta> obj, string? apiVersion = null,
+        Dictionary<string, object?>? document = null)
+    {
+        var errors = ValidateTyped(kind, obj);
+        if (document is not null && apiVersion is not null && kind.Group == KindRegistry.GatewayGroup)
+        {
+            var version = apiVersion[(apiVersion.LastIndexOf('/') + 1)..];
+            foreach (var error in CrdSchema.Validate(kind.Kind, version, document))
+            {
+                if (!errors.Contains(error)) errors.Add(error);
+            }
+        }
+        return errors;
+    }
+
+    private static List<string> ValidateTyped(KindInfo kind, IKubernetesObject<V1ObjectMeta> obj)
     {
         var errors = new List<string>();
         var name = obj.Metadata?.Name;
@@ -83,7 +104,6 @@ public static partial class ObjectValidator
 
     private static void ValidateListeners(IList<V1Listener> listeners, string path, List<string> errors)
     {
-        if (listeners.Count > 64) errors.Add($"{path}: at most 64 listeners");
         var names = new HashSet<string>(StringComparer.Ordinal);
         var combos = new HashSet<(int, string, string)>();
         for (var i = 0; i < listeners.Count; i++)
@@ -110,7 +130,6 @@ public static partial class ObjectValidator
     private static void ValidateParentRefs(IList<V1GatewayParentReference>? parentRefs, List<string> errors)
     {
         if (parentRefs is null) return;
-        if (parentRefs.Count > 32) errors.Add("spec.parentRefs: at most 32 entries");
         for (var i = 0; i < parentRefs.Count; i++)
         {
             if (string.IsNullOrEmpty(parentRefs[i].Name)) errors.Add($"spec.parentRefs[{i}].name is required");

@@ -122,7 +122,7 @@ public sealed class ManifestCatalog
             IReadOnlyList<string> paths;
             try
             {
-                paths = Enumerate(root);
+                paths = Enumerate(root, rootDiagnostics);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -271,6 +271,14 @@ public sealed class ManifestCatalog
 
         tracked ??= new TrackedFile(path, rootIndex);
         _files[path] = tracked;
+        if (info.Length > ManifestLimits.MaxFileBytes)
+        {
+            // Refused by its size, without reading it: its last objects stay, as for a file that cannot be read.
+            var before = tracked.ReadError;
+            tracked.ReadError = new SourceDiagnostic(path, -1, DiagnosticCategory.Read,
+                $"refused: {info.Length:N0} bytes; files above {ManifestLimits.MaxFileBytes:N0} bytes are not read; keeping its last objects");
+            return before != tracked.ReadError;
+        }
         string text;
         try
         {
@@ -392,17 +400,12 @@ public sealed class ManifestCatalog
 
     private static string NewUid() => Guid.NewGuid().ToString();
 
-    private static IReadOnlyList<string> Enumerate(string root)
+    private static IReadOnlyList<string> Enumerate(string root, List<SourceDiagnostic> diagnostics)
     {
         if (File.Exists(root)) return [root];
         if (!Directory.Exists(root)) return [];
-        // Hidden entries are skipped (EnumerationOptions' default): editor swap files, and the "..data" symlink
-        // farms of mounted ConfigMaps that would otherwise load every file twice.
-        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, MatchType = MatchType.Simple };
-        return Directory.EnumerateFiles(root, "*", options)
-            .Where(p => Extensions.Contains(Path.GetExtension(p), StringComparer.OrdinalIgnoreCase))
-            .OrderBy(p => p, StringComparer.Ordinal)
-            .ToList();
+        return ManifestDirectoryWalk.Files(root, IsManifestExtension,
+            (link, reason) => diagnostics.Add(new SourceDiagnostic(link, -1, DiagnosticCategory.Read, reason)));
     }
 
     private static bool IsUnder(string path, string root) =>

@@ -44,7 +44,10 @@ public class GoldenTranslationTests
     {
         var dir = Path.Combine(Root, name);
         var inputPath = Path.Combine(dir, "input.yaml");
-        var parsed = ManifestParser.Parse(inputPath, File.ReadAllText(inputPath));
+        // Without the CRD rules: some cases feed the translator objects the v1.6.1 CRDs refuse (an older CRD version
+        // admits them), and the translator's answer to them is what these cases pin. The rules themselves are tested
+        // in Resources/CrdSchemaTests, which lists the cases they refuse.
+        var parsed = ManifestParser.Parse(inputPath, File.ReadAllText(inputPath), crdRules: false);
         Assert.Empty(parsed.Diagnostics);
 
         var snapshot = Snapshot.From(1, parsed.Objects.Select(o => o.Object));

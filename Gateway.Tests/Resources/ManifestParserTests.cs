@@ -89,22 +89,6 @@ public class ManifestParserTests
         Assert.Equal(new ResourceKey("Service", "default", "s"), Assert.Single(result.Objects).Key);
     }
 
-    [Theory]
-    [InlineData("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n", "v1", "Service")]
-    [InlineData("# comment\nmetadata:\n  kind: Other\nkind: HTTPRoute  \napiVersion: gateway.networking.k8s.io/v1\n", "gateway.networking.k8s.io/v1", "HTTPRoute")]
-    public void ScanHeader_PlainBlockDocument_FindsTopLevelApiVersionAndKind(string document, string apiVersion, string kind) =>
-        Assert.Equal((apiVersion, kind), ManifestParser.ScanHeader(document));
-
-    [Theory]
-    [InlineData("{\"apiVersion\": \"v1\", \"kind\": \"Service\"}")]
-    [InlineData("apiVersion: v1\nkind: \"Service\"\n")]
-    [InlineData("apiVersion: v1\nkind: !!str Service\n")]
-    [InlineData("apiVersion: v1\nkind: Service\nkind: Namespace\n")]
-    [InlineData("apiVersion: v1\n")]
-    [InlineData("apiVersion: v1\nkind: Service # trailing comment\n")]
-    public void ScanHeader_AnythingButPlainValues_GivesNoHint(string document) =>
-        Assert.Null(ManifestParser.ScanHeader(document));
-
     [Fact]
     public void Parse_QuotedKind_ReadsTheObjectLikeAPlainOne()
     {

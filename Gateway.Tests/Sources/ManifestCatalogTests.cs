@@ -296,7 +296,10 @@ public sealed class ManifestCatalogTests : IDisposable
 
         catalog.Scan();
 
-        Assert.DoesNotContain(catalog.Diagnostics, d => d.Category is DiagnosticCategory.Parse or DiagnosticCategory.Read);
+        // The suite substitutes {GATEWAY_CONTROLLER_NAME} before applying its manifests; the raw placeholder is not a
+        // controller name the CRD's pattern admits, and is the only problem the raw files have.
+        Assert.DoesNotContain(catalog.Diagnostics, d => d.Category is DiagnosticCategory.Parse or DiagnosticCategory.Read
+            && !d.Reason.Contains("\"{GATEWAY_CONTROLLER_NAME}\"", StringComparison.Ordinal));
         Assert.True(catalog.Objects.Count > 100);
         Assert.All(catalog.Objects.Values, o => Assert.Equal(1, o.Metadata.Generation));
     }

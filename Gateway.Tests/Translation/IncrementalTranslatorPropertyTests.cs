@@ -100,7 +100,9 @@ public class IncrementalTranslatorPropertyTests(IncrementalTranslatorPropertyTes
         Assert.Contains("step ", run.Failure, StringComparison.Ordinal);
         Assert.Contains("INCREMENTAL_PROPERTY_SEED=7", run.Failure, StringComparison.Ordinal);
         var manifest = System.Text.RegularExpressions.Regex.Match(run.Failure, @"manifest at step \d+: (\S+)").Groups[1].Value;
-        var parsed = ManifestParser.Parse(manifest, File.ReadAllText(manifest));
+        // The generator admits by the typed checks only (ObjectValidator without the document), so its states may hold
+        // objects the CRD rules refuse (a RequestRedirect beside backendRefs); the manifest replays them as generated.
+        var parsed = ManifestParser.Parse(manifest, File.ReadAllText(manifest), crdRules: false);
         Assert.Empty(parsed.Diagnostics);
         Assert.NotEmpty(parsed.Objects);
         Assert.True(run.Failure.Contains("\n-", StringComparison.Ordinal) || run.Failure.Contains("\n+", StringComparison.Ordinal) || run.Failure.Contains("keys", StringComparison.Ordinal),

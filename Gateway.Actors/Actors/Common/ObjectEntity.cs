@@ -207,7 +207,8 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
 
     /// <summary>
     /// Work an entity kind does for its object besides the status, before the status decision (a Gateway provisions
-    /// its Service). False when it failed: the reconciliation counts as failed and is retried with backoff.
+    /// its Service). False when it failed: the status is still decided, the reconciliation counts as failed and is
+    /// retried with backoff.
     /// </summary>
     protected virtual Task<bool> ProvisionAsync() => Task.FromResult(true);
 
@@ -217,7 +218,15 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
     private async Task<ReportOutcome> ReconcileOnceAsync()
     {
         await ObserveAsync();
-        if (!await ProvisionAsync()) return ReportOutcome.Failed;
+        // A failed provisioning does not hold the status back (it says what the object is now); the reconciliation
+        // still counts as failed, so the entity retries it.
+        var provisioned = await ProvisionAsync();
+        var outcome = await DecideAndActAsync();
+        return provisioned ? outcome : ReportOutcome.Failed;
+    }
+
+    private async Task<ReportOutcome> DecideAndActAsync()
+    {
         switch (State.Decide())
         {
             case EntityDecision.Write write:

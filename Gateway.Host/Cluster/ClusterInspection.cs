@@ -210,7 +210,7 @@ public sealed class ClusterInspection(ActorSystem system, SnapshotPipeline pipel
     public HealthView Health()
     {
         var reasons = ImmutableArray.CreateBuilder<string>();
-        var ready = pipeline.Ready.IsCompletedSuccessfully;
+        var ready = pipeline.Serving.IsCompletedSuccessfully;
         if (!ready) reasons.Add("first full sync not yet translated and applied to the data plane");
         if (lifetime.ApplicationStopping.IsCancellationRequested)
         {

@@ -29,6 +29,7 @@ public sealed class SnapshotPipeline : BackgroundService
     private readonly ILogger<SnapshotPipeline> _logger;
     private readonly TimeProvider _time;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _gate = new();
     private readonly List<(Func<PassResult, bool> Done, TaskCompletionSource<PassResult> Waiter)> _waiters = [];
     private ImmutableHashSet<ListenerSocket> _unavailable = [];
@@ -78,6 +79,13 @@ public sealed class SnapshotPipeline : BackgroundService
 
     /// <summary>Completes once the first full sync has been translated, applied and its statuses handed off.</summary>
     public Task Ready => _ready.Task;
+
+    /// <summary>
+    /// Completes once a pass of the first full sync (or a later one) has been translated and applied to the data plane
+    /// without errors: the replica serves what it was given. This is the readiness probe's signal; it does not wait
+    /// for statuses, which the entities write afterwards (10,000 of them take seconds, and traffic need not wait).
+    /// </summary>
+    public Task Serving => _serving.Task;
 
     /// <summary>The node's data plane (null: control plane only).</summary>
     public IDataPlane? DataPlane => _dataPlane;
@@ -133,6 +141,7 @@ public sealed class SnapshotPipeline : BackgroundService
         {
             await StopStatusStageAsync().ConfigureAwait(false);
             _ready.TrySetCanceled(CancellationToken.None);
+            _serving.TrySetCanceled(CancellationToken.None);
             lock (_gate)
             {
                 foreach (var (_, waiter) in _waiters) waiter.TrySetCanceled(CancellationToken.None);
@@ -195,6 +204,8 @@ public sealed class SnapshotPipeline : BackgroundService
             _unavailable = unavailable;
             _lastResult = result;
         }
+        if (result is not null && applied && errors.Count == 0 && _serving.TrySetResult())
+            _logger.LogInformation("Serving: revision {Revision} translated and applied to the data plane; its statuses follow through their entities", snapshot.Revision);
         return new AppliedPass(published, result, applied, errors, translations, started, queued,
             Stopwatch.GetElapsedTime(started, translated), Stopwatch.GetElapsedTime(translated, appliedAt), Stopwatch.GetTimestamp()) { Translation = _lastTranslation };
     }

@@ -162,6 +162,7 @@ public sealed class SnapshotPipelineTests : IDisposable
         Assert.False(Assert.Single(_handOff.Calls).Applied);
         Assert.Equal(2, pass.StatusesWritten);
         Assert.False(_pipeline.Ready.IsCompleted);
+        Assert.False(_pipeline.Serving.IsCompleted);
     }
 
     [Fact]
@@ -282,6 +283,32 @@ public sealed class SnapshotPipelineTests : IDisposable
             Assert.Contains(gc2, _handOff.Calls[1].Result.Statuses.Keys);
             Assert.Contains(gc3, _handOff.Calls[1].Result.Statuses.Keys);
             Assert.Equal(3, _current.Value.Revision);
+        }
+        finally
+        {
+            _handOff.Gate.TrySetResult();
+            await _pipeline.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Run_FirstHandOffStillRunning_ServingOnceAppliedButReadyOnlyAfterTheHandOff()
+    {
+        _handOff.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _pipeline.StartAsync(CancellationToken.None);
+        try
+        {
+            _store.Upsert(Published(1, Manifests.GatewayClass()).Snapshot.Get(ClassKey)!);
+            _store.MarkSynced();
+            await _handOff.Entered.Task.WaitAsync(Wait.Default);
+
+            // The data plane has revision 1; its statuses are still with the entities: the readiness probe passes.
+            await _pipeline.Serving.WaitAsync(Wait.Default);
+            Assert.Equal([1], _dataPlane.Applied.Select(a => a.Revision));
+            Assert.False(_pipeline.Ready.IsCompleted);
+
+            _handOff.Gate.SetResult();
+            await _pipeline.Ready.WaitAsync(Wait.Default);
         }
         finally
         {

@@ -44,8 +44,9 @@ public sealed class ClusterStatusHandOff(ActorSystem system, GatewayClusterOptio
 
         var reporter = await ActorRegistry.For(system).GetAsync<NodeReporter>(ct).ConfigureAwait(false);
         var prepareStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-        var content = _content.Next(NodeIds.Of(cluster.SelfUniqueAddress), result, snapshot, applied, planner?.Plan(snapshot, result));
-        if (planner is not null && Interlocked.Exchange(ref _orphansReported, 1) == 0) storedKeys = [.. storedKeys.Union(planner.Orphans(snapshot))];
+        var provisioning = planner?.Plan(snapshot);
+        var content = _content.Next(NodeIds.Of(cluster.SelfUniqueAddress), result, snapshot, applied, provisioning?.Plans);
+        if (provisioning is not null && Interlocked.Exchange(ref _orphansReported, 1) == 0) storedKeys = [.. storedKeys.Union(provisioning.Orphans)];
         var built = _content.LastBuilt;
         // Only a member in good standing waits for acknowledgements: a replica not yet joined, or downed by the other
         // side of a partition, publishes to its cache and reports (buffered or dropped) without holding the pipeline.

@@ -57,19 +57,17 @@ public sealed class GatewayServiceProvisioning(KubernetesApi api, GatewayService
     ILogger<GatewayServiceProvisioning> logger) : IGatewayProvisioningPlanner, IGatewayProvisioner
 {
     /// <inheritdoc />
-    public IReadOnlyDictionary<ResourceKey, IGatewayProvisioningPlan> Plan(Snapshot snapshot, TranslationResult result)
+    public ProvisioningPlans Plan(Snapshot snapshot)
     {
         var plans = new Dictionary<ResourceKey, IGatewayProvisioningPlan>();
+        var orphans = new HashSet<ResourceKey>();
         foreach (var change in GatewayServicePlanner.Plan(snapshot, options.ControllerName, options.Services))
         {
-            if (!change.Orphaned) plans[change.Gateway] = new ServicePlan(change);
+            if (change.Orphaned) orphans.Add(change.Gateway);
+            else plans[change.Gateway] = new ServicePlan(change);
         }
-        return plans;
+        return new ProvisioningPlans(plans, orphans);
     }
-
-    /// <inheritdoc />
-    public IReadOnlyCollection<ResourceKey> Orphans(Snapshot snapshot) =>
-        [.. GatewayServicePlanner.Plan(snapshot, options.ControllerName, options.Services).Where(c => c.Orphaned).Select(c => c.Gateway).Distinct()];
 
     /// <inheritdoc />
     public async Task ApplyAsync(IGatewayProvisioningPlan plan, CancellationToken ct)

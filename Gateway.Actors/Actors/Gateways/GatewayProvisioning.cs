@@ -1,5 +1,4 @@
 using Gateway.Actors.Resources;
-using Gateway.Actors.Translation;
 
 namespace Gateway.Actors.Actors.Gateways;
 
@@ -28,15 +27,17 @@ public interface IGatewayProvisioner
     Task RemoveAsync(ResourceKey gateway, CancellationToken ct);
 }
 
+/// <summary>What one pass plans to provision.</summary>
+/// <param name="Plans">Per Gateway whose provisioning differs from what the snapshot asks for: the plan that brings it in line.</param>
+/// <param name="Orphans">
+/// Gateways that have something provisioned but are gone or no longer ours (on the first pass: left by an earlier
+/// run): their entities are told the Gateway is gone, and remove it.
+/// </param>
+public sealed record ProvisioningPlans(IReadOnlyDictionary<ResourceKey, IGatewayProvisioningPlan> Plans, IReadOnlyCollection<ResourceKey> Orphans);
+
 /// <summary>Plans provisioning from a snapshot, on every node, every pass (pure apart from reading the snapshot).</summary>
 public interface IGatewayProvisioningPlanner
 {
-    /// <summary>Per Gateway whose provisioning differs from what <paramref name="snapshot"/> asks for: the plan that brings it in line.</summary>
-    IReadOnlyDictionary<ResourceKey, IGatewayProvisioningPlan> Plan(Snapshot snapshot, TranslationResult result);
-
-    /// <summary>
-    /// Gateways that have something provisioned but are gone or no longer ours (left by an earlier run): their entities
-    /// are told the Gateway is gone, and remove it.
-    /// </summary>
-    IReadOnlyCollection<ResourceKey> Orphans(Snapshot snapshot);
+    /// <summary>The plans and orphans of <paramref name="snapshot"/>.</summary>
+    ProvisioningPlans Plan(Snapshot snapshot);
 }

@@ -75,7 +75,7 @@ public sealed record GatewayState(ReconciledObject Core, ImmutableSortedDictiona
     /// content, which is always at least as fresh as what a Listener entity said about it, and departed replicas no
     /// longer count.
     /// </summary>
-    private Dictionary<string, int> Elsewhere() =>
+    private Dictionary<string, int>? Elsewhere() => Listeners.IsEmpty ? null :
         Listeners.ToDictionary(p => p.Key, p => p.Value.Count(n => n != Core.SelfNode && !Core.Departed.Contains(n)), StringComparer.Ordinal);
 
     /// <summary>

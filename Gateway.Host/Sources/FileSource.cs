@@ -24,7 +24,7 @@ public sealed record FileSourceOptions
     /// <summary>
     /// How long to wait after a watcher event before reading, so a writer that writes in several chunks is read
     /// once it is done. Writers that replace files atomically (temp file + rename) never expose partial content, so a
-    /// manifest file renamed into place is read at once, without this delay.
+    /// manifest file renamed into place is read at once, without this delay; so is a removed manifest file.
     /// </summary>
     public TimeSpan SettleDelay { get; init; } = TimeSpan.FromMilliseconds(20);
 
@@ -211,7 +211,10 @@ public sealed class FileSource : BackgroundService
         // follows by the settle delay. Names without an extension may be directories and still count.
         if (IsOtherFile(e.FullPath)) return;
         _dirty.Enqueue(e.FullPath);
-        Signal(settle: true);
+        // A removed manifest has no partial content to wait out: it is read (found gone) at once, so a deletion is
+        // served as fast as a rename into place. A writer that deletes and then writes the file anew is seen as a
+        // removal followed by a creation, as the API server sees a delete followed by a create.
+        Signal(settle: !(e.ChangeType == WatcherChangeTypes.Deleted && IsManifestName(e.FullPath)));
     }
 
     private void OnRenamed(object sender, RenamedEventArgs e)

@@ -43,6 +43,17 @@ public static class ReferenceChecker
         return found;
     }
 
+    /// <summary>
+    /// Every reference <paramref name="obj"/> (whose key is <paramref name="from"/>) makes to an object of a kind we
+    /// read, in field order, whether or not the target exists.
+    /// </summary>
+    public static IReadOnlyList<(string Field, ResourceKey Target)> References(IKubernetesObject<V1ObjectMeta> obj, ResourceKey from)
+    {
+        var refs = new List<(string, ResourceKey)>();
+        Collect(obj, from, refs);
+        return refs;
+    }
+
     private static void Collect(IKubernetesObject<V1ObjectMeta> obj, ResourceKey from, List<(string, ResourceKey)> refs)
     {
         var ns = from.Namespace;

@@ -38,6 +38,8 @@ public sealed class ManifestCatalog
     private Dictionary<ResourceKey, ParsedObject> _present = [];
     private Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>> _stamped = [];
     private HashSet<ResourceKey> _duplicateKeys = [];
+    private IReadOnlyList<SourceDiagnostic> _duplicates = [];
+    private readonly DanglingReferenceIndex _references = new();
     private List<SourceDiagnostic> _rootDiagnostics = [];
     private IReadOnlyList<SourceDiagnostic> _diagnostics = [];
     private readonly HashSet<string> _recheck = new(StringComparer.Ordinal);
@@ -158,14 +160,16 @@ public sealed class ManifestCatalog
         _scanned = true;
         if (!contentChanged)
         {
-            _diagnostics = Collect(null);
+            _diagnostics = Collect();
             return Diff([], [], previousDiagnostics);
         }
         var changedFiles = toParse.Select((p, i) => (p.File, Before: previousContents[i])).ToList();
         if (firstScan || unknownRoots.Count > 0 || !TryReconcileChanged(now, changedFiles, removedFiles, out var upserts, out var removals))
             return Reconcile(now, previousDiagnostics, onObjects);
         onObjects?.Invoke(upserts, removals);
-        _diagnostics = Collect(ManifestMerge.Merge(OrderedFiles().Select(f => f.Content)));
+        // Duplicates cannot have changed (TryReconcileChanged holds only when no winner can move); dangling references
+        // were updated for what changed.
+        _diagnostics = Collect();
         return Diff(upserts, removals, previousDiagnostics);
     }
 
@@ -198,12 +202,13 @@ public sealed class ManifestCatalog
 
         var candidates = objects.Where(o => !(_present.TryGetValue(o.Key, out var before) && ReferenceEquals(before, o))).ToList();
         var results = new StampResult[candidates.Count];
-        Parallel.For(0, candidates.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        InParallelWhenMany(candidates.Count, i =>
         {
             var key = candidates[i].Key;
             var identity = _identities.TryGetValue(key, out var known) ? known : _knownIdentity?.Invoke(key);
             results[i] = ObjectStamping.Stamp(candidates[i].Object, null, identity, _stamped.ContainsKey(key), 0, now, NewUid);
         });
+        var changedObjects = new List<(ResourceKey, IKubernetesObject<V1ObjectMeta>)>();
         var added = new List<IKubernetesObject<V1ObjectMeta>>();
         for (var i = 0; i < candidates.Count; i++)
         {
@@ -222,6 +227,7 @@ public sealed class ManifestCatalog
             result.Object.Metadata.ResourceVersion = _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
             _stamped[key] = result.Object;
             added.Add(result.Object);
+            changedObjects.Add((key, result.Object));
         }
         var gone = oldKeys.Where(k => !newKeys.Contains(k) && _stamped.ContainsKey(k)).Order().ToList();
         foreach (var key in oldKeys.Where(k => !newKeys.Contains(k)))
@@ -229,6 +235,7 @@ public sealed class ManifestCatalog
             _present.Remove(key);
             _stamped.Remove(key);
         }
+        _references.Update(gone, changedObjects);
         upserts = added;
         removals = gone;
         return true;
@@ -242,8 +249,7 @@ public sealed class ManifestCatalog
     {
         if (toParse.Count == 0) return false;
         var parsed = new ParseResult[toParse.Count];
-        Parallel.For(0, toParse.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-            i => parsed[i] = ManifestParser.Parse(toParse[i].File.Path, toParse[i].Text));
+        InParallelWhenMany(toParse.Count, i => parsed[i] = ManifestParser.Parse(toParse[i].File.Path, toParse[i].Text));
         for (var i = 0; i < toParse.Count; i++)
         {
             var (file, text) = toParse[i];
@@ -357,32 +363,64 @@ public sealed class ManifestCatalog
         _present = merged.Objects.ToDictionary();
         _stamped = stamped;
         onObjects?.Invoke(upserts, removals);
-        _diagnostics = Collect(merged);
+        _duplicates = merged.Duplicates;
+        _references.Reset(merged.Order.Select(k => (k, merged.Objects[k].Object)));
+        _diagnostics = Collect();
         return Diff(upserts, removals, previousDiagnostics);
     }
 
-    private IReadOnlyList<SourceDiagnostic> Collect(MergedManifests? merged)
+    /// <summary>
+    /// Every current diagnostic: the roots', each file's own (read and parse problems), duplicates as the last full
+    /// merge found them, then dangling references in file and document order, as a whole-catalog check lists them.
+    /// </summary>
+    private IReadOnlyList<SourceDiagnostic> Collect()
     {
         var list = new List<SourceDiagnostic>(_rootDiagnostics);
-        foreach (var file in OrderedFiles())
+        var files = OrderedFiles().ToList();
+        foreach (var file in files)
         {
             if (file.ReadError is not null) list.Add(file.ReadError);
             list.AddRange(file.Content.Diagnostics);
         }
-        if (merged is null)
+        list.AddRange(_duplicates);
+        if (_references.Dangling.Count == 0) return list;
+        var rank = new Dictionary<string, int>(files.Count, StringComparer.Ordinal);
+        for (var i = 0; i < files.Count; i++) rank[files[i].Path] = i;
+        var dangling = _references.Dangling
+            .Select(p => (At: _present[p.Key], References: (IReadOnlyList<DanglingReference>)p.Value))
+            .OrderBy(d => rank.GetValueOrDefault(d.At.Source, int.MaxValue))
+            .ThenBy(d => _files.TryGetValue(d.At.Source, out var file) ? IndexOf(file.Content.Objects, d.At) : 0);
+        foreach (var (at, references) in dangling.ToList())
         {
-            // Nothing changed: duplicates and dangling references are as the last reconcile found them.
-            list.AddRange(_diagnostics.Where(d => d.Category is DiagnosticCategory.Duplicate or DiagnosticCategory.DanglingReference));
-            return list;
-        }
-        list.AddRange(merged.Duplicates);
-        var dangling = ReferenceChecker.Find(merged.Order.Select(k => merged.Objects[k].Object), merged.Objects.ContainsKey);
-        foreach (var d in dangling)
-        {
-            var at = merged.Objects[d.From];
-            list.Add(new SourceDiagnostic(at.Source, at.DocumentIndex, DiagnosticCategory.DanglingReference, d.ToString()));
+            foreach (var d in references) list.Add(new SourceDiagnostic(at.Source, at.DocumentIndex, DiagnosticCategory.DanglingReference, d.ToString()));
         }
         return list;
+    }
+
+    private static int IndexOf(IEnumerable<ParsedObject> objects, ParsedObject obj)
+    {
+        var i = 0;
+        foreach (var o in objects)
+        {
+            if (ReferenceEquals(o, obj)) return i;
+            i++;
+        }
+        return i;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for 0..count-1, in parallel only when there are enough items to pay for it: a
+    /// watcher event usually brings one file with a few objects, where handing work to other threads costs more than
+    /// it saves and competes with the pipeline for the same cores.
+    /// </summary>
+    private static void InParallelWhenMany(int count, Action<int> body)
+    {
+        if (count < 8)
+        {
+            for (var i = 0; i < count; i++) body(i);
+            return;
+        }
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, body);
     }
 
     private CatalogChanges Diff(IReadOnlyList<IKubernetesObject<V1ObjectMeta>> upserts, IReadOnlyList<ResourceKey> removals,

@@ -1,0 +1,92 @@
+using k8s;
+using k8s.Models;
+
+namespace Gateway.Actors.Resources;
+
+/// <summary>
+/// The dangling references among a set of objects, kept up to date as objects come and go, so a change costs what it
+/// touches: the changed objects' own references, and the references to a key that appeared or disappeared (found
+/// through a reverse index), instead of <see cref="ReferenceChecker.Find"/> over every object. After any sequence of
+/// <see cref="Reset"/> and <see cref="Update"/> calls, <see cref="Dangling"/> holds exactly what
+/// <see cref="ReferenceChecker.Find"/> finds over the current objects (a property test compares the two). Not
+/// thread-safe.
+/// </summary>
+public sealed class DanglingReferenceIndex
+{
+    private readonly Dictionary<ResourceKey, IReadOnlyList<(string Field, ResourceKey Target)>> _references = [];
+    private readonly Dictionary<ResourceKey, HashSet<ResourceKey>> _referrers = [];
+    private readonly Dictionary<ResourceKey, List<DanglingReference>> _dangling = [];
+
+    /// <summary>The dangling references of each object that has any.</summary>
+    public IReadOnlyDictionary<ResourceKey, List<DanglingReference>> Dangling => _dangling;
+
+    /// <summary>Forgets everything and indexes <paramref name="objects"/> (every current object, each key once).</summary>
+    public void Reset(IEnumerable<(ResourceKey Key, IKubernetesObject<V1ObjectMeta> Object)> objects)
+    {
+        _references.Clear();
+        _referrers.Clear();
+        _dangling.Clear();
+        var all = objects.ToList();
+        foreach (var (key, obj) in all) Add(key, obj);
+        foreach (var (key, _) in all) Recheck(key);
+    }
+
+    /// <summary>
+    /// Applies one change: <paramref name="removed"/> keys are gone, <paramref name="upserted"/> objects are new or
+    /// changed. A key in both is treated as upserted.
+    /// </summary>
+    public void Update(IEnumerable<ResourceKey> removed, IEnumerable<(ResourceKey Key, IKubernetesObject<V1ObjectMeta> Object)> upserted)
+    {
+        var upserts = upserted.ToList();
+        var upsertKeys = upserts.Select(u => u.Key).ToHashSet();
+        var appeared = upsertKeys.Where(k => !_references.ContainsKey(k)).ToList();
+        var disappeared = removed.Where(k => !upsertKeys.Contains(k) && _references.ContainsKey(k)).ToList();
+        foreach (var key in disappeared.Concat(upsertKeys)) Drop(key);
+        foreach (var (key, obj) in upserts) Add(key, obj);
+        // Whose dangling references can differ now: the changed objects themselves, and every object referring to a
+        // key whose existence changed. A key that stayed (an object merely modified) changes nobody else's.
+        var affected = new HashSet<ResourceKey>(upsertKeys);
+        foreach (var key in appeared.Concat(disappeared))
+        {
+            if (_referrers.TryGetValue(key, out var referrers)) affected.UnionWith(referrers);
+        }
+        foreach (var key in disappeared) _dangling.Remove(key);
+        foreach (var key in affected) Recheck(key);
+    }
+
+    private void Add(ResourceKey key, IKubernetesObject<V1ObjectMeta> obj)
+    {
+        var refs = ReferenceChecker.References(obj, key);
+        _references[key] = refs;
+        foreach (var (_, target) in refs)
+        {
+            if (!_referrers.TryGetValue(target, out var set)) _referrers[target] = set = [];
+            set.Add(key);
+        }
+    }
+
+    private void Drop(ResourceKey key)
+    {
+        if (!_references.Remove(key, out var refs)) return;
+        foreach (var (_, target) in refs)
+        {
+            if (_referrers.TryGetValue(target, out var set) && set.Remove(key) && set.Count == 0) _referrers.Remove(target);
+        }
+    }
+
+    private void Recheck(ResourceKey key)
+    {
+        if (!_references.TryGetValue(key, out var refs))
+        {
+            _dangling.Remove(key);
+            return;
+        }
+        List<DanglingReference>? found = null;
+        foreach (var (field, target) in refs)
+        {
+            if (!_references.ContainsKey(target)) (found ??= []).Add(new DanglingReference(key, field, target));
+        }
+        if (found is null) _dangling.Remove(key);
+        else _dangling[key] = found;
+    }
+}

@@ -20,6 +20,9 @@ internal sealed record ControlPlaneOptions
     public int SteadyClients { get; init; } = 2;
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(2);
     public string Label { get; init; } = "";
+
+    /// <summary>Where the objects come from: "file" (a manifests folder, the default) or "kubernetes" (the in-process API server).</summary>
+    public string Source { get; init; } = "file";
 }
 
 /// <summary>The numbers of one size N.</summary>
@@ -76,10 +79,18 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         foreach (var n in options.Sizes)
         {
             var ip = $"127.0.0.{address++}";
-            var port = Util.FreePort(ip);
-            var manifests = Path.Combine(workDirectory, $"cp-manifests-{n}");
-            Fixtures.WriteControlPlane(manifests, "gw", ip, port, n, "127.0.0.1", backendPort);
-            var result = await RunSizeAsync(n, ip, port, manifests, backendPort).ConfigureAwait(false);
+            ControlPlaneResult result;
+            if (options.Source == "kubernetes")
+            {
+                result = await RunKubernetesSizeAsync(n, ip, backendPort).ConfigureAwait(false);
+            }
+            else
+            {
+                var port = Util.FreePort(ip);
+                var manifests = Path.Combine(workDirectory, $"cp-manifests-{n}");
+                Fixtures.WriteControlPlane(manifests, "gw", ip, port, n, "127.0.0.1", backendPort);
+                result = await RunSizeAsync(n, ip, port, manifests, backendPort).ConfigureAwait(false);
+            }
             results.Add(result);
             progress?.Invoke(results);
             Console.WriteLine($"N={n}: ready {result.TimeToReadySeconds:F2} s (health {result.HealthReadySeconds:F2} s), RSS {Util.Bytes(result.WorkingSetBytes)}, " +
@@ -337,9 +348,15 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         var sb = new StringBuilder();
         sb.AppendLine($"# Control plane benchmark{(options.Label.Length > 0 ? $": {options.Label}" : "")}").AppendLine();
         sb.AppendLine(machine.Markdown()).AppendLine();
-        sb.AppendLine($"Fixtures: N HTTPRoutes with distinct hostnames and paths, each with its own Service and EndpointSlice, 100 routes per file, one Gateway. " +
-            $"Propagation: {options.Additions} routes added one by one (file written atomically; the next once the previous one's status is written), " +
-            $"{options.SteadyClients} clients sending steady traffic to the existing routes meanwhile.").AppendLine();
+        sb.AppendLine(options.Source == "kubernetes"
+            ? $"Kubernetes mode: the objects are served by the in-process API server (Gateway.Emulators' FakeApiServer: lists, watches, status subresource) and " +
+              $"the gateway runs as one StatefulSet replica (--source kubernetes, its own per-Gateway Service). Fixtures: N HTTPRoutes with distinct hostnames " +
+              $"and paths, each with its own Service and EndpointSlice, one Gateway. Propagation: {options.Additions} routes created one by one through the API " +
+              $"(Service and EndpointSlice first; from the route's creation to its first 200; the next once the previous one's status is in the API server), " +
+              $"{options.SteadyClients} clients sending steady traffic to the existing routes meanwhile. Status times are when the bench saw the status in the API server (polled every 1 ms)."
+            : $"Fixtures: N HTTPRoutes with distinct hostnames and paths, each with its own Service and EndpointSlice, 100 routes per file, one Gateway. " +
+              $"Propagation: {options.Additions} routes added one by one (file written atomically; the next once the previous one's status is written), " +
+              $"{options.SteadyClients} clients sending steady traffic to the existing routes meanwhile.").AppendLine();
         sb.AppendLine("| routes | time to ready s | (health ready s) | RSS after full GC | managed heap | propagation p50 ms | p99 ms | max ms | non-2xx / steady requests | initial pass ms (translate) | per change: translate ms | apply ms | status ms | pass ms |");
         sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)

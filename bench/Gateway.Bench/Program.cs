@@ -37,7 +37,7 @@ internal static class Program
                                    haproxy,haproxy-https,haproxy-h2,caddy,caddy-https,caddy-h2]
                         [--compare OTHER/Gateway.Host.dll]   (another build, interleaved: targets gw-N-before)
                         [--compare-env NAME=VALUE,...]       (environment of the compared gateway only)
-          controlplane: [--sizes 100,1000,5000,10000] [--additions 100] [--changes 100] [--deletions 100] [--ready-timeout 120]
+          controlplane: [--sizes 100,1000,5000,10000] [--additions 100] [--changes 100] [--deletions 100] [--ready-timeout 120] [--source file|kubernetes]
         """;
 
     public static async Task<int> Main(string[] args)
@@ -114,8 +114,11 @@ internal static class Program
                         Deletions = Int(flags, "--deletions", 100),
                         ReadyTimeout = TimeSpan.FromSeconds(Int(flags, "--ready-timeout", 120)),
                         Label = label,
+                        Source = flags.GetValueOrDefault("--source") is { } source
+                            ? source is "file" or "kubernetes" ? source : throw new ArgumentException($"--source: {source} is not file or kubernetes")
+                            : "file",
                     };
-                    var name = $"{stamp}-controlplane{suffix}";
+                    var name = $"{stamp}-controlplane{(options.Source == "kubernetes" ? "-kubernetes" : "")}{suffix}";
                     var results = await new ControlPlaneBench(gateway, work, options).RunAsync(partial =>
                         Report.Write(outDir, name, ControlPlaneBench.Markdown(machine, options, partial), ControlPlaneBench.Json(machine, options, partial)));
                     var md = Report.Write(outDir, name, ControlPlaneBench.Markdown(machine, options, results), ControlPlaneBench.Json(machine, options, results));

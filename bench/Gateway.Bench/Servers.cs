@@ -219,6 +219,20 @@ internal sealed class GatewayProcess : IDisposable
         return new GatewayProcess(process, management, status, startedAt);
     }
 
+    /// <summary>
+    /// Starts the gateway with <paramref name="arguments"/> as given (besides the management port and node name), for
+    /// sources other than a manifests folder; its status directory is unused.
+    /// </summary>
+    public static GatewayProcess StartWith(string gatewayDll, string name, string workDirectory, IEnumerable<string> arguments)
+    {
+        var management = Util.FreePort();
+        var startedAt = Stopwatch.GetTimestamp();
+        var process = ChildProcess.Start("gateway-" + name, Util.Which("dotnet"),
+            [gatewayDll, "--management-host", "127.0.0.1", "--management-port", management.ToString(CultureInfo.InvariantCulture), "--node-name", name, .. arguments],
+            Path.Combine(workDirectory, name + ".log"), new Dictionary<string, string>(Environment));
+        return new GatewayProcess(process, management, Path.Combine(workDirectory, name + "-status"), startedAt);
+    }
+
     public Uri ManagementUri(string path) => new($"http://127.0.0.1:{ManagementPort}{path}");
 
     public async Task<bool> WaitReadyAsync(TimeSpan timeout) =>

@@ -16,7 +16,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Gateway.Tests.Kubernetes;
+namespace Gateway.Emulators.Kubernetes;
 
 /// <summary>One request the fake API server answered, as an RBAC rule (group, resource[/subresource], verb).</summary>
 public sealed record ApiRequest(string Method, string Path, string Group, string Resource, string Verb, int StatusCode);

@@ -1,11 +1,12 @@
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
+using Gateway.Emulators.Kubernetes;
 using k8s;
 using k8s.Models;
 using Xunit;
 using static Gateway.Tests.Kubernetes.K8sObjects;
 
-namespace Gateway.Tests.Kubernetes;
+namespace Gateway.Tests.Emulators;
 
 /// <summary>The test API server keeps the API conventions the other tests rely on (checked through KubernetesClient).</summary>
 [Trait("Category", "Kubernetes")]

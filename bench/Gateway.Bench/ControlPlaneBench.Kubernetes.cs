@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Globalization;
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Actors.Translation;
+using Gateway.Emulators.Kubernetes;
+using k8s;
+using k8s.Models;
+
+namespace Gateway.Bench;
+
+/// <summary>
+/// The control plane measurements in Kubernetes mode: the same fixtures and steps as the file mode, with the objects
+/// served by the in-process API server the Kubernetes tests use (<see cref="FakeApiServer"/>: lists, watches, the status
+/// subresource) and the gateway started as a StatefulSet replica starts it (one replica, its own per-Gateway Service).
+/// A change is an API write (create, update, delete) instead of a file operation; a status is read back from the API
+/// server.
+/// </summary>
+internal sealed partial class ControlPlaneBench
+{
+    private const string SystemNamespace = "akka-gateway-system";
+    private static readonly ResourceKey GatewayKey = new("Gateway", Fixtures.Namespace, "gw");
+
+    private async Task<ControlPlaneResult> RunKubernetesSizeAsync(int n, string bindAddress, int backendPort)
+    {
+        await using var server = await FakeApiServer.StartAsync().ConfigureAwait(false);
+        foreach (var obj in Objects(Fixtures.GatewayClass() + KubernetesGateway())) server.Apply(obj);
+        server.Apply(new V1Namespace { ApiVersion = "v1", Kind = "Namespace", Metadata = new V1ObjectMeta { Name = SystemNamespace } });
+        for (var i = 0; i < n; i++)
+        {
+            foreach (var obj in Objects(Fixtures.ControlPlaneRoute(i, "gw", "127.0.0.1", backendPort))) server.Apply(obj);
+        }
+        var kubeconfig = Path.Combine(workDirectory, $"kubeconfig-{n}");
+        await File.WriteAllTextAsync(kubeconfig, $$"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: bench
+              cluster: {server: {{server.BaseAddress.ToString().TrimEnd('/')}}}
+            users:
+            - name: bench
+              user: {token: bench}
+            contexts:
+            - name: bench
+              context: {cluster: bench, user: bench}
+            current-context: bench
+            """).ConfigureAwait(false);
+        var portBase = 20000 + (n % 97) * 100;
+        using var gateway = GatewayProcess.StartWith(gatewayDll, $"cp-k8s-{n}", workDirectory,
+        [
+            "--source", "kubernetes", "--kubeconfig", kubeconfig, "--service-namespace", SystemNamespace,
+            "--pod-selector", "app.kubernetes.io/name=akka-gateway", "--container-port-range", $"{portBase}-{portBase + 99}",
+            "--service-bind-address", bindAddress, "--cluster-host", "127.0.0.1", "--cluster-port", "0",
+        ]);
+        using var client = NewClient(4);
+        if (!await gateway.WaitReadyAsync(options.ReadyTimeout).ConfigureAwait(false)) throw new TimeoutException($"N={n}: not ready within {options.ReadyTimeout}");
+        var healthReady = Stopwatch.GetElapsedTime(gateway.StartedAt).TotalSeconds;
+
+        // The listener's container port, from the Service the Gateway's entity provisioned.
+        var serviceKey = new ResourceKey("Service", SystemNamespace, GatewayServices.ServiceName(GatewayKey));
+        if (!await Util.WaitUntilAsync(() => Task.FromResult(server.Get<V1Service>(serviceKey) is not null), options.ReadyTimeout, TimeSpan.FromMilliseconds(20)).ConfigureAwait(false))
+            throw new TimeoutException($"N={n}: the Gateway's Service was not provisioned");
+        var port = GatewayServices.ContainerPorts(server.Get<V1Service>(serviceKey)!)[new ServicePortKey("TCP", 80)];
+
+        var pendingStatus = Enumerable.Range(0, n).ToHashSet();
+        var sample = SampleOf(n, 100);
+        var pendingServe = sample.ToHashSet();
+        var until = Stopwatch.GetTimestamp() + (long)(options.ReadyTimeout.TotalSeconds * Stopwatch.Frequency);
+        while (pendingStatus.Count > 0 || pendingServe.Count > 0)
+        {
+            if (Stopwatch.GetTimestamp() > until)
+                throw new TimeoutException($"N={n}: not ready after {options.ReadyTimeout.TotalSeconds:F0} s: {n - pendingStatus.Count} of {n} routes Accepted, " +
+                    $"{sample.Length - pendingServe.Count} of {sample.Length} sampled routes served");
+            foreach (var i in pendingServe.ToList())
+            {
+                try
+                {
+                    if (await ServedAsync(client, bindAddress, port, i).ConfigureAwait(false)) pendingServe.Remove(i);
+                }
+                catch (HttpRequestException)
+                {
+                    // The listener's port is bound once the translation that allocated it is applied.
+                    break;
+                }
+            }
+            foreach (var i in pendingStatus.ToList())
+            {
+                if (AcceptedInApi(server, i, generation: 1)) pendingStatus.Remove(i);
+            }
+            if (pendingStatus.Count > 0 || pendingServe.Count > 0) await Task.Delay(50).ConfigureAwait(false);
+        }
+        var timeToReady = Stopwatch.GetElapsedTime(gateway.StartedAt).TotalSeconds;
+        var passesAtReady = Passes(gateway).Count;
+        var memory = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
+
+        using var steadyCancel = new CancellationTokenSource();
+        long requests = 0, non2xx = 0, exceptions = 0;
+        var steady = Enumerable.Range(0, options.SteadyClients).Select(c => Task.Run(async () =>
+        {
+            var random = new Random(c);
+            while (!steadyCancel.IsCancellationRequested)
+            {
+                try
+                {
+                    using var request = Request(bindAddress, port, random.Next(n));
+                    using var response = await client.SendAsync(request, steadyCancel.Token).ConfigureAwait(false);
+                    Interlocked.Increment(ref requests);
+                    if ((int)response.StatusCode is < 200 or > 299) Interlocked.Increment(ref non2xx);
+                }
+                catch (OperationCanceledException) when (steadyCancel.IsCancellationRequested)
+                {
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref exceptions);
+                }
+            }
+        })).ToArray();
+
+        // Additions: the route, its Service and EndpointSlice created through the API (slice, Service, then route, as a
+        // user's kubectl apply of one file creates them in order); from the route's creation to its first 200.
+        var propagation = new List<double>();
+        using var poller = NewClient(1);
+        for (var k = 0; k < options.Additions; k++)
+        {
+            var id = n + k;
+            var objects = Objects(Fixtures.ControlPlaneRoute(id, "gw", "127.0.0.1", backendPort));
+            foreach (var obj in objects.Where(o => o.Kind != "HTTPRoute")) server.Apply(obj);
+            var written = Stopwatch.GetTimestamp();
+            server.Apply(objects.Single(o => o.Kind == "HTTPRoute"));
+            var deadline = written + 30 * Stopwatch.Frequency;
+            while (!await ServedAsync(poller, bindAddress, port, id).ConfigureAwait(false))
+            {
+                if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"N={n}: added route r{id} not served within 30 s");
+            }
+            propagation.Add(Stopwatch.GetElapsedTime(written).TotalMilliseconds);
+            if (!await Util.WaitUntilAsync(() => Task.FromResult(AcceptedInApi(server, id, 1)), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(5)).ConfigureAwait(false))
+                throw new TimeoutException($"N={n}: added route r{id} not Accepted within 60 s");
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+
+        // Changes: the route updated (path /rN → /rNv2, generation 2); served, then its status for generation 2 seen in
+        // the API server (polled every millisecond: the time is when the bench saw it, at most about 1 ms late).
+        var changeServed = new List<double>();
+        var statusAfterServed = new List<double>();
+        for (var k = 0; k < Math.Min(options.Changes, options.Additions); k++)
+        {
+            var id = n + k;
+            var route = Objects(Fixtures.ControlPlaneChangedRoute(id, "gw", "127.0.0.1", backendPort)).Single(o => o.Kind == "HTTPRoute");
+            var written = Stopwatch.GetTimestamp();
+            server.Apply(route);
+            var deadline = written + 30 * Stopwatch.Frequency;
+            while (!await ServedAsync(poller, bindAddress, port, id, "v2").ConfigureAwait(false))
+            {
+                if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"N={n}: changed route r{id} not served within 30 s");
+            }
+            var servedAt = Stopwatch.GetTimestamp();
+            changeServed.Add(Stopwatch.GetElapsedTime(written, servedAt).TotalMilliseconds);
+            if (!await Util.WaitUntilAsync(() => Task.FromResult(AcceptedInApi(server, id, 2)), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(1)).ConfigureAwait(false))
+                throw new TimeoutException($"N={n}: changed route r{id} not Accepted for generation 2 within 60 s");
+            statusAfterServed.Add(Stopwatch.GetElapsedTime(servedAt).TotalMilliseconds);
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+
+        // Deletions: the route deleted through the API, to its first 404 (its Service and slice deleted after).
+        var deletion = new List<double>();
+        for (var k = 0; k < Math.Min(options.Deletions, options.Additions); k++)
+        {
+            var id = n + k;
+            var path = k < options.Changes ? "v2" : "";
+            var removed = Stopwatch.GetTimestamp();
+            server.Delete(new ResourceKey("HTTPRoute", Fixtures.Namespace, $"r{id}"));
+            var deadline = removed + 30 * Stopwatch.Frequency;
+            while (await StatusCodeAsync(poller, bindAddress, port, id, path).ConfigureAwait(false) != 404)
+            {
+                if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"N={n}: deleted route r{id} still answered after 30 s");
+            }
+            deletion.Add(Stopwatch.GetElapsedTime(removed).TotalMilliseconds);
+            server.Delete(new ResourceKey("Service", Fixtures.Namespace, $"svc-{id}"));
+            server.Delete(new ResourceKey("EndpointSlice", Fixtures.Namespace, $"svc-{id}-1"));
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+        await steadyCancel.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(steady).ConfigureAwait(false);
+
+        var passes = Passes(gateway);
+        var initial = passes.FirstOrDefault();
+        var changes = passes.Skip(passesAtReady).ToList();
+        var sorted = propagation.Order().ToArray();
+        return new ControlPlaneResult(n, true, n, "", healthReady, timeToReady, memory.WorkingSetBytes, memory.ManagedHeapBytes, memory.ServerGc, propagation,
+            Util.Percentile(sorted, 50), Util.Percentile(sorted, 99), sorted.Length > 0 ? sorted[^1] : double.NaN,
+            requests, non2xx, exceptions,
+            initial?.TotalMs ?? double.NaN, initial?.TranslateMs ?? double.NaN,
+            Util.Median(changes.Select(p => p.TranslateMs)), Util.Median(changes.Select(p => p.ApplyMs)), Util.Median(changes.Select(p => p.StatusMs)),
+            Util.Median(changes.Select(p => p.TotalMs)), changes.Count,
+            changeServed, P(changeServed, 50), P(changeServed, 99),
+            statusAfterServed, P(statusAfterServed, 50), P(statusAfterServed, 99), statusAfterServed.Count > 0 ? statusAfterServed.Max() : double.NaN,
+            deletion, P(deletion, 50), P(deletion, 99), deletion.Count > 0 ? deletion.Max() : double.NaN);
+    }
+
+    /// <summary>The bench Gateway for Kubernetes mode: no spec.addresses (its address is its Service's), one HTTP listener on port 80.</summary>
+    private static string KubernetesGateway() => $"""
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata:
+          name: gw
+          namespace: {Fixtures.Namespace}
+        spec:
+          gatewayClassName: {Fixtures.ClassName}
+          listeners:
+          - name: http
+            port: 80
+            protocol: HTTP
+            allowedRoutes:
+              namespaces:
+                from: Same
+
+        """;
+
+    /// <summary>The objects of a fixture text, as a user's manifest holds them.</summary>
+    private static List<IKubernetesObject<V1ObjectMeta>> Objects(string yaml)
+    {
+        var parsed = ManifestParser.Parse("bench.yaml", yaml, crdRules: false);
+        if (parsed.Diagnostics.Count > 0) throw new InvalidOperationException("bench fixture: " + string.Join("; ", parsed.Diagnostics.Select(d => d.Reason)));
+        return [.. parsed.Objects.Select(o => o.Object)];
+    }
+
+    /// <summary>True when route r<paramref name="i"/>'s status in the API server shows it Accepted with resolved references for <paramref name="generation"/>.</summary>
+    private static bool AcceptedInApi(FakeApiServer server, int i, long generation)
+    {
+        var route = server.Get<V1HTTPRoute>(new ResourceKey("HTTPRoute", Fixtures.Namespace, $"r{i}"));
+        var parent = route?.Status?.Parents?.FirstOrDefault(p => p.ControllerName == TranslatorOptions.DefaultControllerName);
+        var conditions = parent?.Conditions;
+        return conditions is not null && route!.Metadata.Generation == generation
+            && conditions.All(c => c.ObservedGeneration == generation)
+            && conditions.Any(c => c.Type == "Accepted" && c.Status == "True")
+            && conditions.Any(c => c.Type == "ResolvedRefs" && c.Status == "True");
+    }
+}

@@ -39,11 +39,11 @@ public sealed class CommandLineEnvironmentTests : IDisposable
     {
         var fromFlags = Assert.IsType<ServeRequest>(Parse([
             "--manifests", _dir.Combine("a"), "--manifests", _dir.Combine("b"), "--management-port", "8600", "--peer", "127.0.0.1:8600",
-            "--peer", "127.0.0.1:8601", "--coalesce-window", "5ms", "--log-level", "Debug", "--node-name", "n1",
+            "--peer", "127.0.0.1:8601", "--coalesce-window", "7ms", "--log-level", "Debug", "--node-name", "n1",
         ]));
         var fromVariables = Assert.IsType<ServeRequest>(Parse([],
             ("AKKA_GATEWAY_MANIFESTS", $"{_dir.Combine("a")},{_dir.Combine("b")}"), ("AKKA_GATEWAY_MANAGEMENT_PORT", "8600"),
-            ("AKKA_GATEWAY_PEER", "127.0.0.1:8600, 127.0.0.1:8601"), ("AKKA_GATEWAY_COALESCE_WINDOW", "5ms"), ("AKKA_GATEWAY_LOG_LEVEL", "Debug"),
+            ("AKKA_GATEWAY_PEER", "127.0.0.1:8600, 127.0.0.1:8601"), ("AKKA_GATEWAY_COALESCE_WINDOW", "7ms"), ("AKKA_GATEWAY_LOG_LEVEL", "Debug"),
             ("AKKA_GATEWAY_NODE_NAME", "n1")));
 
         foreach (var request in new[] { fromFlags, fromVariables })
@@ -52,7 +52,7 @@ public sealed class CommandLineEnvironmentTests : IDisposable
             Assert.Equal(8600, request.Options.Cluster.ManagementPort);
             Assert.Equal(["127.0.0.1:8600", "127.0.0.1:8601"], request.Options.Cluster.Peers);
             Assert.Equal(ClusterDiscovery.Config, request.Options.Cluster.Discovery);
-            Assert.Equal(TimeSpan.FromMilliseconds(5), request.Options.Coalescing.Window);
+            Assert.Equal(TimeSpan.FromMilliseconds(7), request.Options.Coalescing.Window);
             Assert.Equal(LogLevel.Debug, request.LogLevel);
             Assert.Equal("n1", request.Options.Cluster.NodeName);
             Assert.False(request.Options.Cluster.Standalone);

@@ -37,7 +37,7 @@ public sealed class GatewayCommandLineTests : IDisposable
         Assert.Null(request.Options.StatusDirectory);
         Assert.Equal(TranslatorOptions.DefaultControllerName, request.Options.ControllerName);
         Assert.Equal(TranslatorOptions.DefaultAddressPool, request.Options.AddressPool);
-        Assert.Equal((TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200)), (request.Options.Coalescing.Window, request.Options.Coalescing.MaxDelay));
+        Assert.Equal((TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(200)), (request.Options.Coalescing.Window, request.Options.Coalescing.MaxDelay));
         Assert.Equal(TimeSpan.FromSeconds(2), request.Options.RescanInterval);
         Assert.Equal(TimeSpan.FromSeconds(10), request.Options.ShutdownTimeout);
         Assert.Equal(LogLevel.Information, request.LogLevel);
@@ -48,13 +48,13 @@ public sealed class GatewayCommandLineTests : IDisposable
     {
         var request = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse([
             "--manifests", _dir.Combine("a"), "--status-dir", _dir.Combine("s"), "--controller-name", "example.net/gw",
-            "--address-pool", "127.20.0.0/24", "--coalesce-window", "5ms", "--coalesce-max-delay", "1s", "--rescan-interval", "500ms",
+            "--address-pool", "127.20.0.0/24", "--coalesce-window", "7ms", "--coalesce-max-delay", "1s", "--rescan-interval", "500ms",
             "--shutdown-timeout", "3s", "--log-level", "Debug",
         ]));
 
         var o = request.Options;
         Assert.Equal((_dir.Combine("s"), "example.net/gw", "127.20.0.0/24"), (o.StatusDirectory, o.ControllerName, o.AddressPool));
-        Assert.Equal((TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(1)), (o.Coalescing.Window, o.Coalescing.MaxDelay));
+        Assert.Equal((TimeSpan.FromMilliseconds(7), TimeSpan.FromSeconds(1)), (o.Coalescing.Window, o.Coalescing.MaxDelay));
         Assert.Equal((TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(3)), (o.RescanInterval, o.ShutdownTimeout));
         Assert.Equal(LogLevel.Debug, request.LogLevel);
     }
@@ -152,7 +152,7 @@ public sealed class GatewayCommandLineTests : IDisposable
             "--manifests <DIR>", "--status-dir <SDIR>", "SDIR/<Kind>/<namespace>/<name>.yaml",
             "--controller-name <NAME>", $"[default: {TranslatorOptions.DefaultControllerName}]",
             "--address-pool <CIDR>", $"[default: {TranslatorOptions.DefaultAddressPool}]",
-            "--coalesce-window <DURATION>", "[default: 20ms]", "--coalesce-max-delay <DURATION>", "[default: 200ms]",
+            "--coalesce-window <DURATION>", "[default: 5ms]", "--coalesce-max-delay <DURATION>", "[default: 200ms]",
             "--rescan-interval <DURATION>", "[default: 2s]", "--shutdown-timeout <DURATION>", "[default: 10s]",
             "--log-level <LEVEL>", "[default: Information]", "translate",
         })

@@ -170,6 +170,9 @@ public sealed class NodeContentBuilder
     /// <summary>Per route: the segments (listener and its entries of the route) over every Gateway, in table order.</summary>
     private static Dictionary<ResourceKey, Segment[]> RouteSegments(ImmutableArray<GatewayRouteTable> gateways, Dictionary<ResourceKey, TableParts> tables)
     {
+        // One Gateway (the common case): its parts already map every route to its segments; never written after they
+        // were built, so they can be shared.
+        if (gateways.Length == 1) return tables[gateways[0].Gateway].Routes;
         var segments = new Dictionary<ResourceKey, Segment[]>();
         foreach (var table in gateways)
         {
@@ -391,8 +394,8 @@ public sealed class NodeContentBuilder
         }
     }
 
-    /// <summary>A listener's slice of its Gateway's table: fingerprint and the routes it carries.</summary>
-    private sealed record ListenerParts(string Hash, ImmutableArray<string> Routes);
+    /// <summary>A listener's slice of its Gateway's table: fingerprint and the routes it carries (names sorted, and as a set).</summary>
+    private sealed record ListenerParts(string Hash, ImmutableArray<string> Routes, HashSet<ResourceKey> RouteSet);
 
     /// <summary>
     /// What one Gateway table gives every entity: its slice fingerprint, each listener's, each route's segments, and
@@ -475,8 +478,14 @@ public sealed class NodeContentBuilder
                         }
                     }
                 }
+                // A listener that carries the same routes as before keeps its sorted names (sorting and formatting
+                // thousands of keys on every change of one route cost more than comparing the sets).
+                ImmutableArray<string> Names(string listener, HashSet<ResourceKey> set) =>
+                    previous?.Listeners.GetValueOrDefault(listener) is { } before && before.RouteSet.SetEquals(set)
+                        ? before.Routes
+                        : [.. set.Order().Select(r => r.ToString())];
                 return new TableParts(table, tableHash.Finish(),
-                    listenerParts.ToDictionary(p => p.Key, p => new ListenerParts(p.Value.Hash.Finish(), [.. p.Value.Routes.Order().Select(r => r.ToString())]), StringComparer.Ordinal),
+                    listenerParts.ToDictionary(p => p.Key, p => new ListenerParts(p.Value.Hash.Finish(), Names(p.Key, p.Value.Routes), p.Value.Routes), StringComparer.Ordinal),
                     routes.ToDictionary(p => p.Key, p => p.Value.ToArray()), entryHashes);
             }
             finally

@@ -60,7 +60,7 @@ public sealed class ClusterPageBrowserTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
-    public async Task Chromium_LoadsTheUiOfARunningGateway_ShowsNodeMembersObjectsConditionsRouteTable_EscapesUserText_LinksGiveInspectionJson()
+    public async Task Chromium_LoadsTheUiOfARunningGateway_ShowsNodeMembersObjectsConditionsRouteTable_EscapesUserText_LinksGiveInspectionJson_RefreshesItself()
     {
         _dir.Write("m/all.yaml", Manifests);
         var port = ReplicaProcess.FreePort();
@@ -131,6 +131,16 @@ public sealed class ClusterPageBrowserTests : IDisposable
             using var json = JsonDocument.Parse(await http.GetStringAsync(new Uri(page, link), Wait.Token()));
             Assert.NotEqual(JsonValueKind.Undefined, json.RootElement.ValueKind);
         }
+
+        // The page refreshes itself: with 12 s on the browser's virtual clock its script fetched the page again
+        // (every 5 s) and swapped the new content in, which still shows every object.
+        var refreshedDom = await HeadlessChromium.DumpDomAsync(page, TimeSpan.FromSeconds(60), virtualTime: TimeSpan.FromSeconds(12));
+        using var refreshed = new HtmlParser().ParseDocument(refreshedDom);
+        Assert.True(int.Parse(refreshed.DocumentElement.GetAttribute("data-refreshes") ?? "0", System.Globalization.CultureInfo.InvariantCulture) >= 1,
+            $"no refresh; refresh note: {refreshed.GetElementById("refresh-error")?.TextContent}");
+        Assert.Equal("", refreshed.GetElementById("refresh-error")?.TextContent);
+        Assert.Equal(rows.Keys.Order(StringComparer.Ordinal), refreshed.QuerySelectorAll("tr.object").Select(r => r.GetAttribute("data-entity")!).Order(StringComparer.Ordinal));
+
         Assert.Equal(0, (await gateway.TerminateAsync()).ExitCode);
     }
 

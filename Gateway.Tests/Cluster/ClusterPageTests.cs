@@ -106,6 +106,19 @@ public sealed class ClusterPageTests
         Assert.Equal("- gateway: Gateway/default/g\n", document.QuerySelector("#routetable pre")?.TextContent);
     }
 
+    [Fact]
+    public async Task Render_RefreshBox_TickedUpToTheObjectLimit_UntickedAbove()
+    {
+        var model = Model();
+        var large = model with { Objects = [.. Enumerable.Repeat(model.Objects[0], ClusterPageRenderer.AutoRefreshObjectLimit + 1)] };
+
+        using var small = new HtmlParser().ParseDocument(await ClusterPageRenderer.RenderAsync(model));
+        using var big = new HtmlParser().ParseDocument(await ClusterPageRenderer.RenderAsync(large));
+
+        Assert.True(small.GetElementById("auto-refresh")!.HasAttribute("checked"));
+        Assert.False(big.GetElementById("auto-refresh")!.HasAttribute("checked"));
+    }
+
     [Theory]
     [InlineData(EntityKind.Route, "HTTPRoute/default/a b", "../cluster/objects/Route/HTTPRoute/default/a%20b")]
     [InlineData(EntityKind.Listener, "default/g/http", "../cluster/objects/Listener/default/g/http")]

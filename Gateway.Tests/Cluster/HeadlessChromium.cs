@@ -14,8 +14,15 @@ internal static class HeadlessChromium
     /// <summary>The browser binary: <c>CHROMIUM</c> when set, else Debian's.</summary>
     public static string Executable => Environment.GetEnvironmentVariable("CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
-    /// <summary>Loads <paramref name="url"/>, runs its scripts, and returns the DOM serialized as HTML after the load event.</summary>
-    public static async Task<string> DumpDomAsync(Uri url, TimeSpan timeout) => (await RunAsync(["--dump-dom", url.ToString()], timeout)).Stdout;
+    /// <summary>
+    /// Loads <paramref name="url"/>, runs its scripts, and returns the DOM serialized as HTML after the load event, or,
+    /// with <paramref name="virtualTime"/>, once the page's timers have run that long on Chromium's virtual clock (which
+    /// stands still while a fetch is pending, so the page's own requests complete within it).
+    /// </summary>
+    public static async Task<string> DumpDomAsync(Uri url, TimeSpan timeout, TimeSpan? virtualTime = null) =>
+        (await RunAsync(virtualTime is { } budget
+            ? [$"--virtual-time-budget={(long)budget.TotalMilliseconds}", "--dump-dom", url.ToString()]
+            : ["--dump-dom", url.ToString()], timeout)).Stdout;
 
     /// <summary>Loads <paramref name="url"/> in a window of <paramref name="width"/> × <paramref name="height"/> and writes a PNG of it to <paramref name="file"/>.</summary>
     public static Task ScreenshotAsync(Uri url, string file, int width, int height, TimeSpan timeout) =>

@@ -45,7 +45,8 @@ public static class ClusterPageRenderer
 
     // Refreshes the page in place: fetches it again and swaps in the new <main>. The new content comes from a
     // DOMParser document (scripts in it never run) and messages are set as text, never as markup. It marks the page
-    // (data-auto-refresh="on") once it runs, which shows the policy let it run.
+    // (data-auto-refresh="on") once it runs, which shows the policy let it run, and counts the swaps it made
+    // (data-refreshes).
     private const string Script = """
         (() => {
           document.documentElement.dataset.autoRefresh = 'on';
@@ -57,7 +58,9 @@ public static class ClusterPageRenderer
               const response = await fetch(location.href, { cache: 'no-store', credentials: 'same-origin' });
               if (!response.ok) { note.textContent = 'refresh failed: HTTP ' + response.status; return; }
               const fresh = new DOMParser().parseFromString(await response.text(), 'text/html').getElementById('page');
-              if (fresh) document.getElementById('page').replaceWith(document.adoptNode(fresh));
+              if (!fresh) { note.textContent = 'refresh failed: not the cluster page'; return; }
+              document.getElementById('page').replaceWith(document.adoptNode(fresh));
+              document.documentElement.dataset.refreshes = String(Number(document.documentElement.dataset.refreshes || 0) + 1);
               note.textContent = '';
             } catch (e) {
               note.textContent = 'refresh failed: ' + e.message;
@@ -66,6 +69,12 @@ public static class ClusterPageRenderer
           setInterval(refresh, 5000);
         })();
         """;
+
+    /// <summary>
+    /// Above this many objects the page starts with its refresh off (the box unticked): every refresh renders and
+    /// transfers the whole page again, a few hundred bytes per object.
+    /// </summary>
+    public const int AutoRefreshObjectLimit = 1000;
 
     /// <summary>The inline style sheet, as the page embeds it.</summary>
     public static readonly string StyleElement = "<style>" + Css + "</style>";

@@ -104,7 +104,7 @@ public static class ClusterHosting
                     BindPort = managementPort,
                     // Read-only: every route we add answers GET only and changes nothing.
                     RouteProvidersReadOnly = true,
-                }.WithRouteProvider<GatewayManagementRoutes>("gateway"), autoStart: false);
+                }.WithRouteProvider<GatewayManagementRoutes>("gateway").WithRouteProvider<Ui.ClusterPageRoutes>("ui"), autoStart: false);
             }
 
             switch (cluster.Discovery)

@@ -146,15 +146,21 @@ public sealed class ClusterInspection(ActorSystem system, SnapshotPipeline pipel
     {
         var placement = await PlacementAsync(ct).ConfigureAwait(false);
         var content = await NodeContentAsync(ct).ConfigureAwait(false);
-        return [.. content.Objects.Keys.Select(e =>
+        return ObjectsOf(placement, content);
+    }
+
+    /// <summary>Every object of <paramref name="content"/>, with its shard and that shard's owner in <paramref name="placement"/>.</summary>
+    public static ImmutableArray<ObjectOwnerView> ObjectsOf(PlacementView placement, NodeContent content) =>
+    [
+        .. content.Objects.Keys.Select(e =>
         {
             var shard = EntityExtractors.ShardOf(e);
             return new ObjectOwnerView(e.ToString(), e.Kind, e.Id, shard, ShardLocator.OwnerOf(placement, EntityExtractors.TypeName(e.Kind), shard));
-        })];
-    }
+        }),
+    ];
 
     /// <summary>This node's latest content, as its reporter holds it (empty before the first pass).</summary>
-    private async Task<NodeContent> NodeContentAsync(CancellationToken ct)
+    public async Task<NodeContent> NodeContentAsync(CancellationToken ct)
     {
         var reporter = await ActorRegistry.For(system).GetAsync<NodeReporter>(ct).ConfigureAwait(false);
         return await reporter.Ask<NodeContent>(GetNodeContent.Instance, QueryTimeout, ct).ConfigureAwait(false);

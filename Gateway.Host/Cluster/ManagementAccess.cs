@@ -24,7 +24,7 @@ public enum ManagementDecision
 /// <item>open: <c>/health/alive</c>, <c>/health/ready</c> and Akka.Management's <c>/bootstrap/...</c> (what probes
 /// and peers need; they reveal the replica's readiness and its cluster's seed nodes, nothing about objects);</item>
 /// <item>inspection: everything else (<c>/cluster/...</c>, <c>/routetable</c>, <c>/status/writes</c>,
-/// <c>/debug/...</c>), which shows every object's state and can force a full GC. With a token configured
+/// <c>/debug/...</c>, the <c>/ui/</c> page), which shows every object's state and can force a full GC. With a token configured
 /// (<c>--management-token-file</c>, a Secret mounted as a file) it needs <c>Authorization: Bearer &lt;token&gt;</c>;
 /// without one it answers only connections from the loopback interface (<c>kubectl port-forward</c> and
 /// <c>kubectl exec</c> arrive there).</item>

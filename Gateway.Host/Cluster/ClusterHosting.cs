@@ -63,8 +63,15 @@ public static class ClusterHosting
                 loggers.AddLogger<AkkaLogBridge>();
                 loggers.LogLevel = GatewayLogging.AkkaLevel(consoleLevel);
             });
-            // Akka's fallback logger writes to stdout in its own format before the bridge starts and after it stops.
-            builder.AddHocon("akka.stdout-loglevel = OFF", HoconAddMode.Prepend);
+            // Akka's minimal logger (before the bridge starts, after it stops) goes through the host's logging too.
+            AkkaStdoutBridge.Use(sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>());
+            builder.AddHocon($"akka.stdout-logger-class = \"{typeof(AkkaStdoutBridge).AssemblyQualifiedName}\"\nakka.stdout-loglevel = {GatewayLogging.AkkaLevel(consoleLevel) switch
+            {
+                Akka.Event.LogLevel.DebugLevel => "DEBUG",
+                Akka.Event.LogLevel.InfoLevel => "INFO",
+                Akka.Event.LogLevel.WarningLevel => "WARNING",
+                _ => "ERROR",
+            }}", HoconAddMode.Prepend);
             builder.AddHocon(ClusterTuning.Hocon(), HoconAddMode.Prepend);
             var remoting = new RemoteOptions { HostName = cluster.Hostname, PublicHostName = cluster.Hostname, Port = cluster.Port };
             if (tls is not null)

@@ -68,8 +68,9 @@ public sealed class AkkaLogBridge : LoggerFactoryLogger
     }
 
     /// <summary>
-    /// The logging class's full name; messages logged under a plain string source (Akka's cluster and remoting
-    /// daemons log as "Cluster (akka://system)") get "Akka." and the source's name.
+    /// The logging class's full name. Messages logged under a plain string source keep that source when it is a
+    /// dotted name of ours ("Gateway.Streams.L4"); Akka's daemons, which log as "Cluster (akka://system)", get "Akka."
+    /// and the source's name, and an actor path source gets "Akka".
     /// </summary>
     internal static string Category(LogEvent log)
     {
@@ -77,10 +78,11 @@ public sealed class AkkaLogBridge : LoggerFactoryLogger
         var source = log.LogSource ?? "";
         var end = source.IndexOf(" (", StringComparison.Ordinal);
         var name = end > 0 ? source[..end] : source;
-        return name.Length == 0 || name.Contains('/', StringComparison.Ordinal) ? "Akka" : "Akka." + name;
+        if (name.Length == 0 || name.Contains('/', StringComparison.Ordinal) || name.Contains(' ', StringComparison.Ordinal)) return "Akka";
+        return name.StartsWith("Gateway.", StringComparison.Ordinal) ? name : "Akka." + name;
     }
 
-    private static string Message(LogEvent log)
+    internal static string Message(LogEvent log)
     {
         try
         {

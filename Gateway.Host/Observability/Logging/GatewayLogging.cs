@@ -51,19 +51,23 @@ public static class GatewayLogging
             });
         }
         logging.SetMinimumLevel(level);
+        // At the default level Akka's own informational messages (remoting started, singletons, shard coordinators)
+        // are internals an operator does not need; its warnings and errors stay, and cluster membership changes are
+        // logged by ClusterMembershipLog. Debug and Trace show everything Akka has.
+        if (level == LogLevel.Information) logging.AddFilter("Akka", LogLevel.Warning);
         return logging;
     }
 
     /// <summary>
-    /// The level Akka itself publishes at for a console minimum of <paramref name="level"/>. At Information (the
-    /// default) Akka's own informational messages (remoting, singletons, shard coordinators) are internals an operator
-    /// does not need, so Akka publishes warnings and errors only; cluster membership changes are logged by
-    /// <see cref="ClusterMembershipLog"/> instead. Debug and Trace show everything Akka has.
+    /// The level Akka publishes at for a console minimum of <paramref name="level"/>: the same, so that the gateway's
+    /// own actors (which log through Akka) keep their Information lines. Akka's own categories are held at Warning by
+    /// <see cref="AddGatewayConsole"/> at the default level instead.
     /// </summary>
     public static Akka.Event.LogLevel AkkaLevel(LogLevel level) => level switch
     {
         LogLevel.Trace or LogLevel.Debug => Akka.Event.LogLevel.DebugLevel,
-        LogLevel.Information or LogLevel.Warning => Akka.Event.LogLevel.WarningLevel,
+        LogLevel.Information => Akka.Event.LogLevel.InfoLevel,
+        LogLevel.Warning => Akka.Event.LogLevel.WarningLevel,
         _ => Akka.Event.LogLevel.ErrorLevel,
     };
 }

@@ -133,6 +133,9 @@ public static class GatewayCommandLine
                 },
             },
             Cluster = cluster,
+            AccessLog = input.OptionalText(symbols.AccessLog),
+            OtlpEndpoint = input.OptionalConverted(symbols.OtlpEndpoint,
+                text => Observability.Tracing.GatewayTracing.Problem(text) is { } problem ? ((Uri?)null, problem) : (new Uri(text, UriKind.Absolute), "")),
         };
         if (input.Errors.Count == 0) input.Report(options.Errors());
         return input.Errors.Count > 0 ? new UsageErrorRequest(input.Errors) : new ServeRequest(options, logLevel, demoDirectory, logFormat);
@@ -477,6 +480,20 @@ public static class GatewayCommandLine
             DefaultValueFactory = _ => "text",
         };
 
+        public readonly Option<string?> AccessLog = new("--access-log")
+        {
+            Description = "Write one JSON line per HTTP request and per TCP/TLS/UDP session to this file (appended), or to stdout with \"-\". " +
+                "Lines are queued and written off the request path; when the queue is full lines are dropped and counted. Default: off.",
+            HelpName = "PATH",
+        };
+
+        public readonly Option<string?> OtlpEndpoint = new("--otlp-endpoint")
+        {
+            Description = "Record a server span per request and export the spans over OTLP/HTTP (protobuf) to this collector URL " +
+                "(http://collector:4318; a URL without a path gets /v1/traces). Default: off (no spans are created).",
+            HelpName = "URL",
+        };
+
         public readonly Option<bool> DemoBackends = new("--demo-backends")
         {
             Description = "Run the echo-basic Deployments found in the manifests as local echo servers on loopback addresses " +
@@ -628,7 +645,7 @@ public static class GatewayCommandLine
                 "values of a repeatable option separated by commas, true or false for a switch; an option given on the command " +
                 "line wins over its variable, and an empty variable counts as unset.")
             {
-                Manifests, StatusDir, ControllerName, AddressPool, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel, LogFormat,
+                Manifests, StatusDir, ControllerName, AddressPool, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel, LogFormat, AccessLog, OtlpEndpoint,
                 DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress, SecretTypes, SecretNamespaces,
                 NoCluster, NodeName, ClusterHost, ClusterPort, ManagementHost, ManagementPort, ManagementTokenFile, Peers, Discovery, DiscoveryPodSelector, PodNamespace,
                 RequiredContactPoints, RemotingTlsCertificate, RemotingTlsKey, RemotingTlsPassword, RemotingTlsCa, Translate,

@@ -86,7 +86,7 @@ public sealed class GatewayHostOptions
         if (ShutdownTimeout < TimeSpan.Zero) errors.Add(new("--shutdown-timeout", $"{Milliseconds(ShutdownTimeout)} is negative"));
         if (AccessLog is { } accessLog && accessLog != "-" && Path.GetDirectoryName(Path.GetFullPath(accessLog)) is { } logDir && !Directory.Exists(logDir))
             errors.Add(new("--access-log", $"directory \"{logDir}\" does not exist"));
-        if (OtlpEndpoint is { } otlp && Observability.Tracing.GatewayTracing.Problem(otlp.OriginalString) is { } otlpProblem) errors.Add(new("--otlp-endpoint", otlpProblem));
+        if (OtlpEndpoint is { } otlp && Observability.Tracing.GatewayTracing.Problem(otlp.OriginalString) is { } otlpProblem) errors.Add(new("--otlp-endpoint", $"\"{otlp.OriginalString}\" {otlpProblem}"));
         if (Kubernetes is not null) errors.AddRange(Kubernetes.Errors());
         errors.AddRange(Cluster.Errors());
         return errors;

@@ -26,11 +26,11 @@ public static class GatewayTracing
     /// </summary>
     public static Uri TracesUrl(Uri endpoint) => endpoint.AbsolutePath is "" or "/" ? new Uri(endpoint, "v1/traces") : endpoint;
 
-    /// <summary>Checks an --otlp-endpoint value: an absolute http or https URL.</summary>
+    /// <summary>Checks an --otlp-endpoint value: null for an absolute http or https URL, else what it is not.</summary>
     public static string? Problem(string text) =>
         Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0
             ? null
-            : $"\"{text}\" is not an absolute http:// or https:// URL";
+            : "is not an absolute http:// or https:// URL";
 
     /// <summary>
     /// The provider that exports the data plane's spans to <paramref name="endpoint"/>; disposing it flushes what is

@@ -34,6 +34,8 @@ internal sealed class HttpExchange
     private readonly bool _sampled;
     private readonly CountingStream? _requestBody;
     private readonly CountingStream? _responseBody;
+    // As the client sent it: a URLRewrite filter changes the request's path before forwarding.
+    private readonly string? _path;
     private HttpRouteEntry? _route;
     private string? _backend;
     private ResponseFlags _flags;
@@ -42,6 +44,7 @@ internal sealed class HttpExchange
     {
         _telemetry = telemetry;
         var request = context.Request;
+        _path = request.Path.Value;
         var parent = ParentOf(request);
         if (telemetry.Tracing)
         {
@@ -148,7 +151,7 @@ internal sealed class HttpExchange
                 Listener = connection.LocalIpAddress is { } local ? $"{local}:{connection.LocalPort}" : null,
                 Method = request.Method,
                 Host = request.Host.Value,
-                Path = request.Path.Value,
+                Path = _path,
                 Protocol = request.Protocol,
                 Status = status,
                 BytesIn = _requestBody?.Count ?? 0,

@@ -86,4 +86,40 @@ public sealed class L4AccessLogTests : Akka.TestKit.Xunit2.TestKit, IDisposable
             Assert.Equal(System.Text.Json.JsonValueKind.Null, refusedLine.GetProperty("backend").ValueKind);
         }
     }
+
+    [Fact]
+    public async Task AccessLog_UdpSession_OneLineWhenTheSessionExpires_WithRouteBackendAndBytesBothWays()
+    {
+        await using var backend = UdpEchoServer.Start(IPAddress.Loopback, 0, new EchoIdentity("infra", "udp-backend-v1-abc-1", Service: "udp-backend-v1"));
+        var path = _dir.Combine("access.log");
+        var log = AccessLogWriter.Open(path, NullLogger.Instance);
+        await using (log)
+        {
+            await using var dataPlane = new GatewayDataPlane(
+                new DataPlaneOptions
+                {
+                    DrainTimeout = TimeSpan.FromSeconds(2),
+                    L4 = new L4Options { DrainTimeout = TimeSpan.FromSeconds(2), UdpSessionIdleTimeout = TimeSpan.FromMilliseconds(300) },
+                    Telemetry = new DataPlaneTelemetry(false, log),
+                },
+                materializer: Sys.Materializer());
+            var route = new L4RouteEntry("udp-1", new ResourceKey("UDPRoute", "infra", "echo"), 0, [], new BackendGroup([
+                new WeightedBackend("u1", 1, true, [new BackendEndpoint(backend.Endpoint.Address.ToString(), backend.Endpoint.Port)], BackendProtocol.Http1, null, null, null)]));
+            var applied = await dataPlane.ApplyAsync(1, [new GatewayRouteTable(new ResourceKey("Gateway", "infra", "gw"), [_address],
+                [new PortRouteTable(9420, ListenerProtocol.Udp, [new ListenerRouteTable("udp", null, null, [], [route])])])], CancellationToken.None);
+            Assert.Empty(applied.FailedSockets);
+
+            using var client = new System.Net.Sockets.UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+            var reply = await UdpProxyTests.AskAsync(client, new IPEndPoint(IPAddress.Parse(_address), 9420), "gateway-api-conformance-udp-echo");
+            Assert.NotNull(reply);
+
+            var line = Assert.Single(await HttpTelemetryTests.WaitForLinesAsync(path, 1));
+            Assert.Equal("udp", line.GetProperty("kind").GetString());
+            Assert.Equal("udp-1", line.GetProperty("route").GetString());
+            Assert.Equal(backend.Endpoint.ToString(), line.GetProperty("backend").GetString());
+            Assert.Equal("gateway-api-conformance-udp-echo".Length, line.GetProperty("bytes_in").GetInt64());
+            Assert.True(line.GetProperty("bytes_out").GetInt64() > 0);
+            Assert.Equal(client.Client.LocalEndPoint!.ToString(), line.GetProperty("client_address").GetString());
+        }
+    }
 }

@@ -68,7 +68,12 @@ internal sealed class HttpExchange
         if (telemetry.AccessLog is not null)
         {
             request.Body = _requestBody = new CountingStream(request.Body);
-            context.Response.Body = _responseBody = new CountingStream(context.Response.Body);
+            // Replacing the feature, not setting Response.Body: the setter would add a StreamResponseBodyFeature and a
+            // PipeWriter per request. YARP copies response bodies through Response.Body, which reads this Stream.
+            var body = context.Features.Get<IHttpResponseBodyFeature>()!;
+            var counting = new CountingResponseBody(body);
+            _responseBody = counting.Counter;
+            context.Features.Set<IHttpResponseBodyFeature>(counting);
         }
     }
 
@@ -147,8 +152,10 @@ internal sealed class HttpExchange
                 Kind = "http",
                 Start = _start,
                 Duration = Stopwatch.GetElapsedTime(_started),
-                Client = connection.RemoteIpAddress is { } ip ? $"{ip}:{connection.RemotePort}" : null,
-                Listener = connection.LocalIpAddress is { } local ? $"{local}:{connection.LocalPort}" : null,
+                ClientIp = connection.RemoteIpAddress,
+                ClientPort = connection.RemotePort,
+                ListenerIp = connection.LocalIpAddress,
+                ListenerPort = connection.LocalPort,
                 Method = request.Method,
                 Host = request.Host.Value,
                 Path = _path,
@@ -156,11 +163,10 @@ internal sealed class HttpExchange
                 Status = status,
                 BytesIn = _requestBody?.Count ?? 0,
                 BytesOut = _responseBody?.Count ?? 0,
-                Route = _route is { } r ? $"{r.Route.Kind}/{r.Route.Namespace}/{r.Route.Name}" : null,
-                Rule = _route is { } rule ? RuleOf(rule) : null,
+                HttpRoute = _route,
                 Backend = _backend,
                 Flags = flags,
-                TraceId = TraceId,
+                TraceId = _traceId,
             });
         }
     }

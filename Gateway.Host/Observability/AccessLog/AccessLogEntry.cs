@@ -32,11 +32,20 @@ public sealed class AccessLogEntry
 
     public TimeSpan Duration { get; set; }
 
-    /// <summary>The client's address and port.</summary>
+    /// <summary>The client's address and port (L4 sessions; HTTP requests give <see cref="ClientIp"/> instead).</summary>
     public string? Client { get; set; }
 
-    /// <summary>The socket the exchange arrived on (address:port).</summary>
+    /// <summary>The socket the exchange arrived on, address:port (L4; HTTP gives <see cref="ListenerIp"/>).</summary>
     public string? Listener { get; set; }
+
+    // HTTP: the raw endpoints, formatted by the writer off the request path.
+    public System.Net.IPAddress? ClientIp { get; set; }
+
+    public int ClientPort { get; set; }
+
+    public System.Net.IPAddress? ListenerIp { get; set; }
+
+    public int ListenerPort { get; set; }
 
     public string? Method { get; set; }
 
@@ -54,17 +63,17 @@ public sealed class AccessLogEntry
 
     public long BytesOut { get; set; }
 
-    /// <summary>The route (Kind/namespace/name) that matched, null when none did.</summary>
+    /// <summary>The route that matched (L4: the route entry's id), null when none did.</summary>
     public string? Route { get; set; }
 
-    /// <summary>The rule of <see cref="Route"/> (its name, else its index).</summary>
-    public string? Rule { get; set; }
+    /// <summary>HTTP: the route entry that matched; the writer writes it as Kind/namespace/name and its rule.</summary>
+    public Gateway.Actors.RouteTable.HttpRouteEntry? HttpRoute { get; set; }
 
     /// <summary>The backend endpoint the exchange went to (the last one tried), null when none was.</summary>
     public string? Backend { get; set; }
 
     public ResponseFlags Flags { get; set; }
 
-    /// <summary>The W3C trace id (32 hex digits) of the exchange, null when there is none.</summary>
-    public string? TraceId { get; set; }
+    /// <summary>The W3C trace id of the exchange; default when there is none.</summary>
+    public System.Diagnostics.ActivityTraceId TraceId { get; set; }
 }

@@ -110,8 +110,8 @@ public sealed class AccessLogWriter : IAsyncDisposable
         json.WriteStartObject();
         json.WriteString("start_time", e.Start.UtcDateTime);
         json.WriteString("kind", e.Kind);
-        json.WriteString("client_address", e.Client);
-        json.WriteString("listener", e.Listener);
+        WriteEndpoint(json, "client_address", e.Client, e.ClientIp, e.ClientPort);
+        WriteEndpoint(json, "listener", e.Listener, e.ListenerIp, e.ListenerPort);
         if (e.Method is not null) json.WriteString("method", e.Method);
         if (e.Host is not null) json.WriteString("host", e.Host);
         if (e.Path is not null) json.WriteString("path", e.Path);
@@ -120,8 +120,16 @@ public sealed class AccessLogWriter : IAsyncDisposable
         json.WriteNumber("duration_ms", Math.Round(e.Duration.TotalMilliseconds, 3));
         json.WriteNumber("bytes_in", e.BytesIn);
         json.WriteNumber("bytes_out", e.BytesOut);
-        json.WriteString("route", e.Route);
-        json.WriteString("rule", e.Rule);
+        if (e.HttpRoute is { } route)
+        {
+            json.WriteString("route", $"{route.Route.Kind}/{route.Route.Namespace}/{route.Route.Name}");
+            json.WriteString("rule", route.RuleName ?? route.RuleIndex.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            json.WriteString("route", e.Route);
+            json.WriteNull("rule");
+        }
         json.WriteString("backend", e.Backend);
         json.WriteStartArray("flags");
         if ((e.Flags & ResponseFlags.NoRoute) != 0) json.WriteStringValue("no_route");
@@ -129,8 +137,15 @@ public sealed class AccessLogWriter : IAsyncDisposable
         if ((e.Flags & ResponseFlags.UpstreamReset) != 0) json.WriteStringValue("upstream_reset");
         if ((e.Flags & ResponseFlags.ClientAbort) != 0) json.WriteStringValue("client_abort");
         json.WriteEndArray();
-        json.WriteString("trace_id", e.TraceId);
+        if (e.TraceId == default) json.WriteNull("trace_id");
+        else json.WriteString("trace_id", e.TraceId.ToHexString());
         json.WriteEndObject();
+    }
+
+    private static void WriteEndpoint(Utf8JsonWriter json, string name, string? text, System.Net.IPAddress? ip, int port)
+    {
+        if (ip is not null) json.WriteString(name, ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip}]:{port}" : $"{ip}:{port}");
+        else json.WriteString(name, text);
     }
 
     /// <summary>Writes what is queued (bounded: at most 5 s), then closes the output.</summary>

@@ -59,3 +59,25 @@ internal sealed class CountingStream(Stream inner) : Stream
         return read;
     }
 }
+
+/// <summary>
+/// The response body feature of a logged request with its Stream counted: the writer stays the server's (YARP, the
+/// only writer of forwarded bodies, writes through the Stream; a gateway-answered response has no body of ours).
+/// </summary>
+internal sealed class CountingResponseBody(Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature inner) : Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature
+{
+    public CountingStream Counter { get; } = new(inner.Stream);
+
+    public Stream Stream => Counter;
+
+    public System.IO.Pipelines.PipeWriter Writer => inner.Writer;
+
+    public void DisableBuffering() => inner.DisableBuffering();
+
+    public Task StartAsync(CancellationToken cancellationToken = default) => inner.StartAsync(cancellationToken);
+
+    public Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default) =>
+        inner.SendFileAsync(path, offset, count, cancellationToken);
+
+    public Task CompleteAsync() => inner.CompleteAsync();
+}

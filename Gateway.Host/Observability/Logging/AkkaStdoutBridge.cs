@@ -23,19 +23,19 @@ public sealed class AkkaStdoutBridge : MinimalLogger
     protected override void Log(object message)
     {
         if (message is not LogEvent log || Volatile.Read(ref s_factory) is not { } factory) return;
-        var logger = factory.CreateLogger(AkkaLogBridge.Category(log));
-        var level = log.LogLevel() switch
-        {
-            Akka.Event.LogLevel.DebugLevel => Microsoft.Extensions.Logging.LogLevel.Debug,
-            Akka.Event.LogLevel.InfoLevel => Microsoft.Extensions.Logging.LogLevel.Information,
-            Akka.Event.LogLevel.WarningLevel => Microsoft.Extensions.Logging.LogLevel.Warning,
-            _ => Microsoft.Extensions.Logging.LogLevel.Error,
-        };
-        if (!logger.IsEnabled(level)) return;
-        var text = AkkaLogBridge.Message(log);
-        // The host's console provider may already be disposed during the last lines of a shutdown.
+        // The host's logging may already be disposed during the last lines of a shutdown: those lines are lost.
         try
         {
+            var logger = factory.CreateLogger(AkkaLogBridge.Category(log));
+            var level = log.LogLevel() switch
+            {
+                Akka.Event.LogLevel.DebugLevel => Microsoft.Extensions.Logging.LogLevel.Debug,
+                Akka.Event.LogLevel.InfoLevel => Microsoft.Extensions.Logging.LogLevel.Information,
+                Akka.Event.LogLevel.WarningLevel => Microsoft.Extensions.Logging.LogLevel.Warning,
+                _ => Microsoft.Extensions.Logging.LogLevel.Error,
+            };
+            if (!logger.IsEnabled(level)) return;
+            var text = AkkaLogBridge.Message(log);
             logger.Log(level, default, text, log.Cause, static (s, _) => s);
         }
         catch (ObjectDisposedException)

@@ -112,7 +112,7 @@ internal sealed class HttpExchange
     {
         _backend = destination;
         _activity?.SetTag("gateway.backend.endpoint", destination);
-        context.Request.Headers[TraceParentHeader] = $"00-{_traceId.ToHexString()}-{_spanId.ToHexString()}-{(_sampled ? "01" : "00")}";
+        context.Request.Headers[TraceParentHeader] = TraceParent(_traceId, _spanId, _sampled);
     }
 
     /// <summary>A request or backend timeout answered the request.</summary>
@@ -170,6 +170,22 @@ internal sealed class HttpExchange
             });
         }
     }
+
+    /// <summary>"00-{trace id}-{span id}-{flags}" as one string (no intermediate hex strings per request).</summary>
+    internal static string TraceParent(ActivityTraceId traceId, ActivitySpanId spanId, bool sampled) =>
+        string.Create(55, (traceId, spanId, sampled), static (chars, ids) =>
+        {
+            Span<byte> bytes = stackalloc byte[16];
+            "00-".CopyTo(chars);
+            ids.traceId.CopyTo(bytes);
+            Convert.TryToHexStringLower(bytes, chars[3..35], out _);
+            chars[35] = '-';
+            ids.spanId.CopyTo(bytes[..8]);
+            Convert.TryToHexStringLower(bytes[..8], chars[36..52], out _);
+            chars[52] = '-';
+            chars[53] = '0';
+            chars[54] = ids.sampled ? '1' : '0';
+        });
 
     private static string RuleOf(HttpRouteEntry entry) => entry.RuleName ?? entry.RuleIndex.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -8,8 +8,8 @@ namespace Gateway.Host.Observability.AccessLog;
 /// <summary>
 /// The access log (--access-log PATH, "-" for stdout): one JSON object per line. The request path only hands an entry
 /// to a bounded queue (<see cref="TryWrite"/>, never blocking: a full queue drops the entry and counts it); one
-/// background task formats entries with <see cref="Utf8JsonWriter"/> and writes them, flushing whenever the queue runs
-/// empty, so a quiet gateway's lines are on disk at once and a busy one's are written in large chunks.
+/// background task formats entries with <see cref="Utf8JsonWriter"/> and writes them in chunks, at most
+/// <see cref="FlushDelay"/> after they were queued.
 /// </summary>
 public sealed class AccessLogWriter : IAsyncDisposable
 {
@@ -76,15 +76,12 @@ public sealed class AccessLogWriter : IAsyncDisposable
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                while (reader.TryRead(out var entry))
-                {
-                    Write(json, entry);
-                    json.Flush();
-                    json.Reset();
-                    System.Buffers.BuffersExtensions.Write(buffer, NewLine);
-                    Interlocked.Increment(ref _written);
-                    if (buffer.WrittenCount >= 48 * 1024) await FlushAsync(buffer).ConfigureAwait(false);
-                }
+                await DrainAsync(reader, json, buffer).ConfigureAwait(false);
+                // On a busy gateway lines arrive continuously: collecting them for a moment makes one write carry many
+                // lines, and the request path's TryWrite then finds this task asleep rather than waiting on the queue
+                // (no wake-up per line). A quiet gateway's line is written at most FlushDelay after its request.
+                await Task.Delay(FlushDelay).ConfigureAwait(false);
+                await DrainAsync(reader, json, buffer).ConfigureAwait(false);
                 await FlushAsync(buffer).ConfigureAwait(false);
             }
         }
@@ -93,6 +90,22 @@ public sealed class AccessLogWriter : IAsyncDisposable
             // A full disk or a closed stdout must not take the gateway down: the log stops, and says so once.
             _logger.LogError(e, "access log: writing failed; no further lines are written");
             while (reader.TryRead(out _)) Interlocked.Increment(ref _dropped);
+        }
+    }
+
+    /// <summary>How long the writer collects lines before a write.</summary>
+    internal static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(50);
+
+    private async Task DrainAsync(ChannelReader<AccessLogEntry> reader, Utf8JsonWriter json, System.Buffers.ArrayBufferWriter<byte> buffer)
+    {
+        while (reader.TryRead(out var entry))
+        {
+            Write(json, entry);
+            json.Flush();
+            json.Reset();
+            System.Buffers.BuffersExtensions.Write(buffer, NewLine);
+            Interlocked.Increment(ref _written);
+            if (buffer.WrittenCount >= 48 * 1024) await FlushAsync(buffer).ConfigureAwait(false);
         }
     }
 

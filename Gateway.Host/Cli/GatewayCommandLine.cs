@@ -5,6 +5,7 @@ using System.CommandLine.Parsing;
 using Gateway.Actors.Translation;
 using Gateway.Host.Cluster;
 using Gateway.Host.Hosting;
+using Gateway.Host.Observability.Logging;
 using Gateway.Host.Pipeline;
 using Microsoft.Extensions.Logging;
 
@@ -17,7 +18,8 @@ public abstract record CommandLineRequest;
 /// Run the gateway (the default command). With <paramref name="DemoBackendsDirectory"/> set, the demo backends write
 /// their EndpointSlices there; it is already the last of the options' manifest directories.
 /// </summary>
-public sealed record ServeRequest(GatewayHostOptions Options, LogLevel LogLevel, string? DemoBackendsDirectory = null) : CommandLineRequest
+public sealed record ServeRequest(GatewayHostOptions Options, LogLevel LogLevel, string? DemoBackendsDirectory = null,
+    LogFormat LogFormat = LogFormat.Text) : CommandLineRequest
 {
     /// <summary>True when the echo Deployments of the manifests are emulated (--demo-backends or the embedded default).</summary>
     public bool DemoBackends => DemoBackendsDirectory is not null;
@@ -105,6 +107,8 @@ public static class GatewayCommandLine
         var secretNamespaces = input.List(symbols.SecretNamespaces);
         var shutdownTimeout = input.Converted(symbols.ShutdownTimeout, Duration, TimeSpan.Zero);
         var logLevel = input.Converted(symbols.LogLevel, LogLevelFrom, LogLevel.Information);
+        var logFormat = input.Converted(symbols.LogFormat,
+            text => GatewayLogging.ParseFormat(text) is { } format ? (format, "") : (LogFormat.Text, "is not one of text, json"), LogFormat.Text);
         var cluster = ClusterOptions(input, symbols, podSelector);
         var options = new GatewayHostOptions
         {
@@ -129,9 +133,12 @@ public static class GatewayCommandLine
                 },
             },
             Cluster = cluster,
+            AccessLog = input.OptionalText(symbols.AccessLog),
+            OtlpEndpoint = input.OptionalConverted(symbols.OtlpEndpoint,
+                text => Observability.Tracing.GatewayTracing.Problem(text) is { } problem ? ((Uri?)null, problem) : (new Uri(text, UriKind.Absolute), "")),
         };
         if (input.Errors.Count == 0) input.Report(options.Errors());
-        return input.Errors.Count > 0 ? new UsageErrorRequest(input.Errors) : new ServeRequest(options, logLevel, demoDirectory);
+        return input.Errors.Count > 0 ? new UsageErrorRequest(input.Errors) : new ServeRequest(options, logLevel, demoDirectory, logFormat);
     }
 
     /// <summary>
@@ -161,18 +168,12 @@ public static class GatewayCommandLine
     private static async Task<int> ServeAsync(ServeRequest serve, TextWriter stderr, Action<GatewayHostBuilder>? configure, CancellationToken ct)
     {
         var builder = GatewayHost.CreateBuilder(serve.Options);
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-            o.UseUtcTimestamp = true;
-        });
-        builder.Logging.SetMinimumLevel(serve.LogLevel);
+        builder.Logging.AddGatewayConsole(serve.LogFormat, serve.LogLevel);
         // Per-request forwarding logs would drown everything else at Information; Kestrel's "HTTP/2 needs TLS" warning
         // is wrong for our listeners (cleartext HTTP/2 prior knowledge is handled by the data plane).
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
-        if (serve.DemoBackendsDirectory is { } demo) await AddDemoBackendsAsync(builder, serve.Options, demo, ct).ConfigureAwait(false);
+        if (serve.DemoBackendsDirectory is { } demo) await AddDemoBackendsAsync(builder, serve, demo, ct).ConfigureAwait(false);
         configure?.Invoke(builder);
         await using var host = builder.Build();
         try
@@ -193,9 +194,10 @@ public static class GatewayCommandLine
 
     // The emulated pods must answer, and their EndpointSlices exist, before the first full sync, so the first
     // translation already has endpoints.
-    private static async Task AddDemoBackendsAsync(GatewayHostBuilder builder, GatewayHostOptions options, string output, CancellationToken ct)
+    private static async Task AddDemoBackendsAsync(GatewayHostBuilder builder, ServeRequest serve, string output, CancellationToken ct)
     {
-        using var loggers = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true));
+        var options = serve.Options;
+        using var loggers = LoggerFactory.Create(l => l.AddGatewayConsole(serve.LogFormat, serve.LogLevel));
         var manifests = options.ManifestDirectories.Where(d => d != output).ToList();
         var demo = new Demo.DemoBackends(manifests, output, loggers.CreateLogger<Demo.DemoBackends>());
         await demo.SyncAsync(ct).ConfigureAwait(false);
@@ -471,6 +473,27 @@ public static class GatewayCommandLine
             DefaultValueFactory = _ => nameof(Microsoft.Extensions.Logging.LogLevel.Information),
         };
 
+        public readonly Option<string> LogFormat = new("--log-format")
+        {
+            Description = "Console log line format: \"text\" (one readable line per message) or \"json\" (one JSON object per line, for log collectors).",
+            HelpName = "text|json",
+            DefaultValueFactory = _ => "text",
+        };
+
+        public readonly Option<string?> AccessLog = new("--access-log")
+        {
+            Description = "Write one JSON line per HTTP request and per TCP/TLS/UDP session to this file (appended), or to stdout with \"-\". " +
+                "Lines are queued and written off the request path; when the queue is full lines are dropped and counted. Default: off.",
+            HelpName = "PATH",
+        };
+
+        public readonly Option<string?> OtlpEndpoint = new("--otlp-endpoint")
+        {
+            Description = "Record a server span per request and export the spans over OTLP/HTTP (protobuf) to this collector URL " +
+                "(http://collector:4318; a URL without a path gets /v1/traces). Default: off (no spans are created).",
+            HelpName = "URL",
+        };
+
         public readonly Option<bool> DemoBackends = new("--demo-backends")
         {
             Description = "Run the echo-basic Deployments found in the manifests as local echo servers on loopback addresses " +
@@ -622,7 +645,7 @@ public static class GatewayCommandLine
                 "values of a repeatable option separated by commas, true or false for a switch; an option given on the command " +
                 "line wins over its variable, and an empty variable counts as unset.")
             {
-                Manifests, StatusDir, ControllerName, AddressPool, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel,
+                Manifests, StatusDir, ControllerName, AddressPool, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel, LogFormat, AccessLog, OtlpEndpoint,
                 DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress, SecretTypes, SecretNamespaces,
                 NoCluster, NodeName, ClusterHost, ClusterPort, ManagementHost, ManagementPort, ManagementTokenFile, Peers, Discovery, DiscoveryPodSelector, PodNamespace,
                 RequiredContactPoints, RemotingTlsCertificate, RemotingTlsKey, RemotingTlsPassword, RemotingTlsCa, Translate,

@@ -16,6 +16,7 @@ using Gateway.Actors.Actors.Reporting;
 using Gateway.Actors.Actors.Routes;
 using Gateway.Actors.Actors.Serialization;
 using Gateway.Actors.Status;
+using Gateway.Host.Observability.Logging;
 using Gateway.Host.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -52,12 +53,25 @@ public static class ClusterHosting
         }
         services.AddAkka(GatewayClusterOptions.SystemName, (builder, sp) =>
         {
+            // Akka logs through the host's ILoggerFactory in the host's line format (Observability/Logging/README.md).
+            var consoleLevel = sp.GetService<Microsoft.Extensions.Options.IOptions<Microsoft.Extensions.Logging.LoggerFilterOptions>>()?.Value.MinLevel
+                ?? Microsoft.Extensions.Logging.LogLevel.Information;
+            builder.AddSetup(new Akka.Hosting.Logging.LoggerFactorySetup(sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
             builder.ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
-                loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
+                loggers.AddLogger<AkkaLogBridge>();
+                loggers.LogLevel = GatewayLogging.AkkaLevel(consoleLevel);
             });
+            // Akka's minimal logger (before the bridge starts, after it stops) goes through the host's logging too.
+            AkkaStdoutBridge.Use(sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>());
+            builder.AddHocon($"akka.stdout-logger-class = \"{typeof(AkkaStdoutBridge).AssemblyQualifiedName}\"\nakka.stdout-loglevel = {GatewayLogging.AkkaLevel(consoleLevel) switch
+            {
+                Akka.Event.LogLevel.DebugLevel => "DEBUG",
+                Akka.Event.LogLevel.InfoLevel => "INFO",
+                Akka.Event.LogLevel.WarningLevel => "WARNING",
+                _ => "ERROR",
+            }}", HoconAddMode.Prepend);
             builder.AddHocon(ClusterTuning.Hocon(), HoconAddMode.Prepend);
             var remoting = new RemoteOptions { HostName = cluster.Hostname, PublicHostName = cluster.Hostname, Port = cluster.Port };
             if (tls is not null)
@@ -92,6 +106,7 @@ public static class ClusterHosting
                 var reporter = system.ActorOf(NodeReporter.PropsFor(regions, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress), cluster.EffectiveNodeName), NodeReporter.Name);
                 registry.Register<NodeReporter>(reporter);
                 system.ActorOf(DeadMemberProbe.PropsFor(suspected: sp.GetRequiredService<SuspectedMembers>()), "dead-member-probe");
+                system.ActorOf(ClusterMembershipLog.PropsFor(sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger<ClusterMembershipLog>()), "membership-log");
             });
 
             if (cluster.ManagementPort is { } managementPort)

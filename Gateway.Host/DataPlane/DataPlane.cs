@@ -80,7 +80,9 @@ public sealed class DataPlane : IDataPlane
         // The L4 proxies need the ActorSystem behind the materializer (Tcp().OutgoingConnection, logging).
         if (materializer is ActorMaterializer actorMaterializer)
         {
-            _l4 = new L4Manager(actorMaterializer, _options.L4, _certificates, _loggerFactory.CreateLogger<L4Manager>());
+            // L4 sessions go to the access log only when there is one (no per-session record otherwise).
+            var l4 = _options.Telemetry?.AccessLog is { } accessLog ? _options.L4 with { SessionLog = new Observability.AccessLog.L4AccessLog(accessLog) } : _options.L4;
+            _l4 = new L4Manager(actorMaterializer, l4, _certificates, _loggerFactory.CreateLogger<L4Manager>());
         }
         else
         {

@@ -30,6 +30,9 @@ public sealed record DataPlaneOptions
     /// </summary>
     public bool InlineScheduling { get; init; } = Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1";
 
+    /// <summary>Spans and access log lines per request and L4 session; null (the default) records nothing.</summary>
+    public Observability.DataPlaneTelemetry? Telemetry { get; init; }
+
     /// <summary>Bounds of the TLS/TCP/UDP data plane (connect, idle, ClientHello, handshake, sessions).</summary>
     public L4Options L4 { get; init; } = new();
 }

@@ -12,5 +12,6 @@ public static class DefaultDataPlane
     /// run on it; a host composed without the cluster has none, and mirroring is then off).
     /// </summary>
     public static DataPlane.DataPlane Create(IServiceProvider services) =>
-        new(null, services.GetRequiredService<ILoggerFactory>(), services.GetService<IMaterializer>());
+        new(new DataPlane.DataPlaneOptions { Telemetry = services.GetService<Observability.DataPlaneTelemetry>() },
+            services.GetRequiredService<ILoggerFactory>(), services.GetService<IMaterializer>());
 }

@@ -93,6 +93,7 @@ public sealed class GatewayHostBuilder
             sp.GetRequiredService<ILogger<SnapshotPipeline>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<DataPlaneHolder>();
+        Observability.ObservabilityHosting.Register(services, options);
         // Order matters: the source starts first, the pipeline waits for its first full sync.
         if (options.Kubernetes is null) services.AddHostedService(sp => sp.GetRequiredService<FileSource>());
         services.AddHostedService(sp => sp.GetRequiredService<SnapshotPipeline>());

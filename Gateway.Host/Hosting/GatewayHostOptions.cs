@@ -58,6 +58,15 @@ public sealed class GatewayHostOptions
     /// </summary>
     public Kubernetes.KubernetesHostOptions? Kubernetes { get; set; }
 
+    /// <summary>Where access log lines go (--access-log): a file appended to, "-" for stdout; null (the default) writes none.</summary>
+    public string? AccessLog { get; set; }
+
+    /// <summary>The OTLP/HTTP collector the data plane's spans are exported to (--otlp-endpoint); null (the default) records none.</summary>
+    public Uri? OtlpEndpoint { get; set; }
+
+    /// <summary>How long spans are batched before an export (tests shorten it).</summary>
+    public TimeSpan? TraceExportDelay { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> listing every invalid setting (see <see cref="Errors"/>).</summary>
     public void Validate() => OptionsError.ThrowIfAny(Errors());
 
@@ -75,6 +84,9 @@ public sealed class GatewayHostOptions
             errors.Add(new("--coalesce-window", $"coalescing needs window <= max delay (window {Milliseconds(Coalescing.Window)}, --coalesce-max-delay {Milliseconds(Coalescing.MaxDelay)})"));
         if (RescanInterval <= TimeSpan.Zero) errors.Add(new("--rescan-interval", $"{Milliseconds(RescanInterval)} is not positive"));
         if (ShutdownTimeout < TimeSpan.Zero) errors.Add(new("--shutdown-timeout", $"{Milliseconds(ShutdownTimeout)} is negative"));
+        if (AccessLog is { } accessLog && accessLog != "-" && Path.GetDirectoryName(Path.GetFullPath(accessLog)) is { } logDir && !Directory.Exists(logDir))
+            errors.Add(new("--access-log", $"directory \"{logDir}\" does not exist"));
+        if (OtlpEndpoint is { } otlp && Observability.Tracing.GatewayTracing.Problem(otlp.OriginalString) is { } otlpProblem) errors.Add(new("--otlp-endpoint", $"\"{otlp.OriginalString}\" {otlpProblem}"));
         if (Kubernetes is not null) errors.AddRange(Kubernetes.Errors());
         errors.AddRange(Cluster.Errors());
         return errors;

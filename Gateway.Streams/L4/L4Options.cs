@@ -38,4 +38,7 @@ public sealed record L4Options
 
     /// <summary>Largest datagram forwarded (bigger ones are truncated by the socket and dropped).</summary>
     public int MaxDatagramBytes { get; init; } = 65_507;
+
+    /// <summary>Receives every ended session (access log); null (the default) records nothing and costs nothing.</summary>
+    public IL4SessionLog? SessionLog { get; init; }
 }

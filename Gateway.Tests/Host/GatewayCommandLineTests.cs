@@ -68,11 +68,32 @@ public sealed class GatewayCommandLineTests : IDisposable
     [InlineData("--coalesce-window=1s", "coalescing")]
     [InlineData("--log-level=Loud", "Loud")]
     [InlineData("--management-token-file=/nonexistent/token", "--management-token-file")]
+    [InlineData("--log-format=xml", "--log-format: \"xml\" is not one of text, json")]
+    [InlineData("--otlp-endpoint=collector:4318", "--otlp-endpoint: \"collector:4318\" is not an absolute http:// or https:// URL")]
+    [InlineData("--otlp-endpoint=ftp://collector", "--otlp-endpoint")]
+    [InlineData("--access-log=/nonexistent/dir/access.log", "--access-log: directory \"/nonexistent/dir\" does not exist")]
     public void Parse_InvalidFlag_IsAUsageErrorNamingIt(string flag, string expected)
     {
         var request = Assert.IsType<UsageErrorRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Combine("a"), flag]));
 
         Assert.Contains(request.Errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_ObservabilityFlags_OffByDefault_MapOntoTheOptionsWhenGiven()
+    {
+        var defaults = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Combine("a")]));
+        Assert.Null(defaults.Options.AccessLog);
+        Assert.Null(defaults.Options.OtlpEndpoint);
+        Assert.Equal(Gateway.Host.Observability.Logging.LogFormat.Text, defaults.LogFormat);
+
+        var given = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse([
+            "--manifests", _dir.Combine("a"), "--access-log", "-", "--otlp-endpoint", "http://collector:4318", "--log-format", "json"]));
+        Assert.Equal("-", given.Options.AccessLog);
+        Assert.Equal(new Uri("http://collector:4318"), given.Options.OtlpEndpoint);
+        Assert.Equal(Gateway.Host.Observability.Logging.LogFormat.Json, given.LogFormat);
+        Assert.Equal(new Uri("http://collector:4318/v1/traces"), Gateway.Host.Observability.Tracing.GatewayTracing.TracesUrl(given.Options.OtlpEndpoint!));
+        Assert.Equal(new Uri("http://collector/custom/traces"), Gateway.Host.Observability.Tracing.GatewayTracing.TracesUrl(new Uri("http://collector/custom/traces")));
     }
 
     [Fact]

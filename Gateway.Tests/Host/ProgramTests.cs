@@ -138,7 +138,7 @@ public sealed class ProgramTests : IDisposable
             // cluster. Akka's own SIGTERM hook would start first and stop the ActorSystem under the data plane.
             Assert.DoesNotContain(lines, l => l.Contains("coordinated shutdown from CLR termination hook", StringComparison.OrdinalIgnoreCase));
             var drained = lines.FindIndex(l => l.Contains("Data plane drained"));
-            var exiting = lines.FindIndex(l => l.Contains("Exiting completed"));
+            var exiting = lines.FindIndex(l => l.Contains("(this node) is Leaving", StringComparison.Ordinal));
             Assert.True(drained >= 0 && exiting > drained, $"expected the drain before the cluster exit:\n{string.Join('\n', lines.TakeLast(40))}");
             Assert.DoesNotContain(lines, l => l.Contains("shutdown timeout ended"));
         }
@@ -198,8 +198,7 @@ public sealed class ProgramTests : IDisposable
         lock (lines)
         {
             // A one-node cluster on loopback: the node is Up alone, and no management endpoint was asked for.
-            Assert.Contains(lines, l => l.Contains("Remoting started; listening on addresses : [akka.tcp://gateway@127.0.0.1:", StringComparison.Ordinal));
-            Assert.Contains(lines, l => l.Contains("is JOINING itself", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains("Cluster member akka.tcp://gateway@127.0.0.1:", StringComparison.Ordinal) && l.Contains("(this node) is Up", StringComparison.Ordinal));
             Assert.DoesNotContain(lines, l => l.Contains("Management endpoint", StringComparison.Ordinal));
         }
     }

@@ -3,6 +3,7 @@ using Gateway.Actors.RouteTable;
 using Gateway.Host.DataPlane.Filters;
 using Gateway.Host.DataPlane.Forwarding;
 using Gateway.Host.DataPlane.Routing;
+using Gateway.Host.Observability;
 using Gateway.Streams.Mirroring;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
@@ -20,11 +21,37 @@ namespace Gateway.Host.DataPlane.Hosting;
 /// </summary>
 internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mirrors, DataPlaneOptions options, ILogger logger)
 {
+    // Null when neither spans nor access log lines are recorded: the request path then tests this one field.
+    private readonly DataPlaneTelemetry? _telemetry = options.Telemetry is { Enabled: true } telemetry ? telemetry : null;
+
     /// <summary>
     /// Not an async method: the gateway-answered outcomes complete synchronously, and a request without timeouts,
     /// retries or mirrors returns the forwarder's task itself, so that path allocates no state machine of ours.
     /// </summary>
-    public Task HandleAsync(HttpContext context, CompiledSocketTable table)
+    public Task HandleAsync(HttpContext context, CompiledSocketTable table) =>
+        _telemetry is null ? Handle(context, table, null) : HandleObservedAsync(context, table, _telemetry);
+
+    /// <summary>The request inside its <see cref="HttpExchange"/> (span, trace context, access log line).</summary>
+    private async Task HandleObservedAsync(HttpContext context, CompiledSocketTable table, DataPlaneTelemetry telemetry)
+    {
+        var exchange = HttpExchange.Begin(context, telemetry);
+        Exception? failure = null;
+        try
+        {
+            await Handle(context, table, exchange).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+            throw;
+        }
+        finally
+        {
+            exchange.End(context, failure);
+        }
+    }
+
+    private Task Handle(HttpContext context, CompiledSocketTable table, HttpExchange? exchange)
     {
         var request = context.Request;
         var response = context.Response;
@@ -39,12 +66,14 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
             case LookupOutcome.NoRoute:
                 // HTTPRouteRule.Matches: "When no rules matching a request have been successfully attached ... a HTTP
                 // 404 status code MUST be returned"; gRPC clients get status Unimplemented instead (GRPCRoute).
+                exchange?.NoRoute();
                 if (IsGrpc(request)) WriteGrpcUnimplemented(response);
                 else response.StatusCode = StatusCodes.Status404NotFound;
                 return Task.CompletedTask;
         }
 
         var action = lookup.Route!.Action;
+        exchange?.Routed(lookup.Route);
         if (action.Cors is not null && CorsPlan.IsPreflight(request))
         {
             action.Cors.WritePreflight(request, response);
@@ -79,23 +108,25 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
         {
             request.Path = new PathString(PathModifiers.Apply(rewritePath, action.MatchedPrefix, request.Path.Value ?? "/"));
         }
-        if (action.Mirrors.Length > 0 && mirrors is not null) return MirrorThenForwardAsync(context, action, backend);
+        if (action.Mirrors.Length > 0 && mirrors is not null) return MirrorThenForwardAsync(context, action, backend, exchange);
         if (action.RequestTimeout is null && action.BackendTimeout is null && action.Retry is null)
         {
             // The shortest path: one attempt, nothing to decide afterwards (the forwarder has already answered any
             // failure with its status code), so the forwarder's own task is the request's task.
-            return forwarder.SendAsync(context, backend.NextDestination(), backend.Client.Invoker, backend.Client.Config, backend.Final, context.RequestAborted).AsTask();
+            var destination = backend.NextDestination();
+            exchange?.Forwarding(context, destination);
+            return forwarder.SendAsync(context, destination, backend.Client.Invoker, backend.Client.Config, backend.Final, context.RequestAborted).AsTask();
         }
-        return ForwardAsync(context, action, backend);
+        return ForwardAsync(context, action, backend, exchange);
     }
 
-    private async Task MirrorThenForwardAsync(HttpContext context, RouteAction action, CompiledBackend backend)
+    private async Task MirrorThenForwardAsync(HttpContext context, RouteAction action, CompiledBackend backend, HttpExchange? exchange)
     {
         await MirrorAsync(context, action).ConfigureAwait(false);
-        await ForwardAsync(context, action, backend).ConfigureAwait(false);
+        await ForwardAsync(context, action, backend, exchange).ConfigureAwait(false);
     }
 
-    private async Task ForwardAsync(HttpContext context, RouteAction action, CompiledBackend backend)
+    private async Task ForwardAsync(HttpContext context, RouteAction action, CompiledBackend backend, HttpExchange? exchange)
     {
         var retry = action.Retry is not null && IsReplayable(context) ? action.Retry : null;
         var attempts = retry?.Attempts ?? 0;
@@ -112,18 +143,20 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
                 var last = attempt >= attempts;
                 var transformer = !last && backend.Retrying is not null ? backend.Retrying : backend.Final;
                 var outer = requestTimeout?.Token ?? context.RequestAborted;
+                var destination = backend.NextDestination();
+                exchange?.Forwarding(context, destination);
                 ForwarderError error;
                 var backendTimedOut = false;
                 if (action.BackendTimeout is { } backendLimit)
                 {
                     using var backendTimeout = CancellationTokenSource.CreateLinkedTokenSource(outer);
                     backendTimeout.CancelAfter(backendLimit);
-                    error = await forwarder.SendAsync(context, backend.NextDestination(), backend.Client.Invoker, backend.Client.Config, transformer, backendTimeout.Token).ConfigureAwait(false);
+                    error = await forwarder.SendAsync(context, destination, backend.Client.Invoker, backend.Client.Config, transformer, backendTimeout.Token).ConfigureAwait(false);
                     backendTimedOut = backendTimeout.IsCancellationRequested;
                 }
                 else
                 {
-                    error = await forwarder.SendAsync(context, backend.NextDestination(), backend.Client.Invoker, backend.Client.Config, transformer, outer).ConfigureAwait(false);
+                    error = await forwarder.SendAsync(context, destination, backend.Client.Invoker, backend.Client.Config, transformer, outer).ConfigureAwait(false);
                 }
 
                 var response = context.Response;
@@ -135,7 +168,11 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
                 if (!retryable)
                 {
                     // HTTPRouteTimeouts: "the gateway MUST return a timeout error" → 504.
-                    if (timedOut) Reset(context, StatusCodes.Status504GatewayTimeout);
+                    if (timedOut)
+                    {
+                        exchange?.TimedOut();
+                        Reset(context, StatusCodes.Status504GatewayTimeout);
+                    }
                     return;
                 }
                 Reset(context, StatusCodes.Status200OK);
@@ -147,7 +184,11 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
                     }
                     catch (OperationCanceledException)
                     {
-                        if (!context.RequestAborted.IsCancellationRequested) Reset(context, StatusCodes.Status504GatewayTimeout);
+                        if (!context.RequestAborted.IsCancellationRequested)
+                        {
+                            exchange?.TimedOut();
+                            Reset(context, StatusCodes.Status504GatewayTimeout);
+                        }
                         return;
                     }
                 }

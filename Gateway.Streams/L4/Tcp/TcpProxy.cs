@@ -134,10 +134,33 @@ public sealed class TcpProxy : IAsyncDisposable
     {
         var config = Volatile.Read(ref _config);
         var client = socket.RemoteEndPoint ?? new IPEndPoint(IPAddress.None, 0);
+        var session = _options.SessionLog is null ? null : new L4Session
+        {
+            Transport = config.InspectsSni ? "tls" : "tcp",
+            Start = DateTimeOffset.UtcNow,
+            StartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp(),
+            Client = client.ToString() ?? "",
+            Listener = $"{config.Address}:{config.Port}",
+        };
         Flow<ByteString, ByteString, NotUsed> handler;
-        if (Volatile.Read(ref _stopping) != 0) handler = Reject(client, "the listener socket is being removed");
-        else if (Volatile.Read(ref _active) > _options.MaxConnectionsPerSocket) handler = Reject(client, $"more than {_options.MaxConnectionsPerSocket} open connections");
-        else handler = config.InspectsSni ? TlsHandler(config, client) : TcpHandler(config, client);
+        if (Volatile.Read(ref _stopping) != 0) handler = Reject(client, "the listener socket is being removed", session);
+        else if (Volatile.Read(ref _active) > _options.MaxConnectionsPerSocket) handler = Reject(client, $"more than {_options.MaxConnectionsPerSocket} open connections", session);
+        else handler = config.InspectsSni ? TlsHandler(config, client, session) : TcpHandler(config, client, session);
+        if (session is not null)
+        {
+            handler = Flow.Create<ByteString>()
+                .Select(bytes =>
+                {
+                    session.AddIn(bytes.Count);
+                    return bytes;
+                })
+                .Via(handler)
+                .Select(bytes =>
+                {
+                    session.AddOut(bytes.Count);
+                    return bytes;
+                });
+        }
 
         // A connection without bytes in either direction for IdleTimeout fails, which aborts both sides.
         var done = SocketStreams.Connection(socket)
@@ -148,13 +171,29 @@ public sealed class TcpProxy : IAsyncDisposable
         _ = done.ContinueWith(
             static (t, state) =>
             {
+                var (proxy, session) = ((TcpProxy, L4Session?))state!;
+                if (session is not null) proxy.Log(session, t.Exception?.GetBaseException());
                 _ = t.Exception;
-                ((TcpProxy)state!).ConnectionEnded();
+                proxy.ConnectionEnded();
             },
-            this,
+            (this, session),
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
+    }
+
+    private void Log(L4Session session, Exception? failure)
+    {
+        session.Duration = System.Diagnostics.Stopwatch.GetElapsedTime(session.StartTimestamp);
+        if (failure is TimeoutException) session.TimedOut = true;
+        try
+        {
+            _options.SessionLog!.Ended(session);
+        }
+        catch (Exception e)
+        {
+            _log.Warning("{0}: session log failed: {1}", Key, e.Message);
+        }
     }
 
     private void ConnectionEnded()
@@ -163,17 +202,22 @@ public sealed class TcpProxy : IAsyncDisposable
     }
 
     /// <summary>Plain TCP: the backend is chosen now and connected at once.</summary>
-    private Flow<ByteString, ByteString, NotUsed> TcpHandler(TcpListenerConfig config, EndPoint client)
+    private Flow<ByteString, ByteString, NotUsed> TcpHandler(TcpListenerConfig config, EndPoint client, L4Session? session)
     {
         var choice = L4RouteSelector.ForTcp(config);
-        if (choice.Route is null) return Reject(client, choice.Rejection!);
+        if (choice.Route is null)
+        {
+            session?.NoRoute = true;
+            return Reject(client, choice.Rejection!, session);
+        }
+        session?.Route = choice.Route.Id;
         var pick = L4RouteSelector.PickEndpoint(choice.Route.Backends);
-        if (pick.Endpoint is not { } endpoint) return Reject(client, $"route {choice.Route.Id}: {pick.Rejection}");
-        return Backend(endpoint, choice.Route.Id, client);
+        if (pick.Endpoint is not { } endpoint) return Reject(client, $"route {choice.Route.Id}: {pick.Rejection}", session);
+        return Backend(endpoint, choice.Route.Id, client, session);
     }
 
     /// <summary>TLS: the ClientHello decides; its bytes are replayed to whatever it decided.</summary>
-    private Flow<ByteString, ByteString, NotUsed> TlsHandler(TcpListenerConfig config, EndPoint client) =>
+    private Flow<ByteString, ByteString, NotUsed> TlsHandler(TcpListenerConfig config, EndPoint client, L4Session? session) =>
         Flow.Create<ByteString>()
             .Via(new ClientHelloFramer(_options.MaxClientHelloBytes))
             .InitialTimeout(_options.ClientHelloTimeout)
@@ -185,37 +229,39 @@ public sealed class TcpProxy : IAsyncDisposable
                 if (prefix.Count == 0) return Source.Empty<ByteString>();
                 var hello = prefix[0];
                 var upstream = Source.Single(hello).Concat(tail);
-                var decision = DecideTls(config, hello, client);
+                var decision = DecideTls(config, hello, client, session);
                 return decision is null ? Source.Failed<ByteString>(new L4RejectedException("refused")) : upstream.Via(decision);
             });
 
-    private Flow<ByteString, ByteString, NotUsed>? DecideTls(TcpListenerConfig config, ByteString hello, EndPoint client)
+    private Flow<ByteString, ByteString, NotUsed>? DecideTls(TcpListenerConfig config, ByteString hello, EndPoint client, L4Session? session)
     {
         var info = ClientHelloParser.Parse(hello.ToReadOnlySpan(), _options.MaxClientHelloBytes);
         if (info.Status != ClientHelloStatus.Complete)
         {
-            Refused(client, $"not a readable ClientHello: {info.Status} {info.Error}");
+            Refused(client, $"not a readable ClientHello: {info.Status} {info.Error}", session);
             return null;
         }
         var choice = L4RouteSelector.ForTls(config, info.ServerName);
         if (choice.Route is null || choice.Listener is null)
         {
-            Refused(client, choice.Rejection!);
+            session?.NoRoute = true;
+            Refused(client, choice.Rejection!, session);
             return null;
         }
+        session?.Route = choice.Route.Id;
         var pick = L4RouteSelector.PickEndpoint(choice.Route.Backends);
         if (pick.Endpoint is not { } endpoint)
         {
-            Refused(client, $"route {choice.Route.Id}: {pick.Rejection}");
+            Refused(client, $"route {choice.Route.Id}: {pick.Rejection}", session);
             return null;
         }
-        var backend = Backend(endpoint, choice.Route.Id, client);
+        var backend = Backend(endpoint, choice.Route.Id, client, session);
         if (choice.Listener.Tls == L4TlsMode.Passthrough) return backend;
 
         var certificate = ChooseCertificate(choice.Listener.Certificates, info.ServerName);
         if (certificate is null)
         {
-            Refused(client, $"listener {choice.Listener.Name} has no usable certificate");
+            Refused(client, $"listener {choice.Listener.Name} has no usable certificate", session);
             return null;
         }
         var serverOptions = new SslServerAuthenticationOptions
@@ -242,8 +288,9 @@ public sealed class TcpProxy : IAsyncDisposable
         return certificates[0];
     }
 
-    private Flow<ByteString, ByteString, NotUsed> Backend(L4Endpoint endpoint, string routeId, EndPoint client)
+    private Flow<ByteString, ByteString, NotUsed> Backend(L4Endpoint endpoint, string routeId, EndPoint client, L4Session? session)
     {
+        session?.Backend = $"{endpoint.Address}:{endpoint.Port}";
         EndPoint remote = IPAddress.TryParse(endpoint.Address, out var ip) ? new IPEndPoint(ip, endpoint.Port) : new DnsEndPoint(endpoint.Address, endpoint.Port);
         return _tcp
             .OutgoingConnection(remote, null, null, halfClose: true, connectionTimeout: _options.ConnectTimeout)
@@ -252,21 +299,24 @@ public sealed class TcpProxy : IAsyncDisposable
                 _ = connected.ContinueWith(
                     t =>
                     {
-                        if (t.IsFaulted) Refused(client, $"route {routeId}: connecting to {endpoint} failed: {t.Exception?.GetBaseException().Message}");
+                        if (!t.IsFaulted) return;
+                        session?.UpstreamFailed = true;
+                        Refused(client, $"route {routeId}: connecting to {endpoint} failed: {t.Exception?.GetBaseException().Message}", session);
                     },
                     CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 return NotUsed.Instance;
             });
     }
 
-    private Flow<ByteString, ByteString, NotUsed> Reject(EndPoint client, string reason)
+    private Flow<ByteString, ByteString, NotUsed> Reject(EndPoint client, string reason, L4Session? session)
     {
-        Refused(client, reason);
+        Refused(client, reason, session);
         return Flow.FromSinkAndSource(Sink.Ignore<ByteString>().MapMaterializedValue(_ => NotUsed.Instance), Source.Failed<ByteString>(new L4RejectedException(reason)));
     }
 
-    private void Refused(EndPoint client, string reason)
+    private void Refused(EndPoint client, string reason, L4Session? session)
     {
+        session?.Refusal ??= reason;
         Interlocked.Increment(ref _rejected);
         _log.Debug("{0}: connection from {1} refused: {2}", Key, client, reason);
     }

@@ -174,6 +174,7 @@ public sealed class UdpProxy : IAsyncDisposable
         try
         {
             await entry.Session.Upstream.SendAsync(payload, SocketFlags.None).ConfigureAwait(false);
+            entry.Session.Log?.AddIn(payload.Length);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -203,7 +204,17 @@ public sealed class UdpProxy : IAsyncDisposable
             upstream.Dispose();
             return Refused(client, $"cannot open a socket to {endpoint}: {e.Message}");
         }
-        var session = new Session(client, endpoint, upstream, KillSwitches.Shared($"udp-session-{client}"));
+        var log = _options.SessionLog is null ? null : new L4Session
+        {
+            Transport = "udp",
+            Start = DateTimeOffset.UtcNow,
+            StartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp(),
+            Client = client.ToString(),
+            Listener = $"{config.Address}:{config.Port}",
+            Route = choice.Route.Id,
+            Backend = $"{endpoint.Address}:{endpoint.Port}",
+        };
+        var session = new Session(client, endpoint, upstream, KillSwitches.Shared($"udp-session-{client}"), log, _options.SessionLog);
         var entry = _sessions.TryAdd(client, session, now, out var evicted);
         foreach (var old in evicted) old.Close();
         if (entry is null)
@@ -231,6 +242,7 @@ public sealed class UdpProxy : IAsyncDisposable
             {
                 entry.Touch(Environment.TickCount64);
                 await _socket.SendToAsync(reply, SocketFlags.None, session.Client).ConfigureAwait(false);
+                session.Log?.AddOut(reply.Length);
                 Interlocked.Increment(ref _replies);
                 return NotUsed.Instance;
             })
@@ -248,7 +260,8 @@ public sealed class UdpProxy : IAsyncDisposable
         return null;
     }
 
-    private sealed class Session(IPEndPoint client, L4Endpoint backend, Socket upstream, SharedKillSwitch killSwitch)
+    /// <summary>One client's session; <paramref name="log"/> (access log on) is reported to <paramref name="sessionLog"/> when it closes.</summary>
+    private sealed class Session(IPEndPoint client, L4Endpoint backend, Socket upstream, SharedKillSwitch killSwitch, L4Session? log, IL4SessionLog? sessionLog)
     {
         private int _closed;
 
@@ -260,11 +273,19 @@ public sealed class UdpProxy : IAsyncDisposable
 
         public SharedKillSwitch Switch { get; } = killSwitch;
 
+        public L4Session? Log { get; } = log;
+
         public void Close()
         {
             if (Interlocked.Exchange(ref _closed, 1) != 0) return;
             Switch.Shutdown();
             Upstream.Dispose();
+            if (Log is not null)
+            {
+                // A UDP session ends by idle expiry, an ICMP error from the backend or the socket's removal.
+                Log.Duration = System.Diagnostics.Stopwatch.GetElapsedTime(Log.StartTimestamp);
+                sessionLog!.Ended(Log);
+            }
         }
     }
 }

@@ -77,6 +77,28 @@ internal sealed class HttpExchange
         }
     }
 
+    /// <summary>
+    /// The W3C trace context of a request no exchange observes (neither spans nor access log): the upstream request
+    /// still carries a traceparent, continuing the client's trace (its trace id and sampled flag, a new span id for this
+    /// hop) or starting a new, unsampled one, so a backend's tracing sees every request as part of a trace either way.
+    /// </summary>
+    public static void ContinueTraceContext(IHeaderDictionary headers)
+    {
+        ActivityTraceId traceId;
+        var sampled = false;
+        if (headers.TryGetValue(TraceParentHeader, out var value) && value.Count == 1
+            && ActivityContext.TryParse(value[0], null, isRemote: true, out var parent))
+        {
+            traceId = parent.TraceId;
+            sampled = (parent.TraceFlags & ActivityTraceFlags.Recorded) != 0;
+        }
+        else
+        {
+            traceId = ActivityTraceId.CreateRandom();
+        }
+        headers[TraceParentHeader] = TraceParent(traceId, ActivitySpanId.CreateRandom(), sampled);
+    }
+
     /// <summary>Starts observing <paramref name="context"/>.</summary>
     public static HttpExchange Begin(HttpContext context, DataPlaneTelemetry telemetry) => new(context, telemetry);
 

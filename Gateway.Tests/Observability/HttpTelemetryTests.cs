@@ -83,6 +83,28 @@ public sealed class HttpTelemetryTests(DataPlaneFixture echo) : IClassFixture<Da
     }
 
     [Fact]
+    public async Task TraceContext_TracingAndAccessLogOff_BackendSeesTheClientsTraceContinuedOrANewUnsampledTrace()
+    {
+        await using var dataPlane = new GatewayDataPlane(new DataPlaneOptions { DrainTimeout = TimeSpan.FromSeconds(2) });
+        Assert.Empty((await dataPlane.ApplyAsync(1, [Ir.Gateway("gw", _address, Ir.Port(Port, ListenerProtocol.Http, Ir.Listener("http", null, Ir.Entry(Ir.Prefix("/"), backends: Ir.Group(V1())))))], CancellationToken.None)).FailedSockets);
+
+        using var continued = await GetAsync("/a", $"00-{ClientTraceId}-{ClientSpanId}-01");
+        var fromClient = (await EchoedTraceParentAsync(continued)).Split('-');
+        using var fresh = await GetAsync("/b");
+        var started = (await EchoedTraceParentAsync(fresh)).Split('-');
+
+        // The client's trace and sampled flag, a span id of this hop's own.
+        Assert.Equal(["00", ClientTraceId, "01"], [fromClient[0], fromClient[1], fromClient[3]]);
+        Assert.Matches("^[0-9a-f]{16}$", fromClient[2]);
+        Assert.NotEqual(ClientSpanId, fromClient[2]);
+        // No client trace: a new one, not sampled (nothing of it is recorded here).
+        Assert.Equal("00", started[0]);
+        Assert.Matches("^[0-9a-f]{32}$", started[1]);
+        Assert.NotEqual(ClientTraceId, started[1]);
+        Assert.Equal("00", started[3]);
+    }
+
+    [Fact]
     public async Task Tracing_NoClientTraceparent_NewTraceExported_BackendSeesItsTraceparent()
     {
         await using var receiver = await OtlpReceiver.StartAsync();

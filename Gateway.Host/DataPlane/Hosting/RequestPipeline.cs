@@ -108,6 +108,8 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
         {
             request.Path = new PathString(PathModifiers.Apply(rewritePath, action.MatchedPrefix, request.Path.Value ?? "/"));
         }
+        // An observed request gets its traceparent from its exchange (per attempt); every other one here, once.
+        if (exchange is null) HttpExchange.ContinueTraceContext(request.Headers);
         if (action.Mirrors.Length > 0 && mirrors is not null) return MirrorThenForwardAsync(context, action, backend, exchange);
         if (action.RequestTimeout is null && action.BackendTimeout is null && action.Retry is null)
         {

@@ -45,8 +45,8 @@ internal sealed class BackendClients : IDisposable
     /// </summary>
     public BackendClient For(BackendProtocol protocol, BackendTlsSettings? tls, bool grpc) => protocol switch
     {
-        BackendProtocol.Tls when tls is not null => _tls.GetOrAdd(TlsKey(tls), _ => CreateTlsClient(tls)),
-        BackendProtocol.Tls => _tls.GetOrAdd("system", _ => CreateTlsClient(new BackendTlsSettings("", [], true, [], null))),
+        BackendProtocol.Tls when tls is not null => _tls.GetOrAdd(TlsKey(tls, grpc), _ => CreateTlsClient(tls, grpc)),
+        BackendProtocol.Tls => _tls.GetOrAdd(grpc ? "system-h2" : "system", _ => CreateTlsClient(new BackendTlsSettings("", [], true, [], null), grpc)),
         BackendProtocol.H2c => _h2c,
         BackendProtocol.WebSocket => _webSocket,
         _ when grpc => _h2c,
@@ -55,12 +55,16 @@ internal sealed class BackendClients : IDisposable
 
     private static ForwarderHttpClientContext NewContext(string id) => new() { ClusterId = id, NewConfig = HttpClientConfig.Empty };
 
-    private static BackendClient CreateTlsClient(BackendTlsSettings tls) =>
-        new(new TlsClientFactory(tls).CreateClient(NewContext("tls")), Http11Config, "http");
+    /// <summary>
+    /// A TLS client. gRPC (a GRPCRoute backend under a BackendTLSPolicy) needs HTTP/2: ALPN offers only h2 and the
+    /// handler speaks HTTP/2 exactly inside the TLS stream; everything else is HTTP/1.1 inside TLS.
+    /// </summary>
+    private static BackendClient CreateTlsClient(BackendTlsSettings tls, bool http2) =>
+        new(new TlsClientFactory(tls, http2).CreateClient(NewContext(http2 ? "tls-h2" : "tls")), http2 ? H2cConfig : Http11Config, "http");
 
-    private static string TlsKey(BackendTlsSettings tls)
+    private static string TlsKey(BackendTlsSettings tls, bool http2)
     {
-        var text = new StringBuilder()
+        var text = new StringBuilder().Append(http2 ? "h2" : "http/1.1").Append('\n')
             .Append(tls.ServerName).Append('\n').Append(tls.UseSystemCertificates).Append('\n')
             .AppendJoin('\n', tls.CaCertificatesPem).Append('\n').AppendJoin(',', tls.SubjectAltNames).Append('\n')
             .Append(tls.ClientCertificate?.CertificatePem).Append(tls.ClientCertificate?.PrivateKeyPem);
@@ -96,9 +100,10 @@ internal sealed class BackendClients : IDisposable
     /// optional client certificate (Gateway spec.tls.backend.clientCertificateRef).
     /// SocketsHttpHandler takes the SNI of an https request from its Host header, but the gateway forwards the
     /// client's Host unchanged while BackendTLSPolicy wants SNI = ServerName. So TLS is done here, in the connect
-    /// callback, and the handler sees a plain stream (destinations use "http://"): HTTP/1.1 inside our TLS.
+    /// callback, and the handler sees a plain stream (destinations use "http://"): HTTP/1.1 inside our TLS, or HTTP/2
+    /// with prior knowledge for gRPC (ALPN h2 told the server so).
     /// </summary>
-    private sealed class TlsClientFactory(BackendTlsSettings tls) : ClientFactory
+    private sealed class TlsClientFactory(BackendTlsSettings tls, bool http2) : ClientFactory
     {
         protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
         {
@@ -118,7 +123,7 @@ internal sealed class BackendClients : IDisposable
                     await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
                     {
                         TargetHost = tls.ServerName.Length > 0 ? tls.ServerName : connect.DnsEndPoint.Host,
-                        ApplicationProtocols = [SslApplicationProtocol.Http11],
+                        ApplicationProtocols = [http2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11],
                         ClientCertificates = clientCertificates,
                         RemoteCertificateValidationCallback = (_, certificate, _, errors) => Validate(certificate as X509Certificate2, errors, roots),
                     }, ct).ConfigureAwait(false);

@@ -57,10 +57,12 @@ internal sealed class BackendClients : IDisposable
 
     /// <summary>
     /// A TLS client. gRPC (a GRPCRoute backend under a BackendTLSPolicy) needs HTTP/2: ALPN offers only h2 and the
-    /// handler speaks HTTP/2 exactly inside the TLS stream; everything else is HTTP/1.1 inside TLS.
+    /// destinations are https, so :scheme says https as HTTP/2 servers check (Kestrel resets a stream whose :scheme
+    /// does not match its transport); the handler takes the SslStream the connect callback authenticated as it is.
+    /// Everything else is HTTP/1.1 inside TLS, where no scheme is sent.
     /// </summary>
     private static BackendClient CreateTlsClient(BackendTlsSettings tls, bool http2) =>
-        new(new TlsClientFactory(tls, http2).CreateClient(NewContext(http2 ? "tls-h2" : "tls")), http2 ? H2cConfig : Http11Config, "http");
+        new(new TlsClientFactory(tls, http2).CreateClient(NewContext(http2 ? "tls-h2" : "tls")), http2 ? H2cConfig : Http11Config, http2 ? "https" : "http");
 
     private static string TlsKey(BackendTlsSettings tls, bool http2)
     {

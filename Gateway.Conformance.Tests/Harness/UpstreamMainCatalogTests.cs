@@ -106,6 +106,26 @@ public class UpstreamMainCatalogTests
     }
 
     [Fact]
+    public void UpstreamMainCatalog_NotJudged_OnlyBackendTLSPolicyTLSRouteTerminateWithTheProductGap()
+    {
+        var notJudged = Assert.Single(UpstreamMainCatalog.All, t => t.NotJudged is not null);
+        Assert.Equal("BackendTLSPolicyTLSRouteTerminate", notJudged.Name);
+        Assert.StartsWith("product gap: BackendTLSPolicy is not applied to TLSRoute", notJudged.NotJudged, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GatewayClassClaims_EveryFeatureOfTheJudgedMainTests_AndOnlyNamesV161OrMainDefine()
+    {
+        var claimed = Gateway.Actors.Status.SupportedFeatures.Names;
+
+        // Every judged test of the tier runs with the GatewayClass's own claims (none is skipped as not supported).
+        Assert.All(UpstreamMainCatalog.All.Where(t => t.NotJudged is null), t => Assert.All(t.Features, f => Assert.Contains(f, claimed)));
+        Assert.Subset(UpstreamMainProfiles.MainOnlyFeatures.ToHashSet(), claimed.Intersect(UpstreamMainProfiles.MainOnlyFeatures).ToHashSet());
+        var known = ConformanceProfiles.AllFeatures.Concat(UpstreamMainProfiles.MainOnlyFeatures).Append("GRPCRouteNamedRouteRule").ToHashSet();
+        Assert.All(claimed, f => Assert.Contains(f, known));
+    }
+
+    [Fact]
     public void V161Report_MainOnlyFeaturesClaimed_ListsOnlyV161FeatureNames()
     {
         // The GatewayClass claims main-only names too; the v1.6.1 report lists a profile's own v1.6.1 features only.

@@ -64,14 +64,7 @@ internal sealed class BackendClients : IDisposable
     private static BackendClient CreateTlsClient(BackendTlsSettings tls, bool http2) =>
         new(new TlsClientFactory(tls, http2).CreateClient(NewContext(http2 ? "tls-h2" : "tls")), http2 ? H2cConfig : Http11Config, http2 ? "https" : "http");
 
-    private static string TlsKey(BackendTlsSettings tls, bool http2)
-    {
-        var text = new StringBuilder().Append(http2 ? "h2" : "http/1.1").Append('\n')
-            .Append(tls.ServerName).Append('\n').Append(tls.UseSystemCertificates).Append('\n')
-            .AppendJoin('\n', tls.CaCertificatesPem).Append('\n').AppendJoin(',', tls.SubjectAltNames).Append('\n')
-            .Append(tls.ClientCertificate?.CertificatePem).Append(tls.ClientCertificate?.PrivateKeyPem);
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
-    }
+    private static string TlsKey(BackendTlsSettings tls, bool http2) => (http2 ? "h2/" : "http1.1/") + Tls.BackendTlsClient.Key(tls);
 
     public void Dispose()
     {
@@ -110,11 +103,7 @@ internal sealed class BackendClients : IDisposable
         protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
         {
             base.ConfigureHandler(context, handler);
-            var roots = new X509Certificate2Collection();
-            foreach (var pem in tls.CaCertificatesPem) roots.ImportFromPem(pem);
-            var clientCertificates = tls.ClientCertificate is { } client
-                ? new X509CertificateCollection { X509Certificate2.CreateFromPem(client.CertificatePem, client.PrivateKeyPem) }
-                : null;
+            var client = new Tls.BackendTlsClient(tls);
             handler.ConnectCallback = async (connect, ct) =>
             {
                 var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -122,13 +111,7 @@ internal sealed class BackendClients : IDisposable
                 {
                     await socket.ConnectAsync(connect.DnsEndPoint, ct).ConfigureAwait(false);
                     var stream = new SslStream(new NetworkStream(socket, ownsSocket: true));
-                    await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-                    {
-                        TargetHost = tls.ServerName.Length > 0 ? tls.ServerName : connect.DnsEndPoint.Host,
-                        ApplicationProtocols = [http2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11],
-                        ClientCertificates = clientCertificates,
-                        RemoteCertificateValidationCallback = (_, certificate, _, errors) => Validate(certificate as X509Certificate2, errors, roots),
-                    }, ct).ConfigureAwait(false);
+                    await stream.AuthenticateAsClientAsync(client.Options(connect.DnsEndPoint.Host, http2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11), ct).ConfigureAwait(false);
                     return stream;
                 }
                 catch
@@ -137,19 +120,6 @@ internal sealed class BackendClients : IDisposable
                     throw;
                 }
             };
-        }
-
-        private bool Validate(X509Certificate2? certificate, SslPolicyErrors errors, X509Certificate2Collection roots)
-        {
-            if (certificate is null) return false;
-            var names = tls.SubjectAltNames.IsDefaultOrEmpty ? [tls.ServerName] : tls.SubjectAltNames;
-            if (!names.Any(n => n.Length > 0 && Tls.CertificateNames.Matches(certificate, n))) return false;
-            if (tls.UseSystemCertificates && roots.Count == 0) return (errors & SslPolicyErrors.RemoteCertificateChainErrors) == 0;
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return chain.Build(certificate);
         }
     }
 }

@@ -31,7 +31,7 @@ public static class BackendPlanner
             var ns = deployment.Metadata.NamespaceProperty ?? "default";
             var name = deployment.Metadata.Name ?? "";
             var template = deployment.Spec?.Template;
-            var container = template?.Spec?.Containers?.FirstOrDefault(c => c.Image?.Contains("gateway-api/echo-basic", StringComparison.Ordinal) == true);
+            var container = template?.Spec?.Containers?.FirstOrDefault(c => c.Image is { } image && IsEchoBasic(image));
             var coreDns = template?.Spec?.Containers?.FirstOrDefault(c => c.Image?.Contains("coredns/coredns", StringComparison.Ordinal) == true);
             if (container is null && coreDns is null)
             {
@@ -125,10 +125,22 @@ public static class BackendPlanner
     }
 
     /// <summary>
-    /// The /retry/ handler exists from echo-basic v1.6 on (base manifests: only infra-backend-v3 runs such an image).
+    /// echo-basic under either of its published names: registry.k8s.io/gateway-api/echo-basic (v1.6.1 manifests) and
+    /// registry.k8s.io/gateway-api/conformance/echo-basic (upstream main, built from gateway-api-conformance-images).
+    /// </summary>
+    public static bool IsEchoBasic(string image) =>
+        image.Contains("gateway-api/echo-basic", StringComparison.Ordinal) || image.Contains(ConformanceImagesEchoBasic, StringComparison.Ordinal);
+
+    // The image line of kubernetes-sigs/gateway-api-conformance-images; its versions restart at v0.1.0.
+    private const string ConformanceImagesEchoBasic = "gateway-api/conformance/echo-basic";
+
+    /// <summary>
+    /// The /retry/ handler exists from echo-basic v1.6 on (v1.6.1 base manifests: only infra-backend-v3 runs such an
+    /// image) and in every gateway-api/conformance/echo-basic image, which was moved out of the v1.6 sources.
     /// </summary>
     public static bool RetrySupport(string image)
     {
+        if (image.Contains(ConformanceImagesEchoBasic, StringComparison.Ordinal)) return true;
         var colon = image.LastIndexOf(':');
         if (colon < 0) return false;
         var parts = image[(colon + 1)..].TrimStart('v').Split('.', '-');

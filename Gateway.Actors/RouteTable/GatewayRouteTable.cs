@@ -175,7 +175,20 @@ public sealed record WeightedBackend(
     BackendProtocol Protocol,
     HeaderModifier? RequestHeaders,
     HeaderModifier? ResponseHeaders,
-    BackendTlsSettings? Tls);
+    BackendTlsSettings? Tls)
+{
+    /// <summary>
+    /// HTTPBackendRef RequestRedirect: a request that picks this backend is answered with the redirect and never sent
+    /// to it (HTTPRouteBackendRequestRedirect).
+    /// </summary>
+    public RequestRedirect? Redirect { get; init; }
+
+    /// <summary>
+    /// HTTPBackendRef URLRewrite: used instead of the rule's URLRewrite for requests that pick this backend
+    /// (HTTPRouteBackendURLRewrite).
+    /// </summary>
+    public UrlRewrite? Rewrite { get; init; }
+}
 
 /// <summary>A ready endpoint (EndpointSlice address and resolved target port).</summary>
 public sealed record BackendEndpoint(string Address, int Port);

@@ -76,15 +76,8 @@ public static class RouteTableYaml
     private static YamlNode? Filters(HttpFilters f) => Y.Map(
         ("requestHeaders", Modifier(f.RequestHeaders)),
         ("responseHeaders", Modifier(f.ResponseHeaders)),
-        ("redirect", f.Redirect is not { } r ? null : Y.Map(
-            ("scheme", Y.S(r.Scheme)),
-            ("hostname", Y.S(r.Hostname)),
-            ("path", r.Path is { } p ? Y.S($"{p.Type} {p.Value}") : null),
-            ("port", r.Port is { } port ? Y.S(port) : null),
-            ("statusCode", Y.S(r.StatusCode)))),
-        ("rewrite", f.Rewrite is not { } w ? null : Y.Map(
-            ("hostname", Y.S(w.Hostname)),
-            ("path", w.Path is { } wp ? Y.S($"{wp.Type} {wp.Value}") : null))),
+        ("redirect", Redirect(f.Redirect)),
+        ("rewrite", Rewrite(f.Rewrite)),
         ("mirrors", Y.Seq(f.Mirrors.Select(m => Y.Map(
             ("fraction", Y.S(m.Fraction.ToString("0.####", CultureInfo.InvariantCulture))),
             ("backend", Backend(m.Backend)))))),
@@ -101,6 +94,17 @@ public static class RouteTableYaml
         ("add", Y.Seq(m.Add.Select(h => Y.S($"{h.Name}: {h.Value}")))),
         ("remove", Y.Seq(m.Remove.Select(Y.S))));
 
+    private static YamlNode? Redirect(RequestRedirect? r) => r is null ? null : Y.Map(
+        ("scheme", Y.S(r.Scheme)),
+        ("hostname", Y.S(r.Hostname)),
+        ("path", r.Path is { } p ? Y.S($"{p.Type} {p.Value}") : null),
+        ("port", r.Port is { } port ? Y.S(port) : null),
+        ("statusCode", Y.S(r.StatusCode)));
+
+    private static YamlNode? Rewrite(UrlRewrite? w) => w is null ? null : Y.Map(
+        ("hostname", Y.S(w.Hostname)),
+        ("path", w.Path is { } wp ? Y.S($"{wp.Type} {wp.Value}") : null));
+
     private static YamlNode Backends(BackendGroup g) => g.Backends.Length == 0
         ? new YamlScalarNode("none (500)")
         : new YamlSequenceNode(g.Backends.Select(Backend));
@@ -113,6 +117,8 @@ public static class RouteTableYaml
         ("endpoints", Y.Seq(b.Endpoints.Select(ep => Y.S($"{ep.Address}:{ep.Port}")))),
         ("requestHeaders", Modifier(b.RequestHeaders)),
         ("responseHeaders", Modifier(b.ResponseHeaders)),
+        ("redirect", Redirect(b.Redirect)),
+        ("rewrite", Rewrite(b.Rewrite)),
         ("tls", b.Tls is not { } tls ? null : Y.Map(
             ("serverName", Y.S(tls.ServerName)),
             ("caCertificates", Y.Seq(tls.CaCertificatesPem.Select(p => Y.S("sha256:" + Sha256(p))))),

@@ -18,12 +18,14 @@ internal static class BackendResolution
     /// <c>layer4</c>: TLS/TCP/UDP routes, where appProtocol is not interpreted and BackendTLSPolicy does not apply
     /// (GEP-1897 "How a client behaves": TLS origination is for HTTPRoute, implementation-dependent for GRPCRoute,
     /// which we also do, and not done for L4 routes here). <c>policyUses</c> collects the BackendTLSPolicy targets
-    /// about the resolved Service port, for the policies' ancestor status.
+    /// about the resolved Service port, for the policies' ancestor status. <c>layer4Tls</c> (TLSRoute): the policy
+    /// applies to a layer-4 backend too; TLS is originated to it behind a terminating TLS listener (not behind a
+    /// passthrough one, which forwards the client's own TLS).
     /// </summary>
     public static (WeightedBackend Backend, ConditionSpec? Problem) Resolve(
         V1BackendObjectReference r, int? weight, string routeKind, string routeNamespace, bool forceH2c, TranslationIndex index,
         HeaderModifier? requestHeaders = null, HeaderModifier? responseHeaders = null, bool layer4 = false,
-        ICollection<PolicyUse>? policyUses = null)
+        ICollection<PolicyUse>? policyUses = null, bool layer4Tls = false)
     {
         var group = r.Group ?? "";
         var kind = r.Kind ?? "Service";
@@ -48,7 +50,8 @@ internal static class BackendResolution
 
         // BackendTLSPolicy (GEP-1897): "if a Service matches a BackendTLSPolicy, then assume the connection is TLS",
         // whatever appProtocol says about the HTTP version (ALPN settles that over TLS).
-        var policy = layer4 ? null : index.BackendTls.Lookup(ns, r.Name, servicePort, policyUses);
+        // layer4Tls: a TLSRoute, whose terminating listeners originate TLS to a backend a policy covers.
+        var policy = layer4 && !layer4Tls ? null : index.BackendTls.Lookup(ns, r.Name, servicePort, policyUses);
 
         // Service port appProtocol (GEP-1911): h2c and WebSocket are supported; plain HTTP when unset. "https" (the
         // IANA service name, in either case, as the BackendTLSPolicy conformance Services spell it) and

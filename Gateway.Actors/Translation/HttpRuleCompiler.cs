@@ -105,13 +105,18 @@ internal static class HttpRuleCompiler
         var backends = new List<WeightedBackend>();
         foreach (var b in rule.BackendRefs ?? [])
         {
-            var perBackend = CompileFilters(b.Filters ?? [], [], model, index, "HTTPRoute", out var backendFilterError);
+            // HTTPBackendRef.Filters run "if and only if the request is being forwarded to the backend defined here":
+            // header modifiers, URLRewrite (HTTPRouteBackendURLRewrite) and RequestRedirect
+            // (HTTPRouteBackendRequestRedirect); ReplacePrefixMatch needs the rule's PathPrefix matches, as at rule level.
+            var perBackend = CompileFilters(b.Filters ?? [], matches.Select(m => m.Item1).ToList(), model, index, "HTTPRoute", out var backendFilterError);
             if (backendFilterError is not null) return $"backendRef {b.Name}: {backendFilterError}";
-            if (perBackend.Redirect is not null || perBackend.Rewrite is not null || perBackend.Mirrors.Length > 0 || perBackend.Cors is not null)
-                return $"backendRef {b.Name}: only RequestHeaderModifier and ResponseHeaderModifier are supported as per-backend filters";
+            if (perBackend.Mirrors.Length > 0 || perBackend.Cors is not null)
+                return $"backendRef {b.Name}: RequestMirror and CORS are not supported as per-backend filters";
+            // One rewrite per request: a backend's URLRewrite replaces the rule's for that backend, so the two are not
+            // composed (ReplacePrefixMatch applied twice to one matched prefix has no defined meaning).
             var (backend, problem) = BackendResolution.Resolve(b, b.Weight, "HTTPRoute", ns, false, index, perBackend.RequestHeaders, perBackend.ResponseHeaders, policyUses: model.PolicyUses);
             if (problem is not null) model.RefProblems.Add(problem);
-            backends.Add(backend);
+            backends.Add(perBackend.Redirect is null && perBackend.Rewrite is null ? backend : backend with { Redirect = perBackend.Redirect, Rewrite = perBackend.Rewrite });
         }
 
         for (var i = 0; i < matches.Count; i++)

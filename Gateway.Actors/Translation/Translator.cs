@@ -382,7 +382,8 @@ public static class Translator
             var backends = new List<WeightedBackend>();
             foreach (var b in rules![i].BackendRefs ?? [])
             {
-                var (backend, problem) = BackendResolution.Resolve(b, b.Weight, kind, model.Key.Namespace, false, index, layer4: true);
+                var (backend, problem) = BackendResolution.Resolve(b, b.Weight, kind, model.Key.Namespace, false, index, layer4: true,
+                    policyUses: kind == "TLSRoute" ? model.PolicyUses : null, layer4Tls: kind == "TLSRoute");
                 if (problem is not null) model.RefProblems.Add(problem);
                 backends.Add(backend);
             }

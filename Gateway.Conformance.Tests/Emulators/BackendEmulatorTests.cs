@@ -72,6 +72,28 @@ public class BackendEmulatorTests
     }
 
     [Fact]
+    public void Plan_UpstreamMainBaseManifests_EmulatesTheRenamedImageWithRetriesAndTheTlsGrpcBackend()
+    {
+        // Upstream main runs every echo backend from registry.k8s.io/gateway-api/conformance/echo-basic:v0.1.0 and
+        // gives grpc-infra-backend-v1 a serving certificate (TLS on 8443 beside cleartext h2c on 3000).
+        var main = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "conformance", "upstream-main", "manifests", "base", "manifests.yaml"));
+        Assert.Contains("gateway-api/conformance/echo-basic:v0.1.0", main, StringComparison.Ordinal);
+
+        var plan = BackendPlanner.Plan(Manifests(main));
+
+        Assert.Empty(plan.NotEmulated);
+        Assert.Equal(BackendPlanner.Plan(Manifests(BaseManifests)).Pods.Select(p => $"{p.Namespace}/{p.Deployment}").Distinct().Order(StringComparer.Ordinal),
+            plan.Pods.Select(p => $"{p.Namespace}/{p.Deployment}").Distinct().Order(StringComparer.Ordinal));
+        Assert.All(plan.Pods.Where(p => p.Kind == BackendKind.HttpEcho), p => Assert.True(p.RetrySupport, $"{p.Name} has no /retry/ handler"));
+        Assert.All(plan.Pods.Where(p => p.Deployment == "grpc-infra-backend-v1"), p =>
+        {
+            Assert.Equal((BackendKind.GrpcEcho, 3000, (int?)8443), (p.Kind, p.HttpPort, p.HttpsPort));
+            Assert.Equal(SharedCertificates.Value.Get(ConformanceCertificates.Infra, "tls-checks-certificate").CertificatePem.Trim(), p.ServerCertificatePem!.Trim());
+        });
+        Assert.All(plan.Pods.Where(p => p.Deployment == "grpc-infra-backend-v2"), p => Assert.Null(p.HttpsPort));
+    }
+
+    [Fact]
     public void Plan_SameManifestsTwice_GivesTheSameNames()
     {
         var first = BackendPlanner.Plan(Manifests(BaseManifests)).Pods.Select(p => p.Name);

@@ -7,8 +7,11 @@ namespace Gateway.Conformance.Tests.Judges;
 /// <summary>
 /// One gRPC case of cases.json (cases-semantics.md section 5): the full method path, the optional :authority and
 /// outgoing metadata, the expected status code and, for OK, the backend pod prefix and namespace.
+/// <paramref name="ExpectFailure"/> is upstream's MakeRequestAndExpectEventuallyConsistentFailure
+/// (<c>"expect": {"grpcFailure": true}</c>): any status but OK passes, and an OK answer fails the case at once.
 /// </summary>
-public sealed record GrpcCase(string Name, string Method, string? Authority, IReadOnlyDictionary<string, string> Metadata, StatusCode ExpectedCode, string Backend, string Namespace, HttpCaseTarget Target);
+public sealed record GrpcCase(string Name, string Method, string? Authority, IReadOnlyDictionary<string, string> Metadata, StatusCode ExpectedCode, string Backend, string Namespace, HttpCaseTarget Target,
+    bool ExpectFailure = false);
 
 /// <summary>What one RPC came back with: its status code and, for OK, the echo's reply.</summary>
 public sealed record GrpcResult(StatusCode Code, EchoResponse? Response, string Detail = "");
@@ -50,14 +53,16 @@ public static class GrpcCaseLoader
         var metadata = request.TryGetProperty("metadata", out var m)
             ? m.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.Ordinal)
             : new Dictionary<string, string>(StringComparer.Ordinal);
-        var code = Enum.Parse<StatusCode>(expect.GetProperty("grpcCode").GetString()!, ignoreCase: false);
+        var failure = expect.TryGetProperty("grpcFailure", out var f) && f.GetBoolean();
+        var code = failure ? StatusCode.Unknown : Enum.Parse<StatusCode>(expect.GetProperty("grpcCode").GetString()!, ignoreCase: false);
         var backend = expect.TryGetProperty("backend", out var b) ? b.GetString() ?? "" : "";
         var ns = expect.TryGetProperty("namespace", out var n) ? n.GetString() ?? "" : "";
         var tgt = new HttpCaseTarget(gateway.GetProperty("namespace").GetString()!, gateway.GetProperty("name").GetString()!, target.GetProperty("port").GetInt32(), "grpc")
         {
             Listeners = target.TryGetProperty("listeners", out var l) ? l.EnumerateArray().Select(x => x.GetString()!).ToList() : [],
         };
-        return new GrpcCase(GrpcCaseJudge.CaseName(index, method, authority, metadata, code, backend), method, authority, metadata, code, backend, ns, tgt);
+        var name = failure ? $"{index} request to '{authority}{method}' should fail" : GrpcCaseJudge.CaseName(index, method, authority, metadata, code, backend);
+        return new GrpcCase(name, method, authority, metadata, code, backend, ns, tgt, failure);
     }
 }
 
@@ -74,6 +79,7 @@ public static class GrpcCaseJudge
     /// <summary>Null when <paramref name="result"/> satisfies <paramref name="c"/>, else why not.</summary>
     public static string? Compare(GrpcCase c, GrpcResult result)
     {
+        if (c.ExpectFailure) return result.Code == StatusCode.OK ? "Request should have failed, but got status OK" : null;
         if (result.Code != c.ExpectedCode)
         {
             return $"expected status code to be {c.ExpectedCode} ({(int)c.ExpectedCode}), but got {result.Code} ({(int)result.Code}){(result.Detail.Length > 0 ? $": {result.Detail}" : "")}";

@@ -90,13 +90,27 @@ public sealed class GrpcCaseRunner(ConformanceTimeouts timeouts, IConformanceClo
     {
         using var client = new GrpcEchoClient(new IPEndPoint(address, c.Target.Port), c.Authority);
         var start = clock.Now;
-        return await ConsistencyLoop.AwaitConvergenceAsync(async token =>
+        var attempts = 0;
+        try
         {
-            var left = timeouts.MaxTimeToConsistency - (clock.Now - start);
-            var result = await client.CallAsync(c.Method, c.Metadata, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1), token).ConfigureAwait(false);
-            return GrpcCaseJudge.Compare(c, result);
-        }, timeouts.RequiredConsecutiveSuccesses, timeouts.MaxTimeToConsistency, timeouts.DelayAfterFailure, clock, ct).ConfigureAwait(false);
+            return await ConsistencyLoop.AwaitConvergenceAsync(async token =>
+            {
+                attempts++;
+                var left = timeouts.MaxTimeToConsistency - (clock.Now - start);
+                var result = await client.CallAsync(c.Method, c.Metadata, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1), token).ConfigureAwait(false);
+                var mismatch = GrpcCaseJudge.Compare(c, result);
+                // Upstream's ExpectEventuallyConsistentFailure calls t.Fatalf on an OK answer: no later attempt can pass.
+                if (c.ExpectFailure && mismatch is not null) throw new FatalCaseException(mismatch);
+                return mismatch;
+            }, timeouts.RequiredConsecutiveSuccesses, timeouts.MaxTimeToConsistency, timeouts.DelayAfterFailure, clock, ct).ConfigureAwait(false);
+        }
+        catch (FatalCaseException e)
+        {
+            return JudgeResult.Fail(e.Message, attempts);
+        }
     }
+
+    private sealed class FatalCaseException(string message) : Exception(message);
 
     /// <summary>
     /// GRPCRouteWeight: an eventually consistent OK for <paramref name="baseCase"/>, then the weighted distribution,

@@ -18,8 +18,17 @@ public sealed record BackendFilterConsistencyCase(string Test, HttpCaseTarget Ta
 /// <summary>HTTPRouteRequestPercentageMirror: each HTTP case of the test is mirrored to its target with its percent.</summary>
 public sealed record PercentageMirrorCase(string Test, HttpCaseTarget Target) : SpecialCase(Test, Target);
 
-/// <summary>One row of the HTTPRouteRetry table: query without the uuid, the final status, the backend on 200.</summary>
-public sealed record RetryProbe(string Name, string Path, IReadOnlyDictionary<string, string> Query, int ExpectStatus, string Backend);
+/// <summary>
+/// One row of a retry table: query without the uuid, the final status (one of <paramref name="ExpectStatuses"/>, as
+/// upstream's Response.StatusCodes: a failed connection may end in 500 or 503), the backend on 200.
+/// </summary>
+public sealed record RetryProbe(string Name, string Path, IReadOnlyDictionary<string, string> Query, IReadOnlyList<int> ExpectStatuses, string Backend)
+{
+    public RetryProbe(string name, string path, IReadOnlyDictionary<string, string> query, int expectStatus, string backend)
+        : this(name, path, query, [expectStatus], backend)
+    {
+    }
+}
 
 /// <summary>HTTPRouteRetry: every probe gets a fresh uuid so the echo's retry simulation counts attempts per probe.</summary>
 public sealed record RetryCase(string Test, HttpCaseTarget Target, IReadOnlyList<RetryProbe> Probes) : SpecialCase(Test, Target);
@@ -110,7 +119,7 @@ public static class SpecialCaseLoader
                     c.GetProperty("name").GetString()!,
                     c.GetProperty("path").GetString()!,
                     c.GetProperty("query").EnumerateObject().Where(q => q.Name != "uuid").ToDictionary(q => q.Name, q => q.Value.GetString()!, StringComparer.Ordinal),
-                    c.GetProperty("expectStatus").GetInt32(),
+                    c.TryGetProperty("expectStatuses", out var statuses) ? statuses.EnumerateArray().Select(x => x.GetInt32()).ToList() : [c.GetProperty("expectStatus").GetInt32()],
                     c.GetProperty("expectBackendOn200").GetString()!)).ToList();
                 return new RetryCase(name, Target(special), probes);
             case "websocket":

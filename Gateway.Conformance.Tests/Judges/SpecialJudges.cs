@@ -82,7 +82,7 @@ public static class RetryProbes
     /// </summary>
     public static HttpCaseExpectation Expectation(RetryProbe probe, string pathAndQuery, string ns) => new()
     {
-        StatusCodes = [probe.ExpectStatus],
+        StatusCodes = probe.ExpectStatuses,
         Backend = probe.Backend,
         Namespace = ns,
         RequestPath = pathAndQuery,

@@ -47,12 +47,14 @@ public sealed class StatusDirectoryReader(string directory) : IStatusReader
 
     private string? PathOf(string kind, string ns, string name)
     {
+        // The product's own file naming (a name longer than StatusPaths.MaxPlainNameLength is shortened and hashed).
+        var file = Gateway.Host.Status.StatusPaths.FileName(name);
         var kindDir = Path.Combine(Directory, kind);
-        if (ns.Length > 0) return File.Exists(Path.Combine(kindDir, ns, name + ".yaml")) ? Path.Combine(kindDir, ns, name + ".yaml") : null;
-        var direct = Path.Combine(kindDir, name + ".yaml");
+        if (ns.Length > 0) return File.Exists(Path.Combine(kindDir, ns, file)) ? Path.Combine(kindDir, ns, file) : null;
+        var direct = Path.Combine(kindDir, file);
         if (File.Exists(direct)) return direct;
         if (!System.IO.Directory.Exists(kindDir)) return null;
-        return System.IO.Directory.EnumerateFiles(kindDir, name + ".yaml", SearchOption.AllDirectories).FirstOrDefault();
+        return System.IO.Directory.EnumerateFiles(kindDir, file, SearchOption.AllDirectories).FirstOrDefault();
     }
 }
 

@@ -18,7 +18,7 @@ namespace Gateway.Conformance.Tests.Suite;
 /// GATEWAY_CONFORMANCE_GATEWAY_POOL / GATEWAY_CONFORMANCE_BACKEND_POOL / GATEWAY_CONFORMANCE_USABLE_ADDRESS (loopback
 /// CIDRs and an address, so two runs on one machine, e.g. two worktrees, do not bind the same addresses).
 /// </summary>
-public sealed class ConformanceFixture : IAsyncLifetime
+public class ConformanceFixture : IAsyncLifetime
 {
     private ConformanceRunner? _runner;
 
@@ -31,6 +31,22 @@ public sealed class ConformanceFixture : IAsyncLifetime
     public static string ReportPath => Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_REPORT") is { Length: > 0 } p
         ? p
         : Path.Combine(AppContext.BaseDirectory, "conformance", "conformance-report.yaml");
+
+    /// <summary>The upstream material this fixture runs (base manifests, test manifests, cases.json).</summary>
+    protected virtual string ConformanceDir => TestPaths.ConformanceDir;
+
+    /// <summary>The profiles of the upstream release (GATEWAY_CONFORMANCE_PROFILES names are looked up here).</summary>
+    protected virtual IReadOnlyList<ConformanceProfile> KnownProfiles => ConformanceProfiles.All;
+
+    /// <summary>What GATEWAY_CONFORMANCE_FEATURES=all enables: every profile feature and every feature a catalog test needs.</summary>
+    protected virtual IEnumerable<string> AllFeatures => ConformanceProfiles.AllFeatures.Union(ConformanceCatalog.All.SelectMany(t => t.Features));
+
+    /// <summary>The environment variable names of the address settings, and their defaults (see <see cref="ConformanceRunOptions"/>).</summary>
+    protected virtual (string GatewayPool, string BackendPool, string UsableAddress) AddressVariables =>
+        ("GATEWAY_CONFORMANCE_GATEWAY_POOL", "GATEWAY_CONFORMANCE_BACKEND_POOL", "GATEWAY_CONFORMANCE_USABLE_ADDRESS");
+
+    /// <summary>The run options before the environment's settings apply (the address pools of this fixture).</summary>
+    protected virtual ConformanceRunOptions DefaultOptions => new();
 
     public async Task InitializeAsync()
     {
@@ -46,23 +62,24 @@ public sealed class ConformanceFixture : IAsyncLifetime
         timeouts = timeouts.WithOverrides(Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_TIMEOUTS"));
         var features = Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_FEATURES") switch
         {
-            "all" => ConformanceProfiles.AllFeatures.Union(ConformanceCatalog.All.SelectMany(t => t.Features)).ToHashSet(StringComparer.Ordinal),
+            "all" => AllFeatures.ToHashSet(StringComparer.Ordinal),
             { Length: > 0 } list => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal),
             _ => null,
         };
         var profiles = Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_PROFILES") is { Length: > 0 } names
             ? names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                .Select(n => ConformanceProfiles.All.FirstOrDefault(p => p.Name == n) ?? throw new ArgumentException($"GATEWAY_CONFORMANCE_PROFILES: unknown profile {n} (known: {string.Join(", ", ConformanceProfiles.All.Select(p => p.Name))})"))
+                .Select(n => KnownProfiles.FirstOrDefault(p => p.Name == n) ?? throw new ArgumentException($"GATEWAY_CONFORMANCE_PROFILES: unknown profile {n} (known: {string.Join(", ", KnownProfiles.Select(p => p.Name))})"))
                 .ToList()
-            : ConformanceProfiles.All;
+            : KnownProfiles;
         using var setup = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         try
         {
-            var options = new ConformanceRunOptions { Timeouts = timeouts, SupportedFeatures = features, Profiles = profiles };
-            if (Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_GATEWAY_POOL") is { Length: > 0 } gatewayPool) options = options with { GatewayAddressPool = gatewayPool };
-            if (Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_BACKEND_POOL") is { Length: > 0 } backendPool) options = options with { BackendAddressPool = backendPool };
-            if (Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_USABLE_ADDRESS") is { Length: > 0 } usable) options = options with { UsableAddresses = [usable] };
-            _runner = await ConformanceRunner.StartAsync(options, TestPaths.ConformanceDir, setup.Token);
+            var options = DefaultOptions with { Timeouts = timeouts, SupportedFeatures = features, Profiles = profiles };
+            var (gatewayVariable, backendVariable, usableVariable) = AddressVariables;
+            if (Environment.GetEnvironmentVariable(gatewayVariable) is { Length: > 0 } gatewayPool) options = options with { GatewayAddressPool = gatewayPool };
+            if (Environment.GetEnvironmentVariable(backendVariable) is { Length: > 0 } backendPool) options = options with { BackendAddressPool = backendPool };
+            if (Environment.GetEnvironmentVariable(usableVariable) is { Length: > 0 } usable) options = options with { UsableAddresses = [usable] };
+            _runner = await ConformanceRunner.StartAsync(options, ConformanceDir, setup.Token);
         }
         catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or IOException)
         {

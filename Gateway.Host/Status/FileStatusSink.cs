@@ -37,9 +37,31 @@ public sealed class FileStatusSink : StatusSinkBase, IStatusInventory
         if (!System.IO.Directory.Exists(Directory)) return keys;
         foreach (var path in System.IO.Directory.EnumerateFiles(Directory, "*.yaml", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }))
         {
-            if (StatusPaths.TryParse(Directory, path, out var key)) keys.Add(key);
+            if (StatusPaths.TryParse(Directory, path, StatusPaths.IsHashed(path) ? StoredName(path) : null, out var key)) keys.Add(key);
         }
         return keys;
+    }
+
+    /// <summary>metadata.name of a stored object (the file of a long name does not spell it); null when unreadable.</summary>
+    private string? StoredName(string path)
+    {
+        try
+        {
+            using var reader = new StreamReader(path);
+            var yaml = new YamlDotNet.RepresentationModel.YamlStream();
+            yaml.Load(reader);
+            return yaml.Documents.FirstOrDefault()?.RootNode is YamlDotNet.RepresentationModel.YamlMappingNode root
+                && root.Children.TryGetValue(new YamlDotNet.RepresentationModel.YamlScalarNode("metadata"), out var metadata)
+                && metadata is YamlDotNet.RepresentationModel.YamlMappingNode meta
+                && meta.Children.TryGetValue(new YamlDotNet.RepresentationModel.YamlScalarNode("name"), out var name)
+                ? (name as YamlDotNet.RepresentationModel.YamlScalarNode)?.Value
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or YamlDotNet.Core.YamlException)
+        {
+            _logger.LogWarning(e, "Ignoring unreadable status file {Path}", path);
+            return null;
+        }
     }
 
     /// <inheritdoc />

@@ -20,10 +20,24 @@ public readonly record struct L4Endpoint(string Address, int Port)
 /// </summary>
 public sealed record L4Backend(string Id, int Weight, bool Valid, ImmutableArray<L4Endpoint> Endpoints)
 {
+    /// <summary>TLS origination to this backend behind a terminating TLS listener (BackendTLSPolicy); null sends the plain bytes.</summary>
+    public L4BackendTls? Tls { get; init; }
+
     public bool Equals(L4Backend? other) =>
-        other is not null && Id == other.Id && Weight == other.Weight && Valid == other.Valid && Seq.Equal(Endpoints, other.Endpoints);
+        other is not null && Id == other.Id && Weight == other.Weight && Valid == other.Valid && Seq.Equal(Endpoints, other.Endpoints) && Tls?.Key == other.Tls?.Key;
 
     public override int GetHashCode() => HashCode.Combine(Id, Weight, Valid, Seq.Hash(Endpoints));
+}
+
+/// <summary>
+/// How to originate TLS to a backend: <see cref="Options"/> gives the client options of one handshake (SNI, ALPN,
+/// certificate validation, client certificate); <see cref="Key"/> identifies the settings, for equality.
+/// </summary>
+public sealed record L4BackendTls(string Key, Func<SslClientAuthenticationOptions> Options)
+{
+    public bool Equals(L4BackendTls? other) => other is not null && Key == other.Key;
+
+    public override int GetHashCode() => Key.GetHashCode(StringComparison.Ordinal);
 }
 
 /// <summary>

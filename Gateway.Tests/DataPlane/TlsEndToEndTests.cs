@@ -112,4 +112,30 @@ public sealed class TlsEndToEndTests : IAsyncLifetime
         using var refused = await client.GetAsync($"http://{_address}:8080/wrong");
         Assert.Equal(HttpStatusCode.BadGateway, refused.StatusCode);
     }
+
+    [Fact]
+    public async Task BackendTls_GrpcRouteBackend_SpeaksHttp2OverTlsWithTheBackendsSni()
+    {
+        // A GRPCRoute backend under a BackendTLSPolicy (upstream main's BackendTLSPolicyGRPCRoute): gRPC needs HTTP/2,
+        // so ALPN offers h2 and the call reaches the TLS port of a gRPC echo server that speaks only HTTP/2.
+        var backendCertificate = DataPlaneFixture.Certificate("backend.example");
+        using var serverCertificate = X509Certificate2.CreateFromPem(backendCertificate.CertificatePem, backendCertificate.PrivateKeyPem);
+        var backendAddress = IPAddress.Parse(DataPlaneFixture.NextAddress());
+        await using var grpcEcho = await Gateway.Emulators.Grpc.GrpcEchoServer.StartAsync(new Gateway.Emulators.Grpc.GrpcEchoServerOptions(backendAddress, new EchoIdentity("ns", "grpc-infra-backend-v1-abc-1"))
+        {
+            HttpPort = 0,
+            HttpsPort = 8443,
+            ServerCertificate = serverCertificate,
+        });
+        var backend = new WeightedBackend("grpc-tls", 1, true, [new BackendEndpoint(backendAddress.ToString(), 8443)], BackendProtocol.Tls, null, null,
+            new BackendTlsSettings("backend.example", [backendCertificate.CertificatePem], false, [], null));
+        await _dataPlane.ApplyAsync(1, [Ir.Gateway("gw", _address, Ir.Port(8080, ListenerProtocol.Http, Ir.Listener("http", null,
+            Ir.Entry(Ir.Prefix("/"), kind: HttpRouteKind.Grpc, backends: Ir.Group(backend)))))], CancellationToken.None);
+
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"http://{_address}:8080", new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { UseProxy = false } });
+        var reply = await new Gateway.Emulators.Grpc.GrpcEcho.GrpcEchoClient(channel).EchoAsync(new Gateway.Emulators.Grpc.EchoRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
+
+        Assert.StartsWith("grpc-infra-backend-v1", reply.Assertions.Context.Pod);
+        Assert.Equal("backend.example", reply.Assertions.TlsAssertions.ServerName);
+    }
 }

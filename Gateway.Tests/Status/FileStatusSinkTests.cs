@@ -191,6 +191,23 @@ public sealed class FileStatusSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task Write_GatewayWithA253CharacterName_StoredUnderAShortenedNameAndListedByItsKey()
+    {
+        // Upstream main's GatewayNameMaximumLength: a name as long as Kubernetes allows still gets its status file.
+        var name = "gateway-name-maximum-length-" + new string('a', 253 - "gateway-name-maximum-length-".Length);
+        var key = new ResourceKey("Gateway", "infra", name);
+        Put(Stamped(Manifests.Gateway(name, ns: "infra"), generation: 1, rv: "7"));
+        var sink = NewSink();
+
+        var outcome = await sink.WriteAsync(Desired(key: key), CancellationToken.None);
+
+        Assert.Equal(StatusWriteOutcome.Written, outcome);
+        Assert.True(Path.GetFileName(sink.PathFor(key)).Length <= StatusPaths.MaxPlainNameLength);
+        Assert.Equal(name, KubernetesYaml.Deserialize<V1Gateway>(File.ReadAllText(sink.PathFor(key))).Metadata.Name);
+        Assert.Contains(key, NewSink().StoredKeys());
+    }
+
+    [Fact]
     public async Task Write_Repeatedly_ReadersNeverSeeAPartialFileAndNoTempFilesRemain()
     {
         var sink = NewSink();

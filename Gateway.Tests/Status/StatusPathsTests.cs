@@ -43,4 +43,39 @@ public class StatusPathsTests
     {
         Assert.False(StatusPaths.TryParse(Root, Path.Combine(Root, relative), out _));
     }
+
+    [Fact]
+    public void FileName_NamesUpToTheLimit_KeptAsTheyAre()
+    {
+        var name = new string('a', StatusPaths.MaxPlainNameLength);
+
+        Assert.Equal(name + ".yaml", StatusPaths.FileName(name));
+    }
+
+    [Fact]
+    public void FileName_LongerNames_ShortPrefixAndHashUnderTheFileNameLimitAndDistinct()
+    {
+        var a = new string('a', 253);
+        var b = new string('a', 252) + "b";
+
+        var fileA = StatusPaths.FileName(a);
+
+        // The sink's temp name adds 38 characters; file names may have 255 bytes.
+        Assert.True(fileA.Length + 38 <= 255, fileA);
+        Assert.Contains('~', fileA);
+        Assert.NotEqual(fileA, StatusPaths.FileName(b));
+        Assert.Equal(fileA, StatusPaths.FileName(a));
+    }
+
+    [Fact]
+    public void TryParse_LongName_NeedsTheStoredNameAndChecksItBelongsToThePath()
+    {
+        var key = new ResourceKey("Gateway", "infra", new string('g', 253));
+        var path = StatusPaths.PathFor(Root, key);
+
+        Assert.False(StatusPaths.TryParse(Root, path, out _));
+        Assert.True(StatusPaths.TryParse(Root, path, key.Name, out var parsed));
+        Assert.Equal(key, parsed);
+        Assert.False(StatusPaths.TryParse(Root, path, new string('h', 253), out _));
+    }
 }

@@ -45,8 +45,8 @@ internal sealed class BackendClients : IDisposable
     /// </summary>
     public BackendClient For(BackendProtocol protocol, BackendTlsSettings? tls, bool grpc) => protocol switch
     {
-        BackendProtocol.Tls when tls is not null => _tls.GetOrAdd(TlsKey(tls), _ => CreateTlsClient(tls)),
-        BackendProtocol.Tls => _tls.GetOrAdd("system", _ => CreateTlsClient(new BackendTlsSettings("", [], true, [], null))),
+        BackendProtocol.Tls when tls is not null => _tls.GetOrAdd(TlsKey(tls, grpc), _ => CreateTlsClient(tls, grpc)),
+        BackendProtocol.Tls => _tls.GetOrAdd(grpc ? "system-h2" : "system", _ => CreateTlsClient(new BackendTlsSettings("", [], true, [], null), grpc)),
         BackendProtocol.H2c => _h2c,
         BackendProtocol.WebSocket => _webSocket,
         _ when grpc => _h2c,
@@ -55,17 +55,16 @@ internal sealed class BackendClients : IDisposable
 
     private static ForwarderHttpClientContext NewContext(string id) => new() { ClusterId = id, NewConfig = HttpClientConfig.Empty };
 
-    private static BackendClient CreateTlsClient(BackendTlsSettings tls) =>
-        new(new TlsClientFactory(tls).CreateClient(NewContext("tls")), Http11Config, "http");
+    /// <summary>
+    /// A TLS client. gRPC (a GRPCRoute backend under a BackendTLSPolicy) needs HTTP/2: ALPN offers only h2 and the
+    /// destinations are https, so :scheme says https as HTTP/2 servers check (Kestrel resets a stream whose :scheme
+    /// does not match its transport); the handler takes the SslStream the connect callback authenticated as it is.
+    /// Everything else is HTTP/1.1 inside TLS, where no scheme is sent.
+    /// </summary>
+    private static BackendClient CreateTlsClient(BackendTlsSettings tls, bool http2) =>
+        new(new TlsClientFactory(tls, http2).CreateClient(NewContext(http2 ? "tls-h2" : "tls")), http2 ? H2cConfig : Http11Config, http2 ? "https" : "http");
 
-    private static string TlsKey(BackendTlsSettings tls)
-    {
-        var text = new StringBuilder()
-            .Append(tls.ServerName).Append('\n').Append(tls.UseSystemCertificates).Append('\n')
-            .AppendJoin('\n', tls.CaCertificatesPem).Append('\n').AppendJoin(',', tls.SubjectAltNames).Append('\n')
-            .Append(tls.ClientCertificate?.CertificatePem).Append(tls.ClientCertificate?.PrivateKeyPem);
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
-    }
+    private static string TlsKey(BackendTlsSettings tls, bool http2) => (http2 ? "h2/" : "http1.1/") + Tls.BackendTlsClient.Key(tls);
 
     public void Dispose()
     {
@@ -96,18 +95,15 @@ internal sealed class BackendClients : IDisposable
     /// optional client certificate (Gateway spec.tls.backend.clientCertificateRef).
     /// SocketsHttpHandler takes the SNI of an https request from its Host header, but the gateway forwards the
     /// client's Host unchanged while BackendTLSPolicy wants SNI = ServerName. So TLS is done here, in the connect
-    /// callback, and the handler sees a plain stream (destinations use "http://"): HTTP/1.1 inside our TLS.
+    /// callback, and the handler sees a plain stream (destinations use "http://"): HTTP/1.1 inside our TLS, or HTTP/2
+    /// with prior knowledge for gRPC (ALPN h2 told the server so).
     /// </summary>
-    private sealed class TlsClientFactory(BackendTlsSettings tls) : ClientFactory
+    private sealed class TlsClientFactory(BackendTlsSettings tls, bool http2) : ClientFactory
     {
         protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
         {
             base.ConfigureHandler(context, handler);
-            var roots = new X509Certificate2Collection();
-            foreach (var pem in tls.CaCertificatesPem) roots.ImportFromPem(pem);
-            var clientCertificates = tls.ClientCertificate is { } client
-                ? new X509CertificateCollection { X509Certificate2.CreateFromPem(client.CertificatePem, client.PrivateKeyPem) }
-                : null;
+            var client = new Tls.BackendTlsClient(tls);
             handler.ConnectCallback = async (connect, ct) =>
             {
                 var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -115,13 +111,7 @@ internal sealed class BackendClients : IDisposable
                 {
                     await socket.ConnectAsync(connect.DnsEndPoint, ct).ConfigureAwait(false);
                     var stream = new SslStream(new NetworkStream(socket, ownsSocket: true));
-                    await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-                    {
-                        TargetHost = tls.ServerName.Length > 0 ? tls.ServerName : connect.DnsEndPoint.Host,
-                        ApplicationProtocols = [SslApplicationProtocol.Http11],
-                        ClientCertificates = clientCertificates,
-                        RemoteCertificateValidationCallback = (_, certificate, _, errors) => Validate(certificate as X509Certificate2, errors, roots),
-                    }, ct).ConfigureAwait(false);
+                    await stream.AuthenticateAsClientAsync(client.Options(connect.DnsEndPoint.Host, http2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11), ct).ConfigureAwait(false);
                     return stream;
                 }
                 catch
@@ -130,19 +120,6 @@ internal sealed class BackendClients : IDisposable
                     throw;
                 }
             };
-        }
-
-        private bool Validate(X509Certificate2? certificate, SslPolicyErrors errors, X509Certificate2Collection roots)
-        {
-            if (certificate is null) return false;
-            var names = tls.SubjectAltNames.IsDefaultOrEmpty ? [tls.ServerName] : tls.SubjectAltNames;
-            if (!names.Any(n => n.Length > 0 && Tls.CertificateNames.Matches(certificate, n))) return false;
-            if (tls.UseSystemCertificates && roots.Count == 0) return (errors & SslPolicyErrors.RemoteCertificateChainErrors) == 0;
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return chain.Build(certificate);
         }
     }
 }

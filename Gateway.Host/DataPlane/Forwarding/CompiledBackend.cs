@@ -12,9 +12,12 @@ internal sealed class CompiledBackend
     private readonly string[] _destinations;
     private int _next = -1;
 
-    public CompiledBackend(WeightedBackend source, BackendClient client, HeaderModifierPlan? requestHeaders, GatewayTransformer final, GatewayTransformer? retrying)
+    public CompiledBackend(WeightedBackend source, BackendClient client, HeaderModifierPlan? requestHeaders, GatewayTransformer final, GatewayTransformer? retrying,
+        UrlRewrite? rewrite = null, HeaderModifierPlan? responseHeaders = null)
     {
         Source = source;
+        Rewrite = rewrite;
+        ResponseHeaders = responseHeaders;
         Client = client;
         RequestHeaders = requestHeaders;
         Final = final;
@@ -25,6 +28,15 @@ internal sealed class CompiledBackend
     }
 
     public WeightedBackend Source { get; }
+
+    /// <summary>The URLRewrite for requests sent here: the backendRef's own, else the rule's.</summary>
+    public UrlRewrite? Rewrite { get; }
+
+    /// <summary>Per-backendRef ResponseHeaderModifier, for the answers the gateway writes itself (a backendRef redirect).</summary>
+    public HeaderModifierPlan? ResponseHeaders { get; }
+
+    /// <summary>The backendRef's RequestRedirect: requests that pick this backend are redirected, not forwarded.</summary>
+    public RequestRedirect? Redirect => Source.Redirect;
 
     public BackendClient Client { get; }
 

@@ -81,9 +81,7 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
         }
         if (action.Redirect is { } redirect)
         {
-            var location = RedirectLocation.Build(redirect, table.Scheme, request.Headers.Host.ToString(), action.ListenerPort, action.MatchedPrefix, request.Path.Value ?? "/", request.QueryString.Value);
-            response.StatusCode = redirect.StatusCode is >= 300 and < 400 ? redirect.StatusCode : StatusCodes.Status302Found;
-            response.Headers.Location = location;
+            WriteRedirect(context, table, action, redirect);
             action.ResponseHeaders?.Apply(response.Headers);
             return Task.CompletedTask;
         }
@@ -95,6 +93,14 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
             response.StatusCode = StatusCodes.Status500InternalServerError;
             return Task.CompletedTask;
         }
+        if (backend.Redirect is { } backendRedirect)
+        {
+            // HTTPBackendRef RequestRedirect: answered here, so the backend's endpoints do not matter.
+            WriteRedirect(context, table, action, backendRedirect);
+            action.ResponseHeaders?.Apply(response.Headers);
+            backend.ResponseHeaders?.Apply(response.Headers);
+            return Task.CompletedTask;
+        }
         if (!backend.HasEndpoints)
         {
             // "When a HTTPBackendRef refers to a Service that has no ready endpoints, implementations SHOULD return a 503".
@@ -104,7 +110,7 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
 
         action.RequestHeaders?.Apply(request.Headers);
         backend.RequestHeaders?.Apply(request.Headers);
-        if (action.Rewrite?.Path is { } rewritePath)
+        if (backend.Rewrite?.Path is { } rewritePath)
         {
             request.Path = new PathString(PathModifiers.Apply(rewritePath, action.MatchedPrefix, request.Path.Value ?? "/"));
         }
@@ -175,6 +181,9 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
                         exchange?.TimedOut();
                         Reset(context, StatusCodes.Status504GatewayTimeout);
                     }
+                    // HTTPRouteRetry.Attempts: retries used up on connection errors "MUST return an error"; 503 says
+                    // the backend is unavailable (the forwarder alone would answer 502).
+                    else if (retry is not null && IsConnectionError(error)) Reset(context, StatusCodes.Status503ServiceUnavailable);
                     return;
                 }
                 Reset(context, StatusCodes.Status200OK);
@@ -200,6 +209,14 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
         {
             requestTimeout?.Dispose();
         }
+    }
+
+    private static void WriteRedirect(HttpContext context, CompiledSocketTable table, RouteAction action, RequestRedirect redirect)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        response.StatusCode = redirect.StatusCode is >= 300 and < 400 ? redirect.StatusCode : StatusCodes.Status302Found;
+        response.Headers.Location = RedirectLocation.Build(redirect, table.Scheme, request.Headers.Host.ToString(), action.ListenerPort, action.MatchedPrefix, request.Path.Value ?? "/", request.QueryString.Value);
     }
 
     private static bool IsConnectionError(ForwarderError error) => error is ForwarderError.Request or ForwarderError.RequestTimedOut;

@@ -57,5 +57,16 @@ internal static class L4ConfigAdapter
         new(entry.Id, entry.Hostnames.IsDefault ? [] : entry.Hostnames, [.. entry.Backends.Backends.Select(Backend)]);
 
     private static L4Backend Backend(WeightedBackend backend) =>
-        new(backend.ClusterId, backend.Weight, backend.Valid, [.. backend.Endpoints.Select(e => new L4Endpoint(e.Address, e.Port))]);
+        new(backend.ClusterId, backend.Weight, backend.Valid, [.. backend.Endpoints.Select(e => new L4Endpoint(e.Address, e.Port))])
+        {
+            // BackendTLSPolicy on a TLSRoute backend: used only behind a terminating listener (a passthrough listener
+            // forwards the client's own TLS). No ALPN: the bytes inside are not ours to interpret.
+            Tls = backend.Tls is { } tls ? Originate(tls) : null,
+        };
+
+    private static L4BackendTls Originate(BackendTlsSettings tls)
+    {
+        var client = new BackendTlsClient(tls);
+        return new L4BackendTls(BackendTlsClient.Key(tls), () => client.Options("", null));
+    }
 }

@@ -437,17 +437,20 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
         var retry = RetryPlan.Create(entry.Retry);
         var routeResponse = HeaderModifierPlan.Create(filters.ResponseHeaders);
         var cors = CorsPlan.Create(filters.Cors);
-        var hostOverride = filters.Rewrite?.Hostname;
         var backends = (entry.Backends.Backends.IsDefault ? [] : entry.Backends.Backends)
             .Select(b =>
             {
                 var backendResponse = HeaderModifierPlan.Create(b.ResponseHeaders);
+                // A backendRef's URLRewrite replaces the rule's for the requests sent to it (see WeightedBackend.Rewrite).
+                var rewrite = b.Rewrite ?? filters.Rewrite;
+                var hostOverride = rewrite?.Hostname;
                 return new CompiledBackend(
                     b,
                     clients.For(b.Protocol, b.Tls, grpc),
                     HeaderModifierPlan.Create(b.RequestHeaders),
                     new GatewayTransformer(hostOverride, routeResponse, backendResponse, cors, retryOn: null),
-                    retry is null ? null : new GatewayTransformer(hostOverride, routeResponse, backendResponse, cors, retry));
+                    retry is null ? null : new GatewayTransformer(hostOverride, routeResponse, backendResponse, cors, retry),
+                    rewrite, backendResponse);
             })
             .ToArray();
         var action = new RouteAction

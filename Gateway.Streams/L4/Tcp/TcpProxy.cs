@@ -270,6 +270,12 @@ public sealed class TcpProxy : IAsyncDisposable
             ClientCertificateRequired = false,
             AllowRenegotiation = false,
         };
+        // BackendTLSPolicy on a terminated TLSRoute's backend: the plain bytes are encrypted again towards it.
+        if (pick.Backend?.Tls is { } backendTls)
+        {
+            backend = TlsOrigination.Create(backendTls.Options, _options.TlsHandshakeTimeout, backend, _materializer,
+                reason => _log.Debug("{0} from {1}: TLS to backend {2} ended: {3}", Key, client, endpoint, reason));
+        }
         return TlsTermination.Create(serverOptions, _options.TlsHandshakeTimeout, backend, _materializer,
             reason => _log.Debug("{0} from {1}: TLS termination ended: {2}", Key, client, reason));
     }

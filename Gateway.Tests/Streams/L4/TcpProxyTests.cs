@@ -109,6 +109,36 @@ public sealed class TcpProxyTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task Tls_TerminateWithBackendTls_ReencryptsWithTheBackendSniAndRefusesAnUntrustedBackend()
+    {
+        // BackendTLSPolicy on a terminated TLSRoute's backend: the proxy is a TLS client to it (SNI abc.example.com).
+        System.Security.Cryptography.X509Certificates.X509Certificate2? seen = null;
+        L4BackendTls Originate(bool trust) => new($"trust={trust}", () => new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = "abc.example.com",
+            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            {
+                seen = certificate as System.Security.Cryptography.X509Certificates.X509Certificate2;
+                return trust;
+            },
+        });
+        var config = Socket(0,
+            Terminate("good", "good.example.com", Certificate("good.example.com"), Route(["good.example.com"], Backend("one", 1, _one.TlsEndpoint!) with { Tls = Originate(true) })),
+            Terminate("bad", "bad.example.com", Certificate("bad.example.com"), Route(["bad.example.com"], Backend("one", 1, _one.TlsEndpoint!) with { Tls = Originate(false) })));
+        var (_, endpoint) = await StartAsync(config);
+
+        await using (var client = await L4Client.ConnectAsync(endpoint, "good.example.com"))
+        {
+            var test = await client.HandshakeAndTestAsync();
+            Assert.True(test.GetProperty("isTLS").GetBoolean());
+            Assert.Equal("abc.example.com", test.GetProperty("tls").GetProperty("serverName").GetString());
+            Assert.Equal("good.example.com", client.Tls!.RemoteCertificate!.Subject["CN=".Length..]);
+        }
+        Assert.NotNull(seen);
+        Assert.True(await L4Client.IsRejectedAsync(endpoint, "bad.example.com"));
+    }
+
+    [Fact]
     public async Task Tls_MixedTerminateAndPassthroughOnOnePort_ChosenBySni()
     {
         var config = Socket(0,

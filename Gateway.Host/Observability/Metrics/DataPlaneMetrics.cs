@@ -32,6 +32,14 @@ public static class DataPlaneMetrics
         "http.server.request.duration", "s", "Duration of HTTP requests the gateway served, from the request's start to the end of its response",
         tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
 
+    /// <summary>
+    /// Exported as gateway_upstream_request_duration_seconds: from the gateway choosing the backend to the end of the
+    /// response it relayed (Envoy's upstream_rq_time is the same span), by backend and status.
+    /// </summary>
+    internal static readonly Histogram<double> UpstreamDuration = Meter.CreateHistogram(
+        "gateway.upstream.request.duration", "s", "Duration of forwarded requests from choosing the backend to the end of the response, by backend (namespace/service:port) and status",
+        tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+
     /// <summary>Exported as gateway_upstream_errors_total: requests whose forwarding to a backend failed, by backend and YARP error.</summary>
     internal static readonly Counter<long> UpstreamErrors = Meter.CreateCounter<long>(
         "gateway.upstream.errors", unit: null, "Requests whose forwarding to the backend failed (connect, timeout, reset), by backend and error");
@@ -62,22 +70,24 @@ public static class DataPlaneMetrics
     internal static void Forget(DataPlane.DataPlane dataPlane) => DataPlanes.TryRemove(dataPlane, out _);
 
     /// <summary>Whether the request path should record (some MeterProvider listens).</summary>
-    internal static bool Enabled => RequestDuration.Enabled || UpstreamErrors.Enabled;
+    internal static bool Enabled => RequestDuration.Enabled || UpstreamDuration.Enabled || UpstreamErrors.Enabled;
 
     /// <summary>
     /// Records one finished request: called once the response has ended (like ASP.NET Core hosting does), with what
     /// the pipeline found. No allocation: a TagList of at most eight tags lives on the stack, and every value is a
     /// precomputed string or a pre-boxed status code.
     /// </summary>
-    internal static void RecordRequest(HttpContext context, long started, CompiledSocketTable table, CompiledListener? listener, CompiledRoute? route, CompiledBackend? backend)
+    internal static void RecordRequest(HttpContext context, long started, CompiledSocketTable table, CompiledListener? listener, CompiledRoute? route,
+        CompiledBackend? backend, long forwarded)
     {
         var status = context.Response.StatusCode;
+        var boxedStatus = (uint)status < (uint)BoxedStatus.Length ? BoxedStatus[status] : status;
         if (RequestDuration.Enabled)
         {
             var tags = new TagList
             {
                 { "http.request.method", Method(context.Request.Method) },
-                { "http.response.status_code", (uint)status < (uint)BoxedStatus.Length ? BoxedStatus[status] : status },
+                { "http.response.status_code", boxedStatus },
                 { "gateway", table.GatewayTag },
             };
             if (listener is not null) tags.Add("listener", listener.Source.Name);
@@ -89,6 +99,11 @@ public static class DataPlaneMetrics
                 tags.Add("rule", routeTags.Rule);
             }
             RequestDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        }
+        if (backend is not null && UpstreamDuration.Enabled)
+        {
+            UpstreamDuration.Record(Stopwatch.GetElapsedTime(forwarded).TotalSeconds,
+                new KeyValuePair<string, object?>("backend", backend.Source.ClusterId), new KeyValuePair<string, object?>("http.response.status_code", boxedStatus));
         }
         if (backend is not null && UpstreamErrors.Enabled && context.Features.Get<IForwarderErrorFeature>() is { Error: not ForwarderError.None } error)
         {

@@ -19,6 +19,7 @@ internal sealed class RequestMeasurement
     public CompiledListener? Listener;
     public CompiledRoute? Route;
     public CompiledBackend? Backend;
+    public long Forwarded;
 
     /// <summary>Marks the start of a request on <paramref name="table"/> when some MeterProvider listens.</summary>
     public void Start(CompiledSocketTable table)
@@ -39,18 +40,21 @@ internal sealed class RequestMeasurement
     /// <summary>The backend the request is forwarded to.</summary>
     public void Forwarding(CompiledBackend backend)
     {
-        if (Started != 0) Backend = backend;
+        if (Started == 0) return;
+        Backend = backend;
+        Forwarded = Stopwatch.GetTimestamp();
     }
 
     /// <summary>Records the finished request (its response has ended) and forgets it.</summary>
     public void End(HttpContext context)
     {
         if (Started == 0) return;
-        DataPlaneMetrics.RecordRequest(context, Started, Table!, Listener, Route, Backend);
+        DataPlaneMetrics.RecordRequest(context, Started, Table!, Listener, Route, Backend, Forwarded);
         Started = 0;
         Table = null;
         Listener = null;
         Route = null;
         Backend = null;
+        Forwarded = 0;
     }
 }

@@ -37,7 +37,7 @@ public static class DataPlaneMetrics
     /// response it relayed (Envoy's upstream_rq_time is the same span), by backend and status.
     /// </summary>
     internal static readonly Histogram<double> UpstreamDuration = Meter.CreateHistogram(
-        "gateway.upstream.request.duration", "s", "Duration of forwarded requests from choosing the backend to the end of the response, by backend (namespace/service:port) and status",
+        "gateway.upstream.request.duration", "s", "Duration of forwarded requests from choosing the backend to the end of the response, by backend (its route-table cluster id, namespace/service:port/protocol) and status",
         tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
 
     /// <summary>Exported as gateway_upstream_errors_total: requests whose forwarding to a backend failed, by backend and YARP error.</summary>

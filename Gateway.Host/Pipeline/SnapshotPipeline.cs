@@ -230,8 +230,8 @@ public sealed class SnapshotPipeline : BackgroundService
             : await HandOffAsync(result, snapshot, applied.DataPlaneApplied, errors, ct).ConfigureAwait(false);
         var pass = new PassResult(snapshot.Revision, published.ChangeSequence, errors, applied.Translations, written, unchanged, removed) { StatusesUnacknowledged = unacknowledged };
         Metrics?.PassCompleted(Stopwatch.GetElapsedTime(applied.Started), applied.TranslateTime, applied.ApplyTime, Stopwatch.GetElapsedTime(statusStarted));
-        // The phase times are what bench/run-controlplane.sh reads ("translation time per change"); the pass time runs
-        // from the pass's start to its statuses, including any wait for the previous pass's status hand-off.
+        // The phase times, also recorded as gateway_reconcile_duration_seconds (what bench/run-controlplane.sh reads); the
+        // pass time runs from the pass's start to its statuses, including any wait for the previous pass's status hand-off.
         _logger.LogInformation("Revision {Revision}: {Gateways} gateways, {Statuses} statuses ({Written} written, {Removed} removed, {Pending} pending), {Errors} errors, " +
             "{Elapsed:F1} ms (translate {Translate:F1} ms, apply {Apply:F1} ms, status {Status:F1} ms); queued {Queued:F1} ms before the pass, " +
             "status waited {StatusWait:F1} ms for the previous pass's, hand-off prepared in {Prepare:F1} ms (content built for {Built} of {Objects} entities, {Reported} reported){Translation}",

@@ -43,7 +43,7 @@ public static class ClusterHosting
         services.AddSingleton<ClusterInspection>();
         services.AddSingleton<SuspectedMembers>();
         services.AddSingleton<ManagementServer>();
-        if (cluster.ManagementPort is not null)
+        if (cluster.ManagementPort is not null && cluster.Metrics)
         {
             // GET /metrics on the management endpoint (Observability/Metrics/README.md).
             services.TryAddSingleton(_ => new Observability.Metrics.ControlPlaneMetrics());

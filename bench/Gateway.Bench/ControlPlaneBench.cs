@@ -96,7 +96,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             Console.WriteLine($"N={n}: ready {result.TimeToReadySeconds:F2} s (health {result.HealthReadySeconds:F2} s), RSS {Util.Bytes(result.WorkingSetBytes)}, " +
                 $"propagation p50 {result.PropagationP50Ms:F1} ms p99 {result.PropagationP99Ms:F1} ms, non-2xx {result.SteadyNon2xx}/{result.SteadyRequests}, " +
                 $"change served p99 {result.ChangeServedP99Ms:F1} ms, status after served p99 {result.StatusAfterServedP99Ms:F1} ms, deletion p99 {result.DeletionP99Ms:F1} ms, " +
-                $"translate/change p50 {result.ChangeTranslateMeanMs:F1} ms, pass p50 {result.ChangePassMeanMs:F1} ms");
+                $"translate/change mean {result.ChangeTranslateMeanMs:F1} ms, pass mean {result.ChangePassMeanMs:F1} ms");
         }
         return results;
     }

@@ -33,6 +33,7 @@ public sealed class ScrapedGatewayFixture : IAsyncLifetime
         _echo = await EchoServer.StartAsync(new EchoServerOptions(IPAddress.Loopback, new EchoIdentity("default", "echo-pod")) { HttpPort = 0 });
         var closed = ReplicaProcess.FreePort();
         var tcpPort = ReplicaProcess.FreePort();
+        var tcpClosedPort = ReplicaProcess.FreePort();
         _dir.Write("m/all.yaml", Manifests.Join(
             Manifests.GatewayClass(),
             $$"""
@@ -45,6 +46,7 @@ public sealed class ScrapedGatewayFixture : IAsyncLifetime
               listeners:
               - {name: web, port: {{HttpPort}}, protocol: HTTP}
               - {name: raw, port: {{tcpPort}}, protocol: TCP}
+              - {name: raw-closed, port: {{tcpClosedPort}}, protocol: TCP}
             """,
             Manifests.EchoService("echo", _echo.HttpEndpoint.Port),
             Manifests.EchoService("closed", closed),
@@ -68,6 +70,14 @@ public sealed class ScrapedGatewayFixture : IAsyncLifetime
             spec:
               parentRefs: [{name: g, sectionName: raw}]
               rules: [{backendRefs: [{name: echo, port: 8080}]}]
+            """,
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: TCPRoute
+            metadata: {name: raw-closed, namespace: default}
+            spec:
+              parentRefs: [{name: g, sectionName: raw-closed}]
+              rules: [{backendRefs: [{name: closed, port: 8080}]}]
             """));
         var management = ReplicaProcess.FreePort();
         Gateway = new ReplicaProcess("gateway", management,
@@ -86,9 +96,39 @@ public sealed class ScrapedGatewayFixture : IAsyncLifetime
             using var response = await client.GetAsync($"http://127.0.0.1:{HttpPort}/broken");
             if (response.StatusCode != HttpStatusCode.BadGateway) throw new InvalidOperationException($"/broken: {(int)response.StatusCode}");
         }
+        // One TCP connection through each TCPRoute: the echo answers an HTTP/1.0 request and closes; the closed backend refuses.
+        TcpResponseBytes = await TcpExchangeAsync(tcpPort, TcpRequest);
+        if (TcpResponseBytes == 0) throw new InvalidOperationException("no answer through the TCPRoute");
+        await TcpExchangeAsync(tcpClosedPort, TcpRequest);
         // The entities gauge needs the placement refresh (every few seconds) to have run once.
         await UntilAsync(async () => (await Gateway.GetAsync("metrics", CancellationToken.None)).Body.Contains("gateway_entities{", StringComparison.Ordinal),
             "gateway_entities in the scrape");
+    }
+
+    public static readonly byte[] TcpRequest = "GET /tcp HTTP/1.0\r\nHost: raw\r\n\r\n"u8.ToArray();
+
+    /// <summary>Bytes the client received through the TCPRoute.</summary>
+    public int TcpResponseBytes { get; private set; }
+
+    private static async Task<int> TcpExchangeAsync(int port, byte[] request)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port, timeout.Token);
+        var stream = client.GetStream();
+        await stream.WriteAsync(request, timeout.Token);
+        var total = 0;
+        var buffer = new byte[4096];
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0) total += read;
+        }
+        catch (IOException)
+        {
+            // The refused connection is aborted: what was read so far counts.
+        }
+        return total;
     }
 
     public async Task DisposeAsync()
@@ -175,13 +215,27 @@ public sealed partial class MetricsScrapeTests(ScrapedGatewayFixture gateway) : 
         Assert.True(Value(samples, "gateway_status_writes_total", "kind=\"Gateway\"", "result=\"written\"") >= 1);
         Assert.True(Value(samples, "gateway_status_writes_total", "kind=\"HTTPRoute\"", "result=\"written\"") >= 1);
         Assert.Equal(1, Value(samples, "gateway_objects", "kind=\"HTTPRoute\""));
-        Assert.Equal(1, Value(samples, "gateway_objects", "kind=\"TCPRoute\""));
+        Assert.Equal(2, Value(samples, "gateway_objects", "kind=\"TCPRoute\""));
         Assert.Equal(1, Value(samples, "gateway_cluster_members", "status=\"Up\"", "reachable=\"true\""));
         Assert.Equal(0, Value(samples, "gateway_cluster_members", "status=\"Down\"", "reachable=\"true\""));
         Assert.Equal(1, Value(samples, "gateway_entities", "kind=\"gateway\""));
-        Assert.Equal(2, Value(samples, "gateway_entities", "kind=\"route\""));
+        Assert.Equal(3, Value(samples, "gateway_entities", "kind=\"route\""));
         Assert.Equal(0, Value(samples, "gateway_shard_rebalances_total"));
-        Assert.Equal(0, Value(samples, "gateway_l4_active_sessions", "protocol=\"tcp\""));
+        Assert.All(samples.Where(s => s.Name == "gateway_l4_active_sessions"), s => Assert.Equal(0, s.Value));
+    }
+
+    [Fact]
+    public async Task Scrape_TcpRoutes_SessionsBytesAndErrorsPerRoute()
+    {
+        var samples = Samples((await gateway.Gateway.GetAsync("metrics", CancellationToken.None)).Body);
+        const string raw = "route=\"TCPRoute/default/raw/rule/0\"";
+        const string closed = "route=\"TCPRoute/default/raw-closed/rule/0\"";
+
+        Assert.Equal(1, Value(samples, "gateway_l4_route_sessions_total", raw, "protocol=\"tcp\""));
+        Assert.Equal(ScrapedGatewayFixture.TcpRequest.Length, Value(samples, "gateway_l4_route_bytes_total", raw, "direction=\"received\""));
+        Assert.Equal(gateway.TcpResponseBytes, Value(samples, "gateway_l4_route_bytes_total", raw, "direction=\"sent\""));
+        Assert.DoesNotContain(samples, s => s.Name == "gateway_l4_route_errors_total" && s.Labels.Contains(raw, StringComparison.Ordinal));
+        Assert.Equal(1, Value(samples, "gateway_l4_route_errors_total", closed, "protocol=\"tcp\""));
     }
 
     [Fact]

@@ -24,6 +24,7 @@ public sealed class MetricsEndpoint : IDisposable
     [
         DataPlaneMetrics.MeterName,
         ControlPlaneMetrics.MeterName,
+        Gateway.Streams.L4.L4RouteMetrics.MeterName,
         "Microsoft.AspNetCore.Server.Kestrel",
         "System.Net.Http",
         "System.Runtime",

@@ -43,9 +43,12 @@ public static class L4RouteMetrics
             new KeyValuePair<string, object?>("direction", fromClient ? "received" : "sent"));
     }
 
-    /// <summary><paramref name="backend"/> with its bytes counted in both directions (one closure per connection, nothing per chunk).</summary>
+    /// <summary>
+    /// <paramref name="backend"/> with its bytes counted in both directions (two stages and one closure per connection),
+    /// or <paramref name="backend"/> itself while no provider listens (nothing added to the connection).
+    /// </summary>
     public static Flow<ByteString, ByteString, NotUsed> Counted(Flow<ByteString, ByteString, NotUsed> backend, string route, string protocol) =>
-        Flow.Create<ByteString>()
+        !Bytes.Enabled ? backend : Flow.Create<ByteString>()
             .Select(b =>
             {
                 Relayed(route, protocol, fromClient: true, b.Count);

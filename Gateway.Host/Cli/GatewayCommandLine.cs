@@ -231,6 +231,7 @@ public static class GatewayCommandLine
             ManagementHostname = input.Text(symbols.ManagementHost),
             ManagementPort = managementPort == 0 ? null : managementPort,
             ManagementTokenFile = input.OptionalText(symbols.ManagementTokenFile) is { } tokenFile ? Path.GetFullPath(tokenFile) : null,
+            Metrics = !input.Switch(symbols.NoMetrics),
             RequiredContactPoints = input.OptionalConverted(symbols.RequiredContactPoints, text =>
             {
                 var (value, error) = Integer(text);
@@ -549,6 +550,12 @@ public static class GatewayCommandLine
             DefaultValueFactory = _ => "8558",
         };
 
+        public readonly Option<bool> NoMetrics = new("--no-metrics")
+        {
+            Description = "Serve no GET /metrics on the management endpoint and measure nothing (by default every replica with a management " +
+                "endpoint exports Prometheus metrics there).",
+        };
+
         public readonly Option<string[]> Peers = new("--peer")
         {
             Description = "Management endpoint (host:port) of a replica, this one included; repeat for each. Implies --discovery config: " +
@@ -650,6 +657,7 @@ public static class GatewayCommandLine
                 NoCluster, NodeName, ClusterHost, ClusterPort, ManagementHost, ManagementPort, ManagementTokenFile, Peers, Discovery, DiscoveryPodSelector, PodNamespace,
                 RequiredContactPoints, RemotingTlsCertificate, RemotingTlsKey, RemotingTlsPassword, RemotingTlsCa, Translate,
             };
+            Root.Options.Add(NoMetrics);
             Root.SetAction(_ => 0);
             Translate.SetAction(_ => 0);
             foreach (var option in Root.Options)

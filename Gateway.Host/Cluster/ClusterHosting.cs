@@ -43,6 +43,13 @@ public static class ClusterHosting
         services.AddSingleton<ClusterInspection>();
         services.AddSingleton<SuspectedMembers>();
         services.AddSingleton<ManagementServer>();
+        if (cluster.ManagementPort is not null && cluster.Metrics)
+        {
+            // GET /metrics on the management endpoint (Observability/Metrics/README.md).
+            services.TryAddSingleton(_ => new Observability.Metrics.ControlPlaneMetrics());
+            services.AddSingleton<Observability.Metrics.ClusterMetrics>();
+            services.AddSingleton<Observability.Metrics.MetricsEndpoint>();
+        }
         if (cluster.Discovery == ClusterDiscovery.Kubernetes)
         {
             // In Kubernetes mode the source's client is used (registered by KubernetesHosting); otherwise the pod's own.
@@ -83,7 +90,9 @@ public static class ClusterHosting
             builder.WithClustering(new ClusterOptions { Roles = ["gateway"], SplitBrainResolver = new KeepMajorityOption() });
             builder.WithCustomSerializer(GatewayMessageSerializer.Name, [typeof(IGatewayClusterMessage)], system => new GatewayMessageSerializer(system));
 
-            var sink = sp.GetRequiredService<IStatusSink>();
+            IStatusSink sink = sp.GetService<Observability.Metrics.ControlPlaneMetrics>() is { } metrics
+                ? new Observability.Metrics.MeteredStatusSink(sp.GetRequiredService<IStatusSink>(), metrics)
+                : sp.GetRequiredService<IStatusSink>();
             // Kubernetes mode: a Gateway's entity provisions its Service (exactly one entity per Gateway in the cluster).
             var provisioner = sp.GetService<IGatewayProvisioner>();
             EntityServices Services(ActorSystem system) => new(NodeReporter.Path, sink, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress),

@@ -85,6 +85,9 @@ public sealed class ClusterInspection(ActorSystem system, SnapshotPipeline pipel
 
     private static readonly EntityKind[] Kinds = [EntityKind.GatewayClass, EntityKind.Gateway, EntityKind.Listener, EntityKind.Route];
 
+    /// <summary>The last shard placement seen (refreshed by <see cref="PlacementRefresher"/>), or null before the first.</summary>
+    public PlacementView? LastPlacement => Volatile.Read(ref _lastPlacement);
+
     /// <summary>Cluster members and their status.</summary>
     public MembersView Members()
     {

@@ -71,6 +71,12 @@ public sealed class GatewayClusterOptions
     public string? ManagementTokenFile { get; set; }
 
     /// <summary>
+    /// Whether the management endpoint serves GET /metrics (--no-metrics turns it off); without a management endpoint
+    /// nothing is measured either way (Observability/Metrics/README.md).
+    /// </summary>
+    public bool Metrics { get; set; } = true;
+
+    /// <summary>
     /// Contact points that must be found before a new cluster forms (config discovery: the number of peers, so three
     /// replicas started together form one cluster, never two). A replica started later joins the existing cluster
     /// whatever this number is.

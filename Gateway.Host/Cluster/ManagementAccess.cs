@@ -22,7 +22,9 @@ public enum ManagementDecision
 /// cluster bootstrap must reach it, so the routes split in two surfaces:
 /// <list type="bullet">
 /// <item>open: <c>/health/alive</c>, <c>/health/ready</c> and Akka.Management's <c>/bootstrap/...</c> (what probes
-/// and peers need; they reveal the replica's readiness and its cluster's seed nodes, nothing about objects);</item>
+/// and peers need; they reveal the replica's readiness and its cluster's seed nodes, nothing about objects), and
+/// <c>/metrics</c>, which Prometheus scrapes from every pod (it reveals counts and durations labelled with object
+/// names, as the status of those objects does to anyone who may read them; no specs, no secrets);</item>
 /// <item>inspection: everything else (<c>/cluster/...</c>, <c>/routetable</c>, <c>/status/writes</c>,
 /// <c>/debug/...</c>, the <c>/ui/</c> page), which shows every object's state and can force a full GC. With a token configured
 /// (<c>--management-token-file</c>, a Secret mounted as a file) it needs <c>Authorization: Bearer &lt;token&gt;</c>;
@@ -34,7 +36,7 @@ public static class ManagementAccess
 {
     /// <summary>True for the routes probes and cluster bootstrap need, open to anyone who reaches the port.</summary>
     public static bool IsOpen(string path) =>
-        path is "/health/alive" or "/health/ready" || path.StartsWith("/bootstrap/", StringComparison.Ordinal);
+        path is "/health/alive" or "/health/ready" or "/metrics" || path.StartsWith("/bootstrap/", StringComparison.Ordinal);
 
     /// <summary>The decision for a request to <paramref name="path"/> from <paramref name="remote"/>.</summary>
     /// <param name="path">The request path.</param>

@@ -21,8 +21,10 @@ namespace Gateway.Host.Cluster;
 /// bootstrap when discovery is configured. Replaces <c>AkkaManagement.Start()</c>, whose Ceen server cannot start
 /// with the Ceen.Httpd version available (see <see cref="CeenContextAdapter"/>). Route matching follows Akka's
 /// router: a route's path (with * wildcards) must match the whole request path; the first handler that accepts wins.
+/// <c>/metrics</c> (<see cref="Observability.Metrics.MetricsEndpoint"/>) is served ahead of those routes.
 /// </summary>
-public sealed class ManagementServer(ActorSystem system, GatewayClusterOptions options, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+public sealed class ManagementServer(ActorSystem system, GatewayClusterOptions options, ILoggerFactory loggerFactory,
+    Observability.Metrics.MetricsEndpoint? metrics = null) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<ManagementServer>();
     private WebApplication? _app;
@@ -44,6 +46,8 @@ public sealed class ManagementServer(ActorSystem system, GatewayClusterOptions o
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(ResolveAddress(options.ManagementHostname)), port));
         var app = builder.Build();
         var token = options.ManagementTokenFile is { } tokenFile ? new ManagementToken(tokenFile) : null;
+        // Open like the probes (ManagementAccess.IsOpen): Prometheus scrapes every pod without a token.
+        metrics?.Map(app);
         app.Run(async context =>
         {
             var path = context.Request.Path.Value ?? "/";

@@ -90,6 +90,7 @@ public sealed class DataPlane : IDataPlane
         }
         _compiler = new SocketTableCompiler(_clients, _certificates);
         _pipeline = new RequestPipeline(_kestrelServices.Services.GetRequiredService<IHttpForwarder>(), _mirrors, _options, _loggerFactory.CreateLogger<RequestPipeline>());
+        Observability.Metrics.DataPlaneMetrics.Observe(this);
     }
 
     /// <summary>The HTTP/HTTPS sockets currently bound.</summary>
@@ -253,6 +254,7 @@ public sealed class DataPlane : IDataPlane
         try
         {
             _disposed = true;
+            Observability.Metrics.DataPlaneMetrics.Forget(this);
             var stops = _sockets.Values.Select(h => h.StopAsync(_options.DrainTimeout)).ToList();
             _sockets.Clear();
             Volatile.Write(ref _published, ImmutableDictionary<ListenerSocket, SocketHost>.Empty);

@@ -57,6 +57,7 @@ public sealed class GatewayHostBuilder
         services.AddSingleton(options);
         services.AddSingleton(sp => new ResourceStore(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<CurrentSnapshot>();
+        services.AddSingleton(sp => new Observability.Metrics.ControlPlaneMetrics(sp.GetRequiredService<ResourceStore>()));
         // Everything below reads the options when first resolved, so a caller may still adjust Options (for example
         // the data plane factory) between creating the builder and starting the host.
         services.AddSingleton(_ => new FileSourceOptions
@@ -91,7 +92,7 @@ public sealed class GatewayHostBuilder
             sp.GetRequiredService<IStatusSink>() as IStatusInventory,
             options.DataPlaneFactory is { } factory ? sp.GetRequiredService<DataPlaneHolder>().Get(sp, factory) : null,
             sp.GetRequiredService<ILogger<SnapshotPipeline>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>()) { Metrics = sp.GetRequiredService<Observability.Metrics.ControlPlaneMetrics>() });
         services.AddSingleton<DataPlaneHolder>();
         Observability.ObservabilityHosting.Register(services, options);
         // Order matters: the source starts first, the pipeline waits for its first full sync.

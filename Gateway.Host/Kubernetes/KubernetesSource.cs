@@ -111,9 +111,13 @@ public sealed class KubernetesSource : BackgroundService
     private readonly IReadOnlyList<ListStream> _streams;
     private int _kindsPending;
 
+    private readonly Observability.Metrics.ControlPlaneMetrics? _metrics;
+
     /// <summary>Creates the source; it starts when the host starts it.</summary>
-    public KubernetesSource(KubernetesApi api, ResourceStore store, KubernetesSourceOptions options, ILogger<KubernetesSource> logger, TimeProvider time)
+    public KubernetesSource(KubernetesApi api, ResourceStore store, KubernetesSourceOptions options, ILogger<KubernetesSource> logger, TimeProvider time,
+        Observability.Metrics.ControlPlaneMetrics? metrics = null)
     {
+        _metrics = metrics;
         _api = api;
         _store = store;
         _options = options;
@@ -177,6 +181,7 @@ public sealed class KubernetesSource : BackgroundService
                         continue;
                     }
                     (version, var items, resourceVersion) = listed.Value;
+                    if (listedOnce) _metrics?.Relisted(stream.Name);
                     Replace(items, held);
                     if (_states[stream.Name].Missing) _logger.LogInformation("{Kind} ({Group}) is served now ({Version})", kind.Kind, kind.Group, version);
                     Update(stream, s => s with { Missing = false, Version = version, ResourceVersion = resourceVersion, Lists = s.Lists + 1, Objects = held.Count });
@@ -186,6 +191,7 @@ public sealed class KubernetesSource : BackgroundService
 
                 var (outcome, next) = await WatchAsync(stream, version!, resourceVersion, held, ct).ConfigureAwait(false);
                 resourceVersion = next;
+                _metrics?.WatchRestarted(stream.Name);
                 switch (outcome)
                 {
                     case WatchOutcome.Gone:
@@ -213,6 +219,7 @@ public sealed class KubernetesSource : BackgroundService
             }
             catch (Exception e)
             {
+                if (resourceVersion is not null) _metrics?.WatchRestarted(stream.Name);
                 var delay = backoff.Next();
                 _logger.LogWarning("{Kind}: {Operation} failed ({Error}); retrying in {Delay:F1} s", stream.Name, resourceVersion is null ? "list" : "watch",
                     Describe(e), delay.TotalSeconds);

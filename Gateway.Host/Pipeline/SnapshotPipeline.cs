@@ -77,6 +77,9 @@ public sealed class SnapshotPipeline : BackgroundService
         _time = time;
     }
 
+    /// <summary>Where pass and propagation durations are recorded (null: nowhere).</summary>
+    public Observability.Metrics.ControlPlaneMetrics? Metrics { get; init; }
+
     /// <summary>Completes once the first full sync has been translated, applied and its statuses handed off.</summary>
     public Task Ready => _ready.Task;
 
@@ -204,6 +207,7 @@ public sealed class SnapshotPipeline : BackgroundService
             _unavailable = unavailable;
             _lastResult = result;
         }
+        if (result is not null && applied) Metrics?.Propagated(queued + Stopwatch.GetElapsedTime(started, appliedAt));
         if (result is not null && applied && errors.Count == 0 && _serving.TrySetResult())
             _logger.LogInformation("Serving: revision {Revision} translated and applied to the data plane; its statuses follow through their entities", snapshot.Revision);
         return new AppliedPass(published, result, applied, errors, translations, started, queued,
@@ -225,8 +229,9 @@ public sealed class SnapshotPipeline : BackgroundService
         var (written, unchanged, removed, unacknowledged) = result is null ? (0, 0, 0, 0)
             : await HandOffAsync(result, snapshot, applied.DataPlaneApplied, errors, ct).ConfigureAwait(false);
         var pass = new PassResult(snapshot.Revision, published.ChangeSequence, errors, applied.Translations, written, unchanged, removed) { StatusesUnacknowledged = unacknowledged };
-        // The phase times are what bench/run-controlplane.sh reads ("translation time per change"); the pass time runs
-        // from the pass's start to its statuses, including any wait for the previous pass's status hand-off.
+        Metrics?.PassCompleted(Stopwatch.GetElapsedTime(applied.Started), applied.TranslateTime, applied.ApplyTime, Stopwatch.GetElapsedTime(statusStarted));
+        // The phase times, also recorded as gateway_reconcile_duration_seconds (what bench/run-controlplane.sh reads); the
+        // pass time runs from the pass's start to its statuses, including any wait for the previous pass's status hand-off.
         _logger.LogInformation("Revision {Revision}: {Gateways} gateways, {Statuses} statuses ({Written} written, {Removed} removed, {Pending} pending), {Errors} errors, " +
             "{Elapsed:F1} ms (translate {Translate:F1} ms, apply {Apply:F1} ms, status {Status:F1} ms); queued {Queued:F1} ms before the pass, " +
             "status waited {StatusWait:F1} ms for the previous pass's, hand-off prepared in {Prepare:F1} ms (content built for {Built} of {Objects} entities, {Reported} reported){Translation}",

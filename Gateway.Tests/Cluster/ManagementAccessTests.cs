@@ -17,7 +17,8 @@ public sealed class ManagementAccessTests
     [InlineData("/health/alive")]
     [InlineData("/health/ready")]
     [InlineData("/bootstrap/seed-nodes")]
-    public void Decide_ProbesAndBootstrap_OpenToAnyCaller(string path)
+    [InlineData("/metrics")]
+    public void Decide_ProbesBootstrapAndMetrics_OpenToAnyCaller(string path)
     {
         Assert.Equal(ManagementDecision.Allow, ManagementAccess.Decide(path, Pod, null, null));
         Assert.Equal(ManagementDecision.Allow, ManagementAccess.Decide(path, Pod, null, "secret"));
@@ -30,6 +31,7 @@ public sealed class ManagementAccessTests
     [InlineData("/status/writes")]
     [InlineData("/debug/memory/gc")]
     [InlineData("/health/readyz")]
+    [InlineData("/metrics/x")]
     public void Decide_InspectionWithoutToken_LoopbackOnly(string path)
     {
         Assert.Equal(ManagementDecision.Allow, ManagementAccess.Decide(path, IPAddress.Loopback, null, null));
@@ -76,7 +78,7 @@ public sealed class ManagementAccessTests
 
     [Fact]
     [Trait("Category", "EndToEnd")]
-    public async Task ManagementServer_TokenConfigured_InspectionNeedsIt_ProbesDoNot()
+    public async Task ManagementServer_TokenConfigured_InspectionNeedsIt_ProbesAndMetricsDoNot()
     {
         using var dir = new TempDir();
         dir.Write("m/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
@@ -92,6 +94,10 @@ public sealed class ManagementAccessTests
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("health/ready")).StatusCode);
+        using var metrics = await client.GetAsync("metrics");
+        Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+        Assert.Equal("text/plain", metrics.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("gateway_reconcile_duration_seconds_count{", await metrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using var anonymous = await client.GetAsync("cluster/members");
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.Single().Scheme);

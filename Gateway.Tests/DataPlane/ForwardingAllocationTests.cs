@@ -39,8 +39,35 @@ public sealed class ForwardingAllocationTests
 
     private static readonly byte[] BackendResponse = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray();
 
+    /// <summary>
+    /// What the metrics may add per request while a MeterProvider listens (GET /metrics served). Measured here (Debug,
+    /// loaded machine, two runs each): 2,300 and 2,610 bytes with metrics against 2,350 and 2,110 without, so up to
+    /// about 300 bytes, within this test's run-to-run noise; not profiled further. Our own request and upstream
+    /// histograms record with precomputed string tags and pre-boxed status codes; the listened-to System.Net.Http
+    /// client metrics and the SDK's aggregation are the candidates for the rest.
+    /// </summary>
+    private const int MetricsBudgetBytesPerRequest = 400;
+
     [Fact]
     public async Task ForwardedGet_RouteWithoutFilters_AllocatesLessThanTheBudgetPerRequest()
+    {
+        var perRequest = await MeasureAsync();
+        Assert.True(perRequest < BudgetBytesPerRequest, $"{perRequest:F0} bytes allocated per forwarded GET (budget {BudgetBytesPerRequest})");
+    }
+
+    [Fact]
+    public async Task ForwardedGet_MetricsExported_AllocatesLessThanTheBudgetPlusTheMetricsShare()
+    {
+        using var metrics = new Gateway.Host.Observability.Metrics.MetricsEndpoint(new Gateway.Host.Observability.Metrics.ControlPlaneMetrics());
+        // The provider listens: every request below is measured and recorded.
+        Assert.True(Gateway.Host.Observability.Metrics.DataPlaneMetrics.Enabled);
+        var perRequest = await MeasureAsync();
+        Assert.True(perRequest < BudgetBytesPerRequest + MetricsBudgetBytesPerRequest,
+            $"{perRequest:F0} bytes allocated per forwarded GET with metrics on (budget {BudgetBytesPerRequest} + {MetricsBudgetBytesPerRequest})");
+    }
+
+    /// <summary>Bytes allocated per forwarded GET, after a warm-up.</summary>
+    private static async Task<double> MeasureAsync()
     {
         using var backend = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         backend.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -67,9 +94,9 @@ public sealed class ForwardingAllocationTests
         var perRequest = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)Measured;
 
         Assert.Equal(Measured, ok);
-        Assert.True(perRequest < BudgetBytesPerRequest, $"{perRequest:F0} bytes allocated per forwarded GET (budget {BudgetBytesPerRequest})");
         await stop.CancelAsync();
         await serving;
+        return perRequest;
     }
 
     /// <summary>

@@ -44,6 +44,16 @@ public sealed class GatewayCommandLineTests : IDisposable
     }
 
     [Fact]
+    public void Parse_NoMetrics_TurnsTheMetricsEndpointOff_OnByDefault()
+    {
+        var plain = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Combine("a")]));
+        var off = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Combine("a"), "--no-metrics"]));
+
+        Assert.True(plain.Options.Cluster.Metrics);
+        Assert.False(off.Options.Cluster.Metrics);
+    }
+
+    [Fact]
     public void Parse_EveryFlag_MapsOntoTheOptions()
     {
         var request = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse([

@@ -161,7 +161,20 @@ public sealed partial class KubernetesManifestTests
     }
 
     [Fact]
-    public void NetworkPolicy_AkkaPortsOnlyFromGatewayPods_ListenerPortRangeOpen_EveryContainerPortCovered()
+    public void StatefulSet_AnnotatedForScraping_OnTheManagementPortAtTheOpenMetricsPath()
+    {
+        var sts = Assert.Single(AllObjects().OfType<V1StatefulSet>());
+        var annotations = sts.Spec.Template.Metadata.Annotations;
+        var management = Assert.Single(Assert.Single(sts.Spec.Template.Spec.Containers).Ports, p => p.Name == "management");
+
+        Assert.Equal("true", annotations["prometheus.io/scrape"]);
+        Assert.Equal(management.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), annotations["prometheus.io/port"]);
+        Assert.Equal(Gateway.Host.Observability.Metrics.MetricsEndpoint.Path, annotations["prometheus.io/path"]);
+        Assert.True(Gateway.Host.Cluster.ManagementAccess.IsOpen(annotations["prometheus.io/path"]));
+    }
+
+    [Fact]
+    public void NetworkPolicy_AkkaPortsOnlyFromGatewayPods_PrometheusToManagement_ListenerPortRangeOpen_EveryContainerPortCovered()
     {
         var objects = AllObjects();
         var sts = Assert.Single(objects.OfType<V1StatefulSet>());
@@ -173,7 +186,7 @@ public sealed partial class KubernetesManifestTests
 
         // The Akka ports: one rule, from pods of this namespace carrying the gateway's labels, nothing else.
         string[] akkaPorts = ["remoting", "management"];
-        var akka = Assert.Single(policy.Spec.Ingress, r => r.Ports.Any(p => akkaPorts.Contains(p.Port.Value)));
+        var akka = Assert.Single(policy.Spec.Ingress, r => r.Ports.Any(p => p.Port.Value == "remoting"));
         var from = Assert.Single(akka.FromProperty);
         Assert.Null(from.NamespaceSelector);
         Assert.Null(from.IpBlock);
@@ -184,7 +197,13 @@ public sealed partial class KubernetesManifestTests
         // The data plane: open to everyone, exactly the --container-port-range, TCP and UDP, and never an Akka port.
         var args = container.Args.Select(a => a == "$(POD_NAMESPACE)" ? Namespace : a).ToList();
         var services = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(args)).Options.Kubernetes!.Services;
-        var open = Assert.Single(policy.Spec.Ingress, r => r != akka);
+        // Prometheus: the management port only (GET /metrics is open there; inspection stays loopback or token).
+        var scrape = Assert.Single(policy.Spec.Ingress, r => r != akka && r.FromProperty is { Count: > 0 });
+        var prometheus = Assert.Single(scrape.FromProperty);
+        Assert.Equal("prometheus", prometheus.PodSelector.MatchLabels["app.kubernetes.io/name"]);
+        Assert.Null(prometheus.IpBlock);
+        Assert.Equal(["management"], scrape.Ports.Select(p => p.Port.Value));
+        var open = Assert.Single(policy.Spec.Ingress, r => r != akka && r != scrape);
         Assert.True(open.FromProperty is null || open.FromProperty.Count == 0);
         Assert.Equal(["TCP", "UDP"], open.Ports.Select(p => p.Protocol).Order(StringComparer.Ordinal));
         Assert.All(open.Ports, p => Assert.Equal((services.PortRangeStart.ToString(System.Globalization.CultureInfo.InvariantCulture), services.PortRangeEnd),

@@ -90,7 +90,8 @@ internal sealed partial class ControlPlaneBench
             if (pendingStatus.Count > 0 || pendingServe.Count > 0) await Task.Delay(50).ConfigureAwait(false);
         }
         var timeToReady = Stopwatch.GetElapsedTime(gateway.StartedAt).TotalSeconds;
-        var passesAtReady = Passes(gateway).Count;
+        // Pass and phase times come from the gateway's gateway_reconcile_duration_seconds histogram (GET /metrics).
+        var metricsAtReady = await gateway.MetricsAsync().ConfigureAwait(false);
         var memory = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
 
         using var steadyCancel = new CancellationTokenSource();
@@ -183,16 +184,17 @@ internal sealed partial class ControlPlaneBench
         await steadyCancel.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(steady).ConfigureAwait(false);
 
-        var passes = Passes(gateway);
-        var initial = passes.FirstOrDefault();
-        var changes = passes.Skip(passesAtReady).ToList();
+        var metricsAtEnd = await gateway.MetricsAsync().ConfigureAwait(false);
+        const string reconcile = "gateway_reconcile_duration_seconds";
+        double Initial(string phase) => metricsAtReady.MeanMsSince(null, reconcile, $"phase=\"{phase}\"");
+        double PerChange(string phase) => metricsAtEnd.MeanMsSince(metricsAtReady, reconcile, $"phase=\"{phase}\"");
         var sorted = propagation.Order().ToArray();
         return new ControlPlaneResult(n, true, n, "", healthReady, timeToReady, memory.WorkingSetBytes, memory.ManagedHeapBytes, memory.ServerGc, propagation,
             Util.Percentile(sorted, 50), Util.Percentile(sorted, 99), sorted.Length > 0 ? sorted[^1] : double.NaN,
             requests, non2xx, exceptions,
-            initial?.TotalMs ?? double.NaN, initial?.TranslateMs ?? double.NaN,
-            Util.Median(changes.Select(p => p.TranslateMs)), Util.Median(changes.Select(p => p.ApplyMs)), Util.Median(changes.Select(p => p.StatusMs)),
-            Util.Median(changes.Select(p => p.TotalMs)), changes.Count,
+            Initial("pass"), Initial("translate"),
+            PerChange("translate"), PerChange("apply"), PerChange("status"),
+            PerChange("pass"), metricsAtEnd.CountSince(metricsAtReady, reconcile, "phase=\"pass\""),
             changeServed, P(changeServed, 50), P(changeServed, 99),
             statusAfterServed, P(statusAfterServed, 50), P(statusAfterServed, 99), statusAfterServed.Count > 0 ? statusAfterServed.Max() : double.NaN,
             deletion, P(deletion, 50), P(deletion, 99), deletion.Count > 0 ? deletion.Max() : double.NaN);

@@ -45,10 +45,10 @@ internal sealed record ControlPlaneResult(
     long SteadyExceptions,
     double InitialPassMs,
     double InitialTranslateMs,
-    double ChangeTranslateP50Ms,
-    double ChangeApplyP50Ms,
-    double ChangeStatusP50Ms,
-    double ChangePassP50Ms,
+    double ChangeTranslateMeanMs,
+    double ChangeApplyMeanMs,
+    double ChangeStatusMeanMs,
+    double ChangePassMeanMs,
     int ChangePasses,
     IReadOnlyList<double> ChangeServedMs,
     double ChangeServedP50Ms,
@@ -96,7 +96,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             Console.WriteLine($"N={n}: ready {result.TimeToReadySeconds:F2} s (health {result.HealthReadySeconds:F2} s), RSS {Util.Bytes(result.WorkingSetBytes)}, " +
                 $"propagation p50 {result.PropagationP50Ms:F1} ms p99 {result.PropagationP99Ms:F1} ms, non-2xx {result.SteadyNon2xx}/{result.SteadyRequests}, " +
                 $"change served p99 {result.ChangeServedP99Ms:F1} ms, status after served p99 {result.StatusAfterServedP99Ms:F1} ms, deletion p99 {result.DeletionP99Ms:F1} ms, " +
-                $"translate/change p50 {result.ChangeTranslateP50Ms:F1} ms, pass p50 {result.ChangePassP50Ms:F1} ms");
+                $"translate/change mean {result.ChangeTranslateMeanMs:F1} ms, pass mean {result.ChangePassMeanMs:F1} ms");
         }
         return results;
     }
@@ -122,10 +122,10 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
                     $"{sample.Length - pendingServe.Count} of {sample.Length} sampled routes served";
                 Console.WriteLine($"N={n}: {note}");
                 var reading = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
-                var all = Passes(gateway);
+                var passes = await gateway.MetricsAsync().ConfigureAwait(false);
                 return new ControlPlaneResult(n, false, n - pendingStatus.Count, note, healthReady, double.NaN, reading.WorkingSetBytes, reading.ManagedHeapBytes,
-                    reading.ServerGc, [], double.NaN, double.NaN, double.NaN, 0, 0, 0, all.FirstOrDefault()?.TotalMs ?? double.NaN,
-                    all.FirstOrDefault()?.TranslateMs ?? double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0,
+                    reading.ServerGc, [], double.NaN, double.NaN, double.NaN, 0, 0, 0, passes.MeanMsSince(null, "gateway_reconcile_duration_seconds", "phase=\"pass\""),
+                    passes.MeanMsSince(null, "gateway_reconcile_duration_seconds", "phase=\"translate\""), double.NaN, double.NaN, double.NaN, double.NaN, 0,
                     [], double.NaN, double.NaN, [], double.NaN, double.NaN, double.NaN, [], double.NaN, double.NaN, double.NaN);
             }
             foreach (var i in pendingServe.ToList())
@@ -139,7 +139,8 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             if (pendingStatus.Count > 0 || pendingServe.Count > 0) await Task.Delay(10).ConfigureAwait(false);
         }
         var timeToReady = Stopwatch.GetElapsedTime(gateway.StartedAt).TotalSeconds;
-        var passesAtReady = Passes(gateway).Count;
+        // Pass and phase times come from the gateway's gateway_reconcile_duration_seconds histogram (GET /metrics).
+        var metricsAtReady = await gateway.MetricsAsync().ConfigureAwait(false);
 
         var memory = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
 
@@ -234,16 +235,17 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         await steadyCancel.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(steady).ConfigureAwait(false);
 
-        var passes = Passes(gateway);
-        var initial = passes.FirstOrDefault();
-        var changes = passes.Skip(passesAtReady).ToList();
+        var metricsAtEnd = await gateway.MetricsAsync().ConfigureAwait(false);
+        const string reconcile = "gateway_reconcile_duration_seconds";
+        double Initial(string phase) => metricsAtReady.MeanMsSince(null, reconcile, $"phase=\"{phase}\"");
+        double PerChange(string phase) => metricsAtEnd.MeanMsSince(metricsAtReady, reconcile, $"phase=\"{phase}\"");
         var sorted = propagation.Order().ToArray();
         return new ControlPlaneResult(n, true, n, "", healthReady, timeToReady, memory.WorkingSetBytes, memory.ManagedHeapBytes, memory.ServerGc, propagation,
             Util.Percentile(sorted, 50), Util.Percentile(sorted, 99), sorted.Length > 0 ? sorted[^1] : double.NaN,
             requests, non2xx, exceptions,
-            initial?.TotalMs ?? double.NaN, initial?.TranslateMs ?? double.NaN,
-            Util.Median(changes.Select(p => p.TranslateMs)), Util.Median(changes.Select(p => p.ApplyMs)), Util.Median(changes.Select(p => p.StatusMs)),
-            Util.Median(changes.Select(p => p.TotalMs)), changes.Count,
+            Initial("pass"), Initial("translate"),
+            PerChange("translate"), PerChange("apply"), PerChange("status"),
+            PerChange("pass"), metricsAtEnd.CountSince(metricsAtReady, reconcile, "phase=\"pass\""),
             changeServed, P(changeServed, 50), P(changeServed, 99),
             statusAfterServed, P(statusAfterServed, 50), P(statusAfterServed, 99), statusAfterServed.Count > 0 ? statusAfterServed.Max() : double.NaN,
             deletion, P(deletion, 50), P(deletion, 99), deletion.Count > 0 ? deletion.Max() : double.NaN);
@@ -252,20 +254,6 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
     private static double P(IEnumerable<double> values, double p) => Util.Percentile(values.Order().ToArray(), p);
 
     private static string AddedFile(string manifests, int k) => Path.Combine(manifests, $"new-{k.ToString("D4", CultureInfo.InvariantCulture)}.yaml");
-
-    private sealed record Pass(long Revision, double TotalMs, double TranslateMs, double ApplyMs, double StatusMs);
-
-    private static List<Pass> Passes(GatewayProcess gateway) =>
-        gateway.Process.Lines
-            .Select(l => PassLine().Match(l.Line))
-            .Where(m => m.Success)
-            .Select(m => new Pass(long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), D(m.Groups[2].Value), D(m.Groups[3].Value), D(m.Groups[4].Value), D(m.Groups[5].Value)))
-            .ToList();
-
-    private static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
-
-    [GeneratedRegex(@"Revision (\d+): .* ([\d.]+) ms \(translate ([\d.]+) ms, apply ([\d.]+) ms, status ([\d.]+) ms\)")]
-    private static partial Regex PassLine();
 
     private static int[] SampleOf(int n, int count)
     {
@@ -357,13 +345,13 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             : $"Fixtures: N HTTPRoutes with distinct hostnames and paths, each with its own Service and EndpointSlice, 100 routes per file, one Gateway. " +
               $"Propagation: {options.Additions} routes added one by one (file written atomically; the next once the previous one's status is written), " +
               $"{options.SteadyClients} clients sending steady traffic to the existing routes meanwhile.").AppendLine();
-        sb.AppendLine("| routes | time to ready s | (health ready s) | RSS after full GC | managed heap | propagation p50 ms | p99 ms | max ms | non-2xx / steady requests | initial pass ms (translate) | per change: translate ms | apply ms | status ms | pass ms |");
+        sb.AppendLine("| routes | time to ready s | (health ready s) | RSS after full GC | managed heap | propagation p50 ms | p99 ms | max ms | non-2xx / steady requests | initial pass ms (translate) | per change (mean): translate ms | apply ms | status ms | pass ms |");
         sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             sb.AppendLine($"| {r.Routes} | {(r.Ready ? Util.F(r.TimeToReadySeconds, 2) : "not ready¹")} | {Util.F(r.HealthReadySeconds, 2)} | {Util.Bytes(r.WorkingSetBytes)} | {Util.Bytes(r.ManagedHeapBytes)} | " +
                 $"{Util.F(r.PropagationP50Ms)} | {Util.F(r.PropagationP99Ms)} | {Util.F(r.PropagationMaxMs)} | {r.SteadyNon2xx + r.SteadyExceptions} / {r.SteadyRequests} | " +
-                $"{Util.F(r.InitialPassMs, 0)} ({Util.F(r.InitialTranslateMs, 0)}) | {Util.F(r.ChangeTranslateP50Ms)} | {Util.F(r.ChangeApplyP50Ms)} | {Util.F(r.ChangeStatusP50Ms)} | {Util.F(r.ChangePassP50Ms)} |");
+                $"{Util.F(r.InitialPassMs, 0)} ({Util.F(r.InitialTranslateMs, 0)}) | {Util.F(r.ChangeTranslateMeanMs)} | {Util.F(r.ChangeApplyMeanMs)} | {Util.F(r.ChangeStatusMeanMs)} | {Util.F(r.ChangePassMeanMs)} |");
         }
         foreach (var r in results.Where(r => !r.Ready)) sb.AppendLine().AppendLine($"¹ {r.Routes} routes: {r.Note}.");
         sb.AppendLine().AppendLine($"Changes and deletions under the same steady traffic: {Math.Min(options.Changes, options.Additions)} added routes changed one by one " +

@@ -249,7 +249,48 @@ internal sealed class GatewayProcess : IDisposable
 
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
+    /// <summary>The gateway's GET /metrics now (Prometheus text format).</summary>
+    public async Task<MetricsReading> MetricsAsync() =>
+        MetricsReading.Parse(await Management.GetStringAsync(ManagementUri("/metrics")).ConfigureAwait(false));
+
     public void Dispose() => Process.Dispose();
+}
+
+/// <summary>
+/// Sample values of one /metrics scrape, by series as written (name and label set). Parsed by hand: the bench reads
+/// the sums and counts of a few series; each sample line is "name{labels} value" (the exposition format), and no
+/// Prometheus text parser is in this project's dependencies.
+/// </summary>
+internal sealed class MetricsReading(IReadOnlyDictionary<string, double> samples)
+{
+    public static MetricsReading Parse(string text)
+    {
+        var samples = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.Length == 0 || line[0] == '#') continue;
+            var space = line.LastIndexOf(' ');
+            if (space <= 0 || !double.TryParse(line[(space + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)) continue;
+            samples[line[..space]] = value;
+        }
+        return new MetricsReading(samples);
+    }
+
+    /// <summary>The sum of every sample of <paramref name="name"/> whose labels contain <paramref name="label"/> (e.g. phase="pass").</summary>
+    public double Sum(string name, string label = "") =>
+        samples.Where(s => (s.Key.StartsWith(name + "{", StringComparison.Ordinal) || s.Key == name) && s.Key.Contains(label, StringComparison.Ordinal)).Sum(s => s.Value);
+
+    /// <summary>Mean milliseconds per observation of a seconds histogram between <paramref name="before"/> and this reading (NaN without observations).</summary>
+    public double MeanMsSince(MetricsReading? before, string histogram, string label)
+    {
+        var count = Sum(histogram + "_count", label) - (before?.Sum(histogram + "_count", label) ?? 0);
+        var sum = Sum(histogram + "_sum", label) - (before?.Sum(histogram + "_sum", label) ?? 0);
+        return count > 0 ? sum / count * 1000 : double.NaN;
+    }
+
+    /// <summary>Observations of a histogram between <paramref name="before"/> and this reading.</summary>
+    public int CountSince(MetricsReading? before, string histogram, string label) =>
+        (int)(Sum(histogram + "_count", label) - (before?.Sum(histogram + "_count", label) ?? 0));
 }
 
 /// <summary>What /debug/memory answers (Gateway.Host/Cluster/MemoryView).</summary>

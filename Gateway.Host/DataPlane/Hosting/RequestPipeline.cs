@@ -4,6 +4,7 @@ using Gateway.Host.DataPlane.Filters;
 using Gateway.Host.DataPlane.Forwarding;
 using Gateway.Host.DataPlane.Routing;
 using Gateway.Host.Observability;
+using Gateway.Host.Observability.Metrics;
 using Gateway.Streams.Mirroring;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
@@ -27,18 +28,19 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
     /// <summary>
     /// Not an async method: the gateway-answered outcomes complete synchronously, and a request without timeouts,
     /// retries or mirrors returns the forwarder's task itself, so that path allocates no state machine of ours.
+    /// <paramref name="measurement"/> (null: not measured) is told what the request matched, for its metric.
     /// </summary>
-    public Task HandleAsync(HttpContext context, CompiledSocketTable table) =>
-        _telemetry is null ? Handle(context, table, null) : HandleObservedAsync(context, table, _telemetry);
+    public Task HandleAsync(HttpContext context, CompiledSocketTable table, RequestMeasurement? measurement = null) =>
+        _telemetry is null ? Handle(context, table, null, measurement) : HandleObservedAsync(context, table, _telemetry, measurement);
 
     /// <summary>The request inside its <see cref="HttpExchange"/> (span, trace context, access log line).</summary>
-    private async Task HandleObservedAsync(HttpContext context, CompiledSocketTable table, DataPlaneTelemetry telemetry)
+    private async Task HandleObservedAsync(HttpContext context, CompiledSocketTable table, DataPlaneTelemetry telemetry, RequestMeasurement? measurement)
     {
         var exchange = HttpExchange.Begin(context, telemetry);
         Exception? failure = null;
         try
         {
-            await Handle(context, table, exchange).ConfigureAwait(false);
+            await Handle(context, table, exchange, measurement).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -51,12 +53,13 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
         }
     }
 
-    private Task Handle(HttpContext context, CompiledSocketTable table, HttpExchange? exchange)
+    private Task Handle(HttpContext context, CompiledSocketTable table, HttpExchange? exchange, RequestMeasurement? measurement)
     {
         var request = context.Request;
         var response = context.Response;
         var serverName = table.Protocol == ListenerProtocol.Https ? context.Features.Get<ITlsHandshakeFeature>()?.HostName : null;
         var lookup = table.Find(request, serverName);
+        measurement?.Matched(lookup.Listener, lookup.Route);
         switch (lookup.Outcome)
         {
             case LookupOutcome.Misdirected:
@@ -108,6 +111,7 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
             return Task.CompletedTask;
         }
 
+        measurement?.Forwarding(backend);
         action.RequestHeaders?.Apply(request.Headers);
         backend.RequestHeaders?.Apply(request.Headers);
         if (backend.Rewrite?.Path is { } rewritePath)

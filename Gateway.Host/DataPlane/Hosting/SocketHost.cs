@@ -2,6 +2,7 @@ using System.Net;
 using Gateway.Actors.RouteTable;
 using Gateway.Actors.Translation;
 using Gateway.Host.DataPlane.Routing;
+using Gateway.Host.Observability.Metrics;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -125,30 +126,41 @@ internal sealed class SocketHost
     }
 
     /// <summary>
-    /// The Kestrel application: reuses the connection's HttpContext between requests like ASP.NET Core hosting does
-    /// (IHostContextContainer), then hands the request and the socket's current table to the pipeline.
+    /// The Kestrel application: reuses the connection's HttpContext (and its request measurement) between requests
+    /// like ASP.NET Core hosting does (IHostContextContainer), then hands the request and the socket's current table to
+    /// the pipeline.
     /// </summary>
-    private sealed class Application(SocketHost host, RequestPipeline pipeline, ILogger logger) : IHttpApplication<HttpContext>
+    private sealed class Application(SocketHost host, RequestPipeline pipeline, ILogger logger) : IHttpApplication<Application.Context>
     {
-        public HttpContext CreateContext(IFeatureCollection contextFeatures)
+        /// <summary>Per connection: its HttpContext and the measurement of its current request.</summary>
+        public sealed class Context(DefaultHttpContext http)
         {
-            if (contextFeatures is IHostContextContainer<HttpContext> container)
+            public DefaultHttpContext Http { get; } = http;
+
+            public RequestMeasurement Measurement { get; } = new();
+        }
+
+        public Context CreateContext(IFeatureCollection contextFeatures)
+        {
+            if (contextFeatures is IHostContextContainer<Context> container)
             {
-                if (container.HostContext is DefaultHttpContext reused)
+                if (container.HostContext is { } reused)
                 {
-                    reused.Initialize(contextFeatures);
+                    reused.Http.Initialize(contextFeatures);
                     return reused;
                 }
-                var created = new DefaultHttpContext(contextFeatures);
+                var created = new Context(new DefaultHttpContext(contextFeatures));
                 container.HostContext = created;
                 return created;
             }
-            return new DefaultHttpContext(contextFeatures);
+            return new Context(new DefaultHttpContext(contextFeatures));
         }
 
-        public void DisposeContext(HttpContext context, Exception? exception)
+        public void DisposeContext(Context context, Exception? exception)
         {
-            if (context is DefaultHttpContext d) d.Uninitialize();
+            // The response has ended here (ASP.NET Core hosting measures its request duration here too).
+            context.Measurement.End(context.Http);
+            context.Http.Uninitialize();
         }
 
         /// <summary>
@@ -157,11 +169,14 @@ internal sealed class SocketHost
         /// (500 when the response has not started, else the connection is aborted; logged by Kestrel). The forwarder
         /// turns backend and transform failures into status codes and does not fault.
         /// </summary>
-        public Task ProcessRequestAsync(HttpContext context)
+        public Task ProcessRequestAsync(Context connection)
         {
+            var context = connection.Http;
             try
             {
-                return pipeline.HandleAsync(context, host.Table);
+                var table = host.Table;
+                connection.Measurement.Start(table);
+                return pipeline.HandleAsync(context, table, connection.Measurement);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -29,6 +29,7 @@ internal sealed class CompiledSocketTable
     {
         Socket = socket;
         Gateway = gateway;
+        GatewayTag = $"{gateway.Namespace}/{gateway.Name}";
         Revision = revision;
         Source = source;
         Listeners = listeners;
@@ -43,6 +44,9 @@ internal sealed class CompiledSocketTable
     public ListenerSocket Socket { get; }
 
     public ResourceKey Gateway { get; }
+
+    /// <summary>The Gateway's namespace/name, the metrics' gateway tag (computed once per table).</summary>
+    public string GatewayTag { get; }
 
     /// <summary>The apply that compiled this table (a socket whose Gateway port did not change keeps it across later applies).</summary>
     public long Revision { get; }

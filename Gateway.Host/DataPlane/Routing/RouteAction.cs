@@ -43,4 +43,8 @@ internal sealed class RouteAction
 }
 
 /// <summary>One IR entry compiled: its match and its action.</summary>
-internal sealed record CompiledRoute(HttpRouteEntry Entry, CompiledMatch Match, RouteAction Action);
+internal sealed record CompiledRoute(HttpRouteEntry Entry, CompiledMatch Match, RouteAction Action)
+{
+    /// <summary>The entry's metric tag values, computed with the entry (the request path only reads them).</summary>
+    public Observability.Metrics.RouteTags Tags { get; } = Observability.Metrics.RouteTags.Of(Entry);
+}

@@ -212,8 +212,12 @@ public sealed class TcpProxy : IAsyncDisposable
         }
         session?.Route = choice.Route.Id;
         var pick = L4RouteSelector.PickEndpoint(choice.Route.Backends);
-        if (pick.Endpoint is not { } endpoint) return Reject(client, $"route {choice.Route.Id}: {pick.Rejection}", session);
-        return Backend(endpoint, choice.Route.Id, client, session);
+        if (pick.Endpoint is not { } endpoint)
+        {
+            L4RouteMetrics.Error(choice.Route.Id, "tcp");
+            return Reject(client, $"route {choice.Route.Id}: {pick.Rejection}", session);
+        }
+        return Backend(endpoint, choice.Route.Id, client, session, "tcp");
     }
 
     /// <summary>TLS: the ClientHello decides; its bytes are replayed to whatever it decided.</summary>
@@ -252,10 +256,11 @@ public sealed class TcpProxy : IAsyncDisposable
         var pick = L4RouteSelector.PickEndpoint(choice.Route.Backends);
         if (pick.Endpoint is not { } endpoint)
         {
+            L4RouteMetrics.Error(choice.Route.Id, "tls");
             Refused(client, $"route {choice.Route.Id}: {pick.Rejection}", session);
             return null;
         }
-        var backend = Backend(endpoint, choice.Route.Id, client, session);
+        var backend = Backend(endpoint, choice.Route.Id, client, session, "tls");
         if (choice.Listener.Tls == L4TlsMode.Passthrough) return backend;
 
         var certificate = ChooseCertificate(choice.Listener.Certificates, info.ServerName);
@@ -294,11 +299,12 @@ public sealed class TcpProxy : IAsyncDisposable
         return certificates[0];
     }
 
-    private Flow<ByteString, ByteString, NotUsed> Backend(L4Endpoint endpoint, string routeId, EndPoint client, L4Session? session)
+    private Flow<ByteString, ByteString, NotUsed> Backend(L4Endpoint endpoint, string routeId, EndPoint client, L4Session? session, string protocol)
     {
         session?.Backend = $"{endpoint.Address}:{endpoint.Port}";
         EndPoint remote = IPAddress.TryParse(endpoint.Address, out var ip) ? new IPEndPoint(ip, endpoint.Port) : new DnsEndPoint(endpoint.Address, endpoint.Port);
-        return _tcp
+        L4RouteMetrics.Session(routeId, protocol);
+        return L4RouteMetrics.Counted(_tcp
             .OutgoingConnection(remote, null, null, halfClose: true, connectionTimeout: _options.ConnectTimeout)
             .MapMaterializedValue(connected =>
             {
@@ -307,11 +313,12 @@ public sealed class TcpProxy : IAsyncDisposable
                     {
                         if (!t.IsFaulted) return;
                         session?.UpstreamFailed = true;
+                        L4RouteMetrics.Error(routeId, protocol);
                         Refused(client, $"route {routeId}: connecting to {endpoint} failed: {t.Exception?.GetBaseException().Message}", session);
                     },
                     CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 return NotUsed.Instance;
-            });
+            }), routeId, protocol);
     }
 
     private Flow<ByteString, ByteString, NotUsed> Reject(EndPoint client, string reason, L4Session? session)

@@ -175,6 +175,7 @@ public sealed class UdpProxy : IAsyncDisposable
         {
             await entry.Session.Upstream.SendAsync(payload, SocketFlags.None).ConfigureAwait(false);
             entry.Session.Log?.AddIn(payload.Length);
+            L4RouteMetrics.Relayed(entry.Session.Route, "udp", fromClient: true, payload.Length);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -190,7 +191,11 @@ public sealed class UdpProxy : IAsyncDisposable
         var choice = L4RouteSelector.ForUdp(config);
         if (choice.Route is null) return Refused(client, choice.Rejection!);
         var pick = L4RouteSelector.PickEndpoint(choice.Route.Backends);
-        if (pick.Endpoint is not { } endpoint) return Refused(client, $"route {choice.Route.Id}: {pick.Rejection}");
+        if (pick.Endpoint is not { } endpoint)
+        {
+            L4RouteMetrics.Error(choice.Route.Id, "udp");
+            return Refused(client, $"route {choice.Route.Id}: {pick.Rejection}");
+        }
         if (!IPAddress.TryParse(endpoint.Address, out var backendAddress)) return Refused(client, $"backend address {endpoint.Address} is not an IP address");
 
         var upstream = new Socket(backendAddress.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
@@ -214,7 +219,7 @@ public sealed class UdpProxy : IAsyncDisposable
             Route = choice.Route.Id,
             Backend = $"{endpoint.Address}:{endpoint.Port}",
         };
-        var session = new Session(client, endpoint, upstream, KillSwitches.Shared($"udp-session-{client}"), log, _options.SessionLog);
+        var session = new Session(client, endpoint, upstream, KillSwitches.Shared($"udp-session-{client}"), log, _options.SessionLog, choice.Route.Id);
         var entry = _sessions.TryAdd(client, session, now, out var evicted);
         foreach (var old in evicted) old.Close();
         if (entry is null)
@@ -222,6 +227,7 @@ public sealed class UdpProxy : IAsyncDisposable
             session.Close();
             return Refused(client, $"more than {_options.MaxUdpSessionsPerSocket} sessions");
         }
+        L4RouteMetrics.Session(choice.Route.Id, "udp");
         RunReplies(entry);
         return entry;
     }
@@ -243,6 +249,7 @@ public sealed class UdpProxy : IAsyncDisposable
                 entry.Touch(Environment.TickCount64);
                 await _socket.SendToAsync(reply, SocketFlags.None, session.Client).ConfigureAwait(false);
                 session.Log?.AddOut(reply.Length);
+                L4RouteMetrics.Relayed(session.Route, "udp", fromClient: false, reply.Length);
                 Interlocked.Increment(ref _replies);
                 return NotUsed.Instance;
             })
@@ -261,9 +268,12 @@ public sealed class UdpProxy : IAsyncDisposable
     }
 
     /// <summary>One client's session; <paramref name="log"/> (access log on) is reported to <paramref name="sessionLog"/> when it closes.</summary>
-    private sealed class Session(IPEndPoint client, L4Endpoint backend, Socket upstream, SharedKillSwitch killSwitch, L4Session? log, IL4SessionLog? sessionLog)
+    private sealed class Session(IPEndPoint client, L4Endpoint backend, Socket upstream, SharedKillSwitch killSwitch, L4Session? log, IL4SessionLog? sessionLog, string route)
     {
         private int _closed;
+
+        /// <summary>The route-table entry id of the route serving the session (its metrics' route tag).</summary>
+        public string Route { get; } = route;
 
         public IPEndPoint Client { get; } = client;
 

@@ -1,0 +1,290 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Gateway.Emulators;
+using Gateway.Host.Observability.Metrics;
+using Gateway.Tests.Host;
+using Gateway.Tests.MultiNode;
+using Xunit;
+
+namespace Gateway.Tests.Observability;
+
+/// <summary>
+/// The shipped process serving an HTTP route, a route to a closed port and a TCP listener, with its management
+/// endpoint on loopback; shared by the scrape tests. The requests are sent once, here, so every test knows their count.
+/// </summary>
+public sealed class ScrapedGatewayFixture : IAsyncLifetime
+{
+    public const int RouteRequests = 7;
+    public const int BrokenRequests = 2;
+
+    private readonly TempDir _dir = new();
+    private EchoServer? _echo;
+
+    internal ReplicaProcess Gateway { get; private set; } = null!;
+
+    public string Directory => _dir.Path;
+
+    public int HttpPort { get; } = ReplicaProcess.FreePort();
+
+    public async Task InitializeAsync()
+    {
+        _echo = await EchoServer.StartAsync(new EchoServerOptions(IPAddress.Loopback, new EchoIdentity("default", "echo-pod")) { HttpPort = 0 });
+        var closed = ReplicaProcess.FreePort();
+        var tcpPort = ReplicaProcess.FreePort();
+        var tcpClosedPort = ReplicaProcess.FreePort();
+        _dir.Write("m/all.yaml", Manifests.Join(
+            Manifests.GatewayClass(),
+            $$"""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: g, namespace: default}
+            spec:
+              gatewayClassName: gc
+              addresses: [{type: IPAddress, value: "127.0.0.1"}]
+              listeners:
+              - {name: web, port: {{HttpPort}}, protocol: HTTP}
+              - {name: raw, port: {{tcpPort}}, protocol: TCP}
+              - {name: raw-closed, port: {{tcpClosedPort}}, protocol: TCP}
+            """,
+            Manifests.EchoService("echo", _echo.HttpEndpoint.Port),
+            Manifests.EchoService("closed", closed),
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: web, namespace: default}
+            spec:
+              parentRefs: [{name: g, sectionName: web}]
+              rules:
+              - name: main
+                matches: [{path: {type: PathPrefix, value: /web}}]
+                backendRefs: [{name: echo, port: 8080}]
+              - matches: [{path: {type: PathPrefix, value: /broken}}]
+                backendRefs: [{name: closed, port: 8080}]
+            """,
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: TCPRoute
+            metadata: {name: raw, namespace: default}
+            spec:
+              parentRefs: [{name: g, sectionName: raw}]
+              rules: [{backendRefs: [{name: echo, port: 8080}]}]
+            """,
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: TCPRoute
+            metadata: {name: raw-closed, namespace: default}
+            spec:
+              parentRefs: [{name: g, sectionName: raw-closed}]
+              rules: [{backendRefs: [{name: closed, port: 8080}]}]
+            """));
+        var management = ReplicaProcess.FreePort();
+        Gateway = new ReplicaProcess("gateway", management,
+            ["--manifests", _dir.Combine("m"), "--management-port", management.ToString(CultureInfo.InvariantCulture), "--log-level", "Warning"]);
+        Gateway.Start();
+        await UntilAsync(async () => (await Gateway.GetAsync("health/ready", CancellationToken.None)).Status == HttpStatusCode.OK, "the gateway to be ready");
+
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        for (var i = 0; i < RouteRequests; i++)
+        {
+            using var response = await client.GetAsync($"http://127.0.0.1:{HttpPort}/web/{i}");
+            if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"/web/{i}: {(int)response.StatusCode}\n{Gateway.Tail}");
+        }
+        for (var i = 0; i < BrokenRequests; i++)
+        {
+            using var response = await client.GetAsync($"http://127.0.0.1:{HttpPort}/broken");
+            if (response.StatusCode != HttpStatusCode.BadGateway) throw new InvalidOperationException($"/broken: {(int)response.StatusCode}");
+        }
+        // One TCP connection through each TCPRoute: the echo answers an HTTP/1.0 request and closes; the closed backend refuses.
+        TcpResponseBytes = await TcpExchangeAsync(tcpPort, TcpRequest);
+        if (TcpResponseBytes == 0) throw new InvalidOperationException("no answer through the TCPRoute");
+        await TcpExchangeAsync(tcpClosedPort, TcpRequest);
+        // The entities gauge needs the placement refresh (every few seconds) to have run once.
+        await UntilAsync(async () => (await Gateway.GetAsync("metrics", CancellationToken.None)).Body.Contains("gateway_entities{", StringComparison.Ordinal),
+            "gateway_entities in the scrape");
+    }
+
+    public static readonly byte[] TcpRequest = "GET /tcp HTTP/1.0\r\nHost: raw\r\n\r\n"u8.ToArray();
+
+    /// <summary>Bytes the client received through the TCPRoute.</summary>
+    public int TcpResponseBytes { get; private set; }
+
+    private static async Task<int> TcpExchangeAsync(int port, byte[] request)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port, timeout.Token);
+        var stream = client.GetStream();
+        await stream.WriteAsync(request, timeout.Token);
+        var total = 0;
+        var buffer = new byte[4096];
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0) total += read;
+        }
+        catch (IOException)
+        {
+            // The refused connection is aborted: what was read so far counts.
+        }
+        return total;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Gateway.DisposeAsync();
+        if (_echo is not null) await _echo.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    /// <summary>Polls <paramref name="condition"/> every 250 ms for at most 60 s (connection failures count as not yet).</summary>
+    internal static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            try
+            {
+                if (await condition()) return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException or JsonException)
+            {
+                // Not up yet.
+            }
+            if (deadline.IsCancellationRequested) throw new TimeoutException($"timed out after 60 s waiting for {what}");
+            await Task.Delay(250, CancellationToken.None);
+        }
+    }
+}
+
+/// <summary>GET /metrics of the shipped process, scraped by a real Prometheus server and read as text.</summary>
+[Trait("Category", "EndToEnd")]
+public sealed partial class MetricsScrapeTests(ScrapedGatewayFixture gateway) : IClassFixture<ScrapedGatewayFixture>
+{
+    /// <summary>Dashboard metrics that only a Kubernetes-mode replica exports (its watches); the file-mode gateway here has none.</summary>
+    private static readonly string[] KubernetesModeOnly = ["gateway_watch_restarts_total", "gateway_watch_relists_total"];
+
+    [Fact]
+    public async Task Prometheus_ScrapesTheGateway_PromQlCountsTheRequestsSentThroughTheRoute_WithGatewayListenerRuleAndStatus()
+    {
+        using var dir = new TempDir();
+        await using var prometheus = PrometheusServer.Start(dir.Path, $"127.0.0.1:{gateway.Gateway.ManagementPort}", MetricsEndpoint.Path);
+        const string query = """sum by (gateway, listener, route_kind, route, rule, http_request_method, http_response_status_code) (http_server_request_duration_seconds_count{route="default/web"})""";
+        IReadOnlyList<(Dictionary<string, string> Labels, double Value)> result = [];
+        try
+        {
+            await ScrapedGatewayFixture.UntilAsync(async () =>
+            {
+                result = await prometheus.QueryAsync(query, CancellationToken.None);
+                return result.Sum(r => r.Value) >= ScrapedGatewayFixture.RouteRequests + ScrapedGatewayFixture.BrokenRequests;
+            }, "Prometheus to have scraped every request");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; last result: {string.Join("; ", result.Select(r => $"{string.Join(",", r.Labels)} = {r.Value}"))}\n{prometheus.Output}");
+        }
+
+        var ok = Assert.Single(result, r => r.Labels["rule"] == "main");
+        Assert.Equal(ScrapedGatewayFixture.RouteRequests, ok.Value);
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["gateway"] = "default/g", ["listener"] = "web", ["route_kind"] = "HTTPRoute", ["route"] = "default/web", ["rule"] = "main",
+            ["http_request_method"] = "GET", ["http_response_status_code"] = "200",
+        }, ok.Labels);
+        var broken = Assert.Single(result, r => r.Labels["rule"] == "1");
+        Assert.Equal(ScrapedGatewayFixture.BrokenRequests, broken.Value);
+        Assert.Equal("502", broken.Labels["http_response_status_code"]);
+
+        var errors = await prometheus.QueryAsync("""sum by (backend, error) (gateway_upstream_errors_total)""", CancellationToken.None);
+        var error = Assert.Single(errors);
+        // The backend is named by its cluster id in the route table (/routetable): namespace/service:port/protocol.
+        Assert.Equal("default/closed:8080/http", error.Labels["backend"]);
+        Assert.Equal(ScrapedGatewayFixture.BrokenRequests, error.Value);
+    }
+
+    [Fact]
+    public async Task Scrape_ControlPlane_ReconcilePhasesStatusWritesObjectsAndTheOneMemberUp()
+    {
+        var text = (await gateway.Gateway.GetAsync("metrics", CancellationToken.None)).Body;
+        var samples = Samples(text);
+
+        foreach (var phase in new[] { "pass", "translate", "apply", "status" })
+            Assert.True(Value(samples, "gateway_reconcile_duration_seconds_count", $"phase=\"{phase}\"") >= 1, $"no {phase} phase in\n{text}");
+        Assert.True(Value(samples, "gateway_propagation_duration_seconds_count") >= 1);
+        Assert.True(Value(samples, "gateway_status_writes_total", "kind=\"Gateway\"", "result=\"written\"") >= 1);
+        Assert.True(Value(samples, "gateway_status_writes_total", "kind=\"HTTPRoute\"", "result=\"written\"") >= 1);
+        Assert.Equal(1, Value(samples, "gateway_objects", "kind=\"HTTPRoute\""));
+        Assert.Equal(2, Value(samples, "gateway_objects", "kind=\"TCPRoute\""));
+        Assert.Equal(1, Value(samples, "gateway_cluster_members", "status=\"Up\"", "reachable=\"true\""));
+        Assert.Equal(0, Value(samples, "gateway_cluster_members", "status=\"Down\"", "reachable=\"true\""));
+        Assert.Equal(1, Value(samples, "gateway_entities", "kind=\"gateway\""));
+        Assert.Equal(3, Value(samples, "gateway_entities", "kind=\"route\""));
+        Assert.Equal(0, Value(samples, "gateway_shard_rebalances_total"));
+        Assert.All(samples.Where(s => s.Name == "gateway_l4_active_sessions"), s => Assert.Equal(0, s.Value));
+    }
+
+    [Fact]
+    public async Task Scrape_TcpRoutes_SessionsBytesAndErrorsPerRoute()
+    {
+        var samples = Samples((await gateway.Gateway.GetAsync("metrics", CancellationToken.None)).Body);
+        const string raw = "route=\"TCPRoute/default/raw/rule/0\"";
+        const string closed = "route=\"TCPRoute/default/raw-closed/rule/0\"";
+
+        Assert.Equal(1, Value(samples, "gateway_l4_route_sessions_total", raw, "protocol=\"tcp\""));
+        Assert.Equal(ScrapedGatewayFixture.TcpRequest.Length, Value(samples, "gateway_l4_route_bytes_total", raw, "direction=\"received\""));
+        Assert.Equal(gateway.TcpResponseBytes, Value(samples, "gateway_l4_route_bytes_total", raw, "direction=\"sent\""));
+        Assert.DoesNotContain(samples, s => s.Name == "gateway_l4_route_errors_total" && s.Labels.Contains(raw, StringComparison.Ordinal));
+        Assert.Equal(1, Value(samples, "gateway_l4_route_errors_total", closed, "protocol=\"tcp\""));
+    }
+
+    [Fact]
+    public async Task GrafanaDashboard_EveryMetricItQueriesIsInTheLiveScrape()
+    {
+        var path = Path.Combine(TestPaths.RepoRoot, "k8s", "grafana", "gateway-dashboard.json");
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(path));
+        var queried = Exprs(dashboard.RootElement).SelectMany(e => MetricName().Matches(e).Select(m => m.Value)).ToHashSet(StringComparer.Ordinal);
+        var scraped = Samples((await gateway.Gateway.GetAsync("metrics", CancellationToken.None)).Body).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+
+        Assert.True(queried.Count >= 20, $"metrics found in the dashboard: {string.Join(", ", queried)}");
+        Assert.Contains("http_server_request_duration_seconds_bucket", queried);
+        Assert.Empty(queried.Except(scraped).Except(KubernetesModeOnly).Order(StringComparer.Ordinal));
+        // The Kubernetes-mode names are the control plane's watch counters, exported as those names once counted.
+        Assert.All(KubernetesModeOnly, name => Assert.StartsWith("gateway_watch_", name, StringComparison.Ordinal));
+    }
+
+    private static IEnumerable<string> Exprs(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (property.Name is "expr" or "query" && property.Value.ValueKind == JsonValueKind.String) yield return property.Value.GetString()!;
+                    foreach (var inner in Exprs(property.Value)) yield return inner;
+                }
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    foreach (var inner in Exprs(item)) yield return inner;
+                }
+                break;
+        }
+    }
+
+    /// <summary>The samples of a Prometheus text exposition: name, the label part as written, value.</summary>
+    private static List<(string Name, string Labels, double Value)> Samples(string text) =>
+        [.. text.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => SampleLine().Match(l)).Where(m => m.Success)
+            .Select(m => (m.Groups["name"].Value, m.Groups["labels"].Value, double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture)))];
+
+    /// <summary>The value of the one sample of <paramref name="name"/> whose labels contain every one of <paramref name="labels"/>.</summary>
+    private static double Value(List<(string Name, string Labels, double Value)> samples, string name, params string[] labels) =>
+        Assert.Single(samples, s => s.Name == name && labels.All(l => s.Labels.Contains(l, StringComparison.Ordinal))).Value;
+
+    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?<labels>\{.*\})? (?<value>\S+)")]
+    private static partial Regex SampleLine();
+
+    [GeneratedRegex(@"\b(?:http_server|http_client|gateway|kestrel|dotnet)_[a-z0-9_]+")]
+    private static partial Regex MetricName();
+}

@@ -45,6 +45,9 @@ public sealed class DataPlane : IDataPlane
     private ImmutableDictionary<ListenerSocket, SocketHost> _published = ImmutableDictionary<ListenerSocket, SocketHost>.Empty;
     private bool _disposed;
 
+    /// <summary>Kestrel's AppContext switch that makes HTTP/1.x request parsing refuse a line ended by LF alone.</summary>
+    internal const string BareLineFeedSwitch = "Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators";
+
     /// <param name="options">Tunables; defaults when null.</param>
     /// <param name="loggerFactory">Logging; none when null.</param>
     /// <param name="materializer">
@@ -55,6 +58,10 @@ public sealed class DataPlane : IDataPlane
     public DataPlane(DataPlaneOptions? options = null, ILoggerFactory? loggerFactory = null, IMaterializer? materializer = null)
     {
         _options = options ?? new DataPlaneOptions();
+        // A bare LF as a line terminator is refused with 400 (issue 13): a front proxy that splits header lines only on
+        // CRLF would see one header where Kestrel sees two, a request smuggling vector. Kestrel reads this switch
+        // (process-wide) when it creates a server's parser; an operator may still set it to false in runtimeconfig.
+        if (!AppContext.TryGetSwitch(BareLineFeedSwitch, out _)) AppContext.SetSwitch(BareLineFeedSwitch, true);
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<DataPlane>();
 
@@ -88,7 +95,7 @@ public sealed class DataPlane : IDataPlane
         {
             _logger.LogInformation("no ActorMaterializer given: TLS, TCP and UDP listeners will not be served");
         }
-        _compiler = new SocketTableCompiler(_clients, _certificates);
+        _compiler = new SocketTableCompiler(_clients, _certificates, new ForwardedHeaders(_options.ForwardedHeaders, _options.ForwardedTrustedHops));
         _pipeline = new RequestPipeline(_kestrelServices.Services.GetRequiredService<IHttpForwarder>(), _mirrors, _options, _loggerFactory.CreateLogger<RequestPipeline>());
         Observability.Metrics.DataPlaneMetrics.Observe(this);
     }

@@ -73,12 +73,14 @@ internal sealed class SocketHost
             AddServerHeader = false,
             // h2c prior knowledge is detected by H2cPriorKnowledge; see there why :scheme is accepted as sent.
             AllowAlternateSchemes = true,
+            RequestHeaderEncodingSelector = RawConnectionHeader.EncodingSelector,
         };
         // A proxy streams bodies through; the backend decides what is too large.
         kestrel.Limits.MaxRequestBodySize = null;
         kestrel.Listen(address, table.Socket.Port, listen =>
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
+            listen.Use(RawConnectionHeader.Middleware);
             if (table.Protocol == ListenerProtocol.Https)
             {
                 listen.UseHttps(new TlsHandshakeCallbackOptions
@@ -158,6 +160,7 @@ internal sealed class SocketHost
 
         public void DisposeContext(Context context, Exception? exception)
         {
+            RawConnectionHeader.Clear();
             // The response has ended here (ASP.NET Core hosting measures its request duration here too).
             context.Measurement.End(context.Http);
             context.Http.Uninitialize();

@@ -31,8 +31,9 @@ public sealed class DataPlane : IDataPlane
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly WebApplication _kestrelServices;
-    private readonly IConnectionListenerFactory _transport;
-    private readonly BackendClients _clients = new();
+    private readonly AcceptLoopListenerFactory _transport;
+    private readonly GlobalConnectionLimit _connectionLimit;
+    private readonly BackendClients _clients;
     private readonly CertificateCache _certificates = new();
     private readonly SocketTableCompiler _compiler;
     private readonly RequestPipeline _pipeline;
@@ -69,15 +70,16 @@ public sealed class DataPlane : IDataPlane
         // internal services from it. Each socket's KestrelServer is created directly (see SocketHost).
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
-        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(o =>
-        {
-            o.CreateBoundListenSocket = ReusePortSockets.CreateBoundListenSocket;
-            o.UnsafePreferInlineScheduling = _options.InlineScheduling;
-        });
         builder.Services.AddSingleton(_loggerFactory);
         builder.Services.AddHttpForwarder();
         _kestrelServices = builder.Build();
-        _transport = _kestrelServices.Services.GetRequiredService<IConnectionListenerFactory>();
+        _transport = new AcceptLoopListenerFactory(
+            new Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketConnectionFactoryOptions { UnsafePreferInlineScheduling = _options.InlineScheduling }, _loggerFactory);
+        var descriptors = DescriptorLimit.Soft();
+        _connectionLimit = new GlobalConnectionLimit(_options.MaxConnections ?? DescriptorLimit.DefaultMaxConnections(descriptors, DescriptorLimit.Open()));
+        _clients = new BackendClients(_options.BackendMaxConnectionsPerServer);
+        _logger.LogInformation("client connections capped at {Max} over all HTTP sockets (descriptor limit {Descriptors}), {PerServer} connections per backend endpoint",
+            _connectionLimit.Max, descriptors?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown", _options.BackendMaxConnectionsPerServer);
 
         if (materializer is not null)
         {
@@ -173,7 +175,7 @@ public sealed class DataPlane : IDataPlane
                 }
                 try
                 {
-                    _sockets[socket] = await SocketHost.StartAsync(table, _kestrelServices.Services, _transport, _loggerFactory, _pipeline, _options, ct).ConfigureAwait(false);
+                    _sockets[socket] = await SocketHost.StartAsync(table, _kestrelServices.Services, _transport, _connectionLimit, _loggerFactory, _pipeline, _options, ct).ConfigureAwait(false);
                     _logger.LogInformation("bound {Protocol} {Address}:{Port}", port.Protocol, socket.Address, socket.Port);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -271,6 +273,7 @@ public sealed class DataPlane : IDataPlane
             if (_mirrors is not null) await _mirrors.DisposeAsync().ConfigureAwait(false);
             _mirrorSender?.Dispose();
             _clients.Dispose();
+            _transport.Dispose();
             await _kestrelServices.DisposeAsync().ConfigureAwait(false);
         }
         finally

@@ -59,7 +59,7 @@ internal sealed class SocketHost
 
     /// <summary>Binds and starts serving; throws when the socket cannot be bound.</summary>
     public static async Task<SocketHost> StartAsync(
-        CompiledSocketTable table, IServiceProvider kestrelServices, IConnectionListenerFactory transport, ILoggerFactory loggerFactory,
+        CompiledSocketTable table, IServiceProvider kestrelServices, IConnectionListenerFactory transport, GlobalConnectionLimit connectionLimit, ILoggerFactory loggerFactory,
         RequestPipeline pipeline, DataPlaneOptions options, CancellationToken ct)
     {
         if (!IPAddress.TryParse(table.Socket.Address, out var address))
@@ -77,9 +77,12 @@ internal sealed class SocketHost
         };
         // A proxy streams bodies through; the backend decides what is too large.
         kestrel.Limits.MaxRequestBodySize = null;
+        kestrel.Limits.MaxConcurrentConnections = options.MaxListenerConnections;
+        kestrel.Limits.MaxConcurrentUpgradedConnections = options.MaxUpgradedConnections;
         kestrel.Listen(address, table.Socket.Port, listen =>
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
+            listen.Use(connectionLimit.Middleware);
             listen.Use(RawConnectionHeader.Middleware);
             if (table.Protocol == ListenerProtocol.Https)
             {

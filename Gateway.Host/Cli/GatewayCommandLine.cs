@@ -421,7 +421,7 @@ public static class GatewayCommandLine
         public readonly Option<string> MaxConnections = new("--max-connections")
         {
             Description = "Client connections over all HTTP/HTTPS listener sockets together; one more is closed as soon as it is accepted. " +
-                "auto: half of what the file descriptor limit leaves after the descriptors the process holds at start and 64 more " +
+                "auto: three quarters of what the file descriptor limit leaves after the descriptors the process holds at start and 64 more " +
                 "(the soft limit is raised to the hard one at start).",
             HelpName = "N|auto",
             DefaultValueFactory = _ => "auto",

@@ -34,10 +34,10 @@ public sealed class ForwardedPathTests
         Assert.Equal(expected, ForwardedPath.Rewrite(new PathModifier(type, value), matchedPrefix, normalised));
 
     [Theory]
-    [InlineData(1024L, 274, 343L)]
-    [InlineData(1_048_576L, 300, 524_106L)]
+    [InlineData(1024L, 274, 514L)]
+    [InlineData(1_048_576L, 300, 786_159L)]
     [InlineData(256L, 274, 32L)]
     [InlineData(null, 274, 1_000_000L)]
-    public void DefaultMaxConnections_HalfOfWhatTheLimitLeaves_AtLeast32(long? soft, int open, long expected) =>
+    public void DefaultMaxConnections_ThreeQuartersOfWhatTheLimitLeaves_AtLeast32(long? soft, int open, long expected) =>
         Assert.Equal(expected, DescriptorLimit.DefaultMaxConnections(soft, open));
 }

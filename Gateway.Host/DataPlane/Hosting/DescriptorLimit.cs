@@ -59,10 +59,10 @@ internal static partial class DescriptorLimit
     }
 
     /// <summary>
-    /// The default cap on client connections (--max-connections auto): half of what the soft limit leaves after the
-    /// descriptors the process already holds (<paramref name="open"/>: loaded assemblies, the cluster, watchers) and
-    /// 64 more for files, certificates and DNS, since each client connection may need a backend connection too; at
-    /// least 32. 1,000,000 where the limit is unknown or unlimited.
+    /// The default cap on client connections (--max-connections auto): three quarters of what the soft limit leaves
+    /// after the descriptors the process already holds (<paramref name="open"/>: loaded assemblies, the cluster,
+    /// watchers) and 64 more for files, certificates and DNS; the last quarter is for backend connections (bounded per
+    /// endpoint by --backend-max-connections). At least 32; 1,000,000 where the limit is unknown or unlimited.
     /// </summary>
-    public static long DefaultMaxConnections(long? soft, int? open) => soft is { } n ? Math.Max(32, (n - (open ?? 128) - 64) / 2) : 1_000_000;
+    public static long DefaultMaxConnections(long? soft, int? open) => soft is { } n ? Math.Max(32, (n - (open ?? 128) - 64) * 3 / 4) : 1_000_000;
 }

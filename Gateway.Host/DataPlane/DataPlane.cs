@@ -73,10 +73,11 @@ public sealed class DataPlane : IDataPlane
         builder.Services.AddSingleton(_loggerFactory);
         builder.Services.AddHttpForwarder();
         _kestrelServices = builder.Build();
-        _transport = new AcceptLoopListenerFactory(
-            new Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketConnectionFactoryOptions { UnsafePreferInlineScheduling = _options.InlineScheduling }, _loggerFactory);
         var descriptors = DescriptorLimit.Soft();
         _connectionLimit = new GlobalConnectionLimit(_options.MaxConnections ?? DescriptorLimit.DefaultMaxConnections(descriptors, DescriptorLimit.Open()));
+        _transport = new AcceptLoopListenerFactory(
+            new Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketConnectionFactoryOptions { UnsafePreferInlineScheduling = _options.InlineScheduling },
+            _connectionLimit, _loggerFactory);
         _clients = new BackendClients(_options.BackendMaxConnectionsPerServer);
         _logger.LogInformation("client connections capped at {Max} over all HTTP sockets (descriptor limit {Descriptors}), {PerServer} connections per backend endpoint",
             _connectionLimit.Max, descriptors?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown", _options.BackendMaxConnectionsPerServer);

@@ -16,7 +16,7 @@ namespace Gateway.Host.DataPlane.Hosting;
 /// failures in between. Accepted sockets become Kestrel connections through Kestrel's public
 /// <see cref="SocketConnectionContextFactory"/>, so the transport is Kestrel's own.
 /// </summary>
-internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions options, ILoggerFactory loggerFactory) : IConnectionListenerFactory, IDisposable
+internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions options, GlobalConnectionLimit limit, ILoggerFactory loggerFactory) : IConnectionListenerFactory, IDisposable
 {
     public static readonly TimeSpan BackoffAfterExhaustion = TimeSpan.FromMilliseconds(100);
     public static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(10);
@@ -36,7 +36,7 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
             socket.Dispose();
             throw;
         }
-        return ValueTask.FromResult<IConnectionListener>(new Listener(socket, _contexts, _logger));
+        return ValueTask.FromResult<IConnectionListener>(new Listener(socket, _contexts, limit, _logger));
     }
 
     public void Dispose() => _contexts.Dispose();
@@ -47,7 +47,7 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
         // EMFILE (24), ENFILE (23), ENOBUFS (105), ENOMEM (12) as the native error, whatever SocketError they map to.
         || e.NativeErrorCode is 24 or 23 or 105 or 12;
 
-    private sealed class Listener(Socket socket, SocketConnectionContextFactory contexts, ILogger logger) : IConnectionListener
+    private sealed class Listener(Socket socket, SocketConnectionContextFactory contexts, GlobalConnectionLimit limit, ILogger logger) : IConnectionListener
     {
         private long _failuresSinceLog;
         private long _lastLog = long.MinValue;
@@ -86,6 +86,13 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
                     // A connection reset while it waited in the backlog: the next one may be fine.
                     continue;
                 }
+                if (limit.Open >= limit.Max)
+                {
+                    // Full: closed here, before the next accept, so refused connections never pile up waiting for
+                    // Kestrel to close them (a burst of them would otherwise take the descriptors the cap protects).
+                    accepted.Dispose();
+                    continue;
+                }
                 if (accepted.LocalEndPoint is IPEndPoint) accepted.NoDelay = true;
                 return contexts.Create(accepted);
             }
@@ -121,7 +128,8 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
 /// A cap on the client connections of all HTTP/HTTPS sockets of the data plane together (--max-connections), so that
 /// client connections cannot take every file descriptor the process has (backend connections, certificates, manifest
 /// files and the cluster need some too). A connection over the cap is closed as soon as it is accepted, without a
-/// response, as Kestrel does for its per-socket MaxConcurrentConnections. Counted per connection, never per request.
+/// response, as Kestrel does for its per-socket MaxConcurrentConnections: by the accept loop while the count is at the
+/// cap, and by this middleware for a burst that got past that check. Counted per connection, never per request.
 /// </summary>
 internal sealed class GlobalConnectionLimit(long max)
 {

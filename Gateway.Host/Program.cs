@@ -15,6 +15,10 @@ public static class Program
     /// bodies asynchronously, so the opt-in is safe in every mode (KubernetesProcessTests), but the default must not
     /// depend on every library behaving.
     /// </remarks>
-    public static Task<int> Main(string[] args) =>
-        GatewayCommandLine.RunAsync(args, Console.Out, Console.Error, b => b.Options.DataPlaneFactory ??= DefaultDataPlane.Create);
+    public static Task<int> Main(string[] args)
+    {
+        // Every connection is a file descriptor: take all the hard limit allows (see DescriptorLimit).
+        DataPlane.Hosting.DescriptorLimit.RaiseSoftToHard();
+        return GatewayCommandLine.RunAsync(args, Console.Out, Console.Error, b => b.Options.DataPlaneFactory ??= DefaultDataPlane.Create);
+    }
 }

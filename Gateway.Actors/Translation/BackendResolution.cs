@@ -88,7 +88,11 @@ internal static class BackendResolution
         if (policy is { Settings: null })
             return (new WeightedBackend($"invalid/{id}", w, false, [], BackendProtocol.Tls, requestHeaders, responseHeaders, null), null);
 
+        // Ready endpoints when there is one; otherwise the serving endpoints that are terminating (KEP-1669, as
+        // kube-proxy and Envoy Gateway do), so that a rolling update whose old pods still serve while they drain
+        // does not turn into 503s. "terminating" is only ever set with ready=false.
         var endpoints = new SortedSet<(string, int)>();
+        SortedSet<(string, int)>? terminating = null;
         foreach (var slice in index.EndpointSlices(ns, r.Name))
         {
             // The slice port that carries this Service port has the Service port's name ("" when unnamed).
@@ -97,10 +101,19 @@ internal static class BackendResolution
             foreach (var ep in slice.Endpoints ?? [])
             {
                 // EndpointConditions.ready: "nil should be interpreted as true".
-                if (ep.Conditions?.Ready == false) continue;
-                foreach (var address in ep.Addresses ?? []) endpoints.Add((address, target));
+                if (ep.Conditions?.Ready != false)
+                {
+                    foreach (var address in ep.Addresses ?? []) endpoints.Add((address, target));
+                }
+                // serving: "If nil, consumers should defer to the ready condition"; terminating: nil means false.
+                else if (ep.Conditions.Terminating == true && ep.Conditions.Serving == true)
+                {
+                    terminating ??= [];
+                    foreach (var address in ep.Addresses ?? []) terminating.Add((address, target));
+                }
             }
         }
+        if (endpoints.Count == 0 && terminating is not null) endpoints = terminating;
         var protocolSuffix = layer4 ? "l4" : protocol switch { BackendProtocol.H2c => "h2c", BackendProtocol.WebSocket => "ws", BackendProtocol.Tls => "tls", _ => "http" };
         var backend = new WeightedBackend($"{ns}/{r.Name}:{port}/{protocolSuffix}", w, true,
             [.. endpoints.Select(e => new BackendEndpoint(e.Item1, e.Item2))], protocol, requestHeaders, responseHeaders, policy?.Settings);

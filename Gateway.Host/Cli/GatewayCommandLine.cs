@@ -110,6 +110,15 @@ public static class GatewayCommandLine
         var logFormat = input.Converted(symbols.LogFormat,
             text => GatewayLogging.ParseFormat(text) is { } format ? (format, "") : (LogFormat.Text, "is not one of text, json"), LogFormat.Text);
         var cluster = ClusterOptions(input, symbols, podSelector);
+        var dataPlane = new DataPlane.DataPlaneOptions
+        {
+            MaxConnections = input.Converted(symbols.MaxConnections, Limit("auto"), null),
+            MaxListenerConnections = input.Converted(symbols.MaxListenerConnections, Limit("none"), null),
+            MaxUpgradedConnections = input.Converted(symbols.MaxUpgradedConnections, Limit("none"), null),
+            BackendMaxConnectionsPerServer = (int)(input.Converted(symbols.BackendMaxConnections, Limit(null), null) ?? 1),
+            ForwardedHeaders = input.Converted(symbols.ForwardedHeaders, OneOf("append", "off"), "append") == "off" ? DataPlane.ForwardedHeadersMode.Off : DataPlane.ForwardedHeadersMode.Append,
+            ForwardedTrustedHops = (int?)input.Converted(symbols.ForwardedTrustedHops, Limit("all", allowZero: true), null),
+        };
         var options = new GatewayHostOptions
         {
             ManifestDirectories = directories,
@@ -136,6 +145,7 @@ public static class GatewayCommandLine
             AccessLog = input.OptionalText(symbols.AccessLog),
             OtlpEndpoint = input.OptionalConverted(symbols.OtlpEndpoint,
                 text => Observability.Tracing.GatewayTracing.Problem(text) is { } problem ? ((Uri?)null, problem) : (new Uri(text, UriKind.Absolute), "")),
+            DataPlane = dataPlane,
         };
         if (input.Errors.Count == 0) input.Report(options.Errors());
         return input.Errors.Count > 0 ? new UsageErrorRequest(input.Errors) : new ServeRequest(options, logLevel, demoDirectory, logFormat);
@@ -250,6 +260,12 @@ public static class GatewayCommandLine
 
     private static (int, string) Integer(string text) =>
         int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? (value, "") : (default, "is not an integer");
+
+    /// <summary>A count: <paramref name="none"/> (when given) means null, otherwise a positive (or, with <paramref name="allowZero"/>, non-negative) integer up to int.MaxValue.</summary>
+    private static Func<string, (long?, string)> Limit(string? none, bool allowZero = false) => text =>
+        none is not null && text == none ? (null, "")
+        : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && (value > 0 || (allowZero && value == 0)) ? (value, "")
+        : (null, $"is not {(allowZero ? "a non-negative" : "a positive")} integer{(none is null ? "" : $" or {none}")}");
 
     private static (LogLevel, string) LogLevelFrom(string text) =>
         Enum.TryParse<LogLevel>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) && !char.IsAsciiDigit(text.TrimStart('-')[0])
@@ -400,6 +416,52 @@ public static class GatewayCommandLine
             Description = "The longest a graceful shutdown (SIGTERM, Ctrl+C) may take.",
             HelpName = "DURATION",
             DefaultValueFactory = _ => "10s",
+        };
+
+        public readonly Option<string> MaxConnections = new("--max-connections")
+        {
+            Description = "Client connections over all HTTP/HTTPS listener sockets together; one more is closed as soon as it is accepted. " +
+                "auto: three quarters of what the file descriptor limit leaves after the descriptors the process holds at start and 64 more " +
+                "(the soft limit is raised to the hard one at start).",
+            HelpName = "N|auto",
+            DefaultValueFactory = _ => "auto",
+        };
+
+        public readonly Option<string> MaxListenerConnections = new("--max-listener-connections")
+        {
+            Description = "Client connections per HTTP/HTTPS listener socket (address and port).",
+            HelpName = "N|none",
+            DefaultValueFactory = _ => "none",
+        };
+
+        public readonly Option<string> MaxUpgradedConnections = new("--max-upgraded-connections")
+        {
+            Description = "Upgraded (WebSocket) connections per HTTP/HTTPS listener socket.",
+            HelpName = "N|none",
+            DefaultValueFactory = _ => "none",
+        };
+
+        public readonly Option<string> BackendMaxConnections = new("--backend-max-connections")
+        {
+            Description = "Connections to one backend endpoint at most (per backend protocol); further requests wait for a free one.",
+            HelpName = "N",
+            DefaultValueFactory = _ => "1024",
+        };
+
+        public readonly Option<string> ForwardedHeaders = new("--forwarded-headers")
+        {
+            Description = "append: add the client address, scheme and Host to X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host " +
+                "(after the values received); off: add nothing.",
+            HelpName = "append|off",
+            DefaultValueFactory = _ => "append",
+        };
+
+        public readonly Option<string> ForwardedTrustedHops = new("--forwarded-trusted-hops")
+        {
+            Description = "Proxies in front of the gateway whose X-Forwarded-* entries are kept: only the last N received entries of each " +
+                "header are, before the gateway's own (0: the client's values are replaced); all keeps every entry.",
+            HelpName = "N|all",
+            DefaultValueFactory = _ => "all",
         };
 
         public readonly Option<string> Source = new("--source")
@@ -653,6 +715,7 @@ public static class GatewayCommandLine
                 "line wins over its variable, and an empty variable counts as unset.")
             {
                 Manifests, StatusDir, ControllerName, AddressPool, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel, LogFormat, AccessLog, OtlpEndpoint,
+                MaxConnections, MaxListenerConnections, MaxUpgradedConnections, BackendMaxConnections, ForwardedHeaders, ForwardedTrustedHops,
                 DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress, SecretTypes, SecretNamespaces,
                 NoCluster, NodeName, ClusterHost, ClusterPort, ManagementHost, ManagementPort, ManagementTokenFile, Peers, Discovery, DiscoveryPodSelector, PodNamespace,
                 RequiredContactPoints, RemotingTlsCertificate, RemotingTlsKey, RemotingTlsPassword, RemotingTlsCa, Translate,

@@ -31,8 +31,9 @@ public sealed class DataPlane : IDataPlane
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly WebApplication _kestrelServices;
-    private readonly IConnectionListenerFactory _transport;
-    private readonly BackendClients _clients = new();
+    private readonly AcceptLoopListenerFactory _transport;
+    private readonly GlobalConnectionLimit _connectionLimit;
+    private readonly BackendClients _clients;
     private readonly CertificateCache _certificates = new();
     private readonly SocketTableCompiler _compiler;
     private readonly RequestPipeline _pipeline;
@@ -45,6 +46,9 @@ public sealed class DataPlane : IDataPlane
     private ImmutableDictionary<ListenerSocket, SocketHost> _published = ImmutableDictionary<ListenerSocket, SocketHost>.Empty;
     private bool _disposed;
 
+    /// <summary>Kestrel's AppContext switch that makes HTTP/1.x request parsing refuse a line ended by LF alone.</summary>
+    internal const string BareLineFeedSwitch = "Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators";
+
     /// <param name="options">Tunables; defaults when null.</param>
     /// <param name="loggerFactory">Logging; none when null.</param>
     /// <param name="materializer">
@@ -55,6 +59,10 @@ public sealed class DataPlane : IDataPlane
     public DataPlane(DataPlaneOptions? options = null, ILoggerFactory? loggerFactory = null, IMaterializer? materializer = null)
     {
         _options = options ?? new DataPlaneOptions();
+        // A bare LF as a line terminator is refused with 400 (issue 13): a front proxy that splits header lines only on
+        // CRLF would see one header where Kestrel sees two, a request smuggling vector. Kestrel reads this switch
+        // (process-wide) when it creates a server's parser; an operator may still set it to false in runtimeconfig.
+        if (!AppContext.TryGetSwitch(BareLineFeedSwitch, out _)) AppContext.SetSwitch(BareLineFeedSwitch, true);
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<DataPlane>();
 
@@ -62,15 +70,17 @@ public sealed class DataPlane : IDataPlane
         // internal services from it. Each socket's KestrelServer is created directly (see SocketHost).
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
-        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(o =>
-        {
-            o.CreateBoundListenSocket = ReusePortSockets.CreateBoundListenSocket;
-            o.UnsafePreferInlineScheduling = _options.InlineScheduling;
-        });
         builder.Services.AddSingleton(_loggerFactory);
         builder.Services.AddHttpForwarder();
         _kestrelServices = builder.Build();
-        _transport = _kestrelServices.Services.GetRequiredService<IConnectionListenerFactory>();
+        var descriptors = DescriptorLimit.Soft();
+        _connectionLimit = new GlobalConnectionLimit(_options.MaxConnections ?? DescriptorLimit.DefaultMaxConnections(descriptors, DescriptorLimit.Open()));
+        _transport = new AcceptLoopListenerFactory(
+            new Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketConnectionFactoryOptions { UnsafePreferInlineScheduling = _options.InlineScheduling },
+            _connectionLimit, _loggerFactory);
+        _clients = new BackendClients(_options.BackendMaxConnectionsPerServer);
+        _logger.LogInformation("client connections capped at {Max} over all HTTP sockets (descriptor limit {Descriptors}), {PerServer} connections per backend endpoint",
+            _connectionLimit.Max, descriptors?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown", _options.BackendMaxConnectionsPerServer);
 
         if (materializer is not null)
         {
@@ -88,7 +98,7 @@ public sealed class DataPlane : IDataPlane
         {
             _logger.LogInformation("no ActorMaterializer given: TLS, TCP and UDP listeners will not be served");
         }
-        _compiler = new SocketTableCompiler(_clients, _certificates);
+        _compiler = new SocketTableCompiler(_clients, _certificates, new ForwardedHeaders(_options.ForwardedHeaders, _options.ForwardedTrustedHops));
         _pipeline = new RequestPipeline(_kestrelServices.Services.GetRequiredService<IHttpForwarder>(), _mirrors, _options, _loggerFactory.CreateLogger<RequestPipeline>());
         Observability.Metrics.DataPlaneMetrics.Observe(this);
     }
@@ -166,7 +176,7 @@ public sealed class DataPlane : IDataPlane
                 }
                 try
                 {
-                    _sockets[socket] = await SocketHost.StartAsync(table, _kestrelServices.Services, _transport, _loggerFactory, _pipeline, _options, ct).ConfigureAwait(false);
+                    _sockets[socket] = await SocketHost.StartAsync(table, _kestrelServices.Services, _transport, _connectionLimit, _loggerFactory, _pipeline, _options, ct).ConfigureAwait(false);
                     _logger.LogInformation("bound {Protocol} {Address}:{Port}", port.Protocol, socket.Address, socket.Port);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -264,6 +274,7 @@ public sealed class DataPlane : IDataPlane
             if (_mirrors is not null) await _mirrors.DisposeAsync().ConfigureAwait(false);
             _mirrorSender?.Dispose();
             _clients.Dispose();
+            _transport.Dispose();
             await _kestrelServices.DisposeAsync().ConfigureAwait(false);
         }
         finally

@@ -33,6 +33,43 @@ public sealed record DataPlaneOptions
     /// <summary>Spans and access log lines per request and L4 session; null (the default) records nothing.</summary>
     public Observability.DataPlaneTelemetry? Telemetry { get; init; }
 
+    /// <summary>
+    /// Cap on client connections over all HTTP/HTTPS sockets together (--max-connections); null derives it from the
+    /// descriptor limit (<see cref="Hosting.DescriptorLimit.DefaultMaxConnections"/>).
+    /// </summary>
+    public long? MaxConnections { get; init; }
+
+    /// <summary>Cap on client connections per HTTP/HTTPS socket (--max-listener-connections; Kestrel's MaxConcurrentConnections); null: none.</summary>
+    public long? MaxListenerConnections { get; init; }
+
+    /// <summary>Cap on upgraded (WebSocket) connections per socket (--max-upgraded-connections; Kestrel's MaxConcurrentUpgradedConnections); null: none.</summary>
+    public long? MaxUpgradedConnections { get; init; }
+
+    /// <summary>
+    /// Connections the gateway opens to one backend endpoint at most, per backend protocol (--backend-max-connections;
+    /// SocketsHttpHandler.MaxConnectionsPerServer). Requests beyond it wait for a free connection.
+    /// </summary>
+    public int BackendMaxConnectionsPerServer { get; init; } = 1024;
+
+    /// <summary>Whether X-Forwarded-For/-Proto/-Host are added to forwarded requests (--forwarded-headers).</summary>
+    public ForwardedHeadersMode ForwardedHeaders { get; init; } = ForwardedHeadersMode.Append;
+
+    /// <summary>
+    /// How many proxies in front of the gateway are trusted (--forwarded-trusted-hops): of each X-Forwarded-* header
+    /// received, only the last this many entries are kept before the gateway appends its own; null keeps them all.
+    /// </summary>
+    public int? ForwardedTrustedHops { get; init; }
+
     /// <summary>Bounds of the TLS/TCP/UDP data plane (connect, idle, ClientHello, handshake, sessions).</summary>
     public L4Options L4 { get; init; } = new();
+}
+
+/// <summary>What the data plane does with X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host.</summary>
+public enum ForwardedHeadersMode
+{
+    /// <summary>Appends the client address, the scheme and the Host it saw to the values received.</summary>
+    Append,
+
+    /// <summary>Adds nothing; values a client sent pass unchanged like any other header.</summary>
+    Off,
 }

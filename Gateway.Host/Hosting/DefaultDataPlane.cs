@@ -12,6 +12,6 @@ public static class DefaultDataPlane
     /// run on it; a host composed without the cluster has none, and mirroring is then off).
     /// </summary>
     public static DataPlane.DataPlane Create(IServiceProvider services) =>
-        new(new DataPlane.DataPlaneOptions { Telemetry = services.GetService<Observability.DataPlaneTelemetry>() },
+        new((services.GetService<GatewayHostOptions>()?.DataPlane ?? new DataPlane.DataPlaneOptions()) with { Telemetry = services.GetService<Observability.DataPlaneTelemetry>() },
             services.GetRequiredService<ILoggerFactory>(), services.GetService<IMaterializer>());
 }

@@ -36,6 +36,9 @@ public sealed class GatewayHostOptions
     /// <summary>The longest a graceful shutdown may take (--shutdown-timeout).</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Connection limits and X-Forwarded policy of the shipped data plane (see <see cref="DefaultDataPlane"/>).</summary>
+    public DataPlaneOptions DataPlane { get; set; } = new();
+
     /// <summary>Creates the node's data plane; null runs the control plane only (translation and status, no traffic).</summary>
     public Func<IServiceProvider, IDataPlane>? DataPlaneFactory { get; set; }
 

@@ -32,10 +32,12 @@ public static class ManifestDirectoryWalk
             {
                 entries = new DirectoryInfo(directory.Path).EnumerateFileSystemInfos("*", new EnumerationOptions { IgnoreInaccessible = true }).ToList();
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (UnauthorizedAccessException)
             {
                 continue;
             }
+            // An IOException (out of file descriptors, EMFILE, is the common one) propagates: skipping the directory
+            // would make every file under it look deleted, and the catalog keeps a root it cannot list as it was.
             foreach (var entry in entries)
             {
                 if (entry.Name.StartsWith('.')) continue;

@@ -69,6 +69,34 @@ public sealed class GatewayCommandLineTests : IDisposable
         Assert.Equal(LogLevel.Debug, request.LogLevel);
     }
 
+    [Fact]
+    public void Parse_ConnectionAndForwardedFlags_MapOntoTheDataPlaneOptions()
+    {
+        var defaults = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Combine("a")])).Options.DataPlane;
+        var given = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse([
+            "--manifests", _dir.Combine("a"), "--max-connections", "5000", "--max-listener-connections", "2000", "--max-upgraded-connections", "100",
+            "--backend-max-connections", "64", "--forwarded-headers", "off", "--forwarded-trusted-hops", "0",
+        ])).Options.DataPlane;
+
+        Assert.Equal((null, null, null, 1024, Gateway.Host.DataPlane.ForwardedHeadersMode.Append, null),
+            (defaults.MaxConnections, defaults.MaxListenerConnections, defaults.MaxUpgradedConnections, defaults.BackendMaxConnectionsPerServer, defaults.ForwardedHeaders, defaults.ForwardedTrustedHops));
+        Assert.Equal((5000L, 2000L, 100L, 64, Gateway.Host.DataPlane.ForwardedHeadersMode.Off, 0),
+            (given.MaxConnections, given.MaxListenerConnections, given.MaxUpgradedConnections, given.BackendMaxConnectionsPerServer, given.ForwardedHeaders, given.ForwardedTrustedHops));
+    }
+
+    [Theory]
+    [InlineData("--max-connections=0", "--max-connections: \"0\" is not a positive integer or auto")]
+    [InlineData("--max-listener-connections=-5", "--max-listener-connections")]
+    [InlineData("--backend-max-connections=none", "--backend-max-connections: \"none\" is not a positive integer")]
+    [InlineData("--forwarded-headers=replace", "--forwarded-headers")]
+    [InlineData("--forwarded-trusted-hops=-1", "is not a non-negative integer or all")]
+    public void Parse_InvalidLimitOrForwardedFlag_IsAUsageErrorNamingIt(string flag, string expected)
+    {
+        var request = Assert.IsType<UsageErrorRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Combine("a"), flag]));
+
+        Assert.Contains(request.Errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("--bogus", "Unrecognized command or argument '--bogus'")]
     [InlineData("--address-pool=10.0.0.0/40", "--address-pool")]

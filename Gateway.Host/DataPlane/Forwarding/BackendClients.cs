@@ -19,7 +19,8 @@ internal sealed record BackendClient(HttpMessageInvoker Invoker, ForwarderReques
 /// prior knowledge, RequestVersionExact), WebSocket (HTTP/1.1; YARP handles the upgrade), and one per distinct
 /// BackendTlsSettings for TLS origination. Created with (a subclass of) YARP's <see cref="ForwarderHttpClientFactory"/>, which applies
 /// the settings a proxy needs (no cookies, no redirects, no decompression, no proxy, no activity headers). Clients are
-/// shared by every socket and every table revision, so connection pools survive table swaps.
+/// shared by every socket and every table revision, so connection pools survive table swaps. Each pool holds at most
+/// the configured number of connections per endpoint.
 /// </summary>
 internal sealed class BackendClients : IDisposable
 {
@@ -31,9 +32,13 @@ internal sealed class BackendClients : IDisposable
     private readonly BackendClient _webSocket;
     private readonly ConcurrentDictionary<string, BackendClient> _tls = new(StringComparer.Ordinal);
 
-    public BackendClients()
+    private readonly int _maxConnectionsPerServer;
+
+    /// <param name="maxConnectionsPerServer">SocketsHttpHandler.MaxConnectionsPerServer of every client (DataPlaneOptions.BackendMaxConnectionsPerServer).</param>
+    public BackendClients(int maxConnectionsPerServer = 1024)
     {
-        var factory = new ClientFactory();
+        _maxConnectionsPerServer = maxConnectionsPerServer;
+        var factory = new ClientFactory(maxConnectionsPerServer);
         _http1 = new BackendClient(factory.CreateClient(NewContext("http1")), Http11Config, "http");
         _h2c = new BackendClient(factory.CreateClient(NewContext("h2c")), H2cConfig, "http");
         _webSocket = new BackendClient(factory.CreateClient(NewContext("ws")), Http11Config, "http");
@@ -61,8 +66,8 @@ internal sealed class BackendClients : IDisposable
     /// does not match its transport); the handler takes the SslStream the connect callback authenticated as it is.
     /// Everything else is HTTP/1.1 inside TLS, where no scheme is sent.
     /// </summary>
-    private static BackendClient CreateTlsClient(BackendTlsSettings tls, bool http2) =>
-        new(new TlsClientFactory(tls, http2).CreateClient(NewContext(http2 ? "tls-h2" : "tls")), http2 ? H2cConfig : Http11Config, http2 ? "https" : "http");
+    private BackendClient CreateTlsClient(BackendTlsSettings tls, bool http2) =>
+        new(new TlsClientFactory(tls, http2, _maxConnectionsPerServer).CreateClient(NewContext(http2 ? "tls-h2" : "tls")), http2 ? H2cConfig : Http11Config, http2 ? "https" : "http");
 
     private static string TlsKey(BackendTlsSettings tls, bool http2) => (http2 ? "h2/" : "http1.1/") + Tls.BackendTlsClient.Key(tls);
 
@@ -80,12 +85,14 @@ internal sealed class BackendClients : IDisposable
     /// unchanged like every other header. Without a propagator SocketsHttpHandler leaves its DiagnosticsHandler out
     /// of the handler chain, which would otherwise check for an Activity and listeners on every request.
     /// </summary>
-    private class ClientFactory : ForwarderHttpClientFactory
+    private class ClientFactory(int maxConnectionsPerServer) : ForwarderHttpClientFactory
     {
         protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
         {
             base.ConfigureHandler(context, handler);
             handler.ActivityHeadersPropagator = null;
+            // Bounds the descriptors one backend endpoint can take (YARP's default is unlimited).
+            handler.MaxConnectionsPerServer = maxConnectionsPerServer;
         }
     }
 
@@ -98,7 +105,7 @@ internal sealed class BackendClients : IDisposable
     /// callback, and the handler sees a plain stream (destinations use "http://"): HTTP/1.1 inside our TLS, or HTTP/2
     /// with prior knowledge for gRPC (ALPN h2 told the server so).
     /// </summary>
-    private sealed class TlsClientFactory(BackendTlsSettings tls, bool http2) : ClientFactory
+    private sealed class TlsClientFactory(BackendTlsSettings tls, bool http2, int maxConnectionsPerServer) : ClientFactory(maxConnectionsPerServer)
     {
         protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
         {

@@ -1,5 +1,6 @@
 using Gateway.Host.DataPlane.Filters;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
@@ -20,34 +21,63 @@ internal sealed class GatewayTransformer : HttpTransformer
     private readonly HeaderModifierPlan? _backendResponse;
     private readonly CorsPlan? _cors;
     private readonly RetryPlan? _retryOn;
+    private readonly RequestPlan _request;
 
     // retryOn: when set, a response whose status this plan retries is not proxied (the caller retries).
-    public GatewayTransformer(string? hostOverride, HeaderModifierPlan? routeResponse, HeaderModifierPlan? backendResponse, CorsPlan? cors, RetryPlan? retryOn)
+    public GatewayTransformer(string? hostOverride, HeaderModifierPlan? routeResponse, HeaderModifierPlan? backendResponse, CorsPlan? cors, RetryPlan? retryOn, RequestPlan? request = null)
     {
         _hostOverride = string.IsNullOrEmpty(hostOverride) ? null : hostOverride;
         _routeResponse = routeResponse;
         _backendResponse = backendResponse;
         _cors = cors;
         _retryOn = retryOn;
+        _request = request ?? new RequestPlan(ForwardedHeaders.Default, "http", null, null);
     }
 
     /// <summary>
     /// The base copies every request header except hop-by-hop ones, the client's Host included (unvalidated, as
-    /// received: Kestrel validated it), so only a URLRewrite hostname or an empty Host has anything left to do. The
-    /// rewrite hostname is set without validation too (the API's schema validated it); the validating setter would
-    /// parse the value on every request.
+    /// received: Kestrel validated it) and builds the URI from the (possibly rewritten) decoded path; then
+    /// <see cref="Finish"/> applies what is ours. The base completes synchronously, so this path allocates no state
+    /// machine; the asynchronous branch only guards against a base that would not.
     /// </summary>
-    public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken) =>
-        _hostOverride is null && !StringValues.IsNullOrEmpty(httpContext.Request.Headers.Host)
-            ? base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken)
-            : TransformRequestAndHostAsync(httpContext, proxyRequest, destinationPrefix, _hostOverride, cancellationToken);
-
-    /// <summary>Sets Host to <paramref name="host"/>; null leaves it out, so the backend's authority is sent.</summary>
-    private async ValueTask TransformRequestAndHostAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, string? host, CancellationToken cancellationToken)
+    public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
-        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
-        proxyRequest.Headers.Remove(HeaderNames.Host);
-        if (host is not null) proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Host, host);
+        var copy = base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        if (!copy.IsCompletedSuccessfully) return FinishAsync(copy, httpContext, proxyRequest, destinationPrefix);
+        copy.GetAwaiter().GetResult();
+        Finish(httpContext, proxyRequest, destinationPrefix);
+        return default;
+    }
+
+    private async ValueTask FinishAsync(ValueTask copy, HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix)
+    {
+        await copy.ConfigureAwait(false);
+        Finish(httpContext, proxyRequest, destinationPrefix);
+    }
+
+    /// <summary>
+    /// Host: the client's, or the URLRewrite hostname (set without validation: the API's schema validated it; the
+    /// validating setter would parse the value on every request); an empty Host is left out, so the backend's authority
+    /// is sent. Then the fields the client's Connection header names are removed, the X-Forwarded headers added, and a
+    /// target with percent-encoded bytes forwarded as received (<see cref="ForwardedPath"/>).
+    /// </summary>
+    private void Finish(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix)
+    {
+        var request = httpContext.Request;
+        if (_hostOverride is not null || StringValues.IsNullOrEmpty(request.Headers.Host))
+        {
+            proxyRequest.Headers.Remove(HeaderNames.Host);
+            if (_hostOverride is not null) proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Host, _hostOverride);
+        }
+        var connection = request.Headers.Connection;
+        if (connection.Count > 0) HopByHop.RemoveNamedBy(Hosting.RawConnectionHeader.Of(connection), proxyRequest.Headers);
+        _request.Forwarded.Apply(httpContext, proxyRequest, _request.Scheme);
+        var rawTarget = httpContext.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (rawTarget is not null && rawTarget.Contains('%') && ForwardedPath.Normalise(rawTarget) is { } path)
+        {
+            if (_request.RewritePath is { } rewrite) path = ForwardedPath.Rewrite(rewrite, _request.MatchedPrefix, path);
+            proxyRequest.RequestUri = new Uri(destinationPrefix + path + request.QueryString.Value, UriKind.Absolute);
+        }
     }
 
     public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken) =>

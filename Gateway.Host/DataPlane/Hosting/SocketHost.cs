@@ -59,7 +59,7 @@ internal sealed class SocketHost
 
     /// <summary>Binds and starts serving; throws when the socket cannot be bound.</summary>
     public static async Task<SocketHost> StartAsync(
-        CompiledSocketTable table, IServiceProvider kestrelServices, IConnectionListenerFactory transport, ILoggerFactory loggerFactory,
+        CompiledSocketTable table, IServiceProvider kestrelServices, IConnectionListenerFactory transport, GlobalConnectionLimit connectionLimit, ILoggerFactory loggerFactory,
         RequestPipeline pipeline, DataPlaneOptions options, CancellationToken ct)
     {
         if (!IPAddress.TryParse(table.Socket.Address, out var address))
@@ -73,12 +73,17 @@ internal sealed class SocketHost
             AddServerHeader = false,
             // h2c prior knowledge is detected by H2cPriorKnowledge; see there why :scheme is accepted as sent.
             AllowAlternateSchemes = true,
+            RequestHeaderEncodingSelector = RawConnectionHeader.EncodingSelector,
         };
         // A proxy streams bodies through; the backend decides what is too large.
         kestrel.Limits.MaxRequestBodySize = null;
+        kestrel.Limits.MaxConcurrentConnections = options.MaxListenerConnections;
+        kestrel.Limits.MaxConcurrentUpgradedConnections = options.MaxUpgradedConnections;
         kestrel.Listen(address, table.Socket.Port, listen =>
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
+            listen.Use(connectionLimit.Middleware);
+            listen.Use(RawConnectionHeader.Middleware);
             if (table.Protocol == ListenerProtocol.Https)
             {
                 listen.UseHttps(new TlsHandshakeCallbackOptions
@@ -158,6 +163,7 @@ internal sealed class SocketHost
 
         public void DisposeContext(Context context, Exception? exception)
         {
+            RawConnectionHeader.Clear();
             // The response has ended here (ASP.NET Core hosting measures its request duration here too).
             context.Measurement.End(context.Http);
             context.Http.Uninitialize();

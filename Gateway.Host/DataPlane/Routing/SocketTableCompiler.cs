@@ -18,7 +18,7 @@ namespace Gateway.Host.DataPlane.Routing;
 /// blocks the others).
 /// Given the socket's previous table, only what changed is compiled; see <see cref="Compile"/>.
 /// </summary>
-internal sealed class SocketTableCompiler(BackendClients clients, CertificateCache certificates)
+internal sealed class SocketTableCompiler(BackendClients clients, CertificateCache certificates, ForwardedHeaders? forwarded = null)
 {
     /// <summary>
     /// Compiles <paramref name="port"/> for <paramref name="socket"/>. With <paramref name="previous"/> (the table the
@@ -437,6 +437,7 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
         var retry = RetryPlan.Create(entry.Retry);
         var routeResponse = HeaderModifierPlan.Create(filters.ResponseHeaders);
         var cors = CorsPlan.Create(filters.Cors);
+        var scheme = port.Protocol == ListenerProtocol.Https ? "https" : "http";
         var backends = (entry.Backends.Backends.IsDefault ? [] : entry.Backends.Backends)
             .Select(b =>
             {
@@ -444,12 +445,13 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
                 // A backendRef's URLRewrite replaces the rule's for the requests sent to it (see WeightedBackend.Rewrite).
                 var rewrite = b.Rewrite ?? filters.Rewrite;
                 var hostOverride = rewrite?.Hostname;
+                var request = new RequestPlan(forwarded ?? ForwardedHeaders.Default, scheme, rewrite?.Path, match.MatchedPrefix);
                 return new CompiledBackend(
                     b,
                     clients.For(b.Protocol, b.Tls, grpc),
                     HeaderModifierPlan.Create(b.RequestHeaders),
-                    new GatewayTransformer(hostOverride, routeResponse, backendResponse, cors, retryOn: null),
-                    retry is null ? null : new GatewayTransformer(hostOverride, routeResponse, backendResponse, cors, retry),
+                    new GatewayTransformer(hostOverride, routeResponse, backendResponse, cors, retryOn: null, request),
+                    retry is null ? null : new GatewayTransformer(hostOverride, routeResponse, backendResponse, cors, retry, request),
                     rewrite, backendResponse);
             })
             .ToArray();

@@ -160,7 +160,7 @@ public class CrdSchemaTests
         // without the CRD rules); any other case must pass them.
         string[] expected =
         [
-            "backendtlspolicy-hostname-empty", "backendtlspolicy-hostname-upper-case", "backendtlspolicy-hostname-wildcard",
+            "backend-filters", "backendtlspolicy-hostname-empty", "backendtlspolicy-hostname-upper-case", "backendtlspolicy-hostname-wildcard",
             "backendtlspolicy-san-hostname-empty", "backendtlspolicy-san-type-unsupported", "backendtlspolicy-san-uri-not-absolute",
             "backendtlspolicy-unknown-well-known", "invalid-rules-and-references", "service-per-gateway-invalid-class-params",
         ];

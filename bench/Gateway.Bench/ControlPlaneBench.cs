@@ -354,10 +354,15 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
                 $"{Util.F(r.InitialPassMs, 0)} ({Util.F(r.InitialTranslateMs, 0)}) | {Util.F(r.ChangeTranslateMeanMs)} | {Util.F(r.ChangeApplyMeanMs)} | {Util.F(r.ChangeStatusMeanMs)} | {Util.F(r.ChangePassMeanMs)} |");
         }
         foreach (var r in results.Where(r => !r.Ready)) sb.AppendLine().AppendLine($"¹ {r.Routes} routes: {r.Note}.");
-        sb.AppendLine().AppendLine($"Changes and deletions under the same steady traffic: {Math.Min(options.Changes, options.Additions)} added routes changed one by one " +
-            "(path prefix /rN → /rNv2, generation 2; served = file rename to the first 200 on the new path; status after served = from that response " +
-            "to the write time of the status file showing the route Accepted for generation 2, negative when the status was written first), then " +
-            $"{Math.Min(options.Deletions, options.Additions)} added routes deleted one by one (file removal to the first 404).").AppendLine();
+        sb.AppendLine().AppendLine(options.Source == "kubernetes"
+            ? $"Changes and deletions under the same steady traffic: {Math.Min(options.Changes, options.Additions)} added routes updated one by one through the API " +
+              "(path prefix /rN → /rNv2, generation 2; served = the update to the first 200 on the new path; status after served = from that response until the bench " +
+              "saw the route's status Accepted for generation 2 in the API server), then " +
+              $"{Math.Min(options.Deletions, options.Additions)} added routes deleted one by one through the API (the delete to the first 404)."
+            : $"Changes and deletions under the same steady traffic: {Math.Min(options.Changes, options.Additions)} added routes changed one by one " +
+              "(path prefix /rN → /rNv2, generation 2; served = file rename to the first 200 on the new path; status after served = from that response " +
+              "to the write time of the status file showing the route Accepted for generation 2, negative when the status was written first), then " +
+              $"{Math.Min(options.Deletions, options.Additions)} added routes deleted one by one (file removal to the first 404).").AppendLine();
         sb.AppendLine("| routes | change served p50 ms | p99 ms | status after served p50 ms | p99 ms | max ms | deletion to 404 p50 ms | p99 ms | max ms |");
         sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results.Where(r => r.Ready))

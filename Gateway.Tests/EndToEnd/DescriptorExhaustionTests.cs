@@ -100,9 +100,11 @@ public sealed class DescriptorExhaustionTests : IDisposable
                 }
             }
 
-            Assert.False(process.HasExited, "the gateway exited under more clients than descriptors");
-            Assert.Contains(output, l => l.Contains(logged, StringComparison.Ordinal));
-            Assert.Equal(exhausted, output.Any(l => l.Contains("cannot accept connections", StringComparison.Ordinal)));
+            string Tail() => string.Join('\n', output.TakeLast(15));
+            Assert.False(process.HasExited, $"the gateway exited under more clients than descriptors; its last lines:\n{Tail()}");
+            Assert.True(output.Any(l => l.Contains(logged, StringComparison.Ordinal)), $"the gateway never logged \"{logged}\"; its last lines:\n{Tail()}");
+            Assert.True(exhausted == output.Any(l => l.Contains("cannot accept connections", StringComparison.Ordinal)),
+                $"descriptors {(exhausted ? "never ran out" : "ran out")}, expected {(exhausted ? "" : "not ")}to; its last lines:\n{Tail()}");
             // While the idle clients hold their connections a new one may be refused (closed at once); it never hangs.
             var during = await NormalRequestAsync();
             Assert.True(during is 302 or null, $"a normal request while the limit holds answered {during}");

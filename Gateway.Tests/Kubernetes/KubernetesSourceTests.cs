@@ -1,8 +1,11 @@
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
 using Gateway.Host.Kubernetes;
+using Gateway.Host.Observability.Metrics;
 using Gateway.Host.Pipeline;
 using Gateway.Tests.Host;
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Xunit;
@@ -47,10 +50,10 @@ public sealed class KubernetesSourceTests(ITestOutputHelper output) : IAsyncLife
         MissingKindRecheck = TimeSpan.FromMilliseconds(200),
     };
 
-    private async Task<KubernetesSource> StartSourceAsync(KubernetesSourceOptions? options = null)
+    private async Task<KubernetesSource> StartSourceAsync(KubernetesSourceOptions? options = null, ControlPlaneMetrics? metrics = null)
     {
         using var factory = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Debug));
-        _source = new KubernetesSource(new KubernetesApi(_server.CreateClient()), _store, options ?? FastOptions, factory.CreateLogger<KubernetesSource>(), TimeProvider.System);
+        _source = new KubernetesSource(new KubernetesApi(_server.CreateClient()), _store, options ?? FastOptions, factory.CreateLogger<KubernetesSource>(), TimeProvider.System, metrics);
         await _source.StartAsync(_stop.Token);
         await _source.InitialSync.WaitAsync(TimeSpan.FromSeconds(15));
         return _source;
@@ -206,6 +209,39 @@ public sealed class KubernetesSourceTests(ITestOutputHelper output) : IAsyncLife
         Assert.Equal(1, source.States.Single(s => s.Kind == "HTTPRoute").Lists);
         _server.Apply(GatewayObj("after"));
         await Eventually(() => _store.Get(new ResourceKey("Gateway", "default", "after")) is not null, "the watch after the relist works");
+    }
+
+    [Fact]
+    public async Task KubernetesSource_WatchesDroppedThenExpired_CountedAsWatchRestartsAndOneRelistOfThatKind()
+    {
+        using var metrics = new ControlPlaneMetrics();
+        var counts = new ConcurrentDictionary<(string Instrument, string Kind), long>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter, metrics.Meter) && instrument.Name is "gateway.watch.restarts" or "gateway.watch.relists") l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var kind = "";
+            foreach (var tag in tags) if (tag.Key == "kind") kind = tag.Value as string ?? "";
+            counts.AddOrUpdate((instrument.Name, kind), value, (_, n) => n + value);
+        });
+        listener.Start();
+        Seed();
+        var source = await StartSourceAsync(metrics: metrics);
+        Assert.Equal(0, counts.GetValueOrDefault(("gateway.watch.relists", "Gateway")));
+
+        await Eventually(() => _server.OpenWatchesOf(KindRegistry.Gateway) > 0, "the source watches Gateways");
+        _server.DropWatches();
+        await Eventually(() => counts.GetValueOrDefault(("gateway.watch.restarts", "Gateway")) >= 1, "the dropped Gateway watch counted as a restart");
+        await Eventually(() => _server.OpenWatchesOf(KindRegistry.Gateway) > 0, "the source watches Gateways again");
+        Assert.Equal(1, _server.ExpireWatches(KindRegistry.Gateway));
+        await Eventually(() => counts.GetValueOrDefault(("gateway.watch.relists", "Gateway")) == 1, "the relist after 410 Gone counted for Gateway");
+        Assert.Equal(0, counts.GetValueOrDefault(("gateway.watch.relists", "HTTPRoute")));
+        Assert.Equal(2, source.States.Single(s => s.Kind == "Gateway").Lists);
     }
 
     [Fact]

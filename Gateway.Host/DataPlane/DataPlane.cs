@@ -115,6 +115,9 @@ public sealed class DataPlane : IDataPlane
     /// <summary>Counters of the mirroring queue (null when mirroring is off).</summary>
     public MirrorQueueStats? MirrorStats => _mirrors?.Stats;
 
+    /// <summary>The access log this data plane writes to, or null when it has none.</summary>
+    public Observability.AccessLog.AccessLogWriter? AccessLog => _options.Telemetry?.AccessLog;
+
     /// <summary>
     /// The live table of every bound socket (HTTP/HTTPS and L4), as the IR it was built from. A TCP and a UDP socket may
     /// share address and port; they are told apart by <see cref="LiveSocketTable.Source"/>'s protocol.

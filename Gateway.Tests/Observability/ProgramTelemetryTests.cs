@@ -19,7 +19,7 @@ public sealed class ProgramTelemetryTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
-    public async Task Serve_AccessLogAndOtlpEndpointFlags_RequestLoggedAndSpanExportedWithTheClientsTraceId()
+    public async Task Serve_AccessLogAndOtlpEndpointFlags_RequestLoggedAndSpanExportedWithTheClientsTraceId_DropsExported()
     {
         await using var receiver = await OtlpReceiver.StartAsync();
         await using var backend = await EchoServer.StartAsync(new EchoServerOptions(IPAddress.Loopback, new EchoIdentity("default", "echo-1")) { HttpPort = 0 });
@@ -38,11 +38,12 @@ public sealed class ProgramTelemetryTests : IDisposable
               rules: [{matches: [{path: {type: PathPrefix, value: /web}}], backendRefs: [{name: echo, port: 8080}]}]
             """));
         var accessLog = _dir.Combine("access.log");
+        var management = Gateway.Tests.MultiNode.ReplicaProcess.FreePort();
 
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Gateway.Host.dll"));
         foreach (var a in (string[])["--manifests", _dir.Combine("m"), "--no-cluster", "--shutdown-timeout", "5s", "--access-log", accessLog,
-                     "--otlp-endpoint", receiver.Endpoint.ToString()])
+                     "--otlp-endpoint", receiver.Endpoint.ToString(), "--management-port", management.ToString(System.Globalization.CultureInfo.InvariantCulture)])
         {
             info.ArgumentList.Add(a);
         }
@@ -84,6 +85,9 @@ public sealed class ProgramTelemetryTests : IDisposable
             var logged = await HttpTelemetryTests.WaitForLinesAsync(accessLog, 1, l => l.GetProperty("trace_id").GetString() == ClientTraceId);
             Assert.Equal("HTTPRoute/default/web", logged[0].GetProperty("route").GetString());
             Assert.Equal(200, logged[0].GetProperty("status").GetInt32());
+            // The access log's drops are exported with the other metrics (none here: one request, an idle queue).
+            var scrape = await client.GetStringAsync(new Uri($"http://127.0.0.1:{management}/metrics"));
+            Assert.Matches(@"(?m)^gateway_access_log_dropped_total(\{[^}]*\})? 0$", scrape);
 
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {

@@ -59,6 +59,8 @@ public static class DataPlaneMetrics
             "Open TCP/TLS connections and UDP sessions, per L4 socket");
         Meter.CreateObservableCounter("gateway.mirror.queue.drops", () => Mirror(s => s.Dropped), unit: null,
             "Mirrored requests dropped because the mirror queue was full (the main request is never held up)");
+        Meter.CreateObservableCounter("gateway.access_log.dropped", AccessLogDrops, unit: null,
+            "Access log entries dropped because the log's queue was full (a request is never held up by its log line)");
         Meter.CreateObservableCounter("gateway.mirror.requests", MirrorResults, unit: null,
             "Mirrored requests sent or failed, by result");
     }
@@ -168,6 +170,14 @@ public static class DataPlaneMetrics
         foreach (var dataPlane in DataPlanes.Keys)
         {
             if (dataPlane.MirrorStats is { } stats) yield return new Measurement<long>(pick(stats));
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> AccessLogDrops()
+    {
+        foreach (var dataPlane in DataPlanes.Keys)
+        {
+            if (dataPlane.AccessLog is { } log) yield return new Measurement<long>(log.Dropped);
         }
     }
 

@@ -31,8 +31,10 @@ public sealed class DescriptorExhaustionTests : IDisposable
     [Theory]
     [InlineData("auto", "over all HTTP sockets (descriptor limit 1024)", false)]
     // Known defect, kept visible: with a cap above what the descriptors allow, the process exits without a word in 2
-    // of 3 runs once they are exhausted (cause not found yet; turning W^X off does not prevent it). The default cap
-    // (auto) keeps the process from running out, which the row above checks.
+    // of 3 runs once they are exhausted: the runtime aborts with "Out of memory." (exit 134). W^X off does not prevent
+    // it; strace shows the runtime opening an assembly it had not loaded yet (System.Diagnostics.StackTrace.dll) and
+    // getting EMFILE, so a lazily loaded assembly is the likely trigger. The default cap (auto) keeps the process from
+    // running out, which the row above checks.
     [InlineData("100000", "cannot accept connections (Too many open files", true,
         Skip = "known defect: the process can exit silently at descriptor exhaustion when --max-connections exceeds the limit (README Limits)")]
     public async Task MoreIdleClientsThanDescriptors_ProcessStaysUp_ServesANormalClientOnceTheyLeave(string maxConnections, string logged, bool exhausted)

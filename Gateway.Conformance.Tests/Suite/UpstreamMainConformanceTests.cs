@@ -19,47 +19,14 @@ public sealed class UpstreamMainConformanceTests(UpstreamMainConformanceFixture 
 
     [SkippableTheory]
     [MemberData(nameof(TestNames))]
-    public async Task UpstreamMain_ConformanceTest_Passes(string name)
-    {
-        var test = UpstreamMainCatalog.All.Single(t => t.Name == name);
-        Skip.If(test.NotJudged is not null, $"not judged: {test.NotJudged}");
-        var runner = fixture.Runner;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(15));
-
-        var outcome = await runner.RunAsync(test, timeout.Token);
-
-        foreach (var line in outcome.Details) output.WriteLine(line);
-        Skip.If(outcome.Result == TestResultKind.NotSupported, string.Join("; ", outcome.Details));
-        Assert.True(outcome.Result == TestResultKind.Passed, $"{name} failed:\n{string.Join("\n", outcome.Details.Where(d => d.StartsWith("FAILED", StringComparison.Ordinal)))}");
-    }
+    public Task UpstreamMain_ConformanceTest_Passes(string name)
+        => ConformanceTier.RunAsync(UpstreamMainCatalog.All, fixture.Runner, name, output);
 
     /// <summary>
     /// Writes the tier's ConformanceReport (gatewayAPIVersion names the upstream commit; profiles as main defines
     /// them) and fails when any test in it failed.
     /// </summary>
     [Fact]
-    public async Task UpstreamMain_Report_WrittenAndNoTestFailed()
-    {
-        var runner = fixture.Runner;
-        foreach (var test in UpstreamMainCatalog.All)
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(15));
-            await runner.RunAsync(test, timeout.Token);
-        }
-        var outcomes = runner.Outcomes;
-        var channel = Environment.GetEnvironmentVariable("GATEWAY_CONFORMANCE_CHANNEL") is { Length: > 0 } c ? c : "standard";
-        var report = ConformanceReportBuilder.Build(outcomes, runner.SupportedFeatures, new ReportImplementation(), channel, DateTimeOffset.UtcNow, runner.Profiles);
-        report.GatewayApiVersion = UpstreamMainProfiles.ReportVersion;
-        var yaml = ConformanceReportBuilder.ToYaml(report);
-        var path = UpstreamMainConformanceFixture.ReportPath;
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await File.WriteAllTextAsync(path, yaml);
-        await File.WriteAllTextAsync(Path.ChangeExtension(path, ".summary.txt"), ConformanceReportBuilder.Summary(outcomes));
-        output.WriteLine(yaml);
-        output.WriteLine(ConformanceReportBuilder.Summary(outcomes));
-
-        Assert.Equal(UpstreamMainCatalog.All.Count, outcomes.Count);
-        var failed = outcomes.Where(o => o.Result == TestResultKind.Failed).Select(o => o.Test.Name).ToList();
-        Assert.True(failed.Count == 0, $"{failed.Count} conformance test(s) failed: {string.Join(", ", failed)}");
-    }
+    public Task UpstreamMain_Report_WrittenAndNoTestFailed()
+        => ConformanceTier.WriteReportAsync(UpstreamMainCatalog.All, fixture.Runner, UpstreamMainConformanceFixture.ReportPath, UpstreamMainProfiles.ReportVersion, output);
 }

@@ -94,29 +94,7 @@ internal sealed partial class ControlPlaneBench
         var metricsAtReady = await gateway.MetricsAsync().ConfigureAwait(false);
         var memory = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
 
-        using var steadyCancel = new CancellationTokenSource();
-        long requests = 0, non2xx = 0, exceptions = 0;
-        var steady = Enumerable.Range(0, options.SteadyClients).Select(c => Task.Run(async () =>
-        {
-            var random = new Random(c);
-            while (!steadyCancel.IsCancellationRequested)
-            {
-                try
-                {
-                    using var request = Request(bindAddress, port, random.Next(n));
-                    using var response = await client.SendAsync(request, steadyCancel.Token).ConfigureAwait(false);
-                    Interlocked.Increment(ref requests);
-                    if ((int)response.StatusCode is < 200 or > 299) Interlocked.Increment(ref non2xx);
-                }
-                catch (OperationCanceledException) when (steadyCancel.IsCancellationRequested)
-                {
-                }
-                catch (HttpRequestException)
-                {
-                    Interlocked.Increment(ref exceptions);
-                }
-            }
-        })).ToArray();
+        var steady = new SteadyTraffic(client, bindAddress, port, n, options.SteadyClients);
 
         // Additions: the route, its Service and EndpointSlice created through the API (slice, Service, then route, as a
         // user's kubectl apply of one file creates them in order); from the route's creation to its first 200.
@@ -181,8 +159,7 @@ internal sealed partial class ControlPlaneBench
             server.Delete(new ResourceKey("EndpointSlice", Fixtures.Namespace, $"svc-{id}-1"));
             await Task.Delay(20).ConfigureAwait(false);
         }
-        await steadyCancel.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(steady).ConfigureAwait(false);
+        await steady.StopAsync().ConfigureAwait(false);
 
         var metricsAtEnd = await gateway.MetricsAsync().ConfigureAwait(false);
         const string reconcile = "gateway_reconcile_duration_seconds";
@@ -191,7 +168,7 @@ internal sealed partial class ControlPlaneBench
         var sorted = propagation.Order().ToArray();
         return new ControlPlaneResult(n, true, n, "", healthReady, timeToReady, memory.WorkingSetBytes, memory.ManagedHeapBytes, memory.ServerGc, propagation,
             Util.Percentile(sorted, 50), Util.Percentile(sorted, 99), sorted.Length > 0 ? sorted[^1] : double.NaN,
-            requests, non2xx, exceptions,
+            steady.Requests, steady.Non2xx, steady.Exceptions,
             Initial("pass"), Initial("translate"),
             PerChange("translate"), PerChange("apply"), PerChange("status"),
             PerChange("pass"), metricsAtEnd.CountSince(metricsAtReady, reconcile, "phase=\"pass\""),

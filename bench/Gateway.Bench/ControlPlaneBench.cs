@@ -145,30 +145,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         var memory = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
 
         // Propagation under steady traffic on the routes already there.
-        using var steadyCancel = new CancellationTokenSource();
-        long requests = 0, non2xx = 0, exceptions = 0;
-        var steady = Enumerable.Range(0, options.SteadyClients).Select(c => Task.Run(async () =>
-        {
-            var random = new Random(c);
-            while (!steadyCancel.IsCancellationRequested)
-            {
-                var i = random.Next(n);
-                try
-                {
-                    using var request = Request(ip, port, i);
-                    using var response = await client.SendAsync(request, steadyCancel.Token).ConfigureAwait(false);
-                    Interlocked.Increment(ref requests);
-                    if ((int)response.StatusCode is < 200 or > 299) Interlocked.Increment(ref non2xx);
-                }
-                catch (OperationCanceledException) when (steadyCancel.IsCancellationRequested)
-                {
-                }
-                catch (HttpRequestException)
-                {
-                    Interlocked.Increment(ref exceptions);
-                }
-            }
-        })).ToArray();
+        var steady = new SteadyTraffic(client, ip, port, n, options.SteadyClients);
 
         var propagation = new List<double>();
         using var poller = NewClient(1);
@@ -232,8 +209,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             deletion.Add(Stopwatch.GetElapsedTime(removed).TotalMilliseconds);
             await Task.Delay(20).ConfigureAwait(false);
         }
-        await steadyCancel.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(steady).ConfigureAwait(false);
+        await steady.StopAsync().ConfigureAwait(false);
 
         var metricsAtEnd = await gateway.MetricsAsync().ConfigureAwait(false);
         const string reconcile = "gateway_reconcile_duration_seconds";
@@ -242,7 +218,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         var sorted = propagation.Order().ToArray();
         return new ControlPlaneResult(n, true, n, "", healthReady, timeToReady, memory.WorkingSetBytes, memory.ManagedHeapBytes, memory.ServerGc, propagation,
             Util.Percentile(sorted, 50), Util.Percentile(sorted, 99), sorted.Length > 0 ? sorted[^1] : double.NaN,
-            requests, non2xx, exceptions,
+            steady.Requests, steady.Non2xx, steady.Exceptions,
             Initial("pass"), Initial("translate"),
             PerChange("translate"), PerChange("apply"), PerChange("status"),
             PerChange("pass"), metricsAtEnd.CountSince(metricsAtReady, reconcile, "phase=\"pass\""),
@@ -384,4 +360,47 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
 
     public static string Json(MachineInfo machine, ControlPlaneOptions options, IReadOnlyList<ControlPlaneResult> results) =>
         JsonSerializer.Serialize(new { kind = "controlplane", machine, options, results }, Report.JsonOptions);
+
+    /// <summary>Clients sending requests to random existing routes until stopped, counting answers that are not 2xx and failures.</summary>
+    private sealed class SteadyTraffic
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task[] _clients;
+        private long _requests, _non2xx, _exceptions;
+
+        public SteadyTraffic(HttpClient client, string ip, int port, int routes, int clients) =>
+            _clients = [.. Enumerable.Range(0, clients).Select(c => Task.Run(() => RunAsync(client, ip, port, routes, new Random(c))))];
+
+        public long Requests => Interlocked.Read(ref _requests);
+        public long Non2xx => Interlocked.Read(ref _non2xx);
+        public long Exceptions => Interlocked.Read(ref _exceptions);
+
+        private async Task RunAsync(HttpClient client, string ip, int port, int routes, Random random)
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var request = Request(ip, port, random.Next(routes));
+                    using var response = await client.SendAsync(request, _stop.Token).ConfigureAwait(false);
+                    Interlocked.Increment(ref _requests);
+                    if ((int)response.StatusCode is < 200 or > 299) Interlocked.Increment(ref _non2xx);
+                }
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                {
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref _exceptions);
+                }
+            }
+        }
+
+        public async Task StopAsync()
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(_clients).ConfigureAwait(false);
+            _stop.Dispose();
+        }
+    }
 }

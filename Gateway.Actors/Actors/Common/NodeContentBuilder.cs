@@ -28,7 +28,7 @@ namespace Gateway.Actors.Actors.Common;
 /// same entry instance stays in its Gateway's table) and the headers of the Gateway, port and listener it sits in, so
 /// they change exactly when the slice's text would. Not thread-safe per call; calls are serialized.
 /// </summary>
-public sealed class NodeContentBuilder
+public sealed partial class NodeContentBuilder
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<ResourceKey, Built> _built = [];
@@ -60,83 +60,99 @@ public sealed class NodeContentBuilder
         lock (_gate)
         {
             var pass = ++_pass;
-            var (tables, tablesKept) = Tables(result.Gateways);
-            var routeSegments = tablesKept ? _routeSegments : RouteSegments(result.Gateways, tables);
-            var classGateways = ClassAttachments(snapshot);
-
-            // Which objects keep their content: the same inputs as last pass (by reference where they are objects).
-            // Kept content is given this pass's inputs: they refer to this pass's tables only, so content kept over
-            // many passes never holds an earlier pass's table.
-            var toBuild = new List<Built>();
-            foreach (var (key, desired) in result.Statuses)
+            try
             {
-                var next = new Inputs(desired, desired.Object.Metadata?.ResourceVersion, applied);
-                switch (KindOf(key))
-                {
-                    case EntityKind.GatewayClass:
-                        next.ClassGateways = classGateways.GetValueOrDefault(key.Name, []);
-                        break;
-                    case EntityKind.Gateway:
-                        next.Table = tables.GetValueOrDefault(key);
-                        next.Plan = plans?.GetValueOrDefault(key);
-                        break;
-                    default:
-                        next.Segments = routeSegments.GetValueOrDefault(key) ?? [];
-                        break;
-                }
-                if (_built.TryGetValue(key, out var previous) && previous.Inputs.Same(next, KindOf(key)))
-                {
-                    previous.Inputs = next;
-                    previous.Seen = pass;
-                }
-                else toBuild.Add(new Built(key, next) { Seen = pass });
+                return NextLocked(node, result, snapshot, applied, plans, pass);
             }
-
-            // Each object's content depends only on its inputs (read-only): built in parallel when there are many (the
-            // first pass builds every object: 10,000 routes take hundreds of milliseconds on one core).
-            if (toBuild.Count >= 64)
-                Parallel.For(0, toBuild.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => toBuild[i].Contents = BuildOne(toBuild[i], result.Revision));
-            else
-                foreach (var b in toBuild) b.Contents = BuildOne(b, result.Revision);
-
-            var previousObjects = _last?.Objects ?? ImmutableSortedDictionary<EntityRef, ObjectContent>.Empty;
-            var objects = previousObjects.ToBuilder();
-            var changed = new List<EntityRef>();
-            var removed = new HashSet<EntityRef>();
-            foreach (var b in toBuild)
+            catch
             {
-                if (_built.TryGetValue(b.Key, out var before))
-                {
-                    foreach (var content in before.Contents) removed.Add(content.Entity);
-                }
-                _built[b.Key] = b;
-                foreach (var content in b.Contents)
-                {
-                    removed.Remove(content.Entity);
-                    if (!previousObjects.TryGetValue(content.Entity, out var old) || old.Fingerprint != content.Fingerprint) changed.Add(content.Entity);
-                    objects[content.Entity] = content;
-                }
+                // Table parts are patched in place: after a fault they cannot be trusted, so the next pass starts over.
+                _tables = [];
+                _routeSegments = [];
+                throw;
             }
-            var gone = new List<ResourceKey>();
-            foreach (var (key, b) in _built)
-            {
-                if (b.Seen == pass) continue;
-                gone.Add(key);
-                foreach (var content in b.Contents) removed.Add(content.Entity);
-            }
-            foreach (var key in gone) _built.Remove(key);
-            foreach (var entity in removed) objects.Remove(entity);
-
-            var nodeContent = new NodeContent(node, result.Revision, objects.ToImmutable())
-            {
-                Delta = _last is null ? null : new ContentDelta(_last.Token, [.. changed.Order()], [.. removed.Order()]),
-            };
-            _tables = tables;
-            _routeSegments = routeSegments;
-            _last = nodeContent;
-            LastBuilt = toBuild.Sum(b => b.Contents.Length);
-            return nodeContent;
         }
+    }
+
+    private NodeContent NextLocked(string node, TranslationResult result, Snapshot snapshot, bool applied,
+        IReadOnlyDictionary<ResourceKey, Gateways.IGatewayProvisioningPlan>? plans, long pass)
+    {
+        var (tables, tablesKept) = Tables(result.Gateways);
+        var routeSegments = tablesKept ? _routeSegments : RouteSegments(result.Gateways, tables);
+        var classGateways = ClassAttachments(snapshot);
+
+        // Which objects keep their content: the same inputs as last pass (by reference where they are objects).
+        // Kept content is given this pass's inputs: they refer to this pass's tables only, so content kept over
+        // many passes never holds an earlier pass's table.
+        var toBuild = new List<Built>();
+        foreach (var (key, desired) in result.Statuses)
+        {
+            var next = new Inputs(desired, desired.Object.Metadata?.ResourceVersion, applied);
+            switch (KindOf(key))
+            {
+                case EntityKind.GatewayClass:
+                    next.ClassGateways = classGateways.GetValueOrDefault(key.Name, []);
+                    break;
+                case EntityKind.Gateway:
+                    next.Table = tables.GetValueOrDefault(key);
+                    next.Plan = plans?.GetValueOrDefault(key);
+                    break;
+                default:
+                    next.Segments = routeSegments.GetValueOrDefault(key) ?? [];
+                    break;
+            }
+            if (_built.TryGetValue(key, out var previous) && previous.Inputs.Same(next, KindOf(key)))
+            {
+                previous.Inputs = next;
+                previous.Seen = pass;
+            }
+            else toBuild.Add(new Built(key, next) { Seen = pass });
+        }
+
+        // Each object's content depends only on its inputs (read-only): built in parallel when there are many (the
+        // first pass builds every object: 10,000 routes take hundreds of milliseconds on one core).
+        if (toBuild.Count >= 64)
+            Parallel.For(0, toBuild.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => toBuild[i].Contents = BuildOne(toBuild[i], result.Revision));
+        else
+            foreach (var b in toBuild) b.Contents = BuildOne(b, result.Revision);
+
+        var previousObjects = _last?.Objects ?? ImmutableSortedDictionary<EntityRef, ObjectContent>.Empty;
+        var objects = previousObjects.ToBuilder();
+        var changed = new List<EntityRef>();
+        var removed = new HashSet<EntityRef>();
+        foreach (var b in toBuild)
+        {
+            if (_built.TryGetValue(b.Key, out var before))
+            {
+                foreach (var content in before.Contents) removed.Add(content.Entity);
+            }
+            _built[b.Key] = b;
+            foreach (var content in b.Contents)
+            {
+                removed.Remove(content.Entity);
+                if (!previousObjects.TryGetValue(content.Entity, out var old) || old.Fingerprint != content.Fingerprint) changed.Add(content.Entity);
+                objects[content.Entity] = content;
+            }
+        }
+        var gone = new List<ResourceKey>();
+        foreach (var (key, b) in _built)
+        {
+            if (b.Seen == pass) continue;
+            gone.Add(key);
+            foreach (var content in b.Contents) removed.Add(content.Entity);
+        }
+        foreach (var key in gone) _built.Remove(key);
+        foreach (var entity in removed) objects.Remove(entity);
+
+        var nodeContent = new NodeContent(node, result.Revision, objects.ToImmutable())
+        {
+            Delta = _last is null ? null : new ContentDelta(_last.Token, [.. changed.Order()], [.. removed.Order()]),
+        };
+        _tables = tables;
+        _routeSegments = routeSegments;
+        _last = nodeContent;
+        LastBuilt = toBuild.Sum(b => b.Contents.Length);
+        return nodeContent;
     }
 
     /// <summary>The entity kind of an object's status (as <see cref="EntityRef.ForStatus"/>, without building its id).</summary>
@@ -240,7 +256,7 @@ public sealed class NodeContentBuilder
                 contents.Add(Content(EntityRef.ForListener(key, listener.Name), revision, null, listenerText, Hash(StatusForm(listener), generation),
                     slice?.Hash ?? "", slice is null ? EmptyText : Render([ListenerSlice(table!.Table, listener.Name)!]),
                     inputs.Applied && slice is not null && IsTrue(listener.Conditions, ConditionNames.Programmed),
-                    [], slice?.Routes ?? []));
+                    [], slice?.Routes ?? [], slice?.RoutesHash));
             }
         }
         return [.. contents];
@@ -264,9 +280,13 @@ public sealed class NodeContentBuilder
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u001f', parts))));
 
     private static ObjectContent Content(EntityRef entity, long revision, DesiredStatus? status, Lazy<string> statusText, string writeFingerprint,
-        string sliceHash, Lazy<string> sliceText, bool programmed, ImmutableArray<string> addresses, ImmutableArray<string> attachments)
+        string sliceHash, Lazy<string> sliceText, bool programmed, ImmutableArray<string> addresses, ImmutableArray<string> attachments,
+        string? attachmentsHash = null)
     {
-        var fingerprint = Hash(writeFingerprint, sliceHash, programmed ? "programmed" : "", string.Join(',', addresses), string.Join(',', attachments));
+        // A listener's attachments are every route on it: their hash is kept with the names (ListenerParts), not joined
+        // again on every build.
+        var fingerprint = Hash(writeFingerprint, sliceHash, programmed ? "programmed" : "", string.Join(',', addresses),
+            attachmentsHash ?? Hash(string.Join(',', attachments)));
         return new ObjectContent(entity, revision, status, statusText, writeFingerprint, sliceText, fingerprint, programmed, addresses, attachments);
     }
 
@@ -290,16 +310,12 @@ public sealed class NodeContentBuilder
     /// any left out, order kept). Holds the headers and the route's own entries only, never a whole table.
     /// </summary>
     private static List<GatewayRouteTable> Cut(Segment[] segments) =>
-        [.. segments.GroupBy(s => s.Table, ReferenceEqualityComparer.Instance).Select(g =>
+        [.. segments.GroupBy(s => s.Gateway).Select(g => g.First().Frame.Table with
         {
-            var table = (GatewayRouteTable)g.Key!;
-            return table with
+            Ports = [.. g.GroupBy(s => s.Port).Select(p => p.First().Frame.Port with
             {
-                Ports = [.. g.GroupBy(s => s.Port).Select(p => table.Ports[p.Key] with
-                {
-                    Listeners = [.. p.Select(s => table.Ports[s.Port].Listeners[s.ListenerIndex] with { HttpRoutes = s.Http, L4Routes = s.L4 })],
-                })],
-            };
+                Listeners = [.. p.Select(s => s.Frame.Listener with { HttpRoutes = s.Http, L4Routes = s.L4 })],
+            })],
         })];
 
     /// <summary>What an object's content is built from; equal inputs give equal content.</summary>
@@ -359,165 +375,6 @@ public sealed class NodeContentBuilder
 
         /// <summary>The last pass that had this object.</summary>
         public long Seen { get; set; }
-    }
-
-    /// <summary>
-    /// The entries one route produced on one listener of one Gateway table, with the listener's header (a hash of the
-    /// Gateway's key and addresses, the port and the listener without its routes, and their positions).
-    /// </summary>
-    private sealed class Segment(GatewayRouteTable table, int port, int listenerIndex, string header, ImmutableArray<HttpRouteEntry> http, ImmutableArray<L4RouteEntry> l4,
-        ImmutableArray<string> entryHashes)
-    {
-        public GatewayRouteTable Table { get; } = table;
-        public ResourceKey Gateway { get; } = table.Gateway;
-        public string Listener { get; } = table.Ports[port].Listeners[listenerIndex].Name;
-        public int Port { get; } = port;
-        public int ListenerIndex { get; } = listenerIndex;
-        public string Header { get; } = header;
-        public ImmutableArray<HttpRouteEntry> Http { get; } = http;
-        public ImmutableArray<L4RouteEntry> L4 { get; } = l4;
-        public ImmutableArray<string> EntryHashes { get; } = entryHashes;
-
-        public bool SameAs(Segment other)
-        {
-            if (ReferenceEquals(this, other)) return true;
-            if (Http.Length != other.Http.Length || L4.Length != other.L4.Length || !string.Equals(Header, other.Header, StringComparison.Ordinal)) return false;
-            for (var i = 0; i < Http.Length; i++)
-            {
-                if (!ReferenceEquals(Http[i], other.Http[i])) return false;
-            }
-            for (var i = 0; i < L4.Length; i++)
-            {
-                if (!ReferenceEquals(L4[i], other.L4[i])) return false;
-            }
-            return true;
-        }
-    }
-
-    /// <summary>A listener's slice of its Gateway's table: fingerprint and the routes it carries (names sorted, and as a set).</summary>
-    private sealed record ListenerParts(string Hash, ImmutableArray<string> Routes, HashSet<ResourceKey> RouteSet);
-
-    /// <summary>
-    /// What one Gateway table gives every entity: its slice fingerprint, each listener's, each route's segments, and
-    /// each entry's hash (by entry instance, carried over from the previous table of the same Gateway).
-    /// </summary>
-    private sealed class TableParts
-    {
-        private TableParts(GatewayRouteTable table, string sliceHash, Dictionary<string, ListenerParts> listeners, Dictionary<ResourceKey, Segment[]> routes,
-            Dictionary<object, string> entryHashes)
-        {
-            Table = table;
-            SliceHash = sliceHash;
-            Listeners = listeners;
-            Routes = routes;
-            EntryHashes = entryHashes;
-        }
-
-        public GatewayRouteTable Table { get; }
-        public string SliceHash { get; }
-        public Dictionary<string, ListenerParts> Listeners { get; }
-        public Dictionary<ResourceKey, Segment[]> Routes { get; }
-        public Dictionary<object, string> EntryHashes { get; }
-
-        public static TableParts Of(GatewayRouteTable table, TableParts? previous)
-        {
-            var inv = System.Globalization.CultureInfo.InvariantCulture;
-            var entryHashes = EntryHashesOf(table, previous?.EntryHashes);
-            var gatewayHeader = Hash([table.Gateway.ToString(), .. table.Addresses]);
-            using var tableHash = new SliceHasher();
-            tableHash.Add('G', gatewayHeader);
-            var listenerParts = new Dictionary<string, (SliceHasher Hash, HashSet<ResourceKey> Routes)>(StringComparer.Ordinal);
-            // route -> its segments in table order (port, then listener).
-            var routes = new Dictionary<ResourceKey, List<Segment>>();
-            try
-            {
-                for (var p = 0; p < table.Ports.Length; p++)
-                {
-                    var port = table.Ports[p];
-                    for (var l = 0; l < port.Listeners.Length; l++)
-                    {
-                        var listener = port.Listeners[l];
-                        var header = Hash(gatewayHeader, p.ToString(inv), port.Port.ToString(inv), port.BindPort?.ToString(inv) ?? "", port.Protocol.ToString(),
-                            l.ToString(inv), ListenerHeaderHash(listener));
-                        if (!listenerParts.TryGetValue(listener.Name, out var own))
-                        {
-                            listenerParts[listener.Name] = own = (new SliceHasher(), []);
-                            own.Hash.Add('G', gatewayHeader);
-                        }
-                        tableHash.Add('L', header);
-                        own.Hash.Add('L', header);
-                        // Entries of one route on one listener, in table order (a route's entries need not be adjacent).
-                        var byRoute = new Dictionary<ResourceKey, (List<HttpRouteEntry> Http, List<L4RouteEntry> L4)>();
-                        var order = new List<ResourceKey>();
-                        (List<HttpRouteEntry> Http, List<L4RouteEntry> L4) Bucket(ResourceKey route)
-                        {
-                            if (byRoute.TryGetValue(route, out var bucket)) return bucket;
-                            order.Add(route);
-                            return byRoute[route] = ([], []);
-                        }
-                        foreach (var entry in listener.HttpRoutes)
-                        {
-                            tableHash.Add('E', entryHashes[entry]);
-                            own.Hash.Add('E', entryHashes[entry]);
-                            own.Routes.Add(entry.Route);
-                            Bucket(entry.Route).Http.Add(entry);
-                        }
-                        foreach (var entry in listener.L4Routes)
-                        {
-                            tableHash.Add('E', entryHashes[entry]);
-                            own.Hash.Add('E', entryHashes[entry]);
-                            own.Routes.Add(entry.Route);
-                            Bucket(entry.Route).L4.Add(entry);
-                        }
-                        foreach (var route in order)
-                        {
-                            var (http, l4) = byRoute[route];
-                            if (!routes.TryGetValue(route, out var list)) routes[route] = list = [];
-                            list.Add(new Segment(table, p, l, header, [.. http], [.. l4],
-                                [.. http.Select(e => entryHashes[e]).Concat(l4.Select(e => entryHashes[e]))]));
-                        }
-                    }
-                }
-                // A listener that carries the same routes as before keeps its sorted names (sorting and formatting
-                // thousands of keys on every change of one route cost more than comparing the sets).
-                ImmutableArray<string> Names(string listener, HashSet<ResourceKey> set) =>
-                    previous?.Listeners.GetValueOrDefault(listener) is { } before && before.RouteSet.SetEquals(set)
-                        ? before.Routes
-                        : [.. set.Order().Select(r => r.ToString())];
-                return new TableParts(table, tableHash.Finish(),
-                    listenerParts.ToDictionary(p => p.Key, p => new ListenerParts(p.Value.Hash.Finish(), Names(p.Key, p.Value.Routes), p.Value.Routes), StringComparer.Ordinal),
-                    routes.ToDictionary(p => p.Key, p => p.Value.ToArray()), entryHashes);
-            }
-            finally
-            {
-                foreach (var (hash, _) in listenerParts.Values) hash.Dispose();
-            }
-        }
-
-        /// <summary>Every entry's hash: carried over for an entry instance the previous table had, computed otherwise.</summary>
-        private static Dictionary<object, string> EntryHashesOf(GatewayRouteTable table, Dictionary<object, string>? previous)
-        {
-            var entries = table.Ports.SelectMany(p => p.Listeners).SelectMany(l => l.HttpRoutes.Cast<object>().Concat(l.L4Routes)).ToList();
-            var hashes = new Dictionary<object, string>(entries.Count, ReferenceEqualityComparer.Instance);
-            var missing = new List<object>();
-            foreach (var entry in entries)
-            {
-                if (hashes.ContainsKey(entry)) continue;
-                if (previous is not null && previous.TryGetValue(entry, out var known)) hashes[entry] = known;
-                else
-                {
-                    hashes[entry] = "";
-                    missing.Add(entry);
-                }
-            }
-            var computed = new string[missing.Count];
-            if (missing.Count >= 64)
-                Parallel.For(0, missing.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => computed[i] = EntryHash(missing[i]));
-            else
-                for (var i = 0; i < missing.Count; i++) computed[i] = EntryHash(missing[i]);
-            for (var i = 0; i < missing.Count; i++) hashes[missing[i]] = computed[i];
-            return hashes;
-        }
     }
 
     /// <summary>A route's slice fingerprint: its segments' headers and entry hashes, in order.</summary>

@@ -1,0 +1,462 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Gateway.Actors.Resources;
+using Gateway.Actors.RouteTable;
+
+namespace Gateway.Actors.Actors.Common;
+
+public sealed partial class NodeContentBuilder
+{
+    /// <summary>
+    /// What a slice needs of the table around a listener position: the Gateway, port and listener records without their
+    /// children (so content that keeps a segment never holds a whole table), and the header hash that stands for them.
+    /// Equal headers mean equal shells: the header hashes every field of the three records (Gateway key and addresses;
+    /// port index, number, bind port and protocol; listener index, name, hostname and TLS).
+    /// </summary>
+    private sealed class SegmentFrame(GatewayRouteTable table, int port, int listener, string header)
+    {
+        public GatewayRouteTable Table { get; } = table with { Ports = [] };
+        public PortRouteTable Port { get; } = table.Ports[port] with { Listeners = [] };
+        public ListenerRouteTable Listener { get; } = table.Ports[port].Listeners[listener] with { HttpRoutes = [], L4Routes = [] };
+        public string Header { get; } = header;
+    }
+
+    /// <summary>The entries one route produced on one listener position of one Gateway table, with the position's frame.</summary>
+    private sealed class Segment(SegmentFrame frame, int port, int listenerIndex, ImmutableArray<HttpRouteEntry> http, ImmutableArray<L4RouteEntry> l4,
+        ImmutableArray<string> entryHashes)
+    {
+        public SegmentFrame Frame { get; } = frame;
+        public ResourceKey Gateway => Frame.Table.Gateway;
+        public string Listener => Frame.Listener.Name;
+        public int Port { get; } = port;
+        public int ListenerIndex { get; } = listenerIndex;
+        public string Header => Frame.Header;
+        public ImmutableArray<HttpRouteEntry> Http { get; } = http;
+        public ImmutableArray<L4RouteEntry> L4 { get; } = l4;
+        public ImmutableArray<string> EntryHashes { get; } = entryHashes;
+
+        public bool SameAs(Segment other)
+        {
+            if (ReferenceEquals(this, other)) return true;
+            if (Http.Length != other.Http.Length || L4.Length != other.L4.Length || !string.Equals(Header, other.Header, StringComparison.Ordinal)) return false;
+            for (var i = 0; i < Http.Length; i++)
+            {
+                if (!ReferenceEquals(Http[i], other.Http[i])) return false;
+            }
+            for (var i = 0; i < L4.Length; i++)
+            {
+                if (!ReferenceEquals(L4[i], other.L4[i])) return false;
+            }
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// A listener's slice of its Gateway's table: fingerprint, the routes it carries (names sorted, as a set, and the
+    /// hash of the sorted names that the listener's content fingerprint takes).
+    /// </summary>
+    private sealed record ListenerParts(string Hash, ImmutableArray<string> Routes, HashSet<ResourceKey> RouteSet, string RoutesHash);
+
+    /// <summary>
+    /// One listener position (port index, listener index) of a Gateway table: its frame, every entry's hash (parallel to
+    /// the listener's entry arrays), the hash of those hashes in order, and each route's segment here.
+    /// </summary>
+    private sealed class PositionParts(ListenerRouteTable listener, SegmentFrame frame, string[] httpHashes, string[] l4Hashes, string entriesHash,
+        Dictionary<ResourceKey, Segment> segments, object? routeSet = null)
+    {
+        /// <summary>Stands for the set of routes on this position: positions with the same token carry the same routes.</summary>
+        public object RouteSet { get; } = routeSet ?? new object();
+
+        public ListenerRouteTable Listener { get; } = listener;
+        public SegmentFrame Frame { get; } = frame;
+        public string[] HttpHashes { get; } = httpHashes;
+        public string[] L4Hashes { get; } = l4Hashes;
+        public string EntriesHash { get; } = entriesHash;
+
+        /// <summary>
+        /// Route → its segment on this position. A position taken over unchanged is shared by the next table; a patched
+        /// one takes this map over and writes it (see <see cref="TableParts.Of"/>), so only the latest table reads it.
+        /// </summary>
+        public Dictionary<ResourceKey, Segment> Segments { get; } = segments;
+    }
+
+    /// <summary>
+    /// What one Gateway table gives every entity: its slice fingerprint, each listener's, each route's segments.
+    /// <para>
+    /// Built from the previous parts of the same Gateway, so a change costs what it touches rather than the table's size:
+    /// a position whose listener is the same instance (and whose header did not move) is taken over whole; in a changed
+    /// listener the entry arrays are compared from both ends (the incremental translator keeps unchanged entries'
+    /// instances) and only the routes with entries in between get new segments, every other route keeps its segment
+    /// instance, so <see cref="Inputs.Same"/> finds it unchanged by reference. Entry hashes are carried over by position
+    /// (and by instance in between); only new entries are hashed. What stays linear in the size of a changed listener is
+    /// cheap: reference comparisons, one pass over the entries to find the touched routes' entries, one hash over the
+    /// entry hashes, and copies of the route dictionaries. <c>NodeContentIncrementalTests</c> checks random change
+    /// sequences against parts built from nothing.
+    /// </para>
+    /// </summary>
+    private sealed class TableParts
+    {
+        /// <summary>Above this many touched routes a changed position is regrouped whole (patching would cost more).</summary>
+        private const int PatchLimit = 256;
+
+        private TableParts(GatewayRouteTable table, string gatewayHeader, PositionParts[][] positions, string sliceHash,
+            Dictionary<string, ListenerParts> listeners, Dictionary<ResourceKey, Segment[]> routes)
+        {
+            Table = table;
+            GatewayHeader = gatewayHeader;
+            Positions = positions;
+            SliceHash = sliceHash;
+            Listeners = listeners;
+            Routes = routes;
+        }
+
+        public GatewayRouteTable Table { get; }
+        public string SliceHash { get; }
+        public Dictionary<string, ListenerParts> Listeners { get; }
+
+        /// <summary>Route → its segments over this table's positions, in table order (port, then listener).</summary>
+        public Dictionary<ResourceKey, Segment[]> Routes { get; }
+
+        private string GatewayHeader { get; }
+
+        /// <summary>Per port index, per listener index.</summary>
+        private PositionParts[][] Positions { get; }
+
+        /// <summary>
+        /// The parts of <paramref name="table"/>. <paramref name="previous"/> (the same Gateway's parts of the previous
+        /// pass) is consumed: its maps are taken over and patched, so it must not be read afterwards; after an exception
+        /// neither may be used (the builder starts over from nothing).
+        /// </summary>
+        public static TableParts Of(GatewayRouteTable table, TableParts? previous)
+        {
+            var inv = CultureInfo.InvariantCulture;
+            var gatewayHeader = Hash([table.Gateway.ToString(), .. table.Addresses]);
+            // Previous positions by listener name (first wins) and by (port, listener) index, to match a listener that
+            // moved or was renamed.
+            var previousByName = new Dictionary<string, PositionParts>(StringComparer.Ordinal);
+            if (previous is not null)
+            {
+                foreach (var port in previous.Positions)
+                {
+                    foreach (var position in port) previousByName.TryAdd(position.Listener.Name, position);
+                }
+            }
+
+            var positions = new PositionParts[table.Ports.Length][];
+            // Routes whose segments may differ from the previous table's (null: every route, nothing to start from).
+            HashSet<ResourceKey>? touched = previous is null ? null : [];
+            var used = new HashSet<PositionParts>(ReferenceEqualityComparer.Instance);
+            for (var p = 0; p < table.Ports.Length; p++)
+            {
+                var port = table.Ports[p];
+                positions[p] = new PositionParts[port.Listeners.Length];
+                for (var l = 0; l < port.Listeners.Length; l++)
+                {
+                    var listener = port.Listeners[l];
+                    var header = Hash(gatewayHeader, p.ToString(inv), port.Port.ToString(inv), port.BindPort?.ToString(inv) ?? "", port.Protocol.ToString(),
+                        l.ToString(inv), ListenerHeaderHash(listener));
+                    var before = previous is not null && p < previous.Positions.Length && l < previous.Positions[p].Length
+                        && previous.Positions[p][l].Listener.Name == listener.Name
+                            ? previous.Positions[p][l]
+                            : previousByName.GetValueOrDefault(listener.Name);
+                    var sameFrame = before is not null && string.Equals(before.Frame.Header, header, StringComparison.Ordinal);
+                    PositionParts next;
+                    if (sameFrame && ReferenceEquals(before!.Listener, listener)) next = before;
+                    else next = Position(table, p, l, header, listener, sameFrame ? before : null, before, touched);
+                    if (before is not null) used.Add(before);
+                    positions[p][l] = next;
+                }
+            }
+            // A previous position that no listener took over: its routes lose those segments.
+            if (previous is not null && touched is not null)
+            {
+                foreach (var port in previous.Positions)
+                {
+                    foreach (var position in port)
+                    {
+                        if (!used.Contains(position)) touched.UnionWith(position.Segments.Keys);
+                    }
+                }
+            }
+
+            using var tableHash = new SliceHasher();
+            tableHash.Add('G', gatewayHeader);
+            foreach (var port in positions)
+            {
+                foreach (var position in port)
+                {
+                    tableHash.Add('L', position.Frame.Header);
+                    tableHash.Add('P', position.EntriesHash);
+                }
+            }
+            return new TableParts(table, gatewayHeader, positions, tableHash.Finish(), ListenersOf(positions, gatewayHeader, previous),
+                RoutesOf(positions, previous, touched));
+        }
+
+        /// <summary>
+        /// A position whose listener changed. <paramref name="sameFrame"/>: the previous position at the same header,
+        /// whose segments can be kept for routes the change does not touch (null: every segment is new).
+        /// <paramref name="hashesFrom"/>: a previous position of the same listener, whose entry hashes are carried over.
+        /// Adds to <paramref name="touched"/> every route whose segment here may differ from the previous table's.
+        /// </summary>
+        private static PositionParts Position(GatewayRouteTable table, int p, int l, string header, ListenerRouteTable listener,
+            PositionParts? sameFrame, PositionParts? hashesFrom, HashSet<ResourceKey>? touched)
+        {
+            var affected = new HashSet<ResourceKey>();
+            var httpHashes = Hashes(listener.HttpRoutes, hashesFrom?.Listener.HttpRoutes, hashesFrom?.HttpHashes, affected, e => e.Route);
+            var l4Hashes = Hashes(listener.L4Routes, hashesFrom?.Listener.L4Routes, hashesFrom?.L4Hashes, affected, e => e.Route);
+            string entriesHash;
+            using (var hash = new SliceHasher())
+            {
+                foreach (var h in httpHashes) hash.Add('E', h);
+                foreach (var h in l4Hashes) hash.Add('E', h);
+                entriesHash = hash.Finish();
+            }
+
+            if (sameFrame is not null && affected.Count <= PatchLimit)
+            {
+                // Only the routes with entries in the changed span get new segments; the rest keep theirs.
+                // The previous position is discarded with the previous table: its map is taken over and patched in
+                // place (a copy of thousands of entries per change would cost more than the change).
+                var segments = sameFrame.Segments;
+                var regrouped = Group(sameFrame.Frame, p, l, listener, httpHashes, l4Hashes, affected);
+                var sameRoutes = true;
+                foreach (var route in affected)
+                {
+                    if (segments.ContainsKey(route) != regrouped.ContainsKey(route)) sameRoutes = false;
+                    segments.Remove(route);
+                }
+                foreach (var (route, segment) in regrouped) segments[route] = segment;
+                touched?.UnionWith(affected);
+                return new PositionParts(listener, sameFrame.Frame, httpHashes, l4Hashes, entriesHash, segments,
+                    sameRoutes ? sameFrame.RouteSet : null);
+            }
+
+            var frame = new SegmentFrame(table, p, l, header);
+            var all = Group(frame, p, l, listener, httpHashes, l4Hashes, null);
+            if (touched is not null)
+            {
+                touched.UnionWith(all.Keys);
+                if (sameFrame is not null) touched.UnionWith(sameFrame.Segments.Keys);
+                // A position taken over from another header: the previous table's segments of its routes were elsewhere.
+                if (hashesFrom is not null && !ReferenceEquals(hashesFrom, sameFrame)) touched.UnionWith(hashesFrom.Segments.Keys);
+            }
+            return new PositionParts(listener, frame, httpHashes, l4Hashes, entriesHash, all);
+        }
+
+        /// <summary>
+        /// The hashes of <paramref name="entries"/>: carried over by position for the common prefix and suffix with the
+        /// previous array, by instance in between, computed for new entries. Adds the routes of the entries in between
+        /// (on both sides) to <paramref name="affected"/>.
+        /// </summary>
+        private static string[] Hashes<T>(ImmutableArray<T> entries, ImmutableArray<T>? previous, string[]? previousHashes, HashSet<ResourceKey> affected,
+            Func<T, ResourceKey> routeOf) where T : class
+        {
+            var hashes = new string[entries.Length];
+            var (prefix, suffix) = (0, 0);
+            var before = previous ?? [];
+            if (previousHashes is not null)
+            {
+                var max = Math.Min(entries.Length, before.Length);
+                while (prefix < max && ReferenceEquals(entries[prefix], before[prefix])) prefix++;
+                while (suffix < max - prefix && ReferenceEquals(entries[^(suffix + 1)], before[^(suffix + 1)])) suffix++;
+                Array.Copy(previousHashes, 0, hashes, 0, prefix);
+                Array.Copy(previousHashes, before.Length - suffix, hashes, entries.Length - suffix, suffix);
+            }
+            Dictionary<object, string>? between = null;
+            if (previousHashes is not null && before.Length - suffix > prefix)
+            {
+                between = new Dictionary<object, string>(before.Length - suffix - prefix, ReferenceEqualityComparer.Instance);
+                for (var i = prefix; i < before.Length - suffix; i++)
+                {
+                    between.TryAdd(before[i], previousHashes[i]);
+                    affected.Add(routeOf(before[i]));
+                }
+            }
+            var missing = new List<int>();
+            for (var i = prefix; i < entries.Length - suffix; i++)
+            {
+                affected.Add(routeOf(entries[i]));
+                if (between is not null && between.TryGetValue(entries[i], out var known)) hashes[i] = known;
+                else missing.Add(i);
+            }
+            if (missing.Count >= 64)
+                Parallel.For(0, missing.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, m => hashes[missing[m]] = EntryHash(entries[missing[m]]));
+            else
+                foreach (var i in missing) hashes[i] = EntryHash(entries[i]);
+            return hashes;
+        }
+
+        /// <summary>Each route's segment on one position (only the routes in <paramref name="only"/> when given), entries in table order.</summary>
+        private static Dictionary<ResourceKey, Segment> Group(SegmentFrame frame, int p, int l, ListenerRouteTable listener, string[] httpHashes, string[] l4Hashes,
+            HashSet<ResourceKey>? only)
+        {
+            // A route's entries on one listener need not be adjacent.
+            var byRoute = new Dictionary<ResourceKey, (List<HttpRouteEntry> Http, List<L4RouteEntry> L4, List<string> Hashes, List<string> L4Hashes)>();
+            (List<HttpRouteEntry> Http, List<L4RouteEntry> L4, List<string> Hashes, List<string> L4Hashes) Bucket(ResourceKey route) =>
+                byRoute.TryGetValue(route, out var bucket) ? bucket : byRoute[route] = ([], [], [], []);
+            // A few touched routes (the common case) are compared directly: equality of keys with different names stops
+            // at the names' lengths or first characters, while a set lookup hashes three strings per entry.
+            var few = only is { Count: <= 4 } ? only.ToArray() : null;
+            bool Wanted(ResourceKey route)
+            {
+                if (only is null) return true;
+                if (few is null) return only.Contains(route);
+                foreach (var r in few)
+                {
+                    if (r.Equals(route)) return true;
+                }
+                return false;
+            }
+            if (only is null || only.Count > 0)
+            {
+                for (var i = 0; i < listener.HttpRoutes.Length; i++)
+                {
+                    var entry = listener.HttpRoutes[i];
+                    if (!Wanted(entry.Route)) continue;
+                    var bucket = Bucket(entry.Route);
+                    bucket.Http.Add(entry);
+                    bucket.Hashes.Add(httpHashes[i]);
+                }
+                for (var i = 0; i < listener.L4Routes.Length; i++)
+                {
+                    var entry = listener.L4Routes[i];
+                    if (!Wanted(entry.Route)) continue;
+                    var bucket = Bucket(entry.Route);
+                    bucket.L4.Add(entry);
+                    bucket.L4Hashes.Add(l4Hashes[i]);
+                }
+            }
+            var segments = new Dictionary<ResourceKey, Segment>(byRoute.Count);
+            foreach (var (route, (http, l4, hashes, l4Hashes2)) in byRoute)
+            {
+                segments[route] = new Segment(frame, p, l, [.. http], [.. l4], [.. hashes, .. l4Hashes2]);
+            }
+            return segments;
+        }
+
+        /// <summary>
+        /// Each listener name's parts (a name may sit on several positions). A name whose positions are all the previous
+        /// table's instances keeps its parts; one whose routes are the same set keeps its sorted names.
+        /// </summary>
+        private static Dictionary<string, ListenerParts> ListenersOf(PositionParts[][] positions, string gatewayHeader, TableParts? previous)
+        {
+            var byName = new Dictionary<string, List<PositionParts>>(StringComparer.Ordinal);
+            foreach (var port in positions)
+            {
+                foreach (var position in port)
+                {
+                    if (!byName.TryGetValue(position.Listener.Name, out var list)) byName[position.Listener.Name] = list = [];
+                    list.Add(position);
+                }
+            }
+            var previousByName = previous is null ? null : new Dictionary<string, List<PositionParts>>(StringComparer.Ordinal);
+            if (previous is not null)
+            {
+                foreach (var port in previous.Positions)
+                {
+                    foreach (var position in port)
+                    {
+                        if (!previousByName!.TryGetValue(position.Listener.Name, out var list)) previousByName[position.Listener.Name] = list = [];
+                        list.Add(position);
+                    }
+                }
+            }
+
+            var listeners = new Dictionary<string, ListenerParts>(byName.Count, StringComparer.Ordinal);
+            foreach (var (name, own) in byName)
+            {
+                var before = previous?.Listeners.GetValueOrDefault(name);
+                if (before is not null && previous!.GatewayHeader == gatewayHeader && previousByName!.TryGetValue(name, out var old)
+                    && old.Count == own.Count && old.Zip(own).All(x => ReferenceEquals(x.First, x.Second)))
+                {
+                    listeners[name] = before;
+                    continue;
+                }
+                using var hash = new SliceHasher();
+                hash.Add('G', gatewayHeader);
+                foreach (var position in own)
+                {
+                    hash.Add('L', position.Frame.Header);
+                    hash.Add('P', position.EntriesHash);
+                }
+                if (before is not null && own.Count == 1 && previousByName is not null
+                    && previousByName.TryGetValue(name, out var was) && was.Count == 1 && ReferenceEquals(was[0].RouteSet, own[0].RouteSet))
+                {
+                    listeners[name] = before with { Hash = hash.Finish() };
+                    continue;
+                }
+                HashSet<ResourceKey> set;
+                if (own.Count == 1) set = [.. own[0].Segments.Keys];
+                else
+                {
+                    set = [];
+                    foreach (var position in own) set.UnionWith(position.Segments.Keys);
+                }
+                // Sorting and formatting thousands of names on every change of one route costs more than comparing sets.
+                listeners[name] = before is not null && before.RouteSet.SetEquals(set)
+                    ? before with { Hash = hash.Finish() }
+                    : Names(hash.Finish(), set);
+            }
+            return listeners;
+        }
+
+        private static bool SameInstances(Segment[] a, List<Segment> b)
+        {
+            if (a.Length != b.Count) return false;
+            for (var i = 0; i < a.Length; i++)
+            {
+                if (!ReferenceEquals(a[i], b[i])) return false;
+            }
+            return true;
+        }
+
+        private static ListenerParts Names(string hash, HashSet<ResourceKey> set)
+        {
+            ImmutableArray<string> names = [.. set.Order().Select(r => r.ToString())];
+            return new ListenerParts(hash, names, set, NodeContentBuilder.Hash(string.Join(',', names)));
+        }
+
+        /// <summary>
+        /// Route → its segments over every position, in table order. From nothing without previous parts; otherwise the
+        /// previous map with the <paramref name="touched"/> routes gathered again.
+        /// </summary>
+        private static Dictionary<ResourceKey, Segment[]> RoutesOf(PositionParts[][] positions, TableParts? previous, HashSet<ResourceKey>? touched)
+        {
+            if (previous is null || touched is null)
+            {
+                var lists = new Dictionary<ResourceKey, List<Segment>>();
+                foreach (var port in positions)
+                {
+                    foreach (var position in port)
+                    {
+                        foreach (var (route, segment) in position.Segments)
+                        {
+                            if (!lists.TryGetValue(route, out var list)) lists[route] = list = [];
+                            list.Add(segment);
+                        }
+                    }
+                }
+                return lists.ToDictionary(p => p.Key, p => p.Value.ToArray());
+            }
+            if (touched.Count == 0) return previous.Routes;
+            // Taken over and patched in place, like a patched position's map.
+            var routes = previous.Routes;
+            var gathered = new List<Segment>();
+            foreach (var route in touched)
+            {
+                gathered.Clear();
+                foreach (var port in positions)
+                {
+                    foreach (var position in port)
+                    {
+                        if (position.Segments.TryGetValue(route, out var segment)) gathered.Add(segment);
+                    }
+                }
+                if (gathered.Count == 0) routes.Remove(route);
+                else if (!(routes.TryGetValue(route, out var old) && SameInstances(old, gathered))) routes[route] = [.. gathered];
+            }
+            return routes;
+        }
+    }
+}

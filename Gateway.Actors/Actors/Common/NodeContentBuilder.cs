@@ -87,8 +87,19 @@ public sealed partial class NodeContentBuilder
         var toBuild = new List<Built>();
         foreach (var (key, desired) in result.Statuses)
         {
+            var kind = KindOf(key);
+            _built.TryGetValue(key, out var previous);
+            // A route whose inputs are the very same instances as last pass (the common case: thousands of routes, one
+            // changed) is kept without building its inputs again.
+            if (kind == EntityKind.Route && previous is { Inputs: var was } && ReferenceEquals(was.Desired, desired) && was.Applied == applied
+                && ReferenceEquals(was.Segments, routeSegments.GetValueOrDefault(key) ?? []) && was.Segments.Length > 0
+                && string.Equals(was.ResourceVersion, desired.Object.Metadata?.ResourceVersion, StringComparison.Ordinal))
+            {
+                previous.Seen = pass;
+                continue;
+            }
             var next = new Inputs(desired, desired.Object.Metadata?.ResourceVersion, applied);
-            switch (KindOf(key))
+            switch (kind)
             {
                 case EntityKind.GatewayClass:
                     next.ClassGateways = classGateways.GetValueOrDefault(key.Name, []);
@@ -101,7 +112,7 @@ public sealed partial class NodeContentBuilder
                     next.Segments = routeSegments.GetValueOrDefault(key) ?? [];
                     break;
             }
-            if (_built.TryGetValue(key, out var previous) && previous.Inputs.Same(next, KindOf(key)))
+            if (previous is not null && previous.Inputs.Same(next, kind))
             {
                 previous.Inputs = next;
                 previous.Seen = pass;

@@ -34,8 +34,158 @@ internal static partial class CrdNativeRules
     [GeneratedRegex(@"^\(self\.type in \['Exact','PathPrefix'\]\) \? (!?)self\.value\.(startsWith|contains|endsWith)\('([^'\\]*)'\) : true$")]
     private static partial Regex PathValue();
 
-    /// <summary>The C# form of <paramref name="expression"/>, or null when it has none.</summary>
-    public static Func<object, bool>? For(string expression)
+    // (self.type in ['Exact','PathPrefix']) ? self.value.matches(r"""RE""") : true
+    [GeneratedRegex(@"^\(self\.type in \['Exact','PathPrefix'\]\) \? self\.value\.matches\(r""""""(.*)""""""\) : true$")]
+    private static partial Regex PathPattern();
+
+    /// <summary>
+    /// The C# form of <paramref name="expression"/>, or null when it has none. A form answers null for a value it does
+    /// not decide (the CEL evaluator decides it).
+    /// </summary>
+    public static Func<object, bool?>? For(string expression)
+    {
+        if (Whole(expression) is { } whole) return whole;
+        if (PathPattern().Match(expression) is { Success: true } pattern)
+        {
+            // The pattern is RE2 syntax in a subset .NET reads alike (classes, escapes, anchors, quantifiers); CEL's
+            // matches() finds, as Regex.IsMatch does.
+            var regex = new Regex(pattern.Groups[1].Value, RegexOptions.CultureInvariant);
+            return self => self is not Dictionary<string, object?> map || map.GetValueOrDefault("type") is not string type
+                || type is not ("Exact" or "PathPrefix") || map.GetValueOrDefault("value") is not string value || regex.IsMatch(value);
+        }
+        if (expression.EndsWith(": true", StringComparison.Ordinal) && (expression.StartsWith("(has(self.filters) && ", StringComparison.Ordinal)
+            || expression.StartsWith("(has(self.backendRefs) && size(self.backendRefs) > 0) ? (!has(self.filters) || ", StringComparison.Ordinal)
+            || expression.StartsWith("(has(self.backendRefs) && self.backendRefs.exists_one(b, (has(b.filters) && ", StringComparison.Ordinal)))
+        {
+            // The rule's condition needs a filter on the rule or on one of its backendRefs; without any it holds.
+            return self => NoFilters(self) ? true : null;
+        }
+        var basic = Basic(expression);
+        return basic is null ? null : self => basic(self);
+    }
+
+    /// <summary>True when a route rule has no filters, neither its own nor on any backendRef.</summary>
+    private static bool NoFilters(object self)
+    {
+        if (self is not Dictionary<string, object?> rule || rule.ContainsKey("filters")) return false;
+        if (!rule.TryGetValue("backendRefs", out var refs)) return true;
+        if (refs is not List<object?> list) return false;
+        foreach (var item in list)
+        {
+            if (item is not Dictionary<string, object?> backend || backend.ContainsKey("filters")) return false;
+        }
+        return true;
+    }
+
+    /// <summary>The rules on parentRefs and on a route's rules list, recognised by their whole text.</summary>
+    private static Func<object, bool?>? Whole(string expression) => expression switch
+    {
+        ParentRefsSectionOrPortGiven => self => ParentPairs(self, all: true),
+        ParentRefsSectionOrPortUnique => self => ParentPairs(self, all: false),
+        _ when expression == RulesMatchesTotal => self => MatchesTotal(self),
+        RuleNamesUnique => self => NamesUnique(self),
+        PathTypes => self => self is Dictionary<string, object?> map && map.GetValueOrDefault("type") is string type
+            ? type is "Exact" or "PathPrefix" or "RegularExpression"
+            : null,
+        _ => null,
+    };
+
+    private const string PathTypes = "self.type in ['Exact','PathPrefix'] || self.type == 'RegularExpression'";
+
+    private const string ParentRefsSectionOrPortGiven =
+        "self.all(p1, self.all(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__)) ? ((!has(p1.sectionName) || p1.sectionName == '') == (!has(p2.sectionName) || p2.sectionName == '') && (!has(p1.port) || p1.port == 0) == (!has(p2.port) || p2.port == 0)): true))";
+
+    private const string ParentRefsSectionOrPortUnique =
+        "self.all(p1, self.exists_one(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__ )) && (((!has(p1.sectionName) || p1.sectionName == '') && (!has(p2.sectionName) || p2.sectionName == '')) || ( has(p1.sectionName) && has(p2.sectionName) && p1.sectionName == p2.sectionName)) && (((!has(p1.port) || p1.port == 0) && (!has(p2.port) || p2.port == 0)) || (has(p1.port) && has(p2.port) && p1.port == p2.port))))";
+
+    private const string RuleNamesUnique = "self.all(l1, !has(l1.name) || self.exists_one(l2, has(l2.name) && l1.name == l2.name))";
+
+    private static readonly string RulesMatchesTotal =
+        string.Join(" + ", Enumerable.Range(0, 16).Select(i => $"(self.size() > {i} ? self[{i}].matches.size() : 0)")) + " <= 128";
+
+    /// <summary>One parentRef's fields as the two parentRefs rules read them; null when CEL would not evaluate them.</summary>
+    private sealed record ParentRef(string Group, string Kind, string Name, string? Namespace, string? Section, long? Port);
+
+    private static List<ParentRef>? ParentRefs(object self)
+    {
+        if (self is not List<object?> list) return null;
+        var refs = new List<ParentRef>(list.Count);
+        foreach (var item in list)
+        {
+            if (item is not Dictionary<string, object?> map || map.GetValueOrDefault("group") is not string group
+                || map.GetValueOrDefault("kind") is not string kind || map.GetValueOrDefault("name") is not string name) return null;
+            var ns = map.TryGetValue("namespace", out var n) ? n as string ?? Undecided : null;
+            var section = map.TryGetValue("sectionName", out var s) ? s as string ?? Undecided : null;
+            long? port = map.TryGetValue("port", out var p) ? p is long l ? l : -1 : null;
+            if (ReferenceEquals(ns, Undecided) || ReferenceEquals(section, Undecided) || port == -1) return null;
+            refs.Add(new ParentRef(group, kind, name, ns, section, port));
+        }
+        return refs;
+    }
+
+    /// <summary>Marks a field of a type the forms do not compare (CEL decides).</summary>
+    private static readonly string Undecided = new('?', 1);
+
+    private static bool SameParent(ParentRef a, ParentRef b) =>
+        a.Group == b.Group && a.Kind == b.Kind && a.Name == b.Name
+        && ((string.IsNullOrEmpty(a.Namespace) && string.IsNullOrEmpty(b.Namespace)) || (a.Namespace is not null && b.Namespace is not null && a.Namespace == b.Namespace));
+
+    /// <summary>
+    /// <paramref name="all"/>: every two refs to the same parent both give, or both omit, a sectionName and a port.
+    /// Otherwise: every ref has exactly one ref (itself) to the same parent with the same sectionName and port.
+    /// </summary>
+    private static bool? ParentPairs(object self, bool all)
+    {
+        if (ParentRefs(self) is not { } refs) return null;
+        foreach (var p1 in refs)
+        {
+            var same = 0;
+            foreach (var p2 in refs)
+            {
+                if (!SameParent(p1, p2)) continue;
+                if (all)
+                {
+                    if (string.IsNullOrEmpty(p1.Section) != string.IsNullOrEmpty(p2.Section) || (p1.Port is null or 0) != (p2.Port is null or 0)) return false;
+                }
+                else if (((string.IsNullOrEmpty(p1.Section) && string.IsNullOrEmpty(p2.Section)) || (p1.Section is not null && p2.Section is not null && p1.Section == p2.Section))
+                    && (((p1.Port is null or 0) && (p2.Port is null or 0)) || (p1.Port is not null && p2.Port is not null && p1.Port == p2.Port)))
+                {
+                    same++;
+                }
+            }
+            if (!all && same != 1) return false;
+        }
+        return true;
+    }
+
+    private static bool? MatchesTotal(object self)
+    {
+        if (self is not List<object?> rules) return null;
+        var total = 0;
+        for (var i = 0; i < Math.Min(16, rules.Count); i++)
+        {
+            if (rules[i] is not Dictionary<string, object?> rule || rule.GetValueOrDefault("matches") is not List<object?> matches) return null;
+            total += matches.Count;
+        }
+        return total <= 128;
+    }
+
+    private static bool? NamesUnique(object self)
+    {
+        if (self is not List<object?> rules) return null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in rules)
+        {
+            if (item is not Dictionary<string, object?> rule) return null;
+            if (!rule.TryGetValue("name", out var name)) continue;
+            if (name is not string text) return null;
+            if (!seen.Add(text)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>The C# form of the recurring per-field shapes, or null when <paramref name="expression"/> has none.</summary>
+    private static Func<object, bool>? Basic(string expression)
     {
         if (FieldOnlyForType().Match(expression) is { Success: true } a)
         {

@@ -115,16 +115,24 @@ public static class CrdSchema
         foreach (var rule in schema.Cel)
         {
             if (value is null) continue;
-            var passed = rule.Native is { } native ? native(value) : Evaluate(rule, value);
-            if (disagreements is not null && rule.Native is not null && Evaluate(rule, value) != passed)
+            var decided = rule.Native?.Invoke(value);
+            var passed = decided ?? Evaluate(rule, value);
+            if (disagreements is not null && decided is not null && Evaluate(rule, value) != passed)
                 disagreements.Add($"{path}: {rule.Message}: native {passed}");
             if (!passed) errors.Add($"{(path.Length == 0 ? "<root>" : path)}: Invalid value: \"{TypeName(value)}\": {rule.Message}");
         }
     }
 
+    /// <summary>The rules the CEL evaluator ran for on this thread, by message (tests: which shapes still need it).</summary>
+    internal static List<string> CelEvaluated => _celEvaluated ??= [];
+
+    [ThreadStatic]
+    private static List<string>? _celEvaluated;
+
     private static bool Evaluate(CelRule rule, object value)
     {
         if (rule.Program is null) return true;
+        _celEvaluated?.Add(rule.Message);
         try
         {
             return rule.Program(new Dictionary<string, object?> { ["self"] = value }) is not false;
@@ -298,8 +306,11 @@ public static class CrdSchema
 
     private sealed record CelRule(string Message, Func<Dictionary<string, object?>, object?>? Program, string? NotEvaluated)
     {
-        /// <summary>The same rule in C#, for the shapes that recur on every filter, path and backendRef (null otherwise).</summary>
-        public Func<object, bool>? Native { get; init; }
+        /// <summary>
+        /// The same rule in C#, for the shapes that recur on every route (null: none). It answers null for a value it
+        /// does not decide, which the CEL evaluator then decides.
+        /// </summary>
+        public Func<object, bool?>? Native { get; init; }
     }
 
     private sealed class Node

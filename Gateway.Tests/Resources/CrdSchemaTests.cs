@@ -197,4 +197,66 @@ public class CrdSchemaTests
         Assert.True(checkedDocuments > 300, $"{checkedDocuments} documents");
         Assert.Empty(disagreements);
     }
+
+    public static TheoryData<string, bool> RouteShapes => new()
+    {
+        { "parentRefs: [{name: g}, {name: g}]", false },
+        { "parentRefs: [{name: g, sectionName: a}, {name: g, sectionName: b}]", true },
+        { "parentRefs: [{name: g, sectionName: a}, {name: g, sectionName: a}]", false },
+        { "parentRefs: [{name: g, sectionName: a}, {name: g}]", false },
+        { "parentRefs: [{name: g, port: 80}, {name: g, port: 81}]", true },
+        { "parentRefs: [{name: g, port: 80}, {name: g, sectionName: a}]", false },
+        { "parentRefs: [{name: g}, {name: g, namespace: other}]", true },
+        { "parentRefs: [{name: g, namespace: ''}, {name: g}]", false },
+        { "parentRefs: [{name: g}, {name: h}]", true },
+        { "parentRefs: [{name: g}]\n  rules: [{name: x}, {name: x}]", false },
+        { "parentRefs: [{name: g}]\n  rules: [{name: x}, {name: y}, {}]", true },
+        { "parentRefs: [{name: g}]\n  rules: [{matches: [{path: {type: PathPrefix, value: '/a b'}}]}]", false },
+        { "parentRefs: [{name: g}]\n  rules: [{matches: [{path: {type: RegularExpression, value: '/a b'}}]}]", true },
+        { "parentRefs: [{name: g}]\n  rules: [{matches: [{path: {type: PathPrefix, value: /a}}], backendRefs: [{name: s, port: 80}]}]", true },
+        { "parentRefs: [{name: g}]\n  rules: [{matches: [{path: {type: Exact, value: /a}}], filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /b}}}]}]", false },
+        { "parentRefs: [{name: g}]\n  rules: [{matches: [{path: {type: PathPrefix, value: /a}}], backendRefs: [{name: s, port: 80, filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /b}}}]}]}]", true },
+        { "parentRefs: [{name: g}]\n  rules: [" + string.Join(", ", Enumerable.Range(0, 3).Select(_ => "{matches: [" + string.Join(", ", Enumerable.Range(0, 44).Select(i => $"{{path: {{value: /m{i}}}}}")) + "]}")) + "]", false },
+        { "parentRefs: [{name: g}]\n  rules: [" + string.Join(", ", Enumerable.Range(0, 2).Select(_ => "{matches: [" + string.Join(", ", Enumerable.Range(0, 64).Select(i => $"{{path: {{value: /m{i}}}}}")) + "]}")) + "]", true },
+    };
+
+    /// <summary>
+    /// The C# forms of the parentRefs, rule-name, match-total, path and filter-combination rules accept and refuse as the
+    /// API server's CEL rules do, on the shapes that decide them.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RouteShapes))]
+    public void NativeRouteRules_AcceptOrRefuseAsCel_OnEdgeShapes(string spec, bool accepted)
+    {
+        var text = $"apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: r, namespace: default}}\nspec:\n  {spec}\n";
+
+        var parsed = ManifestParser.Parse("input.yaml", text);
+
+        Assert.True(accepted == (parsed.Diagnostics.Count == 0), string.Join("; ", parsed.Diagnostics.Select(d => d.ToString())));
+        var (document, _) = ManifestParser.SplitDocuments(text).Single();
+        Assert.Empty(CrdSchema.NativeDisagreements("HTTPRoute", "v1", (Dictionary<string, object?>)DocumentTree.Read(document)!));
+    }
+
+    /// <summary>A route of the common shape (one parent, hostnames, a path match, a backend) is checked without the CEL evaluator.</summary>
+    [Fact]
+    public void Parse_ARouteOfTheCommonShape_RunsNoCelEvaluation()
+    {
+        const string text = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: r5, namespace: bench}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [r5.example.com]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /r5}}]
+                backendRefs: [{name: svc-5, port: 8080}]
+            """;
+        CrdSchema.CelEvaluated.Clear();
+
+        var parsed = ManifestParser.Parse("input.yaml", text);
+
+        Assert.Empty(parsed.Diagnostics);
+        Assert.True(CrdSchema.CelEvaluated.Count == 0, string.Join("; ", CrdSchema.CelEvaluated));
+    }
 }

@@ -14,7 +14,9 @@ namespace Gateway.Host.DataPlane.Hosting;
 /// before it accepts again (existing connections keep being served meanwhile; new ones wait in the backlog or are
 /// refused by the kernel when it is full) and is logged at most once per <see cref="LogInterval"/>, with the count of
 /// failures in between. Accepted sockets become Kestrel connections through Kestrel's public
-/// <see cref="SocketConnectionContextFactory"/>, so the transport is Kestrel's own.
+/// <see cref="SocketConnectionContextFactory"/>, so the transport is Kestrel's own. Near and at exhaustion the
+/// <see cref="DescriptorReserve"/> decides: its reserve is released at once (instead of waiting), and connections are
+/// refused (accepted and closed) until descriptors are free again, so the runtime always has some of its own.
 /// </summary>
 internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions options, GlobalConnectionLimit limit, ILoggerFactory loggerFactory) : IConnectionListenerFactory, IDisposable
 {
@@ -23,6 +25,10 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
 
     private readonly SocketConnectionContextFactory _contexts = new(options, loggerFactory.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
     private readonly ILogger _logger = loggerFactory.CreateLogger<AcceptLoopListenerFactory>();
+    private readonly DescriptorReserve _reserve = new(DescriptorLimit.Soft(), loggerFactory.CreateLogger<DescriptorReserve>());
+
+    /// <summary>The descriptors kept for the process's own use (shared by every listener of this factory).</summary>
+    internal DescriptorReserve Reserve => _reserve;
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
@@ -36,10 +42,14 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
             socket.Dispose();
             throw;
         }
-        return ValueTask.FromResult<IConnectionListener>(new Listener(socket, _contexts, limit, _logger));
+        return ValueTask.FromResult<IConnectionListener>(new Listener(socket, _contexts, limit, _reserve, _logger));
     }
 
-    public void Dispose() => _contexts.Dispose();
+    public void Dispose()
+    {
+        _contexts.Dispose();
+        _reserve.Dispose();
+    }
 
     /// <summary>Whether an accept error means the process or the system ran out of descriptors or buffers.</summary>
     internal static bool IsExhaustion(SocketException e) =>
@@ -47,7 +57,7 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
         // EMFILE (24), ENFILE (23), ENOBUFS (105), ENOMEM (12) as the native error, whatever SocketError they map to.
         || e.NativeErrorCode is 24 or 23 or 105 or 12;
 
-    private sealed class Listener(Socket socket, SocketConnectionContextFactory contexts, GlobalConnectionLimit limit, ILogger logger) : IConnectionListener
+    private sealed class Listener(Socket socket, SocketConnectionContextFactory contexts, GlobalConnectionLimit limit, DescriptorReserve reserve, ILogger logger) : IConnectionListener
     {
         private long _failuresSinceLog;
         private long _lastLog = long.MinValue;
@@ -71,6 +81,8 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
                 catch (SocketException e) when (IsExhaustion(e))
                 {
                     Report(e);
+                    // The reserve released now: the pending connection can be accepted (and refused) at once.
+                    if (reserve.Release()) continue;
                     try
                     {
                         await Task.Delay(BackoffAfterExhaustion, cancellationToken).ConfigureAwait(false);
@@ -84,6 +96,13 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
                 catch (SocketException)
                 {
                     // A connection reset while it waited in the backlog: the next one may be fine.
+                    continue;
+                }
+                if (reserve.Exhausted ? !reserve.TryRecover() : reserve.NearLimit(accepted.Handle) && !reserve.HasHeadroom())
+                {
+                    // Out of descriptors, or this connection took the headroom: refused, so that clients cannot take
+                    // the descriptors the runtime needs (see DescriptorReserve).
+                    accepted.Dispose();
                     continue;
                 }
                 if (limit.Open >= limit.Max)
@@ -106,8 +125,8 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
             if (last != long.MinValue && now - last < (long)LogInterval.TotalMilliseconds) return;
             if (Interlocked.CompareExchange(ref _lastLog, now, last) != last) return;
             Interlocked.Exchange(ref _failuresSinceLog, 0);
-            logger.LogWarning("{EndPoint}: cannot accept connections ({Error}; {Failures} failed accepts since the last report): new connections wait " +
-                "until descriptors are free; existing ones are served", EndPoint, e.Message, failures);
+            logger.LogWarning("{EndPoint}: cannot accept connections ({Error}; {Failures} failed accepts since the last report): new connections are " +
+                "refused until descriptors are free; existing ones are served", EndPoint, e.Message, failures);
         }
 
         public ValueTask UnbindAsync(CancellationToken cancellationToken = default)

@@ -105,7 +105,7 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
                     accepted.Dispose();
                     continue;
                 }
-                if (limit.Open >= limit.Max)
+                if (!limit.TryAcquire())
                 {
                     // Full: closed here, before the next accept, so refused connections never pile up waiting for
                     // Kestrel to close them (a burst of them would otherwise take the descriptors the cap protects).
@@ -113,7 +113,11 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
                     continue;
                 }
                 if (accepted.LocalEndPoint is IPEndPoint) accepted.NoDelay = true;
-                return contexts.Create(accepted);
+                var connection = contexts.Create(accepted);
+                // Counted from the accept to the socket's end (the transport fires ConnectionClosed for every
+                // connection it started, also one Kestrel refuses or drops before any middleware runs).
+                connection.ConnectionClosed.UnsafeRegister(static state => ((GlobalConnectionLimit)state!).Release(), limit);
+                return connection;
             }
         }
 
@@ -146,9 +150,10 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
 /// <summary>
 /// A cap on the client connections of all HTTP/HTTPS sockets of the data plane together (--max-connections), so that
 /// client connections cannot take every file descriptor the process has (backend connections, certificates, manifest
-/// files and the cluster need some too). A connection over the cap is closed as soon as it is accepted, without a
-/// response, as Kestrel does for its per-socket MaxConcurrentConnections: by the accept loop while the count is at the
-/// cap, and by this middleware for a burst that got past that check. Counted per connection, never per request.
+/// files and the cluster need some too). Counted by the accept loop, from the accept to the end of the socket: one
+/// over the cap is closed as soon as it is accepted, without a response, as Kestrel does for its per-socket
+/// MaxConcurrentConnections. Counting at the accept (not in a connection middleware, which runs later on the thread
+/// pool) keeps a burst from getting past the cap while the pool is busy. Counted per connection, never per request.
 /// </summary>
 internal sealed class GlobalConnectionLimit(long max)
 {
@@ -158,21 +163,14 @@ internal sealed class GlobalConnectionLimit(long max)
 
     public long Open => Interlocked.Read(ref _open);
 
-    public ConnectionDelegate Middleware(ConnectionDelegate next) => async connection =>
+    /// <summary>Counts one more connection; false (and nothing counted) when the cap is reached.</summary>
+    public bool TryAcquire()
     {
-        if (Interlocked.Increment(ref _open) > Max)
-        {
-            Interlocked.Decrement(ref _open);
-            connection.Abort(new ConnectionAbortedException("the gateway's connection limit (--max-connections) is reached"));
-            return;
-        }
-        try
-        {
-            await next(connection).ConfigureAwait(false);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _open);
-        }
-    };
+        if (Interlocked.Increment(ref _open) <= Max) return true;
+        Interlocked.Decrement(ref _open);
+        return false;
+    }
+
+    /// <summary>Counts one connection less (its socket ended).</summary>
+    public void Release() => Interlocked.Decrement(ref _open);
 }

@@ -22,6 +22,11 @@ namespace Gateway.Host.DataPlane.Hosting;
 /// state ends when <see cref="Size"/> + <see cref="Headroom"/> descriptors can be opened again (tried at most every
 /// <see cref="RecoveryInterval"/>); the reserve is taken back and connections are accepted again.
 /// </para>
+/// Limits: the check after an accept runs only when the accepted descriptor's number is near the limit; when the last
+/// free descriptors are low numbers (many connections below them closed, connections above them still open) an accept
+/// can take the last one without the check, and the reserve is released only at the next accept, which then fails.
+/// Descriptors other parts take while the reserve is released (backend connections, files) are not limited here.
+/// <para/>
 /// Hand-written (open/close through P/Invoke, no exceptions): .NET has no API for this, and the path that runs at
 /// exhaustion must not throw, load an assembly or otherwise need a descriptor. Linux only; elsewhere it does nothing.
 /// </summary>

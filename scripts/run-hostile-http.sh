@@ -6,7 +6,9 @@
 # with 400. Repeated HOSTILE_RUNS times (default 3), each with a new gateway. Every wait is bounded.
 # HOSTILE_NOFILE=N starts the gateway under `ulimit -n N` (default: this shell's hard limit); below about
 # HOSTILE_CLIENTS * 4/3 + 400 the cap (--max-connections auto) refuses clients beyond it, and the normal client is only
-# required to be served once the idle ones are gone.
+# required to be served once the idle ones are gone. HOSTILE_MAX_CONNECTIONS=N passes --max-connections N (default
+# auto); a cap above what HOSTILE_NOFILE allows runs the descriptors out, and the gateway must refuse connections
+# with its descriptor reserve released, stay up, and serve again once the idle clients leave.
 # Usage: scripts/run-hostile-http.sh [--keep]   (--keep leaves the temporary folder and the logs)
 # Needs: the .NET 10 SDK, python3 and curl; a hard descriptor limit above HOSTILE_CLIENTS + 100 for the clients.
 set -euo pipefail
@@ -16,6 +18,7 @@ command -v curl >/dev/null || { echo "missing curl" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "missing python3" >&2; exit 2; }
 clients=${HOSTILE_CLIENTS:-10000}
 runs=${HOSTILE_RUNS:-3}
+max_connections=${HOSTILE_MAX_CONNECTIONS:-auto}
 ulimit -n "$(ulimit -Hn)"
 nofile=${HOSTILE_NOFILE:-$(ulimit -Hn)}
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((clients + 100)) ]; then
@@ -99,7 +102,7 @@ print(s.recv(64).split(b' ')[1].decode())" 2>/dev/null || echo none; }
 for run in $(seq "$runs"); do
   echo "run $run of $runs (gateway descriptor limit $nofile, $clients idle clients)"
   log="$work/gateway-$run.log"
-  bash -c 'ulimit -n "$1" && exec dotnet "$2" --manifests "$3" --no-cluster' _ "$nofile" "$dll" "$work/m" >"$log" 2>&1 &
+  bash -c 'ulimit -n "$1" && exec dotnet "$2" --manifests "$3" --no-cluster --max-connections "$4"' _ "$nofile" "$dll" "$work/m" "$max_connections" >"$log" 2>&1 &
   pid=$!
   ready=
   for _ in $(seq 600); do # at most 60 s
@@ -131,7 +134,7 @@ for run in $(seq "$runs"); do
   check "run $run: a normal client is served after the idle clients left" test -n "$served"
   check "run $run: a bare LF line terminator is refused (400)" test "$(bare_lf)" = 400
   check "run $run: no crash in the log" bash -c "! grep -qE 'Out of memory|Unhandled exception' '$log'"
-  grep -E "cannot accept connections" "$log" | head -3 || true
+  grep -E "cannot accept connections|Out of file descriptors|File descriptors are free again" "$log" | head -3 || true
   kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=
 done
 

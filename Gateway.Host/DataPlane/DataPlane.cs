@@ -179,7 +179,7 @@ public sealed class DataPlane : IDataPlane
                 }
                 try
                 {
-                    _sockets[socket] = await SocketHost.StartAsync(table, _kestrelServices.Services, _transport, _connectionLimit, _loggerFactory, _pipeline, _options, ct).ConfigureAwait(false);
+                    _sockets[socket] = await SocketHost.StartAsync(table, _kestrelServices.Services, _transport, _loggerFactory, _pipeline, _options, ct).ConfigureAwait(false);
                     _logger.LogInformation("bound {Protocol} {Address}:{Port}", port.Protocol, socket.Address, socket.Port);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

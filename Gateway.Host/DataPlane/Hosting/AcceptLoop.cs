@@ -14,7 +14,9 @@ namespace Gateway.Host.DataPlane.Hosting;
 /// before it accepts again (existing connections keep being served meanwhile; new ones wait in the backlog or are
 /// refused by the kernel when it is full) and is logged at most once per <see cref="LogInterval"/>, with the count of
 /// failures in between. Accepted sockets become Kestrel connections through Kestrel's public
-/// <see cref="SocketConnectionContextFactory"/>, so the transport is Kestrel's own.
+/// <see cref="SocketConnectionContextFactory"/>, so the transport is Kestrel's own. Near and at exhaustion the
+/// <see cref="DescriptorReserve"/> decides: its reserve is released at once (instead of waiting), and connections are
+/// refused (accepted and closed) until descriptors are free again, so the runtime always has some of its own.
 /// </summary>
 internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions options, GlobalConnectionLimit limit, ILoggerFactory loggerFactory) : IConnectionListenerFactory, IDisposable
 {
@@ -23,6 +25,10 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
 
     private readonly SocketConnectionContextFactory _contexts = new(options, loggerFactory.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
     private readonly ILogger _logger = loggerFactory.CreateLogger<AcceptLoopListenerFactory>();
+    private readonly DescriptorReserve _reserve = new(DescriptorLimit.Soft(), loggerFactory.CreateLogger<DescriptorReserve>());
+
+    /// <summary>The descriptors kept for the process's own use (shared by every listener of this factory).</summary>
+    internal DescriptorReserve Reserve => _reserve;
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
@@ -36,10 +42,14 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
             socket.Dispose();
             throw;
         }
-        return ValueTask.FromResult<IConnectionListener>(new Listener(socket, _contexts, limit, _logger));
+        return ValueTask.FromResult<IConnectionListener>(new Listener(socket, _contexts, limit, _reserve, _logger));
     }
 
-    public void Dispose() => _contexts.Dispose();
+    public void Dispose()
+    {
+        _contexts.Dispose();
+        _reserve.Dispose();
+    }
 
     /// <summary>Whether an accept error means the process or the system ran out of descriptors or buffers.</summary>
     internal static bool IsExhaustion(SocketException e) =>
@@ -47,7 +57,7 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
         // EMFILE (24), ENFILE (23), ENOBUFS (105), ENOMEM (12) as the native error, whatever SocketError they map to.
         || e.NativeErrorCode is 24 or 23 or 105 or 12;
 
-    private sealed class Listener(Socket socket, SocketConnectionContextFactory contexts, GlobalConnectionLimit limit, ILogger logger) : IConnectionListener
+    private sealed class Listener(Socket socket, SocketConnectionContextFactory contexts, GlobalConnectionLimit limit, DescriptorReserve reserve, ILogger logger) : IConnectionListener
     {
         private long _failuresSinceLog;
         private long _lastLog = long.MinValue;
@@ -71,6 +81,8 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
                 catch (SocketException e) when (IsExhaustion(e))
                 {
                     Report(e);
+                    // The reserve released now: the pending connection can be accepted (and refused) at once.
+                    if (reserve.Release()) continue;
                     try
                     {
                         await Task.Delay(BackoffAfterExhaustion, cancellationToken).ConfigureAwait(false);
@@ -86,7 +98,14 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
                     // A connection reset while it waited in the backlog: the next one may be fine.
                     continue;
                 }
-                if (limit.Open >= limit.Max)
+                if (reserve.Exhausted ? !reserve.TryRecover() : reserve.NearLimit(accepted.Handle) && !reserve.HasHeadroom())
+                {
+                    // Out of descriptors, or this connection took the headroom: refused, so that clients cannot take
+                    // the descriptors the runtime needs (see DescriptorReserve).
+                    accepted.Dispose();
+                    continue;
+                }
+                if (!limit.TryAcquire())
                 {
                     // Full: closed here, before the next accept, so refused connections never pile up waiting for
                     // Kestrel to close them (a burst of them would otherwise take the descriptors the cap protects).
@@ -94,7 +113,11 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
                     continue;
                 }
                 if (accepted.LocalEndPoint is IPEndPoint) accepted.NoDelay = true;
-                return contexts.Create(accepted);
+                var connection = contexts.Create(accepted);
+                // Counted from the accept to the socket's end (the transport fires ConnectionClosed for every
+                // connection it started, also one Kestrel refuses or drops before any middleware runs).
+                connection.ConnectionClosed.UnsafeRegister(static state => ((GlobalConnectionLimit)state!).Release(), limit);
+                return connection;
             }
         }
 
@@ -106,8 +129,8 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
             if (last != long.MinValue && now - last < (long)LogInterval.TotalMilliseconds) return;
             if (Interlocked.CompareExchange(ref _lastLog, now, last) != last) return;
             Interlocked.Exchange(ref _failuresSinceLog, 0);
-            logger.LogWarning("{EndPoint}: cannot accept connections ({Error}; {Failures} failed accepts since the last report): new connections wait " +
-                "until descriptors are free; existing ones are served", EndPoint, e.Message, failures);
+            logger.LogWarning("{EndPoint}: cannot accept connections ({Error}; {Failures} failed accepts since the last report): new connections are " +
+                "refused until descriptors are free; existing ones are served", EndPoint, e.Message, failures);
         }
 
         public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
@@ -127,9 +150,10 @@ internal sealed class AcceptLoopListenerFactory(SocketConnectionFactoryOptions o
 /// <summary>
 /// A cap on the client connections of all HTTP/HTTPS sockets of the data plane together (--max-connections), so that
 /// client connections cannot take every file descriptor the process has (backend connections, certificates, manifest
-/// files and the cluster need some too). A connection over the cap is closed as soon as it is accepted, without a
-/// response, as Kestrel does for its per-socket MaxConcurrentConnections: by the accept loop while the count is at the
-/// cap, and by this middleware for a burst that got past that check. Counted per connection, never per request.
+/// files and the cluster need some too). Counted by the accept loop, from the accept to the end of the socket: one
+/// over the cap is closed as soon as it is accepted, without a response, as Kestrel does for its per-socket
+/// MaxConcurrentConnections. Counting at the accept (not in a connection middleware, which runs later on the thread
+/// pool) keeps a burst from getting past the cap while the pool is busy. Counted per connection, never per request.
 /// </summary>
 internal sealed class GlobalConnectionLimit(long max)
 {
@@ -139,21 +163,14 @@ internal sealed class GlobalConnectionLimit(long max)
 
     public long Open => Interlocked.Read(ref _open);
 
-    public ConnectionDelegate Middleware(ConnectionDelegate next) => async connection =>
+    /// <summary>Counts one more connection; false (and nothing counted) when the cap is reached.</summary>
+    public bool TryAcquire()
     {
-        if (Interlocked.Increment(ref _open) > Max)
-        {
-            Interlocked.Decrement(ref _open);
-            connection.Abort(new ConnectionAbortedException("the gateway's connection limit (--max-connections) is reached"));
-            return;
-        }
-        try
-        {
-            await next(connection).ConfigureAwait(false);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _open);
-        }
-    };
+        if (Interlocked.Increment(ref _open) <= Max) return true;
+        Interlocked.Decrement(ref _open);
+        return false;
+    }
+
+    /// <summary>Counts one connection less (its socket ended).</summary>
+    public void Release() => Interlocked.Decrement(ref _open);
 }

@@ -59,7 +59,7 @@ internal sealed class SocketHost
 
     /// <summary>Binds and starts serving; throws when the socket cannot be bound.</summary>
     public static async Task<SocketHost> StartAsync(
-        CompiledSocketTable table, IServiceProvider kestrelServices, IConnectionListenerFactory transport, GlobalConnectionLimit connectionLimit, ILoggerFactory loggerFactory,
+        CompiledSocketTable table, IServiceProvider kestrelServices, IConnectionListenerFactory transport, ILoggerFactory loggerFactory,
         RequestPipeline pipeline, DataPlaneOptions options, CancellationToken ct)
     {
         if (!IPAddress.TryParse(table.Socket.Address, out var address))
@@ -82,7 +82,6 @@ internal sealed class SocketHost
         kestrel.Listen(address, table.Socket.Port, listen =>
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
-            listen.Use(connectionLimit.Middleware);
             listen.Use(RawConnectionHeader.Middleware);
             if (table.Protocol == ListenerProtocol.Https)
             {

@@ -110,8 +110,9 @@ internal static class HttpRuleCompiler
             // (HTTPRouteBackendRequestRedirect); ReplacePrefixMatch needs the rule's PathPrefix matches, as at rule level.
             var perBackend = CompileFilters(b.Filters ?? [], matches.Select(m => m.Item1).ToList(), model, index, "HTTPRoute", out var backendFilterError);
             if (backendFilterError is not null) return $"backendRef {b.Name}: {backendFilterError}";
-            if (perBackend.Mirrors.Length > 0 || perBackend.Cors is not null || perBackend.ExternalAuth is not null)
-                return $"backendRef {b.Name}: RequestMirror, CORS and ExternalAuth are not supported as per-backend filters";
+            if (perBackend.Mirrors.Length > 0 || perBackend.Cors is not null)
+                return $"backendRef {b.Name}: RequestMirror and CORS are not supported as per-backend filters";
+            if (perBackend.ExternalAuth is not null) return $"backendRef {b.Name}: ExternalAuth is not supported as a per-backend filter";
             // One rewrite per request: a backend's URLRewrite replaces the rule's for that backend, so the two are not
             // composed (ReplacePrefixMatch applied twice to one matched prefix has no defined meaning).
             var (backend, problem) = BackendResolution.Resolve(b, b.Weight, "HTTPRoute", ns, false, index, perBackend.RequestHeaders, perBackend.ResponseHeaders, policyUses: model.PolicyUses);

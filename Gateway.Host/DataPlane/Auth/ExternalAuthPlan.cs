@@ -179,6 +179,13 @@ internal abstract class ExternalAuthPlan
         return buffer.AsMemory(0, read);
     }
 
+    /// <summary>
+    /// Whether a denial with <paramref name="status"/> may carry a body to this request (RFC 9110 §6.4.1: none for HEAD,
+    /// 1xx, 204 and 304; Kestrel refuses to write one for 204 and 304).
+    /// </summary>
+    protected static bool MayHaveBody(HttpRequest request, int status) =>
+        !HttpMethods.IsHead(request.Method) && status is >= 200 and not 204 and not 304;
+
     private static void Answer(HttpResponse response, int status)
     {
         if (response.HasStarted) return;

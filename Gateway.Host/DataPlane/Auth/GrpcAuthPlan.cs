@@ -81,13 +81,14 @@ internal sealed class GrpcAuthPlan : ExternalAuthPlan
         var response = context.Response;
         var denied = answer.DeniedResponse;
         var status = (int)(denied?.Status?.Code ?? 0);
-        response.StatusCode = status is >= 200 and <= 599 ? status : StatusCodes.Status403Forbidden;
+        // A denial must not look like success or an interim answer: anything outside 300-599 becomes 403.
+        response.StatusCode = status is >= 300 and <= 599 ? status : StatusCodes.Status403Forbidden;
         foreach (var option in denied?.Headers ?? [])
         {
             if (option.Header is not { Key.Length: > 0 } h || NotCopiedToClient.Contains(h.Key)) continue;
             Apply(response.Headers, option.AppendAction, h.Key, ValueOf(h));
         }
-        if (!string.IsNullOrEmpty(denied?.Body))
+        if (!string.IsNullOrEmpty(denied?.Body) && MayHaveBody(context.Request, response.StatusCode))
         {
             var bytes = Encoding.UTF8.GetBytes(denied.Body);
             response.ContentLength = bytes.Length;

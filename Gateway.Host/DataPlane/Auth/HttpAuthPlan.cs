@@ -62,6 +62,7 @@ internal sealed class HttpAuthPlan(ExternalAuth source, string[] destinations, B
             if (NotCopiedToClient.Contains(header.Key)) continue;
             response.Headers[header.Key] = header.Value.ToArray();
         }
+        if (!MayHaveBody(request, response.StatusCode)) return AuthResult.Denied;
         if (answer.Content.Headers.ContentLength is { } length) response.ContentLength = length;
         await answer.Content.CopyToAsync(response.Body, cancellation).ConfigureAwait(false);
         return AuthResult.Denied;

@@ -26,27 +26,20 @@ public sealed class ExternalAuthEndToEndTests(ExternalAuthServers auth) : IClass
     private readonly TempDir _dir = new();
     private readonly HttpClient _client = new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };
     private AccessLogWriter _log = null!;
-    private GatewayDataPlane _dataPlane = null!;
+    private GatewayDataPlane? _dataPlane;
 
     private string LogPath => _dir.Combine("access.log");
 
     public Task InitializeAsync()
     {
         _log = AccessLogWriter.Open(LogPath, NullLogger.Instance);
-        // A short auth timeout so the slow case ends quickly; the default is 5 s (DataPlaneOptions.ExternalAuthTimeout).
-        _dataPlane = new GatewayDataPlane(new DataPlaneOptions
-        {
-            DrainTimeout = TimeSpan.FromSeconds(2),
-            ExternalAuthTimeout = TimeSpan.FromSeconds(1),
-            Telemetry = new DataPlaneTelemetry(false, _log),
-        });
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
         _client.Dispose();
-        await _dataPlane.DisposeAsync();
+        if (_dataPlane is not null) await _dataPlane.DisposeAsync();
         await _log.DisposeAsync();
         _dir.Dispose();
     }
@@ -59,8 +52,19 @@ public sealed class ExternalAuthEndToEndTests(ExternalAuthServers auth) : IClass
     private static ExternalAuth Grpc(IPEndPoint? service, string[]? allowed = null, int maxBody = 0) =>
         new(ExternalAuthProtocol.Grpc, Ir.Backend(service, protocol: BackendProtocol.H2c, id: "authz-grpc"), "", [.. allowed ?? []], [], maxBody);
 
-    private async Task ApplyAsync(params (string Prefix, ExternalAuth Auth)[] rules)
+    /// <summary>
+    /// Starts the data plane with <paramref name="authTimeout"/> (DataPlaneOptions.ExternalAuthTimeout) and applies one
+    /// rule per (prefix, filter). The timeout only bounds the wait: generous where the service answers (a loaded
+    /// machine must not turn an answer into a 504), short where the slow service is meant to outlast it.
+    /// </summary>
+    private async Task ApplyAsync(TimeSpan authTimeout, params (string Prefix, ExternalAuth Auth)[] rules)
     {
+        _dataPlane = new GatewayDataPlane(new DataPlaneOptions
+        {
+            DrainTimeout = TimeSpan.FromSeconds(2),
+            ExternalAuthTimeout = authTimeout,
+            Telemetry = new DataPlaneTelemetry(false, _log),
+        });
         var entries = rules.Select(r => Ir.Entry(Ir.Prefix(r.Prefix), filters: Ir.Filters() with { ExternalAuth = r.Auth }, backends: Ir.Group(Upstream))).ToArray();
         var result = await _dataPlane.ApplyAsync(1, [Ir.Gateway("gw", _address, Ir.Port(Port, ListenerProtocol.Http, Ir.Listener("http", null, entries)))], CancellationToken.None);
         Assert.Empty(result.FailedSockets);
@@ -76,6 +80,8 @@ public sealed class ExternalAuthEndToEndTests(ExternalAuthServers auth) : IClass
         var response = await _client.SendAsync(request);
         return (response, await response.Content.ReadAsStringAsync());
     }
+
+    private Task ApplyAsync(params (string Prefix, ExternalAuth Auth)[] rules) => ApplyAsync(TimeSpan.FromSeconds(20), rules);
 
     private static string Id() => Guid.NewGuid().ToString("N");
 
@@ -210,7 +216,9 @@ public sealed class ExternalAuthEndToEndTests(ExternalAuthServers auth) : IClass
     [Fact]
     public async Task FailClosed_RefusedSlowGarbageUnresolvedOrEmpty_AnswersWithoutReachingTheBackend_AndFlagsTheAccessLog()
     {
+        // The slow service answers after 30 s; 3 s is long enough for every other case to get its answer first.
         await ApplyAsync(
+            TimeSpan.FromSeconds(3),
             ("/http-refused", Http(auth.Refusing)),
             ("/grpc-refused", Grpc(auth.Refusing)),
             ("/http-slow", Http(auth.Http)),

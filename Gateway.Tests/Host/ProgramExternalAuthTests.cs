@@ -88,13 +88,15 @@ public sealed class ProgramExternalAuthTests : IDisposable
 
             try
             {
-                // The route is served once the first pass applied it (bounded).
+                // The route is served once the first pass applied it (bounded). Both services must have allowed once, so
+                // that the checks below do not include the first gRPC connection's set-up on a loaded machine.
                 var served = false;
                 for (var attempt = 0; attempt < 120 && !served; attempt++)
                 {
                     try
                     {
-                        served = (await SendAsync("/http/ready", $"ready-{attempt}", "Bearer ok")).Status == HttpStatusCode.OK;
+                        served = (await SendAsync("/http/ready", $"ready-{attempt}", "Bearer ok")).Status == HttpStatusCode.OK
+                            && (await SendAsync("/grpc/ready", $"ready-grpc-{attempt}", "Bearer ok")).Status == HttpStatusCode.OK;
                     }
                     catch (HttpRequestException)
                     {

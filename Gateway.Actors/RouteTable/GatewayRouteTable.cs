@@ -104,6 +104,9 @@ public sealed record HttpFilters(
     CorsPolicy? Cors)
 {
     public static readonly HttpFilters None = new(null, null, null, null, [], null);
+
+    /// <summary>The ExternalAuth filter (GEP-1494); null when the rule has none.</summary>
+    public ExternalAuth? ExternalAuth { get; init; }
 }
 
 /// <summary>A header name/value pair.</summary>

@@ -87,7 +87,14 @@ public static class RouteTableYaml
             ("allowMethods", Y.Seq(c.AllowMethods.Select(Y.S))),
             ("allowHeaders", Y.Seq(c.AllowHeaders.Select(Y.S))),
             ("exposeHeaders", Y.Seq(c.ExposeHeaders.Select(Y.S))),
-            ("maxAgeSeconds", Y.S(c.MaxAgeSeconds)))));
+            ("maxAgeSeconds", Y.S(c.MaxAgeSeconds)))),
+        ("externalAuth", f.ExternalAuth is not { } a ? null : Y.Map(
+            ("protocol", Y.S(a.Protocol.ToString())),
+            ("path", Y.S(a.PathPrefix.Length == 0 ? null : a.PathPrefix)),
+            ("allowedHeaders", Y.Seq(a.AllowedHeaders.Select(Y.S))),
+            ("allowedResponseHeaders", Y.Seq(a.AllowedResponseHeaders.Select(Y.S))),
+            ("maxBodyBytes", a.MaxBodyBytes > 0 ? Y.S(a.MaxBodyBytes) : null),
+            ("backend", Backend(a.Backend)))));
 
     private static YamlNode? Modifier(HeaderModifier? m) => m is null ? null : Y.Map(
         ("set", Y.Seq(m.Set.Select(h => Y.S($"{h.Name}: {h.Value}")))),

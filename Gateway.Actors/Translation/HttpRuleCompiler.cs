@@ -112,6 +112,7 @@ internal static class HttpRuleCompiler
             if (backendFilterError is not null) return $"backendRef {b.Name}: {backendFilterError}";
             if (perBackend.Mirrors.Length > 0 || perBackend.Cors is not null)
                 return $"backendRef {b.Name}: RequestMirror and CORS are not supported as per-backend filters";
+            if (perBackend.ExternalAuth is not null) return $"backendRef {b.Name}: ExternalAuth is not supported as a per-backend filter";
             // One rewrite per request: a backend's URLRewrite replaces the rule's for that backend, so the two are not
             // composed (ReplacePrefixMatch applied twice to one matched prefix has no defined meaning).
             var (backend, problem) = BackendResolution.Resolve(b, b.Weight, "HTTPRoute", ns, false, index, perBackend.RequestHeaders, perBackend.ResponseHeaders, policyUses: model.PolicyUses);
@@ -202,7 +203,8 @@ internal static class HttpRuleCompiler
     /// <summary>
     /// HTTPRouteFilter list → IR filters. Each core/extended type may appear once (CEL); RequestRedirect and URLRewrite
     /// exclude each other; ReplacePrefixMatch needs PathPrefix matches (HTTPPathModifier docs). ExtensionRef and
-    /// ExternalAuth are not supported, and the spec forbids skipping a filter, so the rule is dropped.
+    /// ExternalAuth on anything but an HTTPRoute rule are not supported, and the spec forbids skipping a filter, so the
+    /// rule is dropped.
     /// </summary>
     private static HttpFilters CompileFilters(IList<V1HTTPRouteFilter> filters, IReadOnlyList<PathMatch> paths, RouteModel model, TranslationIndex index, string routeKind, out string? error)
     {
@@ -211,6 +213,7 @@ internal static class HttpRuleCompiler
         RequestRedirect? redirect = null;
         UrlRewrite? rewrite = null;
         CorsPolicy? cors = null;
+        ExternalAuth? externalAuth = null;
         var mirrors = new List<RequestMirror>();
         var seen = new HashSet<string>();
         foreach (var f in filters)
@@ -252,6 +255,10 @@ internal static class HttpRuleCompiler
                     cors = new CorsPolicy([.. c.AllowOrigins ?? []], c.AllowCredentials ?? false, [.. c.AllowMethods ?? []],
                         [.. c.AllowHeaders ?? []], [.. c.ExposeHeaders ?? []], c.MaxAge ?? 5);
                     break;
+                case "ExternalAuth" when f.ExternalAuth is { } ea && routeKind == "HTTPRoute":
+                    externalAuth = ExternalAuthTranslation.Compile(ea, model, index, routeKind, out error);
+                    if (error is not null) return HttpFilters.None;
+                    break;
                 case "ExtensionRef" or "ExternalAuth":
                     error = $"filter {f.Type} is not supported";
                     return HttpFilters.None;
@@ -261,7 +268,7 @@ internal static class HttpRuleCompiler
             }
         }
         if (redirect is not null && rewrite is not null) { error = "RequestRedirect and URLRewrite cannot be combined"; return HttpFilters.None; }
-        return new HttpFilters(req, resp, redirect, rewrite, [.. mirrors], cors);
+        return new HttpFilters(req, resp, redirect, rewrite, [.. mirrors], cors) { ExternalAuth = externalAuth };
     }
 
     private static PathModifier? ToPathModifier(V1HTTPPathModifier? p, IReadOnlyList<PathMatch> paths, out string? error)

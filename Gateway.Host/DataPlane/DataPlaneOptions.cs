@@ -18,6 +18,12 @@ public sealed record DataPlaneOptions
     /// </summary>
     public int MirrorBodyLimitBytes { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// How long the ExternalAuth filter waits for its authorization service (connect, answer and, for a denial, the
+    /// answer's body); past it the request is answered 504 and never forwarded.
+    /// </summary>
+    public TimeSpan ExternalAuthTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Bounds of the mirroring queue.</summary>
     public MirrorQueueOptions Mirror { get; init; } = new();
 

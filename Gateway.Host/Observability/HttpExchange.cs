@@ -140,6 +140,9 @@ internal sealed class HttpExchange
     /// <summary>A request or backend timeout answered the request.</summary>
     public void TimedOut() => _flags |= ResponseFlags.Timeout;
 
+    /// <summary>The ExternalAuth filter decided the answer (see <see cref="ResponseFlags.ExternalAuthDenied"/>, <see cref="ResponseFlags.ExternalAuthFailed"/>).</summary>
+    public void ExternalAuth(ResponseFlags flags) => _flags |= flags;
+
     /// <summary>The request is over (successfully or not): ends the span and queues the access log line.</summary>
     public void End(HttpContext context, Exception? failure)
     {

@@ -82,6 +82,22 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
             action.Cors.WritePreflight(request, response);
             return Task.CompletedTask;
         }
+        // ExternalAuth (GEP-1494) decides before redirects, filters and forwarding; a rule without it pays one test.
+        if (action.ExternalAuth is { } auth) return AuthorizeThenDispatchAsync(context, table, action, auth, exchange, measurement);
+        return Dispatch(context, table, action, exchange, measurement);
+    }
+
+    private async Task AuthorizeThenDispatchAsync(HttpContext context, CompiledSocketTable table, RouteAction action, Auth.ExternalAuthPlan auth, HttpExchange? exchange, RequestMeasurement? measurement)
+    {
+        if (await auth.AuthorizeAsync(context, exchange, options.ExternalAuthTimeout).ConfigureAwait(false))
+            await Dispatch(context, table, action, exchange, measurement).ConfigureAwait(false);
+    }
+
+    /// <summary>The routed request after CORS preflights and ExternalAuth: redirects, backend choice, filters, forwarding.</summary>
+    private Task Dispatch(HttpContext context, CompiledSocketTable table, RouteAction action, HttpExchange? exchange, RequestMeasurement? measurement)
+    {
+        var request = context.Request;
+        var response = context.Response;
         if (action.Redirect is { } redirect)
         {
             WriteRedirect(context, table, action, redirect);

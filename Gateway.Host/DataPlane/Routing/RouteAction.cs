@@ -40,6 +40,9 @@ internal sealed class RouteAction
     public TimeSpan? BackendTimeout { get; init; }
 
     public RetryPlan? Retry { get; init; }
+
+    /// <summary>The ExternalAuth filter: asked before anything else happens to the request; null when absent.</summary>
+    public Auth.ExternalAuthPlan? ExternalAuth { get; init; }
 }
 
 /// <summary>One IR entry compiled: its match and its action.</summary>

@@ -470,6 +470,7 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
             RequestTimeout = Enabled(entry.Timeouts?.Request),
             BackendTimeout = Enabled(entry.Timeouts?.BackendRequest),
             Retry = retry,
+            ExternalAuth = Auth.ExternalAuthPlan.Create(filters.ExternalAuth, clients),
         };
         return new CompiledRoute(entry, match, action);
     }

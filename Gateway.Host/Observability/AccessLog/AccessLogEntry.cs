@@ -17,6 +17,15 @@ public enum ResponseFlags
 
     /// <summary>The client went away before the exchange completed.</summary>
     ClientAbort = 8,
+
+    /// <summary>The ExternalAuth filter's service denied the request; its answer was returned to the client.</summary>
+    ExternalAuthDenied = 16,
+
+    /// <summary>
+    /// The ExternalAuth filter's service gave no usable answer (unreachable, too slow, garbage, or not resolvable):
+    /// the gateway answered and the backend was never reached.
+    /// </summary>
+    ExternalAuthFailed = 32,
 }
 
 /// <summary>

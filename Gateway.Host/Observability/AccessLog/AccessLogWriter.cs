@@ -149,6 +149,8 @@ public sealed class AccessLogWriter : IAsyncDisposable
         if ((e.Flags & ResponseFlags.Timeout) != 0) json.WriteStringValue("timeout");
         if ((e.Flags & ResponseFlags.UpstreamReset) != 0) json.WriteStringValue("upstream_reset");
         if ((e.Flags & ResponseFlags.ClientAbort) != 0) json.WriteStringValue("client_abort");
+        if ((e.Flags & ResponseFlags.ExternalAuthDenied) != 0) json.WriteStringValue("ext_auth_denied");
+        if ((e.Flags & ResponseFlags.ExternalAuthFailed) != 0) json.WriteStringValue("ext_auth_failed");
         json.WriteEndArray();
         if (e.TraceId == default) json.WriteNull("trace_id");
         else json.WriteString("trace_id", e.TraceId.ToHexString());

@@ -16,7 +16,7 @@ namespace Gateway.Tests.Translation;
 /// change, delete, and batches of several) over every kind we read, in a universe small enough that changes collide;
 /// after every step both results are compared object by object: every desired status (rendered with
 /// <see cref="StatusYaml"/>, as status.yaml goldens are), every Gateway's route table (<see cref="RouteTableYaml"/>, as
-/// routetable.yaml goldens are), the set and order of keys, the revision, and diagnostics (the incremental result lists
+/// routetable.yaml goldens are), the mesh table (<see cref="Gateway.Actors.Mesh.MeshTableYaml"/>), the set and order of keys, the revision, and diagnostics (the incremental result lists
 /// only the faults of the work it redid, so its list must be part of the full one). Options change between
 /// steps now and then (unavailable sockets, usable static addresses), as the pipeline changes them after applying.
 /// Each step also re-renders the previous step's incremental result: a later step must not change an earlier result.
@@ -339,7 +339,7 @@ internal static class PropertyRun
     /// (lastTransitionTime, which the translator does not decide) are equal.
     /// </summary>
     private sealed record Fingerprint(TranslationResult Result, IReadOnlyList<string> StatusKeys, IReadOnlyDictionary<string, string> Statuses,
-        IReadOnlyList<string> GatewayKeys, IReadOnlyDictionary<string, string> Tables, IReadOnlyList<string> Diagnostics)
+        IReadOnlyList<string> GatewayKeys, IReadOnlyDictionary<string, string> Tables, IReadOnlyList<string> Diagnostics, string Mesh)
     {
         public static Fingerprint Of(TranslationResult r)
         {
@@ -348,13 +348,14 @@ internal static class PropertyRun
             var tables = r.Gateways.GroupBy(t => t.Gateway.ToString(), StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => RouteTableYaml.Hash(g), StringComparer.Ordinal);
             return new Fingerprint(r, [.. r.Statuses.Keys.Select(k => k.ToString())], statuses, [.. r.Gateways.Select(g => g.Gateway.ToString())], tables,
-                [.. r.Diagnostics.Select(d => d.ToString())]);
+                [.. r.Diagnostics.Select(d => d.ToString())], Gateway.Actors.Mesh.MeshTableYaml.Render(r.Mesh));
         }
 
         /// <summary>Same statuses and tables (revision aside).</summary>
         public bool SameContent(Fingerprint other) =>
             StatusKeys.SequenceEqual(other.StatusKeys, StringComparer.Ordinal) && StatusKeys.All(k => Statuses[k] == other.Statuses[k]) &&
-            GatewayKeys.SequenceEqual(other.GatewayKeys, StringComparer.Ordinal) && GatewayKeys.All(k => Tables[k] == other.Tables[k]);
+            GatewayKeys.SequenceEqual(other.GatewayKeys, StringComparer.Ordinal) && GatewayKeys.All(k => Tables[k] == other.Tables[k]) &&
+            Mesh == other.Mesh;
 
         private string RenderStatus(string key) => StatusYaml.Render(Result.Statuses.Where(p => p.Key.ToString() == key));
 
@@ -383,6 +384,7 @@ internal static class PropertyRun
                 if (asIs) return $"route table of {key}: its rendering changed (hash {expected.Tables[key]} then, now:)\n{actual.RenderTable(key)}";
                 return $"route table of {key} (- {left}, + {right}):\n{LineDiff.Unified(expected.RenderTable(key), actual.RenderTable(key))}";
             }
+            if (expected.Mesh != actual.Mesh) return $"mesh table (- {left}, + {right}):\n{LineDiff.Unified(expected.Mesh, actual.Mesh)}";
             // The incremental translator lists the faults of the work it redid only, so its diagnostics are a subset.
             if (actual.Diagnostics.Except(expected.Diagnostics, StringComparer.Ordinal).ToList() is { Count: > 0 } extra)
                 return $"diagnostics only in {right}: {string.Join("; ", extra)}";

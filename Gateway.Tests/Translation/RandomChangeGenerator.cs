@@ -427,6 +427,17 @@ internal sealed class RandomChangeGenerator
     /// <summary>Parent references; from namespace c (which has no Gateways) they mostly name a or b.</summary>
     private JsonArray ParentRefs(string routeNamespace) => Some(1, 2, () =>
     {
+        // A mesh parent (GAMMA): a core Service, producer (same namespace) or consumer (another), maybe one port.
+        if (Chance(0.2))
+        {
+            return O(
+                ("group", ""),
+                ("kind", "Service"),
+                ("name", Pick("svc1", "svc1", "svc2", "missing")),
+                ("namespace", OtherNamespace(0.3)),
+                ("sectionName", Maybe(0.2, () => Pick("http", "grpc", "missing"))),
+                ("port", Maybe(0.3, () => Pick(80, 443, 8080, 9))));
+        }
         var listenerSet = Chance(0.25);
         return O(
             ("group", GatewayGroup),
@@ -480,7 +491,8 @@ internal sealed class RandomChangeGenerator
     {
         if (Chance(0.1)) return O(("type", "ExternalName"), ("externalName", "ext.example.com"));
         return O(
-            ("clusterIP", Maybe(0.3, () => Pick("10.96.0.10", "10.96.0.11"))),
+            // Headless, honoured in the mesh ClusterIP range, outside it, or allocated (empty).
+            ("clusterIP", Maybe(0.4, () => Pick("10.96.0.10", "10.96.0.11", "None", "127.96.0.10", "127.96.0.10"))),
             ("ports", Some(1, 3, () => _random.Next(3) switch
             {
                 0 => O(("name", "http"), ("port", 80), ("targetPort", Pick(3000, 8080))),

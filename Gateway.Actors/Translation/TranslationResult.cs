@@ -32,7 +32,7 @@ public abstract record DesiredStatus(ResourceKey Key, long Generation, IKubernet
     public abstract object Value { get; }
 }
 
-/// <summary>A GatewayClass's desired status.</summary>
+/// <summary>A GatewayClass's desired status; also an XMesh's, whose status has the same shape (conditions, supportedFeatures).</summary>
 public sealed record DesiredGatewayClassStatus(ResourceKey Key, long Generation, IKubernetesObject<V1ObjectMeta> Object, V1GatewayClassStatus Status)
     : DesiredStatus(Key, Generation, Object)
 {

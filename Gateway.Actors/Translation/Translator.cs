@@ -72,6 +72,9 @@ public static class Translator
             if (status is not null) statuses[key] = new DesiredGatewayClassStatus(key, GatewayTranslation.Generation(gc.Metadata), gc, status);
         }
 
+        // Step 1b - XMesh resources naming our controller: Accepted and the mesh's supportedFeatures (Gateway.Actors/Mesh).
+        foreach (var status in Mesh.XMeshTranslation.Statuses(snapshot, options)) statuses[status.Key] = status;
+
         // Step 2 - Gateways of an accepted class of ours: parameters, requested addresses, and each listener on its own
         // (protocol, kinds, certificates, frontend validation). Conflicts need the ListenerSets, so they wait for step 4.
         var failedGateways = new Dictionary<ResourceKey, (V1Gateway Gateway, Exception Error)>();

@@ -163,6 +163,7 @@ public class IncrementalTranslatorPropertyTests(IncrementalTranslatorPropertyTes
         Assert.True(run.Stats.Rejected * 10 < run.Stats.Attempted, $"{run.Stats.Rejected} of {run.Stats.Attempted} changes rejected by admission");
         Assert.True(run.Stats.MaxHttpEntries >= 3, $"at most {run.Stats.MaxHttpEntries} HTTP entries in one step");
         Assert.True(run.Stats.MaxL4Entries >= 1, $"at most {run.Stats.MaxL4Entries} L4 entries in one step");
+        Assert.True(run.Stats.MaxMeshRouteTables >= 2, $"at most {run.Stats.MaxMeshRouteTables} mesh route tables in one step");
         Assert.True(run.Stats.MaxTlsListeners >= 1, $"at most {run.Stats.MaxTlsListeners} TLS listeners in one step");
         Assert.True(run.Stats.MaxStatuses >= 12, $"at most {run.Stats.MaxStatuses} statuses in one step");
         Assert.True(run.Stats.StepsChangingResult * 3 > run.Stats.Steps, $"only {run.Stats.StepsChangingResult} of {run.Stats.Steps} steps changed the result");
@@ -184,6 +185,7 @@ internal sealed class PropertyRunStats
     public int OptionChanges { get; set; }
     public int MaxHttpEntries { get; set; }
     public int MaxL4Entries { get; set; }
+    public int MaxMeshRouteTables { get; set; }
     public int MaxTlsListeners { get; set; }
     public int MaxStatuses { get; set; }
     public int Steps { get; set; }
@@ -279,6 +281,8 @@ internal static class PropertyRun
         var listeners = result.Gateways.SelectMany(g => g.Ports).SelectMany(p => p.Listeners).ToList();
         stats.MaxHttpEntries = Math.Max(stats.MaxHttpEntries, listeners.Sum(l => l.HttpRoutes.Length));
         stats.MaxL4Entries = Math.Max(stats.MaxL4Entries, listeners.Sum(l => l.L4Routes.Length));
+        stats.MaxMeshRouteTables = Math.Max(stats.MaxMeshRouteTables,
+            result.Mesh.Services.SelectMany(svc => svc.Ports).Sum(p => (p.ProducerRoutes is null ? 0 : 1) + p.ConsumerRoutes.Count));
         stats.MaxTlsListeners = Math.Max(stats.MaxTlsListeners, listeners.Count(l => l.Tls is not null));
         foreach (var status in result.Statuses.Values)
         {

@@ -154,7 +154,9 @@ public class IncrementalTranslatorPropertyTests(IncrementalTranslatorPropertyTes
     {
         // The property is only as good as the states the generator reaches: every kind is added, modified, touched
         // and deleted; routes get accepted and refused; tables get HTTP, TLS and L4 entries.
-        var run = PropertyRun.Execute(seed: 11, steps: 400, certificates.Value, Translator.Translate);
+        // Seed 12: with mesh parents and XMesh in the universe, seed 11's sequence no longer reaches a third of
+        // result-changing steps; 12 reaches every state below (22 does too; 13, 21 and 23 miss one).
+        var run = PropertyRun.Execute(seed: 12, steps: 400, certificates.Value, Translator.Translate);
 
         Assert.Null(run.Failure);
         var missing = KindRegistry.All.SelectMany(k => new[] { "add", "spec", "metadata", "delete" }.Select(c => $"{c} {k.Kind}"))

@@ -29,6 +29,9 @@ public static class KindRegistry
     public static readonly KindInfo ReferenceGrant = new("ReferenceGrant", GatewayGroup, typeof(V1ReferenceGrant), true, false, ["v1beta1", "v1"]);
     public static readonly KindInfo BackendTLSPolicy = new("BackendTLSPolicy", GatewayGroup, typeof(V1BackendTLSPolicy), true, true, ["v1", "v1alpha3"]);
     public static readonly KindInfo ListenerSet = new("ListenerSet", GatewayGroup, typeof(V1ListenerSet), true, true, ["v1"]);
+    public const string ExperimentalGroup = "gateway.networking.x-k8s.io";
+
+    public static readonly KindInfo XMesh = new("XMesh", ExperimentalGroup, typeof(V1Alpha1XMesh), false, true, ["v1alpha1"]);
     public static readonly KindInfo Namespace = new("Namespace", "", typeof(V1Namespace), false, false, ["v1"]);
     public static readonly KindInfo Service = new("Service", "", typeof(V1Service), true, false, ["v1"]);
     public static readonly KindInfo EndpointSlice = new("EndpointSlice", "discovery.k8s.io", typeof(V1EndpointSlice), true, false, ["v1"]);
@@ -39,7 +42,7 @@ public static class KindRegistry
     public static readonly IReadOnlyList<KindInfo> All =
     [
         GatewayClass, Gateway, HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute, ReferenceGrant, BackendTLSPolicy,
-        ListenerSet, Namespace, Service, EndpointSlice, Secret, ConfigMap,
+        ListenerSet, Namespace, Service, EndpointSlice, Secret, ConfigMap, XMesh,
     ];
 
     /// <summary>Route kinds, in the order listeners report supportedKinds.</summary>
@@ -56,7 +59,7 @@ public static class KindRegistry
         "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Job", "CronJob", "ServiceAccount", "Role",
         "RoleBinding", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PodDisruptionBudget",
         "Endpoints", "Ingress", "IngressClass", "NetworkPolicy", "HorizontalPodAutoscaler", "Kustomization",
-        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "XBackendTrafficPolicy", "XMesh", "XBackend",
+        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "XBackendTrafficPolicy", "XBackend",
     };
 
     /// <summary>Looks a kind up by name only.</summary>

@@ -32,7 +32,7 @@ public abstract record DesiredStatus(ResourceKey Key, long Generation, IKubernet
     public abstract object Value { get; }
 }
 
-/// <summary>A GatewayClass's desired status.</summary>
+/// <summary>A GatewayClass's desired status; also an XMesh's, whose status has the same shape (conditions, supportedFeatures).</summary>
 public sealed record DesiredGatewayClassStatus(ResourceKey Key, long Generation, IKubernetesObject<V1ObjectMeta> Object, V1GatewayClassStatus Status)
     : DesiredStatus(Key, Generation, Object)
 {
@@ -84,6 +84,12 @@ public sealed record TranslationResult(
     /// ours; the host logs every entry with its exception. Empty when nothing failed.
     /// </summary>
     public ImmutableArray<TranslationDiagnostic> Diagnostics { get; init; } = [];
+
+    /// <summary>
+    /// The mesh (GAMMA) output: every Service with a ClusterIP, its ports, the producer and consumer route tables
+    /// attached to each port and the endpoints for passthrough (Gateway.Actors/Mesh). Empty when nothing is in the mesh.
+    /// </summary>
+    public Mesh.MeshTable Mesh { get; init; } = Gateway.Actors.Mesh.MeshTable.Empty;
 }
 
 /// <summary>

@@ -72,13 +72,15 @@ public static class GatewayCommandLine
         var input = new Inputs(result, environment ?? Environment.GetEnvironmentVariable);
         var controllerName = input.Text(symbols.ControllerName);
         var addressPool = input.Text(symbols.AddressPool);
+        var meshClusterIpRange = input.Text(symbols.MeshClusterIpRange);
         if (result.CommandResult.Command == symbols.Translate)
         {
             input.Report(GatewayHostOptions.TranslatorErrors(controllerName, addressPool));
+            if (!AddressPools.TryParse(meshClusterIpRange, out _, out var meshRangeError)) input.Error(symbols.MeshClusterIpRange, meshRangeError);
             return input.Errors.Count > 0
                 ? new UsageErrorRequest(input.Errors)
                 : new TranslateRequest(result.GetValue(symbols.Paths)!.Select(Path.GetFullPath).ToList(),
-                    new TranslatorOptions { ControllerName = controllerName, AddressPool = addressPool });
+                    new TranslatorOptions { ControllerName = controllerName, AddressPool = addressPool, MeshClusterIpRange = meshClusterIpRange });
         }
 
         var kubernetes = input.Converted(symbols.Source, OneOf("file", "kubernetes"), "file") == "kubernetes";
@@ -125,6 +127,7 @@ public static class GatewayCommandLine
             StatusDirectory = input.OptionalText(symbols.StatusDir) is { } status ? Path.GetFullPath(status) : null,
             ControllerName = controllerName,
             AddressPool = addressPool,
+            MeshClusterIpRange = meshClusterIpRange,
             Coalescing = coalescing,
             RescanInterval = rescanInterval,
             ShutdownTimeout = shutdownTimeout,
@@ -387,6 +390,14 @@ public static class GatewayCommandLine
             Description = "IPv4 CIDR from which each Gateway gets its own address (spec.addresses that this node can bind are used instead).",
             HelpName = "CIDR",
             DefaultValueFactory = _ => TranslatorOptions.DefaultAddressPool,
+            Recursive = true,
+        };
+
+        public readonly Option<string> MeshClusterIpRange = new("--mesh-cluster-ip-range")
+        {
+            Description = "IPv4 CIDR from which file mode gives each non-headless Service its mesh ClusterIP (a spec.clusterIP inside it is kept); Kubernetes mode uses the Services' own ClusterIPs.",
+            HelpName = "CIDR",
+            DefaultValueFactory = _ => TranslatorOptions.DefaultMeshClusterIpRange,
             Recursive = true,
         };
 
@@ -714,7 +725,7 @@ public static class GatewayCommandLine
                 "values of a repeatable option separated by commas, true or false for a switch; an option given on the command " +
                 "line wins over its variable, and an empty variable counts as unset.")
             {
-                Manifests, StatusDir, ControllerName, AddressPool, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel, LogFormat, AccessLog, OtlpEndpoint,
+                Manifests, StatusDir, ControllerName, AddressPool, MeshClusterIpRange, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel, LogFormat, AccessLog, OtlpEndpoint,
                 MaxConnections, MaxListenerConnections, MaxUpgradedConnections, BackendMaxConnections, ForwardedHeaders, ForwardedTrustedHops,
                 DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress, SecretTypes, SecretNamespaces,
                 NoCluster, NodeName, ClusterHost, ClusterPort, ManagementHost, ManagementPort, ManagementTokenFile, Peers, Discovery, DiscoveryPodSelector, PodNamespace,

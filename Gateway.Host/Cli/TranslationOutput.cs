@@ -6,7 +6,7 @@ using Gateway.Actors.Translation;
 namespace Gateway.Host.Cli;
 
 /// <summary>
-/// The YAML the translate command prints: the desired statuses and the route tables, rendered by the same canonical
+/// The YAML the translate command prints: the desired statuses, the route tables and the mesh table, rendered by the same canonical
 /// renderers the golden tests use (so a user's output can be pasted into a golden case).
 /// </summary>
 public static class TranslationOutput
@@ -18,6 +18,11 @@ public static class TranslationOutput
         text.Append("revision: ").Append(result.Revision).Append('\n');
         AppendSection(text, "statuses", result.Statuses.Count == 0 ? null : StatusYaml.Render(result.Statuses));
         AppendSection(text, "routeTables", result.Gateways.IsEmpty ? null : RouteTableYaml.Render(result.Gateways));
+        // The mesh table only when it says something beyond passthrough (a mesh route or a ClusterIP problem), so the
+        // output of a Gateway-only configuration does not list every Service.
+        var mesh = result.Mesh;
+        if (!mesh.Problems.IsEmpty || mesh.Services.Any(s => s.Ports.Any(p => p.ProducerRoutes is not null || !p.ConsumerRoutes.IsEmpty)))
+            AppendSection(text, "mesh", Actors.Mesh.MeshTableYaml.Render(mesh));
         return text.ToString();
     }
 

@@ -71,7 +71,7 @@ public sealed class GatewayHostBuilder
         services.AddSingleton<FileSource>();
         services.AddSingleton(_ => new PipelineOptions
         {
-            Translator = new Actors.Translation.TranslatorOptions { ControllerName = options.ControllerName, AddressPool = options.AddressPool },
+            Translator = new Actors.Translation.TranslatorOptions { ControllerName = options.ControllerName, AddressPool = options.AddressPool, MeshClusterIpRange = options.MeshClusterIpRange },
             Coalescing = options.Coalescing,
             DataPlaneTimeout = options.DataPlaneTimeout,
             Translate = options.Translate,

@@ -21,6 +21,9 @@ public sealed class GatewayHostOptions
     /// <summary>IPv4 CIDR Gateways take their addresses from (--address-pool).</summary>
     public string AddressPool { get; set; } = TranslatorOptions.DefaultAddressPool;
 
+    /// <summary>IPv4 CIDR file mode allocates mesh Service ClusterIPs from (--mesh-cluster-ip-range).</summary>
+    public string MeshClusterIpRange { get; set; } = TranslatorOptions.DefaultMeshClusterIpRange;
+
     /// <summary>How store changes are batched into snapshots (--coalesce-window, --coalesce-max-delay).</summary>
     public CoalescingOptions Coalescing { get; set; } = new();
 
@@ -82,6 +85,7 @@ public sealed class GatewayHostOptions
         var errors = new List<OptionsError>();
         if (Kubernetes is null && ManifestDirectories.Count == 0) errors.Add(new("--manifests", "at least one manifest directory is required"));
         errors.AddRange(TranslatorErrors(ControllerName, AddressPool));
+        if (!AddressPools.TryParse(MeshClusterIpRange, out _, out var meshRangeError)) errors.Add(new("--mesh-cluster-ip-range", meshRangeError));
         if (Coalescing.Window < TimeSpan.Zero) errors.Add(new("--coalesce-window", $"{Milliseconds(Coalescing.Window)} is negative"));
         else if (Coalescing.MaxDelay < Coalescing.Window)
             errors.Add(new("--coalesce-window", $"coalescing needs window <= max delay (window {Milliseconds(Coalescing.Window)}, --coalesce-max-delay {Milliseconds(Coalescing.MaxDelay)})"));

@@ -82,6 +82,8 @@ public static class KubernetesHosting
                 ControllerName = options.ControllerName,
                 AddressPool = options.AddressPool,
                 AddressMode = AddressMode.ServicePerGateway,
+                // Mesh Services' ClusterIPs are the API server's (spec.clusterIPs), never allocated.
+                MeshClusterIpMode = Actors.Mesh.MeshClusterIpMode.FromService,
                 ServiceNamespace = k8sOptions.Services.Namespace,
                 ServiceBindAddress = k8sOptions.ServiceBindAddress,
             },

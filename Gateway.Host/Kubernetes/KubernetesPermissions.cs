@@ -72,7 +72,7 @@ public static class KubernetesPermissions
         var lower = kind.Kind.ToLowerInvariant();
         // English plural as the API server's REST mapper forms it: consonant + y → ies (policies), vowel + y → ys (gateways).
         if (lower.EndsWith('y') && lower.Length > 1 && !"aeiou".Contains(lower[^2], StringComparison.Ordinal)) return lower[..^1] + "ies";
-        if (lower.EndsWith('s')) return lower + "es";
+        if (lower.EndsWith('s') || lower.EndsWith("sh", StringComparison.Ordinal)) return lower + "es"; // xmeshes
         return lower + "s";
     }
 

@@ -101,6 +101,8 @@ public sealed class GatewayCommandLineTests : IDisposable
     [InlineData("--bogus", "Unrecognized command or argument '--bogus'")]
     [InlineData("--address-pool=10.0.0.0/40", "--address-pool")]
     [InlineData("--address-pool=fd00::/64", "not IPv4")]
+    [InlineData("--mesh-cluster-ip-range=fd00::/64", "--mesh-cluster-ip-range: \"fd00::/64\" is not IPv4")]
+    [InlineData("--mesh-cluster-ip-range=127.96.0.0", "--mesh-cluster-ip-range")]
     [InlineData("--controller-name=nopath", "--controller-name")]
     [InlineData("--coalesce-window=soon", "--coalesce-window")]
     [InlineData("--coalesce-window=1s", "coalescing")]

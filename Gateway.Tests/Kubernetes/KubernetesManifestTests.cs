@@ -275,7 +275,7 @@ public sealed partial class KubernetesManifestTests
         string[] expected =
         [
             "gatewayclasses", "gateways", "httproutes", "grpcroutes", "tlsroutes", "tcproutes", "udproutes", "referencegrants",
-            "backendtlspolicies", "listenersets", "namespaces", "services", "endpointslices", "secrets", "configmaps",
+            "backendtlspolicies", "listenersets", "namespaces", "services", "endpointslices", "secrets", "configmaps", "xmeshes",
         ];
         Assert.Equal(expected, KindRegistry.All.Select(KubernetesPermissions.PluralOf));
     }

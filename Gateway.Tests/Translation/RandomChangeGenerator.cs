@@ -245,6 +245,7 @@ internal sealed class RandomChangeGenerator
         Add(KindRegistry.ConfigMap, "a/ca", "b/ca");
         Add(KindRegistry.ReferenceGrant, "a/grant1", "b/grant1", "c/grant1");
         Add(KindRegistry.BackendTLSPolicy, "a/btp1", "a/btp2", "b/btp1");
+        Add(KindRegistry.XMesh, "mesh", "mesh-2");
         var missing = KindRegistry.All.Where(k => slots.All(s => s.Item1 != k)).Select(k => k.Kind).ToList();
         if (missing.Count > 0) throw new InvalidOperationException($"the universe has no names for {string.Join(", ", missing)}");
         return slots;
@@ -322,6 +323,10 @@ internal sealed class RandomChangeGenerator
         "TCPRoute" or "UDPRoute" => O(("spec", O(
             ("parentRefs", ParentRefs(key.Namespace)),
             ("rules", Some(1, 1, () => O(("backendRefs", Some(1, 2, BackendRef)))))))),
+        "XMesh" => O(("spec", O(
+            ("controllerName", Chance(0.1) ? OtherController : Gateway.Actors.Translation.TranslatorOptions.DefaultControllerName),
+            ("description", Maybe(0.3, () => Pick("one", "two"))),
+            ("parametersRef", Maybe(0.4, () => O(("group", ""), ("kind", "ConfigMap"), ("name", "ca"), ("namespace", "a"))))))),
         "Service" => O(("spec", ServiceSpec())),
         "EndpointSlice" => O(
             ("addressType", "IPv4"),
@@ -427,6 +432,17 @@ internal sealed class RandomChangeGenerator
     /// <summary>Parent references; from namespace c (which has no Gateways) they mostly name a or b.</summary>
     private JsonArray ParentRefs(string routeNamespace) => Some(1, 2, () =>
     {
+        // A mesh parent (GAMMA): a core Service, producer (same namespace) or consumer (another), maybe one port.
+        if (Chance(0.1))
+        {
+            return O(
+                ("group", ""),
+                ("kind", "Service"),
+                ("name", Pick("svc1", "svc1", "svc2", "missing")),
+                ("namespace", OtherNamespace(0.3)),
+                ("sectionName", Maybe(0.2, () => Pick("http", "grpc", "missing"))),
+                ("port", Maybe(0.3, () => Pick(80, 443, 8080, 9))));
+        }
         var listenerSet = Chance(0.25);
         return O(
             ("group", GatewayGroup),
@@ -480,7 +496,8 @@ internal sealed class RandomChangeGenerator
     {
         if (Chance(0.1)) return O(("type", "ExternalName"), ("externalName", "ext.example.com"));
         return O(
-            ("clusterIP", Maybe(0.3, () => Pick("10.96.0.10", "10.96.0.11"))),
+            // Headless, honoured in the mesh ClusterIP range, outside it, or allocated (empty).
+            ("clusterIP", Maybe(0.4, () => Pick("10.96.0.10", "10.96.0.11", "None", "127.96.0.10", "127.96.0.10"))),
             ("ports", Some(1, 3, () => _random.Next(3) switch
             {
                 0 => O(("name", "http"), ("port", 80), ("targetPort", Pick(3000, 8080))),

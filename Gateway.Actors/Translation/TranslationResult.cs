@@ -84,6 +84,12 @@ public sealed record TranslationResult(
     /// ours; the host logs every entry with its exception. Empty when nothing failed.
     /// </summary>
     public ImmutableArray<TranslationDiagnostic> Diagnostics { get; init; } = [];
+
+    /// <summary>
+    /// The mesh (GAMMA) output: every Service with a ClusterIP, its ports, the producer and consumer route tables
+    /// attached to each port and the endpoints for passthrough (Gateway.Actors/Mesh). Empty when nothing is in the mesh.
+    /// </summary>
+    public Mesh.MeshTable Mesh { get; init; } = Gateway.Actors.Mesh.MeshTable.Empty;
 }
 
 /// <summary>

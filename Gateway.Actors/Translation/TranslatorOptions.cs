@@ -16,11 +16,24 @@ public sealed record TranslatorOptions
     /// <summary>The default loopback pool Gateways take their addresses from in file mode.</summary>
     public const string DefaultAddressPool = "127.10.0.0/16";
 
+    /// <summary>The default loopback range mesh Services take their ClusterIPs from in file mode.</summary>
+    public const string DefaultMeshClusterIpRange = "127.96.0.0/16";
+
     /// <summary>GatewayClasses with this spec.controllerName are ours.</summary>
     public string ControllerName { get; init; } = DefaultControllerName;
 
     /// <summary>IPv4 CIDR from which each Gateway gets its own address, deterministically from its namespace/name.</summary>
     public string AddressPool { get; init; } = DefaultAddressPool;
+
+    /// <summary>
+    /// Where mesh Services' ClusterIPs come from: <see cref="Gateway.Actors.Mesh.MeshClusterIpMode.Allocate"/> (file mode) gives every
+    /// non-headless Service an address from <see cref="MeshClusterIpRange"/>; <see cref="Gateway.Actors.Mesh.MeshClusterIpMode.FromService"/>
+    /// (Kubernetes) takes spec.clusterIPs as the API server assigned them.
+    /// </summary>
+    public Mesh.MeshClusterIpMode MeshClusterIpMode { get; init; } = Mesh.MeshClusterIpMode.Allocate;
+
+    /// <summary>IPv4 CIDR file mode allocates mesh Service ClusterIPs from (Gateway.Actors/Mesh/ClusterIpAllocation).</summary>
+    public string MeshClusterIpRange { get; init; } = DefaultMeshClusterIpRange;
 
     /// <summary>spec.addresses values this node can bind (checked by the host); others are AddressNotUsable.</summary>
     public IReadOnlySet<string> UsableStaticAddresses { get; init; } = new HashSet<string>();

@@ -1,7 +1,8 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Net;
-using Gateway.Actors.Resources;
+using Gateway.Actors.Mesh;
+using Gateway.Actors.RouteTable;
 using Gateway.Actors.Translation;
 using Gateway.Host.DataPlane;
 using Gateway.Host.DataPlane.Forwarding;
@@ -87,44 +88,44 @@ public sealed class MeshProxy : IDataPlane, IMeshDataPlane
     /// <summary>The bound outbound listener (with the real port when 0 was asked for), or null before the first apply.</summary>
     public IPEndPoint? ListenEndpoint { get; private set; }
 
-    /// <summary>The Service ports served now (inspection and tests).</summary>
-    public IReadOnlyList<MeshServicePort> Ports => Volatile.Read(ref _targets).Values.Select(t => t.Source).ToArray();
+    /// <summary>The (ClusterIP, port) frontends served now and what each does for this workload (inspection and tests).</summary>
+    public IReadOnlyDictionary<IPEndPoint, MeshDestination> Destinations => Volatile.Read(ref _targets).ToDictionary(t => t.Key, t => t.Value.Destination);
 
     /// <summary>The Gateways of a translation are not served in mesh mode.</summary>
-    public async Task<DataPlaneApplyResult> ApplyAsync(long revision, IReadOnlyList<Actors.RouteTable.GatewayRouteTable> gateways, CancellationToken ct)
+    public async Task<DataPlaneApplyResult> ApplyAsync(long revision, IReadOnlyList<GatewayRouteTable> gateways, CancellationToken ct)
     {
         await EnsureListeningAsync(ct).ConfigureAwait(false);
         return new DataPlaneApplyResult(revision, ImmutableHashSet<ListenerSocket>.Empty);
     }
 
-    public Task<DataPlaneApplyResult> ApplyAsync(TranslationResult result, CancellationToken ct) =>
-        ApplyAsync(result.Revision, MeshTableView.PortsFor(result, _mesh.Namespace), ct);
+    public Task<DataPlaneApplyResult> ApplyAsync(TranslationResult result, CancellationToken ct) => ApplyAsync(result.Revision, result.Mesh, ct);
 
     /// <summary>
-    /// Serves exactly <paramref name="ports"/> from now on: each HTTP port's table is compiled (taking over what is
-    /// unchanged from the previous table of the same ClusterIP and port), then all are swapped in at once. New
-    /// connections and the next request of open ones use them; requests running keep the table they read.
+    /// Serves <paramref name="mesh"/> for this workload's namespace from now on: every (ClusterIP, port) of it is looked
+    /// up once (<see cref="MeshTable.Lookup"/>: consumer routes of this namespace, else producer routes, else
+    /// passthrough), each route table is compiled (a table whose listener is the same instance as before is kept, a
+    /// changed one takes over what is unchanged from the previous table of the same frontend), then all are swapped in
+    /// at once. New connections and the next request of open ones use them; requests running keep the table they read.
     /// </summary>
-    public async Task<DataPlaneApplyResult> ApplyAsync(long revision, IReadOnlyList<MeshServicePort> ports, CancellationToken ct)
+    public async Task<DataPlaneApplyResult> ApplyAsync(long revision, MeshTable mesh, CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _applyLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             var previous = Volatile.Read(ref _targets);
-            var next = new Dictionary<IPEndPoint, Target>(ports.Count);
-            foreach (var port in ports)
+            var next = new Dictionary<IPEndPoint, Target>();
+            foreach (var service in mesh.Services)
             {
-                var key = new IPEndPoint(port.ClusterIp, port.Port);
-                CompiledSocketTable? table = null;
-                if (port.Http is { } http)
+                foreach (var ip in service.ClusterIPs)
                 {
-                    var old = previous.GetValueOrDefault(key)?.Table;
-                    table = ReferenceEquals(old?.Source, http) ? old
-                        : _compiler.Compile(new ListenerSocket(port.ClusterIp.ToString(), port.Port), port.Service, revision, http, old);
-                    foreach (var problem in table.Problems) _logger.LogWarning("mesh {Service} {Address}: {Problem}", port.Service, key, problem);
+                    foreach (var servicePort in service.Ports)
+                    {
+                        var key = new IPEndPoint(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip, servicePort.Port);
+                        if (next.ContainsKey(key) || mesh.Lookup(ip, servicePort.Port, _mesh.Namespace) is not { } destination) continue;
+                        next[key] = new Target(destination, Compile(key, destination, previous.GetValueOrDefault(key)?.Table, revision));
+                    }
                 }
-                if (!next.TryAdd(key, new Target(port, table))) _logger.LogWarning("mesh: {Address} is given twice; the first of {Service} is kept", key, port.Service);
             }
             Volatile.Write(ref _targets, next.ToFrozenDictionary());
             _logger.LogDebug("mesh revision {Revision}: {Count} Service ports", revision, next.Count);
@@ -135,6 +136,17 @@ public sealed class MeshProxy : IDataPlane, IMeshDataPlane
         {
             _applyLock.Release();
         }
+    }
+
+    private CompiledSocketTable? Compile(IPEndPoint key, MeshDestination destination, CompiledSocketTable? old, long revision)
+    {
+        if (destination.Routes is not { } routes) return null;
+        if (old is not null && old.Source.Listeners.Length == 1 && ReferenceEquals(old.Source.Listeners[0], routes)) return old;
+        // The Service port is the listener port: redirects keep it as the default port, as a Gateway listener's do.
+        var port = new PortRouteTable(destination.Port.Port, ListenerProtocol.Http, [routes]);
+        var table = _compiler.Compile(new ListenerSocket(key.Address.ToString(), key.Port), destination.Service.Key, revision, port, old);
+        foreach (var problem in table.Problems) _logger.LogWarning("mesh {Service} {Address}: {Problem}", destination.Service.Key, key, problem);
+        return table;
     }
 
     private async Task EnsureListeningAsync(CancellationToken ct)
@@ -194,7 +206,7 @@ public sealed class MeshProxy : IDataPlane, IMeshDataPlane
         }
         if (target.Table is null)
         {
-            await TcpSplice.RunAsync(connection, target.Source, _mesh.ConnectTimeout, _logger).ConfigureAwait(false);
+            await TcpSplice.RunAsync(connection, target.Destination, _mesh.ConnectTimeout, _logger).ConfigureAwait(false);
             return;
         }
         connection.Items[TargetItem] = destination;
@@ -230,7 +242,7 @@ public sealed class MeshProxy : IDataPlane, IMeshDataPlane
         }
     }
 
-    private sealed record Target(MeshServicePort Source, CompiledSocketTable? Table);
+    private sealed record Target(MeshDestination Destination, CompiledSocketTable? Table);
 
     /// <summary>As SocketHost's application, with the table chosen per request from the connection's original destination.</summary>
     private sealed class Application(MeshProxy proxy) : IHttpApplication<Application.Context>

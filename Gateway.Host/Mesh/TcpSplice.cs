@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using Gateway.Actors.Mesh;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
@@ -17,18 +18,20 @@ namespace Gateway.Host.Mesh;
 /// </summary>
 internal static class TcpSplice
 {
-    public static async Task RunAsync(ConnectionContext connection, MeshServicePort port, TimeSpan connectTimeout, ILogger logger)
+    public static async Task RunAsync(ConnectionContext connection, MeshDestination destination, TimeSpan connectTimeout, ILogger logger)
     {
+        var port = destination.Port;
+        var service = destination.Service.Key;
         if (port.Endpoints.IsDefaultOrEmpty)
         {
-            logger.LogDebug("mesh: {Service} port {Port} has no ready endpoints; connection reset", port.Service, port.Port);
+            logger.LogDebug("mesh: {Service} port {Port} has no ready endpoints; connection reset", service, port.Port);
             connection.Abort();
             return;
         }
         var endpoint = port.Endpoints[Random.Shared.Next(port.Endpoints.Length)];
         if (!IPAddress.TryParse(endpoint.Address, out var address))
         {
-            logger.LogWarning("mesh: endpoint {Address} of {Service} is not an IP address; connection reset", endpoint.Address, port.Service);
+            logger.LogWarning("mesh: endpoint {Address} of {Service} is not an IP address; connection reset", endpoint.Address, service);
             connection.Abort();
             return;
         }
@@ -41,7 +44,7 @@ internal static class TcpSplice
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
-            logger.LogDebug("mesh: {Service} endpoint {Address}:{Port} unreachable ({Reason}); connection reset", port.Service, endpoint.Address, endpoint.Port, e.Message);
+            logger.LogDebug("mesh: {Service} endpoint {Address}:{Port} unreachable ({Reason}); connection reset", service, endpoint.Address, endpoint.Port, e.Message);
             connection.Abort();
             return;
         }

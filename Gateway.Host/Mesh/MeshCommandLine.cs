@@ -56,6 +56,13 @@ internal static class MeshCommandLine
             HelpName = "IMAGE",
         };
 
+        public readonly Option<string> InitImage = new("--init-image")
+        {
+            Description = "The image of the init container that loads the redirect rules (k8s/mesh/init/Dockerfile).",
+            DefaultValueFactory = _ => InjectOptions.DefaultInitImage,
+            HelpName = "IMAGE",
+        };
+
         public readonly Option<string> ProxyUid = new("--proxy-uid")
         {
             Description = "The user the proxy runs as; the redirect rules let this user's traffic out unredirected.",
@@ -79,7 +86,7 @@ internal static class MeshCommandLine
                 "DaemonSet and Pod of FILE and print the result on stdout; other documents are printed unchanged. Injecting twice " +
                 "changes nothing. Exit code 0, 1 when FILE cannot be read or parsed, 2 for usage errors.")
             {
-                Path, Image, ProxyUid, ClusterIpRange,
+                Path, Image, InitImage, ProxyUid, ClusterIpRange,
             };
         }
     }
@@ -126,8 +133,10 @@ internal static class MeshCommandLine
         if (!IPNetwork.TryParse(range, out _)) errors.Add($"--cluster-ip-range: \"{range}\" is not a CIDR range");
         var image = result.GetValue(symbols.Image)!;
         if (string.IsNullOrWhiteSpace(image)) errors.Add("--image: is empty");
+        var initImage = result.GetValue(symbols.InitImage)!;
+        if (string.IsNullOrWhiteSpace(initImage)) errors.Add("--init-image: is empty");
         return errors.Count > 0 ? new UsageErrorRequest(errors)
-            : new InjectRequest(path, new InjectOptions { Image = image, ProxyUid = uid, ClusterIpRange = range });
+            : new InjectRequest(path, new InjectOptions { Image = image, InitImage = initImage, ProxyUid = uid, ClusterIpRange = range });
     }
 
     private static bool IsDnsLabel(string text) =>

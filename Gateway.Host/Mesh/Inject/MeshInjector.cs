@@ -108,8 +108,7 @@ public static class MeshInjector
 
     private static YamlMappingNode Init(InjectOptions options) => new(
         new YamlScalarNode("name"), new YamlScalarNode(InitContainer),
-        new YamlScalarNode("image"), new YamlScalarNode(options.Image),
-        new YamlScalarNode("command"), new YamlSequenceNode(Plain("sh"), Plain("-c"), Plain("printf '%s' \"$NFT_RULES\" | nft -f -")),
+        new YamlScalarNode("image"), new YamlScalarNode(options.InitImage),
         new YamlScalarNode("env"), new YamlSequenceNode(new YamlMappingNode(
             new YamlScalarNode("name"), new YamlScalarNode("NFT_RULES"),
             new YamlScalarNode("value"), new YamlScalarNode(RedirectRules.Script(options.ClusterIpRange, options.ProxyPort, options.ProxyUid)) { Style = ScalarStyle.Literal })),

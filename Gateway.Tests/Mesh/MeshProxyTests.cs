@@ -135,17 +135,17 @@ public sealed class MeshProxyTests : IAsyncLifetime
         using var socket = await pod.ConnectAsync(new IPEndPoint(IPAddress.Parse("127.96.0.99"), 80), Bounded);
         var buffer = new byte[16];
 
-        await socket.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray(), SocketFlags.None, Bounded);
-        var read = await ReadOrResetAsync(socket, buffer);
+        var read = await SendThenReadAsync(socket, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray(), buffer);
 
         Assert.Equal(0, read);
     }
 
-    /// <summary>0 when the connection ended (FIN or RST), else the bytes read.</summary>
-    private static async Task<int> ReadOrResetAsync(Socket socket, byte[] buffer)
+    /// <summary>The bytes answered to <paramref name="request"/>; 0 when the connection ended (FIN or RST) first.</summary>
+    private static async Task<int> SendThenReadAsync(Socket socket, byte[] request, byte[] buffer)
     {
         try
         {
+            await socket.SendAsync(request, SocketFlags.None, Bounded);
             return await socket.ReceiveAsync(buffer, SocketFlags.None, Bounded);
         }
         catch (SocketException)

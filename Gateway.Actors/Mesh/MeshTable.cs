@@ -48,6 +48,13 @@ public sealed class MeshTable
     public ImmutableArray<MeshService> Services { get; }
 
     /// <summary>
+    /// Services that should be in the mesh and are not, one line each naming the Service and why (file mode: a
+    /// spec.clusterIP outside the mesh ClusterIP range or taken by another Service, the range exhausted). Shown by
+    /// the translate command; empty when there is nothing to report.
+    /// </summary>
+    public ImmutableArray<string> Problems { get; init; } = [];
+
+    /// <summary>
     /// What the mesh proxy does with a connection from a client in <paramref name="clientNamespace"/> whose original
     /// destination is <paramref name="clusterIp"/>:<paramref name="port"/> (GEP-1294 "Producer and consumer routes"):
     /// <list type="number">

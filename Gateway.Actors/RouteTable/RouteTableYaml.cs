@@ -37,7 +37,7 @@ public static class RouteTableYaml
         ("protocol", Y.S(p.Protocol.ToString())),
         ("listeners", Y.Seq(p.Listeners.Select(Listener))));
 
-    private static YamlNode Listener(ListenerRouteTable l) => Y.Obj(
+    internal static YamlNode Listener(ListenerRouteTable l) => Y.Obj(
         ("name", Y.S(l.Name)),
         ("hostname", Y.S(l.Hostname)),
         ("tls", l.Tls is null ? null : Y.Map(

@@ -88,12 +88,24 @@ internal static class BackendResolution
         if (policy is { Settings: null })
             return (new WeightedBackend($"invalid/{id}", w, false, [], BackendProtocol.Tls, requestHeaders, responseHeaders, null), null);
 
-        // Ready endpoints when there is one; otherwise the serving endpoints that are terminating (KEP-1669, as
-        // kube-proxy and Envoy Gateway do), so that a rolling update whose old pods still serve while they drain
-        // does not turn into 503s. "terminating" is only ever set with ready=false.
+        var endpoints = Endpoints(index, ns, r.Name, servicePort);
+        var protocolSuffix = layer4 ? "l4" : protocol switch { BackendProtocol.H2c => "h2c", BackendProtocol.WebSocket => "ws", BackendProtocol.Tls => "tls", _ => "http" };
+        var backend = new WeightedBackend($"{ns}/{r.Name}:{port}/{protocolSuffix}", w, true,
+            endpoints, protocol, requestHeaders, responseHeaders, policy?.Settings);
+        return (backend, null);
+    }
+
+    /// <summary>
+    /// The endpoints of one Service port, by address then port: the ready ones when there is one; otherwise the
+    /// serving endpoints that are terminating (KEP-1669, as kube-proxy and Envoy Gateway do), so that a rolling update
+    /// whose old pods still serve while they drain does not turn into 503s. "terminating" is only ever set with
+    /// ready=false.
+    /// </summary>
+    internal static System.Collections.Immutable.ImmutableArray<BackendEndpoint> Endpoints(TranslationIndex index, string ns, string service, k8s.Models.V1ServicePort servicePort)
+    {
         var endpoints = new SortedSet<(string, int)>();
         SortedSet<(string, int)>? terminating = null;
-        foreach (var slice in index.EndpointSlices(ns, r.Name))
+        foreach (var slice in index.EndpointSlices(ns, service))
         {
             // The slice port that carries this Service port has the Service port's name ("" when unnamed).
             var slicePort = slice.Ports?.FirstOrDefault(p => (p.Name ?? "") == (servicePort.Name ?? ""));
@@ -114,10 +126,7 @@ internal static class BackendResolution
             }
         }
         if (endpoints.Count == 0 && terminating is not null) endpoints = terminating;
-        var protocolSuffix = layer4 ? "l4" : protocol switch { BackendProtocol.H2c => "h2c", BackendProtocol.WebSocket => "ws", BackendProtocol.Tls => "tls", _ => "http" };
-        var backend = new WeightedBackend($"{ns}/{r.Name}:{port}/{protocolSuffix}", w, true,
-            [.. endpoints.Select(e => new BackendEndpoint(e.Item1, e.Item2))], protocol, requestHeaders, responseHeaders, policy?.Settings);
-        return (backend, null);
+        return [.. endpoints.Select(e => new BackendEndpoint(e.Item1, e.Item2))];
     }
 
     private const string KindRegistryGroup = Resources.KindRegistry.GatewayGroup;

@@ -146,10 +146,14 @@ public sealed class IncrementalTranslator
         var statuses = state.Result.Statuses.ToBuilder();
         var dirtyStatuses = new HashSet<ResourceKey>();
 
+        // The mesh table is built again when a Service or EndpointSlice changed (ClusterIPs, ports, endpoints) or a
+        // route with a Service parent came, went or changed; otherwise the previous instance stays.
+        var meshTouched = delta.Services.Count > 0;
         foreach (var key in affected)
         {
             if (state.RemoveRoute(key) is { } old)
             {
+                meshTouched |= old.ParentRefs.Any(Mesh.MeshAttachment.IsServiceParent);
                 foreach (var l in old.PlacedOn) listeners[l] = listeners.GetValueOrDefault(l) - 1;
                 Translator.UnplaceRoute(old);
                 policiesTouched |= old.PolicyUses.Count > 0;
@@ -157,6 +161,7 @@ public sealed class IncrementalTranslator
             dirtyStatuses.Add(key);
             if (snapshot.Get(key) is not { } obj) continue;
             var route = state.AddRoute(Translator.CompileRoute(state, obj, diagnostics));
+            meshTouched |= route.ParentRefs.Any(Mesh.MeshAttachment.IsServiceParent);
             Translator.PlaceRoute(route, sorted: true, options, diagnostics);
             foreach (var l in route.PlacedOn) listeners[l] = listeners.GetValueOrDefault(l) + 1;
             policiesTouched |= route.PolicyUses.Count > 0;
@@ -211,7 +216,8 @@ public sealed class IncrementalTranslator
             else statuses.Remove(key);
         }
 
-        return state.Result = new TranslationResult(snapshot.Revision, tables, statuses.ToImmutable()) { Diagnostics = diagnostics.ToImmutable() };
+        var mesh = meshTouched ? Mesh.MeshTableBuilder.Build(state.Index, state.Routes.Values, options) : state.Result.Mesh;
+        return state.Result = new TranslationResult(snapshot.Revision, tables, statuses.ToImmutable()) { Diagnostics = diagnostics.ToImmutable(), Mesh = mesh };
     }
 
     private static string AncestorsText(BackendTlsPolicyModel p) =>
@@ -220,6 +226,7 @@ public sealed class IncrementalTranslator
     private static bool SameOptions(TranslatorOptions a, TranslatorOptions b) =>
         ReferenceEquals(a, b) || (a.ControllerName == b.ControllerName && a.AddressPool == b.AddressPool && a.AddressMode == b.AddressMode
             && a.ServiceNamespace == b.ServiceNamespace && a.ServiceBindAddress == b.ServiceBindAddress
+            && a.MeshClusterIpMode == b.MeshClusterIpMode && a.MeshClusterIpRange == b.MeshClusterIpRange
             && a.UsableStaticAddresses.SetEquals(b.UsableStaticAddresses) && a.UnavailableSockets.SetEquals(b.UnavailableSockets)
             && ReferenceEquals(a.FaultInjection, b.FaultInjection));
 }

@@ -13,6 +13,7 @@ namespace Gateway.Actors.Translation;
 /// namespace's labels) → otherwise NotAllowedByListeners.</item>
 /// <item>for routes with hostnames, route and listener hostnames must intersect → otherwise NoMatchingListenerHostname.</item>
 /// </list>
+/// A parentRef to a core Service is a mesh parent (GAMMA), bound by <see cref="Mesh.MeshAttachment"/>.
 /// A parentRef to something that is not ours (unknown kind, missing Gateway, another controller's class) gets no
 /// status entry: that entry belongs to whichever controller owns the parent.
 /// </summary>
@@ -27,6 +28,11 @@ internal static class RouteAttachment
             var group = pr.Group ?? KindRegistry.GatewayGroup;
             var kind = pr.Kind ?? "Gateway";
             var ns = string.IsNullOrEmpty(pr.Namespace) ? route.Key.Namespace : pr.Namespace;
+            if (Mesh.MeshAttachment.IsServiceParent(pr))
+            {
+                if (seen.Add($"Service/{ns}/{pr.Name}/{pr.SectionName}/{pr.Port}")) route.Parents.Add(Mesh.MeshAttachment.Attach(route, pr, routeKind, ns, index));
+                continue;
+            }
             if (group != KindRegistry.GatewayGroup) continue;
             if (!seen.Add($"{kind}/{ns}/{pr.Name}/{pr.SectionName}/{pr.Port}")) continue;
 

@@ -29,6 +29,9 @@ internal sealed class ParentResult
     public required V1GatewayParentReference StatusRef { get; init; }
     public ConditionSpec Accepted { get; set; } = RouteConditions.Accepted();
     public List<(ListenerModel Listener, IReadOnlyList<string> Hostnames)> Attached { get; } = [];
+
+    /// <summary>A mesh parent (core Service, GAMMA) when accepted: the Service and the ports this parentRef attaches to; else null.</summary>
+    public global::Gateway.Actors.Mesh.MeshParent? Mesh { get; set; }
 }
 
 /// <summary>A route of any kind after rule compilation and parent attachment.</summary>

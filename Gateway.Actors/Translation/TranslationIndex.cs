@@ -130,13 +130,19 @@ internal sealed class TranslationIndex
     }
 
     /// <summary>
+    /// Set while compiling a route whose parents are all mesh Services: its references need no ReferenceGrant
+    /// (GEP-1294: mesh routes "can send traffic to backendRefs in any namespace ... without a ReferenceGrant").
+    /// </summary>
+    public bool MeshReferrer { get; set; }
+
+    /// <summary>
     /// ReferenceGrant check (referencegrant_types.go): a grant in the target namespace must list the referrer's group,
     /// kind and namespace in spec.from, and the target's group and kind (and name, when given) in spec.to.
     /// Same-namespace references never need one. Group "core" is spelled "" (as in the grant).
     /// </summary>
     public bool ReferencePermitted(string fromGroup, string fromKind, string fromNamespace, string toGroup, string toKind, string toNamespace, string toName)
     {
-        if (fromNamespace == toNamespace) return true;
+        if (fromNamespace == toNamespace || MeshReferrer) return true;
         if (!_grantsByNamespace.TryGetValue(toNamespace, out var grants)) return false;
         foreach (var grant in grants)
         {

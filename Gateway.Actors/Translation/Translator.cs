@@ -155,6 +155,10 @@ public static class Translator
         // object for status is the Gateway").
         AddPolicyAncestors(routes, index);
 
+        // Step 10b - The mesh (GAMMA): every Service with a ClusterIP, per port the producer and consumer route tables
+        // of the routes whose Service parents were accepted in step 8, and the endpoints for passthrough.
+        var mesh = Mesh.MeshTableBuilder.Build(index, routes, options);
+
         // Step 11 - Route tables for every programmed Gateway, and every status. A Gateway whose table faults is not
         // served and says so (tables come first so its status sees that); an object whose status faults gets the
         // internal-error form of its status instead.
@@ -172,7 +176,7 @@ public static class Translator
         foreach (var route in routes.Where(r => r.Parents.Count > 0)) SetStatus(statuses, RouteStatus(route, snapshot, options, diagnostics));
         foreach (var policy in index.BackendTls.Policies.Where(p => p.Ancestors.Count > 0)) SetStatus(statuses, PolicyStatus(policy, options, diagnostics));
 
-        state.Result = new TranslationResult(snapshot.Revision, tables.ToImmutable(), statuses.ToImmutableSortedDictionary()) { Diagnostics = diagnostics.ToImmutable() };
+        state.Result = new TranslationResult(snapshot.Revision, tables.ToImmutable(), statuses.ToImmutableSortedDictionary()) { Diagnostics = diagnostics.ToImmutable(), Mesh = mesh };
         return state;
     }
 
@@ -333,11 +337,14 @@ public static class Translator
         try
         {
             options.FaultInjection?.Invoke(Steps.Route, key);
+            index.MeshReferrer = Mesh.MeshAttachment.MeshOnly(model.ParentRefs);
             compile(model);
+            index.MeshReferrer = false;
             RouteAttachment.Attach(model, kind, usesHostnames, gateways, listenerSets, index);
         }
         catch (Exception e)
         {
+            index.MeshReferrer = false;
             // A fault in one route rejects that route only: no entries, no policy uses, and every parent of ours says
             // an internal error happened. Attachment (which only reads listeners) is retried to find those parents
             // when the fault came before it; if that faults too, the route has no parent to report on.
@@ -369,6 +376,7 @@ public static class Translator
         foreach (var p in route.Parents)
         {
             p.Attached.Clear();
+            p.Mesh = null;
             p.Accepted = condition;
         }
     }
@@ -419,6 +427,23 @@ public static class Translator
         var suffix = host is null ? "" : $"/host/{host}";
         var hostList = host is null ? ImmutableArray<string>.Empty : [host];
         var kind = route.Key.Kind;
+        AddHttpEntries(route, host, placement.Http);
+        foreach (var rule in route.L4Rules)
+        {
+            var entry = new L4RouteEntry($"{kind}/{route.Key.Namespace}/{route.Key.Name}/rule/{rule.RuleIndex}{suffix}", route.Key, rule.RuleIndex, hostList, rule.Backends);
+            placement.L4.Add(new SortableL4Entry(entry, route.Created));
+        }
+    }
+
+    /// <summary>
+    /// The HTTP entries of a route's valid matches for one effective hostname (null: any), with their precedence keys;
+    /// shared by Gateway listeners and mesh Service ports (Gateway.Actors/Mesh), so both serve the same entries.
+    /// </summary>
+    internal static void AddHttpEntries(RouteModel route, string? host, List<SortableHttpEntry> into)
+    {
+        var suffix = host is null ? "" : $"/host/{host}";
+        var hostList = host is null ? ImmutableArray<string>.Empty : [host];
+        var kind = route.Key.Kind;
         foreach (var m in route.Matches)
         {
             var entry = new HttpRouteEntry(
@@ -428,12 +453,7 @@ public static class Translator
                 m.Filters, m.Backends, m.Timeouts, m.Retry);
             var key = new RoutePrecedenceKey(host, m.Path.Type, m.Path.Value, m.Method is not null, m.Headers.Length, m.QueryParams.Length,
                 route.Created, route.Key.NamespacedName, m.RuleIndex, m.MatchIndex);
-            placement.Http.Add(new SortableHttpEntry(entry, key));
-        }
-        foreach (var rule in route.L4Rules)
-        {
-            var entry = new L4RouteEntry($"{kind}/{route.Key.Namespace}/{route.Key.Name}/rule/{rule.RuleIndex}{suffix}", route.Key, rule.RuleIndex, hostList, rule.Backends);
-            placement.L4.Add(new SortableL4Entry(entry, route.Created));
+            into.Add(new SortableHttpEntry(entry, key));
         }
     }
 

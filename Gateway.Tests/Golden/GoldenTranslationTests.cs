@@ -55,6 +55,10 @@ public class GoldenTranslationTests
 
         Compare(Path.Combine(dir, "status.yaml"), StatusYaml.Render(result.Statuses));
         Compare(Path.Combine(dir, "routetable.yaml"), RouteTableYaml.Render(result.Gateways));
+        // The mesh table: pinned for the mesh-* cases (and any case that has a mesh.yaml), so that the other cases'
+        // goldens do not carry every Service's ClusterIP.
+        if (name.StartsWith("mesh-", StringComparison.Ordinal) || File.Exists(Path.Combine(dir, "mesh.yaml")))
+            Compare(Path.Combine(dir, "mesh.yaml"), Actors.Mesh.MeshTableYaml.Render(result.Mesh));
     }
 
     private static void Compare(string path, string actual)
@@ -85,6 +89,8 @@ public class GoldenTranslationTests
             AddressMode = o.AddressMode is { } mode ? Enum.Parse<AddressMode>(mode) : AddressMode.Pool,
             ServiceNamespace = o.ServiceNamespace ?? "default",
             ServiceBindAddress = o.ServiceBindAddress ?? "0.0.0.0",
+            MeshClusterIpMode = o.MeshClusterIpMode is { } meshMode ? Enum.Parse<Actors.Mesh.MeshClusterIpMode>(meshMode) : Actors.Mesh.MeshClusterIpMode.Allocate,
+            MeshClusterIpRange = o.MeshClusterIpRange ?? TranslatorOptions.DefaultMeshClusterIpRange,
         };
     }
 
@@ -96,5 +102,7 @@ public class GoldenTranslationTests
         [System.Text.Json.Serialization.JsonPropertyName("addressMode")] public string? AddressMode { get; set; }
         [System.Text.Json.Serialization.JsonPropertyName("serviceNamespace")] public string? ServiceNamespace { get; set; }
         [System.Text.Json.Serialization.JsonPropertyName("serviceBindAddress")] public string? ServiceBindAddress { get; set; }
+        [System.Text.Json.Serialization.JsonPropertyName("meshClusterIpMode")] public string? MeshClusterIpMode { get; set; }
+        [System.Text.Json.Serialization.JsonPropertyName("meshClusterIpRange")] public string? MeshClusterIpRange { get; set; }
     }
 }

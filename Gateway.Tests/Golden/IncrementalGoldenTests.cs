@@ -11,7 +11,7 @@ namespace Gateway.Tests.Golden;
 /// <summary>
 /// Incremental translation over every golden case: starting from the case's snapshot, each route, Service and
 /// EndpointSlice in turn is removed and then put back (as a new instance, as a source would deliver it); after each
-/// step the <see cref="IncrementalTranslator"/>'s statuses and route tables must equal a full translation of the same
+/// step the <see cref="IncrementalTranslator"/>'s statuses, route tables and mesh table must equal a full translation of the same
 /// snapshot. The random sequences of every kind are in IncrementalTranslatorPropertyTests; this covers every
 /// construct the goldens hold.
 /// </summary>
@@ -57,6 +57,7 @@ public class IncrementalGoldenTests
         var expected = Translator.Translate(snapshot, options);
         Assert.True(StatusYaml.Render(expected.Statuses) == StatusYaml.Render(actual.Statuses), $"statuses differ after {step}");
         Assert.True(RouteTableYaml.Render(expected.Gateways) == RouteTableYaml.Render(actual.Gateways), $"route tables differ after {step}");
+        Assert.True(Actors.Mesh.MeshTableYaml.Render(expected.Mesh) == Actors.Mesh.MeshTableYaml.Render(actual.Mesh), $"mesh tables differ after {step}");
         Assert.DoesNotContain(actual.Diagnostics, d => d.Step == IncrementalTranslator.IncrementalStep);
     }
 }

@@ -18,7 +18,7 @@ public static class MeshHosting
     {
         builder.Options.DataPlaneFactory = services => new MeshProxy(mesh,
             (services.GetService<GatewayHostOptions>()?.DataPlane ?? new DataPlane.DataPlaneOptions()) with { Telemetry = services.GetService<Observability.DataPlaneTelemetry>() },
-            services.GetRequiredService<ILoggerFactory>());
+            services.GetRequiredService<ILoggerFactory>(), services.GetService<Akka.Streams.IMaterializer>());
         // Registered after the cluster's hand-off, so this one is resolved.
         builder.Services.AddSingleton<IStatusHandOff, NoStatusHandOff>();
     }

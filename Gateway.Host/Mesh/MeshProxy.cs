@@ -10,6 +10,7 @@ using Gateway.Host.DataPlane.Hosting;
 using Gateway.Host.DataPlane.Routing;
 using Gateway.Host.DataPlane.Tls;
 using Gateway.Host.Observability.Metrics;
+using Gateway.Streams.Mirroring;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -58,12 +59,18 @@ public sealed class MeshProxy : IDataPlane, IMeshDataPlane
     private readonly BackendClients _clients;
     private readonly SocketTableCompiler _compiler;
     private readonly RequestPipeline _pipeline;
+    private readonly MirrorQueue? _mirrors;
+    private readonly HttpMirrorSender? _mirrorSender;
     private readonly SemaphoreSlim _applyLock = new(1, 1);
     private FrozenDictionary<IPEndPoint, Target> _targets = FrozenDictionary<IPEndPoint, Target>.Empty;
     private KestrelServer? _server;
     private bool _disposed;
 
-    public MeshProxy(MeshOptions mesh, DataPlaneOptions? options = null, ILoggerFactory? loggerFactory = null)
+    /// <param name="mesh">The listener and the workload's namespace.</param>
+    /// <param name="options">Data-plane tunables (connection limits, forwarded headers, drain); defaults when null.</param>
+    /// <param name="loggerFactory">Logging; none when null.</param>
+    /// <param name="materializer">For RequestMirror filters (as the gateway's data plane); without one, mirrors are skipped.</param>
+    public MeshProxy(MeshOptions mesh, DataPlaneOptions? options = null, ILoggerFactory? loggerFactory = null, Akka.Streams.IMaterializer? materializer = null)
     {
         _mesh = mesh;
         _options = options ?? new DataPlaneOptions();
@@ -82,7 +89,12 @@ public sealed class MeshProxy : IDataPlane, IMeshDataPlane
             _connectionLimit, _loggerFactory);
         _clients = new BackendClients(_options.BackendMaxConnectionsPerServer);
         _compiler = new SocketTableCompiler(_clients, new CertificateCache(), new ForwardedHeaders(_options.ForwardedHeaders, _options.ForwardedTrustedHops));
-        _pipeline = new RequestPipeline(_kestrelServices.Services.GetRequiredService<IHttpForwarder>(), null, _options, _loggerFactory.CreateLogger<RequestPipeline>());
+        if (materializer is not null)
+        {
+            _mirrorSender = new HttpMirrorSender();
+            _mirrors = MirrorQueue.Start(materializer, _options.Mirror, _mirrorSender);
+        }
+        _pipeline = new RequestPipeline(_kestrelServices.Services.GetRequiredService<IHttpForwarder>(), _mirrors, _options, _loggerFactory.CreateLogger<RequestPipeline>());
     }
 
     /// <summary>The bound outbound listener (with the real port when 0 was asked for), or null before the first apply.</summary>
@@ -232,6 +244,8 @@ public sealed class MeshProxy : IDataPlane, IMeshDataPlane
                     server.Dispose();
                 }
             }
+            if (_mirrors is not null) await _mirrors.DisposeAsync().ConfigureAwait(false);
+            _mirrorSender?.Dispose();
             _clients.Dispose();
             _transport.Dispose();
             await _kestrelServices.DisposeAsync().ConfigureAwait(false);

@@ -75,6 +75,16 @@ public sealed class MeshProcessEndToEndTests(MeshProcessEndToEndTests.Pods pods)
         Assert.Equal("producer", Header(fromOther, "X-Mesh"));
     }
 
+    [Fact]
+    public async Task MeshProxy_WritesNoStatus()
+    {
+        // Served a request, so its first pass (translation, apply, status hand-off) is long done.
+        using var client = pods.Client.HttpClient();
+        using var _ = await GetJsonAsync(client, "http://127.96.0.10/");
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(pods.StatusDirectory));
+    }
+
     private static string? Pod(JsonDocument json) => json.RootElement.GetProperty("pod").GetString();
 
     private static string? Header(JsonDocument json, string name) =>
@@ -93,6 +103,9 @@ public sealed class MeshProcessEndToEndTests(MeshProcessEndToEndTests.Pods pods)
     {
         private readonly string _manifests = Directory.CreateTempSubdirectory("mesh-e2e-").FullName;
 
+        /// <summary>The client pod proxy's --status-dir (the gateway replicas write statuses, never a proxy).</summary>
+        public string StatusDirectory { get; } = Directory.CreateTempSubdirectory("mesh-e2e-status-").FullName;
+
         public MeshPod Client { get; private set; } = null!;
 
         public MeshPod Consumer { get; private set; } = null!;
@@ -103,7 +116,7 @@ public sealed class MeshProcessEndToEndTests(MeshProcessEndToEndTests.Pods pods)
             using var timeout = new CancellationTokenSource(MeshPod.StartTimeout);
             Client = StartPod("client");
             Consumer = StartPod("consumer");
-            await Task.WhenAll(Client.StartProxyAsync(_manifests, timeout.Token), Consumer.StartProxyAsync(_manifests, timeout.Token));
+            await Task.WhenAll(Client.StartProxyAsync(_manifests, timeout.Token, StatusDirectory), Consumer.StartProxyAsync(_manifests, timeout.Token));
         }
 
         private static MeshPod StartPod(string ns)
@@ -120,6 +133,7 @@ public sealed class MeshProcessEndToEndTests(MeshProcessEndToEndTests.Pods pods)
             if (Client is not null) await Client.DisposeAsync();
             if (Consumer is not null) await Consumer.DisposeAsync();
             Directory.Delete(_manifests, recursive: true);
+            Directory.Delete(StatusDirectory, recursive: true);
         }
 
         private static string Service(string name, string clusterIp, string endpoint, string? appProtocol = null) => $$"""

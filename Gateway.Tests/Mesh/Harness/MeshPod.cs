@@ -68,12 +68,16 @@ public sealed class MeshPod : IAsyncDisposable
         return echo;
     }
 
-    /// <summary>Starts the mesh proxy on <paramref name="manifests"/> and waits (bounded) until it listens.</summary>
-    public async Task StartProxyAsync(string manifests, CancellationToken ct)
+    /// <summary>Starts the mesh proxy on <paramref name="manifests"/> and waits (bounded) until it listens (after its first apply).</summary>
+    /// <param name="manifests">The --manifests folder.</param>
+    /// <param name="ct">Cancels the wait (which is bounded by <see cref="StartTimeout"/> anyway).</param>
+    /// <param name="statusDirectory">Passed as --status-dir when given (to see that the proxy writes no status).</param>
+    public async Task StartProxyAsync(string manifests, CancellationToken ct, string? statusDirectory = null)
     {
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _proxy = Namespace.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "Gateway.Host.dll"), "--mode", "mesh", "--manifests", manifests,
-            "--mesh-namespace", ClientNamespace, "--log-level", "Information", "--rescan-interval", "200ms"]);
+            "--mesh-namespace", ClientNamespace, "--log-level", "Information", "--rescan-interval", "200ms",
+            .. (statusDirectory is null ? Array.Empty<string>() : ["--status-dir", statusDirectory])]);
         void Read(string? line)
         {
             if (line is null) return;

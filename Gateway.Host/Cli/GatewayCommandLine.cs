@@ -21,12 +21,18 @@ public abstract record CommandLineRequest;
 public sealed record ServeRequest(GatewayHostOptions Options, LogLevel LogLevel, string? DemoBackendsDirectory = null,
     LogFormat LogFormat = LogFormat.Text) : CommandLineRequest
 {
+    /// <summary>Set with --mode mesh: run as a mesh proxy (Gateway.Host/Mesh) instead of a gateway.</summary>
+    public Mesh.MeshOptions? Mesh { get; init; }
+
     /// <summary>True when the echo Deployments of the manifests are emulated (--demo-backends or the embedded default).</summary>
     public bool DemoBackends => DemoBackendsDirectory is not null;
 }
 
 /// <summary>Translate manifests once and print the result.</summary>
 public sealed record TranslateRequest(IReadOnlyList<string> Paths, TranslatorOptions Options) : CommandLineRequest;
+
+/// <summary>Add the mesh proxy to the workloads of a manifest file and print it (the inject command).</summary>
+public sealed record InjectRequest(string Path, Mesh.Inject.InjectOptions Options) : CommandLineRequest;
 
 /// <summary>Print help or version (handled by System.CommandLine).</summary>
 public sealed record InfoRequest(ParseResult Result) : CommandLineRequest;
@@ -67,7 +73,8 @@ public static class GatewayCommandLine
         var result = symbols.Root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (result.Errors.Count > 0) return new UsageErrorRequest(result.Errors.Select(e => e.Message).Distinct().ToList());
         // --help and --version carry their own actions; our commands carry the no-op ones set below.
-        if (result.Action != symbols.Root.Action && result.Action != symbols.Translate.Action) return new InfoRequest(result);
+        if (result.Action != symbols.Root.Action && result.Action != symbols.Translate.Action && result.Action != symbols.Inject.Action) return new InfoRequest(result);
+        if (result.CommandResult.Command == symbols.Inject) return Mesh.MeshCommandLine.ParseInject(result, symbols.InjectSymbols);
 
         var input = new Inputs(result, environment ?? Environment.GetEnvironmentVariable);
         var controllerName = input.Text(symbols.ControllerName);
@@ -150,8 +157,15 @@ public static class GatewayCommandLine
                 text => Observability.Tracing.GatewayTracing.Problem(text) is { } problem ? ((Uri?)null, problem) : (new Uri(text, UriKind.Absolute), "")),
             DataPlane = dataPlane,
         };
+        var mesh = Mesh.MeshCommandLine.Serve(symbols.MeshSymbols, input.Text, input.OptionalText, input.Error, environment ?? Environment.GetEnvironmentVariable);
+        if (mesh is not null)
+        {
+            // A proxy is alone (its statuses are dropped, MeshHosting) and serves management only when asked to.
+            options.Cluster.Standalone = true;
+            if (!input.Given(symbols.ManagementPort)) options.Cluster.ManagementPort = null;
+        }
         if (input.Errors.Count == 0) input.Report(options.Errors());
-        return input.Errors.Count > 0 ? new UsageErrorRequest(input.Errors) : new ServeRequest(options, logLevel, demoDirectory, logFormat);
+        return input.Errors.Count > 0 ? new UsageErrorRequest(input.Errors) : new ServeRequest(options, logLevel, demoDirectory, logFormat) { Mesh = mesh };
     }
 
     /// <summary>
@@ -171,6 +185,8 @@ public static class GatewayCommandLine
                 return await info.Result.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, ct).ConfigureAwait(false);
             case TranslateRequest translate:
                 return TranslateCommand.Run(translate.Paths, translate.Options, stdout, stderr);
+            case InjectRequest inject:
+                return Mesh.Inject.MeshInjector.Run(inject.Path, inject.Options, stdout, stderr);
             case ServeRequest serve:
                 return await ServeAsync(serve, stderr, configure, ct).ConfigureAwait(false);
             default:
@@ -187,6 +203,7 @@ public static class GatewayCommandLine
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
         if (serve.DemoBackendsDirectory is { } demo) await AddDemoBackendsAsync(builder, serve, demo, ct).ConfigureAwait(false);
+        if (serve.Mesh is { } mesh) Mesh.MeshHosting.Configure(builder, mesh);
         configure?.Invoke(builder);
         await using var host = builder.Build();
         try
@@ -700,6 +717,9 @@ public static class GatewayCommandLine
 
         public readonly Command Translate;
         public readonly RootCommand Root;
+        public readonly Mesh.MeshCommandLine.ServeSymbols MeshSymbols = new();
+        public readonly Mesh.MeshCommandLine.InjectSymbols InjectSymbols = new();
+        public readonly Command Inject;
 
         public Symbols()
         {
@@ -717,6 +737,7 @@ public static class GatewayCommandLine
             {
                 Paths,
             };
+            Inject = InjectSymbols.Command;
             Root = new RootCommand(
                 "An actor-based Kubernetes Gateway API gateway. Reads Gateway API manifests from directories, translates them, " +
                 "serves the traffic they describe and writes their status. Exit codes: 0 after a graceful shutdown, 1 on a fatal " +
@@ -729,11 +750,13 @@ public static class GatewayCommandLine
                 MaxConnections, MaxListenerConnections, MaxUpgradedConnections, BackendMaxConnections, ForwardedHeaders, ForwardedTrustedHops,
                 DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress, SecretTypes, SecretNamespaces,
                 NoCluster, NodeName, ClusterHost, ClusterPort, ManagementHost, ManagementPort, ManagementTokenFile, Peers, Discovery, DiscoveryPodSelector, PodNamespace,
-                RequiredContactPoints, RemotingTlsCertificate, RemotingTlsKey, RemotingTlsPassword, RemotingTlsCa, Translate,
+                RequiredContactPoints, RemotingTlsCertificate, RemotingTlsKey, RemotingTlsPassword, RemotingTlsCa, Translate, Inject,
             };
+            foreach (var option in MeshSymbols.All) Root.Options.Add(option);
             Root.Options.Add(NoMetrics);
             Root.SetAction(_ => 0);
             Translate.SetAction(_ => 0);
+            Inject.SetAction(_ => 0);
             foreach (var option in Root.Options)
             {
                 if (option is VersionOption version) version.Action = new PrintVersion();

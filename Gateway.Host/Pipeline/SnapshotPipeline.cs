@@ -358,7 +358,9 @@ public sealed class SnapshotPipeline : BackgroundService
         timeout.CancelAfter(_options.DataPlaneTimeout);
         try
         {
-            var applied = await _dataPlane.ApplyAsync(result.Revision, result.Gateways, timeout.Token).ConfigureAwait(false);
+            var applied = await (_dataPlane is Mesh.IMeshDataPlane mesh
+                ? mesh.ApplyAsync(result, timeout.Token)
+                : _dataPlane.ApplyAsync(result.Revision, result.Gateways, timeout.Token)).ConfigureAwait(false);
             return applied.FailedSockets;
         }
         catch (Exception e) when (!ct.IsCancellationRequested)

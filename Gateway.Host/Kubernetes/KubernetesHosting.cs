@@ -86,8 +86,6 @@ public static class KubernetesHosting
                 MeshClusterIpMode = Actors.Mesh.MeshClusterIpMode.FromService,
                 ServiceNamespace = k8sOptions.Services.Namespace,
                 ServiceBindAddress = k8sOptions.ServiceBindAddress,
-                // Mesh Services' ClusterIPs are the API server's (what the mesh proxies' redirected connections carry).
-                MeshClusterIpMode = Gateway.Actors.Mesh.MeshClusterIpMode.FromService,
             },
             Coalescing = options.Coalescing,
             DataPlaneTimeout = options.DataPlaneTimeout,

@@ -177,7 +177,6 @@ public sealed class MeshProxy : IDataPlane, IMeshDataPlane
         kestrel.Listen(_mesh.ListenAddress, _mesh.ListenPort, listen =>
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
-            listen.Use(_connectionLimit.Middleware);
             listen.Use(Dispatch);
             listen.Use(RawConnectionHeader.Middleware);
             listen.Use(H2cPriorKnowledge.Middleware);

@@ -58,6 +58,10 @@ internal static class SessionTokenCodec
                 _ => c,
             };
         }
+        // Canonical form only: the unused low bits of a last, partial group must be zero (the decoder ignores them,
+        // which would let several strings stand for one value).
+        var unusedBits = (text.Length % 4) switch { 2 => 0b1111, 3 => 0b11, 1 => -1, _ => 0 };
+        if (unusedBits < 0 || (unusedBits > 0 && (Base64Value(text[^1]) & unusedBits) != 0)) return false;
         while (n % 4 != 0) padded[n++] = '=';
         Span<byte> bytes = stackalloc byte[n / 4 * 3];
         if (!Convert.TryFromBase64Chars(padded[..n], bytes, out var length)) return false;
@@ -79,6 +83,16 @@ internal static class SessionTokenCodec
         token = new SessionToken(pin, BinaryPrimitives.ReadInt64BigEndian(bytes[1..]), BinaryPrimitives.ReadInt64BigEndian(bytes[9..]));
         return true;
     }
+
+    private static int Base64Value(char c) => c switch
+    {
+        >= 'A' and <= 'Z' => c - 'A',
+        >= 'a' and <= 'z' => c - 'a' + 26,
+        >= '0' and <= '9' => c - '0' + 52,
+        '-' => 62,
+        '_' => 63,
+        _ => 0,
+    };
 
     private static void Mac(ReadOnlySpan<byte> key, string scope, ReadOnlySpan<byte> data, Span<byte> destination)
     {

@@ -10,8 +10,9 @@ using Xunit.Abstractions;
 namespace Gateway.Tests.EndToEnd;
 
 /// <summary>
-/// Three echo endpoints of one Service on loopback addresses sharing a port (each answers with its own pod name), and
-/// the manifests of a Gateway whose HTTPRoute has one rule per kind of session persistence.
+/// Echo endpoints on loopback addresses sharing a port (each answers with its own pod name): all but the last are the
+/// endpoints of Service echo, the last one is Service echo-b; and the manifests of a Gateway whose HTTPRoute has one
+/// rule per kind of session persistence, and one splitting traffic between echo and echo-b by weight.
 /// </summary>
 internal sealed class StickyBackends : IAsyncDisposable
 {
@@ -19,6 +20,7 @@ internal sealed class StickyBackends : IAsyncDisposable
     public const string HeaderPath = "/header";
     public const string IdlePath = "/idle";
     public const string AbsolutePath = "/absolute";
+    public const string WeightedPath = "/weighted";
     public const string HeaderName = "X-Gw-Session";
     public const string IdleCookie = "idle-session";
     public const string AbsoluteCookie = "absolute-session";
@@ -27,6 +29,9 @@ internal sealed class StickyBackends : IAsyncDisposable
     private readonly List<EchoServer> _servers = [];
 
     public IReadOnlyList<string> Addresses { get; private set; } = [];
+
+    /// <summary>The endpoints of Service echo (every address but the last, which is echo-b's).</summary>
+    public IReadOnlyList<string> EchoAddresses => [.. Addresses.Take(Addresses.Count - 1)];
 
     public int Port { get; private set; }
 
@@ -57,8 +62,11 @@ internal sealed class StickyBackends : IAsyncDisposable
         }
     }
 
-    /// <summary>The manifests; <paramref name="endpoints"/> (default: all) are the ready endpoints of the Service.</summary>
-    public string Manifests(int gatewayPort, IEnumerable<string>? endpoints = null) => Gateway.Tests.Host.Manifests.Join(
+    /// <summary>
+    /// The manifests; <paramref name="endpoints"/> (default: all of <see cref="EchoAddresses"/>) are the ready
+    /// endpoints of Service echo; the weighted rule gives echo <paramref name="echoWeight"/> and echo-b the rest of 1.
+    /// </summary>
+    public string Manifests(int gatewayPort, IEnumerable<string>? endpoints = null, int echoWeight = 1) => Gateway.Tests.Host.Manifests.Join(
         Gateway.Tests.Host.Manifests.GatewayClass(),
         Gateway.Tests.Host.Manifests.Gateway("g", port: gatewayPort),
         $$$"""
@@ -77,7 +85,24 @@ internal sealed class StickyBackends : IAsyncDisposable
         addressType: IPv4
         ports: [{name: http, port: {{{Port}}}, protocol: TCP}]
         endpoints:
-        {{{EndpointLines(endpoints ?? Addresses)}}}
+        {{{EndpointLines(endpoints ?? EchoAddresses)}}}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: echo-b, namespace: default}
+        spec:
+          ports: [{name: http, port: 8080, targetPort: {{{Port}}}, protocol: TCP}]
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: echo-b-1
+          namespace: default
+          labels: {kubernetes.io/service-name: echo-b}
+        addressType: IPv4
+        ports: [{name: http, port: {{{Port}}}, protocol: TCP}]
+        endpoints:
+        {{{EndpointLines([Addresses[^1]])}}}
         ---
         apiVersion: gateway.networking.k8s.io/v1
         kind: HTTPRoute
@@ -100,6 +125,9 @@ internal sealed class StickyBackends : IAsyncDisposable
               sessionName: {{{AbsoluteCookie}}}
               absoluteTimeout: {{{(int)Timeout.TotalSeconds}}}s
               cookieConfig: {lifetimeType: Permanent}
+          - matches: [{path: {type: PathPrefix, value: {{{WeightedPath}}}}}]
+            backendRefs: [{name: echo, port: 8080, weight: {{{echoWeight}}}}, {name: echo-b, port: 8080, weight: {{{1 - echoWeight}}}}]
+            sessionPersistence: {}
           - matches: [{path: {type: PathPrefix, value: /plain}}]
             backendRefs: [{name: echo, port: 8080}]
         """);
@@ -166,8 +194,9 @@ internal sealed record StickyAnswer(HttpStatusCode Status, string? Pod, string? 
 
 /// <summary>
 /// Session persistence through the shipped gateway process in file mode (--manifests), with three echo endpoints behind
-/// one Service: stickiness with the cookie, round-robin without it, the Header type, idle and absolute expiry, and an
-/// endpoint that goes away.
+/// one Service and a fourth behind another: stickiness with the cookie, round-robin without it, the Header type, idle
+/// and absolute expiry, an endpoint that goes away, and a session that keeps its backend when that backend's weight
+/// drops to zero.
 /// </summary>
 [Trait("Category", "EndToEnd")]
 public sealed class SessionPersistenceEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
@@ -182,7 +211,7 @@ public sealed class SessionPersistenceEndToEndTests(ITestOutputHelper output) : 
 
     public async Task InitializeAsync()
     {
-        _backends = await StickyBackends.StartAsync(3);
+        _backends = await StickyBackends.StartAsync(4);
         _dir.Write("m/all.yaml", Backends.Manifests(_gatewayPort));
         _dir.Write("session.key", "an end-to-end session key of the test\n");
         var management = ReplicaProcess.FreePort();
@@ -312,11 +341,27 @@ public sealed class SessionPersistenceEndToEndTests(ITestOutputHelper output) : 
     {
         var first = await Get(StickyBackends.CookiePath);
         var pinned = int.Parse(first.Pod!["pod-".Length..], CultureInfo.InvariantCulture);
-        _dir.Write("m/all.yaml", Backends.Manifests(_gatewayPort, Backends.Addresses.Where((_, i) => i != pinned)));
+        _dir.Write("m/all.yaml", Backends.Manifests(_gatewayPort, Backends.EchoAddresses.Where((_, i) => i != pinned)));
         var moved = await StickyAnswer.UntilAsync(() => Get(StickyBackends.CookiePath, cookie: first.Cookie), a => a.Pod is not null && a.Pod != first.Pod,
             "the session to leave the removed endpoint");
         Assert.NotNull(moved.SetCookie);
         Assert.NotEqual(first.Cookie, moved.Cookie);
         for (var i = 0; i < 5; i++) Assert.Equal(moved.Pod, (await Get(StickyBackends.CookiePath, cookie: moved.Cookie)).Pod);
+    }
+
+    [Fact]
+    public async Task WeightedBackends_TheSessionPinsItsBackend_AfterItsWeightDropsToZero()
+    {
+        var first = await Get(StickyBackends.WeightedPath);
+        Assert.NotEqual("pod-3", first.Pod);
+        _dir.Write("m/all.yaml", Backends.Manifests(_gatewayPort, echoWeight: 0));
+        await StickyAnswer.UntilAsync(() => Get(StickyBackends.WeightedPath), a => a.Pod == "pod-3", "new sessions to go to echo-b only");
+        // GEP-1619 "Traffic Splitting": the session takes precedence over weights, even a weight of 0.
+        for (var i = 0; i < 5; i++)
+        {
+            var held = await Get(StickyBackends.WeightedPath, cookie: first.Cookie);
+            Assert.Equal(first.Pod, held.Pod);
+            Assert.Null(held.SetCookie);
+        }
     }
 }

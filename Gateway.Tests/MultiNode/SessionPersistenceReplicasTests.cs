@@ -24,7 +24,7 @@ public sealed class SessionPersistenceReplicasTests(ITestOutputHelper output) : 
 
     public async Task InitializeAsync()
     {
-        _backends = await StickyBackends.StartAsync(3);
+        _backends = await StickyBackends.StartAsync(4);
         _dir.Write("m/all.yaml", _backends.Manifests(_gatewayPort));
         _dir.Write("session.key", "the key every replica of this test reads\n");
         var ports = Enumerable.Range(0, 2).Select(_ => ReplicaProcess.FreePort()).ToList();

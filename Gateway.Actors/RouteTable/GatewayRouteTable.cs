@@ -80,7 +80,11 @@ public sealed record HttpRouteEntry(
     HttpFilters Filters,
     BackendGroup Backends,
     RouteTimeouts? Timeouts,
-    RouteRetry? Retry);
+    RouteRetry? Retry)
+{
+    /// <summary>The rule's session persistence (GEP-1619); null when the rule has none.</summary>
+    public SessionPersistencePolicy? Session { get; init; }
+}
 
 /// <summary>How a value is matched.</summary>
 public enum MatchType { Exact, PathPrefix, RegularExpression }

@@ -66,7 +66,16 @@ public static class RouteTableYaml
             ("codes", Y.Seq(rt.Codes.Select(c => Y.S(c)))),
             ("attempts", Y.S(rt.Attempts)),
             ("backoff", rt.Backoff is { } bo ? Y.S(GatewayDuration.Format(bo)) : null))),
+        ("sessionPersistence", Session(e.Session)),
         ("backends", Backends(e.Backends)));
+
+    private static YamlNode? Session(SessionPersistencePolicy? s) => s is null ? null : Y.Map(
+        ("name", Y.S(s.Name)),
+        ("type", Y.S(s.Type.ToString())),
+        ("absoluteTimeout", s.AbsoluteTimeout is { } a ? Y.S(GatewayDuration.Format(a)) : null),
+        ("idleTimeout", s.IdleTimeout is { } i ? Y.S(GatewayDuration.Format(i)) : null),
+        ("lifetimeType", s.Type == SessionPersistenceType.Cookie ? Y.S(s.LifetimeType.ToString()) : null),
+        ("scope", Y.S(s.Scope)));
 
     private static YamlNode L4Entry(L4RouteEntry e) => Y.Obj(
         ("id", Y.S(e.Id)),

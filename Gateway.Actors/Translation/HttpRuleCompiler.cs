@@ -102,6 +102,9 @@ internal static class HttpRuleCompiler
             retry = new RouteRetry([.. codes.Distinct().Order()], rt.Attempts ?? 1, backoff);
         }
 
+        var session = SessionPersistenceCompiler.Compile(rule.SessionPersistence, model.Key, ruleIndex, out var sessionError);
+        if (sessionError is not null) return sessionError;
+
         var backends = new List<WeightedBackend>();
         foreach (var b in rule.BackendRefs ?? [])
         {
@@ -123,7 +126,7 @@ internal static class HttpRuleCompiler
         for (var i = 0; i < matches.Count; i++)
         {
             var (path, headers, query, method) = matches[i];
-            model.Matches.Add(new CompiledMatch(ruleIndex, i, rule.Name, path, headers, query, method, filters, new BackendGroup([.. backends]), timeouts, retry));
+            model.Matches.Add(new CompiledMatch(ruleIndex, i, rule.Name, path, headers, query, method, filters, new BackendGroup([.. backends]), timeouts, retry) { Session = session });
         }
         return null;
     }
@@ -145,6 +148,9 @@ internal static class HttpRuleCompiler
         var filters = CompileFilters(httpFilters, [], model, index, "GRPCRoute", out var filterError);
         if (filterError is not null) return filterError;
 
+        var session = SessionPersistenceCompiler.Compile(rule.SessionPersistence, model.Key, ruleIndex, out var sessionError);
+        if (sessionError is not null) return sessionError;
+
         var backends = new List<WeightedBackend>();
         foreach (var b in rule.BackendRefs ?? [])
         {
@@ -159,7 +165,7 @@ internal static class HttpRuleCompiler
         for (var i = 0; i < matches.Count; i++)
         {
             var (path, headers) = matches[i];
-            model.Matches.Add(new CompiledMatch(ruleIndex, i, rule.Name, path, headers, [], "POST", filters, new BackendGroup([.. backends]), null, null));
+            model.Matches.Add(new CompiledMatch(ruleIndex, i, rule.Name, path, headers, [], "POST", filters, new BackendGroup([.. backends]), null, null) { Session = session });
         }
         return null;
     }

@@ -18,7 +18,11 @@ internal sealed record CompiledMatch(
     HttpFilters Filters,
     BackendGroup Backends,
     RouteTimeouts? Timeouts,
-    RouteRetry? Retry);
+    RouteRetry? Retry)
+{
+    /// <summary>The rule's session persistence; null when the rule has none.</summary>
+    public SessionPersistencePolicy? Session { get; init; }
+}
 
 /// <summary>One valid rule of a TLS/TCP/UDP route.</summary>
 internal sealed record CompiledL4Rule(int RuleIndex, BackendGroup Backends);

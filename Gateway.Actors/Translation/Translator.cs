@@ -453,7 +453,7 @@ public static class Translator
                 $"{kind}/{route.Key.Namespace}/{route.Key.Name}/rule/{m.RuleIndex}/match/{m.MatchIndex}{suffix}",
                 kind == "GRPCRoute" ? HttpRouteKind.Grpc : HttpRouteKind.Http,
                 route.Key, m.RuleIndex, m.MatchIndex, m.RuleName, hostList, m.Path, m.Headers, m.QueryParams, m.Method,
-                m.Filters, m.Backends, m.Timeouts, m.Retry);
+                m.Filters, m.Backends, m.Timeouts, m.Retry) { Session = m.Session };
             var key = new RoutePrecedenceKey(host, m.Path.Type, m.Path.Value, m.Method is not null, m.Headers.Length, m.QueryParams.Length,
                 route.Created, route.Key.NamespacedName, m.RuleIndex, m.MatchIndex);
             into.Add(new SortableHttpEntry(entry, key));

@@ -119,6 +119,12 @@ public static class GatewayCommandLine
         var logFormat = input.Converted(symbols.LogFormat,
             text => GatewayLogging.ParseFormat(text) is { } format ? (format, "") : (LogFormat.Text, "is not one of text, json"), LogFormat.Text);
         var cluster = ClusterOptions(input, symbols, podSelector);
+        byte[]? sessionKey = null;
+        if (input.OptionalFile(symbols.SessionKeyFile) is { } sessionKeyFile && File.Exists(sessionKeyFile))
+        {
+            sessionKey = DataPlane.Sessions.SessionKey.Load(sessionKeyFile, out var sessionKeyError);
+            if (sessionKeyError is not null) input.Error(symbols.SessionKeyFile, sessionKeyError);
+        }
         var dataPlane = new DataPlane.DataPlaneOptions
         {
             MaxConnections = input.Converted(symbols.MaxConnections, Limit("auto"), null),
@@ -127,6 +133,7 @@ public static class GatewayCommandLine
             BackendMaxConnectionsPerServer = (int)(input.Converted(symbols.BackendMaxConnections, Limit(null), null) ?? 1),
             ForwardedHeaders = input.Converted(symbols.ForwardedHeaders, OneOf("append", "off"), "append") == "off" ? DataPlane.ForwardedHeadersMode.Off : DataPlane.ForwardedHeadersMode.Append,
             ForwardedTrustedHops = (int?)input.Converted(symbols.ForwardedTrustedHops, Limit("all", allowZero: true), null),
+            SessionKey = sessionKey,
         };
         var options = new GatewayHostOptions
         {
@@ -492,6 +499,13 @@ public static class GatewayCommandLine
             DefaultValueFactory = _ => "all",
         };
 
+        public readonly Option<string?> SessionKeyFile = new("--session-key-file")
+        {
+            Description = "File holding the key (at least 16 bytes) that authenticates session persistence values; give every replica the same " +
+                "file (mount a Secret's key). Without it a session value is only checked against the rule's current endpoints.",
+            HelpName = "FILE",
+        };
+
         public readonly Option<string> Source = new("--source")
         {
             Description = "Where objects come from and status goes: \"file\" (--manifests, status in --status-dir or memory, Gateway addresses from " +
@@ -748,7 +762,7 @@ public static class GatewayCommandLine
             {
                 Manifests, StatusDir, ControllerName, AddressPool, MeshClusterIpRange, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel, LogFormat, AccessLog, OtlpEndpoint,
                 MaxConnections, MaxListenerConnections, MaxUpgradedConnections, BackendMaxConnections, ForwardedHeaders, ForwardedTrustedHops,
-                DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress, SecretTypes, SecretNamespaces,
+                SessionKeyFile, DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress, SecretTypes, SecretNamespaces,
                 NoCluster, NodeName, ClusterHost, ClusterPort, ManagementHost, ManagementPort, ManagementTokenFile, Peers, Discovery, DiscoveryPodSelector, PodNamespace,
                 RequiredContactPoints, RemotingTlsCertificate, RemotingTlsKey, RemotingTlsPassword, RemotingTlsCa, Translate, Inject,
             };

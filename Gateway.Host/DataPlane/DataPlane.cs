@@ -98,7 +98,7 @@ public sealed class DataPlane : IDataPlane
         {
             _logger.LogInformation("no ActorMaterializer given: TLS, TCP and UDP listeners will not be served");
         }
-        _compiler = new SocketTableCompiler(_clients, _certificates, new ForwardedHeaders(_options.ForwardedHeaders, _options.ForwardedTrustedHops));
+        _compiler = new SocketTableCompiler(_clients, _certificates, new ForwardedHeaders(_options.ForwardedHeaders, _options.ForwardedTrustedHops), _options.SessionKey);
         _pipeline = new RequestPipeline(_kestrelServices.Services.GetRequiredService<IHttpForwarder>(), _mirrors, _options, _loggerFactory.CreateLogger<RequestPipeline>());
         Observability.Metrics.DataPlaneMetrics.Observe(this);
     }

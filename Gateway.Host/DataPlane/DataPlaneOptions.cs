@@ -66,6 +66,12 @@ public sealed record DataPlaneOptions
     /// </summary>
     public int? ForwardedTrustedHops { get; init; }
 
+    /// <summary>
+    /// The key that authenticates session persistence values (--session-key-file, <see cref="Sessions.SessionKey"/>);
+    /// null: values are checked against the rule's current endpoints only (Sessions/README.md).
+    /// </summary>
+    public byte[]? SessionKey { get; init; }
+
     /// <summary>Bounds of the TLS/TCP/UDP data plane (connect, idle, ClientHello, handshake, sessions).</summary>
     public L4Options L4 { get; init; } = new();
 }

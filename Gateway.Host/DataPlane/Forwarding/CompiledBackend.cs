@@ -54,12 +54,18 @@ internal sealed class CompiledBackend
     public bool HasEndpoints => _destinations.Length > 0;
 
     /// <summary>The next endpoint, round-robin (lock-free; a single endpoint touches no shared counter).</summary>
-    public string NextDestination()
+    public string NextDestination() => _destinations[NextIndex()];
+
+    /// <summary>The index (into <see cref="WeightedBackend.Endpoints"/>) of the next endpoint, round-robin.</summary>
+    public int NextIndex()
     {
-        if (_destinations.Length == 1) return _destinations[0];
+        if (_destinations.Length == 1) return 0;
         var i = (uint)Interlocked.Increment(ref _next);
-        return _destinations[(int)(i % (uint)_destinations.Length)];
+        return (int)(i % (uint)_destinations.Length);
     }
+
+    /// <summary>The destination prefix of endpoint <paramref name="index"/> of <see cref="WeightedBackend.Endpoints"/>.</summary>
+    public string DestinationAt(int index) => _destinations[index];
 }
 
 /// <summary>

@@ -105,7 +105,10 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
             return Task.CompletedTask;
         }
 
-        var backend = action.Backends.Pick();
+        // Session persistence pins the backend and endpoint; a rule without it pays one null check here and below.
+        string? pinned = null;
+        Sessions.SessionIssue? issue = null;
+        var backend = action.Session is null ? action.Backends.Pick() : action.Session.Choose(request, action.Backends, out pinned, out issue);
         if (backend is null || !backend.Valid)
         {
             // HTTPRouteRule.BackendRefs: no valid backend, or this share belongs to an invalid one → 500.
@@ -127,6 +130,7 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
             return Task.CompletedTask;
         }
 
+        if (issue is { } sessionValue) action.Session!.Issue(response, sessionValue);
         measurement?.Forwarding(backend);
         action.RequestHeaders?.Apply(request.Headers);
         backend.RequestHeaders?.Apply(request.Headers);
@@ -136,25 +140,26 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
         }
         // An observed request gets its traceparent from its exchange (per attempt); every other one here, once.
         if (exchange is null) HttpExchange.ContinueTraceContext(request.Headers);
-        if (action.Mirrors.Length > 0 && mirrors is not null) return MirrorThenForwardAsync(context, action, backend, exchange);
+        if (action.Mirrors.Length > 0 && mirrors is not null) return MirrorThenForwardAsync(context, action, backend, exchange, pinned);
         if (action.RequestTimeout is null && action.BackendTimeout is null && action.Retry is null)
         {
             // The shortest path: one attempt, nothing to decide afterwards (the forwarder has already answered any
             // failure with its status code), so the forwarder's own task is the request's task.
-            var destination = backend.NextDestination();
+            var destination = pinned ?? backend.NextDestination();
             exchange?.Forwarding(context, destination);
             return forwarder.SendAsync(context, destination, backend.Client.Invoker, backend.Client.Config, backend.Final, context.RequestAborted).AsTask();
         }
-        return ForwardAsync(context, action, backend, exchange);
+        return ForwardAsync(context, action, backend, exchange, pinned);
     }
 
-    private async Task MirrorThenForwardAsync(HttpContext context, RouteAction action, CompiledBackend backend, HttpExchange? exchange)
+    private async Task MirrorThenForwardAsync(HttpContext context, RouteAction action, CompiledBackend backend, HttpExchange? exchange, string? pinned)
     {
         await MirrorAsync(context, action).ConfigureAwait(false);
-        await ForwardAsync(context, action, backend, exchange).ConfigureAwait(false);
+        await ForwardAsync(context, action, backend, exchange, pinned).ConfigureAwait(false);
     }
 
-    private async Task ForwardAsync(HttpContext context, RouteAction action, CompiledBackend backend, HttpExchange? exchange)
+    // pinned: the session's endpoint (every attempt goes there), or null to go round-robin.
+    private async Task ForwardAsync(HttpContext context, RouteAction action, CompiledBackend backend, HttpExchange? exchange, string? pinned)
     {
         var retry = action.Retry is not null && IsReplayable(context) ? action.Retry : null;
         var attempts = retry?.Attempts ?? 0;
@@ -171,7 +176,7 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
                 var last = attempt >= attempts;
                 var transformer = !last && backend.Retrying is not null ? backend.Retrying : backend.Final;
                 var outer = requestTimeout?.Token ?? context.RequestAborted;
-                var destination = backend.NextDestination();
+                var destination = pinned ?? backend.NextDestination();
                 exchange?.Forwarding(context, destination);
                 ForwarderError error;
                 var backendTimedOut = false;

@@ -43,6 +43,9 @@ internal sealed class RouteAction
 
     /// <summary>The ExternalAuth filter: asked before anything else happens to the request; null when absent.</summary>
     public Auth.ExternalAuthPlan? ExternalAuth { get; init; }
+
+    /// <summary>Session persistence (GEP-1619); null when the rule has none.</summary>
+    public Sessions.SessionPlan? Session { get; init; }
 }
 
 /// <summary>One IR entry compiled: its match and its action.</summary>

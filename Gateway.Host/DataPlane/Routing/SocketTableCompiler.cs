@@ -18,7 +18,7 @@ namespace Gateway.Host.DataPlane.Routing;
 /// blocks the others).
 /// Given the socket's previous table, only what changed is compiled; see <see cref="Compile"/>.
 /// </summary>
-internal sealed class SocketTableCompiler(BackendClients clients, CertificateCache certificates, ForwardedHeaders? forwarded = null)
+internal sealed class SocketTableCompiler(BackendClients clients, CertificateCache certificates, ForwardedHeaders? forwarded = null, byte[]? sessionKey = null)
 {
     /// <summary>
     /// Compiles <paramref name="port"/> for <paramref name="socket"/>. With <paramref name="previous"/> (the table the
@@ -471,6 +471,9 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
             BackendTimeout = Enabled(entry.Timeouts?.BackendRequest),
             Retry = retry,
             ExternalAuth = Auth.ExternalAuthPlan.Create(filters.ExternalAuth, clients),
+            Session = entry.Session is { } session
+                ? new Sessions.SessionPlan(session, backends, Sessions.SessionPlan.CookiePath(entry.Path), port.Protocol == ListenerProtocol.Https, sessionKey)
+                : null,
         };
         return new CompiledRoute(entry, match, action);
     }

@@ -80,7 +80,11 @@ public sealed record HttpRouteEntry(
     HttpFilters Filters,
     BackendGroup Backends,
     RouteTimeouts? Timeouts,
-    RouteRetry? Retry);
+    RouteRetry? Retry)
+{
+    /// <summary>The RateLimitPolicy rules that apply to this entry (Gateway-level and route-level together); empty: none.</summary>
+    public ImmutableArray<RateLimitRule> RateLimits { get; init; } = [];
+}
 
 /// <summary>How a value is matched.</summary>
 public enum MatchType { Exact, PathPrefix, RegularExpression }

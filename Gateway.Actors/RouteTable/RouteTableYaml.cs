@@ -66,7 +66,11 @@ public static class RouteTableYaml
             ("codes", Y.Seq(rt.Codes.Select(c => Y.S(c)))),
             ("attempts", Y.S(rt.Attempts)),
             ("backoff", rt.Backoff is { } bo ? Y.S(GatewayDuration.Format(bo)) : null))),
+        ("rateLimits", Y.Seq(e.RateLimits.Select(r => Y.S(RateLimitText(r))))),
         ("backends", Backends(e.Backends)));
+
+    private static string RateLimitText(RateLimitRule r) =>
+        $"{r.Id} {r.Requests}/{GatewayDuration.Format(r.Interval)} {r.KeyType}{(r.HeaderName is null ? "" : ":" + r.HeaderName)} {r.Scope}";
 
     private static YamlNode L4Entry(L4RouteEntry e) => Y.Obj(
         ("id", Y.S(e.Id)),

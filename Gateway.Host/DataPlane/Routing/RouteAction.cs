@@ -43,6 +43,9 @@ internal sealed class RouteAction
 
     /// <summary>The ExternalAuth filter: asked before anything else happens to the request; null when absent.</summary>
     public Auth.ExternalAuthPlan? ExternalAuth { get; init; }
+
+    /// <summary>The RateLimitPolicy rules of the entry; null when none applies (the request path then tests only this).</summary>
+    public RateLimiting.RateLimitPlan? RateLimits { get; init; }
 }
 
 /// <summary>One IR entry compiled: its match and its action.</summary>

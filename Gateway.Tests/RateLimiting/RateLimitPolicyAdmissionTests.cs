@@ -17,14 +17,15 @@ public class RateLimitPolicyAdmissionTests
         """;
 
     [Fact]
-    public void Valid_IsReadWithScopeDefaultedToCluster()
+    public void Valid_IsRead_ScopeMayBeOmitted()
     {
         var result = ManifestParser.Parse("p.yaml", Policy("{limit: {requests: 300, interval: 1m}, key: {type: ClientIP}}"));
 
         Assert.Empty(result.Diagnostics);
         var policy = Assert.IsType<V1Alpha1RateLimitPolicy>(Assert.Single(result.Objects).Object);
         var rule = Assert.Single(policy.Spec.Rules!);
-        Assert.Equal("Cluster", rule.Scope);
+        // Omitted scope means Cluster (the CRD default; the translator reads null the same way, see the golden cases).
+        Assert.Null(rule.Scope);
         Assert.Equal(300, rule.Limit!.Requests);
         Assert.Equal("1m", rule.Limit.Interval);
     }

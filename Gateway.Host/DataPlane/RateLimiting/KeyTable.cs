@@ -21,7 +21,7 @@ internal sealed class KeyTable<T>(Func<T> create, Func<T, long> windowEndMs, int
     private const long SweepEveryMs = 1_000;
 
     private readonly ConcurrentDictionary<string, T> _entries = new(StringComparer.Ordinal);
-    private long _lastSweepMs = long.MinValue;
+    private long _lastSweepMs;
 
     public int MaxKeys { get; } = maxKeys;
 

@@ -174,7 +174,7 @@ public sealed class KubernetesApi
             (c, l, w, rv, t, ct) => _client.CoreV1.ListSecretForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: w ? true : null, continueParameter: c, fieldSelector: scope.FieldSelector, limit: l, resourceVersion: rv, timeoutSeconds: t, watch: w ? true : null, cancellationToken: ct)),
         "ConfigMap" => new CoreBinding<V1ConfigMap, V1ConfigMapList>(kind, version,
             (c, l, w, rv, t, ct) => _client.CoreV1.ListConfigMapForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: w ? true : null, continueParameter: c, limit: l, resourceVersion: rv, timeoutSeconds: t, watch: w ? true : null, cancellationToken: ct)),
-        _ when kind.Group == Actors.Resources.KindRegistry.GatewayGroup =>
+        _ when kind.Group is Actors.Resources.KindRegistry.GatewayGroup or Actors.Resources.KindRegistry.OwnGroup =>
             (IKindBinding)Activator.CreateInstance(typeof(CustomBinding<>).MakeGenericType(kind.ClrType), _client, kind, version)!,
         _ => throw new ArgumentException($"no API binding for {kind.Kind}", nameof(kind)),
     };

@@ -120,7 +120,9 @@ def paced(path, total, seconds, on_time=None):
         return get(path)
     with ThreadPoolExecutor(32) as pool: out = list(pool.map(one, range(total)))
     return out
-def count(results): return {str(k): results.count(k) for k in sorted(set(map(str, results)))}
+def count(results):
+    names = [str(r) for r in results]
+    return {k: names.count(k) for k in sorted(set(names))}
 lines = ["| scenario | result | target |", "|---|---|---|"]
 g = paced("/global", 1000, 20)
 lines.append(f"| global: 300/min, 1,000 requests in 20 s over 3 replicas | admitted {g.count(200)}; {json.dumps(count(g))} | [285, 315]: {'met' if 285 <= g.count(200) <= 315 else 'missed'} |")

@@ -67,8 +67,11 @@ internal sealed class ClusterLimiter(RateLimitRule rule, ILeaseSource source, st
             {
                 state.Tokens--;
                 var admitted = new RateDecision(true, state.Tokens + state.Unleased, state.WindowEndMs);
-                // Prefetch: the next lease is asked for while this one still has a quarter left.
-                var low = prefetch && state.Tokens <= state.LastLease / 4 && state.Unleased > 0 && state.Pending is null;
+                // Prefetch: the next lease is asked for while this one still has a quarter left. Not for leases under 4
+                // tokens (limits under 40, or the last leases of a window): a prefetched token would sit on this
+                // replica while the key's next request may reach another one, and a stranded token is a request
+                // refused below the limit.
+                var low = prefetch && state.LastLease >= 4 && state.Tokens <= state.LastLease / 4 && state.Unleased > 0 && state.Pending is null;
                 return (admitted, low ? StartFetch(state) : null, null);
             }
             if (live && state.Unleased == 0 && state.Pending is null) return (new RateDecision(false, 0, state.WindowEndMs), null, null);

@@ -174,7 +174,9 @@ public sealed class KubernetesApi
             (c, l, w, rv, t, ct) => _client.CoreV1.ListSecretForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: w ? true : null, continueParameter: c, fieldSelector: scope.FieldSelector, limit: l, resourceVersion: rv, timeoutSeconds: t, watch: w ? true : null, cancellationToken: ct)),
         "ConfigMap" => new CoreBinding<V1ConfigMap, V1ConfigMapList>(kind, version,
             (c, l, w, rv, t, ct) => _client.CoreV1.ListConfigMapForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: w ? true : null, continueParameter: c, limit: l, resourceVersion: rv, timeoutSeconds: t, watch: w ? true : null, cancellationToken: ct)),
-        _ when kind.Group is Actors.Resources.KindRegistry.GatewayGroup or Actors.Resources.KindRegistry.OwnGroup =>
+        // Every custom resource (Gateway API standard and experimental groups, our own policies) goes through the
+        // custom-objects API; the core kinds are bound above.
+        _ when kind.Group.Length > 0 && kind.Group.Contains('.', StringComparison.Ordinal) && kind.Group != "discovery.k8s.io" =>
             (IKindBinding)Activator.CreateInstance(typeof(CustomBinding<>).MakeGenericType(kind.ClrType), _client, kind, version)!,
         _ => throw new ArgumentException($"no API binding for {kind.Kind}", nameof(kind)),
     };

@@ -19,6 +19,9 @@ public static class KindRegistry
 {
     public const string GatewayGroup = "gateway.networking.k8s.io";
 
+    /// <summary>The API group of our own kinds (k8s/crds).</summary>
+    public const string OwnGroup = "gateway.akka-gateway.dev";
+
     public static readonly KindInfo GatewayClass = new("GatewayClass", GatewayGroup, typeof(V1GatewayClass), false, true, ["v1", "v1beta1"]);
     public static readonly KindInfo Gateway = new("Gateway", GatewayGroup, typeof(V1Gateway), true, true, ["v1", "v1beta1"]);
     public static readonly KindInfo HTTPRoute = new("HTTPRoute", GatewayGroup, typeof(V1HTTPRoute), true, true, ["v1", "v1beta1"]);
@@ -32,6 +35,7 @@ public static class KindRegistry
     public const string ExperimentalGroup = "gateway.networking.x-k8s.io";
 
     public static readonly KindInfo XMesh = new("XMesh", ExperimentalGroup, typeof(V1Alpha1XMesh), false, true, ["v1alpha1"]);
+    public static readonly KindInfo RateLimitPolicy = new("RateLimitPolicy", OwnGroup, typeof(V1Alpha1RateLimitPolicy), true, true, ["v1alpha1"]);
     public static readonly KindInfo Namespace = new("Namespace", "", typeof(V1Namespace), false, false, ["v1"]);
     public static readonly KindInfo Service = new("Service", "", typeof(V1Service), true, false, ["v1"]);
     public static readonly KindInfo EndpointSlice = new("EndpointSlice", "discovery.k8s.io", typeof(V1EndpointSlice), true, false, ["v1"]);
@@ -42,7 +46,7 @@ public static class KindRegistry
     public static readonly IReadOnlyList<KindInfo> All =
     [
         GatewayClass, Gateway, HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute, ReferenceGrant, BackendTLSPolicy,
-        ListenerSet, Namespace, Service, EndpointSlice, Secret, ConfigMap, XMesh,
+        ListenerSet, Namespace, Service, EndpointSlice, Secret, ConfigMap, XMesh, RateLimitPolicy,
     ];
 
     /// <summary>Route kinds, in the order listeners report supportedKinds.</summary>

@@ -30,7 +30,7 @@ public static partial class ObjectValidator
         Dictionary<string, object?>? document = null)
     {
         var errors = ValidateTyped(kind, obj);
-        if (document is not null && apiVersion is not null && kind.Group == KindRegistry.GatewayGroup)
+        if (document is not null && apiVersion is not null && kind.Group is KindRegistry.GatewayGroup or KindRegistry.OwnGroup)
         {
             var version = apiVersion[(apiVersion.LastIndexOf('/') + 1)..];
             foreach (var error in CrdSchema.Validate(kind.Kind, version, document))
@@ -86,6 +86,9 @@ public static partial class ObjectValidator
             case V1BackendTLSPolicy p:
                 if (p.Spec?.TargetRefs is not { Count: > 0 }) errors.Add("spec.targetRefs must have at least one entry");
                 if (p.Spec?.Validation is null) errors.Add("spec.validation is required");
+                break;
+            case V1Alpha1RateLimitPolicy p:
+                RateLimitPolicyValidation.Validate(p, errors);
                 break;
             case V1Service s:
                 if (s.Spec is null) errors.Add("spec is required");

@@ -84,6 +84,9 @@ public sealed record HttpRouteEntry(
 {
     /// <summary>The rule's session persistence (GEP-1619); null when the rule has none.</summary>
     public SessionPersistencePolicy? Session { get; init; }
+
+    /// <summary>The RateLimitPolicy rules that apply to this entry (Gateway-level and route-level together); empty: none.</summary>
+    public ImmutableArray<RateLimitRule> RateLimits { get; init; } = [];
 }
 
 /// <summary>How a value is matched.</summary>

@@ -67,6 +67,7 @@ public static class RouteTableYaml
             ("attempts", Y.S(rt.Attempts)),
             ("backoff", rt.Backoff is { } bo ? Y.S(GatewayDuration.Format(bo)) : null))),
         ("sessionPersistence", Session(e.Session)),
+        ("rateLimits", Y.Seq(e.RateLimits.Select(r => Y.S(RateLimitText(r))))),
         ("backends", Backends(e.Backends)));
 
     private static YamlNode? Session(SessionPersistencePolicy? s) => s is null ? null : Y.Map(
@@ -76,6 +77,9 @@ public static class RouteTableYaml
         ("idleTimeout", s.IdleTimeout is { } i ? Y.S(GatewayDuration.Format(i)) : null),
         ("lifetimeType", s.Type == SessionPersistenceType.Cookie ? Y.S(s.LifetimeType.ToString()) : null),
         ("scope", Y.S(s.Scope)));
+
+    private static string RateLimitText(RateLimitRule r) =>
+        $"{r.Id} {r.Requests}/{GatewayDuration.Format(r.Interval)} {r.KeyType}{(r.HeaderName is null ? "" : ":" + r.HeaderName)} {r.Scope}";
 
     private static YamlNode L4Entry(L4RouteEntry e) => Y.Obj(
         ("id", Y.S(e.Id)),

@@ -97,6 +97,8 @@ public sealed class IncrementalTranslator
         {
             if (KindRegistry.RouteKinds.Any(k => k.Kind == key.Kind))
             {
+                // A route a RateLimitPolicy names: that policy's targets and ancestors change with it.
+                if (state.Index.RateLimits.TargetedRoutes.Contains(key)) return null;
                 delta.Routes.Add(key);
             }
             else if (key.Kind == KindRegistry.Service.Kind)

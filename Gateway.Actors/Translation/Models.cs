@@ -127,6 +127,9 @@ internal sealed class GatewayModel
 
     public ConditionSpec? BackendTlsCondition { get; set; }
     public TlsCertificate? BackendClientCertificate { get; set; }
+
+    /// <summary>The RateLimitPolicies of the translation that built this model (step 10b), read when its table is built.</summary>
+    public RateLimitTable RateLimits { get; set; } = RateLimitTable.Empty;
     public ConditionSpec? InsecureFrontend { get; set; }
     public int AttachedListenerSets { get; set; }
 

@@ -105,6 +105,9 @@ internal sealed class TranslationIndex
     /// </summary>
     public BackendTlsPolicyTable BackendTls { get; set; } = BackendTlsPolicyTable.Empty;
 
+    /// <summary>The RateLimitPolicies of this snapshot (step 10b, after routes are attached); empty before it.</summary>
+    public RateLimitTable RateLimits { get; set; } = RateLimitTable.Empty;
+
     /// <summary>
     /// Labels of a namespace, including kubernetes.io/metadata.name (which the API server sets on every Namespace, so a
     /// namespace absent from the snapshot still has it).

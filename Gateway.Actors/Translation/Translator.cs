@@ -33,6 +33,7 @@ public static class Translator
         public const string ListenerSetFinish = "ListenerSetFinish";
         public const string BackendTlsPolicy = "BackendTLSPolicy";
         public const string BackendTlsPolicyTargets = "BackendTLSPolicyTargets";
+        public const string RateLimitPolicy = "RateLimitPolicy";
         public const string Route = "Route";
         public const string RouteParents = "RouteParents";
         public const string RouteEntries = "RouteEntries";
@@ -162,6 +163,11 @@ public static class Translator
         // of the routes whose Service parents were accepted in step 8, and the endpoints for passthrough.
         var mesh = Mesh.MeshTableBuilder.Build(index, routes, options);
 
+        // Step 10c - RateLimitPolicies (RateLimitPolicyTranslation): targets are Gateways, listeners, routes and rules as
+        // attached above; the table build below puts each entry's limits on it.
+        index.RateLimits = RateLimitPolicyTranslation.Translate(snapshot.All<V1Alpha1RateLimitPolicy>(KindRegistry.RateLimitPolicy), snapshot, gateways, state.Routes, diagnostics, options);
+        foreach (var gw in gateways.Values) gw.RateLimits = index.RateLimits;
+
         // Step 11 - Route tables for every programmed Gateway, and every status. A Gateway whose table faults is not
         // served and says so (tables come first so its status sees that); an object whose status faults gets the
         // internal-error form of its status instead.
@@ -178,6 +184,7 @@ public static class Translator
         foreach (var ls in listenerSets.Values.Where(s => s.Parent is not null)) SetStatus(statuses, ListenerSetStatus(ls, options, diagnostics));
         foreach (var route in routes.Where(r => r.Parents.Count > 0)) SetStatus(statuses, RouteStatus(route, snapshot, options, diagnostics));
         foreach (var policy in index.BackendTls.Policies.Where(p => p.Ancestors.Count > 0)) SetStatus(statuses, PolicyStatus(policy, options, diagnostics));
+        foreach (var policy in index.RateLimits.Policies.Where(p => p.Targets.Count > 0)) SetStatus(statuses, RateLimitStatus(policy, options, diagnostics));
 
         state.Result = new TranslationResult(snapshot.Revision, tables.ToImmutable(), statuses.ToImmutableSortedDictionary()) { Diagnostics = diagnostics.ToImmutable(), Mesh = mesh };
         return state;
@@ -211,6 +218,11 @@ public static class Translator
         Guard<DesiredStatus?>(diagnostics, options, Steps.Status, policy.Key,
             () => new DesiredPolicyStatus(policy.Key, policy.Generation, policy.Policy, BackendTlsPolicyTranslation.Status(policy, options.ControllerName)),
             e => new DesiredPolicyStatus(policy.Key, policy.Generation, policy.Policy, BackendTlsPolicyTranslation.FailedStatus(policy, options.ControllerName, Steps.Status, e)));
+
+    internal static DesiredStatus? RateLimitStatus(RateLimitPolicyModel policy, TranslatorOptions options, DiagnosticLog diagnostics) =>
+        Guard<DesiredStatus?>(diagnostics, options, Steps.Status, policy.Key,
+            () => new DesiredPolicyStatus(policy.Key, policy.Generation, policy.Policy, RateLimitPolicyTranslation.Status(policy, options.ControllerName)),
+            e => new DesiredPolicyStatus(policy.Key, policy.Generation, policy.Policy, RateLimitPolicyTranslation.FailedStatus(policy, options.ControllerName, Steps.Status, e)));
 
     /// <summary>Step 10 over <paramref name="routes"/>: each accepted parent's Gateway becomes an ancestor of the policies the route uses.</summary>
     internal static void AddPolicyAncestors(IEnumerable<RouteModel> routes, TranslationIndex index)
@@ -499,7 +511,7 @@ public static class Translator
                     l.Owner == gw.Key ? l.Name : $"{l.Owner.Namespace}/{l.Owner.Name}/{l.Name}",
                     l.Hostname,
                     l.Tls,
-                    HttpSlice(l.HttpEntries, gw.BackendClientCertificate),
+                    HttpSlice(l.HttpEntries, gw.BackendClientCertificate, gw.RateLimits, gw.RateLimits.ForListener(gw.Key, l.Owner == gw.Key ? l.Name : null)),
                     [.. l.L4Entries.Select(e => e.Entry)]))
                 .ToList();
             var bindPort = g.First().BindPort;
@@ -517,10 +529,21 @@ public static class Translator
     }
 
     /// <summary>A listener's HTTP entries as the table carries them (a plain copy loop: a listener may hold 10,000 entries and is copied on every change).</summary>
-    private static ImmutableArray<HttpRouteEntry> HttpSlice(List<SortableHttpEntry> entries, TlsCertificate? certificate)
+    private static ImmutableArray<HttpRouteEntry> HttpSlice(List<SortableHttpEntry> entries, TlsCertificate? certificate,
+        RateLimitTable rateLimits, ImmutableArray<RateLimitRule> listenerLimits)
     {
         var slice = new HttpRouteEntry[entries.Count];
         for (var i = 0; i < slice.Length; i++) slice[i] = certificate is null ? entries[i].Entry : WithBackendClientCertificate(entries[i].Entry, certificate);
+        if (!rateLimits.IsEmpty)
+        {
+            // RateLimitPolicy: Gateway/listener-level and route/rule-level limits, put on the entries per listener (like the
+            // backend client certificate above) since a route's entries are compiled once for every listener it attaches to.
+            for (var i = 0; i < slice.Length; i++)
+            {
+                var limits = RateLimitTable.Combine(listenerLimits, rateLimits.ForRule(slice[i].Route, slice[i].RuleName));
+                if (!limits.IsEmpty) slice[i] = slice[i] with { RateLimits = limits };
+            }
+        }
         return ImmutableCollectionsMarshal.AsImmutableArray(slice);
     }
 

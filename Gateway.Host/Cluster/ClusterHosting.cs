@@ -109,6 +109,10 @@ public static class ClusterHosting
             builder.WithShardRegion<GatewayEntity>(GatewayEntity.TypeName, (system, _, _) => id => GatewayEntity.PropsFor(id, Services(system)), new GatewayExtractor(), shard);
             builder.WithShardRegion<ListenerEntity>(ListenerEntity.TypeName, (system, _, _) => id => ListenerEntity.PropsFor(id, Services(system)), new ListenerExtractor(), shard);
             builder.WithShardRegion<RouteEntity>(RouteEntity.TypeName, (system, _, _) => id => RouteEntity.PropsFor(id, Services(system)), new RouteExtractor(), shard);
+            // Cluster-scope rate limit counters (Gateway.Actors/RateLimiting): they passivate themselves when idle.
+            builder.WithShardRegion<Gateway.Actors.RateLimiting.RateLimitCounterEntity>(Gateway.Actors.RateLimiting.RateLimitCounterEntity.TypeName,
+                (_, _, _) => _ => Gateway.Actors.RateLimiting.RateLimitCounterEntity.PropsFor(), new Gateway.Actors.RateLimiting.RateLimitCounterExtractor(),
+                new ShardOptions { RememberEntities = false, ShouldPassivateIdleEntities = false, StateStoreMode = Akka.Cluster.Sharding.StateStoreMode.DData });
             builder.WithActors((system, registry) =>
             {
                 var regions = new ShardRegions(registry.Get<GatewayClassEntity>(), registry.Get<GatewayEntity>(), registry.Get<ListenerEntity>(), registry.Get<RouteEntity>());

@@ -98,10 +98,16 @@ public sealed class DataPlane : IDataPlane
         {
             _logger.LogInformation("no ActorMaterializer given: TLS, TCP and UDP listeners will not be served");
         }
-        _compiler = new SocketTableCompiler(_clients, _certificates, new ForwardedHeaders(_options.ForwardedHeaders, _options.ForwardedTrustedHops), _options.SessionKey);
+        // Cluster-scope limits lease from their sharded owners when the host gives a source; otherwise this process owns them.
+        RateLimits = new RateLimiting.RateLimitRegistry(_options.LeaseSource ?? new RateLimiting.LocalLeaseSource());
+        _compiler = new SocketTableCompiler(_clients, _certificates, new ForwardedHeaders(_options.ForwardedHeaders, _options.ForwardedTrustedHops),
+            _options.SessionKey, RateLimits, _options.ForwardedTrustedHops);
         _pipeline = new RequestPipeline(_kestrelServices.Services.GetRequiredService<IHttpForwarder>(), _mirrors, _options, _loggerFactory.CreateLogger<RequestPipeline>());
         Observability.Metrics.DataPlaneMetrics.Observe(this);
     }
+
+    /// <summary>This replica's RateLimitPolicy counters.</summary>
+    public RateLimiting.RateLimitRegistry RateLimits { get; }
 
     /// <summary>The HTTP/HTTPS sockets currently bound.</summary>
     public IReadOnlyCollection<ListenerSocket> BoundSockets => Volatile.Read(ref _published).Keys.ToArray();

@@ -74,6 +74,12 @@ public sealed record DataPlaneOptions
 
     /// <summary>Bounds of the TLS/TCP/UDP data plane (connect, idle, ClientHello, handshake, sessions).</summary>
     public L4Options L4 { get; init; } = new();
+
+    /// <summary>
+    /// Where Cluster-scope RateLimitPolicy counters lease tokens (the host: their sharded owners); null: this process
+    /// owns every counter (exact with one replica).
+    /// </summary>
+    public RateLimiting.ILeaseSource? LeaseSource { get; init; }
 }
 
 /// <summary>What the data plane does with X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host.</summary>

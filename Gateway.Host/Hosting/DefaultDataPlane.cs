@@ -12,6 +12,11 @@ public static class DefaultDataPlane
     /// run on it; a host composed without the cluster has none, and mirroring is then off).
     /// </summary>
     public static DataPlane.DataPlane Create(IServiceProvider services) =>
-        new((services.GetService<GatewayHostOptions>()?.DataPlane ?? new DataPlane.DataPlaneOptions()) with { Telemetry = services.GetService<Observability.DataPlaneTelemetry>() },
+        new((services.GetService<GatewayHostOptions>()?.DataPlane ?? new DataPlane.DataPlaneOptions()) with
+            {
+                Telemetry = services.GetService<Observability.DataPlaneTelemetry>(),
+                // Cluster-scope rate limits lease from their sharded owners (the ActorSystem starts after the data plane is built).
+                LeaseSource = new DataPlane.RateLimiting.ShardedLeaseSource(() => services.GetService<Akka.Actor.ActorSystem>()),
+            },
             services.GetRequiredService<ILoggerFactory>(), services.GetService<IMaterializer>());
 }

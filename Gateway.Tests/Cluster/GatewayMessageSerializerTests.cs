@@ -36,6 +36,8 @@ public sealed class GatewayMessageSerializerTests : IDisposable
         new ApplyListenerReport("default/g/http", Report with { Present = false, Fingerprint = "" }),
         new GetListenerState("default/g/http"),
         new ApplyRouteReport("HTTPRoute/default/r", Report),
+        new Gateway.Actors.RateLimiting.AcquireLease("default/p/0|10.0.0.1", "replica-a", 300, 60_000),
+        new Gateway.Actors.RateLimiting.LeaseGranted(30, 1_800_000_000_000, 270),
         new GetRouteState("HTTPRoute/default/r"),
         new NodeReportApplied(EntityKind.Route, "HTTPRoute/default/r", 7, ReportOutcome.Written),
         new ObjectStateView(EntityKind.Gateway, "default/g", "node", "node-a", true, 7, "desired: x\n", "written: y\n", 6, 2, "- gateway: g\n",

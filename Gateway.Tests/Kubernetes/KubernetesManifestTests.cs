@@ -55,12 +55,16 @@ public sealed partial class KubernetesManifestTests
     }
 
     [Fact]
-    public void Crds_ReferencedFromUpstreamRelease_NotCopied()
+    public void Crds_UpstreamReferencedFromRelease_NotCopied_OnlyOurOwnCrdIsAFile()
     {
         var k = KubernetesYaml.Deserialize<Kustomization>(File.ReadAllText(Path.Combine(K8sDir, "crds", "kustomization.yaml")));
-        var url = Assert.Single(k.Resources);
-        Assert.Equal("https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/experimental-install.yaml", url);
-        Assert.DoesNotContain(Directory.GetFiles(K8sDir, "*.yaml", SearchOption.AllDirectories), f => File.ReadAllText(f).Contains("kind: CustomResourceDefinition", StringComparison.Ordinal));
+        Assert.Equal(
+            ["https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/experimental-install.yaml", "gateway.akka-gateway.dev_ratelimitpolicies.yaml"],
+            k.Resources);
+        var crdFiles = Directory.GetFiles(K8sDir, "*.yaml", SearchOption.AllDirectories)
+            .Where(f => File.ReadAllText(f).Contains("kind: CustomResourceDefinition", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(K8sDir, f));
+        Assert.Equal([Path.Combine("crds", "gateway.akka-gateway.dev_ratelimitpolicies.yaml")], crdFiles);
     }
 
     [Fact]
@@ -275,7 +279,7 @@ public sealed partial class KubernetesManifestTests
         string[] expected =
         [
             "gatewayclasses", "gateways", "httproutes", "grpcroutes", "tlsroutes", "tcproutes", "udproutes", "referencegrants",
-            "backendtlspolicies", "listenersets", "namespaces", "services", "endpointslices", "secrets", "configmaps", "xmeshes",
+            "backendtlspolicies", "listenersets", "namespaces", "services", "endpointslices", "secrets", "configmaps", "xmeshes", "ratelimitpolicies",
         ];
         Assert.Equal(expected, KindRegistry.All.Select(KubernetesPermissions.PluralOf));
     }

@@ -246,6 +246,7 @@ internal sealed class RandomChangeGenerator
         Add(KindRegistry.ReferenceGrant, "a/grant1", "b/grant1", "c/grant1");
         Add(KindRegistry.BackendTLSPolicy, "a/btp1", "a/btp2", "b/btp1");
         Add(KindRegistry.XMesh, "mesh", "mesh-2");
+        Add(KindRegistry.RateLimitPolicy, "a/rl1", "a/rl2", "b/rl1");
         var missing = KindRegistry.All.Where(k => slots.All(s => s.Item1 != k)).Select(k => k.Kind).ToList();
         if (missing.Count > 0) throw new InvalidOperationException($"the universe has no names for {string.Join(", ", missing)}");
         return slots;
@@ -353,6 +354,15 @@ internal sealed class RandomChangeGenerator
                     ("caCertificateRefs", Some(1, 2, () => O(("group", ""), ("kind", "ConfigMap"), ("name", Pick("ca", "ca", "missing"))))),
                     ("subjectAltNames", Maybe(0.3, () => Some(1, 2, () => O(("type", "Hostname"), ("hostname", Pick("abc.example.com", "b.example.com")))))))
                 : O(("hostname", "abc.example.com"), ("wellKnownCACertificates", Pick("System", "Unknown"))))))),
+        "RateLimitPolicy" => O(("spec", O(
+            ("targetRefs", Some(1, 2, () => Chance(0.4)
+                ? O(("group", GatewayGroup), ("kind", "Gateway"), ("name", Pick("gw1", "gw2", "missing")), ("sectionName", Maybe(0.4, () => Pick(ListenerNames))))
+                : O(("group", GatewayGroup), ("kind", Pick("HTTPRoute", "HTTPRoute", "GRPCRoute")), ("name", Pick("r1", "r2", "g1", "missing")),
+                    ("sectionName", Maybe(0.3, () => Pick("first", "second", "missing")))))),
+            ("rules", Some(1, 2, () => O(
+                ("limit", O(("requests", Pick(1, 10, 300)), ("interval", Pick("1m", "1s", "500ms")))),
+                ("key", Chance(0.3) ? O(("type", "Header"), ("name", "x-user")) : O(("type", Pick("Global", "ClientIP")))),
+                ("scope", Maybe(0.5, () => Pick("Cluster", "Replica"))))))))),
         _ => throw new InvalidOperationException($"no body for {key.Kind}"),
     };
 

@@ -26,6 +26,8 @@ public static class GatewayMessageManifests
         ["rt-get"] = typeof(GetRouteState),
         ["report-applied"] = typeof(NodeReportApplied),
         ["state-view"] = typeof(ObjectStateView),
+        ["rl-acquire"] = typeof(RateLimiting.AcquireLease),
+        ["rl-granted"] = typeof(RateLimiting.LeaseGranted),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static readonly FrozenDictionary<Type, string> ByType = ByManifest.ToFrozenDictionary(p => p.Value, p => p.Key);

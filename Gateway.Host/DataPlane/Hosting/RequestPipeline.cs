@@ -82,6 +82,24 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
             action.Cors.WritePreflight(request, response);
             return Task.CompletedTask;
         }
+        // RateLimitPolicy (DataPlane/RateLimiting) before ExternalAuth, so traffic over its limit never reaches the
+        // authorization service; a refused request has its 429 written already.
+        if (action.RateLimits is { } limits)
+        {
+            var admitted = limits.AdmitAsync(context);
+            if (!admitted.IsCompletedSuccessfully) return AfterRateLimitAsync(admitted, context, table, action, exchange, measurement);
+            if (!admitted.Result) return Task.CompletedTask;
+        }
+        return Authorize(context, table, action, exchange, measurement);
+    }
+
+    private async Task AfterRateLimitAsync(ValueTask<bool> admitted, HttpContext context, CompiledSocketTable table, RouteAction action, HttpExchange? exchange, RequestMeasurement? measurement)
+    {
+        if (await admitted.ConfigureAwait(false)) await Authorize(context, table, action, exchange, measurement).ConfigureAwait(false);
+    }
+
+    private Task Authorize(HttpContext context, CompiledSocketTable table, RouteAction action, HttpExchange? exchange, RequestMeasurement? measurement)
+    {
         // ExternalAuth (GEP-1494) decides before redirects, filters and forwarding; a rule without it pays one test.
         if (action.ExternalAuth is { } auth) return AuthorizeThenDispatchAsync(context, table, action, auth, exchange, measurement);
         return Dispatch(context, table, action, exchange, measurement);

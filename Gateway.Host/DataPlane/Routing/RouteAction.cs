@@ -46,6 +46,9 @@ internal sealed class RouteAction
 
     /// <summary>Session persistence (GEP-1619); null when the rule has none.</summary>
     public Sessions.SessionPlan? Session { get; init; }
+
+    /// <summary>The RateLimitPolicy rules of the entry; null when none applies (the request path then tests only this).</summary>
+    public RateLimiting.RateLimitPlan? RateLimits { get; init; }
 }
 
 /// <summary>One IR entry compiled: its match and its action.</summary>

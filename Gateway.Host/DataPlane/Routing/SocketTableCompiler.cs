@@ -18,7 +18,8 @@ namespace Gateway.Host.DataPlane.Routing;
 /// blocks the others).
 /// Given the socket's previous table, only what changed is compiled; see <see cref="Compile"/>.
 /// </summary>
-internal sealed class SocketTableCompiler(BackendClients clients, CertificateCache certificates, ForwardedHeaders? forwarded = null, byte[]? sessionKey = null)
+internal sealed class SocketTableCompiler(BackendClients clients, CertificateCache certificates, ForwardedHeaders? forwarded = null,
+    byte[]? sessionKey = null, RateLimiting.RateLimitRegistry? rateLimits = null, int? forwardedTrustedHops = null)
 {
     /// <summary>
     /// Compiles <paramref name="port"/> for <paramref name="socket"/>. With <paramref name="previous"/> (the table the
@@ -467,6 +468,7 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
             Cors = cors,
             Mirrors = (filters.Mirrors.IsDefault ? [] : filters.Mirrors).Select(CompileMirror).OfType<CompiledMirror>().ToArray(),
             Backends = new CompiledBackendGroup(backends),
+            RateLimits = rateLimits is null || entry.RateLimits.IsDefaultOrEmpty ? null : RateLimiting.RateLimitPlan.Create(entry.RateLimits, rateLimits, forwardedTrustedHops),
             RequestTimeout = Enabled(entry.Timeouts?.Request),
             BackendTimeout = Enabled(entry.Timeouts?.BackendRequest),
             Retry = retry,

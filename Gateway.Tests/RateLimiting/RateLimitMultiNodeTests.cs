@@ -1,0 +1,130 @@
+using System.Net;
+using Gateway.Emulators;
+using Gateway.Tests.Host;
+using Gateway.Tests.MultiNode;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Gateway.Tests.RateLimiting;
+
+/// <summary>
+/// Three real replicas in one cluster; requests to one limited route spread over all of them. Cluster scope: the
+/// replicas lease tokens from the counter's sharded owner, so the limit holds across the cluster; a replica killed
+/// mid-run leaves enforcement to the survivors (README "Rate limiting": a move forgives at most one interval's worth).
+/// </summary>
+[Trait("Category", "MultiNode")]
+public sealed class RateLimitMultiNodeTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int Limit = 60;
+    private readonly TempDir _dir = new();
+    private readonly List<ReplicaProcess> _replicas = [];
+    private readonly int _gatewayPort = ReplicaProcess.FreePort();
+    private readonly int _poolBase = Random.Shared.Next(100, 250);
+    private EchoServer? _echo;
+
+    public async Task InitializeAsync()
+    {
+        _echo = await EchoServer.StartAsync(new EchoServerOptions(IPAddress.Loopback, new EchoIdentity("default", "echo-pod")) { HttpPort = 0 });
+        _dir.Write("m/all.yaml", Manifests.Join(
+            Manifests.GatewayClass(),
+            Manifests.Gateway("g", port: _gatewayPort),
+            Manifests.EchoService("echo", _echo.HttpEndpoint.Port),
+            RateLimitEndToEndTests.Route("steady", "/steady"),
+            RateLimitEndToEndTests.Route("failover", "/failover"),
+            Policy("steady-limit", "steady"),
+            Policy("failover-limit", "failover")));
+        var ports = Enumerable.Range(0, 3).Select(_ => ReplicaProcess.FreePort()).ToList();
+        for (var i = 0; i < 3; i++)
+        {
+            _replicas.Add(new ReplicaProcess($"n{i + 1}", ports[i],
+            [
+                "--manifests", _dir.Combine("m"), "--status-dir", _dir.Combine("status"), "--address-pool", $"127.{_poolBase}.{i + 1}.0/24",
+                "--management-port", ports[i].ToString(System.Globalization.CultureInfo.InvariantCulture), "--node-name", $"n{i + 1}",
+                .. ports.SelectMany(p => new[] { "--peer", $"127.0.0.1:{p}" }),
+                "--log-level", "Warning", "--shutdown-timeout", "5s",
+            ]));
+        }
+    }
+
+    private static string Policy(string name, string route) => $$"""
+        apiVersion: gateway.akka-gateway.dev/v1alpha1
+        kind: RateLimitPolicy
+        metadata: {name: {{name}}, namespace: default}
+        spec:
+          targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: {{route}}}]
+          rules:
+          - limit: {requests: {{Limit}}, interval: 1m}
+            key: {type: Global}
+            scope: Cluster
+        """;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var replica in _replicas)
+        {
+            if (replica.Running) output.WriteLine($"--- {replica.Name}\n{replica.Tail}");
+            await replica.DisposeAsync();
+        }
+        if (_echo is not null) await _echo.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task ThreeReplicas_OneClusterLimit_AdmitAtMostTheLimit_AndAfterAKillSurvivorsEnforceWithin429Only()
+    {
+        foreach (var replica in _replicas) replica.Start();
+        var addresses = new string[3];
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90)))
+        {
+            while (addresses.Any(a => a is null))
+            {
+                cts.Token.ThrowIfCancellationRequested();
+                for (var i = 0; i < 3; i++)
+                {
+                    try
+                    {
+                        var members = (await _replicas[i].GetJsonAsync("cluster/members", cts.Token)).GetProperty("members").GetArrayLength();
+                        if (members == 3 && (await _replicas[i].LiveAddressesAsync(cts.Token)) is [var a]) addresses[i] = a;
+                    }
+                    catch (HttpRequestException)
+                    {
+                        // Not up yet.
+                    }
+                }
+                await Task.Delay(250, CancellationToken.None);
+            }
+        }
+
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        async Task<HttpStatusCode> Get(int replica, string path)
+        {
+            using var response = await client.GetAsync(new Uri($"http://{addresses[replica]}:{_gatewayPort}{path}"));
+            return response.StatusCode;
+        }
+
+        // Steady: 180 requests, round robin over the three replicas.
+        var steady = new List<HttpStatusCode>();
+        for (var i = 0; i < 3 * Limit; i++) steady.Add(await Get(i % 3, "/steady"));
+        var steadyAdmitted = steady.Count(s => s == HttpStatusCode.OK);
+        output.WriteLine($"steady: {steadyAdmitted} admitted of {steady.Count}");
+        Assert.All(steady, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"unexpected {(int)s}"));
+        // Never above the limit (the owner leases at most the limit per window); below it only by tokens stranded in
+        // leases when the run ends (the last leases shrink to a token or two per replica).
+        Assert.InRange(steadyAdmitted, Limit - 6, Limit);
+
+        // Failover: a third of the limit, then replica n3 is killed, then three limits' worth to the survivors.
+        var before = new List<HttpStatusCode>();
+        for (var i = 0; i < Limit / 3; i++) before.Add(await Get(i % 3, "/failover"));
+        _replicas[2].Kill();
+        var after = new List<HttpStatusCode>();
+        for (var i = 0; i < 3 * Limit; i++) after.Add(await Get(i % 2, "/failover"));
+        var admitted = before.Concat(after).Count(s => s == HttpStatusCode.OK);
+        output.WriteLine($"failover: {admitted} admitted of {before.Count + after.Count}; after the kill {after.Count(s => s == HttpStatusCode.OK)} admitted, {after.Count(s => s == HttpStatusCode.TooManyRequests)} refused");
+
+        Assert.All(before.Concat(after), s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"unexpected {(int)s}"));
+        // A move forgives at most one interval's worth: never more than twice the limit in the interval.
+        Assert.InRange(admitted, Limit / 3, 2 * Limit);
+        // Enforcement continues on the survivors: the tail of the run is refused.
+        Assert.All(after.TakeLast(10), s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
+    }
+}

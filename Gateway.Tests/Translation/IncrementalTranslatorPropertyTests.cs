@@ -93,12 +93,14 @@ public class IncrementalTranslatorPropertyTests(IncrementalTranslatorPropertyTes
             return answer;
         }
 
-        var run = PropertyRun.Execute(seed: 7, steps: DefaultSteps, certificates.Value, Stale);
+        // Seed 2: its first stale step differs in content (seeds whose first changed step is metadata-only are caught
+        // by the object-instance check instead, which names the object but has no diff to show).
+        var run = PropertyRun.Execute(seed: 2, steps: DefaultSteps, certificates.Value, Stale);
 
         Assert.NotNull(run.Failure);
-        Assert.Contains("seed 7", run.Failure, StringComparison.Ordinal);
+        Assert.Contains("seed 2", run.Failure, StringComparison.Ordinal);
         Assert.Contains("step ", run.Failure, StringComparison.Ordinal);
-        Assert.Contains("INCREMENTAL_PROPERTY_SEED=7", run.Failure, StringComparison.Ordinal);
+        Assert.Contains("INCREMENTAL_PROPERTY_SEED=2", run.Failure, StringComparison.Ordinal);
         var manifest = System.Text.RegularExpressions.Regex.Match(run.Failure, @"manifest at step \d+: (\S+)").Groups[1].Value;
         // The generator admits by the typed checks only (ObjectValidator without the document), so its states may hold
         // objects the CRD rules refuse (a RequestRedirect beside backendRefs); the manifest replays them as generated.
@@ -154,9 +156,9 @@ public class IncrementalTranslatorPropertyTests(IncrementalTranslatorPropertyTes
     {
         // The property is only as good as the states the generator reaches: every kind is added, modified, touched
         // and deleted; routes get accepted and refused; tables get HTTP, TLS and L4 entries.
-        // Seed 12: with mesh parents and XMesh in the universe, seed 11's sequence no longer reaches a third of
-        // result-changing steps; 12 reaches every state below (22 does too; 13, 21 and 23 miss one).
-        var run = PropertyRun.Execute(seed: 12, steps: 400, certificates.Value, Translator.Translate);
+        // Seed 8: with mesh parents, XMesh and RateLimitPolicy in the universe, a search of seeds 1 to 40 found 2, 8
+        // and 25 reaching every state below (most miss a shadowed match).
+        var run = PropertyRun.Execute(seed: 8, steps: 400, certificates.Value, Translator.Translate);
 
         Assert.Null(run.Failure);
         var missing = KindRegistry.All.SelectMany(k => new[] { "add", "spec", "metadata", "delete" }.Select(c => $"{c} {k.Kind}"))

@@ -1,0 +1,97 @@
+using Gateway.Conformance.Tests.Judges;
+using Gateway.Conformance.Tests.Mesh;
+using Gateway.Emulators;
+using Gateway.Tests.Mesh.Harness;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Gateway.Conformance.Tests.Suite;
+
+/// <summary>
+/// The upstream v1.6.1 mesh (GAMMA) conformance tests that send requests, one theory row per test: its manifest is
+/// applied next to the mesh base manifests, each case is sent from a client pod in its namespace through that pod's
+/// mesh proxy (the product as users start it, <c>--mode mesh</c>) and judged as upstream judges mesh cases, with
+/// upstream's eventual consistency (3 consecutive passes within 30 s). Tests whose judging is not built yet are skipped
+/// with the reason, never passed.
+/// </summary>
+[Trait("Category", "Conformance")]
+public sealed class MeshConformanceTests(MeshConformanceTests.World world, ITestOutputHelper output) : IClassFixture<MeshConformanceTests.World>
+{
+    private static readonly ConformanceTimeouts Timeouts = new();
+
+    private static readonly IReadOnlyDictionary<string, IReadOnlyList<MeshCase>> Cases = MeshCase.Load(Path.Combine(TestPaths.ConformanceDir, "cases.json"));
+
+    /// <summary>Why a test is not run yet (the weighted tests are judged on a 500-request distribution upstream).</summary>
+    private static readonly Dictionary<string, string> NotRun = new(StringComparer.Ordinal)
+    {
+        ["MeshHTTPRouteWeight"] = "upstream judges it on the distribution of 500 requests; that judge is not wired to the mesh client yet",
+        ["MeshGRPCRouteWeight"] = "upstream judges it on the distribution of 500 gRPC requests; that judge is not wired to the mesh client yet",
+    };
+
+    /// <summary>Every mesh test of cases.json (found from the case data, not a hand-kept list).</summary>
+    public static TheoryData<string> TestNames => [.. Cases.Keys.Order(StringComparer.Ordinal)];
+
+    [SkippableTheory]
+    [MemberData(nameof(TestNames))]
+    public async Task Mesh_ConformanceTest_EveryCasePasses(string name)
+    {
+        Skip.If(NotRun.TryGetValue(name, out var why), why);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var manifests = ManifestsOf(name);
+        await world.Mesh.ApplyTestManifestAsync(string.Join("\n---\n", manifests.Select(m => File.ReadAllText(Path.Combine(TestPaths.ConformanceDir, "manifests", m)))), timeout.Token);
+        try
+        {
+            var failures = new List<string>();
+            foreach (var c in Cases[name])
+            {
+                var result = await ConsistencyLoop.AwaitConvergenceAsync(async ct =>
+                {
+                    try
+                    {
+                        var (status, headers, echo) = await world.Mesh.SendAsync(c, ct);
+                        return c.Judge(status, headers, echo);
+                    }
+                    catch (HttpRequestException e)
+                    {
+                        return $"request failed: {e.Message}";
+                    }
+                    catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
+                    {
+                        return $"request timed out: {e.Message}";
+                    }
+                }, Timeouts.RequiredConsecutiveSuccesses, Timeouts.MaxTimeToConsistency, TimeSpan.FromMilliseconds(250), SystemConformanceClock.Instance, timeout.Token);
+                output.WriteLine($"{(result.Passed ? "PASS" : "FAIL")} {c.Name} (from {c.ClientNamespace} to {c.Host}{c.Path}): {result.Detail}");
+                if (!result.Passed) failures.Add($"{c.Name}: {result.Detail}");
+            }
+            Assert.True(failures.Count == 0, $"{name}: {string.Join("; ", failures)}\n{world.Mesh.ProxyOutput}");
+        }
+        finally
+        {
+            world.Mesh.RemoveTestManifest();
+        }
+    }
+
+    private static IReadOnlyList<string> ManifestsOf(string name)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.ConformanceDir, "cases.json")));
+        var test = doc.RootElement.GetProperty("tests").EnumerateArray().First(t => t.GetProperty("test").GetString() == name);
+        return [.. test.GetProperty("manifests").EnumerateArray().Select(m => m.GetString()!)];
+    }
+
+    /// <summary>The mesh world shared by the rows (started once; the rows apply their manifests in turn).</summary>
+    public sealed class World : IAsyncLifetime
+    {
+        public MeshWorld Mesh { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            using var timeout = new CancellationTokenSource(MeshPod.StartTimeout);
+            Mesh = await MeshWorld.StartAsync(TestPaths.ConformanceDir, timeout.Token);
+        }
+
+        public async Task DisposeAsync()
+        {
+            if (Mesh is not null) await Mesh.DisposeAsync();
+        }
+    }
+}

@@ -163,32 +163,29 @@ public sealed class MeshWorld : IAsyncDisposable
         foreach (var service in services.Where(s => s.Spec.Selector is { Count: > 0 }))
         {
             var selected = _pods.Where(p => p.Namespace == service.Metadata.NamespaceProperty && service.Spec.Selector.All(kv => p.Labels.TryGetValue(kv.Key, out var v) && v == kv.Value)).ToList();
-            var slice = new V1EndpointSlice
+            // Written as text in the shape the product's file loader is tested with (as the mesh end-to-end tests write them).
+            text.Append($$"""
+                ---
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata:
+                  name: {{service.Metadata.Name}}-mesh
+                  namespace: {{service.Metadata.NamespaceProperty}}
+                  labels: {kubernetes.io/service-name: {{service.Metadata.Name}}}
+                addressType: IPv4
+                ports:
+
+                """);
+            foreach (var sp in service.Spec.Ports)
             {
-                ApiVersion = "discovery.k8s.io/v1",
-                Kind = "EndpointSlice",
-                Metadata = new V1ObjectMeta
-                {
-                    Name = $"{service.Metadata.Name}-mesh",
-                    NamespaceProperty = service.Metadata.NamespaceProperty,
-                    Labels = new Dictionary<string, string> { ["kubernetes.io/service-name"] = service.Metadata.Name },
-                },
-                AddressType = "IPv4",
-                Ports = service.Spec.Ports.Select(sp => new Discoveryv1EndpointPort
-                {
-                    Name = sp.Name,
-                    Port = sp.TargetPort?.Value is { } target && int.TryParse(target, out var t) ? t : sp.Port,
-                    Protocol = "TCP",
-                    AppProtocol = sp.AppProtocol,
-                }).ToList(),
-                Endpoints = selected.Select(p => new V1Endpoint
-                {
-                    Addresses = [p.Address.ToString()],
-                    Conditions = new V1EndpointConditions { Ready = true, Serving = true, Terminating = false },
-                    TargetRef = new V1ObjectReference { Kind = "Pod", Name = p.Name, NamespaceProperty = p.Namespace },
-                }).ToList(),
-            };
-            text.Append("---\n").Append(KubernetesYaml.Serialize(slice));
+                var port = sp.TargetPort?.Value is { } target && int.TryParse(target, out var t) ? t : sp.Port;
+                text.Append($"- {{name: {sp.Name}, port: {port}, protocol: TCP{(sp.AppProtocol is null ? "" : $", appProtocol: {sp.AppProtocol}")}}}\n");
+            }
+            text.Append(selected.Count == 0 ? "endpoints: []\n" : "endpoints:\n");
+            foreach (var p in selected)
+            {
+                text.Append($"- addresses: [{p.Address}]\n  conditions: {{ready: true, serving: true, terminating: false}}\n  targetRef: {{kind: Pod, name: {p.Name}, namespace: {p.Namespace}}}\n");
+            }
         }
         return text.ToString();
     }

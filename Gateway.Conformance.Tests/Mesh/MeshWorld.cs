@@ -142,7 +142,12 @@ public sealed class MeshWorld : IAsyncDisposable
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
         using var request = new HttpRequestMessage(new HttpMethod(c.Method), $"http://{destination}{c.Path}");
         request.Headers.Host = c.Host.StartsWith('<') ? destination.ToString() : c.Host;
-        foreach (var (name, value) in c.Headers) request.Headers.TryAddWithoutValidation(name, value);
+        foreach (var (name, value) in c.Headers)
+        {
+            // The echo client (Go) sends a "Host" header as the request's Host, never as a second Host line.
+            if (string.Equals(name, "Host", StringComparison.OrdinalIgnoreCase)) request.Headers.Host = value;
+            else request.Headers.TryAddWithoutValidation(name, value);
+        }
         using var response = await http.SendAsync(request, ct);
         var headers = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
         foreach (var h in response.Headers.NonValidated) headers[h.Key] = h.Value.ToList();

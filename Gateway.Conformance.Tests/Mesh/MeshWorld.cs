@@ -56,8 +56,9 @@ public sealed class MeshWorld : IAsyncDisposable
             {
                 for (var replica = 0; replica < (d.Spec.Replicas ?? 1); replica++)
                 {
-                    // 127.97.0.0/16: outside the ClusterIP range, so a client reaches a pod IP without its proxy.
-                    world._pods.Add(new EchoPod(d.Metadata.NamespaceProperty, $"{d.Metadata.Name}-{replica}", d.Metadata.Name,
+                    // Named {deployment}-{template hash}-{pod suffix} as Kubernetes names pods (the weight judge takes the
+                    // backend name from the pod name that way). 127.97.0.0/16: outside the ClusterIP range, so a client reaches a pod IP without its proxy.
+                    world._pods.Add(new EchoPod(d.Metadata.NamespaceProperty, $"{d.Metadata.Name}-mesh-{replica}", d.Metadata.Name,
                         d.Spec.Template.Metadata.Labels.ToDictionary(), IPAddress.Parse($"127.97.0.{next++}")));
                 }
             }

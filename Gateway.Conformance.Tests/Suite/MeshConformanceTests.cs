@@ -24,8 +24,13 @@ public sealed class MeshConformanceTests(MeshConformanceTests.World world, ITest
     /// <summary>Why a test is not run yet (the weighted tests are judged on a 500-request distribution upstream).</summary>
     private static readonly Dictionary<string, string> NotRun = new(StringComparer.Ordinal)
     {
-        ["MeshHTTPRouteWeight"] = "upstream judges it on the distribution of 500 requests; that judge is not wired to the mesh client yet",
         ["MeshGRPCRouteWeight"] = "upstream judges it on the distribution of 500 gRPC requests; that judge is not wired to the mesh client yet",
+    };
+
+    /// <summary>The weights upstream's weighted tests expect (by backend name).</summary>
+    private static readonly Dictionary<string, IReadOnlyDictionary<string, double>> Weights = new(StringComparer.Ordinal)
+    {
+        ["MeshHTTPRouteWeight"] = new Dictionary<string, double> { ["echo-v1"] = 0.7, ["echo-v2"] = 0.3 },
     };
 
     /// <summary>Every mesh test of cases.json (found from the case data, not a hand-kept list).</summary>
@@ -62,6 +67,28 @@ public sealed class MeshConformanceTests(MeshConformanceTests.World world, ITest
                 }, Timeouts.RequiredConsecutiveSuccesses, Timeouts.MaxTimeToConsistency, TimeSpan.FromMilliseconds(250), SystemConformanceClock.Instance, timeout.Token);
                 output.WriteLine($"{(result.Passed ? "PASS" : "FAIL")} {c.Name} (from {c.ClientNamespace} to {c.Host}{c.Path}): {result.Detail}");
                 if (!result.Passed) failures.Add($"{c.Name}: {result.Detail}");
+            }
+            if (failures.Count == 0 && Weights.TryGetValue(name, out var weights))
+            {
+                // As upstream: once a request succeeds, 500 requests (10 at a time) must split within ±0.05 of the weights.
+                var c = Cases[name][0];
+                var distribution = await WeightedDistribution.RunAsync(async ct =>
+                {
+                    int status;
+                    System.Text.Json.JsonElement? echo;
+                    try
+                    {
+                        (status, _, echo) = await world.Mesh.SendAsync(c, ct);
+                    }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+                    {
+                        throw new SampleException($"request failed: {e.Message}", e);
+                    }
+                    if (status != 200 || echo is not { } json) throw new SampleException($"status {status}");
+                    return json.GetProperty("pod").GetString() ?? "";
+                }, weights, timeout.Token);
+                output.WriteLine($"{(distribution.Passed ? "PASS" : "FAIL")} weighted distribution: {distribution.Detail}");
+                if (!distribution.Passed) failures.Add($"weighted distribution: {distribution.Detail}");
             }
             Assert.True(failures.Count == 0, $"{name}: {string.Join("; ", failures)}\n{world.Mesh.ProxyOutput}");
         }

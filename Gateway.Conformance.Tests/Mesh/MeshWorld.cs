@@ -163,6 +163,17 @@ public sealed class MeshWorld : IAsyncDisposable
         return ((int)response.StatusCode, headers, echo);
     }
 
+    /// <summary>One gRPC Echo call as upstream's mesh gRPC client makes it (h2c to the host), from the client pod; returns the answering pod.</summary>
+    public async Task<string> GrpcEchoPodAsync(MeshCase c, CancellationToken ct)
+    {
+        var destination = Resolve(c.Host, c.ClientNamespace);
+        using var handler = Client(c.ClientNamespace).Namespace.HttpHandler();
+        handler.PooledConnectionLifetime = TimeSpan.Zero;
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"http://{destination}", new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = false });
+        var reply = await new Gateway.Emulators.Grpc.GrpcEcho.GrpcEchoClient(channel).EchoAsync(new Gateway.Emulators.Grpc.EchoRequest(), deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: ct);
+        return reply.Assertions.Context.Pod;
+    }
+
     private string EndpointSlices(IEnumerable<V1Service> services)
     {
         var text = new StringBuilder();

@@ -31,6 +31,22 @@ public sealed class MeshConformanceTests(MeshConformanceTests.World world, ITest
     /// <summary>Every mesh test of cases.json (found from the case data, not a hand-kept list).</summary>
     public static TheoryData<string> TestNames => [.. Cases.Keys.Order(StringComparer.Ordinal)];
 
+    /// <summary>
+    /// XMesh claims exactly the features of the v1.6.1 mesh tests this tier runs (tests.tsv rows that need Mesh): each
+    /// such test runs here (a theory row above), every feature it needs is claimed, and nothing else is.
+    /// </summary>
+    [Fact]
+    public void XMeshSupportedFeatures_AreExactlyTheFeaturesOfTheMeshTestsThisTierRuns()
+    {
+        var meshTests = File.ReadLines(Path.Combine(TestPaths.ConformanceDir, "tests.tsv"))
+            .Select(l => l.Split('\t'))
+            .Where(c => c.Length >= 2 && c[1].Split(',').Contains("Mesh"))
+            .ToDictionary(c => c[0], c => c[1].Split(','), StringComparer.Ordinal);
+
+        Assert.Equal(meshTests.Keys.Order(StringComparer.Ordinal), Cases.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(meshTests.Values.SelectMany(f => f).Distinct().Order(StringComparer.Ordinal), Gateway.Actors.Status.SupportedFeatures.MeshNames);
+    }
+
     [Theory]
     [MemberData(nameof(TestNames))]
     public async Task Mesh_ConformanceTest_EveryCasePasses(string name)

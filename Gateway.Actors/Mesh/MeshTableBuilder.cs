@@ -18,7 +18,6 @@ internal static class MeshTableBuilder
     public static MeshTable Build(TranslationIndex index, IEnumerable<RouteModel> routes, TranslatorOptions options)
     {
         var snapshot = index.Snapshot;
-        var assignment = ClusterIpAllocation.Assign(snapshot.Services, options.MeshClusterIpMode, options.MeshClusterIpRange);
 
         // (Service, port) → route namespace → routes, each route once however many of its parentRefs reach the port.
         var attached = new Dictionary<(ResourceKey Service, int Port), SortedDictionary<string, HashSet<RouteModel>>>();
@@ -36,9 +35,13 @@ internal static class MeshTableBuilder
             }
         }
 
+        if (!options.MeshPassthrough && attached.Count == 0) return MeshTable.Empty;
+        var withRoutes = options.MeshPassthrough ? null : attached.Keys.Select(k => k.Service).ToHashSet();
+        var assignment = ClusterIpAllocation.Assign(snapshot.Services, options.MeshClusterIpMode, options.MeshClusterIpRange);
         var services = ImmutableArray.CreateBuilder<MeshService>();
         foreach (var (key, ips) in assignment.ClusterIPs)
         {
+            if (withRoutes is not null && !withRoutes.Contains(key)) continue;
             var service = snapshot.Get<k8s.Models.V1Service>(key);
             if (service is null) continue;
             var ports = ImmutableArray.CreateBuilder<MeshServicePort>();

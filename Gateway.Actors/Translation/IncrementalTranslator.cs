@@ -228,7 +228,7 @@ public sealed class IncrementalTranslator
     private static bool SameOptions(TranslatorOptions a, TranslatorOptions b) =>
         ReferenceEquals(a, b) || (a.ControllerName == b.ControllerName && a.AddressPool == b.AddressPool && a.AddressMode == b.AddressMode
             && a.ServiceNamespace == b.ServiceNamespace && a.ServiceBindAddress == b.ServiceBindAddress
-            && a.MeshClusterIpMode == b.MeshClusterIpMode && a.MeshClusterIpRange == b.MeshClusterIpRange
+            && a.MeshClusterIpMode == b.MeshClusterIpMode && a.MeshClusterIpRange == b.MeshClusterIpRange && a.MeshPassthrough == b.MeshPassthrough
             && a.UsableStaticAddresses.SetEquals(b.UsableStaticAddresses) && a.UnavailableSockets.SetEquals(b.UnavailableSockets)
             && ReferenceEquals(a.FaultInjection, b.FaultInjection));
 }

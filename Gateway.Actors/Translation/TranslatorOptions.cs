@@ -35,6 +35,14 @@ public sealed record TranslatorOptions
     /// <summary>IPv4 CIDR file mode allocates mesh Service ClusterIPs from (Gateway.Actors/Mesh/ClusterIpAllocation).</summary>
     public string MeshClusterIpRange { get; init; } = DefaultMeshClusterIpRange;
 
+    /// <summary>
+    /// True: the mesh table lists every Service with a ClusterIP (what a mesh proxy needs: a Service without routes is
+    /// passed through to its endpoints). False (a gateway replica, which serves no mesh traffic): only the Services
+    /// mesh routes attach to, and nothing at all while no route has a Service parent, so a change of a Service does not
+    /// cost a walk over every Service.
+    /// </summary>
+    public bool MeshPassthrough { get; init; } = true;
+
     /// <summary>spec.addresses values this node can bind (checked by the host); others are AddressNotUsable.</summary>
     public IReadOnlySet<string> UsableStaticAddresses { get; init; } = new HashSet<string>();
 

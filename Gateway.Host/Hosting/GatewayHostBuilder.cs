@@ -71,7 +71,11 @@ public sealed class GatewayHostBuilder
         services.AddSingleton<FileSource>();
         services.AddSingleton(_ => new PipelineOptions
         {
-            Translator = new Actors.Translation.TranslatorOptions { ControllerName = options.ControllerName, AddressPool = options.AddressPool, MeshClusterIpRange = options.MeshClusterIpRange },
+            Translator = new Actors.Translation.TranslatorOptions
+            {
+                ControllerName = options.ControllerName, AddressPool = options.AddressPool, MeshClusterIpRange = options.MeshClusterIpRange,
+                MeshPassthrough = options.MeshPassthrough,
+            },
             Coalescing = options.Coalescing,
             DataPlaneTimeout = options.DataPlaneTimeout,
             Translate = options.Translate,

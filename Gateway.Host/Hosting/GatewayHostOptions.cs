@@ -24,6 +24,10 @@ public sealed class GatewayHostOptions
     /// <summary>IPv4 CIDR file mode allocates mesh Service ClusterIPs from (--mesh-cluster-ip-range).</summary>
     public string MeshClusterIpRange { get; set; } = TranslatorOptions.DefaultMeshClusterIpRange;
 
+    /// <summary>True for a mesh proxy (<c>--mode mesh</c>): the translation's mesh table lists every Service (see
+    /// <see cref="TranslatorOptions.MeshPassthrough"/>); a gateway replica needs only the Services mesh routes name.</summary>
+    public bool MeshPassthrough { get; set; }
+
     /// <summary>How store changes are batched into snapshots (--coalesce-window, --coalesce-max-delay).</summary>
     public CoalescingOptions Coalescing { get; set; } = new();
 

@@ -80,6 +80,7 @@ public static class KubernetesHosting
             Translator = new TranslatorOptions
             {
                 ControllerName = options.ControllerName,
+                MeshPassthrough = options.MeshPassthrough,
                 AddressPool = options.AddressPool,
                 AddressMode = AddressMode.ServicePerGateway,
                 // Mesh Services' ClusterIPs are the API server's (spec.clusterIPs), never allocated.

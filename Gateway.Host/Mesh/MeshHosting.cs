@@ -16,6 +16,7 @@ public static class MeshHosting
 {
     public static void Configure(GatewayHostBuilder builder, MeshOptions mesh)
     {
+        builder.Options.MeshPassthrough = true;
         builder.Options.DataPlaneFactory = services => new MeshProxy(mesh,
             (services.GetService<GatewayHostOptions>()?.DataPlane ?? new DataPlane.DataPlaneOptions()) with { Telemetry = services.GetService<Observability.DataPlaneTelemetry>() },
             services.GetRequiredService<ILoggerFactory>(), services.GetService<Akka.Streams.IMaterializer>());

@@ -92,4 +92,26 @@ public class MeshTableTests
         Assert.Null(HeaderFor("client-b"));
         Assert.All(b!.Routes!.HttpRoutes, e => Assert.Equal(new ResourceKey("HTTPRoute", "client-b", "consumer"), e.Route));
     }
+
+    /// <summary>
+    /// Without passthrough (a gateway replica) the table holds only the Services mesh routes attach to, with the same
+    /// entries as the full table, and is empty when no route has a Service parent.
+    /// </summary>
+    [Fact]
+    public void Build_WithoutPassthrough_HoldsOnlyServicesWithMeshRoutes_AndNothingWithoutThem()
+    {
+        var path = Path.Combine(TestPaths.RepoRoot, "Gateway.Tests", "testdata", "mesh-consumer", "input.yaml");
+        var objects = ManifestParser.Parse(path, File.ReadAllText(path)).Objects.Select(o => o.Object).ToList();
+        var full = Translator.Translate(Snapshot.From(1, objects), new TranslatorOptions()).Mesh;
+        var gateway = Translator.Translate(Snapshot.From(1, objects), new TranslatorOptions { MeshPassthrough = false }).Mesh;
+
+        var routed = full.Services.Where(s => s.Ports.Any(p => p.ProducerRoutes is not null || p.ConsumerRoutes.Count > 0)).ToList();
+        Assert.NotEmpty(routed);
+        Assert.True(full.Services.Length > routed.Count, "the case should also hold a Service without mesh routes");
+        Assert.Equal(routed.Select(s => $"{s.Namespace}/{s.Name}"), gateway.Services.Select(s => $"{s.Namespace}/{s.Name}"));
+        Assert.Equal(MeshTableYaml.Render(new MeshTable([.. routed])), MeshTableYaml.Render(gateway));
+
+        var withoutMeshRoutes = objects.Where(o => o is not Gateway.Actors.Model.V1HTTPRoute and not Gateway.Actors.Model.V1GRPCRoute).ToList();
+        Assert.Same(MeshTable.Empty, Translator.Translate(Snapshot.From(1, withoutMeshRoutes), new TranslatorOptions { MeshPassthrough = false }).Mesh);
+    }
 }

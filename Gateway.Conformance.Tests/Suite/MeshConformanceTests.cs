@@ -1,3 +1,5 @@
+using Gateway.Conformance.Tests.Harness;
+using Gateway.Conformance.Tests.Catalog;
 using Gateway.Conformance.Tests.Judges;
 using Gateway.Conformance.Tests.Mesh;
 using Gateway.Emulators;
@@ -50,6 +52,66 @@ public sealed class MeshConformanceTests(MeshConformanceTests.World world, ITest
     [Theory]
     [MemberData(nameof(TestNames))]
     public async Task Mesh_ConformanceTest_EveryCasePasses(string name)
+    {
+        var failures = await RunOnceAsync(name);
+        Assert.True(failures.Count == 0, $"{name}: {string.Join("; ", failures)}\n{world.Mesh.ProxyOutput}");
+    }
+
+    /// <summary>
+    /// Runs every mesh test the theory has not run yet (each runs once, so the report is complete in any order) and
+    /// writes the ConformanceReport of the mesh profiles (MESH-HTTP, MESH-GRPC) to conformance-report-mesh.yaml, next to
+    /// the Gateway tiers' reports; fails naming every failed test.
+    /// </summary>
+    [Fact]
+    public async Task MeshConformanceReport_IsWrittenForBothMeshProfiles_WithEveryTestPassing()
+    {
+        foreach (var name in Cases.Keys.Order(StringComparer.Ordinal)) await RunOnceAsync(name);
+        var outcomes = world.Outcomes.Values.OrderBy(o => o.Test.Name, StringComparer.Ordinal).ToList();
+        var report = ConformanceReportBuilder.Build(outcomes, new HashSet<string>(Gateway.Actors.Status.SupportedFeatures.MeshNames, StringComparer.Ordinal),
+            new ReportImplementation(), "standard", DateTimeOffset.UtcNow, MeshProfiles);
+        var yaml = ConformanceReportBuilder.ToYaml(report);
+        var path = Path.Combine(AppContext.BaseDirectory, "conformance", "conformance-report-mesh.yaml");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllTextAsync(path, yaml);
+        output.WriteLine(yaml);
+
+        Assert.Equal(["MESH-GRPC", "MESH-HTTP"], report.Profiles.Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.All(report.Profiles, p => Assert.True(p.Core.Statistics.Passed > 0 && p.Core.Statistics.Failed == 0, $"{p.Name}: {p.Summary}"));
+        var failed = outcomes.Where(o => o.Result == TestResultKind.Failed).Select(o => o.Test.Name).ToList();
+        Assert.True(failed.Count == 0, $"{failed.Count} mesh test(s) failed: {string.Join(", ", failed)}");
+    }
+
+    /// <summary>The mesh profiles of v1.6.1 (conformance/upstream/features.md): core HTTPRoute or GRPCRoute with Mesh; the same extended features.</summary>
+    private static readonly IReadOnlyList<ConformanceProfile> MeshProfiles = MeshProfileSet();
+
+    private static IReadOnlyList<ConformanceProfile> MeshProfileSet()
+    {
+        var extended = new SortedSet<string>(StringComparer.Ordinal)
+        {
+            "MeshClusterIPMatching", "MeshConsumerRoute", "MeshHTTPRouteBackendRequestHeaderModification", "MeshHTTPRouteNamedRouteRule",
+            "MeshHTTPRouteQueryParamMatching", "MeshHTTPRouteRedirectPath", "MeshHTTPRouteRedirectPort", "MeshHTTPRouteRewritePath", "MeshHTTPRouteSchemeRedirect",
+        };
+        return
+        [
+            new ConformanceProfile("MESH-HTTP", new SortedSet<string>(StringComparer.Ordinal) { "HTTPRoute", "Mesh" }, extended),
+            new ConformanceProfile("MESH-GRPC", new SortedSet<string>(StringComparer.Ordinal) { "GRPCRoute", "Mesh" }, extended),
+        ];
+    }
+
+    /// <summary>Runs one mesh test the first time it is asked for and keeps its outcome; returns its failures.</summary>
+    private async Task<IReadOnlyList<string>> RunOnceAsync(string name)
+    {
+        if (world.Outcomes.TryGetValue(name, out var known)) return known.Details;
+        var started = DateTimeOffset.UtcNow;
+        var failures = await RunAsync(name);
+        var features = File.ReadLines(Path.Combine(TestPaths.ConformanceDir, "tests.tsv")).Select(l => l.Split('\t'))
+            .First(c => c.Length >= 2 && c[0] == name)[1].Split(',');
+        world.Outcomes[name] = new TestOutcome(new CatalogTest(name, features, ManifestsOf(name), false),
+            failures.Count == 0 ? TestResultKind.Passed : TestResultKind.Failed, failures, DateTimeOffset.UtcNow - started);
+        return failures;
+    }
+
+    private async Task<List<string>> RunAsync(string name)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var manifests = ManifestsOf(name);
@@ -111,7 +173,7 @@ public sealed class MeshConformanceTests(MeshConformanceTests.World world, ITest
                 output.WriteLine($"{(distribution.Passed ? "PASS" : "FAIL")} weighted distribution: {distribution.Detail}");
                 if (!distribution.Passed) failures.Add($"weighted distribution: {distribution.Detail}");
             }
-            Assert.True(failures.Count == 0, $"{name}: {string.Join("; ", failures)}\n{world.Mesh.ProxyOutput}");
+            return failures;
         }
         finally
         {
@@ -130,6 +192,9 @@ public sealed class MeshConformanceTests(MeshConformanceTests.World world, ITest
     public sealed class World : IAsyncLifetime
     {
         public MeshWorld Mesh { get; private set; } = null!;
+
+        /// <summary>Each mesh test's outcome, once it has run (the theory and the report share them).</summary>
+        public System.Collections.Concurrent.ConcurrentDictionary<string, TestOutcome> Outcomes { get; } = new(StringComparer.Ordinal);
 
         public async Task InitializeAsync()
         {

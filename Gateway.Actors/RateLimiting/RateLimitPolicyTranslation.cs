@@ -172,27 +172,11 @@ internal static class RateLimitPolicyTranslation
     {
         foreach (var group in models.SelectMany(m => m.Targets).Where(t => t.NotFound is null).GroupBy(t => (t.Kind, t.Namespace, t.Name, t.SectionName)))
         {
-            var ranked = group.OrderBy(t => t.Policy, PrecedenceComparer.Instance).ToList();
+            var ranked = group.OrderBy(t => t.Policy, PolicyPrecedence.Instance).ToList();
             foreach (var loser in ranked.Skip(1)) loser.ConflictedWith = ranked[0].Policy.Key;
         }
     }
 
-    /// <summary>Older creationTimestamp first (absent last), then namespace/name.</summary>
-    internal sealed class PrecedenceComparer : IComparer<RateLimitPolicyModel>
-    {
-        public static readonly PrecedenceComparer Instance = new();
-
-        public int Compare(RateLimitPolicyModel? x, RateLimitPolicyModel? y)
-        {
-            if (ReferenceEquals(x, y)) return 0;
-            if (x is null) return 1;
-            if (y is null) return -1;
-            var byPresence = (x.Created is null).CompareTo(y.Created is null);
-            if (byPresence != 0) return byPresence;
-            var byAge = Nullable.Compare(x.Created, y.Created);
-            return byAge != 0 ? byAge : x.Key.CompareTo(y.Key);
-        }
-    }
 
     /// <summary>PolicyStatus.Ancestors MaxItems.</summary>
     public const int MaxAncestors = 16;
@@ -251,7 +235,7 @@ internal static class RateLimitPolicyTranslation
 }
 
 /// <summary>A RateLimitPolicy after validation and conflict resolution.</summary>
-internal sealed class RateLimitPolicyModel
+internal sealed class RateLimitPolicyModel : IRankedPolicy
 {
     public required ResourceKey Key { get; init; }
     public required V1Alpha1RateLimitPolicy Policy { get; init; }

@@ -206,27 +206,11 @@ internal static partial class BackendTlsPolicyTranslation
             .GroupBy(t => (t.Namespace, t.Service, t.SectionName));
         foreach (var group in groups)
         {
-            var ranked = group.OrderBy(t => t.Policy, PrecedenceComparer.Instance).ToList();
+            var ranked = group.OrderBy(t => t.Policy, PolicyPrecedence.Instance).ToList();
             foreach (var loser in ranked.Skip(1)) loser.ConflictedWith = ranked[0].Policy.Key;
         }
     }
 
-    /// <summary>Older creationTimestamp first (absent last), then namespace/name.</summary>
-    internal sealed class PrecedenceComparer : IComparer<BackendTlsPolicyModel>
-    {
-        public static readonly PrecedenceComparer Instance = new();
-
-        public int Compare(BackendTlsPolicyModel? x, BackendTlsPolicyModel? y)
-        {
-            if (ReferenceEquals(x, y)) return 0;
-            if (x is null) return 1;
-            if (y is null) return -1;
-            var byPresence = (x.Created is null).CompareTo(y.Created is null);
-            if (byPresence != 0) return byPresence;
-            var byAge = Nullable.Compare(x.Created, y.Created);
-            return byAge != 0 ? byAge : x.Key.CompareTo(y.Key);
-        }
-    }
 
     /// <summary>
     /// The status of one policy (PolicyStatus): one ancestor entry per Gateway of ours whose HTTP/GRPC routes use a
@@ -288,7 +272,7 @@ internal static partial class BackendTlsPolicyTranslation
 }
 
 /// <summary>A BackendTLSPolicy after validation and conflict resolution.</summary>
-internal sealed class BackendTlsPolicyModel
+internal sealed class BackendTlsPolicyModel : IRankedPolicy
 {
     public required ResourceKey Key { get; init; }
     /// <summary>The policy object itself, from the snapshot it was translated from (its status is written with it).</summary>

@@ -22,7 +22,7 @@ public class BackendTlsPolicyPrecedenceTests
         var older = Model("zeta", new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc));
         var newer = Model("alpha", new DateTime(2024, 1, 1, 0, 0, 1, DateTimeKind.Utc));
 
-        var ranked = new[] { newer, older }.Order(BackendTlsPolicyTranslation.PrecedenceComparer.Instance).ToList();
+        var ranked = new[] { newer, older }.Order(PolicyPrecedence.Instance).ToList();
 
         Assert.Equal(["zeta", "alpha"], ranked.Select(m => m.Key.Name));
     }
@@ -32,7 +32,7 @@ public class BackendTlsPolicyPrecedenceTests
     {
         var at = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
-        var ranked = new[] { Model("baz", at), Model("bar", at) }.Order(BackendTlsPolicyTranslation.PrecedenceComparer.Instance).ToList();
+        var ranked = new[] { Model("baz", at), Model("bar", at) }.Order(PolicyPrecedence.Instance).ToList();
 
         Assert.Equal(["bar", "baz"], ranked.Select(m => m.Key.Name));
     }
@@ -41,7 +41,7 @@ public class BackendTlsPolicyPrecedenceTests
     public void Precedence_MissingTimestamp_RanksAfterKnownOnes()
     {
         var ranked = new[] { Model("a", null), Model("b", new DateTime(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc)) }
-            .Order(BackendTlsPolicyTranslation.PrecedenceComparer.Instance).ToList();
+            .Order(PolicyPrecedence.Instance).ToList();
 
         Assert.Equal(["b", "a"], ranked.Select(m => m.Key.Name));
     }

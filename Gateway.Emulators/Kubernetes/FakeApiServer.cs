@@ -227,7 +227,11 @@ public sealed class FakeApiServer : IAsyncDisposable
     {
         lock (_gate)
         {
+            // An aborted watch can deliver nothing more, so it stops counting as open at once; its handler's own
+            // removal runs later and finds it gone. Otherwise a test that waits for "a watch is open again" could see
+            // the dead one and send its next event into a connection nobody reads.
             foreach (var s in _subscribers) s.Context.Abort();
+            _subscribers.Clear();
         }
     }
 

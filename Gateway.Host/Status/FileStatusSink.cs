@@ -74,7 +74,7 @@ public sealed class FileStatusSink : StatusSinkBase, IStatusInventory
         var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            await File.WriteAllTextAsync(temp, KubernetesYaml.Serialize(document), ct).ConfigureAwait(false);
+            await File.WriteAllTextAsync(temp, YamlText.Serialize(document), ct).ConfigureAwait(false);
             File.Move(temp, path, overwrite: true);
         }
         finally

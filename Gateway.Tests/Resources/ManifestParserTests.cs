@@ -22,6 +22,51 @@ public class ManifestParserTests
         Assert.Equal("tls-validity-checks-certificate", https.Spec.Listeners[0].Tls!.CertificateRefs![0].Name);
     }
 
+    /// <summary>
+    /// The parser binds objects from the YAML tree's JSON form; every object of the upstream conformance manifests and
+    /// our examples comes out as KubernetesYaml binds the same document.
+    /// </summary>
+    [Fact]
+    public void Parse_EveryObjectOfTheConformanceAndExampleManifests_BindsAsKubernetesYamlBindsIt()
+    {
+        var files = new[] { TestPaths.ConformanceDir, Path.Combine(TestPaths.RepoRoot, "examples") }
+            .SelectMany(d => Directory.EnumerateFiles(d, "*.yaml", SearchOption.AllDirectories)).ToList();
+        var compared = 0;
+        foreach (var file in files)
+        {
+            var text = File.ReadAllText(file);
+            var result = ManifestParser.Parse(file, text);
+            var documents = ManifestParser.SplitDocuments(text).Select(d => d.Text).ToList();
+            foreach (var parsed in result.Objects.Where(o => o.Object.GetType().Assembly == typeof(V1Gateway).Assembly || o.Object is k8s.Models.V1Service))
+            {
+                if (parsed.DocumentIndex >= documents.Count || !documents[parsed.DocumentIndex].Contains("kind: " + parsed.Key.Kind, StringComparison.Ordinal)) continue;
+                var viaYaml = (k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>)ObjectCopy.FromYaml(parsed.Object.GetType(), documents[parsed.DocumentIndex]);
+                viaYaml.Metadata.NamespaceProperty = parsed.Object.Metadata.NamespaceProperty;
+                Assert.Equal(k8s.KubernetesJson.Serialize(viaYaml), k8s.KubernetesJson.Serialize(parsed.Object));
+                compared++;
+            }
+        }
+        Assert.True(compared > 300, $"only {compared} objects compared");
+    }
+
+    [Fact]
+    public void Parse_NumberWhereTheTypeHasAString_StillReadAsKubernetesYamlReadsIt()
+    {
+        const string text = """
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: a
+              labels: {tier: 1, on: yes}
+            """;
+        var result = ManifestParser.Parse("t.yaml", text);
+
+        Assert.Empty(result.Diagnostics);
+        var labels = result.Objects.Single().Object.Metadata.Labels;
+        Assert.Equal("1", labels["tier"]);
+        Assert.Equal("yes", labels["on"]);
+    }
+
     [Fact]
     public void Parse_BrokenDocumentBetweenGoodOnes_ReportsItAndKeepsTheOthers()
     {

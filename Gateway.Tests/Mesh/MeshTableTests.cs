@@ -3,6 +3,7 @@ using System.Net;
 using Gateway.Actors.Mesh;
 using Gateway.Actors.Resources;
 using Gateway.Actors.RouteTable;
+using Gateway.Actors.Status;
 using Gateway.Actors.Translation;
 using Xunit;
 
@@ -113,5 +114,66 @@ public class MeshTableTests
 
         var withoutMeshRoutes = objects.Where(o => o is not Gateway.Actors.Model.V1HTTPRoute and not Gateway.Actors.Model.V1GRPCRoute).ToList();
         Assert.Same(MeshTable.Empty, Translator.Translate(Snapshot.From(1, withoutMeshRoutes), new TranslatorOptions { MeshPassthrough = false }).Mesh);
+    }
+
+    private static List<k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>> RouteTypesCase()
+    {
+        var path = Path.Combine(TestPaths.RepoRoot, "Gateway.Tests", "testdata", "mesh-route-types", "input.yaml");
+        var parsed = ManifestParser.Parse(path, File.ReadAllText(path));
+        Assert.Empty(parsed.Diagnostics);
+        return [.. parsed.Objects.Select(o => o.Object)];
+    }
+
+    private static ImmutableArray<ResourceKey>? RoutesServed(MeshTable mesh, int port, string clientNamespace)
+    {
+        var echo = Assert.Single(mesh.Services, s => s.Name == "echo");
+        return mesh.Lookup(Assert.Single(echo.ClusterIPs), port, clientNamespace)?.Routes?.HttpRoutes.Select(e => e.Route).Distinct().ToImmutableArray();
+    }
+
+    /// <summary>
+    /// GEP-1294 route types: on a Service port where a GRPCRoute and an HTTPRoute of the same group attach, the proxy
+    /// serves only the GRPCRoute; the HTTPRoute keeps the ports no GRPCRoute took; a consumer namespace's HTTPRoute does
+    /// not conflict with the producer's GRPCRoute.
+    /// </summary>
+    [Fact]
+    public void Lookup_OnRouteTypesCase_ServesGrpcRouteWhereBothTypesAttach_AndHttpRouteOnTheOtherPorts()
+    {
+        var mesh = Translator.Translate(Snapshot.From(1, RouteTypesCase()), new TranslatorOptions()).Mesh;
+        var grpc = new ResourceKey("GRPCRoute", "mesh", "grpc");
+        var httpAll = new ResourceKey("HTTPRoute", "mesh", "http-all");
+
+        Assert.Equal([grpc], RoutesServed(mesh, 9000, "mesh"));
+        Assert.Equal([grpc], RoutesServed(mesh, 9000, "other"));
+        Assert.Equal([httpAll], RoutesServed(mesh, 80, "mesh"));
+        Assert.Equal([new ResourceKey("HTTPRoute", "client-a", "consumer-http")], RoutesServed(mesh, 9000, "client-a"));
+        Assert.Equal([new ResourceKey("GRPCRoute", "client-b", "consumer-grpc")], RoutesServed(mesh, 80, "client-b"));
+    }
+
+    /// <summary>The HTTPRoute that lost its only port says Conflicted; it is Accepted again once the GRPCRoute goes, in both translators.</summary>
+    [Fact]
+    public void RouteTypes_HttpRouteConflictedWhileGrpcRouteAttached_AcceptedAfterItGoes_IncrementalEqualsFull()
+    {
+        var objects = RouteTypesCase();
+        var httpGrpcPort = new ResourceKey("HTTPRoute", "mesh", "http-grpc-port");
+        string Accepted(TranslationResult r) => ((DesiredRouteStatus)r.Statuses[httpGrpcPort]).Status.Parents!.Single().Conditions!.Single(c => c.Type == "Accepted") is var c
+            ? $"{c.Status}/{c.Reason}" : "";
+
+        var incremental = new IncrementalTranslator();
+        var first = incremental.Translate(Snapshot.From(1, objects), new TranslatorOptions());
+        Assert.Equal("False/Conflicted", Accepted(first));
+
+        var withoutGrpc = objects.Where(o => !(o is Gateway.Actors.Model.V1GRPCRoute g && g.Metadata.NamespaceProperty == "mesh")).ToList();
+        var second = incremental.Translate(Snapshot.From(2, withoutGrpc), new TranslatorOptions());
+        Assert.Equal(TranslationMode.Incremental, incremental.LastMode);
+        Assert.Equal("True/Accepted", Accepted(second));
+        var full = Translator.Translate(Snapshot.From(2, withoutGrpc), new TranslatorOptions());
+        Assert.Equal(StatusYaml.Render(full.Statuses), StatusYaml.Render(second.Statuses));
+        Assert.Equal(MeshTableYaml.Render(full.Mesh), MeshTableYaml.Render(second.Mesh));
+        Assert.Contains(httpGrpcPort, RoutesServed(second.Mesh, 9000, "mesh")!.Value);
+
+        var third = incremental.Translate(Snapshot.From(3, objects), new TranslatorOptions());
+        Assert.Equal(TranslationMode.Incremental, incremental.LastMode);
+        Assert.Equal("False/Conflicted", Accepted(third));
+        Assert.Equal(StatusYaml.Render(first.Statuses), StatusYaml.Render(third.Statuses));
     }
 }

@@ -176,4 +176,70 @@ public class MeshTableTests
         Assert.Equal("False/Conflicted", Accepted(third));
         Assert.Equal(StatusYaml.Render(first.Statuses), StatusYaml.Render(third.Statuses));
     }
+
+    /// <summary>
+    /// An EndpointSlice written by <c>KubernetesYaml.Serialize</c> (block style, endpoints[].targetRef and conditions,
+    /// as the conformance harness patches slices) gives the mesh port its endpoints like hand-written YAML does: on the
+    /// first translation, and when it replaces a slice without endpoints (the incremental path a file change takes).
+    /// </summary>
+    [Fact]
+    public void Endpoints_FromKubernetesYamlSerializedSliceWithTargetRef_AreThePortsEndpoints_FullAndIncremental()
+    {
+        const string manifests = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: echo, namespace: mesh}
+            spec:
+              ports:
+              - {name: http, port: 80, targetPort: 3000}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: echo, namespace: mesh}
+            spec:
+              parentRefs:
+              - {group: "", kind: Service, name: echo}
+              rules:
+              - backendRefs:
+                - {name: echo, port: 80}
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata:
+              name: echo-ip4
+              namespace: mesh
+              labels: {kubernetes.io/service-name: echo}
+            addressType: IPv4
+            ports:
+            - {name: http, port: 3000, protocol: TCP}
+            endpoints: []
+
+            """;
+        var slice = k8s.KubernetesYaml.Deserialize<k8s.Models.V1EndpointSlice>(manifests.Split("---\n")[2]);
+        slice.Endpoints = [new k8s.Models.V1Endpoint
+        {
+            Addresses = ["127.97.0.1"],
+            Conditions = new k8s.Models.V1EndpointConditions { Ready = true, Serving = true, Terminating = false },
+            TargetRef = new k8s.Models.V1ObjectReference { Kind = "Pod", Name = "echo-pod", NamespaceProperty = "mesh" },
+        }];
+        var serialized = k8s.KubernetesYaml.Serialize(slice);
+        Assert.Contains("targetRef:", serialized, StringComparison.Ordinal);
+        var patched = string.Join("---\n", manifests.Split("---\n")[..2]) + "---\n" + serialized;
+
+        List<k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>> Parse(string text)
+        {
+            var parsed = ManifestParser.Parse("mesh.yaml", text);
+            Assert.Empty(parsed.Diagnostics);
+            return [.. parsed.Objects.Select(o => o.Object)];
+        }
+        BackendEndpoint[] PortEndpoints(MeshTable mesh) => [.. Assert.Single(Assert.Single(mesh.Services).Ports).Endpoints];
+        BackendEndpoint[] expected = [new BackendEndpoint("127.97.0.1", 3000)];
+
+        Assert.Equal(expected, PortEndpoints(Translator.Translate(Snapshot.From(1, Parse(patched)), new TranslatorOptions()).Mesh));
+        var incremental = new IncrementalTranslator();
+        Assert.Empty(PortEndpoints(incremental.Translate(Snapshot.From(1, Parse(manifests)), new TranslatorOptions()).Mesh));
+        var after = incremental.Translate(Snapshot.From(2, Parse(patched)), new TranslatorOptions()).Mesh;
+        Assert.Equal(TranslationMode.Incremental, incremental.LastMode);
+        Assert.Equal(expected, PortEndpoints(after));
+    }
 }

@@ -5,6 +5,7 @@ using Gateway.Actors.Resources;
 using Gateway.Emulators;
 using Gateway.Host.Kubernetes;
 using Gateway.Host.Mesh;
+using Gateway.Tests.Host;
 using Gateway.Tests.Mesh.Harness;
 using k8s;
 using k8s.Models;
@@ -113,6 +114,56 @@ public sealed class MeshKubernetesTests(ITestOutputHelper output)
             output.WriteLine(pod.ProxyOutput);
             Directory.Delete(Path.GetDirectoryName(kubeconfig)!, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The other half of "the proxy writes no status": a gateway replica in Kubernetes mode (in-process host, no data
+    /// plane) writes the mesh routes' parent statuses through the API server, with our controllerName and the Service
+    /// parentRef, GEP-1294 route types included: the GRPCRoute on port 80 is Accepted, the HTTPRoute there Conflicted.
+    /// </summary>
+    [Fact]
+    public async Task GatewayReplica_KubernetesMode_WritesMeshParentStatuses_HttpRouteConflictedByGrpcRoute()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        server.Apply(new V1Service
+        {
+            ApiVersion = "v1", Kind = "Service",
+            Metadata = new V1ObjectMeta { Name = "echo", NamespaceProperty = "mesh" },
+            Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Name = "http", Port = 80, TargetPort = 3000 }] },
+        });
+        server.Apply(Route("http"));
+        server.Apply(new V1GRPCRoute
+        {
+            ApiVersion = "gateway.networking.k8s.io/v1", Kind = "GRPCRoute",
+            Metadata = new V1ObjectMeta { Name = "echo-grpc", NamespaceProperty = "mesh" },
+            Spec = new V1GRPCRouteSpec
+            {
+                ParentRefs = [new V1GatewayParentReference { Group = "", Kind = "Service", Name = "echo", Port = 80 }],
+                Rules = [new V1GRPCRouteRule { BackendRefs = [new V1GRPCBackendRef { Name = "echo", Port = 80 }] }],
+            },
+        });
+        var options = new Gateway.Host.Hosting.GatewayHostOptions
+        {
+            Kubernetes = new KubernetesHostOptions
+            {
+                ClientFactory = server.CreateClient,
+                Source = new KubernetesSourceOptions { BackoffInitial = TimeSpan.FromMilliseconds(20), BackoffMax = TimeSpan.FromMilliseconds(200) },
+            },
+        };
+        await using var host = Gateway.Host.Hosting.GatewayHost.CreateBuilder(options).Build();
+        await host.StartAsync(Wait.Token());
+        await host.WaitUntilReadyAsync(Wait.Token());
+
+        V1Condition? Accepted(ResourceKey key) =>
+            (key.Kind == "HTTPRoute" ? server.Get<V1HTTPRoute>(key)?.Status : server.Get<V1GRPCRoute>(key)?.Status)?
+                .Parents?.SingleOrDefault(p => p.ParentRef.Kind == "Service" && p.ParentRef.Name == "echo" && p.ControllerName == Gateway.Actors.Translation.TranslatorOptions.DefaultControllerName)?
+                .Conditions?.SingleOrDefault(c => c.Type == "Accepted");
+        var http = new ResourceKey("HTTPRoute", "mesh", "echo");
+        var grpc = new ResourceKey("GRPCRoute", "mesh", "echo-grpc");
+        await Wait.UntilAsync(() => Accepted(http) is not null && Accepted(grpc) is not null, "both mesh route statuses", TimeSpan.FromSeconds(60));
+
+        Assert.Equal(("True", "Accepted"), (Accepted(grpc)!.Status, Accepted(grpc)!.Reason));
+        Assert.Equal(("False", "Conflicted"), (Accepted(http)!.Status, Accepted(http)!.Reason));
     }
 
     /// <summary>k8s/mesh/rbac.yaml grants list and watch of exactly the kinds the proxy watches, and nothing else.</summary>

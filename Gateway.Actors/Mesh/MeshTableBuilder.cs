@@ -28,6 +28,8 @@ internal static class MeshTableBuilder
                 if (parent.Mesh is not { } mesh || !parent.Accepted.Status) continue;
                 foreach (var port in mesh.Ports)
                 {
+                    // A port a GRPCRoute of the same group took from this HTTPRoute (MeshRouteTypes) does not serve it.
+                    if (parent.MeshLostPorts.Contains(port)) continue;
                     if (!attached.TryGetValue((mesh.Service, port), out var byNamespace)) attached[(mesh.Service, port)] = byNamespace = new(StringComparer.Ordinal);
                     if (!byNamespace.TryGetValue(route.Key.Namespace, out var set)) byNamespace[route.Key.Namespace] = set = [];
                     set.Add(route);

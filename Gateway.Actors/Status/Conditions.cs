@@ -186,6 +186,9 @@ public static class RouteConditions
 
     public static ConditionSpec UnsupportedValue(string detail) => new(ConditionNames.Accepted, false, "UnsupportedValue", detail);
 
+    /// <summary>Accepted=False/Conflicted: GEP-1294 "Route types" names this reason (RouteReasonConflicted) for a mesh route that loses to a route of another type.</summary>
+    public static ConditionSpec Conflicted(string detail) => new(ConditionNames.Accepted, false, "Conflicted", detail);
+
     /// <summary>
     /// Accepted=False/Pending after an internal error. RouteReasonPending ("a controller has not yet reconciled the
     /// route") is what happened: this translation of the route did not complete. UnsupportedValue ("a value for an Enum

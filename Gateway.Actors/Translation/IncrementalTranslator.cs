@@ -212,6 +212,10 @@ public sealed class IncrementalTranslator
             if (state.ListenerSets.TryGetValue(ls, out var model) && model.Parent is not null && Translator.ListenerSetStatus(model, options, diagnostics) is { } s) statuses[ls] = s;
         }
 
+        // GEP-1294 route types: a GRPCRoute that came or went on a Service port changes the outcome of the HTTPRoutes
+        // there, which were not translated again; their statuses are composed again.
+        if (meshTouched) dirtyStatuses.UnionWith(Mesh.MeshRouteTypes.Resolve(state.Routes.Values));
+
         foreach (var key in dirtyStatuses)
         {
             if (state.Routes.TryGetValue(key, out var route) && route.Parents.Count > 0 && Translator.RouteStatus(route, snapshot, options, diagnostics) is { } s) statuses[key] = s;

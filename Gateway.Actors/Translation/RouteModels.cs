@@ -36,6 +36,19 @@ internal sealed class ParentResult
 
     /// <summary>A mesh parent (core Service, GAMMA) when accepted: the Service and the ports this parentRef attaches to; else null.</summary>
     public global::Gateway.Actors.Mesh.MeshParent? Mesh { get; set; }
+
+    /// <summary>
+    /// Set by <see cref="Mesh.MeshRouteTypes"/> on an accepted mesh parent of an HTTPRoute when GRPCRoutes of the same
+    /// group take some of its ports: those ports (not served for this route) and the condition written instead of
+    /// <see cref="Accepted"/> (Conflicted when every port is lost, else Accepted naming the lost ports). Empty and null otherwise.
+    /// </summary>
+    public ImmutableArray<int> MeshLostPorts { get; set; } = [];
+
+    /// <summary>See <see cref="MeshLostPorts"/>.</summary>
+    public ConditionSpec? MeshConflict { get; set; }
+
+    /// <summary>The Accepted condition as written: <see cref="MeshConflict"/> when set, else <see cref="Accepted"/>.</summary>
+    public ConditionSpec EffectiveAccepted => MeshConflict ?? Accepted;
 }
 
 /// <summary>A route of any kind after rule compilation and parent attachment.</summary>

@@ -136,7 +136,7 @@ internal static class StatusComposer
         {
             Parents = route.Parents.Select(p =>
             {
-                var conditions = new List<V1Condition> { p.Accepted.ToV1(g), resolved.ToV1(g) };
+                var conditions = new List<V1Condition> { p.EffectiveAccepted.ToV1(g), resolved.ToV1(g) };
                 if (partial is not null) conditions.Add(partial.ToV1(g));
                 if (p.Accepted.Status && Shadowing.Messages(p, route.Key).ToList() is { Count: > 0 } shadowed) conditions.Add(RouteConditions.Shadowed(string.Join(" ", shadowed)).ToV1(g));
                 return new V1RouteParentStatus { ParentRef = p.StatusRef, ControllerName = controllerName, Conditions = conditions };

@@ -159,8 +159,10 @@ public static class Translator
         // object for status is the Gateway").
         AddPolicyAncestors(routes, index);
 
-        // Step 10b - The mesh (GAMMA): every Service with a ClusterIP, per port the producer and consumer route tables
+        // Step 10b - The mesh (GAMMA): GRPCRoutes take Service ports from HTTPRoutes of the same group (GEP-1294 route
+        // types, MeshRouteTypes); then every Service with a ClusterIP, per port the producer and consumer route tables
         // of the routes whose Service parents were accepted in step 8, and the endpoints for passthrough.
+        Mesh.MeshRouteTypes.Resolve(routes);
         var mesh = Mesh.MeshTableBuilder.Build(index, routes, options);
 
         // Step 10c - RateLimitPolicies (RateLimitPolicyTranslation): targets are Gateways, listeners, routes and rules as

@@ -56,6 +56,14 @@ public sealed class FakeApiServer : IAsyncDisposable
     /// <summary>With true, new watch requests are answered 503 (an API server that is not serving).</summary>
     public bool RejectWatches { get; set; }
 
+    private readonly ConcurrentDictionary<string, bool> _forbidden = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Every request for <paramref name="kind"/> (any verb, any namespace) is answered 403 Forbidden with the Status an
+    /// API server sends when RBAC grants the caller nothing on that resource (a mesh proxy's ClusterRole has no Secrets).
+    /// </summary>
+    public void Forbid(KindInfo kind) => _forbidden[kind.Group + "/" + KubernetesPermissions.PluralOf(kind)] = true;
+
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _heldLists = new(StringComparer.Ordinal);
 
     /// <summary>List requests of <paramref name="kind"/> wait until <see cref="ReleaseLists"/>.</summary>
@@ -274,6 +282,13 @@ public sealed class FakeApiServer : IAsyncDisposable
                 ("DELETE", _, _) => "delete",
                 _ => request.Method.ToLowerInvariant(),
             };
+            if (_forbidden.ContainsKey(r.Group + "/" + r.Plural))
+            {
+                var resource = r.Group.Length == 0 ? r.Plural : $"{r.Plural}.{r.Group}";
+                await WriteStatus(context, HttpStatusCode.Forbidden, "Forbidden",
+                    $"{resource} is forbidden: User \"system:serviceaccount:fake:default\" cannot {verb} resource \"{r.Plural}\" in API group \"{r.Group}\" at the cluster scope").ConfigureAwait(false);
+                return;
+            }
             if (type is null) { await WriteStatus(context, HttpStatusCode.NotFound, "NotFound", $"the server could not find the requested resource ({r.Plural})").ConfigureAwait(false); return; }
             switch (verb)
             {

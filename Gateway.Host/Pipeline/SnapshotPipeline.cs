@@ -49,6 +49,7 @@ public sealed class SnapshotPipeline : BackgroundService
     private volatile TranslationResult? _lastResult;
     private readonly Func<Snapshot, TranslatorOptions, TranslationResult> _translate;
     private readonly IncrementalTranslator? _incremental;
+    private readonly Mesh.MeshProblemLog _meshProblems = new();
     private string _lastTranslation = "";
 
     /// <summary>
@@ -340,10 +341,15 @@ public sealed class SnapshotPipeline : BackgroundService
     /// <summary>
     /// Every exception the translator contained for a single object is a bug: each is logged at Error level with the
     /// exception (type, message, stack). The translation itself stands; those objects carry an internal-error
-    /// condition and every other object is served.
+    /// condition and every other object is served. Mesh problems (Services left out of the mesh) are warnings, each
+    /// logged once when it appears (<see cref="Mesh.MeshProblemLog"/>).
     /// </summary>
     private void LogDiagnostics(TranslationResult result)
     {
+        foreach (var problem in _meshProblems.Appeared(result.Mesh))
+        {
+            _logger.LogWarning("Revision {Revision}: mesh: {Problem}", result.Revision, problem);
+        }
         foreach (var d in result.Diagnostics.IsDefault ? [] : result.Diagnostics)
         {
             _logger.LogError(d.Exception, "Revision {Revision}: internal error translating {Object} in step {Step}: {ExceptionType}: {Message}; the object reports it in its status, every other object is translated",

@@ -72,12 +72,18 @@ public sealed class MeshPod : IAsyncDisposable
     /// <param name="manifests">The --manifests folder.</param>
     /// <param name="ct">Cancels the wait (which is bounded by <see cref="StartTimeout"/> anyway).</param>
     /// <param name="statusDirectory">Passed as --status-dir when given (to see that the proxy writes no status).</param>
-    public async Task StartProxyAsync(string manifests, CancellationToken ct, string? statusDirectory = null)
+    public Task StartProxyAsync(string manifests, CancellationToken ct, string? statusDirectory = null) =>
+        StartProxyAsync(["--manifests", manifests, "--rescan-interval", "200ms", .. (statusDirectory is null ? Array.Empty<string>() : ["--status-dir", statusDirectory])], ct);
+
+    /// <summary>
+    /// Starts the mesh proxy with <paramref name="sourceArguments"/> (for example <c>--source kubernetes --kubeconfig
+    /// FILE</c>) after <c>--mode mesh --mesh-namespace NS</c>, and waits (bounded) until it listens.
+    /// </summary>
+    public async Task StartProxyAsync(IReadOnlyList<string> sourceArguments, CancellationToken ct)
     {
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _proxy = Namespace.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "Gateway.Host.dll"), "--mode", "mesh", "--manifests", manifests,
-            "--mesh-namespace", ClientNamespace, "--log-level", "Information", "--rescan-interval", "200ms",
-            .. (statusDirectory is null ? Array.Empty<string>() : ["--status-dir", statusDirectory])]);
+        _proxy = Namespace.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "Gateway.Host.dll"), "--mode", "mesh",
+            "--mesh-namespace", ClientNamespace, "--log-level", "Information", .. sourceArguments]);
         void Read(string? line)
         {
             if (line is null) return;

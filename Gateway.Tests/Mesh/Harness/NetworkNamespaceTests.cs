@@ -53,6 +53,37 @@ public sealed class NetworkNamespaceTests
         Assert.Contains(RedirectRules.Table, ns.NftRuleset(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The rules let the proxy's own user out unredirected (its connections to endpoints must not loop back to it): a
+    /// process running as uid 1337 (<see cref="InjectOptions.DefaultProxyUid"/>, dropped to with setpriv) that connects
+    /// to a ClusterIP reaches that address itself, not the proxy port.
+    /// </summary>
+    [Fact]
+    public async Task RedirectRules_ConnectionFromProxyUid_IsNotRedirected()
+    {
+        using var ns = NetworkNamespace.Create();
+        ns.Nft(RedirectRules.Script(InjectOptions.DefaultClusterIpRange, MeshOptions.DefaultPort, InjectOptions.DefaultProxyUid));
+        using var proxy = ns.TcpSocket();
+        proxy.Bind(new IPEndPoint(IPAddress.Loopback, MeshOptions.DefaultPort));
+        proxy.Listen();
+        // 127.96.3.4 is a loopback address inside the namespace, so something can listen on the ClusterIP itself.
+        using var clusterIp = ns.TcpSocket();
+        clusterIp.Bind(new IPEndPoint(IPAddress.Parse("127.96.3.4"), 8080));
+        clusterIp.Listen();
+
+        var uid = InjectOptions.DefaultProxyUid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var client = ns.Start("setpriv", [$"--reuid={uid}", $"--regid={uid}", "--clear-groups", "bash", "-c", "exec 3<>/dev/tcp/127.96.3.4/8080 && echo connected"]);
+        var stdout = client.StandardOutput.ReadToEndAsync(Bounded);
+        await client.WaitForExitAsync(Bounded);
+        using var accepted = await clusterIp.AcceptAsync(Bounded);
+
+        Assert.Equal(0, client.ExitCode);
+        Assert.Equal("connected", (await stdout).Trim());
+        Assert.Equal(new IPEndPoint(IPAddress.Parse("127.96.3.4"), 8080), accepted.LocalEndPoint);
+        // The client has exited, so its one connection is already queued where it went: nothing waits at the proxy port.
+        Assert.False(proxy.Poll(0, SelectMode.SelectRead), "the proxy user's connection was redirected to the proxy port");
+    }
+
     [Fact]
     public void Dispose_RemovesTheNamespace()
     {

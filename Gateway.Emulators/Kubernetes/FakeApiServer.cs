@@ -64,6 +64,9 @@ public sealed class FakeApiServer : IAsyncDisposable
     /// </summary>
     public void Forbid(KindInfo kind) => _forbidden[kind.Group + "/" + KubernetesPermissions.PluralOf(kind)] = true;
 
+    /// <summary>Undoes <see cref="Forbid"/> (the RBAC grant added).</summary>
+    public void Allow(KindInfo kind) => _forbidden.TryRemove(kind.Group + "/" + KubernetesPermissions.PluralOf(kind), out _);
+
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _heldLists = new(StringComparer.Ordinal);
 
     /// <summary>List requests of <paramref name="kind"/> wait until <see cref="ReleaseLists"/>.</summary>

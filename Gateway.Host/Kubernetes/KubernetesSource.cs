@@ -76,7 +76,8 @@ public sealed record ListStream(KindInfo Kind, string Name, ListScope Scope)
 /// <param name="Bookmarks">BOOKMARK events received.</param>
 /// <param name="Missing">True while no served version of the kind exists (its CRD is not installed).</param>
 /// <param name="Objects">Objects of this kind in the store.</param>
-public sealed record KindSyncState(string Kind, string? Version, string? ResourceVersion, int Lists, int Watches, int Bookmarks, bool Missing, int Objects);
+/// <param name="Forbidden">True while the first list of the kind is refused (403 Forbidden: the RBAC grants no list on it).</param>
+public sealed record KindSyncState(string Kind, string? Version, string? ResourceVersion, int Lists, int Watches, int Bookmarks, bool Missing, int Objects, bool Forbidden = false);
 
 /// <summary>
 /// Feeds the <see cref="ResourceStore"/> from the API server (ARCHITECTURE step 1): per kind a paginated list, then a
@@ -91,6 +92,10 @@ public sealed record KindSyncState(string Kind, string? Version, string? Resourc
 /// from the last resourceVersion seen.</item>
 /// <item>A kind whose CRD is not installed (404 on every served version): reported, treated as empty, checked again
 /// every <see cref="KubernetesSourceOptions.MissingKindRecheck"/>; the other kinds work meanwhile.</item>
+/// <item>A kind whose first list is refused (403 Forbidden): logged as an error naming the missing RBAC grant, treated
+/// as empty so the rest of the cluster is served (objects that need it get honest conditions, such as a certificate
+/// ref not found), listed again every <see cref="KubernetesSourceOptions.MissingKindRecheck"/>. A kind already
+/// listed keeps what it holds while a later list or watch is refused (retried with backoff).</item>
 /// <item>Secrets whose type can never be used by a Gateway (service-account tokens, docker configs, Helm releases)
 /// are kept without their data: the translator still sees that they exist and their type, and their content is never
 /// held. Object content is never logged, only kinds and keys.</item>
@@ -136,6 +141,9 @@ public sealed class KubernetesSource : BackgroundService
 
     /// <summary>Kinds whose CRD is not installed, as "Kind (group)".</summary>
     public IReadOnlyList<string> MissingKinds => _streams.Where(s => _states[s.Name].Missing).Select(s => $"{s.Kind.Kind} ({s.Kind.Group})").Distinct().ToList();
+
+    /// <summary>Kinds whose list the API server refuses (403), as "Kind (group)".</summary>
+    public IReadOnlyList<string> ForbiddenKinds => _streams.Where(s => _states[s.Name].Forbidden).Select(s => $"{s.Kind.Kind} ({s.Kind.Group})").Distinct().ToList();
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -184,7 +192,8 @@ public sealed class KubernetesSource : BackgroundService
                     if (listedOnce) _metrics?.Relisted(stream.Name);
                     Replace(items, held);
                     if (_states[stream.Name].Missing) _logger.LogInformation("{Kind} ({Group}) is served now ({Version})", kind.Kind, kind.Group, version);
-                    Update(stream, s => s with { Missing = false, Version = version, ResourceVersion = resourceVersion, Lists = s.Lists + 1, Objects = held.Count });
+                    if (_states[stream.Name].Forbidden) _logger.LogInformation("{Kind} ({Group}): list allowed now", kind.Kind, kind.Group);
+                    Update(stream, s => s with { Missing = false, Forbidden = false, Version = version, ResourceVersion = resourceVersion, Lists = s.Lists + 1, Objects = held.Count });
                     if (!listedOnce) { listedOnce = true; MarkListed(); }
                     backoff.Reset();
                 }
@@ -216,6 +225,23 @@ public sealed class KubernetesSource : BackgroundService
             {
                 _logger.LogInformation("{Kind}: resourceVersion too old (410 Gone); relisting", stream.Name);
                 resourceVersion = null;
+            }
+            catch (Exception e) when (KubernetesApi.StatusOf(e) == HttpStatusCode.Forbidden && resourceVersion is null && (!listedOnce || _states[stream.Name].Forbidden))
+            {
+                // Never listed: waiting would keep every other kind unserved. Treated as empty until a list is allowed.
+                if (!_states[stream.Name].Forbidden)
+                    _logger.LogError("{Kind} ({Group}): list refused (403 Forbidden); grant this process's service account get, list and watch on {Resource}. " +
+                        "Treated as empty meanwhile, listed again every {Recheck}", kind.Kind, kind.Group, KubernetesPermissions.PluralOf(kind), _options.MissingKindRecheck);
+                Update(stream, s => s with { Forbidden = true, Version = null, ResourceVersion = null, Objects = 0 });
+                if (!listedOnce) { listedOnce = true; MarkListed(); }
+                try
+                {
+                    await Task.Delay(_options.MissingKindRecheck, _time, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
             catch (Exception e)
             {
@@ -376,8 +402,9 @@ public sealed class KubernetesSource : BackgroundService
     {
         if (Interlocked.Decrement(ref _kindsPending) > 0) return;
         _store.MarkSynced();
-        _logger.LogInformation("Initial list complete ({Kinds} kinds{Missing}); the store is synced", _options.Kinds.Count,
-            MissingKinds.Count == 0 ? "" : $"; not installed: {string.Join(", ", MissingKinds)}");
+        _logger.LogInformation("Initial list complete ({Kinds} kinds{Missing}{Forbidden}); the store is synced", _options.Kinds.Count,
+            MissingKinds.Count == 0 ? "" : $"; not installed: {string.Join(", ", MissingKinds)}",
+            ForbiddenKinds.Count == 0 ? "" : $"; forbidden: {string.Join(", ", ForbiddenKinds)}");
         _initialSync.TrySetResult();
     }
 

@@ -276,6 +276,27 @@ public sealed class KubernetesSourceTests(ITestOutputHelper output) : IAsyncLife
     }
 
     [Fact]
+    public async Task KubernetesSource_SecretsForbidden_SyncsWithoutThemLogsTheMissingGrant_ReadsThemOnceAllowed()
+    {
+        _server.Forbid(KindRegistry.Secret);
+        Seed();
+        var source = await StartSourceAsync();
+
+        Assert.True(_store.IsSynced);
+        Assert.Equal(["Secret ()"], source.ForbiddenKinds);
+        Assert.Contains(_logs.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("403 Forbidden", StringComparison.Ordinal) && e.Message.Contains("secrets", StringComparison.Ordinal));
+        _server.Apply(GatewayObj("served"));
+        await Eventually(() => _store.Get(new ResourceKey("Gateway", "default", "served")) is not null, "the other kinds are served");
+        // Rechecked at the missing-kind pace, not in a backoff loop of warnings.
+        Assert.DoesNotContain(_logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("Secret", StringComparison.Ordinal) && e.Message.Contains("retrying in", StringComparison.Ordinal));
+
+        _server.Allow(KindRegistry.Secret);
+        _server.Apply(Secret("tls", "default", "kubernetes.io/tls", new() { ["tls.crt"] = [1, 2], ["tls.key"] = [3] }));
+        await Eventually(() => _store.Get(new ResourceKey("Secret", "default", "tls")) is not null, "the Secret is read once the list is allowed");
+        Assert.Empty(source.ForbiddenKinds);
+    }
+
+    [Fact]
     public async Task KubernetesSource_CrdNotInstalled_ReportedRestWorks_PickedUpOnceInstalled()
     {
         await _server.DisposeAsync();

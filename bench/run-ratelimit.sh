@@ -156,9 +156,10 @@ def scrape(p):
     for line in text.splitlines():
         if line.startswith("http_server_request_duration_seconds_count"):
             out["requests"] += float(line.rsplit(" ", 1)[1])
-        m = re.match(r'(gateway_ratelimit_\w+?)(?:_total)?\{.*?(?:result="(\w+)")?.*\} (\S+)', line)
+        m = re.match(r'(gateway_ratelimit_\w+?)(?:_total)?\{(.*)\} (\S+)', line)
         if m:
-            name = m.group(1) + (":" + m.group(2) if m.group(2) else "")
+            result = re.search(r'result="(\w+)"', m.group(2))
+            name = m.group(1) + (":" + result.group(1) if result else "")
             out[name] = out.get(name, 0) + float(m.group(3))
     return out
 def spread(before, after):

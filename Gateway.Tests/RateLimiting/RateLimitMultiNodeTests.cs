@@ -113,16 +113,17 @@ public sealed partial class RateLimitMultiNodeTests(ITestOutputHelper output) : 
         }
 
         // Steady: 180 requests to the shared address.
-        var served = await ServedAsync(_replicas);
+        var served = await SettledServedAsync(_replicas);
         var steady = new List<HttpStatusCode>();
         for (var i = 0; i < 3 * Limit; i++) steady.Add(await Get("/steady"));
-        var steadySpread = Spread(served, await ServedAsync(_replicas));
+        var steadySpread = await SpreadAsync(_replicas, served, steady.Count);
         var steadyAdmitted = steady.Count(s => s == HttpStatusCode.OK);
         output.WriteLine($"steady: {steadyAdmitted} admitted of {steady.Count}; requests per replica {string.Join(", ", steadySpread)}");
         Assert.All(steady, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"unexpected {(int)s}"));
         // The kernel spread the connections: every replica served some of them (the chance that one of three gets
         // none of 180 connections is about 3 x (2/3)^180).
         Assert.All(steadySpread, n => Assert.True(n > 0, $"a replica served none of the requests: {string.Join(", ", steadySpread)}"));
+        Assert.Equal(steady.Count, steadySpread.Sum());
         // Never above the limit (the owner leases at most the limit per window); below it only by tokens stranded in
         // leases when the run ends (the last leases shrink to a token or two per replica).
         Assert.InRange(steadyAdmitted, Limit - 6, Limit);
@@ -133,15 +134,16 @@ public sealed partial class RateLimitMultiNodeTests(ITestOutputHelper output) : 
         for (var i = 0; i < Limit / 3; i++) before.Add(await Get("/failover"));
         _replicas[2].Kill();
         var survivors = _replicas.Take(2).ToList();
-        served = await ServedAsync(survivors);
+        served = await SettledServedAsync(survivors);
         var after = new List<HttpStatusCode>();
         for (var i = 0; i < 3 * Limit; i++) after.Add(await Get("/failover"));
-        var afterSpread = Spread(served, await ServedAsync(survivors));
+        var afterSpread = await SpreadAsync(survivors, served, after.Count);
         var admitted = before.Concat(after).Count(s => s == HttpStatusCode.OK);
         output.WriteLine($"failover: {admitted} admitted of {before.Count + after.Count}; after the kill {after.Count(s => s == HttpStatusCode.OK)} admitted, {after.Count(s => s == HttpStatusCode.TooManyRequests)} refused; requests per survivor {string.Join(", ", afterSpread)}");
 
         Assert.All(before.Concat(after), s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"unexpected {(int)s}"));
         Assert.All(afterSpread, n => Assert.True(n > 0, $"a survivor served none of the requests: {string.Join(", ", afterSpread)}"));
+        Assert.Equal(after.Count, afterSpread.Sum());
         // A move forgives at most one interval's worth: never more than twice the limit in the interval.
         Assert.InRange(admitted, Limit / 3, 2 * Limit);
         // Enforcement continues on the survivors: the tail of the run is refused.
@@ -149,10 +151,32 @@ public sealed partial class RateLimitMultiNodeTests(ITestOutputHelper output) : 
     }
 
     /// <summary>
-    /// Data-plane requests each replica has served so far (the count of its http_server_request_duration_seconds). A
-    /// request is recorded once its response has ended, so the last one or two may not be counted yet: the test checks
-    /// that every replica served some, not exact sums.
+    /// Requests each replica served since <paramref name="before"/>, read until they add up to <paramref name="sent"/>
+    /// (at most 15 s): a request is recorded once its response has ended, after the client has it, and the Prometheus
+    /// exporter answers a scrape from a cache for 300 ms.
     /// </summary>
+    private static async Task<long[]> SpreadAsync(IReadOnlyList<ReplicaProcess> replicas, long[] before, int sent)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            long[] spread = [.. (await ServedAsync(replicas)).Zip(before, (a, b) => a - b)];
+            if (spread.Sum() >= sent || cts.IsCancellationRequested) return spread;
+            await Task.Delay(100, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ServedAsync"/> after the previous requests have settled: longer than the exporter's 300 ms scrape cache
+    /// and the recording of the last response, so the counts include everything sent before. A wait, not a measurement.
+    /// </summary>
+    private static async Task<long[]> SettledServedAsync(IReadOnlyList<ReplicaProcess> replicas)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
+        return await ServedAsync(replicas);
+    }
+
+    /// <summary>Data-plane requests each replica has served so far (the count of its http_server_request_duration_seconds).</summary>
     private static async Task<long[]> ServedAsync(IReadOnlyList<ReplicaProcess> replicas)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -165,8 +189,6 @@ public sealed partial class RateLimitMultiNodeTests(ITestOutputHelper output) : 
         }
         return counts;
     }
-
-    private static long[] Spread(long[] before, long[] after) => [.. after.Zip(before, (a, b) => a - b)];
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^http_server_request_duration_seconds_count(?:\{[^}]*\})? (\S+)", System.Text.RegularExpressions.RegexOptions.Multiline)]
     private static partial System.Text.RegularExpressions.Regex RequestCount();

@@ -221,8 +221,7 @@ public sealed partial class KubernetesManifestTests
     {
         var sts = Assert.Single(AllObjects().OfType<V1StatefulSet>());
         var container = Assert.Single(sts.Spec.Template.Spec.Containers);
-        var volume = Assert.Single(sts.Spec.Template.Spec.Volumes, v => v.Secret is not null);
-        Assert.Equal("akka-gateway-remoting-tls", volume.Secret.SecretName);
+        var volume = Assert.Single(sts.Spec.Template.Spec.Volumes, v => v.Secret?.SecretName == "akka-gateway-remoting-tls");
         Assert.NotEqual(true, volume.Secret.Optional);
         var mount = Assert.Single(container.VolumeMounts, m => m.Name == volume.Name);
         Assert.True(mount.ReadOnlyProperty);
@@ -242,6 +241,27 @@ public sealed partial class KubernetesManifestTests
         var args = container.Args.Select(a => a == "$(POD_NAMESPACE)" ? Namespace : a).ToList();
         var request = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(args, v => values.GetValueOrDefault(v)));
         Assert.Equal(values[GatewayCommandLine.VariableFor("--remoting-tls-certificate")], request.Options.Cluster.RemotingTlsCertificate);
+    }
+
+    [Fact]
+    public void StatefulSet_SessionKey_VariableOfTheFlagPointsIntoTheMountedSecret_AndTheKeyIsLoaded()
+    {
+        var sts = Assert.Single(AllObjects().OfType<V1StatefulSet>());
+        var container = Assert.Single(sts.Spec.Template.Spec.Containers);
+        var volume = Assert.Single(sts.Spec.Template.Spec.Volumes, v => v.Secret?.SecretName == "akka-gateway-session-key");
+        Assert.NotEqual(true, volume.Secret.Optional);
+        var mount = Assert.Single(container.VolumeMounts, m => m.Name == volume.Name);
+        Assert.True(mount.ReadOnlyProperty);
+        var variable = GatewayCommandLine.VariableFor("--session-key-file");
+        Assert.Equal($"{mount.MountPath}/key", container.Env.Single(e => e.Name == variable).Value);
+
+        // With the Secret's file present (what k8s/README.md's command creates: 32 random bytes, base64) the command
+        // line loads it as the session key.
+        using var dir = new Gateway.Tests.Host.TempDir();
+        var keyFile = dir.Write("key", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+        var args = container.Args.Select(a => a == "$(POD_NAMESPACE)" ? Namespace : a).ToList();
+        var request = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(args, v => v == variable ? keyFile : null));
+        Assert.NotNull(request.Options.DataPlane.SessionKey);
     }
 
     [Fact]

@@ -130,12 +130,103 @@ public class RateLimitAccountingTests
     }
 
     [Fact]
+    public async Task ClusterLimiter_LeaseAnsweredAfterItsRequestWasRefused_KeepsTheTokenForTheNextRequest_SoTheKeyGetsItsWholeLimit()
+    {
+        // One ClientIP key, limit 5, ten requests round robin over three replicas; replica r0's first lease answer
+        // comes only after its request stopped waiting (wait bound zero: deterministic, no clock). The owner counted
+        // that token as leased: if r0 dropped the late answer, the key would get 4 admissions instead of 5.
+        var owner = new LocalLeaseSource();
+        var rule = new RateLimitRule("ns/p", 0, 5, TimeSpan.FromMinutes(1), RateLimitKeyType.ClientIP, null, RateLimitScope.Cluster);
+        var late = new LateFirstAnswerSource(owner);
+        var replicas = new[]
+        {
+            new ClusterLimiter(rule, late, "r0", waitBound: TimeSpan.Zero),
+            new ClusterLimiter(rule, owner, "r1"),
+            new ClusterLimiter(rule, owner, "r2"),
+        };
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        var first = await replicas[0].AcquireAsync("10.0.0.1", now);
+        Assert.False(first.Admitted);
+        // The answer arrives now. Released on a pool thread (no synchronization context), the limiter's continuation
+        // runs inline, so the lease is applied when Task.Run completes.
+        await Task.Run(late.Release);
+        var admitted = 0;
+        for (var i = 1; i < 10; i++)
+        {
+            if ((await replicas[i % 3].AcquireAsync("10.0.0.1", now)).Admitted) admitted++;
+        }
+
+        Assert.Equal(5, admitted);
+    }
+
+    [Fact]
+    public async Task ClusterLimiter_AnswerForAnOlderWindow_IsDropped_AndNeverAddsTokensToTheNewWindow()
+    {
+        var rule = new RateLimitRule("ns/p", 0, 5, TimeSpan.FromMinutes(1), RateLimitKeyType.Global, null, RateLimitScope.Cluster);
+        var source = new ScriptedLeaseSource();
+        var limiter = new ClusterLimiter(rule, source, "r0", waitBound: TimeSpan.Zero);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        // Request 1's fetch is held; request 2 finds it older than the (zero) wait bound and starts a second fetch.
+        Assert.False((await limiter.AcquireAsync("", now)).Admitted);
+        Assert.False((await limiter.AcquireAsync("", now)).Admitted);
+        // The second answer (a new window, 1 token) comes first, then the first (an older window, 3 tokens): stale.
+        // Answered on a pool thread, as in the test above: the limiter's continuation runs inline there.
+        await Task.Run(() => source.Answer(1, new LeaseGranted(1, now + 120_000, 0)));
+        await Task.Run(() => source.Answer(0, new LeaseGranted(3, now + 60_000, 2)));
+
+        Assert.True((await limiter.AcquireAsync("", now)).Admitted);
+        var after = await limiter.AcquireAsync("", now);
+        Assert.False(after.Admitted);
+        Assert.Equal(now + 120_000, after.WindowEndMs);
+    }
+
+    [Fact]
     public void ForwardedClient_TakesTheEntryTheOutermostTrustedHopAdded()
     {
         Assert.Equal("10.0.0.3", RateLimitPlan.ForwardedClient("1.1.1.1, 10.0.0.3", 1));
         Assert.Equal("1.1.1.1", RateLimitPlan.ForwardedClient("1.1.1.1, 10.0.0.3", 2));
         Assert.Equal("1.1.1.1", RateLimitPlan.ForwardedClient("1.1.1.1", 5));
         Assert.Null(RateLimitPlan.ForwardedClient("", 1));
+    }
+
+    /// <summary>The owner's ledger grants at once, but the first answer is handed over only on <see cref="Release"/>.</summary>
+    private sealed class LateFirstAnswerSource(ILeaseSource owner) : ILeaseSource
+    {
+        // Without RunContinuationsAsynchronously: Release runs the limiter's continuation inline, before it returns
+        // (when called without a synchronization context: xunit's would make the continuation be posted instead).
+        private readonly TaskCompletionSource<LeaseGranted> _late = new();
+        private LeaseGranted? _first;
+        private int _calls;
+
+        public async Task<LeaseGranted> AcquireAsync(string id, string replica, int requests, long intervalMs, CancellationToken ct)
+        {
+            var grant = await owner.AcquireAsync(id, replica, requests, intervalMs, ct);
+            if (Interlocked.Increment(ref _calls) > 1) return grant;
+            _first = grant;
+            return await _late.Task;
+        }
+
+        public void Release() => _late.SetResult(_first!);
+    }
+
+    /// <summary>Each call waits for the answer the test gives it by call number.</summary>
+    private sealed class ScriptedLeaseSource : ILeaseSource
+    {
+        private readonly List<TaskCompletionSource<LeaseGranted>> _calls = [];
+
+        public Task<LeaseGranted> AcquireAsync(string id, string replica, int requests, long intervalMs, CancellationToken ct)
+        {
+            var call = new TaskCompletionSource<LeaseGranted>();
+            lock (_calls) _calls.Add(call);
+            return call.Task;
+        }
+
+        public void Answer(int call, LeaseGranted grant)
+        {
+            lock (_calls) _calls[call].SetResult(grant);
+        }
     }
 
     private sealed class FailingLeaseSource : ILeaseSource

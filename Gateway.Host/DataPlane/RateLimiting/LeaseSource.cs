@@ -44,8 +44,12 @@ public sealed class LocalLeaseSource(TimeProvider? time = null) : ILeaseSource
 /// </summary>
 public sealed class ShardedLeaseSource(Func<ActorSystem?> system, TimeSpan? timeout = null) : ILeaseSource
 {
-    /// <summary>How long a lease request may take before the request it serves is refused (429); a move takes 2-3 s.</summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How long a lease request waits for its answer. Longer than the request's own wait (ClusterLimiter's wait bound,
+    /// 2 s): an answer that comes after the request was refused still brings the tokens the owner counted as leased,
+    /// and the key's next request uses them; an Ask that timed out would drop them (its reply goes to dead letters).
+    /// </summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
     private readonly TimeSpan _timeout = timeout ?? DefaultTimeout;
     private IActorRef? _region;

@@ -32,16 +32,23 @@ internal sealed class ReplicaLimiter(RateLimitRule rule) : RuleLimiter(rule)
 /// Cluster scope: per key value, the tokens of the current lease from the counter's owner. A request spends a local
 /// token (no round trip); when a lease runs low the next one is fetched in the background, and only a request that finds
 /// no token waits for it (one fetch per key at a time; concurrent requests wait for the same one). Once the owner has
-/// said the window is used up (nothing unleased), requests are refused locally until the window ends. A lease request
-/// that fails (the owner is moving, the cluster is unreachable) refuses the waiting requests with 429 and Retry-After 1:
-/// the limit is never exceeded for lack of an answer, and the client is told to come back shortly.
+/// said the window is used up (nothing unleased), requests are refused locally until the window ends.
+/// <para>
+/// A request waits at most <c>waitBound</c> in all. If no lease has come by then (the owner is moving, or overloaded)
+/// it is refused with 429 and Retry-After 1, so the limit is never exceeded for lack of an answer; but the fetch goes
+/// on (the lease source's own timeout is longer), and tokens that arrive late are kept for the key's next request
+/// here: the owner counted them as leased, so dropping them would refuse requests below the limit. A fetch older
+/// than the wait bound no longer holds back a new one (its owner may be dead); both answers count when they come.
+/// Tokens are dropped only with their window: an answer for an older window than the one held is stale.
+/// </para>
 /// </summary>
-internal sealed class ClusterLimiter(RateLimitRule rule, ILeaseSource source, string replica) : RuleLimiter(rule)
+internal sealed class ClusterLimiter(RateLimitRule rule, ILeaseSource source, string replica, TimeSpan? waitBound = null) : RuleLimiter(rule)
 {
-    /// <summary>Attempts a request makes at taking a token after waiting for a lease (others may take the new tokens first).</summary>
-    private const int MaxWaits = 3;
+    /// <summary>How long a request waits for a lease before it is refused; a move takes 2-3 s.</summary>
+    public static readonly TimeSpan DefaultWaitBound = TimeSpan.FromSeconds(2);
 
     private readonly KeyTable<LeaseState> _keys = new(() => new LeaseState(), s => s.WindowEndMs);
+    private readonly long _waitBoundMs = (long)(waitBound ?? DefaultWaitBound).TotalMilliseconds;
 
     public int KeyCount => _keys.Count;
 
@@ -51,14 +58,15 @@ internal sealed class ClusterLimiter(RateLimitRule rule, ILeaseSource source, st
         var (decision, fetch, wait) = TryTake(state, nowMs, prefetch: true);
         // Fetches start outside the lock: a source that answers synchronously applies its lease under the same lock.
         if (fetch is not null) _ = FetchAsync(key, state, fetch);
-        return decision is { } d ? new ValueTask<RateDecision>(d) : WaitAsync(key, state, wait!);
+        return decision is { } d ? new ValueTask<RateDecision>(d) : WaitAsync(key, state, wait!, Environment.TickCount64 + _waitBoundMs);
     }
 
     /// <summary>
     /// Under the state's lock: a decision when one can be made now, else the lease to wait for; <c>fetch</c> is set when
-    /// this call must start that lease's fetch (at most one fetch per key at a time).
+    /// this call must start that lease's fetch (at most one fetch per key at a time, unless the one in flight is older
+    /// than the wait bound).
     /// </summary>
-    private static (RateDecision? Decision, TaskCompletionSource<LeaseGranted>? Fetch, Task<LeaseGranted>? Wait) TryTake(LeaseState state, long nowMs, bool prefetch)
+    private (RateDecision? Decision, TaskCompletionSource<LeaseGranted>? Fetch, Task<LeaseGranted>? Wait) TryTake(LeaseState state, long nowMs, bool prefetch)
     {
         lock (state)
         {
@@ -75,7 +83,7 @@ internal sealed class ClusterLimiter(RateLimitRule rule, ILeaseSource source, st
                 return (admitted, low ? StartFetch(state) : null, null);
             }
             if (live && state.Unleased == 0 && state.Pending is null) return (new RateDecision(false, 0, state.WindowEndMs), null, null);
-            if (state.Pending is { } pending) return (null, null, pending);
+            if (state.Pending is { } pending && Environment.TickCount64 - state.PendingSinceTicks < _waitBoundMs) return (null, null, pending);
             var fetch = StartFetch(state);
             return (null, fetch, fetch.Task);
         }
@@ -85,6 +93,7 @@ internal sealed class ClusterLimiter(RateLimitRule rule, ILeaseSource source, st
     {
         var fetch = new TaskCompletionSource<LeaseGranted>(TaskCreationOptions.RunContinuationsAsynchronously);
         state.Pending = fetch.Task;
+        state.PendingSinceTicks = Environment.TickCount64;
         return fetch;
     }
 
@@ -93,36 +102,61 @@ internal sealed class ClusterLimiter(RateLimitRule rule, ILeaseSource source, st
         try
         {
             var grant = await source.AcquireAsync($"{Rule.Id}|{key}", replica, Rule.Requests, IntervalMs, CancellationToken.None).ConfigureAwait(false);
-            lock (state)
-            {
-                // Another window end is a new window: the old tokens died with the old one.
-                if (grant.WindowEndMs != state.WindowEndMs) state.Tokens = 0;
-                state.Tokens += grant.Tokens;
-                state.LastLease = Math.Max(1, grant.Tokens);
-                state.WindowEndMs = grant.WindowEndMs;
-                state.Unleased = grant.Unleased;
-                state.Pending = null;
-            }
+            RateLimitMetrics.Lease(Apply(state, grant, fetch.Task) ? grant.Tokens > 0 ? "granted" : "exhausted" : "stale");
             fetch.SetResult(grant);
         }
         catch (Exception e)
         {
-            lock (state) state.Pending = null;
+            RateLimitMetrics.Lease("failed");
+            lock (state)
+            {
+                if (ReferenceEquals(state.Pending, fetch.Task)) state.Pending = null;
+            }
             fetch.SetException(e);
         }
     }
 
-    private async ValueTask<RateDecision> WaitAsync(string key, LeaseState state, Task<LeaseGranted> wait)
+    /// <summary>
+    /// Adds a lease to the key's state: a later window replaces what is held (the old tokens died with their window),
+    /// the same window adds its tokens (answers may arrive out of order, so the smallest unleased count is the newest),
+    /// an earlier window is stale and dropped. False when stale.
+    /// </summary>
+    private static bool Apply(LeaseState state, LeaseGranted grant, Task<LeaseGranted> fetch)
     {
-        for (var attempt = 0; attempt < MaxWaits; attempt++)
+        lock (state)
         {
+            if (ReferenceEquals(state.Pending, fetch)) state.Pending = null;
+            if (grant.WindowEndMs < state.WindowEndMs) return false;
+            if (grant.WindowEndMs > state.WindowEndMs)
+            {
+                state.WindowEndMs = grant.WindowEndMs;
+                state.Tokens = grant.Tokens;
+                state.Unleased = grant.Unleased;
+            }
+            else
+            {
+                state.Tokens += grant.Tokens;
+                state.Unleased = Math.Min(state.Unleased, grant.Unleased);
+            }
+            state.LastLease = Math.Max(1, grant.Tokens);
+            return true;
+        }
+    }
+
+    private async ValueTask<RateDecision> WaitAsync(string key, LeaseState state, Task<LeaseGranted> wait, long deadlineTicks)
+    {
+        // Bounded twice: by the deadline, and by the attempts (each one found its tokens taken by concurrent requests).
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var left = deadlineTicks - Environment.TickCount64;
             try
             {
-                await wait.ConfigureAwait(false);
+                await wait.WaitAsync(TimeSpan.FromMilliseconds(Math.Max(0, left))).ConfigureAwait(false);
             }
             catch (Exception)
             {
-                // The owner did not answer in time: refuse (see the class summary).
+                // No lease in time, or the fetch failed: refuse (see the class summary); a late lease stays usable.
+                RateLimitMetrics.Unanswered.Add(1);
                 return new RateDecision(false, 0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000);
             }
             var (decision, fetch, next) = TryTake(state, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), prefetch: false);
@@ -130,7 +164,7 @@ internal sealed class ClusterLimiter(RateLimitRule rule, ILeaseSource source, st
             if (decision is { } d) return d;
             wait = next!;
         }
-        // Concurrent requests took every new token MaxWaits times in a row: the key is at its limit.
+        // Concurrent requests took every new token three times in a row: the key is at its limit.
         return new RateDecision(false, 0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000);
     }
 
@@ -141,7 +175,9 @@ internal sealed class ClusterLimiter(RateLimitRule rule, ILeaseSource source, st
         public int Unleased = int.MaxValue;
         public int LastLease = 1;
 
-        /// <summary>The lease being fetched for this key, if any.</summary>
+        /// <summary>The lease being fetched for this key, if any, and when its fetch started (Environment.TickCount64).</summary>
         public Task<LeaseGranted>? Pending;
+
+        public long PendingSinceTicks;
     }
 }

@@ -81,8 +81,10 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
             if (_pending?.Id == t.Id) Finish();
         });
         Receive<ClusterEvent.MemberUp>(_ => ResendAll("a replica joined"));
-        Receive<ClusterEvent.MemberRemoved>(_ =>
+        Receive<ClusterEvent.MemberRemoved>(removed =>
         {
+            // The entities on this node learn it from here (one cluster subscription per node, not per entity).
+            foreach (var actor in _local.Values) actor.Tell(removed);
             ResendAll("a replica left");
             // The shard regions learn that the removed replica's regions are gone at about the same moment as this
             // actor; a report they forward before that goes to the dead region and is lost. Once more a moment later

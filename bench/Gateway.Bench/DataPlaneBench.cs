@@ -15,6 +15,12 @@ internal sealed record DataPlaneOptions
     public IReadOnlyList<string>? Targets { get; init; }
     public string Label { get; init; } = "";
 
+    /// <summary>
+    /// Worker processes of the nginx proxy, HAProxy's nbthread and Caddy's GOMAXPROCS (--proxy-workers): by default one
+    /// per core, as the gateway's thread pool uses every core. The backend keeps one worker.
+    /// </summary>
+    public int ProxyWorkers { get; init; } = Environment.ProcessorCount;
+
     /// <summary>Another build of Gateway.Host.dll run side by side (targets gw-N-before), interleaved with this one.</summary>
     public string? CompareGateway { get; init; }
 
@@ -48,7 +54,7 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
         int proxyHttp = Util.FreePort(proxyAddress), proxyHttps = Util.FreePort(proxyAddress), proxyH2c = Util.FreePort(proxyAddress);
         var certificate = BenchCertificate.Create(workDirectory, Fixtures.DataPlaneHost);
         using var backend = Nginx.StartBackend(workDirectory, "127.0.0.1", backendPort);
-        using var proxy = Nginx.StartProxy(workDirectory, proxyAddress, proxyHttp, proxyHttps, proxyH2c, certificate, "127.0.0.1", backendPort);
+        using var proxy = Nginx.StartProxy(workDirectory, proxyAddress, proxyHttp, proxyHttps, proxyH2c, certificate, "127.0.0.1", backendPort, options.ProxyWorkers);
 
         var wanted = options.Targets is { Count: > 0 } t ? t.ToHashSet(StringComparer.Ordinal) : null;
         bool Want(string name) => wanted is null || wanted.Contains(name);
@@ -66,14 +72,14 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
             if (PeerWanted("haproxy", wanted))
             {
                 int http = Util.FreePort(proxyAddress), https = Util.FreePort(proxyAddress), h2c = Util.FreePort(proxyAddress);
-                var haproxy = HaProxy.Start(workDirectory, proxyAddress, http, https, h2c, certificate, "127.0.0.1", backendPort);
+                var haproxy = HaProxy.Start(workDirectory, proxyAddress, http, https, h2c, certificate, "127.0.0.1", backendPort, options.ProxyWorkers);
                 peers.Add(haproxy);
                 AddPeer("haproxy", "HAProxy", haproxy, $"http://{proxyAddress}:{http}{path}", $"https://{proxyAddress}:{https}{path}", $"http://{proxyAddress}:{h2c}{path}");
             }
             if (PeerWanted("caddy", wanted))
             {
                 int http = Util.FreePort(proxyAddress), https = Util.FreePort(proxyAddress);
-                var caddy = Caddy.Start(workDirectory, proxyAddress, http, https, certificate, "127.0.0.1", backendPort);
+                var caddy = Caddy.Start(workDirectory, proxyAddress, http, https, certificate, "127.0.0.1", backendPort, options.ProxyWorkers);
                 peers.Add(caddy);
                 AddPeer("caddy", "Caddy", caddy, $"http://{proxyAddress}:{http}{path}", $"https://{proxyAddress}:{https}{path}", $"http://{proxyAddress}:{http}{path}");
             }
@@ -243,7 +249,8 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
         sb.AppendLine($"# Data plane benchmark{(options.Label.Length > 0 ? $": {options.Label}" : "")}").AppendLine();
         sb.AppendLine(machine.Markdown()).AppendLine();
         sb.AppendLine($"{options.Rounds} interleaved rounds (every target once per round), {options.Seconds} s per run after a {options.WarmupSeconds} s warm-up; medians of the rounds. " +
-            "Ratios compare with nginx in the same scenario (HTTP/1.1, HTTPS or HTTP/2): throughput ratio ≥ 1 and p99 ratio ≤ 1 are at least as good as nginx.").AppendLine();
+            "Ratios compare with nginx in the same scenario (HTTP/1.1, HTTPS or HTTP/2): throughput ratio ≥ 1 and p99 ratio ≤ 1 are at least as good as nginx. " +
+            $"Peer proxies: {options.ProxyWorkers} worker(s) each (nginx worker_processes, HAProxy nbthread, Caddy GOMAXPROCS); the backend nginx has 1.").AppendLine();
         if (runs.Count > 0)
         {
             var loads = runs.Select(r => r.LoadAverage).ToList();

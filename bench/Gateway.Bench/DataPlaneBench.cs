@@ -15,6 +15,12 @@ internal sealed record DataPlaneOptions
     public IReadOnlyList<string>? Targets { get; init; }
     public string Label { get; init; } = "";
 
+    /// <summary>
+    /// Worker processes of the nginx proxy, HAProxy's nbthread and Caddy's GOMAXPROCS (--proxy-workers): by default one
+    /// per core, as the gateway's thread pool uses every core. The backend keeps one worker.
+    /// </summary>
+    public int ProxyWorkers { get; init; } = Environment.ProcessorCount;
+
     /// <summary>Another build of Gateway.Host.dll run side by side (targets gw-N-before), interleaved with this one.</summary>
     public string? CompareGateway { get; init; }
 
@@ -23,15 +29,19 @@ internal sealed record DataPlaneOptions
 }
 
 /// <summary>One measured run.</summary>
-internal sealed record DataPlaneRun(int Round, string Target, int Connections, LoadResult Load, double CpuSeconds, double? AllocatedBytes, double LoadAverage)
+internal sealed record DataPlaneRun(int Round, string Target, int Connections, LoadResult Load, double CpuSeconds, double? AllocatedBytes, double LoadAverage,
+    int? Collections = null, long? WorkingSetBytes = null)
 {
+    /// <summary>Garbage collections (any generation) per 1,000 requests: a count, so the machine's load does not move it.</summary>
+    public double? CollectionsPer1000 => Collections is { } c && Load.Requests > 0 ? c * 1000.0 / Load.Requests : null;
+
     public double CpuPer1000 => Load.Requests > 0 ? CpuSeconds / Load.Requests * 1000 : double.NaN;
     public double? AllocatedPerRequest => AllocatedBytes is { } a && Load.Requests > 0 ? a / Load.Requests : null;
 }
 
 /// <summary>Median of the rounds of one (target, connections).</summary>
 internal sealed record DataPlaneSummary(string Target, string Description, int Connections, double Rps, double P50Ms, double P99Ms, double CpuPer1000,
-    double? AllocatedPerRequest, long Errors, string? Baseline, double? RpsRatio, double? P99Ratio);
+    double? AllocatedPerRequest, long Errors, string? Baseline, double? RpsRatio, double? P99Ratio, double? CollectionsPer1000 = null, double? WorkingSetMiB = null);
 
 /// <summary>
 /// The data plane comparison (bench/README.md): the same nginx backend, the same wrk/h2load, runs interleaved
@@ -48,7 +58,7 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
         int proxyHttp = Util.FreePort(proxyAddress), proxyHttps = Util.FreePort(proxyAddress), proxyH2c = Util.FreePort(proxyAddress);
         var certificate = BenchCertificate.Create(workDirectory, Fixtures.DataPlaneHost);
         using var backend = Nginx.StartBackend(workDirectory, "127.0.0.1", backendPort);
-        using var proxy = Nginx.StartProxy(workDirectory, proxyAddress, proxyHttp, proxyHttps, proxyH2c, certificate, "127.0.0.1", backendPort);
+        using var proxy = Nginx.StartProxy(workDirectory, proxyAddress, proxyHttp, proxyHttps, proxyH2c, certificate, "127.0.0.1", backendPort, options.ProxyWorkers);
 
         var wanted = options.Targets is { Count: > 0 } t ? t.ToHashSet(StringComparer.Ordinal) : null;
         bool Want(string name) => wanted is null || wanted.Contains(name);
@@ -66,14 +76,14 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
             if (PeerWanted("haproxy", wanted))
             {
                 int http = Util.FreePort(proxyAddress), https = Util.FreePort(proxyAddress), h2c = Util.FreePort(proxyAddress);
-                var haproxy = HaProxy.Start(workDirectory, proxyAddress, http, https, h2c, certificate, "127.0.0.1", backendPort);
+                var haproxy = HaProxy.Start(workDirectory, proxyAddress, http, https, h2c, certificate, "127.0.0.1", backendPort, options.ProxyWorkers);
                 peers.Add(haproxy);
                 AddPeer("haproxy", "HAProxy", haproxy, $"http://{proxyAddress}:{http}{path}", $"https://{proxyAddress}:{https}{path}", $"http://{proxyAddress}:{h2c}{path}");
             }
             if (PeerWanted("caddy", wanted))
             {
                 int http = Util.FreePort(proxyAddress), https = Util.FreePort(proxyAddress);
-                var caddy = Caddy.Start(workDirectory, proxyAddress, http, https, certificate, "127.0.0.1", backendPort);
+                var caddy = Caddy.Start(workDirectory, proxyAddress, http, https, certificate, "127.0.0.1", backendPort, options.ProxyWorkers);
                 peers.Add(caddy);
                 AddPeer("caddy", "Caddy", caddy, $"http://{proxyAddress}:{http}{path}", $"https://{proxyAddress}:{https}{path}", $"http://{proxyAddress}:{http}{path}");
             }
@@ -187,12 +197,17 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
             : H2Load.Run(target.Url, Fixtures.DataPlaneHost, connections, options.Seconds, Path.Combine(workDirectory, "h2load.log"));
         var cpuUsed = target.Cpu() - cpu;
         double? allocated = null;
+        int? collections = null;
+        long? workingSet = null;
         if (target.Gateway is not null)
         {
             var after = await target.Gateway.MemoryAsync(fullGc: false).ConfigureAwait(false);
             allocated = after.TotalAllocatedBytes - before!.TotalAllocatedBytes;
+            // CollectionCount(0) counts every collection (a gen1 or gen2 collection collects gen0 too).
+            collections = after.Gen0Collections - before.Gen0Collections;
+            workingSet = after.WorkingSetBytes;
         }
-        return new DataPlaneRun(round, target.Name, connections, load, cpuUsed, allocated, loadAverage);
+        return new DataPlaneRun(round, target.Name, connections, load, cpuUsed, allocated, loadAverage, collections, workingSet);
     }
 
     private static IReadOnlyList<DataPlaneSummary> Summarize(List<DataPlaneRun> runs, List<Target> targets)
@@ -214,9 +229,11 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
                 var (rps, p99) = medians[target.Name];
                 var baseline = target.Baseline is not null && medians.TryGetValue(target.Baseline, out var b) ? b : ((double, double)?)null;
                 var alloc = mine.All(r => r.AllocatedPerRequest is not null) ? Util.Median(mine.Select(r => r.AllocatedPerRequest!.Value)) : (double?)null;
+                var gcs = mine.All(r => r.CollectionsPer1000 is not null) ? Util.Median(mine.Select(r => r.CollectionsPer1000!.Value)) : (double?)null;
+                var rss = mine.All(r => r.WorkingSetBytes is not null) ? Util.Median(mine.Select(r => (double)r.WorkingSetBytes!.Value / (1 << 20))) : (double?)null;
                 summary.Add(new DataPlaneSummary(target.Name, target.Description, connections, rps, Util.Median(mine.Select(r => r.Load.P50Ms)), p99,
                     Util.Median(mine.Select(r => r.CpuPer1000)), alloc, mine.Sum(r => r.Load.Errors), target.Baseline,
-                    baseline is { } bb ? rps / bb.Item1 : null, baseline is { } bp ? p99 / bp.Item2 : null));
+                    baseline is { } bb ? rps / bb.Item1 : null, baseline is { } bp ? p99 / bp.Item2 : null, gcs, rss));
             }
         }
         return summary;
@@ -243,18 +260,19 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
         sb.AppendLine($"# Data plane benchmark{(options.Label.Length > 0 ? $": {options.Label}" : "")}").AppendLine();
         sb.AppendLine(machine.Markdown()).AppendLine();
         sb.AppendLine($"{options.Rounds} interleaved rounds (every target once per round), {options.Seconds} s per run after a {options.WarmupSeconds} s warm-up; medians of the rounds. " +
-            "Ratios compare with nginx in the same scenario (HTTP/1.1, HTTPS or HTTP/2): throughput ratio ≥ 1 and p99 ratio ≤ 1 are at least as good as nginx.").AppendLine();
+            "Ratios compare with nginx in the same scenario (HTTP/1.1, HTTPS or HTTP/2): throughput ratio ≥ 1 and p99 ratio ≤ 1 are at least as good as nginx. " +
+            $"Peer proxies: {options.ProxyWorkers} worker(s) each (nginx worker_processes, HAProxy nbthread, Caddy GOMAXPROCS); the backend nginx has 1.").AppendLine();
         if (runs.Count > 0)
         {
             var loads = runs.Select(r => r.LoadAverage).ToList();
             sb.AppendLine($"1-minute load average before each run (2 cores; the benchmark itself adds about 2): min {Util.F(loads.Min(), 2)}, median {Util.F(Util.Median(loads), 2)}, max {Util.F(loads.Max(), 2)}.").AppendLine();
         }
-        sb.AppendLine("| target | conns | req/s | p50 ms | p99 ms | CPU s / 1k req | alloc B / req | req/s vs nginx | p99 vs nginx | errors |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| target | conns | req/s | p50 ms | p99 ms | CPU s / 1k req | alloc B / req | GCs / 1k req | RSS MiB | req/s vs nginx | p99 vs nginx | errors |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var s in summary)
         {
             sb.AppendLine($"| {s.Target} ({s.Description}) | {s.Connections} | {Util.F(s.Rps, 0)} | {Util.F(s.P50Ms, 3)} | {Util.F(s.P99Ms, 3)} | {Util.F(s.CpuPer1000, 3)} | " +
-                $"{(s.AllocatedPerRequest is { } a ? Util.F(a, 0) : "-")} | {(s.RpsRatio is { } r ? Util.F(r, 2) + "x" : "-")} | {(s.P99Ratio is { } p ? Util.F(p, 2) + "x" : "-")} | {s.Errors} |");
+                $"{(s.AllocatedPerRequest is { } a ? Util.F(a, 0) : "-")} | {(s.CollectionsPer1000 is { } g ? Util.F(g, 2) : "-")} | {(s.WorkingSetMiB is { } w ? Util.F(w, 0) : "-")} | {(s.RpsRatio is { } r ? Util.F(r, 2) + "x" : "-")} | {(s.P99Ratio is { } p ? Util.F(p, 2) + "x" : "-")} | {s.Errors} |");
         }
         return sb.ToString();
     }

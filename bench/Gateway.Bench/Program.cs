@@ -37,6 +37,7 @@ internal static class Program
                                    haproxy,haproxy-https,haproxy-h2,caddy,caddy-https,caddy-h2]
                         [--compare OTHER/Gateway.Host.dll]   (another build, interleaved: targets gw-N-before)
                         [--compare-env NAME=VALUE,...]       (environment of the compared gateway only)
+                        [--proxy-workers N]                  (nginx workers, HAProxy threads, Caddy GOMAXPROCS; default: cores)
           controlplane: [--sizes 100,1000,5000,10000] [--additions 100] [--changes 100] [--deletions 100] [--ready-timeout 120] [--source file|kubernetes]
         """;
 
@@ -95,6 +96,7 @@ internal static class Program
                         RouteCounts = Ints(flags, "--routes", [1000, 10000]),
                         Targets = flags.TryGetValue("--targets", out var t) ? t.Split(',', StringSplitOptions.RemoveEmptyEntries) : null,
                         Label = label,
+                        ProxyWorkers = Int(flags, "--proxy-workers", Environment.ProcessorCount),
                         CompareEnvironment = compareEnvironment,
                         CompareGateway = flags.TryGetValue("--compare", out var compare) ? (File.Exists(compare) ? compare : throw new FileNotFoundException($"--compare: {compare} not found")) : null,
                     };

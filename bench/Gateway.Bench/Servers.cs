@@ -22,12 +22,13 @@ internal static class Nginx
             """);
 
     /// <summary>
-    /// nginx as the reverse proxy users would otherwise pick: one worker, upstream keep-alive, HTTP/1.1 on
+    /// nginx as the reverse proxy users would otherwise pick: <paramref name="workers"/> worker processes (the bench's
+    /// --proxy-workers, by default one per core, as the gateway uses every core), upstream keep-alive, HTTP/1.1 on
     /// <paramref name="httpPort"/>, HTTPS (HTTP/1.1 and h2 by ALPN) on <paramref name="httpsPort"/>, cleartext HTTP/2
     /// (prior knowledge) on <paramref name="h2cPort"/>.
     /// </summary>
     public static ChildProcess StartProxy(string directory, string address, int httpPort, int httpsPort, int h2cPort, BenchCertificate certificate,
-        string backendAddress, int backendPort)
+        string backendAddress, int backendPort, int workers)
     {
         const string location = """
             location / {
@@ -54,16 +55,16 @@ internal static class Nginx
                 listen {{address}}:{{h2cPort}} http2 backlog=4096;
                 {{location}}
             }
-            """);
+            """, workers);
     }
 
-    private static ChildProcess Start(string directory, string name, string server)
+    private static ChildProcess Start(string directory, string name, string server, int workers = 1)
     {
         var prefix = Path.Combine(directory, "nginx-" + name);
         Directory.CreateDirectory(Path.Combine(prefix, "logs"));
         var conf = Path.Combine(prefix, "nginx.conf");
         File.WriteAllText(conf, $$"""
-            worker_processes 1;
+            worker_processes {{workers}};
             daemon off;
             pid {{prefix}}/nginx.pid;
             error_log {{prefix}}/logs/error.log warn;
@@ -85,7 +86,7 @@ internal static class Nginx
 }
 
 /// <summary>
-/// HAProxy from the distribution as a peer proxy: one thread (like nginx's one worker), backend connections reused
+/// HAProxy from the distribution as a peer proxy: <c>nbthread</c> = the bench's --proxy-workers (nginx's worker count), backend connections reused
 /// across client connections (http-reuse always, the closest to nginx's upstream keepalive), HTTP/1.1 on
 /// the http port, HTTPS (h2 and http/1.1 by ALPN) on the https port, cleartext HTTP/2
 /// (prior knowledge) on the h2c port; no logging.
@@ -93,7 +94,7 @@ internal static class Nginx
 internal static class HaProxy
 {
     public static ChildProcess Start(string directory, string address, int httpPort, int httpsPort, int h2cPort, BenchCertificate certificate,
-        string backendAddress, int backendPort)
+        string backendAddress, int backendPort, int workers)
     {
         var prefix = Path.Combine(directory, "haproxy");
         Directory.CreateDirectory(prefix);
@@ -103,7 +104,7 @@ internal static class HaProxy
         var conf = Path.Combine(prefix, "haproxy.cfg");
         File.WriteAllText(conf, $$"""
             global
-                nbthread 1
+                nbthread {{workers}}
                 maxconn 8192
                 pidfile {{prefix}}/haproxy.pid
             defaults
@@ -127,14 +128,14 @@ internal static class HaProxy
 }
 
 /// <summary>
-/// Caddy from the distribution as a peer proxy: GOMAXPROCS=1 (one core, like nginx's one worker), 128 idle backend
+/// Caddy from the distribution as a peer proxy: GOMAXPROCS = the bench's --proxy-workers (nginx's worker count), 128 idle backend
 /// connections kept, HTTP/1.1 and cleartext HTTP/2 (prior knowledge) on the http port, HTTPS with the
 /// bench certificate on the https port; no admin endpoint, no automatic HTTPS, no access log.
 /// </summary>
 internal static class Caddy
 {
     public static ChildProcess Start(string directory, string address, int httpPort, int httpsPort, BenchCertificate certificate,
-        string backendAddress, int backendPort)
+        string backendAddress, int backendPort, int workers)
     {
         var prefix = Path.Combine(directory, "caddy");
         Directory.CreateDirectory(prefix);
@@ -169,7 +170,7 @@ internal static class Caddy
             """);
         var env = new Dictionary<string, string>
         {
-            ["GOMAXPROCS"] = "1",
+            ["GOMAXPROCS"] = workers.ToString(CultureInfo.InvariantCulture),
             ["HOME"] = prefix,
             ["XDG_DATA_HOME"] = Path.Combine(prefix, "data"),
             ["XDG_CONFIG_HOME"] = Path.Combine(prefix, "config"),

@@ -14,7 +14,7 @@ namespace Gateway.Actors.Resources;
 public sealed class DanglingReferenceIndex
 {
     private readonly Dictionary<ResourceKey, IReadOnlyList<(string Field, ResourceKey Target)>> _references = [];
-    private readonly Dictionary<ResourceKey, HashSet<ResourceKey>> _referrers = [];
+    private readonly ResourceKeyMultiMap _referrers = new();
     private readonly Dictionary<ResourceKey, List<DanglingReference>> _dangling = [];
 
     /// <summary>The dangling references of each object that has any.</summary>
@@ -48,7 +48,7 @@ public sealed class DanglingReferenceIndex
         var affected = new HashSet<ResourceKey>(upsertKeys);
         foreach (var key in appeared.Concat(disappeared))
         {
-            if (_referrers.TryGetValue(key, out var referrers)) affected.UnionWith(referrers);
+            affected.UnionWith(_referrers.Get(key));
         }
         foreach (var key in disappeared) _dangling.Remove(key);
         foreach (var key in affected) Recheck(key);
@@ -60,8 +60,7 @@ public sealed class DanglingReferenceIndex
         _references[key] = refs;
         foreach (var (_, target) in refs)
         {
-            if (!_referrers.TryGetValue(target, out var set)) _referrers[target] = set = [];
-            set.Add(key);
+            _referrers.Add(target, key);
         }
     }
 
@@ -70,7 +69,7 @@ public sealed class DanglingReferenceIndex
         if (!_references.Remove(key, out var refs)) return;
         foreach (var (_, target) in refs)
         {
-            if (_referrers.TryGetValue(target, out var set) && set.Remove(key) && set.Count == 0) _referrers.Remove(target);
+            _referrers.Remove(target, key);
         }
     }
 

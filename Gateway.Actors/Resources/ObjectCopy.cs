@@ -45,6 +45,80 @@ public static class ObjectCopy
         if (meta.NamespaceProperty is { } ns) meta.NamespaceProperty = string.Intern(ns);
         if (meta.Labels is { Count: > 0 } labels)
             meta.Labels = labels.ToDictionary(l => string.Intern(l.Key), l => l.Value, StringComparer.Ordinal);
+        InternReferences(obj);
+    }
+
+    // Every route repeats its parent's group, kind, namespace and name (the Gateway), its backends' group and kind, its
+    // path match type; every EndpointSlice its address type and port names and protocols. Those are enum values or
+    // names of Gateways and ports: few distinct ones, so interning them is bounded like the keys above. Values that
+    // are unique per object (route names, hostnames, paths, addresses) are left alone: interning would keep them for
+    // the process lifetime after the object is gone.
+    private static void InternReferences(IKubernetesObject<V1ObjectMeta> obj)
+    {
+        switch (obj)
+        {
+            case Model.V1HTTPRoute r:
+                InternParents(r.Spec?.ParentRefs);
+                foreach (var rule in r.Spec?.Rules ?? [])
+                {
+                    foreach (var match in rule.Matches ?? [])
+                    {
+                        if (match.Path is { Type: { } type } path) path.Type = string.Intern(type);
+                    }
+                    foreach (var backend in rule.BackendRefs ?? []) InternBackend(backend);
+                }
+                break;
+            case Model.V1GRPCRoute r:
+                InternParents(r.Spec?.ParentRefs);
+                foreach (var rule in r.Spec?.Rules ?? [])
+                {
+                    foreach (var backend in rule.BackendRefs ?? []) InternBackend(backend);
+                }
+                break;
+            case Model.V1TLSRoute r:
+                InternParents(r.Spec?.ParentRefs);
+                break;
+            case Model.V1TCPRoute r:
+                InternParents(r.Spec?.ParentRefs);
+                break;
+            case Model.V1UDPRoute r:
+                InternParents(r.Spec?.ParentRefs);
+                break;
+            case V1EndpointSlice slice:
+                if (slice.AddressType is { } addressType) slice.AddressType = string.Intern(addressType);
+                foreach (var port in slice.Ports ?? [])
+                {
+                    if (port.Name is { } name) port.Name = string.Intern(name);
+                    if (port.Protocol is { } protocol) port.Protocol = string.Intern(protocol);
+                }
+                break;
+            case V1Service service:
+                foreach (var port in service.Spec?.Ports ?? [])
+                {
+                    if (port.Name is { } name) port.Name = string.Intern(name);
+                    if (port.Protocol is { } protocol) port.Protocol = string.Intern(protocol);
+                }
+                break;
+        }
+    }
+
+    private static void InternParents(IList<Model.V1GatewayParentReference>? parents)
+    {
+        foreach (var p in parents ?? [])
+        {
+            if (p.Group is { } group) p.Group = string.Intern(group);
+            if (p.Kind is { } kind) p.Kind = string.Intern(kind);
+            if (p.Namespace is { } ns) p.Namespace = string.Intern(ns);
+            if (p.Name is { } name) p.Name = string.Intern(name);
+            if (p.SectionName is { } section) p.SectionName = string.Intern(section);
+        }
+    }
+
+    private static void InternBackend(Model.V1BackendObjectReference backend)
+    {
+        if (backend.Group is { } group) backend.Group = string.Intern(group);
+        if (backend.Kind is { } kind) backend.Kind = string.Intern(kind);
+        if (backend.Namespace is { } ns) backend.Namespace = string.Intern(ns);
     }
 
     /// <summary>Treats an unspecified DateTime (as YAML and JSON readers produce) as UTC, the API server's zone.</summary>

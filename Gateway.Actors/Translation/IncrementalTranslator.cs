@@ -139,7 +139,7 @@ public sealed class IncrementalTranslator
         var affected = new SortedSet<ResourceKey>(delta.Routes);
         foreach (var service in delta.Services)
         {
-            if (state.RoutesReading.TryGetValue(service, out var readers)) affected.UnionWith(readers);
+            affected.UnionWith(state.RoutesReading.Get(service));
         }
 
         // Listeners whose entries changed, with the net change of their attachedRoutes.

@@ -22,7 +22,7 @@ internal sealed class TranslationState(Snapshot snapshot, TranslatorOptions opti
     public Dictionary<ResourceKey, RouteModel> Routes { get; } = [];
 
     /// <summary>Service key → the routes whose translation read it.</summary>
-    public Dictionary<ResourceKey, HashSet<ResourceKey>> RoutesReading { get; } = [];
+    public ResourceKeyMultiMap RoutesReading { get; } = new();
 
     public TranslationResult Result { get; set; } = null!;
 
@@ -30,11 +30,7 @@ internal sealed class TranslationState(Snapshot snapshot, TranslatorOptions opti
     public RouteModel AddRoute(RouteModel route)
     {
         Routes[route.Key] = route;
-        foreach (var read in route.Reads)
-        {
-            if (!RoutesReading.TryGetValue(read, out var set)) RoutesReading[read] = set = [];
-            set.Add(route.Key);
-        }
+        foreach (var read in route.Reads) RoutesReading.Add(read, route.Key);
         return route;
     }
 
@@ -42,10 +38,7 @@ internal sealed class TranslationState(Snapshot snapshot, TranslatorOptions opti
     public RouteModel? RemoveRoute(ResourceKey key)
     {
         if (!Routes.Remove(key, out var route)) return null;
-        foreach (var read in route.Reads)
-        {
-            if (RoutesReading.TryGetValue(read, out var set) && set.Remove(key) && set.Count == 0) RoutesReading.Remove(read);
-        }
+        foreach (var read in route.Reads) RoutesReading.Remove(read, key);
         return route;
     }
 }

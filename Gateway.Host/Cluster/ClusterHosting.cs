@@ -95,7 +95,10 @@ public static class ClusterHosting
                 : sp.GetRequiredService<IStatusSink>();
             // Kubernetes mode: a Gateway's entity provisions its Service (exactly one entity per Gateway in the cluster).
             var provisioner = sp.GetService<IGatewayProvisioner>();
-            EntityServices Services(ActorSystem system) => new(NodeReporter.Path, sink, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress),
+            // One instance shared by every entity of this node (there is one per route): NodeIds.Of formats a new string
+            // per call. Two shards racing on the first call build two equal instances, which is harmless.
+            EntityServices? services = null;
+            EntityServices Services(ActorSystem system) => services ??= new(NodeReporter.Path, sink, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress),
                 cluster.EffectiveNodeName, cluster.WriteTimeout, provisioner);
             var shard = new ShardOptions
             {

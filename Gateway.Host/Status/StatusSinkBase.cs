@@ -59,11 +59,11 @@ public abstract class StatusSinkBase : IStatusSink
             if (!_stored.TryGetValue(status.Key, out var stored))
             {
                 var loaded = await WithIoAsync(() => LoadAsync(status.Key, obj.GetType(), ct), ct).ConfigureAwait(false);
-                stored = loaded is null ? null : new Stored(loaded.Status, CanonicalForm.Of(loaded.Status), loaded.ResourceVersion);
+                stored = loaded is null ? null : new Stored(loaded.Status, CanonicalForm.Digest(CanonicalForm.Of(loaded.Status)), loaded.ResourceVersion);
             }
 
             var merged = StatusMerge.Merge(stored?.Status, status, ControllerName, _time.GetUtcNow().UtcDateTime);
-            var form = CanonicalForm.Of(merged);
+            var form = CanonicalForm.Digest(CanonicalForm.Of(merged));
             var statusChanged = stored?.Form != form;
             // A file holds the whole object: when only metadata moved (labels, annotations) the status stays, but the
             // document is refreshed so it shows what the API server would return. That is not a status write.
@@ -118,7 +118,7 @@ public abstract class StatusSinkBase : IStatusSink
             // Fresh from storage: another replica may have written this object while this one did not own it.
             var loaded = await WithIoAsync(() => LoadAsync(key, kind.ClrType, ct), ct).ConfigureAwait(false);
             if (loaded is null) _stored.TryRemove(key, out _);
-            else _stored[key] = new Stored(loaded.Status, CanonicalForm.Of(loaded.Status), loaded.ResourceVersion);
+            else _stored[key] = new Stored(loaded.Status, CanonicalForm.Digest(CanonicalForm.Of(loaded.Status)), loaded.ResourceVersion);
             return loaded?.Status;
         }
         finally
@@ -157,5 +157,7 @@ public abstract class StatusSinkBase : IStatusSink
     /// <summary>A status found in storage, with the resourceVersion of the object it was stored with.</summary>
     protected sealed record LoadedStatus(object Status, string? ResourceVersion);
 
-    private sealed record Stored(object? Status, string Form, string? ResourceVersion);
+    // Form is the digest of the status's canonical form, not the form: the form is as long as the status's JSON (about
+    // 1 KiB per route) and is only ever compared.
+    private sealed record Stored(object? Status, UInt128 Form, string? ResourceVersion);
 }

@@ -248,7 +248,9 @@ public sealed partial class NodeContentBuilder
                 var segments = inputs.Segments;
                 sliceHash = segments.Length == 0 ? "" : SliceHash(segments);
                 sliceText = segments.Length == 0 ? EmptyText : Render(Cut(segments));
-                attachments = [.. segments.Select(s => EntityRef.ForListener(s.Gateway, s.Listener).ToString()).Distinct().Order(StringComparer.Ordinal)];
+                // Interned: every route on a listener names it, so one string per listener instead of one per route
+                // (the set is bounded by the listeners that exist or existed, which are few).
+                attachments = [.. segments.Select(s => string.Intern(EntityRef.ForListener(s.Gateway, s.Listener).ToString())).Distinct().Order(StringComparer.Ordinal)];
                 programmed = inputs.Applied && segments.Length > 0;
                 break;
         }

@@ -254,7 +254,9 @@ public sealed partial class NodeContentBuilder
                 programmed = inputs.Applied && segments.Length > 0;
                 break;
         }
-        var statusText = new Lazy<string>(() => StatusText(key, desired.Generation, desired.Value));
+        // Publication-only: rendering is pure, so a race renders twice at worst, and such a Lazy needs no lock object of
+        // its own (the default mode allocates one per instance; there are three per route).
+        var statusText = new Lazy<string>(() => StatusText(key, desired.Generation, desired.Value), LazyThreadSafetyMode.PublicationOnly);
         var generation = desired.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var writeFingerprint = Hash(StatusForm(desired.Value), generation, inputs.ResourceVersion ?? "");
         var own = Content(entity, revision, desired, statusText, writeFingerprint, sliceHash, sliceText, programmed, addresses, attachments);
@@ -265,7 +267,7 @@ public sealed partial class NodeContentBuilder
             foreach (var listener in gatewayStatus.Listeners ?? [])
             {
                 var slice = table?.Listeners.GetValueOrDefault(listener.Name);
-                var listenerText = new Lazy<string>(() => StatusText(key, desired.Generation, listener));
+                var listenerText = new Lazy<string>(() => StatusText(key, desired.Generation, listener), LazyThreadSafetyMode.PublicationOnly);
                 contents.Add(Content(EntityRef.ForListener(key, listener.Name), revision, null, listenerText, Hash(StatusForm(listener), generation),
                     slice?.Hash ?? "", slice is null ? EmptyText : Render([ListenerSlice(table!.Table, listener.Name)!]),
                     inputs.Applied && slice is not null && IsTrue(listener.Conditions, ConditionNames.Programmed),
@@ -275,7 +277,7 @@ public sealed partial class NodeContentBuilder
         return [.. contents];
     }
 
-    private static Lazy<string> Render(IReadOnlyList<GatewayRouteTable> slice) => new(() => RouteTableYaml.Render(slice));
+    private static Lazy<string> Render(IReadOnlyList<GatewayRouteTable> slice) => new(() => RouteTableYaml.Render(slice), LazyThreadSafetyMode.PublicationOnly);
 
     /// <summary>
     /// The text a status is fingerprinted by: its JSON as KubernetesClient writes it. Status types hold lists and

@@ -97,8 +97,8 @@ public static class ClusterHosting
             var provisioner = sp.GetService<IGatewayProvisioner>();
             // One instance shared by every entity of this node (there is one per route): NodeIds.Of formats a new string
             // per call. Two shards racing on the first call build two equal instances, which is harmless.
-            EntityServices? services = null;
-            EntityServices Services(ActorSystem system) => services ??= new(NodeReporter.Path, sink, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress),
+            EntityServices? entityServices = null;
+            EntityServices Services(ActorSystem system) => entityServices ??= new(NodeReporter.Path, sink, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress),
                 cluster.EffectiveNodeName, cluster.WriteTimeout, provisioner);
             var shard = new ShardOptions
             {

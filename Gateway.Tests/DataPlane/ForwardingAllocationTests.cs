@@ -28,6 +28,7 @@ public sealed class ForwardingAllocationTests
     private const int Port = 8080;
     private const int Warmup = 500;
     private const int Measured = 3000;
+    private const int Batches = 3;
 
     /// <summary>
     /// This test measures about 2,500 bytes (Debug build; the Release benchmark, bench/README.md, about 2,230): YARP's
@@ -89,11 +90,17 @@ public sealed class ForwardingAllocationTests
         var buffer = new byte[4096];
 
         Assert.Equal(Warmup, await ExchangeAsync(client, request, buffer, Warmup));
-        var before = GC.GetTotalAllocatedBytes(precise: true);
-        var ok = await ExchangeAsync(client, request, buffer, Measured);
-        var perRequest = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)Measured;
-
-        Assert.Equal(Measured, ok);
+        // The counter is process-wide: whatever else still runs in the test process (timers and actor systems of tests
+        // that ran before) adds to a batch, never subtracts. The least of a few batches is the path's own cost; a
+        // path that allocates more raises every batch.
+        var perRequest = double.MaxValue;
+        for (var batch = 0; batch < Batches; batch++)
+        {
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            var ok = await ExchangeAsync(client, request, buffer, Measured / Batches);
+            perRequest = Math.Min(perRequest, (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)(Measured / Batches));
+            Assert.Equal(Measured / Batches, ok);
+        }
         await stop.CancelAsync();
         await serving;
         return perRequest;

@@ -28,12 +28,6 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled AS runtime
 WORKDIR /app
 COPY --from=build /app ./
 COPY --from=build --chown=1654:1654 /status /var/lib/akka-gateway/status
-# A 16 MiB gen0 budget: under DATAS (server GC's default) the data plane collected about every 5 MB allocated, about
-# once per 1,700 forwarded requests, each collection pausing every thread; with this budget 5 to 6 times fewer
-# collections for about 12 to 19 MiB more resident memory, and more req/s with a lower p99 in every A/B
-# (bench/README.md, "Issue 11, second pass"). The runtime reads this setting only from the environment (a
-# runtimeconfig.json property is ignored, measured there too). Set it to 0 to get the runtime's own budget back.
-ENV DOTNET_GCgen0size=0x1000000
 # Listener sockets are bound on high container ports (--container-port-range); no capability is needed.
 USER $APP_UID
 # Akka.Management (health probes, cluster bootstrap) and Akka remoting.

@@ -363,14 +363,6 @@ public sealed partial class KubernetesManifestTests
         }
     }
 
-    /// <summary>The runtime image carries the gen0 budget the data plane was measured with (bench/README.md, issue 11).</summary>
-    [Fact]
-    public void Dockerfile_RuntimeImageSetsA16MiBGen0Budget()
-    {
-        var runtime = DockerStages()[1];
-        Assert.Contains(runtime, i => i.Instr == "ENV" && i.Args == "DOTNET_GCgen0size=0x1000000");
-    }
-
     [Fact]
     public void Dockerfile_LockedRestoreAndVersionBuildArgumentStampedIntoTheBinary()
     {

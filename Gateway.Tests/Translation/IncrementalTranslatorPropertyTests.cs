@@ -217,9 +217,11 @@ internal static class PropertyRun
         // Every fourth seed runs in Kubernetes mode (a Service per Gateway, provisioned as the controller would).
         var servicePerGateway = seed % 4 == 0;
         var generator = new RandomChangeGenerator(seed, certificates, servicePerGateway ? new Gateway.Host.Kubernetes.GatewayServiceOptions { Namespace = "a" } : null);
-        var options = servicePerGateway
+        // Odd seeds translate as a gateway replica does (the mesh table keeps only Services that mesh routes attach
+        // to); even seeds as a mesh proxy does (every Service, for passthrough).
+        var options = (servicePerGateway
             ? new TranslatorOptions { AddressMode = AddressMode.ServicePerGateway, ServiceNamespace = "a" }
-            : new TranslatorOptions();
+            : new TranslatorOptions()) with { MeshPassthrough = seed % 2 == 0 };
         Fingerprint? previous = null;
         Fingerprint? previousFull = null;
         TranslationResult? previousExpected = null;

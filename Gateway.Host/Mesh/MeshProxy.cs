@@ -258,68 +258,23 @@ public sealed class MeshProxy : IDataPlane, IMeshDataPlane
     private sealed record Target(MeshDestination Destination, CompiledSocketTable? Table);
 
     /// <summary>As SocketHost's application, with the table chosen per request from the connection's original destination.</summary>
-    private sealed class Application(MeshProxy proxy) : IHttpApplication<Application.Context>
+    private sealed class Application(MeshProxy proxy) : DataPlaneApplication
     {
-        public sealed class Context(DefaultHttpContext http)
-        {
-            public DefaultHttpContext Http { get; } = http;
-
-            public RequestMeasurement Measurement { get; } = new();
-        }
-
-        public Context CreateContext(IFeatureCollection contextFeatures)
-        {
-            if (contextFeatures is IHostContextContainer<Context> container)
-            {
-                if (container.HostContext is { } reused)
-                {
-                    reused.Http.Initialize(contextFeatures);
-                    return reused;
-                }
-                var created = new Context(new DefaultHttpContext(contextFeatures));
-                container.HostContext = created;
-                return created;
-            }
-            return new Context(new DefaultHttpContext(contextFeatures));
-        }
-
-        public void DisposeContext(Context context, Exception? exception)
-        {
-            RawConnectionHeader.Clear();
-            context.Measurement.End(context.Http);
-            context.Http.Uninitialize();
-        }
-
-        public Task ProcessRequestAsync(Context connection)
+        protected override Task Serve(Context connection)
         {
             var context = connection.Http;
-            try
+            // The Service port may have lost its routes or gone since the connection started: 503 then, as for a
+            // backend without endpoints (the client's next connection is spliced or reset as the new table says).
+            if (context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(TargetItem, out var item) != true || item is not IPEndPoint destination
+                || !Volatile.Read(ref proxy._targets).TryGetValue(destination, out var target) || target.Table is not { } table)
             {
-                // The Service port may have lost its routes or gone since the connection started: 503 then, as for a
-                // backend without endpoints (the client's next connection is spliced or reset as the new table says).
-                if (context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(TargetItem, out var item) != true || item is not IPEndPoint destination
-                    || !Volatile.Read(ref proxy._targets).TryGetValue(destination, out var target) || target.Table is not { } table)
-                {
-                    context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-                    return Task.CompletedTask;
-                }
-                connection.Measurement.Start(table);
-                return proxy._pipeline.HandleAsync(context, table, connection.Measurement);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                proxy._logger.LogError(e, "mesh request failed");
-                if (!context.Response.HasStarted)
-                {
-                    context.Response.Clear();
-                    context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-                }
-                else
-                {
-                    context.Abort();
-                }
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 return Task.CompletedTask;
             }
+            connection.Measurement.Start(table);
+            return proxy._pipeline.HandleAsync(context, table, connection.Measurement);
         }
+
+        protected override void LogFailure(Exception e) => proxy._logger.LogError(e, "mesh request failed");
     }
 }

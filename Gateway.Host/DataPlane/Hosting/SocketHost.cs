@@ -129,74 +129,16 @@ internal sealed class SocketHost
         }
     }
 
-    /// <summary>
-    /// The Kestrel application: reuses the connection's HttpContext (and its request measurement) between requests
-    /// like ASP.NET Core hosting does (IHostContextContainer), then hands the request and the socket's current table to
-    /// the pipeline.
-    /// </summary>
-    private sealed class Application(SocketHost host, RequestPipeline pipeline, ILogger logger) : IHttpApplication<Application.Context>
+    /// <summary>The Kestrel application: the request and the socket's current table go to the pipeline.</summary>
+    private sealed class Application(SocketHost host, RequestPipeline pipeline, ILogger logger) : DataPlaneApplication
     {
-        /// <summary>Per connection: its HttpContext and the measurement of its current request.</summary>
-        public sealed class Context(DefaultHttpContext http)
+        protected override Task Serve(Context connection)
         {
-            public DefaultHttpContext Http { get; } = http;
-
-            public RequestMeasurement Measurement { get; } = new();
+            var table = host.Table;
+            connection.Measurement.Start(table);
+            return pipeline.HandleAsync(connection.Http, table, connection.Measurement);
         }
 
-        public Context CreateContext(IFeatureCollection contextFeatures)
-        {
-            if (contextFeatures is IHostContextContainer<Context> container)
-            {
-                if (container.HostContext is { } reused)
-                {
-                    reused.Http.Initialize(contextFeatures);
-                    return reused;
-                }
-                var created = new Context(new DefaultHttpContext(contextFeatures));
-                container.HostContext = created;
-                return created;
-            }
-            return new Context(new DefaultHttpContext(contextFeatures));
-        }
-
-        public void DisposeContext(Context context, Exception? exception)
-        {
-            RawConnectionHeader.Clear();
-            // The response has ended here (ASP.NET Core hosting measures its request duration here too).
-            context.Measurement.End(context.Http);
-            context.Http.Uninitialize();
-        }
-
-        /// <summary>
-        /// Not an async method, so a request costs no state machine here: an exception thrown before the pipeline
-        /// returns its task is answered below; a task that faults later is answered by Kestrel itself, the same way
-        /// (500 when the response has not started, else the connection is aborted; logged by Kestrel). The forwarder
-        /// turns backend and transform failures into status codes and does not fault.
-        /// </summary>
-        public Task ProcessRequestAsync(Context connection)
-        {
-            var context = connection.Http;
-            try
-            {
-                var table = host.Table;
-                connection.Measurement.Start(table);
-                return pipeline.HandleAsync(context, table, connection.Measurement);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "request to {Socket} failed", host.Socket);
-                if (!context.Response.HasStarted)
-                {
-                    context.Response.Clear();
-                    context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-                }
-                else
-                {
-                    context.Abort();
-                }
-                return Task.CompletedTask;
-            }
-        }
+        protected override void LogFailure(Exception e) => logger.LogError(e, "request to {Socket} failed", host.Socket);
     }
 }

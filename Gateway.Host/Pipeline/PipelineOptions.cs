@@ -19,6 +19,13 @@ public sealed record PipelineOptions
     public TimeSpan DataPlaneTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// Warm-up passes run once after the first served pass (0: none). Each re-translates and re-applies one route
+    /// unchanged, so the change path is compiled before the first real change (SnapshotPipeline.WarmUpAsync). 32 is
+    /// above the JIT's call count for promoting a method to its optimizing tier (30).
+    /// </summary>
+    public int WarmUpPasses { get; init; } = 32;
+
+    /// <summary>
     /// The translation function; null (the default) gives each pipeline its own <see cref="IncrementalTranslator"/>,
     /// tests replace it.
     /// </summary>

@@ -1,9 +1,12 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
 using Gateway.Actors.Status;
 using Gateway.Actors.Translation;
+using Gateway.Actors.RouteTable;
+using Gateway.Host.DataPlane;
 using Gateway.Host.Pipeline;
 using Gateway.Host.Status;
 using Gateway.Tests.Host;
@@ -252,6 +255,104 @@ public sealed class SnapshotPipelineTests : IDisposable
         }
     }
 
+    /// <summary>A pipeline with the real (incremental) translator, its store filled with a Gateway and routes.</summary>
+    private (SnapshotPipeline Pipeline, ResourceStore Store, GatedDataPlane DataPlane) WarmUpPipeline(int passes)
+    {
+        var store = new ResourceStore();
+        var dataPlane = new GatedDataPlane();
+        var pipeline = new SnapshotPipeline(store, new PipelineOptions { WarmUpPasses = passes }, new CurrentSnapshot(), _handOff, null, dataPlane,
+            NullLogger<SnapshotPipeline>.Instance, TimeProvider.System);
+        var objects = Published(1, Manifests.GatewayClass(), Manifests.Gateway("g"), Manifests.HttpRoute("a", "g", path: "/a"),
+            Manifests.HttpRoute("b", "g", path: "/b"), Manifests.EchoService("svc", 9)).Snapshot;
+        foreach (var key in objects.Keys) store.Upsert(objects.Get(key)!);
+        return (pipeline, store, dataPlane);
+    }
+
+    [Fact]
+    public async Task Run_AfterTheFirstServedPass_WarmUpReappliesEqualTablesAndHandsOffNoMoreStatuses_ThenAChangeIsServed()
+    {
+        var (pipeline, store, dataPlane) = WarmUpPipeline(passes: 6);
+        using var _ = pipeline;
+        await pipeline.StartAsync(CancellationToken.None);
+        try
+        {
+            store.MarkSynced();
+            Assert.Equal(6, await pipeline.WarmedUp.WaitAsync(Wait.Default));
+            await pipeline.Ready.WaitAsync(Wait.Default);
+
+            var applied = dataPlane.Applied.ToArray();
+            Assert.Equal(1 + 6, applied.Length);
+            var served = RouteTableYaml.Render(applied[0].Gateways);
+            Assert.Contains("/a", served, StringComparison.Ordinal);
+            Assert.All(applied, a => Assert.Equal(served, RouteTableYaml.Render(a.Gateways)));
+            Assert.All(applied, a => Assert.Equal(1, a.Revision));
+            Assert.Single(_handOff.Calls);
+
+            // A real change after the warm-up: translated from the store's lineage and served.
+            store.Upsert(Published(2, Manifests.HttpRoute("a", "g", path: "/a-changed")).Snapshot.Get(new ResourceKey("HTTPRoute", "default", "a"))!);
+            var pass = await pipeline.WaitForChangeSequenceAsync(store.ChangeSequence, Wait.Token());
+            Assert.True(pass.Succeeded);
+            var now = RouteTableYaml.Render(dataPlane.Applied.Last().Gateways);
+            Assert.Contains("/a-changed", now, StringComparison.Ordinal);
+            Assert.Contains("/b", now, StringComparison.Ordinal);
+            Assert.Equal(2, _handOff.Calls.Count);
+        }
+        finally
+        {
+            await pipeline.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Run_AChangeWaitingDuringWarmUp_EndsTheWarmUpAndIsServed()
+    {
+        var (pipeline, store, dataPlane) = WarmUpPipeline(passes: 1000);
+        using var _ = pipeline;
+        // The first warm-up apply (the second apply) waits until the change is in the store.
+        dataPlane.GateApply = 2;
+        await pipeline.StartAsync(CancellationToken.None);
+        try
+        {
+            store.MarkSynced();
+            await dataPlane.GateReached.Task.WaitAsync(Wait.Default);
+            store.Upsert(Published(2, Manifests.HttpRoute("b", "g", path: "/b-changed")).Snapshot.Get(new ResourceKey("HTTPRoute", "default", "b"))!);
+            dataPlane.Gate.SetResult();
+
+            var passes = await pipeline.WarmedUp.WaitAsync(Wait.Default);
+            var pass = await pipeline.WaitForChangeSequenceAsync(store.ChangeSequence, Wait.Token());
+
+            Assert.Equal(1, passes);
+            Assert.True(pass.Succeeded);
+            Assert.Contains("/b-changed", RouteTableYaml.Render(dataPlane.Applied.Last().Gateways), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await pipeline.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Run_NoRouteToWarmUpWith_WarmUpRunsNoPass()
+    {
+        var store = new ResourceStore();
+        var dataPlane = new GatedDataPlane();
+        using var pipeline = new SnapshotPipeline(store, new PipelineOptions(), new CurrentSnapshot(), _handOff, null, dataPlane,
+            NullLogger<SnapshotPipeline>.Instance, TimeProvider.System);
+        await pipeline.StartAsync(CancellationToken.None);
+        try
+        {
+            store.Upsert(Published(1, Manifests.GatewayClass()).Snapshot.Get(ClassKey)!);
+            store.MarkSynced();
+
+            Assert.Equal(0, await pipeline.WarmedUp.WaitAsync(Wait.Default));
+            Assert.Single(dataPlane.Applied);
+        }
+        finally
+        {
+            await pipeline.StopAsync(CancellationToken.None);
+        }
+    }
+
     [Fact]
     public async Task Run_StatusHandOffSlow_NextChangesAppliedAndPendingHandOffSuperseded()
     {
@@ -350,6 +451,33 @@ public sealed class SnapshotPipelineTests : IDisposable
             if (Fail-- > 0) throw new IOException("owners unreachable (test)");
             return Outcome(result);
         }
+    }
+
+    /// <summary>Records what it is asked to serve; its <see cref="GateApply"/>th apply waits for <see cref="Gate"/>.</summary>
+    private sealed class GatedDataPlane : IDataPlane
+    {
+        private int _calls;
+
+        public ConcurrentQueue<(long Revision, IReadOnlyList<Gateway.Actors.RouteTable.GatewayRouteTable> Gateways)> Applied { get; } = new();
+
+        public int GateApply { get; set; }
+
+        public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource GateReached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<DataPlaneApplyResult> ApplyAsync(long revision, IReadOnlyList<Gateway.Actors.RouteTable.GatewayRouteTable> gateways, CancellationToken ct)
+        {
+            if (Interlocked.Increment(ref _calls) == GateApply)
+            {
+                GateReached.SetResult();
+                await Gate.Task.WaitAsync(ct);
+            }
+            Applied.Enqueue((revision, gateways));
+            return new DataPlaneApplyResult(revision, new HashSet<ListenerSocket>());
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     /// <summary>A sink's inventory: the statuses an earlier run left.</summary>

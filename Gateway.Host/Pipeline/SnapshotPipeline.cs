@@ -321,7 +321,8 @@ public sealed class SnapshotPipeline : BackgroundService
 
     /// <summary>
     /// Runs the change path (translate, data plane apply) <see cref="PipelineOptions.WarmUpPasses"/> times on
-    /// <paramref name="live"/> with one route replaced by an equal copy and back: each pass is a one-route change whose
+    /// <paramref name="live"/> with one route (and its first backend's Service and EndpointSlices) replaced by equal
+    /// copies and back: each pass is a one-route change whose
     /// result equals what is served, so the incremental translator, the table patch and what they call are compiled
     /// (and reach the JIT's optimizing tier) before the first real change, which otherwise pays tens of milliseconds
     /// for it. Statuses are not handed off (nothing differs from the pass just enqueued) and no pass metrics are
@@ -335,14 +336,24 @@ public sealed class SnapshotPipeline : BackgroundService
         if (count <= 0 || route is null) return 0;
         var started = Stopwatch.GetTimestamp();
         var key = KindRegistry.KeyOf(KindRegistry.ByName(route.Kind)!, route);
-        var copy = ObjectCopy.Clone(route);
+        // The route, and the Service its first rule sends to with that Service's EndpointSlices (an added route usually
+        // comes with them), each as the object itself and as an equal copy.
+        var objects = new List<(ResourceKey Key, IKubernetesObject<V1ObjectMeta> Object, IKubernetesObject<V1ObjectMeta> Copy)> { (key, route, ObjectCopy.Clone(route)) };
+        if (FirstBackendService(route) is { } serviceKey && live.Get(serviceKey) is { } service)
+        {
+            objects.Add((serviceKey, service, ObjectCopy.Clone(service)));
+            foreach (var slice in live.EndpointSlices.Where(e => e.Metadata.NamespaceProperty == serviceKey.Namespace
+                         && e.Metadata.Labels is { } labels && labels.TryGetValue("kubernetes.io/service-name", out var name) && name == serviceKey.Name))
+                objects.Add((KindRegistry.KeyOf(KindRegistry.EndpointSlice, slice), slice, ObjectCopy.Clone(slice)));
+        }
         var usable = SocketProbe.UsableStaticAddresses(live);
         var current = live;
         var passes = 0;
         while (passes < count && _store.Pending is null && !ct.IsCancellationRequested)
         {
             var last = passes == count - 1;
-            current = last ? live : current.With(live.Revision, [(key, passes % 2 == 0 ? copy : route)], []);
+            var useCopy = passes % 2 == 0;
+            current = last ? live : current.With(live.Revision, objects.Select(o => (o.Key, useCopy ? o.Copy : o.Object)), []);
             var errors = new List<string>();
             var translations = 0;
             // Diagnostics are not logged again: the pass just enqueued logged every fault there is.
@@ -357,6 +368,19 @@ public sealed class SnapshotPipeline : BackgroundService
         _logger.LogInformation("Warm-up: {Passes} passes of the change path ({Route} re-translated and applied unchanged) in {Elapsed:F1} ms{Stopped}",
             passes, key, Stopwatch.GetElapsedTime(started).TotalMilliseconds, passes < count ? "; a change arrived, the rest skipped" : "");
         return passes;
+    }
+
+    /// <summary>The Service the first backendRef of <paramref name="route"/>'s first rule names, or null.</summary>
+    private static ResourceKey? FirstBackendService(IKubernetesObject<V1ObjectMeta> route)
+    {
+        Gateway.Actors.Model.V1BackendRef? backend = route switch
+        {
+            Gateway.Actors.Model.V1HTTPRoute http => http.Spec?.Rules?.FirstOrDefault()?.BackendRefs?.FirstOrDefault(),
+            Gateway.Actors.Model.V1GRPCRoute grpc => grpc.Spec?.Rules?.FirstOrDefault()?.BackendRefs?.FirstOrDefault(),
+            _ => null,
+        };
+        if (backend?.Name is null || !string.IsNullOrEmpty(backend.Group) || backend.Kind is not (null or "Service")) return null;
+        return new ResourceKey(KindRegistry.Service.Kind, backend.Namespace ?? route.Metadata.NamespaceProperty, backend.Name);
     }
 
     private async Task StopStatusStageAsync()

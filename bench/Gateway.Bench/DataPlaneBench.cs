@@ -26,6 +26,12 @@ internal sealed record DataPlaneOptions
 
     /// <summary>Extra environment for the compared gateway only (--compare-env): A/B of a runtime knob in the same rounds.</summary>
     public IReadOnlyDictionary<string, string> CompareEnvironment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// After the rounds, profile each wrk target for this many seconds at the first connection count (--perf-seconds;
+    /// 0: no profile). Needs perf (apt-get install -y linux-perf).
+    /// </summary>
+    public int PerfSeconds { get; init; }
 }
 
 /// <summary>One measured run.</summary>
@@ -49,7 +55,10 @@ internal sealed record DataPlaneSummary(string Target, string Description, int C
 /// </summary>
 internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, DataPlaneOptions options)
 {
-    private sealed record Target(string Name, string Description, string Tool, string Url, Func<double> Cpu, GatewayProcess? Gateway, string? Baseline);
+    private sealed record Target(string Name, string Description, string Tool, string Url, Func<double> Cpu, GatewayProcess? Gateway, string? Baseline, int Pid);
+
+    /// <summary>The CPU profiles taken after the rounds (empty without --perf-seconds).</summary>
+    public List<CpuProfile> Profiles { get; } = [];
 
     public async Task<(IReadOnlyList<DataPlaneRun> Runs, IReadOnlyList<DataPlaneSummary> Summary)> RunAsync()
     {
@@ -68,8 +77,8 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
         try
         {
             const string path = "/p0/bench";
-            if (Want("direct")) targets.Add(new("direct", "wrk → backend nginx (no proxy)", "wrk", $"http://127.0.0.1:{backendPort}{path}", backend.CpuSeconds, null, null));
-            if (Want("nginx")) targets.Add(new("nginx", "nginx proxy, HTTP/1.1, 1 route", "wrk", $"http://{proxyAddress}:{proxyHttp}{path}", proxy.CpuSeconds, null, null));
+            if (Want("direct")) targets.Add(new("direct", "wrk → backend nginx (no proxy)", "wrk", $"http://127.0.0.1:{backendPort}{path}", backend.CpuSeconds, null, null, backend.Pid));
+            if (Want("nginx")) targets.Add(new("nginx", "nginx proxy, HTTP/1.1, 1 route", "wrk", $"http://{proxyAddress}:{proxyHttp}{path}", proxy.CpuSeconds, null, null, proxy.Pid));
 
             // The other proxies users would pick, behind the same backend; by default only those installed.
             var peerUrls = new List<string>();
@@ -94,9 +103,9 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
 
             void AddPeer(string name, string title, ChildProcess process, string http, string https, string h2c)
             {
-                if (Want(name)) targets.Add(new(name, $"{title} proxy, HTTP/1.1, 1 route", "wrk", http, process.CpuSeconds, null, "nginx"));
-                if (Want($"{name}-https")) targets.Add(new($"{name}-https", $"{title} proxy, HTTPS (TLS 1.3) termination", "wrk", https, process.CpuSeconds, null, "nginx-https"));
-                if (Want($"{name}-h2")) targets.Add(new($"{name}-h2", $"{title} proxy, HTTP/2 cleartext (h2load -m1)", "h2load", h2c, process.CpuSeconds, null, "nginx-h2"));
+                if (Want(name)) targets.Add(new(name, $"{title} proxy, HTTP/1.1, 1 route", "wrk", http, process.CpuSeconds, null, "nginx", process.Pid));
+                if (Want($"{name}-https")) targets.Add(new($"{name}-https", $"{title} proxy, HTTPS (TLS 1.3) termination", "wrk", https, process.CpuSeconds, null, "nginx-https", process.Pid));
+                if (Want($"{name}-h2")) targets.Add(new($"{name}-h2", $"{title} proxy, HTTP/2 cleartext (h2load -m1)", "h2load", h2c, process.CpuSeconds, null, "nginx-h2", process.Pid));
                 peerUrls.Add(http);
                 peerUrls.Add(https);
             }
@@ -118,7 +127,7 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
                 var url = $"http://{ip}:{http}{path}";
                 if (!await ProbeAsync(url).ConfigureAwait(false)) throw new TimeoutException($"gateway with {n} routes does not answer 200 on {url}");
                 Console.WriteLine($"gateway with {n} routes ready after {(System.Diagnostics.Stopwatch.GetElapsedTime(gateway.StartedAt).TotalSeconds):F1} s");
-                if (Want($"gw-{Label(n)}")) targets.Add(new($"gw-{Label(n)}", $"gateway, HTTP/1.1, {n} HTTPRoute{(n == 1 ? "" : "s")}", "wrk", url, gateway.Process.CpuSeconds, gateway, "nginx"));
+                if (Want($"gw-{Label(n)}")) targets.Add(new($"gw-{Label(n)}", $"gateway, HTTP/1.1, {n} HTTPRoute{(n == 1 ? "" : "s")}", "wrk", url, gateway.Process.CpuSeconds, gateway, "nginx", gateway.Process.Pid));
                 if (options.CompareGateway is { } other && Want($"gw-{Label(n)}"))
                 {
                     // The other build serves the same routes from its own address, so both are measured in the same rounds.
@@ -131,14 +140,14 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
                     if (!await before.WaitReadyAsync(TimeSpan.FromMinutes(5)).ConfigureAwait(false)) throw new TimeoutException($"compared gateway with {n} routes not ready in 5 minutes");
                     var otherUrl = $"http://{otherIp}:{otherHttp}{path}";
                     if (!await ProbeAsync(otherUrl).ConfigureAwait(false)) throw new TimeoutException($"compared gateway with {n} routes does not answer 200 on {otherUrl}");
-                    targets.Add(new($"gw-{Label(n)}-before", $"compared build{(options.CompareEnvironment.Count > 0 ? " with " + string.Join(' ', options.CompareEnvironment.Select(e => $"{e.Key}={e.Value}")) : "")}, HTTP/1.1, {n} HTTPRoute{(n == 1 ? "" : "s")}", "wrk", otherUrl, before.Process.CpuSeconds, before, "nginx"));
+                    targets.Add(new($"gw-{Label(n)}-before", $"compared build{(options.CompareEnvironment.Count > 0 ? " with " + string.Join(' ', options.CompareEnvironment.Select(e => $"{e.Key}={e.Value}")) : "")}, HTTP/1.1, {n} HTTPRoute{(n == 1 ? "" : "s")}", "wrk", otherUrl, before.Process.CpuSeconds, before, "nginx", before.Process.Pid));
                 }
                 if (n == 1)
                 {
-                    if (Want("nginx-https")) targets.Add(new("nginx-https", "nginx proxy, HTTPS (TLS 1.3) termination", "wrk", $"https://{proxyAddress}:{proxyHttps}{path}", proxy.CpuSeconds, null, null));
-                    if (Want("gw-https")) targets.Add(new("gw-https", "gateway, HTTPS (TLS 1.3) termination", "wrk", $"https://{ip}:{https}{path}", gateway.Process.CpuSeconds, gateway, "nginx-https"));
-                    if (Want("nginx-h2")) targets.Add(new("nginx-h2", "nginx proxy, HTTP/2 cleartext (h2load -m1)", "h2load", $"http://{proxyAddress}:{proxyH2c}{path}", proxy.CpuSeconds, null, null));
-                    if (Want("gw-h2")) targets.Add(new("gw-h2", "gateway, HTTP/2 cleartext (h2load -m1)", "h2load", url, gateway.Process.CpuSeconds, gateway, "nginx-h2"));
+                    if (Want("nginx-https")) targets.Add(new("nginx-https", "nginx proxy, HTTPS (TLS 1.3) termination", "wrk", $"https://{proxyAddress}:{proxyHttps}{path}", proxy.CpuSeconds, null, null, proxy.Pid));
+                    if (Want("gw-https")) targets.Add(new("gw-https", "gateway, HTTPS (TLS 1.3) termination", "wrk", $"https://{ip}:{https}{path}", gateway.Process.CpuSeconds, gateway, "nginx-https", gateway.Process.Pid));
+                    if (Want("nginx-h2")) targets.Add(new("nginx-h2", "nginx proxy, HTTP/2 cleartext (h2load -m1)", "h2load", $"http://{proxyAddress}:{proxyH2c}{path}", proxy.CpuSeconds, null, null, proxy.Pid));
+                    if (Want("gw-h2")) targets.Add(new("gw-h2", "gateway, HTTP/2 cleartext (h2load -m1)", "h2load", url, gateway.Process.CpuSeconds, gateway, "nginx-h2", gateway.Process.Pid));
                 }
             }
             if (Want("nginx") || Want("direct"))
@@ -159,6 +168,10 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
                             $"cpu {run.CpuPer1000,6:F3} s/1k alloc {(run.AllocatedPerRequest is { } a ? a.ToString("F0", CultureInfo.InvariantCulture) : "-"),6} B/req errors {run.Load.Errors} load {run.LoadAverage:F2}");
                     }
                 }
+            }
+            if (options.PerfSeconds > 0)
+            {
+                foreach (var target in targets.Where(t => t.Tool == "wrk")) Profiles.Add(Profile(target, options.Connections[0]));
             }
             return (runs, Summarize(runs, targets));
         }
@@ -210,6 +223,30 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
         return new DataPlaneRun(round, target.Name, connections, load, cpuUsed, allocated, loadAverage, collections, workingSet);
     }
 
+    /// <summary>
+    /// Loads <paramref name="target"/> with wrk and records every CPU with perf in the middle of that run; the target's
+    /// CPU and requests are taken over the recorded window (wrk's rate times the window).
+    /// </summary>
+    private CpuProfile Profile(Target target, int connections)
+    {
+        var seconds = options.PerfSeconds;
+        var load = Task.Run(() => Wrk.Run(target.Url, Fixtures.DataPlaneHost, connections, seconds + 4));
+        Thread.Sleep(TimeSpan.FromSeconds(2));
+        var pids = ProcFs.TreePids(target.Pid);
+        var path = Path.Combine(workDirectory, $"perf-{target.Name}.data");
+        var cpu = target.Cpu();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        CpuProfile.Record(path, seconds);
+        var window = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var cpuUsed = target.Cpu() - cpu;
+        var result = load.GetAwaiter().GetResult();
+        var (samples, components) = CpuProfile.Count(path, pids);
+        File.Delete(path);
+        var profile = new CpuProfile(target.Name, connections, (long)(result.Rps * window), cpuUsed, samples, components);
+        Console.WriteLine($"profile {target.Name,-12} c={connections,-3} {profile.MicrosecondsPerRequest:F1} µs/request, {samples} samples");
+        return profile;
+    }
+
     private static IReadOnlyList<DataPlaneSummary> Summarize(List<DataPlaneRun> runs, List<Target> targets)
     {
         var summary = new List<DataPlaneSummary>();
@@ -254,7 +291,8 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
         }, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
     }
 
-    public static string Markdown(MachineInfo machine, DataPlaneOptions options, IReadOnlyList<DataPlaneSummary> summary, IReadOnlyList<DataPlaneRun> runs)
+    public static string Markdown(MachineInfo machine, DataPlaneOptions options, IReadOnlyList<DataPlaneSummary> summary, IReadOnlyList<DataPlaneRun> runs,
+        IReadOnlyList<CpuProfile>? profiles = null)
     {
         var sb = new StringBuilder();
         sb.AppendLine($"# Data plane benchmark{(options.Label.Length > 0 ? $": {options.Label}" : "")}").AppendLine();
@@ -274,9 +312,11 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
             sb.AppendLine($"| {s.Target} ({s.Description}) | {s.Connections} | {Util.F(s.Rps, 0)} | {Util.F(s.P50Ms, 3)} | {Util.F(s.P99Ms, 3)} | {Util.F(s.CpuPer1000, 3)} | " +
                 $"{(s.AllocatedPerRequest is { } a ? Util.F(a, 0) : "-")} | {(s.CollectionsPer1000 is { } g ? Util.F(g, 2) : "-")} | {(s.WorkingSetMiB is { } w ? Util.F(w, 0) : "-")} | {(s.RpsRatio is { } r ? Util.F(r, 2) + "x" : "-")} | {(s.P99Ratio is { } p ? Util.F(p, 2) + "x" : "-")} | {s.Errors} |");
         }
+        if (profiles is { Count: > 0 }) sb.AppendLine().Append(CpuProfile.Markdown(profiles, options.PerfSeconds));
         return sb.ToString();
     }
 
-    public static string Json(MachineInfo machine, DataPlaneOptions options, IReadOnlyList<DataPlaneRun> runs, IReadOnlyList<DataPlaneSummary> summary) =>
-        JsonSerializer.Serialize(new { kind = "dataplane", machine, options, summary, runs }, Report.JsonOptions);
+    public static string Json(MachineInfo machine, DataPlaneOptions options, IReadOnlyList<DataPlaneRun> runs, IReadOnlyList<DataPlaneSummary> summary,
+        IReadOnlyList<CpuProfile>? profiles = null) =>
+        JsonSerializer.Serialize(new { kind = "dataplane", machine, options, summary, runs, profiles = profiles ?? [] }, Report.JsonOptions);
 }

@@ -38,6 +38,7 @@ internal static class Program
                         [--compare OTHER/Gateway.Host.dll]   (another build, interleaved: targets gw-N-before)
                         [--compare-env NAME=VALUE,...]       (environment of the compared gateway only)
                         [--proxy-workers N]                  (nginx workers, HAProxy threads, Caddy GOMAXPROCS; default: cores)
+                        [--perf-seconds N]                   (after the rounds, CPU per request by component from perf, each wrk target N s)
           controlplane: [--sizes 100,1000,5000,10000] [--additions 100] [--changes 100] [--deletions 100] [--ready-timeout 120] [--source file|kubernetes]
         """;
 
@@ -98,10 +99,19 @@ internal static class Program
                         Label = label,
                         ProxyWorkers = Int(flags, "--proxy-workers", Environment.ProcessorCount),
                         CompareEnvironment = compareEnvironment,
+                        PerfSeconds = Int(flags, "--perf-seconds", 0),
                         CompareGateway = flags.TryGetValue("--compare", out var compare) ? (File.Exists(compare) ? compare : throw new FileNotFoundException($"--compare: {compare} not found")) : null,
                     };
-                    var (runs, summary) = await new DataPlaneBench(gateway, work, options).RunAsync();
-                    var md = Report.Write(outDir, $"{stamp}-dataplane{suffix}", DataPlaneBench.Markdown(machine, options, summary, runs), DataPlaneBench.Json(machine, options, runs, summary));
+                    // Profiles name .NET code through the runtime's perf map (CpuProfile says why W^X is off then).
+                    if (options.PerfSeconds > 0)
+                    {
+                        GatewayProcess.Environment["DOTNET_PerfMapEnabled"] = "1";
+                        GatewayProcess.Environment["DOTNET_EnableWriteXorExecute"] = "0";
+                    }
+                    var bench = new DataPlaneBench(gateway, work, options);
+                    var (runs, summary) = await bench.RunAsync();
+                    var md = Report.Write(outDir, $"{stamp}-dataplane{suffix}", DataPlaneBench.Markdown(machine, options, summary, runs, bench.Profiles),
+                        DataPlaneBench.Json(machine, options, runs, summary, bench.Profiles));
                     Console.WriteLine(File.ReadAllText(md));
                     Console.WriteLine($"written: {md}");
                     break;

@@ -100,6 +100,32 @@ internal static class ProcFs
 {
     private static readonly double TicksPerSecond = 100.0; // USER_HZ is 100 on Linux x86-64.
 
+    /// <summary><paramref name="root"/> and every descendant process.</summary>
+    public static HashSet<int> TreePids(int root)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                parents[pid] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+            }
+            catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException)
+            {
+            }
+        }
+        var tree = new HashSet<int> { root };
+        var queue = new Queue<int>([root]);
+        while (queue.Count > 0)
+        {
+            var pid = queue.Dequeue();
+            foreach (var (child, parent) in parents) if (parent == pid && tree.Add(child)) queue.Enqueue(child);
+        }
+        return tree;
+    }
+
     public static double TreeCpuSeconds(int root)
     {
         var parents = new Dictionary<int, int>();

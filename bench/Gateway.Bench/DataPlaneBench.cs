@@ -32,6 +32,12 @@ internal sealed record DataPlaneOptions
     /// 0: no profile). Needs perf (apt-get install -y linux-perf).
     /// </summary>
     public int PerfSeconds { get; init; }
+
+    /// <summary>
+    /// After the rounds, count each wrk target's system calls over this many requests (--syscalls; 0: no count).
+    /// Needs strace (apt-get install -y strace).
+    /// </summary>
+    public int SyscallRequests { get; init; }
 }
 
 /// <summary>One measured run.</summary>
@@ -59,6 +65,9 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
 
     /// <summary>The CPU profiles taken after the rounds (empty without --perf-seconds).</summary>
     public List<CpuProfile> Profiles { get; } = [];
+
+    /// <summary>The system call counts taken after the rounds (empty without --syscalls).</summary>
+    public List<SyscallCount> Syscalls { get; } = [];
 
     public async Task<(IReadOnlyList<DataPlaneRun> Runs, IReadOnlyList<DataPlaneSummary> Summary)> RunAsync()
     {
@@ -172,6 +181,15 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
             if (options.PerfSeconds > 0)
             {
                 foreach (var target in targets.Where(t => t.Tool == "wrk")) Profiles.Add(Profile(target, options.Connections[0]));
+            }
+            if (options.SyscallRequests > 0)
+            {
+                foreach (var target in targets.Where(t => t.Tool == "wrk"))
+                {
+                    var count = SyscallCount.Measure(target.Name, ProcFs.TreePids(target.Pid), target.Url, Fixtures.DataPlaneHost, options.SyscallRequests, workDirectory);
+                    Syscalls.Add(count);
+                    Console.WriteLine($"syscalls {target.Name,-12} {(double)count.Calls.Values.Sum(v => v.Calls) / count.Requests:F2} per request");
+                }
             }
             return (runs, Summarize(runs, targets));
         }
@@ -292,7 +310,7 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
     }
 
     public static string Markdown(MachineInfo machine, DataPlaneOptions options, IReadOnlyList<DataPlaneSummary> summary, IReadOnlyList<DataPlaneRun> runs,
-        IReadOnlyList<CpuProfile>? profiles = null)
+        IReadOnlyList<CpuProfile>? profiles = null, IReadOnlyList<SyscallCount>? syscalls = null)
     {
         var sb = new StringBuilder();
         sb.AppendLine($"# Data plane benchmark{(options.Label.Length > 0 ? $": {options.Label}" : "")}").AppendLine();
@@ -313,10 +331,15 @@ internal sealed class DataPlaneBench(string gatewayDll, string workDirectory, Da
                 $"{(s.AllocatedPerRequest is { } a ? Util.F(a, 0) : "-")} | {(s.CollectionsPer1000 is { } g ? Util.F(g, 2) : "-")} | {(s.WorkingSetMiB is { } w ? Util.F(w, 0) : "-")} | {(s.RpsRatio is { } r ? Util.F(r, 2) + "x" : "-")} | {(s.P99Ratio is { } p ? Util.F(p, 2) + "x" : "-")} | {s.Errors} |");
         }
         if (profiles is { Count: > 0 }) sb.AppendLine().Append(CpuProfile.Markdown(profiles, options.PerfSeconds));
+        if (syscalls is { Count: > 0 }) sb.AppendLine().Append(SyscallCount.Markdown(syscalls));
         return sb.ToString();
     }
 
     public static string Json(MachineInfo machine, DataPlaneOptions options, IReadOnlyList<DataPlaneRun> runs, IReadOnlyList<DataPlaneSummary> summary,
-        IReadOnlyList<CpuProfile>? profiles = null) =>
-        JsonSerializer.Serialize(new { kind = "dataplane", machine, options, summary, runs, profiles = profiles ?? [] }, Report.JsonOptions);
+        IReadOnlyList<CpuProfile>? profiles = null, IReadOnlyList<SyscallCount>? syscalls = null) =>
+        JsonSerializer.Serialize(new
+        {
+            kind = "dataplane", machine, options, summary, runs, profiles = profiles ?? [],
+            syscalls = (syscalls ?? []).Select(c => new { c.Target, c.Requests, calls = c.Calls.ToDictionary(p => p.Key, p => new { p.Value.Calls, p.Value.Errors }) }),
+        }, Report.JsonOptions);
 }

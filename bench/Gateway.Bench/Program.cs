@@ -39,6 +39,7 @@ internal static class Program
                         [--compare-env NAME=VALUE,...]       (environment of the compared gateway only)
                         [--proxy-workers N]                  (nginx workers, HAProxy threads, Caddy GOMAXPROCS; default: cores)
                         [--perf-seconds N]                   (after the rounds, CPU per request by component from perf, each wrk target N s)
+                        [--syscalls N]                       (after the rounds, system calls per request from strace over N requests, each wrk target)
           controlplane: [--sizes 100,1000,5000,10000] [--additions 100] [--changes 100] [--deletions 100] [--ready-timeout 120] [--source file|kubernetes]
         """;
 
@@ -100,6 +101,7 @@ internal static class Program
                         ProxyWorkers = Int(flags, "--proxy-workers", Environment.ProcessorCount),
                         CompareEnvironment = compareEnvironment,
                         PerfSeconds = Int(flags, "--perf-seconds", 0),
+                        SyscallRequests = Int(flags, "--syscalls", 0),
                         CompareGateway = flags.TryGetValue("--compare", out var compare) ? (File.Exists(compare) ? compare : throw new FileNotFoundException($"--compare: {compare} not found")) : null,
                     };
                     // Profiles name .NET code through the runtime's perf map (CpuProfile says why W^X is off then).
@@ -110,8 +112,8 @@ internal static class Program
                     }
                     var bench = new DataPlaneBench(gateway, work, options);
                     var (runs, summary) = await bench.RunAsync();
-                    var md = Report.Write(outDir, $"{stamp}-dataplane{suffix}", DataPlaneBench.Markdown(machine, options, summary, runs, bench.Profiles),
-                        DataPlaneBench.Json(machine, options, runs, summary, bench.Profiles));
+                    var md = Report.Write(outDir, $"{stamp}-dataplane{suffix}", DataPlaneBench.Markdown(machine, options, summary, runs, bench.Profiles, bench.Syscalls),
+                        DataPlaneBench.Json(machine, options, runs, summary, bench.Profiles, bench.Syscalls));
                     Console.WriteLine(File.ReadAllText(md));
                     Console.WriteLine($"written: {md}");
                     break;

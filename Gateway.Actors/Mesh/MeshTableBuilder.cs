@@ -11,7 +11,7 @@ namespace Gateway.Actors.Mesh;
 /// the producer table and each other namespace's routes into that namespace's consumer table (GEP-1294 "Producer and
 /// consumer routes": "The merging of routes occurs only within groups of the same type of routes"), entries in the
 /// precedence order Gateway listeners use (<c>EntryOrder.Http</c>), without hostnames; and the port's endpoints.
-/// Pure; reads no route that has no mesh parent.
+/// Pure; reads no route that has no mesh parent, so callers may pass only the routes that can have one.
 /// </summary>
 internal static class MeshTableBuilder
 {
@@ -39,7 +39,12 @@ internal static class MeshTableBuilder
 
         if (!options.MeshPassthrough && attached.Count == 0) return MeshTable.Empty;
         var withRoutes = options.MeshPassthrough ? null : attached.Keys.Select(k => k.Service).ToHashSet();
-        var assignment = ClusterIpAllocation.Assign(snapshot.Services, options.MeshClusterIpMode, options.MeshClusterIpRange);
+        // Spec.clusterIPs give each Service its own addresses, independent of the others (and no problems): a gateway
+        // replica then reads only the Services its mesh routes name, not every Service. Allocation reads every Service.
+        var candidates = withRoutes is not null && options.MeshClusterIpMode == MeshClusterIpMode.FromService
+            ? withRoutes.Select(snapshot.Get<k8s.Models.V1Service>).OfType<k8s.Models.V1Service>()
+            : snapshot.Services;
+        var assignment = ClusterIpAllocation.Assign(candidates, options.MeshClusterIpMode, options.MeshClusterIpRange);
         var services = ImmutableArray.CreateBuilder<MeshService>();
         foreach (var (key, ips) in assignment.ClusterIPs)
         {

@@ -87,7 +87,11 @@ public sealed class IncrementalTranslator
     }
 
     /// <summary>What an incremental step must redo: routes changed, Services (or their slices) changed, slices to move in the index.</summary>
-    private sealed record Delta(List<ResourceKey> Routes, HashSet<ResourceKey> Services, List<(V1EndpointSlice? Old, V1EndpointSlice? New)> Slices);
+    private sealed record Delta(List<ResourceKey> Routes, HashSet<ResourceKey> Services, List<(V1EndpointSlice? Old, V1EndpointSlice? New)> Slices)
+    {
+        /// <summary>True when a Service object itself changed (not only EndpointSlices).</summary>
+        public bool ServiceObjects { get; set; }
+    }
 
     /// <summary>The delta when every change can be translated incrementally; null when something needs a full translation.</summary>
     private static Delta? Classify(TranslationState state, List<(ResourceKey Key, IKubernetesObject<V1ObjectMeta>? Old, IKubernetesObject<V1ObjectMeta>? New)> changes)
@@ -108,6 +112,7 @@ public sealed class IncrementalTranslator
                 var gatewayServices = state.Options.AddressMode == AddressMode.ServicePerGateway && key.Namespace == state.Options.ServiceNamespace;
                 if (gatewayServices || state.GatewayReads.Contains(key)) return null;
                 delta.Services.Add(key);
+                delta.ServiceObjects = true;
             }
             else if (key.Kind == KindRegistry.EndpointSlice.Kind)
             {
@@ -148,9 +153,9 @@ public sealed class IncrementalTranslator
         var statuses = state.Result.Statuses.ToBuilder();
         var dirtyStatuses = new HashSet<ResourceKey>();
 
-        // The mesh table is built again when a Service or EndpointSlice changed (ClusterIPs, ports, endpoints) or a
-        // route with a Service parent came, went or changed; otherwise the previous instance stays.
-        var meshTouched = delta.Services.Count > 0;
+        // The mesh table is built again when a route with a Service parent came, went or changed, or a Service change
+        // can change it without changing such a route (MeshServicesMatter); otherwise the previous instance stays.
+        var meshTouched = MeshServicesMatter(state, delta);
         foreach (var key in affected)
         {
             if (state.RemoveRoute(key) is { } old)
@@ -214,7 +219,7 @@ public sealed class IncrementalTranslator
 
         // GEP-1294 route types: a GRPCRoute that came or went on a Service port changes the outcome of the HTTPRoutes
         // there, which were not translated again; their statuses are composed again.
-        if (meshTouched) dirtyStatuses.UnionWith(Mesh.MeshRouteTypes.Resolve(state.Routes.Values));
+        if (meshTouched) dirtyStatuses.UnionWith(Mesh.MeshRouteTypes.Resolve(state.MeshRoutes.Values));
 
         foreach (var key in dirtyStatuses)
         {
@@ -222,9 +227,27 @@ public sealed class IncrementalTranslator
             else statuses.Remove(key);
         }
 
-        var mesh = meshTouched ? Mesh.MeshTableBuilder.Build(state.Index, state.Routes.Values, options) : state.Result.Mesh;
+        var mesh = meshTouched ? Mesh.MeshTableBuilder.Build(state.Index, state.MeshRoutes.Values, options) : state.Result.Mesh;
         return state.Result = new TranslationResult(snapshot.Revision, tables, statuses.ToImmutable()) { Diagnostics = diagnostics.ToImmutable(), Mesh = mesh };
     }
+
+    /// <summary>
+    /// True when the Service and EndpointSlice changes of <paramref name="delta"/> can change the mesh table even if no
+    /// route with a Service parent is translated again. A mesh parent's own Service and slices are never such a change:
+    /// its route read them while attaching (<see cref="TranslationIndex.Service"/> records the read, hit or miss), so the
+    /// route is among those translated again, which rebuilds the table. What remains:
+    /// <list type="bullet">
+    /// <item>with <see cref="TranslatorOptions.MeshPassthrough"/> the table lists every Service with its endpoints;</item>
+    /// <item>with <see cref="Mesh.MeshClusterIpMode.Allocate"/> the ClusterIPs and their problems are allocated over every
+    /// Service (one Service's spec.clusterIP or age can move another's address), and they are in the table whenever a
+    /// route has a mesh parent; EndpointSlices play no part in that allocation.</item>
+    /// </list>
+    /// Otherwise (a gateway replica in Kubernetes mode, ClusterIPs from each Service's own spec) only the mesh parents'
+    /// Services are read, and a Service no mesh route names changes nothing there.
+    /// </summary>
+    private static bool MeshServicesMatter(TranslationState state, Delta delta) =>
+        delta.Services.Count > 0 && (state.Options.MeshPassthrough
+            || (state.Options.MeshClusterIpMode == Mesh.MeshClusterIpMode.Allocate && delta.ServiceObjects && state.MeshRoutes.Count > 0));
 
     private static string AncestorsText(BackendTlsPolicyModel p) =>
         string.Join(";", p.Ancestors.Select(a => $"{a.Key}:{string.Join(",", a.Value)}"));

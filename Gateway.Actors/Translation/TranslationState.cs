@@ -24,6 +24,13 @@ internal sealed class TranslationState(Snapshot snapshot, TranslatorOptions opti
     /// <summary>Service key → the routes whose translation read it.</summary>
     public ResourceKeyMultiMap RoutesReading { get; } = new();
 
+    /// <summary>
+    /// The routes with a parentRef naming a core Service: a superset of the routes with a mesh parent, which are all
+    /// that GEP-1294's route-type rule and the mesh table read, so a change runs those over this set instead of every
+    /// route (both ignore a route without an accepted mesh parent).
+    /// </summary>
+    public Dictionary<ResourceKey, RouteModel> MeshRoutes { get; } = [];
+
     public TranslationResult Result { get; set; } = null!;
 
     /// <summary>Keeps <paramref name="route"/> (replacing none: remove the old model first) and indexes what it read.</summary>
@@ -31,6 +38,7 @@ internal sealed class TranslationState(Snapshot snapshot, TranslatorOptions opti
     {
         Routes[route.Key] = route;
         foreach (var read in route.Reads) RoutesReading.Add(read, route.Key);
+        if (route.ParentRefs.Any(Mesh.MeshAttachment.IsServiceParent)) MeshRoutes[route.Key] = route;
         return route;
     }
 
@@ -39,6 +47,7 @@ internal sealed class TranslationState(Snapshot snapshot, TranslatorOptions opti
     {
         if (!Routes.Remove(key, out var route)) return null;
         foreach (var read in route.Reads) RoutesReading.Remove(read, key);
+        MeshRoutes.Remove(key);
         return route;
     }
 }

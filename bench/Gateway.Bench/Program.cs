@@ -41,6 +41,8 @@ internal static class Program
                         [--perf-seconds N]                   (after the rounds, CPU per request by component from perf, each wrk target N s)
                         [--syscalls N]                       (after the rounds, system calls per request from strace over N requests, each wrk target)
           controlplane: [--sizes 100,1000,5000,10000] [--additions 100] [--changes 100] [--deletions 100] [--ready-timeout 120] [--source file|kubernetes]
+        Gateway.Bench changecost [--sizes 100,1000,10000] [--changes 200] [--source file|kubernetes|both] [--out DIR] [--label TEXT]
+                                 (in-process translate + apply per one-route change; no --gateway: bench/run-changecost.sh)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -59,6 +61,7 @@ internal static class Program
             if (i + 1 >= args.Length) return Fail($"{args[i]} needs a value");
             flags[args[i]] = args[++i];
         }
+        if (mode == "changecost") return await ChangeCostAsync(flags);
         if (!flags.TryGetValue("--gateway", out var gateway) || !File.Exists(gateway)) return Fail("--gateway must name the built Gateway.Host.dll");
         var repo = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(gateway))!, "..", "..", "..", ".."));
         foreach (var pair in (flags.GetValueOrDefault("--gateway-env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
@@ -149,6 +152,26 @@ internal static class Program
         {
             if (!flags.ContainsKey("--keep")) TryDelete(work);
         }
+    }
+
+    private static async Task<int> ChangeCostAsync(Dictionary<string, string> flags)
+    {
+        // bench/Gateway.Bench/bin/Release/net10.0 → the repository.
+        var repo = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
+        var source = flags.GetValueOrDefault("--source") ?? "both";
+        if (source is not ("file" or "kubernetes" or "both")) return Fail($"--source: {source} is not file, kubernetes or both");
+        var options = new ChangeCostProbe.Options(Ints(flags, "--sizes", [100, 1000, 10000]), Int(flags, "--changes", 200), source);
+        if (options.Changes < 1 || options.Sizes.Any(s => s < 1)) return Fail("--changes and --sizes must be positive");
+        var label = flags.GetValueOrDefault("--label") ?? "";
+        var suffix = label.Length > 0 ? "-" + new string([.. label.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')]) : "";
+        var machine = MachineInfo.Collect(repo, "bench/run-changecost.sh " + string.Join(' ', flags.Select(p => $"{p.Key} {p.Value}")));
+        var rows = await ChangeCostProbe.RunAsync(options);
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmm", CultureInfo.InvariantCulture);
+        var md = Report.Write(flags.GetValueOrDefault("--out") ?? Path.Combine(repo, "bench", "results"), $"{stamp}-changecost{suffix}",
+            ChangeCostProbe.Markdown(options, machine.Markdown(), rows), JsonSerializer.Serialize(new { machine, options, rows }, Report.JsonOptions));
+        Console.WriteLine(File.ReadAllText(md));
+        Console.WriteLine($"written: {md}");
+        return 0;
     }
 
     private static int Int(Dictionary<string, string> flags, string name, int fallback) =>

@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Gateway.Actors.Mesh;
+using Gateway.Actors.Resources;
+using Gateway.Actors.Translation;
+using Gateway.Host.DataPlane;
+using Gateway.Host.Kubernetes;
+using k8s;
+using k8s.Models;
+
+namespace Gateway.Bench;
+
+/// <summary>
+/// In-process per-change cost of the control plane (issue 10: "translate + apply for a one-route change: &lt; 2 ms at
+/// 10,000 routes, and within 2x of the cost at 100 routes"): the product's <see cref="IncrementalTranslator"/> and
+/// <see cref="DataPlane"/> (a real Kestrel socket on loopback) fed the run-controlplane fixtures, one change per call,
+/// with no process boundary, file watcher or status stage around them. Each change is timed by wall clock and by the
+/// thread's CPU time (robust on a busy machine: time the thread waits for a core is not counted).
+/// <para>
+/// Changes, in this order per size: additions as file mode delivers them (route, Service and EndpointSlice in one
+/// snapshot), additions as Kubernetes mode delivers them (EndpointSlice, Service, route: three snapshots, each
+/// translated and applied), route changes (path prefix), and deletions (route, Service and EndpointSlice together).
+/// File mode runs with the file-mode gateway's options, Kubernetes mode with the Kubernetes-mode gateway's
+/// (Service per Gateway, ClusterIPs from the Services).
+/// </para>
+/// </summary>
+internal static class ChangeCostProbe
+{
+    public sealed record Options(IReadOnlyList<int> Sizes, int Changes, string Mode);
+
+    public sealed record Row(int Routes, string Mode, string Change, int Count, double TranslateWallP50, double TranslateCpuP50, double TranslateCpuP90,
+        double ApplyWallP50, double ApplyCpuP50, double ApplyCpuP90, string LastTranslation);
+
+    private const string SystemNamespace = "akka-gateway-system";
+    private const string Address = "127.0.0.1";
+
+    public static async Task<List<Row>> RunAsync(Options options)
+    {
+        var rows = new List<Row>();
+        foreach (var size in options.Sizes)
+        {
+            foreach (var mode in options.Mode == "both" ? ["file", "kubernetes"] : new[] { options.Mode })
+            {
+                rows.AddRange(await RunSizeAsync(size, mode, options.Changes));
+            }
+        }
+        return rows;
+    }
+
+    private static async Task<List<Row>> RunSizeAsync(int size, string mode, int changes)
+    {
+        var port = FreePort();
+        var translatorOptions = mode == "kubernetes"
+            ? new TranslatorOptions
+            {
+                MeshPassthrough = false, AddressMode = AddressMode.ServicePerGateway, MeshClusterIpMode = MeshClusterIpMode.FromService,
+                ServiceNamespace = SystemNamespace, ServiceBindAddress = Address,
+            }
+            : new TranslatorOptions { MeshPassthrough = false, UsableStaticAddresses = new HashSet<string> { Address } };
+        var objects = new List<IKubernetesObject<V1ObjectMeta>>();
+        objects.AddRange(Parse(Fixtures.GatewayClass() + Fixtures.Gateway("gw", Address, port, null, null)));
+        for (var i = 0; i < size; i++) objects.AddRange(Parse(Fixtures.ControlPlaneRoute(i, "gw", "127.0.0.1", 9), i));
+        var snapshot = Snapshot.From(1, objects);
+        if (mode == "kubernetes")
+        {
+            // The Gateway's own Service as its entity provisions it (the listener's socket is the Service's container port).
+            var services = GatewayServicePlanner.Plan(snapshot, TranslatorOptions.DefaultControllerName,
+                    new GatewayServiceOptions { Namespace = SystemNamespace, PortRangeStart = port, PortRangeEnd = port })
+                .Select(c => c.Build(null)).OfType<V1Service>().ToList();
+            if (services.Count != 1) throw new InvalidOperationException($"expected the Gateway's Service, planned {services.Count}");
+            snapshot = Snapshot.From(1, [.. objects, .. services]);
+        }
+        var translator = new IncrementalTranslator();
+        await using var dataPlane = new DataPlane();
+        var revision = 1L;
+
+        var first = translator.Translate(snapshot, translatorOptions);
+        await dataPlane.ApplyAsync(revision, first.Gateways, CancellationToken.None);
+        var sockets = first.Gateways.SelectMany(g => g.Ports.SelectMany(p => g.Addresses.Select(a => $"{a}:{p.SocketPort}"))).ToList();
+        Console.WriteLine($"{mode} {size}: initial translation {translator.LastMode}, sockets {string.Join(", ", sockets)}");
+        if (sockets.Count != 1) throw new InvalidOperationException($"expected the Gateway's one socket, got {sockets.Count}");
+
+        var rows = new List<Row>();
+        var samples = new Dictionary<string, List<(double TW, double TC, double AW, double AC)>>();
+        var last = new Dictionary<string, string>();
+
+        async Task Step(string change, IEnumerable<IKubernetesObject<V1ObjectMeta>> upserts, IEnumerable<ResourceKey> removals)
+        {
+            snapshot = snapshot.With(++revision, upserts.Select(o => (KeyOf(o), o)), removals);
+            var (w0, c0) = (Stopwatch.GetTimestamp(), ThreadCpu.Now());
+            var result = translator.Translate(snapshot, translatorOptions);
+            var (w1, c1) = (Stopwatch.GetTimestamp(), ThreadCpu.Now());
+            // Apply runs synchronously up to the socket swap when no socket is bound or unbound (the usual change).
+            var apply = dataPlane.ApplyAsync(revision, result.Gateways, CancellationToken.None);
+            var (w2, c2) = (Stopwatch.GetTimestamp(), ThreadCpu.Now());
+            var applied = await apply;
+            if (applied.FailedSockets.Count > 0) throw new InvalidOperationException($"apply failed for {applied.FailedSockets.Count} sockets");
+            if (!samples.TryGetValue(change, out var list)) samples[change] = list = [];
+            list.Add((Stopwatch.GetElapsedTime(w0, w1).TotalMilliseconds, (c1 - c0) / 1e6, Stopwatch.GetElapsedTime(w1, w2).TotalMilliseconds, (c2 - c1) / 1e6));
+            last[change] = $"{translator.LastMode.ToString().ToLowerInvariant()}, {translator.LastRoutesTranslated} routes compiled";
+        }
+
+        // Warm-up: one of each change on a route outside the measured range, so tier-0 JIT is not in the samples.
+        for (var round = 0; round < 2; round++)
+        {
+            var w = size + 1_000_000 + round;
+            var added = Parse(Fixtures.ControlPlaneRoute(w, "gw", "127.0.0.1", 9), w);
+            foreach (var o in added) await Step("warm-up", [o], []);
+            await Step("warm-up", Parse(Fixtures.ControlPlaneChangedRoute(w, "gw", "127.0.0.1", 9), w).Where(o => o.Kind == "HTTPRoute"), []);
+            await Step("warm-up", [], added.Select(KeyOf));
+        }
+        samples.Remove("warm-up");
+
+        for (var n = 0; n < changes; n++)
+        {
+            var i = size + n;
+            var added = Parse(Fixtures.ControlPlaneRoute(i, "gw", "127.0.0.1", 9), i);
+            if (mode == "file")
+            {
+                await Step("add (route, Service, slice in one snapshot)", added, []);
+            }
+            else
+            {
+                // The order the bench creates them in through the API: EndpointSlice and Service first, then the route.
+                await Step("add: EndpointSlice", added.Where(o => o.Kind == "EndpointSlice"), []);
+                await Step("add: Service", added.Where(o => o.Kind == "Service"), []);
+                await Step("add: HTTPRoute", added.Where(o => o.Kind == "HTTPRoute"), []);
+            }
+        }
+        for (var n = 0; n < changes; n++)
+        {
+            var i = size + n;
+            await Step("change route path", Parse(Fixtures.ControlPlaneChangedRoute(i, "gw", "127.0.0.1", 9), i).Where(o => o.Kind == "HTTPRoute"), []);
+        }
+        for (var n = 0; n < changes; n++)
+        {
+            var i = size + n;
+            await Step("delete (route, Service, slice)", [], Parse(Fixtures.ControlPlaneRoute(i, "gw", "127.0.0.1", 9), i).Select(KeyOf));
+        }
+
+        foreach (var (change, list) in samples)
+        {
+            rows.Add(new Row(size, mode, change, list.Count,
+                P(list.Select(s => s.TW), 0.5), P(list.Select(s => s.TC), 0.5), P(list.Select(s => s.TC), 0.9),
+                P(list.Select(s => s.AW), 0.5), P(list.Select(s => s.AC), 0.5), P(list.Select(s => s.AC), 0.9), last[change]));
+        }
+        return rows;
+    }
+
+    public static string Markdown(Options options, string machine, IReadOnlyList<Row> rows)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# Change cost probe (in-process translate + apply per change)").AppendLine();
+        sb.AppendLine(machine).AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{options.Changes} changes of each kind per size after a warm-up; p50 (and p90 of thread CPU) in ms. Translate: `IncrementalTranslator.Translate`; apply: `DataPlane.ApplyAsync` (compile and swap the socket table of a real loopback socket).").AppendLine();
+        sb.AppendLine("| routes | mode | change | n | translate wall p50 | translate CPU p50 | p90 | apply wall p50 | apply CPU p50 | p90 | translator did |");
+        sb.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var r in rows)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.Routes} | {r.Mode} | {r.Change} | {r.Count} | {r.TranslateWallP50:F3} | {r.TranslateCpuP50:F3} | {r.TranslateCpuP90:F3} | {r.ApplyWallP50:F3} | {r.ApplyCpuP50:F3} | {r.ApplyCpuP90:F3} | {r.LastTranslation} |");
+        }
+        return sb.ToString();
+    }
+
+    private static double P(IEnumerable<double> values, double q)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
+    }
+
+    private static ResourceKey KeyOf(IKubernetesObject<V1ObjectMeta> o) => new(o.Kind, o.Metadata.NamespaceProperty ?? "", o.Metadata.Name);
+
+    private static List<IKubernetesObject<V1ObjectMeta>> Parse(string yaml, int age = 0)
+    {
+        var parsed = ManifestParser.Parse("probe", yaml);
+        if (parsed.Diagnostics.Count > 0) throw new InvalidOperationException(string.Join("; ", parsed.Diagnostics));
+        // Creation order as a real cluster has it (older objects first), which ClusterIP allocation reads.
+        var created = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(age);
+        foreach (var p in parsed.Objects) p.Object.Metadata.CreationTimestamp = created;
+        return [.. parsed.Objects.Select(p => p.Object)];
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>
+    /// The calling thread's CPU time in nanoseconds. .NET has no API for one thread's CPU time on Linux
+    /// (ProcessThread.TotalProcessorTime reads /proc and is per process thread id, not cheap per call), so this asks
+    /// the C library for CLOCK_THREAD_CPUTIME_ID.
+    /// </summary>
+    private static class ThreadCpu
+    {
+        [StructLayout(LayoutKind.Sequential)]
+        private struct TimeSpec
+        {
+            public long Seconds;
+            public long Nanoseconds;
+        }
+
+        [DllImport("libc", EntryPoint = "clock_gettime")]
+        private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+        private const int ClockThreadCpuTimeId = 3;
+
+        public static long Now() => ClockGetTime(ClockThreadCpuTimeId, out var t) == 0 ? t.Seconds * 1_000_000_000 + t.Nanoseconds : 0;
+    }
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Per-change control-plane cost, in process: the incremental translator and the data plane's apply (a real loopback
+# socket) fed the run-controlplane fixtures, one-route changes at each size, timed by wall clock and thread CPU.
+# Writes bench/results/<date>-changecost.{md,json}.
+# Usage: bench/run-changecost.sh [--sizes 100,1000,10000] [--changes 200] [--source file|kubernetes|both] [--label TEXT]
+# Needs: the .NET 10 SDK.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dotnet build -c Release bench/Gateway.Bench -v quiet -nologo >/dev/null
+exec dotnet bench/Gateway.Bench/bin/Release/net10.0/Gateway.Bench.dll changecost "$@"

@@ -214,14 +214,21 @@ internal static class PropertyRun
     {
         var stats = new PropertyRunStats();
         var random = new Random(unchecked(seed * 7919 + 1)); // options, independent of the generator's sequence
-        // Every fourth seed runs in Kubernetes mode (a Service per Gateway, provisioned as the controller would).
-        var servicePerGateway = seed % 4 == 0;
+        // Every fourth seed, and seeds 7, 15, 23, ..., run in Kubernetes mode (a Service per Gateway, provisioned as the
+        // controller would); those but 8, 16, 24, ... take mesh ClusterIPs from the Services (spec.clusterIP) as the
+        // Kubernetes host does, the others allocate them as file mode does.
+        var servicePerGateway = seed % 4 == 0 || seed % 8 == 7;
+        var fromService = servicePerGateway && seed % 8 != 0;
         var generator = new RandomChangeGenerator(seed, certificates, servicePerGateway ? new Gateway.Host.Kubernetes.GatewayServiceOptions { Namespace = "a" } : null);
         // Odd seeds translate as a gateway replica does (the mesh table keeps only Services that mesh routes attach
         // to); even seeds as a mesh proxy does (every Service, for passthrough).
         var options = (servicePerGateway
             ? new TranslatorOptions { AddressMode = AddressMode.ServicePerGateway, ServiceNamespace = "a" }
-            : new TranslatorOptions()) with { MeshPassthrough = seed % 2 == 0 };
+            : new TranslatorOptions()) with
+            {
+                MeshPassthrough = seed % 2 == 0,
+                MeshClusterIpMode = fromService ? Gateway.Actors.Mesh.MeshClusterIpMode.FromService : Gateway.Actors.Mesh.MeshClusterIpMode.Allocate,
+            };
         Fingerprint? previous = null;
         Fingerprint? previousFull = null;
         TranslationResult? previousExpected = null;

@@ -62,6 +62,14 @@ internal sealed class ListenerModel
     /// <summary>Kept in precedence order (<see cref="EntryOrder"/>) by whoever adds or removes entries.</summary>
     public List<SortableHttpEntry> HttpEntries { get; } = [];
 
+    /// <summary>
+    /// The <see cref="SortableHttpEntry.Entry"/> of each of <see cref="HttpEntries"/>, in the same order (kept in step
+    /// with it by <see cref="Translator.PlaceRoute"/> and <see cref="Shadowing"/>): the listener's table slice is then one
+    /// block copy of this list, not a read through every entry's wrapper (a listener may hold 10,000 entries and its
+    /// slice is copied on every change of one of them).
+    /// </summary>
+    public List<HttpRouteEntry> HttpTableEntries { get; } = [];
+
     /// <summary>Kept in <see cref="EntryOrder.L4"/> order.</summary>
     public List<SortableL4Entry> L4Entries { get; } = [];
 

@@ -21,6 +21,8 @@ internal static class Shadowing
     public static void SortAndDetect(ListenerModel listener)
     {
         listener.HttpEntries.Sort(EntryOrder.Http);
+        listener.HttpTableEntries.Clear();
+        foreach (var e in listener.HttpEntries) listener.HttpTableEntries.Add(e.Entry);
         listener.L4Entries.Sort(EntryOrder.L4);
         listener.BySignature.Clear();
         listener.ByRoute.Clear();
@@ -42,7 +44,10 @@ internal static class Shadowing
     /// <summary>Inserts an entry where precedence puts it, keeping the listener's indexes in step.</summary>
     public static void Insert(ListenerModel listener, SortableHttpEntry entry)
     {
-        EntryOrder.Insert(listener.HttpEntries, entry, EntryOrder.Http);
+        var at = listener.HttpEntries.BinarySearch(entry, EntryOrder.Http);
+        if (at < 0) at = ~at;
+        listener.HttpEntries.Insert(at, entry);
+        listener.HttpTableEntries.Insert(at, entry.Entry);
         var group = Group(listener.BySignature, entry);
         EntryOrder.Insert(group, entry, EntryOrder.Http);
         EntryOrder.Insert(RouteEntries(listener.ByRoute, entry.Entry.Route), entry, EntryOrder.Http);
@@ -55,7 +60,9 @@ internal static class Shadowing
         if (!listener.ByRoute.Remove(route, out var entries)) return;
         foreach (var entry in entries)
         {
-            RemoveAt(listener.HttpEntries, entry);
+            var at = IndexOf(listener.HttpEntries, entry);
+            listener.HttpEntries.RemoveAt(at);
+            listener.HttpTableEntries.RemoveAt(at);
             var group = listener.BySignature[entry];
             RemoveAt(group, entry);
             Touch(listener, group, entry);
@@ -115,11 +122,14 @@ internal static class Shadowing
     }
 
     /// <summary>Removes the entry found by binary search (the order is total, so it finds this very entry).</summary>
-    private static void RemoveAt(List<SortableHttpEntry> list, SortableHttpEntry entry)
+    private static void RemoveAt(List<SortableHttpEntry> list, SortableHttpEntry entry) => list.RemoveAt(IndexOf(list, entry));
+
+    /// <summary>Where <paramref name="entry"/> is in <paramref name="list"/>, found by binary search (the order is total, so it finds this very entry).</summary>
+    private static int IndexOf(List<SortableHttpEntry> list, SortableHttpEntry entry)
     {
         var i = list.BinarySearch(entry, EntryOrder.Http);
         if (i < 0 || !ReferenceEquals(list[i], entry)) throw new InvalidOperationException($"entry {entry.Entry.Id} is not where its precedence puts it");
-        list.RemoveAt(i);
+        return i;
     }
 
     /// <summary>The Shadowed texts of one route parent: one per attached listener on which the route is shadowed, in listener order.</summary>

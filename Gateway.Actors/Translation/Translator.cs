@@ -261,6 +261,7 @@ public static class Translator
             if (!sorted)
             {
                 p.Listener.HttpEntries.AddRange(p.Http);
+                foreach (var e in p.Http) p.Listener.HttpTableEntries.Add(e.Entry);
                 p.Listener.L4Entries.AddRange(p.L4);
                 continue;
             }
@@ -513,7 +514,7 @@ public static class Translator
                     l.Owner == gw.Key ? l.Name : $"{l.Owner.Namespace}/{l.Owner.Name}/{l.Name}",
                     l.Hostname,
                     l.Tls,
-                    HttpSlice(l.HttpEntries, gw.BackendClientCertificate, gw.RateLimits, gw.RateLimits.ForListener(gw.Key, l.Owner == gw.Key ? l.Name : null)),
+                    HttpSlice(l.HttpTableEntries, gw.BackendClientCertificate, gw.RateLimits, gw.RateLimits.ForListener(gw.Key, l.Owner == gw.Key ? l.Name : null)),
                     [.. l.L4Entries.Select(e => e.Entry)]))
                 .ToList();
             var bindPort = g.First().BindPort;
@@ -530,12 +531,18 @@ public static class Translator
             : new GatewayRouteTable(gw.Key, [.. gw.TableAddresses], ports.ToImmutable());
     }
 
-    /// <summary>A listener's HTTP entries as the table carries them (a plain copy loop: a listener may hold 10,000 entries and is copied on every change).</summary>
-    private static ImmutableArray<HttpRouteEntry> HttpSlice(List<SortableHttpEntry> entries, TlsCertificate? certificate,
+    /// <summary>
+    /// A listener's HTTP entries as the table carries them: a block copy of <see cref="ListenerModel.HttpTableEntries"/>
+    /// (a listener may hold 10,000 entries and is copied on every change), then the Gateway's per-listener additions.
+    /// </summary>
+    private static ImmutableArray<HttpRouteEntry> HttpSlice(List<HttpRouteEntry> entries, TlsCertificate? certificate,
         RateLimitTable rateLimits, ImmutableArray<RateLimitRule> listenerLimits)
     {
-        var slice = new HttpRouteEntry[entries.Count];
-        for (var i = 0; i < slice.Length; i++) slice[i] = certificate is null ? entries[i].Entry : WithBackendClientCertificate(entries[i].Entry, certificate);
+        var slice = entries.ToArray();
+        if (certificate is not null)
+        {
+            for (var i = 0; i < slice.Length; i++) slice[i] = WithBackendClientCertificate(slice[i], certificate);
+        }
         if (!rateLimits.IsEmpty)
         {
             // RateLimitPolicy: Gateway/listener-level and route/rule-level limits, put on the entries per listener (like the

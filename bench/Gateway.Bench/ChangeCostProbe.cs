@@ -102,8 +102,9 @@ internal static class ChangeCostProbe
             last[change] = $"{translator.LastMode.ToString().ToLowerInvariant()}, {translator.LastRoutesTranslated} routes compiled";
         }
 
-        // Warm-up: one of each change on a route outside the measured range, so tier-0 JIT is not in the samples.
-        for (var round = 0; round < 2; round++)
+        // Warm-up: each kind of change 40 times on routes outside the measured range, so the samples run tier-1 code
+        // (the runtime re-compiles a method after 30 calls), as a gateway does after its first few changes.
+        for (var round = 0; round < 40; round++)
         {
             var w = size + 1_000_000 + round;
             var added = Parse(Fixtures.ControlPlaneRoute(w, "gw", "127.0.0.1", 9), w);

@@ -15,7 +15,12 @@ namespace Gateway.Actors.Mesh;
 /// </summary>
 internal static class MeshTableBuilder
 {
-    public static MeshTable Build(TranslationIndex index, IEnumerable<RouteModel> routes, TranslatorOptions options)
+    /// <param name="index">The translation's index (its snapshot's Services and EndpointSlices).</param>
+    /// <param name="routes">Routes; only those with an accepted mesh parent are read.</param>
+    /// <param name="options">The translator's options.</param>
+    /// <param name="assignments">Where the ClusterIP assignment over every Service is kept between calls: the caller clears it
+    /// when a Service changed (it reads nothing else), so a route change does not allocate every Service again.</param>
+    public static MeshTable Build(TranslationIndex index, IEnumerable<RouteModel> routes, TranslatorOptions options, ClusterIpAssignmentCache? assignments = null)
     {
         var snapshot = index.Snapshot;
 
@@ -41,10 +46,17 @@ internal static class MeshTableBuilder
         var withRoutes = options.MeshPassthrough ? null : attached.Keys.Select(k => k.Service).ToHashSet();
         // Spec.clusterIPs give each Service its own addresses, independent of the others (and no problems): a gateway
         // replica then reads only the Services its mesh routes name, not every Service. Allocation reads every Service.
-        var candidates = withRoutes is not null && options.MeshClusterIpMode == MeshClusterIpMode.FromService
-            ? withRoutes.Select(snapshot.Get<k8s.Models.V1Service>).OfType<k8s.Models.V1Service>()
-            : snapshot.Services;
-        var assignment = ClusterIpAllocation.Assign(candidates, options.MeshClusterIpMode, options.MeshClusterIpRange);
+        ClusterIpAssignment assignment;
+        if (withRoutes is not null && options.MeshClusterIpMode == MeshClusterIpMode.FromService)
+        {
+            assignment = ClusterIpAllocation.Assign(withRoutes.Select(snapshot.Get<k8s.Models.V1Service>).OfType<k8s.Models.V1Service>(),
+                options.MeshClusterIpMode, options.MeshClusterIpRange);
+        }
+        else
+        {
+            assignment = assignments?.AllServices ?? ClusterIpAllocation.Assign(snapshot.Services, options.MeshClusterIpMode, options.MeshClusterIpRange);
+            if (assignments is not null) assignments.AllServices = assignment;
+        }
         var services = ImmutableArray.CreateBuilder<MeshService>();
         foreach (var (key, ips) in assignment.ClusterIPs)
         {
@@ -83,4 +95,14 @@ internal static class MeshTableBuilder
         entries.Sort(EntryOrder.Http);
         return new ListenerRouteTable(name, null, null, [.. entries.Select(e => e.Entry)], []);
     }
+}
+
+/// <summary>
+/// The ClusterIP assignment over every Service of the last snapshot a <see cref="MeshTableBuilder.Build"/> saw, for one
+/// translator's options (range and mode). The assignment is a function of the Services alone, so it stays valid until
+/// a Service changes; whoever holds this clears it then.
+/// </summary>
+internal sealed class ClusterIpAssignmentCache
+{
+    public ClusterIpAssignment? AllServices { get; set; }
 }

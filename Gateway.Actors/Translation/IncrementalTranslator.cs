@@ -227,7 +227,8 @@ public sealed class IncrementalTranslator
             else statuses.Remove(key);
         }
 
-        var mesh = meshTouched ? Mesh.MeshTableBuilder.Build(state.Index, state.MeshRoutes.Values, options) : state.Result.Mesh;
+        if (delta.ServiceObjects) state.MeshAssignments.AllServices = null;
+        var mesh = meshTouched ? Mesh.MeshTableBuilder.Build(state.Index, state.MeshRoutes.Values, options, state.MeshAssignments) : state.Result.Mesh;
         return state.Result = new TranslationResult(snapshot.Revision, tables, statuses.ToImmutable()) { Diagnostics = diagnostics.ToImmutable(), Mesh = mesh };
     }
 

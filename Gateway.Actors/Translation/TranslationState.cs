@@ -31,6 +31,9 @@ internal sealed class TranslationState(Snapshot snapshot, TranslatorOptions opti
     /// </summary>
     public Dictionary<ResourceKey, RouteModel> MeshRoutes { get; } = [];
 
+    /// <summary>The mesh ClusterIP assignment over every Service, cleared when a Service changes.</summary>
+    public Mesh.ClusterIpAssignmentCache MeshAssignments { get; } = new();
+
     public TranslationResult Result { get; set; } = null!;
 
     /// <summary>Keeps <paramref name="route"/> (replacing none: remove the old model first) and indexes what it read.</summary>

@@ -163,7 +163,7 @@ public static class Translator
         // types, MeshRouteTypes); then every Service with a ClusterIP, per port the producer and consumer route tables
         // of the routes whose Service parents were accepted in step 8, and the endpoints for passthrough.
         Mesh.MeshRouteTypes.Resolve(routes);
-        var mesh = Mesh.MeshTableBuilder.Build(index, routes, options);
+        var mesh = Mesh.MeshTableBuilder.Build(index, routes, options, state.MeshAssignments);
 
         // Step 10c - RateLimitPolicies (RateLimitPolicyTranslation): targets are Gateways, listeners, routes and rules as
         // attached above; the table build below puts each entry's limits on it.

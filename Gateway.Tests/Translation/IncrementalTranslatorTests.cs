@@ -1,3 +1,5 @@
+using System.Net;
+using Gateway.Actors.Mesh;
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
 using Gateway.Actors.Translation;
@@ -156,6 +158,75 @@ public class IncrementalTranslatorTests
         Assert.Same(before.Statuses[R3], after.Statuses[R3]);
         var endpoints = after.Gateways.Single().Ports.Single().Listeners.Single(l => l.Name == "a").HttpRoutes.First().Backends.Backends.Single().Endpoints;
         Assert.Contains(endpoints, e => e.Address == "127.0.0.3");
+    }
+
+    private static string MeshRoute(string name, string parentService) => $"""
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {"{"}name: {name}, namespace: ns{"}"}
+        spec:
+          parentRefs: [{"{"}group: "", kind: Service, name: {parentService}{"}"}]
+          rules:
+          - backendRefs: [{"{"}name: svc-b, port: 8080{"}"}]
+        """;
+
+    private static string ServiceWithClusterIp(string name, string clusterIp) => $"""
+        apiVersion: v1
+        kind: Service
+        metadata: {"{"}name: {name}, namespace: ns{"}"}
+        spec: {"{"}clusterIP: "{clusterIp}", ports: [{"{"}port: 8080{"}"}]{"}"}
+        """;
+
+    private static IPAddress ClusterIpOf(TranslationResult result, string service) =>
+        Assert.Single(Assert.Single(result.Mesh.Services, s => s.Name == service).ClusterIPs);
+
+    /// <summary>
+    /// A gateway replica in Kubernetes mode (mesh table of the Services mesh routes name, ClusterIPs from each Service's
+    /// spec): a Service or EndpointSlice no mesh route names cannot change the mesh table, so the table is not built
+    /// again (it used to be, over every route, on every Service change); one a mesh route names is.
+    /// </summary>
+    [Fact]
+    public void Translate_ServiceNoMeshRouteNamesChanged_KeepsTheMeshTableInstance_ServiceItNamesChanged_RebuildsItAsFullDoes()
+    {
+        var options = new TranslatorOptions { MeshPassthrough = false, MeshClusterIpMode = MeshClusterIpMode.FromService };
+        var translator = new IncrementalTranslator();
+        var first = Parse(1, Base, ServiceWithClusterIp("svc-m", "10.96.0.1"), MeshRoute("m1", "svc-m"));
+        var before = translator.Translate(first, options);
+        Assert.Equal(IPAddress.Parse("10.96.0.1"), ClusterIpOf(before, "svc-m"));
+
+        var unrelated = first.With(2, [One(ServiceWithClusterIp("svc-other", "10.96.0.2"))], []);
+        var afterUnrelated = translator.Translate(unrelated, options);
+        Assert.Equal(TranslationMode.Incremental, translator.LastMode);
+        Assert.Same(before.Mesh, afterUnrelated.Mesh);
+        Assert.Equal(MeshTableYaml.Render(Translator.Translate(unrelated, options).Mesh), MeshTableYaml.Render(afterUnrelated.Mesh));
+
+        var parent = unrelated.With(3, [One(ServiceWithClusterIp("svc-m", "10.96.0.9"))], []);
+        var afterParent = translator.Translate(parent, options);
+        Assert.Equal(TranslationMode.Incremental, translator.LastMode);
+        Assert.Equal(IPAddress.Parse("10.96.0.9"), ClusterIpOf(afterParent, "svc-m"));
+        Assert.Equal(MeshTableYaml.Render(Translator.Translate(parent, options).Mesh), MeshTableYaml.Render(afterParent.Mesh));
+    }
+
+    /// <summary>
+    /// File mode allocates ClusterIPs over every Service, so a Service no mesh route names can still move a mesh
+    /// Service's address: one that asks for that address in spec.clusterIP is honoured first and the other is
+    /// allocated again. The incremental step builds the table again then, as a full translation would.
+    /// </summary>
+    [Fact]
+    public void Translate_AllocateMode_ServiceTakingAMeshServicesAddress_MovesItAsAFullTranslationDoes()
+    {
+        var options = new TranslatorOptions { MeshPassthrough = false };
+        var translator = new IncrementalTranslator();
+        var first = Parse(1, Base, MeshRoute("m1", "svc-a"));
+        var before = translator.Translate(first, options);
+        var allocated = ClusterIpOf(before, "svc-a");
+
+        var taking = first.With(2, [One(ServiceWithClusterIp("svc-other", allocated.ToString()))], []);
+        var after = translator.Translate(taking, options);
+
+        Assert.Equal(TranslationMode.Incremental, translator.LastMode);
+        Assert.NotEqual(allocated, ClusterIpOf(after, "svc-a"));
+        Assert.Equal(MeshTableYaml.Render(Translator.Translate(taking, options).Mesh), MeshTableYaml.Render(after.Mesh));
     }
 
     [Fact]

@@ -160,8 +160,16 @@ internal static class Program
         var repo = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
         var source = flags.GetValueOrDefault("--source") ?? "both";
         if (source is not ("file" or "kubernetes" or "both")) return Fail($"--source: {source} is not file, kubernetes or both");
-        var options = new ChangeCostProbe.Options(Ints(flags, "--sizes", [100, 1000, 10000]), Int(flags, "--changes", 200), source);
-        if (options.Changes < 1 || options.Sizes.Any(s => s < 1)) return Fail("--changes and --sizes must be positive");
+        ChangeCostProbe.Options options;
+        try
+        {
+            options = new ChangeCostProbe.Options(Ints(flags, "--sizes", [100, 1000, 10000]), Int(flags, "--changes", 200), source);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            return Fail("--sizes takes comma-separated whole numbers and --changes a whole number");
+        }
+        if (options.Changes < 1 || options.Sizes.Count == 0 || options.Sizes.Any(s => s < 1)) return Fail("--changes and --sizes must be positive");
         var label = flags.GetValueOrDefault("--label") ?? "";
         var suffix = label.Length > 0 ? "-" + new string([.. label.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')]) : "";
         var machine = MachineInfo.Collect(repo, "bench/run-changecost.sh " + string.Join(' ', flags.Select(p => $"{p.Key} {p.Value}")));

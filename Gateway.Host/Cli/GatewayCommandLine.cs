@@ -278,6 +278,9 @@ public static class GatewayCommandLine
             RemotingTlsKey = input.OptionalFile(symbols.RemotingTlsKey),
             RemotingTlsPassword = input.OptionalText(symbols.RemotingTlsPassword),
             RemotingTlsCa = input.OptionalFile(symbols.RemotingTlsCa),
+            RouteEntityIdle = input.Converted<TimeSpan?>(symbols.RouteEntityIdle,
+                text => text == "off" ? (null, "") : Duration(text) is ({ } idle, "") && idle > TimeSpan.Zero ? (idle, "") : (null, "is not a positive duration (examples: 500ms, 5s, 1m) or off"),
+                null),
         };
     }
 
@@ -614,6 +617,14 @@ public static class GatewayCommandLine
                 "forms a one-node cluster, with the management endpoint on 8558.)",
         };
 
+        public readonly Option<string> RouteEntityIdle = new("--route-entity-idle")
+        {
+            Description = "How long a route's entity stays idle (status written, nothing pending) before it passivates to save memory " +
+                "(about 4 KB per route); the next change or inspection of the route restarts it from what this replica keeps. off: never.",
+            HelpName = "DURATION|off",
+            DefaultValueFactory = _ => "5s",
+        };
+
         public readonly Option<string?> NodeName = new("--node-name")
         {
             Description = "This replica's name in logs and inspection routes. Default: the host name and management port.",
@@ -764,7 +775,7 @@ public static class GatewayCommandLine
                 MaxConnections, MaxListenerConnections, MaxUpgradedConnections, BackendMaxConnections, ForwardedHeaders, ForwardedTrustedHops,
                 SessionKeyFile, DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress, SecretTypes, SecretNamespaces,
                 NoCluster, NodeName, ClusterHost, ClusterPort, ManagementHost, ManagementPort, ManagementTokenFile, Peers, Discovery, DiscoveryPodSelector, PodNamespace,
-                RequiredContactPoints, RemotingTlsCertificate, RemotingTlsKey, RemotingTlsPassword, RemotingTlsCa, Translate, Inject,
+                RequiredContactPoints, RemotingTlsCertificate, RemotingTlsKey, RemotingTlsPassword, RemotingTlsCa, RouteEntityIdle, Translate, Inject,
             };
             foreach (var option in MeshSymbols.All) Root.Options.Add(option);
             Root.Options.Add(NoMetrics);

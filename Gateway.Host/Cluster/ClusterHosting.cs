@@ -98,8 +98,10 @@ public static class ClusterHosting
             // One instance shared by every entity of this node (there is one per route): NodeIds.Of formats a new string
             // per call. Two shards racing on the first call build two equal instances, which is harmless.
             EntityServices? entityServices = null;
+            // What this node's idle route entities knew when they passivated, shared by them and the node's reporter.
+            var resting = new RestingEntities();
             EntityServices Services(ActorSystem system) => entityServices ??= new(NodeReporter.Path, sink, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress),
-                cluster.EffectiveNodeName, cluster.WriteTimeout, provisioner);
+                cluster.EffectiveNodeName, cluster.WriteTimeout, provisioner, cluster.RouteEntityIdle, resting);
             var shard = new ShardOptions
             {
                 // Entities restart from their node's content (asked of its reporter) and the stored status; no persistence is needed.
@@ -119,7 +121,7 @@ public static class ClusterHosting
             builder.WithActors((system, registry) =>
             {
                 var regions = new ShardRegions(registry.Get<GatewayClassEntity>(), registry.Get<GatewayEntity>(), registry.Get<ListenerEntity>(), registry.Get<RouteEntity>());
-                var reporter = system.ActorOf(NodeReporter.PropsFor(regions, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress), cluster.EffectiveNodeName), NodeReporter.Name);
+                var reporter = system.ActorOf(NodeReporter.PropsFor(regions, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress), cluster.EffectiveNodeName, resting: resting), NodeReporter.Name);
                 registry.Register<NodeReporter>(reporter);
                 system.ActorOf(DeadMemberProbe.PropsFor(suspected: sp.GetRequiredService<SuspectedMembers>()), "dead-member-probe");
                 system.ActorOf(ClusterMembershipLog.PropsFor(sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger<ClusterMembershipLog>()), "membership-log");

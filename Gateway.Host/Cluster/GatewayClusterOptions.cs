@@ -107,6 +107,9 @@ public sealed class GatewayClusterOptions
     /// <summary>The longest one status write by an entity may take.</summary>
     public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a route entity stays idle before it passivates (--route-entity-idle; null: never).</summary>
+    public TimeSpan? RouteEntityIdle { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The node name to use.</summary>
     public string EffectiveNodeName => NodeName ?? $"{Environment.MachineName.ToLowerInvariant()}-{(ManagementPort is { } p ? p.ToString(System.Globalization.CultureInfo.InvariantCulture) : Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
 

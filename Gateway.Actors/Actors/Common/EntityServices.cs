@@ -9,8 +9,10 @@ namespace Gateway.Actors.Actors.Common;
 /// <param name="SelfNodeName">Its node name.</param>
 /// <param name="WriteTimeout">The longest one status write or removal may take.</param>
 /// <param name="Provisioner">Gateways: carries out their provisioning plans on this node (null: nothing is provisioned, as in file mode).</param>
+/// <param name="RestAfter">Route entities: how long one stays idle (status written, nothing pending) before it passivates (null: never).</param>
+/// <param name="Resting">Route entities: what a passivated one knew, for its next incarnation on this node (null: nothing is kept, and none passivates when idle).</param>
 public sealed record EntityServices(string ContentSource, IStatusSink Sink, string SelfNode, string SelfNodeName, TimeSpan WriteTimeout,
-    Gateways.IGatewayProvisioner? Provisioner = null);
+    Gateways.IGatewayProvisioner? Provisioner = null, TimeSpan? RestAfter = null, RestingEntities? Resting = null);
 
 /// <summary>Node identities as entities and reports spell them.</summary>
 public static class NodeIds

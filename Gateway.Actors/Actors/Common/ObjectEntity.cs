@@ -32,6 +32,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private bool _passivating;
+    private bool _restRequested;
     private int _failures;
     private bool _contentKnown;
 
@@ -40,8 +41,13 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
     {
         State = initial;
         _services = services;
+        // A passivating incarnation decides nothing more: a report or query that reaches it goes back through the
+        // region, whose shard buffers it until this incarnation stopped and then starts the next one with it. (The
+        // shard already had the Passivate, sent directly before this, when the message comes back.)
+        Receive<IGatewayClusterMessage>(_ => _passivating, m => Context.ActorSelection(Self.Path.Parent.Parent).Tell(m, Sender));
         // First, so it sees every message: until this node's content is known, what depends on it waits in the stash.
-        Receive<object>(m => !_contentKnown && m is not (LocalContent or WatchAgain or StopEntity or HandOffEntity or ClusterEvent.CurrentClusterState), _ => Stash.Stash());
+        Receive<object>(m => !_contentKnown && m is not (LocalContent or WatchAgain or StopEntity or HandOffEntity or ClusterEvent.CurrentClusterState or ReceiveTimeout or RestGranted),
+            _ => Stash.Stash());
         Receive<ClusterEvent.MemberRemoved>(removed => HandleAsyncEvent(new NodeLeft(NodeIds.Of(removed.Member.UniqueAddress))));
         Receive<ClusterEvent.CurrentClusterState>(_ => { });
         Receive<StopEntity>(_ => Context.Stop(Self));
@@ -49,6 +55,8 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
         Receive<WatchAgain>(_ => WatchContent());
         ReceiveAsync<LocalContent>(m => m.Entity == Entity, ContentArrivedAsync);
         ReceiveAsync<RetryReconcile>(async _ => await ReconcileAsync());
+        Receive<ReceiveTimeout>(_ => RequestRest());
+        Receive<RestGranted>(_ => Rest());
     }
 
     /// <inheritdoc />
@@ -79,7 +87,58 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
     /// subscribe, so one subscription per entity made starting n entities cost O(n²) (4% of the status stage's samples at
     /// 2,000 routes, growing with the square).
     /// </remarks>
-    protected override void PreStart() => WatchContent();
+    protected override void PreStart()
+    {
+        if (RestsWhenIdle)
+        {
+            if (_services.Resting!.Take(Entity, Context.Parent) is { } rested) State = State.Apply(new Resumed(rested));
+            Context.SetReceiveTimeout(_services.RestAfter);
+        }
+        WatchContent();
+    }
+
+    /// <summary>True for the entity kinds that passivate when idle (routes), when this node keeps what they knew.</summary>
+    private bool RestsWhenIdle => PassivatesWhenIdle && _services is { RestAfter: not null, Resting: not null };
+
+    /// <summary>
+    /// Whether this entity kind may passivate when idle and resume from <see cref="RestingEntities"/>: only kinds that
+    /// own no cross-replica state a restart would lose (routes: their status comes from their own node's content).
+    /// </summary>
+    protected virtual bool PassivatesWhenIdle => false;
+
+    /// <summary>
+    /// Nothing left to do: this node's content known and synced, the stored status known, the last reconciliation
+    /// succeeded and what is stored is what the content asks for.
+    /// </summary>
+    private bool Idle => !_passivating && _contentKnown && _failures == 0 && State.Core is { LocalSynced: true, StoredRead: true, Local: not null }
+        && !Timers.IsTimerActive(RetryTimer) && State.Decide() is EntityDecision.Nothing;
+
+    /// <summary>Idle for <see cref="EntityServices.RestAfter"/>: ask the node's reporter to stop sending content here (<see cref="Resting"/>).</summary>
+    private void RequestRest()
+    {
+        if (_restRequested || !Idle) return;
+        _restRequested = true;
+        Context.ActorSelection(_services.ContentSource).Tell(new Resting(Entity), Self);
+    }
+
+    /// <summary>
+    /// The reporter sends nothing here any more (what it sent before arrived first). Still idle: keep what this
+    /// incarnation knows for the next one and passivate. Otherwise (a report arrived meanwhile and left work to do):
+    /// ask for the content again, as a new incarnation does.
+    /// </summary>
+    private void Rest()
+    {
+        if (!_restRequested) return;
+        _restRequested = false;
+        if (!Idle)
+        {
+            _contentKnown = false;
+            WatchContent();
+            return;
+        }
+        _services.Resting!.Put(State.Core, Context.Parent);
+        Passivate();
+    }
 
     /// <summary>Asks this node's reporter for the content (again every <see cref="WatchRetry"/> until it answers).</summary>
     private void WatchContent()
@@ -273,6 +332,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
     {
         if (_passivating) return;
         _passivating = true;
+        Context.SetReceiveTimeout(null);
         // Through the shard, so messages that arrive meanwhile are buffered and start a new incarnation.
         Context.Parent.Tell(new Passivate(StopEntity.Instance));
     }

@@ -18,6 +18,9 @@ public sealed record LocalContentObserved(ObjectContent? Content, bool Synced) :
 /// <summary>A new incarnation read what is stored for the object (null: nothing stored).</summary>
 public sealed record StoredStatusRead(string? Text) : IObjectEvent;
 
+/// <summary>A new incarnation resumes from what the previous one on this node knew when it rested (<see cref="RestingEntities"/>).</summary>
+public sealed record Resumed(ReconciledObject Core) : IObjectEvent;
+
 /// <summary>The entity wrote the status (<paramref name="Changed"/> false: the sink found nothing but timestamps to change).</summary>
 /// <param name="Fingerprint">The fingerprint written.</param>
 /// <param name="TextSource">The status as YAML, rendered when inspected (not on every write).</param>
@@ -102,6 +105,7 @@ public sealed record ReconciledObject(
         NodeReported { Report: var r } => this with { Nodes = r.Present ? Nodes.SetItem(r.Node, r) : Nodes.Remove(r.Node) },
         NodeLeft left => this with { Nodes = Nodes.Remove(left.Node), Departed = Departed.Add(left.Node) },
         LocalContentObserved observed => this with { Local = observed.Content, LocalSynced = observed.Synced },
+        Resumed resumed => resumed.Core,
         StoredStatusRead read => this with { StoredRead = true, LastWritten = read.Text is null ? null : new WrittenStatus(null, new Lazy<string>(read.Text), null) },
         StatusWritten written => this with
         {

@@ -48,6 +48,7 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
     private readonly string _node;
     private readonly string _nodeName;
     private readonly NodeReporterOptions _options;
+    private readonly RestingEntities? _resting;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private NodeContent _content;
     private bool _published;
@@ -60,16 +61,23 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
     private readonly Dictionary<IActorRef, EntityRef> _localByActor = [];
 
     /// <summary>Creates the reporter of node <paramref name="node"/>.</summary>
-    public NodeReporter(ShardRegions regions, string node, string nodeName, NodeReporterOptions options)
+    /// <param name="regions">The shard regions on this node.</param>
+    /// <param name="node">This node (address#uid).</param>
+    /// <param name="nodeName">Its node name.</param>
+    /// <param name="options">Tunables.</param>
+    /// <param name="resting">What this node's passivated route entities knew (the same instance as their <see cref="EntityServices.Resting"/>), or null.</param>
+    public NodeReporter(ShardRegions regions, string node, string nodeName, NodeReporterOptions options, RestingEntities? resting = null)
     {
         _regions = regions;
         _node = node;
         _nodeName = nodeName;
         _options = options;
+        _resting = resting;
         _content = NodeContent.Empty(node);
 
         Receive<PublishNodeContent>(Publish);
         Receive<WatchLocalContent>(Watch);
+        Receive<Resting>(Rest);
         Receive<Terminated>(t =>
         {
             if (_localByActor.Remove(t.ActorRef, out var entity) && _local.TryGetValue(entity, out var actor) && actor.Equals(t.ActorRef)) _local.Remove(entity);
@@ -85,6 +93,7 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
         {
             // The entities on this node learn it from here (one cluster subscription per node, not per entity).
             foreach (var actor in _local.Values) actor.Tell(removed);
+            _resting?.MemberRemoved(NodeIds.Of(removed.Member.UniqueAddress));
             ResendAll("a replica left");
             // The shard regions learn that the removed replica's regions are gone at about the same moment as this
             // actor; a report they forward before that goes to the dead region and is lost. Once more a moment later
@@ -101,8 +110,8 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for the reporter.</summary>
-    public static Props PropsFor(ShardRegions regions, string node, string nodeName, NodeReporterOptions? options = null) =>
-        Props.Create(() => new NodeReporter(regions, node, nodeName, options ?? new NodeReporterOptions()));
+    public static Props PropsFor(ShardRegions regions, string node, string nodeName, NodeReporterOptions? options = null, RestingEntities? resting = null) =>
+        Props.Create(() => new NodeReporter(regions, node, nodeName, options ?? new NodeReporterOptions(), resting));
 
     /// <inheritdoc />
     protected override void PreStart() =>
@@ -135,6 +144,8 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
 
         var revision = publish.Content.Revision;
         var waiting = new HashSet<EntityRef>();
+        // A removed object whose shard left this node will never resume here: what it knew when it rested goes.
+        foreach (var entity in diff.Removed) _resting?.ForgetIfShardGone(entity);
         foreach (var entity in diff.Changed.Concat(diff.Removed))
         {
             if (_queued.Add(entity)) _outbox.Enqueue(entity);
@@ -159,6 +170,22 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
         _localByActor[Sender] = watch.Entity;
         Context.Watch(Sender);
         Sender.Tell(new LocalContent(watch.Entity, _content.Objects.GetValueOrDefault(watch.Entity), _published, null));
+    }
+
+    /// <summary>
+    /// An idle entity of this node passivates: forget it, so every later report goes through the shard region (which
+    /// buffers it while the entity stops and starts the next incarnation with it); then let it go. Everything sent to
+    /// it directly before this reached it first (one sender, one receiver: in order).
+    /// </summary>
+    private void Rest(Resting resting)
+    {
+        if (_local.TryGetValue(resting.Entity, out var actor) && actor.Equals(Sender))
+        {
+            _local.Remove(resting.Entity);
+            _localByActor.Remove(Sender);
+            Context.Unwatch(Sender);
+        }
+        Sender.Tell(RestGranted.Instance);
     }
 
     /// <summary>Sends queued reports, with the newest content, while the window has room.</summary>

@@ -17,6 +17,13 @@ public sealed class RouteEntity : ObjectEntity<RouteState>
         HandleQueries<GetRouteState>();
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// A route owns nothing across replicas: its status is written from its own node's content, which the node's
+    /// reporter holds, so an idle one passivates (about 4 KB per route) and the next change or query restarts it.
+    /// </remarks>
+    protected override bool PassivatesWhenIdle => true;
+
     /// <summary>Props for the entity <paramref name="entityId"/>.</summary>
     public static Props PropsFor(string entityId, EntityServices services) => Props.Create(() => new RouteEntity(entityId, services));
 }

@@ -42,6 +42,31 @@ public sealed class ClusterCommandLineTests : IDisposable
         Assert.IsType<UsageErrorRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path, flag, value]));
     }
 
+    [Theory]
+    [InlineData(null, 5000.0)]
+    [InlineData("750ms", 750.0)]
+    [InlineData("2m", 120000.0)]
+    [InlineData("off", null)]
+    public void Parse_RouteEntityIdle_DurationOrOff_FiveSecondsByDefault(string? value, double? milliseconds)
+    {
+        string[] args = value is null ? ["--manifests", _dir.Path] : ["--manifests", _dir.Path, "--route-entity-idle", value];
+
+        var serve = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(args));
+
+        Assert.Equal(milliseconds, serve.Options.Cluster.RouteEntityIdle?.TotalMilliseconds);
+    }
+
+    [Theory]
+    [InlineData("0s")]
+    [InlineData("soon")]
+    [InlineData("never")]
+    public void Parse_RouteEntityIdle_NotAPositiveDurationOrOff_UsageErrorNamingIt(string value)
+    {
+        var error = Assert.IsType<UsageErrorRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Path, "--route-entity-idle", value]));
+
+        Assert.Contains(error.Errors, e => e.Contains("--route-entity-idle", StringComparison.Ordinal) && e.Contains("is not a positive duration", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Parse_PeersWithoutManagement_UsageError()
     {

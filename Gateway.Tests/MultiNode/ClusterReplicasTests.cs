@@ -42,6 +42,10 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
                 "--management-port", ports[i].ToString(System.Globalization.CultureInfo.InvariantCulture), "--node-name", $"n{i + 1}",
                 .. ports.SelectMany(p => new[] { "--peer", $"127.0.0.1:{p}" }),
                 "--log-level", Environment.GetEnvironmentVariable("GATEWAY_MULTINODE_LOG_LEVEL") ?? "Warning", "--rescan-interval", "500ms", "--shutdown-timeout", "5s",
+                // This scenario proves placement by counting running entities per replica (every object's entity runs
+                // somewhere); idle route entities would passivate under it. Passivation across replicas, a kill included,
+                // is tested by ReplicasRouteRestTests.
+                "--route-entity-idle", "off",
             ]));
         }
     }

@@ -92,6 +92,7 @@ internal sealed partial class ControlPlaneBench
         var timeToReady = Stopwatch.GetElapsedTime(gateway.StartedAt).TotalSeconds;
         // Pass and phase times come from the gateway's gateway_reconcile_duration_seconds histogram (GET /metrics).
         var metricsAtReady = await gateway.MetricsAsync().ConfigureAwait(false);
+        if (options.Settle > TimeSpan.Zero) await Task.Delay(options.Settle).ConfigureAwait(false);
         var memory = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
 
         var steady = new SteadyTraffic(client, bindAddress, port, n, options.SteadyClients);

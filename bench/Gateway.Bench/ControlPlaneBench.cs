@@ -19,6 +19,12 @@ internal sealed record ControlPlaneOptions
     public int Deletions { get; init; } = 100;
     public int SteadyClients { get; init; } = 2;
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Pause between ready and the memory reading (0: read at ready): idle route entities passivate after the
+    /// gateway's --route-entity-idle (5 s), so a reading at ready still holds the ones that wrote last.
+    /// </summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.Zero;
     public string Label { get; init; } = "";
 
     /// <summary>Where the objects come from: "file" (a manifests folder, the default) or "kubernetes" (the in-process API server).</summary>
@@ -142,6 +148,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         // Pass and phase times come from the gateway's gateway_reconcile_duration_seconds histogram (GET /metrics).
         var metricsAtReady = await gateway.MetricsAsync().ConfigureAwait(false);
 
+        if (options.Settle > TimeSpan.Zero) await Task.Delay(options.Settle).ConfigureAwait(false);
         var memory = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
 
         // Propagation under steady traffic on the routes already there.
@@ -353,7 +360,8 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             var slope = (double)(large.WorkingSetBytes - small.WorkingSetBytes) / (large.Routes - small.Routes);
             var heapSlope = (double)(large.ManagedHeapBytes - small.ManagedHeapBytes) / (large.Routes - small.Routes);
             sb.AppendLine().AppendLine($"Memory per route (slope between {small.Routes} and {large.Routes} routes, each route with its Service and EndpointSlice): " +
-                $"resident {Util.Bytes(slope)}, managed heap {Util.Bytes(heapSlope)}. Server GC: {large.ServerGc}.");
+                $"resident {Util.Bytes(slope)}, managed heap {Util.Bytes(heapSlope)}. Server GC: {large.ServerGc}. " +
+                $"Read {(options.Settle > TimeSpan.Zero ? $"{options.Settle.TotalSeconds:0.#} s after ready (--settle)" : "at ready")}.");
         }
         return sb.ToString();
     }

@@ -1,0 +1,203 @@
+using System.Net;
+using System.Text.Json;
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Emulators;
+using Gateway.Host.Status;
+using Gateway.Tests.Host;
+using k8s;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Gateway.Tests.MultiNode;
+
+/// <summary>
+/// Idle route entities passivate across three real Gateway.Host processes (--route-entity-idle 500ms; one manifests
+/// folder, one status directory): a passivated route is inspected from another replica, changed (written once), and
+/// survives the kill of the replica that owned it (restarted on a survivor without a write, then changed: written once).
+/// </summary>
+[Trait("Category", "MultiNode")]
+public sealed class ReplicasRouteRestTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int Routes = 10;
+    private readonly TempDir _dir = new();
+    private readonly List<ReplicaProcess> _replicas = [];
+    private readonly int _gatewayPort = ReplicaProcess.FreePort();
+    private readonly int _poolBase = Random.Shared.Next(100, 250);
+    private EchoServer? _echo;
+
+    private string StatusDir => _dir.Combine("status");
+
+    public async Task InitializeAsync()
+    {
+        _echo = await EchoServer.StartAsync(new EchoServerOptions(IPAddress.Loopback, new EchoIdentity("default", "echo-pod")) { HttpPort = 0 });
+        _dir.Write("m/all.yaml", Manifests());
+        var ports = Enumerable.Range(0, 3).Select(_ => ReplicaProcess.FreePort()).ToList();
+        for (var i = 0; i < 3; i++)
+        {
+            _replicas.Add(new ReplicaProcess($"n{i + 1}", ports[i],
+            [
+                "--manifests", _dir.Combine("m"), "--status-dir", StatusDir, "--address-pool", $"127.{_poolBase}.{i + 1}.0/24",
+                "--management-port", ports[i].ToString(System.Globalization.CultureInfo.InvariantCulture), "--node-name", $"n{i + 1}",
+                .. ports.SelectMany(p => new[] { "--peer", $"127.0.0.1:{p}" }),
+                "--log-level", Environment.GetEnvironmentVariable("GATEWAY_MULTINODE_LOG_LEVEL") ?? "Warning", "--rescan-interval", "500ms", "--shutdown-timeout", "5s",
+                "--route-entity-idle", "500ms",
+            ]));
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var replica in _replicas)
+        {
+            if (replica.Running) output.WriteLine($"--- {replica.Name}\n{replica.Tail}");
+            await replica.DisposeAsync();
+        }
+        if (_echo is not null) await _echo.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    /// <summary>The manifests, with the routes in <paramref name="changed"/> on a new path (generation 2).</summary>
+    private string Manifests(params int[] changed) => Gateway.Tests.Host.Manifests.Join(
+    [
+        Gateway.Tests.Host.Manifests.GatewayClass(),
+        Gateway.Tests.Host.Manifests.Gateway("g", port: _gatewayPort),
+        Gateway.Tests.Host.Manifests.EchoService("echo", _echo!.HttpEndpoint.Port),
+        .. Enumerable.Range(0, Routes).Select(i => $$"""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: r{{i}}, namespace: default}
+            spec:
+              parentRefs: [{name: g}]
+              rules:
+              - matches:
+                - path: {type: PathPrefix, value: "{{(changed.Contains(i) ? $"/r{i}-changed" : $"/r{i}")}}"}
+                backendRefs: [{name: echo, port: 8080}]
+            """),
+    ]);
+
+    private static CancellationToken Token() => new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token;
+
+    private static async Task Until(Func<Task<bool>> condition, string what, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            try
+            {
+                if (await condition()) return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or IOException or KeyNotFoundException or InvalidOperationException
+                or YamlDotNet.Core.YamlException)
+            {
+                // Not up yet, or mid-change: poll again.
+            }
+            if (cts.IsCancellationRequested) throw new TimeoutException($"timed out after {timeout.TotalSeconds:F0} s waiting for {what}");
+            await Task.Delay(100, CancellationToken.None);
+        }
+    }
+
+    private static ResourceKey Route(int i) => new("HTTPRoute", "default", $"r{i}");
+
+    private bool StatusAtGeneration(int i, long generation) =>
+        File.Exists(StatusPaths.PathFor(StatusDir, Route(i)))
+        && KubernetesYaml.Deserialize<V1HTTPRoute>(File.ReadAllText(StatusPaths.PathFor(StatusDir, Route(i))))
+            .Status?.Parents?.FirstOrDefault()?.Conditions is { Count: > 0 } conditions && conditions.All(c => c.ObservedGeneration == generation);
+
+    /// <summary>Route entities running in the cluster, from <paramref name="replica"/>'s live placement (null: not live now).</summary>
+    private static async Task<int?> RunningRoutesAsync(ReplicaProcess replica)
+    {
+        var shards = await replica.GetJsonAsync("cluster/shards", Token());
+        if (!shards.GetProperty("live").GetBoolean()) return null;
+        return shards.GetProperty("regions").TryGetProperty("route", out var region)
+            ? region.EnumerateObject().Sum(node => node.Value.GetProperty("entities").GetInt32())
+            : 0;
+    }
+
+    private static async Task<Dictionary<string, int>> WritesAsync(IEnumerable<ReplicaProcess> replicas)
+    {
+        var sum = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var replica in replicas)
+        {
+            foreach (var p in (await replica.GetJsonAsync("status/writes", Token())).EnumerateObject())
+                sum[p.Name] = sum.GetValueOrDefault(p.Name) + p.Value.GetInt32();
+        }
+        return sum;
+    }
+
+    private static async Task<string> MemberAddressAsync(ReplicaProcess replica) =>
+        (await replica.GetJsonAsync("cluster/members", Token())).GetProperty("self").GetString()!.Split('#')[0];
+
+    [Fact]
+    public async Task PassivatedRoutes_InspectedFromAnotherReplica_ChangedOnce_AndMovedByAKillWithoutAWrite()
+    {
+        foreach (var replica in _replicas) replica.Start();
+        await Until(async () =>
+        {
+            foreach (var replica in _replicas)
+            {
+                if ((await replica.GetAsync("health/ready", Token())).Status != HttpStatusCode.OK) return false;
+                var members = (await replica.GetJsonAsync("cluster/members", Token())).GetProperty("members").EnumerateArray().ToList();
+                if (members.Count != 3 || members.Any(m => m.GetProperty("status").GetString() != "Up")) return false;
+            }
+            return true;
+        }, "three replicas ready in one cluster", TimeSpan.FromSeconds(60));
+        await Until(() => Task.FromResult(Enumerable.Range(0, Routes).All(i => StatusAtGeneration(i, 1))), "every route's status", TimeSpan.FromSeconds(30));
+
+        // Idle: no route entity runs anywhere; each route's status was written exactly once.
+        await Until(async () => await RunningRoutesAsync(_replicas[0]) == 0, "every route entity passivated", TimeSpan.FromSeconds(30));
+        var writes = await WritesAsync(_replicas);
+        Assert.All(Enumerable.Range(0, Routes), i => Assert.Equal(1, writes.GetValueOrDefault($"HTTPRoute/default/r{i}")));
+
+        // A passivated route owned by another replica, inspected from replica 0: started there, it answers with the
+        // status its previous incarnation wrote.
+        var members = new List<string>();
+        foreach (var replica in _replicas) members.Add(await MemberAddressAsync(replica));
+        var objects = (await _replicas[0].GetJsonAsync("cluster/objects", Token())).EnumerateArray().ToList();
+        var routes = objects.Where(o => o.GetProperty("entity").GetString()!.StartsWith("Route:HTTPRoute/default/r", StringComparison.Ordinal)).ToList();
+        var foreign = routes.First(o => o.GetProperty("owner").GetString() is { } owner && owner != members[0]);
+        var view = await _replicas[0].GetJsonAsync($"cluster/objects/Route/{foreign.GetProperty("id").GetString()}", Token());
+        Assert.StartsWith(foreign.GetProperty("owner").GetString()!, view.GetProperty("owner").GetString(), StringComparison.Ordinal);
+        Assert.True(view.GetProperty("exists").GetBoolean());
+        Assert.Contains("Accepted", view.GetProperty("lastWrittenStatus").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, view.GetProperty("statusWrites").GetInt32());
+
+        // A change to a passivated route: every replica reports it to its owner, which writes once.
+        var before = await WritesAsync(_replicas);
+        _dir.Write("m/all.yaml", Manifests(3));
+        await Until(() => Task.FromResult(StatusAtGeneration(3, 2)), "r3 at generation 2", TimeSpan.FromSeconds(20));
+        await Until(async () => await RunningRoutesAsync(_replicas[0]) == 0, "every route entity passivated again", TimeSpan.FromSeconds(30));
+        var after = await WritesAsync(_replicas);
+        Assert.Equal(before.GetValueOrDefault("HTTPRoute/default/r3") + 1, after.GetValueOrDefault("HTTPRoute/default/r3"));
+        Assert.Equal(before.Where(p => p.Key != "HTTPRoute/default/r3"), after.Where(p => p.Key != "HTTPRoute/default/r3"));
+
+        // Kill the replica owning the most routes (r3 aside). Its routes rest there; the survivors' re-sends start them on
+        // the survivors, which read the stored status and write nothing. A change to one of them is then written once.
+        var owned = Enumerable.Range(0, 3).Select(n => routes.Where(o => o.GetProperty("owner").GetString() == members[n])
+            .Select(o => int.Parse(o.GetProperty("id").GetString()!["HTTPRoute/default/r".Length..], System.Globalization.CultureInfo.InvariantCulture))
+            .Where(i => i != 3).ToList()).ToList();
+        var victim = owned.FindIndex(o => o.Count == owned.Max(x => x.Count));
+        Assert.NotEmpty(owned[victim]);
+        var survivors = Enumerable.Range(0, 3).Where(n => n != victim).Select(n => _replicas[n]).ToList();
+        _replicas[victim].Kill();
+        output.WriteLine($"killed {_replicas[victim].Name}, owner of routes {string.Join(", ", owned[victim])}");
+        await Until(async () =>
+        {
+            var members2 = (await survivors[0].GetJsonAsync("cluster/members", Token())).GetProperty("members").GetArrayLength();
+            return members2 == 2 && await RunningRoutesAsync(survivors[0]) == 0;
+        }, "two members, every route entity passivated on the survivors", TimeSpan.FromSeconds(60));
+        var afterKill = await WritesAsync(survivors);
+        Assert.All(owned[victim], i => Assert.Equal(0, afterKill.GetValueOrDefault($"HTTPRoute/default/r{i}")));
+
+        var moved = owned[victim][0];
+        _dir.Write("m/all.yaml", Manifests(3, moved));
+        await Until(() => Task.FromResult(StatusAtGeneration(moved, 2)), $"r{moved} at generation 2", TimeSpan.FromSeconds(20));
+        await Until(async () => await RunningRoutesAsync(survivors[0]) == 0, "every route entity passivated on the survivors again", TimeSpan.FromSeconds(30));
+        var final = await WritesAsync(survivors);
+        Assert.Equal(1, final.GetValueOrDefault($"HTTPRoute/default/r{moved}"));
+        // (The Gateway's status changes with the kill: it lists two addresses now; only routes are compared.)
+        Assert.Equal(afterKill.Where(p => p.Key.StartsWith("HTTPRoute/", StringComparison.Ordinal) && p.Key != $"HTTPRoute/default/r{moved}"),
+            final.Where(p => p.Key.StartsWith("HTTPRoute/", StringComparison.Ordinal) && p.Key != $"HTTPRoute/default/r{moved}"));
+        Assert.True(StatusAtGeneration(3, 2));
+    }
+}

@@ -25,7 +25,8 @@ namespace Gateway.Host.Cluster;
 /// <item><c>/health/alive</c>, <c>/health/ready</c>: 200 or 503.</item>
 /// <item><c>/debug/memory</c>: this process's memory and CPU counters (<see cref="MemoryView"/>);
 /// <c>/debug/memory/gc</c> runs a full blocking, compacting collection first (for measurements: resident memory
-/// after a full GC; bench/README.md).</item>
+/// after a full GC; bench/README.md); <c>/debug/memory/gc-aggressive</c> one that also returns the GC's free memory to
+/// the OS (resident memory the live objects need).</item>
 /// </list>
 /// Every route but the health probes is an inspection route: <see cref="ManagementAccess"/> decides who may call it.
 /// Akka.Management creates this type by reflection with the ActorSystem; it finds <see cref="ClusterInspection"/> in
@@ -67,6 +68,7 @@ public sealed class GatewayManagementRoutes(ExtendedActorSystem system) : IManag
             ("/health/alive", new Handler(async (_, _) => Ok(inspection.Health()))),
             ("/debug/memory", new Handler(async (_, _) => Ok(MemoryView.Now(fullGc: false)))),
             ("/debug/memory/gc", new Handler(async (_, _) => Ok(MemoryView.Now(fullGc: true)))),
+            ("/debug/memory/gc-aggressive", new Handler(async (_, _) => Ok(MemoryView.Now(fullGc: true, aggressive: true)))),
             ("/health/ready", new Handler(async (_, _) =>
             {
                 var health = inspection.Health();

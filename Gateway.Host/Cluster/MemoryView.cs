@@ -21,9 +21,21 @@ public sealed record MemoryView(long WorkingSetBytes, long ManagedHeapBytes, lon
     int Gen2Collections, double CpuSeconds, bool ServerGc, bool FullGcRan)
 {
     /// <summary>Reads the counters, optionally after a full blocking compacting collection (large object heap included).</summary>
-    public static MemoryView Now(bool fullGc)
+    /// <param name="fullGc">Collect first.</param>
+    /// <param name="aggressive">
+    /// Collect in <see cref="GCCollectionMode.Aggressive"/> mode: the GC also returns the free memory it keeps
+    /// committed for later allocations to the OS, so the resident size is what the live objects need (with workstation
+    /// GC, a heap that shrank after start-up otherwise stays committed at its start-up peak while the process idles).
+    /// </param>
+    public static MemoryView Now(bool fullGc, bool aggressive = false)
     {
-        if (fullGc)
+        if (aggressive)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
+        else if (fullGc)
         {
             GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
@@ -32,6 +44,6 @@ public sealed record MemoryView(long WorkingSetBytes, long ManagedHeapBytes, lon
         }
         using var process = Process.GetCurrentProcess();
         return new MemoryView(Environment.WorkingSet, GC.GetTotalMemory(forceFullCollection: false), GC.GetTotalAllocatedBytes(precise: true),
-            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), process.TotalProcessorTime.TotalSeconds, GCSettings.IsServerGC, fullGc);
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), process.TotalProcessorTime.TotalSeconds, GCSettings.IsServerGC, fullGc || aggressive);
     }
 }

@@ -94,6 +94,7 @@ internal sealed partial class ControlPlaneBench
         var metricsAtReady = await gateway.MetricsAsync().ConfigureAwait(false);
         if (options.Settle > TimeSpan.Zero) await Task.Delay(options.Settle).ConfigureAwait(false);
         var memory = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
+        var floor = await gateway.FloorMemoryAsync().ConfigureAwait(false);
 
         var steady = new SteadyTraffic(client, bindAddress, port, n, options.SteadyClients);
 
@@ -175,7 +176,7 @@ internal sealed partial class ControlPlaneBench
             PerChange("pass"), metricsAtEnd.CountSince(metricsAtReady, reconcile, "phase=\"pass\""),
             changeServed, P(changeServed, 50), P(changeServed, 99),
             statusAfterServed, P(statusAfterServed, 50), P(statusAfterServed, 99), statusAfterServed.Count > 0 ? statusAfterServed.Max() : double.NaN,
-            deletion, P(deletion, 50), P(deletion, 99), deletion.Count > 0 ? deletion.Max() : double.NaN);
+            deletion, P(deletion, 50), P(deletion, 99), deletion.Count > 0 ? deletion.Max() : double.NaN) { FloorWorkingSetBytes = floor?.WorkingSetBytes };
     }
 
     /// <summary>The bench Gateway for Kubernetes mode: no spec.addresses (its address is its Service's), one HTTP listener on port 80.</summary>

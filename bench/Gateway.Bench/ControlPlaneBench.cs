@@ -66,7 +66,11 @@ internal sealed record ControlPlaneResult(
     IReadOnlyList<double> DeletionMs,
     double DeletionP50Ms,
     double DeletionP99Ms,
-    double DeletionMaxMs);
+    double DeletionMaxMs)
+{
+    /// <summary>Resident memory after an aggressive GC, which returns the GC's free memory to the OS (null: not read).</summary>
+    public long? FloorWorkingSetBytes { get; init; }
+}
 
 /// <summary>
 /// The control plane measurements (bench/README.md): time to ready, propagation of added routes under steady
@@ -150,6 +154,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
 
         if (options.Settle > TimeSpan.Zero) await Task.Delay(options.Settle).ConfigureAwait(false);
         var memory = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
+        var floor = await gateway.FloorMemoryAsync().ConfigureAwait(false);
 
         // Propagation under steady traffic on the routes already there.
         var steady = new SteadyTraffic(client, ip, port, n, options.SteadyClients);
@@ -231,7 +236,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             PerChange("pass"), metricsAtEnd.CountSince(metricsAtReady, reconcile, "phase=\"pass\""),
             changeServed, P(changeServed, 50), P(changeServed, 99),
             statusAfterServed, P(statusAfterServed, 50), P(statusAfterServed, 99), statusAfterServed.Count > 0 ? statusAfterServed.Max() : double.NaN,
-            deletion, P(deletion, 50), P(deletion, 99), deletion.Count > 0 ? deletion.Max() : double.NaN);
+            deletion, P(deletion, 50), P(deletion, 99), deletion.Count > 0 ? deletion.Max() : double.NaN) { FloorWorkingSetBytes = floor?.WorkingSetBytes };
     }
 
     private static double P(IEnumerable<double> values, double p) => Util.Percentile(values.Order().ToArray(), p);
@@ -361,7 +366,11 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             var heapSlope = (double)(large.ManagedHeapBytes - small.ManagedHeapBytes) / (large.Routes - small.Routes);
             sb.AppendLine().AppendLine($"Memory per route (slope between {small.Routes} and {large.Routes} routes, each route with its Service and EndpointSlice): " +
                 $"resident {Util.Bytes(slope)}, managed heap {Util.Bytes(heapSlope)}. Server GC: {large.ServerGc}. " +
-                $"Read {(options.Settle > TimeSpan.Zero ? $"{options.Settle.TotalSeconds:0.#} s after ready (--settle)" : "at ready")}.");
+                $"Read {(options.Settle > TimeSpan.Zero ? $"{options.Settle.TotalSeconds:0.#} s after ready (--settle)" : "at ready")}." +
+                (large.FloorWorkingSetBytes is { } largeFloor && small.FloorWorkingSetBytes is { } smallFloor
+                    ? $" After an aggressive GC (the GC's free memory returned to the OS): resident {Util.Bytes((double)(largeFloor - smallFloor) / (large.Routes - small.Routes))} per route, " +
+                      $"{Util.Bytes(largeFloor)} at {large.Routes}."
+                    : ""));
         }
         return sb.ToString();
     }

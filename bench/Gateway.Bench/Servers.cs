@@ -248,6 +248,19 @@ internal sealed class GatewayProcess : IDisposable
     public async Task<MemoryReading> MemoryAsync(bool fullGc) =>
         (await Management.GetFromJsonAsync<MemoryReading>(ManagementUri(fullGc ? "/debug/memory/gc" : "/debug/memory"), JsonOptions).ConfigureAwait(false))!;
 
+    /// <summary>The reading after an aggressive GC (free memory returned to the OS); null from a build without that route.</summary>
+    public async Task<MemoryReading?> FloorMemoryAsync()
+    {
+        try
+        {
+            return await Management.GetFromJsonAsync<MemoryReading>(ManagementUri("/debug/memory/gc-aggressive"), JsonOptions).ConfigureAwait(false);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
     /// <summary>The gateway's GET /metrics now (Prometheus text format).</summary>

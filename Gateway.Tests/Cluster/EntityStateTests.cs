@@ -78,7 +78,7 @@ public sealed class EntityStateTests
 
         var write = Assert.IsType<EntityDecision.Write>(state.Decide());
         Assert.Equal(content.WriteFingerprint, write.Fingerprint);
-        state = state.Apply(new StatusWritten(write.Fingerprint, new Lazy<string>(write.Text), 1, Changed: true));
+        state = state.Apply(new StatusWritten(write.Fingerprint, write.Status, 1, Changed: true));
         Assert.IsType<EntityDecision.Nothing>(state.Decide());
         Assert.Equal(1, state.Core.Writes);
 
@@ -97,7 +97,7 @@ public sealed class EntityStateTests
 
         Assert.Equal("stored text", state.Core.LastWritten!.Text);
         var write = Assert.IsType<EntityDecision.Write>(state.Decide());
-        state = state.Apply(new StatusWritten(write.Fingerprint, new Lazy<string>(write.Text), 1, Changed: false));
+        state = state.Apply(new StatusWritten(write.Fingerprint, write.Status, 1, Changed: false));
         Assert.IsType<EntityDecision.Nothing>(state.Decide());
         Assert.Equal(0, state.Core.Writes);
     }
@@ -239,13 +239,13 @@ public sealed class EntityStateTests
         var content = Content(entity, GatewayKey, GatewayWithListener(listenerServedHere: false), addresses: ["127.10.0.5"]);
         var state = GatewayState.Create(entity.Id, Self, "self").Apply(new StoredStatusRead(null)).Apply(new LocalContentObserved(content, true));
         var local = Assert.IsType<EntityDecision.Write>(state.Decide());
-        state = state.Apply(new StatusWritten(local.Fingerprint, new Lazy<string>(local.Text), 1, true));
+        state = state.Apply(new StatusWritten(local.Fingerprint, local.Status, 1, true));
 
         // The Listener entity says this replica and another one serve the listener: only the other one counts (this
         // replica's own part is its own content, which says it does not).
         state = state.Apply(new ListenerProgrammedReported("http", [Other, Self]));
         var composed = Assert.IsType<EntityDecision.Write>(state.Decide());
-        state = state.Apply(new StatusWritten(composed.Fingerprint, new Lazy<string>(composed.Text), 1, true));
+        state = state.Apply(new StatusWritten(composed.Fingerprint, composed.Status, 1, true));
 
         Assert.NotEqual(local.Fingerprint, composed.Fingerprint);
         var programmed = Assert.IsType<DesiredGatewayStatus>(composed.Status).Status.Listeners![0].Conditions!.Single(c => c.Type == "Programmed");
@@ -331,7 +331,7 @@ public sealed class EntityStateTests
         var state = GatewayState.Create(entity.Id, Self, "self").Apply(new StoredStatusRead(null)).Apply(new LocalContentObserved(content, true))
             .Apply(new NodeReported(Report(Other, 1, addresses: "127.10.0.5")));
         var both = Assert.IsType<EntityDecision.Write>(state.Decide());
-        state = state.Apply(new StatusWritten(both.Fingerprint, new Lazy<string>(both.Text), 1, true));
+        state = state.Apply(new StatusWritten(both.Fingerprint, both.Status, 1, true));
         Assert.IsType<EntityDecision.Nothing>(state.Decide());
 
         var alone = Assert.IsType<EntityDecision.Write>(state.Apply(new NodeLeft(Other)).Decide());

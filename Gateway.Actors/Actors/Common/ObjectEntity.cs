@@ -291,7 +291,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
                     {
                         var outcome = await _services.Sink.WriteAsync(write.Status, timeout.Token);
                         if (outcome == StatusWriteOutcome.ObjectGone) return ReportOutcome.Failed;
-                        State = State.Apply(new StatusWritten(write.Fingerprint, new Lazy<string>(() => write.Text), State.Core.Local!.Revision, outcome == StatusWriteOutcome.Written));
+                        State = State.Apply(new StatusWritten(write.Fingerprint, write.Status, State.Core.Local!.Revision, outcome == StatusWriteOutcome.Written));
                         return outcome == StatusWriteOutcome.Written ? ReportOutcome.Written : ReportOutcome.Unchanged;
                     }
                     catch (Exception e) when (e is not OutOfMemoryException)

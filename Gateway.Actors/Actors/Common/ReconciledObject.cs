@@ -23,22 +23,26 @@ public sealed record Resumed(ReconciledObject Core) : IObjectEvent;
 
 /// <summary>The entity wrote the status (<paramref name="Changed"/> false: the sink found nothing but timestamps to change).</summary>
 /// <param name="Fingerprint">The fingerprint written.</param>
-/// <param name="TextSource">The status as YAML, rendered when inspected (not on every write).</param>
+/// <param name="Status">The status written (rendered as YAML only when inspected, not on every write).</param>
 /// <param name="Revision">The owner node's revision.</param>
 /// <param name="Changed">False when the sink found nothing but timestamps to change.</param>
-public sealed record StatusWritten(string Fingerprint, Lazy<string> TextSource, long Revision, bool Changed) : IObjectEvent;
+public sealed record StatusWritten(string Fingerprint, DesiredStatus Status, long Revision, bool Changed) : IObjectEvent;
 
 /// <summary>The entity removed the status of an object that is gone.</summary>
 public sealed record StatusRemoved : IObjectEvent;
 
 /// <summary>The status last written by this incarnation, or found stored when it started (then without fingerprint).</summary>
 /// <param name="Fingerprint">Its fingerprint (null: found stored).</param>
-/// <param name="TextSource">Renders it as YAML, for inspection.</param>
+/// <param name="Written">The status written (null: found stored). The same instance as the content's while that is unchanged.</param>
+/// <param name="StoredText">The stored status as YAML (null: written by this entity).</param>
 /// <param name="Revision">The owner node's revision of the write (null: found stored).</param>
-public sealed record WrittenStatus(string? Fingerprint, Lazy<string> TextSource, long? Revision)
+public sealed record WrittenStatus(string? Fingerprint, DesiredStatus? Written, string? StoredText, long? Revision)
 {
-    /// <summary>The status as YAML.</summary>
-    public string Text => TextSource.Value;
+    /// <summary>
+    /// The status as YAML, rendered on each call: only inspection reads it, and a cached text (a Lazy and its closure,
+    /// about 200 bytes per object) would be kept by every entity and every resting one.
+    /// </summary>
+    public string Text => Written is { } written ? NodeContentBuilder.StatusText(written.Key, written.Generation, written.Value) : StoredText ?? "";
 }
 
 /// <summary>What an entity should do next; decided purely from its state.</summary>
@@ -94,8 +98,10 @@ public sealed record ReconciledObject(
 {
     /// <summary>A new incarnation on <paramref name="selfNode"/>.</summary>
     public static ReconciledObject Create(EntityRef entity, string selfNode, string selfNodeName) =>
-        new(entity, selfNode, selfNodeName, null, false, ImmutableSortedDictionary.Create<string, NodeReport>(StringComparer.Ordinal), [], null,
-            entity.StatusKey is null, 0);
+        new(entity, selfNode, selfNodeName, null, false, NoNodes, [], null, entity.StatusKey is null, 0);
+
+    /// <summary>No reports, ordered by node (one shared instance: every entity starts with it, most routes keep it).</summary>
+    public static readonly ImmutableSortedDictionary<string, NodeReport> NoNodes = ImmutableSortedDictionary.Create<string, NodeReport>(StringComparer.Ordinal);
 
     /// <summary>Applies one event.</summary>
     public ReconciledObject Apply(IObjectEvent e) => e switch
@@ -106,10 +112,10 @@ public sealed record ReconciledObject(
         NodeLeft left => this with { Nodes = Nodes.Remove(left.Node), Departed = Departed.Add(left.Node) },
         LocalContentObserved observed => this with { Local = observed.Content, LocalSynced = observed.Synced },
         Resumed resumed => resumed.Core,
-        StoredStatusRead read => this with { StoredRead = true, LastWritten = read.Text is null ? null : new WrittenStatus(null, new Lazy<string>(read.Text), null) },
+        StoredStatusRead read => this with { StoredRead = true, LastWritten = read.Text is null ? null : new WrittenStatus(null, null, read.Text, null) },
         StatusWritten written => this with
         {
-            LastWritten = new WrittenStatus(written.Fingerprint, written.TextSource, written.Revision),
+            LastWritten = new WrittenStatus(written.Fingerprint, written.Status, null, written.Revision),
             Writes = Writes + (written.Changed ? 1 : 0),
         },
         StatusRemoved => this with { LastWritten = null, Removed = true },

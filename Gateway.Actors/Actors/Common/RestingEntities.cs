@@ -26,7 +26,13 @@ public sealed class RestingEntities
     public void Put(ReconciledObject core, IActorRef shard) =>
         // This node's content is not kept: the next incarnation asks the reporter for the newest one, and an old
         // content would keep its status and slice objects alive. This node's own report is rebuilt from that content.
-        _resting[core.Entity] = new Rest(core with { Local = null, LocalSynced = false, Nodes = core.Nodes.Remove(core.SelfNode) }, shard);
+        _resting[core.Entity] = new Rest(core with { Local = null, LocalSynced = false, Nodes = Others(core) }, shard);
+
+    private static System.Collections.Immutable.ImmutableSortedDictionary<string, NodeReport> Others(ReconciledObject core)
+    {
+        var others = core.Nodes.Remove(core.SelfNode);
+        return others.IsEmpty ? ReconciledObject.NoNodes : others;
+    }
 
     /// <summary>
     /// Takes the entry of <paramref name="entity"/> (it is removed either way); null when there is none or it was left

@@ -24,7 +24,7 @@ public sealed class EntityStateTests
 
     internal static ObjectContent Content(EntityRef entity, ResourceKey key, object? status, long revision = 1, string fingerprint = "f1", bool programmed = true,
         ImmutableArray<string> addresses = default) =>
-        new(entity, revision, status is null ? null : Desired(key, status), new Lazy<string>("text"), "w-" + fingerprint, new Lazy<string>(""), fingerprint, programmed,
+        new(entity, revision, status is null ? null : Desired(key, status), InspectionText.Of("text"), "w-" + fingerprint, InspectionText.Empty, fingerprint, programmed,
             addresses.IsDefault ? [] : addresses, []);
 
     /// <summary>A desired status of the status's own type, carrying a bare object of the key's kind.</summary>

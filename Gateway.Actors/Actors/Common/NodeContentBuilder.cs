@@ -224,7 +224,7 @@ public sealed partial class NodeContentBuilder
         var (entity, desired) = (EntityRef.ForStatus(key), inputs.Desired);
         var contents = new List<ObjectContent>(1);
         string sliceHash;
-        Lazy<string> sliceText;
+        InspectionText sliceText;
         ImmutableArray<string> attachments;
         var programmed = inputs.Applied;
         var addresses = ImmutableArray<string>.Empty;
@@ -232,12 +232,12 @@ public sealed partial class NodeContentBuilder
         switch (entity.Kind)
         {
             case EntityKind.GatewayClass:
-                (sliceHash, sliceText, attachments) = ("", EmptyText, inputs.ClassGateways);
+                (sliceHash, sliceText, attachments) = ("", InspectionText.Empty, inputs.ClassGateways);
                 break;
             case EntityKind.Gateway:
                 var status = (desired as DesiredGatewayStatus)?.Status;
                 sliceHash = table?.SliceHash ?? "";
-                sliceText = table is null ? EmptyText : Render([table.Table]);
+                sliceText = table is null ? InspectionText.Empty : new SliceText([table.Table]);
                 attachments = [.. (status?.Listeners ?? []).Select(l => EntityRef.ForListener(key, l.Name).ToString())];
                 programmed = inputs.Applied && table is not null && IsTrue(status?.Conditions, ConditionNames.Programmed);
                 // The addresses this node serves the Gateway on, as the translator states them in status (the pool or
@@ -247,16 +247,14 @@ public sealed partial class NodeContentBuilder
             default:
                 var segments = inputs.Segments;
                 sliceHash = segments.Length == 0 ? "" : SliceHash(segments);
-                sliceText = segments.Length == 0 ? EmptyText : Render(Cut(segments));
+                sliceText = segments.Length == 0 ? InspectionText.Empty : new SegmentsText(segments);
                 // Interned: every route on a listener names it, so one string per listener instead of one per route
                 // (the set is bounded by the listeners that exist or existed, which are few).
                 attachments = [.. segments.Select(s => string.Intern(EntityRef.ForListener(s.Gateway, s.Listener).ToString())).Distinct().Order(StringComparer.Ordinal)];
                 programmed = inputs.Applied && segments.Length > 0;
                 break;
         }
-        // Publication-only: rendering is pure, so a race renders twice at worst, and such a Lazy needs no lock object of
-        // its own (the default mode allocates one per instance; there are three per route).
-        var statusText = new Lazy<string>(() => StatusText(key, desired.Generation, desired.Value), LazyThreadSafetyMode.PublicationOnly);
+        var statusText = new StatusTextOf(key, desired.Generation, desired.Value);
         var generation = desired.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var writeFingerprint = Hash(StatusForm(desired.Value), generation, inputs.ResourceVersion ?? "");
         var own = Content(entity, revision, desired, statusText, writeFingerprint, sliceHash, sliceText, programmed, addresses, attachments);
@@ -267,9 +265,9 @@ public sealed partial class NodeContentBuilder
             foreach (var listener in gatewayStatus.Listeners ?? [])
             {
                 var slice = table?.Listeners.GetValueOrDefault(listener.Name);
-                var listenerText = new Lazy<string>(() => StatusText(key, desired.Generation, listener), LazyThreadSafetyMode.PublicationOnly);
+                var listenerText = new StatusTextOf(key, desired.Generation, listener);
                 contents.Add(Content(EntityRef.ForListener(key, listener.Name), revision, null, listenerText, Hash(StatusForm(listener), generation),
-                    slice?.Hash ?? "", slice is null ? EmptyText : Render([ListenerSlice(table!.Table, listener.Name)!]),
+                    slice?.Hash ?? "", slice is null ? InspectionText.Empty : new SliceText([ListenerSlice(table!.Table, listener.Name)!]),
                     inputs.Applied && slice is not null && IsTrue(listener.Conditions, ConditionNames.Programmed),
                     [], slice?.Routes ?? [], slice?.RoutesHash));
             }
@@ -277,7 +275,23 @@ public sealed partial class NodeContentBuilder
         return [.. contents];
     }
 
-    private static Lazy<string> Render(IReadOnlyList<GatewayRouteTable> slice) => new(() => RouteTableYaml.Render(slice), LazyThreadSafetyMode.PublicationOnly);
+    /// <summary>A status (or a listener's status) as YAML.</summary>
+    private sealed class StatusTextOf(ResourceKey key, long generation, object status) : InspectionText
+    {
+        public override string Render() => StatusText(key, generation, status);
+    }
+
+    /// <summary>Route-table slices as YAML.</summary>
+    private sealed class SliceText(IReadOnlyList<GatewayRouteTable> slice) : InspectionText
+    {
+        public override string Render() => RouteTableYaml.Render(slice);
+    }
+
+    /// <summary>A route's slice as YAML, cut from its segments when read (the cut tables are not kept).</summary>
+    private sealed class SegmentsText(Segment[] segments) : InspectionText
+    {
+        public override string Render() => RouteTableYaml.Render(Cut(segments));
+    }
 
     /// <summary>
     /// The text a status is fingerprinted by: its JSON as KubernetesClient writes it. Status types hold lists and
@@ -294,8 +308,8 @@ public sealed partial class NodeContentBuilder
     public static string Hash(params string[] parts) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u001f', parts))));
 
-    private static ObjectContent Content(EntityRef entity, long revision, DesiredStatus? status, Lazy<string> statusText, string writeFingerprint,
-        string sliceHash, Lazy<string> sliceText, bool programmed, ImmutableArray<string> addresses, ImmutableArray<string> attachments,
+    private static ObjectContent Content(EntityRef entity, long revision, DesiredStatus? status, InspectionText statusText, string writeFingerprint,
+        string sliceHash, InspectionText sliceText, bool programmed, ImmutableArray<string> addresses, ImmutableArray<string> attachments,
         string? attachmentsHash = null)
     {
         // A listener's attachments are every route on it: their hash is kept with the names (ListenerParts), not joined
@@ -305,7 +319,6 @@ public sealed partial class NodeContentBuilder
         return new ObjectContent(entity, revision, status, statusText, writeFingerprint, sliceText, fingerprint, programmed, addresses, attachments);
     }
 
-    private static readonly Lazy<string> EmptyText = new("");
 
     private static bool IsTrue(IEnumerable<k8s.Models.V1Condition>? conditions, string type) =>
         conditions?.Any(c => c.Type == type && c.Status == "True") == true;

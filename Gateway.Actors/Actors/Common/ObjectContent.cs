@@ -28,22 +28,44 @@ public sealed record ObjectContent(
     EntityRef Entity,
     long Revision,
     DesiredStatus? Status,
-    Lazy<string> StatusTextSource,
+    InspectionText StatusTextSource,
     string WriteFingerprint,
-    Lazy<string> SliceSource,
+    InspectionText SliceSource,
     string Fingerprint,
     bool Programmed,
     ImmutableArray<string> Addresses,
     ImmutableArray<string> Attachments)
 {
-    /// <summary>The desired status as YAML (rendered on first use).</summary>
-    public string StatusText => StatusTextSource.Value;
+    /// <summary>The desired status as YAML (rendered on each call: inspection only).</summary>
+    public string StatusText => StatusTextSource.Render();
 
     /// <summary>Gateways: what this node planned to provision for it (null: nothing to do; its fingerprint is part of <see cref="Fingerprint"/>).</summary>
     public Gateways.IGatewayProvisioningPlan? Provisioning { get; init; }
 
-    /// <summary>The route-table slice as YAML (rendered on first use).</summary>
-    public string Slice => SliceSource.Value;
+    /// <summary>The route-table slice as YAML (rendered on each call: inspection only).</summary>
+    public string Slice => SliceSource.Render();
+}
+
+/// <summary>
+/// A text for inspection, rendered when read and not kept: one small object holding what it is rendered from (a
+/// <see cref="Lazy{T}"/> with its delegate and closure, and the slice's tables cut for it, cost about 500 bytes per
+/// route, kept for every object while almost none is ever inspected).
+/// </summary>
+public abstract class InspectionText
+{
+    /// <summary>No text.</summary>
+    public static readonly InspectionText Empty = new Fixed("");
+
+    /// <summary>Renders the text.</summary>
+    public abstract string Render();
+
+    /// <summary>A text known already.</summary>
+    public static InspectionText Of(string text) => text.Length == 0 ? Empty : new Fixed(text);
+
+    private sealed class Fixed(string text) : InspectionText
+    {
+        public override string Render() => text;
+    }
 }
 
 /// <summary>The content of every entity this node's last pass produced.</summary>

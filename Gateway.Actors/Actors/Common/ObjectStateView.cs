@@ -15,7 +15,7 @@ namespace Gateway.Actors.Actors.Common;
 /// <param name="DesiredStatus">The status the owner would write (Gateways: with the cluster-wide addresses), YAML; empty when none.</param>
 /// <param name="LastWrittenStatus">The status last written or found stored, YAML; empty when none.</param>
 /// <param name="LastWrittenRevision">Owner-node revision of the last write; null when the status was only read from storage.</param>
-/// <param name="StatusWrites">Writes that changed the stored status during this incarnation.</param>
+/// <param name="StatusWrites">Writes that changed the stored status during this incarnation (a route: and the ones before it that rested on this node).</param>
 /// <param name="Slice">The route-table slice this object produced on the owner's node, in the golden-file YAML shape.</param>
 /// <param name="Attachments">Related objects: a Gateway's listeners, a listener's routes, a route's Gateway/listener parents.</param>
 /// <param name="ProgrammedBy">The replicas that reported the object, with what they programmed.</param>

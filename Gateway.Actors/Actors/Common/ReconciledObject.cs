@@ -81,7 +81,7 @@ public abstract record EntityDecision
 /// <param name="Departed">Replicas that left the cluster; late reports from them are ignored.</param>
 /// <param name="LastWritten">What was last written (or found stored), or null.</param>
 /// <param name="StoredRead">True once this incarnation has read the stored status.</param>
-/// <param name="Writes">Writes that changed the stored status during this incarnation.</param>
+/// <param name="Writes">Writes that changed the stored status during this incarnation (and those it resumed from, <see cref="Resumed"/>).</param>
 /// <param name="Removed">True once this incarnation removed the status of its (gone) object.</param>
 public sealed record ReconciledObject(
     EntityRef Entity,

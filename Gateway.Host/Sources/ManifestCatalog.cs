@@ -300,7 +300,7 @@ public sealed class ManifestCatalog
 
         var hadError = tracked.ReadError is not null;
         tracked.ReadError = null;
-        if (string.IsNullOrWhiteSpace(text) && tracked.Content.Documents.Count > 0 && !tracked.EmptyOnce)
+        if (string.IsNullOrWhiteSpace(text) && !tracked.Content.Objects.IsEmpty && !tracked.EmptyOnce)
         {
             // A writer that truncates and then writes (no temp file + rename) shows an empty file for a moment.
             // Dropping every object for that moment would flap routes and status, so an emptied file is read once

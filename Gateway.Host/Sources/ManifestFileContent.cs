@@ -10,22 +10,23 @@ namespace Gateway.Host.Sources;
 public sealed class ManifestFileContent
 {
     /// <summary>A file that contributes nothing.</summary>
-    public static readonly ManifestFileContent Empty = new(ImmutableSortedDictionary<int, ImmutableArray<ParsedObject>>.Empty, []);
+    public static readonly ManifestFileContent Empty = new([], []);
 
-    private ManifestFileContent(ImmutableSortedDictionary<int, ImmutableArray<ParsedObject>> documents, IReadOnlyList<SourceDiagnostic> diagnostics)
+    private ManifestFileContent(ImmutableArray<ParsedObject> objects, IReadOnlyList<SourceDiagnostic> diagnostics)
     {
-        Documents = documents;
+        Objects = objects;
         Diagnostics = diagnostics;
     }
 
-    /// <summary>Objects per document index.</summary>
-    public ImmutableSortedDictionary<int, ImmutableArray<ParsedObject>> Documents { get; }
+    /// <summary>
+    /// All objects in document order (each knows its document index). One flat array per file: a sorted map of
+    /// document index to an array of its objects cost two more objects per document (about 80 bytes per object,
+    /// since most documents hold one object).
+    /// </summary>
+    public ImmutableArray<ParsedObject> Objects { get; }
 
     /// <summary>Problems found by the last parse, in document order.</summary>
     public IReadOnlyList<SourceDiagnostic> Diagnostics { get; }
-
-    /// <summary>All objects in document order.</summary>
-    public IEnumerable<ParsedObject> Objects => Documents.Values.SelectMany(d => d);
 
     /// <summary>
     /// Applies a new parse of the file. A document that parsed cleanly replaces what its index held; a document with
@@ -37,21 +38,17 @@ public sealed class ManifestFileContent
     public static ManifestFileContent Update(ManifestFileContent previous, ParseResult parsed)
     {
         var failed = parsed.FailedDocuments;
-        var documents = ImmutableSortedDictionary.CreateBuilder<int, ImmutableArray<ParsedObject>>();
-        foreach (var group in parsed.Objects.GroupBy(o => o.DocumentIndex))
-        {
-            documents[group.Key] = [.. group];
-        }
+        var objects = parsed.Objects.ToList();
 
         var retainedNotes = new Dictionary<int, string>();
         foreach (var index in failed)
         {
-            if (!previous.Documents.TryGetValue(index, out var before) || before.IsEmpty) continue;
-            var current = documents.TryGetValue(index, out var now) ? now : [];
-            var produced = current.Select(o => o.Key).ToHashSet();
-            var kept = before.Where(o => !produced.Contains(o.Key)).ToImmutableArray();
-            if (kept.IsEmpty) continue;
-            documents[index] = current.AddRange(kept);
+            var before = previous.Objects.Where(o => o.DocumentIndex == index).ToList();
+            if (before.Count == 0) continue;
+            var produced = parsed.Objects.Where(o => o.DocumentIndex == index).Select(o => o.Key).ToHashSet();
+            var kept = before.Where(o => !produced.Contains(o.Key)).ToList();
+            if (kept.Count == 0) continue;
+            objects.AddRange(kept);
             retainedNotes[index] = string.Join(", ", kept.Select(o => o.Key.ToString()));
         }
 
@@ -59,6 +56,7 @@ public sealed class ManifestFileContent
             .Select(d => new SourceDiagnostic(d.Source, d.DocumentIndex, DiagnosticCategory.Parse,
                 retainedNotes.TryGetValue(d.DocumentIndex, out var note) ? $"{d.Reason} (keeping its last valid objects: {note})" : d.Reason))
             .ToList();
-        return new ManifestFileContent(documents.ToImmutable(), diagnostics);
+        // Document order; within a document the new parse's objects, then the ones kept (OrderBy is stable).
+        return new ManifestFileContent([.. objects.OrderBy(o => o.DocumentIndex)], diagnostics);
     }
 }

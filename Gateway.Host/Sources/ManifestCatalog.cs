@@ -234,6 +234,8 @@ public sealed class ManifestCatalog
         {
             _present.Remove(key);
             _stamped.Remove(key);
+            // A deleted object defined again is a new object (new uid, generation 1), as the API server makes it.
+            _identities.Remove(key);
         }
         _references.Update(gone, changedObjects);
         upserts = added;
@@ -360,6 +362,8 @@ public sealed class ManifestCatalog
             upserts.Add(result.Object);
         }
         var removals = _stamped.Keys.Where(k => !stamped.ContainsKey(k)).OrderBy(k => k).ToList();
+        // A deleted object defined again is a new object (new uid, generation 1), as the API server makes it.
+        foreach (var key in removals) _identities.Remove(key);
         _present = merged.Objects.ToDictionary();
         _stamped = stamped;
         onObjects?.Invoke(upserts, removals);

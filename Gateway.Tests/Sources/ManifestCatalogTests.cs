@@ -115,6 +115,31 @@ public sealed class ManifestCatalogTests : IDisposable
         Assert.Equal([new ResourceKey("Namespace", "", "a")], catalog.Objects.Keys);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Scan_ObjectDeletedThenDefinedAgain_IsANewObjectWithANewUidAndGenerationOne(bool fullScan)
+    {
+        _dir.Write("keep.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: keep}\n");
+        var file = _dir.Write("g.yaml", Manifests.Gateway("g", port: 80));
+        var catalog = new ManifestCatalog([_dir.Path]);
+        catalog.Scan();
+        _dir.Write("g.yaml", Manifests.Gateway("g", port: 8080));
+        catalog.Scan();
+        var before = GatewayOf(catalog);
+
+        File.Delete(file);
+        var removed = catalog.Scan(forceAll: fullScan);
+        _dir.Write("g.yaml", Manifests.Gateway("g", port: 8080));
+        catalog.Scan(forceAll: fullScan);
+        var again = GatewayOf(catalog);
+
+        Assert.Equal([GatewayKey], removed.Removals);
+        Assert.Equal(2, before.Metadata.Generation);
+        Assert.NotEqual(before.Metadata.Uid, again.Metadata.Uid);
+        Assert.Equal(1, again.Metadata.Generation);
+    }
+
     [Fact]
     public void Scan_DuplicateInLaterRoot_ReportedAndTakesOverWhenTheFirstGoesAway()
     {

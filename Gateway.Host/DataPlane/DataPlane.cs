@@ -222,6 +222,28 @@ public sealed class DataPlane : IDataPlane
         }
     }
 
+    /// <inheritdoc />
+    public async Task CompileOnlyAsync(long revision, IReadOnlyList<GatewayRouteTable> gateways, CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _applyLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var stats = new ApplyStats();
+            foreach (var (socket, (gateway, port)) in Desired(gateways, []))
+            {
+                // Only sockets already bound, whose protocol stays: exactly what ApplyAsync would patch and swap.
+                if (!_sockets.TryGetValue(socket, out var existing) || existing.Protocol != port.Protocol) continue;
+                if (ReferenceEquals(existing.Table.Source, port) && existing.Table.Gateway == gateway) continue;
+                _compiler.Compile(socket, gateway, revision, port, existing.Table, stats);
+            }
+        }
+        finally
+        {
+            _applyLock.Release();
+        }
+    }
+
     /// <summary>
     /// The HTTP/HTTPS sockets asked for: every address of a Gateway times each of its HTTP/HTTPS ports. Two Gateways
     /// asking for the same socket cannot both have it; neither gets it and the socket is reported as failed.

@@ -14,4 +14,11 @@ public interface IDataPlane : IAsyncDisposable
 {
     /// <summary>Makes the data plane serve exactly <paramref name="gateways"/> (revision is for logging and inspection).</summary>
     Task<DataPlaneApplyResult> ApplyAsync(long revision, IReadOnlyList<GatewayRouteTable> gateways, CancellationToken ct);
+
+    /// <summary>
+    /// Compiles the tables <paramref name="gateways"/> would give the sockets already bound, against what they serve,
+    /// and throws the result away: nothing is bound, swapped or served. The pipeline's warm-up runs the table patch of
+    /// changes it must not serve (a route added and removed) through it. Default: nothing.
+    /// </summary>
+    Task CompileOnlyAsync(long revision, IReadOnlyList<GatewayRouteTable> gateways, CancellationToken ct) => Task.CompletedTask;
 }

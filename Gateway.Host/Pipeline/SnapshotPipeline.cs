@@ -321,12 +321,12 @@ public sealed class SnapshotPipeline : BackgroundService
 
     /// <summary>
     /// Runs the change path (translate, data plane apply) <see cref="PipelineOptions.WarmUpPasses"/> times on
-    /// <paramref name="live"/> with one route (and its first backend's Service and EndpointSlices) replaced by equal
-    /// copies and back: each pass is a one-route change whose
-    /// result equals what is served, so the incremental translator, the table patch and what they call are compiled
+    /// <paramref name="live"/>, each pass a one-route change: one route (and its first backend's Service and
+    /// EndpointSlices) replaced by equal copies and back, applied (the result equals what is served); a phantom copy of
+    /// the route under a new name and host added and removed, whose tables are compiled against what the sockets serve
+    /// and thrown away, never served. So the incremental translator, the table patch and what they call are compiled
     /// (and reach the JIT's optimizing tier) before the first real change, which otherwise pays tens of milliseconds
-    /// for it. Statuses are not handed off (nothing differs from the pass just enqueued) and no pass metrics are
-    /// recorded. A change waiting in the store ends the warm-up at once: real changes never wait behind it. The last
+    /// for it. Statuses are not handed off (the phantom's included) and no pass metrics are recorded. A change waiting in the store ends the warm-up at once: real changes never wait behind it. The last
     /// pass translates <paramref name="live"/> itself, so the translator continues from the store's own lineage.
     /// </summary>
     private async Task<int> WarmUpAsync(Snapshot live, CancellationToken ct)
@@ -346,21 +346,39 @@ public sealed class SnapshotPipeline : BackgroundService
                          && e.Metadata.Labels is { } labels && labels.TryGetValue("kubernetes.io/service-name", out var name) && name == serviceKey.Name))
                 objects.Add((KindRegistry.KeyOf(KindRegistry.EndpointSlice, slice), slice, ObjectCopy.Clone(slice)));
         }
+        var phantom = Phantom(route);
+        var phantomKey = KindRegistry.KeyOf(KindRegistry.ByName(phantom.Kind)!, phantom);
         var usable = SocketProbe.UsableStaticAddresses(live);
         var current = live;
         var passes = 0;
         while (passes < count && _store.Pending is null && !ct.IsCancellationRequested)
         {
             var last = passes == count - 1;
-            var useCopy = passes % 2 == 0;
-            current = last ? live : current.With(live.Revision, objects.Select(o => (o.Key, useCopy ? o.Copy : o.Object)), []);
+            // Four kinds of one-route change in turn: the route (with its Service and slices) as equal copies, back to
+            // the objects themselves, a phantom route added, and removed again. The phantom's tables are compiled
+            // against what the sockets serve and thrown away, never served (IDataPlane.CompileOnlyAsync).
+            var step = passes % 4;
+            current = last ? live : step switch
+            {
+                0 => current.With(live.Revision, objects.Select(o => (o.Key, o.Copy)), []),
+                1 => current.With(live.Revision, objects.Select(o => (o.Key, o.Object)), []),
+                2 => current.With(live.Revision, [(phantomKey, phantom)], []),
+                _ => current.With(live.Revision, [], [phantomKey]),
+            };
             var errors = new List<string>();
             var translations = 0;
             // Diagnostics are not logged again: the pass just enqueued logged every fault there is.
             if (Translate(current, usable, _unavailable, errors, ref translations, logDiagnostics: false) is not { } result) break;
             passes++;
-            if (await ApplyAsync(result, errors, ct).ConfigureAwait(false) is null) break;
-            if (last) _lastResult = result;
+            if (!last && step >= 2)
+            {
+                if (_dataPlane is not null) await _dataPlane.CompileOnlyAsync(result.Revision, result.Gateways, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                if (await ApplyAsync(result, errors, ct).ConfigureAwait(false) is null) break;
+                if (last) _lastResult = result;
+            }
             // A route whose change needs a full translation (one a RateLimitPolicy targets) would make every warm-up
             // pass a full one: one is enough to stop.
             if (_incremental is { LastMode: not TranslationMode.Incremental }) break;
@@ -368,6 +386,31 @@ public sealed class SnapshotPipeline : BackgroundService
         _logger.LogInformation("Warm-up: {Passes} passes of the change path ({Route} re-translated and applied unchanged) in {Elapsed:F1} ms{Stopped}",
             passes, key, Stopwatch.GetElapsedTime(started).TotalMilliseconds, passes < count ? "; a change arrived, the rest skipped" : "");
         return passes;
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="route"/> under a name no object has, with its first hostname (if any) moved to a new
+    /// label under the same domain, so adding it takes the table patch's paths for a new route and a new host.
+    /// </summary>
+    private static IKubernetesObject<V1ObjectMeta> Phantom(IKubernetesObject<V1ObjectMeta> route)
+    {
+        var phantom = ObjectCopy.Clone(route);
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        phantom.Metadata.Name = $"warm-up-{suffix}";
+        phantom.Metadata.Uid = Guid.NewGuid().ToString();
+        static IList<string>? Moved(IList<string>? hostnames, string label) => hostnames is [var first, ..]
+            ? [first.StartsWith("*.", StringComparison.Ordinal) ? $"{label}{first[1..]}" : $"{label}.{first}"]
+            : hostnames;
+        switch (phantom)
+        {
+            case Gateway.Actors.Model.V1HTTPRoute http:
+                http.Spec.Hostnames = Moved(http.Spec.Hostnames, $"warm-up-{suffix}");
+                break;
+            case Gateway.Actors.Model.V1GRPCRoute grpc:
+                grpc.Spec.Hostnames = Moved(grpc.Spec.Hostnames, $"warm-up-{suffix}");
+                break;
+        }
+        return phantom;
     }
 
     /// <summary>The Service the first backendRef of <paramref name="route"/>'s first rule names, or null.</summary>

@@ -283,6 +283,20 @@ public sealed class DataPlaneEndToEndTests(DataPlaneFixture echo) : IClassFixtur
     }
 
     [Fact]
+    public async Task CompileOnly_AnExtraRouteAndHost_ServesNothingOfIt_TheLiveTableStays()
+    {
+        await ApplyAsync(1, Ir.Entry(Ir.Prefix("/"), hostnames: ["one.example.com"], backends: Ir.Group(V1())));
+
+        await _dataPlane.CompileOnlyAsync(2, [Ir.Gateway("gw", _address, Ir.Port(Port, ListenerProtocol.Http, Ir.Listener("http", null,
+            Ir.Entry(Ir.Prefix("/"), hostnames: ["one.example.com"], backends: Ir.Group(V1())),
+            Ir.Entry(Ir.Prefix("/"), hostnames: ["two.example.com"], backends: Ir.Group(V2())))))], CancellationToken.None);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync("/x", host: "two.example.com")).Response.StatusCode);
+        Assert.StartsWith("infra-backend-v1", Pod((await SendAsync("/x", host: "one.example.com")).Echo));
+        Assert.Equal(1, _dataPlane.GetLiveTable(new ListenerSocket(_address, Port))!.Revision);
+    }
+
+    [Fact]
     public async Task TableSwap_WhileSlowRequestInFlight_OldRequestCompletesNewRequestsUseNewTable()
     {
         await ApplyAsync(1, Ir.Entry(backends: Ir.Group(V1())));

@@ -269,7 +269,7 @@ public sealed class SnapshotPipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_AfterTheFirstServedPass_WarmUpReappliesEqualTablesAndHandsOffNoMoreStatuses_ThenAChangeIsServed()
+    public async Task Run_AfterTheFirstServedPass_WarmUpReappliesEqualTables_CompilesAPhantomRouteWithoutServingIt_HandsOffNoMoreStatuses_ThenAChangeIsServed()
     {
         var (pipeline, store, dataPlane) = WarmUpPipeline(passes: 6);
         using var _ = pipeline;
@@ -280,12 +280,18 @@ public sealed class SnapshotPipelineTests : IDisposable
             Assert.Equal(6, await pipeline.WarmedUp.WaitAsync(Wait.Default));
             await pipeline.Ready.WaitAsync(Wait.Default);
 
+            // Passes 1, 2, 5 and 6 (the last) apply the route's copy or itself; passes 3 and 4 add and remove a phantom
+            // route, compiled only.
             var applied = dataPlane.Applied.ToArray();
-            Assert.Equal(1 + 6, applied.Length);
+            Assert.Equal(1 + 4, applied.Length);
             var served = RouteTableYaml.Render(applied[0].Gateways);
             Assert.Contains("/a", served, StringComparison.Ordinal);
             Assert.All(applied, a => Assert.Equal(served, RouteTableYaml.Render(a.Gateways)));
             Assert.All(applied, a => Assert.Equal(1, a.Revision));
+            var compiled = dataPlane.Compiled.ToArray();
+            Assert.Equal(2, compiled.Length);
+            Assert.Contains("warm-up-", RouteTableYaml.Render(compiled[0].Gateways), StringComparison.Ordinal);
+            Assert.Equal(served, RouteTableYaml.Render(compiled[1].Gateways));
             Assert.Single(_handOff.Calls);
 
             // A real change after the warm-up: translated from the store's lineage and served.
@@ -460,6 +466,8 @@ public sealed class SnapshotPipelineTests : IDisposable
 
         public ConcurrentQueue<(long Revision, IReadOnlyList<Gateway.Actors.RouteTable.GatewayRouteTable> Gateways)> Applied { get; } = new();
 
+        public ConcurrentQueue<(long Revision, IReadOnlyList<Gateway.Actors.RouteTable.GatewayRouteTable> Gateways)> Compiled { get; } = new();
+
         public int GateApply { get; set; }
 
         public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -475,6 +483,12 @@ public sealed class SnapshotPipelineTests : IDisposable
             }
             Applied.Enqueue((revision, gateways));
             return new DataPlaneApplyResult(revision, new HashSet<ListenerSocket>());
+        }
+
+        public Task CompileOnlyAsync(long revision, IReadOnlyList<Gateway.Actors.RouteTable.GatewayRouteTable> gateways, CancellationToken ct)
+        {
+            Compiled.Enqueue((revision, gateways));
+            return Task.CompletedTask;
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -36,6 +36,8 @@ public sealed class SnapshotPipeline : BackgroundService
     private readonly object _gate = new();
     private readonly List<(Func<PassResult, bool> Done, TaskCompletionSource<PassResult> Waiter)> _waiters = [];
     private ImmutableHashSet<ListenerSocket> _unavailable = [];
+    // The usable static addresses the last pass translated with.
+    private IReadOnlySet<string> _lastUsable = ImmutableHashSet<string>.Empty;
     // False until the first hand-off, which also reports the statuses an earlier run left in the sink's storage.
     private bool _inventoryReported;
     private volatile PassResult? _lastPass;
@@ -148,7 +150,19 @@ public sealed class SnapshotPipeline : BackgroundService
                 var applied = await TranslateAndApplyAsync(published, stoppingToken).ConfigureAwait(false);
                 EnqueueStatus(applied);
                 if (!_warmedUp.Task.IsCompleted && applied is { Result: not null, DataPlaneApplied: true, Errors.Count: 0 })
-                    _warmedUp.TrySetResult(await WarmUpAsync(published.Snapshot, stoppingToken).ConfigureAwait(false));
+                {
+                    var passes = 0;
+                    try
+                    {
+                        passes = await WarmUpAsync(published.Snapshot, stoppingToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                    {
+                        // The warm-up only saves time: a fault in it must not stop the loop that serves real changes.
+                        _logger.LogWarning(e, "Warm-up ended by a fault; changes are translated as usual");
+                    }
+                    _warmedUp.TrySetResult(passes);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -189,7 +203,7 @@ public sealed class SnapshotPipeline : BackgroundService
         var translations = 0;
         var applied = true;
 
-        var usable = SocketProbe.UsableStaticAddresses(snapshot);
+        var usable = _lastUsable = SocketProbe.UsableStaticAddresses(snapshot);
         var unavailable = UnavailableSocketSet.StillUnavailable(_unavailable, SocketProbe.CanBind);
         var result = Translate(snapshot, usable, unavailable, errors, ref translations);
         var translated = Stopwatch.GetTimestamp();
@@ -348,7 +362,9 @@ public sealed class SnapshotPipeline : BackgroundService
         }
         var phantom = Phantom(route);
         var phantomKey = KindRegistry.KeyOf(KindRegistry.ByName(phantom.Kind)!, phantom);
-        var usable = SocketProbe.UsableStaticAddresses(live);
+        // The node facts of the pass just applied, not probed again: a probe failing now (out of descriptors, say) would
+        // make a warm-up pass differ from what is served.
+        var usable = _lastUsable;
         var current = live;
         var passes = 0;
         while (passes < count && _store.Pending is null && !ct.IsCancellationRequested)

@@ -33,21 +33,10 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
     {
         _echo = await EchoServer.StartAsync(new EchoServerOptions(IPAddress.Loopback, new EchoIdentity("default", "echo-pod")) { HttpPort = 0 });
         _dir.Write("m/all.yaml", Manifests(_echo.HttpEndpoint.Port, "/r0"));
-        var ports = Enumerable.Range(0, 3).Select(_ => ReplicaProcess.FreePort()).ToList();
-        for (var i = 0; i < 3; i++)
-        {
-            _replicas.Add(new ReplicaProcess($"n{i + 1}", ports[i],
-            [
-                "--manifests", _dir.Combine("m"), "--status-dir", StatusDir, "--address-pool", $"127.{_poolBase}.{i + 1}.0/24",
-                "--management-port", ports[i].ToString(System.Globalization.CultureInfo.InvariantCulture), "--node-name", $"n{i + 1}",
-                .. ports.SelectMany(p => new[] { "--peer", $"127.0.0.1:{p}" }),
-                "--log-level", Environment.GetEnvironmentVariable("GATEWAY_MULTINODE_LOG_LEVEL") ?? "Warning", "--rescan-interval", "500ms", "--shutdown-timeout", "5s",
-                // This scenario proves placement by counting running entities per replica (every object's entity runs
-                // somewhere); idle route entities would passivate under it. Passivation across replicas, a kill included,
-                // is tested by ReplicasRouteRestTests.
-                "--route-entity-idle", "off",
-            ]));
-        }
+        // This scenario proves placement by counting running entities per replica (every object's entity runs
+        // somewhere); idle route entities would passivate under it. Passivation across replicas, a kill included,
+        // is tested by ReplicasRouteRestTests.
+        _replicas.AddRange(ReplicaProcess.FileCluster(_dir.Combine("m"), StatusDir, _poolBase, "--route-entity-idle", "off"));
     }
 
     public async Task DisposeAsync()
@@ -118,20 +107,6 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
         return perNode;
     }
 
-    private static async Task<Dictionary<string, int>> WritesAsync(IEnumerable<ReplicaProcess> replicas)
-    {
-        var sum = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var replica in replicas)
-        {
-            foreach (var p in (await replica.GetJsonAsync("status/writes", Token())).EnumerateObject())
-                sum[p.Name] = sum.GetValueOrDefault(p.Name) + p.Value.GetInt32();
-        }
-        return sum;
-    }
-
-    private static async Task<string> MemberAddressAsync(ReplicaProcess replica) =>
-        (await replica.GetJsonAsync("cluster/members", Token())).GetProperty("self").GetString()!.Split('#')[0];
-
     [Fact]
     public async Task ThreeReplicas_ShareOwnership_SurviveAKill_AndTakeBackTheirShare()
     {
@@ -174,7 +149,7 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
 
         // Entities are spread over all three replicas.
         var members = new List<string>();
-        foreach (var replica in _replicas) members.Add(await MemberAddressAsync(replica));
+        foreach (var replica in _replicas) members.Add(await replica.MemberAddressAsync(Token()));
         await Until(async () => (await EntitiesPerNodeAsync(_replicas[0])).Count(p => p.Value > 0) == 3, "entities on all three", TimeSpan.FromSeconds(15));
         var spread = await EntitiesPerNodeAsync(_replicas[0]);
         output.WriteLine("entities per replica: " + string.Join(", ", spread.Select(p => $"{p.Key}={p.Value}")));
@@ -186,7 +161,7 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
         Assert.All(_replicas, r => Assert.False(r.Wrote("Marking node(s) as UNREACHABLE"), $"{r.Name}:\n{r.Tail}"));
 
         // Exactly one write per object across the replicas (the Gateway once per address-set change at most).
-        var writes = await WritesAsync(_replicas);
+        var writes = await ReplicaProcess.WritesAsync(_replicas, Token());
         Assert.All(Enumerable.Range(0, Routes), i => Assert.Equal(1, writes.GetValueOrDefault($"HTTPRoute/default/r{i}")));
         Assert.Equal(1, writes.GetValueOrDefault("GatewayClass/gc"));
         Assert.InRange(writes.GetValueOrDefault("Gateway/default/g"), 1, 3);
@@ -280,13 +255,13 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
         await Until(() => Task.FromResult(GatewayStatus().Status?.Addresses?.Count == 2), "the Gateway listing two addresses", TimeSpan.FromSeconds(10));
 
         // A route change after the failover gets its status written exactly once.
-        var before = await WritesAsync(survivors);
+        var before = await ReplicaProcess.WritesAsync(survivors, Token());
         _dir.Write("m/all.yaml", Manifests(_echo!.HttpEndpoint.Port, "/r0-changed", changed));
         var routeKey = new ResourceKey("HTTPRoute", "default", "r0");
         await Until(() => Task.FromResult(KubernetesYaml.Deserialize<V1HTTPRoute>(File.ReadAllText(StatusPaths.PathFor(StatusDir, routeKey)))
             .Status?.Parents?.FirstOrDefault()?.Conditions?.All(c => c.ObservedGeneration == 2) == true), "r0 status at generation 2", TimeSpan.FromSeconds(15));
         await Task.Delay(1000);
-        var after = await WritesAsync(survivors);
+        var after = await ReplicaProcess.WritesAsync(survivors, Token());
         Assert.Equal(before.GetValueOrDefault("HTTPRoute/default/r0") + 1, after.GetValueOrDefault("HTTPRoute/default/r0"));
         Assert.Equal(before.Where(p => p.Key != "HTTPRoute/default/r0"), after.Where(p => p.Key != "HTTPRoute/default/r0"));
 
@@ -294,11 +269,11 @@ public sealed class ClusterReplicasTests(ITestOutputHelper output) : IAsyncLifet
         _replicas[victim].Start();
         await Until(async () =>
         {
-            var address = await MemberAddressAsync(_replicas[victim]);
+            var address = await _replicas[victim].MemberAddressAsync(Token());
             return (await EntitiesPerNodeAsync(_replicas[0])).GetValueOrDefault(address) > 0;
         }, "the restarted replica hosting entities again", TimeSpan.FromSeconds(40));
         await Until(() => Task.FromResult(GatewayStatus().Status?.Addresses?.Count == 3), "the Gateway listing three addresses again", TimeSpan.FromSeconds(15));
-        var rejoined = await WritesAsync(_replicas);
+        var rejoined = await ReplicaProcess.WritesAsync(_replicas, Token());
         Assert.Equal(after.GetValueOrDefault("HTTPRoute/default/r0"), rejoined.GetValueOrDefault("HTTPRoute/default/r0"));
         Assert.All(Enumerable.Range(1, Routes - 1), i => Assert.Equal(after.GetValueOrDefault($"HTTPRoute/default/r{i}"), rejoined.GetValueOrDefault($"HTTPRoute/default/r{i}")));
         var r0 = KubernetesYaml.Deserialize<V1HTTPRoute>(File.ReadAllText(StatusPaths.PathFor(StatusDir, routeKey)));

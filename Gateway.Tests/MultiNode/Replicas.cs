@@ -127,6 +127,40 @@ internal sealed partial class ReplicaProcess : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// Three replicas of one file-mode cluster on loopback (not started): each reads <paramref name="manifests"/>, writes
+    /// statuses to <paramref name="statusDir"/>, takes addresses from its own /24 under 127.<paramref name="poolBase"/>,
+    /// and names every replica as a peer; <paramref name="extra"/> is appended to each command line.
+    /// </summary>
+    public static List<ReplicaProcess> FileCluster(string manifests, string statusDir, int poolBase, params string[] extra)
+    {
+        var ports = Enumerable.Range(0, 3).Select(_ => FreePort()).ToList();
+        return [.. Enumerable.Range(0, 3).Select(i => new ReplicaProcess($"n{i + 1}", ports[i],
+        [
+            "--manifests", manifests, "--status-dir", statusDir, "--address-pool", $"127.{poolBase}.{i + 1}.0/24",
+            "--management-port", ports[i].ToString(System.Globalization.CultureInfo.InvariantCulture), "--node-name", $"n{i + 1}",
+            .. ports.SelectMany(p => new[] { "--peer", $"127.0.0.1:{p}" }),
+            "--log-level", Environment.GetEnvironmentVariable("GATEWAY_MULTINODE_LOG_LEVEL") ?? "Warning", "--rescan-interval", "500ms", "--shutdown-timeout", "5s",
+            .. extra,
+        ]))];
+    }
+
+    /// <summary>Status writes per object, summed over <paramref name="replicas"/> (GET /status/writes).</summary>
+    public static async Task<Dictionary<string, int>> WritesAsync(IEnumerable<ReplicaProcess> replicas, CancellationToken ct)
+    {
+        var sum = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var replica in replicas)
+        {
+            foreach (var p in (await replica.GetJsonAsync("status/writes", ct)).EnumerateObject())
+                sum[p.Name] = sum.GetValueOrDefault(p.Name) + p.Value.GetInt32();
+        }
+        return sum;
+    }
+
+    /// <summary>This replica's cluster member address (without its uid).</summary>
+    public async Task<string> MemberAddressAsync(CancellationToken ct) =>
+        (await GetJsonAsync("cluster/members", ct)).GetProperty("self").GetString()!.Split('#')[0];
+
     /// <summary>A free TCP port on loopback (bound to port 0, then released).</summary>
     public static int FreePort()
     {

@@ -32,18 +32,7 @@ public sealed class ReplicasRouteRestTests(ITestOutputHelper output) : IAsyncLif
     {
         _echo = await EchoServer.StartAsync(new EchoServerOptions(IPAddress.Loopback, new EchoIdentity("default", "echo-pod")) { HttpPort = 0 });
         _dir.Write("m/all.yaml", Manifests());
-        var ports = Enumerable.Range(0, 3).Select(_ => ReplicaProcess.FreePort()).ToList();
-        for (var i = 0; i < 3; i++)
-        {
-            _replicas.Add(new ReplicaProcess($"n{i + 1}", ports[i],
-            [
-                "--manifests", _dir.Combine("m"), "--status-dir", StatusDir, "--address-pool", $"127.{_poolBase}.{i + 1}.0/24",
-                "--management-port", ports[i].ToString(System.Globalization.CultureInfo.InvariantCulture), "--node-name", $"n{i + 1}",
-                .. ports.SelectMany(p => new[] { "--peer", $"127.0.0.1:{p}" }),
-                "--log-level", Environment.GetEnvironmentVariable("GATEWAY_MULTINODE_LOG_LEVEL") ?? "Warning", "--rescan-interval", "500ms", "--shutdown-timeout", "5s",
-                "--route-entity-idle", "500ms",
-            ]));
-        }
+        _replicas.AddRange(ReplicaProcess.FileCluster(_dir.Combine("m"), StatusDir, _poolBase, "--route-entity-idle", "500ms"));
     }
 
     public async Task DisposeAsync()
@@ -114,20 +103,6 @@ public sealed class ReplicasRouteRestTests(ITestOutputHelper output) : IAsyncLif
             : 0;
     }
 
-    private static async Task<Dictionary<string, int>> WritesAsync(IEnumerable<ReplicaProcess> replicas)
-    {
-        var sum = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var replica in replicas)
-        {
-            foreach (var p in (await replica.GetJsonAsync("status/writes", Token())).EnumerateObject())
-                sum[p.Name] = sum.GetValueOrDefault(p.Name) + p.Value.GetInt32();
-        }
-        return sum;
-    }
-
-    private static async Task<string> MemberAddressAsync(ReplicaProcess replica) =>
-        (await replica.GetJsonAsync("cluster/members", Token())).GetProperty("self").GetString()!.Split('#')[0];
-
     [Fact]
     public async Task PassivatedRoutes_InspectedFromAnotherReplica_ChangedOnce_AndMovedByAKillWithoutAWrite()
     {
@@ -146,13 +121,13 @@ public sealed class ReplicasRouteRestTests(ITestOutputHelper output) : IAsyncLif
 
         // Idle: no route entity runs anywhere; each route's status was written exactly once.
         await Until(async () => await RunningRoutesAsync(_replicas[0]) == 0, "every route entity passivated", TimeSpan.FromSeconds(30));
-        var writes = await WritesAsync(_replicas);
+        var writes = await ReplicaProcess.WritesAsync(_replicas, Token());
         Assert.All(Enumerable.Range(0, Routes), i => Assert.Equal(1, writes.GetValueOrDefault($"HTTPRoute/default/r{i}")));
 
         // A passivated route inspected from a replica that does not own it (the shards may all sit on one replica):
         // started on its owner, it answers with the status written for it.
         var members = new List<string>();
-        foreach (var replica in _replicas) members.Add(await MemberAddressAsync(replica));
+        foreach (var replica in _replicas) members.Add(await replica.MemberAddressAsync(Token()));
         var objects = (await _replicas[0].GetJsonAsync("cluster/objects", Token())).EnumerateArray().ToList();
         var routes = objects.Where(o => o.GetProperty("entity").GetString()!.StartsWith("Route:HTTPRoute/default/r", StringComparison.Ordinal)).ToList();
         var foreign = routes[0];
@@ -164,11 +139,11 @@ public sealed class ReplicasRouteRestTests(ITestOutputHelper output) : IAsyncLif
         Assert.Contains("Accepted", view.GetProperty("lastWrittenStatus").GetString(), StringComparison.Ordinal);
 
         // A change to a passivated route: every replica reports it to its owner, which writes once.
-        var before = await WritesAsync(_replicas);
+        var before = await ReplicaProcess.WritesAsync(_replicas, Token());
         _dir.Write("m/all.yaml", Manifests(3));
         await Until(() => Task.FromResult(StatusAtGeneration(3, 2)), "r3 at generation 2", TimeSpan.FromSeconds(20));
         await Until(async () => await RunningRoutesAsync(_replicas[0]) == 0, "every route entity passivated again", TimeSpan.FromSeconds(30));
-        var after = await WritesAsync(_replicas);
+        var after = await ReplicaProcess.WritesAsync(_replicas, Token());
         Assert.Equal(before.GetValueOrDefault("HTTPRoute/default/r3") + 1, after.GetValueOrDefault("HTTPRoute/default/r3"));
         Assert.Equal(before.Where(p => p.Key != "HTTPRoute/default/r3"), after.Where(p => p.Key != "HTTPRoute/default/r3"));
 
@@ -187,14 +162,14 @@ public sealed class ReplicasRouteRestTests(ITestOutputHelper output) : IAsyncLif
             var members2 = (await survivors[0].GetJsonAsync("cluster/members", Token())).GetProperty("members").GetArrayLength();
             return members2 == 2 && await RunningRoutesAsync(survivors[0]) == 0;
         }, "two members, every route entity passivated on the survivors", TimeSpan.FromSeconds(60));
-        var afterKill = await WritesAsync(survivors);
+        var afterKill = await ReplicaProcess.WritesAsync(survivors, Token());
         Assert.All(owned[victim], i => Assert.Equal(0, afterKill.GetValueOrDefault($"HTTPRoute/default/r{i}")));
 
         var moved = owned[victim][0];
         _dir.Write("m/all.yaml", Manifests(3, moved));
         await Until(() => Task.FromResult(StatusAtGeneration(moved, 2)), $"r{moved} at generation 2", TimeSpan.FromSeconds(20));
         await Until(async () => await RunningRoutesAsync(survivors[0]) == 0, "every route entity passivated on the survivors again", TimeSpan.FromSeconds(30));
-        var final = await WritesAsync(survivors);
+        var final = await ReplicaProcess.WritesAsync(survivors, Token());
         Assert.Equal(1, final.GetValueOrDefault($"HTTPRoute/default/r{moved}"));
         // (The Gateway's status changes with the kill: it lists two addresses now; only routes are compared.)
         Assert.Equal(afterKill.Where(p => p.Key.StartsWith("HTTPRoute/", StringComparison.Ordinal) && p.Key != $"HTTPRoute/default/r{moved}"),

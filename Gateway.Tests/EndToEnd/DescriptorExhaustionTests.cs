@@ -100,10 +100,14 @@ public sealed class DescriptorExhaustionTests : IDisposable
             }
 
             string Tail() => string.Join('\n', output.TakeLast(15));
-            // The gateway's log reaches this process through its stdout pipe, a moment after the event: wait for the
-            // expected line (bounded) before judging, so a busy machine cannot make the check read too early.
-            for (var waited = 0; waited < 150 && !process.HasExited && !output.Any(l => l.Contains(logged, StringComparison.Ordinal)); waited++)
-                await Task.Delay(100);
+            // The gateway's log reaches this process through its stdout pipe, a moment after the event: wait for an
+            // expected line (bounded) before judging, so a busy machine cannot make a check read too early.
+            async Task WaitForLine(string text)
+            {
+                for (var waited = 0; waited < 150 && !process.HasExited && !output.Any(l => l.Contains(text, StringComparison.Ordinal)); waited++)
+                    await Task.Delay(100);
+            }
+            await WaitForLine(logged);
             Assert.False(process.HasExited, $"the gateway exited under more clients than descriptors; its last lines:\n{Tail()}");
             Assert.True(output.Any(l => l.Contains(logged, StringComparison.Ordinal)), $"the gateway never logged \"{logged}\"; its last lines:\n{Tail()}");
             Assert.True(exhausted == output.Any(l => l.Contains("Out of file descriptors", StringComparison.Ordinal) || l.Contains("cannot accept connections", StringComparison.Ordinal)),
@@ -125,6 +129,7 @@ public sealed class DescriptorExhaustionTests : IDisposable
             Assert.False(process.HasExited, "the gateway exited after the idle clients left");
             if (exhausted)
             {
+                await WaitForLine("File descriptors are free again");
                 Assert.True(output.Any(l => l.Contains("File descriptors are free again", StringComparison.Ordinal)),
                     $"the gateway never took its reserve back; its last lines:\n{string.Join('\n', output.TakeLast(15))}");
             }

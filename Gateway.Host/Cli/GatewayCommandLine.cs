@@ -432,7 +432,7 @@ public static class GatewayCommandLine
         {
             Description = "Quiet period: a change after this much quiet is applied at once; inside a burst, changes are applied once they pause this long.",
             HelpName = "DURATION",
-            DefaultValueFactory = _ => "5ms",
+            DefaultValueFactory = _ => "1ms",
         };
 
         public readonly Option<string> CoalesceMaxDelay = new("--coalesce-max-delay")

@@ -27,6 +27,16 @@ public static partial class YamlText
     [GeneratedRegex(@"^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)?)?$")]
     private static partial Regex LooksTyped();
 
+    /// <summary>
+    /// False for text <see cref="LooksTyped"/> cannot match, without running it (most keys and values: a status file
+    /// has a few hundred strings). Every alternative that starts with a letter is at most 5 characters ("false"), 6 with
+    /// the newline <c>$</c> allows before the end; every other alternative starts with a digit, a sign, '.' or '~'.
+    /// </summary>
+    internal static bool MayLookTyped(string text) => text.Length <= 6 || !char.IsAsciiLetter(text[0]);
+
+    /// <summary>The typed pattern itself, for tests that check <see cref="MayLookTyped"/> against it.</summary>
+    internal static bool LooksTypedForTests(string text) => LooksTyped().IsMatch(text);
+
     /// <summary>The YAML document of <paramref name="value"/> (a Kubernetes object or any value KubernetesJson serializes).</summary>
     public static string Serialize(object value)
     {
@@ -85,7 +95,7 @@ public static partial class YamlText
     }
 
     private static void EmitString(IEmitter emitter, string text) =>
-        emitter.Emit(LooksTyped().IsMatch(text)
+        emitter.Emit(MayLookTyped(text) && LooksTyped().IsMatch(text)
             ? new Scalar(AnchorName.Empty, TagName.Empty, text, ScalarStyle.DoubleQuoted, isPlainImplicit: false, isQuotedImplicit: true)
             : new Scalar(AnchorName.Empty, TagName.Empty, text, ScalarStyle.Any, isPlainImplicit: true, isQuotedImplicit: true));
 }

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Text;
 using Gateway.Actors.Resources;
 using k8s;
 using k8s.Models;
@@ -14,6 +16,10 @@ namespace Gateway.Host.Status;
 public sealed class FileStatusSink : StatusSinkBase, IStatusInventory
 {
     private readonly ILogger<FileStatusSink> _logger;
+
+    // Directories this sink created or found (one per kind and namespace): a write into one of them skips
+    // CreateDirectory's stat and mkdir. A directory removed from outside is recreated on the write that misses it.
+    private readonly ConcurrentDictionary<string, byte> _directories = new(StringComparer.Ordinal);
 
     /// <summary>Creates a sink writing under <paramref name="directory"/> (created when missing).</summary>
     public FileStatusSink(string directory, string controllerName, TimeProvider time, ILogger<FileStatusSink> logger)
@@ -65,22 +71,59 @@ public sealed class FileStatusSink : StatusSinkBase, IStatusInventory
     }
 
     /// <inheritdoc />
-    protected override async Task PersistAsync(ResourceKey key, IKubernetesObject<V1ObjectMeta> document, CancellationToken ct)
+    protected override Task PersistAsync(ResourceKey key, IKubernetesObject<V1ObjectMeta> document, CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested();
         var path = PathFor(key);
         var directory = Path.GetDirectoryName(path)!;
-        System.IO.Directory.CreateDirectory(directory);
+        var bytes = Encoding.UTF8.GetBytes(YamlText.Serialize(document));
         // Hidden temp name: directory readers (and our own StoredKeys) skip it; rename(2) within one directory is atomic.
         var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            await File.WriteAllTextAsync(temp, YamlText.Serialize(document), ct).ConfigureAwait(false);
+            if (!_directories.ContainsKey(directory)) CreateDirectory(directory);
+            try
+            {
+                WriteNew(temp, bytes);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // The directory was removed behind the sink's back (it remembers directories it created): create it again.
+                CreateDirectory(directory);
+                WriteNew(temp, bytes);
+            }
             File.Move(temp, path, overwrite: true);
         }
-        finally
+        catch
         {
-            if (File.Exists(temp)) File.Delete(temp);
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (IOException)
+            {
+                // Cleanup only: the write's own exception is the one that matters and is rethrown.
+            }
+            throw;
         }
+        return Task.CompletedTask;
+    }
+
+    private void CreateDirectory(string directory)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        _directories.TryAdd(directory, 0);
+    }
+
+    /// <summary>
+    /// Writes a new file synchronously: a status file is a few KiB, so open, one pwrite and close on the caller's
+    /// thread cost less than the async file API, which on Linux hands each step to a thread-pool thread. The caller
+    /// (<see cref="StatusSinkBase"/>) bounds how many run at once.
+    /// </summary>
+    private static void WriteNew(string path, byte[] bytes)
+    {
+        using var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
+        RandomAccess.Write(handle, bytes, 0);
     }
 
     /// <inheritdoc />
@@ -91,13 +134,17 @@ public sealed class FileStatusSink : StatusSinkBase, IStatusInventory
     }
 
     /// <inheritdoc />
-    protected override async Task<LoadedStatus?> LoadAsync(ResourceKey key, Type objectType, CancellationToken ct)
+    protected override Task<LoadedStatus?> LoadAsync(ResourceKey key, Type objectType, CancellationToken ct) =>
+        Task.FromResult(Load(key, objectType));
+
+    /// <summary>Synchronous for the reason <see cref="WriteNew"/> gives.</summary>
+    private LoadedStatus? Load(ResourceKey key, Type objectType)
     {
         var path = PathFor(key);
         if (!File.Exists(path)) return null;
         try
         {
-            var text = await File.ReadAllTextAsync(path, ct).ConfigureAwait(false);
+            var text = File.ReadAllText(path);
             var obj = (IKubernetesObject<V1ObjectMeta>)ObjectCopy.FromYaml(objectType, text);
             return StatusDocument.StatusOf(obj) is { } status ? new LoadedStatus(status, obj.Metadata?.ResourceVersion) : null;
         }

@@ -83,4 +83,33 @@ public class YamlTextTests
 
         Assert.Equal("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n", yaml.ReplaceLineEndings("\n"));
     }
+
+    [Theory]
+    [InlineData("false")]
+    [InlineData("FALSE\n")]
+    [InlineData("NULL")]
+    [InlineData("yes")]
+    [InlineData("0x1F")]
+    [InlineData("-.inf")]
+    [InlineData(".NaN")]
+    [InlineData("~")]
+    [InlineData("123456789")]
+    [InlineData("2026-12-05T06:00:00Z")]
+    [InlineData("+1.5e10")]
+    public void MayLookTyped_EveryStringTheTypedPatternMatches_IsLetThrough(string text)
+    {
+        Assert.True(YamlText.LooksTypedForTests(text));
+        Assert.True(YamlText.MayLookTyped(text));
+    }
+
+    [Theory]
+    [InlineData("Accepted")]
+    [InlineData("observedGeneration")]
+    [InlineData("falsehood")]
+    [InlineData("gateway.networking.k8s.io/v1")]
+    public void MayLookTyped_LongTextStartingWithALetter_IsSkippedAndTheTypedPatternAgrees(string text)
+    {
+        Assert.False(YamlText.MayLookTyped(text));
+        Assert.False(YamlText.LooksTypedForTests(text));
+    }
 }

@@ -177,6 +177,21 @@ public sealed class FileStatusSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task Write_AfterItsDirectoryWasRemovedFromOutside_CreatesTheDirectoryAgainAndLeavesNoTempFile()
+    {
+        var sink = NewSink();
+        await sink.WriteAsync(Desired(), CancellationToken.None);
+        var directory = Path.GetDirectoryName(sink.PathFor(Key))!;
+
+        Directory.Delete(directory, recursive: true);
+        var outcome = await sink.WriteAsync(Desired(programmed: "False"), CancellationToken.None);
+
+        Assert.Equal(StatusWriteOutcome.Written, outcome);
+        Assert.Equal("False", ReadBack(sink).Status!.Conditions!.Single(c => c.Type == "Programmed").Status);
+        Assert.Equal(["g.yaml"], Directory.GetFiles(directory, "*", SearchOption.AllDirectories).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task Write_NewSinkOverAnEarlierRunsFile_KeepsLastTransitionTimes()
     {
         await NewSink().WriteAsync(Desired(), CancellationToken.None);

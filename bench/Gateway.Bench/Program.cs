@@ -43,6 +43,8 @@ internal static class Program
           controlplane: [--sizes 100,1000,5000,10000] [--additions 100] [--changes 100] [--deletions 100] [--ready-timeout 120] [--settle 0] [--source file|kubernetes]
         Gateway.Bench changecost [--sizes 100,1000,10000] [--changes 200] [--source file|kubernetes|both] [--out DIR] [--label TEXT]
                                  (in-process translate + apply per one-route change; no --gateway: bench/run-changecost.sh)
+        Gateway.Bench statuswrite [--routes 10000] [--rounds 3] [--dir TEMP] [--out DIR] [--label TEXT]
+                                 (in-process file status sink: every route's first status read and written; bench/run-statuswrite.sh)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -62,6 +64,7 @@ internal static class Program
             flags[args[i]] = args[++i];
         }
         if (mode == "changecost") return await ChangeCostAsync(flags);
+        if (mode == "statuswrite") return await StatusWriteAsync(flags);
         if (!flags.TryGetValue("--gateway", out var gateway) || !File.Exists(gateway)) return Fail("--gateway must name the built Gateway.Host.dll");
         var repo = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(gateway))!, "..", "..", "..", ".."));
         foreach (var pair in (flags.GetValueOrDefault("--gateway-env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
@@ -178,6 +181,32 @@ internal static class Program
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmm", CultureInfo.InvariantCulture);
         var md = Report.Write(flags.GetValueOrDefault("--out") ?? Path.Combine(repo, "bench", "results"), $"{stamp}-changecost{suffix}",
             ChangeCostProbe.Markdown(options, machine.Markdown(), rows), JsonSerializer.Serialize(new { machine, options, rows }, Report.JsonOptions));
+        Console.WriteLine(File.ReadAllText(md));
+        Console.WriteLine($"written: {md}");
+        return 0;
+    }
+
+    private static async Task<int> StatusWriteAsync(Dictionary<string, string> flags)
+    {
+        var repo = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
+        StatusWriteProbe.Options options;
+        try
+        {
+            options = new StatusWriteProbe.Options(Int(flags, "--routes", 10000), Int(flags, "--rounds", 3), flags.GetValueOrDefault("--dir") ?? Path.GetTempPath());
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            return Fail("--routes and --rounds take whole numbers");
+        }
+        if (options.Routes < 1 || options.Rounds < 1) return Fail("--routes and --rounds must be positive");
+        if (!Directory.Exists(options.Directory)) return Fail($"--dir {options.Directory} does not exist");
+        var label = flags.GetValueOrDefault("--label") ?? "";
+        var suffix = label.Length > 0 ? "-" + new string([.. label.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')]) : "";
+        var machine = MachineInfo.Collect(repo, "bench/run-statuswrite.sh " + string.Join(' ', flags.Select(p => $"{p.Key} {p.Value}")));
+        var rows = await StatusWriteProbe.RunAsync(options);
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmm", CultureInfo.InvariantCulture);
+        var md = Report.Write(flags.GetValueOrDefault("--out") ?? Path.Combine(repo, "bench", "results"), $"{stamp}-statuswrite{suffix}",
+            StatusWriteProbe.Markdown(options, machine.Markdown(), rows), JsonSerializer.Serialize(new { machine, options, rows }, Report.JsonOptions));
         Console.WriteLine(File.ReadAllText(md));
         Console.WriteLine($"written: {md}");
         return 0;

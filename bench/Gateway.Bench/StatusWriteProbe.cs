@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Gateway.Actors.Model;
+using Gateway.Actors.Resources;
+using Gateway.Actors.Status;
+using Gateway.Actors.Translation;
+using Gateway.Host.Status;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.Bench;
+
+/// <summary>
+/// In-process cost of the file-mode status sink at start-up (issue 10, time to ready): N route entities each read
+/// their stored status (none: a fresh directory) and write their first status, 64 at a time as the entities' messages
+/// arrive, into a fresh directory under --dir (default: the system temp directory). Per round: the process's CPU
+/// time (user + system; robust on a busy machine) and wall time for all N, and the mean CPU per write.
+/// </summary>
+internal static class StatusWriteProbe
+{
+    public sealed record Options(int Routes, int Rounds, string Directory);
+
+    public sealed record Row(int Round, int Writes, double CpuMs, double WallMs, double CpuMicrosecondsPerWrite);
+
+    public static async Task<List<Row>> RunAsync(Options options)
+    {
+        var statuses = Enumerable.Range(0, options.Routes).Select(Desired).ToList();
+        var rows = new List<Row>();
+        for (var round = 0; round < options.Rounds; round++)
+        {
+            var directory = Path.Combine(options.Directory, $"status-{Environment.ProcessId}-{round}");
+            var sink = new FileStatusSink(directory, Controller, TimeProvider.System, NullLogger<FileStatusSink>.Instance);
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var wall = Stopwatch.StartNew();
+            await Parallel.ForEachAsync(statuses, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (status, ct) =>
+            {
+                await sink.ReadAsync(status.Key, ct).ConfigureAwait(false);
+                if (await sink.WriteAsync(status, ct).ConfigureAwait(false) != StatusWriteOutcome.Written)
+                    throw new InvalidOperationException($"{status.Key}: the first write did not write");
+            }).ConfigureAwait(false);
+            var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            rows.Add(new Row(round + 1, statuses.Count, used.TotalMilliseconds, wall.Elapsed.TotalMilliseconds, used.TotalMicroseconds / statuses.Count));
+            Directory.Delete(directory, recursive: true);
+        }
+        return rows;
+    }
+
+    public static string Markdown(Options options, string machine, IReadOnlyList<Row> rows)
+    {
+        var md = new StringBuilder();
+        md.AppendLine(CultureInfo.InvariantCulture, $"# Status sink writes at start-up: {options.Routes} routes, {options.Rounds} rounds");
+        md.AppendLine();
+        md.AppendLine(machine);
+        md.AppendLine();
+        md.AppendLine("Each round: a fresh FileStatusSink and directory; every route's entity reads its stored status (none) and writes its first status, 64 at a time.");
+        md.AppendLine();
+        md.AppendLine("| round | writes | CPU ms | wall ms | CPU per write µs |");
+        md.AppendLine("|---:|---:|---:|---:|---:|");
+        foreach (var r in rows)
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Round} | {r.Writes} | {r.CpuMs:0} | {r.WallMs:0} | {r.CpuMicrosecondsPerWrite:0} |");
+        return md.ToString();
+    }
+
+    private const string Controller = "akka-gateway.dev/controller";
+
+    /// <summary>A route as the run-controlplane fixtures have it (stamped as the file source stamps it), Accepted and resolved.</summary>
+    private static DesiredRouteStatus Desired(int i)
+    {
+        var route = new V1HTTPRoute
+        {
+            ApiVersion = "gateway.networking.k8s.io/v1",
+            Kind = "HTTPRoute",
+            Metadata = new V1ObjectMeta
+            {
+                Name = $"r{i}", NamespaceProperty = "bench", Generation = 1, ResourceVersion = "1", Uid = Guid.NewGuid().ToString(),
+                CreationTimestamp = new DateTime(2026, 12, 5, 0, 0, 0, DateTimeKind.Utc),
+            },
+            Spec = new V1HTTPRouteSpec
+            {
+                ParentRefs = [new V1GatewayParentReference { Name = "gw" }],
+                Hostnames = [$"r{i}.cp.example"],
+                Rules =
+                [
+                    new V1HTTPRouteRule
+                    {
+                        Matches = [new V1HTTPRouteMatch { Path = new V1HTTPPathMatch { Type = "PathPrefix", Value = $"/r{i}" } }],
+                        BackendRefs = [new V1HTTPBackendRef { Name = $"svc-{i}", Port = 8080 }],
+                    },
+                ],
+            },
+        };
+        return new DesiredRouteStatus(new ResourceKey("HTTPRoute", "bench", route.Metadata.Name), 1, route, new V1RouteStatus
+        {
+            Parents =
+            [
+                new V1RouteParentStatus
+                {
+                    ControllerName = Controller,
+                    ParentRef = new V1GatewayParentReference { Name = "gw" },
+                    Conditions =
+                    [
+                        new V1Condition { Type = "Accepted", Status = "True", Reason = "Accepted", Message = "Accepted", ObservedGeneration = 1 },
+                        new V1Condition { Type = "ResolvedRefs", Status = "True", Reason = "ResolvedRefs", Message = "Resolved", ObservedGeneration = 1 },
+                    ],
+                },
+            ],
+        });
+    }
+}

@@ -34,6 +34,17 @@ public sealed record FileSourceOptions
     /// replicas sharing one manifests folder and status directory, and a restarted replica, agree on them.
     /// </summary>
     public string? StatusDirectory { get; init; }
+
+    /// <summary>
+    /// Passes of the warm-up after the first scan: the change path (one manifest file re-read, parsed, reconciled and
+    /// stamped, its no-change handed to the store) run this many times over a file whose text did not change, so the
+    /// first real change does not run it cold. 0 turns it off. Bounded further by <see cref="WarmUpBudget"/>, and
+    /// ended at once by a real change.
+    /// </summary>
+    public int WarmUpPasses { get; init; } = 32;
+
+    /// <summary>The most time the warm-up may take (a scan walks every file under the roots: large trees make passes dear).</summary>
+    public TimeSpan WarmUpBudget { get; init; } = TimeSpan.FromMilliseconds(500);
 }
 
 /// <summary>
@@ -54,6 +65,7 @@ public sealed class FileSource : BackgroundService
     private readonly ConcurrentQueue<TaskCompletionSource> _rescanRequests = new();
     private readonly Dictionary<string, FileSystemWatcher> _watchers = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _initialSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<int> _warmedUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _firstEventAt;
     private int _forceAll;
     private int _settle;
@@ -72,6 +84,13 @@ public sealed class FileSource : BackgroundService
 
     /// <summary>Completes when the first complete scan has reached the store.</summary>
     public Task InitialSync => _initialSync.Task;
+
+    /// <summary>
+    /// Completes when the warm-up after the first scan has ended, with the number of passes it ran (see
+    /// <see cref="FileSourceOptions.WarmUpPasses"/>; fewer when a change arrived or the budget ran out, 0 without a file
+    /// to run it on).
+    /// </summary>
+    public Task<int> WarmedUp => _warmedUp.Task;
 
     /// <summary>Every current problem (file, document index, reason), in path order.</summary>
     public IReadOnlyList<SourceDiagnostic> Diagnostics => _diagnostics;
@@ -103,6 +122,7 @@ public sealed class FileSource : BackgroundService
             _initialSync.TrySetResult();
             _logger.LogInformation("Initial scan of {Roots} complete: {Count} objects, {Problems} problems",
                 string.Join(", ", _catalog.Roots), _catalog.Objects.Count, _catalog.Diagnostics.Count);
+            _warmedUp.TrySetResult(WarmUp(stoppingToken));
 
             while (!stoppingToken.IsCancellationRequested)
             {
@@ -134,16 +154,58 @@ public sealed class FileSource : BackgroundService
         finally
         {
             _initialSync.TrySetCanceled(CancellationToken.None);
+            _warmedUp.TrySetCanceled(CancellationToken.None);
             while (_rescanRequests.TryDequeue(out var request)) request.TrySetCanceled(CancellationToken.None);
             foreach (var watcher in _watchers.Values) watcher.Dispose();
             _watchers.Clear();
         }
     }
 
-    private void ScanAndApply(IReadOnlySet<string>? forced, bool forceAll)
+    /// <summary>
+    /// Runs the change path a real watcher event takes (a scan forcing one file, its objects reconciled and stamped, the
+    /// outcome handed to the store) over a file whose text did not change, <see cref="FileSourceOptions.WarmUpPasses"/>
+    /// times, so its code is compiled (and past the JIT's promotion count) before the first real change: without it the
+    /// first added route spent about 15 ms between the watcher event and the store, later ones 1 to 2 ms. An unchanged
+    /// file changes nothing (stamping keeps every object's stamped copy; the store sees no change, so no pass runs). A
+    /// file that did change meanwhile is read as a real change would read it, its changes go to the store as usual.
+    /// Stops before the next pass when a watcher event, a rescan request or a watcher error is waiting (they are left for
+    /// the loop), or when the budget is spent. Runs on the loop's thread, which owns the catalog.
+    /// </summary>
+    private int WarmUp(CancellationToken ct)
+    {
+        var count = _options.WarmUpPasses;
+        if (count <= 0 || _catalog.WarmUpFile() is not { } path) return 0;
+        var started = Stopwatch.GetTimestamp();
+        var forced = new HashSet<string>(StringComparer.Ordinal) { path };
+        var passes = 0;
+        try
+        {
+            while (passes < count && !ct.IsCancellationRequested && !ChangeWaiting && Stopwatch.GetElapsedTime(started) < _options.WarmUpBudget)
+            {
+                _catalog.ForgetText(path);
+                ScanAndApply(forced, forceAll: false, warmUp: true);
+                passes++;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The warm-up only saves time: a fault ends it, and the loop's next scan reads every change as usual.
+            _logger.LogWarning(e, "File source warm-up ended by a fault; changes are read as usual");
+        }
+        _logger.LogInformation("File source warm-up: {Passes} passes of the change path ({File} read again unchanged) in {Elapsed:F1} ms{Stopped}",
+            passes, path, Stopwatch.GetElapsedTime(started).TotalMilliseconds, passes < count ? "; a change arrived or the budget ran out, the rest skipped" : "");
+        return passes;
+    }
+
+    /// <summary>True when the loop has work waiting: a watcher event, a rescan request or a watcher error.</summary>
+    private bool ChangeWaiting =>
+        !_dirty.IsEmpty || _signal.CurrentCount > 0 || !_rescanRequests.IsEmpty || Volatile.Read(ref _forceAll) == 1 || Interlocked.Read(ref _firstEventAt) != 0;
+
+    private void ScanAndApply(IReadOnlySet<string>? forced, bool forceAll, bool warmUp = false)
     {
         var started = Stopwatch.GetTimestamp();
-        var firstEvent = Interlocked.Exchange(ref _firstEventAt, 0);
+        // A warm-up pass leaves the first event's time to the scan that reads that event.
+        var firstEvent = warmUp ? 0 : Interlocked.Exchange(ref _firstEventAt, 0);
         var scanned = 0L;
         var changes = _catalog.Scan(forced, forceAll, (upserts, removals) =>
         {

@@ -95,6 +95,38 @@ public sealed class ManifestCatalog
     }
 
     /// <summary>
+    /// A file whose re-read exercises the one-file change path of <see cref="Scan"/> without changing anything: the
+    /// smallest (by size) that was read without problems, defines at least one object, and alone defines each of its
+    /// objects (so re-reading it takes the one-file path, not a whole merge). Null when there is none.
+    /// </summary>
+    public string? WarmUpFile()
+    {
+        TrackedFile? best = null;
+        foreach (var file in _files.Values)
+        {
+            if (file.Content.Objects.IsEmpty || file.ReadError is not null || file.Content.Diagnostics.Count > 0 || file.EmptyOnce || file.TextDigest is null) continue;
+            if (best is not null && (file.Length > best.Length || (file.Length == best.Length && string.CompareOrdinal(file.Path, best.Path) > 0))) continue;
+            var alone = true;
+            foreach (var obj in file.Content.Objects)
+            {
+                alone &= !_duplicateKeys.Contains(obj.Key) && _present.TryGetValue(obj.Key, out var winner) && ReferenceEquals(winner, obj);
+            }
+            if (alone) best = file;
+        }
+        return best?.Path;
+    }
+
+    /// <summary>
+    /// Makes the next scan that reads <paramref name="path"/> parse, reconcile and stamp it even when its text did not
+    /// change (the file source's warm-up). An unchanged file then yields no object change: stamping finds every object
+    /// equal to its stamped copy and keeps that copy.
+    /// </summary>
+    public void ForgetText(string path)
+    {
+        if (_files.TryGetValue(path, out var file)) file.TextDigest = null;
+    }
+
+    /// <summary>
     /// Looks at every file under the roots and re-reads those that are new, whose size or modification time changed,
     /// that are listed in <paramref name="forcedPaths"/>, or all of them with <paramref name="forceAll"/> (timestamps
     /// are coarse: a rewrite of equal size can keep the same mtime). Files whose text did not change are not parsed

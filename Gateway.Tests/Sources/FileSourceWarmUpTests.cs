@@ -1,0 +1,135 @@
+using Gateway.Actors.Resources;
+using Gateway.Host.Pipeline;
+using Gateway.Host.Sources;
+using Gateway.Tests.Host;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace Gateway.Tests.Sources;
+
+/// <summary>
+/// The file source's warm-up after its first scan (FileSource.WarmUp): the change path run over a file whose text did
+/// not change must change nothing, and a real change arriving meanwhile must end it and reach the store. Real files and a
+/// real FileSystemWatcher; the settle delay and the rescan interval are 10 minutes, so a change that reaches the store
+/// within the 30 s bound was read through the watcher.
+/// </summary>
+public sealed class FileSourceWarmUpTests : IDisposable
+{
+    private static readonly TimeSpan Long = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private static readonly ResourceKey A = new("Namespace", "", "a");
+    private static readonly ResourceKey B = new("Namespace", "", "b");
+    private static readonly ResourceKey C = new("Namespace", "", "c");
+
+    private readonly TempDir _dir = new();
+
+    public FileSourceWarmUpTests()
+    {
+        _dir.Write("a.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {team: one}}\n");
+        _dir.Write("b.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: c}\n");
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Catalog_UnchangedFileReadAgainAfterForgetText_YieldsNoChangeAndKeepsEveryStampedCopy()
+    {
+        var catalog = new ManifestCatalog([_dir.Path]);
+        catalog.Scan();
+        var before = catalog.Objects.ToDictionary();
+        var file = catalog.WarmUpFile();
+        Assert.Equal(_dir.Combine("a.yaml"), file);
+
+        for (var i = 0; i < 3; i++)
+        {
+            catalog.ForgetText(file!);
+            var changes = catalog.Scan(new HashSet<string>(StringComparer.Ordinal) { file! });
+
+            Assert.True(changes.IsEmpty, $"pass {i}: {changes.Upserts.Count} upserts, {changes.Removals.Count} removals");
+            Assert.Empty(changes.Added);
+            Assert.Empty(changes.Resolved);
+        }
+        Assert.Equal(before.Keys.Order(), catalog.Objects.Keys.Order());
+        foreach (var (key, obj) in before) Assert.Same(obj, catalog.Objects[key]);
+    }
+
+    [Fact]
+    public void Catalog_WarmUpFile_SkipsFilesWithProblemsAndFilesWhoseObjectsAreDefinedTwice()
+    {
+        // a.yaml is the smallest, but its object is defined again (and ignored) in d.yaml; b.yaml is next by size.
+        _dir.Write("d.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
+        _dir.Write("broken.yaml", "apiVersion: v1\nkind: [\n");
+        var catalog = new ManifestCatalog([_dir.Path]);
+        catalog.Scan();
+
+        Assert.Equal(_dir.Combine("b.yaml"), catalog.WarmUpFile());
+    }
+
+    [Fact]
+    public async Task WarmUp_UnchangedFile_RunsEveryPassAndMakesNoStoreChange()
+    {
+        var store = new ResourceStore();
+        using var source = new FileSource(new FileSourceOptions { Roots = [_dir.Path], SettleDelay = Long, RescanInterval = Long, WarmUpPasses = 40, WarmUpBudget = Long },
+            store, NullLogger<FileSource>.Instance, TimeProvider.System);
+        await source.StartAsync(CancellationToken.None);
+        try
+        {
+            using var timeout = new CancellationTokenSource(Bound);
+            await source.InitialSync.WaitAsync(timeout.Token);
+            var sequence = store.ChangeSequence;
+            var objects = new[] { A, B, C }.Select(k => store.Get(k)).ToList();
+
+            var passes = await source.WarmedUp.WaitAsync(timeout.Token);
+
+            Assert.Equal(40, passes);
+            Assert.Equal(sequence, store.ChangeSequence);
+            Assert.All(objects, Assert.NotNull);
+            Assert.Equal(objects, new[] { A, B, C }.Select(k => store.Get(k)));
+            Assert.Empty(source.Diagnostics);
+        }
+        finally
+        {
+            await source.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task WarmUp_RealChangeDuringIt_EndsItAndTheChangeReachesTheStore()
+    {
+        var store = new ResourceStore();
+        // Unbounded passes and budget: only the change can end the warm-up (the test's bound stops a warm-up that misses it).
+        using var source = new FileSource(new FileSourceOptions { Roots = [_dir.Path], SettleDelay = Long, RescanInterval = Long, WarmUpPasses = int.MaxValue, WarmUpBudget = Long },
+            store, NullLogger<FileSource>.Instance, TimeProvider.System);
+        await source.StartAsync(CancellationToken.None);
+        try
+        {
+            using var timeout = new CancellationTokenSource(Bound);
+            await source.InitialSync.WaitAsync(timeout.Token);
+            var d = new ResourceKey("Namespace", "", "d");
+            _dir.Write("d.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: d}\n");
+            // The warm-up's own file changes too: its new label must reach the store, whichever scan reads it.
+            _dir.Write("a.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {team: two}}\n");
+
+            var passes = await source.WarmedUp.WaitAsync(timeout.Token);
+
+            Assert.InRange(passes, 0, int.MaxValue - 1);
+            Assert.True(await EventuallyAsync(() => store.Get(d) is not null
+                && store.Get(A)?.Metadata.Labels is { } labels && labels.TryGetValue("team", out var team) && team == "two"), "the change made during the warm-up did not reach the store");
+        }
+        finally
+        {
+            await source.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<bool> EventuallyAsync(Func<bool> condition)
+    {
+        var until = DateTime.UtcNow + Bound;
+        while (DateTime.UtcNow < until)
+        {
+            if (condition()) return true;
+            await Task.Delay(20);
+        }
+        return condition();
+    }
+}

@@ -93,6 +93,26 @@ public sealed class NodeContentIncrementalTests
     }
 
     [Fact]
+    public void Next_RouteEntriesChangedWhileItsStatusAndResourceVersionStayTheSameInstances_RebuildsTheRouteFromItsNewEntries()
+    {
+        // A translator may keep a route's status instance while the route's entries change (another object changed
+        // them): the builder must still see the new slice. The later pass reuses the first pass's statuses and snapshot,
+        // so only route a's entries differ.
+        var builder = new NodeContentBuilder();
+        var (first, s1) = NodeContentTests.Translate(NodeContentTests.Manifests, 1);
+        builder.Next("n", first, s1, true);
+        var (second, _) = NodeContentTests.Translate(NodeContentTests.Manifests.Replace("value: /a}", "value: /a2}", StringComparison.Ordinal), 2);
+        var changed = Reused(first, second) with { Statuses = first.Statuses };
+
+        var after = builder.Next("n", changed, s1, true);
+        var fresh = NodeContentBuilder.Build("n", changed, s1, true);
+
+        Assert.Contains("/a2", after.Objects[RouteA].Slice, StringComparison.Ordinal);
+        Assert.Equal(fresh.Objects[RouteA].Fingerprint, after.Objects[RouteA].Fingerprint);
+        Assert.Same(first.Statuses[new ResourceKey("HTTPRoute", "default", "a")], changed.Statuses[new ResourceKey("HTTPRoute", "default", "a")]);
+    }
+
+    [Fact]
     public void Next_RouteRemoved_ReportedRemoved_AndGoneFromTheContent()
     {
         var builder = new NodeContentBuilder();

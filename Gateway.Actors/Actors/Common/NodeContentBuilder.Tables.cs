@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using Gateway.Actors.Resources;
 using Gateway.Actors.RouteTable;
@@ -55,7 +56,14 @@ public sealed partial class NodeContentBuilder
     /// A listener's slice of its Gateway's table: fingerprint, the routes it carries (names sorted, their keys in the
     /// same order, as a set, and the hash of the sorted names that the listener's content fingerprint takes).
     /// </summary>
-    private sealed record ListenerParts(string Hash, ImmutableArray<string> Routes, ImmutableArray<ResourceKey> Keys, HashSet<ResourceKey> RouteSet, string RoutesHash);
+    private sealed record ListenerParts(string Hash, ImmutableArray<string> Routes, ImmutableArray<ResourceKey> Keys, HashSet<ResourceKey> RouteSet, string RoutesHash)
+    {
+        /// <summary>
+        /// The <see cref="PositionParts.RouteSet"/> token of the one position these parts were made from (null: several
+        /// positions, or not known): <see cref="RouteSet"/> holds exactly that position's routes.
+        /// </summary>
+        public object? Token { get; init; }
+    }
 
     /// <summary>
     /// One listener position (port index, listener index) of a Gateway table: its frame, every entry's hash (parallel to
@@ -66,6 +74,12 @@ public sealed partial class NodeContentBuilder
     {
         /// <summary>Stands for the set of routes on this position: positions with the same token carry the same routes.</summary>
         public object RouteSet { get; } = routeSet ?? new object();
+
+        /// <summary>
+        /// For a position patched from the previous table's position at the same header: the routes that joined and left
+        /// it, against that position's <see cref="RouteSet"/> token. Null when the position was grouped from nothing.
+        /// </summary>
+        public RouteChange? Change { get; init; }
 
         public ListenerRouteTable Listener { get; } = listener;
         public SegmentFrame Frame { get; } = frame;
@@ -81,6 +95,13 @@ public sealed partial class NodeContentBuilder
     }
 
     /// <summary>
+    /// The routes that joined and left a patched position, relative to the route set that <paramref name="From"/> (the
+    /// previous position's <see cref="PositionParts.RouteSet"/> token) stands for. Holds the token only, never the previous
+    /// position, so positions do not chain up over passes.
+    /// </summary>
+    private sealed record RouteChange(object From, ResourceKey[] Joined, ResourceKey[] Left);
+
+    /// <summary>
     /// What one Gateway table gives every entity: its slice fingerprint, each listener's, each route's segments.
     /// <para>
     /// Built from the previous parts of the same Gateway, so a change costs what it touches rather than the table's size:
@@ -90,7 +111,9 @@ public sealed partial class NodeContentBuilder
     /// instance, so <see cref="Inputs.Same"/> finds it unchanged by reference. Entry hashes are carried over by position
     /// (and by instance in between); only new entries are hashed. What stays linear in the size of a changed listener is
     /// cheap: reference comparisons, one pass over the entries to find the touched routes' entries, one hash over the
-    /// entry hashes, and copies of the route dictionaries. <c>NodeContentIncrementalTests</c> checks random change
+    /// entry hashes, and copies of the route dictionaries. A patched position records the routes that joined and left it
+    /// (<see cref="RouteChange"/>), so a listener on one position patches its route set and sorted names with them
+    /// instead of comparing every route it carries. <c>NodeContentIncrementalTests</c> checks random change
     /// sequences against parts built from nothing.
     /// </para>
     /// </summary>
@@ -100,8 +123,9 @@ public sealed partial class NodeContentBuilder
         private const int PatchLimit = 256;
 
         private TableParts(GatewayRouteTable table, string gatewayHeader, PositionParts[][] positions, string sliceHash,
-            Dictionary<string, ListenerParts> listeners, Dictionary<ResourceKey, Segment[]> routes)
+            Dictionary<string, ListenerParts> listeners, Dictionary<ResourceKey, Segment[]> routes, HashSet<ResourceKey>? touched)
         {
+            Touched = touched;
             Table = table;
             GatewayHeader = gatewayHeader;
             Positions = positions;
@@ -117,6 +141,12 @@ public sealed partial class NodeContentBuilder
         /// <summary>Route → its segments over this table's positions, in table order (port, then listener).</summary>
         public Dictionary<ResourceKey, Segment[]> Routes { get; }
 
+        /// <summary>
+        /// The routes whose entry in <see cref="Routes"/> may be another instance than in the previous parts these were
+        /// patched from (every other route's is the same instance); null when built from nothing.
+        /// </summary>
+        public HashSet<ResourceKey>? Touched { get; }
+
         private string GatewayHeader { get; }
 
         /// <summary>Per port index, per listener index.</summary>
@@ -127,6 +157,7 @@ public sealed partial class NodeContentBuilder
         /// pass) is consumed: its maps are taken over and patched, so it must not be read afterwards; after an exception
         /// neither may be used (the builder starts over from nothing).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static TableParts Of(GatewayRouteTable table, TableParts? previous)
         {
             var inv = CultureInfo.InvariantCulture;
@@ -190,7 +221,7 @@ public sealed partial class NodeContentBuilder
                 }
             }
             return new TableParts(table, gatewayHeader, positions, tableHash.Finish(), ListenersOf(positions, gatewayHeader, previous),
-                RoutesOf(positions, previous, touched));
+                RoutesOf(positions, previous, touched), touched);
         }
 
         /// <summary>
@@ -199,6 +230,7 @@ public sealed partial class NodeContentBuilder
         /// <paramref name="hashesFrom"/>: a previous position of the same listener, whose entry hashes are carried over.
         /// Adds to <paramref name="touched"/> every route whose segment here may differ from the previous table's.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static PositionParts Position(GatewayRouteTable table, int p, int l, string header, ListenerRouteTable listener,
             PositionParts? sameFrame, PositionParts? hashesFrom, HashSet<ResourceKey>? touched)
         {
@@ -220,16 +252,22 @@ public sealed partial class NodeContentBuilder
                 // place (a copy of thousands of entries per change would cost more than the change).
                 var segments = sameFrame.Segments;
                 var regrouped = Group(sameFrame.Frame, p, l, listener, httpHashes, l4Hashes, affected);
-                var sameRoutes = true;
+                List<ResourceKey>? joined = null, left = null;
                 foreach (var route in affected)
                 {
-                    if (segments.ContainsKey(route) != regrouped.ContainsKey(route)) sameRoutes = false;
-                    segments.Remove(route);
+                    var had = segments.Remove(route);
+                    if (had == regrouped.ContainsKey(route)) continue;
+                    if (had) (left ??= []).Add(route);
+                    else (joined ??= []).Add(route);
                 }
                 foreach (var (route, segment) in regrouped) segments[route] = segment;
                 touched?.UnionWith(affected);
+                var sameRoutes = joined is null && left is null;
                 return new PositionParts(listener, sameFrame.Frame, httpHashes, l4Hashes, entriesHash, segments,
-                    sameRoutes ? sameFrame.RouteSet : null);
+                    sameRoutes ? sameFrame.RouteSet : null)
+                {
+                    Change = new RouteChange(sameFrame.RouteSet, joined?.ToArray() ?? [], left?.ToArray() ?? []),
+                };
             }
 
             var frame = new SegmentFrame(table, p, l, header);
@@ -249,6 +287,7 @@ public sealed partial class NodeContentBuilder
         /// previous array, by instance in between, computed for new entries. Adds the routes of the entries in between
         /// (on both sides) to <paramref name="affected"/>.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static string[] Hashes<T>(ImmutableArray<T> entries, ImmutableArray<T>? previous, string[]? previousHashes, HashSet<ResourceKey> affected,
             Func<T, ResourceKey> routeOf) where T : class
         {
@@ -288,6 +327,7 @@ public sealed partial class NodeContentBuilder
         }
 
         /// <summary>Each route's segment on one position (only the routes in <paramref name="only"/> when given), entries in table order.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static Dictionary<ResourceKey, Segment> Group(SegmentFrame frame, int p, int l, ListenerRouteTable listener, string[] httpHashes, string[] l4Hashes,
             HashSet<ResourceKey>? only)
         {
@@ -339,6 +379,7 @@ public sealed partial class NodeContentBuilder
         /// Each listener name's parts (a name may sit on several positions). A name whose positions are all the previous
         /// table's instances keeps its parts; one whose routes are the same set keeps its sorted names.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static Dictionary<string, ListenerParts> ListenersOf(PositionParts[][] positions, string gatewayHeader, TableParts? previous)
         {
             var byName = new Dictionary<string, List<PositionParts>>(StringComparer.Ordinal);
@@ -381,10 +422,21 @@ public sealed partial class NodeContentBuilder
                     hash.Add('P', position.EntriesHash);
                 }
                 if (before is not null && own.Count == 1 && previousByName is not null
-                    && previousByName.TryGetValue(name, out var was) && was.Count == 1 && ReferenceEquals(was[0].RouteSet, own[0].RouteSet))
+                    && previousByName.TryGetValue(name, out var was) && was.Count == 1 && ReferenceEquals(was[0].RouteSet, before.Token))
                 {
-                    listeners[name] = before with { Hash = hash.Finish() };
-                    continue;
+                    if (ReferenceEquals(was[0].RouteSet, own[0].RouteSet))
+                    {
+                        listeners[name] = before with { Hash = hash.Finish() };
+                        continue;
+                    }
+                    if (own[0].Change is { } change && ReferenceEquals(change.From, was[0].RouteSet))
+                    {
+                        // The one position's routes joined and left are known: the set and the sorted names are patched
+                        // with them, without looking at the listener's other routes (a one-route change on a listener with
+                        // thousands of routes otherwise hashed every route key several times).
+                        listeners[name] = Changed(hash.Finish(), before, change, own[0].RouteSet);
+                        continue;
+                    }
                 }
                 HashSet<ResourceKey> set;
                 if (own.Count == 1) set = [.. own[0].Segments.Keys];
@@ -394,9 +446,10 @@ public sealed partial class NodeContentBuilder
                     foreach (var position in own) set.UnionWith(position.Segments.Keys);
                 }
                 // Sorting and formatting thousands of names on every change of one route costs more than comparing sets.
+                var token = own.Count == 1 ? own[0].RouteSet : null;
                 listeners[name] = before is not null && before.RouteSet.SetEquals(set)
-                    ? before with { Hash = hash.Finish() }
-                    : Names(hash.Finish(), set, before);
+                    ? before with { Hash = hash.Finish(), Token = token }
+                    : Names(hash.Finish(), set, before) with { Token = token };
             }
             return listeners;
         }
@@ -427,6 +480,23 @@ public sealed partial class NodeContentBuilder
 
         private const int NamePatchLimit = 8;
 
+        /// <summary>
+        /// The parts of a one-position listener whose routes changed by <paramref name="change"/> since
+        /// <paramref name="before"/> (made from the position <paramref name="change"/> starts from). <paramref name="before"/>
+        /// is consumed: its route set is patched in place (it belongs to the previous table's parts, which are discarded).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static ListenerParts Changed(string hash, ListenerParts before, RouteChange change, object token)
+        {
+            var set = before.RouteSet;
+            foreach (var key in change.Left) set.Remove(key);
+            foreach (var key in change.Joined) set.Add(key);
+            var parts = change.Joined.Length <= NamePatchLimit && change.Left.Length <= NamePatchLimit
+                ? Patched(before, change.Joined, change.Left, set, hash)
+                : Names(hash, set);
+            return parts with { Token = token };
+        }
+
         /// <summary><paramref name="before"/>'s sorted keys and names with the difference to <paramref name="set"/> applied; null when it is large.</summary>
         private static (ImmutableArray<string> Names, ImmutableArray<ResourceKey> Keys)? Patched(ListenerParts before, HashSet<ResourceKey> set)
         {
@@ -441,6 +511,21 @@ public sealed partial class NodeContentBuilder
                 if (!set.Contains(key) && removed.Count <= NamePatchLimit) removed.Add(key);
             }
             if (added.Count > NamePatchLimit || removed.Count > NamePatchLimit) return null;
+            return Patched(before, added, removed);
+        }
+
+        /// <summary>The parts for <paramref name="set"/>: <paramref name="before"/>'s sorted arrays with the keys added and removed.</summary>
+        private static ListenerParts Patched(ListenerParts before, IReadOnlyList<ResourceKey> added, IReadOnlyList<ResourceKey> removed, HashSet<ResourceKey> set,
+            string hash)
+        {
+            var (names, keys) = Patched(before, added, removed);
+            return new ListenerParts(hash, names, keys, set, NodeContentBuilder.Hash(string.Join(',', names)));
+        }
+
+        /// <summary><paramref name="before"/>'s sorted keys and names with <paramref name="added"/> inserted and <paramref name="removed"/> taken out.</summary>
+        private static (ImmutableArray<string> Names, ImmutableArray<ResourceKey> Keys) Patched(ListenerParts before, IReadOnlyList<ResourceKey> added,
+            IReadOnlyList<ResourceKey> removed)
+        {
             var keys = before.Keys.ToBuilder();
             var names = before.Routes.ToBuilder();
             foreach (var key in removed)
@@ -477,6 +562,7 @@ public sealed partial class NodeContentBuilder
         /// Route → its segments over every position, in table order. From nothing without previous parts; otherwise the
         /// previous map with the <paramref name="touched"/> routes gathered again.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static Dictionary<ResourceKey, Segment[]> RoutesOf(PositionParts[][] positions, TableParts? previous, HashSet<ResourceKey>? touched)
         {
             if (previous is null || touched is null)

@@ -86,6 +86,20 @@ public sealed class GatewayHostTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Start_FileSourceWarmUpRunsEveryPass_WithoutAStoreChangeOrASecondPass()
+    {
+        WriteBase();
+
+        var host = await StartAsync();
+        var passes = await host.Source.WarmedUp.WaitAsync(Wait.Token());
+
+        Assert.Equal(new FileSourceOptions().WarmUpPasses, passes);
+        Assert.Equal(1, host.LastPass!.Revision);
+        Assert.Equal(host.LastPass.ChangeSequence, host.Store.ChangeSequence);
+        Assert.Contains(_logs.Entries, e => e.Message.StartsWith($"File source warm-up: {passes} passes", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task SpecChange_GenerationBumpsAndStatusIsWrittenExactlyOnceMore()
     {
         WriteBase(port: 80);

@@ -158,6 +158,10 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
 
         // Propagation under steady traffic on the routes already there.
         var steady = new SteadyTraffic(client, ip, port, n, options.SteadyClients);
+        // The first addition waits until the traffic is steady (200 responses, at most 5 s): straight after the memory
+        // readings above (a full GC, then an aggressive one that hands the heap's free pages back to the OS) and with the
+        // clients' connections still opening, the first sample measured that ramp-up on the same 2 cores.
+        await Util.WaitUntilAsync(() => Task.FromResult(steady.Requests >= 200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10)).ConfigureAwait(false);
 
         var propagation = new List<double>();
         using var poller = NewClient(1);

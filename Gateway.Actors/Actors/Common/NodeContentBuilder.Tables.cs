@@ -338,6 +338,7 @@ public sealed partial class NodeContentBuilder
             // A few touched routes (the common case) are compared directly: equality of keys with different names stops
             // at the names' lengths or first characters, while a set lookup hashes three strings per entry.
             var few = only is { Count: <= 4 } ? only.ToArray() : null;
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             bool Wanted(ResourceKey route)
             {
                 if (only is null) return true;
@@ -469,6 +470,7 @@ public sealed partial class NodeContentBuilder
         /// (one route changed: the common case), its sorted arrays are patched by binary search: sorting and formatting
         /// every name of a listener with thousands of routes took most of a one-route change's status preparation.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static ListenerParts Names(string hash, HashSet<ResourceKey> set, ListenerParts? before = null)
         {
             if (before is not null && Patched(before, set) is { } patched)
@@ -498,6 +500,7 @@ public sealed partial class NodeContentBuilder
         }
 
         /// <summary><paramref name="before"/>'s sorted keys and names with the difference to <paramref name="set"/> applied; null when it is large.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static (ImmutableArray<string> Names, ImmutableArray<ResourceKey> Keys)? Patched(ListenerParts before, HashSet<ResourceKey> set)
         {
             var added = new List<ResourceKey>();
@@ -515,6 +518,7 @@ public sealed partial class NodeContentBuilder
         }
 
         /// <summary>The parts for <paramref name="set"/>: <paramref name="before"/>'s sorted arrays with the keys added and removed.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static ListenerParts Patched(ListenerParts before, IReadOnlyList<ResourceKey> added, IReadOnlyList<ResourceKey> removed, HashSet<ResourceKey> set,
             string hash)
         {
@@ -523,6 +527,7 @@ public sealed partial class NodeContentBuilder
         }
 
         /// <summary><paramref name="before"/>'s sorted keys and names with <paramref name="added"/> inserted and <paramref name="removed"/> taken out.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static (ImmutableArray<string> Names, ImmutableArray<ResourceKey> Keys) Patched(ListenerParts before, IReadOnlyList<ResourceKey> added,
             IReadOnlyList<ResourceKey> removed)
         {

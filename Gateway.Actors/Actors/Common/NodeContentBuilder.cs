@@ -217,6 +217,7 @@ public sealed partial class NodeContentBuilder
 
     private static readonly HashSet<ResourceKey> NoneMoved = [];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Contains(IReadOnlyCollection<ResourceKey> keys, ResourceKey key)
     {
         if (keys is ResourceKey[] few)

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using Gateway.Actors.Actors.Common;
@@ -13,7 +14,8 @@ namespace Gateway.Tests.Cluster;
 /// changed span of a listener get new segments). Over long seeded random sequences of changes, fed by the incremental
 /// translator (which keeps unchanged entries' instances, so the patch paths run) and now and then by a full translation
 /// (fresh instances everywhere), every pass's content equals a build from nothing and its delta equals the full
-/// comparison of the two passes.
+/// comparison of the two passes. Every fifth pass keeps the previous pass's status instances, so routes whose entries
+/// moved under an unchanged status instance are found by the tables alone.
 /// </summary>
 public sealed class NodeContentRandomChangeTests
 {
@@ -37,6 +39,7 @@ public sealed class NodeContentRandomChangeTests
         var texts = new Dictionary<ResourceKey, string>();
         Snapshot? snapshot = null;
         NodeContent? previousIncremental = null, previousFresh = null;
+        TranslationResult? previousResult = null;
         for (var step = 1; step <= 120; step++)
         {
             if (step > 1) Mutate(random, routes, listeners, ref gatewayGeneration);
@@ -57,6 +60,14 @@ public sealed class NodeContentRandomChangeTests
 
             // Every seventh pass a full translation: fresh instances everywhere.
             var result = step % 7 == 0 ? Translator.Translate(snapshot, new TranslatorOptions()) : translator.Translate(snapshot, new TranslatorOptions());
+            // Every fifth pass the builder is given the previous pass's status instances wherever an object had one: a
+            // translator may keep a status instance while the object's entries change (another object changed them), and
+            // only the route tables then tell the builder what moved.
+            if (step % 5 == 0 && previousResult is not null)
+            {
+                var kept = previousResult.Statuses;
+                result = result with { Statuses = result.Statuses.ToImmutableSortedDictionary(p => p.Key, p => kept.TryGetValue(p.Key, out var old) ? old : p.Value) };
+            }
             var applied = step % 11 != 0;
             var incremental = builder.Next("n", result, snapshot, applied);
             var fresh = NodeContentBuilder.Build("n", result, snapshot, applied);
@@ -77,7 +88,7 @@ public sealed class NodeContentRandomChangeTests
                 Assert.Equal(full.Changed.ToArray(), delta.Changed.ToArray());
                 Assert.Equal(full.Removed.ToArray(), delta.Removed.ToArray());
             }
-            (previousIncremental, previousFresh) = (incremental, fresh);
+            (previousIncremental, previousFresh, previousResult) = (incremental, fresh, result);
         }
     }
 

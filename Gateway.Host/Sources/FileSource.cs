@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Threading.Channels;
 using Gateway.Host.Pipeline;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -52,7 +52,9 @@ public sealed record FileSourceOptions
 /// a bounded periodic rescan catches what watchers miss, and every change goes through the
 /// <see cref="ManifestCatalog"/> into the <see cref="ResourceStore"/>. The store is marked synced after the first
 /// complete scan, so nothing is translated from half-read directories. Problems are logged once when they appear
-/// and kept in <see cref="Diagnostics"/> while they last; nothing here ever stops the loop.
+/// and kept in <see cref="Diagnostics"/> while they last; nothing here ever stops the loop. Watcher threads and
+/// <see cref="RescanAsync"/> hand the loop what woke it through one unbounded channel (<see cref="SourceEvent"/>); the
+/// loop drains it whole before each scan, so a burst of events is one scan.
 /// </summary>
 public sealed class FileSource : BackgroundService
 {
@@ -60,16 +62,12 @@ public sealed class FileSource : BackgroundService
     private readonly ResourceStore _store;
     private readonly ILogger<FileSource> _logger;
     private readonly ManifestCatalog _catalog;
-    private readonly SemaphoreSlim _signal = new(0);
-    private readonly ConcurrentQueue<string> _dirty = new();
-    private readonly ConcurrentQueue<TaskCompletionSource> _rescanRequests = new();
+    // Not SingleReader: the single-reader channel cannot count its items, and ChangeWaiting counts them.
+    private readonly Channel<SourceEvent> _events = Channel.CreateUnbounded<SourceEvent>();
     private readonly Dictionary<string, FileSystemWatcher> _watchers = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _initialSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<int> _warmedUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _firstEventAt;
-    private int _forceAll;
-    private int _settle;
-    private int _recreateWatchers;
     private volatile IReadOnlyList<SourceDiagnostic> _diagnostics = [];
 
     /// <summary>Creates the source; it starts reading when the host starts it.</summary>
@@ -103,8 +101,7 @@ public sealed class FileSource : BackgroundService
     {
         await InitialSync.WaitAsync(ct).ConfigureAwait(false);
         var request = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _rescanRequests.Enqueue(request);
-        _signal.Release();
+        if (!_events.Writer.TryWrite(new RescanRequested(request))) throw new OperationCanceledException("the file source has stopped");
         await request.Task.WaitAsync(ct).ConfigureAwait(false);
     }
 
@@ -126,19 +123,24 @@ public sealed class FileSource : BackgroundService
 
             while (!stoppingToken.IsCancellationRequested)
             {
-                var signaled = await _signal.WaitAsync(_options.RescanInterval, stoppingToken).ConfigureAwait(false);
-                if (signaled && Interlocked.Exchange(ref _settle, 0) == 1) await Task.Delay(_options.SettleDelay, stoppingToken).ConfigureAwait(false);
-                while (_signal.Wait(0, CancellationToken.None)) { }
+                // Woken by an event, or not within the rescan interval: then the periodic rescan runs.
+                var woken = await WaitForEventAsync(stoppingToken).ConfigureAwait(false);
+                var events = Drain();
+                if (woken && events.Any(e => e is PathChanged { Settle: true } or WatcherFailed))
+                {
+                    // A writer may still be writing: let it finish, and take what arrives meanwhile into the same scan.
+                    await Task.Delay(_options.SettleDelay, stoppingToken).ConfigureAwait(false);
+                    events.AddRange(Drain());
+                }
 
-                var forced = new HashSet<string>(StringComparer.Ordinal);
-                while (_dirty.TryDequeue(out var path)) forced.Add(path);
-                var requests = new List<TaskCompletionSource>();
-                while (_rescanRequests.TryDequeue(out var request)) requests.Add(request);
-                var forceAll = Interlocked.Exchange(ref _forceAll, 0) == 1 || requests.Count > 0;
+                var forced = events.OfType<PathChanged>().Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
+                var requests = events.OfType<RescanRequested>().Select(e => e.Done).ToList();
+                var watcherFailed = events.Any(e => e is WatcherFailed);
+                var forceAll = watcherFailed || requests.Count > 0;
 
                 try
                 {
-                    EnsureWatchers();
+                    EnsureWatchers(recreate: watcherFailed);
                     ScanAndApply(forced, forceAll);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -155,7 +157,8 @@ public sealed class FileSource : BackgroundService
         {
             _initialSync.TrySetCanceled(CancellationToken.None);
             _warmedUp.TrySetCanceled(CancellationToken.None);
-            while (_rescanRequests.TryDequeue(out var request)) request.TrySetCanceled(CancellationToken.None);
+            _events.Writer.TryComplete();
+            foreach (var request in Drain().OfType<RescanRequested>()) request.Done.TrySetCanceled(CancellationToken.None);
             foreach (var watcher in _watchers.Values) watcher.Dispose();
             _watchers.Clear();
         }
@@ -198,8 +201,30 @@ public sealed class FileSource : BackgroundService
     }
 
     /// <summary>True when the loop has work waiting: a watcher event, a rescan request or a watcher error.</summary>
-    private bool ChangeWaiting =>
-        !_dirty.IsEmpty || _signal.CurrentCount > 0 || !_rescanRequests.IsEmpty || Volatile.Read(ref _forceAll) == 1 || Interlocked.Read(ref _firstEventAt) != 0;
+    private bool ChangeWaiting => _events.Reader.Count > 0 || Interlocked.Read(ref _firstEventAt) != 0;
+
+    /// <summary>Waits for an event; false when <see cref="FileSourceOptions.RescanInterval"/> passed without one.</summary>
+    private async Task<bool> WaitForEventAsync(CancellationToken stoppingToken)
+    {
+        using var interval = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        interval.CancelAfter(_options.RescanInterval);
+        try
+        {
+            return await _events.Reader.WaitToReadAsync(interval.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Every event waiting now, in arrival order.</summary>
+    private List<SourceEvent> Drain()
+    {
+        var events = new List<SourceEvent>();
+        while (_events.Reader.TryRead(out var e)) events.Add(e);
+        return events;
+    }
 
     private void ScanAndApply(IReadOnlySet<string>? forced, bool forceAll, bool warmUp = false)
     {
@@ -214,8 +239,8 @@ public sealed class FileSource : BackgroundService
             scanned = Stopwatch.GetTimestamp();
         });
         if (scanned == 0) scanned = Stopwatch.GetTimestamp();
-        foreach (var path in _catalog.TakeRecheck()) _dirty.Enqueue(path);
-        if (!_dirty.IsEmpty) _signal.Release();
+        // Files the catalog wants read again (read while being written) go round the loop as events of their own.
+        foreach (var path in _catalog.TakeRecheck()) _events.Writer.TryWrite(new PathChanged(path, Settle: false));
         _diagnostics = _catalog.Diagnostics;
         foreach (var d in changes.Added)
             _logger.LogWarning("Manifest problem ({Category}) in {File} document {Document}: {Reason}", d.Category, d.File, d.DocumentIndex, d.Reason);
@@ -228,9 +253,8 @@ public sealed class FileSource : BackgroundService
                 firstEvent == 0 ? 0 : Stopwatch.GetElapsedTime(firstEvent, scanned).TotalMilliseconds);
     }
 
-    private void EnsureWatchers()
+    private void EnsureWatchers(bool recreate = false)
     {
-        var recreate = Interlocked.Exchange(ref _recreateWatchers, 0) == 1;
         foreach (var root in _catalog.Roots)
         {
             var exists = Directory.Exists(root);
@@ -272,19 +296,18 @@ public sealed class FileSource : BackgroundService
         // A writer's temp file (".x.yaml.tmp", "x.swp") is never read: waking for it would only delay the rename that
         // follows by the settle delay. Names without an extension may be directories and still count.
         if (IsOtherFile(e.FullPath)) return;
-        _dirty.Enqueue(e.FullPath);
         // A removed manifest has no partial content to wait out: it is read (found gone) at once, so a deletion is
         // served as fast as a rename into place. A writer that deletes and then writes the file anew is seen as a
         // removal followed by a creation, as the API server sees a delete followed by a create.
-        Signal(settle: !(e.ChangeType == WatcherChangeTypes.Deleted && IsManifestName(e.FullPath)));
+        Signal(new PathChanged(e.FullPath, Settle: !(e.ChangeType == WatcherChangeTypes.Deleted && IsManifestName(e.FullPath))));
     }
 
     private void OnRenamed(object sender, RenamedEventArgs e)
     {
-        _dirty.Enqueue(e.OldFullPath);
-        _dirty.Enqueue(e.FullPath);
         // A manifest renamed into place was written completely before (temp file + rename): read it at once.
-        Signal(settle: !IsManifestName(e.FullPath));
+        var settle = !IsManifestName(e.FullPath);
+        Signal(new PathChanged(e.OldFullPath, settle));
+        Signal(new PathChanged(e.FullPath, settle));
     }
 
     private static bool IsManifestName(string path)
@@ -302,33 +325,39 @@ public sealed class FileSource : BackgroundService
     private void OnWatcherError(string root, Exception error)
     {
         _logger.LogWarning(error, "Watcher of {Root} failed (events may be lost); rescanning everything", root);
-        Interlocked.Exchange(ref _forceAll, 1);
-        // The watcher dictionary belongs to the loop: ask it to rebuild the watchers.
-        Interlocked.Exchange(ref _recreateWatchers, 1);
-        Signal(settle: true);
+        // The watcher dictionary belongs to the loop: the event asks it to rebuild the watchers and read everything.
+        Signal(WatcherFailed.Instance);
     }
 
     /// <summary>
-    /// Wakes the loop. Watcher events run on their own threads and can still arrive after the source was disposed;
-    /// an unhandled exception there would take the whole process down.
+    /// Wakes the loop. Watcher events run on their own threads and can still arrive after the source stopped; the
+    /// completed channel then refuses the event, which is what should happen to it.
     /// </summary>
-    private void Signal(bool settle)
+    private void Signal(SourceEvent e)
     {
         Interlocked.CompareExchange(ref _firstEventAt, Stopwatch.GetTimestamp(), 0);
-        if (settle) Interlocked.Exchange(ref _settle, 1);
-        try
-        {
-            _signal.Release();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
+        _events.Writer.TryWrite(e);
     }
 
     /// <inheritdoc />
     public override void Dispose()
     {
         base.Dispose();
-        _signal.Dispose();
+        _events.Writer.TryComplete();
+    }
+
+    /// <summary>What wakes the loop.</summary>
+    private abstract record SourceEvent;
+
+    /// <summary>A path to read again; <paramref name="Settle"/>: its writer may not be done, wait the settle delay first.</summary>
+    private sealed record PathChanged(string Path, bool Settle) : SourceEvent;
+
+    /// <summary><see cref="RescanAsync"/>: read every file, then complete <paramref name="Done"/>.</summary>
+    private sealed record RescanRequested(TaskCompletionSource Done) : SourceEvent;
+
+    /// <summary>A watcher failed (events may be lost): rebuild the watchers and read every file.</summary>
+    private sealed record WatcherFailed : SourceEvent
+    {
+        public static readonly WatcherFailed Instance = new();
     }
 }

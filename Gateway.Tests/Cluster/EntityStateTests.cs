@@ -6,6 +6,7 @@ using Gateway.Actors.Actors.Listeners;
 using Gateway.Actors.Actors.Routes;
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
+using Gateway.Actors.Status;
 using Gateway.Actors.Translation;
 using k8s;
 using k8s.Models;
@@ -48,7 +49,11 @@ public sealed class EntityStateTests
     private static NodeReport Report(string node, long revision, bool present = true, bool programmed = true, params string[] addresses) =>
         new(node, node, revision, present, "fp", programmed, [.. addresses]);
 
-    private static RouteState SyncedRoute(ObjectContent? local, string? stored = null) =>
+    /// <summary>The event of <paramref name="write"/> written as decided (the stored status then is its desired one, as merged into nothing).</summary>
+    private static StatusWritten Written(EntityDecision.Write write, bool changed) =>
+        new(write.Fingerprint, write.Status.Generation, new StoredStatus(write.Status.Value, "1"), default, 1, changed);
+
+    private static RouteState SyncedRoute(ObjectContent? local, StoredStatus? stored = null) =>
         RouteState.Create(RouteKey.ToString(), Self, "self")
             .Apply(new StoredStatusRead(stored))
             .Apply(new LocalContentObserved(local, true));
@@ -78,7 +83,7 @@ public sealed class EntityStateTests
 
         var write = Assert.IsType<EntityDecision.Write>(state.Decide());
         Assert.Equal(content.WriteFingerprint, write.Fingerprint);
-        state = state.Apply(new StatusWritten(write.Fingerprint, write.Status, 1, Changed: true));
+        state = state.Apply(Written(write, true));
         Assert.IsType<EntityDecision.Nothing>(state.Decide());
         Assert.Equal(1, state.Core.Writes);
 
@@ -93,11 +98,11 @@ public sealed class EntityStateTests
         // A new incarnation knows what is stored but not its fingerprint: it hands the content to the sink once (the
         // sink's equality check makes that a no-op), and never again for the same content.
         var content = Content(EntityRef.ForStatus(RouteKey), RouteKey, new V1RouteStatus());
-        var state = SyncedRoute(content, stored: "stored text");
+        var state = SyncedRoute(content, stored: new StoredStatus(new V1RouteStatus { Parents = [] }, "7"));
 
-        Assert.Equal("stored text", state.Core.LastWritten!.Text);
+        Assert.Equal("7", state.Core.LastWritten!.Stored!.Version);
         var write = Assert.IsType<EntityDecision.Write>(state.Decide());
-        state = state.Apply(new StatusWritten(write.Fingerprint, write.Status, 1, Changed: false));
+        state = state.Apply(Written(write, false));
         Assert.IsType<EntityDecision.Nothing>(state.Decide());
         Assert.Equal(0, state.Core.Writes);
     }
@@ -105,7 +110,7 @@ public sealed class EntityStateTests
     [Fact]
     public void Decide_ObjectGoneHere_RemovesOnceThenPassivates()
     {
-        var state = SyncedRoute(null, stored: "stored");
+        var state = SyncedRoute(null, stored: new StoredStatus(new V1RouteStatus(), "7"));
 
         Assert.Equal(RouteKey, Assert.IsType<EntityDecision.Remove>(state.Decide()).Key);
         state = state.Apply(new StatusRemoved());
@@ -239,13 +244,13 @@ public sealed class EntityStateTests
         var content = Content(entity, GatewayKey, GatewayWithListener(listenerServedHere: false), addresses: ["127.10.0.5"]);
         var state = GatewayState.Create(entity.Id, Self, "self").Apply(new StoredStatusRead(null)).Apply(new LocalContentObserved(content, true));
         var local = Assert.IsType<EntityDecision.Write>(state.Decide());
-        state = state.Apply(new StatusWritten(local.Fingerprint, local.Status, 1, true));
+        state = state.Apply(Written(local, true));
 
         // The Listener entity says this replica and another one serve the listener: only the other one counts (this
         // replica's own part is its own content, which says it does not).
         state = state.Apply(new ListenerProgrammedReported("http", [Other, Self]));
         var composed = Assert.IsType<EntityDecision.Write>(state.Decide());
-        state = state.Apply(new StatusWritten(composed.Fingerprint, composed.Status, 1, true));
+        state = state.Apply(Written(composed, true));
 
         Assert.NotEqual(local.Fingerprint, composed.Fingerprint);
         var programmed = Assert.IsType<DesiredGatewayStatus>(composed.Status).Status.Listeners![0].Conditions!.Single(c => c.Type == "Programmed");
@@ -331,7 +336,7 @@ public sealed class EntityStateTests
         var state = GatewayState.Create(entity.Id, Self, "self").Apply(new StoredStatusRead(null)).Apply(new LocalContentObserved(content, true))
             .Apply(new NodeReported(Report(Other, 1, addresses: "127.10.0.5")));
         var both = Assert.IsType<EntityDecision.Write>(state.Decide());
-        state = state.Apply(new StatusWritten(both.Fingerprint, both.Status, 1, true));
+        state = state.Apply(Written(both, true));
         Assert.IsType<EntityDecision.Nothing>(state.Decide());
 
         var alone = Assert.IsType<EntityDecision.Write>(state.Apply(new NodeLeft(Other)).Decide());

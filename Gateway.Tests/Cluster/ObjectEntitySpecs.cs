@@ -56,7 +56,7 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     public ObjectEntitySpecs(ITestOutputHelper output)
         : base(Hocon, "entity-specs", output)
     {
-        _sink = new MemoryStatusSink(TranslatorOptions.DefaultControllerName, TimeProvider.System);
+        _sink = new MemoryStatusSink(TranslatorOptions.DefaultControllerName);
         var cluster = Akka.Cluster.Cluster.Get(Sys);
         cluster.Join(cluster.SelfAddress);
         AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up, Wait);
@@ -466,11 +466,15 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     /// <summary>A sink whose writes throw (a storage failure) while <paramref name="fail"/> says so for the object.</summary>
     private sealed class FailingWrites(IStatusSink inner, Func<ResourceKey, bool> fail) : IStatusSink
     {
-        public Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct) =>
-            fail(status.Key) ? throw new IOException("storage unavailable") : inner.WriteAsync(status, ct);
+        public string ControllerName => inner.ControllerName;
+
+        public bool StoresObjects => inner.StoresObjects;
+
+        public Task<StatusWriteReceipt> WriteAsync(StatusWrite write, CancellationToken ct) =>
+            fail(write.Key) ? throw new IOException("storage unavailable") : inner.WriteAsync(write, ct);
 
         public Task RemoveAsync(ResourceKey key, CancellationToken ct) => inner.RemoveAsync(key, ct);
 
-        public Task<object?> ReadAsync(ResourceKey key, CancellationToken ct) => inner.ReadAsync(key, ct);
+        public Task<StoredStatus?> ReadAsync(ResourceKey key, CancellationToken ct) => inner.ReadAsync(key, ct);
     }
 }

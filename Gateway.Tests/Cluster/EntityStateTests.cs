@@ -107,6 +107,55 @@ public sealed class EntityStateTests
         Assert.Equal(0, state.Core.Writes);
     }
 
+    private static V1RouteStatus OursAccepted(string status, string parent = "g") => new()
+    {
+        Parents =
+        [
+            new V1RouteParentStatus
+            {
+                ParentRef = new V1GatewayParentReference { Name = parent },
+                ControllerName = TranslatorOptions.DefaultControllerName,
+                Conditions = [new V1Condition { Type = "Accepted", Status = status, Reason = status == "True" ? "Accepted" : "NotAllowedByListeners", ObservedGeneration = 1 }],
+            },
+        ],
+    };
+
+    [Fact]
+    public void Merge_PerParent_OtherControllersParentKept_TransitionTimeKeptWhileUnchanged_ChangeOnlyWhenSomethingMoved()
+    {
+        var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var theirs = new V1RouteParentStatus
+        {
+            ParentRef = new V1GatewayParentReference { Name = "theirs" },
+            ControllerName = "other.example.com/controller",
+            Conditions = [new V1Condition { Type = "Accepted", Status = "False", Reason = "Theirs", LastTransitionTime = t0.AddYears(-1) }],
+        };
+        var core = SyncedRoute(null, stored: new StoredStatus(new V1RouteStatus { Parents = [theirs] }, "7")).Core;
+        var desired = Desired(RouteKey, OursAccepted("True"));
+
+        var first = core.Merge(desired, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0);
+        Assert.Equal((StatusChange.Status, "7"), (first.Write.Change, first.Write.BasedOn));
+        var merged = Assert.IsType<V1RouteStatus>(first.Write.Status);
+        Assert.Equal(["other.example.com/controller", TranslatorOptions.DefaultControllerName], merged.Parents!.Select(p => p.ControllerName));
+        Assert.Equal("Theirs", merged.Parents![0].Conditions![0].Reason);
+        Assert.Equal(t0, ObjectCopy.AsUtc(merged.Parents[1].Conditions![0].LastTransitionTime));
+        core = core.Apply(new StatusWritten("w1", 1, new StoredStatus(merged, "8"), first.Digest, 1, Changed: true));
+
+        // The same desired status later: nothing moved (the time is not a change), and the version written is the base.
+        var again = core.Merge(desired, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0.AddHours(1));
+        Assert.Equal((StatusChange.None, "8"), (again.Write.Change, again.Write.BasedOn));
+        Assert.Equal(t0, ObjectCopy.AsUtc(((V1RouteStatus)again.Write.Status).Parents![1].Conditions![0].LastTransitionTime));
+        // A sink that stores whole objects refreshes an object whose resourceVersion moved (here: none vs "8").
+        Assert.Equal(StatusChange.ObjectOnly, core.Merge(desired, TranslatorOptions.DefaultControllerName, sinkStoresObjects: true, t0).Write.Change);
+
+        // Accepted flips: a change, stamped now; their parent still untouched.
+        var flipped = core.Merge(Desired(RouteKey, OursAccepted("False")), TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0.AddHours(2));
+        Assert.Equal(StatusChange.Status, flipped.Write.Change);
+        var flippedStatus = (V1RouteStatus)flipped.Write.Status;
+        Assert.Equal(t0.AddHours(2), ObjectCopy.AsUtc(flippedStatus.Parents![1].Conditions![0].LastTransitionTime));
+        Assert.Equal(t0.AddYears(-1), ObjectCopy.AsUtc(flippedStatus.Parents[0].Conditions![0].LastTransitionTime));
+    }
+
     [Fact]
     public void Decide_ObjectGoneHere_RemovesOnceThenPassivates()
     {

@@ -52,8 +52,8 @@ public sealed record WrittenStatus(string? Fingerprint, StoredStatus? Stored, UI
         new(null, stored, stored?.Status is { } status ? CanonicalForm.Digest(CanonicalForm.Of(status)) : default, generation, null);
 
     /// <summary>
-    /// The status as YAML for the object <paramref name="key"/>, rendered on each call: only inspection reads it, and a cached text (a Lazy and its closure,
-    /// about 200 bytes per object) would be kept by every entity and every resting one.
+    /// The status as YAML for the object <paramref name="key"/>, rendered on each call: only inspection reads it, and a
+    /// cached text (a Lazy and its closure, about 200 bytes per object) would be kept by every entity and every resting one.
     /// </summary>
     public string TextOf(ResourceKey? key) => Stored?.Status is { } status && key is { } k ? NodeContentBuilder.StatusText(k, Generation, status) : "";
 }

@@ -259,6 +259,29 @@ public sealed class EntityStateTests
     };
 
     [Fact]
+    public void GatewayState_ComposedStatusMergedIntoTheStoredOne_ListenersByName_OnlyFlippedConditionsRestamped()
+    {
+        var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var stored = GatewayWithListener(listenerServedHere: false);
+        foreach (var c in stored.Conditions!.Concat(stored.Listeners![0].Conditions!)) c.LastTransitionTime = t0;
+        var entity = EntityRef.ForStatus(GatewayKey);
+        var state = GatewayState.Create(entity.Id, Self, "self").Apply(new StoredStatusRead(new StoredStatus(stored, "3")))
+            .Apply(new LocalContentObserved(Content(entity, GatewayKey, GatewayWithListener(listenerServedHere: false)), true))
+            .Apply(new ListenerProgrammedReported("http", [Other]));
+
+        // Another replica serves the listener: the composed status makes it Accepted and Programmed.
+        var composed = Assert.IsType<EntityDecision.Write>(state.Decide());
+        var merged = state.Core.Merge(composed.Status, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0.AddHours(1));
+
+        Assert.Equal((StatusChange.Status, "3"), (merged.Write.Change, merged.Write.BasedOn));
+        var status = Assert.IsType<V1GatewayStatus>(merged.Write.Status);
+        Assert.Equal(t0, ObjectCopy.AsUtc(status.Conditions!.Single().LastTransitionTime));
+        var listener = Assert.Single(status.Listeners!);
+        Assert.Equal("http", listener.Name);
+        Assert.All(listener.Conditions!, c => Assert.Equal(("True", t0.AddHours(1)), (c.Status, ObjectCopy.AsUtc(c.LastTransitionTime))));
+    }
+
+    [Fact]
     public void Compose_ListenerNotServedHereButOnAnotherReplica_AcceptedAndProgrammedWithTheReplicaCount()
     {
         var desired = Desired(GatewayKey, GatewayWithListener(listenerServedHere: false));

@@ -44,6 +44,7 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
 
     private readonly MemoryStatusSink _sink;
+    private readonly FailingWrites _writes;
     private readonly string _node;
     private readonly ShardRegions _regions;
     private IActorRef? _reporter;
@@ -51,6 +52,7 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     private TranslationResult? _lastResult;
     private long _revision;
     private int _failLookups;
+    private int _conflictLookups;
     private readonly RecordingProvisioner _provisioner = new();
     private static readonly DateTime T0 = new(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc);
     private readonly Host.ManualTimeProvider _clock = new(new DateTimeOffset(T0));
@@ -64,7 +66,10 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
         AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up, Wait);
         _node = NodeIds.Of(cluster.SelfUniqueAddress);
         // A storage failure on demand: the next _failLookups writes of RouteA throw.
-        var failing = new FailingWrites(_sink, k => k == RouteA && Interlocked.Decrement(ref _failLookups) >= 0);
+        // A concurrent writer on demand: the next _conflictLookups writes of RouteA are answered Conflict.
+        _writes = new FailingWrites(_sink, k => k == RouteA && Interlocked.Decrement(ref _failLookups) >= 0,
+            k => k == RouteA && Interlocked.Decrement(ref _conflictLookups) >= 0);
+        var failing = _writes;
         var services = new EntityServices(NodeReporter.Path, failing, _node, "self", TimeSpan.FromSeconds(5), _provisioner, Time: _clock);
         var sharding = ClusterSharding.Get(Sys);
         var settings = ClusterShardingSettings.Create(Sys).WithPassivateIdleAfter(TimeSpan.Zero);
@@ -165,6 +170,20 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
             if (_dropped) target.Forward(message);
             _dropped = true;
         });
+    }
+
+    [Fact]
+    public async Task WriteAnsweredConflict_EntityReadsTheStoredStatusAgainAndWritesOnce_InTheSameReconciliation()
+    {
+        Interlocked.Exchange(ref _conflictLookups, 2);
+
+        var first = await PassAsync(NodeContentTests.Manifests);
+
+        // Two conflicts, each followed by a fresh read; the third attempt writes, still within the pass.
+        Assert.Equal((4, 0), (first.Count(ReportOutcome.Written), first.Count(ReportOutcome.Failed)));
+        Assert.Equal(1, _sink.WriteCount(RouteA));
+        Assert.Equal(3, _writes.Reads(RouteA));
+        Assert.Contains("Accepted", (await StateAsync(EntityRef.ForStatus(RouteA))).LastWrittenStatus, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -511,18 +530,31 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
         }
     }
 
-    /// <summary>A sink whose writes throw (a storage failure) while <paramref name="fail"/> says so for the object.</summary>
-    private sealed class FailingWrites(IStatusSink inner, Func<ResourceKey, bool> fail) : IStatusSink
+    /// <summary>
+    /// A sink whose writes throw (a storage failure) while <paramref name="fail"/> says so for the object, and are
+    /// answered Conflict (someone wrote since the version read) while <paramref name="conflict"/> does; counts reads.
+    /// </summary>
+    private sealed class FailingWrites(IStatusSink inner, Func<ResourceKey, bool> fail, Func<ResourceKey, bool> conflict) : IStatusSink
     {
+        private int _reads;
+
+        public int Reads(ResourceKey key) => key == RouteA ? Volatile.Read(ref _reads) : throw new ArgumentException("only RouteA's reads are counted", nameof(key));
+
         public string ControllerName => inner.ControllerName;
 
         public bool StoresObjects => inner.StoresObjects;
 
         public Task<StatusWriteReceipt> WriteAsync(StatusWrite write, CancellationToken ct) =>
-            fail(write.Key) ? throw new IOException("storage unavailable") : inner.WriteAsync(write, ct);
+            fail(write.Key) ? throw new IOException("storage unavailable")
+            : conflict(write.Key) ? Task.FromResult(new StatusWriteReceipt(StatusWriteOutcome.Conflict, null))
+            : inner.WriteAsync(write, ct);
 
         public Task RemoveAsync(ResourceKey key, CancellationToken ct) => inner.RemoveAsync(key, ct);
 
-        public Task<StoredStatus?> ReadAsync(ResourceKey key, CancellationToken ct) => inner.ReadAsync(key, ct);
+        public Task<StoredStatus?> ReadAsync(ResourceKey key, CancellationToken ct)
+        {
+            if (key == RouteA) Interlocked.Increment(ref _reads);
+            return inner.ReadAsync(key, ct);
+        }
     }
 }

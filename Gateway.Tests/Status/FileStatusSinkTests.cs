@@ -187,11 +187,12 @@ public sealed class FileStatusSinkTests : IDisposable
     public async Task Write_AfterItsDirectoryWasRemovedFromOutside_CreatesTheDirectoryAgainAndLeavesNoTempFile()
     {
         var sink = NewSink();
-        await sink.WriteAsync(Desired(), CancellationToken.None);
+        var writer = new EntityStatusWriter(sink, _time);
+        await writer.WriteAsync(Desired(), CancellationToken.None);
         var directory = Path.GetDirectoryName(sink.PathFor(Key))!;
 
         Directory.Delete(directory, recursive: true);
-        var outcome = await sink.WriteAsync(Desired(programmed: "False"), CancellationToken.None);
+        var outcome = await writer.WriteAsync(Desired(programmed: "False"), CancellationToken.None);
 
         Assert.Equal(StatusWriteOutcome.Written, outcome);
         Assert.Equal("False", ReadBack(sink).Status!.Conditions!.Single(c => c.Type == "Programmed").Status);

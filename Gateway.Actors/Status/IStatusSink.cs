@@ -9,34 +9,93 @@ public enum StatusWriteOutcome
     /// <summary>The stored status changed.</summary>
     Written,
 
-    /// <summary>The stored status already equalled the desired one (ignoring timestamps); nothing was written.</summary>
+    /// <summary>The status was not changed (nothing to write, or only the stored object's metadata was refreshed).</summary>
     Unchanged,
 
     /// <summary>The object no longer exists where the sink writes (the API server); nothing was written.</summary>
     ObjectGone,
+
+    /// <summary>
+    /// The object changed where the sink writes since the version the write was based on (409 Conflict): nothing was
+    /// written; the entity reads the stored status again, merges again and writes again.
+    /// </summary>
+    Conflict,
+}
+
+/// <summary>What a sink holds for one object: its status and the version it was read or written at.</summary>
+/// <param name="Status">The stored status (typed, as the object's Status property; null: the object has none yet).</param>
+/// <param name="Version">
+/// The stored object's resourceVersion: in Kubernetes mode the one the status was read or written at (a write based on
+/// it is refused with <see cref="StatusWriteOutcome.Conflict"/> once the object moved on); for sinks that store whole
+/// objects, the resourceVersion of the object stored with the status.
+/// </param>
+public sealed record StoredStatus(object? Status, string? Version);
+
+/// <summary>What a write changes.</summary>
+public enum StatusChange
+{
+    /// <summary>Nothing: the merged status equals the stored one and the stored object is current. The sink writes nothing.</summary>
+    None,
+
+    /// <summary>
+    /// The status is the same, but the object stored with it moved on (labels, annotations): a sink that stores whole
+    /// objects (<see cref="IStatusSink.StoresObjects"/>) refreshes the document; not a status write.
+    /// </summary>
+    ObjectOnly,
+
+    /// <summary>The status changed: write it.</summary>
+    Status,
 }
 
 /// <summary>
-/// Where desired status goes: the Kubernetes status subresource, or a status directory in file mode.
-/// Implementations merge conditions keeping lastTransitionTime when a condition's status did not change, stamp time,
-/// skip writes that change nothing, and keep status entries of other controllers.
+/// One write, as the entity hands it to its node's sink: the object the status was computed from
+/// (<see cref="DesiredStatus.Object"/>, the translated snapshot's instance), the status already merged by the entity
+/// (<see cref="StatusMerge"/>), and the version of the stored status it was merged with.
+/// </summary>
+/// <param name="Desired">The desired status, carrying the object and its key and apiVersion.</param>
+/// <param name="Status">The merged status to write, of the desired status's type.</param>
+/// <param name="BasedOn">The <see cref="StoredStatus.Version"/> the merge was based on (null: nothing was stored).</param>
+/// <param name="Change">What the write changes (computed by the entity).</param>
+public sealed record StatusWrite(DesiredStatus Desired, object Status, string? BasedOn, StatusChange Change)
+{
+    /// <summary>The object's key.</summary>
+    public ResourceKey Key => Desired.Key;
+}
+
+/// <summary>How a write ended and the version of what is stored now (null when unknown, or nothing was written).</summary>
+public sealed record StatusWriteReceipt(StatusWriteOutcome Outcome, string? Version);
+
+/// <summary>
+/// Where status goes: the Kubernetes status subresource, or a status directory in file mode. A sink writes the status
+/// it is given, never merges: the owning entity holds the stored status, merges (lastTransitionTime kept while a
+/// condition's status is unchanged, other controllers' entries kept) and decides whether anything changed.
 /// </summary>
 public interface IStatusSink
 {
+    /// <summary>The controller whose status entries are written (other controllers' route parents are kept by the merge).</summary>
+    string ControllerName { get; }
+
     /// <summary>
-    /// Writes one object's desired status. A sink that stores whole objects writes <see cref="DesiredStatus.Object"/>,
-    /// the object the status was computed from, never one it looks up elsewhere.
+    /// True when the sink stores the whole object with its status (file, memory), so an object whose metadata moved
+    /// is written again (<see cref="StatusChange.ObjectOnly"/>); false for the status subresource.
     /// </summary>
-    Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct);
+    bool StoresObjects { get; }
+
+    /// <summary>
+    /// Writes <see cref="StatusWrite.Status"/> as the object's status: a sink that stores whole objects writes
+    /// <see cref="DesiredStatus.Object"/> with it, never an object it looks up elsewhere; the Kubernetes sink replaces
+    /// the status subresource conditionally on <see cref="StatusWrite.BasedOn"/>. Nothing is written for
+    /// <see cref="StatusChange.None"/>.
+    /// </summary>
+    Task<StatusWriteReceipt> WriteAsync(StatusWrite write, CancellationToken ct);
 
     /// <summary>Removes what this controller wrote for an object that is gone or no longer ours.</summary>
     Task RemoveAsync(ResourceKey key, CancellationToken ct);
 
     /// <summary>
-    /// Reads the status stored for <paramref name="key"/> now (null: none), and forgets anything remembered about it,
-    /// so the next <see cref="WriteAsync"/> compares with what is really stored. A new entity incarnation calls it
-    /// after failover or rebalance: another replica may have written the object since this one last did. Sinks that
-    /// always read fresh before writing (the Kubernetes status subresource) need not override it.
+    /// Reads the status stored for <paramref name="key"/> now (null: none, or no such object). A new entity
+    /// incarnation calls it once (after a restart, failover or rebalance another replica may have written the object),
+    /// and again after a <see cref="StatusWriteOutcome.Conflict"/>.
     /// </summary>
-    Task<object?> ReadAsync(ResourceKey key, CancellationToken ct) => Task.FromResult<object?>(null);
+    Task<StoredStatus?> ReadAsync(ResourceKey key, CancellationToken ct);
 }

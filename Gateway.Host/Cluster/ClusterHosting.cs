@@ -101,7 +101,8 @@ public static class ClusterHosting
             // What this node's idle route entities knew when they passivated, shared by them and the node's reporter.
             var resting = new RestingEntities();
             EntityServices Services(ActorSystem system) => entityServices ??= new(NodeReporter.Path, sink, NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress),
-                cluster.EffectiveNodeName, cluster.WriteTimeout, provisioner, cluster.RouteEntityIdle, resting);
+                cluster.EffectiveNodeName, cluster.WriteTimeout, provisioner, cluster.RouteEntityIdle, resting, sp.GetService<TimeProvider>(),
+                sp.GetService<Kubernetes.KubernetesStatusSink>()?.MaxAttempts ?? EntityServices.DefaultWriteAttempts);
             var shard = new ShardOptions
             {
                 // Entities restart from their node's content (asked of its reporter) and the stored status; no persistence is needed.

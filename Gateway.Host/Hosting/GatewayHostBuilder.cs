@@ -80,13 +80,9 @@ public sealed class GatewayHostBuilder
             DataPlaneTimeout = options.DataPlaneTimeout,
             Translate = options.Translate,
         });
-        services.AddSingleton<StatusSinkBase>(sp =>
-        {
-            var time = sp.GetRequiredService<TimeProvider>();
-            return options.StatusDirectory is { } dir
-                ? new FileStatusSink(dir, options.ControllerName, time, sp.GetRequiredService<ILogger<FileStatusSink>>())
-                : new MemoryStatusSink(options.ControllerName, time);
-        });
+        services.AddSingleton<StatusSinkBase>(sp => options.StatusDirectory is { } dir
+            ? new FileStatusSink(dir, options.ControllerName, sp.GetRequiredService<ILogger<FileStatusSink>>())
+            : new MemoryStatusSink(options.ControllerName));
         services.AddSingleton<IStatusSink>(sp => sp.GetRequiredService<StatusSinkBase>());
         services.AddSingleton(sp => new SnapshotPipeline(
             sp.GetRequiredService<ResourceStore>(),

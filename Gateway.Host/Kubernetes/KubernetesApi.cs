@@ -85,8 +85,11 @@ public sealed class KubernetesApi
         }
     }
 
-    /// <summary>PUT of the status subresource; the object's resourceVersion makes it conditional (409 when stale).</summary>
-    public Task ReplaceStatusAsync(KindInfo kind, string version, IKubernetesObject<V1ObjectMeta> obj, CancellationToken ct)
+    /// <summary>
+    /// PUT of the status subresource; the object's resourceVersion makes it conditional (409 when stale). Returns the
+    /// resourceVersion of the object as written.
+    /// </summary>
+    public Task<string?> ReplaceStatusAsync(KindInfo kind, string version, IKubernetesObject<V1ObjectMeta> obj, CancellationToken ct)
     {
         KubernetesPermissions.Require(kind.Group, KubernetesPermissions.PluralOf(kind) + "/status", "update");
         return Bind(kind, version).ReplaceStatusAsync(obj, ct);
@@ -189,7 +192,7 @@ public sealed class KubernetesApi
         Task<ObjectPage> ListAsync(string? continueToken, int limit, CancellationToken ct);
         IAsyncEnumerable<(WatchEventType, IKubernetesObject<V1ObjectMeta>)> WatchAsync(string resourceVersion, int timeoutSeconds, Action<Exception> onError, CancellationToken ct);
         Task<IKubernetesObject<V1ObjectMeta>> GetStatusAsync(ResourceKey key, CancellationToken ct);
-        Task ReplaceStatusAsync(IKubernetesObject<V1ObjectMeta> obj, CancellationToken ct);
+        Task<string?> ReplaceStatusAsync(IKubernetesObject<V1ObjectMeta> obj, CancellationToken ct);
     }
 
     private abstract class Binding<T, TList>(KindInfo kind, string version) : IKindBinding
@@ -227,7 +230,7 @@ public sealed class KubernetesApi
         public virtual Task<IKubernetesObject<V1ObjectMeta>> GetStatusAsync(ResourceKey key, CancellationToken ct) =>
             throw new NotSupportedException($"{Kind.Kind} has no status subresource we write");
 
-        public virtual Task ReplaceStatusAsync(IKubernetesObject<V1ObjectMeta> obj, CancellationToken ct) =>
+        public virtual Task<string?> ReplaceStatusAsync(IKubernetesObject<V1ObjectMeta> obj, CancellationToken ct) =>
             throw new NotSupportedException($"{Kind.Kind} has no status subresource we write");
     }
 
@@ -257,12 +260,13 @@ public sealed class KubernetesApi
             return response.Body;
         }
 
-        public override async Task ReplaceStatusAsync(IKubernetesObject<V1ObjectMeta> obj, CancellationToken ct)
+        public override async Task<string?> ReplaceStatusAsync(IKubernetesObject<V1ObjectMeta> obj, CancellationToken ct)
         {
             var meta = obj.Metadata;
             using var response = Kind.Namespaced
                 ? await client.CustomObjects.ReplaceNamespacedCustomObjectStatusWithHttpMessagesAsync<T>(obj, Kind.Group, Version, meta.NamespaceProperty, Plural, meta.Name, cancellationToken: ct).ConfigureAwait(false)
                 : await client.CustomObjects.ReplaceClusterCustomObjectStatusWithHttpMessagesAsync<T>(obj, Kind.Group, Version, Plural, meta.Name, cancellationToken: ct).ConfigureAwait(false);
+            return response.Body?.Metadata?.ResourceVersion;
         }
     }
 

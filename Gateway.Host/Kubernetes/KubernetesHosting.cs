@@ -27,7 +27,7 @@ public sealed class KubernetesHostOptions
     /// <summary>The address replicas bind the container ports on (--service-bind-address).</summary>
     public string ServiceBindAddress { get; set; } = "0.0.0.0";
 
-    /// <summary>Attempts per status write (only 409 Conflict causes another).</summary>
+    /// <summary>Attempts per status write or removal (a fresh read each; only 409 Conflict causes another).</summary>
     public int StatusWriteAttempts { get; set; } = 5;
 
     /// <summary>Throws <see cref="ArgumentException"/> listing every invalid setting (see <see cref="Errors"/>).</summary>
@@ -70,7 +70,7 @@ public static class KubernetesHosting
         services.AddSingleton(sp => new KubernetesApi(sp.GetRequiredService<IKubernetes>()));
         services.AddSingleton(k8sOptions.Source);
         services.AddSingleton<KubernetesSource>();
-        services.AddSingleton(sp => new KubernetesStatusSink(sp.GetRequiredService<KubernetesApi>(), options.ControllerName, sp.GetRequiredService<TimeProvider>(),
+        services.AddSingleton(sp => new KubernetesStatusSink(sp.GetRequiredService<KubernetesApi>(), options.ControllerName,
             sp.GetRequiredService<ILogger<KubernetesStatusSink>>(), k8sOptions.StatusWriteAttempts,
             watched: () => sp.GetRequiredService<ResourceStore>().Published));
         // Registered after the file-mode sink: the last registration is the one the pipeline resolves.

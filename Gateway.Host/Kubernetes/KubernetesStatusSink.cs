@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Gateway.Host.Kubernetes;
 
-/// <summary>A status write that kept conflicting with other writers after every allowed attempt.</summary>
+/// <summary>A status removal that kept conflicting with other writers after every allowed attempt.</summary>
 public sealed class StatusConflictException(ResourceKey key, int attempts)
     : Exception($"status of {key}: still conflicting after {attempts} attempts")
 {
@@ -20,13 +20,17 @@ public sealed class StatusConflictException(ResourceKey key, int attempts)
 }
 
 /// <summary>
-/// Writes desired status through the status subresource (ARCHITECTURE step 5, Kubernetes): a fresh read of the object,
-/// <see cref="StatusMerge"/> (lastTransitionTime kept while a condition's status is unchanged, route parents and policy
-/// ancestors of other controllers kept), no write when the merged status equals the stored one, else a PUT of
-/// .../status carrying the resourceVersion just read. Only 409 Conflict (someone wrote in between) is retried, each
-/// time with a fresh read, at most <see cref="MaxAttempts"/> times; any other error goes to the caller (the pipeline
-/// logs it and retries with the next change). observedGeneration is taken as the translator gave it. Writes that
-/// changed something are counted per object, like the file sink.
+/// Writes status through the status subresource (ARCHITECTURE step 6, Kubernetes). The sink writes the status it is
+/// given and merges nothing: the owning entity holds the status it last read or wrote, merges the desired one into it
+/// (route parents and policy ancestors of other controllers kept, lastTransitionTime kept while a condition's status is
+/// unchanged) and hands over the result with the resourceVersion it was read at. The PUT of .../status carries that
+/// resourceVersion, so when anyone changed the object since (another controller's parent, a spec edit) the API server
+/// answers 409 and the sink reports <see cref="StatusWriteOutcome.Conflict"/>: the entity reads again
+/// (<see cref="ReadAsync"/>), merges again and writes again. A write without a version (the entity's read found no
+/// object) is never sent, since it would be unconditional: it answers <see cref="StatusWriteOutcome.ObjectGone"/>.
+/// observedGeneration is taken as the translator gave it. Writes that changed something are counted per object.
+/// <see cref="RemoveAsync"/> still reads, takes out this controller's entries and writes conditionally itself (removal
+/// merges nothing in), retrying conflicts at most <see cref="MaxAttempts"/> times.
 /// As an <see cref="IStatusInventory"/> it names the routes and policies whose stored status still holds entries of this
 /// controller (read from the objects the source watches), so after a restart the first pass removes the entries of
 /// parents this controller no longer serves, like the file sink's leftover files.
@@ -34,7 +38,6 @@ public sealed class StatusConflictException(ResourceKey key, int attempts)
 public sealed class KubernetesStatusSink : IStatusSink, IStatusInventory
 {
     private readonly KubernetesApi _api;
-    private readonly TimeProvider _time;
     private readonly ILogger<KubernetesStatusSink> _logger;
     private readonly ConcurrentDictionary<ResourceKey, int> _writes = new();
     private readonly Func<Snapshot>? _watched;
@@ -44,22 +47,28 @@ public sealed class KubernetesStatusSink : IStatusSink, IStatusInventory
     /// Creates a sink writing the entries of <paramref name="controllerName"/>; <paramref name="watched"/> gives the
     /// objects the source holds (with their stored status) for <see cref="StoredKeys"/>, or none.
     /// </summary>
-    public KubernetesStatusSink(KubernetesApi api, string controllerName, TimeProvider time, ILogger<KubernetesStatusSink> logger, int maxAttempts = 5,
+    public KubernetesStatusSink(KubernetesApi api, string controllerName, ILogger<KubernetesStatusSink> logger, int maxAttempts = 5,
         Func<Snapshot>? watched = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
         _api = api;
         _watched = watched;
         ControllerName = controllerName;
-        _time = time;
         _logger = logger;
         MaxAttempts = maxAttempts;
     }
 
-    /// <summary>The controller whose status entries this sink writes.</summary>
+    /// <inheritdoc />
     public string ControllerName { get; }
 
-    /// <summary>Attempts per write (fresh read + PUT); only conflicts cause another attempt.</summary>
+    /// <inheritdoc />
+    /// <remarks>False: only the status subresource is written; labels and annotations are the API server's.</remarks>
+    public bool StoresObjects => false;
+
+    /// <summary>
+    /// Attempts per write (the entity's fresh read, merge and PUT; the hosting gives it to the entities) and per removal;
+    /// only conflicts cause another attempt.
+    /// </summary>
     public int MaxAttempts { get; }
 
     /// <summary>Status writes that changed something, per object.</summary>
@@ -68,7 +77,7 @@ public sealed class KubernetesStatusSink : IStatusSink, IStatusInventory
     /// <summary>Status writes that changed something for <paramref name="key"/>.</summary>
     public int WriteCount(ResourceKey key) => _writes.GetValueOrDefault(key);
 
-    /// <summary>409 Conflict answers retried so far.</summary>
+    /// <summary>409 Conflict answers so far (writes and removals).</summary>
     public int Conflicts => Volatile.Read(ref _conflicts);
 
     /// <summary>
@@ -92,22 +101,57 @@ public sealed class KubernetesStatusSink : IStatusSink, IStatusInventory
     }
 
     /// <inheritdoc />
-    public async Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct)
+    public async Task<StatusWriteReceipt> WriteAsync(StatusWrite write, CancellationToken ct)
     {
-        var (kind, version) = Resolve(status.Key, status.ApiVersion);
-        for (var attempt = 1; ; attempt++)
+        if (write.Change == StatusChange.None) return new StatusWriteReceipt(StatusWriteOutcome.Unchanged, write.BasedOn);
+        // No version: the entity's read found no object, and an unconditional PUT could drop another controller's entry.
+        if (write.BasedOn is null) return new StatusWriteReceipt(StatusWriteOutcome.ObjectGone, null);
+        var (kind, version) = Resolve(write.Key, write.Desired.ApiVersion);
+        // The object the status was computed from, with the merged status and the resourceVersion the merge was based on:
+        // the status subresource takes only the status, and the version makes the PUT conditional.
+        var document = StatusDocument.Build(write.Desired.Object, write.Status, write.BasedOn);
+        try
         {
-            var obj = await _api.GetStatusAsync(kind, version, status.Key, ct).ConfigureAwait(false);
-            if (obj is null) return StatusWriteOutcome.ObjectGone;
-            var stored = StatusDocument.StatusOf(obj);
-            var merged = StatusMerge.Merge(stored, status, ControllerName, _time.GetUtcNow().UtcDateTime);
-            if (CanonicalForm.Of(merged) == CanonicalForm.Of(stored)) return StatusWriteOutcome.Unchanged;
-            if (await TryReplaceAsync(kind, version, obj, merged, attempt, ct).ConfigureAwait(false))
+            var written = await _api.ReplaceStatusAsync(kind, version, document, ct).ConfigureAwait(false);
+            _writes.AddOrUpdate(write.Key, 1, static (_, n) => n + 1);
+            return new StatusWriteReceipt(StatusWriteOutcome.Written, written);
+        }
+        catch (Exception e) when (KubernetesApi.StatusOf(e) == HttpStatusCode.Conflict)
+        {
+            Interlocked.Increment(ref _conflicts);
+            _logger.LogDebug("Status of {Key}: conflict at resourceVersion {Version}", write.Key, write.BasedOn);
+            return new StatusWriteReceipt(StatusWriteOutcome.Conflict, null);
+        }
+        catch (Exception e) when (KubernetesApi.StatusOf(e) == HttpStatusCode.NotFound)
+        {
+            return new StatusWriteReceipt(StatusWriteOutcome.ObjectGone, null);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A fresh GET of the status subresource through the first served version that answers; the stored status (null
+    /// when the object has none yet) with the resourceVersion it was read at. Null when the object does not exist.
+    /// </remarks>
+    public async Task<StoredStatus?> ReadAsync(ResourceKey key, CancellationToken ct) =>
+        KindRegistry.ByName(key.Kind) is { HasStatus: true } info && await GetAsync(info, key, ct).ConfigureAwait(false) is { } obj
+            ? new StoredStatus(StatusDocument.StatusOf(obj), obj.Metadata?.ResourceVersion)
+            : null;
+
+    private async Task<IKubernetesObject<V1ObjectMeta>?> GetAsync(KindInfo info, ResourceKey key, CancellationToken ct)
+    {
+        foreach (var version in info.ServedVersions)
+        {
+            try
             {
-                _writes.AddOrUpdate(status.Key, 1, static (_, n) => n + 1);
-                return StatusWriteOutcome.Written;
+                return await _api.GetStatusAsync(info, version, key, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (KubernetesApi.StatusOf(e) == HttpStatusCode.NotFound)
+            {
+                // This version is not served; try the next.
             }
         }
+        return null;
     }
 
     /// <summary>
@@ -121,20 +165,7 @@ public sealed class KubernetesStatusSink : IStatusSink, IStatusInventory
         if (info is null || !info.HasStatus) return;
         for (var attempt = 1; ; attempt++)
         {
-            IKubernetesObject<V1ObjectMeta>? obj = null;
-            foreach (var version in info.ServedVersions)
-            {
-                try
-                {
-                    obj = await _api.GetStatusAsync(info, version, key, ct).ConfigureAwait(false);
-                    if (obj is null) return;
-                    break;
-                }
-                catch (Exception e) when (KubernetesApi.StatusOf(e) == HttpStatusCode.NotFound)
-                {
-                    // This version is not served; try the next.
-                }
-            }
+            var obj = await GetAsync(info, key, ct).ConfigureAwait(false);
             if (obj is null) return;
             if (WithoutEntriesOf(StatusDocument.StatusOf(obj), ControllerName) is not { } without) return;
             var version2 = obj.ApiVersion[(obj.ApiVersion.LastIndexOf('/') + 1)..];

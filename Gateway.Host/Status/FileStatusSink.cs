@@ -22,8 +22,8 @@ public sealed class FileStatusSink : StatusSinkBase, IStatusInventory
     private readonly ConcurrentDictionary<string, byte> _directories = new(StringComparer.Ordinal);
 
     /// <summary>Creates a sink writing under <paramref name="directory"/> (created when missing).</summary>
-    public FileStatusSink(string directory, string controllerName, TimeProvider time, ILogger<FileStatusSink> logger)
-        : base(controllerName, time)
+    public FileStatusSink(string directory, string controllerName, ILogger<FileStatusSink> logger)
+        : base(controllerName)
     {
         Directory = Path.GetFullPath(directory);
         _logger = logger;

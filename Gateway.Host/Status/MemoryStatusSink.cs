@@ -7,15 +7,15 @@ namespace Gateway.Host.Status;
 
 /// <summary>
 /// Keeps statuses in memory: used when no status directory is configured (a laptop run, the in-process tiers), with
-/// the same merge, skip and counting rules as the file sink. <see cref="Get"/> returns the whole object as written.
+/// the same write and counting rules as the file sink. <see cref="Get"/> returns the whole object as written.
 /// </summary>
 public sealed class MemoryStatusSink : StatusSinkBase, IStatusInventory
 {
     private readonly ConcurrentDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>> _documents = new();
 
     /// <summary>Creates an empty sink.</summary>
-    public MemoryStatusSink(string controllerName, TimeProvider time)
-        : base(controllerName, time)
+    public MemoryStatusSink(string controllerName)
+        : base(controllerName)
     {
     }
 

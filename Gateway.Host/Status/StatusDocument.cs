@@ -22,6 +22,19 @@ public static class StatusDocument
         return copy;
     }
 
+    /// <summary>
+    /// A copy of <paramref name="obj"/> whose status is <paramref name="status"/> and whose metadata.resourceVersion is
+    /// <paramref name="resourceVersion"/> (the version a conditional write is based on; the metadata is copied, not changed).
+    /// </summary>
+    public static IKubernetesObject<V1ObjectMeta> Build(IKubernetesObject<V1ObjectMeta> obj, object status, string resourceVersion)
+    {
+        var copy = Build(obj, status);
+        var metadata = (V1ObjectMeta)ShallowCopy(obj.Metadata);
+        metadata.ResourceVersion = resourceVersion;
+        copy.Metadata = metadata;
+        return copy;
+    }
+
     private static readonly Func<object, object> ShallowCopy =
         typeof(object).GetMethod("MemberwiseClone", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
             .CreateDelegate<Func<object, object>>();

@@ -8,20 +8,17 @@ using k8s.Models;
 namespace Gateway.Host.Status;
 
 /// <summary>
-/// What sinks that own their storage share (file mode, memory): merge the desired status into
-/// the stored one (<see cref="StatusMerge"/>), skip the write when nothing but timestamps would change, persist the
-/// whole object with its new status, and count writes per object. The object written is the one the desired status
-/// carries (<see cref="DesiredStatus.Object"/>, from the snapshot the status was computed from); a sink never looks
-/// objects up anywhere else. The stored status is remembered after every
-/// write, so a sink is the single writer of its storage.
+/// What sinks that own their storage share (file mode, memory): write the status they are given as the whole object
+/// (<see cref="StatusWrite.Desired"/>'s object, from the snapshot the status was computed from, with
+/// <see cref="StatusWrite.Status"/>; a sink never looks objects up anywhere else and never merges: the owning entity
+/// merged it with the stored status it holds), read what is stored, and count writes per object. The sink keeps no
+/// status of its own: the entity holds the one copy.
 /// Writes of different objects run in parallel: each object has its own lock (striped), so one object's writes stay
-/// ordered while the writes of thousands of entities at startup never queue behind one lock held across serialization
-/// and I/O, where they would wait longer than their timeout. Storage I/O is bounded by <see cref="IoConcurrency"/>.
+/// ordered (an old incarnation's and the next one's) while the writes of thousands of entities at startup never queue
+/// behind one lock held across serialization and I/O. Storage I/O is bounded by <see cref="IoConcurrency"/>.
 /// </summary>
 public abstract class StatusSinkBase : IStatusSink
 {
-    private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<ResourceKey, Stored> _stored = new();
     private readonly ConcurrentDictionary<ResourceKey, int> _writes = new();
     private readonly SemaphoreSlim[] _locks = [.. Enumerable.Range(0, LockStripes).Select(_ => new SemaphoreSlim(1, 1))];
     private readonly SemaphoreSlim _io = new(IoConcurrency, IoConcurrency);
@@ -33,14 +30,17 @@ public abstract class StatusSinkBase : IStatusSink
     public static readonly int IoConcurrency = Math.Max(4, 2 * Environment.ProcessorCount);
 
     /// <summary>Creates a sink writing the status entries of <paramref name="controllerName"/>.</summary>
-    protected StatusSinkBase(string controllerName, TimeProvider time)
+    protected StatusSinkBase(string controllerName)
     {
         ControllerName = controllerName;
-        _time = time;
     }
 
-    /// <summary>The controller whose status entries this sink writes (others' route parents are kept).</summary>
+    /// <inheritdoc />
     public string ControllerName { get; }
+
+    /// <inheritdoc />
+    /// <remarks>True: the document stored is the whole object, refreshed when its metadata moves.</remarks>
+    public bool StoresObjects => true;
 
     /// <summary>Status writes that changed something, per object, since the sink was created.</summary>
     public IReadOnlyDictionary<ResourceKey, int> WriteCounts => _writes;
@@ -49,42 +49,29 @@ public abstract class StatusSinkBase : IStatusSink
     public int WriteCount(ResourceKey key) => _writes.GetValueOrDefault(key);
 
     /// <inheritdoc />
-    public async Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct)
+    public async Task<StatusWriteReceipt> WriteAsync(StatusWrite write, CancellationToken ct)
     {
-        var gate = LockOf(status.Key);
+        if (write.Change == StatusChange.None) return new StatusWriteReceipt(StatusWriteOutcome.Unchanged, write.BasedOn);
+        var obj = write.Desired.Object;
+        var document = StatusDocument.Build(obj, write.Status);
+        var gate = LockOf(write.Key);
         await gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var obj = status.Object;
-            if (!_stored.TryGetValue(status.Key, out var stored))
-            {
-                var loaded = await WithIoAsync(() => LoadAsync(status.Key, obj.GetType(), ct), ct).ConfigureAwait(false);
-                stored = loaded is null ? null : new Stored(loaded.Status, CanonicalForm.Digest(CanonicalForm.Of(loaded.Status)), loaded.ResourceVersion);
-            }
-
-            var merged = StatusMerge.Merge(stored?.Status, status, ControllerName, _time.GetUtcNow().UtcDateTime);
-            var form = CanonicalForm.Digest(CanonicalForm.Of(merged));
-            var statusChanged = stored?.Form != form;
-            // A file holds the whole object: when only metadata moved (labels, annotations) the status stays, but the
-            // document is refreshed so it shows what the API server would return. That is not a status write.
-            var objectChanged = stored?.ResourceVersion != obj.Metadata.ResourceVersion;
-            if (!statusChanged && !objectChanged) return StatusWriteOutcome.Unchanged;
-
-            var document = StatusDocument.Build(obj, merged);
             await WithIoAsync(async () =>
             {
-                await PersistAsync(status.Key, document, ct).ConfigureAwait(false);
+                await PersistAsync(write.Key, document, ct).ConfigureAwait(false);
                 return true;
             }, ct).ConfigureAwait(false);
-            _stored[status.Key] = new Stored(merged, form, obj.Metadata.ResourceVersion);
-            if (!statusChanged) return StatusWriteOutcome.Unchanged;
-            _writes.AddOrUpdate(status.Key, 1, static (_, n) => n + 1);
-            return StatusWriteOutcome.Written;
         }
         finally
         {
             gate.Release();
         }
+        // A refresh of the object alone (labels, annotations moved) is not a status write.
+        if (write.Change != StatusChange.Status) return new StatusWriteReceipt(StatusWriteOutcome.Unchanged, obj.Metadata?.ResourceVersion);
+        _writes.AddOrUpdate(write.Key, 1, static (_, n) => n + 1);
+        return new StatusWriteReceipt(StatusWriteOutcome.Written, obj.Metadata?.ResourceVersion);
     }
 
     /// <inheritdoc />
@@ -99,7 +86,6 @@ public abstract class StatusSinkBase : IStatusSink
                 await DeleteAsync(key, ct).ConfigureAwait(false);
                 return true;
             }, ct).ConfigureAwait(false);
-            _stored.TryRemove(key, out _);
         }
         finally
         {
@@ -108,18 +94,15 @@ public abstract class StatusSinkBase : IStatusSink
     }
 
     /// <inheritdoc />
-    public async Task<object?> ReadAsync(ResourceKey key, CancellationToken ct)
+    public async Task<StoredStatus?> ReadAsync(ResourceKey key, CancellationToken ct)
     {
         if (KindRegistry.ByName(key.Kind) is not { } kind) return null;
         var gate = LockOf(key);
         await gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            // Fresh from storage: another replica may have written this object while this one did not own it.
             var loaded = await WithIoAsync(() => LoadAsync(key, kind.ClrType, ct), ct).ConfigureAwait(false);
-            if (loaded is null) _stored.TryRemove(key, out _);
-            else _stored[key] = new Stored(loaded.Status, CanonicalForm.Digest(CanonicalForm.Of(loaded.Status)), loaded.ResourceVersion);
-            return loaded?.Status;
+            return loaded is null ? null : new StoredStatus(loaded.Status, loaded.ResourceVersion);
         }
         finally
         {
@@ -149,15 +132,11 @@ public abstract class StatusSinkBase : IStatusSink
     protected abstract Task DeleteAsync(ResourceKey key, CancellationToken ct);
 
     /// <summary>
-    /// The status stored for <paramref name="key"/> before this sink wrote it (an earlier run's file), so
-    /// lastTransitionTime survives a restart; null when there is none or it cannot be read.
+    /// The status stored for <paramref name="key"/> (this run's or an earlier run's file, so lastTransitionTime survives
+    /// a restart); null when there is none or it cannot be read.
     /// </summary>
     protected virtual Task<LoadedStatus?> LoadAsync(ResourceKey key, Type objectType, CancellationToken ct) => Task.FromResult<LoadedStatus?>(null);
 
     /// <summary>A status found in storage, with the resourceVersion of the object it was stored with.</summary>
     protected sealed record LoadedStatus(object Status, string? ResourceVersion);
-
-    // Form is the digest of the status's canonical form, not the form: the form is as long as the status's JSON (about
-    // 1 KiB per route) and is only ever compared.
-    private sealed record Stored(object? Status, UInt128 Form, string? ResourceVersion);
 }

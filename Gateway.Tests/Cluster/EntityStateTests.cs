@@ -6,6 +6,7 @@ using Gateway.Actors.Actors.Listeners;
 using Gateway.Actors.Actors.Routes;
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
+using Gateway.Actors.Status;
 using Gateway.Actors.Translation;
 using k8s;
 using k8s.Models;
@@ -48,7 +49,11 @@ public sealed class EntityStateTests
     private static NodeReport Report(string node, long revision, bool present = true, bool programmed = true, params string[] addresses) =>
         new(node, node, revision, present, "fp", programmed, [.. addresses]);
 
-    private static RouteState SyncedRoute(ObjectContent? local, string? stored = null) =>
+    /// <summary>The event of <paramref name="write"/> written as decided (the stored status then is its desired one, as merged into nothing).</summary>
+    private static StatusWritten Written(EntityDecision.Write write, bool changed) =>
+        new(write.Fingerprint, write.Status.Generation, new StoredStatus(write.Status.Value, "1"), default, 1, changed);
+
+    private static RouteState SyncedRoute(ObjectContent? local, StoredStatus? stored = null) =>
         RouteState.Create(RouteKey.ToString(), Self, "self")
             .Apply(new StoredStatusRead(stored))
             .Apply(new LocalContentObserved(local, true));
@@ -78,7 +83,7 @@ public sealed class EntityStateTests
 
         var write = Assert.IsType<EntityDecision.Write>(state.Decide());
         Assert.Equal(content.WriteFingerprint, write.Fingerprint);
-        state = state.Apply(new StatusWritten(write.Fingerprint, write.Status, 1, Changed: true));
+        state = state.Apply(Written(write, true));
         Assert.IsType<EntityDecision.Nothing>(state.Decide());
         Assert.Equal(1, state.Core.Writes);
 
@@ -93,19 +98,68 @@ public sealed class EntityStateTests
         // A new incarnation knows what is stored but not its fingerprint: it hands the content to the sink once (the
         // sink's equality check makes that a no-op), and never again for the same content.
         var content = Content(EntityRef.ForStatus(RouteKey), RouteKey, new V1RouteStatus());
-        var state = SyncedRoute(content, stored: "stored text");
+        var state = SyncedRoute(content, stored: new StoredStatus(new V1RouteStatus { Parents = [] }, "7"));
 
-        Assert.Equal("stored text", state.Core.LastWritten!.Text);
+        Assert.Equal("7", state.Core.LastWritten!.Stored!.Version);
         var write = Assert.IsType<EntityDecision.Write>(state.Decide());
-        state = state.Apply(new StatusWritten(write.Fingerprint, write.Status, 1, Changed: false));
+        state = state.Apply(Written(write, false));
         Assert.IsType<EntityDecision.Nothing>(state.Decide());
         Assert.Equal(0, state.Core.Writes);
+    }
+
+    private static V1RouteStatus OursAccepted(string status, string parent = "g") => new()
+    {
+        Parents =
+        [
+            new V1RouteParentStatus
+            {
+                ParentRef = new V1GatewayParentReference { Name = parent },
+                ControllerName = TranslatorOptions.DefaultControllerName,
+                Conditions = [new V1Condition { Type = "Accepted", Status = status, Reason = status == "True" ? "Accepted" : "NotAllowedByListeners", ObservedGeneration = 1 }],
+            },
+        ],
+    };
+
+    [Fact]
+    public void Merge_PerParent_OtherControllersParentKept_TransitionTimeKeptWhileUnchanged_ChangeOnlyWhenSomethingMoved()
+    {
+        var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var theirs = new V1RouteParentStatus
+        {
+            ParentRef = new V1GatewayParentReference { Name = "theirs" },
+            ControllerName = "other.example.com/controller",
+            Conditions = [new V1Condition { Type = "Accepted", Status = "False", Reason = "Theirs", LastTransitionTime = t0.AddYears(-1) }],
+        };
+        var core = SyncedRoute(null, stored: new StoredStatus(new V1RouteStatus { Parents = [theirs] }, "7")).Core;
+        var desired = Desired(RouteKey, OursAccepted("True"));
+
+        var first = core.Merge(desired, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0);
+        Assert.Equal((StatusChange.Status, "7"), (first.Write.Change, first.Write.BasedOn));
+        var merged = Assert.IsType<V1RouteStatus>(first.Write.Status);
+        Assert.Equal(["other.example.com/controller", TranslatorOptions.DefaultControllerName], merged.Parents!.Select(p => p.ControllerName));
+        Assert.Equal("Theirs", merged.Parents![0].Conditions![0].Reason);
+        Assert.Equal(t0, ObjectCopy.AsUtc(merged.Parents[1].Conditions![0].LastTransitionTime));
+        core = core.Apply(new StatusWritten("w1", 1, new StoredStatus(merged, "8"), first.Digest, 1, Changed: true));
+
+        // The same desired status later: nothing moved (the time is not a change), and the version written is the base.
+        var again = core.Merge(desired, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0.AddHours(1));
+        Assert.Equal((StatusChange.None, "8"), (again.Write.Change, again.Write.BasedOn));
+        Assert.Equal(t0, ObjectCopy.AsUtc(((V1RouteStatus)again.Write.Status).Parents![1].Conditions![0].LastTransitionTime));
+        // A sink that stores whole objects refreshes an object whose resourceVersion moved (here: none vs "8").
+        Assert.Equal(StatusChange.ObjectOnly, core.Merge(desired, TranslatorOptions.DefaultControllerName, sinkStoresObjects: true, t0).Write.Change);
+
+        // Accepted flips: a change, stamped now; their parent still untouched.
+        var flipped = core.Merge(Desired(RouteKey, OursAccepted("False")), TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0.AddHours(2));
+        Assert.Equal(StatusChange.Status, flipped.Write.Change);
+        var flippedStatus = (V1RouteStatus)flipped.Write.Status;
+        Assert.Equal(t0.AddHours(2), ObjectCopy.AsUtc(flippedStatus.Parents![1].Conditions![0].LastTransitionTime));
+        Assert.Equal(t0.AddYears(-1), ObjectCopy.AsUtc(flippedStatus.Parents[0].Conditions![0].LastTransitionTime));
     }
 
     [Fact]
     public void Decide_ObjectGoneHere_RemovesOnceThenPassivates()
     {
-        var state = SyncedRoute(null, stored: "stored");
+        var state = SyncedRoute(null, stored: new StoredStatus(new V1RouteStatus(), "7"));
 
         Assert.Equal(RouteKey, Assert.IsType<EntityDecision.Remove>(state.Decide()).Key);
         state = state.Apply(new StatusRemoved());
@@ -205,6 +259,29 @@ public sealed class EntityStateTests
     };
 
     [Fact]
+    public void GatewayState_ComposedStatusMergedIntoTheStoredOne_ListenersByName_OnlyFlippedConditionsRestamped()
+    {
+        var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var stored = GatewayWithListener(listenerServedHere: false);
+        foreach (var c in stored.Conditions!.Concat(stored.Listeners![0].Conditions!)) c.LastTransitionTime = t0;
+        var entity = EntityRef.ForStatus(GatewayKey);
+        var state = GatewayState.Create(entity.Id, Self, "self").Apply(new StoredStatusRead(new StoredStatus(stored, "3")))
+            .Apply(new LocalContentObserved(Content(entity, GatewayKey, GatewayWithListener(listenerServedHere: false)), true))
+            .Apply(new ListenerProgrammedReported("http", [Other]));
+
+        // Another replica serves the listener: the composed status makes it Accepted and Programmed.
+        var composed = Assert.IsType<EntityDecision.Write>(state.Decide());
+        var merged = state.Core.Merge(composed.Status, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0.AddHours(1));
+
+        Assert.Equal((StatusChange.Status, "3"), (merged.Write.Change, merged.Write.BasedOn));
+        var status = Assert.IsType<V1GatewayStatus>(merged.Write.Status);
+        Assert.Equal(t0, ObjectCopy.AsUtc(status.Conditions!.Single().LastTransitionTime));
+        var listener = Assert.Single(status.Listeners!);
+        Assert.Equal("http", listener.Name);
+        Assert.All(listener.Conditions!, c => Assert.Equal(("True", t0.AddHours(1)), (c.Status, ObjectCopy.AsUtc(c.LastTransitionTime))));
+    }
+
+    [Fact]
     public void Compose_ListenerNotServedHereButOnAnotherReplica_AcceptedAndProgrammedWithTheReplicaCount()
     {
         var desired = Desired(GatewayKey, GatewayWithListener(listenerServedHere: false));
@@ -239,13 +316,13 @@ public sealed class EntityStateTests
         var content = Content(entity, GatewayKey, GatewayWithListener(listenerServedHere: false), addresses: ["127.10.0.5"]);
         var state = GatewayState.Create(entity.Id, Self, "self").Apply(new StoredStatusRead(null)).Apply(new LocalContentObserved(content, true));
         var local = Assert.IsType<EntityDecision.Write>(state.Decide());
-        state = state.Apply(new StatusWritten(local.Fingerprint, local.Status, 1, true));
+        state = state.Apply(Written(local, true));
 
         // The Listener entity says this replica and another one serve the listener: only the other one counts (this
         // replica's own part is its own content, which says it does not).
         state = state.Apply(new ListenerProgrammedReported("http", [Other, Self]));
         var composed = Assert.IsType<EntityDecision.Write>(state.Decide());
-        state = state.Apply(new StatusWritten(composed.Fingerprint, composed.Status, 1, true));
+        state = state.Apply(Written(composed, true));
 
         Assert.NotEqual(local.Fingerprint, composed.Fingerprint);
         var programmed = Assert.IsType<DesiredGatewayStatus>(composed.Status).Status.Listeners![0].Conditions!.Single(c => c.Type == "Programmed");
@@ -331,7 +408,7 @@ public sealed class EntityStateTests
         var state = GatewayState.Create(entity.Id, Self, "self").Apply(new StoredStatusRead(null)).Apply(new LocalContentObserved(content, true))
             .Apply(new NodeReported(Report(Other, 1, addresses: "127.10.0.5")));
         var both = Assert.IsType<EntityDecision.Write>(state.Decide());
-        state = state.Apply(new StatusWritten(both.Fingerprint, both.Status, 1, true));
+        state = state.Apply(Written(both, true));
         Assert.IsType<EntityDecision.Nothing>(state.Decide());
 
         var alone = Assert.IsType<EntityDecision.Write>(state.Apply(new NodeLeft(Other)).Decide());

@@ -44,6 +44,7 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
 
     private readonly MemoryStatusSink _sink;
+    private readonly FailingWrites _writes;
     private readonly string _node;
     private readonly ShardRegions _regions;
     private IActorRef? _reporter;
@@ -51,19 +52,25 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     private TranslationResult? _lastResult;
     private long _revision;
     private int _failLookups;
+    private int _conflictLookups;
     private readonly RecordingProvisioner _provisioner = new();
+    private static readonly DateTime T0 = new(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc);
+    private readonly Host.ManualTimeProvider _clock = new(new DateTimeOffset(T0));
 
     public ObjectEntitySpecs(ITestOutputHelper output)
         : base(Hocon, "entity-specs", output)
     {
-        _sink = new MemoryStatusSink(TranslatorOptions.DefaultControllerName, TimeProvider.System);
+        _sink = new MemoryStatusSink(TranslatorOptions.DefaultControllerName);
         var cluster = Akka.Cluster.Cluster.Get(Sys);
         cluster.Join(cluster.SelfAddress);
         AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up, Wait);
         _node = NodeIds.Of(cluster.SelfUniqueAddress);
         // A storage failure on demand: the next _failLookups writes of RouteA throw.
-        var failing = new FailingWrites(_sink, k => k == RouteA && Interlocked.Decrement(ref _failLookups) >= 0);
-        var services = new EntityServices(NodeReporter.Path, failing, _node, "self", TimeSpan.FromSeconds(5), _provisioner);
+        // A concurrent writer on demand: the next _conflictLookups writes of RouteA are answered Conflict.
+        _writes = new FailingWrites(_sink, k => k == RouteA && Interlocked.Decrement(ref _failLookups) >= 0,
+            k => k == RouteA && Interlocked.Decrement(ref _conflictLookups) >= 0);
+        var failing = _writes;
+        var services = new EntityServices(NodeReporter.Path, failing, _node, "self", TimeSpan.FromSeconds(5), _provisioner, Time: _clock);
         var sharding = ClusterSharding.Get(Sys);
         var settings = ClusterShardingSettings.Create(Sys).WithPassivateIdleAfter(TimeSpan.Zero);
         _regions = new ShardRegions(
@@ -166,6 +173,20 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task WriteAnsweredConflict_EntityReadsTheStoredStatusAgainAndWritesOnce_InTheSameReconciliation()
+    {
+        Interlocked.Exchange(ref _conflictLookups, 2);
+
+        var first = await PassAsync(NodeContentTests.Manifests);
+
+        // Two conflicts, each followed by a fresh read; the third attempt writes, still within the pass.
+        Assert.Equal((4, 0), (first.Count(ReportOutcome.Written), first.Count(ReportOutcome.Failed)));
+        Assert.Equal(1, _sink.WriteCount(RouteA));
+        Assert.Equal(3, _writes.Reads(RouteA));
+        Assert.Contains("Accepted", (await StateAsync(EntityRef.ForStatus(RouteA))).LastWrittenStatus, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FailedWrite_RetriedByTheEntityItself_WithoutAnotherReport()
     {
         Interlocked.Exchange(ref _failLookups, 1);
@@ -203,6 +224,52 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
         var again = await PassAsync(NodeContentTests.Manifests, generations: new Dictionary<string, long> { ["a"] = 3 });
         Assert.Equal(6, _builder.LastBuilt);
         Assert.Equal(1, again.Reported);
+    }
+
+    [Fact]
+    public async Task RouteEntity_MergesIntoTheStoredStatus_OtherControllersParentKept_LastTransitionTimeKeptUntilTheConditionFlips_OneWritePerRealChange()
+    {
+        // Another controller's parent is stored before the route's entity starts (as the API server would hold it).
+        var theirs = new V1RouteParentStatus
+        {
+            ParentRef = new V1GatewayParentReference { Name = "theirs" },
+            ControllerName = "other.example.com/controller",
+            Conditions = [new V1Condition { Type = "Accepted", Status = "True", Reason = "Accepted", LastTransitionTime = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc) }],
+        };
+        var route = new V1HTTPRoute { ApiVersion = "gateway.networking.k8s.io/v1", Kind = "HTTPRoute", Metadata = new V1ObjectMeta { Name = "a", NamespaceProperty = "default", ResourceVersion = "0" } };
+        var preset = new V1RouteStatus { Parents = [theirs] };
+        await _sink.WriteAsync(new StatusWrite(new DesiredRouteStatus(RouteA, 1, route, preset), preset, null, StatusChange.Status), CancellationToken.None);
+        IList<V1RouteParentStatus> Parents() => ((V1HTTPRoute)_sink.Get(RouteA)!).Status!.Parents!;
+        V1RouteParentStatus Ours() => Parents().Single(p => p.ControllerName == TranslatorOptions.DefaultControllerName);
+        DateTime Transition(string type) => ObjectCopy.AsUtc(Ours().Conditions!.Single(c => c.Type == type).LastTransitionTime);
+
+        await PassAsync(NodeContentTests.Manifests);
+        Assert.Equal(2, _sink.WriteCount(RouteA));
+        Assert.Equal(["other.example.com/controller", TranslatorOptions.DefaultControllerName], Parents().Select(p => p.ControllerName));
+        Assert.Equal((T0, T0), (Transition("Accepted"), Transition("ResolvedRefs")));
+
+        // A new generation: observedGeneration changes, no condition's status does: one write, transition times kept.
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        await PassAsync(NodeContentTests.Manifests, generations: new Dictionary<string, long> { ["a"] = 2 });
+        Assert.Equal(3, _sink.WriteCount(RouteA));
+        Assert.All(Ours().Conditions!, c => Assert.Equal(2, c.ObservedGeneration));
+        Assert.Equal((T0, T0), (Transition("Accepted"), Transition("ResolvedRefs")));
+
+        // The listener stops allowing the route: Accepted flips (new time), ResolvedRefs does not (time kept).
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        var restricted = NodeContentTests.Manifests.Replace("- {name: http, port: 80, protocol: HTTP}",
+            "- {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {nobody: here}}}}}", StringComparison.Ordinal);
+        await PassAsync(restricted, generations: new Dictionary<string, long> { ["a"] = 2 });
+        Assert.Equal(4, _sink.WriteCount(RouteA));
+        Assert.Equal("False", Ours().Conditions!.Single(c => c.Type == "Accepted").Status);
+        Assert.Equal((T0.AddMinutes(2), T0), (Transition("Accepted"), Transition("ResolvedRefs")));
+
+        // The same again: nothing to write. Their parent was never touched.
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        await PassAsync(restricted, generations: new Dictionary<string, long> { ["a"] = 2 });
+        Assert.Equal(4, _sink.WriteCount(RouteA));
+        var kept = Parents().Single(p => p.ControllerName == "other.example.com/controller");
+        Assert.Equal(("theirs", new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc)), (kept.ParentRef.Name, ObjectCopy.AsUtc(kept.Conditions![0].LastTransitionTime)));
     }
 
     [Fact]
@@ -463,14 +530,31 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
         }
     }
 
-    /// <summary>A sink whose writes throw (a storage failure) while <paramref name="fail"/> says so for the object.</summary>
-    private sealed class FailingWrites(IStatusSink inner, Func<ResourceKey, bool> fail) : IStatusSink
+    /// <summary>
+    /// A sink whose writes throw (a storage failure) while <paramref name="fail"/> says so for the object, and are
+    /// answered Conflict (someone wrote since the version read) while <paramref name="conflict"/> does; counts reads.
+    /// </summary>
+    private sealed class FailingWrites(IStatusSink inner, Func<ResourceKey, bool> fail, Func<ResourceKey, bool> conflict) : IStatusSink
     {
-        public Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct) =>
-            fail(status.Key) ? throw new IOException("storage unavailable") : inner.WriteAsync(status, ct);
+        private int _reads;
+
+        public int Reads(ResourceKey key) => key == RouteA ? Volatile.Read(ref _reads) : throw new ArgumentException("only RouteA's reads are counted", nameof(key));
+
+        public string ControllerName => inner.ControllerName;
+
+        public bool StoresObjects => inner.StoresObjects;
+
+        public Task<StatusWriteReceipt> WriteAsync(StatusWrite write, CancellationToken ct) =>
+            fail(write.Key) ? throw new IOException("storage unavailable")
+            : conflict(write.Key) ? Task.FromResult(new StatusWriteReceipt(StatusWriteOutcome.Conflict, null))
+            : inner.WriteAsync(write, ct);
 
         public Task RemoveAsync(ResourceKey key, CancellationToken ct) => inner.RemoveAsync(key, ct);
 
-        public Task<object?> ReadAsync(ResourceKey key, CancellationToken ct) => inner.ReadAsync(key, ct);
+        public Task<StoredStatus?> ReadAsync(ResourceKey key, CancellationToken ct)
+        {
+            if (key == RouteA) Interlocked.Increment(ref _reads);
+            return inner.ReadAsync(key, ct);
+        }
     }
 }

@@ -54,7 +54,7 @@ public sealed class RouteEntityRestTests : Akka.TestKit.Xunit2.TestKit
     public RouteEntityRestTests(ITestOutputHelper output)
         : base(Hocon, "route-rest", output)
     {
-        _sink = new MemoryStatusSink(TranslatorOptions.DefaultControllerName, TimeProvider.System);
+        _sink = new MemoryStatusSink(TranslatorOptions.DefaultControllerName);
         _reads = new CountingReads(_sink);
         var cluster = Akka.Cluster.Cluster.Get(Sys);
         cluster.Join(cluster.SelfAddress);
@@ -256,11 +256,15 @@ public sealed class RouteEntityRestTests : Akka.TestKit.Xunit2.TestKit
 
         public int Of(ResourceKey key) => _reads.GetValueOrDefault(key);
 
-        public Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct) => inner.WriteAsync(status, ct);
+        public string ControllerName => inner.ControllerName;
+
+        public bool StoresObjects => inner.StoresObjects;
+
+        public Task<StatusWriteReceipt> WriteAsync(StatusWrite write, CancellationToken ct) => inner.WriteAsync(write, ct);
 
         public Task RemoveAsync(ResourceKey key, CancellationToken ct) => inner.RemoveAsync(key, ct);
 
-        public Task<object?> ReadAsync(ResourceKey key, CancellationToken ct)
+        public Task<StoredStatus?> ReadAsync(ResourceKey key, CancellationToken ct)
         {
             _reads.AddOrUpdate(key, 1, (_, n) => n + 1);
             return inner.ReadAsync(key, ct);

@@ -6,6 +6,7 @@ using Gateway.Host.Kubernetes;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Gateway.Tests.Host;
+using Gateway.Tests.Status;
 using Xunit;
 using static Gateway.Tests.Kubernetes.K8sObjects;
 
@@ -19,12 +20,15 @@ public sealed class KubernetesStatusSinkTests : IAsyncLifetime
     private FakeApiServer _server = null!;
     private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
     private KubernetesStatusSink _sink = null!;
+    private EntityStatusWriter _writer = null!;
 
     public async Task InitializeAsync()
     {
         _server = await FakeApiServer.StartAsync();
         _server.Apply(GatewayObj("web"));
-        _sink = new KubernetesStatusSink(new KubernetesApi(_server.CreateClient()), Controller, _time, NullLogger<KubernetesStatusSink>.Instance, maxAttempts: 3);
+        _sink = new KubernetesStatusSink(new KubernetesApi(_server.CreateClient()), Controller, NullLogger<KubernetesStatusSink>.Instance, maxAttempts: 3);
+        // Writes go through the entity's merge (read once, merge, conditional write, read again on conflict).
+        _writer = new EntityStatusWriter(_sink, _time);
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
@@ -37,12 +41,12 @@ public sealed class KubernetesStatusSinkTests : IAsyncLifetime
         });
 
     [Fact]
-    public async Task WriteAsync_NewStatus_WrittenThroughSubresourceOnceThenUnchanged()
+    public async Task WriteAsync_NewStatus_WrittenThroughSubresourceOnceThenUnchangedWithoutARequest()
     {
         var before = _server.Get<V1Gateway>(Web)!;
 
-        Assert.Equal(StatusWriteOutcome.Written, await _sink.WriteAsync(Desired(), CancellationToken.None));
-        Assert.Equal(StatusWriteOutcome.Unchanged, await _sink.WriteAsync(Desired(), CancellationToken.None));
+        Assert.Equal(StatusWriteOutcome.Written, await _writer.WriteAsync(Desired(), CancellationToken.None));
+        Assert.Equal(StatusWriteOutcome.Unchanged, await _writer.WriteAsync(Desired(), CancellationToken.None));
 
         var after = _server.Get<V1Gateway>(Web)!;
         var condition = Assert.Single(after.Status!.Conditions!);
@@ -53,32 +57,33 @@ public sealed class KubernetesStatusSinkTests : IAsyncLifetime
         Assert.Equal(before.Metadata.Generation, after.Metadata.Generation);
         Assert.Equal(1, _sink.WriteCount(Web));
         Assert.Single(_server.Requests, r => r.Verb == "update" && r.Resource == "gateways/status");
-        Assert.Equal(2, _server.Requests.Count(r => r.Verb == "get" && r.Resource == "gateways/status"));
+        // One read when the entity starts; the repeat is decided by the entity from the status it holds.
+        Assert.Equal(1, _server.Requests.Count(r => r.Verb == "get" && r.Resource == "gateways/status"));
     }
 
     [Fact]
     public async Task WriteAsync_StatusUnchangedMessageChanged_KeepsLastTransitionTime()
     {
-        await _sink.WriteAsync(Desired(message: "first"), CancellationToken.None);
+        await _writer.WriteAsync(Desired(message: "first"), CancellationToken.None);
         _time.Advance(TimeSpan.FromMinutes(5));
-        Assert.Equal(StatusWriteOutcome.Written, await _sink.WriteAsync(Desired(message: "second", generation: 2), CancellationToken.None));
+        Assert.Equal(StatusWriteOutcome.Written, await _writer.WriteAsync(Desired(message: "second", generation: 2), CancellationToken.None));
         var kept = Assert.Single(_server.Get<V1Gateway>(Web)!.Status!.Conditions!);
         Assert.Equal(("second", 2L), (kept.Message, kept.ObservedGeneration));
         Assert.Equal(new DateTime(2026, 1, 1, 12, 0, 0, DateTimeKind.Utc), kept.LastTransitionTime);
 
         _time.Advance(TimeSpan.FromMinutes(5));
-        await _sink.WriteAsync(Desired(acceptedReason: "Invalid", status: "False", generation: 2), CancellationToken.None);
+        await _writer.WriteAsync(Desired(acceptedReason: "Invalid", status: "False", generation: 2), CancellationToken.None);
         var flipped = Assert.Single(_server.Get<V1Gateway>(Web)!.Status!.Conditions!);
         Assert.Equal(new DateTime(2026, 1, 1, 12, 10, 0, DateTimeKind.Utc), flipped.LastTransitionTime);
         Assert.Equal(3, _sink.WriteCount(Web));
     }
 
     [Fact]
-    public async Task WriteAsync_ConcurrentWriter_ConflictRetriedWithFreshRead()
+    public async Task WriteAsync_ConcurrentWriter_ConflictAnswered_EntityReadsMergesAndWritesAgain()
     {
         _server.ConcurrentWriterAfterNextReads(Web, 2);
 
-        Assert.Equal(StatusWriteOutcome.Written, await _sink.WriteAsync(Desired(), CancellationToken.None));
+        Assert.Equal(StatusWriteOutcome.Written, await _writer.WriteAsync(Desired(), CancellationToken.None));
 
         Assert.Equal(2, _sink.Conflicts);
         Assert.Equal(2, _server.Requests.Count(r => r.Resource == "gateways/status" && r.Verb == "update" && r.StatusCode == 409));
@@ -91,11 +96,10 @@ public sealed class KubernetesStatusSinkTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WriteAsync_ConflictsBeyondMaxAttempts_ThrowsWithoutWriting()
+    public async Task WriteAsync_ConflictsOnEveryAttempt_ConflictWithoutWriting()
     {
         _server.ConcurrentWriterAfterNextReads(Web, 10);
-        var e = await Assert.ThrowsAsync<StatusConflictException>(() => _sink.WriteAsync(Desired(), CancellationToken.None));
-        Assert.Equal(Web, e.Key);
+        Assert.Equal(StatusWriteOutcome.Conflict, await _writer.WriteAsync(Desired(), CancellationToken.None, attempts: 3));
         Assert.Equal(3, _sink.Conflicts);
         Assert.Null(_server.Get<V1Gateway>(Web)!.Status);
         Assert.Equal(0, _sink.WriteCount(Web));
@@ -121,7 +125,7 @@ public sealed class KubernetesStatusSinkTests : IAsyncLifetime
             Conditions = [new V1Condition { Type = "Accepted", Status = "True", Reason = "Accepted", ObservedGeneration = 1 }],
         };
 
-        Assert.Equal(StatusWriteOutcome.Written, await _sink.WriteAsync(new DesiredRouteStatus(key, 1, route, new V1RouteStatus { Parents = [ours] }), CancellationToken.None));
+        Assert.Equal(StatusWriteOutcome.Written, await _writer.WriteAsync(new DesiredRouteStatus(key, 1, route, new V1RouteStatus { Parents = [ours] }), CancellationToken.None));
 
         var parents = _server.Get<V1HTTPRoute>(key)!.Status!.Parents!;
         Assert.Equal(["other.example.com/controller", Controller], parents.Select(p => p.ControllerName));
@@ -131,10 +135,30 @@ public sealed class KubernetesStatusSinkTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WriteAsync_ObjectDeleted_ObjectGoneAndNoWrite()
+    public async Task WriteAsync_ObjectDeletedBeforeTheRead_ObjectGoneAndNoWrite()
     {
         _server.Delete(Web);
-        Assert.Equal(StatusWriteOutcome.ObjectGone, await _sink.WriteAsync(Desired(), CancellationToken.None));
+        Assert.Equal(StatusWriteOutcome.ObjectGone, await _writer.WriteAsync(Desired(), CancellationToken.None));
         Assert.DoesNotContain(_server.Requests, r => r.Verb == "update");
+    }
+
+    [Fact]
+    public async Task WriteAsync_GivenStatusAndVersion_PutAsGivenConditionally_StaleVersionIsAConflict()
+    {
+        var stored = await _sink.ReadAsync(Web, CancellationToken.None);
+        var given = Desired(message: "given").Status;
+        given.Conditions![0].LastTransitionTime = new DateTime(2020, 2, 2, 0, 0, 0, DateTimeKind.Utc);
+
+        var receipt = await _sink.WriteAsync(new StatusWrite(Desired(), given, stored!.Version, StatusChange.Status), CancellationToken.None);
+        var stale = await _sink.WriteAsync(new StatusWrite(Desired(), given, stored.Version, StatusChange.Status), CancellationToken.None);
+
+        Assert.Equal(StatusWriteOutcome.Written, receipt.Outcome);
+        var after = _server.Get<V1Gateway>(Web)!;
+        Assert.Equal(after.Metadata.ResourceVersion, receipt.Version);
+        var condition = Assert.Single(after.Status!.Conditions!);
+        Assert.Equal(("given", new DateTime(2020, 2, 2, 0, 0, 0, DateTimeKind.Utc)), (condition.Message, condition.LastTransitionTime));
+        Assert.Equal(StatusWriteOutcome.Conflict, stale.Outcome);
+        Assert.Equal(1, _sink.WriteCount(Web));
+        Assert.Equal(1, _sink.Conflicts);
     }
 }

@@ -67,12 +67,19 @@ public sealed class ControlPlaneMetricsTests
         });
     }
 
-    /// <summary>A sink whose every write fails with <paramref name="failure"/> (the API server's answers the Kubernetes sink turns into exceptions).</summary>
-    private sealed class FailingSink(Exception failure) : IStatusSink
+    /// <summary>A sink whose every write fails with <paramref name="failure"/> (the API server's answers the Kubernetes sink turns into exceptions) or, without one, answers Conflict.</summary>
+    private sealed class FailingSink(Exception? failure) : IStatusSink
     {
-        public Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct) => Task.FromException<StatusWriteOutcome>(failure);
+        public string ControllerName => Manifests.Controller;
+
+        public bool StoresObjects => false;
+
+        public Task<StatusWriteReceipt> WriteAsync(StatusWrite write, CancellationToken ct) =>
+            failure is null ? Task.FromResult(new StatusWriteReceipt(StatusWriteOutcome.Conflict, null)) : Task.FromException<StatusWriteReceipt>(failure);
 
         public Task RemoveAsync(ResourceKey key, CancellationToken ct) => Task.CompletedTask;
+
+        public Task<StoredStatus?> ReadAsync(ResourceKey key, CancellationToken ct) => Task.FromResult<StoredStatus?>(new StoredStatus(null, "1"));
     }
 
     [Fact]
@@ -80,14 +87,14 @@ public sealed class ControlPlaneMetricsTests
     {
         using var metrics = new ControlPlaneMetrics();
         using var recorded = new RecordedMeasurements(metrics);
-        var memory = new MeteredStatusSink(new MemoryStatusSink(Manifests.Controller, TimeProvider.System), metrics);
-        var conflicting = new MeteredStatusSink(new FailingSink(new StatusConflictException(new ResourceKey("GatewayClass", "", "gc"), 3)), metrics);
-        var failing = new MeteredStatusSink(new FailingSink(new HttpRequestException("connection refused")), metrics);
+        var memory = new Status.EntityStatusWriter(new MeteredStatusSink(new MemoryStatusSink(Manifests.Controller), metrics), TimeProvider.System);
+        var conflicting = new Status.EntityStatusWriter(new MeteredStatusSink(new FailingSink(null), metrics), TimeProvider.System);
+        var failing = new Status.EntityStatusWriter(new MeteredStatusSink(new FailingSink(new HttpRequestException("connection refused")), metrics), TimeProvider.System);
 
         Assert.Equal(StatusWriteOutcome.Written, await memory.WriteAsync(Desired(), CancellationToken.None));
         Assert.Equal(StatusWriteOutcome.Unchanged, await memory.WriteAsync(Desired(), CancellationToken.None));
         Assert.Equal(StatusWriteOutcome.Written, await memory.WriteAsync(Desired("False"), CancellationToken.None));
-        await Assert.ThrowsAsync<StatusConflictException>(() => conflicting.WriteAsync(Desired(), CancellationToken.None));
+        Assert.Equal(StatusWriteOutcome.Conflict, await conflicting.WriteAsync(Desired(), CancellationToken.None, attempts: 1));
         await Assert.ThrowsAsync<HttpRequestException>(() => failing.WriteAsync(Desired(), CancellationToken.None));
 
         const string writes = "gateway.status.writes";

@@ -28,7 +28,7 @@ public sealed class FileStatusSinkTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     private FileStatusSink NewSink() =>
-        new(_dir.Combine("status"), Manifests.Controller, _time, NullLogger<FileStatusSink>.Instance);
+        new(_dir.Combine("status"), Manifests.Controller, NullLogger<FileStatusSink>.Instance);
 
     private static IKubernetesObject<V1ObjectMeta> Stamped(string yaml, long generation, string rv)
     {
@@ -59,8 +59,9 @@ public sealed class FileStatusSinkTests : IDisposable
     public async Task Write_NewStatus_WritesTheWholeObjectAtItsPath()
     {
         var sink = NewSink();
+        var writer = new EntityStatusWriter(sink, _time);
 
-        var outcome = await sink.WriteAsync(Desired(), CancellationToken.None);
+        var outcome = await writer.WriteAsync(Desired(), CancellationToken.None);
 
         Assert.Equal(StatusWriteOutcome.Written, outcome);
         Assert.Equal(_dir.Combine("status", "Gateway", "infra", "g.yaml"), sink.PathFor(Key));
@@ -85,10 +86,11 @@ public sealed class FileStatusSinkTests : IDisposable
             _objects[key] = obj;
         }
         var sink = NewSink();
+        var writer = new EntityStatusWriter(sink, _time);
 
         // Each object has its own lock: 200 writers at once neither wait for one another's I/O nor time out.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var outcomes = await Task.WhenAll(keys.Select(k => Task.Run(() => sink.WriteAsync(Desired(key: k), timeout.Token))));
+        var outcomes = await Task.WhenAll(keys.Select(k => Task.Run(() => writer.WriteAsync(Desired(key: k), timeout.Token))));
 
         Assert.All(outcomes, o => Assert.Equal(StatusWriteOutcome.Written, o));
         Assert.All(keys, k => Assert.Equal(k.Name, KubernetesYaml.Deserialize<V1Gateway>(File.ReadAllText(sink.PathFor(k))).Metadata.Name));
@@ -101,12 +103,13 @@ public sealed class FileStatusSinkTests : IDisposable
     public async Task Write_SameStatusLater_UnchangedFileUntouchedCountedOnce()
     {
         var sink = NewSink();
-        await sink.WriteAsync(Desired(), CancellationToken.None);
+        var writer = new EntityStatusWriter(sink, _time);
+        await writer.WriteAsync(Desired(), CancellationToken.None);
         var before = File.ReadAllText(sink.PathFor(Key));
         var modified = File.GetLastWriteTimeUtc(sink.PathFor(Key));
         _time.Advance(TimeSpan.FromMinutes(5));
 
-        var outcome = await sink.WriteAsync(Desired(), CancellationToken.None);
+        var outcome = await writer.WriteAsync(Desired(), CancellationToken.None);
 
         Assert.Equal(StatusWriteOutcome.Unchanged, outcome);
         Assert.Equal(before, File.ReadAllText(sink.PathFor(Key)));
@@ -118,10 +121,11 @@ public sealed class FileStatusSinkTests : IDisposable
     public async Task Write_ConditionFlips_WrittenWithNewTimeOnlyForTheFlippedCondition()
     {
         var sink = NewSink();
-        await sink.WriteAsync(Desired("True"), CancellationToken.None);
+        var writer = new EntityStatusWriter(sink, _time);
+        await writer.WriteAsync(Desired("True"), CancellationToken.None);
         _time.Advance(TimeSpan.FromSeconds(90));
 
-        var outcome = await sink.WriteAsync(Desired("False"), CancellationToken.None);
+        var outcome = await writer.WriteAsync(Desired("False"), CancellationToken.None);
 
         Assert.Equal(StatusWriteOutcome.Written, outcome);
         var conditions = ReadBack(sink).Status!.Conditions!;
@@ -134,10 +138,11 @@ public sealed class FileStatusSinkTests : IDisposable
     public async Task Write_GenerationBumped_WrittenWithNewObservedGeneration()
     {
         var sink = NewSink();
-        await sink.WriteAsync(Desired(), CancellationToken.None);
+        var writer = new EntityStatusWriter(sink, _time);
+        await writer.WriteAsync(Desired(), CancellationToken.None);
         Put(Stamped(Manifests.Gateway("g", ns: "infra", port: 8080), generation: 2, rv: "6"));
 
-        var outcome = await sink.WriteAsync(Desired(generation: 2), CancellationToken.None);
+        var outcome = await writer.WriteAsync(Desired(generation: 2), CancellationToken.None);
 
         Assert.Equal(StatusWriteOutcome.Written, outcome);
         var written = ReadBack(sink);
@@ -150,10 +155,11 @@ public sealed class FileStatusSinkTests : IDisposable
     public async Task Write_OnlyMetadataChanged_FileRefreshedButNotAStatusWrite()
     {
         var sink = NewSink();
-        await sink.WriteAsync(Desired(), CancellationToken.None);
+        var writer = new EntityStatusWriter(sink, _time);
+        await writer.WriteAsync(Desired(), CancellationToken.None);
         Put(Stamped(Manifests.Gateway("g", ns: "infra", labels: "team: a"), generation: 1, rv: "9"));
 
-        var outcome = await sink.WriteAsync(Desired(), CancellationToken.None);
+        var outcome = await writer.WriteAsync(Desired(), CancellationToken.None);
 
         Assert.Equal(StatusWriteOutcome.Unchanged, outcome);
         Assert.Equal("9", ReadBack(sink).Metadata.ResourceVersion);
@@ -165,11 +171,12 @@ public sealed class FileStatusSinkTests : IDisposable
     public async Task Remove_DeletesTheFileAndAWriteAfterwardsWritesAgain()
     {
         var sink = NewSink();
-        await sink.WriteAsync(Desired(), CancellationToken.None);
+        var writer = new EntityStatusWriter(sink, _time);
+        await writer.WriteAsync(Desired(), CancellationToken.None);
 
-        await sink.RemoveAsync(Key, CancellationToken.None);
+        await writer.RemoveAsync(Key, CancellationToken.None);
         var gone = !File.Exists(sink.PathFor(Key));
-        var again = await sink.WriteAsync(Desired(), CancellationToken.None);
+        var again = await writer.WriteAsync(Desired(), CancellationToken.None);
 
         Assert.True(gone);
         Assert.Equal(StatusWriteOutcome.Written, again);
@@ -180,11 +187,12 @@ public sealed class FileStatusSinkTests : IDisposable
     public async Task Write_AfterItsDirectoryWasRemovedFromOutside_CreatesTheDirectoryAgainAndLeavesNoTempFile()
     {
         var sink = NewSink();
-        await sink.WriteAsync(Desired(), CancellationToken.None);
+        var writer = new EntityStatusWriter(sink, _time);
+        await writer.WriteAsync(Desired(), CancellationToken.None);
         var directory = Path.GetDirectoryName(sink.PathFor(Key))!;
 
         Directory.Delete(directory, recursive: true);
-        var outcome = await sink.WriteAsync(Desired(programmed: "False"), CancellationToken.None);
+        var outcome = await writer.WriteAsync(Desired(programmed: "False"), CancellationToken.None);
 
         Assert.Equal(StatusWriteOutcome.Written, outcome);
         Assert.Equal("False", ReadBack(sink).Status!.Conditions!.Single(c => c.Type == "Programmed").Status);
@@ -194,11 +202,12 @@ public sealed class FileStatusSinkTests : IDisposable
     [Fact]
     public async Task Write_NewSinkOverAnEarlierRunsFile_KeepsLastTransitionTimes()
     {
-        await NewSink().WriteAsync(Desired(), CancellationToken.None);
+        await new EntityStatusWriter(NewSink(), _time).WriteAsync(Desired(), CancellationToken.None);
         _time.Advance(TimeSpan.FromHours(1));
         var restarted = NewSink();
 
-        var outcome = await restarted.WriteAsync(Desired(), CancellationToken.None);
+        // A new entity over a new sink reads the earlier run's file once and merges with it.
+        var outcome = await new EntityStatusWriter(restarted, _time).WriteAsync(Desired(), CancellationToken.None);
 
         Assert.Equal(StatusWriteOutcome.Unchanged, outcome);
         Assert.Equal(Start.UtcDateTime, ObjectCopy.AsUtc(ReadBack(restarted).Status!.Conditions![0].LastTransitionTime));
@@ -213,8 +222,9 @@ public sealed class FileStatusSinkTests : IDisposable
         var key = new ResourceKey("Gateway", "infra", name);
         Put(Stamped(Manifests.Gateway(name, ns: "infra"), generation: 1, rv: "7"));
         var sink = NewSink();
+        var writer = new EntityStatusWriter(sink, _time);
 
-        var outcome = await sink.WriteAsync(Desired(key: key), CancellationToken.None);
+        var outcome = await writer.WriteAsync(Desired(key: key), CancellationToken.None);
 
         Assert.Equal(StatusWriteOutcome.Written, outcome);
         Assert.True(Path.GetFileName(sink.PathFor(key)).Length <= StatusPaths.MaxPlainNameLength);
@@ -226,7 +236,8 @@ public sealed class FileStatusSinkTests : IDisposable
     public async Task Write_Repeatedly_ReadersNeverSeeAPartialFileAndNoTempFilesRemain()
     {
         var sink = NewSink();
-        await sink.WriteAsync(Desired(), CancellationToken.None);
+        var writer = new EntityStatusWriter(sink, _time);
+        await writer.WriteAsync(Desired(), CancellationToken.None);
         using var stop = new CancellationTokenSource();
         var reads = 0;
         var reader = Task.Run(() =>
@@ -242,7 +253,7 @@ public sealed class FileStatusSinkTests : IDisposable
         for (var i = 0; i < 200; i++)
         {
             _time.Advance(TimeSpan.FromSeconds(1));
-            await sink.WriteAsync(Desired(i % 2 == 0 ? "False" : "True"), CancellationToken.None);
+            await writer.WriteAsync(Desired(i % 2 == 0 ? "False" : "True"), CancellationToken.None);
         }
         stop.Cancel();
         await reader.WaitAsync(Wait.Default);
@@ -250,5 +261,51 @@ public sealed class FileStatusSinkTests : IDisposable
         Assert.True(reads > 0);
         Assert.Equal(201, sink.WriteCount(Key));
         Assert.Equal(["g.yaml"], Directory.GetFiles(_dir.Combine("status", "Gateway", "infra")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task Write_GivenStatus_StoredExactlyAsGiven_TheSinkMergesNothing()
+    {
+        var sink = NewSink();
+        var writer = new EntityStatusWriter(sink, _time);
+        await writer.WriteAsync(Desired(), CancellationToken.None);
+        var given = new V1GatewayStatus
+        {
+            Conditions = [new V1Condition { Type = "Accepted", Status = "True", Reason = "Given", LastTransitionTime = new DateTime(2020, 2, 2, 0, 0, 0, DateTimeKind.Utc), ObservedGeneration = 1 }],
+        };
+
+        var receipt = await sink.WriteAsync(new StatusWrite(Desired(), given, "5", StatusChange.Status), CancellationToken.None);
+
+        Assert.Equal(new StatusWriteReceipt(StatusWriteOutcome.Written, "5"), receipt);
+        // The stored Programmed condition and the stored Accepted time are not merged back in: the file holds what was given.
+        var condition = Assert.Single(ReadBack(sink).Status!.Conditions!);
+        Assert.Equal(("Given", new DateTime(2020, 2, 2, 0, 0, 0, DateTimeKind.Utc)), (condition.Reason, ObjectCopy.AsUtc(condition.LastTransitionTime)));
+        Assert.Null(ReadBack(sink).Status!.Addresses);
+        Assert.Equal(2, sink.WriteCount(Key));
+    }
+
+    [Fact]
+    public async Task Write_NoChange_NothingWrittenNorCounted()
+    {
+        var sink = NewSink();
+
+        var receipt = await sink.WriteAsync(new StatusWrite(Desired(), Desired().Status, null, StatusChange.None), CancellationToken.None);
+
+        Assert.Equal(StatusWriteOutcome.Unchanged, receipt.Outcome);
+        Assert.False(File.Exists(sink.PathFor(Key)));
+        Assert.Equal(0, sink.WriteCount(Key));
+    }
+
+    [Fact]
+    public async Task Read_StoredObject_ReturnsItsStatusAndResourceVersion_NothingStored_Null()
+    {
+        var sink = NewSink();
+        Assert.Null(await sink.ReadAsync(Key, CancellationToken.None));
+        await new EntityStatusWriter(sink, _time).WriteAsync(Desired(), CancellationToken.None);
+
+        var stored = await NewSink().ReadAsync(Key, CancellationToken.None);
+
+        Assert.Equal("5", stored!.Version);
+        Assert.Equal(["Accepted", "Programmed"], Assert.IsType<V1GatewayStatus>(stored.Status).Conditions!.Select(c => c.Type));
     }
 }

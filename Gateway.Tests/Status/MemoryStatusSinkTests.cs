@@ -17,14 +17,15 @@ public class MemoryStatusSinkTests
         var gc = Assert.IsType<V1GatewayClass>(Assert.Single(ManifestParser.Parse("t.yaml", Manifests.GatewayClass()).Objects).Object);
         gc.Metadata.Generation = 1;
         var key = new ResourceKey("GatewayClass", "", "gc");
-        var sink = new MemoryStatusSink(Manifests.Controller, TimeProvider.System);
+        var sink = new MemoryStatusSink(Manifests.Controller);
+        var writer = new EntityStatusWriter(sink, TimeProvider.System);
         var desired = new DesiredGatewayClassStatus(key, 1, gc, new V1GatewayClassStatus
         {
             Conditions = [new V1Condition { Type = "Accepted", Status = "True", Reason = "Accepted", ObservedGeneration = 1 }],
         });
 
-        var first = await sink.WriteAsync(desired, CancellationToken.None);
-        var second = await sink.WriteAsync(desired, CancellationToken.None);
+        var first = await writer.WriteAsync(desired, CancellationToken.None);
+        var second = await writer.WriteAsync(desired, CancellationToken.None);
 
         Assert.Equal((StatusWriteOutcome.Written, StatusWriteOutcome.Unchanged), (first, second));
         var stored = Assert.IsType<V1GatewayClass>(sink.Get(key));

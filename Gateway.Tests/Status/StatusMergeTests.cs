@@ -1,7 +1,7 @@
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
 using Gateway.Actors.Translation;
-using Gateway.Host.Status;
+using Gateway.Actors.Status;
 using k8s.Models;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Gateway.Actors.Actors.Common;
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
 using Gateway.Actors.Status;
@@ -30,13 +31,16 @@ internal static class StatusWriteProbe
         for (var round = 0; round < options.Rounds; round++)
         {
             var directory = Path.Combine(options.Directory, $"status-{Environment.ProcessId}-{round}");
-            var sink = new FileStatusSink(directory, Controller, TimeProvider.System, NullLogger<FileStatusSink>.Instance);
+            var sink = new FileStatusSink(directory, Controller, NullLogger<FileStatusSink>.Instance);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var wall = Stopwatch.StartNew();
             await Parallel.ForEachAsync(statuses, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (status, ct) =>
             {
-                await sink.ReadAsync(status.Key, ct).ConfigureAwait(false);
-                if (await sink.WriteAsync(status, ct).ConfigureAwait(false) != StatusWriteOutcome.Written)
+                // As the entity does: read once, merge into what was read (ReconciledObject.Merge), hand the sink the result.
+                var stored = await sink.ReadAsync(status.Key, ct).ConfigureAwait(false);
+                var core = ReconciledObject.Create(EntityRef.ForStatus(status.Key), "bench", "bench").Apply(new StoredStatusRead(stored));
+                var merged = core.Merge(status, Controller, sink.StoresObjects, DateTime.UtcNow);
+                if ((await sink.WriteAsync(merged.Write, ct).ConfigureAwait(false)).Outcome != StatusWriteOutcome.Written)
                     throw new InvalidOperationException($"{status.Key}: the first write did not write");
             }).ConfigureAwait(false);
             var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
@@ -53,7 +57,7 @@ internal static class StatusWriteProbe
         md.AppendLine();
         md.AppendLine(machine);
         md.AppendLine();
-        md.AppendLine("Each round: a fresh FileStatusSink and directory; every route's entity reads its stored status (none) and writes its first status, 64 at a time.");
+        md.AppendLine("Each round: a fresh FileStatusSink and directory; every route's entity reads its stored status (none), merges its first status into it and the sink writes it, 64 at a time.");
         md.AppendLine();
         md.AppendLine("| round | writes | CPU ms | wall ms | CPU per write µs |");
         md.AppendLine("|---:|---:|---:|---:|---:|");

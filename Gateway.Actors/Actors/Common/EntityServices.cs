@@ -11,8 +11,18 @@ namespace Gateway.Actors.Actors.Common;
 /// <param name="Provisioner">Gateways: carries out their provisioning plans on this node (null: nothing is provisioned, as in file mode).</param>
 /// <param name="RestAfter">Route entities: how long one stays idle (status written, nothing pending) before it passivates (null: never).</param>
 /// <param name="Resting">Route entities: what a passivated one knew, for its next incarnation on this node (null: nothing is kept, and none passivates when idle).</param>
+/// <param name="Time">The clock that stamps lastTransitionTime when an entity merges a status (null: the system clock).</param>
+/// <param name="WriteAttempts">Attempts (merge, write) per reconciliation while the sink answers Conflict (each after a fresh read).</param>
 public sealed record EntityServices(string ContentSource, IStatusSink Sink, string SelfNode, string SelfNodeName, TimeSpan WriteTimeout,
-    Gateways.IGatewayProvisioner? Provisioner = null, TimeSpan? RestAfter = null, RestingEntities? Resting = null);
+    Gateways.IGatewayProvisioner? Provisioner = null, TimeSpan? RestAfter = null, RestingEntities? Resting = null, TimeProvider? Time = null,
+    int WriteAttempts = EntityServices.DefaultWriteAttempts)
+{
+    /// <summary>The default of <see cref="WriteAttempts"/>.</summary>
+    public const int DefaultWriteAttempts = 5;
+
+    /// <summary>The clock (<see cref="Time"/>, else the system clock).</summary>
+    public TimeProvider Clock => Time ?? TimeProvider.System;
+}
 
 /// <summary>Node identities as entities and reports spell them.</summary>
 public static class NodeIds

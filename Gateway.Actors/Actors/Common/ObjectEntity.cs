@@ -220,8 +220,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
         using var timeout = new CancellationTokenSource(_services.WriteTimeout);
         try
         {
-            var stored = await _services.Sink.ReadAsync(key, timeout.Token);
-            State = State.Apply(new StoredStatusRead(stored is null ? null : NodeContentBuilder.StatusText(key, State.Core.Local?.Status?.Generation ?? 0, stored)));
+            State = State.Apply(new StoredStatusRead(await _services.Sink.ReadAsync(key, timeout.Token)));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -289,10 +288,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
                 {
                     try
                     {
-                        var outcome = await _services.Sink.WriteAsync(write.Status, timeout.Token);
-                        if (outcome == StatusWriteOutcome.ObjectGone) return ReportOutcome.Failed;
-                        State = State.Apply(new StatusWritten(write.Fingerprint, write.Status, State.Core.Local!.Revision, outcome == StatusWriteOutcome.Written));
-                        return outcome == StatusWriteOutcome.Written ? ReportOutcome.Written : ReportOutcome.Unchanged;
+                        return await WriteAsync(write, timeout.Token);
                     }
                     catch (Exception e) when (e is not OutOfMemoryException)
                     {
@@ -328,6 +324,41 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
         }
     }
 
+    /// <summary>
+    /// The entity merges the desired status into the stored one it holds and hands the sink the result to write
+    /// (<see cref="ReconciledObject.Merge"/>). When the stored object moved on where the sink writes (a 409 Conflict from
+    /// the API server: another controller or writer changed it since the version the merge was based on), the entity
+    /// reads the stored status again and merges again, at most <see cref="EntityServices.WriteAttempts"/> times; then the write
+    /// counts as failed and is retried with the entity's backoff.
+    /// </summary>
+    private async Task<ReportOutcome> WriteAsync(EntityDecision.Write write, CancellationToken ct)
+    {
+        var sink = _services.Sink;
+        for (var attempt = 1; attempt <= Math.Max(1, _services.WriteAttempts); attempt++)
+        {
+            var merged = State.Core.Merge(write.Status, sink.ControllerName, sink.StoresObjects, _services.Clock.GetUtcNow().UtcDateTime);
+            var result = await sink.WriteAsync(merged.Write, ct);
+            switch (result.Outcome)
+            {
+                case StatusWriteOutcome.ObjectGone:
+                    // Read again, so the retry merges with what is there by then (the object may be created again).
+                    State = State.Apply(new StoredStatusRead(await sink.ReadAsync(write.Status.Key, ct)));
+                    return ReportOutcome.Failed;
+                case StatusWriteOutcome.Conflict:
+                    _log.Debug("{0}: the stored status moved on (attempt {1}); reading it again", Entity, attempt);
+                    State = State.Apply(new StoredStatusRead(await sink.ReadAsync(write.Status.Key, ct)));
+                    continue;
+                default:
+                    var written = result.Outcome == StatusWriteOutcome.Written;
+                    State = State.Apply(new StatusWritten(write.Fingerprint, write.Status.Generation, new StoredStatus(merged.Write.Status, result.Version),
+                        merged.Digest, State.Core.Local!.Revision, written));
+                    return written ? ReportOutcome.Written : ReportOutcome.Unchanged;
+            }
+        }
+        _log.Warning("{0}: the stored status kept moving on through {1} attempts; retried in {2} s", Entity, _services.WriteAttempts, RetryDelay(_failures + 1).TotalSeconds);
+        return ReportOutcome.Failed;
+    }
+
     private void Passivate()
     {
         if (_passivating) return;
@@ -358,7 +389,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
     {
         var core = State.Core;
         return new ObjectStateView(core.Entity.Kind, core.Entity.Id, core.SelfNode, core.SelfNodeName, core.Local is not null,
-            core.Local?.Revision ?? 0, State.DesiredText, core.LastWritten?.Text ?? "", core.LastWritten?.Revision, core.Writes,
+            core.Local?.Revision ?? 0, State.DesiredText, core.LastWritten?.TextOf(core.Entity.StatusKey) ?? "", core.LastWritten?.Revision, core.Writes,
             core.Local?.Slice ?? "", core.Local?.Attachments ?? [], core.ProgrammedBy, _started);
     }
 }

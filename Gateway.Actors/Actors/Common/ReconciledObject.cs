@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using Gateway.Actors.Resources;
+using Gateway.Actors.Status;
 using Gateway.Actors.Translation;
 
 namespace Gateway.Actors.Actors.Common;
@@ -15,35 +17,51 @@ public sealed record NodeLeft(string Node) : IObjectEvent;
 /// <summary>The entity read its own node's content for the object (null: the node's last pass did not produce it).</summary>
 public sealed record LocalContentObserved(ObjectContent? Content, bool Synced) : IObjectEvent;
 
-/// <summary>A new incarnation read what is stored for the object (null: nothing stored).</summary>
-public sealed record StoredStatusRead(string? Text) : IObjectEvent;
+/// <summary>The entity read what is stored for the object (null: nothing stored), as a new incarnation or after a conflict.</summary>
+public sealed record StoredStatusRead(StoredStatus? Stored) : IObjectEvent;
 
 /// <summary>A new incarnation resumes from what the previous one on this node knew when it rested (<see cref="RestingEntities"/>).</summary>
 public sealed record Resumed(ReconciledObject Core) : IObjectEvent;
 
-/// <summary>The entity wrote the status (<paramref name="Changed"/> false: the sink found nothing but timestamps to change).</summary>
-/// <param name="Fingerprint">The fingerprint written.</param>
-/// <param name="Status">The status written (rendered as YAML only when inspected, not on every write).</param>
+/// <summary>The entity wrote the status (<paramref name="Changed"/> false: the merge found nothing but timestamps to change).</summary>
+/// <param name="Fingerprint">The fingerprint of the desired status written.</param>
+/// <param name="Generation">The object's generation it was computed for (inspection renders it).</param>
+/// <param name="Stored">What is stored now: the merged status and the version the sink answered with.</param>
+/// <param name="Digest">The digest of the merged status's canonical form.</param>
 /// <param name="Revision">The owner node's revision.</param>
-/// <param name="Changed">False when the sink found nothing but timestamps to change.</param>
-public sealed record StatusWritten(string Fingerprint, DesiredStatus Status, long Revision, bool Changed) : IObjectEvent;
+/// <param name="Changed">False when the merge found nothing but timestamps to change.</param>
+public sealed record StatusWritten(string Fingerprint, long Generation, StoredStatus Stored, UInt128 Digest, long Revision, bool Changed) : IObjectEvent;
 
 /// <summary>The entity removed the status of an object that is gone.</summary>
 public sealed record StatusRemoved : IObjectEvent;
 
-/// <summary>The status last written by this incarnation, or found stored when it started (then without fingerprint).</summary>
-/// <param name="Fingerprint">Its fingerprint (null: found stored).</param>
-/// <param name="Written">The status written (null: found stored). The same instance as the content's while that is unchanged.</param>
-/// <param name="StoredText">The stored status as YAML (null: written by this entity).</param>
-/// <param name="Revision">The owner node's revision of the write (null: found stored).</param>
-public sealed record WrittenStatus(string? Fingerprint, DesiredStatus? Written, string? StoredText, long? Revision)
+/// <summary>
+/// The stored status as this entity knows it: last written by this incarnation (or one it resumed from), or read when
+/// it started. The one copy of the object's stored status on this node (sinks keep none): the merge of the next desired
+/// status starts from it, and a resting route's entry keeps it.
+/// </summary>
+/// <param name="Fingerprint">The fingerprint of the desired status last written (null: read from storage, not written yet).</param>
+/// <param name="Stored">The stored status and its version (null: no object stored; a null status: the object has none).</param>
+/// <param name="Digest">The digest of <see cref="StoredStatus.Status"/>'s canonical form (what a merge is compared with).</param>
+/// <param name="Generation">The generation rendered with it for inspection.</param>
+/// <param name="Revision">The owner node's revision of the write (null: read from storage).</param>
+public sealed record WrittenStatus(string? Fingerprint, StoredStatus? Stored, UInt128 Digest, long Generation, long? Revision)
 {
+    /// <summary>What was read from storage (null: nothing stored).</summary>
+    public static WrittenStatus Read(StoredStatus? stored, long generation) =>
+        new(null, stored, stored?.Status is { } status ? CanonicalForm.Digest(CanonicalForm.Of(status)) : default, generation, null);
+
     /// <summary>
-    /// The status as YAML, rendered on each call: only inspection reads it, and a cached text (a Lazy and its closure,
-    /// about 200 bytes per object) would be kept by every entity and every resting one.
+    /// The status as YAML for the object <paramref name="key"/>, rendered on each call: only inspection reads it, and a
+    /// cached text (a Lazy and its closure, about 200 bytes per object) would be kept by every entity and every resting one.
     /// </summary>
-    public string Text => Written is { } written ? NodeContentBuilder.StatusText(written.Key, written.Generation, written.Value) : StoredText ?? "";
+    public string TextOf(ResourceKey? key) => Stored?.Status is { } status && key is { } k ? NodeContentBuilder.StatusText(k, Generation, status) : "";
 }
+
+/// <summary>A merged status ready for the sink, with its digest (kept as <see cref="WrittenStatus.Digest"/> once written).</summary>
+/// <param name="Write">What the sink is handed.</param>
+/// <param name="Digest">The digest of the merged status's canonical form.</param>
+public sealed record MergedStatus(StatusWrite Write, UInt128 Digest);
 
 /// <summary>What an entity should do next; decided purely from its state.</summary>
 public abstract record EntityDecision
@@ -112,15 +130,34 @@ public sealed record ReconciledObject(
         NodeLeft left => this with { Nodes = Nodes.Remove(left.Node), Departed = Departed.Add(left.Node) },
         LocalContentObserved observed => this with { Local = observed.Content, LocalSynced = observed.Synced },
         Resumed resumed => resumed.Core,
-        StoredStatusRead read => this with { StoredRead = true, LastWritten = read.Text is null ? null : new WrittenStatus(null, null, read.Text, null) },
+        StoredStatusRead read => this with { StoredRead = true, LastWritten = read.Stored is null ? null : WrittenStatus.Read(read.Stored, Local?.Status?.Generation ?? 0) },
         StatusWritten written => this with
         {
-            LastWritten = new WrittenStatus(written.Fingerprint, written.Status, null, written.Revision),
+            LastWritten = new WrittenStatus(written.Fingerprint, written.Stored, written.Digest, written.Generation, written.Revision),
             Writes = Writes + (written.Changed ? 1 : 0),
         },
         StatusRemoved => this with { LastWritten = null, Removed = true },
         _ => throw new ArgumentException($"unknown event {e.GetType().Name}", nameof(e)),
     };
+
+    /// <summary>
+    /// Merges <paramref name="desired"/> into the stored status this entity holds (<see cref="StatusMerge"/>: this
+    /// controller's entries from the desired status, per parentRef / ancestorRef / listener name; other controllers'
+    /// route parents and policy ancestors kept from the stored status; lastTransitionTime kept while a condition's status
+    /// is unchanged, else <paramref name="now"/>) and decides what the write changes: the status when its canonical form
+    /// differs from the stored one's (or nothing is stored), else the object alone when the sink stores whole objects
+    /// and the stored one has another resourceVersion, else nothing. Pure.
+    /// </summary>
+    public MergedStatus Merge(DesiredStatus desired, string controllerName, bool sinkStoresObjects, DateTime now)
+    {
+        var stored = LastWritten?.Stored;
+        var merged = StatusMerge.Merge(stored?.Status, desired, controllerName, now);
+        var digest = CanonicalForm.Digest(CanonicalForm.Of(merged));
+        var change = stored?.Status is null || LastWritten!.Digest != digest ? StatusChange.Status
+            : sinkStoresObjects && stored.Version != desired.Object.Metadata?.ResourceVersion ? StatusChange.ObjectOnly
+            : StatusChange.None;
+        return new MergedStatus(new StatusWrite(desired, merged, stored?.Version, change), digest);
+    }
 
     /// <summary>
     /// Every replica that has the object: the reports received, with this node's entry taken from its own content

@@ -1,6 +1,4 @@
 using Gateway.Actors.Status;
-using Gateway.Actors.Translation;
-using Gateway.Host.Kubernetes;
 
 namespace Gateway.Host.Observability.Metrics;
 
@@ -12,18 +10,19 @@ namespace Gateway.Host.Observability.Metrics;
 public sealed class MeteredStatusSink(IStatusSink inner, ControlPlaneMetrics metrics) : IStatusSink
 {
     /// <inheritdoc />
-    public async Task<StatusWriteOutcome> WriteAsync(DesiredStatus status, CancellationToken ct)
+    public string ControllerName => inner.ControllerName;
+
+    /// <inheritdoc />
+    public bool StoresObjects => inner.StoresObjects;
+
+    /// <inheritdoc />
+    public async Task<StatusWriteReceipt> WriteAsync(StatusWrite write, CancellationToken ct)
     {
-        var kind = status.Key.Kind;
-        StatusWriteOutcome outcome;
+        var kind = write.Key.Kind;
+        StatusWriteReceipt result;
         try
         {
-            outcome = await inner.WriteAsync(status, ct).ConfigureAwait(false);
-        }
-        catch (StatusConflictException)
-        {
-            metrics.StatusWrite(kind, StatusWriteResult.Conflict);
-            throw;
+            result = await inner.WriteAsync(write, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -35,13 +34,19 @@ public sealed class MeteredStatusSink(IStatusSink inner, ControlPlaneMetrics met
             metrics.StatusWrite(kind, StatusWriteResult.Failed);
             throw;
         }
-        metrics.StatusWrite(kind, outcome == StatusWriteOutcome.Written ? StatusWriteResult.Written : StatusWriteResult.Skipped);
-        return outcome;
+        // A conflict is counted per 409 answer: the entity reads, merges and writes again, each a write of its own.
+        metrics.StatusWrite(kind, result.Outcome switch
+        {
+            StatusWriteOutcome.Written => StatusWriteResult.Written,
+            StatusWriteOutcome.Conflict => StatusWriteResult.Conflict,
+            _ => StatusWriteResult.Skipped,
+        });
+        return result;
     }
 
     /// <inheritdoc />
     public Task RemoveAsync(Actors.Resources.ResourceKey key, CancellationToken ct) => inner.RemoveAsync(key, ct);
 
     /// <inheritdoc />
-    public Task<object?> ReadAsync(Actors.Resources.ResourceKey key, CancellationToken ct) => inner.ReadAsync(key, ct);
+    public Task<StoredStatus?> ReadAsync(Actors.Resources.ResourceKey key, CancellationToken ct) => inner.ReadAsync(key, ct);
 }

@@ -3,14 +3,15 @@ using Gateway.Actors.Resources;
 using Gateway.Actors.Translation;
 using k8s.Models;
 
-namespace Gateway.Host.Status;
+namespace Gateway.Actors.Status;
 
 /// <summary>
 /// Merges desired status (from the translator, timeless) into the status stored last, the way a Kubernetes
 /// controller must: conditions keep lastTransitionTime while their status does not change and get the current time
 /// when it does (apimachinery meta.SetStatusCondition); route parents and policy ancestors written by other
 /// controllers are kept (RouteParentStatus: "implementations MUST NOT modify status entries of other controllers").
-/// Pure: the stored status, the desired one and the time come in; inputs are never modified. Shared by every sink.
+/// Pure: the stored status, the desired one and the time come in; inputs are never modified. Called by the entities
+/// (<see cref="Actors.Common.ReconciledObject.Merge"/>), which hold the stored status; sinks write what they are given.
 /// </summary>
 public static class StatusMerge
 {

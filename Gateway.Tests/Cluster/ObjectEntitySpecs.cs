@@ -30,14 +30,7 @@ namespace Gateway.Tests.Cluster;
 [Trait("Category", "Actors")]
 public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly Config Hocon = ConfigurationFactory.ParseString($$"""
-        akka.actor.provider = cluster
-        akka.actor.serialize-messages = on
-        akka.actor.serializers.gateway = "{{typeof(GatewayMessageSerializer).AssemblyQualifiedName}}"
-        akka.actor.serialization-bindings { "{{typeof(IGatewayClusterMessage).AssemblyQualifiedName}}" = gateway }
-        akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
-        akka.loglevel = INFO
-        """).WithFallback(ClusterTuning.Hocon());
+    private static readonly Config Hocon = EntityTestCluster.Hocon;
 
     private static readonly ResourceKey RouteA = new("HTTPRoute", "default", "a");
     private static readonly ResourceKey GatewayKey = new("Gateway", "default", "g");
@@ -61,23 +54,14 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
         : base(Hocon, "entity-specs", output)
     {
         _sink = new MemoryStatusSink(TranslatorOptions.DefaultControllerName);
-        var cluster = Akka.Cluster.Cluster.Get(Sys);
-        cluster.Join(cluster.SelfAddress);
-        AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up, Wait);
-        _node = NodeIds.Of(cluster.SelfUniqueAddress);
+        _node = EntityTestCluster.JoinSelf(Sys, Wait);
         // A storage failure on demand: the next _failLookups writes of RouteA throw.
         // A concurrent writer on demand: the next _conflictLookups writes of RouteA are answered Conflict.
         _writes = new FailingWrites(_sink, k => k == RouteA && Interlocked.Decrement(ref _failLookups) >= 0,
             k => k == RouteA && Interlocked.Decrement(ref _conflictLookups) >= 0);
         var failing = _writes;
         var services = new EntityServices(NodeReporter.Path, failing, _node, "self", TimeSpan.FromSeconds(5), _provisioner, Time: _clock);
-        var sharding = ClusterSharding.Get(Sys);
-        var settings = ClusterShardingSettings.Create(Sys).WithPassivateIdleAfter(TimeSpan.Zero);
-        _regions = new ShardRegions(
-            sharding.Start(GatewayClassEntity.TypeName, id => GatewayClassEntity.PropsFor(id, services), settings, new GatewayClassExtractor()),
-            sharding.Start(GatewayEntity.TypeName, id => GatewayEntity.PropsFor(id, services), settings, new GatewayExtractor()),
-            sharding.Start(ListenerEntity.TypeName, id => ListenerEntity.PropsFor(id, services), settings, new ListenerExtractor()),
-            sharding.Start(RouteEntity.TypeName, id => RouteEntity.PropsFor(id, services), settings, new RouteExtractor()));
+        _regions = EntityTestCluster.StartRegions(Sys, services);
     }
 
     /// <summary>This node's reporter (one per node, at the path the entities ask), started with <paramref name="options"/> on first use.</summary>

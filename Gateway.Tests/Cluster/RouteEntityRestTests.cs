@@ -29,14 +29,7 @@ namespace Gateway.Tests.Cluster;
 [Trait("Category", "Actors")]
 public sealed class RouteEntityRestTests : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly Config Hocon = ConfigurationFactory.ParseString($$"""
-        akka.actor.provider = cluster
-        akka.actor.serialize-messages = on
-        akka.actor.serializers.gateway = "{{typeof(GatewayMessageSerializer).AssemblyQualifiedName}}"
-        akka.actor.serialization-bindings { "{{typeof(IGatewayClusterMessage).AssemblyQualifiedName}}" = gateway }
-        akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
-        akka.loglevel = INFO
-        """).WithFallback(ClusterTuning.Hocon());
+    private static readonly Config Hocon = EntityTestCluster.Hocon;
 
     private static readonly ResourceKey RouteA = new("HTTPRoute", "default", "a");
     private static readonly ResourceKey RouteB = new("HTTPRoute", "default", "b");
@@ -56,18 +49,9 @@ public sealed class RouteEntityRestTests : Akka.TestKit.Xunit2.TestKit
     {
         _sink = new MemoryStatusSink(TranslatorOptions.DefaultControllerName);
         _reads = new CountingReads(_sink);
-        var cluster = Akka.Cluster.Cluster.Get(Sys);
-        cluster.Join(cluster.SelfAddress);
-        AwaitCondition(() => cluster.SelfMember.Status == MemberStatus.Up, Wait);
-        _node = NodeIds.Of(cluster.SelfUniqueAddress);
+        _node = EntityTestCluster.JoinSelf(Sys, Wait);
         var services = new EntityServices(NodeReporter.Path, _reads, _node, "self", TimeSpan.FromSeconds(5), RestAfter: TimeSpan.FromMilliseconds(200), Resting: _resting);
-        var sharding = ClusterSharding.Get(Sys);
-        var settings = ClusterShardingSettings.Create(Sys).WithPassivateIdleAfter(TimeSpan.Zero);
-        _regions = new ShardRegions(
-            sharding.Start(GatewayClassEntity.TypeName, id => GatewayClassEntity.PropsFor(id, services), settings, new GatewayClassExtractor()),
-            sharding.Start(GatewayEntity.TypeName, id => GatewayEntity.PropsFor(id, services), settings, new GatewayExtractor()),
-            sharding.Start(ListenerEntity.TypeName, id => ListenerEntity.PropsFor(id, services), settings, new ListenerExtractor()),
-            sharding.Start(RouteEntity.TypeName, id => RouteEntity.PropsFor(id, services), settings, new RouteExtractor()));
+        _regions = EntityTestCluster.StartRegions(Sys, services);
     }
 
     /// <summary>This node's reporter, sharing the resting store with the entities as the host wires it.</summary>

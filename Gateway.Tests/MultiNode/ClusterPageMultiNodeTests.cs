@@ -38,11 +38,7 @@ public sealed class ClusterPageMultiNodeTests(ITestOutputHelper output) : IAsync
 
     public async Task DisposeAsync()
     {
-        foreach (var replica in _replicas)
-        {
-            if (replica.Running) output.WriteLine($"--- {replica.Name}\n{replica.Tail}");
-            await replica.DisposeAsync();
-        }
+        await ReplicaProcess.DisposeAllAsync(_replicas, output);
         _dir.Dispose();
     }
 

@@ -145,6 +145,16 @@ internal sealed partial class ReplicaProcess : IAsyncDisposable
         ]))];
     }
 
+    /// <summary>Stops every replica, writing the log tail of those still running to <paramref name="output"/> first.</summary>
+    public static async Task DisposeAllAsync(IEnumerable<ReplicaProcess> replicas, Xunit.Abstractions.ITestOutputHelper output)
+    {
+        foreach (var replica in replicas)
+        {
+            if (replica.Running) output.WriteLine($"--- {replica.Name}\n{replica.Tail}");
+            await replica.DisposeAsync();
+        }
+    }
+
     /// <summary>Status writes per object, summed over <paramref name="replicas"/> (GET /status/writes).</summary>
     public static async Task<Dictionary<string, int>> WritesAsync(IEnumerable<ReplicaProcess> replicas, CancellationToken ct)
     {

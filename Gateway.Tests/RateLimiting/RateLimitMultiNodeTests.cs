@@ -64,11 +64,7 @@ public sealed partial class RateLimitMultiNodeTests(ITestOutputHelper output) : 
 
     public async Task DisposeAsync()
     {
-        foreach (var replica in _replicas)
-        {
-            if (replica.Running) output.WriteLine($"--- {replica.Name}\n{replica.Tail}");
-            await replica.DisposeAsync();
-        }
+        await ReplicaProcess.DisposeAllAsync(_replicas, output);
         if (_echo is not null) await _echo.DisposeAsync();
         _dir.Dispose();
     }

@@ -30,7 +30,6 @@ namespace Gateway.Tests.Cluster;
 [Trait("Category", "Actors")]
 public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly Config Hocon = EntityTestCluster.Hocon;
 
     private static readonly ResourceKey RouteA = new("HTTPRoute", "default", "a");
     private static readonly ResourceKey GatewayKey = new("Gateway", "default", "g");
@@ -51,7 +50,7 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     private readonly Host.ManualTimeProvider _clock = new(new DateTimeOffset(T0));
 
     public ObjectEntitySpecs(ITestOutputHelper output)
-        : base(Hocon, "entity-specs", output)
+        : base(EntityTestCluster.Hocon, "entity-specs", output)
     {
         _sink = new MemoryStatusSink(TranslatorOptions.DefaultControllerName);
         _node = EntityTestCluster.JoinSelf(Sys, Wait);

@@ -29,7 +29,6 @@ namespace Gateway.Tests.Cluster;
 [Trait("Category", "Actors")]
 public sealed class RouteEntityRestTests : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly Config Hocon = EntityTestCluster.Hocon;
 
     private static readonly ResourceKey RouteA = new("HTTPRoute", "default", "a");
     private static readonly ResourceKey RouteB = new("HTTPRoute", "default", "b");
@@ -45,7 +44,7 @@ public sealed class RouteEntityRestTests : Akka.TestKit.Xunit2.TestKit
     private long _revision;
 
     public RouteEntityRestTests(ITestOutputHelper output)
-        : base(Hocon, "route-rest", output)
+        : base(EntityTestCluster.Hocon, "route-rest", output)
     {
         _sink = new MemoryStatusSink(TranslatorOptions.DefaultControllerName);
         _reads = new CountingReads(_sink);

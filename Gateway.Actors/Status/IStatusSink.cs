@@ -62,6 +62,19 @@ public sealed record StatusWrite(DesiredStatus Desired, object Status, string? B
     public ResourceKey Key => Desired.Key;
 }
 
+/// <summary>
+/// One removal, as the entity hands it to its node's sink for an object that is gone from this controller or no longer
+/// its own; computed by the entity from the stored status it holds (<see cref="Actors.Common.ReconciledObject.Removal"/>).
+/// </summary>
+/// <param name="Key">The object.</param>
+/// <param name="Remaining">
+/// Null: delete the stored document (sinks that store whole objects: the document is this controller's alone). Else the
+/// stored status without this controller's entries (<see cref="StatusMerge.WithoutEntriesOf"/>), written as the object's
+/// status conditionally on <paramref name="BasedOn"/> (the status subresource, which other controllers share).
+/// </param>
+/// <param name="BasedOn">The <see cref="StoredStatus.Version"/> <paramref name="Remaining"/> was computed from.</param>
+public sealed record StatusRemoval(ResourceKey Key, object? Remaining, string? BasedOn);
+
 /// <summary>How a write ended and the version of what is stored now (null when unknown, or nothing was written).</summary>
 public sealed record StatusWriteReceipt(StatusWriteOutcome Outcome, string? Version);
 
@@ -89,8 +102,14 @@ public interface IStatusSink
     /// </summary>
     Task<StatusWriteReceipt> WriteAsync(StatusWrite write, CancellationToken ct);
 
-    /// <summary>Removes what this controller wrote for an object that is gone or no longer ours.</summary>
-    Task RemoveAsync(ResourceKey key, CancellationToken ct);
+    /// <summary>
+    /// Removes what this controller wrote for an object that is gone or no longer ours, as the entity computed it: deletes
+    /// the stored document (<see cref="StatusRemoval.Remaining"/> null), or writes the remaining status conditionally
+    /// (answering <see cref="StatusWriteOutcome.Conflict"/> when the object moved on since <see cref="StatusRemoval.BasedOn"/>,
+    /// so the entity reads again and computes the removal again; <see cref="StatusWriteOutcome.ObjectGone"/> when the
+    /// object no longer exists, which leaves nothing to remove). Deleting what is not there is not an error.
+    /// </summary>
+    Task<StatusWriteReceipt> RemoveAsync(StatusRemoval removal, CancellationToken ct);
 
     /// <summary>
     /// Reads the status stored for <paramref name="key"/> now (null: none, or no such object). A new entity

@@ -119,6 +119,31 @@ public static class StatusMerge
         return new V1PolicyStatus { Ancestors = [.. others, .. ours] };
     }
 
+    /// <summary>
+    /// A stored status without the entries of <paramref name="controllerName"/>, for an object that is gone from this
+    /// controller or no longer its own: a route status without its parents of that controller, a policy status without
+    /// its ancestors. Null when there is nothing of that controller to take out, and for statuses without
+    /// per-controller entries (GatewayClass, Gateway, ListenerSet: a Gateway that moved to another class gets its status
+    /// from that class's controller, so what is stored is left to it). Pure; <paramref name="stored"/> is not modified.
+    /// </summary>
+    public static object? WithoutEntriesOf(object? stored, string controllerName) => !HasEntriesOf(stored, controllerName) ? null : stored switch
+    {
+        V1RouteStatus r => new V1RouteStatus { Parents = [.. r.Parents!.Where(p => p.ControllerName != controllerName).Select(ObjectCopy.Clone)] },
+        V1PolicyStatus p => new V1PolicyStatus { Ancestors = [.. p.Ancestors!.Where(a => a.ControllerName != controllerName).Select(ObjectCopy.Clone)] },
+        _ => throw new InvalidOperationException("unreachable: only route and policy statuses have per-controller entries"),
+    };
+
+    /// <summary>
+    /// True when <paramref name="stored"/> holds a route parent or policy ancestor of <paramref name="controllerName"/>
+    /// (what <see cref="WithoutEntriesOf"/> would take out). Pure.
+    /// </summary>
+    public static bool HasEntriesOf(object? stored, string controllerName) => stored switch
+    {
+        V1RouteStatus r => r.Parents?.Any(p => p.ControllerName == controllerName) == true,
+        V1PolicyStatus p => p.Ancestors?.Any(a => a.ControllerName == controllerName) == true,
+        _ => false,
+    };
+
     private static bool SameReference(V1GatewayParentReference a, V1GatewayParentReference b) =>
         CanonicalForm.Of(a) == CanonicalForm.Of(b);
 }

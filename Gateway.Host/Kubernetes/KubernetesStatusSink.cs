@@ -11,14 +11,6 @@ using Microsoft.Extensions.Logging;
 
 namespace Gateway.Host.Kubernetes;
 
-/// <summary>A status removal that kept conflicting with other writers after every allowed attempt.</summary>
-public sealed class StatusConflictException(ResourceKey key, int attempts)
-    : Exception($"status of {key}: still conflicting after {attempts} attempts")
-{
-    /// <summary>The object.</summary>
-    public ResourceKey Key { get; } = key;
-}
-
 /// <summary>
 /// Writes status through the status subresource (ARCHITECTURE step 6, Kubernetes). The sink writes the status it is
 /// given and merges nothing: the owning entity holds the status it last read or wrote, merges the desired one into it
@@ -29,8 +21,8 @@ public sealed class StatusConflictException(ResourceKey key, int attempts)
 /// (<see cref="ReadAsync"/>), merges again and writes again. A write without a version (the entity's read found no
 /// object) is never sent, since it would be unconditional: it answers <see cref="StatusWriteOutcome.ObjectGone"/>.
 /// observedGeneration is taken as the translator gave it. Writes that changed something are counted per object.
-/// <see cref="RemoveAsync"/> still reads, takes out this controller's entries and writes conditionally itself (removal
-/// merges nothing in), retrying conflicts at most <see cref="MaxAttempts"/> times.
+/// Removal is the same: the entity takes this controller's entries out of the status it holds and hands over the rest,
+/// which <see cref="RemoveAsync"/> writes conditionally.
 /// As an <see cref="IStatusInventory"/> it names the routes and policies whose stored status still holds entries of this
 /// controller (read from the objects the source watches), so after a restart the first pass removes the entries of
 /// parents this controller no longer serves, like the file sink's leftover files.
@@ -66,8 +58,8 @@ public sealed class KubernetesStatusSink : IStatusSink, IStatusInventory
     public bool StoresObjects => false;
 
     /// <summary>
-    /// Attempts per write (the entity's fresh read, merge and PUT; the hosting gives it to the entities) and per removal;
-    /// only conflicts cause another attempt.
+    /// Attempts per write and per removal (the entity's fresh read, merge or removal, and PUT; the hosting gives it to
+    /// the entities); only conflicts cause another attempt.
     /// </summary>
     public int MaxAttempts { get; }
 
@@ -82,7 +74,7 @@ public sealed class KubernetesStatusSink : IStatusSink, IStatusInventory
 
     /// <summary>
     /// Routes and policies whose stored status (as last watched) holds a parent or ancestor entry of this controller.
-    /// GatewayClasses and Gateways are not named: <see cref="RemoveAsync"/> leaves their status to whoever owns them now.
+    /// GatewayClasses and Gateways are not named: their status is left to whoever owns them now (<see cref="StatusMerge.WithoutEntriesOf"/>).
     /// </summary>
     public IReadOnlyCollection<ResourceKey> StoredKeys() => _watched is null ? [] : HoldingEntriesOf(_watched(), ControllerName);
 
@@ -94,7 +86,7 @@ public sealed class KubernetesStatusSink : IStatusSink, IStatusInventory
         {
             foreach (var obj in snapshot.All<IKubernetesObject<V1ObjectMeta>>(kind))
             {
-                if (WithoutEntriesOf(StatusDocument.StatusOf(obj), controllerName) is not null) keys.Add(KindRegistry.KeyOf(kind, obj));
+                if (StatusMerge.HasEntriesOf(StatusDocument.StatusOf(obj), controllerName)) keys.Add(KindRegistry.KeyOf(kind, obj));
             }
         }
         return keys;
@@ -154,57 +146,52 @@ public sealed class KubernetesStatusSink : IStatusSink, IStatusInventory
         return null;
     }
 
-    /// <summary>
-    /// An object we wrote status for is gone or no longer ours. Route parents and policy ancestors this controller wrote
-    /// are removed (the route may still be served by other controllers); GatewayClass, Gateway and ListenerSet status is
-    /// left as it is: a Gateway that moved to another class gets its status from that class's controller.
-    /// </summary>
-    public async Task RemoveAsync(ResourceKey key, CancellationToken ct)
+    /// <inheritdoc />
+    /// <remarks>
+    /// The remaining status (the entity took this controller's route parents or policy ancestors out of the status it
+    /// read) replaces the status subresource, conditionally on the version it was computed from, so an entry another
+    /// controller wrote since is never dropped: the API server answers 409 and the entity reads and decides again. The
+    /// body is the object's identity (apiVersion, kind, name, namespace, resourceVersion) with the status: the status
+    /// subresource takes only the status, and the object may have left this controller's snapshot. The served versions
+    /// are tried in order, as the read tries them; none answering means the object is gone. A removal without a version
+    /// has nothing to be conditional on and is answered Conflict, so the entity reads first.
+    /// </remarks>
+    public async Task<StatusWriteReceipt> RemoveAsync(StatusRemoval removal, CancellationToken ct)
     {
-        var info = KindRegistry.ByName(key.Kind);
-        if (info is null || !info.HasStatus) return;
-        for (var attempt = 1; ; attempt++)
+        if (removal.Remaining is null)
+            throw new ArgumentException($"{removal.Key}: the status subresource is shared; a removal names the status that remains", nameof(removal));
+        if (KindRegistry.ByName(removal.Key.Kind) is not { HasStatus: true } info)
+            throw new ArgumentException($"{removal.Key.Kind} has no status subresource", nameof(removal));
+        if (removal.BasedOn is null) return new StatusWriteReceipt(StatusWriteOutcome.Conflict, null);
+        foreach (var version in info.ServedVersions)
         {
-            var obj = await GetAsync(info, key, ct).ConfigureAwait(false);
-            if (obj is null) return;
-            if (WithoutEntriesOf(StatusDocument.StatusOf(obj), ControllerName) is not { } without) return;
-            var version2 = obj.ApiVersion[(obj.ApiVersion.LastIndexOf('/') + 1)..];
-            if (await TryReplaceAsync(info, version2, obj, without, attempt, ct).ConfigureAwait(false)) return;
+            var document = StatusDocument.Build(Identity(info, version, removal.Key, removal.BasedOn), removal.Remaining);
+            try
+            {
+                return new StatusWriteReceipt(StatusWriteOutcome.Written, await _api.ReplaceStatusAsync(info, version, document, ct).ConfigureAwait(false));
+            }
+            catch (Exception e) when (KubernetesApi.StatusOf(e) == HttpStatusCode.Conflict)
+            {
+                Interlocked.Increment(ref _conflicts);
+                _logger.LogDebug("Status of {Key}: conflict removing our entries at resourceVersion {Version}", removal.Key, removal.BasedOn);
+                return new StatusWriteReceipt(StatusWriteOutcome.Conflict, null);
+            }
+            catch (Exception e) when (KubernetesApi.StatusOf(e) == HttpStatusCode.NotFound)
+            {
+                // This version is not served, or the object is gone; the next version tells which.
+            }
         }
+        return new StatusWriteReceipt(StatusWriteOutcome.ObjectGone, null);
     }
 
-    /// <summary>
-    /// A route status without the parents of <paramref name="controllerName"/>, or a policy status without its
-    /// ancestors; null when the status holds no entry of that controller (or has no per-controller entries at all).
-    /// </summary>
-    private static object? WithoutEntriesOf(object? status, string controllerName) => status switch
+    /// <summary>An object of <paramref name="kind"/> carrying only its identity and <paramref name="resourceVersion"/>.</summary>
+    private static IKubernetesObject<V1ObjectMeta> Identity(KindInfo kind, string version, ResourceKey key, string resourceVersion)
     {
-        V1RouteStatus r when r.Parents?.Any(p => p.ControllerName == controllerName) == true =>
-            new V1RouteStatus { Parents = r.Parents.Where(p => p.ControllerName != controllerName).ToList() },
-        V1PolicyStatus p when p.Ancestors?.Any(a => a.ControllerName == controllerName) == true =>
-            new V1PolicyStatus { Ancestors = p.Ancestors.Where(a => a.ControllerName != controllerName).ToList() },
-        _ => null,
-    };
-
-    private async Task<bool> TryReplaceAsync(KindInfo kind, string version, IKubernetesObject<V1ObjectMeta> obj, object status, int attempt, CancellationToken ct)
-    {
-        var key = KindRegistry.KeyOf(kind, obj);
-        var property = obj.GetType().GetProperty("Status") ?? throw new InvalidOperationException($"{kind.Kind} has no status");
-        property.SetValue(obj, status);
-        try
-        {
-            // obj carries the resourceVersion of the fresh read: the API server rejects the PUT with 409 if the object
-            // changed since, instead of letting us overwrite what another writer just wrote.
-            await _api.ReplaceStatusAsync(kind, version, obj, ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (Exception e) when (KubernetesApi.StatusOf(e) == HttpStatusCode.Conflict)
-        {
-            Interlocked.Increment(ref _conflicts);
-            if (attempt >= MaxAttempts) throw new StatusConflictException(key, attempt);
-            _logger.LogDebug("Status of {Key}: conflict on attempt {Attempt}; reading again", key, attempt);
-            return false;
-        }
+        var obj = (IKubernetesObject<V1ObjectMeta>)Activator.CreateInstance(kind.ClrType)!;
+        obj.ApiVersion = kind.Group.Length == 0 ? version : $"{kind.Group}/{version}";
+        obj.Kind = kind.Kind;
+        obj.Metadata = new V1ObjectMeta { Name = key.Name, NamespaceProperty = kind.Namespaced ? key.Namespace : null, ResourceVersion = resourceVersion };
+        return obj;
     }
 
     private static (KindInfo Kind, string Version) Resolve(ResourceKey key, string apiVersion)

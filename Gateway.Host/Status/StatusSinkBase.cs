@@ -75,8 +75,15 @@ public abstract class StatusSinkBase : IStatusSink
     }
 
     /// <inheritdoc />
-    public async Task RemoveAsync(ResourceKey key, CancellationToken ct)
+    /// <remarks>
+    /// The stored document is this controller's alone, so removal deletes it: a removal is always handed over with no
+    /// remaining status (<see cref="Gateway.Actors.Actors.Common.ReconciledObject.Removal"/>), and one with a remaining status is refused.
+    /// </remarks>
+    public async Task<StatusWriteReceipt> RemoveAsync(StatusRemoval removal, CancellationToken ct)
     {
+        if (removal.Remaining is not null)
+            throw new ArgumentException($"{removal.Key}: a sink that stores whole objects deletes the document; it keeps no remaining status", nameof(removal));
+        var key = removal.Key;
         var gate = LockOf(key);
         await gate.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -91,6 +98,7 @@ public abstract class StatusSinkBase : IStatusSink
         {
             gate.Release();
         }
+        return new StatusWriteReceipt(StatusWriteOutcome.Written, null);
     }
 
     /// <inheritdoc />

@@ -441,4 +441,30 @@ public sealed class EntityStateTests
             Assert.Equal(key, EntityRef.ForStatus(key).StatusKey);
         Assert.Null(EntityRef.ForListener(GatewayKey, "http").StatusKey);
     }
+
+    [Fact]
+    public void Removal_SinkStoringWholeObjects_DeletesTheDocumentEvenWhenNothingIsKnownStored()
+    {
+        var nothingKnown = SyncedRoute(null).Core.Removal(RouteKey, TranslatorOptions.DefaultControllerName, sinkStoresObjects: true);
+        var known = SyncedRoute(null, new StoredStatus(OursAccepted("True"), "7")).Core.Removal(RouteKey, TranslatorOptions.DefaultControllerName, sinkStoresObjects: true);
+
+        Assert.Equal(new StatusRemoval(RouteKey, null, null), nothingKnown);
+        Assert.Equal(new StatusRemoval(RouteKey, null, "7"), known);
+    }
+
+    [Fact]
+    public void Removal_SharedStatus_OurParentTakenOutOfTheHeldStatus_BasedOnItsVersion_NothingWhenNoneIsOurs()
+    {
+        var stored = OursAccepted("True");
+        stored.Parents!.Insert(0, new V1RouteParentStatus { ParentRef = new V1GatewayParentReference { Name = "theirs" }, ControllerName = "other.example/controller", Conditions = [] });
+        var state = SyncedRoute(null, new StoredStatus(stored, "7"));
+
+        var removal = state.Core.Removal(RouteKey, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false)!;
+
+        Assert.Equal((RouteKey, "7"), (removal.Key, removal.BasedOn));
+        Assert.Equal(["other.example/controller"], Assert.IsType<V1RouteStatus>(removal.Remaining).Parents!.Select(p => p.ControllerName));
+        Assert.Null(SyncedRoute(null, new StoredStatus(new V1RouteStatus { Parents = [stored.Parents[0]] }, "8")).Core
+            .Removal(RouteKey, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false));
+        Assert.Null(SyncedRoute(null).Core.Removal(RouteKey, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false));
+    }
 }

@@ -45,6 +45,7 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     private long _revision;
     private int _failLookups;
     private int _conflictLookups;
+    private int _removalConflicts;
     private readonly RecordingProvisioner _provisioner = new();
     private static readonly DateTime T0 = new(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc);
     private readonly Host.ManualTimeProvider _clock = new(new DateTimeOffset(T0));
@@ -56,8 +57,10 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
         _node = EntityTestCluster.JoinSelf(Sys, Wait);
         // A storage failure on demand: the next _failLookups writes of RouteA throw.
         // A concurrent writer on demand: the next _conflictLookups writes of RouteA are answered Conflict.
+        // And the next _removalConflicts removals of any object are answered Conflict.
         _writes = new FailingWrites(_sink, k => k == RouteA && Interlocked.Decrement(ref _failLookups) >= 0,
-            k => k == RouteA && Interlocked.Decrement(ref _conflictLookups) >= 0);
+            k => k == RouteA && Interlocked.Decrement(ref _conflictLookups) >= 0,
+            _ => Interlocked.Decrement(ref _removalConflicts) >= 0);
         var failing = _writes;
         var services = new EntityServices(NodeReporter.Path, failing, _node, "self", TimeSpan.FromSeconds(5), _provisioner, Time: _clock);
         _regions = EntityTestCluster.StartRegions(Sys, services);
@@ -333,6 +336,23 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task RemovalAnsweredConflict_EntityReadsTheStoredStatusAgainAndRemovesInTheSameReconciliation()
+    {
+        await PassAsync(NodeContentTests.Manifests);
+        var withoutB = NodeContentTests.Manifests[..NodeContentTests.Manifests.LastIndexOf("---", StringComparison.Ordinal)];
+        var routeB = new ResourceKey("HTTPRoute", "default", "b");
+        var readsBefore = _writes.Reads(routeB);
+        Interlocked.Exchange(ref _removalConflicts, 2);
+
+        var removed = await PassAsync(withoutB);
+
+        // Two conflicts, each followed by a fresh read; the third attempt removes, still within the pass.
+        Assert.Equal((1, 0), (removed.Count(ReportOutcome.Removed), removed.Count(ReportOutcome.Failed)));
+        Assert.Null(_sink.Get(routeB));
+        Assert.Equal(readsBefore + 2, _writes.Reads(routeB));
+    }
+
+    [Fact]
     public async Task FirstPass_StatusLeftByAnEarlierRun_Removed()
     {
         var leftover = new ResourceKey("HTTPRoute", "old", "gone");
@@ -515,13 +535,15 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
 
     /// <summary>
     /// A sink whose writes throw (a storage failure) while <paramref name="fail"/> says so for the object, and are
-    /// answered Conflict (someone wrote since the version read) while <paramref name="conflict"/> does; counts reads.
+    /// answered Conflict (someone wrote since the version read) while <paramref name="conflict"/> does, and whose
+    /// removals are answered Conflict while <paramref name="conflictRemoval"/> does; counts reads per object.
     /// </summary>
-    private sealed class FailingWrites(IStatusSink inner, Func<ResourceKey, bool> fail, Func<ResourceKey, bool> conflict) : IStatusSink
+    private sealed class FailingWrites(IStatusSink inner, Func<ResourceKey, bool> fail, Func<ResourceKey, bool> conflict,
+        Func<ResourceKey, bool> conflictRemoval) : IStatusSink
     {
-        private int _reads;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<ResourceKey, int> _reads = new();
 
-        public int Reads(ResourceKey key) => key == RouteA ? Volatile.Read(ref _reads) : throw new ArgumentException("only RouteA's reads are counted", nameof(key));
+        public int Reads(ResourceKey key) => _reads.GetValueOrDefault(key);
 
         public string ControllerName => inner.ControllerName;
 
@@ -532,11 +554,12 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
             : conflict(write.Key) ? Task.FromResult(new StatusWriteReceipt(StatusWriteOutcome.Conflict, null))
             : inner.WriteAsync(write, ct);
 
-        public Task RemoveAsync(ResourceKey key, CancellationToken ct) => inner.RemoveAsync(key, ct);
+        public Task<StatusWriteReceipt> RemoveAsync(StatusRemoval removal, CancellationToken ct) =>
+            conflictRemoval(removal.Key) ? Task.FromResult(new StatusWriteReceipt(StatusWriteOutcome.Conflict, null)) : inner.RemoveAsync(removal, ct);
 
         public Task<StoredStatus?> ReadAsync(ResourceKey key, CancellationToken ct)
         {
-            if (key == RouteA) Interlocked.Increment(ref _reads);
+            _reads.AddOrUpdate(key, 1, static (_, n) => n + 1);
             return inner.ReadAsync(key, ct);
         }
     }

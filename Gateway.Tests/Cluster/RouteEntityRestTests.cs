@@ -245,7 +245,7 @@ public sealed class RouteEntityRestTests : Akka.TestKit.Xunit2.TestKit
 
         public Task<StatusWriteReceipt> WriteAsync(StatusWrite write, CancellationToken ct) => inner.WriteAsync(write, ct);
 
-        public Task RemoveAsync(ResourceKey key, CancellationToken ct) => inner.RemoveAsync(key, ct);
+        public Task<StatusWriteReceipt> RemoveAsync(StatusRemoval removal, CancellationToken ct) => inner.RemoveAsync(removal, ct);
 
         public Task<StoredStatus?> ReadAsync(ResourceKey key, CancellationToken ct)
         {

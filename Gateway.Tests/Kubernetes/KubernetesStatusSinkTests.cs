@@ -130,8 +130,72 @@ public sealed class KubernetesStatusSinkTests : IAsyncLifetime
         var parents = _server.Get<V1HTTPRoute>(key)!.Status!.Parents!;
         Assert.Equal(["other.example.com/controller", Controller], parents.Select(p => p.ControllerName));
 
-        await _sink.RemoveAsync(key, CancellationToken.None);
+        Assert.Equal(StatusWriteOutcome.Written, await _writer.RemoveAsync(key, CancellationToken.None));
         Assert.Equal(["other.example.com/controller"], _server.Get<V1HTTPRoute>(key)!.Status!.Parents!.Select(p => p.ControllerName));
+        // The removal was decided from the status the writer held: no read before its PUT.
+        Assert.Equal(1, _server.Requests.Count(r => r.Verb == "get" && r.Resource == "httproutes/status"));
+    }
+
+    private static V1RouteParentStatus Parent(string controller, string gateway) => new()
+    {
+        ParentRef = new V1GatewayParentReference { Name = gateway },
+        ControllerName = controller,
+        Conditions = [new V1Condition { Type = "Accepted", Status = "True", Reason = "Accepted", ObservedGeneration = 1, LastTransitionTime = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc) }],
+    };
+
+    [Fact]
+    public async Task RemoveAsync_AnotherControllerWroteAfterOurWrite_ConflictThenReadAgain_TheirNewEntryKeptOursGone()
+    {
+        var route = Route("r", "web");
+        _server.Apply(route);
+        var key = Key(route);
+        Assert.Equal(StatusWriteOutcome.Written, await _writer.WriteAsync(
+            new DesiredRouteStatus(key, 1, route, new V1RouteStatus { Parents = [Parent(Controller, "web")] }), CancellationToken.None));
+        // Another controller adds its parent after our write: the version the writer holds is stale now.
+        var ours = _server.Get<V1HTTPRoute>(key)!.Status!.Parents!.Single();
+        _server.SetStatus(key, new V1RouteStatus { Parents = [ours, Parent("other.example.com/controller", "theirs")] });
+
+        Assert.Equal(StatusWriteOutcome.Written, await _writer.RemoveAsync(key, CancellationToken.None));
+
+        Assert.Equal(1, _sink.Conflicts);
+        var parents = _server.Get<V1HTTPRoute>(key)!.Status!.Parents!;
+        Assert.Equal([("other.example.com/controller", "theirs")], parents.Select(p => (p.ControllerName, p.ParentRef.Name)));
+    }
+
+    [Fact]
+    public async Task RemoveAsync_StoredStatusHoldsNoEntryOfOurs_NothingWritten()
+    {
+        var route = Route("r", "web");
+        _server.Apply(route);
+        var key = Key(route);
+        _server.SetStatus(key, new V1RouteStatus { Parents = [Parent("other.example.com/controller", "theirs")] });
+
+        Assert.Equal(StatusWriteOutcome.Unchanged, await _writer.RemoveAsync(key, CancellationToken.None));
+
+        Assert.DoesNotContain(_server.Requests, r => r.Verb == "update");
+        Assert.Equal(["other.example.com/controller"], _server.Get<V1HTTPRoute>(key)!.Status!.Parents!.Select(p => p.ControllerName));
+    }
+
+    [Fact]
+    public async Task RemoveAsync_ObjectDeletedAfterOurWrite_ObjectGone()
+    {
+        var route = Route("r", "web");
+        _server.Apply(route);
+        var key = Key(route);
+        await _writer.WriteAsync(new DesiredRouteStatus(key, 1, route, new V1RouteStatus { Parents = [Parent(Controller, "web")] }), CancellationToken.None);
+        _server.Delete(key);
+
+        Assert.Equal(StatusWriteOutcome.ObjectGone, await _writer.RemoveAsync(key, CancellationToken.None));
+        Assert.Null(_server.Get<V1HTTPRoute>(key));
+    }
+
+    [Fact]
+    public async Task RemoveAsync_WithoutRemainingStatus_RefusedWithoutARequest()
+    {
+        var requests = _server.Requests.Count;
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => _sink.RemoveAsync(new StatusRemoval(Web, null, "1"), CancellationToken.None));
+        Assert.Contains("shared", error.Message);
+        Assert.Equal(requests, _server.Requests.Count);
     }
 
     [Fact]

@@ -77,7 +77,7 @@ public sealed class ControlPlaneMetricsTests
         public Task<StatusWriteReceipt> WriteAsync(StatusWrite write, CancellationToken ct) =>
             failure is null ? Task.FromResult(new StatusWriteReceipt(StatusWriteOutcome.Conflict, null)) : Task.FromException<StatusWriteReceipt>(failure);
 
-        public Task RemoveAsync(ResourceKey key, CancellationToken ct) => Task.CompletedTask;
+        public Task<StatusWriteReceipt> RemoveAsync(StatusRemoval removal, CancellationToken ct) => Task.FromResult(new StatusWriteReceipt(StatusWriteOutcome.Written, null));
 
         public Task<StoredStatus?> ReadAsync(ResourceKey key, CancellationToken ct) => Task.FromResult<StoredStatus?>(new StoredStatus(null, "1"));
     }

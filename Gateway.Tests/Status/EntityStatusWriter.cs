@@ -43,12 +43,33 @@ internal sealed class EntityStatusWriter(IStatusSink sink, TimeProvider time)
         return StatusWriteOutcome.Conflict;
     }
 
-    /// <summary>Removes the object's status (as an entity whose object is gone).</summary>
-    public async Task RemoveAsync(ResourceKey key, CancellationToken ct)
+    /// <summary>
+    /// Removes the object's status as an entity whose object is gone: decides the removal from the status it holds
+    /// (<see cref="ReconciledObject.Removal"/>), hands it to the sink, reads again and decides again on a conflict (at
+    /// most <paramref name="attempts"/> conflicts). Returns the sink's last outcome (Unchanged: nothing to remove).
+    /// </summary>
+    public async Task<StatusWriteOutcome> RemoveAsync(ResourceKey key, CancellationToken ct, int attempts = 5)
     {
         var core = await CoreAsync(key, ct);
-        await sink.RemoveAsync(key, ct);
-        _cores[key] = core.Apply(new StatusRemoved());
+        for (var attempt = 1; attempt <= attempts; attempt++)
+        {
+            if (core.Removal(key, sink.ControllerName, sink.StoresObjects) is not { } removal)
+            {
+                _cores[key] = core.Apply(new StatusRemoved());
+                return StatusWriteOutcome.Unchanged;
+            }
+            var receipt = await sink.RemoveAsync(removal, ct);
+            if (receipt.Outcome == StatusWriteOutcome.Conflict)
+            {
+                Conflicts++;
+                core = core.Apply(new StoredStatusRead(await sink.ReadAsync(key, ct)));
+                _cores[key] = core;
+                continue;
+            }
+            _cores[key] = core.Apply(new StatusRemoved());
+            return receipt.Outcome;
+        }
+        return StatusWriteOutcome.Conflict;
     }
 
     private async Task<ReconciledObject> CoreAsync(ResourceKey key, CancellationToken ct)

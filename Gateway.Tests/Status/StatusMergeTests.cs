@@ -155,4 +155,52 @@ public class StatusMergeTests
 
         Assert.Equal(NowSeconds, Assert.Single(merged.Conditions!).LastTransitionTime);
     }
+
+    [Fact]
+    public void WithoutEntriesOf_Route_OurParentsTakenOut_OthersKeptInOrder_InputUntouched()
+    {
+        var gw = new V1GatewayParentReference { Name = "gw" };
+        var stored = new V1RouteStatus
+        {
+            Parents =
+            [
+                new V1RouteParentStatus { ParentRef = gw, ControllerName = Them, Conditions = [C("Accepted", "False", at: Earlier)] },
+                new V1RouteParentStatus { ParentRef = gw, ControllerName = Us, Conditions = [C("Accepted", "True", at: Earlier)] },
+                new V1RouteParentStatus { ParentRef = new V1GatewayParentReference { Name = "b" }, ControllerName = "third.example/controller", Conditions = [] },
+            ],
+        };
+
+        var without = Assert.IsType<V1RouteStatus>(StatusMerge.WithoutEntriesOf(stored, Us));
+
+        Assert.Equal([Them, "third.example/controller"], without.Parents!.Select(p => p.ControllerName));
+        Assert.Equal(Earlier, without.Parents![0].Conditions![0].LastTransitionTime);
+        Assert.Equal(3, stored.Parents.Count);
+        Assert.NotSame(stored.Parents[0], without.Parents[0]);
+        Assert.True(StatusMerge.HasEntriesOf(stored, Us));
+        Assert.False(StatusMerge.HasEntriesOf(without, Us));
+    }
+
+    [Fact]
+    public void WithoutEntriesOf_PolicyAncestors_OursTakenOut_NoAncestorLeftIsAnEmptyList()
+    {
+        var gw = new V1GatewayParentReference { Name = "gw" };
+        var stored = new V1PolicyStatus { Ancestors = [new V1PolicyAncestorStatus { AncestorRef = gw, ControllerName = Us, Conditions = [C("Accepted", "True")] }] };
+
+        var without = Assert.IsType<V1PolicyStatus>(StatusMerge.WithoutEntriesOf(stored, Us));
+
+        Assert.NotNull(without.Ancestors);
+        Assert.Empty(without.Ancestors!);
+    }
+
+    [Fact]
+    public void WithoutEntriesOf_NothingOfOurs_OrNoPerControllerEntries_Null()
+    {
+        var theirs = new V1RouteStatus { Parents = [new V1RouteParentStatus { ParentRef = new V1GatewayParentReference { Name = "gw" }, ControllerName = Them }] };
+
+        Assert.Null(StatusMerge.WithoutEntriesOf(theirs, Us));
+        Assert.Null(StatusMerge.WithoutEntriesOf(new V1RouteStatus(), Us));
+        Assert.Null(StatusMerge.WithoutEntriesOf(null, Us));
+        Assert.Null(StatusMerge.WithoutEntriesOf(new V1GatewayStatus { Conditions = [C("Accepted", "True")] }, Us));
+        Assert.False(StatusMerge.HasEntriesOf(new V1GatewayClassStatus { Conditions = [C("Accepted", "True")] }, Us));
+    }
 }

@@ -302,10 +302,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
                 {
                     try
                     {
-                        await _services.Sink.RemoveAsync(remove.Key, timeout.Token);
-                        State = State.Apply(new StatusRemoved());
-                        Passivate();
-                        return ReportOutcome.Removed;
+                        return await RemoveAsync(remove, timeout.Token);
                     }
                     catch (Exception e) when (e is not OutOfMemoryException)
                     {
@@ -322,6 +319,34 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
             default:
                 return ReportOutcome.None;
         }
+    }
+
+    /// <summary>
+    /// The entity decides what removing its status means from the stored status it holds
+    /// (<see cref="ReconciledObject.Removal"/>: the document deleted, or this controller's entries taken out of a shared
+    /// status) and hands the sink the result. When the stored object moved on where the sink writes (409 Conflict), it
+    /// reads the stored status again and decides again, at most <see cref="EntityServices.WriteAttempts"/> times; then the
+    /// removal counts as failed and is retried with the entity's backoff. An object that no longer exists has nothing left
+    /// to remove.
+    /// </summary>
+    private async Task<ReportOutcome> RemoveAsync(EntityDecision.Remove remove, CancellationToken ct)
+    {
+        var sink = _services.Sink;
+        for (var attempt = 1; attempt <= Math.Max(1, _services.WriteAttempts); attempt++)
+        {
+            var removal = State.Core.Removal(remove.Key, sink.ControllerName, sink.StoresObjects);
+            if (removal is not null && (await sink.RemoveAsync(removal, ct)).Outcome == StatusWriteOutcome.Conflict)
+            {
+                _log.Debug("{0}: the stored status moved on before its removal (attempt {1}); reading it again", Entity, attempt);
+                State = State.Apply(new StoredStatusRead(await sink.ReadAsync(remove.Key, ct)));
+                continue;
+            }
+            State = State.Apply(new StatusRemoved());
+            Passivate();
+            return ReportOutcome.Removed;
+        }
+        _log.Warning("{0}: the stored status kept moving on through {1} removal attempts; retried in {2} s", Entity, _services.WriteAttempts, RetryDelay(_failures + 1).TotalSeconds);
+        return ReportOutcome.Failed;
     }
 
     /// <summary>

@@ -160,6 +160,20 @@ public sealed record ReconciledObject(
     }
 
     /// <summary>
+    /// What removing this controller's status of the (gone) object <paramref name="key"/> means, from the stored status
+    /// this entity holds: a sink that stores whole objects deletes its document, whatever this entity knows of it (a
+    /// document may be left by an earlier run); on a shared status (the status subresource) this controller's route
+    /// parents or policy ancestors are taken out and the rest written back conditionally on the version they were read
+    /// at. Null when there is nothing to remove: nothing stored, or no entry of this controller in it. Pure.
+    /// </summary>
+    public StatusRemoval? Removal(ResourceKey key, string controllerName, bool sinkStoresObjects)
+    {
+        var stored = LastWritten?.Stored;
+        if (sinkStoresObjects) return new StatusRemoval(key, null, stored?.Version);
+        return StatusMerge.WithoutEntriesOf(stored?.Status, controllerName) is { } remaining ? new StatusRemoval(key, remaining, stored!.Version) : null;
+    }
+
+    /// <summary>
     /// Every replica that has the object: the reports received, with this node's entry taken from its own content
     /// (always at least as fresh as its own report).
     /// </summary>

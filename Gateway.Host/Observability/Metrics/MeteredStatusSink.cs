@@ -45,7 +45,7 @@ public sealed class MeteredStatusSink(IStatusSink inner, ControlPlaneMetrics met
     }
 
     /// <inheritdoc />
-    public Task RemoveAsync(Actors.Resources.ResourceKey key, CancellationToken ct) => inner.RemoveAsync(key, ct);
+    public Task<StatusWriteReceipt> RemoveAsync(StatusRemoval removal, CancellationToken ct) => inner.RemoveAsync(removal, ct);
 
     /// <inheritdoc />
     public Task<StoredStatus?> ReadAsync(Actors.Resources.ResourceKey key, CancellationToken ct) => inner.ReadAsync(key, ct);

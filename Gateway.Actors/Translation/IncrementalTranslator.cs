@@ -152,6 +152,8 @@ public sealed class IncrementalTranslator
         var policiesTouched = false;
         var statuses = state.Result.Statuses.ToBuilder();
         var dirtyStatuses = new HashSet<ResourceKey>();
+        // Every key whose status this pass set or removed (the result's StatusDelta).
+        var statusKeys = new HashSet<ResourceKey>();
 
         // The mesh table is built again when a route with a Service parent came, went or changed, or a Service change
         // can change it without changing such a route (MeshServicesMatter); otherwise the previous instance stays.
@@ -193,6 +195,7 @@ public sealed class IncrementalTranslator
             {
                 if (p.Ancestors.Count > 0 && Translator.PolicyStatus(p, options, diagnostics) is { } s) statuses[p.Key] = s;
                 else statuses.Remove(p.Key);
+                statusKeys.Add(p.Key);
             }
         }
 
@@ -211,10 +214,12 @@ public sealed class IncrementalTranslator
         foreach (var gw in counted.Select(l => l.Gateway).Distinct().Select(k => state.Gateways[k]))
         {
             if (Translator.GatewayStatus(gw, state.ListenerSets.Values, options, diagnostics) is { } s) statuses[gw.Key] = s;
+            statusKeys.Add(gw.Key);
         }
         foreach (var ls in counted.Where(l => l.Owner.Kind == KindRegistry.ListenerSet.Kind).Select(l => l.Owner).Distinct())
         {
             if (state.ListenerSets.TryGetValue(ls, out var model) && model.Parent is not null && Translator.ListenerSetStatus(model, options, diagnostics) is { } s) statuses[ls] = s;
+            statusKeys.Add(ls);
         }
 
         // GEP-1294 route types: a GRPCRoute that came or went on a Service port changes the outcome of the HTTPRoutes
@@ -225,11 +230,16 @@ public sealed class IncrementalTranslator
         {
             if (state.Routes.TryGetValue(key, out var route) && route.Parents.Count > 0 && Translator.RouteStatus(route, snapshot, options, diagnostics) is { } s) statuses[key] = s;
             else statuses.Remove(key);
+            statusKeys.Add(key);
         }
 
         if (delta.ServiceObjects) state.MeshAssignments.AllServices = null;
         var mesh = meshTouched ? Mesh.MeshTableBuilder.Build(state.Index, state.MeshRoutes.Values, options, state.MeshAssignments) : state.Result.Mesh;
-        return state.Result = new TranslationResult(snapshot.Revision, tables, statuses.ToImmutable()) { Diagnostics = diagnostics.ToImmutable(), Mesh = mesh };
+        var next = statuses.ToImmutable();
+        return state.Result = new TranslationResult(snapshot.Revision, tables, next)
+        {
+            Diagnostics = diagnostics.ToImmutable(), Mesh = mesh, StatusDelta = new StatusDelta(state.Result.Statuses, next, statusKeys),
+        };
     }
 
     /// <summary>

@@ -90,7 +90,28 @@ public sealed record TranslationResult(
     /// attached to each port and the endpoints for passthrough (Gateway.Actors/Mesh). Empty when nothing is in the mesh.
     /// </summary>
     public Mesh.MeshTable Mesh { get; init; } = Gateway.Actors.Mesh.MeshTable.Empty;
+
+    /// <summary>
+    /// How <see cref="Statuses"/> differs from the statuses of the result it was translated from incrementally, or null
+    /// when that is not known (a full translation). A consumer fed consecutive results looks only at those keys.
+    /// </summary>
+    public StatusDelta? StatusDelta { get; init; }
 }
+
+/// <summary>
+/// The keys whose status may differ between two status maps (added, replaced or removed); every other key maps to the
+/// very same <see cref="DesiredStatus"/> instance in both. Holds both maps by reference, so a consumer can check that
+/// the delta is between the map it last saw and the one it is given (a copy of a result with other statuses does not
+/// carry a delta that lies about them). The maps share all but the changed paths of their trees, so keeping the older
+/// one costs little; it holds no older result.
+/// </summary>
+/// <param name="From">The statuses of the result translated before.</param>
+/// <param name="To">The statuses this delta leads to.</param>
+/// <param name="Keys">The keys that may differ.</param>
+public sealed record StatusDelta(
+    ImmutableSortedDictionary<ResourceKey, DesiredStatus> From,
+    ImmutableSortedDictionary<ResourceKey, DesiredStatus> To,
+    IReadOnlyCollection<ResourceKey> Keys);
 
 /// <summary>
 /// One unexpected exception inside translation: the object being translated, the step it was in (the step names of

@@ -64,19 +64,46 @@ public class IncrementalTranslatorPropertyTests(IncrementalTranslatorPropertyTes
     {
         var incremental = new IncrementalTranslator();
         var modes = new Dictionary<TranslationMode, int>();
+        TranslationResult? last = null;
+        string? deltaLie = null;
+        var deltasChecked = 0;
         TranslationResult Translate(Snapshot snapshot, TranslatorOptions options)
         {
             var result = incremental.Translate(snapshot, options);
             modes[incremental.LastMode] = modes.GetValueOrDefault(incremental.LastMode) + 1;
+            // The status delta between consecutive results must be true: outside its keys, the same instances.
+            if (deltaLie is null && last is not null && result.StatusDelta is { } delta && ReferenceEquals(delta.From, last.Statuses))
+            {
+                deltasChecked++;
+                deltaLie = StatusDeltaLie(delta, result.Statuses, snapshot.Revision);
+            }
+            last = result;
             return result;
         }
 
         var run = PropertyRun.Execute(seed, Steps, certificates.Value, Translate);
 
         Assert.True(run.Failure is null, $"{run.Failure}\nthe failing step's translation: {incremental.LastMode}, {incremental.LastRoutesTranslated} routes translated");
+        Assert.True(deltaLie is null, $"seed {seed}: {deltaLie}");
+        Assert.True(deltasChecked * 3 >= Steps, $"seed {seed}: only {deltasChecked} status deltas checked in {Steps} steps");
         // The property says little about the incremental path unless many steps take it.
         var counts = string.Join(", ", modes.OrderBy(m => m.Key).Select(m => $"{m.Key} {m.Value}"));
         Assert.True(modes.GetValueOrDefault(TranslationMode.Incremental) * 3 >= Steps, $"seed {seed}: translations by mode: {counts}");
+    }
+
+    /// <summary>Null when <paramref name="delta"/> tells the truth about <paramref name="statuses"/>; else what it got wrong.</summary>
+    private static string? StatusDeltaLie(StatusDelta delta, System.Collections.Immutable.ImmutableSortedDictionary<ResourceKey, DesiredStatus> statuses, long revision)
+    {
+        if (!ReferenceEquals(delta.To, statuses)) return $"revision {revision}: the delta does not lead to the result's statuses";
+        var keys = new HashSet<ResourceKey>(delta.From.Keys);
+        keys.UnionWith(delta.To.Keys);
+        foreach (var key in keys)
+        {
+            if (delta.Keys.Contains(key)) continue;
+            var (had, has) = (delta.From.TryGetValue(key, out var before), delta.To.TryGetValue(key, out var after));
+            if (had != has || !ReferenceEquals(before, after)) return $"revision {revision}: {key} changed ({had} → {has}) but is not in the delta";
+        }
+        return null;
     }
 
     [Fact]

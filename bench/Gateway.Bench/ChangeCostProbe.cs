@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using Gateway.Actors.Actors.Common;
 using Gateway.Actors.Mesh;
 using Gateway.Actors.Resources;
 using Gateway.Actors.Translation;
@@ -16,8 +17,10 @@ namespace Gateway.Bench;
 /// In-process per-change cost of the control plane (issue 10: "translate + apply for a one-route change: &lt; 2 ms at
 /// 10,000 routes, and within 2x of the cost at 100 routes"): the product's <see cref="IncrementalTranslator"/> and
 /// <see cref="DataPlane"/> (a real Kestrel socket on loopback) fed the run-controlplane fixtures, one change per call,
-/// with no process boundary, file watcher or status stage around them. Each change is timed by wall clock and by the
-/// thread's CPU time (robust on a busy machine: time the thread waits for a core is not counted).
+/// with no process boundary or file watcher around them, and the status stage's hand-off preparation
+/// (<see cref="NodeContentBuilder.Next"/>, fed every pass as the host's hand-off feeds it: what the status stage does
+/// on its own thread after each pass). Each change is timed by wall clock and by the thread's CPU time (robust on a
+/// busy machine: time the thread waits for a core is not counted).
 /// <para>
 /// Changes, in this order per size: additions as file mode delivers them (route, Service and EndpointSlice in one
 /// snapshot), additions as Kubernetes mode delivers them (EndpointSlice, Service, route: three snapshots, each
@@ -31,7 +34,7 @@ internal static class ChangeCostProbe
     public sealed record Options(IReadOnlyList<int> Sizes, int Changes, string Mode);
 
     public sealed record Row(int Routes, string Mode, string Change, int Count, double TranslateWallP50, double TranslateCpuP50, double TranslateCpuP90,
-        double ApplyWallP50, double ApplyCpuP50, double ApplyCpuP90, string LastTranslation);
+        double ApplyWallP50, double ApplyCpuP50, double ApplyCpuP90, double HandOffCpuP50, double HandOffCpuP90, string LastTranslation);
 
     private const string SystemNamespace = "akka-gateway-system";
     private const string Address = "127.0.0.1";
@@ -74,16 +77,19 @@ internal static class ChangeCostProbe
         }
         var translator = new IncrementalTranslator();
         await using var dataPlane = new DataPlane();
+        var handOff = new NodeContentBuilder();
+        const string node = "akka.tcp://gateway@127.0.0.1:1#1";
         var revision = 1L;
 
         var first = translator.Translate(snapshot, translatorOptions);
         await dataPlane.ApplyAsync(revision, first.Gateways, CancellationToken.None);
+        handOff.Next(node, first, snapshot, applied: true);
         var sockets = first.Gateways.SelectMany(g => g.Ports.SelectMany(p => g.Addresses.Select(a => $"{a}:{p.SocketPort}"))).ToList();
         Console.WriteLine($"{mode} {size}: initial translation {translator.LastMode}, sockets {string.Join(", ", sockets)}");
         if (sockets.Count != 1) throw new InvalidOperationException($"expected the Gateway's one socket, got {sockets.Count}");
 
         var rows = new List<Row>();
-        var samples = new Dictionary<string, List<(double TW, double TC, double AW, double AC)>>();
+        var samples = new Dictionary<string, List<(double TW, double TC, double AW, double AC, double HC)>>();
         var last = new Dictionary<string, string>();
 
         async Task Step(string change, IEnumerable<IKubernetesObject<V1ObjectMeta>> upserts, IEnumerable<ResourceKey> removals)
@@ -97,8 +103,11 @@ internal static class ChangeCostProbe
             var (w2, c2) = (Stopwatch.GetTimestamp(), ThreadCpu.Now());
             var applied = await apply;
             if (applied.FailedSockets.Count > 0) throw new InvalidOperationException($"apply failed for {applied.FailedSockets.Count} sockets");
+            var c3 = ThreadCpu.Now();
+            handOff.Next(node, result, snapshot, applied: true);
+            var c4 = ThreadCpu.Now();
             if (!samples.TryGetValue(change, out var list)) samples[change] = list = [];
-            list.Add((Stopwatch.GetElapsedTime(w0, w1).TotalMilliseconds, (c1 - c0) / 1e6, Stopwatch.GetElapsedTime(w1, w2).TotalMilliseconds, (c2 - c1) / 1e6));
+            list.Add((Stopwatch.GetElapsedTime(w0, w1).TotalMilliseconds, (c1 - c0) / 1e6, Stopwatch.GetElapsedTime(w1, w2).TotalMilliseconds, (c2 - c1) / 1e6, (c4 - c3) / 1e6));
             last[change] = $"{translator.LastMode.ToString().ToLowerInvariant()}, {translator.LastRoutesTranslated} routes compiled";
         }
 
@@ -145,7 +154,8 @@ internal static class ChangeCostProbe
         {
             rows.Add(new Row(size, mode, change, list.Count,
                 P(list.Select(s => s.TW), 0.5), P(list.Select(s => s.TC), 0.5), P(list.Select(s => s.TC), 0.9),
-                P(list.Select(s => s.AW), 0.5), P(list.Select(s => s.AC), 0.5), P(list.Select(s => s.AC), 0.9), last[change]));
+                P(list.Select(s => s.AW), 0.5), P(list.Select(s => s.AC), 0.5), P(list.Select(s => s.AC), 0.9),
+                P(list.Select(s => s.HC), 0.5), P(list.Select(s => s.HC), 0.9), last[change]));
         }
         return rows;
     }
@@ -155,13 +165,13 @@ internal static class ChangeCostProbe
         var sb = new StringBuilder();
         sb.AppendLine("# Change cost probe (in-process translate + apply per change)").AppendLine();
         sb.AppendLine(machine).AppendLine();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{options.Changes} changes of each kind per size after a warm-up; p50 (and p90 of thread CPU) in ms. Translate: `IncrementalTranslator.Translate`; apply: `DataPlane.ApplyAsync` (compile and swap the socket table of a real loopback socket).").AppendLine();
-        sb.AppendLine("| routes | mode | change | n | translate wall p50 | translate CPU p50 | p90 | apply wall p50 | apply CPU p50 | p90 | translator did |");
-        sb.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{options.Changes} changes of each kind per size after a warm-up; p50 (and p90 of thread CPU) in ms. Translate: `IncrementalTranslator.Translate`; apply: `DataPlane.ApplyAsync` (compile and swap the socket table of a real loopback socket); hand-off: `NodeContentBuilder.Next` (the status stage's preparation of what the entities are sent, on its own thread in the host).").AppendLine();
+        sb.AppendLine("| routes | mode | change | n | translate wall p50 | translate CPU p50 | p90 | apply wall p50 | apply CPU p50 | p90 | hand-off CPU p50 | p90 | translator did |");
+        sb.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var r in rows)
         {
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Routes} | {r.Mode} | {r.Change} | {r.Count} | {r.TranslateWallP50:F3} | {r.TranslateCpuP50:F3} | {r.TranslateCpuP90:F3} | {r.ApplyWallP50:F3} | {r.ApplyCpuP50:F3} | {r.ApplyCpuP90:F3} | {r.LastTranslation} |");
+                $"| {r.Routes} | {r.Mode} | {r.Change} | {r.Count} | {r.TranslateWallP50:F3} | {r.TranslateCpuP50:F3} | {r.TranslateCpuP90:F3} | {r.ApplyWallP50:F3} | {r.ApplyCpuP50:F3} | {r.ApplyCpuP90:F3} | {r.HandOffCpuP50:F3} | {r.HandOffCpuP90:F3} | {r.LastTranslation} |");
         }
         return sb.ToString();
     }

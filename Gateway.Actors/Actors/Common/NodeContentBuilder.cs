@@ -44,6 +44,12 @@ public sealed partial class NodeContentBuilder
     private NodeContent? _last;
     private long _pass;
 
+    // The statuses and applied flag of the last pass, and the GatewayClasses and Gateways built so far: what a pass
+    // needs to look only at the objects whose inputs can have changed (NextLocked).
+    private ImmutableSortedDictionary<ResourceKey, DesiredStatus>? _lastStatuses;
+    private bool _lastApplied;
+    private readonly HashSet<ResourceKey> _classesAndGateways = [];
+
     /// <summary>Entities whose content the last <see cref="Next"/> built (the others kept theirs).</summary>
     public int LastBuilt { get; private set; }
 
@@ -73,9 +79,11 @@ public sealed partial class NodeContentBuilder
             }
             catch
             {
-                // Table parts are patched in place: after a fault they cannot be trusted, so the next pass starts over.
+                // Table parts are patched in place: after a fault they cannot be trusted, so the next pass starts over
+                // (and looks at every status).
                 _tables = [];
                 _routeSegments = [];
+                _lastStatuses = null;
                 throw;
             }
         }
@@ -95,7 +103,7 @@ public sealed partial class NodeContentBuilder
         // Kept content is given this pass's inputs: they refer to this pass's tables only, so content kept over
         // many passes never holds an earlier pass's table.
         var toBuild = new List<Built>();
-        foreach (var (key, desired) in result.Statuses)
+        void Consider(ResourceKey key, DesiredStatus desired)
         {
             var kind = KindOf(key);
             _built.TryGetValue(key, out var previous);
@@ -109,7 +117,7 @@ public sealed partial class NodeContentBuilder
                 && string.Equals(was.ResourceVersion, desired.Object.Metadata?.ResourceVersion, StringComparison.Ordinal))
             {
                 previous.Seen = pass;
-                continue;
+                return;
             }
             var next = new Inputs(desired, desired.Object.Metadata?.ResourceVersion, applied);
             switch (kind)
@@ -130,9 +138,43 @@ public sealed partial class NodeContentBuilder
                 previous.Inputs = next;
                 previous.Seen = pass;
             }
-            else toBuild.Add(new Built(key, next) { Seen = pass });
+            else
+            {
+                // Seen, so the pass does not count the object gone before its new content replaces this one.
+                if (previous is not null) previous.Seen = pass;
+                toBuild.Add(new Built(key, next) { Seen = pass });
+            }
         }
 
+        // Only the objects whose inputs can have changed are looked at when that set is known: the statuses the
+        // translator changed since the statuses of the last pass (its StatusDelta, or none when it is the same map), the
+        // routes the tables moved, and every GatewayClass and Gateway (few; their tables, plans and Gateways are not in
+        // the delta). Otherwise every status is, and whatever was not seen is gone. Looking at every status of a
+        // 5,000-route node cost a one-route change about 1 ms (hashing every key for the lookup of its last content).
+        var candidates = moved is null || _last is null || applied != _lastApplied ? null
+            : ReferenceEquals(result.Statuses, _lastStatuses) ? []
+            : result.StatusDelta is { } delta && ReferenceEquals(delta.From, _lastStatuses) && ReferenceEquals(delta.To, result.Statuses) ? delta.Keys
+            : null;
+        var gone = new List<ResourceKey>();
+        if (candidates is null)
+        {
+            foreach (var (key, desired) in result.Statuses) Consider(key, desired);
+            foreach (var (key, b) in _built)
+            {
+                if (b.Seen != pass) gone.Add(key);
+            }
+        }
+        else
+        {
+            var looked = new HashSet<ResourceKey>(candidates);
+            looked.UnionWith(moved!);
+            looked.UnionWith(_classesAndGateways);
+            foreach (var key in looked)
+            {
+                if (result.Statuses.TryGetValue(key, out var desired)) Consider(key, desired);
+                else if (_built.ContainsKey(key)) gone.Add(key);
+            }
+        }
         // Each object's content depends only on its inputs (read-only): built in parallel when there are many (the
         // first pass builds every object: 10,000 routes take hundreds of milliseconds on one core).
         if (toBuild.Count >= 64)
@@ -151,6 +193,7 @@ public sealed partial class NodeContentBuilder
                 foreach (var content in before.Contents) removed.Add(content.Entity);
             }
             _built[b.Key] = b;
+            if (KindOf(b.Key) != EntityKind.Route) _classesAndGateways.Add(b.Key);
             foreach (var content in b.Contents)
             {
                 removed.Remove(content.Entity);
@@ -158,14 +201,12 @@ public sealed partial class NodeContentBuilder
                 objects[content.Entity] = content;
             }
         }
-        var gone = new List<ResourceKey>();
-        foreach (var (key, b) in _built)
+        foreach (var key in gone)
         {
-            if (b.Seen == pass) continue;
-            gone.Add(key);
-            foreach (var content in b.Contents) removed.Add(content.Entity);
+            foreach (var content in _built[key].Contents) removed.Add(content.Entity);
+            _built.Remove(key);
+            _classesAndGateways.Remove(key);
         }
-        foreach (var key in gone) _built.Remove(key);
         foreach (var entity in removed) objects.Remove(entity);
 
         var nodeContent = new NodeContent(node, result.Revision, objects.ToImmutable())
@@ -175,6 +216,8 @@ public sealed partial class NodeContentBuilder
         _tables = tables;
         _routeSegments = routeSegments;
         _last = nodeContent;
+        _lastStatuses = result.Statuses;
+        _lastApplied = applied;
         LastBuilt = toBuild.Sum(b => b.Contents.Length);
         return nodeContent;
     }

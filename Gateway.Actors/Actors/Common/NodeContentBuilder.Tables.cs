@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Gateway.Actors.Resources;
 using Gateway.Actors.RouteTable;
 
@@ -53,10 +55,10 @@ public sealed partial class NodeContentBuilder
     }
 
     /// <summary>
-    /// A listener's slice of its Gateway's table: fingerprint, the routes it carries (names sorted, their keys in the
-    /// same order, as a set, and the hash of the sorted names that the listener's content fingerprint takes).
+    /// A listener's slice of its Gateway's table: fingerprint, the routes it carries (names in key order, as a set, and
+    /// the hash of the sorted names that the listener's content fingerprint takes).
     /// </summary>
-    private sealed record ListenerParts(string Hash, ImmutableArray<string> Routes, ImmutableArray<ResourceKey> Keys, HashSet<ResourceKey> RouteSet, string RoutesHash)
+    private sealed record ListenerParts(string Hash, ImmutableArray<string> Routes, HashSet<ResourceKey> RouteSet, string RoutesHash)
     {
         /// <summary>
         /// The <see cref="PositionParts.RouteSet"/> token of the one position these parts were made from (null: several
@@ -335,26 +337,36 @@ public sealed partial class NodeContentBuilder
             var byRoute = new Dictionary<ResourceKey, (List<HttpRouteEntry> Http, List<L4RouteEntry> L4, List<string> Hashes, List<string> L4Hashes)>();
             (List<HttpRouteEntry> Http, List<L4RouteEntry> L4, List<string> Hashes, List<string> L4Hashes) Bucket(ResourceKey route) =>
                 byRoute.TryGetValue(route, out var bucket) ? bucket : byRoute[route] = ([], [], [], []);
-            // A few touched routes (the common case) are compared directly: equality of keys with different names stops
-            // at the names' lengths or first characters, while a set lookup hashes three strings per entry.
-            var few = only is { Count: <= 4 } ? only.ToArray() : null;
-            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-            bool Wanted(ResourceKey route)
+            if (only is { Count: > 0 and <= 4 })
             {
-                if (only is null) return true;
-                if (few is null) return only.Contains(route);
-                foreach (var r in few)
+                // A few touched routes (the common case): each entry's route is compared with them directly, name first
+                // (it differs for almost every entry); a set lookup would hash three strings per entry.
+                var few = only.ToArray();
+                var http = listener.HttpRoutes.AsSpan();
+                for (var i = 0; i < http.Length; i++)
                 {
-                    if (r.Equals(route)) return true;
+                    var route = http[i].Route;
+                    if (!IsOneOf(few, in route)) continue;
+                    var bucket = Bucket(route);
+                    bucket.Http.Add(http[i]);
+                    bucket.Hashes.Add(httpHashes[i]);
                 }
-                return false;
+                var l4 = listener.L4Routes.AsSpan();
+                for (var i = 0; i < l4.Length; i++)
+                {
+                    var route = l4[i].Route;
+                    if (!IsOneOf(few, in route)) continue;
+                    var bucket = Bucket(route);
+                    bucket.L4.Add(l4[i]);
+                    bucket.L4Hashes.Add(l4Hashes[i]);
+                }
             }
-            if (only is null || only.Count > 0)
+            else if (only is null || only.Count > 0)
             {
                 for (var i = 0; i < listener.HttpRoutes.Length; i++)
                 {
                     var entry = listener.HttpRoutes[i];
-                    if (!Wanted(entry.Route)) continue;
+                    if (only is not null && !only.Contains(entry.Route)) continue;
                     var bucket = Bucket(entry.Route);
                     bucket.Http.Add(entry);
                     bucket.Hashes.Add(httpHashes[i]);
@@ -362,7 +374,7 @@ public sealed partial class NodeContentBuilder
                 for (var i = 0; i < listener.L4Routes.Length; i++)
                 {
                     var entry = listener.L4Routes[i];
-                    if (!Wanted(entry.Route)) continue;
+                    if (only is not null && !only.Contains(entry.Route)) continue;
                     var bucket = Bucket(entry.Route);
                     bucket.L4.Add(entry);
                     bucket.L4Hashes.Add(l4Hashes[i]);
@@ -374,6 +386,17 @@ public sealed partial class NodeContentBuilder
                 segments[route] = new Segment(frame, p, l, [.. http], [.. l4], [.. hashes, .. l4Hashes2]);
             }
             return segments;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool IsOneOf(ResourceKey[] few, in ResourceKey route)
+        {
+            foreach (var k in few)
+            {
+                if (string.Equals(k.Name, route.Name, StringComparison.Ordinal) && string.Equals(k.Namespace, route.Namespace, StringComparison.Ordinal)
+                    && string.Equals(k.Kind, route.Kind, StringComparison.Ordinal)) return true;
+            }
+            return false;
         }
 
         /// <summary>
@@ -473,11 +496,9 @@ public sealed partial class NodeContentBuilder
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static ListenerParts Names(string hash, HashSet<ResourceKey> set, ListenerParts? before = null)
         {
-            if (before is not null && Patched(before, set) is { } patched)
-                return new ListenerParts(hash, patched.Names, patched.Keys, set, NodeContentBuilder.Hash(string.Join(',', patched.Names)));
-            ImmutableArray<ResourceKey> keys = [.. set.Order()];
-            ImmutableArray<string> names = [.. keys.Select(r => r.ToString())];
-            return new ListenerParts(hash, names, keys, set, NodeContentBuilder.Hash(string.Join(',', names)));
+            if (before is not null && Patched(before, set) is { } patched) return new ListenerParts(hash, patched, set, JoinedHash(patched));
+            ImmutableArray<string> names = [.. set.Order().Select(r => r.ToString())];
+            return new ListenerParts(hash, names, set, JoinedHash(names));
         }
 
         private const int NamePatchLimit = 8;
@@ -501,7 +522,7 @@ public sealed partial class NodeContentBuilder
 
         /// <summary><paramref name="before"/>'s sorted keys and names with the difference to <paramref name="set"/> applied; null when it is large.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static (ImmutableArray<string> Names, ImmutableArray<ResourceKey> Keys)? Patched(ListenerParts before, HashSet<ResourceKey> set)
+        private static ImmutableArray<string>? Patched(ListenerParts before, HashSet<ResourceKey> set)
         {
             var added = new List<ResourceKey>();
             foreach (var key in set)
@@ -522,40 +543,35 @@ public sealed partial class NodeContentBuilder
         private static ListenerParts Patched(ListenerParts before, IReadOnlyList<ResourceKey> added, IReadOnlyList<ResourceKey> removed, HashSet<ResourceKey> set,
             string hash)
         {
-            var (names, keys) = Patched(before, added, removed);
-            return new ListenerParts(hash, names, keys, set, NodeContentBuilder.Hash(string.Join(',', names)));
+            var names = Patched(before, added, removed);
+            return new ListenerParts(hash, names, set, JoinedHash(names));
         }
 
-        /// <summary><paramref name="before"/>'s sorted keys and names with <paramref name="added"/> inserted and <paramref name="removed"/> taken out.</summary>
+        /// <summary>
+        /// <paramref name="before"/>'s names (in key order) with <paramref name="added"/> inserted and
+        /// <paramref name="removed"/> taken out: one copy of the array per key, found by binary search.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static (ImmutableArray<string> Names, ImmutableArray<ResourceKey> Keys) Patched(ListenerParts before, IReadOnlyList<ResourceKey> added,
-            IReadOnlyList<ResourceKey> removed)
+        private static ImmutableArray<string> Patched(ListenerParts before, IReadOnlyList<ResourceKey> added, IReadOnlyList<ResourceKey> removed)
         {
-            var keys = before.Keys.ToBuilder();
-            var names = before.Routes.ToBuilder();
-            foreach (var key in removed)
-            {
-                var at = BinarySearch(keys, key);
-                keys.RemoveAt(at);
-                names.RemoveAt(at);
-            }
-            foreach (var key in added)
-            {
-                var at = ~BinarySearch(keys, key);
-                keys.Insert(at, key);
-                names.Insert(at, key.ToString());
-            }
-            return (names.ToImmutable(), keys.ToImmutable());
+            var names = before.Routes;
+            foreach (var key in removed) names = names.RemoveAt(BinarySearch(names, key));
+            foreach (var key in added) names = names.Insert(~BinarySearch(names, key), key.ToString());
+            return names;
         }
 
-        /// <summary>The index of <paramref name="key"/> in sorted <paramref name="keys"/>, or the complement of where it belongs.</summary>
-        private static int BinarySearch(ImmutableArray<ResourceKey>.Builder keys, ResourceKey key)
+        /// <summary>
+        /// The index of <paramref name="key"/> in <paramref name="names"/> (names of keys, <see cref="ResourceKey.ToString"/>,
+        /// sorted in key order), or the complement of where it belongs. Names are compared with the key part by part,
+        /// since the key order is not the names' ordinal order ('/' sorts after '-' and '.').
+        /// </summary>
+        private static int BinarySearch(ImmutableArray<string> names, ResourceKey key)
         {
-            var (lo, hi) = (0, keys.Count - 1);
+            var (lo, hi) = (0, names.Length - 1);
             while (lo <= hi)
             {
                 var mid = lo + ((hi - lo) >> 1);
-                var c = keys[mid].CompareTo(key);
+                var c = CompareNameToKey(names[mid], key);
                 if (c == 0) return mid;
                 if (c < 0) lo = mid + 1;
                 else hi = mid - 1;
@@ -605,5 +621,57 @@ public sealed partial class NodeContentBuilder
             }
             return routes;
         }
+    }
+
+    /// <summary>
+    /// <see cref="ResourceKey.CompareTo"/> between the key named <paramref name="name"/> ("Kind/namespace/name" or
+    /// "Kind/name", <see cref="ResourceKey.ToString"/>; kinds and namespaces hold no '/') and <paramref name="key"/>,
+    /// without parsing the name into strings.
+    /// </summary>
+    internal static int CompareNameToKey(string name, ResourceKey key)
+    {
+        var text = name.AsSpan();
+        var first = text.IndexOf('/');
+        var c = text[..first].SequenceCompareTo(key.Kind);
+        if (c != 0) return c;
+        var rest = text[(first + 1)..];
+        var second = rest.IndexOf('/');
+        var ns = second < 0 ? [] : rest[..second];
+        var own = second < 0 ? rest : rest[(second + 1)..];
+        c = ns.SequenceCompareTo(key.Namespace);
+        return c != 0 ? c : own.SequenceCompareTo(key.Name);
+    }
+
+    /// <summary>
+    /// The hash of <paramref name="names"/> joined by ',' (equal to <see cref="Hash"/> of the joined text), streamed
+    /// through the hash in blocks: at thousands of routes the joined text and its UTF-8 bytes were two large-object-heap
+    /// allocations per change of one route.
+    /// </summary>
+    internal static string JoinedHash(IReadOnlyList<string> names)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> buffer = stackalloc byte[4096];
+        var used = 0;
+        for (var i = 0; i < names.Count; i++)
+        {
+            var name = names[i];
+            var needed = Encoding.UTF8.GetMaxByteCount(name.Length) + 1;
+            if (used + needed > buffer.Length)
+            {
+                hash.AppendData(buffer[..used]);
+                used = 0;
+            }
+            if (i > 0) buffer[used++] = (byte)',';
+            if (needed > buffer.Length)
+            {
+                hash.AppendData(buffer[..used]);
+                used = 0;
+                hash.AppendData(Encoding.UTF8.GetBytes(name));
+                continue;
+            }
+            used += Encoding.UTF8.GetBytes(name, buffer[used..]);
+        }
+        hash.AppendData(buffer[..used]);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 }

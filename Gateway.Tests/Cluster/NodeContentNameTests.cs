@@ -1,0 +1,54 @@
+using Gateway.Actors.Actors.Common;
+using Gateway.Actors.Resources;
+using Xunit;
+
+namespace Gateway.Tests.Cluster;
+
+/// <summary>The helpers a listener's route names are patched and fingerprinted with, against their plain definitions.</summary>
+public sealed class NodeContentNameTests
+{
+    private static readonly string[] Kinds = ["HTTPRoute", "GRPCRoute", "GatewayClass", "TLSRoute"];
+    private static readonly string[] Parts = ["a", "a-b", "a.b", "ab", "a0", "b", "default", "r1", "r10", "r1-0", "z"];
+
+    [Fact]
+    public void CompareNameToKey_AgreesWithResourceKeyOrder_WhereTheNamesOrdinalOrderDoesNot()
+    {
+        var random = new Random(11);
+        var keys = Enumerable.Range(0, 400).Select(_ => new ResourceKey(Kinds[random.Next(Kinds.Length)],
+            random.Next(4) == 0 ? "" : Parts[random.Next(Parts.Length)], Parts[random.Next(Parts.Length)])).ToList();
+        var ordinalDisagreed = 0;
+
+        foreach (var a in keys)
+        {
+            foreach (var b in keys.Take(60))
+            {
+                var expected = Math.Sign(a.CompareTo(b));
+                Assert.Equal(expected, Math.Sign(NodeContentBuilder.CompareNameToKey(a.ToString(), b)));
+                if (Math.Sign(string.CompareOrdinal(a.ToString(), b.ToString())) != expected) ordinalDisagreed++;
+            }
+        }
+        // The keys include pairs ("a/x" against "a-b/x") whose names sort the other way ordinally: the case the helper exists for.
+        Assert.True(ordinalDisagreed > 0);
+    }
+
+    [Fact]
+    public void JoinedHash_EqualsTheHashOfTheJoinedText_ForEmptyShortLongAndNonAsciiNames()
+    {
+        var random = new Random(5);
+        const string Alphabet = "abcé/-.漢";
+        string Name(int length) => new([.. Enumerable.Range(0, length).Select(_ => Alphabet[random.Next(Alphabet.Length)])]);
+        IReadOnlyList<string>[] lists =
+        [
+            [],
+            ["HTTPRoute/default/a"],
+            [.. Enumerable.Range(0, 3000).Select(i => $"HTTPRoute/bench/r{i}")],
+            [.. Enumerable.Range(0, 200).Select(_ => Name(random.Next(0, 40)))],
+            [Name(5000), "x", Name(1400), Name(3)],
+        ];
+
+        foreach (var names in lists)
+        {
+            Assert.Equal(NodeContentBuilder.Hash(string.Join(',', names)), NodeContentBuilder.JoinedHash(names));
+        }
+    }
+}

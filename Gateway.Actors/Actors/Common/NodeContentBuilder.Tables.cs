@@ -26,7 +26,7 @@ public sealed partial class NodeContentBuilder
 
     /// <summary>The entries one route produced on one listener position of one Gateway table, with the position's frame.</summary>
     private sealed class Segment(SegmentFrame frame, int port, int listenerIndex, ImmutableArray<HttpRouteEntry> http, ImmutableArray<L4RouteEntry> l4,
-        ImmutableArray<string> entryHashes)
+        ImmutableArray<Digest> entryHashes)
     {
         public SegmentFrame Frame { get; } = frame;
         public ResourceKey Gateway => Frame.Table.Gateway;
@@ -36,7 +36,7 @@ public sealed partial class NodeContentBuilder
         public string Header => Frame.Header;
         public ImmutableArray<HttpRouteEntry> Http { get; } = http;
         public ImmutableArray<L4RouteEntry> L4 { get; } = l4;
-        public ImmutableArray<string> EntryHashes { get; } = entryHashes;
+        public ImmutableArray<Digest> EntryHashes { get; } = entryHashes;
 
         public bool SameAs(Segment other)
         {
@@ -71,7 +71,7 @@ public sealed partial class NodeContentBuilder
     /// One listener position (port index, listener index) of a Gateway table: its frame, every entry's hash (parallel to
     /// the listener's entry arrays), the hash of those hashes in order, and each route's segment here.
     /// </summary>
-    private sealed class PositionParts(ListenerRouteTable listener, SegmentFrame frame, string[] httpHashes, string[] l4Hashes, string entriesHash,
+    private sealed class PositionParts(ListenerRouteTable listener, SegmentFrame frame, Digest[] httpHashes, Digest[] l4Hashes, string entriesHash,
         Dictionary<ResourceKey, Segment> segments, object? routeSet = null)
     {
         /// <summary>Stands for the set of routes on this position: positions with the same token carry the same routes.</summary>
@@ -85,8 +85,8 @@ public sealed partial class NodeContentBuilder
 
         public ListenerRouteTable Listener { get; } = listener;
         public SegmentFrame Frame { get; } = frame;
-        public string[] HttpHashes { get; } = httpHashes;
-        public string[] L4Hashes { get; } = l4Hashes;
+        public Digest[] HttpHashes { get; } = httpHashes;
+        public Digest[] L4Hashes { get; } = l4Hashes;
         public string EntriesHash { get; } = entriesHash;
 
         /// <summary>
@@ -290,10 +290,10 @@ public sealed partial class NodeContentBuilder
         /// (on both sides) to <paramref name="affected"/>.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static string[] Hashes<T>(ImmutableArray<T> entries, ImmutableArray<T>? previous, string[]? previousHashes, HashSet<ResourceKey> affected,
+        private static Digest[] Hashes<T>(ImmutableArray<T> entries, ImmutableArray<T>? previous, Digest[]? previousHashes, HashSet<ResourceKey> affected,
             Func<T, ResourceKey> routeOf) where T : class
         {
-            var hashes = new string[entries.Length];
+            var hashes = new Digest[entries.Length];
             var (prefix, suffix) = (0, 0);
             var before = previous ?? [];
             if (previousHashes is not null)
@@ -304,10 +304,10 @@ public sealed partial class NodeContentBuilder
                 Array.Copy(previousHashes, 0, hashes, 0, prefix);
                 Array.Copy(previousHashes, before.Length - suffix, hashes, entries.Length - suffix, suffix);
             }
-            Dictionary<object, string>? between = null;
+            Dictionary<object, Digest>? between = null;
             if (previousHashes is not null && before.Length - suffix > prefix)
             {
-                between = new Dictionary<object, string>(before.Length - suffix - prefix, ReferenceEqualityComparer.Instance);
+                between = new Dictionary<object, Digest>(before.Length - suffix - prefix, ReferenceEqualityComparer.Instance);
                 for (var i = prefix; i < before.Length - suffix; i++)
                 {
                     between.TryAdd(before[i], previousHashes[i]);
@@ -330,12 +330,12 @@ public sealed partial class NodeContentBuilder
 
         /// <summary>Each route's segment on one position (only the routes in <paramref name="only"/> when given), entries in table order.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static Dictionary<ResourceKey, Segment> Group(SegmentFrame frame, int p, int l, ListenerRouteTable listener, string[] httpHashes, string[] l4Hashes,
+        private static Dictionary<ResourceKey, Segment> Group(SegmentFrame frame, int p, int l, ListenerRouteTable listener, Digest[] httpHashes, Digest[] l4Hashes,
             HashSet<ResourceKey>? only)
         {
             // A route's entries on one listener need not be adjacent.
-            var byRoute = new Dictionary<ResourceKey, (List<HttpRouteEntry> Http, List<L4RouteEntry> L4, List<string> Hashes, List<string> L4Hashes)>();
-            (List<HttpRouteEntry> Http, List<L4RouteEntry> L4, List<string> Hashes, List<string> L4Hashes) Bucket(ResourceKey route) =>
+            var byRoute = new Dictionary<ResourceKey, (List<HttpRouteEntry> Http, List<L4RouteEntry> L4, List<Digest> Hashes, List<Digest> L4Hashes)>();
+            (List<HttpRouteEntry> Http, List<L4RouteEntry> L4, List<Digest> Hashes, List<Digest> L4Hashes) Bucket(ResourceKey route) =>
                 byRoute.TryGetValue(route, out var bucket) ? bucket : byRoute[route] = ([], [], [], []);
             if (only is { Count: > 0 and <= 4 })
             {

@@ -26,7 +26,8 @@ namespace Gateway.Host.Cluster;
 /// <item><c>/debug/memory</c>: this process's memory and CPU counters (<see cref="MemoryView"/>);
 /// <c>/debug/memory/gc</c> runs a full blocking, compacting collection first (for measurements: resident memory
 /// after a full GC; bench/README.md); <c>/debug/memory/gc-aggressive</c> one that also returns the GC's free memory to
-/// the OS (resident memory the live objects need).</item>
+/// the OS (resident memory the live objects need); <c>/debug/memory/pauses</c> the recent pauses of the whole process
+/// (GC pauses with their generation, type and reason, and other runtime suspensions; <see cref="Observability.Runtime.RuntimePauses"/>).</item>
 /// </list>
 /// Every route but the health probes is an inspection route: <see cref="ManagementAccess"/> decides who may call it.
 /// Akka.Management creates this type by reflection with the ActorSystem; it finds <see cref="ClusterInspection"/> in
@@ -45,6 +46,8 @@ public sealed class GatewayManagementRoutes(ExtendedActorSystem system) : IManag
     public Route[] Routes(ManagementRouteProviderSettings settings)
     {
         var inspection = DependencyResolver.For(system).Resolver.GetService<ClusterInspection>();
+        // Listening from the management endpoint's start, so the ring and gateway_gc_pause_seconds cover the whole run.
+        var pauses = Observability.Runtime.RuntimePauses.Shared;
         return
         [
             ("/cluster/members", new Handler(async (_, _) => Ok(inspection.Members()))),
@@ -69,6 +72,7 @@ public sealed class GatewayManagementRoutes(ExtendedActorSystem system) : IManag
             ("/debug/memory", new Handler(async (_, _) => Ok(MemoryView.Now(fullGc: false)))),
             ("/debug/memory/gc", new Handler(async (_, _) => Ok(MemoryView.Now(fullGc: true)))),
             ("/debug/memory/gc-aggressive", new Handler(async (_, _) => Ok(MemoryView.Now(fullGc: true, aggressive: true)))),
+            ("/debug/memory/pauses", new Handler(async (_, _) => Ok(pauses.View()))),
             ("/health/ready", new Handler(async (_, _) =>
             {
                 var health = inspection.Health();

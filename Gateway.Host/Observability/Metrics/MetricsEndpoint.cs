@@ -25,6 +25,7 @@ public sealed class MetricsEndpoint : IDisposable
         DataPlaneMetrics.MeterName,
         ControlPlaneMetrics.MeterName,
         Gateway.Streams.L4.L4RouteMetrics.MeterName,
+        Runtime.RuntimePauses.MeterName,
         "Microsoft.AspNetCore.Server.Kestrel",
         "System.Net.Http",
         "System.Runtime",

@@ -67,6 +67,16 @@ public sealed class ForwardingAllocationTests
             $"{perRequest:F0} bytes allocated per forwarded GET with metrics on (budget {BudgetBytesPerRequest} + {MetricsBudgetBytesPerRequest})");
     }
 
+    [Fact]
+    public async Task ForwardedGet_RuntimePauseMonitorListening_AllocatesLessThanTheBudgetPerRequest()
+    {
+        // What --management-port starts (/debug/memory/pauses, gateway_gc_pause_seconds): its listener sees every GC of
+        // the measured batches; its own allocations are per GC, on the runtime's dispatch thread, never per request.
+        using var pauses = new Gateway.Host.Observability.Runtime.RuntimePauses(64);
+        var perRequest = await MeasureAsync();
+        Assert.True(perRequest < BudgetBytesPerRequest, $"{perRequest:F0} bytes allocated per forwarded GET with the pause monitor on (budget {BudgetBytesPerRequest})");
+    }
+
     /// <summary>Bytes allocated per forwarded GET, after a warm-up.</summary>
     private static async Task<double> MeasureAsync()
     {

@@ -43,6 +43,8 @@ public sealed class RuntimePausesTests
             Assert.NotNull(pause.GcIndex);
             Assert.True(pause.DurationMs > 0, $"gen{generation}: duration {pause.DurationMs} ms");
             Assert.InRange(pause.SuspendMs, 0, pause.DurationMs);
+            Assert.True(pause.HeapBytes > 0, $"gen{generation}: heap after {pause.HeapBytes}");
+            Assert.InRange(pause.PromotedBytes!.Value, 0, pause.HeapBytes!.Value);
         }
         Assert.True(Induced(2)!.GcIndex > Induced(0)!.GcIndex, "GC numbers follow the order of the collections");
         Assert.InRange(Induced(2)!.GcIndex!.Value, 1, GC.CollectionCount(0));

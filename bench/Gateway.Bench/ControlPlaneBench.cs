@@ -70,6 +70,12 @@ internal sealed record ControlPlaneResult(
 {
     /// <summary>Resident memory after an aggressive GC, which returns the GC's free memory to the OS (null: not read).</summary>
     public long? FloorWorkingSetBytes { get; init; }
+
+    /// <summary>Every addition, change and deletion with the gateway's runtime pauses that overlapped it (file mode).</summary>
+    public IReadOnlyList<PausedSample> Samples { get; init; } = [];
+
+    /// <summary>The pauses of each phase (null or empty: not read).</summary>
+    public IReadOnlyList<PhasePauses>? PhasePauses { get; init; }
 }
 
 /// <summary>
@@ -103,6 +109,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             }
             results.Add(result);
             progress?.Invoke(results);
+            if (result.Samples.Count > 0) Console.Write(PauseReport(result, 10));
             Console.WriteLine($"N={n}: ready {result.TimeToReadySeconds:F2} s (health {result.HealthReadySeconds:F2} s), RSS {Util.Bytes(result.WorkingSetBytes)}, " +
                 $"propagation p50 {result.PropagationP50Ms:F1} ms p99 {result.PropagationP99Ms:F1} ms, non-2xx {result.SteadyNon2xx}/{result.SteadyRequests}, " +
                 $"change served p99 {result.ChangeServedP99Ms:F1} ms, status after served p99 {result.StatusAfterServedP99Ms:F1} ms, deletion p99 {result.DeletionP99Ms:F1} ms, " +
@@ -164,12 +171,14 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         await Util.WaitUntilAsync(() => Task.FromResult(steady.Requests >= 200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10)).ConfigureAwait(false);
 
         var propagation = new List<double>();
+        var additionWindows = new List<(int, DateTime, double)>();
         using var poller = NewClient(1);
         for (var k = 0; k < options.Additions; k++)
         {
             var id = n + k;
             var file = AddedFile(manifests, k);
             var content = Fixtures.ControlPlaneRoute(id, "gw", "127.0.0.1", backendPort);
+            var writtenUtc = DateTime.UtcNow;
             var written = Stopwatch.GetTimestamp();
             Fixtures.WriteAtomically(file, content);
             var deadline = written + 30 * Stopwatch.Frequency;
@@ -178,6 +187,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
                 if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"N={n}: added route r{id} not served within 30 s");
             }
             propagation.Add(Stopwatch.GetElapsedTime(written).TotalMilliseconds);
+            additionWindows.Add((id, writtenUtc, propagation[^1]));
             // One by one: the next route is written once this one's status is written (its pass is complete).
             if (!await Util.WaitUntilAsync(() => Task.FromResult(Accepted(gateway.StatusDirectory, id)), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(5)).ConfigureAwait(false))
                 throw new TimeoutException($"N={n}: added route r{id} not Accepted within 60 s");
@@ -187,11 +197,14 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         // Changes of added routes, still under steady traffic: file rename to the first response of the changed route
         // (its new path), and from that response to the status file showing it Accepted for generation 2 (the status
         // file's write time, so a status written before the response counts as negative).
+        var (additionSamples, additionPauses) = await AttributeAsync(gateway, "addition", additionWindows).ConfigureAwait(false);
         var changeServed = new List<double>();
+        var changeWindows = new List<(int, DateTime, double)>();
         var statusAfterServed = new List<double>();
         for (var k = 0; k < Math.Min(options.Changes, options.Additions); k++)
         {
             var id = n + k;
+            var writtenUtc = DateTime.UtcNow;
             var written = Stopwatch.GetTimestamp();
             Fixtures.WriteAtomically(AddedFile(manifests, k), Fixtures.ControlPlaneChangedRoute(id, "gw", "127.0.0.1", backendPort));
             var deadline = written + 30 * Stopwatch.Frequency;
@@ -201,6 +214,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             }
             var servedAt = DateTime.UtcNow;
             changeServed.Add(Stopwatch.GetElapsedTime(written).TotalMilliseconds);
+            changeWindows.Add((id, writtenUtc, changeServed[^1]));
             DateTime? statusAt = null;
             if (!await Util.WaitUntilAsync(() => Task.FromResult((statusAt = AcceptedAt(gateway.StatusDirectory, id, generation: 2)) is not null),
                     TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(1)).ConfigureAwait(false))
@@ -210,11 +224,14 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         }
 
         // Deletions of added routes, still under steady traffic: file removal to the first 404 on the route.
+        var (changeSamples, changePauses) = await AttributeAsync(gateway, "change", changeWindows).ConfigureAwait(false);
         var deletion = new List<double>();
+        var deletionWindows = new List<(int, DateTime, double)>();
         for (var k = 0; k < Math.Min(options.Deletions, options.Additions); k++)
         {
             var id = n + k;
             var path = k < options.Changes ? "v2" : "";
+            var removedUtc = DateTime.UtcNow;
             var removed = Stopwatch.GetTimestamp();
             File.Delete(AddedFile(manifests, k));
             var deadline = removed + 30 * Stopwatch.Frequency;
@@ -223,8 +240,10 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
                 if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"N={n}: deleted route r{id} still answered after 30 s");
             }
             deletion.Add(Stopwatch.GetElapsedTime(removed).TotalMilliseconds);
+            deletionWindows.Add((id, removedUtc, deletion[^1]));
             await Task.Delay(20).ConfigureAwait(false);
         }
+        var (deletionSamples, deletionPauses) = await AttributeAsync(gateway, "deletion", deletionWindows).ConfigureAwait(false);
         await steady.StopAsync().ConfigureAwait(false);
 
         var metricsAtEnd = await gateway.MetricsAsync().ConfigureAwait(false);
@@ -240,7 +259,12 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             PerChange("pass"), metricsAtEnd.CountSince(metricsAtReady, reconcile, "phase=\"pass\""),
             changeServed, P(changeServed, 50), P(changeServed, 99),
             statusAfterServed, P(statusAfterServed, 50), P(statusAfterServed, 99), statusAfterServed.Count > 0 ? statusAfterServed.Max() : double.NaN,
-            deletion, P(deletion, 50), P(deletion, 99), deletion.Count > 0 ? deletion.Max() : double.NaN) { FloorWorkingSetBytes = floor?.WorkingSetBytes };
+            deletion, P(deletion, 50), P(deletion, 99), deletion.Count > 0 ? deletion.Max() : double.NaN)
+        {
+            FloorWorkingSetBytes = floor?.WorkingSetBytes,
+            Samples = [.. additionSamples, .. changeSamples, .. deletionSamples],
+            PhasePauses = [.. new[] { additionPauses, changePauses, deletionPauses }.OfType<PhasePauses>()],
+        };
     }
 
     private static double P(IEnumerable<double> values, double p) => Util.Percentile(values.Order().ToArray(), p);
@@ -361,6 +385,12 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         {
             sb.AppendLine($"| {r.Routes} | {Util.F(r.ChangeServedP50Ms)} | {Util.F(r.ChangeServedP99Ms)} | {Util.F(r.StatusAfterServedP50Ms)} | {Util.F(r.StatusAfterServedP99Ms)} | " +
                 $"{Util.F(r.StatusAfterServedMaxMs)} | {Util.F(r.DeletionP50Ms)} | {Util.F(r.DeletionP99Ms)} | {Util.F(r.DeletionMaxMs)} |");
+        }
+        if (results.Any(r => r.Samples.Count > 0))
+        {
+            sb.AppendLine().AppendLine("Runtime pauses of the gateway process (its `/debug/memory/pauses`, read after each phase) that overlapped each sample's " +
+                "window (file operation to the answer waited for; \"paused ms\" is the part of the overlapping pauses inside the window):").AppendLine();
+            foreach (var r in results.Where(r => r.Samples.Count > 0)) sb.AppendLine(PauseReport(r, 10));
         }
         if (results.Count >= 2)
         {

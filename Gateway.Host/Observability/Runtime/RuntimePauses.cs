@@ -19,8 +19,13 @@ namespace Gateway.Host.Observability.Runtime;
 /// <param name="Generation">The generation collected (0, 1, 2), null for a suspension without a GC.</param>
 /// <param name="GcReason">Why the GC ran (AllocSmall: the gen0 budget was used up, Induced: GC.Collect, ...).</param>
 /// <param name="SuspendReason">Why the runtime suspended (SuspendForGC, SuspendForGCPrep, SuspendOther, ...).</param>
+/// <param name="PromotedBytes">
+/// Bytes the GC found alive in the generations it collected (what it marked and moved up: the main cost of an
+/// ephemeral GC); null when the runtime reported no heap statistics inside the pause (a background GC's).
+/// </param>
+/// <param name="HeapBytes">The managed heap's size after the GC (every generation), null like <paramref name="PromotedBytes"/>.</param>
 public sealed record RuntimePause(DateTime StartUtc, double DurationMs, double SuspendMs, string Type, long? GcIndex, int? Generation, string? GcReason,
-    string SuspendReason);
+    string SuspendReason, long? PromotedBytes = null, long? HeapBytes = null);
 
 /// <summary>What <c>/debug/memory/pauses</c> answers.</summary>
 /// <param name="Capacity">How many pauses the ring keeps (the oldest are dropped first).</param>
@@ -71,7 +76,7 @@ public sealed class RuntimePauses : EventListener
     private const EventKeywords GcKeyword = (EventKeywords)0x1;
 
     // Event ids of the runtime's GC events (ClrEtwAll.man).
-    private const int GCStart = 1, GCEnd = 2, GCRestartEEEnd = 3, GCSuspendEEEnd = 8, GCSuspendEEBegin = 9;
+    private const int GCStart = 1, GCEnd = 2, GCRestartEEEnd = 3, GCHeapStats = 4, GCSuspendEEEnd = 8, GCSuspendEEBegin = 9;
 
     private readonly object _gate = new();
     private RuntimePause[] _ring = [];
@@ -86,6 +91,7 @@ public sealed class RuntimePauses : EventListener
     private int _suspendReason;
     private (long Index, int Generation, int Type, int Reason)? _gcInSuspension;
     private (long Index, int Reason)? _backgroundGc;
+    private (long Promoted, long Heap)? _heapStats;
 
     /// <summary>Starts listening at once; <paramref name="capacity"/> bounds the ring.</summary>
     public RuntimePauses(int capacity)
@@ -154,6 +160,7 @@ public sealed class RuntimePauses : EventListener
                 _suspendEnd = at;
                 _suspendReason = ToInt(payload[0]);
                 _gcInSuspension = null;
+                _heapStats = null;
                 break;
             case GCSuspendEEEnd:
                 _suspendEnd = at;
@@ -164,6 +171,15 @@ public sealed class RuntimePauses : EventListener
                 // A foreground GC inside a background GC's suspension is the one that pauses.
                 if (_suspendBegin is not null && (_gcInSuspension is null || gc.Type != 1)) _gcInSuspension = gc;
                 break;
+            case GCHeapStats when payload.Count >= 8 && _suspendBegin is not null && _gcInSuspension is { } collected:
+                // GCHeapStats_V2: GenerationSize0, TotalPromotedSize0, ... GenerationSize3 (LOH), TotalPromotedSize3, ...,
+                // then GenerationSize4 (POH), TotalPromotedSize4 at 14 and 15 (absent before V2).
+                var promoted = ToLong(payload[1]);
+                if (collected.Generation >= 1) promoted += ToLong(payload[3]);
+                if (collected.Generation >= 2) promoted += ToLong(payload[5]) + ToLong(payload[7]) + (payload.Count >= 16 ? ToLong(payload[15]) : 0);
+                var heap = ToLong(payload[0]) + ToLong(payload[2]) + ToLong(payload[4]) + ToLong(payload[6]) + (payload.Count >= 16 ? ToLong(payload[14]) : 0);
+                _heapStats = (promoted, heap);
+                break;
             case GCEnd when payload.Count >= 1:
                 if (_backgroundGc is { } background && background.Index == ToLong(payload[0])) _backgroundGc = null;
                 break;
@@ -171,6 +187,7 @@ public sealed class RuntimePauses : EventListener
                 Record(begin, at);
                 _suspendBegin = null;
                 _gcInSuspension = null;
+                _heapStats = null;
                 break;
         }
     }
@@ -183,7 +200,7 @@ public sealed class RuntimePauses : EventListener
         if (_gcInSuspension is { } gc)
         {
             pause = new RuntimePause(begin, duration, suspend, gc.Type switch { 0 => "blocking", 1 => "background", _ => "foreground" }, gc.Index, gc.Generation,
-                GcReasonName(gc.Reason), SuspendReasonName(_suspendReason));
+                GcReasonName(gc.Reason), SuspendReasonName(_suspendReason), _heapStats?.Promoted, _heapStats?.Heap);
         }
         else if (_backgroundGc is { } background && _suspendReason is 1 or 6)
         {

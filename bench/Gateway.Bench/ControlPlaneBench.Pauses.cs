@@ -23,8 +23,9 @@ internal sealed record GatewayPauses(int Capacity, long Recorded, DateTime Since
 /// </summary>
 internal sealed record PausedSample(string Phase, int Route, DateTime StartUtc, double Ms, double PausedMs, IReadOnlyList<string> Pauses);
 
-/// <summary>The pauses of one phase (all its samples' window), summed up.</summary>
-internal sealed record PhasePauses(string Phase, int Count, double TotalMs, double MaxMs, int Gen0, int Gen1, int Gen2, int NotGc, bool RingWrapped);
+/// <summary>The pauses of one phase (all its samples' window), summed up, and each of them (<see cref="GatewayPause.Short"/>).</summary>
+internal sealed record PhasePauses(string Phase, int Count, double TotalMs, double MaxMs, int Gen0, int Gen1, int Gen2, int NotGc, bool RingWrapped,
+    IReadOnlyList<string> Pauses);
 
 internal sealed partial class ControlPlaneBench
 {
@@ -67,7 +68,7 @@ internal sealed partial class ControlPlaneBench
         var wrapped = view.Recorded > view.Capacity && view.Pauses.Count > 0 && view.Pauses[0].StartUtc > from;
         return (result, new PhasePauses(phase, inPhase.Count, inPhase.Sum(p => p.DurationMs), inPhase.Count > 0 ? inPhase.Max(p => p.DurationMs) : 0,
             inPhase.Count(p => p.Generation == 0), inPhase.Count(p => p.Generation == 1), inPhase.Count(p => p.Generation == 2),
-            inPhase.Count(p => p.Generation is null), wrapped));
+            inPhase.Count(p => p.Generation is null), wrapped, [.. inPhase.Select(p => p.Short)]));
     }
 
     /// <summary>The slowest samples of every phase and the pauses that overlapped them (console and report).</summary>
@@ -89,6 +90,8 @@ internal sealed partial class ControlPlaneBench
                 $"{phase.Count} ({phase.Gen0} / {phase.Gen1} / {phase.Gen2} / {phase.NotGc}){(phase.RingWrapped ? ", ring wrapped" : "")} | {phase.TotalMs:F1} | {phase.MaxMs:F1} |");
         }
         sb.AppendLine();
+        foreach (var phase in phases.Where(p => p.Pauses.Count > 0))
+            sb.AppendLine(CultureInfo.InvariantCulture, $"Pauses during the {phase.Phase}s: {string.Join("; ", phase.Pauses)}.").AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Slowest {worst} samples at {r.Routes} routes, with the pauses of the gateway process that overlapped each:").AppendLine();
         sb.AppendLine("| phase | route | ms | paused ms | pauses |");
         sb.AppendLine("|---|---:|---:|---:|---|");

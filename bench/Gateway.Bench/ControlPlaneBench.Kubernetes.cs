@@ -93,9 +93,8 @@ internal sealed partial class ControlPlaneBench
         // Pass and phase times come from the gateway's gateway_reconcile_duration_seconds histogram (GET /metrics).
         var metricsAtReady = await gateway.MetricsAsync().ConfigureAwait(false);
         if (options.Settle > TimeSpan.Zero) await Task.Delay(options.Settle).ConfigureAwait(false);
-        var memory = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
-        var floor = await gateway.FloorMemoryAsync().ConfigureAwait(false);
 
+        // The memory readings come after the churn, as in file mode (their forced GCs would pause the first additions).
         var steady = new SteadyTraffic(client, bindAddress, port, n, options.SteadyClients);
 
         // Additions: the route, its Service and EndpointSlice created through the API (slice, Service, then route, as a
@@ -164,6 +163,9 @@ internal sealed partial class ControlPlaneBench
         await steady.StopAsync().ConfigureAwait(false);
 
         var metricsAtEnd = await gateway.MetricsAsync().ConfigureAwait(false);
+        if (options.Settle > TimeSpan.Zero) await Task.Delay(options.Settle).ConfigureAwait(false);
+        var memory = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
+        var floor = await gateway.FloorMemoryAsync().ConfigureAwait(false);
         const string reconcile = "gateway_reconcile_duration_seconds";
         double Initial(string phase) => metricsAtReady.MeanMsSince(null, reconcile, $"phase=\"{phase}\"");
         double PerChange(string phase) => metricsAtEnd.MeanMsSince(metricsAtReady, reconcile, $"phase=\"{phase}\"");

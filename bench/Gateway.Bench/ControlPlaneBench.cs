@@ -21,16 +21,15 @@ internal sealed record ControlPlaneOptions
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// Pause between ready and the memory reading (0: read at ready): idle route entities passivate after the
-    /// gateway's --route-entity-idle (5 s), so a reading at ready still holds the ones that wrote last.
+    /// Rest after ready before the first addition, and again after the last deletion before the memory reading: idle
+    /// route entities passivate after the gateway's --route-entity-idle (5 s), so a reading right after the churn still
+    /// holds the ones that wrote last; and the first addition meets code the JIT has had this long to optimize.
     /// </summary>
     public TimeSpan Settle { get; init; } = TimeSpan.Zero;
 
     /// <summary>
     /// File mode: before the first addition, wait (under the steady traffic, at most 20 s) until the gateway has run this
-    /// many GCs since the memory readings. Those readings force full and aggressive GCs that hand the heap back to the OS;
-    /// the first ephemeral GC after them promotes what the ramp-up allocated (4.9 to 9.1 MiB at 5,000 routes, busy
-    /// machine), which a gateway that has been running does not carry (bench/README.md, "GC pauses in the propagation tail").
+    /// many GCs since the steady traffic started (bench/README.md, "GC pauses in the propagation tail").
     /// </summary>
     public int WarmGcs { get; init; }
     public string Label { get; init; } = "";
@@ -168,14 +167,15 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         var metricsAtReady = await gateway.MetricsAsync().ConfigureAwait(false);
 
         if (options.Settle > TimeSpan.Zero) await Task.Delay(options.Settle).ConfigureAwait(false);
-        var memory = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
-        var floor = await gateway.FloorMemoryAsync().ConfigureAwait(false);
 
-        // Propagation under steady traffic on the routes already there.
+        // Propagation under steady traffic on the routes already there. The memory readings (a full GC, then an aggressive
+        // one that hands the heap's free pages back to the OS) come after the churn: taken here, the first ephemeral GCs
+        // after them promoted what the ramp-up allocated (4.5 to 9 MiB at 5,000 routes) and paused the process for 21 to
+        // 96 ms during the first additions, a state a gateway that has been running is never in (bench/README.md, "GC
+        // pauses in the propagation tail").
         var steady = new SteadyTraffic(client, ip, port, n, options.SteadyClients);
-        // The first addition waits until the traffic is steady (200 responses, at most 5 s): straight after the memory
-        // readings above (a full GC, then an aggressive one that hands the heap's free pages back to the OS) and with the
-        // clients' connections still opening, the first sample measured that ramp-up on the same 2 cores.
+        // The first addition waits until the traffic is steady (200 responses, at most 5 s): with the clients'
+        // connections still opening, the first sample measured that ramp-up on the same 2 cores.
         await Util.WaitUntilAsync(() => Task.FromResult(steady.Requests >= 200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10)).ConfigureAwait(false);
         if (options.WarmGcs > 0)
         {
@@ -262,6 +262,10 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         await steady.StopAsync().ConfigureAwait(false);
 
         var metricsAtEnd = await gateway.MetricsAsync().ConfigureAwait(false);
+        // Memory after the churn (with the standard counts every added route is deleted again), after the same rest as after ready.
+        if (options.Settle > TimeSpan.Zero) await Task.Delay(options.Settle).ConfigureAwait(false);
+        var memory = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
+        var floor = await gateway.FloorMemoryAsync().ConfigureAwait(false);
         const string reconcile = "gateway_reconcile_duration_seconds";
         double Initial(string phase) => metricsAtReady.MeanMsSince(null, reconcile, $"phase=\"{phase}\"");
         double PerChange(string phase) => metricsAtEnd.MeanMsSince(metricsAtReady, reconcile, $"phase=\"{phase}\"");
@@ -377,7 +381,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
               $"Propagation: {options.Additions} routes added one by one (file written atomically; the next once the previous one's status is written), " +
               $"{options.SteadyClients} clients sending steady traffic to the existing routes meanwhile.").AppendLine();
         if (options.WarmGcs > 0 && options.Source != "kubernetes")
-            sb.AppendLine($"The first addition waited under the steady traffic until the gateway had run {options.WarmGcs} GC(s) after the memory readings (--warm-gcs).").AppendLine();
+            sb.AppendLine($"The first addition waited under the steady traffic until the gateway had run {options.WarmGcs} GC(s) under it (--warm-gcs).").AppendLine();
         sb.AppendLine("| routes | time to ready s | (health ready s) | RSS after full GC | managed heap | propagation p50 ms | p99 ms | max ms | non-2xx / steady requests | initial pass ms (translate) | per change (mean): translate ms | apply ms | status ms | pass ms |");
         sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
@@ -417,7 +421,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             var heapSlope = (double)(large.ManagedHeapBytes - small.ManagedHeapBytes) / (large.Routes - small.Routes);
             sb.AppendLine().AppendLine($"Memory per route (slope between {small.Routes} and {large.Routes} routes, each route with its Service and EndpointSlice): " +
                 $"resident {Util.Bytes(slope)}, managed heap {Util.Bytes(heapSlope)}. Server GC: {large.ServerGc}. " +
-                $"Read {(options.Settle > TimeSpan.Zero ? $"{options.Settle.TotalSeconds:0.#} s after ready (--settle)" : "at ready")}." +
+                $"Read after the churn (additions, changes, deletions){(options.Settle > TimeSpan.Zero ? $" and {options.Settle.TotalSeconds:0.#} s of rest (--settle)" : "")}." +
                 (large.FloorWorkingSetBytes is { } largeFloor && small.FloorWorkingSetBytes is { } smallFloor
                     ? $" After an aggressive GC (the GC's free memory returned to the OS): resident {Util.Bytes((double)(largeFloor - smallFloor) / (large.Routes - small.Routes))} per route, " +
                       $"{Util.Bytes(largeFloor)} at {large.Routes}."

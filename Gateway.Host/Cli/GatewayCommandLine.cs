@@ -676,8 +676,8 @@ public static class GatewayCommandLine
         {
             Description = "Keep the memory the garbage collector committed during start-up. By default, once the first pass's statuses " +
                 "are handed off and the process has allocated less than 16 MiB a second for 3 s, one aggressive collection gives it " +
-                "back to the OS when that is at least 32 MiB (about 100 MiB at 10,000 routes, for one pause of 0.25 to 0.55 s on 2 cores; " +
-                "skipped if the process is not quiet within 5 minutes).",
+                "back to the OS (about 100 MiB at 10,000 routes, for one pause of 0.25 to 0.55 s on 2 cores; the pause scales with the " +
+                "live heap; skipped if the process is not quiet within 5 minutes).",
         };
 
         public readonly Option<string[]> Peers = new("--peer")

@@ -101,7 +101,8 @@ public sealed class GatewayHostBuilder
         services.AddHealthChecks().AddCheck<PipelineReadinessCheck>("pipeline", tags: ["ready"]);
         if (options.StartupHeapTrim is { } trim)
         {
-            services.AddSingleton(sp => new Memory.StartupHeapTrim(sp.GetRequiredService<SnapshotPipeline>(), sp.GetRequiredService<ILogger<Memory.StartupHeapTrim>>(), trim));
+            services.AddSingleton(sp => new Memory.StartupHeapTrim(sp.GetRequiredService<SnapshotPipeline>(), sp.GetRequiredService<ILogger<Memory.StartupHeapTrim>>(), trim,
+                sp.GetService<StatusSinkBase>() is { } sink ? () => sink.WriteCounts.Count : null));
             services.AddHostedService(sp => sp.GetRequiredService<Memory.StartupHeapTrim>());
         }
         // Kubernetes mode replaces the source, the status sink and the translator's address mode (Kubernetes/README.md).

@@ -425,6 +425,23 @@ public sealed class GatewayHostTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartupHeapTrim_ProgressMovingEveryPoll_NeverQuiet_Skips()
+    {
+        WriteBase();
+        var host = await StartAsync();
+        var moves = 0L;
+
+        // Allocation alone would count every poll as quiet; the moving progress (status documents still being written) does not.
+        using var trim = new StartupHeapTrim(host.Pipeline, Microsoft.Extensions.Logging.Abstractions.NullLogger<StartupHeapTrim>.Instance,
+            new(TimeSpan.FromMilliseconds(20), long.MaxValue, 2, 5, 0), () => Interlocked.Increment(ref moves));
+        await trim.StartAsync(Wait.Token());
+        var outcome = await trim.Outcome.WaitAsync(Wait.Token());
+
+        Assert.False(outcome.Ran);
+        Assert.True(Interlocked.Read(ref moves) >= 5);
+    }
+
+    [Fact]
     public async Task StartupHeapTrim_Null_RegistersNoTrim()
     {
         WriteBase();

@@ -87,6 +87,9 @@ internal sealed class RouteModel
     /// <summary>BackendTLSPolicy targets about the Service ports this route's HTTP/GRPC backends and mirrors use.</summary>
     public HashSet<PolicyUse> PolicyUses => _policyUses ??= [];
 
+    /// <summary>Adds a policy use, making the set on the first.</summary>
+    public void AddPolicyUse(PolicyUse use) => (_policyUses ??= []).Add(use);
+
     /// <summary>True when <see cref="PolicyUses"/> has any (without making the set).</summary>
     public bool HasPolicyUses => _policyUses is { Count: > 0 };
 

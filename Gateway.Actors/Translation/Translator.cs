@@ -407,7 +407,7 @@ public static class Translator
             foreach (var b in rules![i].BackendRefs ?? [])
             {
                 var (backend, problem) = BackendResolution.Resolve(b, b.Weight, kind, model.Key.Namespace, false, index, layer4: true,
-                    policyUses: kind == "TLSRoute" ? model.PolicyUses : null, layer4Tls: kind == "TLSRoute");
+                    policyUses: kind == "TLSRoute" ? model : null, layer4Tls: kind == "TLSRoute");
                 if (problem is not null) model.RefProblems.Add(problem);
                 backends.Add(backend);
             }

@@ -14,8 +14,45 @@ public static class ObjectCopy
     private static readonly ConcurrentDictionary<Type, Func<string, object>> Deserializers = new();
     private static readonly ConcurrentDictionary<Type, Func<string, object>> YamlDeserializers = new();
 
-    /// <summary>A deep copy of <paramref name="value"/>, of the same runtime type.</summary>
-    public static T Clone<T>(T value) where T : class => (T)FromJson(value.GetType(), KubernetesJson.Serialize(value));
+    /// <summary>
+    /// A deep copy of <paramref name="value"/>, of the same runtime type. A copied route parent or policy ancestor status
+    /// shares the interned instances of its reference's group, kind, namespace, name and section and of its controller
+    /// name (<see cref="InternStatusReferences"/>): the entities keep one merged copy per object.
+    /// </summary>
+    public static T Clone<T>(T value) where T : class
+    {
+        var copy = (T)FromJson(value.GetType(), KubernetesJson.Serialize(value));
+        InternStatusReferences(copy);
+        return copy;
+    }
+
+    /// <summary>
+    /// Replaces the parent or ancestor reference strings and the controller name of a route or policy status (or one
+    /// entry of it) with their interned instances; other values are left alone. Every route's status repeats its
+    /// Gateway's group, kind, namespace and name and the controller name, a bounded set (the same values
+    /// <see cref="InternCommonStrings"/> interns on the routes' parentRefs), while the JSON copy would make new ones per
+    /// route.
+    /// </summary>
+    public static void InternStatusReferences(object? status)
+    {
+        switch (status)
+        {
+            case Model.V1RouteStatus route:
+                foreach (var parent in route.Parents ?? []) InternStatusReferences(parent);
+                break;
+            case Model.V1PolicyStatus policy:
+                foreach (var ancestor in policy.Ancestors ?? []) InternStatusReferences(ancestor);
+                break;
+            case Model.V1RouteParentStatus parent:
+                if (parent.ControllerName is { } parentController) parent.ControllerName = string.Intern(parentController);
+                InternParent(parent.ParentRef);
+                break;
+            case Model.V1PolicyAncestorStatus ancestor:
+                if (ancestor.ControllerName is { } ancestorController) ancestor.ControllerName = string.Intern(ancestorController);
+                InternParent(ancestor.AncestorRef);
+                break;
+        }
+    }
 
     /// <summary>Deserializes <paramref name="json"/> as <paramref name="type"/> with KubernetesClient's settings.</summary>
     public static object FromJson(Type type, string json) => Deserializers.GetOrAdd(type, static t =>
@@ -104,14 +141,17 @@ public static class ObjectCopy
 
     private static void InternParents(IList<Model.V1GatewayParentReference>? parents)
     {
-        foreach (var p in parents ?? [])
-        {
-            if (p.Group is { } group) p.Group = string.Intern(group);
-            if (p.Kind is { } kind) p.Kind = string.Intern(kind);
-            if (p.Namespace is { } ns) p.Namespace = string.Intern(ns);
-            if (p.Name is { } name) p.Name = string.Intern(name);
-            if (p.SectionName is { } section) p.SectionName = string.Intern(section);
-        }
+        foreach (var p in parents ?? []) InternParent(p);
+    }
+
+    private static void InternParent(Model.V1GatewayParentReference? p)
+    {
+        if (p is null) return;
+        if (p.Group is { } group) p.Group = string.Intern(group);
+        if (p.Kind is { } kind) p.Kind = string.Intern(kind);
+        if (p.Namespace is { } ns) p.Namespace = string.Intern(ns);
+        if (p.Name is { } name) p.Name = string.Intern(name);
+        if (p.SectionName is { } section) p.SectionName = string.Intern(section);
     }
 
     private static void InternBackend(Model.V1BackendObjectReference backend)

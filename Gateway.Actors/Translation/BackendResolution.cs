@@ -17,7 +17,7 @@ internal static class BackendResolution
     /// ReferenceGrant). <c>forceH2c</c>: GRPCRoute backends speak HTTP/2 cleartext unless the Service says otherwise.
     /// <c>layer4</c>: TLS/TCP/UDP routes, where appProtocol is not interpreted and BackendTLSPolicy does not apply
     /// (GEP-1897 "How a client behaves": TLS origination is for HTTPRoute, implementation-dependent for GRPCRoute,
-    /// which we also do, and not done for L4 routes here). <c>policyUses</c> collects the BackendTLSPolicy targets
+    /// which we also do, and not done for L4 routes here). <c>policyUses</c> (the route) collects the BackendTLSPolicy targets
     /// about the resolved Service port, for the policies' ancestor status. <c>layer4Tls</c> (TLSRoute): the policy
     /// applies to a layer-4 backend too; TLS is originated to it behind a terminating TLS listener (not behind a
     /// passthrough one, which forwards the client's own TLS).
@@ -25,7 +25,7 @@ internal static class BackendResolution
     public static (WeightedBackend Backend, ConditionSpec? Problem) Resolve(
         V1BackendObjectReference r, int? weight, string routeKind, string routeNamespace, bool forceH2c, TranslationIndex index,
         HeaderModifier? requestHeaders = null, HeaderModifier? responseHeaders = null, bool layer4 = false,
-        ICollection<PolicyUse>? policyUses = null, bool layer4Tls = false)
+        RouteModel? policyUses = null, bool layer4Tls = false)
     {
         var group = r.Group ?? "";
         var kind = r.Kind ?? "Service";

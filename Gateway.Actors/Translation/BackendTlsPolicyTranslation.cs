@@ -342,10 +342,10 @@ internal sealed class BackendTlsPolicyTable
     /// The policy that applies to <paramref name="port"/> of Service <paramref name="ns"/>/<paramref name="service"/>:
     /// the winner among policies naming this port (sectionName = Service port name), else the winner among policies for
     /// the whole Service; null when none applies. Every target that is about this port - winners, losers, and targets
-    /// naming a port the Service lacks - is added to <paramref name="uses"/>, so each of those policies reports status
+    /// naming a port the Service lacks - is added to the policy uses of <paramref name="uses"/> (the route), so each of those policies reports status
     /// on the Gateways that route to the port.
     /// </summary>
-    public BackendTlsPolicyModel? Lookup(string ns, string service, V1ServicePort port, ICollection<PolicyUse>? uses)
+    internal BackendTlsPolicyModel? Lookup(string ns, string service, V1ServicePort port, RouteModel? uses)
     {
         if (!_byService.TryGetValue((ns, service), out var targets)) return null;
         BackendTlsPolicyModel? forPort = null, forService = null;
@@ -353,7 +353,7 @@ internal sealed class BackendTlsPolicyTable
         {
             var relevant = t.SectionName is null || t.SectionName == port.Name || t.NotFound is not null;
             if (!relevant) continue;
-            uses?.Add(new PolicyUse(t.Policy.Key, t.Index));
+            uses?.AddPolicyUse(new PolicyUse(t.Policy.Key, t.Index));
             if (t.NotFound is not null || t.ConflictedWith is not null) continue;
             if (t.SectionName is null) forService = t.Policy;
             else forPort = t.Policy;

@@ -37,7 +37,7 @@ internal static class ExternalAuthTranslation
             prefix = SanitizePath(f.Http.Path, out error);
             if (error is not null) return null;
         }
-        var (backend, problem) = BackendResolution.Resolve(f.BackendRef, 1, routeKind, model.Key.Namespace, protocol == ExternalAuthProtocol.Grpc, index, policyUses: model.PolicyUses);
+        var (backend, problem) = BackendResolution.Resolve(f.BackendRef, 1, routeKind, model.Key.Namespace, protocol == ExternalAuthProtocol.Grpc, index, policyUses: model);
         if (problem is not null) model.RefProblems.Add(problem);
         var allowed = protocol == ExternalAuthProtocol.Http ? f.Http?.AllowedHeaders : f.Grpc?.AllowedHeaders;
         return new ExternalAuth(

@@ -45,14 +45,29 @@ public static class Hostnames
     public static IReadOnlyList<string>? Effective(string? listenerHostname, IReadOnlyList<string> routeHostnames)
     {
         if (routeHostnames.Count == 0) return listenerHostname is null ? [] : [listenerHostname];
-        if (listenerHostname is null) return routeHostnames.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        // The result is kept per route and listener (ParentResult.Attached): the route's own list when it has no
+        // duplicates (objects are never mutated), else an exact-size array, not a List grown to 4.
+        if (listenerHostname is null) return IsDistinct(routeHostnames) ? routeHostnames : routeHostnames.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
         var result = new List<string>();
         foreach (var h in routeHostnames)
         {
             var i = Intersect(h, listenerHostname);
             if (i is not null && !result.Contains(i, StringComparer.OrdinalIgnoreCase)) result.Add(i);
         }
-        return result.Count == 0 ? null : result;
+        return result.Count == 0 ? null : result.ToArray();
+    }
+
+    // Quadratic, over at most 16 names (the CRD's maxItems for a route's hostnames).
+    private static bool IsDistinct(IReadOnlyList<string> names)
+    {
+        for (var i = 1; i < names.Count; i++)
+        {
+            for (var j = 0; j < i; j++)
+            {
+                if (string.Equals(names[i], names[j], StringComparison.OrdinalIgnoreCase)) return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>

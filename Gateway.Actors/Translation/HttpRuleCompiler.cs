@@ -118,7 +118,7 @@ internal static class HttpRuleCompiler
             if (perBackend.ExternalAuth is not null) return $"backendRef {b.Name}: ExternalAuth is not supported as a per-backend filter";
             // One rewrite per request: a backend's URLRewrite replaces the rule's for that backend, so the two are not
             // composed (ReplacePrefixMatch applied twice to one matched prefix has no defined meaning).
-            var (backend, problem) = BackendResolution.Resolve(b, b.Weight, "HTTPRoute", ns, false, index, perBackend.RequestHeaders, perBackend.ResponseHeaders, policyUses: model.PolicyUses);
+            var (backend, problem) = BackendResolution.Resolve(b, b.Weight, "HTTPRoute", ns, false, index, perBackend.RequestHeaders, perBackend.ResponseHeaders, policyUses: model);
             if (problem is not null) model.RefProblems.Add(problem);
             backends.Add(perBackend.Redirect is null && perBackend.Rewrite is null ? backend : backend with { Redirect = perBackend.Redirect, Rewrite = perBackend.Rewrite });
         }
@@ -157,7 +157,7 @@ internal static class HttpRuleCompiler
             var perBackend = CompileFilters((b.Filters ?? []).Select(ToHttpFilter).ToList(), [], model, index, "GRPCRoute", out var backendFilterError);
             if (backendFilterError is not null) return $"backendRef {b.Name}: {backendFilterError}";
             if (perBackend.Mirrors.Length > 0) return $"backendRef {b.Name}: only header modifiers are supported as per-backend filters";
-            var (backend, problem) = BackendResolution.Resolve(b, b.Weight, "GRPCRoute", ns, true, index, perBackend.RequestHeaders, perBackend.ResponseHeaders, policyUses: model.PolicyUses);
+            var (backend, problem) = BackendResolution.Resolve(b, b.Weight, "GRPCRoute", ns, true, index, perBackend.RequestHeaders, perBackend.ResponseHeaders, policyUses: model);
             if (problem is not null) model.RefProblems.Add(problem);
             backends.Add(backend);
         }
@@ -252,7 +252,7 @@ internal static class HttpRuleCompiler
                         ? (double)fr.Numerator / (fr.Denominator is > 0 ? fr.Denominator.Value : 100)
                         : (rm.Percent ?? 100) / 100.0;
                     if (fraction is < 0 or > 1) { error = "mirror fraction must be between 0 and 1"; return HttpFilters.None; }
-                    var (backend, problem) = BackendResolution.Resolve(rm.BackendRef, 1, routeKind, model.Key.Namespace, routeKind == "GRPCRoute", index, policyUses: model.PolicyUses);
+                    var (backend, problem) = BackendResolution.Resolve(rm.BackendRef, 1, routeKind, model.Key.Namespace, routeKind == "GRPCRoute", index, policyUses: model);
                     // An unresolvable mirror is reported but not sent anywhere: mirroring never affects the response.
                     if (problem is not null) model.RefProblems.Add(problem);
                     else mirrors.Add(new RequestMirror(backend, fraction));

@@ -165,7 +165,7 @@ public sealed class IncrementalTranslator
                 meshTouched |= old.ParentRefs.Any(Mesh.MeshAttachment.IsServiceParent);
                 foreach (var l in old.PlacedOn) listeners[l] = listeners.GetValueOrDefault(l) - 1;
                 Translator.UnplaceRoute(old);
-                policiesTouched |= old.PolicyUses.Count > 0;
+                policiesTouched |= old.HasPolicyUses;
             }
             dirtyStatuses.Add(key);
             if (snapshot.Get(key) is not { } obj) continue;
@@ -173,7 +173,7 @@ public sealed class IncrementalTranslator
             meshTouched |= route.ParentRefs.Any(Mesh.MeshAttachment.IsServiceParent);
             Translator.PlaceRoute(route, sorted: true, options, diagnostics);
             foreach (var l in route.PlacedOn) listeners[l] = listeners.GetValueOrDefault(l) + 1;
-            policiesTouched |= route.PolicyUses.Count > 0;
+            policiesTouched |= route.HasPolicyUses;
         }
         LastRoutesTranslated = affected.Count;
 

@@ -60,9 +60,21 @@ internal sealed class RouteModel
     public required IReadOnlyList<V1GatewayParentReference> ParentRefs { get; init; }
     public required IReadOnlyList<string> Hostnames { get; init; }
     public List<CompiledMatch> Matches { get; } = [];
-    public List<CompiledL4Rule> L4Rules { get; } = [];
-    public List<ConditionSpec> RefProblems { get; } = [];
-    public List<string> DroppedRules { get; } = [];
+    // Most routes have no L4 rules, reference problems, dropped rules or policy uses, and the model is kept per route:
+    // those collections are made on first use through their property (an empty List costs 32 bytes, an empty HashSet
+    // 64), and the hot readers below look at the fields without making them.
+    private List<CompiledL4Rule>? _l4Rules;
+    private List<ConditionSpec>? _refProblems;
+    private List<string>? _droppedRules;
+    private HashSet<PolicyUse>? _policyUses;
+
+    public List<CompiledL4Rule> L4Rules => _l4Rules ??= [];
+
+    /// <summary>The L4 rules without making the list (empty when none).</summary>
+    public IReadOnlyList<CompiledL4Rule> L4RulesOrEmpty => (IReadOnlyList<CompiledL4Rule>?)_l4Rules ?? [];
+
+    public List<ConditionSpec> RefProblems => _refProblems ??= [];
+    public List<string> DroppedRules => _droppedRules ??= [];
     public int RuleCount { get; set; }
     public List<ParentResult> Parents { get; } = [];
 
@@ -73,17 +85,33 @@ internal sealed class RouteModel
     public ResourceKey[] Reads { get; set; } = [];
 
     /// <summary>BackendTLSPolicy targets about the Service ports this route's HTTP/GRPC backends and mirrors use.</summary>
-    public HashSet<PolicyUse> PolicyUses { get; } = [];
+    public HashSet<PolicyUse> PolicyUses => _policyUses ??= [];
 
-    public bool HasValidRules => Matches.Count > 0 || L4Rules.Count > 0;
+    /// <summary>Adds a policy use, making the set on the first.</summary>
+    public void AddPolicyUse(PolicyUse use) => (_policyUses ??= []).Add(use);
+
+    /// <summary>True when <see cref="PolicyUses"/> has any (without making the set).</summary>
+    public bool HasPolicyUses => _policyUses is { Count: > 0 };
+
+    /// <summary>Drops every compiled rule (a faulted route serves nothing).</summary>
+    public void ClearRules()
+    {
+        Matches.Clear();
+        _l4Rules?.Clear();
+    }
+
+    /// <summary>Forgets every policy use.</summary>
+    public void ClearPolicyUses() => _policyUses?.Clear();
+
+    public bool HasValidRules => Matches.Count > 0 || _l4Rules is { Count: > 0 };
 
     /// <summary>ResolvedRefs: the first problem's reason, every problem in the message.</summary>
-    public ConditionSpec ResolvedRefs => RefProblems.Count == 0
+    public ConditionSpec ResolvedRefs => _refProblems is not { Count: > 0 } problems
         ? RouteConditions.ResolvedRefs()
-        : RefProblems[0] with { Message = string.Join(" ", RefProblems.Select(p => p.Message).Distinct().Take(8)) };
+        : problems[0] with { Message = string.Join(" ", problems.Select(p => p.Message).Distinct().Take(8)) };
 
     /// <summary>PartiallyInvalid when some but not all rules were dropped.</summary>
-    public ConditionSpec? PartiallyInvalid => DroppedRules.Count > 0 && HasValidRules
-        ? RouteConditions.PartiallyInvalid(string.Join(" ", DroppedRules))
+    public ConditionSpec? PartiallyInvalid => _droppedRules is { Count: > 0 } dropped && HasValidRules
+        ? RouteConditions.PartiallyInvalid(string.Join(" ", dropped))
         : null;
 }

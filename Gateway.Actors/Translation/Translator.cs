@@ -229,7 +229,7 @@ public static class Translator
     /// <summary>Step 10 over <paramref name="routes"/>: each accepted parent's Gateway becomes an ancestor of the policies the route uses.</summary>
     internal static void AddPolicyAncestors(IEnumerable<RouteModel> routes, TranslationIndex index)
     {
-        foreach (var route in routes.Where(r => r.PolicyUses.Count > 0))
+        foreach (var route in routes.Where(r => r.HasPolicyUses))
         {
             var used = route.Parents.Where(p => p.Accepted.Status).SelectMany(p => p.Attached).Select(a => a.Listener.Gateway).Distinct();
             foreach (var gateway in used) index.BackendTls.AddAncestors(gateway, route.PolicyUses);
@@ -367,8 +367,7 @@ public static class Translator
             // an internal error happened. Attachment (which only reads listeners) is retried to find those parents
             // when the fault came before it; if that faults too, the route has no parent to report on.
             diagnostics.Add(key, Steps.Route, e);
-            model.Matches.Clear();
-            model.L4Rules.Clear();
+            model.ClearRules();
             if (model.Parents.Count == 0)
             {
                 try
@@ -388,9 +387,8 @@ public static class Translator
     /// <summary>A route that faulted: nothing of it is served, no policy use counts, every parent carries <paramref name="condition"/>.</summary>
     private static void RejectRoute(RouteModel route, ConditionSpec condition)
     {
-        route.Matches.Clear();
-        route.L4Rules.Clear();
-        route.PolicyUses.Clear();
+        route.ClearRules();
+        route.ClearPolicyUses();
         foreach (var p in route.Parents)
         {
             p.Attached.Clear();
@@ -409,7 +407,7 @@ public static class Translator
             foreach (var b in rules![i].BackendRefs ?? [])
             {
                 var (backend, problem) = BackendResolution.Resolve(b, b.Weight, kind, model.Key.Namespace, false, index, layer4: true,
-                    policyUses: kind == "TLSRoute" ? model.PolicyUses : null, layer4Tls: kind == "TLSRoute");
+                    policyUses: kind == "TLSRoute" ? model : null, layer4Tls: kind == "TLSRoute");
                 if (problem is not null) model.RefProblems.Add(problem);
                 backends.Add(backend);
             }
@@ -446,7 +444,7 @@ public static class Translator
         var hostList = host is null ? ImmutableArray<string>.Empty : [host];
         var kind = route.Key.Kind;
         AddHttpEntries(route, host, placement.Http);
-        foreach (var rule in route.L4Rules)
+        foreach (var rule in route.L4RulesOrEmpty)
         {
             var entry = new L4RouteEntry($"{kind}/{route.Key.Namespace}/{route.Key.Name}/rule/{rule.RuleIndex}{suffix}", route.Key, rule.RuleIndex, hostList, rule.Backends);
             placement.L4.Add(new SortableL4Entry(entry, route.Created));

@@ -163,6 +163,7 @@ public static class GatewayCommandLine
             OtlpEndpoint = input.OptionalConverted(symbols.OtlpEndpoint,
                 text => Observability.Tracing.GatewayTracing.Problem(text) is { } problem ? ((Uri?)null, problem) : (new Uri(text, UriKind.Absolute), "")),
             DataPlane = dataPlane,
+            StartupHeapTrim = input.Switch(symbols.NoStartupHeapTrim) ? null : Memory.StartupHeapTrimOptions.Default,
         };
         var mesh = Mesh.MeshCommandLine.Serve(symbols.MeshSymbols, input.Text, input.OptionalText, input.Error, environment ?? Environment.GetEnvironmentVariable);
         if (mesh is not null)
@@ -671,6 +672,14 @@ public static class GatewayCommandLine
                 "endpoint exports Prometheus metrics there).",
         };
 
+        public readonly Option<bool> NoStartupHeapTrim = new("--no-startup-heap-trim")
+        {
+            Description = "Keep the memory the garbage collector committed during start-up. By default, once the first pass's statuses " +
+                "are handed off and the process has allocated less than 16 MiB a second for 3 s, one aggressive collection gives it " +
+                "back to the OS (about 100 MiB at 10,000 routes, for one pause of 0.25 to 0.55 s on 2 cores; the pause scales with the " +
+                "live heap; skipped if the process is not quiet within 5 minutes).",
+        };
+
         public readonly Option<string[]> Peers = new("--peer")
         {
             Description = "Management endpoint (host:port) of a replica, this one included; repeat for each. Implies --discovery config: " +
@@ -779,6 +788,7 @@ public static class GatewayCommandLine
             };
             foreach (var option in MeshSymbols.All) Root.Options.Add(option);
             Root.Options.Add(NoMetrics);
+            Root.Options.Add(NoStartupHeapTrim);
             Root.SetAction(_ => 0);
             Translate.SetAction(_ => 0);
             Inject.SetAction(_ => 0);

@@ -99,6 +99,12 @@ public sealed class GatewayHostBuilder
         if (options.Kubernetes is null) services.AddHostedService(sp => sp.GetRequiredService<FileSource>());
         services.AddHostedService(sp => sp.GetRequiredService<SnapshotPipeline>());
         services.AddHealthChecks().AddCheck<PipelineReadinessCheck>("pipeline", tags: ["ready"]);
+        if (options.StartupHeapTrim is { } trim)
+        {
+            services.AddSingleton(sp => new Memory.StartupHeapTrim(sp.GetRequiredService<SnapshotPipeline>(), sp.GetRequiredService<ILogger<Memory.StartupHeapTrim>>(), trim,
+                sp.GetService<StatusSinkBase>() is { } sink ? () => sink.WriteCounts.Count : null));
+            services.AddHostedService(sp => sp.GetRequiredService<Memory.StartupHeapTrim>());
+        }
         // Kubernetes mode replaces the source, the status sink and the translator's address mode (Kubernetes/README.md).
         if (options.Kubernetes is not null) Kubernetes.KubernetesHosting.Register(services, options);
         // Every status goes to the sharded entities, also on a lone replica (a one-node cluster, --no-cluster

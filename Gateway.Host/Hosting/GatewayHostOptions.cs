@@ -28,6 +28,13 @@ public sealed class GatewayHostOptions
     /// <see cref="TranslatorOptions.MeshPassthrough"/>); a gateway replica needs only the Services mesh routes name.</summary>
     public bool MeshPassthrough { get; set; }
 
+    /// <summary>
+    /// Give back once the memory the GC kept committed after the start-up peak (<see cref="Memory.StartupHeapTrim"/>).
+    /// The command line sets <see cref="Memory.StartupHeapTrimOptions.Default"/> (null with --no-startup-heap-trim);
+    /// null (the default here, so in-process hosts in tests run no extra collection) turns it off.
+    /// </summary>
+    public Memory.StartupHeapTrimOptions? StartupHeapTrim { get; set; }
+
     /// <summary>How store changes are batched into snapshots (--coalesce-window, --coalesce-max-delay).</summary>
     public CoalescingOptions Coalescing { get; set; } = new();
 

@@ -38,6 +38,26 @@ public sealed class IncrementalCompileTests : IDisposable
     }
 
     [Fact]
+    public void CompileEntry_BackendsWithoutRewriteHeadersOrCors_ShareOneFinalTransformerPerScheme_OthersGetTheirOwn()
+    {
+        var endpoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 8080);
+        var http = Ir.Port(80, ListenerProtocol.Http);
+        var https = Ir.Port(443, ListenerProtocol.Https);
+        CompiledBackend Backend(HttpRouteEntry entry, PortRouteTable port) => _compiler.CompileEntry(entry, port).Action.Backends.Backends.Single();
+
+        var plain = Backend(Ir.Entry(Ir.Prefix("/a"), backends: Ir.Group(Ir.Backend(endpoint))), http);
+        var plainToo = Backend(Ir.Entry(Ir.Prefix("/b"), backends: Ir.Group(Ir.Backend(endpoint))), http);
+        var plainTls = Backend(Ir.Entry(Ir.Prefix("/a"), backends: Ir.Group(Ir.Backend(endpoint))), https);
+        var responseHeaders = Backend(Ir.Entry(Ir.Prefix("/a"), filters: Ir.Filters(responseHeaders: Ir.Headers(set: [("x", "1")])), backends: Ir.Group(Ir.Backend(endpoint))), http);
+        var rewrite = Backend(Ir.Entry(Ir.Prefix("/a"), filters: Ir.Filters(rewrite: new UrlRewrite(null, new PathModifier(PathModifierType.ReplacePrefixMatch, "/"))), backends: Ir.Group(Ir.Backend(endpoint))), http);
+
+        Assert.Same(plain.Final, plainToo.Final);
+        Assert.NotSame(plain.Final, plainTls.Final);
+        Assert.NotSame(plain.Final, responseHeaders.Final);
+        Assert.NotSame(plain.Final, rewrite.Final);
+    }
+
+    [Fact]
     public void Compile_OneEntryOfOneListenerChanged_CompilesOnlyThatEntrysGroup()
     {
         var shop = Ir.Listener("shop", "shop.example.com", Ir.Entry(Ir.Prefix("/"), id: "shop"));

@@ -44,6 +44,16 @@ public sealed class GatewayCommandLineTests : IDisposable
     }
 
     [Fact]
+    public void Parse_NoStartupHeapTrim_TurnsTheTrimOff_OnWithTheDefaultsByDefault()
+    {
+        var plain = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Combine("a")]));
+        var off = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Combine("a"), "--no-startup-heap-trim"]));
+
+        Assert.Equal(Gateway.Host.Memory.StartupHeapTrimOptions.Default, plain.Options.StartupHeapTrim);
+        Assert.Null(off.Options.StartupHeapTrim);
+    }
+
+    [Fact]
     public void Parse_NoMetrics_TurnsTheMetricsEndpointOff_OnByDefault()
     {
         var plain = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Combine("a")]));

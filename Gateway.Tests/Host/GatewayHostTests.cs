@@ -1,9 +1,11 @@
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
 using Gateway.Host.Hosting;
+using Gateway.Host.Memory;
 using Gateway.Host.Sources;
 using Gateway.Host.Status;
 using k8s;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Xunit;
 using Xunit.Abstractions;
@@ -381,5 +383,71 @@ public sealed class GatewayHostTests(ITestOutputHelper output) : IAsyncLifetime
         var error = Assert.Throws<ArgumentException>(() => GatewayHost.CreateBuilder(options));
 
         Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public async Task StartupHeapTrim_AfterReadyAndQuiet_RunsOneAggressiveCollectionAndLogsIt()
+    {
+        WriteBase();
+
+        // Every poll counts as quiet and any spare counts: the collection runs right after ready.
+        var host = await StartAsync(o => o.StartupHeapTrim = new(TimeSpan.FromMilliseconds(20), long.MaxValue, 2, 500, 0));
+        var outcome = await host.Services.GetRequiredService<StartupHeapTrim>().Outcome.WaitAsync(Wait.Token());
+
+        Assert.True(outcome.Ran);
+        Assert.True(outcome.HeapAfter > 0 && outcome.WorkingSetAfter > 0);
+        Assert.Contains(_logs.Entries, e => e.Message.StartsWith("Start-up heap trim: one aggressive collection paused", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task StartupHeapTrim_LessSpareThanTheMinimum_SkipsTheCollection()
+    {
+        WriteBase();
+
+        var host = await StartAsync(o => o.StartupHeapTrim = new(TimeSpan.FromMilliseconds(20), long.MaxValue, 2, 500, long.MaxValue));
+        var outcome = await host.Services.GetRequiredService<StartupHeapTrim>().Outcome.WaitAsync(Wait.Token());
+
+        Assert.False(outcome.Ran);
+        Assert.Contains(_logs.Entries, e => e.Message.StartsWith("Start-up heap trim skipped: the GC keeps", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task StartupHeapTrim_NeverQuiet_SkipsAfterTheLastPoll()
+    {
+        WriteBase();
+
+        // No poll allocates less than 0 bytes: the process never counts as quiet.
+        var host = await StartAsync(o => o.StartupHeapTrim = new(TimeSpan.FromMilliseconds(20), 0, 2, 5, 0));
+        var outcome = await host.Services.GetRequiredService<StartupHeapTrim>().Outcome.WaitAsync(Wait.Token());
+
+        Assert.False(outcome.Ran);
+        Assert.Contains(_logs.Entries, e => e.Message.StartsWith("Start-up heap trim skipped: the allocation rate did not fall", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task StartupHeapTrim_ProgressMovingEveryPoll_NeverQuiet_Skips()
+    {
+        WriteBase();
+        var host = await StartAsync();
+        var moves = 0L;
+
+        // Allocation alone would count every poll as quiet; the moving progress (status documents still being written) does not.
+        using var trim = new StartupHeapTrim(host.Pipeline, Microsoft.Extensions.Logging.Abstractions.NullLogger<StartupHeapTrim>.Instance,
+            new(TimeSpan.FromMilliseconds(20), long.MaxValue, 2, 5, 0), () => Interlocked.Increment(ref moves));
+        await trim.StartAsync(Wait.Token());
+        var outcome = await trim.Outcome.WaitAsync(Wait.Token());
+
+        Assert.False(outcome.Ran);
+        Assert.True(Interlocked.Read(ref moves) >= 5);
+    }
+
+    [Fact]
+    public async Task StartupHeapTrim_Null_RegistersNoTrim()
+    {
+        WriteBase();
+
+        var host = await StartAsync();
+
+        Assert.Null(host.Services.GetService<StartupHeapTrim>());
     }
 }

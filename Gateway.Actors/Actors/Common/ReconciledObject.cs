@@ -48,8 +48,13 @@ public sealed record StatusRemoved : IObjectEvent;
 public sealed record WrittenStatus(string? Fingerprint, StoredStatus? Stored, UInt128 Digest, long Generation, long? Revision)
 {
     /// <summary>What was read from storage (null: nothing stored).</summary>
-    public static WrittenStatus Read(StoredStatus? stored, long generation) =>
-        new(null, stored, stored?.Status is { } status ? CanonicalForm.Digest(CanonicalForm.Of(status)) : default, generation, null);
+    public static WrittenStatus Read(StoredStatus? stored, long generation)
+    {
+        // The status read is this entity's own copy, kept as long as the entity (or its resting entry) lives: it shares
+        // the interned reference strings, as a merged status does (ObjectCopy.Clone).
+        ObjectCopy.InternStatusReferences(stored?.Status);
+        return new(null, stored, stored?.Status is { } status ? CanonicalForm.Digest(CanonicalForm.Of(status)) : default, generation, null);
+    }
 
     /// <summary>
     /// The status as YAML for the object <paramref name="key"/>, rendered on each call: only inspection reads it, and a

@@ -430,6 +430,14 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
         return new CompiledListenerTls(CompiledSocketTable.CreateServerOptions(context, listener.Tls!.ClientValidation), CertificateCache.KeyOf(certificate), null);
     }
 
+    private GatewayTransformer? _plainHttp;
+    private GatewayTransformer? _plainHttps;
+
+    // Made on first use; a race makes two equal instances, either of which is correct.
+    private GatewayTransformer PlainTransformer(string scheme) => scheme == "https"
+        ? _plainHttps ??= new GatewayTransformer(null, null, null, null, retryOn: null, new RequestPlan(forwarded ?? ForwardedHeaders.Default, scheme, null, null))
+        : _plainHttp ??= new GatewayTransformer(null, null, null, null, retryOn: null, new RequestPlan(forwarded ?? ForwardedHeaders.Default, scheme, null, null));
+
     internal CompiledRoute CompileEntry(HttpRouteEntry entry, PortRouteTable port)
     {
         var match = CompiledMatch.Compile(entry);
@@ -447,11 +455,15 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
                 var rewrite = b.Rewrite ?? filters.Rewrite;
                 var hostOverride = rewrite?.Hostname;
                 var request = new RequestPlan(forwarded ?? ForwardedHeaders.Default, scheme, rewrite?.Path, match.MatchedPrefix);
+                // Without a rewrite, response header changes or CORS, the final transformer depends on the scheme alone
+                // (the matched prefix is read only by a path rewrite): one shared instance per scheme instead of one per
+                // backend of every route (a transformer and its plan are about 110 bytes; it holds no per-request state).
+                var plain = rewrite is null && routeResponse is null && backendResponse is null && cors is null;
                 return new CompiledBackend(
                     b,
                     clients.For(b.Protocol, b.Tls, grpc),
                     HeaderModifierPlan.Create(b.RequestHeaders),
-                    new GatewayTransformer(hostOverride, routeResponse, backendResponse, cors, retryOn: null, request),
+                    plain ? PlainTransformer(scheme) : new GatewayTransformer(hostOverride, routeResponse, backendResponse, cors, retryOn: null, request),
                     retry is null ? null : new GatewayTransformer(hostOverride, routeResponse, backendResponse, cors, retry, request),
                     rewrite, backendResponse);
             })

@@ -48,6 +48,22 @@ public static partial class YamlText
     public static string Serialize(JsonElement value)
     {
         var text = new StringBuilder(1024);
+        if (BlockWriter.TryWrite(value, text)) return text.ToString();
+        text.Clear();
+        return SerializeWithEmitter(value, text);
+    }
+
+    /// <summary>
+    /// The emitter's text of <paramref name="value"/>: the reference <see cref="BlockWriter"/> must reproduce byte for
+    /// byte, and the path for documents it does not take.
+    /// </summary>
+    internal static string SerializeWithEmitter(JsonElement value) => SerializeWithEmitter(value, new StringBuilder(1024));
+
+    /// <summary>True when <see cref="BlockWriter"/> writes <paramref name="value"/> itself (tests check how often).</summary>
+    internal static bool TakesBlockWriter(JsonElement value) => BlockWriter.TryWrite(value, new StringBuilder(1024));
+
+    private static string SerializeWithEmitter(JsonElement value, StringBuilder text)
+    {
         using (var writer = new StringWriter(text))
         {
             var emitter = new Emitter(writer);
@@ -95,7 +111,174 @@ public static partial class YamlText
     }
 
     private static void EmitString(IEmitter emitter, string text) =>
-        emitter.Emit(MayLookTyped(text) && LooksTyped().IsMatch(text)
+        emitter.Emit(IsTyped(text)
             ? new Scalar(AnchorName.Empty, TagName.Empty, text, ScalarStyle.DoubleQuoted, isPlainImplicit: false, isQuotedImplicit: true)
             : new Scalar(AnchorName.Empty, TagName.Empty, text, ScalarStyle.Any, isPlainImplicit: true, isQuotedImplicit: true));
+
+    private static bool IsTyped(string text) => MayLookTyped(text) && LooksTyped().IsMatch(text);
+
+    /// <summary>
+    /// Writes the block YAML that <see cref="SerializeWithEmitter(JsonElement, StringBuilder)"/> writes, for documents
+    /// whose strings are single-line printable ASCII (a status file's are: names, reasons, messages, timestamps), and
+    /// declines any other document, which then goes through the emitter.
+    /// </summary>
+    /// <remarks>
+    /// Hand-written because YamlDotNet's emitter was the largest single cost of a status write at start-up (it queues
+    /// events and analyses every scalar character by character through a look-ahead buffer) and no library writes
+    /// block YAML from JSON values. It decides a scalar's style by the emitter's own rules (Emitter.AnalyzeScalar and
+    /// SelectScalarStyle, YamlDotNet 18, default settings: 2-space indent, sequences not indented under their key,
+    /// no line folding, simple keys up to 1024 characters) restricted to that subset, so the text is byte for byte the
+    /// emitter's: YamlTextTests compares the two on generated documents and on every golden status file.
+    /// </remarks>
+    private static class BlockWriter
+    {
+        // The emitter's default for simple keys; a longer key is written as a complex key ("? "): declined.
+        private const int MaxSimpleKeyLength = 1024;
+
+        private static readonly string NewLine = Environment.NewLine;
+
+        public static bool TryWrite(JsonElement root, StringBuilder text) =>
+            root.ValueKind == JsonValueKind.Object && HasEntries(root) && TryWriteMapping(root, 0, firstKeyInline: false, text);
+
+        private static bool HasEntries(JsonElement value)
+        {
+            if (value.ValueKind == JsonValueKind.Array) return value.GetArrayLength() > 0;
+            foreach (var property in value.EnumerateObject())
+                if (property.Value.ValueKind != JsonValueKind.Null) return true;
+            return false;
+        }
+
+        // Keys of a block mapping at column `indent`; the first one follows a sequence's "- " when firstKeyInline.
+        private static bool TryWriteMapping(JsonElement mapping, int indent, bool firstKeyInline, StringBuilder text)
+        {
+            var first = true;
+            foreach (var property in mapping.EnumerateObject())
+            {
+                var value = property.Value;
+                if (value.ValueKind == JsonValueKind.Null) continue;
+                if (!(first && firstKeyInline)) text.Append(' ', indent);
+                first = false;
+                if (property.Name.Length > MaxSimpleKeyLength || !TryWriteString(property.Name, isKey: true, text)) return false;
+                text.Append(':');
+                if (!TryWriteValue(value, indent, inSequence: false, text)) return false;
+            }
+            return true;
+        }
+
+        // Items of a block sequence; under a mapping key the emitter writes them at the key's column.
+        private static bool TryWriteSequence(JsonElement sequence, int indent, StringBuilder text)
+        {
+            foreach (var item in sequence.EnumerateArray())
+            {
+                text.Append(' ', indent).Append('-');
+                if (!TryWriteValue(item, indent, inSequence: true, text)) return false;
+            }
+            return true;
+        }
+
+        // A value after "key:" or "-": a scalar or empty collection on the same line, a mapping or sequence below it.
+        private static bool TryWriteValue(JsonElement value, int indent, bool inSequence, StringBuilder text)
+        {
+            switch (value.ValueKind)
+            {
+                case JsonValueKind.Object when HasEntries(value):
+                    if (inSequence)
+                    {
+                        text.Append(' ');
+                        return TryWriteMapping(value, indent + 2, firstKeyInline: true, text);
+                    }
+                    text.Append(NewLine);
+                    return TryWriteMapping(value, indent + 2, firstKeyInline: false, text);
+                case JsonValueKind.Object:
+                    text.Append(" {}").Append(NewLine);
+                    return true;
+                case JsonValueKind.Array when HasEntries(value):
+                    // A sequence directly in a sequence ("- - x") is rare in Kubernetes objects: left to the emitter.
+                    if (inSequence) return false;
+                    text.Append(NewLine);
+                    return TryWriteSequence(value, indent, text);
+                case JsonValueKind.Array:
+                    text.Append(" []").Append(NewLine);
+                    return true;
+                case JsonValueKind.String:
+                    text.Append(' ');
+                    if (!TryWriteString(value.GetString()!, isKey: false, text)) return false;
+                    text.Append(NewLine);
+                    return true;
+                case JsonValueKind.Number:
+                    // JSON number text (digits, '-', '+', '.', 'e') is always plain-allowed for the emitter.
+                    text.Append(' ').Append(value.GetRawText()).Append(NewLine);
+                    return true;
+                case JsonValueKind.True:
+                    text.Append(" true").Append(NewLine);
+                    return true;
+                case JsonValueKind.False:
+                    text.Append(" false").Append(NewLine);
+                    return true;
+                default:
+                    text.Append(" null").Append(NewLine);
+                    return true;
+            }
+        }
+
+        /// <summary>
+        /// Writes a string scalar as the emitter would, or declines (false) one with a character outside printable
+        /// ASCII (line breaks, tabs, control characters, non-ASCII: their analysis and escaping are left to the emitter).
+        /// </summary>
+        private static bool TryWriteString(string value, bool isKey, StringBuilder text)
+        {
+            foreach (var c in value)
+                if (c is < ' ' or > '~') return false;
+            if (IsTyped(value))
+            {
+                // Requested double-quoted; in printable ASCII only '"' and '\' are escaped.
+                text.Append('"');
+                foreach (var c in value)
+                {
+                    if (c is '"' or '\\') text.Append('\\');
+                    text.Append(c);
+                }
+                text.Append('"');
+                return true;
+            }
+            if (value.Length > 0 && IsBlockPlainAllowed(value))
+            {
+                text.Append(value);
+                return true;
+            }
+            // Not plain: single-quoted unless the text has a single quote (Emitter.SelectScalarStyle); an empty key is
+            // single-quoted too. Without line breaks single quotes need no escaping at all, double quotes only '"' and '\\'.
+            if (!value.Contains('\''))
+            {
+                text.Append('\'').Append(value).Append('\'');
+                return true;
+            }
+            text.Append('"');
+            foreach (var c in value)
+            {
+                if (c is '"' or '\\') text.Append('\\');
+                text.Append(c);
+            }
+            text.Append('"');
+            return true;
+        }
+
+        /// <summary>Emitter.AnalyzeScalar's block-plain rule for a non-empty single-line printable ASCII string.</summary>
+        private static bool IsBlockPlainAllowed(string value)
+        {
+            if (value[0] == ' ' || value[^1] == ' ') return false;
+            if (value.StartsWith("---", StringComparison.Ordinal) || value.StartsWith("...", StringComparison.Ordinal)) return false;
+            var first = value[0];
+            var followedBySpace = value.Length == 1 || value[1] == ' ';
+            if ("#,[]{}&*!|>'\"%@`".Contains(first)) return false;
+            if (first is '?' or ':' or '-' && followedBySpace) return false;
+            for (var i = 1; i < value.Length; i++)
+            {
+                var c = value[i];
+                if (c == ':' && (i + 1 == value.Length || value[i + 1] == ' ')) return false;
+                if (c == '#' && value[i - 1] == ' ') return false;
+            }
+            return true;
+        }
+    }
 }

@@ -40,8 +40,20 @@ public static partial class YamlText
     /// <summary>The YAML document of <paramref name="value"/> (a Kubernetes object or any value KubernetesJson serializes).</summary>
     public static string Serialize(object value)
     {
-        using var document = JsonDocument.Parse(KubernetesJson.Serialize(value));
+        // KubernetesJson.Serialize's own serializer and options (it serializes by the runtime type, as here), straight
+        // into a document: no JSON string in between to transcode back to UTF-8 and parse.
+        using var document = JsonSerializer.SerializeToDocument(value, KubernetesJsonOptions.GetTypeInfo(value.GetType()));
         return Serialize(document.RootElement);
+    }
+
+    // KubernetesJson exposes its options only through AddJsonOptions, which hands them to a callback; read, not changed.
+    private static readonly JsonSerializerOptions KubernetesJsonOptions = CaptureKubernetesJsonOptions();
+
+    private static JsonSerializerOptions CaptureKubernetesJsonOptions()
+    {
+        JsonSerializerOptions? options = null;
+        KubernetesJson.AddJsonOptions(o => options = o);
+        return options!;
     }
 
     /// <summary>The YAML document of a JSON value; null properties are left out, as KubernetesYaml leaves them out.</summary>

@@ -60,6 +60,22 @@ public class YamlTextTests
     }
 
     [Fact]
+    public void Serialize_Object_IsTheTextOfKubernetesJsonsStringForm()
+    {
+        object[] objects =
+        [
+            RouteWithStatus(),
+            new V1Namespace { ApiVersion = "v1", Kind = "Namespace", Metadata = new V1ObjectMeta { Name = "a" } },
+            new V1Service { ApiVersion = "v1", Kind = "Service", Metadata = new V1ObjectMeta { Name = "s", NamespaceProperty = "d" }, Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Port = 80, TargetPort = 8080 }] } },
+        ];
+        foreach (var obj in objects)
+        {
+            using var document = JsonDocument.Parse(KubernetesJson.Serialize(obj));
+            Assert.Equal(YamlText.Serialize(document.RootElement), YamlText.Serialize(obj));
+        }
+    }
+
+    [Fact]
     public void Serialize_StringsThatLookLikeOtherTypes_AreQuotedAndStayStringsForACoreSchemaReader()
     {
         var yaml = YamlText.Serialize(RouteWithStatus());

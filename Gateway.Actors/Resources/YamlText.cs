@@ -9,15 +9,16 @@ namespace Gateway.Actors.Resources;
 
 /// <summary>
 /// YAML text of Kubernetes objects, built from their JSON form: <see cref="KubernetesJson"/> decides the fields and
-/// their names (as the API server would see them), and YamlDotNet's <see cref="Emitter"/> writes the YAML (indentation,
-/// quoting, escaping).
+/// their names (as the API server would see them), and the text is the block YAML YamlDotNet's <see cref="Emitter"/>
+/// writes (indentation, quoting, escaping): written directly by <see cref="BlockWriter"/> for documents whose strings
+/// are printable ASCII, by the emitter for the others.
 /// </summary>
 /// <remarks>
 /// Why not <see cref="KubernetesYaml.Serialize(object)"/>: it serializes under one process-wide lock and reflects over
 /// every property's attributes on every call, so writers running in parallel (the status sink writes thousands of
-/// objects at start) queue behind each other; it was most of the status stage's time at 2,000 routes. The only part
-/// written here is the walk from JSON values to emitter events and the choice of a scalar's style, which no library
-/// offers for <see cref="JsonElement"/>.
+/// objects at start) queue behind each other; it was most of the status stage's time at 2,000 routes. Written here:
+/// the walk from JSON values to emitter events and the choice of a scalar's style, which no library offers for
+/// <see cref="JsonElement"/>, and the block writer (its remarks say why).
 /// </remarks>
 public static partial class YamlText
 {

@@ -240,6 +240,7 @@ public sealed class FileStatusSinkTests : IDisposable
         await writer.WriteAsync(Desired(), CancellationToken.None);
         using var stop = new CancellationTokenSource();
         var reads = 0;
+        var firstRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reader = Task.Run(() =>
         {
             while (!stop.IsCancellationRequested)
@@ -247,8 +248,12 @@ public sealed class FileStatusSinkTests : IDisposable
                 var gateway = KubernetesYaml.Deserialize<V1Gateway>(File.ReadAllText(sink.PathFor(Key)));
                 Assert.Equal(2, gateway.Status!.Conditions!.Count);
                 reads++;
+                firstRead.TrySetResult();
             }
         });
+        // The writes start once the reader reads: 200 writes can otherwise finish before its thread is scheduled.
+        // A reader that failed before its first read fails the test here with its own exception.
+        if (await Task.WhenAny(firstRead.Task, reader).WaitAsync(Wait.Default) == reader) await reader;
 
         for (var i = 0; i < 200; i++)
         {

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Threading.Channels;
+using Gateway.Actors.Actors.Common;
 using Gateway.Actors.Resources;
 using Gateway.Actors.Translation;
 using Gateway.Host.DataPlane;
@@ -401,6 +402,23 @@ public sealed class SnapshotPipeline : BackgroundService
         }
         _logger.LogInformation("Warm-up: {Passes} passes of the change path ({Route} re-translated and applied unchanged) in {Elapsed:F1} ms{Stopped}",
             passes, key, Stopwatch.GetElapsedTime(started).TotalMilliseconds, passes < count ? "; a change arrived, the rest skipped" : "");
+        // The status stage's incremental hand-off, on a throwaway builder over a small synthetic Gateway (the node's own
+        // builder must only ever see served passes); skipped when a change is already waiting.
+        if (passes == count && _store.Pending is null && !ct.IsCancellationRequested)
+        {
+            var handOffStarted = Stopwatch.GetTimestamp();
+            try
+            {
+                var handOffPasses = NodeContentBuilder.WarmUp(count, _options.Translator.ControllerName, ct);
+                _logger.LogInformation("Warm-up: {Passes} passes of the status hand-off over a synthetic Gateway in {Elapsed:F1} ms",
+                    handOffPasses, Stopwatch.GetElapsedTime(handOffStarted).TotalMilliseconds);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The warm-up only saves time: a fault ends it, and the first real hand-off runs cold.
+                _logger.LogWarning(e, "Warm-up of the status hand-off ended by a fault");
+            }
+        }
         return passes;
     }
 

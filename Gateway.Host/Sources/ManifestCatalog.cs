@@ -95,17 +95,20 @@ public sealed class ManifestCatalog
     }
 
     /// <summary>
-    /// A file whose re-read exercises the one-file change path of <see cref="Scan"/> without changing anything: the
-    /// smallest (by size) that was read without problems, defines at least one object, and alone defines each of its
-    /// objects (so re-reading it takes the one-file path, not a whole merge). Null when there is none.
+    /// A file whose re-read exercises the one-file change path of <see cref="Scan"/> without changing anything: among
+    /// the files read without problems that define at least one object and alone define each of their objects (so
+    /// re-reading one takes the one-file path, not a whole merge), the smallest (by size), or with
+    /// <paramref name="definingARoute"/> the smallest of those that define a route (routes are what changes most, and
+    /// parsing and stamping a route is code a first added route would otherwise run cold). Null when there is none.
     /// </summary>
-    public string? WarmUpFile()
+    public string? WarmUpFile(bool definingARoute = false)
     {
         TrackedFile? best = null;
         foreach (var file in _files.Values)
         {
             if (file.Content.Objects.IsEmpty || file.ReadError is not null || file.Content.Diagnostics.Count > 0 || file.EmptyOnce || file.TextDigest is null) continue;
             if (best is not null && (file.Length > best.Length || (file.Length == best.Length && string.CompareOrdinal(file.Path, best.Path) > 0))) continue;
+            if (definingARoute && !file.Content.Objects.Any(o => KindRegistry.RouteKinds.Any(k => k.Kind == o.Key.Kind))) continue;
             var alone = true;
             foreach (var obj in file.Content.Objects)
             {
@@ -115,6 +118,9 @@ public sealed class ManifestCatalog
         }
         return best?.Path;
     }
+
+    /// <summary>How many objects <paramref name="path"/> defined when it was last read (0 when it is not tracked).</summary>
+    public int ObjectCount(string path) => _files.TryGetValue(path, out var file) ? file.Content.Objects.Length : 0;
 
     /// <summary>
     /// Makes the next scan that reads <paramref name="path"/> parse, reconcile and stamp it even when its text did not

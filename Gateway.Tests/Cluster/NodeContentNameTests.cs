@@ -52,3 +52,17 @@ public sealed class NodeContentNameTests
         }
     }
 }
+
+/// <summary>The hand-off's warm-up over its synthetic Gateway.</summary>
+public sealed class NodeContentWarmUpTests
+{
+    [Fact]
+    public void WarmUp_RunsEveryRequestedPass_AndNoneOnceCancelled()
+    {
+        Assert.Equal(7, NodeContentBuilder.WarmUp(7, Gateway.Actors.Translation.TranslatorOptions.DefaultControllerName));
+        Assert.Equal(3, NodeContentBuilder.WarmUp(3, "example.com/other-controller"));
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Equal(0, NodeContentBuilder.WarmUp(5, Gateway.Actors.Translation.TranslatorOptions.DefaultControllerName, cancelled.Token));
+    }
+}

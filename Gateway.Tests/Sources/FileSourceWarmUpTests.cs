@@ -66,6 +66,46 @@ public sealed class FileSourceWarmUpTests : IDisposable
     }
 
     [Fact]
+    public void Catalog_WarmUpFileDefiningARoute_IsTheSmallestRouteFile_WhileTheSmallestOfAllStaysTheOther()
+    {
+        // Both Namespace files are smaller; of the two route files the smaller is chosen when a route is asked for.
+        const string route = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: NAME, namespace: a}\nspec: {parentRefs: [{name: gw}]}\n";
+        _dir.Write("r-long.yaml", route.Replace("NAME", "with-a-longer-name", StringComparison.Ordinal));
+        _dir.Write("r-short.yaml", route.Replace("NAME", "r", StringComparison.Ordinal));
+        var catalog = new ManifestCatalog([_dir.Path]);
+        catalog.Scan();
+
+        Assert.Equal(_dir.Combine("r-short.yaml"), catalog.WarmUpFile(definingARoute: true));
+        Assert.Equal(_dir.Combine("a.yaml"), catalog.WarmUpFile());
+        Assert.Equal(1, catalog.ObjectCount(_dir.Combine("r-short.yaml")));
+    }
+
+    [Fact]
+    public async Task WarmUp_WithARouteFile_ReadsTheSmallestFileEveryPassAndTheRouteFileUntilEachObjectRanThatOften_NoStoreChange()
+    {
+        // Two routes in one file: 40 passes of a.yaml, then 20 of the route file (each of its 2 objects parsed 40 times).
+        const string route = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: NAME, namespace: a}\nspec: {parentRefs: [{name: gw}]}\n";
+        _dir.Write("routes.yaml", route.Replace("NAME", "r1", StringComparison.Ordinal) + "---\n" + route.Replace("NAME", "r2", StringComparison.Ordinal));
+        var store = new ResourceStore();
+        using var source = new FileSource(new FileSourceOptions { Roots = [_dir.Path], SettleDelay = Long, RescanInterval = Long, WarmUpPasses = 40, WarmUpBudget = Long },
+            store, NullLogger<FileSource>.Instance, TimeProvider.System);
+        await source.StartAsync(CancellationToken.None);
+        try
+        {
+            using var timeout = new CancellationTokenSource(Bound);
+            await source.InitialSync.WaitAsync(timeout.Token);
+            var sequence = store.ChangeSequence;
+
+            Assert.Equal(60, await source.WarmedUp.WaitAsync(timeout.Token));
+            Assert.Equal(sequence, store.ChangeSequence);
+        }
+        finally
+        {
+            await source.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task WarmUp_UnchangedFile_RunsEveryPassAndMakesNoStoreChange()
     {
         var store = new ResourceStore();

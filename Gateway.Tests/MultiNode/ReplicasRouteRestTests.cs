@@ -166,7 +166,14 @@ public sealed class ReplicasRouteRestTests(ITestOutputHelper output) : IAsyncLif
         }
         catch (TimeoutException)
         {
-            output.WriteLine("shards: " + (await _replicas[0].GetJsonAsync("cluster/shards", Token())).GetRawText());
+            var shards = await _replicas[0].GetJsonAsync("cluster/shards", Token());
+            output.WriteLine("shards: " + shards.GetRawText());
+            // The route entities still running, with their live state (asked of their owners).
+            var running = shards.GetProperty("regions").GetProperty("route").EnumerateObject()
+                .SelectMany(n => n.Value.GetProperty("shards").EnumerateObject().Where(sh => sh.Value.GetInt32() > 0).Select(sh => sh.Name)).ToHashSet();
+            foreach (var o in (await _replicas[0].GetJsonAsync("cluster/objects", Token())).EnumerateArray()
+                         .Where(o => o.GetProperty("entity").GetString()!.StartsWith("Route:", StringComparison.Ordinal) && running.Contains(o.GetProperty("shard").ToString())))
+                output.WriteLine("running: " + (await _replicas[0].GetJsonAsync($"cluster/objects/Route/{o.GetProperty("id").GetString()}", Token())).GetRawText());
             throw;
         }
         var after = await ReplicaProcess.WritesAsync(_replicas, Token());

@@ -203,8 +203,20 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
             var sender = Sender;
             await ObserveAsync();
             sender.Tell(View());
-            // An entity started by a query for an object that is nowhere (and has no stored status) does not linger.
-            if (State.Decide() is EntityDecision.Passivate) Passivate();
+            switch (State.Decide())
+            {
+                // An entity started by a query for an object that is nowhere (and has no stored status) does not linger.
+                case EntityDecision.Passivate:
+                    Passivate();
+                    break;
+                // An incarnation started by a query has its content (without a report: the watch's answer) and the stored
+                // status it just read, but no report follows while nothing changes. It reconciles now, as a report would
+                // make it: usually the merge finds the stored status current and writes nothing, and the entity can then
+                // rest; undecided, it could never be idle and would stay up.
+                case EntityDecision.Write or EntityDecision.Remove:
+                    await ReconcileAsync();
+                    break;
+            }
         });
 
     private void HandleAsyncEvent(IObjectEvent e) => RunTask(async () =>

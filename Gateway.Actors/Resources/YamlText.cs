@@ -244,14 +244,8 @@ public static partial class YamlText
                 if (c is < ' ' or > '~') return false;
             if (IsTyped(value))
             {
-                // Requested double-quoted; in printable ASCII only '"' and '\' are escaped.
-                text.Append('"');
-                foreach (var c in value)
-                {
-                    if (c is '"' or '\\') text.Append('\\');
-                    text.Append(c);
-                }
-                text.Append('"');
+                // Requested double-quoted.
+                AppendDoubleQuoted(value, text);
                 return true;
             }
             if (value.Length > 0 && IsBlockPlainAllowed(value))
@@ -266,6 +260,13 @@ public static partial class YamlText
                 text.Append('\'').Append(value).Append('\'');
                 return true;
             }
+            AppendDoubleQuoted(value, text);
+            return true;
+        }
+
+        /// <summary>Double-quoted printable ASCII: only '"' and '\\' are escaped.</summary>
+        private static void AppendDoubleQuoted(string value, StringBuilder text)
+        {
             text.Append('"');
             foreach (var c in value)
             {
@@ -273,7 +274,6 @@ public static partial class YamlText
                 text.Append(c);
             }
             text.Append('"');
-            return true;
         }
 
         /// <summary>Emitter.AnalyzeScalar's block-plain rule for a non-empty single-line printable ASCII string.</summary>

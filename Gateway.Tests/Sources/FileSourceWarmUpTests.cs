@@ -31,6 +31,15 @@ public sealed class FileSourceWarmUpTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
+    /// <summary>An HTTPRoute named <paramref name="name"/> in namespace a.</summary>
+    private static string Route(string name) =>
+        $"apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: {name}, namespace: a}}\nspec: {{parentRefs: [{{name: gw}}]}}\n";
+
+    /// <summary>A file source over the test's folder that never rescans or settles by itself, with an unbounded warm-up budget.</summary>
+    private FileSource NewSource(ResourceStore store, int warmUpPasses) =>
+        new(new FileSourceOptions { Roots = [_dir.Path], SettleDelay = Long, RescanInterval = Long, WarmUpPasses = warmUpPasses, WarmUpBudget = Long },
+            store, NullLogger<FileSource>.Instance, TimeProvider.System);
+
     [Fact]
     public void Catalog_UnchangedFileReadAgainAfterForgetText_YieldsNoChangeAndKeepsEveryStampedCopy()
     {
@@ -69,9 +78,8 @@ public sealed class FileSourceWarmUpTests : IDisposable
     public void Catalog_WarmUpFileDefiningARoute_IsTheSmallestRouteFile_WhileTheSmallestOfAllStaysTheOther()
     {
         // Both Namespace files are smaller; of the two route files the smaller is chosen when a route is asked for.
-        const string route = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: NAME, namespace: a}\nspec: {parentRefs: [{name: gw}]}\n";
-        _dir.Write("r-long.yaml", route.Replace("NAME", "with-a-longer-name", StringComparison.Ordinal));
-        _dir.Write("r-short.yaml", route.Replace("NAME", "r", StringComparison.Ordinal));
+        _dir.Write("r-long.yaml", Route("with-a-longer-name"));
+        _dir.Write("r-short.yaml", Route("r"));
         var catalog = new ManifestCatalog([_dir.Path]);
         catalog.Scan();
 
@@ -84,11 +92,9 @@ public sealed class FileSourceWarmUpTests : IDisposable
     public async Task WarmUp_WithARouteFile_ReadsTheSmallestFileEveryPassAndTheRouteFileUntilEachObjectRanThatOften_NoStoreChange()
     {
         // Two routes in one file: 40 passes of a.yaml, then 20 of the route file (each of its 2 objects parsed 40 times).
-        const string route = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: NAME, namespace: a}\nspec: {parentRefs: [{name: gw}]}\n";
-        _dir.Write("routes.yaml", route.Replace("NAME", "r1", StringComparison.Ordinal) + "---\n" + route.Replace("NAME", "r2", StringComparison.Ordinal));
+        _dir.Write("routes.yaml", Route("r1") + "---\n" + Route("r2"));
         var store = new ResourceStore();
-        using var source = new FileSource(new FileSourceOptions { Roots = [_dir.Path], SettleDelay = Long, RescanInterval = Long, WarmUpPasses = 40, WarmUpBudget = Long },
-            store, NullLogger<FileSource>.Instance, TimeProvider.System);
+        using var source = NewSource(store, warmUpPasses: 40);
         await source.StartAsync(CancellationToken.None);
         try
         {
@@ -109,8 +115,7 @@ public sealed class FileSourceWarmUpTests : IDisposable
     public async Task WarmUp_UnchangedFile_RunsEveryPassAndMakesNoStoreChange()
     {
         var store = new ResourceStore();
-        using var source = new FileSource(new FileSourceOptions { Roots = [_dir.Path], SettleDelay = Long, RescanInterval = Long, WarmUpPasses = 40, WarmUpBudget = Long },
-            store, NullLogger<FileSource>.Instance, TimeProvider.System);
+        using var source = NewSource(store, warmUpPasses: 40);
         await source.StartAsync(CancellationToken.None);
         try
         {
@@ -138,8 +143,7 @@ public sealed class FileSourceWarmUpTests : IDisposable
     {
         var store = new ResourceStore();
         // Unbounded passes and budget: only the change can end the warm-up (the test's bound stops a warm-up that misses it).
-        using var source = new FileSource(new FileSourceOptions { Roots = [_dir.Path], SettleDelay = Long, RescanInterval = Long, WarmUpPasses = int.MaxValue, WarmUpBudget = Long },
-            store, NullLogger<FileSource>.Instance, TimeProvider.System);
+        using var source = NewSource(store, warmUpPasses: int.MaxValue);
         await source.StartAsync(CancellationToken.None);
         try
         {

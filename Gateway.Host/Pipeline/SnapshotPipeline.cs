@@ -353,14 +353,8 @@ public sealed class SnapshotPipeline : BackgroundService
         var key = KindRegistry.KeyOf(KindRegistry.ByName(route.Kind)!, route);
         // The route, and the Service its first rule sends to with that Service's EndpointSlices (an added route usually
         // comes with them), each as the object itself and as an equal copy.
-        var objects = new List<(ResourceKey Key, IKubernetesObject<V1ObjectMeta> Object, IKubernetesObject<V1ObjectMeta> Copy)> { (key, route, ObjectCopy.Clone(route)) };
-        if (FirstBackendService(route) is { } serviceKey && live.Get(serviceKey) is { } service)
-        {
-            objects.Add((serviceKey, service, ObjectCopy.Clone(service)));
-            foreach (var slice in live.EndpointSlices.Where(e => e.Metadata.NamespaceProperty == serviceKey.Namespace
-                         && e.Metadata.Labels is { } labels && labels.TryGetValue("kubernetes.io/service-name", out var name) && name == serviceKey.Name))
-                objects.Add((KindRegistry.KeyOf(KindRegistry.EndpointSlice, slice), slice, ObjectCopy.Clone(slice)));
-        }
+        var objects = WarmUpObjects.RouteAndBackends(route, live.Get, live.EndpointSlices)
+            .Select(o => (o.Key, o.Object, Copy: ObjectCopy.Clone(o.Object))).ToList();
         var phantom = Phantom(route);
         var phantomKey = KindRegistry.KeyOf(KindRegistry.ByName(phantom.Kind)!, phantom);
         // The node facts of the pass just applied, not probed again: a probe failing now (out of descriptors, say) would
@@ -445,19 +439,6 @@ public sealed class SnapshotPipeline : BackgroundService
                 break;
         }
         return phantom;
-    }
-
-    /// <summary>The Service the first backendRef of <paramref name="route"/>'s first rule names, or null.</summary>
-    private static ResourceKey? FirstBackendService(IKubernetesObject<V1ObjectMeta> route)
-    {
-        Gateway.Actors.Model.V1BackendRef? backend = route switch
-        {
-            Gateway.Actors.Model.V1HTTPRoute http => http.Spec?.Rules?.FirstOrDefault()?.BackendRefs?.FirstOrDefault(),
-            Gateway.Actors.Model.V1GRPCRoute grpc => grpc.Spec?.Rules?.FirstOrDefault()?.BackendRefs?.FirstOrDefault(),
-            _ => null,
-        };
-        if (backend?.Name is null || !string.IsNullOrEmpty(backend.Group) || backend.Kind is not (null or "Service")) return null;
-        return new ResourceKey(KindRegistry.Service.Kind, backend.Namespace ?? route.Metadata.NamespaceProperty, backend.Name);
     }
 
     private async Task StopStatusStageAsync()

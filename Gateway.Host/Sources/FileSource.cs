@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Gateway.Actors.Resources;
 using Gateway.Host.Pipeline;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -68,6 +71,7 @@ public sealed class FileSource : BackgroundService
     private readonly TaskCompletionSource _initialSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<int> _warmedUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _firstEventAt;
+    private int _additionWarmUpPasses;
     private volatile IReadOnlyList<SourceDiagnostic> _diagnostics = [];
 
     /// <summary>Creates the source; it starts reading when the host starts it.</summary>
@@ -89,6 +93,12 @@ public sealed class FileSource : BackgroundService
     /// to run it on).
     /// </summary>
     public Task<int> WarmedUp => _warmedUp.Task;
+
+    /// <summary>
+    /// Passes of the added-and-removed-file warm-up (<see cref="AdditionWarmUp"/>) run after the unchanged-file passes;
+    /// final once <see cref="WarmedUp"/> completed. 0 without a route, when a change arrived first or when it failed.
+    /// </summary>
+    public int AdditionWarmUpPasses => Volatile.Read(ref _additionWarmUpPasses);
 
     /// <summary>Every current problem (file, document index, reason), in path order.</summary>
     public IReadOnlyList<SourceDiagnostic> Diagnostics => _diagnostics;
@@ -214,7 +224,40 @@ public sealed class FileSource : BackgroundService
         _logger.LogInformation("File source warm-up: {Passes} passes of the change path ({Files} read again unchanged) in {Elapsed:F1} ms{Stopped}",
             passes, string.Join(", ", plan.Select(p => $"{p.Path} x{p.Passes}")), Stopwatch.GetElapsedTime(started).TotalMilliseconds,
             passes < planned ? "; a change arrived or the budget ran out, the rest skipped" : "");
+        if (passes == planned) WarmUpAdditions(count, ct);
         return passes;
+    }
+
+    /// <summary>
+    /// The path of an added and of a removed file (<see cref="AdditionWarmUp"/>), with one of the catalog's routes and
+    /// its backends as the file's content, on a throwaway catalog and store.
+    /// </summary>
+    private void WarmUpAdditions(int count, CancellationToken ct)
+    {
+        if (ct.IsCancellationRequested || ChangeWaiting) return;
+        var objects = _catalog.Objects;
+        IKubernetesObject<V1ObjectMeta>? route = null;
+        foreach (var (key, obj) in objects)
+        {
+            if (key.Kind != KindRegistry.HTTPRoute.Kind) continue;
+            route = obj;
+            break;
+        }
+        if (route is null) return;
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var content = WarmUpObjects.RouteAndBackends(route, k => objects.GetValueOrDefault(k), objects.Values.OfType<V1EndpointSlice>()).Select(o => o.Object).ToList();
+            var passes = AdditionWarmUp.Run(content, count, _options.WarmUpBudget, () => ct.IsCancellationRequested || ChangeWaiting).Passes;
+            Volatile.Write(ref _additionWarmUpPasses, passes);
+            _logger.LogInformation("File source warm-up: {Passes} passes of an added and removed file ({Objects} objects, on a throwaway catalog) in {Elapsed:F1} ms{Stopped}",
+                passes, content.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds, passes < count ? "; a change arrived or the budget ran out, the rest skipped" : "");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The warm-up only saves time: a temporary directory that cannot be made or written ends it without effect.
+            _logger.LogWarning(e, "File source warm-up of an added file ended by a fault; changes are read as usual");
+        }
     }
 
     /// <summary>True when the loop has work waiting: a watcher event, a rescan request or a watcher error.</summary>

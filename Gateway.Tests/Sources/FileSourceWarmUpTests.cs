@@ -112,6 +112,32 @@ public sealed class FileSourceWarmUpTests : IDisposable
     }
 
     [Fact]
+    public async Task WarmUp_WithARoute_AlsoRunsTheAddedFilePathOnAThrowawayCatalog_NoStoreChange()
+    {
+        _dir.Write("routes.yaml", Route("r1"));
+        var store = new ResourceStore();
+        using var source = NewSource(store, warmUpPasses: 10);
+        await source.StartAsync(CancellationToken.None);
+        try
+        {
+            using var timeout = new CancellationTokenSource(Bound);
+            await source.InitialSync.WaitAsync(timeout.Token);
+            var (sequence, count, diagnostics) = (store.ChangeSequence, store.Count, source.Diagnostics);
+
+            await source.WarmedUp.WaitAsync(timeout.Token);
+
+            Assert.Equal(10, source.AdditionWarmUpPasses);
+            Assert.Equal(sequence, store.ChangeSequence);
+            Assert.Equal(count, store.Count);
+            Assert.Equal(diagnostics, source.Diagnostics);
+        }
+        finally
+        {
+            await source.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task WarmUp_UnchangedFile_RunsEveryPassAndMakesNoStoreChange()
     {
         var store = new ResourceStore();

@@ -32,6 +32,16 @@ internal sealed record ControlPlaneOptions
     /// many GCs since the steady traffic started (bench/README.md, "GC pauses in the propagation tail").
     /// </summary>
     public int WarmGcs { get; init; }
+
+    /// <summary>
+    /// Before the first addition the steady traffic sends one request to every existing route (in route order, shared by
+    /// the clients), at most 120 s, so the additions run under traffic that has reached every route once: a route's first
+    /// request makes its request-metric series, and the first seconds of traffic over thousands of routes make thousands
+    /// of them, which the first GCs under traffic promote (bench/README.md, "Propagation under steady traffic"); then
+    /// (file mode) until the gateway's next gen1 GC has moved them to gen2. Off (--no-sweep): the additions start once
+    /// the traffic sent 200 requests, as before 2026-12-05's seventh session.
+    /// </summary>
+    public bool Sweep { get; init; } = true;
     public string Label { get; init; } = "";
 
     /// <summary>Where the objects come from: "file" (a manifests folder, the default) or "kubernetes" (the in-process API server).</summary>
@@ -173,10 +183,12 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         // after them promoted what the ramp-up allocated (4.5 to 9 MiB at 5,000 routes) and paused the process for 21 to
         // 96 ms during the first additions, a state a gateway that has been running is never in (bench/README.md, "GC
         // pauses in the propagation tail").
-        var steady = new SteadyTraffic(client, ip, port, n, options.SteadyClients);
+        var steady = new SteadyTraffic(client, ip, port, n, options.SteadyClients, options.Sweep);
         // The first addition waits until the traffic is steady (200 responses, at most 5 s): with the clients'
         // connections still opening, the first sample measured that ramp-up on the same 2 cores.
         await Util.WaitUntilAsync(() => Task.FromResult(steady.Requests >= 200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10)).ConfigureAwait(false);
+        await steady.WaitSweptAsync(n).ConfigureAwait(false);
+        if (options.Sweep) await WaitForGen1Async(gateway, n).ConfigureAwait(false);
         if (options.WarmGcs > 0)
         {
             var gcsAtReading = (await gateway.MemoryAsync(fullGc: false).ConfigureAwait(false)).Gen0Collections;
@@ -380,6 +392,9 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             : $"Fixtures: N HTTPRoutes with distinct hostnames and paths, each with its own Service and EndpointSlice, 100 routes per file, one Gateway. " +
               $"Propagation: {options.Additions} routes added one by one (file written atomically; the next once the previous one's status is written), " +
               $"{options.SteadyClients} clients sending steady traffic to the existing routes meanwhile.").AppendLine();
+        if (options.Sweep)
+            sb.AppendLine("Before the first addition the steady traffic sent one request to every existing route (a sweep in route order), then the bench waited for " +
+                          "the gateway's next gen1 GC (without them, --no-sweep, the additions start after 200 requests and run while most routes get their first request).").AppendLine();
         if (options.WarmGcs > 0 && options.Source != "kubernetes")
             sb.AppendLine($"The first addition waited under the steady traffic until the gateway had run {options.WarmGcs} GC(s) under it (--warm-gcs).").AppendLine();
         sb.AppendLine("| routes | time to ready s | (health ready s) | RSS after full GC | managed heap | propagation p50 ms | p99 ms | max ms | non-2xx / steady requests | initial pass ms (translate) | per change (mean): translate ms | apply ms | status ms | pass ms |");
@@ -434,18 +449,50 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         JsonSerializer.Serialize(new { kind = "controlplane", machine, options, results }, Report.JsonOptions);
 
     /// <summary>Clients sending requests to random existing routes until stopped, counting answers that are not 2xx and failures.</summary>
+    /// <summary>
+    /// After the sweep: waits (at most 20 s, under the steady traffic) for the gateway's next gen1 GC, which moves what the
+    /// sweep made and the gen0 GCs kept (the routes' request-metric series) into gen2, where a steady gateway holds it.
+    /// </summary>
+    private static async Task WaitForGen1Async(GatewayProcess gateway, int n)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var before = (await gateway.MemoryAsync(fullGc: false).ConfigureAwait(false)).Gen1Collections;
+        if (await Util.WaitUntilAsync(async () => (await gateway.MemoryAsync(fullGc: false).ConfigureAwait(false)).Gen1Collections > before,
+                TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100)).ConfigureAwait(false))
+            Console.WriteLine($"N={n}: the gateway's first gen1 GC after the sweep came {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s after it");
+        else
+            Console.WriteLine($"N={n}: no gen1 GC within 20 s after the sweep; additions start anyway");
+    }
+
     private sealed class SteadyTraffic
     {
         private readonly CancellationTokenSource _stop = new();
         private readonly Task[] _clients;
+        private readonly long _startedAt = Stopwatch.GetTimestamp();
         private long _requests, _non2xx, _exceptions;
+        // The sweep: the next route to send its one request to (shared by the clients), and the sweep's answered requests.
+        private int _sweepNext = -1;
+        private long _swept;
 
-        public SteadyTraffic(HttpClient client, string ip, int port, int routes, int clients) =>
+        public SteadyTraffic(HttpClient client, string ip, int port, int routes, int clients, bool sweep = false)
+        {
+            if (!sweep) _sweepNext = routes;
             _clients = [.. Enumerable.Range(0, clients).Select(c => Task.Run(() => RunAsync(client, ip, port, routes, new Random(c))))];
+        }
 
         public long Requests => Interlocked.Read(ref _requests);
         public long Non2xx => Interlocked.Read(ref _non2xx);
         public long Exceptions => Interlocked.Read(ref _exceptions);
+
+        /// <summary>Waits (at most 120 s) until the sweep has had an answer from every one of the <paramref name="routes"/> routes; at once without a sweep.</summary>
+        public async Task WaitSweptAsync(int routes)
+        {
+            if (Volatile.Read(ref _sweepNext) >= routes && Interlocked.Read(ref _swept) == 0) return;
+            if (await Util.WaitUntilAsync(() => Task.FromResult(Interlocked.Read(ref _swept) >= routes), TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(20)).ConfigureAwait(false))
+                Console.WriteLine($"steady traffic reached all {routes} routes in {Stopwatch.GetElapsedTime(_startedAt).TotalSeconds:F1} s");
+            else
+                Console.WriteLine($"steady traffic reached {Interlocked.Read(ref _swept)} of {routes} routes in 120 s; additions start anyway");
+        }
 
         private async Task RunAsync(HttpClient client, string ip, int port, int routes, Random random)
         {
@@ -453,9 +500,12 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             {
                 try
                 {
-                    using var request = Request(ip, port, random.Next(routes));
+                    var next = Volatile.Read(ref _sweepNext) < routes ? Interlocked.Increment(ref _sweepNext) : routes;
+                    var sweeping = next < routes;
+                    using var request = Request(ip, port, sweeping ? next : random.Next(routes));
                     using var response = await client.SendAsync(request, _stop.Token).ConfigureAwait(false);
                     Interlocked.Increment(ref _requests);
+                    if (sweeping) Interlocked.Increment(ref _swept);
                     if ((int)response.StatusCode is < 200 or > 299) Interlocked.Increment(ref _non2xx);
                 }
                 catch (OperationCanceledException) when (_stop.IsCancellationRequested)

@@ -60,6 +60,7 @@ internal static class Program
         {
             if (!args[i].StartsWith("--", StringComparison.Ordinal)) return Fail($"unexpected argument {args[i]}");
             if (args[i] == "--keep") { flags["--keep"] = "true"; continue; }
+            if (args[i] == "--no-sweep") { flags["--no-sweep"] = "true"; continue; }
             if (i + 1 >= args.Length) return Fail($"{args[i]} needs a value");
             flags[args[i]] = args[++i];
         }
@@ -135,6 +136,7 @@ internal static class Program
                         ReadyTimeout = TimeSpan.FromSeconds(Int(flags, "--ready-timeout", 120)),
                         Settle = TimeSpan.FromSeconds(Int(flags, "--settle", 0)),
                         WarmGcs = Int(flags, "--warm-gcs", 0),
+                        Sweep = !flags.ContainsKey("--no-sweep"),
                         Label = label,
                         Source = flags.GetValueOrDefault("--source") is { } source
                             ? source is "file" or "kubernetes" ? source : throw new ArgumentException($"--source: {source} is not file or kubernetes")

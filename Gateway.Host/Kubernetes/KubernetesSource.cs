@@ -374,7 +374,8 @@ public sealed class KubernetesSource : BackgroundService
             secret.StringData = null;
         }
         held[key] = obj.Metadata.ResourceVersion;
-        _store.Upsert(obj);
+        if (_store.Upsert(obj) && _logger.IsEnabled(LogLevel.Debug))
+            _logger.LogDebug("Watch: {Key} at resourceVersion {Version} changed in the store", key, obj.Metadata.ResourceVersion);
         return key;
     }
 

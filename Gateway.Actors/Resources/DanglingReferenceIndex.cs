@@ -11,9 +11,16 @@ namespace Gateway.Actors.Resources;
 /// <see cref="ReferenceChecker.Find"/> finds over the current objects (a property test compares the two). Not
 /// thread-safe.
 /// </summary>
+/// <remarks>
+/// Each object's references are worked out from the object (<see cref="ReferenceChecker.References"/>) when they are
+/// needed, not kept: objects are never modified once indexed, so the same object gives the same references, and a
+/// table of every object's references (an array per object, about 70 bytes per route and EndpointSlice) cost more than
+/// working them out again for the few objects a change touches. A whole <see cref="Reset"/> works each object's out once.
+/// </remarks>
 public sealed class DanglingReferenceIndex
 {
-    private readonly Dictionary<ResourceKey, IReadOnlyList<(string Field, ResourceKey Target)>> _references = [];
+    // Every indexed object (the key set is what exists).
+    private readonly Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>> _objects = [];
     private readonly ResourceKeyMultiMap _referrers = new();
     private readonly Dictionary<ResourceKey, List<DanglingReference>> _dangling = [];
 
@@ -23,12 +30,12 @@ public sealed class DanglingReferenceIndex
     /// <summary>Forgets everything and indexes <paramref name="objects"/> (every current object, each key once).</summary>
     public void Reset(IEnumerable<(ResourceKey Key, IKubernetesObject<V1ObjectMeta> Object)> objects)
     {
-        _references.Clear();
+        _objects.Clear();
         _referrers.Clear();
         _dangling.Clear();
-        var all = objects.ToList();
-        foreach (var (key, obj) in all) Add(key, obj);
-        foreach (var (key, _) in all) Recheck(key);
+        var all = objects.Select(o => (o.Key, o.Object, References: ReferenceChecker.References(o.Object, o.Key))).ToList();
+        foreach (var (key, obj, references) in all) Add(key, obj, references);
+        foreach (var (key, _, references) in all) Recheck(key, references);
     }
 
     /// <summary>
@@ -39,10 +46,10 @@ public sealed class DanglingReferenceIndex
     {
         var upserts = upserted.ToList();
         var upsertKeys = upserts.Select(u => u.Key).ToHashSet();
-        var appeared = upsertKeys.Where(k => !_references.ContainsKey(k)).ToList();
-        var disappeared = removed.Where(k => !upsertKeys.Contains(k) && _references.ContainsKey(k)).ToList();
+        var appeared = upsertKeys.Where(k => !_objects.ContainsKey(k)).ToList();
+        var disappeared = removed.Where(k => !upsertKeys.Contains(k) && _objects.ContainsKey(k)).ToList();
         foreach (var key in disappeared.Concat(upsertKeys)) Drop(key);
-        foreach (var (key, obj) in upserts) Add(key, obj);
+        foreach (var (key, obj) in upserts) Add(key, obj, ReferenceChecker.References(obj, key));
         // Whose dangling references can differ now: the changed objects themselves, and every object referring to a
         // key whose existence changed. A key that stayed (an object merely modified) changes nobody else's.
         var affected = new HashSet<ResourceKey>(upsertKeys);
@@ -54,10 +61,9 @@ public sealed class DanglingReferenceIndex
         foreach (var key in affected) Recheck(key);
     }
 
-    private void Add(ResourceKey key, IKubernetesObject<V1ObjectMeta> obj)
+    private void Add(ResourceKey key, IKubernetesObject<V1ObjectMeta> obj, IReadOnlyList<(string Field, ResourceKey Target)> refs)
     {
-        var refs = ReferenceChecker.References(obj, key);
-        _references[key] = refs;
+        _objects[key] = obj;
         foreach (var (_, target) in refs)
         {
             _referrers.Add(target, key);
@@ -66,8 +72,8 @@ public sealed class DanglingReferenceIndex
 
     private void Drop(ResourceKey key)
     {
-        if (!_references.Remove(key, out var refs)) return;
-        foreach (var (_, target) in refs)
+        if (!_objects.Remove(key, out var obj)) return;
+        foreach (var (_, target) in ReferenceChecker.References(obj, key))
         {
             _referrers.Remove(target, key);
         }
@@ -75,15 +81,20 @@ public sealed class DanglingReferenceIndex
 
     private void Recheck(ResourceKey key)
     {
-        if (!_references.TryGetValue(key, out var refs))
+        if (!_objects.TryGetValue(key, out var obj))
         {
             _dangling.Remove(key);
             return;
         }
+        Recheck(key, ReferenceChecker.References(obj, key));
+    }
+
+    private void Recheck(ResourceKey key, IReadOnlyList<(string Field, ResourceKey Target)> refs)
+    {
         List<DanglingReference>? found = null;
         foreach (var (field, target) in refs)
         {
-            if (!_references.ContainsKey(target)) (found ??= []).Add(new DanglingReference(key, field, target));
+            if (!_objects.ContainsKey(target)) (found ??= []).Add(new DanglingReference(key, field, target));
         }
         if (found is null) _dangling.Remove(key);
         else _dangling[key] = found;

@@ -52,8 +52,8 @@ public static class ReferenceChecker
         var refs = new List<(string, ResourceKey)>();
         Collect(obj, from, refs);
         if (refs.Count == 0) return [];
-        // DanglingReferenceIndex keeps this per object: an exact-size array, and the field paths interned, since they
-        // repeat across objects and are few (their indexes are bounded by the CRDs' maxItems).
+        // An exact-size array (callers may hold it, e.g. DanglingReferenceIndex during a whole reset), and the field
+        // paths interned, since they repeat across objects and are few (their indexes are bounded by the CRDs' maxItems).
         var compact = new (string Field, ResourceKey Target)[refs.Count];
         for (var i = 0; i < compact.Length; i++) compact[i] = (string.Intern(refs[i].Item1), refs[i].Item2);
         return compact;

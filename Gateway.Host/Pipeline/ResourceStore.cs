@@ -15,8 +15,9 @@ public sealed record PublishedSnapshot(Snapshot Snapshot, long ChangeSequence)
 /// The node-local store every source feeds: the latest version of every object, the changes not yet published,
 /// and when they arrived. Updates that change only status or resourceVersion are ignored
 /// (<see cref="CanonicalForm.Significant(IKubernetesObject{V1ObjectMeta})"/>), so a source echoing our own status writes back costs nothing; only the
-/// form's 128-bit digest is kept per object (the form itself is as long as the object's JSON). The objects held are
-/// the instances the sources handed in, and the published snapshots share them.
+/// form's 128-bit digest is kept per object (the form itself is as long as the object's JSON). The objects themselves
+/// are held once: the latest version of an object is its pending change when it has one, else the published
+/// snapshot's (the instances the sources handed in), so the store keeps no table of objects beside the snapshot.
 /// Nothing is published before <see cref="MarkSynced"/> (the first full sync). Thread-safe.
 /// </summary>
 public sealed class ResourceStore
@@ -24,8 +25,10 @@ public sealed class ResourceStore
     private readonly object _gate = new();
     private readonly TimeProvider _time;
     private readonly long _origin;
-    private readonly Dictionary<ResourceKey, (IKubernetesObject<V1ObjectMeta> Object, UInt128 Form)> _objects = [];
-    private readonly Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>?> _pending = [];
+    // The significant form's digest of every object held (the key set is the set of objects held).
+    private readonly Dictionary<ResourceKey, UInt128> _forms = [];
+    // Changes not published yet: the new version, or null for a removal.
+    private Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>?> _pending = [];
     private TaskCompletionSource _changed = NewSignal();
     private Snapshot _published = Snapshot.Empty;
     private bool _synced;
@@ -55,12 +58,12 @@ public sealed class ResourceStore
     public Snapshot Published { get { lock (_gate) return _published; } }
 
     /// <summary>Number of objects currently held.</summary>
-    public int Count { get { lock (_gate) return _objects.Count; } }
+    public int Count { get { lock (_gate) return _forms.Count; } }
 
     /// <summary>The latest version of one object, or null.</summary>
     public IKubernetesObject<V1ObjectMeta>? Get(ResourceKey key)
     {
-        lock (_gate) return _objects.TryGetValue(key, out var entry) ? entry.Object : null;
+        lock (_gate) return _pending.TryGetValue(key, out var pending) ? pending : _published.Get(key);
     }
 
     /// <summary>Adds or replaces an object; returns false when the update is not significant and was ignored.</summary>
@@ -71,8 +74,8 @@ public sealed class ResourceStore
         var form = CanonicalForm.SignificantDigest(obj);
         lock (_gate)
         {
-            if (_objects.TryGetValue(key, out var existing) && existing.Form == form) return false;
-            _objects[key] = (obj, form);
+            if (_forms.TryGetValue(key, out var existing) && existing == form) return false;
+            _forms[key] = form;
             _pending[key] = obj;
             ChangedLocked();
             return true;
@@ -98,14 +101,14 @@ public sealed class ResourceStore
             var changes = 0;
             foreach (var (key, obj, form) in prepared)
             {
-                if (_objects.TryGetValue(key, out var existing) && existing.Form == form) continue;
-                _objects[key] = (obj, form);
+                if (_forms.TryGetValue(key, out var existing) && existing == form) continue;
+                _forms[key] = form;
                 _pending[key] = obj;
                 changes++;
             }
             foreach (var key in removals)
             {
-                if (!_objects.Remove(key)) continue;
+                if (!_forms.Remove(key)) continue;
                 _pending[key] = null;
                 changes++;
             }
@@ -119,7 +122,7 @@ public sealed class ResourceStore
     {
         lock (_gate)
         {
-            if (!_objects.Remove(key)) return false;
+            if (!_forms.Remove(key)) return false;
             _pending[key] = null;
             ChangedLocked();
             return true;
@@ -175,7 +178,10 @@ public sealed class ResourceStore
             var removals = _pending.Where(p => p.Value is null).Select(p => p.Key);
             _published = _published.With(_published.Revision + 1, upserts, removals);
             var firstChangeAt = _firstPendingAt;
-            _pending.Clear();
+            // A cleared dictionary keeps its capacity: after the first full sync (every object pending at once) that
+            // would be a table as large as the store, kept empty for the process lifetime; one-change batches reuse theirs.
+            if (_pending.Count > PendingKeptCapacity) _pending = [];
+            else _pending.Clear();
             _unpublished = false;
             _lastPublishedAt = Now;
             return new PublishedSnapshot(_published, _changeSequence) { FirstChangeAt = firstChangeAt };
@@ -183,6 +189,9 @@ public sealed class ResourceStore
     }
 
     private bool HasPendingLocked => _synced && _unpublished;
+
+    // Above this many pending changes a publish starts a new pending table instead of clearing the old one.
+    private const int PendingKeptCapacity = 256;
 
     private void ChangedLocked()
     {

@@ -33,10 +33,11 @@ public sealed class ManifestCatalog
     private readonly IReadOnlyList<string> _excluded;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, TrackedFile> _files = new(StringComparer.Ordinal);
-    private readonly Dictionary<ResourceKey, ObjectIdentity> _identities = [];
     private readonly Func<ResourceKey, ObjectIdentity?>? _knownIdentity;
-    private Dictionary<ResourceKey, ParsedObject> _present = [];
-    private Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>> _stamped = [];
+    // The one table over every current object: its definition in force (whose Object is the stamped copy) and its
+    // identity. Identities live as long as the object: a deleted object defined again is a new object (new uid,
+    // generation 1), as the API server makes it.
+    private Dictionary<ResourceKey, CatalogEntry> _entries = [];
     private HashSet<ResourceKey> _duplicateKeys = [];
     private IReadOnlyList<SourceDiagnostic> _duplicates = [];
     private readonly DanglingReferenceIndex _references = new();
@@ -66,6 +67,7 @@ public sealed class ManifestCatalog
         _roots = roots.Select(Path.GetFullPath).ToList();
         _excluded = (excluded ?? []).Select(Path.GetFullPath).ToList();
         _time = time ?? TimeProvider.System;
+        Objects = new ObjectsView(this);
     }
 
     /// <summary>True for the extensions of files the catalog reads (.yaml, .yml, .json; case-insensitive).</summary>
@@ -81,7 +83,7 @@ public sealed class ManifestCatalog
     public IReadOnlyList<SourceDiagnostic> Diagnostics => _diagnostics;
 
     /// <summary>The current objects, stamped, by key.</summary>
-    public IReadOnlyDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>> Objects => _stamped;
+    public IReadOnlyDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>> Objects { get; }
 
     /// <summary>
     /// Files that should be read again shortly (a file that just turned empty); the caller schedules a scan that
@@ -112,7 +114,7 @@ public sealed class ManifestCatalog
             var alone = true;
             foreach (var obj in file.Content.Objects)
             {
-                alone &= !_duplicateKeys.Contains(obj.Key) && _present.TryGetValue(obj.Key, out var winner) && ReferenceEquals(winner, obj);
+                alone &= !_duplicateKeys.Contains(obj.Key) && _entries.TryGetValue(obj.Key, out var winner) && ReferenceEquals(winner.Definition, obj);
             }
             if (alone) best = file;
         }
@@ -235,46 +237,35 @@ public sealed class ManifestCatalog
         foreach (var key in newKeys.Concat(oldKeys))
         {
             if (_duplicateKeys.Contains(key)) return false;
-            if (_present.TryGetValue(key, out var winner) && !sources.Contains(winner.Source)) return false;
+            if (_entries.TryGetValue(key, out var winner) && !sources.Contains(winner.Definition.Source)) return false;
         }
 
-        var candidates = objects.Where(o => !(_present.TryGetValue(o.Key, out var before) && ReferenceEquals(before, o))).ToList();
+        var candidates = objects.Where(o => !(_entries.TryGetValue(o.Key, out var before) && ReferenceEquals(before.Definition, o))).ToList();
         var results = new StampResult[candidates.Count];
-        InParallelWhenMany(candidates.Count, i =>
-        {
-            var key = candidates[i].Key;
-            var identity = _identities.TryGetValue(key, out var known) ? known : _knownIdentity?.Invoke(key);
-            results[i] = ObjectStamping.Stamp(candidates[i].Object, null, identity, _stamped.ContainsKey(key), 0, now, NewUid);
-        });
+        InParallelWhenMany(candidates.Count, i => results[i] = Stamp(candidates[i], now));
         var changedObjects = new List<(ResourceKey, IKubernetesObject<V1ObjectMeta>)>();
         var added = new List<IKubernetesObject<V1ObjectMeta>>();
         for (var i = 0; i < candidates.Count; i++)
         {
             var (key, result) = (candidates[i].Key, results[i]);
-            _identities[key] = result.Identity;
-            _present[key] = candidates[i];
             if (result.Object is null)
             {
                 // Unchanged: the file's entry shares the copy already stamped (one copy of each object).
-                candidates[i].Object = _stamped[key];
+                candidates[i].Object = _entries[key].Object;
+                _entries[key] = CatalogEntry.Of(candidates[i], result.Identity);
                 continue;
             }
             candidates[i].Object = result.Object;
             _resourceVersion++;
             // The copy is this pass's own and not shared yet.
             result.Object.Metadata.ResourceVersion = _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            _stamped[key] = result.Object;
+            _entries[key] = CatalogEntry.Of(candidates[i], result.Identity);
             added.Add(result.Object);
             changedObjects.Add((key, result.Object));
         }
-        var gone = oldKeys.Where(k => !newKeys.Contains(k) && _stamped.ContainsKey(k)).Order().ToList();
-        foreach (var key in oldKeys.Where(k => !newKeys.Contains(k)))
-        {
-            _present.Remove(key);
-            _stamped.Remove(key);
-            // A deleted object defined again is a new object (new uid, generation 1), as the API server makes it.
-            _identities.Remove(key);
-        }
+        var gone = oldKeys.Where(k => !newKeys.Contains(k) && _entries.ContainsKey(k)).Order().ToList();
+        foreach (var key in gone) _entries.Remove(key);
+        SharedNames.Share(changedObjects, _entries);
         _references.Update(gone, changedObjects);
         upserts = added;
         removals = gone;
@@ -294,9 +285,29 @@ public sealed class ManifestCatalog
         {
             var (file, text) = toParse[i];
             file.TextDigest = CanonicalForm.Digest(text);
-            file.Content = ManifestFileContent.Update(file.Content, parsed[i]);
+            file.Content = ManifestFileContent.Update(file.Content, WithInternedNamespaces(parsed[i]));
         }
         return true;
+    }
+
+    /// <summary>
+    /// <paramref name="parsed"/> with every key's namespace interned. The keys live as long as their objects (in this
+    /// catalog's table and every table keyed by them downstream), and each parsed document brings its own namespace
+    /// string, which the stamped copy does not share (it interns its own: <see cref="ObjectCopy.InternCommonStrings"/>);
+    /// namespaces are few, so one string each instead of one per object.
+    /// </summary>
+    private static ParseResult WithInternedNamespaces(ParseResult parsed)
+    {
+        List<ParsedObject>? rekeyed = null;
+        for (var i = 0; i < parsed.Objects.Count; i++)
+        {
+            var obj = parsed.Objects[i];
+            var ns = obj.Key.Namespace;
+            if (ns.Length == 0 || ReferenceEquals(string.IsInterned(ns), ns)) continue;
+            rekeyed ??= [.. parsed.Objects];
+            rekeyed[i] = obj with { Key = obj.Key with { Namespace = string.Intern(ns) } };
+        }
+        return rekeyed is null ? parsed : parsed with { Objects = rekeyed };
     }
 
     private bool Refresh(string path, int rootIndex, bool forced, List<(TrackedFile File, string Text)> toParse)
@@ -365,45 +376,43 @@ public sealed class ManifestCatalog
         var definitions = new HashSet<ResourceKey>();
         _duplicateKeys = [.. OrderedFiles().SelectMany(f => f.Content.Objects).Select(o => o.Key).Where(k => !definitions.Add(k))];
         var upserts = new List<IKubernetesObject<V1ObjectMeta>>();
-        var stamped = new Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>();
+        var changed = new List<(ResourceKey, IKubernetesObject<V1ObjectMeta>)>();
+        var entries = new Dictionary<ResourceKey, CatalogEntry>(merged.Order.Count);
         // Stamping (canonical forms and a deep copy per object) is pure and runs in parallel; resourceVersions are then
         // handed out in key order, exactly as a sequential pass would.
-        var candidates = merged.Order.Where(k => !(_present.TryGetValue(k, out var before) && ReferenceEquals(before, merged.Objects[k]))).ToList();
+        var candidates = merged.Order.Where(k => !(_entries.TryGetValue(k, out var before) && ReferenceEquals(before.Definition, merged.Objects[k]))).ToList();
         var results = new StampResult[candidates.Count];
-        Parallel.For(0, candidates.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-        {
-            var key = candidates[i];
-            var identity = _identities.TryGetValue(key, out var known) ? known : _knownIdentity?.Invoke(key);
-            results[i] = ObjectStamping.Stamp(merged.Objects[key].Object, null, identity, _stamped.ContainsKey(key), 0, now, NewUid);
-        });
+        Parallel.For(0, candidates.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            i => results[i] = Stamp(merged.Objects[candidates[i]], now));
         var candidate = 0;
         foreach (var key in merged.Order)
         {
+            var definition = merged.Objects[key];
             if (candidate >= candidates.Count || candidates[candidate] != key)
             {
-                stamped[key] = _stamped[key];
+                entries[key] = _entries[key];
                 continue;
             }
             var result = results[candidate++];
-            _identities[key] = result.Identity;
             if (result.Object is null)
             {
                 // Unchanged: the file's entry shares the copy already stamped (one copy of each object).
-                stamped[key] = merged.Objects[key].Object = _stamped[key];
+                definition.Object = _entries[key].Object;
+                entries[key] = CatalogEntry.Of(definition, result.Identity);
                 continue;
             }
-            merged.Objects[key].Object = result.Object;
+            definition.Object = result.Object;
             _resourceVersion++;
             // The copy is this pass's own and not shared yet.
             result.Object.Metadata.ResourceVersion = _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            stamped[key] = result.Object;
+            entries[key] = CatalogEntry.Of(definition, result.Identity);
             upserts.Add(result.Object);
+            changed.Add((key, result.Object));
         }
-        var removals = _stamped.Keys.Where(k => !stamped.ContainsKey(k)).OrderBy(k => k).ToList();
-        // A deleted object defined again is a new object (new uid, generation 1), as the API server makes it.
-        foreach (var key in removals) _identities.Remove(key);
-        _present = merged.Objects.ToDictionary();
-        _stamped = stamped;
+        // Keys absent from the new table are gone, with their identities.
+        var removals = _entries.Keys.Where(k => !entries.ContainsKey(k)).OrderBy(k => k).ToList();
+        _entries = entries;
+        SharedNames.Share(changed, _entries);
         onObjects?.Invoke(upserts, removals);
         _duplicates = merged.Duplicates;
         _references.Reset(merged.Order.Select(k => (k, merged.Objects[k].Object)));
@@ -429,7 +438,7 @@ public sealed class ManifestCatalog
         var rank = new Dictionary<string, int>(files.Count, StringComparer.Ordinal);
         for (var i = 0; i < files.Count; i++) rank[files[i].Path] = i;
         var dangling = _references.Dangling
-            .Select(p => (At: _present[p.Key], References: (IReadOnlyList<DanglingReference>)p.Value))
+            .Select(p => (At: _entries[p.Key].Definition, References: (IReadOnlyList<DanglingReference>)p.Value))
             .OrderBy(d => rank.GetValueOrDefault(d.At.Source, int.MaxValue))
             .ThenBy(d => _files.TryGetValue(d.At.Source, out var file) ? IndexOf(file.Content.Objects, d.At) : 0);
         foreach (var (at, references) in dangling.ToList())
@@ -437,6 +446,18 @@ public sealed class ManifestCatalog
             foreach (var d in references) list.Add(new SourceDiagnostic(at.Source, at.DocumentIndex, DiagnosticCategory.DanglingReference, d.ToString()));
         }
         return list;
+    }
+
+    /// <summary>
+    /// Stamps <paramref name="definition"/>'s object with what is known of its key: its entry's identity while it is
+    /// present, otherwise what <see cref="_knownIdentity"/> knows (or nothing). Pure apart from reading the table, so
+    /// it runs in parallel.
+    /// </summary>
+    private StampResult Stamp(ParsedObject definition, DateTime now)
+    {
+        var present = _entries.TryGetValue(definition.Key, out var entry);
+        var identity = present ? entry.Identity : _knownIdentity?.Invoke(definition.Key);
+        return ObjectStamping.Stamp(definition.Object, null, identity, present, 0, now, NewUid);
     }
 
     private static int IndexOf(IEnumerable<ParsedObject> objects, ParsedObject obj)
@@ -490,6 +511,32 @@ public sealed class ManifestCatalog
 
     private static bool IsUnder(string path, string root) =>
         path == root || path.StartsWith(root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
+    /// <summary>The stamped objects by key, read through the one table (never a copy of it).</summary>
+    private sealed class ObjectsView(ManifestCatalog catalog) : IReadOnlyDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>
+    {
+        public IKubernetesObject<V1ObjectMeta> this[ResourceKey key] => catalog._entries[key].Object;
+
+        public IEnumerable<ResourceKey> Keys => catalog._entries.Keys;
+
+        public IEnumerable<IKubernetesObject<V1ObjectMeta>> Values => catalog._entries.Values.Select(e => e.Object);
+
+        public int Count => catalog._entries.Count;
+
+        public bool ContainsKey(ResourceKey key) => catalog._entries.ContainsKey(key);
+
+        public bool TryGetValue(ResourceKey key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out IKubernetesObject<V1ObjectMeta> value)
+        {
+            var found = catalog._entries.TryGetValue(key, out var entry);
+            value = found ? entry.Object : null;
+            return found;
+        }
+
+        public IEnumerator<KeyValuePair<ResourceKey, IKubernetesObject<V1ObjectMeta>>> GetEnumerator() =>
+            catalog._entries.Select(p => KeyValuePair.Create(p.Key, p.Value.Object)).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 
     private sealed class TrackedFile(string path, int rootIndex)
     {

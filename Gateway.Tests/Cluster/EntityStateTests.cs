@@ -100,7 +100,7 @@ public sealed class EntityStateTests
         var content = Content(EntityRef.ForStatus(RouteKey), RouteKey, new V1RouteStatus());
         var state = SyncedRoute(content, stored: new StoredStatus(new V1RouteStatus { Parents = [] }, "7"));
 
-        Assert.Equal("7", state.Core.LastWritten!.Stored!.Version);
+        Assert.Equal("7", state.Core.LastWritten!.Version);
         var write = Assert.IsType<EntityDecision.Write>(state.Decide());
         state = state.Apply(Written(write, false));
         Assert.IsType<EntityDecision.Nothing>(state.Decide());

@@ -18,6 +18,73 @@ public class ResourceStoreTests
     private static readonly ResourceKey Key = new("Gateway", "ns", "g");
 
     [Fact]
+    public void UpsertApplyRemovePublish_RandomOperations_AgreeWithAPlainDictionary()
+    {
+        // The store keeps digests only and reads objects from its pending changes or the published snapshot: after any
+        // sequence of operations, Get, Count and what a publication holds agree with a plain dictionary of the latest
+        // significant version of each object (a new resourceVersion alone is not significant). Batches large enough
+        // to start a new pending table are mixed in.
+        var random = new Random(20261205);
+        var store = new ResourceStore();
+        var latest = new Dictionary<ResourceKey, (V1Gateway Object, int Port)>();
+        static ResourceKey KeyOf(int name) => new("Gateway", "ns", "g" + name);
+        (ResourceKey Key, V1Gateway Object, int Port) Version(int name, int step)
+        {
+            var port = 80 + random.Next(3);
+            var obj = new V1Gateway
+            {
+                Metadata = new V1ObjectMeta { Name = "g" + name, NamespaceProperty = "ns", ResourceVersion = "v" + step, Generation = 1 },
+                Spec = new V1GatewaySpec { GatewayClassName = "gc", Listeners = [new V1Listener { Name = "http", Port = port, Protocol = "HTTP" }] },
+            };
+            return (KeyOf(name), obj, port);
+        }
+        bool Significant(ResourceKey key, int port) => !latest.TryGetValue(key, out var before) || before.Port != port;
+        for (var step = 0; step < 3_000; step++)
+        {
+            var names = random.Next(10) == 0 ? 400 : 8;
+            switch (random.Next(5))
+            {
+                case 0:
+                {
+                    var (key, obj, port) = Version(random.Next(names), step);
+                    var significant = Significant(key, port);
+                    Assert.Equal(significant, store.Upsert(obj));
+                    if (significant) latest[key] = (obj, port);
+                    break;
+                }
+                case 1:
+                {
+                    var upserts = Enumerable.Range(0, random.Next(names)).Select(i => Version(i, step)).ToList();
+                    var removals = Enumerable.Range(0, random.Next(3)).Select(_ => KeyOf(names + random.Next(4))).Distinct().ToList();
+                    var expected = upserts.Count(u => Significant(u.Key, u.Port)) + removals.Count(latest.ContainsKey);
+                    Assert.Equal(expected, store.Apply(upserts.Select(u => u.Object), removals));
+                    foreach (var (key, obj, port) in upserts.Where(u => Significant(u.Key, u.Port)).ToList()) latest[key] = (obj, port);
+                    foreach (var key in removals) latest.Remove(key);
+                    break;
+                }
+                case 2:
+                {
+                    var key = KeyOf(random.Next(names));
+                    Assert.Equal(latest.Remove(key), store.Remove(key));
+                    break;
+                }
+                case 3:
+                    store.MarkSynced();
+                    break;
+                default:
+                    if (store.Publish() is { } published)
+                    {
+                        Assert.Equal(latest.Keys.Order(), published.Snapshot.Keys);
+                        Assert.All(latest, p => Assert.Same(p.Value.Object, published.Snapshot.Get(p.Key)));
+                    }
+                    break;
+            }
+            Assert.Equal(latest.Count, store.Count);
+            for (var name = 0; name < 12; name++) Assert.Same(latest.TryGetValue(KeyOf(name), out var l) ? l.Object : null, store.Get(KeyOf(name)));
+        }
+    }
+
+    [Fact]
     public void Publish_BeforeFirstFullSync_PublishesNothing()
     {
         var store = new ResourceStore();

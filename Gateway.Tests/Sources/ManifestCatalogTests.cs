@@ -207,6 +207,82 @@ public sealed class ManifestCatalogTests : IDisposable
         Assert.True(fastAndFull > 60, $"only {fastAndFull} scans changed anything");
     }
 
+    [Fact]
+    public void Scan_RandomFileChanges_IdentitiesAgreeWithAPlainDictionaryOfWhatTheApiServerRemembers()
+    {
+        // The catalog keeps identities in its one table beside the objects. A plain dictionary kept by this test says
+        // what the API server would remember: an object present from one scan to the next keeps its uid and creation
+        // time, and its generation moves by one exactly when its spec changed; an object that appears (or comes back
+        // after removal) has a uid never seen before and generation 1. Files overlap, so winners move between files.
+        var random = new Random(20261205);
+        var catalog = new ManifestCatalog([_dir.Path]);
+        var remembered = new Dictionary<ResourceKey, (string Uid, long Generation, DateTime? Created, string Spec)>();
+        var uids = new HashSet<string>();
+        for (var step = 0; step < 150; step++)
+        {
+            var file = $"f{random.Next(4)}.yaml";
+            if (random.Next(5) == 0)
+            {
+                File.Delete(_dir.Combine(file));
+            }
+            else
+            {
+                var documents = Enumerable.Range(0, random.Next(1, 4)).Select(_ => random.Next(2) == 0
+                    ? $"apiVersion: v1\nkind: Service\nmetadata: {{name: s{random.Next(4)}, namespace: default, labels: {{v: s{random.Next(3)}}}}}\nspec: {{ports: [{{port: {80 + random.Next(2)}}}]}}\n"
+                    : $"apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: r{random.Next(4)}, namespace: default}}\n" +
+                      $"spec:\n  rules:\n  - backendRefs:\n    - {{name: s{random.Next(4)}, port: 80}}\n");
+                _dir.Write(file, string.Join("---\n", documents.Distinct()));
+            }
+
+            catalog.Scan(new HashSet<string> { _dir.Combine(file) });
+
+            var now = new Dictionary<ResourceKey, (string Uid, long Generation, DateTime? Created, string Spec)>();
+            foreach (var (key, obj) in catalog.Objects)
+            {
+                var meta = obj.Metadata;
+                var spec = CanonicalForm.Spec(obj);
+                if (remembered.TryGetValue(key, out var before))
+                {
+                    Assert.Equal(before.Uid, meta.Uid);
+                    Assert.Equal(before.Created, meta.CreationTimestamp);
+                    Assert.Equal(before.Spec == spec ? before.Generation : before.Generation + 1, meta.Generation);
+                }
+                else
+                {
+                    Assert.True(uids.Add(meta.Uid), $"{key} came with a uid seen before");
+                    Assert.Equal(1, meta.Generation);
+                }
+                now[key] = (meta.Uid, meta.Generation ?? 0, meta.CreationTimestamp, spec);
+            }
+            remembered = now;
+        }
+    }
+
+    [Fact]
+    public void Scan_RouteServiceAndEndpointSlice_ShareTheServiceNameAndTheirKeysNames()
+    {
+        _dir.Write("app.yaml", Manifests.EchoService("web", 3000) + "\n---\n" +
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: default}\n" +
+            "spec:\n  rules:\n  - backendRefs:\n    - {name: web, port: 80}\n");
+        var catalog = new ManifestCatalog([_dir.Path]);
+        catalog.Scan();
+        _dir.Write("route2.yaml", "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r2, namespace: default}\n" +
+            "spec:\n  rules:\n  - backendRefs:\n    - {name: web, port: 80}\n");
+        catalog.Scan();
+
+        var service = catalog.Objects.Single(p => p.Key.Kind == "Service");
+        var slice = Assert.IsType<k8s.Models.V1EndpointSlice>(catalog.Objects.Single(p => p.Key.Kind == "EndpointSlice").Value);
+        var name = service.Value.Metadata.Name;
+        Assert.Same(service.Key.Name, name);
+        Assert.Same(name, slice.Metadata.Labels[SharedNames.ServiceNameLabel]);
+        foreach (var route in catalog.Objects.Where(p => p.Key.Kind == "HTTPRoute"))
+        {
+            Assert.Same(route.Key.Name, route.Value.Metadata.Name);
+            Assert.Same(name, ((V1HTTPRoute)route.Value).Spec.Rules![0].BackendRefs![0].Name);
+        }
+        Assert.All(catalog.Objects, p => Assert.Same(string.IsInterned(p.Key.Namespace), p.Key.Namespace));
+    }
+
     /// <summary>A copy of <paramref name="obj"/> with the stamps that depend on history (uid, generation, resourceVersion, creation) of <paramref name="like"/>.</summary>
     private static k8s.IKubernetesObject<k8s.Models.V1ObjectMeta> Stripped(k8s.IKubernetesObject<k8s.Models.V1ObjectMeta> obj, k8s.IKubernetesObject<k8s.Models.V1ObjectMeta> like)
     {

@@ -40,27 +40,37 @@ public sealed record StatusRemoved : IObjectEvent;
 /// it started. The one copy of the object's stored status on this node (sinks keep none): the merge of the next desired
 /// status starts from it, and a resting route's entry keeps it.
 /// </summary>
+/// <remarks>
+/// The stored status and its version are fields of this record, not a <see cref="StoredStatus"/> beside it: every entity
+/// and every resting entry keeps one, and the pair object cost 32 bytes per route. An object with nothing stored has no
+/// <see cref="WrittenStatus"/> at all (<see cref="ReconciledObject.LastWritten"/> is null).
+/// </remarks>
 /// <param name="Fingerprint">The fingerprint of the desired status last written (null: read from storage, not written yet).</param>
-/// <param name="Stored">The stored status and its version (null: no object stored; a null status: the object has none).</param>
-/// <param name="Digest">The digest of <see cref="StoredStatus.Status"/>'s canonical form (what a merge is compared with).</param>
+/// <param name="Status">The stored status (null: the stored object has none).</param>
+/// <param name="Version">The version the sink answered with or read (<see cref="StoredStatus.Version"/>).</param>
+/// <param name="Digest">The digest of <see cref="Status"/>'s canonical form (what a merge is compared with).</param>
 /// <param name="Generation">The generation rendered with it for inspection.</param>
 /// <param name="Revision">The owner node's revision of the write (null: read from storage).</param>
-public sealed record WrittenStatus(string? Fingerprint, StoredStatus? Stored, UInt128 Digest, long Generation, long? Revision)
+public sealed record WrittenStatus(string? Fingerprint, object? Status, string? Version, UInt128 Digest, long Generation, long? Revision)
 {
-    /// <summary>What was read from storage (null: nothing stored).</summary>
-    public static WrittenStatus Read(StoredStatus? stored, long generation)
+    /// <summary>What was read from storage.</summary>
+    public static WrittenStatus Read(StoredStatus stored, long generation)
     {
         // The status read is this entity's own copy, kept as long as the entity (or its resting entry) lives: it shares
         // the interned reference strings, as a merged status does (ObjectCopy.Clone).
-        ObjectCopy.InternStatusReferences(stored?.Status);
-        return new(null, stored, stored?.Status is { } status ? CanonicalForm.Digest(CanonicalForm.Of(status)) : default, generation, null);
+        ObjectCopy.InternStatusReferences(stored.Status);
+        return new(null, stored.Status, stored.Version, stored.Status is { } status ? CanonicalForm.Digest(CanonicalForm.Of(status)) : default, generation, null);
     }
+
+    /// <summary>What was written: the merged status stored and the version the sink answered with.</summary>
+    public static WrittenStatus Of(StatusWritten written) =>
+        new(written.Fingerprint, written.Stored.Status, written.Stored.Version, written.Digest, written.Generation, written.Revision);
 
     /// <summary>
     /// The status as YAML for the object <paramref name="key"/>, rendered on each call: only inspection reads it, and a
     /// cached text (a Lazy and its closure, about 200 bytes per object) would be kept by every entity and every resting one.
     /// </summary>
-    public string TextOf(ResourceKey? key) => Stored?.Status is { } status && key is { } k ? NodeContentBuilder.StatusText(k, Generation, status) : "";
+    public string TextOf(ResourceKey? key) => Status is { } status && key is { } k ? NodeContentBuilder.StatusText(k, Generation, status) : "";
 }
 
 /// <summary>A merged status ready for the sink, with its digest (kept as <see cref="WrittenStatus.Digest"/> once written).</summary>
@@ -138,7 +148,7 @@ public sealed record ReconciledObject(
         StoredStatusRead read => this with { StoredRead = true, LastWritten = read.Stored is null ? null : WrittenStatus.Read(read.Stored, Local?.Status?.Generation ?? 0) },
         StatusWritten written => this with
         {
-            LastWritten = new WrittenStatus(written.Fingerprint, written.Stored, written.Digest, written.Generation, written.Revision),
+            LastWritten = WrittenStatus.Of(written),
             Writes = Writes + (written.Changed ? 1 : 0),
         },
         StatusRemoved => this with { LastWritten = null, Removed = true },
@@ -155,7 +165,7 @@ public sealed record ReconciledObject(
     /// </summary>
     public MergedStatus Merge(DesiredStatus desired, string controllerName, bool sinkStoresObjects, DateTime now)
     {
-        var stored = LastWritten?.Stored;
+        var stored = LastWritten;
         var merged = StatusMerge.Merge(stored?.Status, desired, controllerName, now);
         var digest = CanonicalForm.Digest(CanonicalForm.Of(merged));
         var change = stored?.Status is null || LastWritten!.Digest != digest ? StatusChange.Status
@@ -173,7 +183,7 @@ public sealed record ReconciledObject(
     /// </summary>
     public StatusRemoval? Removal(ResourceKey key, string controllerName, bool sinkStoresObjects)
     {
-        var stored = LastWritten?.Stored;
+        var stored = LastWritten;
         if (sinkStoresObjects) return new StatusRemoval(key, null, stored?.Version);
         return StatusMerge.WithoutEntriesOf(stored?.Status, controllerName) is { } remaining ? new StatusRemoval(key, remaining, stored!.Version) : null;
     }

@@ -23,6 +23,10 @@ public static class CrdSchema
 {
     private static readonly CelEnvironment Cel = CreateEnvironment();
 
+    // Before Schemas: Load fills them (only Load, on the type initializer's thread, reads or writes PatternCache).
+    private static readonly Dictionary<(string Message, string Expression), CelRule> CelRuleCache = [];
+    private static readonly Dictionary<string, Regex> PatternCache = new(StringComparer.Ordinal);
+
     private static readonly Dictionary<(string Kind, string Version), Node> Schemas = Load();
 
     /// <summary>Every CEL rule of the table: where, its message, and why it is not evaluated (null when it is).</summary>
@@ -324,7 +328,12 @@ public static class CrdSchema
             case "maxProperties": node.MaxProperties = int.Parse(argument, CultureInfo.InvariantCulture); break;
             case "minimum": node.Minimum = double.Parse(argument, CultureInfo.InvariantCulture); break;
             case "maximum": node.Maximum = double.Parse(argument, CultureInfo.InvariantCulture); break;
-            case "pattern": node.Pattern = new Regex(argument, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)); break;
+            case "pattern":
+                // One instance per pattern: most recur in several versions and places.
+                if (!PatternCache.TryGetValue(argument, out var pattern))
+                    PatternCache[argument] = pattern = new Regex(argument, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                node.Pattern = pattern;
+                break;
             case "enum": node.Enum = [.. argument.Split('|')]; break;
             case "required": node.Required = argument.Split(','); break;
             case "unique": node.UniqueKeys = argument.Length == 0 ? [] : argument.Split(','); break;
@@ -333,19 +342,43 @@ public static class CrdSchema
         }
     }
 
+    /// <summary>
+    /// The rule for <paramref name="expression"/>; the same rule object for every version and place that repeats it
+    /// (most rules are in several served versions of a kind). Its CEL program is compiled on first use (see
+    /// <see cref="CelRule"/>).
+    /// </summary>
     private static CelRule CompileCel(string message, string expression)
     {
-        if (Regex.IsMatch(expression, @"\boldSelf\b")) return new CelRule(message, null, "a transition rule (oldSelf): applies to updates only");
+        lock (CelRuleCache)
+        {
+            if (!CelRuleCache.TryGetValue((message, expression), out var rule))
+            {
+                var transition = Regex.IsMatch(expression, @"\boldSelf\b");
+                CelRuleCache[(message, expression)] = rule = new CelRule(message, expression, transition)
+                {
+                    Native = transition ? null : CrdNativeRules.For(expression),
+                };
+            }
+            return rule;
+        }
+    }
+
+    private static (Func<Dictionary<string, object?>, object?>? Program, string? NotEvaluated) Compile(string expression, bool transition)
+    {
+        if (transition) return (null, "a transition rule (oldSelf): applies to updates only");
         // Kubernetes escapes property names that are CEL reserved words (__namespace__); this evaluator reads them plainly.
         var plain = Regex.Replace(expression, @"__([a-zA-Z]+)__", "$1");
         try
         {
-            var program = Cel.Compile(plain);
-            return new CelRule(message, variables => program.Invoke(variables), null) { Native = CrdNativeRules.For(expression) };
+            // One compilation at a time: the environment was only ever compiled against from one thread (the schema's
+            // load); its programs are evaluated concurrently, as before.
+            Func<Dictionary<string, object?>, object?> program;
+            lock (Cel) program = Cel.Compile(plain).Invoke;
+            return (program, null);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return new CelRule(message, null, $"does not compile here: {e.Message}");
+            return (null, $"does not compile here: {e.Message}");
         }
     }
 
@@ -368,8 +401,24 @@ public static class CrdSchema
         return node;
     }
 
-    private sealed record CelRule(string Message, Func<Dictionary<string, object?>, object?>? Program, string? NotEvaluated)
+    /// <summary>
+    /// One CEL rule. Its program is compiled when first needed (a value the native form does not decide, or
+    /// <see cref="NotEvaluated"/> asked): compiling every rule of the table when the schema loads cost most of the
+    /// load, on the first document's thread, while the common objects are decided by the native forms.
+    /// </summary>
+    private sealed class CelRule(string message, string expression, bool transition)
     {
+        private readonly Lazy<(Func<Dictionary<string, object?>, object?>? Program, string? NotEvaluated)> _compiled =
+            new(() => Compile(expression, transition));
+
+        public string Message { get; } = message;
+
+        /// <summary>The compiled program, or null when the rule is not evaluated (<see cref="NotEvaluated"/> says why).</summary>
+        public Func<Dictionary<string, object?>, object?>? Program => _compiled.Value.Program;
+
+        /// <summary>Why the rule is not evaluated: a transition rule, or an expression this evaluator cannot compile; null when it is.</summary>
+        public string? NotEvaluated => _compiled.Value.NotEvaluated;
+
         /// <summary>
         /// The same rule in C#, for the shapes that recur on every route (null: none). It answers null for a value it
         /// does not decide, which the CEL evaluator then decides.

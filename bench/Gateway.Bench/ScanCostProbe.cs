@@ -37,6 +37,12 @@ internal static class ScanCostProbe
             var documents = files.SelectMany(f => ManifestParser.SplitDocuments(f.Text).Select(d => d.Text)).Where(d => d.Trim().Length > 0).ToList();
             var rows = new List<Row>();
             var now = DateTime.UtcNow;
+            if (Environment.GetEnvironmentVariable("SCANCOST_INIT") is not null)
+            {
+                Console.WriteLine($"CrdSchema load: {Cpu(() => CrdSchema.Covers("HTTPRoute", "v1")):0} ms thread CPU");
+                Console.WriteLine($"YAML first document: {Cpu(() => DocumentTree.Read(documents[0])):0} ms thread CPU");
+                Console.WriteLine($"first parse of a route document: {Cpu(() => ManifestParser.Parse("x", documents[^1])):0} ms thread CPU");
+            }
             for (var round = 1; round <= options.Rounds; round++)
             {
                 // Round 1 is cold for whichever runs first: the whole functions, or with partsFirst their parts.

@@ -116,7 +116,7 @@ public static class CanonicalForm
     public static string Of(object? value)
     {
         if (value is null) return "null";
-        using var document = JsonDocument.Parse(KubernetesJson.Serialize(value));
+        using var document = JsonDocument.Parse(ObjectCopy.ToJsonBytes(value));
         return Render(document.RootElement, null, null);
     }
 

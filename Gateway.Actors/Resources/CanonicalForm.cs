@@ -26,12 +26,20 @@ public static class CanonicalForm
     public static string Significant(IKubernetesObject<V1ObjectMeta> obj) => Significant(Parse(obj).RootElement);
 
     /// <summary><see cref="Significant(IKubernetesObject{V1ObjectMeta})"/> of an object already serialized with KubernetesClient's JSON settings.</summary>
-    public static string Significant(JsonElement root)
+    public static string Significant(JsonElement root) => Render(root, SignificantTop(root), SignificantMetadata);
+
+    private static Func<string, bool> SignificantTop(JsonElement root)
     {
         var kind = root.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() ?? "" : "";
-        var dropStatus = KindRegistry.ByName(kind) is not { HasStatus: false };
-        return Render(root, name => dropStatus && name == "status", static name => name is "resourceVersion" or "managedFields");
+        return KindRegistry.ByName(kind) is { HasStatus: false } ? KeepAll : DropStatus;
     }
+
+    private static readonly Func<string, bool> KeepAll = static _ => false;
+    private static readonly Func<string, bool> DropStatus = static name => name == "status";
+    private static readonly Func<string, bool> SignificantMetadata = static name => name is "resourceVersion" or "managedFields";
+    private static readonly Func<string, bool> ClientSuppliedMetadata =
+        static name => name is "uid" or "resourceVersion" or "generation" or "managedFields" or "selfLink";
+    private static readonly Func<string, bool> SpecTop = static name => name is "apiVersion" or "kind" or "metadata" or "status";
 
     /// <summary>
     /// What a client supplies: everything but status and the metadata the API server sets itself (uid,
@@ -41,8 +49,13 @@ public static class CanonicalForm
     public static string ClientSupplied(IKubernetesObject<V1ObjectMeta> obj) => ClientSupplied(Parse(obj).RootElement);
 
     /// <summary><see cref="ClientSupplied(IKubernetesObject{V1ObjectMeta})"/> of an object already serialized with KubernetesClient's JSON settings.</summary>
-    public static string ClientSupplied(JsonElement root) =>
-        Render(root, static name => name == "status", static name => name is "uid" or "resourceVersion" or "generation" or "managedFields" or "selfLink");
+    public static string ClientSupplied(JsonElement root) => Render(root, DropStatus, ClientSuppliedMetadata);
+
+    /// <summary>
+    /// The <see cref="FormDigest(string)"/> of <see cref="ClientSupplied(JsonElement)"/>, hashed as it is written (no
+    /// string of the form is made).
+    /// </summary>
+    public static UInt128 ClientSuppliedDigest(JsonElement root) => RenderDigest(root, DropStatus, ClientSuppliedMetadata);
 
     /// <summary>
     /// The part whose changes bump metadata.generation: every top-level field but apiVersion, kind, metadata and
@@ -52,13 +65,16 @@ public static class CanonicalForm
     public static string Spec(IKubernetesObject<V1ObjectMeta> obj) => Spec(Parse(obj).RootElement);
 
     /// <summary><see cref="Spec(IKubernetesObject{V1ObjectMeta})"/> of an object already serialized with KubernetesClient's JSON settings.</summary>
-    public static string Spec(JsonElement root) =>
-        Render(root, static name => name is "apiVersion" or "kind" or "metadata" or "status", null);
+    public static string Spec(JsonElement root) => Render(root, SpecTop, null);
+
+    /// <summary>The <see cref="FormDigest(string)"/> of <see cref="Spec(JsonElement)"/>, hashed as it is written (no string of the form is made).</summary>
+    public static UInt128 SpecDigest(JsonElement root) => RenderDigest(root, SpecTop, null);
 
     /// <summary>
-    /// A 128-bit digest of a form (the first half of its SHA-256): what is kept for an object for the process lifetime
-    /// instead of the form itself, which is as long as the object's JSON. Equal forms give equal digests; a collision
-    /// of two different forms is as unlikely as a SHA-256 collision on 128 bits.
+    /// A 128-bit digest of a text (the first half of the SHA-256 of its UTF-16 code units): what is kept instead of
+    /// the text (a manifest file's, a status's form). Equal texts give equal digests; a collision of two different
+    /// texts is as unlikely as a SHA-256 collision on 128 bits. An object's forms kept in an identity or the store use
+    /// <see cref="FormDigest(string)"/> instead, which hashes them as they are written.
     /// </summary>
     public static UInt128 Digest(string form)
     {
@@ -67,14 +83,40 @@ public static class CanonicalForm
         return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash);
     }
 
-    /// <summary>The <see cref="Digest"/> of <see cref="Significant(IKubernetesObject{V1ObjectMeta})"/>: what the store keeps per object for change detection.</summary>
-    public static UInt128 SignificantDigest(IKubernetesObject<V1ObjectMeta> obj) => Digest(Significant(obj));
+    /// <summary>
+    /// The digest of a canonical form: the first half of the SHA-256 of its UTF-8 text (the bytes the form is written
+    /// as, so <see cref="SpecDigest"/>, <see cref="ClientSuppliedDigest"/> and <see cref="SignificantDigest"/> hash them
+    /// as they are written, without making the form's string). What an <see cref="ObjectIdentity"/> and the store
+    /// keep per object; equal forms give equal digests.
+    /// </summary>
+    public static UInt128 FormDigest(string form)
+    {
+        var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(form.Length));
+        try
+        {
+            return HashUtf8(bytes.AsSpan(0, Encoding.UTF8.GetBytes(form, bytes)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>
+    /// The <see cref="FormDigest(string)"/> of <see cref="Significant(IKubernetesObject{V1ObjectMeta})"/>: what the store keeps per
+    /// object for change detection. The object is serialized to UTF-8 and its form hashed as it is written.
+    /// </summary>
+    public static UInt128 SignificantDigest(IKubernetesObject<V1ObjectMeta> obj)
+    {
+        using var document = JsonDocument.Parse(ObjectCopy.ToJsonBytes(obj));
+        return RenderDigest(document.RootElement, SignificantTop(document.RootElement), SignificantMetadata);
+    }
 
     /// <summary>Canonical form of any serializable value (status objects, references).</summary>
     public static string Of(object? value)
     {
         if (value is null) return "null";
-        using var document = JsonDocument.Parse(KubernetesJson.Serialize(value));
+        using var document = JsonDocument.Parse(ObjectCopy.ToJsonBytes(value));
         return Render(document.RootElement, null, null);
     }
 
@@ -82,7 +124,7 @@ public static class CanonicalForm
     /// <paramref name="obj"/> serialized with KubernetesClient's JSON settings, as a document the forms above read
     /// (one serialization can serve several forms and a deep copy; the caller disposes it).
     /// </summary>
-    public static JsonDocument Parse(IKubernetesObject<V1ObjectMeta> obj) => JsonDocument.Parse(KubernetesJson.Serialize(obj));
+    public static JsonDocument Parse(IKubernetesObject<V1ObjectMeta> obj) => JsonDocument.Parse(ObjectCopy.ToJsonBytes(obj));
 
     /// <summary>
     /// Writes <paramref name="root"/> with every object's keys in ordinal order, leaving out the top-level keys
@@ -97,6 +139,42 @@ public static class CanonicalForm
             Write(writer, root, dropTop, dropMetadata);
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// The <see cref="FormDigest(string)"/> of what <see cref="Render"/> writes, hashed from the written bytes. The
+    /// buffer and writer are the thread's own and reused (one form at a time per thread; <see cref="Write"/> does not
+    /// call back into this class), so a digest allocates neither the form's string nor a buffer.
+    /// </summary>
+    private static UInt128 RenderDigest(JsonElement root, Func<string, bool>? dropTop, Func<string, bool>? dropMetadata)
+    {
+        var scratch = _digestScratch ??= new DigestScratch();
+        scratch.Buffer.ResetWrittenCount();
+        scratch.Writer.Reset(scratch.Buffer);
+        Write(scratch.Writer, root, dropTop, dropMetadata);
+        scratch.Writer.Flush();
+        var digest = HashUtf8(scratch.Buffer.WrittenSpan);
+        // A very large object's buffer is not kept for the thread's lifetime.
+        if (scratch.Buffer.Capacity > MaxKeptDigestBuffer) _digestScratch = null;
+        return digest;
+    }
+
+    private const int MaxKeptDigestBuffer = 64 * 1024;
+
+    [ThreadStatic]
+    private static DigestScratch? _digestScratch;
+
+    private sealed class DigestScratch
+    {
+        public readonly ArrayBufferWriter<byte> Buffer = new(4096);
+        public readonly Utf8JsonWriter Writer = new(Stream.Null);
+    }
+
+    private static UInt128 HashUtf8(ReadOnlySpan<byte> utf8)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(utf8, hash);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash);
     }
 
     private static void Write(Utf8JsonWriter writer, JsonElement element, Func<string, bool>? drop, Func<string, bool>? dropMetadata)

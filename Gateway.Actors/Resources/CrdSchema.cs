@@ -23,6 +23,10 @@ public static class CrdSchema
 {
     private static readonly CelEnvironment Cel = CreateEnvironment();
 
+    // Before Schemas: Load fills them (only Load, on the type initializer's thread, reads or writes PatternCache).
+    private static readonly Dictionary<(string Message, string Expression), CelRule> CelRuleCache = [];
+    private static readonly Dictionary<string, Regex> PatternCache = new(StringComparer.Ordinal);
+
     private static readonly Dictionary<(string Kind, string Version), Node> Schemas = Load();
 
     /// <summary>Every CEL rule of the table: where, its message, and why it is not evaluated (null when it is).</summary>
@@ -41,7 +45,7 @@ public static class CrdSchema
     public static IReadOnlyList<string> Validate(string kind, string version, Dictionary<string, object?> document)
     {
         var errors = new List<string>();
-        if (Schemas.TryGetValue((kind, version), out var root)) Walk(document, root, "", errors, null);
+        if (Schemas.TryGetValue((kind, version), out var root)) Walk(document, root, new FieldPath(), errors, null);
         return errors;
     }
 
@@ -52,35 +56,48 @@ public static class CrdSchema
     internal static IReadOnlyList<string> NativeDisagreements(string kind, string version, Dictionary<string, object?> document)
     {
         var disagreements = new List<string>();
-        if (Schemas.TryGetValue((kind, version), out var root)) Walk(document, root, "", [], disagreements);
+        if (Schemas.TryGetValue((kind, version), out var root)) Walk(document, root, new FieldPath(), [], disagreements);
         return disagreements;
     }
 
     /// <summary>How many CEL rules of the table are evaluated natively.</summary>
     internal static int NativeRuleCount => Schemas.Values.SelectMany(n => n.Descendants("")).Sum(n => n.Node.Cel.Count(c => c.Native is not null));
 
-    private static void Walk(object? value, Node schema, string path, List<string> errors, List<string>? disagreements)
+    private static void Walk(object? value, Node schema, FieldPath path, List<string> errors, List<string>? disagreements)
     {
         switch (value)
         {
             case Dictionary<string, object?> map:
                 // The API server prunes null values of fields that are not nullable (none of these CRDs' fields is).
-                foreach (var key in map.Where(p => p.Value is null).Select(p => p.Key).ToList()) map.Remove(key);
+                if (map.ContainsValue(null))
+                {
+                    foreach (var key in map.Where(p => p.Value is null).Select(p => p.Key).ToList()) map.Remove(key);
+                }
                 foreach (var (property, json) in schema.Defaults)
                 {
                     if (!map.TryGetValue(property, out var present) || present is null) map[property] = FromJson(json.RootElement);
                 }
                 foreach (var required in schema.Required)
                 {
-                    if (!map.TryGetValue(required, out var present) || present is null) errors.Add($"{Join(path, required)}: Required value");
+                    if (!map.TryGetValue(required, out var present) || present is null) errors.Add($"{Join(path.ToString(), required)}: Required value");
                 }
                 if (schema.MaxProperties is { } maxProperties && map.Count > maxProperties)
                     errors.Add($"{path}: Too many: {map.Count}: must have at most {maxProperties} items");
                 foreach (var (key, child) in map)
                 {
                     if (child is null) continue;
-                    if (schema.Properties.TryGetValue(key, out var property)) Walk(child, property, Join(path, key), errors, disagreements);
-                    else if (schema.Values is { } values) Walk(child, values, $"{path}[{key}]", errors, disagreements);
+                    if (schema.Properties.TryGetValue(key, out var property))
+                    {
+                        var mark = path.PushName(key);
+                        Walk(child, property, path, errors, disagreements);
+                        path.Pop(mark);
+                    }
+                    else if (schema.Values is { } values)
+                    {
+                        var mark = path.PushKey(key);
+                        Walk(child, values, path, errors, disagreements);
+                        path.Pop(mark);
+                    }
                 }
                 break;
             case List<object?> list:
@@ -97,7 +114,10 @@ public static class CrdSchema
                 {
                     for (var i = 0; i < list.Count; i++)
                     {
-                        if (list[i] is not null) Walk(list[i], items, $"{path}[{i}]", errors, disagreements);
+                        if (list[i] is null) continue;
+                        var mark = path.PushIndex(i);
+                        Walk(list[i], items, path, errors, disagreements);
+                        path.Pop(mark);
                     }
                 }
                 break;
@@ -119,8 +139,49 @@ public static class CrdSchema
             var passed = decided ?? Evaluate(rule, value);
             if (disagreements is not null && decided is not null && Evaluate(rule, value) != passed)
                 disagreements.Add($"{path}: {rule.Message}: native {passed}");
-            if (!passed) errors.Add($"{(path.Length == 0 ? "<root>" : path)}: Invalid value: \"{TypeName(value)}\": {rule.Message}");
+            if (!passed) errors.Add($"{(path.Length == 0 ? "<root>" : path.ToString())}: Invalid value: \"{TypeName(value)}\": {rule.Message}");
         }
+    }
+
+    /// <summary>
+    /// The path of the field being walked (<c>spec.rules[0].matches</c>), kept as one buffer that grows and shrinks
+    /// with the walk and is made into a string only for a message: most documents break no rule, and a string per
+    /// field walked was most of the walk's allocations.
+    /// </summary>
+    private sealed class FieldPath
+    {
+        private readonly System.Text.StringBuilder _text = new(64);
+
+        public int Length => _text.Length;
+
+        /// <summary>Appends a property name (after a dot unless the path is empty); returns the mark to pop back to.</summary>
+        public int PushName(string name)
+        {
+            var mark = _text.Length;
+            if (mark > 0) _text.Append('.');
+            _text.Append(name);
+            return mark;
+        }
+
+        /// <summary>Appends a list index, <c>[i]</c>.</summary>
+        public int PushIndex(int index)
+        {
+            var mark = _text.Length;
+            _text.Append('[').Append(index.ToString(CultureInfo.InvariantCulture)).Append(']');
+            return mark;
+        }
+
+        /// <summary>Appends a map key, <c>[key]</c>.</summary>
+        public int PushKey(string key)
+        {
+            var mark = _text.Length;
+            _text.Append('[').Append(key).Append(']');
+            return mark;
+        }
+
+        public void Pop(int mark) => _text.Length = mark;
+
+        public override string ToString() => _text.ToString();
     }
 
     /// <summary>The rules the CEL evaluator ran for on this thread, by message (tests: which shapes still need it).</summary>
@@ -144,7 +205,7 @@ public static class CrdSchema
         }
     }
 
-    private static void CheckString(string text, Node schema, string path, List<string> errors)
+    private static void CheckString(string text, Node schema, FieldPath path, List<string> errors)
     {
         // Lengths count characters (runes), as the API server does; UTF-16 length is an upper bound.
         if (schema.MaxLength is { } maxLength && text.Length > maxLength && RuneCount(text) > maxLength)
@@ -157,7 +218,7 @@ public static class CrdSchema
             errors.Add($"{path}: Unsupported value: \"{Quote(text)}\": supported values: {string.Join(", ", values.Select(v => $"\"{v}\""))}");
     }
 
-    private static void CheckUnique(List<object?> list, string[] keys, string path, List<string> errors)
+    private static void CheckUnique(List<object?> list, string[] keys, FieldPath path, List<string> errors)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < list.Count; i++)
@@ -267,7 +328,12 @@ public static class CrdSchema
             case "maxProperties": node.MaxProperties = int.Parse(argument, CultureInfo.InvariantCulture); break;
             case "minimum": node.Minimum = double.Parse(argument, CultureInfo.InvariantCulture); break;
             case "maximum": node.Maximum = double.Parse(argument, CultureInfo.InvariantCulture); break;
-            case "pattern": node.Pattern = new Regex(argument, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)); break;
+            case "pattern":
+                // One instance per pattern: most recur in several versions and places.
+                if (!PatternCache.TryGetValue(argument, out var pattern))
+                    PatternCache[argument] = pattern = new Regex(argument, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                node.Pattern = pattern;
+                break;
             case "enum": node.Enum = [.. argument.Split('|')]; break;
             case "required": node.Required = argument.Split(','); break;
             case "unique": node.UniqueKeys = argument.Length == 0 ? [] : argument.Split(','); break;
@@ -276,19 +342,43 @@ public static class CrdSchema
         }
     }
 
+    /// <summary>
+    /// The rule for <paramref name="expression"/>; the same rule object for every version and place that repeats it
+    /// (most rules are in several served versions of a kind). Its CEL program is compiled on first use (see
+    /// <see cref="CelRule"/>).
+    /// </summary>
     private static CelRule CompileCel(string message, string expression)
     {
-        if (Regex.IsMatch(expression, @"\boldSelf\b")) return new CelRule(message, null, "a transition rule (oldSelf): applies to updates only");
+        lock (CelRuleCache)
+        {
+            if (!CelRuleCache.TryGetValue((message, expression), out var rule))
+            {
+                var transition = Regex.IsMatch(expression, @"\boldSelf\b");
+                CelRuleCache[(message, expression)] = rule = new CelRule(message, expression, transition)
+                {
+                    Native = transition ? null : CrdNativeRules.For(expression),
+                };
+            }
+            return rule;
+        }
+    }
+
+    private static (Func<Dictionary<string, object?>, object?>? Program, string? NotEvaluated) Compile(string expression, bool transition)
+    {
+        if (transition) return (null, "a transition rule (oldSelf): applies to updates only");
         // Kubernetes escapes property names that are CEL reserved words (__namespace__); this evaluator reads them plainly.
         var plain = Regex.Replace(expression, @"__([a-zA-Z]+)__", "$1");
         try
         {
-            var program = Cel.Compile(plain);
-            return new CelRule(message, variables => program.Invoke(variables), null) { Native = CrdNativeRules.For(expression) };
+            // One compilation at a time: the environment was only ever compiled against from one thread (the schema's
+            // load); its programs are evaluated concurrently, as before.
+            Func<Dictionary<string, object?>, object?> program;
+            lock (Cel) program = Cel.Compile(plain).Invoke;
+            return (program, null);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return new CelRule(message, null, $"does not compile here: {e.Message}");
+            return (null, $"does not compile here: {e.Message}");
         }
     }
 
@@ -311,8 +401,24 @@ public static class CrdSchema
         return node;
     }
 
-    private sealed record CelRule(string Message, Func<Dictionary<string, object?>, object?>? Program, string? NotEvaluated)
+    /// <summary>
+    /// One CEL rule. Its program is compiled when first needed (a value the native form does not decide, or
+    /// <see cref="NotEvaluated"/> asked): compiling every rule of the table when the schema loads cost most of the
+    /// load, on the first document's thread, while the common objects are decided by the native forms.
+    /// </summary>
+    private sealed class CelRule(string message, string expression, bool transition)
     {
+        private readonly Lazy<(Func<Dictionary<string, object?>, object?>? Program, string? NotEvaluated)> _compiled =
+            new(() => Compile(expression, transition));
+
+        public string Message { get; } = message;
+
+        /// <summary>The compiled program, or null when the rule is not evaluated (<see cref="NotEvaluated"/> says why).</summary>
+        public Func<Dictionary<string, object?>, object?>? Program => _compiled.Value.Program;
+
+        /// <summary>Why the rule is not evaluated: a transition rule, or an expression this evaluator cannot compile; null when it is.</summary>
+        public string? NotEvaluated => _compiled.Value.NotEvaluated;
+
         /// <summary>
         /// The same rule in C#, for the shapes that recur on every route (null: none). It answers null for a value it
         /// does not decide, which the CEL evaluator then decides.

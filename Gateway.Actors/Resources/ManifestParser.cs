@@ -211,16 +211,36 @@ public static class ManifestParser
     /// </remarks>
     private static IKubernetesObject<V1ObjectMeta>? FromTree(Type type, Dictionary<string, object?> tree)
     {
+        // The JSON is bound from the thread's own buffer as UTF-8 (no string of it, no transcoding back); one document
+        // at a time per thread, and a very large document's buffer is not kept.
+        var scratch = _jsonScratch ??= new JsonScratch();
         try
         {
-            var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-            using (var writer = new Utf8JsonWriter(buffer)) WriteJson(writer, tree);
-            return (IKubernetesObject<V1ObjectMeta>)ObjectCopy.FromJson(type, Encoding.UTF8.GetString(buffer.WrittenSpan));
+            scratch.Buffer.ResetWrittenCount();
+            scratch.Writer.Reset(scratch.Buffer);
+            WriteJson(scratch.Writer, tree);
+            scratch.Writer.Flush();
+            return (IKubernetesObject<V1ObjectMeta>)ObjectCopy.FromJson(type, scratch.Buffer.WrittenSpan);
         }
         catch (Exception e) when (e is JsonException or ArgumentException or FormatException or InvalidOperationException or NotSupportedException)
         {
             return null;
         }
+        finally
+        {
+            if (scratch.Buffer.Capacity > MaxKeptJsonBuffer) _jsonScratch = null;
+        }
+    }
+
+    private const int MaxKeptJsonBuffer = 64 * 1024;
+
+    [ThreadStatic]
+    private static JsonScratch? _jsonScratch;
+
+    private sealed class JsonScratch
+    {
+        public readonly System.Buffers.ArrayBufferWriter<byte> Buffer = new(4096);
+        public readonly Utf8JsonWriter Writer = new(Stream.Null);
     }
 
     private static void WriteJson(Utf8JsonWriter writer, object? node)

@@ -21,7 +21,7 @@ public static class ObjectCopy
     /// </summary>
     public static T Clone<T>(T value) where T : class
     {
-        var copy = (T)FromJson(value.GetType(), KubernetesJson.Serialize(value));
+        var copy = (T)FromJson(value.GetType(), ToJsonBytes(value));
         InternStatusReferences(copy);
         return copy;
     }
@@ -53,6 +53,29 @@ public static class ObjectCopy
                 break;
         }
     }
+
+    /// <summary>
+    /// KubernetesJson's own serializer options (it exposes them only through AddJsonOptions, which hands them to a
+    /// callback): read, never changed. Serializing and deserializing through them with UTF-8 bytes gives what
+    /// KubernetesJson.Serialize and Deserialize give through strings, without the transcoding to and from UTF-16.
+    /// </summary>
+    public static readonly System.Text.Json.JsonSerializerOptions KubernetesJsonOptions = CaptureKubernetesJsonOptions();
+
+    private static System.Text.Json.JsonSerializerOptions CaptureKubernetesJsonOptions()
+    {
+        System.Text.Json.JsonSerializerOptions? options = null;
+        KubernetesJson.AddJsonOptions(o => options = o);
+        return options ?? throw new InvalidOperationException("KubernetesJson did not hand over its options");
+    }
+
+    /// <summary><paramref name="value"/> as KubernetesJson.Serialize writes it (by its runtime type), as UTF-8.</summary>
+    public static byte[] ToJsonBytes(object value) =>
+        System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(value, KubernetesJsonOptions.GetTypeInfo(value.GetType()));
+
+    /// <summary>Deserializes UTF-8 <paramref name="json"/> as <paramref name="type"/> with KubernetesClient's settings.</summary>
+    public static object FromJson(Type type, ReadOnlySpan<byte> json) =>
+        System.Text.Json.JsonSerializer.Deserialize(json, KubernetesJsonOptions.GetTypeInfo(type))
+        ?? throw new InvalidOperationException($"empty {type.Name}");
 
     /// <summary>Deserializes <paramref name="json"/> as <paramref name="type"/> with KubernetesClient's settings.</summary>
     public static object FromJson(Type type, string json) => Deserializers.GetOrAdd(type, static t =>

@@ -6,15 +6,15 @@ namespace Gateway.Actors.Resources;
 
 /// <summary>
 /// What the API server remembers about one object between writes: its uid, generation and creation time, and digests
-/// of the forms used to decide whether the next write changes anything (<see cref="CanonicalForm.Digest"/> of
+/// of the forms used to decide whether the next write changes anything (<see cref="CanonicalForm.FormDigest(string)"/> of
 /// <see cref="CanonicalForm.Spec(IKubernetesObject{V1ObjectMeta})"/> and <see cref="CanonicalForm.ClientSupplied(IKubernetesObject{V1ObjectMeta})"/>: kept for every object for the
 /// process lifetime, so the forms themselves, a kilobyte or more each, would cost several KiB per route; as 128-bit
 /// values they cost 32 bytes inside the record instead of two 150-byte hex strings).
 /// </summary>
 public sealed record ObjectIdentity(string Uid, long Generation, DateTime CreationTimestamp, UInt128 SpecDigest, UInt128 ClientDigest)
 {
-    /// <summary>The digest of a canonical form as an identity stores it.</summary>
-    public static UInt128 Digest(string form) => CanonicalForm.Digest(form);
+    /// <summary>The digest of a canonical form as an identity stores it (<see cref="CanonicalForm.FormDigest(string)"/>).</summary>
+    public static UInt128 Digest(string form) => CanonicalForm.FormDigest(form);
 }
 
 /// <summary>The result of stamping one incoming object.</summary>
@@ -50,13 +50,14 @@ public static class ObjectStamping
         long resourceVersion, DateTime now, Func<string> newUid)
     {
         if (clientForm is not null && previous is not null && present && previous.ClientDigest == ObjectIdentity.Digest(clientForm)) return new StampResult(null, previous);
-        // One serialization serves both forms and the copy (they dominate the first scan of a large directory).
-        var json = KubernetesJson.Serialize(incoming);
+        // One serialization (UTF-8, read in place by the document and the copy) serves both forms' digests and the copy
+        // (they dominate the first scan of a large directory); the forms are hashed as they are written.
+        var json = ObjectCopy.ToJsonBytes(incoming);
         using var document = JsonDocument.Parse(json);
-        var clientDigest = ObjectIdentity.Digest(clientForm ?? CanonicalForm.ClientSupplied(document.RootElement));
+        var clientDigest = clientForm is not null ? ObjectIdentity.Digest(clientForm) : CanonicalForm.ClientSuppliedDigest(document.RootElement);
         if (previous is not null && present && previous.ClientDigest == clientDigest) return new StampResult(null, previous);
 
-        var specDigest = ObjectIdentity.Digest(CanonicalForm.Spec(document.RootElement));
+        var specDigest = CanonicalForm.SpecDigest(document.RootElement);
         var generation = previous is null ? 1 : previous.SpecDigest == specDigest ? previous.Generation : previous.Generation + 1;
         var created = incoming.Metadata?.CreationTimestamp is { } given
             ? ObjectCopy.ToSeconds(given)

@@ -47,15 +47,7 @@ public static partial class YamlText
         return Serialize(document.RootElement);
     }
 
-    // KubernetesJson exposes its options only through AddJsonOptions, which hands them to a callback; read, not changed.
-    private static readonly JsonSerializerOptions KubernetesJsonOptions = CaptureKubernetesJsonOptions();
-
-    private static JsonSerializerOptions CaptureKubernetesJsonOptions()
-    {
-        JsonSerializerOptions? options = null;
-        KubernetesJson.AddJsonOptions(o => options = o);
-        return options!;
-    }
+    private static readonly JsonSerializerOptions KubernetesJsonOptions = ObjectCopy.KubernetesJsonOptions;
 
     /// <summary>The YAML document of a JSON value; null properties are left out, as KubernetesYaml leaves them out.</summary>
     public static string Serialize(JsonElement value)

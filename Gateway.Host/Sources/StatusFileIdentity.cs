@@ -25,7 +25,7 @@ public static class StatusFileIdentity
             if (obj.Metadata is not { Uid: { Length: > 0 } uid, Generation: { } generation, CreationTimestamp: { } created }) return null;
             using var document = CanonicalForm.Parse(obj);
             return new ObjectIdentity(uid, generation, ObjectCopy.ToSeconds(created),
-                ObjectIdentity.Digest(CanonicalForm.Spec(document.RootElement)), ObjectIdentity.Digest(CanonicalForm.ClientSupplied(document.RootElement)));
+                CanonicalForm.SpecDigest(document.RootElement), CanonicalForm.ClientSuppliedDigest(document.RootElement));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or YamlDotNet.Core.YamlException or System.Text.Json.JsonException or InvalidOperationException or InvalidCastException)
         {

@@ -30,7 +30,7 @@ internal sealed record GeneratedChange(string Kind, ResourceKey Key, long? Gener
 /// across namespaces with and without ReferenceGrants, objects that appear and disappear under their referrers.
 /// Every kind the translator reads is generated. Objects are written as manifests (JSON, a subset of YAML; the failure
 /// message's manifest file loads with the product's ManifestParser), deserialized the way the product copies objects
-/// (<see cref="ObjectCopy.FromJson"/>, much cheaper than YAML), checked with the admission rules ManifestParser applies
+/// (<see cref="ObjectCopy.FromJson(Type, string)"/>, much cheaper than YAML), checked with the admission rules ManifestParser applies
 /// (<see cref="ObjectValidator"/>: a rejected object is a skipped change, as in file mode) and stamped with <see cref="ObjectStamping"/> exactly like file mode stamps them: uid, generation bumped on spec
 /// changes only, creation time kept across delete and re-add. The same seed gives the same sequence.
 /// </summary>

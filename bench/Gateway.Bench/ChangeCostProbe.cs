@@ -206,7 +206,7 @@ internal static class ChangeCostProbe
     /// (ProcessThread.TotalProcessorTime reads /proc and is per process thread id, not cheap per call), so this asks
     /// the C library for CLOCK_THREAD_CPUTIME_ID.
     /// </summary>
-    private static class ThreadCpu
+    internal static class ThreadCpu
     {
         [StructLayout(LayoutKind.Sequential)]
         private struct TimeSpec

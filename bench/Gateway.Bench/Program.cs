@@ -45,6 +45,8 @@ internal static class Program
                                  (in-process translate + apply per one-route change; no --gateway: bench/run-changecost.sh)
         Gateway.Bench statuswrite [--routes 10000] [--rounds 3] [--dir TEMP] [--out DIR] [--label TEXT]
                                  (in-process file status sink: every route's first status read and written; bench/run-statuswrite.sh)
+        Gateway.Bench scancost [--routes 10000] [--rounds 3] [--cold whole|parts] [--dir TEMP] [--out DIR] [--label TEXT]
+                                 (in-process initial scan: the control-plane fixtures parsed and stamped per round; bench/run-scancost.sh)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -66,6 +68,7 @@ internal static class Program
         }
         if (mode == "changecost") return await ChangeCostAsync(flags);
         if (mode == "statuswrite") return await StatusWriteAsync(flags);
+        if (mode == "scancost") return ScanCost(flags);
         if (!flags.TryGetValue("--gateway", out var gateway) || !File.Exists(gateway)) return Fail("--gateway must name the built Gateway.Host.dll");
         var repo = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(gateway))!, "..", "..", "..", ".."));
         foreach (var pair in (flags.GetValueOrDefault("--gateway-env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
@@ -210,6 +213,33 @@ internal static class Program
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmm", CultureInfo.InvariantCulture);
         var md = Report.Write(flags.GetValueOrDefault("--out") ?? Path.Combine(repo, "bench", "results"), $"{stamp}-statuswrite{suffix}",
             StatusWriteProbe.Markdown(options, machine.Markdown(), rows), JsonSerializer.Serialize(new { machine, options, rows }, Report.JsonOptions));
+        Console.WriteLine(File.ReadAllText(md));
+        Console.WriteLine($"written: {md}");
+        return 0;
+    }
+
+    private static int ScanCost(Dictionary<string, string> flags)
+    {
+        var repo = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
+        ScanCostProbe.Options options;
+        try
+        {
+            options = new ScanCostProbe.Options(Int(flags, "--routes", 10000), Int(flags, "--rounds", 3), flags.GetValueOrDefault("--dir") ?? Path.GetTempPath(),
+                flags.GetValueOrDefault("--cold") == "parts");
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            return Fail("--routes and --rounds take whole numbers");
+        }
+        if (options.Routes < 1 || options.Rounds < 1) return Fail("--routes and --rounds must be positive");
+        if (!Directory.Exists(options.Directory)) return Fail($"--dir {options.Directory} does not exist");
+        var label = flags.GetValueOrDefault("--label") ?? "";
+        var suffix = label.Length > 0 ? "-" + new string([.. label.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')]) : "";
+        var machine = MachineInfo.Collect(repo, "bench/run-scancost.sh " + string.Join(' ', flags.Select(p => $"{p.Key} {p.Value}")));
+        var rows = ScanCostProbe.Run(options);
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmm", CultureInfo.InvariantCulture);
+        var md = Report.Write(flags.GetValueOrDefault("--out") ?? Path.Combine(repo, "bench", "results"), $"{stamp}-scancost{suffix}",
+            ScanCostProbe.Markdown(options, machine.Markdown(), rows), ScanCostProbe.Json(machine, options, rows));
         Console.WriteLine(File.ReadAllText(md));
         Console.WriteLine($"written: {md}");
         return 0;

@@ -24,30 +24,34 @@ public sealed class RuntimePausesTests
         GC.Collect(0, GCCollectionMode.Forced, blocking: true);
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
 
-        RuntimePause? Induced(int generation) => monitor.View().Pauses.LastOrDefault(p =>
-            p.Generation == generation && p.GcReason is "Induced" or "InducedCompacting" && p.StartUtc >= before);
+        // The runtime may collect more than a forced gen0 asks for (seen here under load: it ran as gen1, reason still
+        // Induced); a forced compacting gen2 cannot be more. Each is told apart by its reason.
+        RuntimePause? Induced(string reason) => monitor.View().Pauses.LastOrDefault(p => p.GcReason == reason && p.StartUtc >= before);
         try
         {
-            await Wait.UntilAsync(() => Induced(0) is not null && Induced(2) is not null, "both induced collections in the ring");
+            await Wait.UntilAsync(() => Induced("Induced") is not null && Induced("InducedCompacting") is not null, "both induced collections in the ring");
         }
         catch (TimeoutException e)
         {
             throw new TimeoutException($"{e.Message}; since {before:O} the ring held {JsonSerializer.Serialize(monitor.View())}", e);
         }
 
-        foreach (var generation in new[] { 0, 2 })
+        var (first, second) = (Induced("Induced")!, Induced("InducedCompacting")!);
+        Assert.NotNull(first.Generation);
+        Assert.InRange(first.Generation.Value, 0, 1);
+        Assert.Equal(2, second.Generation);
+        foreach (var pause in new[] { first, second })
         {
-            var pause = Induced(generation)!;
             Assert.Equal("blocking", pause.Type);
             Assert.Equal("SuspendForGC", pause.SuspendReason);
             Assert.NotNull(pause.GcIndex);
-            Assert.True(pause.DurationMs > 0, $"gen{generation}: duration {pause.DurationMs} ms");
+            Assert.True(pause.DurationMs > 0, $"gen{pause.Generation}: duration {pause.DurationMs} ms");
             Assert.InRange(pause.SuspendMs, 0, pause.DurationMs);
-            Assert.True(pause.HeapBytes > 0, $"gen{generation}: heap after {pause.HeapBytes}");
+            Assert.True(pause.HeapBytes > 0, $"gen{pause.Generation}: heap after {pause.HeapBytes}");
             Assert.InRange(pause.PromotedBytes!.Value, 0, pause.HeapBytes!.Value);
         }
-        Assert.True(Induced(2)!.GcIndex > Induced(0)!.GcIndex, "GC numbers follow the order of the collections");
-        Assert.InRange(Induced(2)!.GcIndex!.Value, 1, GC.CollectionCount(0));
+        Assert.True(second.GcIndex > first.GcIndex, "GC numbers follow the order of the collections");
+        Assert.InRange(second.GcIndex!.Value, 1, GC.CollectionCount(0));
     }
 
     [Fact]

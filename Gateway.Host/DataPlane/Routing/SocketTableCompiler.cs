@@ -7,6 +7,7 @@ using Gateway.Host.DataPlane.Tls;
 using Gateway.Streams.Mirroring;
 using System.Diagnostics.CodeAnalysis;
 using System.Net.Security;
+using System.Runtime.CompilerServices;
 
 namespace Gateway.Host.DataPlane.Routing;
 
@@ -174,6 +175,13 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
     /// groups of those hostnames are rebuilt, from their previous entries and the entries in between. Null when the
     /// differing span is so large that regrouping the whole listener is as cheap.
     /// </summary>
+    /// <remarks>
+    /// <see cref="MethodImplOptions.AggressiveOptimization"/>: called once per change, its scans of the listener's
+    /// entries ran at tier 0 until the loop's on-stack replacement compiled this large method on the applying thread,
+    /// about 18 ms at 10,000 routes, inside the first changes after start-up (perf, bench/README.md "Issue 10 in the
+    /// seventh session"); optimized from its first call (the pipeline's warm-up) it never does.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (HostnameTable<RouteGroup>, IReadOnlyList<string>)? Patch(CompiledListener old, ListenerRouteTable listener, PortRouteTable port, ApplyStats stats)
     {
         var before = old.Source.HttpRoutes.IsDefault ? [] : old.Source.HttpRoutes.AsSpan();

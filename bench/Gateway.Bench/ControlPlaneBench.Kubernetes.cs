@@ -95,7 +95,7 @@ internal sealed partial class ControlPlaneBench
         if (options.Settle > TimeSpan.Zero) await Task.Delay(options.Settle).ConfigureAwait(false);
 
         // The memory readings come after the churn, as in file mode (their forced GCs would pause the first additions).
-        var steady = new SteadyTraffic(client, bindAddress, port, n, options.SteadyClients, options.Sweep);
+        var steady = new SteadyTraffic(client, bindAddress, port, n, options.SteadyClients, options.Sweep && options.Additions > 0);
         await Util.WaitUntilAsync(() => Task.FromResult(steady.Requests >= 200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10)).ConfigureAwait(false);
         await steady.WaitSweptAsync(n).ConfigureAwait(false);
 

@@ -39,7 +39,8 @@ internal sealed record ControlPlaneOptions
     /// request makes its request-metric series, and the first seconds of traffic over thousands of routes make thousands
     /// of them, which the first GCs under traffic promote (bench/README.md, "Propagation under steady traffic"); then
     /// (file mode) until the gateway's next gen1 GC has moved them to gen2. Off (--no-sweep): the additions start once
-    /// the traffic sent 200 requests, as before 2026-12-05's seventh session.
+    /// the traffic sent 200 requests, as before 2026-12-05's seventh session. Without additions (a memory reading at
+    /// rest) there is no sweep: it would leave every route's request metrics in the reading.
     /// </summary>
     public bool Sweep { get; init; } = true;
     public string Label { get; init; } = "";
@@ -186,12 +187,12 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         // after them promoted what the ramp-up allocated (4.5 to 9 MiB at 5,000 routes) and paused the process for 21 to
         // 96 ms during the first additions, a state a gateway that has been running is never in (bench/README.md, "GC
         // pauses in the propagation tail").
-        var steady = new SteadyTraffic(client, ip, port, n, options.SteadyClients, options.Sweep);
+        var steady = new SteadyTraffic(client, ip, port, n, options.SteadyClients, options.Sweep && options.Additions > 0);
         // The first addition waits until the traffic is steady (200 responses, at most 5 s): with the clients'
         // connections still opening, the first sample measured that ramp-up on the same 2 cores.
         await Util.WaitUntilAsync(() => Task.FromResult(steady.Requests >= 200), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10)).ConfigureAwait(false);
         await steady.WaitSweptAsync(n).ConfigureAwait(false);
-        if (options.Sweep) await WaitForGen1Async(gateway, n).ConfigureAwait(false);
+        if (options.Sweep && options.Additions > 0) await WaitForGen1Async(gateway, n).ConfigureAwait(false);
         if (options.WarmGcs > 0)
         {
             var gcsAtReading = (await gateway.MemoryAsync(fullGc: false).ConfigureAwait(false)).Gen0Collections;
@@ -414,7 +415,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             : $"Fixtures: N HTTPRoutes with distinct hostnames and paths, each with its own Service and EndpointSlice, 100 routes per file, one Gateway. " +
               $"Propagation: {options.Additions} routes added one by one (file written atomically; the next once the previous one's status is written), " +
               $"{options.SteadyClients} clients sending steady traffic to the existing routes meanwhile.").AppendLine();
-        if (options.Sweep)
+        if (options.Sweep && options.Additions > 0)
             sb.AppendLine("Before the first addition the steady traffic sent one request to every existing route (a sweep in route order), then the bench waited for " +
                           "the gateway's next gen1 GC (without them, --no-sweep, the additions start after 200 requests and run while most routes get their first request).").AppendLine();
         if (options.WarmGcs > 0 && options.Source != "kubernetes")

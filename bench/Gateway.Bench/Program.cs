@@ -88,7 +88,7 @@ internal static class Program
         var label = flags.GetValueOrDefault("--label") ?? "";
         var work = Directory.CreateTempSubdirectory("gateway-bench-").FullName;
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmm", CultureInfo.InvariantCulture);
-        var suffix = label.Length > 0 ? "-" + new string([.. label.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')]) : "";
+        var suffix = LabelSuffix(label);
         var script = mode == "dataplane" ? "bench/run-dataplane.sh" : "bench/run-controlplane.sh";
         var shown = args.Skip(1).Where((a, i) => a != "--gateway" && (i == 0 || args[i] != "--gateway")).Select(a => a.Contains(' ') ? $"\"{a}\"" : a);
         var machine = MachineInfo.Collect(repo, string.Join(' ', [script, .. shown]));
@@ -166,8 +166,6 @@ internal static class Program
 
     private static async Task<int> ChangeCostAsync(Dictionary<string, string> flags)
     {
-        // bench/Gateway.Bench/bin/Release/net10.0 → the repository.
-        var repo = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
         var source = flags.GetValueOrDefault("--source") ?? "both";
         if (source is not ("file" or "kubernetes" or "both")) return Fail($"--source: {source} is not file, kubernetes or both");
         ChangeCostProbe.Options options;
@@ -180,21 +178,35 @@ internal static class Program
             return Fail("--sizes takes comma-separated whole numbers and --changes a whole number");
         }
         if (options.Changes < 1 || options.Sizes.Count == 0 || options.Sizes.Any(s => s < 1)) return Fail("--changes and --sizes must be positive");
-        var label = flags.GetValueOrDefault("--label") ?? "";
-        var suffix = label.Length > 0 ? "-" + new string([.. label.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')]) : "";
-        var machine = MachineInfo.Collect(repo, "bench/run-changecost.sh " + string.Join(' ', flags.Select(p => $"{p.Key} {p.Value}")));
+        var machine = ProbeMachine(flags, "changecost");
         var rows = await ChangeCostProbe.RunAsync(options);
+        return WriteProbeReport(flags, "changecost", ChangeCostProbe.Markdown(options, machine.Markdown(), rows), JsonSerializer.Serialize(new { machine, options, rows }, Report.JsonOptions));
+    }
+
+    /// <summary>The repository root, seen from the bench's build output (the in-process probes write their results there).</summary>
+    private static readonly string ProbeRepo = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
+
+    /// <summary>The machine facts of an in-process probe, taken before it runs (the load average at its start).</summary>
+    private static MachineInfo ProbeMachine(Dictionary<string, string> flags, string kind) =>
+        MachineInfo.Collect(ProbeRepo, $"bench/run-{kind}.sh " + string.Join(' ', flags.Select(p => $"{p.Key} {p.Value}")));
+
+    /// <summary>Writes an in-process probe's report (bench/results/&lt;stamp&gt;-&lt;kind&gt;[-label].md and .json, or under --out) and prints it.</summary>
+    private static int WriteProbeReport(Dictionary<string, string> flags, string kind, string markdown, string json)
+    {
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmm", CultureInfo.InvariantCulture);
-        var md = Report.Write(flags.GetValueOrDefault("--out") ?? Path.Combine(repo, "bench", "results"), $"{stamp}-changecost{suffix}",
-            ChangeCostProbe.Markdown(options, machine.Markdown(), rows), JsonSerializer.Serialize(new { machine, options, rows }, Report.JsonOptions));
+        var md = Report.Write(flags.GetValueOrDefault("--out") ?? Path.Combine(ProbeRepo, "bench", "results"),
+            $"{stamp}-{kind}{LabelSuffix(flags.GetValueOrDefault("--label") ?? "")}", markdown, json);
         Console.WriteLine(File.ReadAllText(md));
         Console.WriteLine($"written: {md}");
         return 0;
     }
 
+    /// <summary>"-label" with every character but letters and digits made a dash, lower case; empty without a label.</summary>
+    private static string LabelSuffix(string label) =>
+        label.Length > 0 ? "-" + new string([.. label.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')]) : "";
+
     private static async Task<int> StatusWriteAsync(Dictionary<string, string> flags)
     {
-        var repo = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
         StatusWriteProbe.Options options;
         try
         {
@@ -206,21 +218,13 @@ internal static class Program
         }
         if (options.Routes < 1 || options.Rounds < 1) return Fail("--routes and --rounds must be positive");
         if (!Directory.Exists(options.Directory)) return Fail($"--dir {options.Directory} does not exist");
-        var label = flags.GetValueOrDefault("--label") ?? "";
-        var suffix = label.Length > 0 ? "-" + new string([.. label.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')]) : "";
-        var machine = MachineInfo.Collect(repo, "bench/run-statuswrite.sh " + string.Join(' ', flags.Select(p => $"{p.Key} {p.Value}")));
+        var machine = ProbeMachine(flags, "statuswrite");
         var rows = await StatusWriteProbe.RunAsync(options);
-        var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmm", CultureInfo.InvariantCulture);
-        var md = Report.Write(flags.GetValueOrDefault("--out") ?? Path.Combine(repo, "bench", "results"), $"{stamp}-statuswrite{suffix}",
-            StatusWriteProbe.Markdown(options, machine.Markdown(), rows), JsonSerializer.Serialize(new { machine, options, rows }, Report.JsonOptions));
-        Console.WriteLine(File.ReadAllText(md));
-        Console.WriteLine($"written: {md}");
-        return 0;
+        return WriteProbeReport(flags, "statuswrite", StatusWriteProbe.Markdown(options, machine.Markdown(), rows), JsonSerializer.Serialize(new { machine, options, rows }, Report.JsonOptions));
     }
 
     private static int ScanCost(Dictionary<string, string> flags)
     {
-        var repo = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
         ScanCostProbe.Options options;
         try
         {
@@ -233,16 +237,9 @@ internal static class Program
         }
         if (options.Routes < 1 || options.Rounds < 1) return Fail("--routes and --rounds must be positive");
         if (!Directory.Exists(options.Directory)) return Fail($"--dir {options.Directory} does not exist");
-        var label = flags.GetValueOrDefault("--label") ?? "";
-        var suffix = label.Length > 0 ? "-" + new string([.. label.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')]) : "";
-        var machine = MachineInfo.Collect(repo, "bench/run-scancost.sh " + string.Join(' ', flags.Select(p => $"{p.Key} {p.Value}")));
+        var machine = ProbeMachine(flags, "scancost");
         var rows = ScanCostProbe.Run(options);
-        var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmm", CultureInfo.InvariantCulture);
-        var md = Report.Write(flags.GetValueOrDefault("--out") ?? Path.Combine(repo, "bench", "results"), $"{stamp}-scancost{suffix}",
-            ScanCostProbe.Markdown(options, machine.Markdown(), rows), ScanCostProbe.Json(machine, options, rows));
-        Console.WriteLine(File.ReadAllText(md));
-        Console.WriteLine($"written: {md}");
-        return 0;
+        return WriteProbeReport(flags, "scancost", ScanCostProbe.Markdown(options, machine.Markdown(), rows), ScanCostProbe.Json(machine, options, rows));
     }
 
     private static int Int(Dictionary<string, string> flags, string name, int fallback) =>

@@ -94,21 +94,13 @@ public sealed class FileSourceWarmUpTests : IDisposable
         // Two routes in one file: 40 passes of a.yaml, then 20 of the route file (each of its 2 objects parsed 40 times).
         _dir.Write("routes.yaml", Route("r1") + "---\n" + Route("r2"));
         var store = new ResourceStore();
-        using var source = NewSource(store, warmUpPasses: 40);
-        await source.StartAsync(CancellationToken.None);
-        try
+        await WithStartedSourceAsync(store, 40, async (source, timeout) =>
         {
-            using var timeout = new CancellationTokenSource(Bound);
-            await source.InitialSync.WaitAsync(timeout.Token);
             var sequence = store.ChangeSequence;
 
-            Assert.Equal(60, await source.WarmedUp.WaitAsync(timeout.Token));
+            Assert.Equal(60, await source.WarmedUp.WaitAsync(timeout));
             Assert.Equal(sequence, store.ChangeSequence);
-        }
-        finally
-        {
-            await source.StopAsync(CancellationToken.None);
-        }
+        });
     }
 
     [Fact]
@@ -116,52 +108,36 @@ public sealed class FileSourceWarmUpTests : IDisposable
     {
         _dir.Write("routes.yaml", Route("r1"));
         var store = new ResourceStore();
-        using var source = NewSource(store, warmUpPasses: 10);
-        await source.StartAsync(CancellationToken.None);
-        try
+        await WithStartedSourceAsync(store, 10, async (source, timeout) =>
         {
-            using var timeout = new CancellationTokenSource(Bound);
-            await source.InitialSync.WaitAsync(timeout.Token);
             var (sequence, count, diagnostics) = (store.ChangeSequence, store.Count, source.Diagnostics);
 
-            await source.WarmedUp.WaitAsync(timeout.Token);
+            await source.WarmedUp.WaitAsync(timeout);
 
             Assert.Equal(10, source.AdditionWarmUpPasses);
             Assert.Equal(sequence, store.ChangeSequence);
             Assert.Equal(count, store.Count);
             Assert.Equal(diagnostics, source.Diagnostics);
-        }
-        finally
-        {
-            await source.StopAsync(CancellationToken.None);
-        }
+        });
     }
 
     [Fact]
     public async Task WarmUp_UnchangedFile_RunsEveryPassAndMakesNoStoreChange()
     {
         var store = new ResourceStore();
-        using var source = NewSource(store, warmUpPasses: 40);
-        await source.StartAsync(CancellationToken.None);
-        try
+        await WithStartedSourceAsync(store, 40, async (source, timeout) =>
         {
-            using var timeout = new CancellationTokenSource(Bound);
-            await source.InitialSync.WaitAsync(timeout.Token);
             var sequence = store.ChangeSequence;
             var objects = new[] { A, B, C }.Select(k => store.Get(k)).ToList();
 
-            var passes = await source.WarmedUp.WaitAsync(timeout.Token);
+            var passes = await source.WarmedUp.WaitAsync(timeout);
 
             Assert.Equal(40, passes);
             Assert.Equal(sequence, store.ChangeSequence);
             Assert.All(objects, Assert.NotNull);
             Assert.Equal(objects, new[] { A, B, C }.Select(k => store.Get(k)));
             Assert.Empty(source.Diagnostics);
-        }
-        finally
-        {
-            await source.StopAsync(CancellationToken.None);
-        }
+        });
     }
 
     [Fact]
@@ -169,22 +145,34 @@ public sealed class FileSourceWarmUpTests : IDisposable
     {
         var store = new ResourceStore();
         // Unbounded passes and budget: only the change can end the warm-up (the test's bound stops a warm-up that misses it).
-        using var source = NewSource(store, warmUpPasses: int.MaxValue);
-        await source.StartAsync(CancellationToken.None);
-        try
+        await WithStartedSourceAsync(store, int.MaxValue, async (source, timeout) =>
         {
-            using var timeout = new CancellationTokenSource(Bound);
-            await source.InitialSync.WaitAsync(timeout.Token);
             var d = new ResourceKey("Namespace", "", "d");
             _dir.Write("d.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: d}\n");
             // The warm-up's own file changes too: its new label must reach the store, whichever scan reads it.
             _dir.Write("a.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {team: two}}\n");
 
-            var passes = await source.WarmedUp.WaitAsync(timeout.Token);
+            var passes = await source.WarmedUp.WaitAsync(timeout);
 
             Assert.InRange(passes, 0, int.MaxValue - 1);
             Assert.True(await EventuallyAsync(() => store.Get(d) is not null
                 && store.Get(A)?.Metadata.Labels is { } labels && labels.TryGetValue("team", out var team) && team == "two"), "the change made during the warm-up did not reach the store");
+        });
+    }
+
+    /// <summary>
+    /// Starts a file source over the test's folder (<see cref="NewSource"/>), waits for its first scan, runs
+    /// <paramref name="test"/> with a token bounded by <see cref="Bound"/>, and stops the source.
+    /// </summary>
+    private async Task WithStartedSourceAsync(ResourceStore store, int warmUpPasses, Func<FileSource, CancellationToken, Task> test)
+    {
+        using var source = NewSource(store, warmUpPasses);
+        await source.StartAsync(CancellationToken.None);
+        try
+        {
+            using var timeout = new CancellationTokenSource(Bound);
+            await source.InitialSync.WaitAsync(timeout.Token);
+            await test(source, timeout.Token);
         }
         finally
         {

@@ -110,6 +110,25 @@ internal sealed partial class ReplicaProcess : IAsyncDisposable
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
+    /// <summary>
+    /// GET <paramref name="path"/> as a client honouring the management API's contract: a 503 with Retry-After (an
+    /// object whose shard is moving, or whose owner did not answer in time) is asked again after that many seconds, at
+    /// most <paramref name="attempts"/> times in all; any other non-200 answer, or the last 503, throws.
+    /// </summary>
+    public async Task<JsonElement> GetJsonRetryingAsync(string path, int attempts, Action<string> log, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var response = await Http.GetAsync(new Uri(Management, path.TrimStart('/')), ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            if (response.StatusCode == HttpStatusCode.OK) return JsonDocument.Parse(body).RootElement.Clone();
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || response.Headers.RetryAfter?.Delta is not { } delay || attempt >= attempts)
+                throw new HttpRequestException($"{Name} {path}: {(int)response.StatusCode} (attempt {attempt} of {attempts}) {body}");
+            log($"{Name} {path}: 503, retry after {delay.TotalSeconds:0.#} s: {body}");
+            await Task.Delay(delay, ct);
+        }
+    }
+
     /// <summary>The addresses this replica's data plane serves (from its live routing table).</summary>
     public async Task<IReadOnlyList<string>> LiveAddressesAsync(CancellationToken ct)
     {

@@ -150,7 +150,9 @@ public sealed class ReplicasRouteRestTests(ITestOutputHelper output) : IAsyncLif
         var routes = objects.Where(o => o.GetProperty("entity").GetString()!.StartsWith("Route:HTTPRoute/default/r", StringComparison.Ordinal)).ToList();
         var foreign = routes[0];
         var asker = _replicas[members.FindIndex(m => m != foreign.GetProperty("owner").GetString())];
-        var view = await asker.GetJsonAsync($"cluster/objects/Route/{foreign.GetProperty("id").GetString()}", Token());
+        // Starting it there may take longer than the 1 s the endpoint waits on a loaded machine: the endpoint then answers
+        // 503 with Retry-After, which a client honours (five attempts at most).
+        var view = await asker.GetJsonRetryingAsync($"cluster/objects/Route/{foreign.GetProperty("id").GetString()}", 5, output.WriteLine, Token());
         Assert.StartsWith(foreign.GetProperty("owner").GetString()!, view.GetProperty("owner").GetString(), StringComparison.Ordinal);
         Assert.True(view.GetProperty("exists").GetBoolean());
         // (Its write count is not asserted: a shard moved while the replicas joined starts its entities afresh, at 0.)

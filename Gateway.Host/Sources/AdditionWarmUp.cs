@@ -64,7 +64,9 @@ public static class AdditionWarmUp
     private static int Scan(ManifestCatalog catalog, ResourceStore store, IReadOnlySet<string> forced)
     {
         var changes = 0;
-        catalog.Scan(forced, forceAll: false, (upserts, removals) => changes = store.Apply(upserts, removals));
+        // The file source's own path for a reported file: only that path read (the walk only when the catalog needs it).
+        void Apply(IReadOnlyList<IKubernetesObject<V1ObjectMeta>> upserts, IReadOnlyList<ResourceKey> removals) => changes = store.Apply(upserts, removals);
+        _ = catalog.ScanPaths(forced, Apply) ?? catalog.Scan(forced, forceAll: false, Apply);
         store.Publish();
         return changes;
     }

@@ -183,9 +183,6 @@ public sealed class ManifestCatalog
                 contentChanged |= Refresh(path, rootIndex, forced, toParse);
             }
         }
-        var previousContents = toParse.Select(p => p.File.Content).ToList();
-        contentChanged |= ParseAll(toParse);
-
         var removedFiles = new List<TrackedFile>();
         foreach (var path in _files.Keys.ToList())
         {
@@ -195,16 +192,150 @@ public sealed class ManifestCatalog
             contentChanged = true;
         }
 
-        var previousDiagnostics = _diagnostics;
         _rootDiagnostics = rootDiagnostics;
         _scanned = true;
+        return Complete(now, toParse, removedFiles, contentChanged, wholeMerge: firstScan || unknownRoots.Count > 0, onObjects);
+    }
+
+    /// <summary>
+    /// Re-reads only <paramref name="paths"/> (what the watchers reported), without listing the roots, so a change costs
+    /// what its files cost rather than a listing and a stat of every file (at one file per route, thousands per change).
+    /// Each path is read exactly as <see cref="Scan"/> would read it when forced. Returns null, having touched nothing,
+    /// when a path needs the walk to be read the way the walk reads it: before the first scan; when the last walk
+    /// reported a problem with a root or a link; for a path that is a directory or a symbolic link, lies under a
+    /// symbolic link, lies under more than one root, or is a removed path under which files were read. The caller then
+    /// calls <see cref="Scan"/>. Files the walk would never read (hidden, other extensions, excluded, outside every
+    /// root) are ignored here as well.
+    /// </summary>
+    public CatalogChanges? ScanPaths(IEnumerable<string> paths,
+        Action<IReadOnlyList<IKubernetesObject<V1ObjectMeta>>, IReadOnlyList<ResourceKey>>? onObjects = null)
+    {
+        if (!_scanned || _rootDiagnostics.Count > 0) return null;
+        var targets = new List<(string Path, int RootIndex, bool Exists)>();
+        foreach (var path in paths.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            switch (Target(path, out var rootIndex, out var exists))
+            {
+                case PathTarget.Walk:
+                    return null;
+                case PathTarget.Read:
+                    targets.Add((path, rootIndex, exists));
+                    break;
+            }
+        }
+
+        var now = _time.GetUtcNow().UtcDateTime;
+        var toParse = new List<(TrackedFile File, string Text)>();
+        var removedFiles = new List<TrackedFile>();
+        var contentChanged = false;
+        foreach (var (path, rootIndex, exists) in targets)
+        {
+            if (exists)
+            {
+                contentChanged |= Refresh(path, rootIndex, forced: true, toParse);
+                continue;
+            }
+            if (!_files.Remove(path, out var gone)) continue;
+            removedFiles.Add(gone);
+            contentChanged = true;
+        }
+        return Complete(now, toParse, removedFiles, contentChanged, wholeMerge: false, onObjects);
+    }
+
+    /// <summary>What <see cref="ScanPaths"/> does with one reported path.</summary>
+    private enum PathTarget
+    {
+        /// <summary>The walk would not read it, and nothing read depends on it.</summary>
+        Ignore,
+        /// <summary>A plain file (or a tracked file now gone) the walk would find under the root given.</summary>
+        Read,
+        /// <summary>Only the walk reads it the way the walk does.</summary>
+        Walk,
+    }
+
+    /// <summary>
+    /// Classifies a reported path as the walk (<see cref="ManifestDirectoryWalk"/>) would see it: under exactly one root,
+    /// through real directories only, none of them hidden, a regular file with a manifest extension.
+    /// </summary>
+    private PathTarget Target(string path, out int rootIndex, out bool exists)
+    {
+        rootIndex = -1;
+        exists = false;
+        var tracked = _files.TryGetValue(path, out var file);
+        if (IsExcluded(path)) return tracked ? PathTarget.Walk : PathTarget.Ignore;
+        for (var i = 0; i < _roots.Count; i++)
+        {
+            if (!IsUnder(path, _roots[i])) continue;
+            if (rootIndex >= 0) return PathTarget.Walk;
+            rootIndex = i;
+        }
+        if (rootIndex < 0) return tracked ? PathTarget.Walk : PathTarget.Ignore;
+        if (tracked && file!.RootIndex != rootIndex) return PathTarget.Walk;
+
+        var root = _roots[rootIndex];
+        FileSystemInfo entry;
+        if (path == root)
+        {
+            // A root that is a single file is read whatever its name.
+            entry = new FileInfo(path);
+            if (entry.LinkTarget is not null || Directory.Exists(path)) return PathTarget.Walk;
+            exists = entry.Exists;
+            return exists || tracked ? PathTarget.Read : PathTarget.Ignore;
+        }
+
+        var relative = path[(root.EndsWith(Path.DirectorySeparatorChar) ? root.Length : root.Length + 1)..];
+        var parts = relative.Split(Path.DirectorySeparatorChar);
+        var hidden = Array.FindIndex(parts, p => p.StartsWith('.'));
+        if (hidden >= 0)
+        {
+            // The walk reads nothing under a hidden name, but a hidden directory or link can be what a visible link
+            // leads to: a mounted ConfigMap swaps its "..data" link to a new hidden directory, and only the walk sees
+            // the files behind it change. A hidden file (a writer's temp file, renamed away; a swap file) is nothing.
+            var hiddenPath = Path.Combine([root, .. parts[..(hidden + 1)]]);
+            return tracked || Directory.Exists(hiddenPath) || new FileInfo(hiddenPath).LinkTarget is not null ? PathTarget.Walk : PathTarget.Ignore;
+        }
+        var directory = root;
+        for (var i = 0; i < parts.Length - 1; i++)
+        {
+            directory = Path.Combine(directory, parts[i]);
+            var info = new DirectoryInfo(directory);
+            if (info.LinkTarget is not null) return PathTarget.Walk;
+            if (!info.Exists)
+            {
+                // A directory removed with the file: the file is gone.
+                return tracked ? PathTarget.Read : PathTarget.Ignore;
+            }
+        }
+
+        if (Directory.Exists(path) || new FileInfo(path) is { LinkTarget: not null }) return PathTarget.Walk;
+        exists = File.Exists(path);
+        if (!exists)
+        {
+            if (tracked) return PathTarget.Read;
+            // A removed directory (or one renamed away) under which files were read: only the walk knows which are gone.
+            var prefix = path + Path.DirectorySeparatorChar;
+            return _files.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal)) ? PathTarget.Walk : PathTarget.Ignore;
+        }
+        return IsManifestExtension(Path.GetExtension(path)) ? PathTarget.Read : tracked ? PathTarget.Walk : PathTarget.Ignore;
+    }
+
+    /// <summary>
+    /// The end of a scan: parses what was read, then hands the object changes over (worked out from the changed files
+    /// alone when that gives what a whole merge would; <paramref name="wholeMerge"/> forces the whole merge).
+    /// </summary>
+    private CatalogChanges Complete(DateTime now, List<(TrackedFile File, string Text)> toParse, List<TrackedFile> removedFiles, bool contentChanged,
+        bool wholeMerge, Action<IReadOnlyList<IKubernetesObject<V1ObjectMeta>>, IReadOnlyList<ResourceKey>>? onObjects)
+    {
+        var previousContents = toParse.Select(p => p.File.Content).ToList();
+        contentChanged |= ParseAll(toParse);
+        var previousDiagnostics = _diagnostics;
         if (!contentChanged)
         {
             _diagnostics = Collect();
             return Diff([], [], previousDiagnostics);
         }
         var changedFiles = toParse.Select((p, i) => (p.File, Before: previousContents[i])).ToList();
-        if (firstScan || unknownRoots.Count > 0 || !TryReconcileChanged(now, changedFiles, removedFiles, out var upserts, out var removals))
+        if (wholeMerge || !TryReconcileChanged(now, changedFiles, removedFiles, out var upserts, out var removals))
             return Reconcile(now, previousDiagnostics, onObjects);
         onObjects?.Invoke(upserts, removals);
         // Duplicates cannot have changed (TryReconcileChanged holds only when no winner can move); dangling references
@@ -317,6 +448,9 @@ public sealed class ManifestCatalog
         {
             info = new FileInfo(path);
             if (!info.Exists) return false;
+            // A link is compared by the file it leads to: a mounted ConfigMap's files link through "..data", which the
+            // kubelet points at a new directory on an update, and the links' own size and time never change.
+            if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true } target) info = target;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

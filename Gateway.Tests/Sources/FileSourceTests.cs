@@ -59,6 +59,57 @@ public sealed class FileSourceTests : IAsyncLifetime
         Assert.True(await EventuallyAsync(() => _store.Get(B) is not null), "the renamed file's object is not in the store");
     }
 
+    [Fact]
+    public async Task WatcherEventsKeepComing_AChangeNoWatcherReports_StillReadByTheWalk()
+    {
+        // Watcher events are read by path alone; the walk of every root is the safety net for changes no watcher
+        // reports. Here: a file written behind a directory link (inotify does not follow links). A steady stream of
+        // events (a file rewritten every 50 ms, faster than the 400 ms rescan interval) keeps the periodic rescan
+        // from firing, so the walk must still run once the last one is older than the interval (without that rule this
+        // test fails at its 30 s bound).
+        var outside = new TempDir();
+        var dir = new TempDir();
+        var store = new ResourceStore();
+        dir.Write("busy.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: busy}\n");
+        Directory.CreateSymbolicLink(dir.Combine("linked"), outside.Path);
+        var source = new FileSource(new FileSourceOptions { Roots = [dir.Path], SettleDelay = Long, RescanInterval = TimeSpan.FromMilliseconds(400) },
+            store, NullLogger<FileSource>.Instance, TimeProvider.System);
+        using var stop = new CancellationTokenSource();
+        try
+        {
+            await source.StartAsync(CancellationToken.None);
+            await source.InitialSync.WaitAsync(new CancellationTokenSource(Bound).Token);
+            var busy = new ResourceKey("Namespace", "", "busy");
+            var x = new ResourceKey("Namespace", "", "x");
+            var writes = 0;
+            var churn = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    var temp = dir.Combine(".busy.yaml.tmp");
+                    await File.WriteAllTextAsync(temp, $"apiVersion: v1\nkind: Namespace\nmetadata: {{name: busy, labels: {{n: w{++writes}}}}}\n");
+                    File.Move(temp, dir.Combine("busy.yaml"), overwrite: true);
+                    await Task.Delay(50);
+                }
+            });
+            // The stream is being read (by path) before the unreported file is written.
+            Assert.True(await EventuallyAsync(() => store.Get(busy)?.Metadata.Labels?.ContainsKey("n") == true), "the rewritten file is not read");
+            outside.Write("x.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n");
+
+            Assert.True(await EventuallyAsync(() => store.Get(x) is not null), "the file behind the link was never read while events kept coming");
+            await stop.CancelAsync();
+            await churn;
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await source.StopAsync(CancellationToken.None);
+            source.Dispose();
+            dir.Dispose();
+            outside.Dispose();
+        }
+    }
+
     private static async Task<bool> EventuallyAsync(Func<bool> condition)
     {
         var until = DateTime.UtcNow + Bound;

@@ -111,6 +111,10 @@ public static class GatewayCommandLine
             Window = input.Converted(symbols.CoalesceWindow, Duration, TimeSpan.Zero),
             MaxDelay = input.Converted(symbols.CoalesceMaxDelay, Duration, TimeSpan.Zero),
         };
+        // Bounded: a status held back for long would look lost to whoever waits for it.
+        var statusDelay = input.Converted(symbols.StatusDelay,
+            text => Duration(text) is ({ } delay, "") && delay <= TimeSpan.FromSeconds(1) ? (delay, "") : (default, "is not a duration from 0s to 1s (examples: 0s, 3ms, 50ms)"),
+            TimeSpan.Zero);
         var rescanInterval = input.Converted(symbols.RescanInterval, Duration, TimeSpan.FromSeconds(1));
         var secretTypes = input.List(symbols.SecretTypes);
         var secretNamespaces = input.List(symbols.SecretNamespaces);
@@ -143,6 +147,7 @@ public static class GatewayCommandLine
             AddressPool = addressPool,
             MeshClusterIpRange = meshClusterIpRange,
             Coalescing = coalescing,
+            StatusDelay = statusDelay,
             RescanInterval = rescanInterval,
             ShutdownTimeout = shutdownTimeout,
             Kubernetes = !kubernetes ? null : new Kubernetes.KubernetesHostOptions
@@ -441,6 +446,13 @@ public static class GatewayCommandLine
             Description = "The longest a change waits while a burst of changes goes on.",
             HelpName = "DURATION",
             DefaultValueFactory = _ => "200ms",
+        };
+
+        public readonly Option<string> StatusDelay = new("--status-delay")
+        {
+            Description = "How long after a change is applied to the data plane its statuses are handed to their writers, so the change's first requests are served before the status work takes the cores; 0s hands off at once.",
+            HelpName = "DURATION",
+            DefaultValueFactory = _ => "3ms",
         };
 
         public readonly Option<string> RescanInterval = new("--rescan-interval")
@@ -780,7 +792,7 @@ public static class GatewayCommandLine
                 "values of a repeatable option separated by commas, true or false for a switch; an option given on the command " +
                 "line wins over its variable, and an empty variable counts as unset.")
             {
-                Manifests, StatusDir, ControllerName, AddressPool, MeshClusterIpRange, CoalesceWindow, CoalesceMaxDelay, RescanInterval, ShutdownTimeout, LogLevel, LogFormat, AccessLog, OtlpEndpoint,
+                Manifests, StatusDir, ControllerName, AddressPool, MeshClusterIpRange, CoalesceWindow, CoalesceMaxDelay, StatusDelay, RescanInterval, ShutdownTimeout, LogLevel, LogFormat, AccessLog, OtlpEndpoint,
                 MaxConnections, MaxListenerConnections, MaxUpgradedConnections, BackendMaxConnections, ForwardedHeaders, ForwardedTrustedHops,
                 SessionKeyFile, DemoBackends, Source, Kubeconfig, ServiceNamespace, PodSelector, ContainerPortRange, ServiceBindAddress, SecretTypes, SecretNamespaces,
                 NoCluster, NodeName, ClusterHost, ClusterPort, ManagementHost, ManagementPort, ManagementTokenFile, Peers, Discovery, DiscoveryPodSelector, PodNamespace,

@@ -77,6 +77,7 @@ public sealed class GatewayHostBuilder
                 MeshPassthrough = options.MeshPassthrough,
             },
             Coalescing = options.Coalescing,
+            StatusDelay = options.StatusDelay,
             DataPlaneTimeout = options.DataPlaneTimeout,
             Translate = options.Translate,
         });

@@ -38,6 +38,9 @@ public sealed class GatewayHostOptions
     /// <summary>How store changes are batched into snapshots (--coalesce-window, --coalesce-max-delay).</summary>
     public CoalescingOptions Coalescing { get; set; } = new();
 
+    /// <summary>How long after a pass is applied its statuses are handed off (--status-delay; <see cref="PipelineOptions.StatusDelay"/>).</summary>
+    public TimeSpan StatusDelay { get; set; } = PipelineOptions.DefaultStatusDelay;
+
     /// <summary>Period of the safety-net rescan of the manifest directories (--rescan-interval).</summary>
     public TimeSpan RescanInterval { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -89,6 +89,7 @@ public static class KubernetesHosting
                 ServiceBindAddress = k8sOptions.ServiceBindAddress,
             },
             Coalescing = options.Coalescing,
+            StatusDelay = options.StatusDelay,
             DataPlaneTimeout = options.DataPlaneTimeout,
             Translate = options.Translate,
         });

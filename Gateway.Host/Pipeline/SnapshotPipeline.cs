@@ -264,7 +264,7 @@ public sealed class SnapshotPipeline : BackgroundService
         // pass time runs from the pass's start to its statuses, including any wait for the previous pass's status hand-off.
         _logger.LogInformation("Revision {Revision}: {Gateways} gateways, {Statuses} statuses ({Written} written, {Removed} removed, {Pending} pending), {Errors} errors, " +
             "{Elapsed:F1} ms (translate {Translate:F1} ms, apply {Apply:F1} ms, status {Status:F1} ms); queued {Queued:F1} ms before the pass, " +
-            "status waited {StatusWait:F1} ms for the previous pass's, hand-off prepared in {Prepare:F1} ms (content built for {Built} of {Objects} entities, {Reported} reported){Translation}",
+            "status started {StatusWait:F1} ms after the apply (the status delay, or the previous pass's hand-off), hand-off prepared in {Prepare:F1} ms (content built for {Built} of {Objects} entities, {Reported} reported){Translation}",
             snapshot.Revision, result?.Gateways.Length ?? 0, result?.Statuses.Count ?? 0, written, removed, unacknowledged, errors.Count,
             Stopwatch.GetElapsedTime(applied.Started).TotalMilliseconds, applied.TranslateTime.TotalMilliseconds, applied.ApplyTime.TotalMilliseconds,
             Stopwatch.GetElapsedTime(statusStarted).TotalMilliseconds, applied.Queued.TotalMilliseconds,
@@ -294,6 +294,7 @@ public sealed class SnapshotPipeline : BackgroundService
         var ct = _statusStop.Token;
         var reader = _statusPasses.Reader;
         var waiting = new List<AppliedPass>();
+        var delayed = false;
         try
         {
             while (true)
@@ -314,6 +315,14 @@ public sealed class SnapshotPipeline : BackgroundService
                     waiting.Add(applied);
                 }
                 if (waiting.Count == 0) continue;
+                // The data plane first (PipelineOptions.StatusDelay): wait once, then take what arrived meanwhile.
+                if (!delayed && Stopwatch.GetElapsedTime(waiting[0].AppliedAt) < _options.StatusDelay)
+                {
+                    delayed = true;
+                    await DelayUntilAsync(waiting[0].AppliedAt + (long)(_options.StatusDelay.TotalSeconds * Stopwatch.Frequency), ct).ConfigureAwait(false);
+                    continue;
+                }
+                delayed = false;
                 var next = waiting[0];
                 waiting.RemoveAt(0);
                 // Nothing newer is waiting once the newest written pass has been taken (a newer write changes the value).
@@ -332,6 +341,14 @@ public sealed class SnapshotPipeline : BackgroundService
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>Waits until the Stopwatch clock reaches <paramref name="dueAt"/>.</summary>
+    private static async Task DelayUntilAsync(long dueAt, CancellationToken ct)
+    {
+        // Timers fire up to a few milliseconds early: what is left is waited again (at least 1 ms at a time).
+        for (var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), dueAt); left > TimeSpan.Zero; left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), dueAt))
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), ct).ConfigureAwait(false);
     }
 
     /// <summary>

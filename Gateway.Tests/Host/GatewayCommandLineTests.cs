@@ -69,13 +69,15 @@ public sealed class GatewayCommandLineTests : IDisposable
         var request = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse([
             "--manifests", _dir.Combine("a"), "--status-dir", _dir.Combine("s"), "--controller-name", "example.net/gw",
             "--address-pool", "127.20.0.0/24", "--coalesce-window", "7ms", "--coalesce-max-delay", "1s", "--rescan-interval", "500ms",
-            "--shutdown-timeout", "3s", "--log-level", "Debug",
+            "--shutdown-timeout", "3s", "--log-level", "Debug", "--status-delay", "0s",
         ]));
+        var defaults = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Combine("a")])).Options;
 
         var o = request.Options;
         Assert.Equal((_dir.Combine("s"), "example.net/gw", "127.20.0.0/24"), (o.StatusDirectory, o.ControllerName, o.AddressPool));
         Assert.Equal((TimeSpan.FromMilliseconds(7), TimeSpan.FromSeconds(1)), (o.Coalescing.Window, o.Coalescing.MaxDelay));
         Assert.Equal((TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(3)), (o.RescanInterval, o.ShutdownTimeout));
+        Assert.Equal((TimeSpan.Zero, TimeSpan.FromMilliseconds(3)), (o.StatusDelay, defaults.StatusDelay));
         Assert.Equal(LogLevel.Debug, request.LogLevel);
     }
 
@@ -116,6 +118,7 @@ public sealed class GatewayCommandLineTests : IDisposable
     [InlineData("--controller-name=nopath", "--controller-name")]
     [InlineData("--coalesce-window=soon", "--coalesce-window")]
     [InlineData("--coalesce-window=1s", "coalescing")]
+    [InlineData("--status-delay=2s", "--status-delay: \"2s\" is not a duration from 0s to 1s")]
     [InlineData("--log-level=Loud", "Loud")]
     [InlineData("--management-token-file=/nonexistent/token", "--management-token-file")]
     [InlineData("--log-format=xml", "--log-format: \"xml\" is not one of text, json")]
@@ -224,6 +227,7 @@ public sealed class GatewayCommandLineTests : IDisposable
             "--controller-name <NAME>", $"[default: {TranslatorOptions.DefaultControllerName}]",
             "--address-pool <CIDR>", $"[default: {TranslatorOptions.DefaultAddressPool}]",
             "--coalesce-window <DURATION>", "[default: 1ms]", "--coalesce-max-delay <DURATION>", "[default: 200ms]",
+            "--status-delay <DURATION>", "[default: 3ms]",
             "--rescan-interval <DURATION>", "[default: 2s]", "--shutdown-timeout <DURATION>", "[default: 10s]",
             "--log-level <LEVEL>", "[default: Information]", "translate",
         })

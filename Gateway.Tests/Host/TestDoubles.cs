@@ -17,6 +17,9 @@ internal sealed class RecordingDataPlane : IDataPlane
 {
     public ConcurrentQueue<(long Revision, IReadOnlyList<GatewayRouteTable> Gateways)> Applied { get; } = new();
 
+    /// <summary>When each revision was applied (Stopwatch timestamps).</summary>
+    public ConcurrentDictionary<long, long> AppliedAt { get; } = new();
+
     /// <summary>Sockets for which this returns true are reported as failed to bind.</summary>
     public Func<ListenerSocket, bool> Unbindable { get; set; } = _ => false;
 
@@ -28,6 +31,7 @@ internal sealed class RecordingDataPlane : IDataPlane
     public Task<DataPlaneApplyResult> ApplyAsync(long revision, IReadOnlyList<GatewayRouteTable> gateways, CancellationToken ct)
     {
         if (Fail) throw new InvalidOperationException("data plane test failure");
+        AppliedAt[revision] = System.Diagnostics.Stopwatch.GetTimestamp();
         Applied.Enqueue((revision, gateways));
         var failed = gateways.SelectMany(g => g.Addresses.SelectMany(a => g.Ports.Select(p => new ListenerSocket(a, p.Port))))
             .Where(s => Unbindable(s)).ToHashSet();

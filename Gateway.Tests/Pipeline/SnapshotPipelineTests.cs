@@ -399,6 +399,39 @@ public sealed class SnapshotPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_StatusDelay_HandOffStartsThatLongAfterTheApply_AndAPassAppliedMeanwhileSupersedesTheWaitingOne()
+    {
+        var delay = TimeSpan.FromSeconds(2);
+        using var pipeline = new SnapshotPipeline(_store, new PipelineOptions { Translate = _translator.Translate, StatusDelay = delay }, _current, _handOff,
+            _inventory, _dataPlane, NullLogger<SnapshotPipeline>.Instance, TimeProvider.System);
+        await pipeline.StartAsync(CancellationToken.None);
+        try
+        {
+            _store.Upsert(Published(1, Manifests.GatewayClass()).Snapshot.Get(ClassKey)!);
+            _store.MarkSynced();
+            await Wait.UntilAsync(() => _dataPlane.AppliedAt.ContainsKey(1), "revision 1 applied");
+            var gc2 = new ResourceKey("GatewayClass", "", "gc2");
+            _store.Upsert(Published(1, Manifests.GatewayClass("gc2")).Snapshot.Get(gc2)!);
+            await Wait.UntilAsync(() => _dataPlane.AppliedAt.ContainsKey(2), "revision 2 applied");
+            var handedBeforeRevisionTwoWasApplied = _handOff.FirstEnteredAt != 0 && _handOff.FirstEnteredAt < _dataPlane.AppliedAt[2];
+            var done = await pipeline.WaitForRevisionAsync(2, Wait.Token());
+
+            Assert.False(handedBeforeRevisionTwoWasApplied, "a hand-off started before revision 2 was applied, inside revision 1's delay");
+            Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(_dataPlane.AppliedAt[1], _handOff.FirstEnteredAt) >= delay,
+                $"the first hand-off started {System.Diagnostics.Stopwatch.GetElapsedTime(_dataPlane.AppliedAt[1], _handOff.FirstEnteredAt).TotalMilliseconds:F1} ms after revision 1's apply, before the delay");
+            // Revision 1 waited; revision 2, applied meanwhile, superseded it and carries both statuses.
+            Assert.Equal([2], _handOff.Calls.Select(c => c.Result.Revision));
+            Assert.Equal(2, done.Revision);
+            Assert.Contains(gc2, _handOff.Calls[0].Result.Statuses.Keys);
+            Assert.Contains(ClassKey, _handOff.Calls[0].Result.Statuses.Keys);
+        }
+        finally
+        {
+            await pipeline.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task Run_FirstHandOffStillRunning_ServingOnceAppliedButReadyOnlyAfterTheHandOff()
     {
         _handOff.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -446,11 +479,15 @@ public sealed class SnapshotPipelineTests : IDisposable
 
         public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>When the first hand-off was entered (Stopwatch timestamp; 0 before).</summary>
+        public long FirstEnteredAt;
+
         public int Fail { get; set; }
 
         public async Task<StatusHandOffResult> HandOffAsync(TranslationResult result, Snapshot snapshot, bool applied, IReadOnlyCollection<ResourceKey> storedKeys,
             CancellationToken ct)
         {
+            Interlocked.CompareExchange(ref FirstEnteredAt, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
             Entered.TrySetResult();
             if (Gate is { } gate) await gate.Task.WaitAsync(ct);
             lock (_calls) _calls.Add((result, snapshot, applied, [.. storedKeys]));

@@ -122,6 +122,35 @@ public sealed class FileSourceWarmUpTests : IDisposable
     }
 
     [Fact]
+    public async Task WarmUp_EndsWithWatcherEventsForAPathOutsideTheRoots_TheLoopReadsThemAndNothingChanges()
+    {
+        var store = new ResourceStore();
+        await WithStartedSourceAsync(store, 2, async (source, timeout) =>
+        {
+            var (sequence, count) = (store.ChangeSequence, store.Count);
+            await source.WarmedUp.WaitAsync(timeout);
+
+            Assert.True(await source.WatcherEventsWarmedUp.WaitAsync(timeout), "the warm-up's watcher events were not sent");
+            Assert.Equal((sequence, count), (store.ChangeSequence, store.Count));
+            Assert.Empty(source.Diagnostics);
+            // The loop still reads real events after them.
+            _dir.Write("d.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: d}\n");
+            while (store.Get(new ResourceKey("Namespace", "", "d")) is null) await Task.Delay(20, timeout);
+        });
+    }
+
+    [Fact]
+    public async Task WarmUp_Off_SendsNoWatcherEvents()
+    {
+        var store = new ResourceStore();
+        await WithStartedSourceAsync(store, 0, async (source, timeout) =>
+        {
+            await source.WarmedUp.WaitAsync(timeout);
+            Assert.False(await source.WatcherEventsWarmedUp.WaitAsync(timeout));
+        });
+    }
+
+    [Fact]
     public async Task WarmUp_UnchangedFile_RunsEveryPassAndMakesNoStoreChange()
     {
         var store = new ResourceStore();

@@ -194,7 +194,12 @@ public sealed class KubernetesSource : BackgroundService
                     if (_states[stream.Name].Missing) _logger.LogInformation("{Kind} ({Group}) is served now ({Version})", kind.Kind, kind.Group, version);
                     if (_states[stream.Name].Forbidden) _logger.LogInformation("{Kind} ({Group}): list allowed now", kind.Kind, kind.Group);
                     Update(stream, s => s with { Missing = false, Forbidden = false, Version = version, ResourceVersion = resourceVersion, Lists = s.Lists + 1, Objects = held.Count });
-                    if (!listedOnce) { listedOnce = true; MarkListed(); }
+                    if (!listedOnce)
+                    {
+                        listedOnce = true;
+                        MarkListed();
+                        WarmUpWatchEvent(stream, version);
+                    }
                     backoff.Reset();
                 }
 
@@ -346,6 +351,20 @@ public sealed class KubernetesSource : BackgroundService
         if (gone) return (WatchOutcome.Gone, resourceVersion);
         if (failure is not null) throw new InvalidOperationException($"watch error event: {Describe(failure)}", failure);
         return (progress ? WatchOutcome.Progress : WatchOutcome.NoProgress, resourceVersion);
+    }
+
+    /// <summary>The watch's per-event reading, once, before the first real event (<see cref="KubernetesApi.WarmUpWatchEvent"/>).</summary>
+    private void WarmUpWatchEvent(ListStream stream, string version)
+    {
+        try
+        {
+            _api.WarmUpWatchEvent(stream.Kind, version, stream.Scope);
+        }
+        catch (Exception e)
+        {
+            // The warm-up only saves time: the watch reads its events as usual.
+            _logger.LogWarning(e, "{Kind}: warm-up of the watch's event reading failed; events are read as usual", stream.Name);
+        }
     }
 
     /// <summary>A full list replaces what this kind held: upsert everything listed, remove what was not.</summary>

@@ -102,12 +102,14 @@ internal sealed partial class ControlPlaneBench
         // Additions: the route, its Service and EndpointSlice created through the API (slice, Service, then route, as a
         // user's kubectl apply of one file creates them in order); from the route's creation to its first 200.
         var propagation = new List<double>();
+        var additionWindows = new List<(int, DateTime, double)>();
         using var poller = NewClient(1);
         for (var k = 0; k < options.Additions; k++)
         {
             var id = n + k;
             var objects = Objects(Fixtures.ControlPlaneRoute(id, "gw", "127.0.0.1", backendPort));
             OffPool(() => { foreach (var obj in objects.Where(o => o.Kind != "HTTPRoute")) server.Apply(obj); });
+            var writtenUtc = DateTime.UtcNow;
             var written = Stopwatch.GetTimestamp();
             OffPool(() => server.Apply(objects.Single(o => o.Kind == "HTTPRoute")));
             var deadline = written + 30 * Stopwatch.Frequency;
@@ -116,6 +118,7 @@ internal sealed partial class ControlPlaneBench
                 if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"N={n}: added route r{id} not served within 30 s");
             }
             propagation.Add(Stopwatch.GetElapsedTime(written).TotalMilliseconds);
+            additionWindows.Add((id, writtenUtc, propagation[^1]));
             if (!await Util.WaitUntilAsync(() => Task.FromResult(AcceptedInApi(server, id, 1)), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(5)).ConfigureAwait(false))
                 throw new TimeoutException($"N={n}: added route r{id} not Accepted within 60 s");
             await Task.Delay(20).ConfigureAwait(false);
@@ -123,12 +126,17 @@ internal sealed partial class ControlPlaneBench
 
         // Changes: the route updated (path /rN → /rNv2, generation 2); served, then its status for generation 2 seen in
         // the API server (polled every millisecond: the time is when the bench saw it, at most about 1 ms late).
+        // The gateway's own pauses that overlapped each sample, read after each phase (the ring holds the last 1,024);
+        // the bench process's (it runs the API server) are not in it.
+        var (additionSamples, additionPauses) = await AttributeAsync(gateway, "addition", additionWindows).ConfigureAwait(false);
         var changeServed = new List<double>();
+        var changeWindows = new List<(int, DateTime, double)>();
         var statusAfterServed = new List<double>();
         for (var k = 0; k < Math.Min(options.Changes, options.Additions); k++)
         {
             var id = n + k;
             var route = Objects(Fixtures.ControlPlaneChangedRoute(id, "gw", "127.0.0.1", backendPort)).Single(o => o.Kind == "HTTPRoute");
+            var writtenUtc = DateTime.UtcNow;
             var written = Stopwatch.GetTimestamp();
             OffPool(() => server.Apply(route));
             var deadline = written + 30 * Stopwatch.Frequency;
@@ -138,6 +146,7 @@ internal sealed partial class ControlPlaneBench
             }
             var servedAt = Stopwatch.GetTimestamp();
             changeServed.Add(Stopwatch.GetElapsedTime(written, servedAt).TotalMilliseconds);
+            changeWindows.Add((id, writtenUtc, changeServed[^1]));
             if (!await Util.WaitUntilAsync(() => Task.FromResult(AcceptedInApi(server, id, 2)), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(1)).ConfigureAwait(false))
                 throw new TimeoutException($"N={n}: changed route r{id} not Accepted for generation 2 within 60 s");
             statusAfterServed.Add(Stopwatch.GetElapsedTime(servedAt).TotalMilliseconds);
@@ -145,11 +154,14 @@ internal sealed partial class ControlPlaneBench
         }
 
         // Deletions: the route deleted through the API, to its first 404 (its Service and slice deleted after).
+        var (changeSamples, changePauses) = await AttributeAsync(gateway, "change", changeWindows).ConfigureAwait(false);
         var deletion = new List<double>();
+        var deletionWindows = new List<(int, DateTime, double)>();
         for (var k = 0; k < Math.Min(options.Deletions, options.Additions); k++)
         {
             var id = n + k;
             var path = k < options.Changes ? "v2" : "";
+            var removedUtc = DateTime.UtcNow;
             var removed = Stopwatch.GetTimestamp();
             OffPool(() => server.Delete(new ResourceKey("HTTPRoute", Fixtures.Namespace, $"r{id}")));
             var deadline = removed + 30 * Stopwatch.Frequency;
@@ -158,10 +170,12 @@ internal sealed partial class ControlPlaneBench
                 if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"N={n}: deleted route r{id} still answered after 30 s");
             }
             deletion.Add(Stopwatch.GetElapsedTime(removed).TotalMilliseconds);
+            deletionWindows.Add((id, removedUtc, deletion[^1]));
             server.Delete(new ResourceKey("Service", Fixtures.Namespace, $"svc-{id}"));
             server.Delete(new ResourceKey("EndpointSlice", Fixtures.Namespace, $"svc-{id}-1"));
             await Task.Delay(20).ConfigureAwait(false);
         }
+        var (deletionSamples, deletionPauses) = await AttributeAsync(gateway, "deletion", deletionWindows).ConfigureAwait(false);
         await steady.StopAsync().ConfigureAwait(false);
 
         var metricsAtEnd = await gateway.MetricsAsync().ConfigureAwait(false);
@@ -180,7 +194,12 @@ internal sealed partial class ControlPlaneBench
             PerChange("pass"), metricsAtEnd.CountSince(metricsAtReady, reconcile, "phase=\"pass\""),
             changeServed, P(changeServed, 50), P(changeServed, 99),
             statusAfterServed, P(statusAfterServed, 50), P(statusAfterServed, 99), statusAfterServed.Count > 0 ? statusAfterServed.Max() : double.NaN,
-            deletion, P(deletion, 50), P(deletion, 99), deletion.Count > 0 ? deletion.Max() : double.NaN) { FloorWorkingSetBytes = floor?.WorkingSetBytes };
+            deletion, P(deletion, 50), P(deletion, 99), deletion.Count > 0 ? deletion.Max() : double.NaN)
+        {
+            FloorWorkingSetBytes = floor?.WorkingSetBytes,
+            Samples = [.. additionSamples, .. changeSamples, .. deletionSamples],
+            PhasePauses = [.. new[] { additionPauses, changePauses, deletionPauses }.OfType<PhasePauses>()],
+        };
     }
 
     /// <summary>The bench Gateway for Kubernetes mode: no spec.addresses (its address is its Service's), one HTTP listener on port 80.</summary>

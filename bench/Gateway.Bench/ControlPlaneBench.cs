@@ -426,7 +426,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         if (results.Any(r => r.Samples.Count > 0))
         {
             sb.AppendLine().AppendLine("Runtime pauses of the gateway process (its `/debug/memory/pauses`, read after each phase) that overlapped each sample's " +
-                "window (file operation to the answer waited for; \"paused ms\" is the part of the overlapping pauses inside the window):").AppendLine();
+                "window (file operation, or API write in Kubernetes mode, to the answer waited for; \"paused ms\" is the part of the overlapping pauses inside the window):").AppendLine();
             foreach (var r in results.Where(r => r.Samples.Count > 0)) sb.AppendLine(PauseReport(r, 10));
         }
         if (results.Count >= 2)

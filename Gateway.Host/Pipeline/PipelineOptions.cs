@@ -18,8 +18,10 @@ public sealed record PipelineOptions
     /// <summary>
     /// How long after a pass is applied to the data plane its statuses are handed to their entities. The data plane comes
     /// first: the hand-off and the entities' writes that followed at once took the cores from the first requests the change
-    /// serves (2 cores, 5,000 routes: 2 ms more to the median time until a change was served, bench/README.md). Passes
-    /// applied meanwhile supersede the waiting one, as they do while a hand-off runs; a pass waits at most this long once.
+    /// serves (2 cores, 5,000 routes: 2 ms more to the median time until a change was served, bench/README.md). A pass
+    /// applied meanwhile supersedes the waiting one, as it does while a hand-off runs, and the wait runs on from its own
+    /// apply (in Kubernetes mode a route's pass follows its Service's by a millisecond or two); statuses are never held
+    /// back more than ten delays after the oldest waiting pass's apply.
     /// Default 3 ms (--status-delay); zero hands off at once.
     /// </summary>
     public TimeSpan StatusDelay { get; init; } = DefaultStatusDelay;

@@ -274,6 +274,9 @@ public sealed class SnapshotPipeline : BackgroundService
         return pass;
     }
 
+    /// <summary>The longest a pass's hand-off is held back, in status delays after the oldest waiting pass's apply.</summary>
+    private const int MaxStatusHold = 10;
+
     /// <summary>Hands a translated and applied pass to the status stage (started with the first).</summary>
     private void EnqueueStatus(AppliedPass applied)
     {
@@ -294,7 +297,8 @@ public sealed class SnapshotPipeline : BackgroundService
         var ct = _statusStop.Token;
         var reader = _statusPasses.Reader;
         var waiting = new List<AppliedPass>();
-        var delayed = false;
+        // When the oldest pass waiting for the status delay was applied (0: none waits); bounds the wait.
+        var holdingSince = 0L;
         try
         {
             while (true)
@@ -315,19 +319,23 @@ public sealed class SnapshotPipeline : BackgroundService
                     waiting.Add(applied);
                 }
                 if (waiting.Count == 0) continue;
-                // The data plane first (PipelineOptions.StatusDelay): wait once, then take what arrived meanwhile.
-                if (!delayed && Stopwatch.GetElapsedTime(waiting[0].AppliedAt) < _options.StatusDelay)
+                // The data plane first (PipelineOptions.StatusDelay): the hand-off waits until the delay has passed since
+                // the newest waiting pass was applied (a pass applied meanwhile supersedes the older one, and its first
+                // requests deserve the same), then takes what arrived meanwhile; never longer than MaxStatusHold after the
+                // oldest, so a steady stream of changes cannot hold statuses back.
+                var delay = (long)(_options.StatusDelay.TotalSeconds * Stopwatch.Frequency);
+                if (holdingSince == 0) holdingSince = waiting[0].AppliedAt;
+                var dueAt = Math.Min(waiting[^1].AppliedAt + delay, holdingSince + MaxStatusHold * delay);
+                if (Stopwatch.GetTimestamp() < dueAt)
                 {
-                    delayed = true;
                     // Timers fire up to a few milliseconds early: what is left is waited again (at least 1 ms at a time).
                     // Inline rather than a method of its own: this loop's code is compiled with the stage's, at start-up,
                     // not on the first change that waits (about 1 ms of JIT on the applying thread).
-                    var dueAt = waiting[0].AppliedAt + (long)(_options.StatusDelay.TotalSeconds * Stopwatch.Frequency);
                     for (var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), dueAt); left > TimeSpan.Zero; left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), dueAt))
                         await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), ct).ConfigureAwait(false);
                     continue;
                 }
-                delayed = false;
+                holdingSince = 0;
                 var next = waiting[0];
                 waiting.RemoveAt(0);
                 // Nothing newer is waiting once the newest written pass has been taken (a newer write changes the value).

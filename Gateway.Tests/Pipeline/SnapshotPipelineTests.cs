@@ -399,7 +399,7 @@ public sealed class SnapshotPipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_StatusDelay_HandOffStartsThatLongAfterTheApply_AndAPassAppliedMeanwhileSupersedesTheWaitingOne()
+    public async Task Run_StatusDelay_HandOffStartsThatLongAfterTheApply_AndAPassAppliedMeanwhileSupersedesTheWaitingOneAndWaitsItsOwnDelay()
     {
         var delay = TimeSpan.FromSeconds(2);
         using var pipeline = new SnapshotPipeline(_store, new PipelineOptions { Translate = _translator.Translate, StatusDelay = delay }, _current, _handOff,
@@ -417,6 +417,9 @@ public sealed class SnapshotPipelineTests : IDisposable
             var done = await pipeline.WaitForRevisionAsync(2, Wait.Token());
 
             Assert.False(handedBeforeRevisionTwoWasApplied, "a hand-off started before revision 2 was applied, inside revision 1's delay");
+            // The wait ran on from revision 2's own apply.
+            Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(_dataPlane.AppliedAt[2], _handOff.FirstEnteredAt) >= delay,
+                $"the hand-off started {System.Diagnostics.Stopwatch.GetElapsedTime(_dataPlane.AppliedAt[2], _handOff.FirstEnteredAt).TotalMilliseconds:F1} ms after revision 2's apply, before the delay");
             Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(_dataPlane.AppliedAt[1], _handOff.FirstEnteredAt) >= delay,
                 $"the first hand-off started {System.Diagnostics.Stopwatch.GetElapsedTime(_dataPlane.AppliedAt[1], _handOff.FirstEnteredAt).TotalMilliseconds:F1} ms after revision 1's apply, before the delay");
             // Revision 1 waited; revision 2, applied meanwhile, superseded it and carries both statuses.
@@ -424,6 +427,39 @@ public sealed class SnapshotPipelineTests : IDisposable
             Assert.Equal(2, done.Revision);
             Assert.Contains(gc2, _handOff.Calls[0].Result.Statuses.Keys);
             Assert.Contains(ClassKey, _handOff.Calls[0].Result.Statuses.Keys);
+        }
+        finally
+        {
+            await pipeline.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Run_StatusDelay_ChangesKeepComingFasterThanTheDelay_StatusesStillHandedOffBeforeTheyStop()
+    {
+        // Every change restarts the wait from its own apply, but never beyond ten delays after the oldest waiting pass:
+        // a change every 50 ms for 6 s against a 300 ms delay is handed off by about 3 s, while changes still come.
+        var delay = TimeSpan.FromMilliseconds(300);
+        using var pipeline = new SnapshotPipeline(_store, new PipelineOptions { Translate = _translator.Translate, StatusDelay = delay }, _current, _handOff,
+            _inventory, _dataPlane, NullLogger<SnapshotPipeline>.Instance, TimeProvider.System);
+        await pipeline.StartAsync(CancellationToken.None);
+        try
+        {
+            _store.Upsert(Published(1, Manifests.GatewayClass()).Snapshot.Get(ClassKey)!);
+            _store.MarkSynced();
+            var until = System.Diagnostics.Stopwatch.GetTimestamp() + 6 * System.Diagnostics.Stopwatch.Frequency;
+            var changes = 0;
+            var handedOffWhileChanging = false;
+            while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+            {
+                var key = new ResourceKey("GatewayClass", "", $"gc{changes++}");
+                _store.Upsert(Published(1, Manifests.GatewayClass(key.Name)).Snapshot.Get(key)!);
+                await Task.Delay(50);
+                handedOffWhileChanging |= _handOff.Calls.Count > 0;
+            }
+
+            Assert.True(changes > 40, $"only {changes} changes were made");
+            Assert.True(handedOffWhileChanging, "no status was handed off while changes kept coming");
         }
         finally
         {

@@ -214,7 +214,19 @@ public sealed class ManifestCatalog
         var targets = new List<(string Path, int RootIndex, bool Exists)>();
         foreach (var path in paths.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
-            switch (Target(path, out var rootIndex, out var exists))
+            PathTarget target;
+            int rootIndex;
+            bool exists;
+            try
+            {
+                target = Target(path, out rootIndex, out exists);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A path that cannot be looked at now (a link that cannot be read): the walk decides, as it always did.
+                return null;
+            }
+            switch (target)
             {
                 case PathTarget.Walk:
                     return null;

@@ -109,7 +109,8 @@ public sealed partial class NodeContentBuilder
     /// Built from the previous parts of the same Gateway, so a change costs what it touches rather than the table's size:
     /// a position whose listener is the same instance (and whose header did not move) is taken over whole; in a changed
     /// listener the entry arrays are compared from both ends (the incremental translator keeps unchanged entries'
-    /// instances) and only the routes with entries in between get new segments, every other route keeps its segment
+    /// instances) and only the routes with an entry in between that is new, gone or out of its route's previous order
+    /// get new segments, every other route keeps its segment
     /// instance, so <see cref="Inputs.Same"/> finds it unchanged by reference. Entry hashes are carried over by position
     /// (and by instance in between); only new entries are hashed. What stays linear in the size of a changed listener is
     /// cheap: reference comparisons, one pass over the entries to find the touched routes' entries, one hash over the
@@ -286,8 +287,8 @@ public sealed partial class NodeContentBuilder
 
         /// <summary>
         /// The hashes of <paramref name="entries"/>: carried over by position for the common prefix and suffix with the
-        /// previous array, by instance in between, computed for new entries. Adds the routes of the entries in between
-        /// (on both sides) to <paramref name="affected"/>.
+        /// previous array, by instance in between, computed for new entries. Adds to <paramref name="affected"/> the routes
+        /// of the entries in between that are new, gone, or out of their route's previous order (on both sides).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static Digest[] Hashes<T>(ImmutableArray<T> entries, ImmutableArray<T>? previous, Digest[]? previousHashes, HashSet<ResourceKey> affected,
@@ -304,22 +305,39 @@ public sealed partial class NodeContentBuilder
                 Array.Copy(previousHashes, 0, hashes, 0, prefix);
                 Array.Copy(previousHashes, before.Length - suffix, hashes, entries.Length - suffix, suffix);
             }
-            Dictionary<object, Digest>? between = null;
+            // The previous entries between the common prefix and suffix, by instance: their hash and index.
+            Dictionary<object, (Digest Hash, int Index)>? between = null;
             if (previousHashes is not null && before.Length - suffix > prefix)
             {
-                between = new Dictionary<object, Digest>(before.Length - suffix - prefix, ReferenceEqualityComparer.Instance);
-                for (var i = prefix; i < before.Length - suffix; i++)
-                {
-                    between.TryAdd(before[i], previousHashes[i]);
-                    affected.Add(routeOf(before[i]));
-                }
+                between = new Dictionary<object, (Digest, int)>(before.Length - suffix - prefix, ReferenceEqualityComparer.Instance);
+                for (var i = prefix; i < before.Length - suffix; i++) between.TryAdd(before[i], (previousHashes[i], i));
             }
+            // A route is affected when one of its entries in that span is new, is gone, or comes before an entry of the
+            // same route it used to follow. An entry that only moved past other routes' entries leaves its route's
+            // segment (its own entries, in table order) as it was: two routes changed far apart (the first change after
+            // the warm-up, a Service two distant routes read) no longer make every route in between affected.
+            HashSet<object>? kept = between is null ? null : new HashSet<object>(ReferenceEqualityComparer.Instance);
+            Dictionary<ResourceKey, int>? lastIndex = between is null ? null : [];
             var missing = new List<int>();
             for (var i = prefix; i < entries.Length - suffix; i++)
             {
-                affected.Add(routeOf(entries[i]));
-                if (between is not null && between.TryGetValue(entries[i], out var known)) hashes[i] = known;
-                else missing.Add(i);
+                var route = routeOf(entries[i]);
+                if (between is not null && between.TryGetValue(entries[i], out var known) && kept!.Add(entries[i]))
+                {
+                    hashes[i] = known.Hash;
+                    if (lastIndex!.TryGetValue(route, out var last) && known.Index < last) affected.Add(route);
+                    else lastIndex[route] = known.Index;
+                    continue;
+                }
+                affected.Add(route);
+                missing.Add(i);
+            }
+            if (kept is not null)
+            {
+                for (var i = prefix; i < before.Length - suffix; i++)
+                {
+                    if (!kept.Contains(before[i])) affected.Add(routeOf(before[i]));
+                }
             }
             if (missing.Count >= 64)
                 Parallel.For(0, missing.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, m => hashes[missing[m]] = EntryHash(entries[missing[m]]));

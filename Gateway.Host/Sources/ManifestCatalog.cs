@@ -223,7 +223,7 @@ public sealed class ManifestCatalog
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // A path that cannot be looked at now (a link that cannot be read): the walk decides, as it always did.
+                // A path that cannot be looked at now (a link that cannot be read): the walk decides.
                 return null;
             }
             switch (target)

@@ -313,9 +313,9 @@ public sealed partial class NodeContentBuilder
                 for (var i = prefix; i < before.Length - suffix; i++) between.TryAdd(before[i], (previousHashes[i], i));
             }
             // A route is affected when one of its entries in that span is new, is gone, or comes before an entry of the
-            // same route it used to follow. An entry that only moved past other routes' entries leaves its route's
-            // segment (its own entries, in table order) as it was: two routes changed far apart (the first change after
-            // the warm-up, a Service two distant routes read) no longer make every route in between affected.
+            // same route it followed in the previous array. An entry that only moved past other routes' entries leaves
+            // its route's segment (its own entries, in table order) as it was, so two routes changed far apart (the first
+            // change after the warm-up, a Service two distant routes read) affect those two, not every route between.
             HashSet<object>? kept = between is null ? null : new HashSet<object>(ReferenceEqualityComparer.Instance);
             Dictionary<ResourceKey, int>? lastIndex = between is null ? null : [];
             var missing = new List<int>();

@@ -402,13 +402,8 @@ public sealed class SnapshotPipelineTests : IDisposable
     public async Task Run_StatusDelay_HandOffStartsThatLongAfterTheApply_AndAPassAppliedMeanwhileSupersedesTheWaitingOneAndWaitsItsOwnDelay()
     {
         var delay = TimeSpan.FromSeconds(2);
-        using var pipeline = new SnapshotPipeline(_store, new PipelineOptions { Translate = _translator.Translate, StatusDelay = delay }, _current, _handOff,
-            _inventory, _dataPlane, NullLogger<SnapshotPipeline>.Instance, TimeProvider.System);
-        await pipeline.StartAsync(CancellationToken.None);
-        try
+        await WithDelayedPipelineAsync(delay, async pipeline =>
         {
-            _store.Upsert(Published(1, Manifests.GatewayClass()).Snapshot.Get(ClassKey)!);
-            _store.MarkSynced();
             await Wait.UntilAsync(() => _dataPlane.AppliedAt.ContainsKey(1), "revision 1 applied");
             var gc2 = new ResourceKey("GatewayClass", "", "gc2");
             _store.Upsert(Published(1, Manifests.GatewayClass("gc2")).Snapshot.Get(gc2)!);
@@ -427,11 +422,7 @@ public sealed class SnapshotPipelineTests : IDisposable
             Assert.Equal(2, done.Revision);
             Assert.Contains(gc2, _handOff.Calls[0].Result.Statuses.Keys);
             Assert.Contains(ClassKey, _handOff.Calls[0].Result.Statuses.Keys);
-        }
-        finally
-        {
-            await pipeline.StopAsync(CancellationToken.None);
-        }
+        });
     }
 
     [Fact]
@@ -439,14 +430,8 @@ public sealed class SnapshotPipelineTests : IDisposable
     {
         // Every change restarts the wait from its own apply, but never beyond ten delays after the oldest waiting pass:
         // a change every 50 ms for 6 s against a 300 ms delay is handed off by about 3 s, while changes still come.
-        var delay = TimeSpan.FromMilliseconds(300);
-        using var pipeline = new SnapshotPipeline(_store, new PipelineOptions { Translate = _translator.Translate, StatusDelay = delay }, _current, _handOff,
-            _inventory, _dataPlane, NullLogger<SnapshotPipeline>.Instance, TimeProvider.System);
-        await pipeline.StartAsync(CancellationToken.None);
-        try
+        await WithDelayedPipelineAsync(TimeSpan.FromMilliseconds(300), async _ =>
         {
-            _store.Upsert(Published(1, Manifests.GatewayClass()).Snapshot.Get(ClassKey)!);
-            _store.MarkSynced();
             var until = System.Diagnostics.Stopwatch.GetTimestamp() + 6 * System.Diagnostics.Stopwatch.Frequency;
             var changes = 0;
             var handedOffWhileChanging = false;
@@ -460,6 +445,23 @@ public sealed class SnapshotPipelineTests : IDisposable
 
             Assert.True(changes > 40, $"only {changes} changes were made");
             Assert.True(handedOffWhileChanging, "no status was handed off while changes kept coming");
+        });
+    }
+
+    /// <summary>
+    /// A running pipeline with <paramref name="statusDelay"/>, its store synced with the GatewayClass gc (revision 1),
+    /// handed to <paramref name="test"/>, stopped after.
+    /// </summary>
+    private async Task WithDelayedPipelineAsync(TimeSpan statusDelay, Func<SnapshotPipeline, Task> test)
+    {
+        using var pipeline = new SnapshotPipeline(_store, new PipelineOptions { Translate = _translator.Translate, StatusDelay = statusDelay }, _current, _handOff,
+            _inventory, _dataPlane, NullLogger<SnapshotPipeline>.Instance, TimeProvider.System);
+        await pipeline.StartAsync(CancellationToken.None);
+        try
+        {
+            _store.Upsert(Published(1, Manifests.GatewayClass()).Snapshot.Get(ClassKey)!);
+            _store.MarkSynced();
+            await test(pipeline);
         }
         finally
         {

@@ -21,6 +21,7 @@ public sealed class SessionPersistenceReplicasTests(ITestOutputHelper output) : 
     private readonly List<ReplicaProcess> _replicas = [];
     private readonly List<string> _addresses = [];
     private StickyBackends? _backends;
+    private bool _disposed;
 
     public async Task InitializeAsync()
     {
@@ -41,29 +42,43 @@ public sealed class SessionPersistenceReplicasTests(ITestOutputHelper output) : 
             ]));
         }
         foreach (var replica in _replicas) replica.Start();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        foreach (var replica in _replicas)
+        try
         {
-            string? address = null;
-            while (address is null)
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            foreach (var replica in _replicas)
             {
-                try
+                string? address = null;
+                while (address is null)
                 {
-                    address = (await replica.LiveAddressesAsync(cts.Token)).FirstOrDefault();
+                    // A replica that exited (a port taken between FreePort and its bind) will never serve: say so at once.
+                    if (!replica.Running) throw new InvalidOperationException($"{replica.Name} exited before serving:\n{replica.Tail}");
+                    try
+                    {
+                        address = (await replica.LiveAddressesAsync(cts.Token)).FirstOrDefault();
+                    }
+                    catch (HttpRequestException)
+                    {
+                        // Management endpoint not up yet.
+                    }
+                    if (address is null) await Task.Delay(200, cts.Token);
                 }
-                catch (HttpRequestException)
-                {
-                    // Management endpoint not up yet.
-                }
-                if (address is null) await Task.Delay(200, cts.Token);
+                _addresses.Add(address);
+                await StickyAnswer.UntilAsync(() => StickyAnswer.GetAsync(address, _gatewayPort, "/plain"), a => a.Status == HttpStatusCode.OK, $"{replica.Name} to serve");
             }
-            _addresses.Add(address);
-            await StickyAnswer.UntilAsync(() => StickyAnswer.GetAsync(address, _gatewayPort, "/plain"), a => a.Status == HttpStatusCode.OK, $"{replica.Name} to serve");
+        }
+        catch
+        {
+            // xUnit does not call DisposeAsync when InitializeAsync fails: the replicas would outlive the test run (and
+            // hold whatever the test process held, such as the suite's lock file).
+            await DisposeAsync();
+            throw;
         }
     }
 
     public async Task DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         foreach (var replica in _replicas)
         {
             output.WriteLine($"--- {replica.Name}\n{replica.Tail}");

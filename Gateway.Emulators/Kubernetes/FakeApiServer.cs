@@ -130,6 +130,14 @@ public sealed class FakeApiServer : IAsyncDisposable
     }
 
     /// <summary>
+    /// Raised when a write is committed: the object is stored with its new resourceVersion and its watch event is queued
+    /// for every open watch it matches (what a real API server has done once the write is persisted). The arguments are
+    /// the event type (ADDED, MODIFIED or DELETED) and the object's key. Raised under the server's lock, on the writing
+    /// thread: a handler must be quick and must not call the server.
+    /// </summary>
+    public event Action<string, ResourceKey>? Committed;
+
+    /// <summary>
     /// Creates or replaces an object as a user would (kubectl apply): generation 1 on create, +1 when anything but
     /// metadata and status changes; status in the input is ignored for kinds with a status subresource.
     /// </summary>
@@ -646,6 +654,7 @@ public sealed class FakeApiServer : IAsyncDisposable
         var line = EventLine(eventType, node);
         type.History.Add((rv, line, ns, node.DeepClone().AsObject()));
         foreach (var s in _subscribers.Where(s => s.Type == type && (s.Namespace is null || s.Namespace == ns) && s.Fields.Matches(node))) s.Events.Writer.TryWrite(line);
+        Committed?.Invoke(eventType, new ResourceKey(type.Info.Kind, ns, node["metadata"]!["name"]!.GetValue<string>()));
     }
 
     private static string SpecForm(JsonObject node)

@@ -24,6 +24,7 @@ internal sealed partial class ControlPlaneBench
     private async Task<ControlPlaneResult> RunKubernetesSizeAsync(int n, string bindAddress, int backendPort)
     {
         await using var server = await FakeApiServer.StartAsync().ConfigureAwait(false);
+        server.Committed += static (_, _) => t_committedAt = Stopwatch.GetTimestamp();
         foreach (var obj in Objects(Fixtures.GatewayClass() + KubernetesGateway())) server.Apply(obj);
         server.Apply(new V1Namespace { ApiVersion = "v1", Kind = "Namespace", Metadata = new V1ObjectMeta { Name = SystemNamespace } });
         for (var i = 0; i < n; i++)
@@ -101,9 +102,13 @@ internal sealed partial class ControlPlaneBench
 
         // Additions: the route, its Service and EndpointSlice created through the API (slice, Service, then route, as a
         // user's kubectl apply of one file creates them in order); from the route's creation to its first 200.
+        // Each sample runs from the route's commit in the API server (stored, its watch event queued: what the rename is in
+        // file mode) to the answer; the same from the start of the API call, which adds the in-process API server's own
+        // write path (the object's JSON, its lock, shared with the gateway's status writes), is reported beside it.
         var propagation = new List<double>();
+        var propagationFromCall = new List<double>();
         var additionWindows = new List<(int, DateTime, double)>();
-        using var poller = NewClient(1);
+        using var poller = await OpenPollerAsync(bindAddress, port).ConfigureAwait(false);
         for (var k = 0; k < options.Additions; k++)
         {
             var id = n + k;
@@ -111,14 +116,15 @@ internal sealed partial class ControlPlaneBench
             OffPool(() => { foreach (var obj in objects.Where(o => o.Kind != "HTTPRoute")) server.Apply(obj); });
             var writtenUtc = DateTime.UtcNow;
             var written = Stopwatch.GetTimestamp();
-            OffPool(() => server.Apply(objects.Single(o => o.Kind == "HTTPRoute")));
+            var committed = OffPool(() => server.Apply(objects.Single(o => o.Kind == "HTTPRoute")));
             var deadline = written + 30 * Stopwatch.Frequency;
             while (!await ServedAsync(poller, bindAddress, port, id).ConfigureAwait(false))
             {
                 if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"N={n}: added route r{id} not served within 30 s");
             }
-            propagation.Add(Stopwatch.GetElapsedTime(written).TotalMilliseconds);
-            additionWindows.Add((id, writtenUtc, propagation[^1]));
+            propagation.Add(Stopwatch.GetElapsedTime(committed).TotalMilliseconds);
+            propagationFromCall.Add(Stopwatch.GetElapsedTime(written).TotalMilliseconds);
+            additionWindows.Add((id, writtenUtc + Stopwatch.GetElapsedTime(written, committed), propagation[^1]));
             if (!await Util.WaitUntilAsync(() => Task.FromResult(AcceptedInApi(server, id, 1)), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(5)).ConfigureAwait(false))
                 throw new TimeoutException($"N={n}: added route r{id} not Accepted within 60 s");
             await Task.Delay(20).ConfigureAwait(false);
@@ -130,6 +136,7 @@ internal sealed partial class ControlPlaneBench
         // the bench process's (it runs the API server) are not in it.
         var (additionSamples, additionPauses) = await AttributeAsync(gateway, "addition", additionWindows).ConfigureAwait(false);
         var changeServed = new List<double>();
+        var changeServedFromCall = new List<double>();
         var changeWindows = new List<(int, DateTime, double)>();
         var statusAfterServed = new List<double>();
         for (var k = 0; k < Math.Min(options.Changes, options.Additions); k++)
@@ -138,15 +145,16 @@ internal sealed partial class ControlPlaneBench
             var route = Objects(Fixtures.ControlPlaneChangedRoute(id, "gw", "127.0.0.1", backendPort)).Single(o => o.Kind == "HTTPRoute");
             var writtenUtc = DateTime.UtcNow;
             var written = Stopwatch.GetTimestamp();
-            OffPool(() => server.Apply(route));
+            var committed = OffPool(() => server.Apply(route));
             var deadline = written + 30 * Stopwatch.Frequency;
             while (!await ServedAsync(poller, bindAddress, port, id, "v2").ConfigureAwait(false))
             {
                 if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"N={n}: changed route r{id} not served within 30 s");
             }
             var servedAt = Stopwatch.GetTimestamp();
-            changeServed.Add(Stopwatch.GetElapsedTime(written, servedAt).TotalMilliseconds);
-            changeWindows.Add((id, writtenUtc, changeServed[^1]));
+            changeServed.Add(Stopwatch.GetElapsedTime(committed, servedAt).TotalMilliseconds);
+            changeServedFromCall.Add(Stopwatch.GetElapsedTime(written, servedAt).TotalMilliseconds);
+            changeWindows.Add((id, writtenUtc + Stopwatch.GetElapsedTime(written, committed), changeServed[^1]));
             if (!await Util.WaitUntilAsync(() => Task.FromResult(AcceptedInApi(server, id, 2)), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(1)).ConfigureAwait(false))
                 throw new TimeoutException($"N={n}: changed route r{id} not Accepted for generation 2 within 60 s");
             statusAfterServed.Add(Stopwatch.GetElapsedTime(servedAt).TotalMilliseconds);
@@ -156,6 +164,7 @@ internal sealed partial class ControlPlaneBench
         // Deletions: the route deleted through the API, to its first 404 (its Service and slice deleted after).
         var (changeSamples, changePauses) = await AttributeAsync(gateway, "change", changeWindows).ConfigureAwait(false);
         var deletion = new List<double>();
+        var deletionFromCall = new List<double>();
         var deletionWindows = new List<(int, DateTime, double)>();
         for (var k = 0; k < Math.Min(options.Deletions, options.Additions); k++)
         {
@@ -163,14 +172,15 @@ internal sealed partial class ControlPlaneBench
             var path = k < options.Changes ? "v2" : "";
             var removedUtc = DateTime.UtcNow;
             var removed = Stopwatch.GetTimestamp();
-            OffPool(() => server.Delete(new ResourceKey("HTTPRoute", Fixtures.Namespace, $"r{id}")));
+            var committed = OffPool(() => server.Delete(new ResourceKey("HTTPRoute", Fixtures.Namespace, $"r{id}")));
             var deadline = removed + 30 * Stopwatch.Frequency;
             while (await StatusCodeAsync(poller, bindAddress, port, id, path).ConfigureAwait(false) != 404)
             {
                 if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"N={n}: deleted route r{id} still answered after 30 s");
             }
-            deletion.Add(Stopwatch.GetElapsedTime(removed).TotalMilliseconds);
-            deletionWindows.Add((id, removedUtc, deletion[^1]));
+            deletion.Add(Stopwatch.GetElapsedTime(committed).TotalMilliseconds);
+            deletionFromCall.Add(Stopwatch.GetElapsedTime(removed).TotalMilliseconds);
+            deletionWindows.Add((id, removedUtc + Stopwatch.GetElapsedTime(removed, committed), deletion[^1]));
             server.Delete(new ResourceKey("Service", Fixtures.Namespace, $"svc-{id}"));
             server.Delete(new ResourceKey("EndpointSlice", Fixtures.Namespace, $"svc-{id}-1"));
             await Task.Delay(20).ConfigureAwait(false);
@@ -197,6 +207,7 @@ internal sealed partial class ControlPlaneBench
             deletion, P(deletion, 50), P(deletion, 99), deletion.Count > 0 ? deletion.Max() : double.NaN)
         {
             FloorWorkingSetBytes = floor?.WorkingSetBytes,
+            FromApiCall = new ApiCallTimes(propagationFromCall, changeServedFromCall, deletionFromCall),
             Samples = [.. additionSamples, .. changeSamples, .. deletionSamples],
             PhasePauses = [.. new[] { additionPauses, changePauses, deletionPauses }.OfType<PhasePauses>()],
         };
@@ -230,12 +241,26 @@ internal sealed partial class ControlPlaneBench
     /// work: the route's event left first and the Service's, written first, 1 to 7 ms later, which no API server (a
     /// process of its own) does. A thread outside the pool queues them on the pool's shared queue, in order.
     /// </summary>
-    private static void OffPool(Action write)
+    /// <remarks>
+    /// Returns when the write was committed (the Stopwatch timestamp of the last <see cref="FakeApiServer.Committed"/> the
+    /// write raised on its thread); throws when it committed nothing.
+    /// </remarks>
+    private static long OffPool(Action write)
     {
-        var thread = new Thread(() => write()) { IsBackground = true, Name = "api-write" };
+        var committed = 0L;
+        var thread = new Thread(() =>
+        {
+            t_committedAt = 0;
+            write();
+            committed = t_committedAt;
+        }) { IsBackground = true, Name = "api-write" };
         thread.Start();
         thread.Join();
+        return committed != 0 ? committed : throw new InvalidOperationException("the API write committed nothing");
     }
+
+    // Set by the server's Committed event on the writing thread (OffPool's thread for the bench's own writes).
+    [ThreadStatic] private static long t_committedAt;
 
     private static List<IKubernetesObject<V1ObjectMeta>> Objects(string yaml)
     {

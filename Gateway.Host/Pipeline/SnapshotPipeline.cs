@@ -98,7 +98,7 @@ public sealed class SnapshotPipeline : BackgroundService
     public Task Serving => _serving.Task;
 
     /// <summary>
-    /// Completes once the warm-up after the first served pass has ended, with the number of warm-up passes it ran (see
+    /// Completes once the warm-up after the first pass that serves a Gateway has ended, with the number of warm-up passes it ran (see
     /// <see cref="PipelineOptions.WarmUpPasses"/>; 0 when there was no route to run them with).
     /// </summary>
     public Task<int> WarmedUp => _warmedUp.Task;
@@ -150,7 +150,7 @@ public sealed class SnapshotPipeline : BackgroundService
                 if (_store.Publish() is not { } published) continue;
                 var applied = await TranslateAndApplyAsync(published, stoppingToken).ConfigureAwait(false);
                 EnqueueStatus(applied);
-                if (!_warmedUp.Task.IsCompleted && applied is { Result: not null, DataPlaneApplied: true, Errors.Count: 0 })
+                if (!_warmedUp.Task.IsCompleted && applied is { Result: { } served, DataPlaneApplied: true, Errors.Count: 0 } && WarmsUpAfter(served, published.Snapshot))
                 {
                     var passes = 0;
                     try
@@ -355,6 +355,16 @@ public sealed class SnapshotPipeline : BackgroundService
         {
         }
     }
+
+    /// <summary>
+    /// Whether the warm-up runs after a pass that served <paramref name="result"/>: once the pass serves some Gateway
+    /// (the warm-up's passes patch and swap that Gateway's socket tables), or at once when there is no route to warm up
+    /// with. After a fresh start in Kubernetes mode the first pass serves no Gateway (its address comes from the Service
+    /// its entity provisions, a pass later): warmed up on it, the data plane had no socket to patch, and the first
+    /// real change compiled the table patch at tier 0.
+    /// </summary>
+    private static bool WarmsUpAfter(TranslationResult result, Snapshot snapshot) =>
+        result.Gateways.Length > 0 || (!snapshot.HttpRoutes.Any() && !snapshot.GrpcRoutes.Any());
 
     /// <summary>
     /// Runs the change path (translate, data plane apply) <see cref="PipelineOptions.WarmUpPasses"/> times on

@@ -310,6 +310,41 @@ public sealed class SnapshotPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_FirstPassServesNoGateway_WarmUpWaitsForThePassThatServesOne_AndPatchesItsTables()
+    {
+        // Kubernetes mode after a fresh start: the routes are there, the Gateway is served only a pass later.
+        var store = new ResourceStore();
+        var dataPlane = new GatedDataPlane();
+        using var pipeline = new SnapshotPipeline(store, new PipelineOptions { WarmUpPasses = 6 }, new CurrentSnapshot(), _handOff, null, dataPlane,
+            NullLogger<SnapshotPipeline>.Instance, TimeProvider.System);
+        var objects = Published(1, Manifests.GatewayClass(), Manifests.Gateway("g"), Manifests.HttpRoute("a", "g", path: "/a"), Manifests.EchoService("svc", 9)).Snapshot;
+        var gatewayKey = objects.Keys.Single(k => k.Kind == "Gateway");
+        foreach (var key in objects.Keys.Where(k => k != gatewayKey)) store.Upsert(objects.Get(key)!);
+        await pipeline.StartAsync(CancellationToken.None);
+        try
+        {
+            store.MarkSynced();
+            await pipeline.Ready.WaitAsync(Wait.Default);
+            Assert.Empty(dataPlane.Applied.Single().Gateways);
+            Assert.False(pipeline.WarmedUp.IsCompleted);
+            Assert.Empty(dataPlane.Compiled);
+
+            store.Upsert(objects.Get(gatewayKey)!);
+            Assert.Equal(6, await pipeline.WarmedUp.WaitAsync(Wait.Default));
+            var served = RouteTableYaml.Render(dataPlane.Applied.ToArray()[1].Gateways);
+            Assert.Contains("/a", served, StringComparison.Ordinal);
+            // Passes 3 and 4 add and remove the phantom route against the served Gateway's tables.
+            var compiled = dataPlane.Compiled.ToArray();
+            Assert.Equal(2, compiled.Length);
+            Assert.Contains("warm-up-", RouteTableYaml.Render(compiled[0].Gateways), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await pipeline.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task Run_AChangeWaitingDuringWarmUp_EndsTheWarmUpAndIsServed()
     {
         var (pipeline, store, dataPlane) = WarmUpPipeline(passes: 1000);

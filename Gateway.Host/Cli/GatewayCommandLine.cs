@@ -436,9 +436,9 @@ public static class GatewayCommandLine
 
         public readonly Option<string> CoalesceWindow = new("--coalesce-window")
         {
-            Description = "Quiet period: a change after this much quiet is applied at once; inside a burst, changes are applied once they pause this long.",
+            Description = "Quiet period: a change after this much quiet is applied at once; inside a burst, changes are applied once they pause this long. 0s: every change is applied as soon as the previous pass is, with whatever arrived meanwhile.",
             HelpName = "DURATION",
-            DefaultValueFactory = _ => "1ms",
+            DefaultValueFactory = _ => "0s",
         };
 
         public readonly Option<string> CoalesceMaxDelay = new("--coalesce-max-delay")

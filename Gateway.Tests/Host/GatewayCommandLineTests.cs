@@ -37,7 +37,7 @@ public sealed class GatewayCommandLineTests : IDisposable
         Assert.Null(request.Options.StatusDirectory);
         Assert.Equal(TranslatorOptions.DefaultControllerName, request.Options.ControllerName);
         Assert.Equal(TranslatorOptions.DefaultAddressPool, request.Options.AddressPool);
-        Assert.Equal((TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(200)), (request.Options.Coalescing.Window, request.Options.Coalescing.MaxDelay));
+        Assert.Equal((TimeSpan.Zero, TimeSpan.FromMilliseconds(200)), (request.Options.Coalescing.Window, request.Options.Coalescing.MaxDelay));
         Assert.Equal(TimeSpan.FromSeconds(2), request.Options.RescanInterval);
         Assert.Equal(TimeSpan.FromSeconds(10), request.Options.ShutdownTimeout);
         Assert.Equal(LogLevel.Information, request.LogLevel);
@@ -226,7 +226,7 @@ public sealed class GatewayCommandLineTests : IDisposable
             "--manifests <DIR>", "--status-dir <SDIR>", "SDIR/<Kind>/<namespace>/<name>.yaml",
             "--controller-name <NAME>", $"[default: {TranslatorOptions.DefaultControllerName}]",
             "--address-pool <CIDR>", $"[default: {TranslatorOptions.DefaultAddressPool}]",
-            "--coalesce-window <DURATION>", "[default: 1ms]", "--coalesce-max-delay <DURATION>", "[default: 200ms]",
+            "--coalesce-window <DURATION>", "[default: 0s]", "--coalesce-max-delay <DURATION>", "[default: 200ms]",
             "--status-delay <DURATION>", "[default: 3ms]",
             "--rescan-interval <DURATION>", "[default: 2s]", "--shutdown-timeout <DURATION>", "[default: 10s]",
             "--log-level <LEVEL>", "[default: Information]", "translate",

@@ -28,6 +28,14 @@ public class CoalescingPolicyTests
     }
 
     [Fact]
+    public void PublishAt_DefaultOptions_ChangeInsideABurst_PublishesAtOnce()
+    {
+        // The default window is 0: a change that arrives right after a publication (the route of an apply whose
+        // Service was published a moment before) waits for no timer.
+        Assert.Equal(Ms(1000.2), CoalescingPolicy.PublishAt(new PendingTimes(Ms(1000.2), Ms(1000.4), Ms(1000)), new CoalescingOptions()));
+    }
+
+    [Fact]
     public void PublishAt_BurstThatNeverPauses_IsCappedAtMaxDelay()
     {
         Assert.Equal(Ms(1200), CoalescingPolicy.PublishAt(new PendingTimes(Ms(1000), Ms(1195), Ms(990)), Options));

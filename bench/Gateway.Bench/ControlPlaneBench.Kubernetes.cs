@@ -107,7 +107,7 @@ internal sealed partial class ControlPlaneBench
         // write path (the object's JSON, its lock, shared with the gateway's status writes), is reported beside it.
         var propagation = new List<double>();
         var propagationFromCall = new List<double>();
-        var additionWindows = new List<(int, DateTime, double)>();
+        var additionWindows = new List<(int, DateTime, double, double)>();
         using var poller = await OpenPollerAsync(bindAddress, port).ConfigureAwait(false);
         for (var k = 0; k < options.Additions; k++)
         {
@@ -115,6 +115,7 @@ internal sealed partial class ControlPlaneBench
             var objects = Objects(Fixtures.ControlPlaneRoute(id, "gw", "127.0.0.1", backendPort));
             OffPool(() => { foreach (var obj in objects.Where(o => o.Kind != "HTTPRoute")) server.Apply(obj); });
             var writtenUtc = DateTime.UtcNow;
+            var benchPauses = GC.GetTotalPauseDuration();
             var written = Stopwatch.GetTimestamp();
             var committed = OffPool(() => server.Apply(objects.Single(o => o.Kind == "HTTPRoute")));
             var deadline = written + 30 * Stopwatch.Frequency;
@@ -124,7 +125,7 @@ internal sealed partial class ControlPlaneBench
             }
             propagation.Add(Stopwatch.GetElapsedTime(committed).TotalMilliseconds);
             propagationFromCall.Add(Stopwatch.GetElapsedTime(written).TotalMilliseconds);
-            additionWindows.Add((id, writtenUtc + Stopwatch.GetElapsedTime(written, committed), propagation[^1]));
+            additionWindows.Add((id, writtenUtc + Stopwatch.GetElapsedTime(written, committed), propagation[^1], BenchPausedSince(benchPauses)));
             if (!await Util.WaitUntilAsync(() => Task.FromResult(AcceptedInApi(server, id, 1)), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(5)).ConfigureAwait(false))
                 throw new TimeoutException($"N={n}: added route r{id} not Accepted within 60 s");
             await Task.Delay(20).ConfigureAwait(false);
@@ -137,13 +138,14 @@ internal sealed partial class ControlPlaneBench
         var (additionSamples, additionPauses) = await AttributeAsync(gateway, "addition", additionWindows).ConfigureAwait(false);
         var changeServed = new List<double>();
         var changeServedFromCall = new List<double>();
-        var changeWindows = new List<(int, DateTime, double)>();
+        var changeWindows = new List<(int, DateTime, double, double)>();
         var statusAfterServed = new List<double>();
         for (var k = 0; k < Math.Min(options.Changes, options.Additions); k++)
         {
             var id = n + k;
             var route = Objects(Fixtures.ControlPlaneChangedRoute(id, "gw", "127.0.0.1", backendPort)).Single(o => o.Kind == "HTTPRoute");
             var writtenUtc = DateTime.UtcNow;
+            var benchPauses = GC.GetTotalPauseDuration();
             var written = Stopwatch.GetTimestamp();
             var committed = OffPool(() => server.Apply(route));
             var deadline = written + 30 * Stopwatch.Frequency;
@@ -154,7 +156,7 @@ internal sealed partial class ControlPlaneBench
             var servedAt = Stopwatch.GetTimestamp();
             changeServed.Add(Stopwatch.GetElapsedTime(committed, servedAt).TotalMilliseconds);
             changeServedFromCall.Add(Stopwatch.GetElapsedTime(written, servedAt).TotalMilliseconds);
-            changeWindows.Add((id, writtenUtc + Stopwatch.GetElapsedTime(written, committed), changeServed[^1]));
+            changeWindows.Add((id, writtenUtc + Stopwatch.GetElapsedTime(written, committed), changeServed[^1], BenchPausedSince(benchPauses)));
             if (!await Util.WaitUntilAsync(() => Task.FromResult(AcceptedInApi(server, id, 2)), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(1)).ConfigureAwait(false))
                 throw new TimeoutException($"N={n}: changed route r{id} not Accepted for generation 2 within 60 s");
             statusAfterServed.Add(Stopwatch.GetElapsedTime(servedAt).TotalMilliseconds);
@@ -165,12 +167,13 @@ internal sealed partial class ControlPlaneBench
         var (changeSamples, changePauses) = await AttributeAsync(gateway, "change", changeWindows).ConfigureAwait(false);
         var deletion = new List<double>();
         var deletionFromCall = new List<double>();
-        var deletionWindows = new List<(int, DateTime, double)>();
+        var deletionWindows = new List<(int, DateTime, double, double)>();
         for (var k = 0; k < Math.Min(options.Deletions, options.Additions); k++)
         {
             var id = n + k;
             var path = k < options.Changes ? "v2" : "";
             var removedUtc = DateTime.UtcNow;
+            var benchPauses = GC.GetTotalPauseDuration();
             var removed = Stopwatch.GetTimestamp();
             var committed = OffPool(() => server.Delete(new ResourceKey("HTTPRoute", Fixtures.Namespace, $"r{id}")));
             var deadline = removed + 30 * Stopwatch.Frequency;
@@ -180,7 +183,7 @@ internal sealed partial class ControlPlaneBench
             }
             deletion.Add(Stopwatch.GetElapsedTime(committed).TotalMilliseconds);
             deletionFromCall.Add(Stopwatch.GetElapsedTime(removed).TotalMilliseconds);
-            deletionWindows.Add((id, removedUtc + Stopwatch.GetElapsedTime(removed, committed), deletion[^1]));
+            deletionWindows.Add((id, removedUtc + Stopwatch.GetElapsedTime(removed, committed), deletion[^1], BenchPausedSince(benchPauses)));
             server.Delete(new ResourceKey("Service", Fixtures.Namespace, $"svc-{id}"));
             server.Delete(new ResourceKey("EndpointSlice", Fixtures.Namespace, $"svc-{id}-1"));
             await Task.Delay(20).ConfigureAwait(false);

@@ -205,7 +205,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         }
 
         var propagation = new List<double>();
-        var additionWindows = new List<(int, DateTime, double)>();
+        var additionWindows = new List<(int, DateTime, double, double)>();
         using var poller = await OpenPollerAsync(ip, port).ConfigureAwait(false);
         for (var k = 0; k < options.Additions; k++)
         {
@@ -213,6 +213,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             var file = AddedFile(manifests, k);
             var content = Fixtures.ControlPlaneRoute(id, "gw", "127.0.0.1", backendPort);
             var writtenUtc = DateTime.UtcNow;
+            var benchPauses = GC.GetTotalPauseDuration();
             var written = Stopwatch.GetTimestamp();
             Fixtures.WriteAtomically(file, content);
             var deadline = written + 30 * Stopwatch.Frequency;
@@ -221,7 +222,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
                 if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"N={n}: added route r{id} not served within 30 s");
             }
             propagation.Add(Stopwatch.GetElapsedTime(written).TotalMilliseconds);
-            additionWindows.Add((id, writtenUtc, propagation[^1]));
+            additionWindows.Add((id, writtenUtc, propagation[^1], BenchPausedSince(benchPauses)));
             // One by one: the next route is written once this one's status is written (its pass is complete).
             if (!await Util.WaitUntilAsync(() => Task.FromResult(Accepted(gateway.StatusDirectory, id)), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(5)).ConfigureAwait(false))
                 throw new TimeoutException($"N={n}: added route r{id} not Accepted within 60 s");
@@ -233,12 +234,13 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         // file's write time, so a status written before the response counts as negative).
         var (additionSamples, additionPauses) = await AttributeAsync(gateway, "addition", additionWindows).ConfigureAwait(false);
         var changeServed = new List<double>();
-        var changeWindows = new List<(int, DateTime, double)>();
+        var changeWindows = new List<(int, DateTime, double, double)>();
         var statusAfterServed = new List<double>();
         for (var k = 0; k < Math.Min(options.Changes, options.Additions); k++)
         {
             var id = n + k;
             var writtenUtc = DateTime.UtcNow;
+            var benchPauses = GC.GetTotalPauseDuration();
             var written = Stopwatch.GetTimestamp();
             Fixtures.WriteAtomically(AddedFile(manifests, k), Fixtures.ControlPlaneChangedRoute(id, "gw", "127.0.0.1", backendPort));
             var deadline = written + 30 * Stopwatch.Frequency;
@@ -248,7 +250,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             }
             var servedAt = DateTime.UtcNow;
             changeServed.Add(Stopwatch.GetElapsedTime(written).TotalMilliseconds);
-            changeWindows.Add((id, writtenUtc, changeServed[^1]));
+            changeWindows.Add((id, writtenUtc, changeServed[^1], BenchPausedSince(benchPauses)));
             DateTime? statusAt = null;
             if (!await Util.WaitUntilAsync(() => Task.FromResult((statusAt = AcceptedAt(gateway.StatusDirectory, id, generation: 2)) is not null),
                     TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(1)).ConfigureAwait(false))
@@ -260,12 +262,13 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         // Deletions of added routes, still under steady traffic: file removal to the first 404 on the route.
         var (changeSamples, changePauses) = await AttributeAsync(gateway, "change", changeWindows).ConfigureAwait(false);
         var deletion = new List<double>();
-        var deletionWindows = new List<(int, DateTime, double)>();
+        var deletionWindows = new List<(int, DateTime, double, double)>();
         for (var k = 0; k < Math.Min(options.Deletions, options.Additions); k++)
         {
             var id = n + k;
             var path = k < options.Changes ? "v2" : "";
             var removedUtc = DateTime.UtcNow;
+            var benchPauses = GC.GetTotalPauseDuration();
             var removed = Stopwatch.GetTimestamp();
             File.Delete(AddedFile(manifests, k));
             var deadline = removed + 30 * Stopwatch.Frequency;
@@ -274,7 +277,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
                 if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"N={n}: deleted route r{id} still answered after 30 s");
             }
             deletion.Add(Stopwatch.GetElapsedTime(removed).TotalMilliseconds);
-            deletionWindows.Add((id, removedUtc, deletion[^1]));
+            deletionWindows.Add((id, removedUtc, deletion[^1], BenchPausedSince(benchPauses)));
             await Task.Delay(20).ConfigureAwait(false);
         }
         var (deletionSamples, deletionPauses) = await AttributeAsync(gateway, "deletion", deletionWindows).ConfigureAwait(false);

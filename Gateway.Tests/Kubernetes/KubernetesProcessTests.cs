@@ -192,6 +192,14 @@ public sealed class KubernetesProcessTests(ITestOutputHelper output) : IAsyncLif
         await EventuallyAsync(() => RouteCondition(WebRoute, "Accepted") == "True" && RouteCondition(WebRoute, "ResolvedRefs") == "True", "the route is Accepted with its refs resolved");
         await EventuallyAsync(async () => (await GetAsync(port, "web.example.com")).Body.Contains("\"pod\":\"web-echo-pod\"", StringComparison.Ordinal), "traffic reaches the backend");
 
+        // The pipeline's warm-up ran on the pass that bound the Gateway's socket, not on the first pass after this fresh
+        // start, which serves no Gateway (its address comes from the Service provisioned above).
+        var first = _replicas[0];
+        await EventuallyAsync(() => first.Wrote("Warm-up: ", "passes of the change path"), "the first replica's pipeline warmed up");
+        var bound = first.LineOf("bound Http");
+        var warmedUp = first.LineOf("Warm-up: ", "passes of the change path");
+        Assert.True(bound >= 0 && bound < warmedUp, $"the warm-up (line {warmedUp}) came before the socket was bound (line {bound}):\n{first.Tail}");
+
         // A load balancer address assigned by the cloud becomes the Gateway's address, and Programmed turns True.
         _server.SetStatus(new ResourceKey("Service", SystemNamespace, ServiceOfWeb()!.Metadata.Name),
             new V1ServiceStatus { LoadBalancer = new V1LoadBalancerStatus { Ingress = [new V1LoadBalancerIngress { Ip = "192.0.2.20" }] } });

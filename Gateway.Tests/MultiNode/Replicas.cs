@@ -66,6 +66,21 @@ internal sealed partial class ReplicaProcess : IAsyncDisposable
     /// <summary>True once the process has written a line containing every one of <paramref name="parts"/>.</summary>
     public bool Wrote(params string[] parts) => _output.Any(line => parts.All(p => line.Contains(p, StringComparison.Ordinal)));
 
+    /// <summary>
+    /// The position, among the lines kept, of the first line containing every one of <paramref name="parts"/>; -1 when
+    /// there is none. Positions of lines written at start-up compare in the order they were written.
+    /// </summary>
+    public int LineOf(params string[] parts)
+    {
+        var position = 0;
+        foreach (var line in _output)
+        {
+            if (parts.All(p => line.Contains(p, StringComparison.Ordinal))) return position;
+            position++;
+        }
+        return -1;
+    }
+
     private void Keep(string? line)
     {
         if (line is null) return;

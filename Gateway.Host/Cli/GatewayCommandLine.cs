@@ -168,7 +168,7 @@ public static class GatewayCommandLine
             OtlpEndpoint = input.OptionalConverted(symbols.OtlpEndpoint,
                 text => Observability.Tracing.GatewayTracing.Problem(text) is { } problem ? ((Uri?)null, problem) : (new Uri(text, UriKind.Absolute), "")),
             DataPlane = dataPlane,
-            StartupHeapTrim = input.Switch(symbols.NoStartupHeapTrim) ? null : Memory.StartupHeapTrimOptions.Default,
+            StartupHeapTrim = input.Switch(symbols.NoStartupHeapTrim) ? null : Memory.StartupHeapTrimOptions.Default.AfterPassivation(cluster.RouteEntityIdle),
         };
         var mesh = Mesh.MeshCommandLine.Serve(symbols.MeshSymbols, input.Text, input.OptionalText, input.Error, environment ?? Environment.GetEnvironmentVariable);
         if (mesh is not null)

@@ -44,12 +44,15 @@ public sealed class GatewayCommandLineTests : IDisposable
     }
 
     [Fact]
-    public void Parse_NoStartupHeapTrim_TurnsTheTrimOff_OnWithTheDefaultsByDefault()
+    public void Parse_NoStartupHeapTrim_TurnsTheTrimOff_OnByDefault_QuietUntilIdleRouteEntitiesHavePassivated()
     {
         var plain = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Combine("a")]));
+        var neverIdle = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Combine("a"), "--route-entity-idle", "off"]));
         var off = Assert.IsType<ServeRequest>(GatewayCommandLine.Parse(["--manifests", _dir.Combine("a"), "--no-startup-heap-trim"]));
 
-        Assert.Equal(Gateway.Host.Memory.StartupHeapTrimOptions.Default, plain.Options.StartupHeapTrim);
+        // Route entities passivate after 5 s idle by default: 5 polls of 1 s plus two.
+        Assert.Equal(Gateway.Host.Memory.StartupHeapTrimOptions.Default with { QuietPolls = 7 }, plain.Options.StartupHeapTrim);
+        Assert.Equal(Gateway.Host.Memory.StartupHeapTrimOptions.Default, neverIdle.Options.StartupHeapTrim);
         Assert.Null(off.Options.StartupHeapTrim);
     }
 

@@ -158,7 +158,7 @@ public sealed class ProgramTests : IDisposable
         string line;
         try
         {
-            // Ready, then 3 quiet seconds: well within the bound on a busy machine.
+            // Ready, then 7 quiet seconds (route entities passivate after 5 s idle): well within the bound on a busy machine.
             line = await trimmed.Task.WaitAsync(TimeSpan.FromSeconds(60));
             await SigtermAsync(process.Id);
             await process.WaitForExitAsync(Wait.Token(TimeSpan.FromSeconds(15)));

@@ -59,6 +59,24 @@ public sealed class FileSourceTests : IAsyncLifetime
         Assert.True(await EventuallyAsync(() => _store.Get(B) is not null), "the renamed file's object is not in the store");
     }
 
+    [Theory]
+    // An event, the last walk recent: its paths alone.
+    [InlineData(true, false, 1, 100, true, false)]
+    // An event, the last walk older than the interval: its paths first, then the walk.
+    [InlineData(true, false, 1, 2500, true, true)]
+    // No event within the interval: the periodic walk.
+    [InlineData(false, false, 0, 2000, false, false)]
+    // A rescan request or a watcher failure: a walk of everything, at once.
+    [InlineData(true, true, 1, 2500, false, false)]
+    // Woken with no path (a request only): a walk.
+    [InlineData(true, false, 0, 100, false, false)]
+    public void PlanScan_ReadsReportedPathsFirst_AndWalksAfterThemWhenTheWalkIsDue(bool woken, bool forceAll, int paths, int sinceWalkMs, bool readPaths, bool walkAfter)
+    {
+        var plan = FileSource.PlanScan(woken, forceAll, paths, TimeSpan.FromMilliseconds(sinceWalkMs), TimeSpan.FromSeconds(2));
+
+        Assert.Equal(new FileSource.ScanPlan(readPaths, walkAfter), plan);
+    }
+
     [Fact]
     public async Task WatcherEventsKeepComing_AChangeNoWatcherReports_StillReadByTheWalk()
     {

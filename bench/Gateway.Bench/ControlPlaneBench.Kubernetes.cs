@@ -200,6 +200,7 @@ internal sealed partial class ControlPlaneBench
         if (options.Settle > TimeSpan.Zero) await Task.Delay(options.Settle).ConfigureAwait(false);
         var memory = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
         var floor = await gateway.FloorMemoryAsync().ConfigureAwait(false);
+        var burst = options.Burst > 0 ? await BurstAsync(server, gateway, n, backendPort, bindAddress, port, poller).ConfigureAwait(false) : null;
         const string reconcile = "gateway_reconcile_duration_seconds";
         double Initial(string phase) => metricsAtReady.MeanMsSince(null, reconcile, $"phase=\"{phase}\"");
         double PerChange(string phase) => metricsAtEnd.MeanMsSince(metricsAtReady, reconcile, $"phase=\"{phase}\"");
@@ -216,9 +217,44 @@ internal sealed partial class ControlPlaneBench
         {
             FloorWorkingSetBytes = floor?.WorkingSetBytes,
             FromApiCall = new ApiCallTimes(propagationFromCall, changeServedFromCall, deletionFromCall),
+            Burst = burst,
             Samples = [.. additionSamples, .. changeSamples, .. deletionSamples],
             PhasePauses = [.. new[] { additionPauses, changePauses, deletionPauses }.OfType<PhasePauses>()],
         };
+    }
+
+    /// <summary>
+    /// Creates <see cref="ControlPlaneOptions.Burst"/> routes with their Services and EndpointSlices back to back from one
+    /// thread (as one kubectl apply of a large file), then waits (at most 120 s) until the last is served and every one
+    /// is Accepted in the API server.
+    /// </summary>
+    private async Task<BurstOutcome> BurstAsync(FakeApiServer server, GatewayProcess gateway, int n, int backendPort, string bindAddress, int port, HttpClient poller)
+    {
+        var ids = Enumerable.Range(n + 100_000, options.Burst).ToList();
+        var objects = ids.SelectMany(id => Objects(Fixtures.ControlPlaneRoute(id, "gw", "127.0.0.1", backendPort))).ToList();
+        var metricsBefore = await QuietMetricsAsync(gateway).ConfigureAwait(false);
+        var cpuBefore = (await gateway.MemoryAsync(fullGc: false).ConfigureAwait(false)).CpuSeconds;
+        var started = Stopwatch.GetTimestamp();
+        OffPool(() => { foreach (var obj in objects) server.Apply(obj); });
+        var written = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var deadline = started + 120 * Stopwatch.Frequency;
+        while (!await ServedAsync(poller, bindAddress, port, ids[^1]).ConfigureAwait(false))
+        {
+            if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"N={n}: the burst's last route not served within 120 s");
+        }
+        var served = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var pending = ids.ToHashSet();
+        while (pending.Count > 0)
+        {
+            if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException($"N={n}: {pending.Count} of the burst's routes not Accepted within 120 s");
+            pending.RemoveWhere(id => AcceptedInApi(server, id, 1));
+            if (pending.Count > 0) await Task.Delay(5).ConfigureAwait(false);
+        }
+        var accepted = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var cpuAfter = (await gateway.MemoryAsync(fullGc: false).ConfigureAwait(false)).CpuSeconds;
+        var metricsAfter = await QuietMetricsAsync(gateway).ConfigureAwait(false);
+        return new BurstOutcome(options.Burst, written, served, accepted, metricsAfter.CountSince(metricsBefore, "gateway_propagation_duration_seconds", ""),
+            metricsAfter.CountSince(metricsBefore, "gateway_reconcile_duration_seconds", "phase=\"pass\""), cpuAfter - cpuBefore);
     }
 
     /// <summary>

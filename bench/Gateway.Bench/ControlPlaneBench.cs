@@ -34,6 +34,13 @@ internal sealed record ControlPlaneOptions
     public int WarmGcs { get; init; }
 
     /// <summary>
+    /// Kubernetes mode: after the memory reading, create this many routes (each with its Service and EndpointSlice) back
+    /// to back through the API, as one kubectl apply of a large file does, and report how many passes the gateway ran
+    /// for them and its CPU until all are served and Accepted (0: no burst).
+    /// </summary>
+    public int Burst { get; init; }
+
+    /// <summary>
     /// Before the first addition the steady traffic sends one request to every existing route (in route order, shared by
     /// the clients), at most 120 s, so the additions run under traffic that has reached every route once: a route's first
     /// request makes its request-metric series, and the first seconds of traffic over thousands of routes make thousands
@@ -97,7 +104,17 @@ internal sealed record ControlPlaneResult(
 
     /// <summary>Kubernetes mode: the same samples timed from the start of the API call instead of its commit (null in file mode).</summary>
     public ApiCallTimes? FromApiCall { get; init; }
+
+    /// <summary>Kubernetes mode with --burst: the burst's outcome (null otherwise).</summary>
+    public BurstOutcome? Burst { get; init; }
 }
+
+/// <summary>
+/// A burst of <paramref name="Routes"/> routes created back to back: how long the writes took, when the last was served
+/// and all were Accepted (from the first write), the passes the gateway translated and applied, those whose statuses
+/// were handed off (the others were superseded), and its CPU seconds over that time.
+/// </summary>
+internal sealed record BurstOutcome(int Routes, double WriteMs, double LastServedMs, double AllAcceptedMs, int Passes, int HandOffs, double GatewayCpuSeconds);
 
 /// <summary>Kubernetes-mode samples timed from the start of each API call: additions, changes served, deletions to 404 (ms).</summary>
 internal sealed record ApiCallTimes(IReadOnlyList<double> Additions, IReadOnlyList<double> Changes, IReadOnlyList<double> Deletions);
@@ -457,6 +474,14 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
                 sb.AppendLine($"| {r.Routes} | {Util.F(P(c.Additions, 50))} | {Util.F(P(c.Additions, 99))} | {Util.F(P(c.Changes, 50))} | {Util.F(P(c.Changes, 99))} | " +
                     $"{Util.F(P(c.Deletions, 50))} | {Util.F(P(c.Deletions, 99))} |");
             }
+        }
+        foreach (var r in results.Where(r => r.Burst is not null))
+        {
+            var b = r.Burst!;
+            sb.AppendLine().AppendLine($"Burst at {r.Routes} routes (--burst, after the memory reading, no steady traffic): {b.Routes} routes, each with its Service and " +
+                $"EndpointSlice, created back to back through the API in {Util.F(b.WriteMs, 0)} ms; the last one served {Util.F(b.LastServedMs, 0)} ms and all Accepted " +
+                $"{Util.F(b.AllAcceptedMs, 0)} ms after the first write; {b.Passes} passes translated and applied, {b.HandOffs} of them handed their statuses off; " +
+                $"gateway CPU {Util.F(b.GatewayCpuSeconds, 2)} s over that time.");
         }
         if (results.Any(r => r.Samples.Count > 0))
         {

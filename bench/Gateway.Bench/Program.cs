@@ -40,7 +40,7 @@ internal static class Program
                         [--proxy-workers N]                  (nginx workers, HAProxy threads, Caddy GOMAXPROCS; default: cores)
                         [--perf-seconds N]                   (after the rounds, CPU per request by component from perf, each wrk target N s)
                         [--syscalls N]                       (after the rounds, system calls per request from strace over N requests, each wrk target)
-          controlplane: [--sizes 100,1000,5000,10000] [--additions 100] [--changes 100] [--deletions 100] [--ready-timeout 120] [--settle 0] [--warm-gcs 0] [--source file|kubernetes]
+          controlplane: [--sizes 100,1000,5000,10000] [--additions 100] [--changes 100] [--deletions 100] [--ready-timeout 120] [--settle 0] [--warm-gcs 0] [--source file|kubernetes] [--burst 0]
         Gateway.Bench changecost [--sizes 100,1000,10000] [--changes 200] [--source file|kubernetes|both] [--out DIR] [--label TEXT]
                                  (in-process translate + apply per one-route change; no --gateway: bench/run-changecost.sh)
         Gateway.Bench statuswrite [--routes 10000] [--rounds 3] [--dir TEMP] [--out DIR] [--label TEXT]
@@ -139,6 +139,7 @@ internal static class Program
                         ReadyTimeout = TimeSpan.FromSeconds(Int(flags, "--ready-timeout", 120)),
                         Settle = TimeSpan.FromSeconds(Int(flags, "--settle", 0)),
                         WarmGcs = Int(flags, "--warm-gcs", 0),
+                        Burst = Int(flags, "--burst", 0),
                         Sweep = !flags.ContainsKey("--no-sweep"),
                         Label = label,
                         Source = flags.GetValueOrDefault("--source") is { } source

@@ -64,7 +64,7 @@ internal sealed partial class ReplicaProcess : IAsyncDisposable
     }
 
     /// <summary>True once the process has written a line containing every one of <paramref name="parts"/>.</summary>
-    public bool Wrote(params string[] parts) => _output.Any(line => parts.All(p => line.Contains(p, StringComparison.Ordinal)));
+    public bool Wrote(params string[] parts) => LineOf(parts) >= 0;
 
     /// <summary>
     /// The position, among the lines kept, of the first line containing every one of <paramref name="parts"/>; -1 when

@@ -201,7 +201,7 @@ internal sealed partial class ControlPlaneBench
         var memory = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
         var floor = await gateway.FloorMemoryAsync().ConfigureAwait(false);
         var burst = options.Burst > 0 ? await BurstAsync(server, gateway, n, backendPort, bindAddress, port, poller).ConfigureAwait(false) : null;
-        const string reconcile = "gateway_reconcile_duration_seconds";
+        const string reconcile = ReconcileHistogram;
         double Initial(string phase) => metricsAtReady.MeanMsSince(null, reconcile, $"phase=\"{phase}\"");
         double PerChange(string phase) => metricsAtEnd.MeanMsSince(metricsAtReady, reconcile, $"phase=\"{phase}\"");
         var sorted = propagation.Order().ToArray();
@@ -254,7 +254,7 @@ internal sealed partial class ControlPlaneBench
         var cpuAfter = (await gateway.MemoryAsync(fullGc: false).ConfigureAwait(false)).CpuSeconds;
         var metricsAfter = await QuietMetricsAsync(gateway).ConfigureAwait(false);
         return new BurstOutcome(options.Burst, written, served, accepted, metricsAfter.CountSince(metricsBefore, "gateway_propagation_duration_seconds", ""),
-            metricsAfter.CountSince(metricsBefore, "gateway_reconcile_duration_seconds", "phase=\"pass\""), cpuAfter - cpuBefore);
+            metricsAfter.CountSince(metricsBefore, ReconcileHistogram, PassPhase), cpuAfter - cpuBefore);
     }
 
     /// <summary>
@@ -268,7 +268,7 @@ internal sealed partial class ControlPlaneBench
         {
             await Task.Delay(300).ConfigureAwait(false);
             var next = await gateway.MetricsAsync().ConfigureAwait(false);
-            if (next.CountSince(reading, "gateway_reconcile_duration_seconds", "phase=\"pass\"") == 0) return next;
+            if (next.CountSince(reading, ReconcileHistogram, PassPhase) == 0) return next;
             reading = next;
         }
         Console.WriteLine("passes still completing 9 s after ready; the per-change means may include start-up passes");

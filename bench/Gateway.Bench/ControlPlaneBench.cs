@@ -182,8 +182,8 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
                 var reading = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
                 var passes = await gateway.MetricsAsync().ConfigureAwait(false);
                 return new ControlPlaneResult(n, false, n - pendingStatus.Count, note, healthReady, double.NaN, reading.WorkingSetBytes, reading.ManagedHeapBytes,
-                    reading.ServerGc, [], double.NaN, double.NaN, double.NaN, 0, 0, 0, passes.MeanMsSince(null, "gateway_reconcile_duration_seconds", "phase=\"pass\""),
-                    passes.MeanMsSince(null, "gateway_reconcile_duration_seconds", "phase=\"translate\""), double.NaN, double.NaN, double.NaN, double.NaN, 0,
+                    reading.ServerGc, [], double.NaN, double.NaN, double.NaN, 0, 0, 0, passes.MeanMsSince(null, ReconcileHistogram, PassPhase),
+                    passes.MeanMsSince(null, ReconcileHistogram, "phase=\"translate\""), double.NaN, double.NaN, double.NaN, double.NaN, 0,
                     [], double.NaN, double.NaN, [], double.NaN, double.NaN, double.NaN, [], double.NaN, double.NaN, double.NaN);
             }
             foreach (var i in pendingServe.ToList())
@@ -305,7 +305,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         if (options.Settle > TimeSpan.Zero) await Task.Delay(options.Settle).ConfigureAwait(false);
         var memory = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
         var floor = await gateway.FloorMemoryAsync().ConfigureAwait(false);
-        const string reconcile = "gateway_reconcile_duration_seconds";
+        const string reconcile = ReconcileHistogram;
         double Initial(string phase) => metricsAtReady.MeanMsSince(null, reconcile, $"phase=\"{phase}\"");
         double PerChange(string phase) => metricsAtEnd.MeanMsSince(metricsAtReady, reconcile, $"phase=\"{phase}\"");
         var sorted = propagation.Order().ToArray();
@@ -326,6 +326,10 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
     }
 
     private static double P(IEnumerable<double> values, double p) => Util.Percentile(values.Order().ToArray(), p);
+
+    /// <summary>The gateway's pass and phase histogram (GET /metrics) and its label of whole passes.</summary>
+    private const string ReconcileHistogram = "gateway_reconcile_duration_seconds";
+    private const string PassPhase = "phase=\"pass\"";
 
     private static string AddedFile(string manifests, int k) => Path.Combine(manifests, $"new-{k.ToString("D4", CultureInfo.InvariantCulture)}.yaml");
 

@@ -96,6 +96,9 @@ internal sealed record ControlPlaneResult(
     /// <summary>Resident memory after an aggressive GC, which returns the GC's free memory to the OS (null: not read).</summary>
     public long? FloorWorkingSetBytes { get; init; }
 
+    /// <summary>File mode: the bench's own CPU seconds from health ready to ready (its ready wait shares the 2 cores with the gateway's start-up).</summary>
+    public double? ReadyWaitBenchCpuSeconds { get; init; }
+
     /// <summary>Every addition, change and deletion with the gateway's runtime pauses that overlapped it (file mode).</summary>
     public IReadOnlyList<PausedSample> Samples { get; init; } = [];
 
@@ -163,40 +166,55 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
     {
         using var gateway = GatewayProcess.Start(gatewayDll, $"cp-{n}", manifests, workDirectory);
         using var client = NewClient(4);
+        // The process start on the wall clock: the status files' write times are read against it.
+        var startedUtc = DateTime.UtcNow - Stopwatch.GetElapsedTime(gateway.StartedAt);
         if (!await gateway.WaitReadyAsync(options.ReadyTimeout).ConfigureAwait(false)) throw new TimeoutException($"N={n}: not ready within {options.ReadyTimeout}");
         var healthReady = Stopwatch.GetElapsedTime(gateway.StartedAt).TotalSeconds;
+        var benchCpuAtHealth = Process.GetCurrentProcess().TotalProcessorTime;
+        var statuses = new AcceptedRoutesWatch(gateway.StatusDirectory, n);
+        var lastStatusPoll = 0L;
+        var sampleServed = healthReady;
 
         // Ready = every route Accepted with resolved references in its status file, and sampled routes served.
-        var pendingStatus = Enumerable.Range(0, n).ToHashSet();
         var sample = SampleOf(n, 100);
         var pendingServe = sample.ToHashSet();
         var until = Stopwatch.GetTimestamp() + (long)(options.ReadyTimeout.TotalSeconds * Stopwatch.Frequency);
-        while (pendingStatus.Count > 0 || pendingServe.Count > 0)
+        while (statuses.Pending > 0 || pendingServe.Count > 0)
         {
             if (Stopwatch.GetTimestamp() > until)
             {
                 // Not ready: recorded as such (with how far it got), and there is nothing to propagate into.
-                var note = $"not ready after {options.ReadyTimeout.TotalSeconds:F0} s: {n - pendingStatus.Count} of {n} routes Accepted, " +
+                var note = $"not ready after {options.ReadyTimeout.TotalSeconds:F0} s: {n - statuses.Pending} of {n} routes Accepted, " +
                     $"{sample.Length - pendingServe.Count} of {sample.Length} sampled routes served";
                 Console.WriteLine($"N={n}: {note}");
                 var reading = await gateway.MemoryAsync(fullGc: true).ConfigureAwait(false);
                 var passes = await gateway.MetricsAsync().ConfigureAwait(false);
-                return new ControlPlaneResult(n, false, n - pendingStatus.Count, note, healthReady, double.NaN, reading.WorkingSetBytes, reading.ManagedHeapBytes,
+                return new ControlPlaneResult(n, false, n - statuses.Pending, note, healthReady, double.NaN, reading.WorkingSetBytes, reading.ManagedHeapBytes,
                     reading.ServerGc, [], double.NaN, double.NaN, double.NaN, 0, 0, 0, passes.MeanMsSince(null, ReconcileHistogram, PassPhase),
                     passes.MeanMsSince(null, ReconcileHistogram, "phase=\"translate\""), double.NaN, double.NaN, double.NaN, double.NaN, 0,
                     [], double.NaN, double.NaN, [], double.NaN, double.NaN, double.NaN, [], double.NaN, double.NaN, double.NaN);
             }
-            foreach (var i in pendingServe.ToList())
+            if (pendingServe.Count > 0)
             {
-                if (await ServedAsync(client, ip, port, i).ConfigureAwait(false)) pendingServe.Remove(i);
+                foreach (var i in pendingServe.ToList())
+                {
+                    if (await ServedAsync(client, ip, port, i).ConfigureAwait(false)) pendingServe.Remove(i);
+                }
+                if (pendingServe.Count == 0) sampleServed = Stopwatch.GetElapsedTime(gateway.StartedAt).TotalSeconds;
             }
-            foreach (var i in pendingStatus.ToList())
+            if (Stopwatch.GetElapsedTime(lastStatusPoll) >= AcceptedRoutesWatch.PollInterval)
             {
-                if (Accepted(gateway.StatusDirectory, i)) pendingStatus.Remove(i);
+                lastStatusPoll = Stopwatch.GetTimestamp();
+                statuses.Update();
             }
-            if (pendingStatus.Count > 0 || pendingServe.Count > 0) await Task.Delay(10).ConfigureAwait(false);
+            if (statuses.Pending > 0 || pendingServe.Count > 0) await Task.Delay(10).ConfigureAwait(false);
         }
-        var timeToReady = Stopwatch.GetElapsedTime(gateway.StartedAt).TotalSeconds;
+        // Ready when the last route's Accepted status was written (the file's own time) and the sampled routes were served.
+        var seenReady = Stopwatch.GetElapsedTime(gateway.StartedAt).TotalSeconds;
+        var timeToReady = Math.Max(sampleServed, (statuses.LastAcceptedWriteUtc - startedUtc).TotalSeconds);
+        var readyWaitCpu = (Process.GetCurrentProcess().TotalProcessorTime - benchCpuAtHealth).TotalSeconds;
+        Console.WriteLine($"N={n}: ready at {timeToReady:F2} s (the last Accepted status file's write time), seen by the bench's poll at {seenReady:F2} s; " +
+            $"the ready wait took {readyWaitCpu:F2} s of the bench's CPU from health ready");
         // Pass and phase times come from the gateway's gateway_reconcile_duration_seconds histogram (GET /metrics).
         var metricsAtReady = await gateway.MetricsAsync().ConfigureAwait(false);
 
@@ -320,6 +338,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
             deletion, P(deletion, 50), P(deletion, 99), deletion.Count > 0 ? deletion.Max() : double.NaN)
         {
             FloorWorkingSetBytes = floor?.WorkingSetBytes,
+            ReadyWaitBenchCpuSeconds = readyWaitCpu,
             Samples = [.. additionSamples, .. changeSamples, .. deletionSamples],
             PhasePauses = [.. new[] { additionPauses, changePauses, deletionPauses }.OfType<PhasePauses>()],
         };
@@ -382,19 +401,8 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         return body.Trim() == Fixtures.ControlPlaneHost(i);
     }
 
-    private static bool Accepted(string statusDirectory, int i)
-    {
-        var path = Path.Combine(statusDirectory, "HTTPRoute", Fixtures.Namespace, $"r{i}.yaml");
-        try
-        {
-            var text = File.ReadAllText(path);
-            return text.Contains("reason: Accepted", StringComparison.Ordinal) && text.Contains("reason: ResolvedRefs", StringComparison.Ordinal);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    private static bool Accepted(string statusDirectory, int i) =>
+        AcceptedRoutesWatch.Accepted(Path.Combine(statusDirectory, "HTTPRoute", Fixtures.Namespace, $"r{i}.yaml"));
 
     /// <summary>
     /// When route <paramref name="i"/>'s status file was written, if it shows the route Accepted with resolved
@@ -449,6 +457,10 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
                 $"{Util.F(r.InitialPassMs, 0)} ({Util.F(r.InitialTranslateMs, 0)}) | {Util.F(r.ChangeTranslateMeanMs)} | {Util.F(r.ChangeApplyMeanMs)} | {Util.F(r.ChangeStatusMeanMs)} | {Util.F(r.ChangePassMeanMs)} |");
         }
         foreach (var r in results.Where(r => !r.Ready)) sb.AppendLine().AppendLine($"¹ {r.Routes} routes: {r.Note}.");
+        if (results.Any(r => r.ReadyWaitBenchCpuSeconds is not null))
+            sb.AppendLine().AppendLine("Time to ready: the later of the last route's Accepted status file's write time and the first answer of the last sampled route; the " +
+                $"bench lists the status directory every {AcceptedRoutesWatch.PollInterval.TotalMilliseconds:F0} ms and reads the files once every route has one. The bench's own CPU from health ready to ready: " +
+                string.Join(", ", results.Where(r => r.ReadyWaitBenchCpuSeconds is not null).Select(r => $"{Util.F(r.ReadyWaitBenchCpuSeconds!.Value, 2)} s at {r.Routes}")) + ".");
         sb.AppendLine().AppendLine(options.Source == "kubernetes"
             ? $"Changes and deletions under the same steady traffic: {Math.Min(options.Changes, options.Additions)} added routes updated one by one through the API " +
               "(path prefix /rN → /rNv2, generation 2; served = the update's commit to the first 200 on the new path; status after served = from that response until the bench " +

@@ -31,7 +31,7 @@ internal static class Program
 {
     private const string Usage = """
         usage: Gateway.Bench dataplane|controlplane --gateway PATH/Gateway.Host.dll [--out DIR] [--label TEXT] [--keep]
-                             [--gateway-env NAME=VALUE,...]
+                             [--gateway-env NAME=VALUE,...] [--work-root DIR]
           dataplane:    [--rounds 3] [--duration 10] [--warmup 2] [--connections 50,1] [--routes 1000,10000]
                         [--targets direct,nginx,gw-1,gw-1k,gw-10k,nginx-https,gw-https,nginx-h2,gw-h2,
                                    haproxy,haproxy-https,haproxy-h2,caddy,caddy-https,caddy-h2]
@@ -86,13 +86,18 @@ internal static class Program
         }
         var outDir = flags.GetValueOrDefault("--out") ?? Path.Combine(repo, "bench", "results");
         var label = flags.GetValueOrDefault("--label") ?? "";
-        var work = Directory.CreateTempSubdirectory("gateway-bench-").FullName;
+        // --work-root: where the fixtures, the gateways' status directories and logs go (default: the system's temp
+        // directory). Its file system matters to start-up: on ext4, new files are slow to create for minutes after many
+        // files were deleted (bench/README.md, "Issue 10 in the tenth session").
+        var work = flags.TryGetValue("--work-root", out var workRoot)
+            ? Directory.CreateDirectory(Path.Combine(Path.GetFullPath(workRoot), $"gateway-bench-{Guid.NewGuid():N}"[..27])).FullName
+            : Directory.CreateTempSubdirectory("gateway-bench-").FullName;
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmm", CultureInfo.InvariantCulture);
         var suffix = LabelSuffix(label);
         var script = mode == "dataplane" ? "bench/run-dataplane.sh" : "bench/run-controlplane.sh";
         var shown = args.Skip(1).Where((a, i) => a != "--gateway" && (i == 0 || args[i] != "--gateway")).Select(a => a.Contains(' ') ? $"\"{a}\"" : a);
         var machine = MachineInfo.Collect(repo, string.Join(' ', [script, .. shown]));
-        Console.WriteLine($"work directory: {work}");
+        Console.WriteLine($"work directory: {work} (file system: {FileSystemOf(work)})");
         try
         {
             switch (mode)
@@ -203,6 +208,20 @@ internal static class Program
     }
 
     /// <summary>"-label" with every character but letters and digits made a dash, lower case; empty without a label.</summary>
+    /// <summary>The type of the file system <paramref name="path"/> is on (the longest mount point in /proc/mounts above it), or "unknown".</summary>
+    private static string FileSystemOf(string path)
+    {
+        try
+        {
+            return File.ReadLines("/proc/mounts").Select(l => l.Split(' ')).Where(f => f.Length > 2 && (path == f[1] || path.StartsWith(f[1].TrimEnd('/') + "/", StringComparison.Ordinal)))
+                .OrderByDescending(f => f[1].Length).Select(f => f[2]).FirstOrDefault() ?? "unknown";
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
     private static string LabelSuffix(string label) =>
         label.Length > 0 ? "-" + new string([.. label.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')]) : "";
 

@@ -60,13 +60,15 @@ public sealed class GatewayHostBuilder
         services.AddSingleton(sp => new Observability.Metrics.ControlPlaneMetrics(sp.GetRequiredService<ResourceStore>()));
         // Everything below reads the options when first resolved, so a caller may still adjust Options (for example
         // the data plane factory) between creating the builder and starting the host.
-        services.AddSingleton(_ => new FileSourceOptions
+        services.AddSingleton(sp => new FileSourceOptions
         {
             Roots = [.. options.ManifestDirectories],
             Excluded = options.StatusDirectory is { } status ? [status] : [],
             RescanInterval = options.RescanInterval,
             SettleDelay = options.FileSettleDelay,
             StatusDirectory = options.StatusDirectory,
+            // The warm-up's CPU comes after the start-up's statuses are written, not among them.
+            WarmUpAfter = () => sp.GetRequiredService<SnapshotPipeline>().Ready,
         });
         services.AddSingleton<FileSource>();
         services.AddSingleton(_ => new PipelineOptions

@@ -33,11 +33,12 @@ public sealed record PipelineOptions
     public TimeSpan DataPlaneTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Warm-up passes run once after the first served pass (0: none). Each re-translates and re-applies one route
-    /// unchanged, so the change path is compiled before the first real change (SnapshotPipeline.WarmUpAsync). 32 is
-    /// above the JIT's call count for promoting a method to its optimizing tier (30).
+    /// Warm-up passes run once, after the first served pass and once the start-up's statuses are written (0: none).
+    /// Each re-translates and re-applies one route unchanged, so the change path is compiled, and optimized, before the
+    /// first real change (SnapshotPipeline.WarmUpAsync). The default reaches past the JIT's call counts
+    /// (<see cref="Hosting.JitTiering.WarmUpPasses"/>: 502 with the shipped count of 250).
     /// </summary>
-    public int WarmUpPasses { get; init; } = 32;
+    public int WarmUpPasses { get; init; } = Hosting.JitTiering.WarmUpPasses;
 
     /// <summary>
     /// The translation function; null (the default) gives each pipeline its own <see cref="IncrementalTranslator"/>,

@@ -34,6 +34,9 @@ public sealed class SnapshotPipeline : BackgroundService
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<int> _warmedUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // The snapshot of the newest pass while the warm-up has not run, when that pass served cleanly; null otherwise.
+    private Snapshot? _warmUpOn;
     private readonly object _gate = new();
     private readonly List<(Func<PassResult, bool> Done, TaskCompletionSource<PassResult> Waiter)> _waiters = [];
     private ImmutableHashSet<ListenerSocket> _unavailable = [];
@@ -98,8 +101,9 @@ public sealed class SnapshotPipeline : BackgroundService
     public Task Serving => _serving.Task;
 
     /// <summary>
-    /// Completes once the warm-up after the first pass that serves a Gateway has ended, with the number of warm-up passes it ran (see
-    /// <see cref="PipelineOptions.WarmUpPasses"/>; 0 when there was no route to run them with).
+    /// Completes once the warm-up has ended, with the number of warm-up passes it ran (see
+    /// <see cref="PipelineOptions.WarmUpPasses"/>; 0 when there was no route to run them with). It runs once <see cref="Ready"/>
+    /// has completed and no change is waiting, on the newest pass if that pass served some Gateway cleanly.
     /// </summary>
     public Task<int> WarmedUp => _warmedUp.Task;
 
@@ -140,7 +144,24 @@ public sealed class SnapshotPipeline : BackgroundService
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                await _store.WaitForPendingAsync(stoppingToken).ConfigureAwait(false);
+                await WaitForChangeOrWarmUpAsync(stoppingToken).ConfigureAwait(false);
+                if (WarmUpDue && _warmUpOn is { } basis)
+                {
+                    var passes = 0;
+                    try
+                    {
+                        passes = await WarmUpAsync(basis, stoppingToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                    {
+                        // The warm-up only saves time: a fault in it must not stop the loop that serves real changes.
+                        _logger.LogWarning(e, "Warm-up ended by a fault; changes are translated as usual");
+                    }
+                    _warmedUp.TrySetResult(passes);
+                    // Not kept: an old snapshot would hold every object it had after they change.
+                    _warmUpOn = null;
+                    continue;
+                }
                 while (_store.Pending is { } times)
                 {
                     var wait = CoalescingPolicy.PublishAt(times, _options.Coalescing) - _store.Now;
@@ -150,19 +171,12 @@ public sealed class SnapshotPipeline : BackgroundService
                 if (_store.Publish() is not { } published) continue;
                 var applied = await TranslateAndApplyAsync(published, stoppingToken).ConfigureAwait(false);
                 EnqueueStatus(applied);
-                if (!_warmedUp.Task.IsCompleted && applied is { Result: { } served, DataPlaneApplied: true, Errors.Count: 0 } && WarmsUpAfter(served, published.Snapshot))
+                // The warm-up runs on the newest pass, and only on one that served cleanly (WarmsUpAfter).
+                if (!_warmedUp.Task.IsCompleted)
                 {
-                    var passes = 0;
-                    try
-                    {
-                        passes = await WarmUpAsync(published.Snapshot, stoppingToken).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-                    {
-                        // The warm-up only saves time: a fault in it must not stop the loop that serves real changes.
-                        _logger.LogWarning(e, "Warm-up ended by a fault; changes are translated as usual");
-                    }
-                    _warmedUp.TrySetResult(passes);
+                    _warmUpOn = applied is { Result: { } served, DataPlaneApplied: true, Errors.Count: 0 } && WarmsUpAfter(served, published.Snapshot)
+                        ? published.Snapshot
+                        : null;
                 }
             }
         }
@@ -365,6 +379,36 @@ public sealed class SnapshotPipeline : BackgroundService
     /// </summary>
     private static bool WarmsUpAfter(TranslationResult result, Snapshot snapshot) =>
         result.Gateways.Length > 0 || (!snapshot.HttpRoutes.Any() && !snapshot.GrpcRoutes.Any());
+
+    /// <summary>
+    /// True when the warm-up runs now: not run yet, the newest pass served cleanly (<see cref="_warmUpOn"/>), the
+    /// start-up's statuses are written (<see cref="Ready"/>: its passes would otherwise take CPU from the first status
+    /// writes) and no change is waiting.
+    /// </summary>
+    private bool WarmUpDue => !_warmedUp.Task.IsCompleted && _warmUpOn is not null && _ready.Task.IsCompletedSuccessfully && _store.Pending is null;
+
+    /// <summary>Waits for a change in the store, or, while the warm-up waits for <see cref="Ready"/>, for that too.</summary>
+    private async Task WaitForChangeOrWarmUpAsync(CancellationToken ct)
+    {
+        if (WarmUpDue) return;
+        if (_warmedUp.Task.IsCompleted || _warmUpOn is null || _ready.Task.IsCompleted)
+        {
+            await _store.WaitForPendingAsync(ct).ConfigureAwait(false);
+            return;
+        }
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var change = _store.WaitForPendingAsync(either.Token);
+        await Task.WhenAny(change, _ready.Task).ConfigureAwait(false);
+        await either.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await change.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // Ready came first: the loop runs the warm-up unless a change is waiting by now.
+        }
+    }
 
     /// <summary>
     /// Runs the change path (translate, data plane apply) <see cref="PipelineOptions.WarmUpPasses"/> times on

@@ -42,12 +42,20 @@ public sealed record FileSourceOptions
     /// Passes of the warm-up after the first scan: the change path (one manifest file re-read, parsed, reconciled and
     /// stamped, its no-change handed to the store) run this many times over a file whose text did not change, so the
     /// first real change does not run it cold. 0 turns it off. Bounded further by <see cref="WarmUpBudget"/>, and
-    /// ended at once by a real change.
+    /// ended at once by a real change. The default reaches past the JIT's call counts
+    /// (<see cref="Hosting.JitTiering.WarmUpPasses"/>: 502 with the shipped count of 250).
     /// </summary>
-    public int WarmUpPasses { get; init; } = 32;
+    public int WarmUpPasses { get; init; } = Hosting.JitTiering.WarmUpPasses;
 
     /// <summary>The most time the warm-up may take (a scan walks every file under the roots: large trees make passes dear).</summary>
-    public TimeSpan WarmUpBudget { get; init; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan WarmUpBudget { get; init; } = TimeSpan.FromMilliseconds(1500);
+
+    /// <summary>
+    /// What the warm-up waits for after the first scan (null: nothing, it runs at once). The host passes the pipeline's
+    /// <see cref="Pipeline.SnapshotPipeline.Ready"/>: the warm-up's CPU then comes after the start-up's statuses are
+    /// written instead of during them. Changes are read meanwhile as usual; one waiting when it is due ends it at once.
+    /// </summary>
+    public Func<Task>? WarmUpAfter { get; init; }
 }
 
 /// <summary>
@@ -139,13 +147,21 @@ public sealed class FileSource : BackgroundService
             _initialSync.TrySetResult();
             _logger.LogInformation("Initial scan of {Roots} complete: {Count} objects, {Problems} problems",
                 string.Join(", ", _catalog.Roots), _catalog.Objects.Count, _catalog.Diagnostics.Count);
-            _warmedUp.TrySetResult(WarmUp(stoppingToken));
+            if (_options.WarmUpAfter is { } after) _ = SignalWarmUpDueAsync(after, stoppingToken);
+            else _warmedUp.TrySetResult(WarmUp(stoppingToken));
 
             while (!stoppingToken.IsCancellationRequested)
             {
                 // Woken by an event, or not within the rescan interval: then the periodic rescan runs.
                 var woken = await WaitForEventAsync(stoppingToken).ConfigureAwait(false);
                 var events = Drain();
+                // The warm-up, once due, runs after whatever else woke the loop (real changes first).
+                var warmUpDue = events.RemoveAll(e => e is WarmUpDue) > 0;
+                if (warmUpDue && events.Count == 0)
+                {
+                    _warmedUp.TrySetResult(WarmUp(stoppingToken));
+                    continue;
+                }
                 if (woken && events.Any(e => e is PathChanged { Settle: true } or WatcherFailed))
                 {
                     // A writer may still be writing: let it finish, and take what arrives meanwhile into the same scan.
@@ -176,6 +192,7 @@ public sealed class FileSource : BackgroundService
                     _watcherEventsPending = false;
                     _watcherEventsWarmedUp.TrySetResult(true);
                 }
+                if (warmUpDue) _warmedUp.TrySetResult(WarmUp(stoppingToken));
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -194,6 +211,26 @@ public sealed class FileSource : BackgroundService
     }
 
     /// <summary>
+    /// Waits for <paramref name="after"/>, then wakes the loop to run the warm-up. A fault of what it waits for (the
+    /// pipeline stopped) leaves the warm-up undone: it only saves time.
+    /// </summary>
+    private async Task SignalWarmUpDueAsync(Func<Task> after, CancellationToken ct)
+    {
+        try
+        {
+            await after().WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            if (!ct.IsCancellationRequested) _logger.LogInformation("File source warm-up skipped: what it waits for ended without completing ({Reason})", e.Message);
+            _watcherEventsWarmedUp.TrySetResult(false);
+            _warmedUp.TrySetResult(0);
+            return;
+        }
+        _events.Writer.TryWrite(new WarmUpDue());
+    }
+
+    /// <summary>
     /// Runs the change path a real watcher event takes (a scan forcing one file, its objects reconciled and stamped, the
     /// outcome handed to the store) over a file whose text did not change, <see cref="FileSourceOptions.WarmUpPasses"/>
     /// times, so its code is compiled (and past the JIT's promotion count) before the first real change: without it the
@@ -206,8 +243,8 @@ public sealed class FileSource : BackgroundService
     /// <remarks>
     /// Two files: the smallest, read <see cref="FileSourceOptions.WarmUpPasses"/> times (the per-file path: scan, one-file
     /// reconcile, store hand-off), then the smallest that defines a route, read until each of its objects went through
-    /// the per-object path (parse, stamp) that many times in all: a route file of the usual hundred routes once, not
-    /// thirty-two times (that would cost about 0.5 s of the start-up's CPU for nothing more).
+    /// the per-object path (parse, stamp) that many times in all: a route file of the usual hundred routes twice or
+    /// three times, not once per pass (each read of such a file parses and stamps its hundred routes).
     /// </remarks>
     private int WarmUp(CancellationToken ct)
     {
@@ -479,6 +516,9 @@ public sealed class FileSource : BackgroundService
 
     /// <summary>What wakes the loop.</summary>
     private abstract record SourceEvent;
+
+    /// <summary>What the warm-up waits for (<see cref="FileSourceOptions.WarmUpAfter"/>) has happened.</summary>
+    private sealed record WarmUpDue : SourceEvent;
 
     /// <summary>A path to read again; <paramref name="Settle"/>: its writer may not be done, wait the settle delay first.</summary>
     private sealed record PathChanged(string Path, bool Settle) : SourceEvent;

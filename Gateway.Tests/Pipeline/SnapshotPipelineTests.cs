@@ -310,6 +310,38 @@ public sealed class SnapshotPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_WarmUpWaitsUntilTheStartUpsStatusesAreWritten_ThenRunsOnTheServedPass()
+    {
+        var (pipeline, store, dataPlane) = WarmUpPipeline(passes: 6);
+        using var _ = pipeline;
+        _handOff.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await pipeline.StartAsync(CancellationToken.None);
+        try
+        {
+            store.MarkSynced();
+            await pipeline.Serving.WaitAsync(Wait.Default);
+            await _handOff.Entered.Task.WaitAsync(Wait.Default);
+            // Without the wait for Ready the six passes ran right after the first apply, within milliseconds.
+            await Task.Delay(TimeSpan.FromMilliseconds(300));
+
+            Assert.False(pipeline.Ready.IsCompleted);
+            Assert.False(pipeline.WarmedUp.IsCompleted, "the warm-up ran while the start-up's statuses were being written");
+            Assert.Single(dataPlane.Applied);
+
+            _handOff.Gate.SetResult();
+
+            Assert.Equal(6, await pipeline.WarmedUp.WaitAsync(Wait.Default));
+            Assert.True(pipeline.Ready.IsCompletedSuccessfully);
+            Assert.Equal(1 + 4, dataPlane.Applied.Count);
+            Assert.Single(_handOff.Calls);
+        }
+        finally
+        {
+            await pipeline.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task Run_FirstPassServesNoGateway_WarmUpWaitsForThePassThatServesOne_AndPatchesItsTables()
     {
         // Kubernetes mode after a fresh start: the routes are there, the Gateway is served only a pass later.

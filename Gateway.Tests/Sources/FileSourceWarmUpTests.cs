@@ -189,6 +189,37 @@ public sealed class FileSourceWarmUpTests : IDisposable
         });
     }
 
+    [Fact]
+    public async Task WarmUp_WithAGate_WaitsForIt_ChangesAreReadMeanwhile_ThenRunsEveryPass()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = new ResourceStore();
+        using var source = new FileSource(
+            new FileSourceOptions { Roots = [_dir.Path], SettleDelay = Long, RescanInterval = Long, WarmUpPasses = 10, WarmUpBudget = Long, WarmUpAfter = () => gate.Task },
+            store, NullLogger<FileSource>.Instance, TimeProvider.System);
+        await source.StartAsync(CancellationToken.None);
+        try
+        {
+            using var timeout = new CancellationTokenSource(Bound);
+            await source.InitialSync.WaitAsync(timeout.Token);
+
+            // A change while the warm-up waits: the watcher's event is read and reaches the store.
+            _dir.Write("d.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: d}\n");
+            Assert.True(await EventuallyAsync(() => store.Get(new ResourceKey("Namespace", "", "d")) is not null), "the change did not reach the store");
+            Assert.False(source.WarmedUp.IsCompleted, "the warm-up ran before its gate opened");
+
+            var sequence = store.ChangeSequence;
+            gate.SetResult();
+
+            Assert.Equal(10, await source.WarmedUp.WaitAsync(timeout.Token));
+            Assert.Equal(sequence, store.ChangeSequence);
+        }
+        finally
+        {
+            await source.StopAsync(CancellationToken.None);
+        }
+    }
+
     /// <summary>
     /// Starts a file source over the test's folder (<see cref="NewSource"/>), waits for its first scan, runs
     /// <paramref name="test"/> with a token bounded by <see cref="Bound"/>, and stops the source.

@@ -273,8 +273,7 @@ public sealed class SnapshotPipelineTests : IDisposable
     {
         var (pipeline, store, dataPlane) = WarmUpPipeline(passes: 6);
         using var _ = pipeline;
-        await pipeline.StartAsync(CancellationToken.None);
-        try
+        await RunningAsync(pipeline, async () =>
         {
             store.MarkSynced();
             Assert.Equal(6, await pipeline.WarmedUp.WaitAsync(Wait.Default));
@@ -302,11 +301,7 @@ public sealed class SnapshotPipelineTests : IDisposable
             Assert.Contains("/a-changed", now, StringComparison.Ordinal);
             Assert.Contains("/b", now, StringComparison.Ordinal);
             Assert.Equal(2, _handOff.Calls.Count);
-        }
-        finally
-        {
-            await pipeline.StopAsync(CancellationToken.None);
-        }
+        });
     }
 
     [Fact]
@@ -315,8 +310,7 @@ public sealed class SnapshotPipelineTests : IDisposable
         var (pipeline, store, dataPlane) = WarmUpPipeline(passes: 6);
         using var _ = pipeline;
         _handOff.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await pipeline.StartAsync(CancellationToken.None);
-        try
+        await RunningAsync(pipeline, async () =>
         {
             store.MarkSynced();
             await pipeline.Serving.WaitAsync(Wait.Default);
@@ -334,11 +328,7 @@ public sealed class SnapshotPipelineTests : IDisposable
             Assert.True(pipeline.Ready.IsCompletedSuccessfully);
             Assert.Equal(1 + 4, dataPlane.Applied.Count);
             Assert.Single(_handOff.Calls);
-        }
-        finally
-        {
-            await pipeline.StopAsync(CancellationToken.None);
-        }
+        });
     }
 
     [Fact]
@@ -352,8 +342,7 @@ public sealed class SnapshotPipelineTests : IDisposable
         var objects = Published(1, Manifests.GatewayClass(), Manifests.Gateway("g"), Manifests.HttpRoute("a", "g", path: "/a"), Manifests.EchoService("svc", 9)).Snapshot;
         var gatewayKey = objects.Keys.Single(k => k.Kind == "Gateway");
         foreach (var key in objects.Keys.Where(k => k != gatewayKey)) store.Upsert(objects.Get(key)!);
-        await pipeline.StartAsync(CancellationToken.None);
-        try
+        await RunningAsync(pipeline, async () =>
         {
             store.MarkSynced();
             await pipeline.Ready.WaitAsync(Wait.Default);
@@ -369,11 +358,7 @@ public sealed class SnapshotPipelineTests : IDisposable
             var compiled = dataPlane.Compiled.ToArray();
             Assert.Equal(2, compiled.Length);
             Assert.Contains("warm-up-", RouteTableYaml.Render(compiled[0].Gateways), StringComparison.Ordinal);
-        }
-        finally
-        {
-            await pipeline.StopAsync(CancellationToken.None);
-        }
+        });
     }
 
     [Fact]
@@ -383,8 +368,7 @@ public sealed class SnapshotPipelineTests : IDisposable
         using var _ = pipeline;
         // The first warm-up apply (the second apply) waits until the change is in the store.
         dataPlane.GateApply = 2;
-        await pipeline.StartAsync(CancellationToken.None);
-        try
+        await RunningAsync(pipeline, async () =>
         {
             store.MarkSynced();
             await dataPlane.GateReached.Task.WaitAsync(Wait.Default);
@@ -397,11 +381,7 @@ public sealed class SnapshotPipelineTests : IDisposable
             Assert.Equal(1, passes);
             Assert.True(pass.Succeeded);
             Assert.Contains("/b-changed", RouteTableYaml.Render(dataPlane.Applied.Last().Gateways), StringComparison.Ordinal);
-        }
-        finally
-        {
-            await pipeline.StopAsync(CancellationToken.None);
-        }
+        });
     }
 
     [Fact]
@@ -411,19 +391,14 @@ public sealed class SnapshotPipelineTests : IDisposable
         var dataPlane = new GatedDataPlane();
         using var pipeline = new SnapshotPipeline(store, new PipelineOptions(), new CurrentSnapshot(), _handOff, null, dataPlane,
             NullLogger<SnapshotPipeline>.Instance, TimeProvider.System);
-        await pipeline.StartAsync(CancellationToken.None);
-        try
+        await RunningAsync(pipeline, async () =>
         {
             store.Upsert(Published(1, Manifests.GatewayClass()).Snapshot.Get(ClassKey)!);
             store.MarkSynced();
 
             Assert.Equal(0, await pipeline.WarmedUp.WaitAsync(Wait.Default));
             Assert.Single(dataPlane.Applied);
-        }
-        finally
-        {
-            await pipeline.StopAsync(CancellationToken.None);
-        }
+        });
     }
 
     [Fact]
@@ -515,6 +490,20 @@ public sealed class SnapshotPipelineTests : IDisposable
         });
     }
 
+    /// <summary>Starts <paramref name="pipeline"/>, runs <paramref name="test"/> and stops the pipeline whatever the outcome.</summary>
+    private static async Task RunningAsync(SnapshotPipeline pipeline, Func<Task> test)
+    {
+        await pipeline.StartAsync(CancellationToken.None);
+        try
+        {
+            await test();
+        }
+        finally
+        {
+            await pipeline.StopAsync(CancellationToken.None);
+        }
+    }
+
     /// <summary>
     /// A running pipeline with <paramref name="statusDelay"/>, its store synced with the GatewayClass gc (revision 1),
     /// handed to <paramref name="test"/>, stopped after.
@@ -523,17 +512,12 @@ public sealed class SnapshotPipelineTests : IDisposable
     {
         using var pipeline = new SnapshotPipeline(_store, new PipelineOptions { Translate = _translator.Translate, StatusDelay = statusDelay }, _current, _handOff,
             _inventory, _dataPlane, NullLogger<SnapshotPipeline>.Instance, TimeProvider.System);
-        await pipeline.StartAsync(CancellationToken.None);
-        try
+        await RunningAsync(pipeline, async () =>
         {
             _store.Upsert(Published(1, Manifests.GatewayClass()).Snapshot.Get(ClassKey)!);
             _store.MarkSynced();
             await test(pipeline);
-        }
-        finally
-        {
-            await pipeline.StopAsync(CancellationToken.None);
-        }
+        });
     }
 
     [Fact]

@@ -171,7 +171,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         if (!await gateway.WaitReadyAsync(options.ReadyTimeout).ConfigureAwait(false)) throw new TimeoutException($"N={n}: not ready within {options.ReadyTimeout}");
         var healthReady = Stopwatch.GetElapsedTime(gateway.StartedAt).TotalSeconds;
         var benchCpuAtHealth = Process.GetCurrentProcess().TotalProcessorTime;
-        var statuses = new AcceptedRoutesWatch(gateway.StatusDirectory, n);
+        var statuses = new AcceptedStatusFiles(gateway.StatusDirectory, n);
         var lastStatusPoll = 0L;
         var sampleServed = healthReady;
 
@@ -202,7 +202,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
                 }
                 if (pendingServe.Count == 0) sampleServed = Stopwatch.GetElapsedTime(gateway.StartedAt).TotalSeconds;
             }
-            if (Stopwatch.GetElapsedTime(lastStatusPoll) >= AcceptedRoutesWatch.PollInterval)
+            if (Stopwatch.GetElapsedTime(lastStatusPoll) >= AcceptedStatusFiles.PollInterval)
             {
                 lastStatusPoll = Stopwatch.GetTimestamp();
                 statuses.Update();
@@ -402,7 +402,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
     }
 
     private static bool Accepted(string statusDirectory, int i) =>
-        AcceptedRoutesWatch.Accepted(Path.Combine(statusDirectory, "HTTPRoute", Fixtures.Namespace, $"r{i}.yaml"));
+        AcceptedStatusFiles.Accepted(Path.Combine(statusDirectory, "HTTPRoute", Fixtures.Namespace, $"r{i}.yaml"));
 
     /// <summary>
     /// When route <paramref name="i"/>'s status file was written, if it shows the route Accepted with resolved
@@ -459,7 +459,7 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
         foreach (var r in results.Where(r => !r.Ready)) sb.AppendLine().AppendLine($"¹ {r.Routes} routes: {r.Note}.");
         if (results.Any(r => r.ReadyWaitBenchCpuSeconds is not null))
             sb.AppendLine().AppendLine("Time to ready: the later of the last route's Accepted status file's write time and the first answer of the last sampled route; the " +
-                $"bench lists the status directory every {AcceptedRoutesWatch.PollInterval.TotalMilliseconds:F0} ms and reads the files once every route has one. The bench's own CPU from health ready to ready: " +
+                $"bench lists the status directory every {AcceptedStatusFiles.PollInterval.TotalMilliseconds:F0} ms and reads the files once every route has one. The bench's own CPU from health ready to ready: " +
                 string.Join(", ", results.Where(r => r.ReadyWaitBenchCpuSeconds is not null).Select(r => $"{Util.F(r.ReadyWaitBenchCpuSeconds!.Value, 2)} s at {r.Routes}")) + ".");
         sb.AppendLine().AppendLine(options.Source == "kubernetes"
             ? $"Changes and deletions under the same steady traffic: {Math.Min(options.Changes, options.Additions)} added routes updated one by one through the API " +

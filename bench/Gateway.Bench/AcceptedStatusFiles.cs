@@ -12,7 +12,7 @@ namespace Gateway.Bench;
 /// took 2.6 s of the bench's CPU during a 10,000-route start-up, and reading each file as an inotify event reported it
 /// about 1 s (bench/README.md, "Issue 10 in the tenth session"). A listing of 10,000 names costs a few milliseconds.
 /// </remarks>
-internal sealed class AcceptedRoutesWatch(string statusDirectory, int routes)
+internal sealed class AcceptedStatusFiles(string statusDirectory, int routes)
 {
     /// <summary>How often the routes' directory is listed.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);

@@ -206,6 +206,7 @@ public sealed class SessionPersistenceEndToEndTests(ITestOutputHelper output) : 
     private StickyBackends? _backends;
     private ReplicaProcess? _gateway;
     private string _address = "";
+    private bool _disposed;
 
     private StickyBackends Backends => _backends!;
 
@@ -222,24 +223,38 @@ public sealed class SessionPersistenceEndToEndTests(ITestOutputHelper output) : 
             "--rescan-interval", "500ms", "--log-level", "Warning",
         ]);
         _gateway.Start();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        while (_address.Length == 0)
+        try
         {
-            try
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            while (_address.Length == 0)
             {
-                if ((await _gateway.LiveAddressesAsync(cts.Token)).FirstOrDefault() is { } address) _address = address;
+                // A gateway that exited (a port taken between FreePort and its bind) will never serve: say so at once.
+                if (!_gateway.Running) throw new InvalidOperationException($"the gateway exited before serving:\n{_gateway.Tail}");
+                try
+                {
+                    if ((await _gateway.LiveAddressesAsync(cts.Token)).FirstOrDefault() is { } address) _address = address;
+                }
+                catch (HttpRequestException)
+                {
+                    // Management endpoint not up yet.
+                }
+                if (_address.Length == 0) await Task.Delay(200, cts.Token);
             }
-            catch (HttpRequestException)
-            {
-                // Management endpoint not up yet.
-            }
-            if (_address.Length == 0) await Task.Delay(200, cts.Token);
+            await StickyAnswer.UntilAsync(() => Get("/plain"), a => a.Status == HttpStatusCode.OK, "the gateway to serve");
         }
-        await StickyAnswer.UntilAsync(() => Get("/plain"), a => a.Status == HttpStatusCode.OK, "the gateway to serve");
+        catch
+        {
+            // xUnit does not call DisposeAsync when InitializeAsync fails: the gateway would outlive the test run, and
+            // its output (written by DisposeAsync) would be lost.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (_gateway is not null)
         {
             output.WriteLine(_gateway.Tail);

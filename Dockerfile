@@ -28,13 +28,6 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled AS runtime
 WORKDIR /app
 COPY --from=build /app ./
 COPY --from=build --chown=1654:1654 /status /var/lib/akka-gateway/status
-# Dynamic PGO instruments every method from its first compilation instead of recompiling each hot one into an
-# instrumented version first: one compilation fewer per hot method. Start-up at 10,000 routes (two cores) used 1.3 s less
-# CPU and was ready about 0.9 s sooner; steady-state code is the same optimized, profiled code (data plane A/B: same
-# req/s). Only an environment variable sets it (the runtime reads no runtimeconfig.json property for it), so a gateway
-# started outside this image without it is slower to start, not different. bench/ applies this ENV to the gateways it
-# starts (bench/README.md, "Issue 10 in the eleventh session").
-ENV DOTNET_TieredPGO_InstrumentOnlyHotCode=0
 # Listener sockets are bound on high container ports (--container-port-range); no capability is needed.
 USER $APP_UID
 # Akka.Management (health probes, cluster bootstrap) and Akka remoting.

@@ -375,14 +375,4 @@ public sealed partial class KubernetesManifestTests
         foreach (var file in new[] { "global.json", ".editorconfig", "Gateway.Actors/packages.lock.json", "Gateway.Streams/packages.lock.json", "Gateway.Host/packages.lock.json" })
             Assert.Contains(file, copied, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public void Dockerfile_RuntimeStage_InstrumentsFromTheFirstCompilation()
-    {
-        var image = DockerStages()[1].Where(i => i.Instr == "ENV")
-            .SelectMany(i => i.Args.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Select(pair => pair.Split('=', 2))
-            .ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
-        Assert.Equal("0", image["DOTNET_TieredPGO_InstrumentOnlyHotCode"]);
-    }
 }

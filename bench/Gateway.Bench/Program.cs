@@ -31,9 +31,7 @@ internal static class Program
 {
     private const string Usage = """
         usage: Gateway.Bench dataplane|controlplane --gateway PATH/Gateway.Host.dll [--out DIR] [--label TEXT] [--keep]
-                             [--gateway-env NAME=VALUE,...] [--no-image-env] [--work-root DIR]
-                             (every gateway gets the DOTNET_ ENV of the Dockerfile's runtime stage unless --no-image-env;
-                              --gateway-env adds to it or overrides it)
+                             [--gateway-env NAME=VALUE,...] [--work-root DIR]
           dataplane:    [--rounds 3] [--duration 10] [--warmup 2] [--connections 50,1] [--routes 1000,10000]
                         [--targets direct,nginx,gw-1,gw-1k,gw-10k,nginx-https,gw-https,nginx-h2,gw-h2,
                                    haproxy,haproxy-https,haproxy-h2,caddy,caddy-https,caddy-h2]
@@ -65,7 +63,6 @@ internal static class Program
             if (!args[i].StartsWith("--", StringComparison.Ordinal)) return Fail($"unexpected argument {args[i]}");
             if (args[i] == "--keep") { flags["--keep"] = "true"; continue; }
             if (args[i] == "--no-sweep") { flags["--no-sweep"] = "true"; continue; }
-            if (args[i] == "--no-image-env") { flags["--no-image-env"] = "true"; continue; }
             if (i + 1 >= args.Length) return Fail($"{args[i]} needs a value");
             flags[args[i]] = args[++i];
         }
@@ -74,10 +71,6 @@ internal static class Program
         if (mode == "scancost") return ScanCost(flags);
         if (!flags.TryGetValue("--gateway", out var gateway) || !File.Exists(gateway)) return Fail("--gateway must name the built Gateway.Host.dll");
         var repo = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(gateway))!, "..", "..", "..", ".."));
-        if (!flags.ContainsKey("--no-image-env"))
-        {
-            foreach (var (name, value) in ImageEnvironment.Read(Path.Combine(repo, "Dockerfile"))) GatewayProcess.Environment[name] = value;
-        }
         foreach (var pair in (flags.GetValueOrDefault("--gateway-env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = pair.IndexOf('=');
@@ -132,7 +125,6 @@ internal static class Program
                         GatewayProcess.Environment["DOTNET_PerfMapEnabled"] = "1";
                         GatewayProcess.Environment["DOTNET_EnableWriteXorExecute"] = "0";
                     }
-                    machine = machine with { GatewayEnvironment = GatewayProcess.EnvironmentText };
                     var bench = new DataPlaneBench(gateway, work, options);
                     var (runs, summary) = await bench.RunAsync();
                     var md = Report.Write(outDir, $"{stamp}-dataplane{suffix}", DataPlaneBench.Markdown(machine, options, summary, runs, bench.Profiles, bench.Syscalls),
@@ -160,7 +152,6 @@ internal static class Program
                             : "file",
                     };
                     var name = $"{stamp}-controlplane{(options.Source == "kubernetes" ? "-kubernetes" : "")}{suffix}";
-                    machine = machine with { GatewayEnvironment = GatewayProcess.EnvironmentText };
                     var results = await new ControlPlaneBench(gateway, work, options).RunAsync(partial =>
                         Report.Write(outDir, name, ControlPlaneBench.Markdown(machine, options, partial), ControlPlaneBench.Json(machine, options, partial)));
                     var md = Report.Write(outDir, name, ControlPlaneBench.Markdown(machine, options, results), ControlPlaneBench.Json(machine, options, results));

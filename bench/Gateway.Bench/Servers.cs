@@ -204,10 +204,6 @@ internal sealed class GatewayProcess : IDisposable
     /// <summary>Extra environment for every gateway process (--gateway-env: A/B experiments with runtime knobs).</summary>
     public static Dictionary<string, string> Environment { get; } = [];
 
-    /// <summary><see cref="Environment"/> as NAME=VALUE pairs in name order, or "none" (the results' header).</summary>
-    public static string EnvironmentText =>
-        Environment.Count == 0 ? "none" : string.Join(' ', Environment.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}={e.Value}"));
-
     public static GatewayProcess Start(string gatewayDll, string name, string manifests, string workDirectory, IEnumerable<string>? extraArgs = null,
         IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {

@@ -236,9 +236,6 @@ internal static class Util
 internal sealed record MachineInfo(string Date, string Host, string Cpu, int Cores, string MemoryTotal, string Kernel, string Os, string DotNet,
     string Nginx, string Wrk, string H2Load, string GitCommit, string CommandLine, string LoadAtStart)
 {
-    /// <summary>The environment every gateway of the run was started with (the image's and --gateway-env), or "none".</summary>
-    public string GatewayEnvironment { get; init; } = "none";
-
     /// <summary>The 1-minute load average (/proc/loadavg), NaN when unreadable.</summary>
     public static double LoadAverage1()
     {
@@ -294,6 +291,5 @@ internal sealed record MachineInfo(string Date, string Host, string Cpu, int Cor
         | commit | {GitCommit} |
         | command | `{CommandLine}` |
         | load average at start (1, 5, 15 min) | {LoadAtStart} |
-        | gateway environment | {GatewayEnvironment} |
         """;
 }

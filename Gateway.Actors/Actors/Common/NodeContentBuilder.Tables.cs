@@ -690,6 +690,8 @@ public sealed partial class NodeContentBuilder
             used += Encoding.UTF8.GetBytes(name, buffer[used..]);
         }
         hash.AppendData(buffer[..used]);
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        hash.GetHashAndReset(digest);
+        return FingerprintText(digest);
     }
 }

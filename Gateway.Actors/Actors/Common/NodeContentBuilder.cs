@@ -385,9 +385,20 @@ public sealed partial class NodeContentBuilder
     public static string StatusText(ResourceKey key, long generation, object status) =>
         StatusYaml.Render(key, generation, status);
 
-    /// <summary>SHA-256 (hex) of the parts, separated so that ("ab","c") and ("a","bc") differ.</summary>
-    public static string Hash(params string[] parts) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u001f', parts))));
+    /// <summary>
+    /// The first 128 bits of SHA-256 of the parts (32 hex digits), separated so that ("ab","c") and ("a","bc") differ.
+    /// Fingerprints only tell content apart, and 128 bits leave no realistic collision; every object keeps two of them
+    /// (<see cref="ObjectContent"/>), and the full 64-digit form cost 128 bytes more per object.
+    /// </summary>
+    public static string Hash(params string[] parts)
+    {
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u001f', parts)), digest);
+        return FingerprintText(digest);
+    }
+
+    /// <summary>The text of a fingerprint: the first 128 bits of a SHA-256 <paramref name="digest"/>, as hex.</summary>
+    private static string FingerprintText(ReadOnlySpan<byte> digest) => Convert.ToHexStringLower(digest[..16]);
 
     private static ObjectContent Content(EntityRef entity, long revision, DesiredStatus? status, InspectionText statusText, string writeFingerprint,
         string sliceHash, InspectionText sliceText, bool programmed, ImmutableArray<string> addresses, ImmutableArray<string> attachments,

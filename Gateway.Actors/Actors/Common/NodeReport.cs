@@ -10,7 +10,7 @@ namespace Gateway.Actors.Actors.Common;
 /// <param name="NodeName">The replica's --node-name, for people.</param>
 /// <param name="Revision">The replica's snapshot revision (monotonic per replica).</param>
 /// <param name="Present">False when the object disappeared from the replica's translation result.</param>
-/// <param name="Fingerprint">SHA-256 of the replica's desired status and route-table slice for the object.</param>
+/// <param name="Fingerprint">A 128-bit digest (NodeContentBuilder.Hash) of the replica's desired status and route-table slice for the object.</param>
 /// <param name="Programmed">True when the replica's data plane serves the object (for a Gateway: its sockets are bound).</param>
 /// <param name="Addresses">For Gateways: the addresses the replica's data plane serves it on; otherwise empty.</param>
 public sealed record NodeReport(

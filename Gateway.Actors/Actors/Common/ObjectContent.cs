@@ -16,11 +16,11 @@ namespace Gateway.Actors.Actors.Common;
 /// <param name="Status">The desired status to write; null for listeners (their status is part of their Gateway's).</param>
 /// <param name="StatusTextSource">Renders the desired status as YAML (listeners: their ListenerStatus), for inspection.</param>
 /// <param name="WriteFingerprint">
-/// SHA-256 of the status, its generation and the object's resourceVersion: what the entity compares with what it
+/// A 128-bit digest (NodeContentBuilder.Hash) of the status, its generation and the object's resourceVersion: what the entity compares with what it
 /// last wrote (resourceVersion is in it because a status file holds the whole object, refreshed when labels move).
 /// </param>
 /// <param name="SliceSource">Renders the route-table slice the object produced with RouteTableYaml (the golden-file shape).</param>
-/// <param name="Fingerprint">SHA-256 of the status, the slice and everything below but the revision: what a report carries.</param>
+/// <param name="Fingerprint">A 128-bit digest (NodeContentBuilder.Hash) of the status, the slice and everything below but the revision: what a report carries.</param>
 /// <param name="Programmed">True when this node's data plane serves the object.</param>
 /// <param name="Addresses">Gateways: the addresses this node serves it on.</param>
 /// <param name="Attachments">Related objects (a Gateway's listeners, a listener's routes, a route's parents).</param>

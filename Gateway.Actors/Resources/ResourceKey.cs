@@ -20,6 +20,34 @@ public readonly record struct ResourceKey(string Kind, string Namespace, string 
     /// <summary>"namespace/name" (or "name"), the form the spec uses for tie-breaking and messages.</summary>
     public string NamespacedName => Namespace.Length == 0 ? Name : $"{Namespace}/{Name}";
 
+    /// <summary>
+    /// Orders <paramref name="a"/> and <paramref name="b"/> as <c>string.CompareOrdinal</c> orders their
+    /// <see cref="NamespacedName"/>s (the spec's alphabetical "{namespace}/{name}" tie-break), without building them: the
+    /// precedence of every route match is kept sorted with it. Namespace by namespace is not the same order ('/' sorts
+    /// after '-' and '.': "a-b/x" comes before "a/x").
+    /// </summary>
+    public static int CompareNamespacedName(in ResourceKey a, in ResourceKey b)
+    {
+        if (string.Equals(a.Namespace, b.Namespace, StringComparison.Ordinal)) return string.CompareOrdinal(a.Name, b.Name);
+        var (lengthA, lengthB) = (NamespacedLength(a), NamespacedLength(b));
+        var common = Math.Min(lengthA, lengthB);
+        for (var i = 0; i < common; i++)
+        {
+            var c = NamespacedChar(a, i).CompareTo(NamespacedChar(b, i));
+            if (c != 0) return c;
+        }
+        return lengthA.CompareTo(lengthB);
+    }
+
+    private static int NamespacedLength(in ResourceKey key) => key.Namespace.Length == 0 ? key.Name.Length : key.Namespace.Length + 1 + key.Name.Length;
+
+    private static char NamespacedChar(in ResourceKey key, int i)
+    {
+        var ns = key.Namespace.Length;
+        if (ns == 0) return key.Name[i];
+        return i < ns ? key.Namespace[i] : i == ns ? '/' : key.Name[i - ns - 1];
+    }
+
     /// <summary>Parses the <see cref="ToString"/> form.</summary>
     public static bool TryParse(string text, out ResourceKey key)
     {

@@ -174,10 +174,12 @@ internal sealed class ListenerSetModel
 /// </summary>
 internal sealed record SortableHttpEntry(HttpRouteEntry Entry, RoutePrecedenceKey Key)
 {
-    public string Signature { get; } = Shadowing.Signature(Entry);
-
-    /// <summary>The signature's hash, computed once (shadowing looks every entry of a listener up by signature).</summary>
-    public int SignatureHash => _signatureHash ??= StringComparer.Ordinal.GetHashCode(Signature);
+    /// <summary>
+    /// The hash of the entry's shadowing signature (<see cref="Shadowing.SameSignature"/>), computed once: shadowing looks
+    /// every entry of a listener up by signature. The signature itself is compared field by field, not kept as text
+    /// (about 100 bytes per entry).
+    /// </summary>
+    public int SignatureHash => _signatureHash ??= Shadowing.SignatureHash(Entry);
 
     private int? _signatureHash;
 }

@@ -1,3 +1,4 @@
+using Gateway.Actors.Resources;
 using Gateway.Actors.RouteTable;
 
 using MatchType = Gateway.Actors.RouteTable.MatchType;
@@ -13,7 +14,7 @@ public sealed record RoutePrecedenceKey(
     int HeaderCount,
     int QueryCount,
     DateTime? Created,
-    string RouteNamespacedName,
+    ResourceKey Route,
     int RuleIndex,
     int MatchIndex);
 
@@ -63,7 +64,7 @@ public sealed class RoutePrecedence : IComparer<RoutePrecedenceKey>
             c = ca.CompareTo(cb);
             if (c != 0) return c;
         }
-        c = string.CompareOrdinal(a.RouteNamespacedName, b.RouteNamespacedName);
+        c = ResourceKey.CompareNamespacedName(a.Route, b.Route);
         if (c != 0) return c;
         c = a.RuleIndex.CompareTo(b.RuleIndex);
         if (c != 0) return c;

@@ -138,24 +138,47 @@ internal static class Shadowing
             .Where(a => a.Listener.ShadowedRoutes.ContainsKey(route))
             .Select(a => $"On listener {a.Listener.Gateway.NamespacedName}/{a.Listener.Name}: {a.Listener.ShadowedRoutes[route]}.");
 
-    /// <summary>Entries with equal signatures, hashing by the stored hash (no string is hashed per lookup).</summary>
+    /// <summary>Entries with equal signatures (<see cref="SameRequests"/>), hashing by the stored hash.</summary>
     internal sealed class SameSignature : IEqualityComparer<SortableHttpEntry>
     {
         public static readonly SameSignature Instance = new();
 
-        public bool Equals(SortableHttpEntry? x, SortableHttpEntry? y) => string.Equals(x?.Signature, y?.Signature, StringComparison.Ordinal);
+        public bool Equals(SortableHttpEntry? x, SortableHttpEntry? y) =>
+            ReferenceEquals(x, y) || (x is not null && y is not null && SameRequests(x.Entry, y.Entry));
 
         public int GetHashCode(SortableHttpEntry obj) => obj.SignatureHash;
     }
 
-    /// <summary>What a request must look like to hit the entry; equal signatures match exactly the same requests.</summary>
-    internal static string Signature(HttpRouteEntry e)
+    /// <summary>
+    /// True when <paramref name="a"/> and <paramref name="b"/> match exactly the same requests: the same hostname (case
+    /// aside; none counts as any), path match, method, and the same header matches (names case aside) and query matches
+    /// in any order.
+    /// </summary>
+    internal static bool SameRequests(HttpRouteEntry a, HttpRouteEntry b)
     {
-        var host = e.Hostnames.Length == 0 ? "*any*" : e.Hostnames[0].ToLowerInvariant();
-        var headers = string.Join(",", e.Headers.Select(h => $"{h.Type}:{h.Name.ToLowerInvariant()}={h.Value}").Order(StringComparer.Ordinal));
-        var query = string.Join(",", e.QueryParams.Select(q => $"{q.Type}:{q.Name}={q.Value}").Order(StringComparer.Ordinal));
-        return $"{host}|{e.Path.Type}:{e.Path.Value}|{e.Method}|{headers}|{query}";
+        if (a.Hostnames.Length == 0 != (b.Hostnames.Length == 0)) return false;
+        if (a.Hostnames.Length > 0 && !string.Equals(a.Hostnames[0], b.Hostnames[0], StringComparison.OrdinalIgnoreCase)) return false;
+        if (a.Path.Type != b.Path.Type || !string.Equals(a.Path.Value, b.Path.Value, StringComparison.Ordinal)) return false;
+        if (!string.Equals(a.Method ?? "", b.Method ?? "", StringComparison.Ordinal)) return false;
+        if (a.Headers.Length != b.Headers.Length || a.QueryParams.Length != b.QueryParams.Length) return false;
+        return (a.Headers.Length == 0 || HeaderForms(a).SequenceEqual(HeaderForms(b), StringComparer.Ordinal))
+            && (a.QueryParams.Length == 0 || QueryForms(a).SequenceEqual(QueryForms(b), StringComparer.Ordinal));
     }
+
+    /// <summary>A hash consistent with <see cref="SameRequests"/> (header and query matches count by number only).</summary>
+    internal static int SignatureHash(HttpRouteEntry e) => HashCode.Combine(
+        e.Hostnames.Length == 0 ? 0 : StringComparer.OrdinalIgnoreCase.GetHashCode(e.Hostnames[0]),
+        e.Path.Type,
+        StringComparer.Ordinal.GetHashCode(e.Path.Value),
+        StringComparer.Ordinal.GetHashCode(e.Method ?? ""),
+        e.Headers.Length,
+        e.QueryParams.Length);
+
+    private static IEnumerable<string> HeaderForms(HttpRouteEntry e) =>
+        e.Headers.Select(h => $"{h.Type}:{h.Name.ToLowerInvariant()}={h.Value}").Order(StringComparer.Ordinal);
+
+    private static IEnumerable<string> QueryForms(HttpRouteEntry e) =>
+        e.QueryParams.Select(q => $"{q.Type}:{q.Name}={q.Value}").Order(StringComparer.Ordinal);
 
     private static string Describe(HttpRouteEntry e)
     {
@@ -179,7 +202,7 @@ internal static class Shadowing
         c = (a.Created is null).CompareTo(b.Created is null);
         if (c != 0) return c;
         if (a.Created is { } ca && b.Created is { } cb && (c = ca.CompareTo(cb)) != 0) return c;
-        c = string.CompareOrdinal(a.Entry.Route.NamespacedName, b.Entry.Route.NamespacedName);
+        c = Resources.ResourceKey.CompareNamespacedName(a.Entry.Route, b.Entry.Route);
         return c != 0 ? c : a.Entry.RuleIndex.CompareTo(b.Entry.RuleIndex);
     }
 }

@@ -468,7 +468,7 @@ public static class Translator
                 route.Key, m.RuleIndex, m.MatchIndex, m.RuleName, hostList, m.Path, m.Headers, m.QueryParams, m.Method,
                 m.Filters, m.Backends, m.Timeouts, m.Retry) { Session = m.Session };
             var key = new RoutePrecedenceKey(host, m.Path.Type, m.Path.Value, m.Method is not null, m.Headers.Length, m.QueryParams.Length,
-                route.Created, route.Key.NamespacedName, m.RuleIndex, m.MatchIndex);
+                route.Created, route.Key, m.RuleIndex, m.MatchIndex);
             into.Add(new SortableHttpEntry(entry, key));
         }
     }

@@ -1,3 +1,4 @@
+using Gateway.Actors.Resources;
 using Gateway.Actors.RouteTable;
 using Gateway.Actors.Translation;
 using Xunit;
@@ -10,7 +11,7 @@ public class RoutePrecedenceTests
     private static RoutePrecedenceKey Key(
         MatchType type = MatchType.PathPrefix, string path = "/", string? host = null, bool method = false, int headers = 0, int query = 0,
         DateTime? created = null, string route = "ns/a", int rule = 0, int match = 0) =>
-        new(host, type, path, method, headers, query, created, route, rule, match);
+        new(host, type, path, method, headers, query, created, new ResourceKey("HTTPRoute", route.Split('/')[0], route.Split('/')[1]), rule, match);
 
     private static void AssertBefore(RoutePrecedenceKey first, RoutePrecedenceKey second)
     {
@@ -68,5 +69,29 @@ public class RoutePrecedenceTests
         };
         var sorted = keys.Reverse().Order(RoutePrecedence.Instance).Select(k => k.RuleIndex).ToArray();
         Assert.Equal([0, 1, 2, 5, 4, 3], sorted);
+    }
+
+    [Fact]
+    public void Compare_NamespaceWithDashBeforeItsPrefixNamespace_AsTheNamespacedNamesSortOrdinally()
+    {
+        // "a-b/x" < "a/x": '-' sorts before '/', though namespace "a" sorts before "a-b".
+        AssertBefore(Key(route: "a-b/x"), Key(route: "a/x"));
+        AssertBefore(Key(route: "a.b/x"), Key(route: "a/x"));
+    }
+
+    [Fact]
+    public void CompareNamespacedName_RandomKeys_SameSignAsOrdinalComparisonOfTheirNamespacedNames()
+    {
+        var random = new Random(11);
+        const string Alphabet = "ab-./z0";
+        string Text(int min) => new([.. Enumerable.Range(0, random.Next(min, 6)).Select(_ => Alphabet[random.Next(Alphabet.Length)])]);
+        var keys = Enumerable.Range(0, 400).Select(_ => new ResourceKey("HTTPRoute", random.Next(5) == 0 ? "" : Text(1), Text(1))).ToList();
+        foreach (var a in keys)
+        {
+            foreach (var b in keys.Take(60))
+            {
+                Assert.Equal(Math.Sign(string.CompareOrdinal(a.NamespacedName, b.NamespacedName)), Math.Sign(ResourceKey.CompareNamespacedName(a, b)));
+            }
+        }
     }
 }

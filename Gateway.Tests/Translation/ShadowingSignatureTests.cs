@@ -1,0 +1,46 @@
+using Gateway.Actors.Resources;
+using Gateway.Actors.RouteTable;
+using Gateway.Actors.Translation;
+using Xunit;
+using MatchType = Gateway.Actors.RouteTable.MatchType;
+
+namespace Gateway.Tests.Translation;
+
+/// <summary>When two matches select exactly the same requests (the later one is shadowed): compared field by field.</summary>
+public sealed class ShadowingSignatureTests
+{
+    private static HttpRouteEntry Entry(string? host = "a.example", string path = "/p", string? method = null,
+        (string Name, string Value)[]? headers = null, (string Name, string Value)[]? query = null, string route = "r") =>
+        new($"HTTPRoute/ns/{route}", HttpRouteKind.Http, new ResourceKey("HTTPRoute", "ns", route), 0, 0, null,
+            host is null ? [] : [host], new PathMatch(MatchType.PathPrefix, path),
+            [.. (headers ?? []).Select(h => new HeaderMatch(MatchType.Exact, h.Name, h.Value))],
+            [.. (query ?? []).Select(q => new QueryParamMatch(MatchType.Exact, q.Name, q.Value))],
+            method, HttpFilters.None, BackendGroup.Empty, null, null);
+
+    private static void AssertSame(HttpRouteEntry a, HttpRouteEntry b)
+    {
+        Assert.True(Shadowing.SameRequests(a, b));
+        Assert.True(Shadowing.SameRequests(b, a));
+        Assert.Equal(Shadowing.SignatureHash(a), Shadowing.SignatureHash(b));
+    }
+
+    [Fact]
+    public void SameRequests_HostnameCaseHeaderOrderAndNameCaseQueryOrder_StillTheSame()
+    {
+        AssertSame(Entry(host: "A.Example", route: "x"), Entry(host: "a.example", route: "y"));
+        AssertSame(Entry(headers: [("X-A", "1"), ("x-b", "2")]), Entry(headers: [("x-b", "2"), ("x-a", "1")]));
+        AssertSame(Entry(query: [("a", "1"), ("b", "2")]), Entry(query: [("b", "2"), ("a", "1")]));
+    }
+
+    [Fact]
+    public void SameRequests_AnyDifferenceInWhatIsMatched_NotTheSame()
+    {
+        var baseline = Entry(headers: [("x-a", "1")], query: [("q", "1")]);
+        Assert.False(Shadowing.SameRequests(baseline, Entry(host: null, headers: [("x-a", "1")], query: [("q", "1")])));
+        Assert.False(Shadowing.SameRequests(baseline, Entry(path: "/P", headers: [("x-a", "1")], query: [("q", "1")])));
+        Assert.False(Shadowing.SameRequests(baseline, Entry(method: "GET", headers: [("x-a", "1")], query: [("q", "1")])));
+        Assert.False(Shadowing.SameRequests(baseline, Entry(headers: [("x-a", "2")], query: [("q", "1")])));
+        Assert.False(Shadowing.SameRequests(baseline, Entry(headers: [("x-a", "1")], query: [("Q", "1")])));
+        Assert.False(Shadowing.SameRequests(baseline, Entry(headers: [("x-a", "1"), ("x-b", "1")], query: [("q", "1")])));
+    }
+}

@@ -86,6 +86,23 @@ public sealed class NodeContentTests
     }
 
     [Fact]
+    public void Build_StatusTexts_RenderEachObjectsOwnStatusAndEachListenersStatus()
+    {
+        var (result, snapshot) = Translate(Manifests);
+
+        var content = NodeContentBuilder.Build("node", result, snapshot, applied: true);
+
+        var routeA = content.Objects[new EntityRef(EntityKind.Route, "HTTPRoute/default/a")];
+        Assert.Equal(NodeContentBuilder.StatusText(routeA.Status!.Key, routeA.Status.Generation, routeA.Status.Value), routeA.StatusText);
+        Assert.Contains("HTTPRoute/default/a", routeA.StatusText, StringComparison.Ordinal);
+        Assert.Contains("reason: Accepted", routeA.StatusText, StringComparison.Ordinal);
+        var gateway = content.Objects[new EntityRef(EntityKind.Gateway, "default/g")];
+        Assert.Contains("Gateway/default/g", gateway.StatusText, StringComparison.Ordinal);
+        var http = content.Objects[EntityRef.ForListener(new ResourceKey("Gateway", "default", "g"), "http")];
+        Assert.Contains("name: http", http.StatusText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Build_DataPlaneFailed_NothingProgrammed()
     {
         var (result, snapshot) = Translate(Manifests);

@@ -335,7 +335,7 @@ public sealed partial class NodeContentBuilder
                 programmed = inputs.Applied && segments.Length > 0;
                 break;
         }
-        var statusText = new StatusTextOf(key, desired.Generation, desired.Value);
+        var statusText = desired.Key == key ? InspectionText.DesiredStatus : new StatusTextOf(key, desired.Generation, desired.Value);
         var generation = desired.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var writeFingerprint = Hash(StatusForm(desired.Value), generation, inputs.ResourceVersion ?? "");
         var own = Content(entity, revision, desired, statusText, writeFingerprint, sliceHash, sliceText, programmed, addresses, attachments);

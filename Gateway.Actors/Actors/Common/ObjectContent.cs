@@ -37,7 +37,9 @@ public sealed record ObjectContent(
     ImmutableArray<string> Attachments)
 {
     /// <summary>The desired status as YAML (rendered on each call: inspection only).</summary>
-    public string StatusText => StatusTextSource.Render();
+    public string StatusText => ReferenceEquals(StatusTextSource, InspectionText.DesiredStatus) && Status is { } status
+        ? NodeContentBuilder.StatusText(status.Key, status.Generation, status.Value)
+        : StatusTextSource.Render();
 
     /// <summary>Gateways: what this node planned to provision for it (null: nothing to do; its fingerprint is part of <see cref="Fingerprint"/>).</summary>
     public Gateways.IGatewayProvisioningPlan? Provisioning { get; init; }
@@ -55,6 +57,12 @@ public abstract class InspectionText
 {
     /// <summary>No text.</summary>
     public static readonly InspectionText Empty = new Fixed("");
+
+    /// <summary>
+    /// The content's own <see cref="ObjectContent.Status"/>, rendered from it (<see cref="ObjectContent.StatusText"/>): no
+    /// object per route to say what the content already holds.
+    /// </summary>
+    public static readonly InspectionText DesiredStatus = new Fixed("");
 
     /// <summary>Renders the text.</summary>
     public abstract string Render();

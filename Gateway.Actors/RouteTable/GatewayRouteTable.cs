@@ -82,6 +82,21 @@ public sealed record HttpRouteEntry(
     RouteTimeouts? Timeouts,
     RouteRetry? Retry)
 {
+    private readonly string _id = Id;
+
+    /// <summary>
+    /// The entry's id: "Kind/namespace/name/rule/R/match/M" and "/host/H" when it has a hostname. Given empty (as the
+    /// translator gives it), it is derived from the entry's route, rule, match and hostname when read, not kept: a
+    /// string of about 140 bytes per route match that only the inspection texts and diagnostics read.
+    /// </summary>
+    public string Id
+    {
+        get => _id.Length > 0 ? _id
+            : Hostnames.Length > 0 ? $"{Route.Kind}/{Route.Namespace}/{Route.Name}/rule/{RuleIndex}/match/{MatchIndex}/host/{Hostnames[0]}"
+            : $"{Route.Kind}/{Route.Namespace}/{Route.Name}/rule/{RuleIndex}/match/{MatchIndex}";
+        init => _id = value;
+    }
+
     /// <summary>The rule's session persistence (GEP-1619); null when the rule has none.</summary>
     public SessionPersistencePolicy? Session { get; init; }
 

@@ -457,13 +457,12 @@ public static class Translator
     /// </summary>
     internal static void AddHttpEntries(RouteModel route, string? host, List<SortableHttpEntry> into)
     {
-        var suffix = host is null ? "" : $"/host/{host}";
         var hostList = host is null ? ImmutableArray<string>.Empty : [host];
         var kind = route.Key.Kind;
         foreach (var m in route.Matches)
         {
-            var entry = new HttpRouteEntry(
-                $"{kind}/{route.Key.Namespace}/{route.Key.Name}/rule/{m.RuleIndex}/match/{m.MatchIndex}{suffix}",
+            // Id empty: derived from the route, rule, match and hostname when read (HttpRouteEntry.Id).
+            var entry = new HttpRouteEntry("",
                 kind == "GRPCRoute" ? HttpRouteKind.Grpc : HttpRouteKind.Http,
                 route.Key, m.RuleIndex, m.MatchIndex, m.RuleName, hostList, m.Path, m.Headers, m.QueryParams, m.Method,
                 m.Filters, m.Backends, m.Timeouts, m.Retry) { Session = m.Session };

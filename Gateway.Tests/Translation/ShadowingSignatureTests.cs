@@ -44,3 +44,20 @@ public sealed class ShadowingSignatureTests
         Assert.False(Shadowing.SameRequests(baseline, Entry(headers: [("x-a", "1"), ("x-b", "1")], query: [("q", "1")])));
     }
 }
+
+/// <summary>An entry's id, given or derived.</summary>
+public sealed class HttpRouteEntryIdTests
+{
+    [Fact]
+    public void Id_GivenEmpty_IsDerivedFromRouteRuleMatchAndHostname_GivenText_IsKept()
+    {
+        var route = new ResourceKey("GRPCRoute", "ns", "r");
+        HttpRouteEntry Entry(string id, string[] hosts) => new(id, HttpRouteKind.Grpc, route, 2, 1, null, [.. hosts],
+            new PathMatch(MatchType.PathPrefix, "/"), [], [], null, HttpFilters.None, BackendGroup.Empty, null, null);
+
+        Assert.Equal("GRPCRoute/ns/r/rule/2/match/1/host/a.example", Entry("", ["a.example"]).Id);
+        Assert.Equal("GRPCRoute/ns/r/rule/2/match/1", Entry("", []).Id);
+        Assert.Equal("given", Entry("given", ["a.example"]).Id);
+        Assert.Equal("other", (Entry("", []) with { Id = "other" }).Id);
+    }
+}

@@ -28,6 +28,9 @@ public sealed class IncrementalTranslator
 {
     private TranslationState? _state;
 
+    /// <summary>The route models kept for the next call (tests look at what they hold).</summary>
+    internal IEnumerable<RouteModel> KeptRoutes => (IEnumerable<RouteModel>?)_state?.Routes.Values ?? [];
+
     /// <summary>How the last call translated: everything, only what the change reached, or nothing changed.</summary>
     public TranslationMode LastMode { get; private set; }
 

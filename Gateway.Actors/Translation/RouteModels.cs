@@ -93,6 +93,23 @@ internal sealed class RouteModel
     /// <summary>True when <see cref="PolicyUses"/> has any (without making the set).</summary>
     public bool HasPolicyUses => _policyUses is { Count: > 0 };
 
+    /// <summary>
+    /// Gives back the room the model's lists grew for and do not use. The model is kept per route between passes, and
+    /// a list filled one item at a time keeps room for four: a route with one match, one parent and one listener held
+    /// about 120 bytes of empty slots. Called once the route's pass is done (its status is composed); a later pass that
+    /// adds to a list grows it again.
+    /// </summary>
+    public void TrimLists()
+    {
+        Matches.TrimExcess();
+        Parents.TrimExcess();
+        PlacedOn.TrimExcess();
+        foreach (var parent in Parents) parent.Attached.TrimExcess();
+        _l4Rules?.TrimExcess();
+        _refProblems?.TrimExcess();
+        _droppedRules?.TrimExcess();
+    }
+
     /// <summary>Drops every compiled rule (a faulted route serves nothing).</summary>
     public void ClearRules()
     {

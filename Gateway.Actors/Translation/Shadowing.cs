@@ -111,13 +111,14 @@ internal static class Shadowing
 
     private static List<SortableHttpEntry> Group(Dictionary<SortableHttpEntry, List<SortableHttpEntry>> bySignature, SortableHttpEntry entry)
     {
-        if (!bySignature.TryGetValue(entry, out var group)) bySignature[entry] = group = [];
+        // Room for one: almost every signature and route has one entry on a listener (a list grows when it needs to).
+        if (!bySignature.TryGetValue(entry, out var group)) bySignature[entry] = group = new(1);
         return group;
     }
 
     private static List<SortableHttpEntry> RouteEntries(Dictionary<Resources.ResourceKey, List<SortableHttpEntry>> byRoute, Resources.ResourceKey route)
     {
-        if (!byRoute.TryGetValue(route, out var list)) byRoute[route] = list = [];
+        if (!byRoute.TryGetValue(route, out var list)) byRoute[route] = list = new(1);
         return list;
     }
 

@@ -211,6 +211,8 @@ public static class Translator
     {
         // The snapshot's instance: a route whose object changed is always translated again, so its status never keeps an older one.
         var obj = snapshot.Get(route.Key)!;
+        // Its pass is done: the model is kept until the next change that touches it.
+        route.TrimLists();
         return Guard<DesiredStatus?>(diagnostics, options, Steps.Status, route.Key,
             () => new DesiredRouteStatus(route.Key, route.Generation, obj, StatusComposer.Route(route, options.ControllerName)),
             e => new DesiredRouteStatus(route.Key, route.Generation, obj, StatusComposer.FailedRoute(route, options.ControllerName, Steps.Status, e)));

@@ -97,6 +97,26 @@ public class IncrementalTranslatorTests
         Assert.Equal("/changed", newListeners.Single(l => l.Name == "b").HttpRoutes.Single().Path.Value);
     }
 
+    [Fact]
+    public void Translate_KeptRouteModels_HoldNoEmptyRoomInTheirLists_AfterAFullAndAnIncrementalPass()
+    {
+        var translator = new IncrementalTranslator();
+        var first = Parse(1, Base, Route("r1", "a", "svc-a"), Route("r2", "a", "svc-a", "/two"), Route("r3", "b", "svc-b"));
+        translator.Translate(first, Options);
+        translator.Translate(first.With(2, [One(Route("r3", "b", "svc-b", "/changed"))], []), Options);
+
+        var routes = translator.KeptRoutes.ToList();
+        Assert.Equal(3, routes.Count);
+        foreach (var route in routes)
+        {
+            Assert.NotEmpty(route.Matches);
+            Assert.Equal(route.Matches.Count, route.Matches.Capacity);
+            Assert.Equal(route.Parents.Count, route.Parents.Capacity);
+            Assert.Equal(route.PlacedOn.Count, route.PlacedOn.Capacity);
+            Assert.All(route.Parents, p => Assert.Equal(p.Attached.Count, p.Attached.Capacity));
+        }
+    }
+
     private static bool Shadowed(TranslationResult result, ResourceKey route) =>
         result.Statuses[route] is DesiredRouteStatus { Status: var status } && status.Parents!.SelectMany(p => p.Conditions ?? []).Any(c => c.Type == "akka-gateway.dev/Shadowed");
 

@@ -106,6 +106,63 @@ public static class ObjectCopy
         if (meta.Labels is { Count: > 0 } labels)
             meta.Labels = labels.ToDictionary(l => string.Intern(l.Key), l => l.Value, StringComparer.Ordinal);
         InternReferences(obj);
+        TrimLists(obj);
+    }
+
+    /// <summary>
+    /// Gives back the empty room of the lists of the kinds there are thousands of (routes, Services, EndpointSlices):
+    /// the JSON reader fills a list one item at a time, so a list of one (most parentRefs, hostnames, rules, matches,
+    /// backendRefs, ports, endpoints and addresses) keeps room for four, about 200 bytes per route with its Service and
+    /// EndpointSlice, for as long as the object is kept. Other kinds are few and left as they are.
+    /// </summary>
+    private static void TrimLists(IKubernetesObject<V1ObjectMeta> obj)
+    {
+        switch (obj)
+        {
+            case Model.V1HTTPRoute { Spec: { } spec }:
+                Trim(spec.ParentRefs);
+                Trim(spec.Hostnames);
+                Trim(spec.Rules);
+                foreach (var rule in spec.Rules ?? [])
+                {
+                    Trim(rule.Matches);
+                    Trim(rule.Filters);
+                    Trim(rule.BackendRefs);
+                    foreach (var match in rule.Matches ?? [])
+                    {
+                        Trim(match.Headers);
+                        Trim(match.QueryParams);
+                    }
+                }
+                break;
+            case Model.V1GRPCRoute { Spec: { } spec }:
+                Trim(spec.ParentRefs);
+                Trim(spec.Hostnames);
+                Trim(spec.Rules);
+                foreach (var rule in spec.Rules ?? [])
+                {
+                    Trim(rule.Matches);
+                    Trim(rule.Filters);
+                    Trim(rule.BackendRefs);
+                }
+                break;
+            case V1Service { Spec: { } spec }:
+                Trim(spec.Ports);
+                Trim(spec.ClusterIPs);
+                Trim(spec.IpFamilies);
+                break;
+            case V1EndpointSlice slice:
+                Trim(slice.Endpoints);
+                Trim(slice.Ports);
+                foreach (var endpoint in slice.Endpoints ?? []) Trim(endpoint.Addresses);
+                break;
+        }
+    }
+
+    private static void Trim<T>(IList<T>? list)
+    {
+        // Capacity set, not TrimExcess: that leaves lists more than 90 % full (three items in room for four) as they are.
+        if (list is List<T> items && items.Capacity > items.Count) items.Capacity = items.Count;
     }
 
     // Every route repeats its parent's group, kind, namespace and name (the Gateway), its backends' group and kind, its

@@ -60,4 +60,53 @@ public sealed class ObjectCopyTests
         Assert.Null(parent.ParentRef.Group);
         Assert.Same(string.Intern("gw"), parent.ParentRef.Name);
     }
+
+    [Fact]
+    public void InternCommonStrings_RouteServiceAndSliceLists_HoldExactlyTheirItems()
+    {
+        const string Yaml = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: r, namespace: ns}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [a.example, b.example, c.example]
+              rules:
+              - matches: [{path: {type: PathPrefix, value: /a}, headers: [{name: x, value: "1"}]}]
+                backendRefs: [{name: svc, port: 8080}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: svc, namespace: ns}
+            spec: {ports: [{name: http, port: 8080}]}
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: svc-1, namespace: ns, labels: {kubernetes.io/service-name: svc}}
+            addressType: IPv4
+            endpoints: [{addresses: [10.0.0.1]}]
+            ports: [{name: http, port: 8080}]
+            """;
+        var objects = ManifestParser.Parse("objects.yaml", Yaml).Objects.Select(o => o.Object).ToList();
+        foreach (var obj in objects) ObjectCopy.InternCommonStrings(obj);
+
+        static void Exact<T>(IList<T>? list, string what)
+        {
+            var items = Assert.IsType<List<T>>(list);
+            Assert.True(items.Count == items.Capacity, $"{what}: {items.Count} items, room for {items.Capacity}");
+        }
+        var route = (V1HTTPRoute)objects[0];
+        Exact(route.Spec.ParentRefs, "parentRefs");
+        Exact(route.Spec.Hostnames, "hostnames");
+        Exact(route.Spec.Rules, "rules");
+        Exact(route.Spec.Rules![0].Matches, "matches");
+        Exact(route.Spec.Rules[0].Matches![0].Headers, "headers");
+        Exact(route.Spec.Rules[0].BackendRefs, "backendRefs");
+        Exact(((V1Service)objects[1]).Spec.Ports, "ports");
+        var slice = (V1EndpointSlice)objects[2];
+        Exact(slice.Endpoints, "endpoints");
+        Exact(slice.Endpoints[0].Addresses, "addresses");
+        Exact(slice.Ports, "slice ports");
+        Assert.Equal(["a.example", "b.example", "c.example"], route.Spec.Hostnames!);
+    }
 }

@@ -103,8 +103,7 @@ public static class ObjectCopy
         if (obj.Kind is { } kind) obj.Kind = string.Intern(kind);
         if (obj.Metadata is not { } meta) return;
         if (meta.NamespaceProperty is { } ns) meta.NamespaceProperty = string.Intern(ns);
-        if (meta.Labels is { Count: > 0 } labels)
-            meta.Labels = labels.ToDictionary(l => string.Intern(l.Key), l => l.Value, StringComparer.Ordinal);
+        if (meta.Labels is { Count: > 0 } labels) meta.Labels = CompactStringDictionary.Of(labels, string.Intern);
         InternReferences(obj);
         TrimLists(obj);
     }

@@ -215,6 +215,8 @@ internal static class HttpRuleCompiler
     private static HttpFilters CompileFilters(IList<V1HTTPRouteFilter> filters, IReadOnlyList<PathMatch> paths, RouteModel model, TranslationIndex index, string routeKind, out string? error)
     {
         error = null;
+        // Most rules have no filters: they share the one empty instance (a kept object per route match otherwise).
+        if (filters.Count == 0) return HttpFilters.None;
         HeaderModifier? req = null, resp = null;
         RequestRedirect? redirect = null;
         UrlRewrite? rewrite = null;

@@ -2,6 +2,7 @@ using System.Net;
 using Gateway.Actors.Mesh;
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
+using Gateway.Actors.RouteTable;
 using Gateway.Actors.Translation;
 using k8s.Models;
 using Xunit;
@@ -98,7 +99,7 @@ public class IncrementalTranslatorTests
     }
 
     [Fact]
-    public void Translate_KeptRouteModels_HoldNoEmptyRoomInTheirLists_AfterAFullAndAnIncrementalPass()
+    public void Translate_KeptRouteModels_HoldNoEmptyRoomInTheirLists_AndShareTheEmptyFilters_AfterAFullAndAnIncrementalPass()
     {
         var translator = new IncrementalTranslator();
         var first = Parse(1, Base, Route("r1", "a", "svc-a"), Route("r2", "a", "svc-a", "/two"), Route("r3", "b", "svc-b"));
@@ -114,6 +115,8 @@ public class IncrementalTranslatorTests
             Assert.Equal(route.Parents.Count, route.Parents.Capacity);
             Assert.Equal(route.PlacedOn.Count, route.PlacedOn.Capacity);
             Assert.All(route.Parents, p => Assert.Equal(p.Attached.Count, p.Attached.Capacity));
+            // No filters: the one shared empty instance, not an object per match.
+            Assert.All(route.Matches, m => Assert.Same(HttpFilters.None, m.Filters));
         }
     }
 

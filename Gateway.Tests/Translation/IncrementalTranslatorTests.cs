@@ -99,13 +99,20 @@ public class IncrementalTranslatorTests
     }
 
     [Fact]
-    public void Translate_KeptRouteModels_HoldNoEmptyRoomInTheirLists_AndShareTheEmptyFilters_AfterAFullAndAnIncrementalPass()
+    public void Translate_KeptRouteModelsAndStatuses_HoldNoEmptyRoomInTheirLists_AndShareTheEmptyFilters_AfterAFullAndAnIncrementalPass()
     {
         var translator = new IncrementalTranslator();
         var first = Parse(1, Base, Route("r1", "a", "svc-a"), Route("r2", "a", "svc-a", "/two"), Route("r3", "b", "svc-b"));
         translator.Translate(first, Options);
-        translator.Translate(first.With(2, [One(Route("r3", "b", "svc-b", "/changed"))], []), Options);
+        var result = translator.Translate(first.With(2, [One(Route("r3", "b", "svc-b", "/changed"))], []), Options);
 
+        foreach (var key in new[] { R1, R2, R3 })
+        {
+            var status = Assert.IsType<DesiredRouteStatus>(result.Statuses[key]).Status;
+            var parents = Assert.IsType<List<V1RouteParentStatus>>(status.Parents);
+            Assert.Equal(parents.Count, parents.Capacity);
+            Assert.All(parents, p => Assert.Equal(p.Conditions!.Count, Assert.IsType<List<V1Condition>>(p.Conditions).Capacity));
+        }
         var routes = translator.KeptRoutes.ToList();
         Assert.Equal(3, routes.Count);
         foreach (var route in routes)

@@ -520,13 +520,13 @@ public sealed partial class NodeContentBuilder
         private readonly byte[] _buffer = new byte[4096];
         private int _used;
 
-        /// <summary>An entry's digest: the tag and its 32 bytes (the tag alone says the part has that fixed length).</summary>
+        /// <summary>An entry's digest: the tag and its 16 bytes (the tag alone says the part has that fixed length).</summary>
         public void Add(char tag, in Digest digest)
         {
-            if (_used + 33 > _buffer.Length) Flush();
+            if (_used + 1 + Digest.Size > _buffer.Length) Flush();
             _buffer[_used] = (byte)tag;
-            digest.WriteTo(_buffer.AsSpan(_used + 1, 32));
-            _used += 33;
+            digest.WriteTo(_buffer.AsSpan(_used + 1, Digest.Size));
+            _used += 1 + Digest.Size;
         }
 
         public void Add(char tag, string value)
@@ -563,27 +563,27 @@ public sealed partial class NodeContentBuilder
     }
 
     /// <summary>
-    /// A SHA-256 digest held inline: one per route-table entry, in arrays parallel to a listener's entries. 32 bytes in
-    /// the array instead of a reference to a 64-character hex string (about 150 bytes) per entry, and a listener's
-    /// fingerprint hashes them from one contiguous array instead of visiting a string object per entry.
+    /// An entry's digest held inline (the first 128 bits of the SHA-256 of its YAML tree, as fingerprints keep): one per
+    /// route-table entry, in arrays parallel to a listener's entries. 16 bytes in the array instead of a reference to a
+    /// hex string per entry, and a listener's fingerprint hashes them from one contiguous array instead of visiting a
+    /// string object per entry.
     /// </summary>
-    private readonly record struct Digest(ulong A, ulong B, ulong C, ulong D)
+    private readonly record struct Digest(ulong A, ulong B)
     {
+        public const int Size = 16;
+
         public static Digest FromHex(string hex)
         {
             Span<byte> bytes = stackalloc byte[32];
             if (Convert.FromHexString(hex, bytes, out _, out var written) != System.Buffers.OperationStatus.Done || written != 32)
                 throw new ArgumentException($"not a SHA-256 digest in hex: {hex}", nameof(hex));
-            return new Digest(BinaryPrimitives.ReadUInt64LittleEndian(bytes), BinaryPrimitives.ReadUInt64LittleEndian(bytes[8..]),
-                BinaryPrimitives.ReadUInt64LittleEndian(bytes[16..]), BinaryPrimitives.ReadUInt64LittleEndian(bytes[24..]));
+            return new Digest(BinaryPrimitives.ReadUInt64LittleEndian(bytes), BinaryPrimitives.ReadUInt64LittleEndian(bytes[8..]));
         }
 
         public void WriteTo(Span<byte> destination)
         {
             BinaryPrimitives.WriteUInt64LittleEndian(destination, A);
             BinaryPrimitives.WriteUInt64LittleEndian(destination[8..], B);
-            BinaryPrimitives.WriteUInt64LittleEndian(destination[16..], C);
-            BinaryPrimitives.WriteUInt64LittleEndian(destination[24..], D);
         }
     }
 

@@ -172,8 +172,11 @@ internal sealed class ListenerSetModel
 /// An HTTP entry with the facts precedence needs that the IR does not carry (route age), and its shadowing signature
 /// (computed once: an entry is compared with its listener's other entries every time they change).
 /// </summary>
-internal sealed record SortableHttpEntry(HttpRouteEntry Entry, RoutePrecedenceKey Key)
+internal sealed record SortableHttpEntry(HttpRouteEntry Entry, DateTime? Created)
 {
+    /// <summary>The entry's precedence facts, made when compared (the entry holds all of them but its route's age).</summary>
+    public RoutePrecedenceKey Key => RoutePrecedenceKey.Of(Entry, Created);
+
     /// <summary>
     /// The hash of the entry's shadowing signature (<see cref="Shadowing.SameSignature"/>), computed once: shadowing looks
     /// every entry of a listener up by signature. The signature itself is compared field by field, not kept as text
@@ -200,6 +203,10 @@ internal static class EntryOrder
         var c = RoutePrecedence.Instance.Compare(a.Key, b.Key);
         if (c != 0) return c;
         c = string.CompareOrdinal(a.Entry.Route.Kind, b.Entry.Route.Kind);
+        if (c != 0) return c;
+        // Equal precedence and kind: one route's rule and match on two hostnames of equal specificity. The hostname
+        // orders them as their ids would (the ids differ only there), without making the ids.
+        c = string.CompareOrdinal(a.Entry.Hostnames.FirstOrDefault(), b.Entry.Hostnames.FirstOrDefault());
         return c != 0 ? c : string.CompareOrdinal(a.Entry.Id, b.Entry.Id);
     });
 

@@ -5,8 +5,11 @@ using MatchType = Gateway.Actors.RouteTable.MatchType;
 
 namespace Gateway.Actors.Translation;
 
-/// <summary>The facts of one (route, rule, match, hostname) that decide its precedence on a listener.</summary>
-public sealed record RoutePrecedenceKey(
+/// <summary>
+/// The facts of one (route, rule, match, hostname) that decide its precedence on a listener. A value made when
+/// compared (<see cref="Of"/>): all but the route's age are the entry's own, so a kept entry holds only that.
+/// </summary>
+public readonly record struct RoutePrecedenceKey(
     string? Hostname,
     MatchType PathType,
     string PathValue,
@@ -16,7 +19,13 @@ public sealed record RoutePrecedenceKey(
     DateTime? Created,
     ResourceKey Route,
     int RuleIndex,
-    int MatchIndex);
+    int MatchIndex)
+{
+    /// <summary>The key of <paramref name="entry"/> (one effective hostname, or none) of a route created at <paramref name="created"/>.</summary>
+    public static RoutePrecedenceKey Of(HttpRouteEntry entry, DateTime? created) =>
+        new(entry.Hostnames.Length == 0 ? null : entry.Hostnames[0], entry.Path.Type, entry.Path.Value, entry.Method is not null,
+            entry.Headers.Length, entry.QueryParams.Length, created, entry.Route, entry.RuleIndex, entry.MatchIndex);
+}
 
 /// <summary>
 /// Orders matches on one listener, highest precedence first, exactly as the spec lists the criteria:
@@ -37,11 +46,8 @@ public sealed class RoutePrecedence : IComparer<RoutePrecedenceKey>
 {
     public static readonly RoutePrecedence Instance = new();
 
-    public int Compare(RoutePrecedenceKey? a, RoutePrecedenceKey? b)
+    public int Compare(RoutePrecedenceKey a, RoutePrecedenceKey b)
     {
-        if (ReferenceEquals(a, b)) return 0;
-        if (a is null) return 1;
-        if (b is null) return -1;
         var c = Hostnames.CompareSpecificity(a.Hostname, b.Hostname);
         if (c != 0) return c;
         c = PathRank(a.PathType).CompareTo(PathRank(b.PathType));

@@ -482,9 +482,7 @@ public static class Translator
                 kind == "GRPCRoute" ? HttpRouteKind.Grpc : HttpRouteKind.Http,
                 route.Key, m.RuleIndex, m.MatchIndex, m.RuleName, hostList, m.Path, m.Headers, m.QueryParams, m.Method,
                 m.Filters, m.Backends, m.Timeouts, m.Retry) { Session = m.Session };
-            var key = new RoutePrecedenceKey(host, m.Path.Type, m.Path.Value, m.Method is not null, m.Headers.Length, m.QueryParams.Length,
-                route.Created, route.Key, m.RuleIndex, m.MatchIndex);
-            into.Add(new SortableHttpEntry(entry, key));
+            into.Add(new SortableHttpEntry(entry, route.Created));
         }
     }
 

@@ -169,8 +169,8 @@ internal sealed class ListenerSetModel
 }
 
 /// <summary>
-/// An HTTP entry with the facts precedence needs that the IR does not carry (route age), and its shadowing signature
-/// (computed once: an entry is compared with its listener's other entries every time they change).
+/// An HTTP entry with the fact precedence needs that the IR does not carry (route age), and the hash of its shadowing
+/// signature (computed once: an entry is compared with its listener's other entries every time they change).
 /// </summary>
 internal sealed record SortableHttpEntry(HttpRouteEntry Entry, DateTime? Created)
 {

@@ -119,49 +119,46 @@ public static class ObjectCopy
         switch (obj)
         {
             case Model.V1HTTPRoute { Spec: { } spec }:
-                Trim(spec.ParentRefs);
-                Trim(spec.Hostnames);
-                Trim(spec.Rules);
+                TrimRoute(spec.ParentRefs, spec.Hostnames, spec.Rules);
                 foreach (var rule in spec.Rules ?? [])
                 {
-                    Trim(rule.Matches);
-                    Trim(rule.Filters);
-                    Trim(rule.BackendRefs);
+                    TrimRule(rule.Matches, rule.Filters, rule.BackendRefs);
                     foreach (var match in rule.Matches ?? [])
                     {
-                        Trim(match.Headers);
-                        Trim(match.QueryParams);
+                        KeptLists.Trim(match.Headers);
+                        KeptLists.Trim(match.QueryParams);
                     }
                 }
                 break;
             case Model.V1GRPCRoute { Spec: { } spec }:
-                Trim(spec.ParentRefs);
-                Trim(spec.Hostnames);
-                Trim(spec.Rules);
-                foreach (var rule in spec.Rules ?? [])
-                {
-                    Trim(rule.Matches);
-                    Trim(rule.Filters);
-                    Trim(rule.BackendRefs);
-                }
+                TrimRoute(spec.ParentRefs, spec.Hostnames, spec.Rules);
+                foreach (var rule in spec.Rules ?? []) TrimRule(rule.Matches, rule.Filters, rule.BackendRefs);
                 break;
             case V1Service { Spec: { } spec }:
-                Trim(spec.Ports);
-                Trim(spec.ClusterIPs);
-                Trim(spec.IpFamilies);
+                KeptLists.Trim(spec.Ports);
+                KeptLists.Trim(spec.ClusterIPs);
+                KeptLists.Trim(spec.IpFamilies);
                 break;
             case V1EndpointSlice slice:
-                Trim(slice.Endpoints);
-                Trim(slice.Ports);
-                foreach (var endpoint in slice.Endpoints ?? []) Trim(endpoint.Addresses);
+                KeptLists.Trim(slice.Endpoints);
+                KeptLists.Trim(slice.Ports);
+                foreach (var endpoint in slice.Endpoints ?? []) KeptLists.Trim(endpoint.Addresses);
                 break;
         }
     }
 
-    private static void Trim<T>(IList<T>? list)
+    private static void TrimRoute<TRule>(IList<Model.V1GatewayParentReference>? parentRefs, IList<string>? hostnames, IList<TRule>? rules)
     {
-        // Capacity set, not TrimExcess: that leaves lists more than 90 % full (three items in room for four) as they are.
-        if (list is List<T> items && items.Capacity > items.Count) items.Capacity = items.Count;
+        KeptLists.Trim(parentRefs);
+        KeptLists.Trim(hostnames);
+        KeptLists.Trim(rules);
+    }
+
+    private static void TrimRule<TMatch, TFilter, TBackend>(IList<TMatch>? matches, IList<TFilter>? filters, IList<TBackend>? backends)
+    {
+        KeptLists.Trim(matches);
+        KeptLists.Trim(filters);
+        KeptLists.Trim(backends);
     }
 
     // Every route repeats its parent's group, kind, namespace and name (the Gateway), its backends' group and kind, its

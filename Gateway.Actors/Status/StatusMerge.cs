@@ -102,14 +102,8 @@ public static class StatusMerge
             merged.Conditions = MergeConditions(old?.Conditions, d.Conditions, now);
             return merged;
         });
-        // At their length: the owning entity keeps the merged status (also while it rests), one per route.
-        List<V1RouteParentStatus> parents = [.. others, .. ours];
-        parents.Capacity = parents.Count;
-        foreach (var parent in parents)
-        {
-            if (parent.Conditions is List<V1Condition> conditions) conditions.Capacity = conditions.Count;
-        }
-        return new V1RouteStatus { Parents = parents };
+        // The owning entity keeps the merged status (also while it rests), one per route.
+        return KeptLists.Trim(new V1RouteStatus { Parents = [.. others, .. ours] });
     }
 
     /// <summary>A policy status: this controller's ancestors merged per ancestorRef, other controllers' ancestors kept.</summary>

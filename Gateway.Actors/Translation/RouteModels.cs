@@ -101,19 +101,13 @@ internal sealed class RouteModel
     /// </summary>
     public void TrimLists()
     {
-        Trim(Matches);
-        Trim(Parents);
-        Trim(PlacedOn);
-        foreach (var parent in Parents) Trim(parent.Attached);
-        if (_l4Rules is not null) Trim(_l4Rules);
-        if (_refProblems is not null) Trim(_refProblems);
-        if (_droppedRules is not null) Trim(_droppedRules);
-    }
-
-    // Capacity set, not TrimExcess: that leaves lists more than 90 % full (three items in room for four) as they are.
-    private static void Trim<T>(List<T> list)
-    {
-        if (list.Capacity > list.Count) list.Capacity = list.Count;
+        KeptLists.Trim(Matches);
+        KeptLists.Trim(Parents);
+        KeptLists.Trim(PlacedOn);
+        foreach (var parent in Parents) KeptLists.Trim(parent.Attached);
+        KeptLists.Trim(_l4Rules);
+        KeptLists.Trim(_refProblems);
+        KeptLists.Trim(_droppedRules);
     }
 
     /// <summary>Drops every compiled rule (a faulted route serves nothing).</summary>

@@ -214,22 +214,8 @@ public static class Translator
         // Its pass is done: the model is kept until the next change that touches it.
         route.TrimLists();
         return Guard<DesiredStatus?>(diagnostics, options, Steps.Status, route.Key,
-            () => new DesiredRouteStatus(route.Key, route.Generation, obj, WithoutEmptyRoom(StatusComposer.Route(route, options.ControllerName))),
+            () => new DesiredRouteStatus(route.Key, route.Generation, obj, KeptLists.Trim(StatusComposer.Route(route, options.ControllerName))),
             e => new DesiredRouteStatus(route.Key, route.Generation, obj, StatusComposer.FailedRoute(route, options.ControllerName, Steps.Status, e)));
-    }
-
-    /// <summary>
-    /// <paramref name="status"/> with its parents' and conditions' lists at exactly their length: every route keeps its
-    /// desired status until the next change, and lists filled one item at a time keep room for four.
-    /// </summary>
-    private static V1RouteStatus WithoutEmptyRoom(V1RouteStatus status)
-    {
-        if (status.Parents is List<V1RouteParentStatus> parents && parents.Capacity > parents.Count) parents.Capacity = parents.Count;
-        foreach (var parent in status.Parents ?? [])
-        {
-            if (parent.Conditions is List<V1Condition> conditions && conditions.Capacity > conditions.Count) conditions.Capacity = conditions.Count;
-        }
-        return status;
     }
 
     internal static DesiredStatus? PolicyStatus(BackendTlsPolicyModel policy, TranslatorOptions options, DiagnosticLog diagnostics) =>

@@ -157,6 +157,30 @@ public sealed class EntityStateTests
     }
 
     [Fact]
+    public void Apply_StatusWrittenFromItsDesiredStatus_KeepsTheDesiredStatusAndATime_NextMergesAsWithTheWholeStatus()
+    {
+        var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var desired = Desired(RouteKey, OursAccepted("True"));
+        var core = SyncedRoute(null).Core;
+        var first = core.Merge(desired, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0);
+        var stored = new StoredStatus(first.Write.Status, "8");
+
+        var kept = core.Apply(new StatusWritten("w1", 1, stored, first.Digest, 1, Changed: true, MergedFrom: desired));
+        var whole = core.Apply(new StatusWritten("w1", 1, stored, first.Digest, 1, Changed: true));
+
+        var timed = Assert.IsType<TimedRouteStatus>(kept.LastWritten!.Kept);
+        Assert.Same(((DesiredRouteStatus)desired).Status, timed.Desired);
+        Assert.Same(first.Write.Status, whole.LastWritten!.Kept);
+        Assert.Equal(CanonicalForm.Of(first.Write.Status), CanonicalForm.Of(kept.LastWritten.Status));
+        // The same desired status an hour later: nothing to write, the time carried; a flip: stamped then.
+        Assert.Equal(StatusChange.None, kept.Merge(desired, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0.AddHours(1)).Write.Change);
+        var flipped = kept.Merge(Desired(RouteKey, OursAccepted("False")), TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0.AddHours(2));
+        var flippedFromWhole = whole.Merge(Desired(RouteKey, OursAccepted("False")), TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0.AddHours(2));
+        Assert.Equal(CanonicalForm.Of(flippedFromWhole.Write.Status), CanonicalForm.Of(flipped.Write.Status));
+        Assert.Equal((StatusChange.Status, flippedFromWhole.Digest), (flipped.Write.Change, flipped.Digest));
+    }
+
+    [Fact]
     public void Decide_ObjectGoneHere_RemovesOnceThenPassivates()
     {
         var state = SyncedRoute(null, stored: new StoredStatus(new V1RouteStatus(), "7"));

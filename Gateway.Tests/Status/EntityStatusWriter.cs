@@ -37,7 +37,7 @@ internal sealed class EntityStatusWriter(IStatusSink sink, TimeProvider time)
             }
             if (receipt.Outcome == StatusWriteOutcome.ObjectGone) return receipt.Outcome;
             _cores[desired.Key] = core.Apply(new StatusWritten("f", desired.Generation, new StoredStatus(merged.Write.Status, receipt.Version),
-                merged.Digest, 1, receipt.Outcome == StatusWriteOutcome.Written));
+                merged.Digest, 1, receipt.Outcome == StatusWriteOutcome.Written, MergedFrom: desired));
             return receipt.Outcome;
         }
         return StatusWriteOutcome.Conflict;

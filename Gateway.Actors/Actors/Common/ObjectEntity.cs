@@ -388,7 +388,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
                 default:
                     var written = result.Outcome == StatusWriteOutcome.Written;
                     State = State.Apply(new StatusWritten(write.Fingerprint, write.Status.Generation, new StoredStatus(merged.Write.Status, result.Version),
-                        merged.Digest, State.Core.Local!.Revision, written));
+                        merged.Digest, State.Core.Local!.Revision, written, MergedFrom: write.Status));
                     return written ? ReportOutcome.Written : ReportOutcome.Unchanged;
             }
         }

@@ -30,7 +30,8 @@ public sealed record Resumed(ReconciledObject Core) : IObjectEvent;
 /// <param name="Digest">The digest of the merged status's canonical form.</param>
 /// <param name="Revision">The owner node's revision.</param>
 /// <param name="Changed">False when the merge found nothing but timestamps to change.</param>
-public sealed record StatusWritten(string Fingerprint, long Generation, StoredStatus Stored, UInt128 Digest, long Revision, bool Changed) : IObjectEvent;
+/// <param name="MergedFrom">The desired status <see cref="StoredStatus.Status"/> was merged from, when known: the entity then keeps the merged status as that desired status and a time when it can (<see cref="TimedRouteStatus.Keep"/>).</param>
+public sealed record StatusWritten(string Fingerprint, long Generation, StoredStatus Stored, UInt128 Digest, long Revision, bool Changed, DesiredStatus? MergedFrom = null) : IObjectEvent;
 
 /// <summary>The entity removed the status of an object that is gone.</summary>
 public sealed record StatusRemoved : IObjectEvent;
@@ -46,13 +47,21 @@ public sealed record StatusRemoved : IObjectEvent;
 /// <see cref="WrittenStatus"/> at all (<see cref="ReconciledObject.LastWritten"/> is null).
 /// </remarks>
 /// <param name="Fingerprint">The fingerprint of the desired status last written (null: read from storage, not written yet).</param>
-/// <param name="Status">The stored status (null: the stored object has none).</param>
+/// <param name="Kept">
+/// The stored status (null: the stored object has none) as kept: the status itself, or, for a route status that is
+/// exactly the desired status it was merged from at one time, a <see cref="TimedRouteStatus"/> (<see cref="Status"/>
+/// reads either).
+/// </param>
 /// <param name="Version">The version the sink answered with or read (<see cref="StoredStatus.Version"/>).</param>
 /// <param name="Digest">The digest of <see cref="Status"/>'s canonical form (what a merge is compared with).</param>
 /// <param name="Generation">The generation rendered with it for inspection.</param>
 /// <param name="Revision">The owner node's revision of the write (null: read from storage).</param>
-public sealed record WrittenStatus(string? Fingerprint, object? Status, string? Version, UInt128 Digest, long Generation, long? Revision)
+public sealed record WrittenStatus(string? Fingerprint, object? Kept, string? Version, UInt128 Digest, long Generation, long? Revision)
 {
+    /// <summary>The stored status (null: the stored object has none), materialized when kept as a <see cref="TimedRouteStatus"/>.</summary>
+    public object? Status => TimedRouteStatus.Read(Kept);
+
+
     /// <summary>What was read from storage.</summary>
     public static WrittenStatus Read(StoredStatus stored, long generation)
     {
@@ -64,7 +73,8 @@ public sealed record WrittenStatus(string? Fingerprint, object? Status, string? 
 
     /// <summary>What was written: the merged status stored and the version the sink answered with.</summary>
     public static WrittenStatus Of(StatusWritten written) =>
-        new(written.Fingerprint, written.Stored.Status, written.Stored.Version, written.Digest, written.Generation, written.Revision);
+        new(written.Fingerprint, written.MergedFrom is { } desired && written.Stored.Status is { } merged ? TimedRouteStatus.Keep(merged, desired) : written.Stored.Status,
+            written.Stored.Version, written.Digest, written.Generation, written.Revision);
 
     /// <summary>
     /// The status as YAML for the object <paramref name="key"/>, rendered on each call: only inspection reads it, and a
@@ -168,7 +178,7 @@ public sealed record ReconciledObject(
         var stored = LastWritten;
         var merged = StatusMerge.Merge(stored?.Status, desired, controllerName, now);
         var digest = CanonicalForm.Digest(CanonicalForm.Of(merged));
-        var change = stored?.Status is null || LastWritten!.Digest != digest ? StatusChange.Status
+        var change = stored?.Kept is null || LastWritten!.Digest != digest ? StatusChange.Status
             : sinkStoresObjects && stored.Version != desired.Object.Metadata?.ResourceVersion ? StatusChange.ObjectOnly
             : StatusChange.None;
         return new MergedStatus(new StatusWrite(desired, merged, stored?.Version, change), digest);

@@ -25,7 +25,7 @@ public sealed class EntityStateTests
 
     internal static ObjectContent Content(EntityRef entity, ResourceKey key, object? status, long revision = 1, string fingerprint = "f1", bool programmed = true,
         ImmutableArray<string> addresses = default) =>
-        new(entity, revision, status is null ? null : Desired(key, status), InspectionText.Of("text"), "w-" + fingerprint, InspectionText.Empty, fingerprint, programmed,
+        new(entity, revision, status is null ? null : Desired(key, status), InspectionText.Of("text"), Fingerprint.Of("w-" + fingerprint), InspectionText.Empty, Fingerprint.Of(fingerprint), programmed,
             addresses.IsDefault ? [] : addresses, []);
 
     /// <summary>A desired status of the status's own type, carrying a bare object of the key's kind.</summary>
@@ -87,9 +87,9 @@ public sealed class EntityStateTests
         Assert.IsType<EntityDecision.Nothing>(state.Decide());
         Assert.Equal(1, state.Core.Writes);
 
-        var changed = content with { WriteFingerprint = "w-f2", Revision = 2 };
+        var changed = content with { WriteFingerprint = Fingerprint.Of("w-f2"), Revision = 2 };
         state = state.Apply(new LocalContentObserved(changed, true));
-        Assert.Equal("w-f2", Assert.IsType<EntityDecision.Write>(state.Decide()).Fingerprint);
+        Assert.Equal(Fingerprint.Of("w-f2"), Assert.IsType<EntityDecision.Write>(state.Decide()).Fingerprint);
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class EntityStateTests
         Assert.Equal(["other.example.com/controller", TranslatorOptions.DefaultControllerName], merged.Parents!.Select(p => p.ControllerName));
         Assert.Equal("Theirs", merged.Parents![0].Conditions![0].Reason);
         Assert.Equal(t0, ObjectCopy.AsUtc(merged.Parents[1].Conditions![0].LastTransitionTime));
-        core = core.Apply(new StatusWritten("w1", 1, new StoredStatus(merged, "8"), first.Digest, 1, Changed: true));
+        core = core.Apply(new StatusWritten(Fingerprint.Of("w1"), 1, new StoredStatus(merged, "8"), first.Digest, 1, Changed: true));
 
         // The same desired status later: nothing moved (the time is not a change), and the version written is the base.
         var again = core.Merge(desired, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0.AddHours(1));
@@ -165,8 +165,8 @@ public sealed class EntityStateTests
         var first = core.Merge(desired, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0);
         var stored = new StoredStatus(first.Write.Status, "8");
 
-        var kept = core.Apply(new StatusWritten("w1", 1, stored, first.Digest, 1, Changed: true, MergedFrom: desired));
-        var whole = core.Apply(new StatusWritten("w1", 1, stored, first.Digest, 1, Changed: true));
+        var kept = core.Apply(new StatusWritten(Fingerprint.Of("w1"), 1, stored, first.Digest, 1, Changed: true, MergedFrom: desired));
+        var whole = core.Apply(new StatusWritten(Fingerprint.Of("w1"), 1, stored, first.Digest, 1, Changed: true));
 
         var timed = Assert.IsType<TimedRouteStatus>(kept.LastWritten!.Kept);
         Assert.Same(((DesiredRouteStatus)desired).Status, timed.Desired);
@@ -222,7 +222,7 @@ public sealed class EntityStateTests
         var state = SyncedRoute(content).Apply(new NodeReported(Report(Self, 3))).Apply(new NodeReported(Report(Other, 2)));
 
         var self = Assert.Single(state.Core.ProgrammedBy, r => r.Node == Self);
-        Assert.Equal((7L, "local"), (self.Revision, self.Fingerprint));
+        Assert.Equal((7L, Fingerprint.Of("local").ToString()), (self.Revision, self.Fingerprint));
         Assert.Equal(2, state.Core.ProgrammedBy.Length);
     }
 

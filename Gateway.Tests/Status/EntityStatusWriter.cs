@@ -36,7 +36,7 @@ internal sealed class EntityStatusWriter(IStatusSink sink, TimeProvider time)
                 continue;
             }
             if (receipt.Outcome == StatusWriteOutcome.ObjectGone) return receipt.Outcome;
-            _cores[desired.Key] = core.Apply(new StatusWritten("f", desired.Generation, new StoredStatus(merged.Write.Status, receipt.Version),
+            _cores[desired.Key] = core.Apply(new StatusWritten(Fingerprint.Of("f"), desired.Generation, new StoredStatus(merged.Write.Status, receipt.Version),
                 merged.Digest, 1, receipt.Outcome == StatusWriteOutcome.Written, MergedFrom: desired));
             return receipt.Outcome;
         }

@@ -29,5 +29,5 @@ public static class EntityCommands
     /// <summary>This node's report for <paramref name="content"/> (or, when null, that the object is gone here).</summary>
     public static NodeReport ReportOf(EntityRef entity, ObjectContent? content, string node, string nodeName, long revision) => content is null
         ? new NodeReport(node, nodeName, revision, false, "", false, [])
-        : new NodeReport(node, nodeName, revision, true, content.Fingerprint, content.Programmed, content.Addresses);
+        : new NodeReport(node, nodeName, revision, true, content.Fingerprint.ToString(), content.Programmed, content.Addresses);
 }

@@ -337,9 +337,9 @@ public sealed partial class NodeContentBuilder
         }
         var statusText = desired.Key == key ? InspectionText.DesiredStatus : new StatusTextOf(key, desired.Generation, desired.Value);
         var generation = desired.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var writeFingerprint = Hash(StatusForm(desired.Value), generation, inputs.ResourceVersion ?? "");
+        var writeFingerprint = Fingerprint.Of(StatusForm(desired.Value), generation, inputs.ResourceVersion ?? "");
         var own = Content(entity, revision, desired, statusText, writeFingerprint, sliceHash, sliceText, programmed, addresses, attachments);
-        contents.Add(inputs.Plan is { } plan ? own with { Provisioning = plan, Fingerprint = Hash(own.Fingerprint, plan.Fingerprint) } : own);
+        contents.Add(inputs.Plan is { } plan ? own with { Provisioning = plan, Fingerprint = Fingerprint.Of(own.Fingerprint.ToString(), plan.Fingerprint) } : own);
 
         if (entity.Kind == EntityKind.Gateway && desired is DesiredGatewayStatus { Status: var gatewayStatus })
         {
@@ -347,7 +347,7 @@ public sealed partial class NodeContentBuilder
             {
                 var slice = table?.Listeners.GetValueOrDefault(listener.Name);
                 var listenerText = new StatusTextOf(key, desired.Generation, listener);
-                contents.Add(Content(EntityRef.ForListener(key, listener.Name), revision, null, listenerText, Hash(StatusForm(listener), generation),
+                contents.Add(Content(EntityRef.ForListener(key, listener.Name), revision, null, listenerText, Fingerprint.Of(StatusForm(listener), generation),
                     slice?.Hash ?? "", slice is null ? InspectionText.Empty : new SliceText([ListenerSlice(table!.Table, listener.Name)!]),
                     inputs.Applied && slice is not null && IsTrue(listener.Conditions, ConditionNames.Programmed),
                     [], slice?.Routes ?? [], slice?.RoutesHash));
@@ -400,13 +400,13 @@ public sealed partial class NodeContentBuilder
     /// <summary>The text of a fingerprint: the first 128 bits of a SHA-256 <paramref name="digest"/>, as hex.</summary>
     private static string FingerprintText(ReadOnlySpan<byte> digest) => Convert.ToHexStringLower(digest[..16]);
 
-    private static ObjectContent Content(EntityRef entity, long revision, DesiredStatus? status, InspectionText statusText, string writeFingerprint,
+    private static ObjectContent Content(EntityRef entity, long revision, DesiredStatus? status, InspectionText statusText, Fingerprint writeFingerprint,
         string sliceHash, InspectionText sliceText, bool programmed, ImmutableArray<string> addresses, ImmutableArray<string> attachments,
         string? attachmentsHash = null)
     {
         // A listener's attachments are every route on it: their hash is kept with the names (ListenerParts), not joined
         // again on every build.
-        var fingerprint = Hash(writeFingerprint, sliceHash, programmed ? "programmed" : "", string.Join(',', addresses),
+        var fingerprint = Fingerprint.Of(writeFingerprint.ToString(), sliceHash, programmed ? "programmed" : "", string.Join(',', addresses),
             attachmentsHash ?? Hash(string.Join(',', attachments)));
         return new ObjectContent(entity, revision, status, statusText, writeFingerprint, sliceText, fingerprint, programmed, addresses, attachments);
     }

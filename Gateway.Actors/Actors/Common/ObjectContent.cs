@@ -29,9 +29,9 @@ public sealed record ObjectContent(
     long Revision,
     DesiredStatus? Status,
     InspectionText StatusTextSource,
-    string WriteFingerprint,
+    Fingerprint WriteFingerprint,
     InspectionText SliceSource,
-    string Fingerprint,
+    Fingerprint Fingerprint,
     bool Programmed,
     ImmutableArray<string> Addresses,
     ImmutableArray<string> Attachments)

@@ -31,7 +31,7 @@ public sealed record Resumed(ReconciledObject Core) : IObjectEvent;
 /// <param name="Revision">The owner node's revision.</param>
 /// <param name="Changed">False when the merge found nothing but timestamps to change.</param>
 /// <param name="MergedFrom">The desired status <see cref="StoredStatus.Status"/> was merged from, when known: the entity then keeps the merged status as that desired status and a time when it can (<see cref="TimedRouteStatus.Keep"/>).</param>
-public sealed record StatusWritten(string Fingerprint, long Generation, StoredStatus Stored, UInt128 Digest, long Revision, bool Changed, DesiredStatus? MergedFrom = null) : IObjectEvent;
+public sealed record StatusWritten(Fingerprint Fingerprint, long Generation, StoredStatus Stored, UInt128 Digest, long Revision, bool Changed, DesiredStatus? MergedFrom = null) : IObjectEvent;
 
 /// <summary>The entity removed the status of an object that is gone.</summary>
 public sealed record StatusRemoved : IObjectEvent;
@@ -46,7 +46,7 @@ public sealed record StatusRemoved : IObjectEvent;
 /// and every resting entry keeps one, and the pair object cost 32 bytes per route. An object with nothing stored has no
 /// <see cref="WrittenStatus"/> at all (<see cref="ReconciledObject.LastWritten"/> is null).
 /// </remarks>
-/// <param name="Fingerprint">The fingerprint of the desired status last written (null: read from storage, not written yet).</param>
+/// <param name="Fingerprint">The fingerprint of the desired status last written (default, all zero bits: read from storage, not written yet; no content's fingerprint is that value but by a 2^-128 chance).</param>
 /// <param name="Kept">
 /// The stored status (null: the stored object has none) as kept: the status itself, or, for a route status that is
 /// exactly the desired status it was merged from at one time, a <see cref="TimedRouteStatus"/> (<see cref="Status"/>
@@ -56,7 +56,7 @@ public sealed record StatusRemoved : IObjectEvent;
 /// <param name="Digest">The digest of <see cref="Status"/>'s canonical form (what a merge is compared with).</param>
 /// <param name="Generation">The generation rendered with it for inspection.</param>
 /// <param name="Revision">The owner node's revision of the write (null: read from storage).</param>
-public sealed record WrittenStatus(string? Fingerprint, object? Kept, string? Version, UInt128 Digest, long Generation, long? Revision)
+public sealed record WrittenStatus(Fingerprint Fingerprint, object? Kept, string? Version, UInt128 Digest, long Generation, long? Revision)
 {
     /// <summary>The stored status (null: the stored object has none), materialized when kept as a <see cref="TimedRouteStatus"/>.</summary>
     public object? Status => TimedRouteStatus.Read(Kept);
@@ -68,7 +68,7 @@ public sealed record WrittenStatus(string? Fingerprint, object? Kept, string? Ve
         // The status read is this entity's own copy, kept as long as the entity (or its resting entry) lives: it shares
         // the interned reference strings, as a merged status does (ObjectCopy.Clone).
         ObjectCopy.InternStatusReferences(stored.Status);
-        return new(null, stored.Status, stored.Version, stored.Status is { } status ? CanonicalForm.Digest(CanonicalForm.Of(status)) : default, generation, null);
+        return new(default, stored.Status, stored.Version, stored.Status is { } status ? CanonicalForm.Digest(CanonicalForm.Of(status)) : default, generation, null);
     }
 
     /// <summary>What was written: the merged status stored and the version the sink answered with.</summary>
@@ -98,7 +98,7 @@ public abstract record EntityDecision
     public sealed record Defer : EntityDecision;
 
     /// <summary>Write <paramref name="Status"/> (its fingerprint becomes the last written one).</summary>
-    public sealed record Write(DesiredStatus Status, string Fingerprint) : EntityDecision
+    public sealed record Write(DesiredStatus Status, Fingerprint Fingerprint) : EntityDecision
     {
         /// <summary>The status as YAML (rendered on each call: only inspection needs it, so writes do not pay for it).</summary>
         public string Text => NodeContentBuilder.StatusText(Status.Key, Status.Generation, Status.Value);
@@ -208,7 +208,7 @@ public sealed record ReconciledObject(
         {
             var nodes = Nodes.Remove(SelfNode);
             if (Local is { } local)
-                nodes = nodes.SetItem(SelfNode, new NodeReport(SelfNode, SelfNodeName, local.Revision, true, local.Fingerprint, local.Programmed, local.Addresses));
+                nodes = nodes.SetItem(SelfNode, new NodeReport(SelfNode, SelfNodeName, local.Revision, true, local.Fingerprint.ToString(), local.Programmed, local.Addresses));
             return [.. nodes.Values];
         }
     }
@@ -219,7 +219,7 @@ public sealed record ReconciledObject(
     /// </summary>
     /// <param name="desired">The status to write (null: this entity writes none).</param>
     /// <param name="fingerprint">Its fingerprint.</param>
-    public EntityDecision Decide(DesiredStatus? desired, string? fingerprint)
+    public EntityDecision Decide(DesiredStatus? desired, Fingerprint? fingerprint)
     {
         if (!LocalSynced || !StoredRead) return new EntityDecision.Defer();
         if (Local is null)
@@ -229,7 +229,7 @@ public sealed record ReconciledObject(
             return !Removed && Entity.StatusKey is { } key ? new EntityDecision.Remove(key) : new EntityDecision.Passivate();
         }
         if (desired is null || fingerprint is null || LastWritten?.Fingerprint == fingerprint) return new EntityDecision.Nothing();
-        return new EntityDecision.Write(desired, fingerprint);
+        return new EntityDecision.Write(desired, fingerprint.Value);
     }
 }
 

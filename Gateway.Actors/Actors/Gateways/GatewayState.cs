@@ -61,7 +61,7 @@ public sealed record GatewayState(ReconciledObject Core, ImmutableSortedDictiona
         var composed = Compose(desired, Core.ProgrammedBy, Elsewhere());
         var fingerprint = ReferenceEquals(composed, desired)
             ? Core.Local.WriteFingerprint
-            : NodeContentBuilder.Hash(Core.Local.WriteFingerprint, CanonicalForm.Of(composed.Value));
+            : Fingerprint.Of(Core.Local.WriteFingerprint.ToString(), CanonicalForm.Of(composed.Value));
         return Core.Decide(composed, fingerprint);
     }
 

@@ -83,10 +83,10 @@ internal sealed class ListenerModel
     /// <see cref="HttpEntries"/> grouped by shadowing signature (<see cref="Shadowing.SameSignature"/>), each group in
     /// precedence order: its first entry wins the signature. Kept in step with HttpEntries by <see cref="Shadowing"/>.
     /// </summary>
-    public Dictionary<SortableHttpEntry, List<SortableHttpEntry>> BySignature { get; } = new(Shadowing.SameSignature.Instance);
+    public Dictionary<SortableHttpEntry, EntryGroup> BySignature { get; } = new(Shadowing.SameSignature.Instance);
 
     /// <summary><see cref="HttpEntries"/> of each route, in precedence order. Kept in step with HttpEntries by <see cref="Shadowing"/>.</summary>
-    public Dictionary<ResourceKey, List<SortableHttpEntry>> ByRoute { get; } = [];
+    public Dictionary<ResourceKey, EntryGroup> ByRoute { get; } = [];
 
     /// <summary>Routes whose shadowing may have changed since <see cref="Shadowing.Refresh"/> last ran (entries of their signatures came or went).</summary>
     public HashSet<ResourceKey> ShadowingTouched { get; } = [];

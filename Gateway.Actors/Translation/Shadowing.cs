@@ -30,8 +30,8 @@ internal static class Shadowing
         listener.ShadowingTouched.Clear();
         foreach (var e in listener.HttpEntries)
         {
-            Group(listener.BySignature, e).Add(e);
-            RouteEntries(listener.ByRoute, e.Entry.Route).Add(e);
+            Add(listener.BySignature, e, e);
+            Add(listener.ByRoute, e.Entry.Route, e);
         }
         foreach (var group in listener.BySignature.Values)
         {
@@ -48,9 +48,8 @@ internal static class Shadowing
         if (at < 0) at = ~at;
         listener.HttpEntries.Insert(at, entry);
         listener.HttpTableEntries.Insert(at, entry.Entry);
-        var group = Group(listener.BySignature, entry);
-        EntryOrder.Insert(group, entry, EntryOrder.Http);
-        EntryOrder.Insert(RouteEntries(listener.ByRoute, entry.Entry.Route), entry, EntryOrder.Http);
+        var group = Add(listener.BySignature, entry, entry);
+        Add(listener.ByRoute, entry.Entry.Route, entry);
         Touch(listener, group, entry);
     }
 
@@ -63,10 +62,10 @@ internal static class Shadowing
             var at = IndexOf(listener.HttpEntries, entry);
             listener.HttpEntries.RemoveAt(at);
             listener.HttpTableEntries.RemoveAt(at);
-            var group = listener.BySignature[entry];
-            RemoveAt(group, entry);
+            var group = listener.BySignature[entry].Without(entry);
             Touch(listener, group, entry);
             if (group.Count == 0) listener.BySignature.Remove(entry);
+            else listener.BySignature[entry] = group;
         }
     }
 
@@ -85,7 +84,7 @@ internal static class Shadowing
             {
                 foreach (var e in entries)
                 {
-                    var winner = listener.BySignature[e][0];
+                    var winner = listener.BySignature[e].First;
                     if (winner.Entry.Route == route) continue;
                     list ??= [];
                     list.Add($"rule {e.Entry.RuleIndex} match {e.Entry.MatchIndex} ({Describe(e.Entry)}) is shadowed by {winner.Entry.Route.Kind} {winner.Entry.Route.NamespacedName} rule {winner.Entry.RuleIndex} match {winner.Entry.MatchIndex}");
@@ -103,27 +102,19 @@ internal static class Shadowing
     }
 
     /// <summary>Every route with an entry in <paramref name="group"/>, and the changed entry's own, may see its shadowing change.</summary>
-    private static void Touch(ListenerModel listener, List<SortableHttpEntry> group, SortableHttpEntry changed)
+    private static void Touch(ListenerModel listener, EntryGroup group, SortableHttpEntry changed)
     {
         listener.ShadowingTouched.Add(changed.Entry.Route);
         foreach (var e in group) listener.ShadowingTouched.Add(e.Entry.Route);
     }
 
-    private static List<SortableHttpEntry> Group(Dictionary<SortableHttpEntry, List<SortableHttpEntry>> bySignature, SortableHttpEntry entry)
+    /// <summary>Adds <paramref name="entry"/> to the group of <paramref name="key"/> (created when missing); returns the group.</summary>
+    private static EntryGroup Add<TKey>(Dictionary<TKey, EntryGroup> groups, TKey key, SortableHttpEntry entry) where TKey : notnull
     {
-        // Room for one: almost every signature and route has one entry on a listener (a list grows when it needs to).
-        if (!bySignature.TryGetValue(entry, out var group)) bySignature[entry] = group = new(1);
+        ref var group = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(groups, key, out _);
+        group = group.With(entry);
         return group;
     }
-
-    private static List<SortableHttpEntry> RouteEntries(Dictionary<Resources.ResourceKey, List<SortableHttpEntry>> byRoute, Resources.ResourceKey route)
-    {
-        if (!byRoute.TryGetValue(route, out var list)) byRoute[route] = list = new(1);
-        return list;
-    }
-
-    /// <summary>Removes the entry found by binary search (the order is total, so it finds this very entry).</summary>
-    private static void RemoveAt(List<SortableHttpEntry> list, SortableHttpEntry entry) => list.RemoveAt(IndexOf(list, entry));
 
     /// <summary>Where <paramref name="entry"/> is in <paramref name="list"/>, found by binary search (the order is total, so it finds this very entry).</summary>
     private static int IndexOf(List<SortableHttpEntry> list, SortableHttpEntry entry)

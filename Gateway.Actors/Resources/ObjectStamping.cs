@@ -11,7 +11,7 @@ namespace Gateway.Actors.Resources;
 /// process lifetime, so the forms themselves, a kilobyte or more each, would cost several KiB per route; as 128-bit
 /// values they cost 32 bytes inside the record instead of two 150-byte hex strings).
 /// </summary>
-public sealed record ObjectIdentity(string Uid, long Generation, DateTime CreationTimestamp, UInt128 SpecDigest, UInt128 ClientDigest)
+public sealed record ObjectIdentity(string? Uid, long Generation, DateTime CreationTimestamp, UInt128 SpecDigest, UInt128 ClientDigest)
 {
     /// <summary>The digest of a canonical form as an identity stores it (<see cref="CanonicalForm.FormDigest(string)"/>).</summary>
     public static UInt128 Digest(string form) => CanonicalForm.FormDigest(form);
@@ -45,9 +45,9 @@ public static class ObjectStamping
     /// <param name="present">Whether the object currently exists (false after it was removed).</param>
     /// <param name="resourceVersion">The resourceVersion to stamp if this is a change.</param>
     /// <param name="now">The current time, used as creationTimestamp on first sight when the input has none.</param>
-    /// <param name="newUid">Makes a uid for an object seen for the first time.</param>
+    /// <param name="newUid">Makes a uid for an object seen for the first time (null: the object gets none).</param>
     public static StampResult Stamp(IKubernetesObject<V1ObjectMeta> incoming, string? clientForm, ObjectIdentity? previous, bool present,
-        long resourceVersion, DateTime now, Func<string> newUid)
+        long resourceVersion, DateTime now, Func<string?> newUid)
     {
         if (clientForm is not null && previous is not null && present && previous.ClientDigest == ObjectIdentity.Digest(clientForm)) return new StampResult(null, previous);
         // One serialization (UTF-8, read in place by the document and the copy) serves both forms' digests and the copy

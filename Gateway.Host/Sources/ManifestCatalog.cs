@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Gateway.Actors.Resources;
 using k8s;
 using k8s.Models;
@@ -603,7 +604,7 @@ public sealed class ManifestCatalog
     {
         var present = _entries.TryGetValue(definition.Key, out var entry);
         var identity = present ? entry.Identity : _knownIdentity?.Invoke(definition.Key);
-        return ObjectStamping.Stamp(definition.Object, null, identity, present, 0, now, NewUid);
+        return ObjectStamping.Stamp(definition.Object, null, identity, present, 0, now, () => NewUid(definition.Key.Kind));
     }
 
     private static int IndexOf(IEnumerable<ParsedObject> objects, ParsedObject obj)
@@ -645,7 +646,16 @@ public sealed class ManifestCatalog
     private IEnumerable<TrackedFile> OrderedFiles() =>
         _files.Values.OrderBy(f => f.RootIndex).ThenBy(f => f.Path, StringComparer.Ordinal);
 
-    private static string NewUid() => Guid.NewGuid().ToString();
+    /// <summary>
+    /// A new uid for an object of <paramref name="kind"/>, or null for the kinds whose uid nothing reads in file mode:
+    /// inputs without a status of their own that nothing refers to by uid (a uid is 94 bytes kept per object, and a
+    /// route usually comes with a Service and an EndpointSlice). Kinds whose status is written (the status file holds
+    /// the whole object) and Gateways (their provisioned Services name them as owner) get one, as from the API server.
+    /// </summary>
+    internal static string? NewUid(string kind) => KindsWithoutUid.Contains(kind) ? null : Guid.NewGuid().ToString();
+
+    private static readonly FrozenSet<string> KindsWithoutUid = FrozenSet.Create(StringComparer.Ordinal,
+        "Service", "EndpointSlice", "Secret", "ConfigMap", "Namespace", "ReferenceGrant");
 
     private static IReadOnlyList<string> Enumerate(string root, List<SourceDiagnostic> diagnostics)
     {

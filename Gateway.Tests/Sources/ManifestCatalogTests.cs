@@ -61,6 +61,56 @@ public sealed class ManifestCatalogTests : IDisposable
     }
 
     [Fact]
+    public void Scan_StampsAUidOnKindsWhoseUidIsRead_NotOnServicesEndpointSlicesSecretsConfigMapsNamespacesReferenceGrants()
+    {
+        _dir.Write("g.yaml", Manifests.Gateway("g", port: 80));
+        _dir.Write("in.yaml", """
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: default}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: s, namespace: default}
+            spec: {ports: [{port: 80}]}
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: s-1, namespace: default, labels: {kubernetes.io/service-name: s}}
+            addressType: IPv4
+            endpoints: [{addresses: [10.0.0.1]}]
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: c, namespace: default}
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: t, namespace: default}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1beta1
+            kind: ReferenceGrant
+            metadata: {name: rg, namespace: default}
+            spec: {from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: other}], to: [{group: "", kind: Service}]}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: r, namespace: default}
+            spec: {parentRefs: [{name: g}]}
+            """);
+        var catalog = new ManifestCatalog([_dir.Path]);
+
+        catalog.Scan();
+
+        var uids = catalog.Objects.ToDictionary(p => p.Key.Kind, p => p.Value.Metadata.Uid);
+        Assert.Equal(["ConfigMap", "EndpointSlice", "Gateway", "HTTPRoute", "Namespace", "ReferenceGrant", "Secret", "Service"], uids.Keys.Order(StringComparer.Ordinal));
+        Assert.All(["Gateway", "HTTPRoute"], kind => Assert.True(Guid.TryParse(uids[kind], out _), kind));
+        Assert.All(["ConfigMap", "EndpointSlice", "Namespace", "ReferenceGrant", "Secret", "Service"], kind => Assert.Null(uids[kind]));
+        // Every object still gets the rest of what the API server stamps.
+        Assert.All(catalog.Objects.Values, o => Assert.Equal((1L, false), (o.Metadata.Generation ?? 0, string.IsNullOrEmpty(o.Metadata.ResourceVersion))));
+    }
+
+    [Fact]
     public void Scan_ValidFileTurnsInvalid_KeepsItsLastObjectsUntilItParsesAgain()
     {
         _dir.Write("g.yaml", Manifests.Join(Manifests.GatewayClass(), Manifests.Gateway("g")));
@@ -216,7 +266,7 @@ public sealed class ManifestCatalogTests : IDisposable
         // after removal) has a uid never seen before and generation 1. Files overlap, so winners move between files.
         var random = new Random(20261205);
         var catalog = new ManifestCatalog([_dir.Path]);
-        var remembered = new Dictionary<ResourceKey, (string Uid, long Generation, DateTime? Created, string Spec)>();
+        var remembered = new Dictionary<ResourceKey, (string? Uid, long Generation, DateTime? Created, string Spec)>();
         var uids = new HashSet<string>();
         for (var step = 0; step < 150; step++)
         {
@@ -236,7 +286,7 @@ public sealed class ManifestCatalogTests : IDisposable
 
             catalog.Scan(new HashSet<string> { _dir.Combine(file) });
 
-            var now = new Dictionary<ResourceKey, (string Uid, long Generation, DateTime? Created, string Spec)>();
+            var now = new Dictionary<ResourceKey, (string? Uid, long Generation, DateTime? Created, string Spec)>();
             foreach (var (key, obj) in catalog.Objects)
             {
                 var meta = obj.Metadata;
@@ -249,7 +299,9 @@ public sealed class ManifestCatalogTests : IDisposable
                 }
                 else
                 {
-                    Assert.True(uids.Add(meta.Uid), $"{key} came with a uid seen before");
+                    // Services have no uid in file mode (nothing reads it); routes get a new one each time they appear.
+                    if (key.Kind == "Service") Assert.Null(meta.Uid);
+                    else Assert.True(uids.Add(meta.Uid!), $"{key} came with a uid seen before");
                     Assert.Equal(1, meta.Generation);
                 }
                 now[key] = (meta.Uid, meta.Generation ?? 0, meta.CreationTimestamp, spec);

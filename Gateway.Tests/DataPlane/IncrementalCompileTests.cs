@@ -38,6 +38,26 @@ public sealed class IncrementalCompileTests : IDisposable
     }
 
     [Fact]
+    public void CompileEntry_PlainRule_HoldsNoRareFields_RedirectAndTimeoutsReadBackWhereSet()
+    {
+        var endpoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 8080);
+        var http = Ir.Port(80, ListenerProtocol.Http);
+        var redirect = new RequestRedirect("https", null, null, null, 301);
+
+        var plain = _compiler.CompileEntry(Ir.Entry(Ir.Prefix("/a"), backends: Ir.Group(Ir.Backend(endpoint))), http).Action;
+        var redirecting = _compiler.CompileEntry(Ir.Entry(Ir.Prefix("/a"), filters: Ir.Filters(redirect: redirect)), http).Action;
+        var timed = _compiler.CompileEntry(Ir.Entry(Ir.Prefix("/a"), backends: Ir.Group(Ir.Backend(endpoint)), timeouts: new RouteTimeouts(TimeSpan.FromSeconds(3), TimeSpan.Zero)), http).Action;
+
+        Assert.True(plain.HasNoRareFields);
+        Assert.Equal((null, null, null, 0, null, null, null, null), (plain.Redirect, plain.Rewrite, plain.Cors, plain.Mirrors.Length, plain.RequestTimeout, plain.Retry, plain.ExternalAuth, plain.RateLimits));
+        Assert.False(redirecting.HasNoRareFields);
+        Assert.Same(redirect, redirecting.Redirect);
+        Assert.Null(redirecting.RequestTimeout);
+        // A "0s" timeout is disabled: only the request timeout is held.
+        Assert.Equal((TimeSpan.FromSeconds(3), (TimeSpan?)null, (RequestRedirect?)null), (timed.RequestTimeout!.Value, timed.BackendTimeout, timed.Redirect));
+    }
+
+    [Fact]
     public void CompileEntry_BackendsWithoutRewriteHeadersOrCors_ShareOneFinalTransformerPerScheme_OthersGetTheirOwn()
     {
         var endpoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 8080);

@@ -61,7 +61,6 @@ public sealed record WrittenStatus(Fingerprint Fingerprint, object? Kept, string
     /// <summary>The stored status (null: the stored object has none), materialized when kept as a <see cref="TimedRouteStatus"/>.</summary>
     public object? Status => TimedRouteStatus.Read(Kept);
 
-
     /// <summary>What was read from storage.</summary>
     public static WrittenStatus Read(StoredStatus stored, long generation)
     {

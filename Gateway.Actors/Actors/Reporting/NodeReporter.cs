@@ -208,7 +208,7 @@ public sealed class NodeReporter : ReceiveActor, IWithTimers
         static bool Roomy(int count, int capacity) => capacity > MinimumRoom && count < capacity / 4;
     }
 
-    /// <summary>Room a table keeps whatever it holds (<see cref="GiveBackRoom"/>).</summary>
+    /// <summary>A table with room for this many or fewer is never trimmed (<see cref="GiveBackRoom"/>).</summary>
     internal const int MinimumRoom = 64;
 
     /// <summary>Sends queued reports, with the newest content, while the window has room.</summary>

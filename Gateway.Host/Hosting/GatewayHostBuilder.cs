@@ -55,7 +55,9 @@ public sealed class GatewayHostBuilder
     {
         services.AddSingleton(_ => options.Time);
         services.AddSingleton(options);
-        services.AddSingleton(sp => new ResourceStore(sp.GetRequiredService<TimeProvider>()));
+        // The file source hands in only real changes (its catalog compares what it read); a Kubernetes watch also echoes
+        // our own status writes, which the store drops by digest.
+        services.AddSingleton(sp => new ResourceStore(sp.GetRequiredService<TimeProvider>(), everyUpsertIsAChange: options.Kubernetes is null));
         services.AddSingleton<CurrentSnapshot>();
         services.AddSingleton(sp => new Observability.Metrics.ControlPlaneMetrics(sp.GetRequiredService<ResourceStore>()));
         // Everything below reads the options when first resolved, so a caller may still adjust Options (for example

@@ -40,7 +40,7 @@ public static class AdditionWarmUp
             var file = Path.Combine(directory.FullName, "route.yaml");
             var forced = new HashSet<string>(StringComparer.Ordinal) { file };
             var catalog = new ManifestCatalog([directory.FullName]);
-            var store = new ResourceStore();
+            var store = new ResourceStore(everyUpsertIsAChange: true);
             catalog.Scan();
             store.MarkSynced();
             var (run, added, removed) = (0, 0, 0);

@@ -88,6 +88,17 @@ public sealed class GatewayHostTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Start_FileMode_TheStoreTakesEveryUpsertAsAChange()
+    {
+        WriteBase();
+
+        var host = await StartAsync();
+
+        // The file source's catalog already drops what did not change; the store keeps no digest to drop it again.
+        Assert.True(host.Services.GetRequiredService<Gateway.Host.Pipeline.ResourceStore>().TakesEveryUpsertAsAChange);
+    }
+
+    [Fact]
     public async Task Start_FileSourceWarmUpRuns_WithoutAStoreChangeOrASecondPass()
     {
         WriteBase();

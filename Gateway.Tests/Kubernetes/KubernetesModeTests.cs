@@ -94,6 +94,17 @@ public sealed class KubernetesModeTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task KubernetesMode_TheStoreDropsUpdatesThatChangeNothingSignificant()
+    {
+        _server.Apply(Namespace("default"));
+
+        await StartHostAsync();
+
+        // A watch echoes our own status writes: the store compares each update's significant form.
+        Assert.False(_host!.Services.GetRequiredService<Gateway.Host.Pipeline.ResourceStore>().TakesEveryUpsertAsAChange);
+    }
+
+    [Fact]
     public async Task KubernetesMode_TwoGatewaysOnPort80_ServicesProvisionedAddressesFromServicesTrafficServed()
     {
         _server.Apply(Namespace("default"));

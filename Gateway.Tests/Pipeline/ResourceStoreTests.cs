@@ -17,15 +17,18 @@ public class ResourceStoreTests
 
     private static readonly ResourceKey Key = new("Gateway", "ns", "g");
 
-    [Fact]
-    public void UpsertApplyRemovePublish_RandomOperations_AgreeWithAPlainDictionary()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void UpsertApplyRemovePublish_RandomOperations_AgreeWithAPlainDictionary(bool everyUpsertIsAChange)
     {
         // The store keeps digests only and reads objects from its pending changes or the published snapshot: after any
         // sequence of operations, Get, Count and what a publication holds agree with a plain dictionary of the latest
         // significant version of each object (a new resourceVersion alone is not significant). Batches large enough
-        // to start a new pending table are mixed in.
+        // to start a new pending table are mixed in. A store that takes every upsert as a change (the file source's)
+        // agrees with a dictionary of the latest version of each object.
         var random = new Random(20261205);
-        var store = new ResourceStore();
+        var store = new ResourceStore(everyUpsertIsAChange: everyUpsertIsAChange);
         var latest = new Dictionary<ResourceKey, (V1Gateway Object, int Port)>();
         static ResourceKey KeyOf(int name) => new("Gateway", "ns", "g" + name);
         (ResourceKey Key, V1Gateway Object, int Port) Version(int name, int step)
@@ -38,7 +41,7 @@ public class ResourceStoreTests
             };
             return (KeyOf(name), obj, port);
         }
-        bool Significant(ResourceKey key, int port) => !latest.TryGetValue(key, out var before) || before.Port != port;
+        bool Significant(ResourceKey key, int port) => everyUpsertIsAChange || !latest.TryGetValue(key, out var before) || before.Port != port;
         for (var step = 0; step < 3_000; step++)
         {
             var names = random.Next(10) == 0 ? 400 : 8;

@@ -145,6 +145,7 @@ public static class StatusMerge
         _ => false,
     };
 
-    private static bool SameReference(V1GatewayParentReference a, V1GatewayParentReference b) =>
-        CanonicalForm.Of(a) == CanonicalForm.Of(b);
+    /// <summary>Whether two parent (or ancestor) references name the same object and section: every field equal.</summary>
+    internal static bool SameReference(V1GatewayParentReference a, V1GatewayParentReference b) =>
+        a.Group == b.Group && a.Kind == b.Kind && a.Namespace == b.Namespace && a.Name == b.Name && a.SectionName == b.SectionName && a.Port == b.Port;
 }

@@ -35,7 +35,7 @@ public sealed record TimedRouteStatus(V1RouteStatus Desired, DateTime Transition
         for (var i = 0; i < parents.Count; i++)
         {
             var (have, want) = (parents[i], wantedParents[i]);
-            if (have.ControllerName != want.ControllerName || !SameFields(have.ParentRef, want.ParentRef)) return merged;
+            if (have.ControllerName != want.ControllerName || !StatusMerge.SameReference(have.ParentRef, want.ParentRef)) return merged;
             if (have.Conditions is null || want.Conditions is null)
             {
                 if (have.Conditions is not null || want.Conditions is not null) return merged;
@@ -56,7 +56,4 @@ public sealed record TimedRouteStatus(V1RouteStatus Desired, DateTime Transition
 
     /// <summary>The status <paramref name="kept"/> stands for (<see cref="Keep"/>): materialized, or itself.</summary>
     public static object? Read(object? kept) => kept is TimedRouteStatus timed ? timed.Materialize() : kept;
-
-    private static bool SameFields(V1GatewayParentReference a, V1GatewayParentReference b) =>
-        a.Group == b.Group && a.Kind == b.Kind && a.Namespace == b.Namespace && a.Name == b.Name && a.SectionName == b.SectionName && a.Port == b.Port;
 }

@@ -190,10 +190,13 @@ public sealed class KubernetesSource : BackgroundService
                     }
                     (version, var items, resourceVersion) = listed.Value;
                     if (listedOnce) _metrics?.Relisted(stream.Name);
-                    Replace(items, held);
                     if (_states[stream.Name].Missing) _logger.LogInformation("{Kind} ({Group}) is served now ({Version})", kind.Kind, kind.Group, version);
                     if (_states[stream.Name].Forbidden) _logger.LogInformation("{Kind} ({Group}): list allowed now", kind.Kind, kind.Group);
-                    Update(stream, s => s with { Missing = false, Forbidden = false, Version = version, ResourceVersion = resourceVersion, Lists = s.Lists + 1, Objects = held.Count });
+                    // The kind is marked served before its objects reach the store: whoever sees one of them there never
+                    // reads the kind as missing or forbidden.
+                    Update(stream, s => s with { Missing = false, Forbidden = false, Version = version, ResourceVersion = resourceVersion, Lists = s.Lists + 1 });
+                    Replace(items, held);
+                    Update(stream, s => s with { Objects = held.Count });
                     if (!listedOnce)
                     {
                         listedOnce = true;

@@ -6,10 +6,11 @@ namespace Gateway.Actors.Resources;
 /// <summary>
 /// The dangling references among a set of objects, kept up to date as objects come and go, so a change costs what it
 /// touches: the changed objects' own references, and the references to a key that appeared or disappeared (found
-/// through a reverse index), instead of <see cref="ReferenceChecker.Find"/> over every object. After any sequence of
-/// <see cref="Reset"/> and <see cref="Update"/> calls, <see cref="Dangling"/> holds exactly what
-/// <see cref="ReferenceChecker.Find"/> finds over the current objects (a property test compares the two). Not
-/// thread-safe.
+/// through a reverse index), instead of <see cref="ReferenceChecker.Find"/> over every object. The objects themselves
+/// are the owner's: the index reads the current ones through the lookup it is given (the file catalog's one table of
+/// objects), so it keeps no second table of every object. After any sequence of <see cref="Reset"/> and
+/// <see cref="Update"/> calls, <see cref="Dangling"/> holds exactly what <see cref="ReferenceChecker.Find"/> finds over
+/// the current objects (a property test compares the two). Not thread-safe.
 /// </summary>
 /// <remarks>
 /// Each object's references are worked out from the object (<see cref="ReferenceChecker.References"/>) when they are
@@ -17,39 +18,40 @@ namespace Gateway.Actors.Resources;
 /// table of every object's references (an array per object, about 70 bytes per route and EndpointSlice) cost more than
 /// working them out again for the few objects a change touches. A whole <see cref="Reset"/> works each object's out once.
 /// </remarks>
-public sealed class DanglingReferenceIndex
+/// <param name="current">The current object of a key, or null when none exists: what the index was last told about.</param>
+public sealed class DanglingReferenceIndex(Func<ResourceKey, IKubernetesObject<V1ObjectMeta>?> current)
 {
-    // Every indexed object (the key set is what exists).
-    private readonly Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>> _objects = [];
     private readonly ResourceKeyMultiMap _referrers = new();
     private readonly Dictionary<ResourceKey, List<DanglingReference>> _dangling = [];
 
     /// <summary>The dangling references of each object that has any.</summary>
     public IReadOnlyDictionary<ResourceKey, List<DanglingReference>> Dangling => _dangling;
 
-    /// <summary>Forgets everything and indexes <paramref name="objects"/> (every current object, each key once).</summary>
-    public void Reset(IEnumerable<(ResourceKey Key, IKubernetesObject<V1ObjectMeta> Object)> objects)
+    /// <summary>Forgets everything and indexes the current objects of <paramref name="keys"/> (every current key, each once).</summary>
+    public void Reset(IEnumerable<ResourceKey> keys)
     {
-        _objects.Clear();
         _referrers.Clear();
         _dangling.Clear();
-        var all = objects.Select(o => (o.Key, o.Object, References: ReferenceChecker.References(o.Object, o.Key))).ToList();
-        foreach (var (key, obj, references) in all) Add(key, obj, references);
-        foreach (var (key, _, references) in all) Recheck(key, references);
+        var all = keys.Select(key => (Key: key, References: ReferenceChecker.References(Current(key), key))).ToList();
+        foreach (var (key, references) in all) Add(key, references);
+        foreach (var (key, references) in all) Recheck(key, references);
     }
 
     /// <summary>
-    /// Applies one change: <paramref name="removed"/> keys are gone, <paramref name="upserted"/> objects are new or
-    /// changed. A key in both is treated as upserted.
+    /// Applies one change, once the lookup gives the objects after it. <paramref name="before"/> holds every key whose
+    /// object was replaced or is gone, each with the object indexed before (the index keeps no copy of it);
+    /// <paramref name="upserted"/> holds the keys whose object is new or changed. A key of <paramref name="before"/>
+    /// not upserted is gone; an upserted key not in <paramref name="before"/> is new.
     /// </summary>
-    public void Update(IEnumerable<ResourceKey> removed, IEnumerable<(ResourceKey Key, IKubernetesObject<V1ObjectMeta> Object)> upserted)
+    public void Update(IEnumerable<(ResourceKey Key, IKubernetesObject<V1ObjectMeta> Object)> before, IEnumerable<ResourceKey> upserted)
     {
-        var upserts = upserted.ToList();
-        var upsertKeys = upserts.Select(u => u.Key).ToHashSet();
-        var appeared = upsertKeys.Where(k => !_objects.ContainsKey(k)).ToList();
-        var disappeared = removed.Where(k => !upsertKeys.Contains(k) && _objects.ContainsKey(k)).ToList();
-        foreach (var key in disappeared.Concat(upsertKeys)) Drop(key);
-        foreach (var (key, obj) in upserts) Add(key, obj, ReferenceChecker.References(obj, key));
+        var upsertKeys = upserted.ToHashSet();
+        var dropped = before.ToList();
+        var droppedKeys = dropped.Select(d => d.Key).ToHashSet();
+        var appeared = upsertKeys.Where(k => !droppedKeys.Contains(k)).ToList();
+        var disappeared = droppedKeys.Where(k => !upsertKeys.Contains(k)).ToList();
+        foreach (var (key, obj) in dropped) Drop(key, obj);
+        foreach (var key in upsertKeys) Add(key, ReferenceChecker.References(Current(key), key));
         // Whose dangling references can differ now: the changed objects themselves, and every object referring to a
         // key whose existence changed. A key that stayed (an object merely modified) changes nobody else's.
         var affected = new HashSet<ResourceKey>(upsertKeys);
@@ -61,18 +63,19 @@ public sealed class DanglingReferenceIndex
         foreach (var key in affected) Recheck(key);
     }
 
-    private void Add(ResourceKey key, IKubernetesObject<V1ObjectMeta> obj, IReadOnlyList<(string Field, ResourceKey Target)> refs)
+    private IKubernetesObject<V1ObjectMeta> Current(ResourceKey key) =>
+        current(key) ?? throw new InvalidOperationException($"{key} is indexed but the lookup has no object for it");
+
+    private void Add(ResourceKey key, IReadOnlyList<(string Field, ResourceKey Target)> refs)
     {
-        _objects[key] = obj;
         foreach (var (_, target) in refs)
         {
             _referrers.Add(target, key);
         }
     }
 
-    private void Drop(ResourceKey key)
+    private void Drop(ResourceKey key, IKubernetesObject<V1ObjectMeta> obj)
     {
-        if (!_objects.Remove(key, out var obj)) return;
         foreach (var (_, target) in ReferenceChecker.References(obj, key))
         {
             _referrers.Remove(target, key);
@@ -81,7 +84,7 @@ public sealed class DanglingReferenceIndex
 
     private void Recheck(ResourceKey key)
     {
-        if (!_objects.TryGetValue(key, out var obj))
+        if (current(key) is not { } obj)
         {
             _dangling.Remove(key);
             return;
@@ -94,7 +97,7 @@ public sealed class DanglingReferenceIndex
         List<DanglingReference>? found = null;
         foreach (var (field, target) in refs)
         {
-            if (!_objects.ContainsKey(target)) (found ??= []).Add(new DanglingReference(key, field, target));
+            if (current(target) is null) (found ??= []).Add(new DanglingReference(key, field, target));
         }
         if (found is null) _dangling.Remove(key);
         else _dangling[key] = found;

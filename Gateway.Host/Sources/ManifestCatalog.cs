@@ -41,7 +41,7 @@ public sealed class ManifestCatalog
     private Dictionary<ResourceKey, CatalogEntry> _entries = [];
     private HashSet<ResourceKey> _duplicateKeys = [];
     private IReadOnlyList<SourceDiagnostic> _duplicates = [];
-    private readonly DanglingReferenceIndex _references = new();
+    private readonly DanglingReferenceIndex _references;
     private List<SourceDiagnostic> _rootDiagnostics = [];
     private IReadOnlyList<SourceDiagnostic> _diagnostics = [];
     private readonly HashSet<string> _recheck = new(StringComparer.Ordinal);
@@ -68,6 +68,7 @@ public sealed class ManifestCatalog
         _roots = roots.Select(Path.GetFullPath).ToList();
         _excluded = (excluded ?? []).Select(Path.GetFullPath).ToList();
         _time = time ?? TimeProvider.System;
+        _references = new DanglingReferenceIndex(key => _entries.TryGetValue(key, out var entry) ? entry.Object : null);
         Objects = new ObjectsView(this);
     }
 
@@ -388,6 +389,8 @@ public sealed class ManifestCatalog
         var results = new StampResult[candidates.Count];
         InParallelWhenMany(candidates.Count, i => results[i] = Stamp(candidates[i], now));
         var changedObjects = new List<(ResourceKey, IKubernetesObject<V1ObjectMeta>)>();
+        // What the reference index had for every key replaced or gone (it keeps no copy of its own).
+        var before = new List<(ResourceKey, IKubernetesObject<V1ObjectMeta>)>();
         var added = new List<IKubernetesObject<V1ObjectMeta>>();
         for (var i = 0; i < candidates.Count; i++)
         {
@@ -403,14 +406,19 @@ public sealed class ManifestCatalog
             _resourceVersion++;
             // The copy is this pass's own and not shared yet.
             result.Object.Metadata.ResourceVersion = _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (_entries.TryGetValue(key, out var replaced)) before.Add((key, replaced.Object));
             _entries[key] = CatalogEntry.Of(candidates[i], result.Identity);
             added.Add(result.Object);
             changedObjects.Add((key, result.Object));
         }
         var gone = oldKeys.Where(k => !newKeys.Contains(k) && _entries.ContainsKey(k)).Order().ToList();
-        foreach (var key in gone) _entries.Remove(key);
+        foreach (var key in gone)
+        {
+            before.Add((key, _entries[key].Object));
+            _entries.Remove(key);
+        }
         SharedNames.Share(changedObjects, _entries);
-        _references.Update(gone, changedObjects);
+        _references.Update(before, changedObjects.Select(c => c.Item1));
         upserts = added;
         removals = gone;
         return true;
@@ -562,7 +570,7 @@ public sealed class ManifestCatalog
         SharedNames.Share(changed, _entries);
         onObjects?.Invoke(upserts, removals);
         _duplicates = merged.Duplicates;
-        _references.Reset(merged.Order.Select(k => (k, merged.Objects[k].Object)));
+        _references.Reset(merged.Order);
         _diagnostics = Collect();
         return Diff(upserts, removals, previousDiagnostics);
     }

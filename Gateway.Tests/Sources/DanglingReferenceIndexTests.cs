@@ -20,33 +20,35 @@ public class DanglingReferenceIndexTests
     {
         var random = new Random(seed);
         var current = new Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>();
-        var index = new DanglingReferenceIndex();
+        var index = new DanglingReferenceIndex(current.GetValueOrDefault);
         index.Reset([]);
         for (var step = 0; step < 300; step++)
         {
-            var removed = new List<ResourceKey>();
-            var upserted = new List<(ResourceKey, IKubernetesObject<V1ObjectMeta>)>();
+            // What the index holds before this step: the objects replaced or removed are handed back to it from here.
+            var indexed = new Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>(current);
+            var touched = new HashSet<ResourceKey>();
             for (var n = random.Next(1, 4); n > 0; n--)
             {
                 if (current.Count > 0 && random.Next(3) == 0)
                 {
                     var key = current.Keys.ElementAt(random.Next(current.Count));
                     current.Remove(key);
-                    upserted.RemoveAll(u => u.Item1 == key);
-                    removed.Add(key);
+                    touched.Add(key);
                 }
                 else
                 {
                     var obj = RandomObject(random);
                     var key = ParsedKey(obj);
                     current[key] = obj;
-                    upserted.RemoveAll(u => u.Item1 == key);
-                    removed.Remove(key);
-                    upserted.Add((key, obj));
+                    touched.Add(key);
                 }
             }
-            if (step % 100 == 99) index.Reset(current.Select(p => (p.Key, p.Value)));
-            else index.Update(removed, upserted);
+            if (step % 100 == 99) index.Reset(current.Keys);
+            else
+            {
+                index.Update(touched.Where(indexed.ContainsKey).Select(k => (k, indexed[k])),
+                    touched.Where(current.ContainsKey));
+            }
 
             var expected = ReferenceChecker.Find(current.Values, current.ContainsKey).Select(d => d.ToString()).Order();
             var actual = index.Dangling.Values.SelectMany(d => d).Select(d => d.ToString()).Order();
@@ -66,14 +68,17 @@ public class DanglingReferenceIndexTests
               - backendRefs: [{name: web, port: 80}]
             """);
         var service = Parse("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: apps}\nspec: {ports: [{port: 80}]}\n");
-        var index = new DanglingReferenceIndex();
-        index.Reset([(ParsedKey(route), route)]);
+        var current = new Dictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>> { [ParsedKey(route)] = route };
+        var index = new DanglingReferenceIndex(current.GetValueOrDefault);
+        index.Reset(current.Keys);
         Assert.Single(index.Dangling);
 
-        index.Update([], [(ParsedKey(service), service)]);
+        current[ParsedKey(service)] = service;
+        index.Update([], [ParsedKey(service)]);
         Assert.Empty(index.Dangling);
 
-        index.Update([ParsedKey(service)], []);
+        current.Remove(ParsedKey(service));
+        index.Update([(ParsedKey(service), service)], []);
         Assert.Equal(["HTTPRoute/apps/r: spec.rules[0].backendRefs[0] refers to Service apps/web, which does not exist"],
             index.Dangling.Values.SelectMany(d => d).Select(d => d.ToString()));
     }

@@ -108,6 +108,9 @@ internal sealed class GatewayModel
     public required long Generation { get; init; }
     public List<ListenerModel> Listeners { get; } = [];
 
+    /// <summary>The status parentRefs routes name this Gateway with, one instance per (sectionName, port).</summary>
+    public StatusParentRefs StatusRefs { get; } = new();
+
     /// <summary>Accepted=False reason from parameters or addresses (listeners are judged separately).</summary>
     public ConditionSpec? NotAccepted { get; set; }
 
@@ -166,6 +169,43 @@ internal sealed class ListenerSetModel
     public ConditionSpec? NotAccepted { get; set; }
     public List<ListenerModel> Listeners { get; } = [];
     public bool Accepted => NotAccepted is null;
+
+    /// <summary>The status parentRefs routes name this ListenerSet with, one instance per (sectionName, port).</summary>
+    public StatusParentRefs StatusRefs { get; } = new();
+}
+
+/// <summary>
+/// The parentRef a route's status names one parent (a Gateway or ListenerSet) with, for each sectionName and port the
+/// parent is referred to by: one instance shared by every route attached through the same reference instead of one
+/// per route (a reference is about 64 bytes, and thousands of routes commonly share a Gateway). Statuses are values
+/// never modified once composed, so sharing is safe; the instances live as long as the parent's model and the statuses
+/// holding them.
+/// </summary>
+internal sealed class StatusParentRefs
+{
+    private readonly Lock _gate = new();
+    private Dictionary<(string? SectionName, int? Port), V1GatewayParentReference>? _refs;
+
+    /// <summary>The reference to the parent <paramref name="parent"/> of kind <paramref name="kind"/>, with this sectionName and port.</summary>
+    public V1GatewayParentReference For(string kind, ResourceKey parent, string? sectionName, int? port)
+    {
+        lock (_gate)
+        {
+            _refs ??= [];
+            if (_refs.TryGetValue((sectionName, port), out var held)) return held;
+            var made = new V1GatewayParentReference
+            {
+                Group = KindRegistry.GatewayGroup,
+                Kind = kind,
+                Namespace = parent.Namespace,
+                Name = parent.Name,
+                SectionName = sectionName,
+                Port = port,
+            };
+            _refs[(sectionName, port)] = made;
+            return made;
+        }
+    }
 }
 
 /// <summary>

@@ -339,6 +339,8 @@ public static class Translator
         Conditions = [GatewayClassConditions.InternalError(InternalError.Message(Steps.GatewayClass, e)).ToV1(GatewayTranslation.Generation(gc.Metadata))],
     };
 
+    private static IReadOnlyList<TItem> Shared<TItem>(IList<TItem>? list) => list as IReadOnlyList<TItem> ?? list?.ToList() ?? [];
+
     private static RouteModel NewRoute<T>(T route, string kind, bool usesHostnames, Action<RouteModel> compile,
         IList<V1GatewayParentReference>? parentRefs, IList<string>? hostnames,
         IReadOnlyDictionary<ResourceKey, GatewayModel> gateways, IReadOnlyDictionary<ResourceKey, ListenerSetModel> listenerSets, TranslationIndex index,
@@ -351,8 +353,10 @@ public static class Translator
             Key = key,
             Generation = GatewayTranslation.Generation(route.Metadata),
             Created = route.Metadata.CreationTimestamp,
-            ParentRefs = parentRefs?.ToList() ?? [],
-            Hostnames = hostnames?.ToList() ?? [],
+            // The route's own lists, not copies: a parsed or watched object is never modified once it is in the store
+            // (a change arrives as another object), and the model is kept per route between passes.
+            ParentRefs = Shared(parentRefs),
+            Hostnames = Shared(hostnames),
         };
         try
         {

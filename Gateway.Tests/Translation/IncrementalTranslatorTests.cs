@@ -127,6 +127,29 @@ public class IncrementalTranslatorTests
         }
     }
 
+    [Fact]
+    public void Translate_RoutesNamingTheSameParentSection_ShareOneStatusParentRef_AndKeepTheRouteSpecsOwnLists()
+    {
+        var translator = new IncrementalTranslator();
+        var first = Parse(1, Base, Route("r1", "a", "svc-a"), Route("r2", "a", "svc-a", "/two"), Route("r3", "b", "svc-b"));
+        translator.Translate(first, Options);
+        var second = first.With(2, [One(Route("r2", "a", "svc-a", "/changed"))], []);
+        var result = translator.Translate(second, Options);
+
+        V1GatewayParentReference RefOf(ResourceKey key) =>
+            Assert.Single(Assert.IsType<DesiredRouteStatus>(result.Statuses[key]).Status.Parents!).ParentRef;
+        // r2 was translated again in the second pass, r1 was not: the same instance still, since the Gateway did not change.
+        Assert.Same(RefOf(R1), RefOf(R2));
+        Assert.NotSame(RefOf(R1), RefOf(R3));
+        Assert.Equal(("gateway.networking.k8s.io", "Gateway", "ns", "gw", "a"), (RefOf(R1).Group, RefOf(R1).Kind, RefOf(R1).Namespace, RefOf(R1).Name, RefOf(R1).SectionName));
+        Assert.Equal("b", RefOf(R3).SectionName);
+
+        // The kept models read the parsed route's parentRefs and hostnames lists instead of copies of them.
+        var r2 = (V1HTTPRoute)second.Get(R2)!;
+        var model = translator.KeptRoutes.Single(r => r.Key == R2);
+        Assert.Same(r2.Spec.ParentRefs, model.ParentRefs);
+    }
+
     private static bool Shadowed(TranslationResult result, ResourceKey route) =>
         result.Statuses[route] is DesiredRouteStatus { Status: var status } && status.Parents!.SelectMany(p => p.Conditions ?? []).Any(c => c.Type == "akka-gateway.dev/Shadowed");
 

@@ -16,7 +16,10 @@ public sealed class Snapshot
     private readonly ImmutableDictionary<string, ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>> _byKind;
 
     // Lineage without a reference to the parent (which would keep every earlier snapshot alive): the parent's identity
-    // and the keys With was given, so the changes from the parent are known without walking the maps.
+    // and the keys With was given, so the changes from the parent are known without walking the maps. A batch of more
+    // than TouchedLimit keys keeps none (default): walking the changed kinds costs about what such a batch costs anyway,
+    // and the first sync's 30,000 keys would otherwise stay held (720 KB at 10,000 routes) until the next change.
+    internal const int TouchedLimit = 1024;
     private readonly long _id = Interlocked.Increment(ref _nextId);
     private readonly long _parentId;
     private readonly ImmutableArray<ResourceKey> _touched;
@@ -84,20 +87,20 @@ public sealed class Snapshot
             if (byKind.TryGetValue(key.Kind, out var map)) byKind[key.Kind] = map.Remove(key);
             touched.Add(key);
         }
-        return new Snapshot(revision, byKind.ToImmutable(), _id, touched.ToImmutable());
+        return new Snapshot(revision, byKind.ToImmutable(), _id, touched.Count <= TouchedLimit ? touched.ToImmutable() : default);
     }
 
     /// <summary>
     /// The objects that differ between <paramref name="previous"/> and this snapshot (a different instance counts as a
     /// change: objects are never mutated, so an unchanged object is the same instance), in key order per kind. When
-    /// this snapshot was made from <paramref name="previous"/> by one <see cref="With"/> (how the store publishes),
-    /// only the keys given to it are looked at; otherwise kinds whose maps are shared cost nothing and the others are
+    /// this snapshot was made from <paramref name="previous"/> by one <see cref="With"/> (how the store publishes) of at
+    /// most <see cref="TouchedLimit"/> keys, only the keys given to it are looked at; otherwise kinds whose maps are shared cost nothing and the others are
     /// walked once in key order.
     /// </summary>
     public List<(ResourceKey Key, IKubernetesObject<V1ObjectMeta>? Old, IKubernetesObject<V1ObjectMeta>? New)> ChangesSince(Snapshot previous)
     {
         var changes = new List<(ResourceKey, IKubernetesObject<V1ObjectMeta>?, IKubernetesObject<V1ObjectMeta>?)>();
-        if (_parentId == previous._id)
+        if (_parentId == previous._id && !_touched.IsDefault)
         {
             foreach (var key in _touched.Distinct().Order())
             {
@@ -106,7 +109,7 @@ public sealed class Snapshot
             }
             return changes;
         }
-        foreach (var kind in _byKind.Keys.Union(previous._byKind.Keys))
+        foreach (var kind in _byKind.Keys.Union(previous._byKind.Keys).Order(StringComparer.Ordinal))
         {
             var before = previous._byKind.TryGetValue(kind, out var b) ? b : ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>.Empty;
             var after = _byKind.TryGetValue(kind, out var a) ? a : ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>.Empty;

@@ -47,4 +47,27 @@ public class SnapshotTests
 
         Assert.Equal([Key("a"), Key("b")], twoSteps.ChangesSince(previous).Select(x => x.Key));
     }
+
+    [Fact]
+    public void ChangesSince_BatchAboveTheTouchedLimit_ListsEveryChangeInKeyOrder_AsABatchBelowIt()
+    {
+        var previous = Snapshot.From(1, [Service("kept", "1"), Service("gone", "1")]);
+        List<(ResourceKey, IKubernetesObject<V1ObjectMeta>)> Batch(int count) =>
+        [
+            .. Enumerable.Range(0, count).Select(i => (Key($"s{i:D5}"), (IKubernetesObject<V1ObjectMeta>)Service($"s{i:D5}", "1"))),
+            (new ResourceKey("Namespace", "", "ns"), new V1Namespace { ApiVersion = "v1", Kind = "Namespace", Metadata = new V1ObjectMeta { Name = "ns" } }),
+        ];
+
+        foreach (var count in new[] { 3, Snapshot.TouchedLimit + 1 })
+        {
+            var batch = Batch(count);
+            var child = previous.With(2, batch, [Key("gone")]);
+            var expected = batch.Select(b => b.Item1).Append(Key("gone")).Order().ToList();
+
+            var changes = child.ChangesSince(previous);
+
+            Assert.Equal(expected, changes.Select(c => c.Key));
+            Assert.All(changes, c => Assert.Same(child.Get(c.Key), c.New));
+        }
+    }
 }

@@ -179,9 +179,9 @@ public sealed partial class NodeContentBuilder
         // Each object's content depends only on its inputs (read-only): built in parallel when there are many (the
         // first pass builds every object: 10,000 routes take hundreds of milliseconds on one core).
         if (toBuild.Count >= 64)
-            Parallel.For(0, toBuild.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => toBuild[i].Contents = BuildOne(toBuild[i], result.Revision));
+            Parallel.For(0, toBuild.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => toBuild[i].SetContents(BuildOne(toBuild[i], result.Revision)));
         else
-            foreach (var b in toBuild) b.Contents = BuildOne(b, result.Revision);
+            foreach (var b in toBuild) b.SetContents(BuildOne(b, result.Revision));
 
         var previousObjects = _last?.Objects ?? ImmutableSortedDictionary<EntityRef, ObjectContent>.Empty;
         var objects = previousObjects.ToBuilder();
@@ -489,9 +489,23 @@ public sealed partial class NodeContentBuilder
     /// </summary>
     private sealed class Built(ResourceKey key, Inputs inputs)
     {
+        // One content (every route and GatewayClass) is held as itself, several (a Gateway and its listeners) as an
+        // array: an array per route cost 32 bytes for the one content it held.
+        private ObjectContent? _one;
+        private ObjectContent[] _many = [];
+
         public ResourceKey Key { get; } = key;
         public Inputs Inputs { get; set; } = inputs;
-        public ObjectContent[] Contents { get; set; } = [];
+
+        /// <summary>The contents as last built.</summary>
+        public ReadOnlySpan<ObjectContent> Contents => _one is not null ? new ReadOnlySpan<ObjectContent>(in _one) : _many;
+
+        /// <summary>Keeps <paramref name="contents"/> as the contents last built.</summary>
+        public void SetContents(ObjectContent[] contents)
+        {
+            _one = contents.Length == 1 ? contents[0] : null;
+            _many = contents.Length == 1 ? [] : contents;
+        }
 
         /// <summary>The last pass that had this object.</summary>
         public long Seen { get; set; }

@@ -12,4 +12,13 @@ public static class GatewayVersion
     /// <summary>The version of the running gateway (what --version prints and /cluster/members reports).</summary>
     public static string Current { get; } =
         typeof(GatewayVersion).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    /// <summary>
+    /// <see cref="Current"/> without its build metadata (everything from the first '+', i.e. the commit), e.g.
+    /// "0.0.0-dev" for "0.0.0-dev+&lt;commit&gt;"; <see cref="Current"/> itself when it has none. The version of our
+    /// meters and ActivitySource (their instrumentation scope): build metadata is not part of a version's identity
+    /// (semver), so builds of one version are one scope, and the Prometheus exporter writes the scope version on every
+    /// line of those meters (otel_scope_version), where the commit would add 41 characters to each.
+    /// </summary>
+    public static string WithoutBuildMetadata { get; } = Current.Split('+', 2)[0];
 }

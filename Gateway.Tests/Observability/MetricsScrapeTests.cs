@@ -253,6 +253,28 @@ public sealed partial class MetricsScrapeTests(ScrapedGatewayFixture gateway) : 
         Assert.All(KubernetesModeOnly, name => Assert.StartsWith("gateway_watch_", name, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Scrape_OurMetersLines_CarryOtelScopeVersion_TheGatewayVersionWithoutBuildMetadata()
+    {
+        var expected = Gateway.Host.Hosting.GatewayVersion.WithoutBuildMetadata;
+        Assert.DoesNotContain('+', expected);
+        Assert.StartsWith(expected, Gateway.Host.Hosting.GatewayVersion.Current, StringComparison.Ordinal);
+        var ours = new[] { DataPlaneMetrics.MeterName, ControlPlaneMetrics.MeterName, Gateway.Host.Observability.Runtime.RuntimePauses.MeterName };
+
+        var samples = Samples((await gateway.Gateway.GetAsync("metrics", CancellationToken.None)).Body)
+            .Select(s => (s.Name, Labels: Labels(s.Labels)))
+            .Where(s => s.Labels.TryGetValue("otel_scope_name", out var scope) && ours.Contains(scope))
+            .ToList();
+
+        Assert.Contains(samples, s => s.Labels["otel_scope_name"] == DataPlaneMetrics.MeterName);
+        Assert.Contains(samples, s => s.Labels["otel_scope_name"] == ControlPlaneMetrics.MeterName);
+        Assert.All(samples, s => Assert.Equal(expected, s.Labels.GetValueOrDefault("otel_scope_version")));
+    }
+
+    /// <summary>The labels of a sample's label part (as <see cref="Samples"/> gives it), values as written (escapes kept).</summary>
+    private static Dictionary<string, string> Labels(string labels) =>
+        LabelPair().Matches(labels).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["value"].Value, StringComparer.Ordinal);
+
     private static IEnumerable<string> Exprs(JsonElement element)
     {
         switch (element.ValueKind)
@@ -284,6 +306,9 @@ public sealed partial class MetricsScrapeTests(ScrapedGatewayFixture gateway) : 
 
     [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?<labels>\{.*\})? (?<value>\S+)")]
     private static partial Regex SampleLine();
+
+    [GeneratedRegex(@"(?<name>[a-zA-Z_][a-zA-Z0-9_]*)=""(?<value>(?:[^""\\]|\\.)*)""")]
+    private static partial Regex LabelPair();
 
     [GeneratedRegex(@"\b(?:http_server|http_client|gateway|kestrel|dotnet)_[a-z0-9_]+")]
     private static partial Regex MetricName();

@@ -10,7 +10,7 @@ namespace Gateway.Host.DataPlane.RateLimiting;
 /// </summary>
 internal static class RateLimitMetrics
 {
-    private static readonly Meter Meter = new(DataPlaneMetrics.MeterName, Gateway.Host.Hosting.GatewayVersion.Current);
+    private static readonly Meter Meter = new(DataPlaneMetrics.MeterName, Gateway.Host.Hosting.GatewayVersion.WithoutBuildMetadata);
 
     /// <summary>
     /// Exported as gateway_ratelimit_leases_total{result}: lease requests to counter owners by outcome: granted (tokens

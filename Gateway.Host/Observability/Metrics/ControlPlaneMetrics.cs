@@ -26,7 +26,7 @@ public sealed class ControlPlaneMetrics : IDisposable
     /// <summary>Creates the instruments; <paramref name="store"/> (optional) is read for the objects gauge at collection time.</summary>
     public ControlPlaneMetrics(ResourceStore? store = null)
     {
-        Meter = new Meter(MeterName, Hosting.GatewayVersion.Current);
+        Meter = new Meter(MeterName, Hosting.GatewayVersion.WithoutBuildMetadata);
         _reconcile = Meter.CreateHistogram("gateway.reconcile.duration", "s",
             "Duration of a pipeline pass (phase=pass: from its start to its statuses handed to their entities) and of its phases (translate, apply, status)",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });

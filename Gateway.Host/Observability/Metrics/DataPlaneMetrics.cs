@@ -25,7 +25,7 @@ public static class DataPlaneMetrics
     /// <summary>The OpenTelemetry HTTP semantic conventions' recommended buckets for request durations, in seconds.</summary>
     public static readonly IReadOnlyList<double> DurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
-    private static readonly Meter Meter = new(MeterName, Hosting.GatewayVersion.Current);
+    private static readonly Meter Meter = new(MeterName, Hosting.GatewayVersion.WithoutBuildMetadata);
 
     /// <summary>Exported as http_server_request_duration_seconds (OpenTelemetry HTTP semantic conventions).</summary>
     internal static readonly Histogram<double> RequestDuration = Meter.CreateHistogram(

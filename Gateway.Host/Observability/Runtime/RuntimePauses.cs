@@ -62,7 +62,7 @@ public sealed class RuntimePauses : EventListener
     /// <summary>Histogram buckets in seconds: 50 µs (a small gen0 GC) to 2.5 s (a full compaction of a large heap).</summary>
     public static readonly IReadOnlyList<double> PauseBuckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
-    private static readonly Meter RuntimeMeter = new(MeterName, Hosting.GatewayVersion.Current);
+    private static readonly Meter RuntimeMeter = new(MeterName, Hosting.GatewayVersion.WithoutBuildMetadata);
 
     // Prometheus: gateway_gc_pause_seconds{generation}. Only GC pauses: a suspension without a GC has no generation.
     private static readonly Histogram<double> PauseHistogram = RuntimeMeter.CreateHistogram("gateway.gc.pause", "s",

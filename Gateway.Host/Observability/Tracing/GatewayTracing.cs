@@ -18,7 +18,7 @@ public static class GatewayTracing
     /// <summary>The service.name resource attribute of every span.</summary>
     public const string ServiceName = "akka-gateway";
 
-    internal static readonly ActivitySource Source = new(SourceName, Hosting.GatewayVersion.Current);
+    internal static readonly ActivitySource Source = new(SourceName, Hosting.GatewayVersion.WithoutBuildMetadata);
 
     /// <summary>
     /// The OTLP traces URL for --otlp-endpoint: a bare collector address (http://collector:4318) gets the standard

@@ -13,11 +13,16 @@ namespace Gateway.Tests.Observability;
 /// <summary>
 /// The shipped process serving an HTTP route, a route to a closed port and a TCP listener, with its management
 /// endpoint on loopback; shared by the scrape tests. The requests are sent once, here, so every test knows their count.
+/// The HTTP requests carry the Host headers of <see cref="Hosts"/> in turn (the route has no hostnames, so all reach
+/// its backends), as virtual hosts sharing one backend would.
 /// </summary>
 public sealed class ScrapedGatewayFixture : IAsyncLifetime
 {
     public const int RouteRequests = 7;
     public const int BrokenRequests = 2;
+
+    /// <summary>The Host headers the HTTP requests carry, in turn.</summary>
+    public static readonly string[] Hosts = ["a.example", "b.example", "c.example"];
 
     private readonly TempDir _dir = new();
     private EchoServer? _echo;
@@ -28,10 +33,17 @@ public sealed class ScrapedGatewayFixture : IAsyncLifetime
 
     public int HttpPort { get; } = ReplicaProcess.FreePort();
 
+    /// <summary>The port of the echo backend (Service echo).</summary>
+    public int EchoPort { get; private set; }
+
+    /// <summary>The closed port behind Service closed.</summary>
+    public int ClosedPort { get; private set; }
+
     public async Task InitializeAsync()
     {
         _echo = await EchoServer.StartAsync(new EchoServerOptions(IPAddress.Loopback, new EchoIdentity("default", "echo-pod")) { HttpPort = 0 });
-        var closed = ReplicaProcess.FreePort();
+        EchoPort = _echo.HttpEndpoint.Port;
+        var closed = ClosedPort = ReplicaProcess.FreePort();
         var tcpPort = ReplicaProcess.FreePort();
         var tcpClosedPort = ReplicaProcess.FreePort();
         _dir.Write("m/all.yaml", Manifests.Join(
@@ -88,12 +100,14 @@ public sealed class ScrapedGatewayFixture : IAsyncLifetime
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         for (var i = 0; i < RouteRequests; i++)
         {
-            using var response = await client.GetAsync($"http://127.0.0.1:{HttpPort}/web/{i}");
+            using var request = Get($"/web/{i}", Hosts[i % Hosts.Length]);
+            using var response = await client.SendAsync(request);
             if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"/web/{i}: {(int)response.StatusCode}\n{Gateway.Tail}");
         }
         for (var i = 0; i < BrokenRequests; i++)
         {
-            using var response = await client.GetAsync($"http://127.0.0.1:{HttpPort}/broken");
+            using var request = Get("/broken", Hosts[i % Hosts.Length]);
+            using var response = await client.SendAsync(request);
             if (response.StatusCode != HttpStatusCode.BadGateway) throw new InvalidOperationException($"/broken: {(int)response.StatusCode}");
         }
         // One TCP connection through each TCPRoute: the echo answers an HTTP/1.0 request and closes; the closed backend refuses.
@@ -104,6 +118,9 @@ public sealed class ScrapedGatewayFixture : IAsyncLifetime
         await UntilAsync(async () => (await Gateway.GetAsync("metrics", CancellationToken.None)).Body.Contains("gateway_entities{", StringComparison.Ordinal),
             "gateway_entities in the scrape");
     }
+
+    private HttpRequestMessage Get(string path, string host) =>
+        new(HttpMethod.Get, $"http://127.0.0.1:{HttpPort}{path}") { Headers = { Host = host } };
 
     public static readonly byte[] TcpRequest = "GET /tcp HTTP/1.0\r\nHost: raw\r\n\r\n"u8.ToArray();
 
@@ -254,6 +271,66 @@ public sealed partial class MetricsScrapeTests(ScrapedGatewayFixture gateway) : 
     }
 
     [Fact]
+    public async Task Scrape_HttpClientRequestDuration_RequestsUnderThreeHostsToOneBackend_OneSeriesPerMethodStatusPortScheme_UpstreamDurationStillPerBackend()
+    {
+        var text = (await gateway.Gateway.GetAsync("metrics", CancellationToken.None)).Body;
+        var samples = Samples(text);
+        var series = samples.Where(s => s.Name == "http_client_request_duration_seconds_count").Select(s => (Labels: Labels(s.Labels), s.Value)).ToList();
+        var listed = string.Join('\n', series.Select(s => $"{string.Join(",", s.Labels)} = {s.Value}"));
+
+        // The three hosts' requests to the echo backend are one series, the two hosts' refused requests another.
+        Assert.True(series.Count == 2, $"http_client_request_duration_seconds_count series:\n{listed}");
+        var ok = Assert.Single(series, s => s.Labels.GetValueOrDefault("server_port") == Port(gateway.EchoPort));
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["otel_scope_name"] = "System.Net.Http", ["http_request_method"] = "GET", ["http_response_status_code"] = "200",
+            ["network_protocol_version"] = "1.1", ["server_port"] = Port(gateway.EchoPort), ["url_scheme"] = "http",
+        }, ok.Labels);
+        Assert.Equal(ScrapedGatewayFixture.RouteRequests, ok.Value);
+        // The view keeps the instrument's own bucket boundaries (System.Net.Http's advice).
+        Assert.Equal([.. DataPlaneMetrics.DurationBuckets.Select(b => b.ToString(CultureInfo.InvariantCulture)), "+Inf"],
+            samples.Where(s => s.Name == "http_client_request_duration_seconds_bucket").Select(s => Labels(s.Labels))
+                .Where(l => l["server_port"] == Port(gateway.EchoPort)).Select(l => l["le"]));
+        var refused = Assert.Single(series, s => s.Labels.GetValueOrDefault("server_port") == Port(gateway.ClosedPort));
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["otel_scope_name"] = "System.Net.Http", ["error_type"] = "connection_error", ["http_request_method"] = "GET",
+            ["server_port"] = Port(gateway.ClosedPort), ["url_scheme"] = "http",
+        }, refused.Labels);
+        Assert.Equal(ScrapedGatewayFixture.BrokenRequests, refused.Value);
+
+        // Per backend, the upstream requests are the gateway's own histogram.
+        Assert.Equal(ScrapedGatewayFixture.RouteRequests,
+            Value(samples, "gateway_upstream_request_duration_seconds_count", "backend=\"default/echo:8080/http\"", "http_response_status_code=\"200\""));
+    }
+
+    [Fact]
+    public async Task Scrape_HttpClientRequestDurationActiveRequestsAndTimeInQueue_HaveNoServerAddress_ConnectionPoolMetricsKeepIt()
+    {
+        var samples = Samples((await gateway.Gateway.GetAsync("metrics", CancellationToken.None)).Body);
+
+        var requestLevel = samples.Where(s => s.Name.StartsWith("http_client_request_duration_seconds", StringComparison.Ordinal)
+            || s.Name == "http_client_active_requests"
+            || s.Name.StartsWith("http_client_request_time_in_queue_seconds", StringComparison.Ordinal)).ToList();
+        Assert.Contains(requestLevel, s => s.Name == "http_client_request_duration_seconds_bucket");
+        Assert.Contains(requestLevel, s => s.Name == "http_client_active_requests");
+        // A pool's first request waits for the pool's first connection.
+        Assert.Contains(requestLevel, s => s.Name == "http_client_request_time_in_queue_seconds_count");
+        Assert.All(requestLevel, s => Assert.DoesNotContain("server_address=", s.Labels, StringComparison.Ordinal));
+
+        // The pool's connection instruments keep their tags: the endpoint's address, and as server.address the Host
+        // header of the request that created the pool.
+        var open = samples.Where(s => s.Name == "http_client_open_connections").Select(s => Labels(s.Labels)).ToList();
+        Assert.NotEmpty(open);
+        Assert.All(open, labels =>
+        {
+            Assert.Contains(labels["server_address"], ScrapedGatewayFixture.Hosts);
+            Assert.EndsWith("127.0.0.1", labels["network_peer_address"], StringComparison.Ordinal); // IPv4, or IPv4-mapped on a dual-mode socket
+            Assert.Equal(Port(gateway.EchoPort), labels["server_port"]);
+        });
+    }
+
+    [Fact]
     public async Task Scrape_OurMetersLines_CarryOtelScopeVersion_TheGatewayVersionWithoutBuildMetadata()
     {
         var expected = Gateway.Host.Hosting.GatewayVersion.WithoutBuildMetadata;
@@ -270,6 +347,8 @@ public sealed partial class MetricsScrapeTests(ScrapedGatewayFixture gateway) : 
         Assert.Contains(samples, s => s.Labels["otel_scope_name"] == ControlPlaneMetrics.MeterName);
         Assert.All(samples, s => Assert.Equal(expected, s.Labels.GetValueOrDefault("otel_scope_version")));
     }
+
+    private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The labels of a sample's label part (as <see cref="Samples"/> gives it), values as written (escapes kept).</summary>
     private static Dictionary<string, string> Labels(string labels) =>

@@ -25,26 +25,57 @@ public sealed partial class NodeContentBuilder
     }
 
     /// <summary>The entries one route produced on one listener position of one Gateway table, with the position's frame.</summary>
-    private sealed class Segment(SegmentFrame frame, int port, int listenerIndex, ImmutableArray<HttpRouteEntry> http, ImmutableArray<L4RouteEntry> l4,
-        ImmutableArray<Digest> entryHashes)
+    /// <remarks>
+    /// One HTTP entry and no L4 entry (a route with one match on a listener: the common case) is held as the entry and
+    /// its digest themselves; anything else as arrays. Arrays for that one entry and its digest cost about 70 bytes per
+    /// route, and segments are kept for every route.
+    /// </remarks>
+    private sealed class Segment
     {
-        public SegmentFrame Frame { get; } = frame;
+        private readonly HttpRouteEntry? _oneHttp;
+        private readonly Digest _oneHash;
+        private readonly ImmutableArray<HttpRouteEntry> _http;
+        private readonly ImmutableArray<Digest> _hashes;
+
+        /// <summary>A route's entries on one position, in table order, with their digests (HTTP first, then L4).</summary>
+        public Segment(SegmentFrame frame, int port, int listenerIndex, List<HttpRouteEntry> http, List<L4RouteEntry> l4, List<Digest> httpHashes,
+            List<Digest> l4Hashes)
+        {
+            Frame = frame;
+            Port = port;
+            ListenerIndex = listenerIndex;
+            L4 = [.. l4];
+            if (http.Count == 1 && l4.Count == 0) (_oneHttp, _oneHash, _http, _hashes) = (http[0], httpHashes[0], [], []);
+            else (_http, _hashes) = ([.. http], [.. httpHashes, .. l4Hashes]);
+        }
+
+        public SegmentFrame Frame { get; }
         public ResourceKey Gateway => Frame.Table.Gateway;
         public string Listener => Frame.Listener.Name;
-        public int Port { get; } = port;
-        public int ListenerIndex { get; } = listenerIndex;
+        public int Port { get; }
+        public int ListenerIndex { get; }
         public string Header => Frame.Header;
-        public ImmutableArray<HttpRouteEntry> Http { get; } = http;
-        public ImmutableArray<L4RouteEntry> L4 { get; } = l4;
-        public ImmutableArray<Digest> EntryHashes { get; } = entryHashes;
+
+        /// <summary>The HTTP entries, in table order.</summary>
+        public ReadOnlySpan<HttpRouteEntry> Http => _oneHttp is not null ? new ReadOnlySpan<HttpRouteEntry>(in _oneHttp) : _http.AsSpan();
+
+        /// <summary>The HTTP entries as an array (made for the one-entry form: inspection only).</summary>
+        public ImmutableArray<HttpRouteEntry> HttpArray => _oneHttp is not null ? [_oneHttp] : _http;
+
+        public ImmutableArray<L4RouteEntry> L4 { get; }
+
+        /// <summary>Every entry's digest, HTTP entries first, in table order.</summary>
+        public ReadOnlySpan<Digest> EntryHashes => _oneHttp is not null ? new ReadOnlySpan<Digest>(in _oneHash) : _hashes.AsSpan();
 
         public bool SameAs(Segment other)
         {
             if (ReferenceEquals(this, other)) return true;
-            if (Http.Length != other.Http.Length || L4.Length != other.L4.Length || !string.Equals(Header, other.Header, StringComparison.Ordinal)) return false;
-            for (var i = 0; i < Http.Length; i++)
+            var http = Http;
+            var otherHttp = other.Http;
+            if (http.Length != otherHttp.Length || L4.Length != other.L4.Length || !string.Equals(Header, other.Header, StringComparison.Ordinal)) return false;
+            for (var i = 0; i < http.Length; i++)
             {
-                if (!ReferenceEquals(Http[i], other.Http[i])) return false;
+                if (!ReferenceEquals(http[i], otherHttp[i])) return false;
             }
             for (var i = 0; i < L4.Length; i++)
             {
@@ -401,7 +432,7 @@ public sealed partial class NodeContentBuilder
             var segments = new Dictionary<ResourceKey, Segment>(byRoute.Count);
             foreach (var (route, (http, l4, hashes, l4Hashes2)) in byRoute)
             {
-                segments[route] = new Segment(frame, p, l, [.. http], [.. l4], [.. hashes, .. l4Hashes2]);
+                segments[route] = new Segment(frame, p, l, http, l4, hashes, l4Hashes2);
             }
             return segments;
         }

@@ -65,6 +65,12 @@ public enum HttpRouteKind { Http, Grpc }
 /// sorted by the spec's precedence (HTTPRouteRule docs: hostname specificity, Exact path, longest prefix, method,
 /// header count, query count, route age, namespace/name, rule order).
 /// </summary>
+/// <remarks>
+/// The fields few matches use (rule name, header, query and method matches, timeouts, retry, session persistence, rate
+/// limits) live in one immutable object made only when an entry has any of them: a plain match (path and backends)
+/// otherwise carried eight empty fields, and an entry is kept for every route match. Setting one through
+/// <c>with</c> or an initializer makes a new object, so entries sharing it are never changed.
+/// </remarks>
 public sealed record HttpRouteEntry(
     string Id,
     HttpRouteKind Kind,
@@ -83,6 +89,7 @@ public sealed record HttpRouteEntry(
     RouteRetry? Retry)
 {
     private readonly string _id = Id;
+    private readonly RareFields? _rare = RareFields.Of(new RareFields(RuleName, Headers, QueryParams, Method, Timeouts, Retry, null, []));
 
     /// <summary>
     /// The entry's id: "Kind/namespace/name/rule/R/match/M" and "/host/H" when it has a hostname. Given empty (as the
@@ -97,11 +104,55 @@ public sealed record HttpRouteEntry(
         init => _id = value;
     }
 
+    /// <summary>The rule's name (HTTPRouteRule.name); null when it has none.</summary>
+    public string? RuleName { get => _rare?.RuleName; init => _rare = RareFields.Of(Rare with { RuleName = value }); }
+
+    /// <summary>The header matches; empty when none.</summary>
+    public ImmutableArray<HeaderMatch> Headers { get => _rare?.Headers ?? []; init => _rare = RareFields.Of(Rare with { Headers = value }); }
+
+    /// <summary>The query parameter matches; empty when none.</summary>
+    public ImmutableArray<QueryParamMatch> QueryParams { get => _rare?.QueryParams ?? []; init => _rare = RareFields.Of(Rare with { QueryParams = value }); }
+
+    /// <summary>The method match; null when none.</summary>
+    public string? Method { get => _rare?.Method; init => _rare = RareFields.Of(Rare with { Method = value }); }
+
+    /// <summary>The rule's timeouts; null when it has none.</summary>
+    public RouteTimeouts? Timeouts { get => _rare?.Timeouts; init => _rare = RareFields.Of(Rare with { Timeouts = value }); }
+
+    /// <summary>The rule's retry; null when it has none.</summary>
+    public RouteRetry? Retry { get => _rare?.Retry; init => _rare = RareFields.Of(Rare with { Retry = value }); }
+
     /// <summary>The rule's session persistence (GEP-1619); null when the rule has none.</summary>
-    public SessionPersistencePolicy? Session { get; init; }
+    public SessionPersistencePolicy? Session { get => _rare?.Session; init => _rare = RareFields.Of(Rare with { Session = value }); }
 
     /// <summary>The RateLimitPolicy rules that apply to this entry (Gateway-level and route-level together); empty: none.</summary>
-    public ImmutableArray<RateLimitRule> RateLimits { get; init; } = [];
+    public ImmutableArray<RateLimitRule> RateLimits { get => _rare?.RateLimits ?? []; init => _rare = RareFields.Of(Rare with { RateLimits = value }); }
+
+    /// <summary>True when the entry uses none of the rarely used fields (no object holds them).</summary>
+    internal bool HasNoRareFields => _rare is null;
+
+    private RareFields Rare => _rare ?? RareFields.None;
+
+    /// <summary>The fields few matches use; a record, so entries compare by their values as before.</summary>
+    private sealed record RareFields(
+        string? RuleName,
+        ImmutableArray<HeaderMatch> Headers,
+        ImmutableArray<QueryParamMatch> QueryParams,
+        string? Method,
+        RouteTimeouts? Timeouts,
+        RouteRetry? Retry,
+        SessionPersistencePolicy? Session,
+        ImmutableArray<RateLimitRule> RateLimits)
+    {
+        public static readonly RareFields None = new(null, [], [], null, null, null, null, []);
+
+        /// <summary><paramref name="fields"/>, or null when it holds nothing (empty and absent lists alike).</summary>
+        public static RareFields? Of(RareFields fields) =>
+            fields.RuleName is null && fields.Headers.IsDefaultOrEmpty && fields.QueryParams.IsDefaultOrEmpty && fields.Method is null
+            && fields.Timeouts is null && fields.Retry is null && fields.Session is null && fields.RateLimits.IsDefaultOrEmpty
+                ? null
+                : fields;
+    }
 }
 
 /// <summary>How a value is matched.</summary>

@@ -60,4 +60,43 @@ public sealed class HttpRouteEntryIdTests
         Assert.Equal("given", Entry("given", ["a.example"]).Id);
         Assert.Equal("other", (Entry("", []) with { Id = "other" }).Id);
     }
+
+    private static HttpRouteEntry Plain(string? method = null) => new("", HttpRouteKind.Http, new ResourceKey("HTTPRoute", "ns", "r"), 0, 0, null,
+        ["a.example"], new PathMatch(MatchType.PathPrefix, "/"), [], [], method, HttpFilters.None, BackendGroup.Empty, null, null);
+
+    [Fact]
+    public void RareFields_PlainMatchHoldsNone_AMethodMatchHoldsThem_EmptyListsReadAsEmpty()
+    {
+        var plain = Plain();
+        Assert.True(plain.HasNoRareFields);
+        Assert.Equal((null, 0, 0, null, null, null, null, 0), (plain.RuleName, plain.Headers.Length, plain.QueryParams.Length, plain.Method,
+            plain.Timeouts, plain.Retry, plain.Session, plain.RateLimits.Length));
+
+        var withMethod = Plain("GET");
+        Assert.False(withMethod.HasNoRareFields);
+        Assert.Equal("GET", withMethod.Method);
+        Assert.NotEqual(plain, withMethod);
+    }
+
+    [Fact]
+    public void RareFields_SetThroughWith_MakeANewEntry_TheOriginalAndItsSharedFieldsUnchanged_EqualByValue()
+    {
+        var original = Plain("GET");
+        var limit = new RateLimitRule("ns/p", 0, 10, TimeSpan.FromSeconds(1), RateLimitKeyType.Global, null, RateLimitScope.Cluster);
+
+        var limited = original with { RateLimits = [limit] };
+
+        Assert.Same(limit, Assert.Single(limited.RateLimits));
+        Assert.Equal("GET", limited.Method);
+        Assert.Empty(original.RateLimits);
+        // Setting every rare field back to nothing holds nothing again, and equals the original without its method
+        // (records holding ImmutableArray compare those by instance: both share the original's hostnames).
+        var cleared = limited with { RateLimits = [], Method = null };
+        var plain = original with { Method = null };
+        Assert.True(cleared.HasNoRareFields);
+        Assert.True(plain.HasNoRareFields);
+        Assert.Equal(plain, cleared);
+        Assert.Equal(plain.GetHashCode(), cleared.GetHashCode());
+        Assert.NotEqual(original, limited);
+    }
 }

@@ -78,6 +78,32 @@ public sealed class IncrementalCompileTests : IDisposable
     }
 
     [Fact]
+    public void Compile_EntryReplacedByAnotherOfTheSameMatch_GoesOnRoundRobinFromWhereTheOldGotTo_AnotherMatchStartsAtTheFirst()
+    {
+        var backend = new WeightedBackend("cluster-rr", 1, true,
+            [new BackendEndpoint("127.0.0.1", 8081), new BackendEndpoint("127.0.0.2", 8081), new BackendEndpoint("127.0.0.3", 8081)],
+            BackendProtocol.Http1, null, null, null);
+        var entry = Ir.Entry(Ir.Prefix("/"), backends: Ir.Group(backend), id: "e");
+        CompiledBackend BackendOf(CompiledSocketTable table) =>
+            Assert.Single(Assert.Single(table.AllListeners[0].RouteGroups.Registered("")!.Routes).Action.Backends.Backends);
+        var (first, _) = Compile(Ir.Port(80, ListenerProtocol.Http, Ir.Listener("any", null, entry)), null);
+        var before = BackendOf(first);
+        Assert.Equal((0, 1), (before.NextIndex(), before.NextIndex()));
+
+        // The same route, rule and match as a new instance (a change, or the start-up's warm-up replacing a route by an
+        // equal copy): compiled again, and its round-robin goes on where the one it replaces stopped.
+        var (second, stats) = Compile(Ir.Port(80, ListenerProtocol.Http, Ir.Listener("any", null, entry with { Id = "e-again" })), first);
+        var after = BackendOf(second);
+        Assert.Equal(1, stats.EntriesCompiled);
+        Assert.NotSame(before, after);
+        Assert.Equal((2, 0), (after.NextIndex(), after.NextIndex()));
+
+        // Another route's entry in its place starts from the first endpoint.
+        var (third, _) = Compile(Ir.Port(80, ListenerProtocol.Http, Ir.Listener("any", null, Ir.Entry(Ir.Prefix("/"), backends: Ir.Group(backend), id: "o"))), second);
+        Assert.Equal(0, BackendOf(third).NextIndex());
+    }
+
+    [Fact]
     public void Compile_OneEntryOfOneListenerChanged_CompilesOnlyThatEntrysGroup()
     {
         var shop = Ir.Listener("shop", "shop.example.com", Ir.Entry(Ir.Prefix("/"), id: "shop"));

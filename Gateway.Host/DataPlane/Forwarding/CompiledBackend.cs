@@ -56,6 +56,18 @@ internal sealed class CompiledBackend
     /// <summary>The next endpoint, round-robin (lock-free; a single endpoint touches no shared counter).</summary>
     public string NextDestination() => _destinations[NextIndex()];
 
+    /// <summary>
+    /// Goes on round-robin from where <paramref name="previous"/> (the same backendRef of the entry this one's entry
+    /// replaces) had got to, when both name the same backend (cluster id). A table patch compiles a changed entry again,
+    /// and a fresh counter would send the next request to the first endpoint every time: the start-up's warm-up passes
+    /// (hundreds of recompiles of one route within a second) or a route changed often would pile the requests of that
+    /// time onto one endpoint.
+    /// </summary>
+    public void ContinueFrom(CompiledBackend previous)
+    {
+        if (string.Equals(previous.Source.ClusterId, Source.ClusterId, StringComparison.Ordinal)) _next = Volatile.Read(ref previous._next);
+    }
+
     /// <summary>The index (into <see cref="WeightedBackend.Endpoints"/>) of the next endpoint, round-robin.</summary>
     public int NextIndex()
     {

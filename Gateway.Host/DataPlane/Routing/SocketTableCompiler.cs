@@ -381,7 +381,7 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
                     {
                         try
                         {
-                            route = compiler.CompileEntry(entry, port);
+                            route = compiler.CompileEntry(entry, port, Predecessor(old, entries, i, entry));
                         }
                         catch (ArgumentException e)
                         {
@@ -395,6 +395,17 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
             }
             stats.GroupsCompiled++;
             return count == 0 ? null : new RouteGroup(count == routes.Length ? routes : routes[..count]);
+        }
+
+        /// <summary>
+        /// The previous group's route this entry replaces, when the group kept its shape: the same number of entries and,
+        /// at this position, the same route, rule and match. Its backends' round-robin goes on in the new compilation.
+        /// </summary>
+        private static CompiledRoute? Predecessor(IReadOnlyList<CompiledRoute> old, List<HttpRouteEntry> entries, int i, HttpRouteEntry entry)
+        {
+            if (old.Count != entries.Count) return null;
+            var before = old[i].Entry;
+            return before.Route == entry.Route && before.RuleIndex == entry.RuleIndex && before.MatchIndex == entry.MatchIndex ? old[i] : null;
         }
 
         private static bool TryFind(IReadOnlyList<CompiledRoute> routes, int from, int to, HttpRouteEntry entry, [MaybeNullWhen(false)] out CompiledRoute route)
@@ -446,7 +457,7 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
         ? _plainHttps ??= new GatewayTransformer(null, null, null, null, retryOn: null, new RequestPlan(forwarded ?? ForwardedHeaders.Default, scheme, null, null))
         : _plainHttp ??= new GatewayTransformer(null, null, null, null, retryOn: null, new RequestPlan(forwarded ?? ForwardedHeaders.Default, scheme, null, null));
 
-    internal CompiledRoute CompileEntry(HttpRouteEntry entry, PortRouteTable port)
+    internal CompiledRoute CompileEntry(HttpRouteEntry entry, PortRouteTable port, CompiledRoute? predecessor = null)
     {
         var match = CompiledMatch.Compile(entry);
         var filters = entry.Filters ?? HttpFilters.None;
@@ -476,6 +487,13 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
                     rewrite, backendResponse);
             })
             .ToArray();
+        if (predecessor is not null)
+        {
+            foreach (var backend in backends)
+            {
+                foreach (var before in predecessor.Action.Backends.Backends) backend.ContinueFrom(before);
+            }
+        }
         var action = new RouteAction
         {
             Kind = entry.Kind,

@@ -92,10 +92,10 @@ public sealed class Snapshot
 
     /// <summary>
     /// The objects that differ between <paramref name="previous"/> and this snapshot (a different instance counts as a
-    /// change: objects are never mutated, so an unchanged object is the same instance), in key order per kind. When
-    /// this snapshot was made from <paramref name="previous"/> by one <see cref="With"/> (how the store publishes) of at
-    /// most <see cref="TouchedLimit"/> keys, only the keys given to it are looked at; otherwise kinds whose maps are shared cost nothing and the others are
-    /// walked once in key order.
+    /// change: objects are never mutated, so an unchanged object is the same instance), in key order. When this
+    /// snapshot was made from <paramref name="previous"/> by one <see cref="With"/> (how the store publishes) of at most
+    /// <see cref="TouchedLimit"/> keys, only the keys given to it are looked at; otherwise kinds whose maps are shared
+    /// cost nothing and the others are walked once in key order.
     /// </summary>
     public List<(ResourceKey Key, IKubernetesObject<V1ObjectMeta>? Old, IKubernetesObject<V1ObjectMeta>? New)> ChangesSince(Snapshot previous)
     {

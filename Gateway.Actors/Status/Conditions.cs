@@ -176,7 +176,11 @@ public static class ListenerConditions
 /// <summary>Route parent conditions (shared_types.go RouteConditionType / RouteConditionReason) plus Shadowed.</summary>
 public static class RouteConditions
 {
-    public static ConditionSpec Accepted() => new(ConditionNames.Accepted, true, "Accepted", "The route is accepted.");
+    // One instance each (a ConditionSpec is an immutable record): every accepted route parent holds Accepted.
+    private static readonly ConditionSpec AcceptedSpec = new(ConditionNames.Accepted, true, "Accepted", "The route is accepted.");
+    private static readonly ConditionSpec ResolvedRefsSpec = new(ConditionNames.ResolvedRefs, true, "ResolvedRefs", "All references are resolved.");
+
+    public static ConditionSpec Accepted() => AcceptedSpec;
 
     public static ConditionSpec NotAllowedByListeners(string detail) => new(ConditionNames.Accepted, false, "NotAllowedByListeners", detail);
 
@@ -196,7 +200,7 @@ public static class RouteConditions
     /// </summary>
     public static ConditionSpec InternalError(string message) => new(ConditionNames.Accepted, false, "Pending", message);
 
-    public static ConditionSpec ResolvedRefs() => new(ConditionNames.ResolvedRefs, true, "ResolvedRefs", "All references are resolved.");
+    public static ConditionSpec ResolvedRefs() => ResolvedRefsSpec;
 
     public static ConditionSpec BackendNotFound(string detail) => new(ConditionNames.ResolvedRefs, false, "BackendNotFound", detail);
 

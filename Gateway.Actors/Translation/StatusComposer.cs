@@ -136,11 +136,33 @@ internal static class StatusComposer
         {
             Parents = route.Parents.Select(p =>
             {
-                var conditions = new List<V1Condition> { p.EffectiveAccepted.ToV1(g), resolved.ToV1(g) };
+                var shadowed = p.Accepted.Status ? Shadowing.Messages(p, route.Key).ToList() : [];
+                var accepted = p.EffectiveAccepted;
+                if (partial is null && shadowed.Count == 0 && accepted == RouteConditions.Accepted() && resolved == RouteConditions.ResolvedRefs()
+                    && AcceptedAndResolved(g) is { } common)
+                {
+                    return new V1RouteParentStatus { ParentRef = p.StatusRef, ControllerName = controllerName, Conditions = common };
+                }
+                var conditions = new List<V1Condition> { accepted.ToV1(g), resolved.ToV1(g) };
                 if (partial is not null) conditions.Add(partial.ToV1(g));
-                if (p.Accepted.Status && Shadowing.Messages(p, route.Key).ToList() is { Count: > 0 } shadowed) conditions.Add(RouteConditions.Shadowed(string.Join(" ", shadowed)).ToV1(g));
+                if (shadowed.Count > 0) conditions.Add(RouteConditions.Shadowed(string.Join(" ", shadowed)).ToV1(g));
                 return new V1RouteParentStatus { ParentRef = p.StatusRef, ControllerName = controllerName, Conditions = conditions };
             }).ToList(),
         };
+    }
+
+    // The conditions of an accepted route parent whose references all resolve, per observedGeneration: the same for
+    // almost every route, so one list (and its two conditions) is shared by all of them instead of about 220 bytes per
+    // route. Desired statuses are never modified once composed (the merge makes new conditions with their times), so
+    // sharing is safe. Generations above the table's size get their own list.
+    private static readonly List<V1Condition>?[] CommonConditions = new List<V1Condition>?[64];
+
+    private static List<V1Condition>? AcceptedAndResolved(long generation)
+    {
+        if (generation < 0 || generation >= CommonConditions.Length) return null;
+        var held = Volatile.Read(ref CommonConditions[generation]);
+        if (held is not null) return held;
+        var made = new List<V1Condition>(2) { RouteConditions.Accepted().ToV1(generation), RouteConditions.ResolvedRefs().ToV1(generation) };
+        return Interlocked.CompareExchange(ref CommonConditions[generation], made, null) ?? made;
     }
 }

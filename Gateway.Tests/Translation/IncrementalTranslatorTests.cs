@@ -150,6 +150,21 @@ public class IncrementalTranslatorTests
         Assert.Same(r2.Spec.ParentRefs, model.ParentRefs);
     }
 
+    [Fact]
+    public void Translate_AcceptedRoutesWithResolvedRefs_ShareOneConditionList_AnUnresolvedRouteHasItsOwn()
+    {
+        var translator = new IncrementalTranslator();
+        var snapshot = Parse(1, Base, Route("r1", "a", "svc-a"), Route("r2", "b", "svc-b", "/two"), Route("r3", "a", "no-such-service", "/three"));
+        var result = translator.Translate(snapshot, Options);
+
+        List<V1Condition> ConditionsOf(ResourceKey key) =>
+            Assert.IsType<List<V1Condition>>(Assert.Single(Assert.IsType<DesiredRouteStatus>(result.Statuses[key]).Status.Parents!).Conditions);
+        Assert.Same(ConditionsOf(R1), ConditionsOf(R2));
+        Assert.Equal([("Accepted", "True", 1L), ("ResolvedRefs", "True", 1L)], ConditionsOf(R1).Select(c => (c.Type, c.Status, c.ObservedGeneration ?? 0)));
+        Assert.NotSame(ConditionsOf(R1), ConditionsOf(R3));
+        Assert.Equal(("ResolvedRefs", "False", "BackendNotFound"), (ConditionsOf(R3)[1].Type, ConditionsOf(R3)[1].Status, ConditionsOf(R3)[1].Reason));
+    }
+
     private static bool Shadowed(TranslationResult result, ResourceKey route) =>
         result.Statuses[route] is DesiredRouteStatus { Status: var status } && status.Parents!.SelectMany(p => p.Conditions ?? []).Any(c => c.Type == "akka-gateway.dev/Shadowed");
 

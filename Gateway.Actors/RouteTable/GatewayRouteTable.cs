@@ -89,7 +89,9 @@ public sealed record HttpRouteEntry(
     RouteRetry? Retry)
 {
     private readonly string _id = Id;
-    private readonly RareFields? _rare = RareFields.Of(new RareFields(RuleName, Headers, QueryParams, Method, Timeouts, Retry, null, []));
+    private readonly RareFields? _rare = RareFields.HoldsAny(RuleName, Headers, QueryParams, Method, Timeouts, Retry, null, [])
+        ? new RareFields(RuleName, Headers, QueryParams, Method, Timeouts, Retry, null, [])
+        : null;
 
     /// <summary>
     /// The entry's id: "Kind/namespace/name/rule/R/match/M" and "/host/H" when it has a hostname. Given empty (as the
@@ -146,12 +148,17 @@ public sealed record HttpRouteEntry(
     {
         public static readonly RareFields None = new(null, [], [], null, null, null, null, []);
 
-        /// <summary><paramref name="fields"/>, or null when it holds nothing (empty and absent lists alike).</summary>
+        /// <summary><paramref name="fields"/>, or null when it holds nothing.</summary>
         public static RareFields? Of(RareFields fields) =>
-            fields.RuleName is null && fields.Headers.IsDefaultOrEmpty && fields.QueryParams.IsDefaultOrEmpty && fields.Method is null
-            && fields.Timeouts is null && fields.Retry is null && fields.Session is null && fields.RateLimits.IsDefaultOrEmpty
-                ? null
-                : fields;
+            HoldsAny(fields.RuleName, fields.Headers, fields.QueryParams, fields.Method, fields.Timeouts, fields.Retry, fields.Session, fields.RateLimits)
+                ? fields
+                : null;
+
+        /// <summary>True when any field is set (empty and absent lists alike count as unset).</summary>
+        public static bool HoldsAny(string? ruleName, ImmutableArray<HeaderMatch> headers, ImmutableArray<QueryParamMatch> queryParams, string? method,
+            RouteTimeouts? timeouts, RouteRetry? retry, SessionPersistencePolicy? session, ImmutableArray<RateLimitRule> rateLimits) =>
+            ruleName is not null || !headers.IsDefaultOrEmpty || !queryParams.IsDefaultOrEmpty || method is not null
+            || timeouts is not null || retry is not null || session is not null || !rateLimits.IsDefaultOrEmpty;
     }
 }
 

@@ -109,7 +109,10 @@ internal sealed class GatewayModel
     public List<ListenerModel> Listeners { get; } = [];
 
     /// <summary>The status parentRefs routes name this Gateway with, one instance per (sectionName, port).</summary>
-    public StatusParentRefs StatusRefs { get; } = new();
+    public StatusParentRefs StatusRefs => _statusRefs ??= new StatusParentRefs(Key);
+
+    // Made when a route first names the parent; a race makes two equal tables, either of which is correct.
+    private StatusParentRefs? _statusRefs;
 
     /// <summary>Accepted=False reason from parameters or addresses (listeners are judged separately).</summary>
     public ConditionSpec? NotAccepted { get; set; }
@@ -171,7 +174,10 @@ internal sealed class ListenerSetModel
     public bool Accepted => NotAccepted is null;
 
     /// <summary>The status parentRefs routes name this ListenerSet with, one instance per (sectionName, port).</summary>
-    public StatusParentRefs StatusRefs { get; } = new();
+    public StatusParentRefs StatusRefs => _statusRefs ??= new StatusParentRefs(Key);
+
+    // Made when a route first names the parent; a race makes two equal tables, either of which is correct.
+    private StatusParentRefs? _statusRefs;
 }
 
 /// <summary>
@@ -181,22 +187,22 @@ internal sealed class ListenerSetModel
 /// never modified once composed, so sharing is safe; the instances live as long as the parent's model and the statuses
 /// holding them.
 /// </summary>
-internal sealed class StatusParentRefs
+/// <param name="parent">The parent's key (its kind is the reference's kind).</param>
+internal sealed class StatusParentRefs(ResourceKey parent)
 {
     private readonly Lock _gate = new();
-    private Dictionary<(string? SectionName, int? Port), V1GatewayParentReference>? _refs;
+    private readonly Dictionary<(string? SectionName, int? Port), V1GatewayParentReference> _refs = [];
 
-    /// <summary>The reference to the parent <paramref name="parent"/> of kind <paramref name="kind"/>, with this sectionName and port.</summary>
-    public V1GatewayParentReference For(string kind, ResourceKey parent, string? sectionName, int? port)
+    /// <summary>The reference to the parent with this sectionName and port.</summary>
+    public V1GatewayParentReference For(string? sectionName, int? port)
     {
         lock (_gate)
         {
-            _refs ??= [];
             if (_refs.TryGetValue((sectionName, port), out var held)) return held;
             var made = new V1GatewayParentReference
             {
                 Group = KindRegistry.GatewayGroup,
-                Kind = kind,
+                Kind = parent.Kind,
                 Namespace = parent.Namespace,
                 Name = parent.Name,
                 SectionName = sectionName,

@@ -38,7 +38,6 @@ internal static class RouteAttachment
 
             IEnumerable<ListenerModel> candidates;
             StatusParentRefs statusRefs;
-            ResourceKey parentKey;
             string ownerNamespace;
             string? notReady = null;
             if (kind == "Gateway")
@@ -46,7 +45,7 @@ internal static class RouteAttachment
                 if (!gateways.TryGetValue(new ResourceKey("Gateway", ns, pr.Name), out var gw)) continue;
                 candidates = gw.Listeners.Where(l => l.Owner == gw.Key);
                 ownerNamespace = gw.Key.Namespace;
-                (statusRefs, parentKey) = (gw.StatusRefs, gw.Key);
+                statusRefs = gw.StatusRefs;
                 if (!gw.Accepted) notReady = $"Gateway {gw.Key.NamespacedName} is not accepted.";
             }
             else if (kind == "ListenerSet")
@@ -54,12 +53,12 @@ internal static class RouteAttachment
                 if (!listenerSets.TryGetValue(new ResourceKey("ListenerSet", ns, pr.Name), out var ls) || ls.Parent is null) continue;
                 candidates = ls.Listeners;
                 ownerNamespace = ls.Key.Namespace;
-                (statusRefs, parentKey) = (ls.StatusRefs, ls.Key);
+                statusRefs = ls.StatusRefs;
                 if (!ls.Accepted) notReady = $"ListenerSet {ls.Key.NamespacedName} is not accepted.";
             }
             else continue;
 
-            var result = new ParentResult { StatusRef = statusRefs.For(kind, parentKey, pr.SectionName, pr.Port) };
+            var result = new ParentResult { StatusRef = statusRefs.For(pr.SectionName, pr.Port) };
             route.Parents.Add(result);
 
             if (notReady is not null)

@@ -105,60 +105,47 @@ public static class ObjectCopy
         if (meta.NamespaceProperty is { } ns) meta.NamespaceProperty = string.Intern(ns);
         if (meta.Labels is { Count: > 0 } labels) meta.Labels = CompactStringDictionary.Of(labels, string.Intern);
         InternReferences(obj);
-        TrimLists(obj);
+        FixLists(obj);
     }
 
     /// <summary>
-    /// Gives back the empty room of the lists of the kinds there are thousands of (routes, Services, EndpointSlices):
-    /// the JSON reader fills a list one item at a time, so a list of one (most parentRefs, hostnames, rules, matches,
-    /// backendRefs, ports, endpoints and addresses) keeps room for four, about 200 bytes per route with its Service and
-    /// EndpointSlice, for as long as the object is kept. Other kinds are few and left as they are.
+    /// Holds the lists of the kinds there are thousands of (routes, Services, EndpointSlices) as exact arrays
+    /// (<see cref="KeptLists.Fixed{T}"/>): the JSON reader fills a list one item at a time, so a list of one (most
+    /// parentRefs, hostnames, rules, matches, backendRefs, ports, endpoints and addresses) keeps room for four behind a
+    /// list object, about 500 bytes per route with its Service and EndpointSlice, for as long as the object is kept.
+    /// Other kinds are few and left as they are.
     /// </summary>
-    private static void TrimLists(IKubernetesObject<V1ObjectMeta> obj)
+    private static void FixLists(IKubernetesObject<V1ObjectMeta> obj)
     {
         switch (obj)
         {
             case Model.V1HTTPRoute { Spec: { } spec }:
-                TrimRoute(spec.ParentRefs, spec.Hostnames, spec.Rules);
                 foreach (var rule in spec.Rules ?? [])
                 {
-                    TrimRule(rule.Matches, rule.Filters, rule.BackendRefs);
                     foreach (var match in rule.Matches ?? [])
                     {
-                        KeptLists.Trim(match.Headers);
-                        KeptLists.Trim(match.QueryParams);
+                        match.Headers = KeptLists.Fixed(match.Headers);
+                        match.QueryParams = KeptLists.Fixed(match.QueryParams);
                     }
+                    (rule.Matches, rule.Filters, rule.BackendRefs) = (KeptLists.Fixed(rule.Matches), KeptLists.Fixed(rule.Filters), KeptLists.Fixed(rule.BackendRefs));
                 }
+                (spec.ParentRefs, spec.Hostnames, spec.Rules) = (KeptLists.Fixed(spec.ParentRefs), KeptLists.Fixed(spec.Hostnames), KeptLists.Fixed(spec.Rules));
                 break;
             case Model.V1GRPCRoute { Spec: { } spec }:
-                TrimRoute(spec.ParentRefs, spec.Hostnames, spec.Rules);
-                foreach (var rule in spec.Rules ?? []) TrimRule(rule.Matches, rule.Filters, rule.BackendRefs);
+                foreach (var rule in spec.Rules ?? [])
+                {
+                    (rule.Matches, rule.Filters, rule.BackendRefs) = (KeptLists.Fixed(rule.Matches), KeptLists.Fixed(rule.Filters), KeptLists.Fixed(rule.BackendRefs));
+                }
+                (spec.ParentRefs, spec.Hostnames, spec.Rules) = (KeptLists.Fixed(spec.ParentRefs), KeptLists.Fixed(spec.Hostnames), KeptLists.Fixed(spec.Rules));
                 break;
             case V1Service { Spec: { } spec }:
-                KeptLists.Trim(spec.Ports);
-                KeptLists.Trim(spec.ClusterIPs);
-                KeptLists.Trim(spec.IpFamilies);
+                (spec.Ports, spec.ClusterIPs, spec.IpFamilies) = (KeptLists.Fixed(spec.Ports), KeptLists.Fixed(spec.ClusterIPs), KeptLists.Fixed(spec.IpFamilies));
                 break;
             case V1EndpointSlice slice:
-                KeptLists.Trim(slice.Endpoints);
-                KeptLists.Trim(slice.Ports);
-                foreach (var endpoint in slice.Endpoints ?? []) KeptLists.Trim(endpoint.Addresses);
+                foreach (var endpoint in slice.Endpoints ?? []) endpoint.Addresses = KeptLists.Fixed(endpoint.Addresses);
+                (slice.Endpoints, slice.Ports) = (KeptLists.Fixed(slice.Endpoints), KeptLists.Fixed(slice.Ports));
                 break;
         }
-    }
-
-    private static void TrimRoute<TRule>(IList<Model.V1GatewayParentReference>? parentRefs, IList<string>? hostnames, IList<TRule>? rules)
-    {
-        KeptLists.Trim(parentRefs);
-        KeptLists.Trim(hostnames);
-        KeptLists.Trim(rules);
-    }
-
-    private static void TrimRule<TMatch, TFilter, TBackend>(IList<TMatch>? matches, IList<TFilter>? filters, IList<TBackend>? backends)
-    {
-        KeptLists.Trim(matches);
-        KeptLists.Trim(filters);
-        KeptLists.Trim(backends);
     }
 
     // Every route repeats its parent's group, kind, namespace and name (the Gateway), its backends' group and kind, its

@@ -154,15 +154,15 @@ internal static class StatusComposer
     // The conditions of an accepted route parent whose references all resolve, per observedGeneration: the same for
     // almost every route, so one list (and its two conditions) is shared by all of them instead of about 220 bytes per
     // route. Desired statuses are never modified once composed (the merge makes new conditions with their times), so
-    // sharing is safe. Generations above the table's size get their own list.
-    private static readonly List<V1Condition>?[] CommonConditions = new List<V1Condition>?[64];
+    // sharing is safe (and the list is an array, which nothing can add to). Generations above the table's size get their own list.
+    private static readonly V1Condition[]?[] CommonConditions = new V1Condition[]?[64];
 
-    private static List<V1Condition>? AcceptedAndResolved(long generation)
+    private static V1Condition[]? AcceptedAndResolved(long generation)
     {
         if (generation < 0 || generation >= CommonConditions.Length) return null;
         var held = Volatile.Read(ref CommonConditions[generation]);
         if (held is not null) return held;
-        var made = new List<V1Condition>(2) { RouteConditions.Accepted().ToV1(generation), RouteConditions.ResolvedRefs().ToV1(generation) };
+        V1Condition[] made = [RouteConditions.Accepted().ToV1(generation), RouteConditions.ResolvedRefs().ToV1(generation)];
         return Interlocked.CompareExchange(ref CommonConditions[generation], made, null) ?? made;
     }
 }

@@ -405,7 +405,7 @@ public sealed class ManifestCatalog
             candidates[i].Object = result.Object;
             _resourceVersion++;
             // The copy is this pass's own and not shared yet.
-            result.Object.Metadata.ResourceVersion = _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            result.Object.Metadata.ResourceVersion = ResourceVersionOf(key.Kind, _resourceVersion);
             if (_entries.TryGetValue(key, out var replaced)) before.Add((key, replaced.Object));
             _entries[key] = CatalogEntry.Of(candidates[i], result.Identity);
             added.Add(result.Object);
@@ -559,7 +559,7 @@ public sealed class ManifestCatalog
             definition.Object = result.Object;
             _resourceVersion++;
             // The copy is this pass's own and not shared yet.
-            result.Object.Metadata.ResourceVersion = _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            result.Object.Metadata.ResourceVersion = ResourceVersionOf(key.Kind, _resourceVersion);
             entries[key] = CatalogEntry.Of(definition, result.Identity);
             upserts.Add(result.Object);
             changed.Add((key, result.Object));
@@ -661,6 +661,15 @@ public sealed class ManifestCatalog
     /// the whole object) and Gateways (their provisioned Services name them as owner) get one, as from the API server.
     /// </summary>
     internal static string? NewUid(string kind) => KindsWithoutUid.Contains(kind) ? null : Guid.NewGuid().ToString();
+
+    /// <summary>
+    /// The resourceVersion stamped on a change of an object of <paramref name="kind"/>: the counter's value, or null for
+    /// the kinds without a uid. Nothing reads theirs in file mode either (a resourceVersion is read for what a status is
+    /// written onto: the status sink and the node content compare it), and each was a string of 30 bytes or more kept
+    /// per object.
+    /// </summary>
+    internal static string? ResourceVersionOf(string kind, long counter) =>
+        KindsWithoutUid.Contains(kind) ? null : counter.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static readonly FrozenSet<string> KindsWithoutUid = FrozenSet.Create(StringComparer.Ordinal,
         "Service", "EndpointSlice", "Secret", "ConfigMap", "Namespace", "ReferenceGrant");

@@ -192,7 +192,18 @@ public sealed class MatchingTests : IDisposable
         Assert.Equal("w1", group.PickAt(0)!.Source.ClusterId);
         Assert.Equal("w3", group.PickAt(1)!.Source.ClusterId);
         Assert.Equal("w3", group.PickAt(3)!.Source.ClusterId);
+        Assert.Null(group.PickAt(4));
         var empty = new CompiledBackendGroup([new CompiledBackend(Ir.Backend(null, 0), _clients.For(BackendProtocol.Http1, null, false), null, new GatewayTransformer(null, null, null, null, null), null)]);
         Assert.Null(empty.Pick());
+        Assert.Null(empty.PickAt(0));
+    }
+
+    [Fact]
+    public void WeightedGroup_OfOneBackend_PicksItBelowItsWeight_NothingAtOrAbove()
+    {
+        var one = new CompiledBackendGroup([new CompiledBackend(Ir.Backend(null, 2, id: "only"), _clients.For(BackendProtocol.Http1, null, false), null, new GatewayTransformer(null, null, null, null, null), null)]);
+        Assert.Equal("only", one.Pick()!.Source.ClusterId);
+        Assert.Equal(["only", "only"], new[] { one.PickAt(0), one.PickAt(1) }.Select(b => b!.Source.ClusterId));
+        Assert.Null(one.PickAt(2));
     }
 }

@@ -99,7 +99,7 @@ public class IncrementalTranslatorTests
     }
 
     [Fact]
-    public void Translate_KeptRouteModelsAndStatuses_HoldNoEmptyRoomInTheirLists_AndShareTheEmptyFilters_AfterAFullAndAnIncrementalPass()
+    public void Translate_KeptRouteModelsAndStatuses_HoldNoEmptyRoomInTheirLists_StatusListsAsArrays_AndShareTheEmptyFilters_AfterAFullAndAnIncrementalPass()
     {
         var translator = new IncrementalTranslator();
         var first = Parse(1, Base, Route("r1", "a", "svc-a"), Route("r2", "a", "svc-a", "/two"), Route("r3", "b", "svc-b"));
@@ -109,9 +109,8 @@ public class IncrementalTranslatorTests
         foreach (var key in new[] { R1, R2, R3 })
         {
             var status = Assert.IsType<DesiredRouteStatus>(result.Statuses[key]).Status;
-            var parents = Assert.IsType<List<V1RouteParentStatus>>(status.Parents);
-            Assert.Equal(parents.Count, parents.Capacity);
-            Assert.All(parents, p => Assert.Equal(p.Conditions!.Count, Assert.IsType<List<V1Condition>>(p.Conditions).Capacity));
+            var parents = Assert.IsType<V1RouteParentStatus[]>(status.Parents);
+            Assert.All(parents, p => Assert.IsType<V1Condition[]>(p.Conditions));
         }
         var routes = translator.KeptRoutes.ToList();
         Assert.Equal(3, routes.Count);
@@ -157,8 +156,8 @@ public class IncrementalTranslatorTests
         var snapshot = Parse(1, Base, Route("r1", "a", "svc-a"), Route("r2", "b", "svc-b", "/two"), Route("r3", "a", "no-such-service", "/three"));
         var result = translator.Translate(snapshot, Options);
 
-        List<V1Condition> ConditionsOf(ResourceKey key) =>
-            Assert.IsType<List<V1Condition>>(Assert.Single(Assert.IsType<DesiredRouteStatus>(result.Statuses[key]).Status.Parents!).Conditions);
+        V1Condition[] ConditionsOf(ResourceKey key) =>
+            Assert.IsType<V1Condition[]>(Assert.Single(Assert.IsType<DesiredRouteStatus>(result.Statuses[key]).Status.Parents!).Conditions);
         Assert.Same(ConditionsOf(R1), ConditionsOf(R2));
         Assert.Equal([("Accepted", "True", 1L), ("ResolvedRefs", "True", 1L)], ConditionsOf(R1).Select(c => (c.Type, c.Status, c.ObservedGeneration ?? 0)));
         Assert.NotSame(ConditionsOf(R1), ConditionsOf(R3));

@@ -87,18 +87,20 @@ internal sealed class CompiledBackend
 internal sealed class CompiledBackendGroup
 {
     private readonly CompiledBackend[] _backends;
+    // Running sums of the weights; empty for a group of one backend (most groups: a route per Service), which is picked
+    // whenever its weight is above zero.
     private readonly int[] _cumulative;
     private readonly int _total;
 
     public CompiledBackendGroup(CompiledBackend[] backends)
     {
         _backends = backends;
-        _cumulative = new int[backends.Length];
+        _cumulative = backends.Length > 1 ? new int[backends.Length] : [];
         var sum = 0;
         for (var i = 0; i < backends.Length; i++)
         {
             sum += Math.Max(0, backends[i].Source.Weight);
-            _cumulative[i] = sum;
+            if (_cumulative.Length > 0) _cumulative[i] = sum;
         }
         _total = sum;
     }
@@ -110,6 +112,7 @@ internal sealed class CompiledBackendGroup
     /// <summary>The backend owning point <paramref name="draw"/> in [0, total) (exposed for deterministic tests).</summary>
     public CompiledBackend? PickAt(int draw)
     {
+        if (_backends.Length == 1) return draw < _total ? _backends[0] : null;
         for (var i = 0; i < _cumulative.Length; i++)
         {
             if (draw < _cumulative[i]) return _backends[i];

@@ -46,7 +46,7 @@ internal sealed class RouteGroup
         // A small group is scanned and needs no index; it shares one empty dictionary that is never written.
         var exact = _indexed ? new Dictionary<string, int>(StringComparer.Ordinal) : NoIndex;
         var prefix = _indexed ? new Dictionary<string, int>(StringComparer.Ordinal) : NoIndex;
-        _next = new int[_indexed ? routes.Length : 0];
+        _next = _indexed ? new int[routes.Length] : [];
         _unindexed = -1;
         if (_indexed)
         {

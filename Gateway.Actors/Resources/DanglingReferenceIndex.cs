@@ -35,6 +35,8 @@ public sealed class DanglingReferenceIndex(Func<ResourceKey, IKubernetesObject<V
         var all = keys.Select(key => (Key: key, References: ReferenceChecker.References(Current(key), key))).ToList();
         foreach (var (key, references) in all) Add(key, references);
         foreach (var (key, references) in all) Recheck(key, references);
+        _referrers.TrimTable();
+        KeptLists.TrimTable(_dangling);
     }
 
     /// <summary>

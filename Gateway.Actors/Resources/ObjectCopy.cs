@@ -113,7 +113,8 @@ public static class ObjectCopy
     /// (<see cref="KeptLists.Fixed{T}"/>): the JSON reader fills a list one item at a time, so a list of one (most
     /// parentRefs, hostnames, rules, matches, backendRefs, ports, endpoints and addresses) keeps room for four behind a
     /// list object, about 500 bytes per route with its Service and EndpointSlice, for as long as the object is kept.
-    /// Other kinds are few and left as they are.
+    /// Port lists and endpoint conditions that other Services and slices spell the same way are shared
+    /// (<see cref="SharedParts"/>). Other kinds are few and left as they are.
     /// </summary>
     private static void FixLists(IKubernetesObject<V1ObjectMeta> obj)
     {
@@ -139,11 +140,16 @@ public static class ObjectCopy
                 (spec.ParentRefs, spec.Hostnames, spec.Rules) = (KeptLists.Fixed(spec.ParentRefs), KeptLists.Fixed(spec.Hostnames), KeptLists.Fixed(spec.Rules));
                 break;
             case V1Service { Spec: { } spec }:
-                (spec.Ports, spec.ClusterIPs, spec.IpFamilies) = (KeptLists.Fixed(spec.Ports), KeptLists.Fixed(spec.ClusterIPs), KeptLists.Fixed(spec.IpFamilies));
+                (spec.Ports, spec.ClusterIPs, spec.IpFamilies) = (SharedParts.ServicePorts(KeptLists.Fixed(spec.Ports)), KeptLists.Fixed(spec.ClusterIPs), KeptLists.Fixed(spec.IpFamilies));
                 break;
             case V1EndpointSlice slice:
-                foreach (var endpoint in slice.Endpoints ?? []) endpoint.Addresses = KeptLists.Fixed(endpoint.Addresses);
-                (slice.Endpoints, slice.Ports) = (KeptLists.Fixed(slice.Endpoints), KeptLists.Fixed(slice.Ports));
+                foreach (var endpoint in slice.Endpoints ?? [])
+                {
+                    if (endpoint is null) continue;
+                    endpoint.Addresses = KeptLists.Fixed(endpoint.Addresses);
+                    endpoint.Conditions = SharedParts.Conditions(endpoint.Conditions);
+                }
+                (slice.Endpoints, slice.Ports) = (KeptLists.Fixed(slice.Endpoints), SharedParts.SlicePorts(KeptLists.Fixed(slice.Ports)));
                 break;
         }
     }

@@ -73,4 +73,7 @@ public sealed class ResourceKeyMultiMap
 
     /// <summary>Forgets every key.</summary>
     public void Clear() => _map.Clear();
+
+    /// <summary>Gives back the room the map grew into while it was filled (<see cref="KeptLists.TrimTable{TKey,TValue}"/>).</summary>
+    public void TrimTable() => KeptLists.TrimTable(_map);
 }

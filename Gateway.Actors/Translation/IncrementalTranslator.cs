@@ -82,6 +82,7 @@ public sealed class IncrementalTranslator
     private TranslationResult Full(Snapshot snapshot, TranslatorOptions options, TranslationDiagnostic? fault)
     {
         var state = Translator.Full(snapshot, options);
+        state.TrimTables();
         if (fault is not null) state.Result = state.Result with { Diagnostics = [fault, .. state.Result.Diagnostics] };
         _state = state;
         LastMode = TranslationMode.Full;

@@ -55,6 +55,9 @@ internal sealed class TranslationIndex
 
     public Snapshot Snapshot => _snapshot;
 
+    /// <summary>Gives back the room the lookups grew into while they were filled (<see cref="KeptLists.TrimTable{TKey,TValue}"/>).</summary>
+    public void TrimTables() => KeptLists.TrimTable(_slices);
+
     /// <summary>
     /// When set, every Service looked up (directly or for its EndpointSlices) is added here as its Service key: the
     /// incremental translator records what each route and the Gateway-level steps read, to know what a change reaches.

@@ -45,6 +45,24 @@ internal sealed class TranslationState(Snapshot snapshot, TranslatorOptions opti
         return route;
     }
 
+    /// <summary>
+    /// Gives back the room the per-route tables grew into while a full translation filled them from nothing
+    /// (<see cref="KeptLists.TrimTable{TKey,TValue}"/>): the state is kept until the next full translation.
+    /// </summary>
+    public void TrimTables()
+    {
+        KeptLists.TrimTable(Routes);
+        KeptLists.TrimTable(MeshRoutes);
+        RoutesReading.TrimTable();
+        Index.TrimTables();
+        foreach (var listener in Gateways.Values.SelectMany(g => g.Listeners).Concat(ListenerSets.Values.SelectMany(l => l.Listeners)))
+        {
+            KeptLists.TrimTable(listener.ByRoute);
+            KeptLists.TrimTable(listener.BySignature);
+            KeptLists.TrimTable(listener.ShadowedRoutes);
+        }
+    }
+
     /// <summary>Forgets a route and its reads; the caller takes its entries off the listeners.</summary>
     public RouteModel? RemoveRoute(ResourceKey key)
     {

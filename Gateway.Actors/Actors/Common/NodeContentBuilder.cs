@@ -209,6 +209,8 @@ public sealed partial class NodeContentBuilder
             _classesAndGateways.Remove(key);
         }
         foreach (var entity in removed) objects.Remove(entity);
+        // A wave of objects (the first pass builds every one) leaves the table with the room it doubled into.
+        if (toBuild.Count >= 64) KeptLists.TrimTable(_built);
 
         var nodeContent = new NodeContent(node, result.Revision, objects.ToImmutable())
         {

@@ -29,6 +29,24 @@ internal static class KeptLists
     /// </summary>
     public static IList<T>? Fixed<T>(IList<T>? list) => list is List<T> items ? items.ToArray() : list;
 
+    /// <summary>
+    /// Adds <paramref name="item"/> to a list that is built, then kept as an array (<see cref="Fixed{T}"/>): a kept
+    /// array is copied into a new list first, so a model can be built further after it was frozen.
+    /// </summary>
+    public static void Add<T>(ref IReadOnlyList<T> list, T item)
+    {
+        if (list is not List<T> items) list = items = [.. list];
+        items.Add(item);
+    }
+
+    /// <summary><paramref name="list"/> as an exact array once built (<see cref="Fixed{T}"/>); empty lists share one.</summary>
+    public static IReadOnlyList<T> Frozen<T>(IReadOnlyList<T> list) => list switch
+    {
+        List<T> { Count: 0 } => [],
+        List<T> items => items.ToArray(),
+        _ => list,
+    };
+
     /// <summary>A route status's parents and each parent's conditions held as arrays (<see cref="Fixed{T}"/>); returns it.</summary>
     public static V1RouteStatus Trim(V1RouteStatus status)
     {

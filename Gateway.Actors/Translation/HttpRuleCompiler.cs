@@ -126,7 +126,7 @@ internal static class HttpRuleCompiler
         for (var i = 0; i < matches.Count; i++)
         {
             var (path, headers, query, method) = matches[i];
-            model.Matches.Add(new CompiledMatch(ruleIndex, i, rule.Name, path, headers, query, method, filters, new BackendGroup([.. backends]), timeouts, retry) { Session = session });
+            model.AddMatch(new CompiledMatch(ruleIndex, i, rule.Name, path, headers, query, method, filters, new BackendGroup([.. backends]), timeouts, retry) { Session = session });
         }
         return null;
     }
@@ -165,7 +165,7 @@ internal static class HttpRuleCompiler
         for (var i = 0; i < matches.Count; i++)
         {
             var (path, headers) = matches[i];
-            model.Matches.Add(new CompiledMatch(ruleIndex, i, rule.Name, path, headers, [], "POST", filters, new BackendGroup([.. backends]), null, null) { Session = session });
+            model.AddMatch(new CompiledMatch(ruleIndex, i, rule.Name, path, headers, [], "POST", filters, new BackendGroup([.. backends]), null, null) { Session = session });
         }
         return null;
     }

@@ -30,7 +30,7 @@ internal static class RouteAttachment
             var ns = string.IsNullOrEmpty(pr.Namespace) ? route.Key.Namespace : pr.Namespace;
             if (Mesh.MeshAttachment.IsServiceParent(pr))
             {
-                if (seen.Add($"Service/{ns}/{pr.Name}/{pr.SectionName}/{pr.Port}")) route.Parents.Add(Mesh.MeshAttachment.Attach(route, pr, routeKind, ns, index));
+                if (seen.Add($"Service/{ns}/{pr.Name}/{pr.SectionName}/{pr.Port}")) route.AddParent(Mesh.MeshAttachment.Attach(route, pr, routeKind, ns, index));
                 continue;
             }
             if (group != KindRegistry.GatewayGroup) continue;
@@ -59,7 +59,7 @@ internal static class RouteAttachment
             else continue;
 
             var result = new ParentResult { StatusRef = statusRefs.For(pr.SectionName, pr.Port) };
-            route.Parents.Add(result);
+            route.AddParent(result);
 
             if (notReady is not null)
             {
@@ -87,7 +87,7 @@ internal static class RouteAttachment
             foreach (var l in allowed)
             {
                 var hostnames = usesHostnames ? Hostnames.Effective(l.Hostname, route.Hostnames) : [];
-                if (hostnames is not null) result.Attached.Add((l, hostnames));
+                if (hostnames is not null) result.Attach(l, hostnames);
             }
             if (result.Attached.Count == 0)
             {
@@ -98,7 +98,7 @@ internal static class RouteAttachment
 
             if (!route.HasValidRules)
             {
-                result.Attached.Clear();
+                result.ClearAttached();
                 result.Accepted = RouteConditions.UnsupportedValue("No rule is valid: " + string.Join(" ", route.DroppedRules));
             }
         }

@@ -32,7 +32,19 @@ internal sealed class ParentResult
 {
     public required V1GatewayParentReference StatusRef { get; init; }
     public ConditionSpec Accepted { get; set; } = RouteConditions.Accepted();
-    public List<(ListenerModel Listener, IReadOnlyList<string> Hostnames)> Attached { get; } = [];
+    private IReadOnlyList<(ListenerModel Listener, IReadOnlyList<string> Hostnames)> _attached = [];
+
+    /// <summary>The listeners this parentRef attaches to, with the route's effective hostnames on each.</summary>
+    public IReadOnlyList<(ListenerModel Listener, IReadOnlyList<string> Hostnames)> Attached => _attached;
+
+    /// <summary>Adds a listener to <see cref="Attached"/>.</summary>
+    public void Attach(ListenerModel listener, IReadOnlyList<string> hostnames) => KeptLists.Add(ref _attached, (listener, hostnames));
+
+    /// <summary>Forgets every listener of <see cref="Attached"/>.</summary>
+    public void ClearAttached() => _attached = [];
+
+    /// <summary>Holds <see cref="Attached"/> as an exact array (the model is kept).</summary>
+    internal void Freeze() => _attached = KeptLists.Frozen(_attached);
 
     /// <summary>A mesh parent (core Service, GAMMA) when accepted: the Service and the ports this parentRef attaches to; else null.</summary>
     public global::Gateway.Actors.Mesh.MeshParent? Mesh { get; set; }
@@ -59,7 +71,18 @@ internal sealed class RouteModel
     public required DateTime? Created { get; init; }
     public required IReadOnlyList<V1GatewayParentReference> ParentRefs { get; init; }
     public required IReadOnlyList<string> Hostnames { get; init; }
-    public List<CompiledMatch> Matches { get; } = [];
+
+    // Matches, parents and placements are lists while the route is compiled and placed, and exact arrays once it is
+    // kept (TrimLists): a list object in front of each cost 32 bytes per list per route for as long as it is kept.
+    private IReadOnlyList<CompiledMatch> _matches = [];
+    private IReadOnlyList<ParentResult> _parents = [];
+    private IReadOnlyList<ListenerModel> _placedOn = [];
+
+    /// <summary>The valid (rule, match) pairs of the HTTP/GRPC rules, compiled.</summary>
+    public IReadOnlyList<CompiledMatch> Matches => _matches;
+
+    /// <summary>Adds a compiled match.</summary>
+    public void AddMatch(CompiledMatch match) => KeptLists.Add(ref _matches, match);
     // Most routes have no L4 rules, reference problems, dropped rules or policy uses, and the model is kept per route:
     // those collections are made on first use through their property (an empty List costs 32 bytes, an empty HashSet
     // 64), and the hot readers below look at the fields without making them.
@@ -76,10 +99,21 @@ internal sealed class RouteModel
     public List<ConditionSpec> RefProblems => _refProblems ??= [];
     public List<string> DroppedRules => _droppedRules ??= [];
     public int RuleCount { get; set; }
-    public List<ParentResult> Parents { get; } = [];
+
+    /// <summary>What each parentRef asked and got, in parentRef order (duplicates once).</summary>
+    public IReadOnlyList<ParentResult> Parents => _parents;
+
+    /// <summary>Adds a parent's result.</summary>
+    public void AddParent(ParentResult parent) => KeptLists.Add(ref _parents, parent);
 
     /// <summary>The listeners this route's entries were placed on (each once), so they can be taken off again.</summary>
-    public List<ListenerModel> PlacedOn { get; } = [];
+    public IReadOnlyList<ListenerModel> PlacedOn => _placedOn;
+
+    /// <summary>Records that the route's entries were placed on <paramref name="listener"/>.</summary>
+    public void Place(ListenerModel listener) => KeptLists.Add(ref _placedOn, listener);
+
+    /// <summary>Forgets every placement (the entries were taken off).</summary>
+    public void ClearPlacements() => _placedOn = [];
 
     /// <summary>The Services (and through them their EndpointSlices) compiling this route read; a change to one re-translates it.</summary>
     public ResourceKey[] Reads { get; set; } = [];
@@ -96,15 +130,15 @@ internal sealed class RouteModel
     /// <summary>
     /// Gives back the room the model's lists grew for and do not use. The model is kept per route between passes, and
     /// a list filled one item at a time keeps room for four: a route with one match, one parent and one listener held
-    /// about 120 bytes of empty slots. Called once the route's pass is done (its status is composed); a later pass that
-    /// adds to a list grows it again.
+    /// about 120 bytes of empty slots, and the list objects 128 more. Called once the route's pass is done (its status
+    /// is composed); matches, parents and placements become exact arrays, which a later addition copies into a list again.
     /// </summary>
     public void TrimLists()
     {
-        KeptLists.Trim(Matches);
-        KeptLists.Trim(Parents);
-        KeptLists.Trim(PlacedOn);
-        foreach (var parent in Parents) KeptLists.Trim(parent.Attached);
+        _matches = KeptLists.Frozen(_matches);
+        _parents = KeptLists.Frozen(_parents);
+        _placedOn = KeptLists.Frozen(_placedOn);
+        foreach (var parent in _parents) parent.Freeze();
         KeptLists.Trim(_l4Rules);
         KeptLists.Trim(_refProblems);
         KeptLists.Trim(_droppedRules);
@@ -113,7 +147,7 @@ internal sealed class RouteModel
     /// <summary>Drops every compiled rule (a faulted route serves nothing).</summary>
     public void ClearRules()
     {
-        Matches.Clear();
+        _matches = [];
         _l4Rules?.Clear();
     }
 

@@ -259,7 +259,7 @@ public static class Translator
         foreach (var p in placements)
         {
             p.Listener.AttachedRoutes++;
-            route.PlacedOn.Add(p.Listener);
+            route.Place(p.Listener);
             if (!sorted)
             {
                 p.Listener.HttpEntries.AddRange(p.Http);
@@ -281,7 +281,7 @@ public static class Translator
             Shadowing.RemoveRoute(listener, route.Key);
             listener.L4Entries.RemoveAll(e => e.Entry.Route == route.Key);
         }
-        route.PlacedOn.Clear();
+        route.ClearPlacements();
     }
 
     /// <summary>Step 8 for one route object of any route kind: rules compiled, backends resolved, parentRefs bound, reads recorded.</summary>
@@ -397,7 +397,7 @@ public static class Translator
         route.ClearPolicyUses();
         foreach (var p in route.Parents)
         {
-            p.Attached.Clear();
+            p.ClearAttached();
             p.Mesh = null;
             p.Accepted = condition;
         }

@@ -99,7 +99,7 @@ public class IncrementalTranslatorTests
     }
 
     [Fact]
-    public void Translate_KeptRouteModelsAndStatuses_HoldNoEmptyRoomInTheirLists_StatusListsAsArrays_AndShareTheEmptyFilters_AfterAFullAndAnIncrementalPass()
+    public void Translate_KeptRouteModelsAndStatuses_HoldTheirListsAsExactArrays_AndShareTheEmptyFilters_AfterAFullAndAnIncrementalPass()
     {
         var translator = new IncrementalTranslator();
         var first = Parse(1, Base, Route("r1", "a", "svc-a"), Route("r2", "a", "svc-a", "/two"), Route("r3", "b", "svc-b"));
@@ -117,10 +117,10 @@ public class IncrementalTranslatorTests
         foreach (var route in routes)
         {
             Assert.NotEmpty(route.Matches);
-            Assert.Equal(route.Matches.Count, route.Matches.Capacity);
-            Assert.Equal(route.Parents.Count, route.Parents.Capacity);
-            Assert.Equal(route.PlacedOn.Count, route.PlacedOn.Capacity);
-            Assert.All(route.Parents, p => Assert.Equal(p.Attached.Count, p.Attached.Capacity));
+            Assert.IsType<CompiledMatch[]>(route.Matches);
+            Assert.IsType<ParentResult[]>(route.Parents);
+            Assert.IsType<ListenerModel[]>(route.PlacedOn);
+            Assert.All(route.Parents, p => Assert.IsType<(ListenerModel, IReadOnlyList<string>)[]>(p.Attached));
             // No filters: the one shared empty instance, not an object per match.
             Assert.All(route.Matches, m => Assert.Same(HttpFilters.None, m.Filters));
         }

@@ -122,6 +122,11 @@ internal sealed class RouteAction
 /// <summary>One IR entry compiled: its match and its action.</summary>
 internal sealed record CompiledRoute(HttpRouteEntry Entry, CompiledMatch Match, RouteAction Action)
 {
-    /// <summary>The entry's metric tag values, computed with the entry (the request path only reads them).</summary>
-    public Observability.Metrics.RouteTags Tags { get; } = Observability.Metrics.RouteTags.Of(Entry);
+    private Observability.Metrics.RouteTags? _tags;
+
+    /// <summary>
+    /// The entry's metric tag values, made by its first request and read by every later one (84 bytes per entry that a
+    /// route without traffic does not hold). Two first requests at once may both make them: equal values, either kept.
+    /// </summary>
+    public Observability.Metrics.RouteTags Tags => _tags ??= Observability.Metrics.RouteTags.Of(Entry);
 }

@@ -23,9 +23,9 @@ internal sealed class TranslationIndex
 
     private Snapshot _snapshot;
     private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _namespaceLabels = new(StringComparer.Ordinal);
-    // A Service's EndpointSlices in key order, as an exact array replaced on every change (most Services have one slice:
-    // 32 bytes instead of a list and its room for four, 88).
-    private readonly Dictionary<(string Ns, string Service), V1EndpointSlice[]> _slices = new();
+    // A Service's EndpointSlices in key order: the slice itself when it is the only one (most Services), else an exact
+    // array; replaced on every change. A list with its room for four cost 88 bytes per Service.
+    private readonly Dictionary<(string Ns, string Service), object> _slices = new();
     private readonly Dictionary<string, List<V1ReferenceGrant>> _grantsByNamespace = new(StringComparer.Ordinal);
     private readonly Dictionary<ResourceKey, CertificateResult> _certificates = new();
     private readonly Dictionary<ResourceKey, (string? Pem, string? Error)> _caBundles = new();
@@ -43,7 +43,7 @@ internal sealed class TranslationIndex
         }
         foreach (var group in snapshot.EndpointSlices.Select(s => (Service: SliceService(s), Slice: s)).Where(s => s.Service is not null).GroupBy(s => s.Service!.Value))
         {
-            _slices[group.Key] = group.Select(s => s.Slice).ToArray();
+            _slices[group.Key] = Hold([.. group.Select(s => s.Slice)]);
         }
         foreach (var grant in snapshot.ReferenceGrants)
         {
@@ -78,19 +78,23 @@ internal sealed class TranslationIndex
             if (old is not null && SliceService(old) is { } oldService && _slices.TryGetValue(oldService, out var held))
             {
                 var key = SliceKey(old);
-                var kept = Array.FindAll(held, s => SliceKey(s) != key);
+                var kept = Array.FindAll(SlicesOf(held), s => SliceKey(s) != key);
                 if (kept.Length == 0) _slices.Remove(oldService);
-                else _slices[oldService] = kept;
+                else _slices[oldService] = Hold(kept);
             }
             if (@new is not null && SliceService(@new) is { } newService)
             {
-                var target = _slices.GetValueOrDefault(newService, []);
+                var target = _slices.TryGetValue(newService, out var present) ? SlicesOf(present) : [];
                 var key = SliceKey(@new);
                 var i = Array.FindIndex(target, s => SliceKey(s).CompareTo(key) > 0);
-                _slices[newService] = [.. target.AsSpan(0, i < 0 ? target.Length : i), @new, .. target.AsSpan(i < 0 ? target.Length : i)];
+                _slices[newService] = Hold([.. target.AsSpan(0, i < 0 ? target.Length : i), @new, .. target.AsSpan(i < 0 ? target.Length : i)]);
             }
         }
     }
+
+    private static object Hold(V1EndpointSlice[] slices) => slices.Length == 1 ? slices[0] : slices;
+
+    private static V1EndpointSlice[] SlicesOf(object held) => held as V1EndpointSlice[] ?? [(V1EndpointSlice)held];
 
     /// <summary>The Service an EndpointSlice belongs to (its kubernetes.io/service-name label), as the Service's key.</summary>
     public static ResourceKey? ServiceOf(V1EndpointSlice slice) =>
@@ -133,7 +137,7 @@ internal sealed class TranslationIndex
     public IReadOnlyList<V1EndpointSlice> EndpointSlices(string ns, string service)
     {
         Reads?.Add(new ResourceKey("Service", ns, service));
-        return _slices.TryGetValue((ns, service), out var list) ? list : [];
+        return _slices.TryGetValue((ns, service), out var held) ? SlicesOf(held) : [];
     }
 
     /// <summary>

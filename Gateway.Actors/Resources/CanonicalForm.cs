@@ -112,6 +112,16 @@ public static class CanonicalForm
         return RenderDigest(document.RootElement, SignificantTop(document.RootElement), SignificantMetadata);
     }
 
+    /// <summary>
+    /// The digest of <see cref="Of"/>'s form of <paramref name="value"/>, hashed as it is written (no string made):
+    /// equal forms give equal digests. Not the value of <see cref="Digest(string)"/> of that form.
+    /// </summary>
+    public static UInt128 ValueDigest(object value)
+    {
+        using var document = JsonDocument.Parse(ObjectCopy.ToJsonBytes(value));
+        return RenderDigest(document.RootElement, null, null);
+    }
+
     /// <summary>Canonical form of any serializable value (status objects, references).</summary>
     public static string Of(object? value)
     {

@@ -91,16 +91,23 @@ public static class StatusMerge
         return desired;
     }
 
+    /// <summary>The properties of <see cref="V1RouteParentStatus"/> a merged entry is built from (all of them).</summary>
+    internal static readonly string[] RouteParentStatusFields = ["ParentRef", "ControllerName", "Conditions"];
+
+    /// <summary>The properties of <see cref="V1PolicyAncestorStatus"/> a merged entry is built from (all of them).</summary>
+    internal static readonly string[] PolicyAncestorStatusFields = ["AncestorRef", "ControllerName", "Conditions"];
+
     /// <summary>A route status: this controller's parents merged per parentRef, other controllers' parents kept.</summary>
     public static V1RouteStatus Merge(V1RouteStatus? stored, V1RouteStatus desired, string controllerName, DateTime now)
     {
         var others = (stored?.Parents ?? []).Where(p => p.ControllerName != controllerName).Select(ObjectCopy.Clone);
+        // A parent entry holds its reference, the controller name and its conditions (RouteParentStatusFields, checked
+        // by a test): the merged entry shares the desired entry's reference, which no status writer modifies (a JSON
+        // copy of every entry was the largest part of a route's merge), and gets merged conditions of its own.
         var ours = (desired.Parents ?? []).Select(d =>
         {
             var old = stored?.Parents?.FirstOrDefault(p => p.ControllerName == d.ControllerName && SameReference(p.ParentRef, d.ParentRef));
-            var merged = ObjectCopy.Clone(d);
-            merged.Conditions = MergeConditions(old?.Conditions, d.Conditions, now);
-            return merged;
+            return new V1RouteParentStatus { ParentRef = d.ParentRef, ControllerName = d.ControllerName, Conditions = MergeConditions(old?.Conditions, d.Conditions, now) };
         });
         // The owning entity keeps the merged status (also while it rests), one per route.
         return KeptLists.Trim(new V1RouteStatus { Parents = [.. others, .. ours] });
@@ -110,12 +117,11 @@ public static class StatusMerge
     public static V1PolicyStatus Merge(V1PolicyStatus? stored, V1PolicyStatus desired, string controllerName, DateTime now)
     {
         var others = (stored?.Ancestors ?? []).Where(a => a.ControllerName != controllerName).Select(ObjectCopy.Clone);
+        // As for route parents (PolicyAncestorStatusFields).
         var ours = (desired.Ancestors ?? []).Select(d =>
         {
             var old = stored?.Ancestors?.FirstOrDefault(a => a.ControllerName == d.ControllerName && SameReference(a.AncestorRef, d.AncestorRef));
-            var merged = ObjectCopy.Clone(d);
-            merged.Conditions = MergeConditions(old?.Conditions, d.Conditions, now);
-            return merged;
+            return new V1PolicyAncestorStatus { AncestorRef = d.AncestorRef, ControllerName = d.ControllerName, Conditions = MergeConditions(old?.Conditions, d.Conditions, now) };
         });
         return new V1PolicyStatus { Ancestors = [.. others, .. ours] };
     }

@@ -21,6 +21,31 @@ public class StatusMergeTests
     };
 
     [Fact]
+    public void MergedRouteParentsAndPolicyAncestors_AreBuiltFromEveryPropertyOfTheirModels()
+    {
+        // A model that gains a property must be carried into the merged entry too (the merge builds entries field by field).
+        static string[] Properties<T>() => [.. typeof(T).GetProperties().Select(p => p.Name).Order(StringComparer.Ordinal)];
+        Assert.Equal(Properties<V1RouteParentStatus>(), StatusMerge.RouteParentStatusFields.Order(StringComparer.Ordinal));
+        Assert.Equal(Properties<V1PolicyAncestorStatus>(), StatusMerge.PolicyAncestorStatusFields.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Merge_RouteParents_OursShareTheDesiredReference_TheDesiredStatusIsNotModified()
+    {
+        var gw = new V1GatewayParentReference { Group = "gateway.networking.k8s.io", Kind = "Gateway", Namespace = "ns", Name = "gw", SectionName = "http" };
+        var desired = new V1RouteStatus { Parents = [new V1RouteParentStatus { ParentRef = gw, ControllerName = Us, Conditions = [C("Accepted", "True", generation: 2)] }] };
+        var before = k8s.KubernetesJson.Serialize(desired);
+
+        var merged = StatusMerge.Merge(null, desired, Us, Now);
+
+        var parent = Assert.Single(merged.Parents!);
+        Assert.Same(gw, parent.ParentRef);
+        Assert.Equal((Us, NowSeconds, 2L), (parent.ControllerName, Assert.Single(parent.Conditions!).LastTransitionTime, parent.Conditions![0].ObservedGeneration ?? 0));
+        Assert.NotSame(desired.Parents![0].Conditions![0], parent.Conditions[0]);
+        Assert.Equal(before, k8s.KubernetesJson.Serialize(desired));
+    }
+
+    [Fact]
     public void MergeConditions_StatusUnchanged_KeepsLastTransitionTimeTakesTheRest()
     {
         var merged = StatusMerge.MergeConditions([C("Accepted", "True", "Accepted", 1, Earlier)], [C("Accepted", "True", "ListenersNotValid", 2)], Now)!;

@@ -67,7 +67,7 @@ public sealed record WrittenStatus(Fingerprint Fingerprint, object? Kept, string
         // The status read is this entity's own copy, kept as long as the entity (or its resting entry) lives: it shares
         // the interned reference strings, as a merged status does (ObjectCopy.Clone).
         ObjectCopy.InternStatusReferences(stored.Status);
-        return new(default, stored.Status, stored.Version, stored.Status is { } status ? CanonicalForm.Digest(CanonicalForm.Of(status)) : default, generation, null);
+        return new(default, stored.Status, stored.Version, stored.Status is { } status ? CanonicalForm.ValueDigest(status) : default, generation, null);
     }
 
     /// <summary>What was written: the merged status stored and the version the sink answered with.</summary>
@@ -176,7 +176,7 @@ public sealed record ReconciledObject(
     {
         var stored = LastWritten;
         var merged = StatusMerge.Merge(stored?.Status, desired, controllerName, now);
-        var digest = CanonicalForm.Digest(CanonicalForm.Of(merged));
+        var digest = CanonicalForm.ValueDigest(merged);
         var change = stored?.Kept is null || LastWritten!.Digest != digest ? StatusChange.Status
             : sinkStoresObjects && stored.Version != desired.Object.Metadata?.ResourceVersion ? StatusChange.ObjectOnly
             : StatusChange.None;

@@ -120,7 +120,18 @@ public static partial class YamlText
             ? new Scalar(AnchorName.Empty, TagName.Empty, text, ScalarStyle.DoubleQuoted, isPlainImplicit: false, isQuotedImplicit: true)
             : new Scalar(AnchorName.Empty, TagName.Empty, text, ScalarStyle.Any, isPlainImplicit: true, isQuotedImplicit: true));
 
-    private static bool IsTyped(string text) => MayLookTyped(text) && LooksTyped().IsMatch(text);
+    /// <summary>
+    /// True when <paramref name="text"/> would read back as another type than string (<see cref="LooksTyped"/>). Text of
+    /// one line starting with a letter can only be one of the pattern's words (null, true, yes, on ...: every other
+    /// alternative starts with a digit, a sign, '.' or '~'), so it is looked up instead of matched: most short values
+    /// of a status file (names, "True") start with a letter, and the pattern was a few percent of a status write.
+    /// </summary>
+    internal static bool IsTyped(string text) =>
+        MayLookTyped(text) && (text.Length > 0 && char.IsAsciiLetter(text[0]) && !text.Contains('\n') ? TypedWords.Contains(text) : LooksTyped().IsMatch(text));
+
+    private static readonly System.Collections.Frozen.FrozenSet<string> TypedWords = System.Collections.Frozen.FrozenSet.Create(StringComparer.Ordinal,
+        "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+        "on", "On", "ON", "off", "Off", "OFF");
 
     /// <summary>
     /// Writes the block YAML that <see cref="SerializeWithEmitter(JsonElement, StringBuilder)"/> writes, for documents

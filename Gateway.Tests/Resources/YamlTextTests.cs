@@ -130,6 +130,20 @@ public class YamlTextTests
         Assert.False(YamlText.LooksTypedForTests(text));
     }
 
+    [Fact]
+    public void IsTyped_AgreesWithTheTypedPattern_OnItsWordsAndOnRandomShortStrings()
+    {
+        string[] words = ["null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+            "on", "On", "ON", "off", "Off", "OFF", "nulls", "tRue", "Off\n", "yes\n", "r100", "gw", "bench", "http", "Accepted", "x1", "~", "1", ".5", "-", ""];
+        var random = new Random(20261206);
+        const string Alphabet = "abnoflstruyeNOFLSTRUYE0123456789.-+~:x \n";
+        var generated = Enumerable.Range(0, 20_000).Select(_ => new string([.. Enumerable.Range(0, random.Next(1, 7)).Select(_ => Alphabet[random.Next(Alphabet.Length)])]));
+        foreach (var text in words.Concat(generated))
+        {
+            Assert.True(YamlText.LooksTypedForTests(text) == YamlText.IsTyped(text), $"\"{text}\": pattern {YamlText.LooksTypedForTests(text)}, IsTyped {YamlText.IsTyped(text)}");
+        }
+    }
+
     // Strings chosen around every rule of the emitter's scalar analysis: indicators first and inside, ": " and " #",
     // quotes, leading and trailing spaces, "---" and "...", typed-looking text, empty, long with spaces (no folding),
     // and characters the block writer leaves to the emitter (line breaks, tabs, non-ASCII).

@@ -34,6 +34,16 @@ public sealed class MirrorTarget
 
     internal ImmutableArray<Uri> BaseUris { get; }
 
+    /// <summary>
+    /// Goes on round-robin from where <paramref name="previous"/> (the same mirror of the route entry this target's entry
+    /// replaces) had got to, when both have the same name: a data plane that compiles a changed entry again would
+    /// otherwise send the next copies to the first endpoint each time.
+    /// </summary>
+    public void ContinueFrom(MirrorTarget previous)
+    {
+        if (string.Equals(previous.Name, Name, StringComparison.Ordinal)) _next = Volatile.Read(ref previous._next);
+    }
+
     /// <summary>Round-robin choice of one endpoint; null when there is none.</summary>
     internal Uri? NextBaseUri()
     {

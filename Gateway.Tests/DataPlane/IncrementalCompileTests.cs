@@ -104,6 +104,35 @@ public sealed class IncrementalCompileTests : IDisposable
     }
 
     [Fact]
+    public void Compile_EntryReplacedByAnotherOfTheSameMatch_ItsExternalAuthAndMirrorGoOnRoundRobin_AnotherMatchStartsAtTheFirst()
+    {
+        static WeightedBackend Three(string id, int port) => new(id, 1, true,
+            [new BackendEndpoint("127.0.0.1", port), new BackendEndpoint("127.0.0.2", port), new BackendEndpoint("127.0.0.3", port)],
+            BackendProtocol.Http1, null, null, null);
+        var filters = Ir.Filters(mirrors: [new RequestMirror(Three("cluster-mirror", 9001), 1.0)])
+            with { ExternalAuth = new ExternalAuth(ExternalAuthProtocol.Http, Three("cluster-auth", 9002), "", [], [], 0) };
+        var entry = Ir.Entry(Ir.Prefix("/"), filters: filters, backends: Ir.Group(Ir.Backend(null, id: "cluster-b")), id: "e");
+        RouteAction ActionOf(CompiledSocketTable table) => Assert.Single(table.AllListeners[0].RouteGroups.Registered("")!.Routes).Action;
+        static string Host(Uri? uri) => uri!.Host;
+        var (first, _) = Compile(Ir.Port(80, ListenerProtocol.Http, Ir.Listener("any", null, entry)), null);
+        var before = ActionOf(first);
+        Assert.Equal(["http://127.0.0.1:9002", "http://127.0.0.2:9002"], new[] { before.ExternalAuth!.NextDestination(), before.ExternalAuth.NextDestination() });
+        Assert.Equal(["127.0.0.1", "127.0.0.2"], new[] { Host(before.Mirrors[0].Target.NextBaseUri()), Host(before.Mirrors[0].Target.NextBaseUri()) });
+
+        var (second, stats) = Compile(Ir.Port(80, ListenerProtocol.Http, Ir.Listener("any", null, entry with { Id = "e-again" })), first);
+        var after = ActionOf(second);
+        Assert.Equal(1, stats.EntriesCompiled);
+        Assert.NotSame(before.ExternalAuth, after.ExternalAuth);
+        Assert.Equal("http://127.0.0.3:9002", after.ExternalAuth!.NextDestination());
+        Assert.Equal("127.0.0.3", Host(after.Mirrors[0].Target.NextBaseUri()));
+
+        var (third, _) = Compile(Ir.Port(80, ListenerProtocol.Http, Ir.Listener("any", null, Ir.Entry(Ir.Prefix("/"), filters: filters, backends: Ir.Group(Ir.Backend(null, id: "cluster-b")), id: "o"))), second);
+        var other = ActionOf(third);
+        Assert.Equal("http://127.0.0.1:9002", other.ExternalAuth!.NextDestination());
+        Assert.Equal("127.0.0.1", Host(other.Mirrors[0].Target.NextBaseUri()));
+    }
+
+    [Fact]
     public void Compile_OneEntryOfOneListenerChanged_CompilesOnlyThatEntrysGroup()
     {
         var shop = Ir.Listener("shop", "shop.example.com", Ir.Entry(Ir.Prefix("/"), id: "shop"));

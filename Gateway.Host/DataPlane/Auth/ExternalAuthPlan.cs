@@ -138,7 +138,18 @@ internal abstract class ExternalAuthPlan
     /// </summary>
     protected abstract Task<AuthResult> CheckAsync(HttpContext context, string destination, ReadOnlyMemory<byte> body, CancellationToken cancellation);
 
-    private string NextDestination()
+    /// <summary>
+    /// Goes on round-robin from where <paramref name="previous"/> (the plan of the entry this plan's entry replaces) had
+    /// got to, when both ask the same service (cluster id); see <see cref="CompiledBackend.ContinueFrom"/>.
+    /// </summary>
+    public void ContinueFrom(ExternalAuthPlan? previous)
+    {
+        if (previous is not null && string.Equals(previous.Source.Backend.ClusterId, Source.Backend.ClusterId, StringComparison.Ordinal))
+            _next = Volatile.Read(ref previous._next);
+    }
+
+    /// <summary>The auth service endpoint of the next check, round-robin.</summary>
+    internal string NextDestination()
     {
         if (_destinations.Length == 1) return _destinations[0];
         var i = (uint)Interlocked.Increment(ref _next);

@@ -515,6 +515,15 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
                 ? new Sessions.SessionPlan(session, backends, Sessions.SessionPlan.CookiePath(entry.Path), port.Protocol == ListenerProtocol.Https, sessionKey)
                 : null,
         };
+        if (predecessor is not null)
+        {
+            // The rule's ExternalAuth service and mirrors go on round-robin too (each where the replaced entry's got to).
+            action.ExternalAuth?.ContinueFrom(predecessor.Action.ExternalAuth);
+            foreach (var mirror in action.Mirrors)
+            {
+                foreach (var before in predecessor.Action.Mirrors) mirror.Target.ContinueFrom(before.Target);
+            }
+        }
         return new CompiledRoute(entry, match, action);
     }
 

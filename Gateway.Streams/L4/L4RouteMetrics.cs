@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Reflection;
 using Akka;
 using Akka.IO;
 using Akka.Streams.Dsl;
@@ -16,7 +17,14 @@ public static class L4RouteMetrics
     /// <summary>The meter's name.</summary>
     public const string MeterName = "Gateway.Streams";
 
-    private static readonly Meter Meter = new(MeterName);
+    /// <summary>
+    /// The meter's version (its instrumentation scope version): this build's informational version without its build
+    /// metadata, as Gateway.Host versions its meters (Hosting/GatewayVersion; one MSBuild Version stamps every project).
+    /// </summary>
+    public static string ScopeVersion { get; } =
+        (typeof(L4RouteMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown").Split('+', 2)[0];
+
+    private static readonly Meter Meter = new(MeterName, ScopeVersion);
 
     private static readonly Counter<long> Sessions = Meter.CreateCounter<long>("gateway.l4.route.sessions", unit: null,
         "TCP/TLS connections and UDP sessions handed to a route's backend, by route and protocol");

@@ -331,6 +331,24 @@ public sealed partial class MetricsScrapeTests(ScrapedGatewayFixture gateway) : 
     }
 
     [Fact]
+    public void StreamsMeter_HasTheGatewayVersionWithoutBuildMetadata_AsOurOtherMeters()
+    {
+        string? version = null;
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == Gateway.Streams.L4.L4RouteMetrics.MeterName) version = instrument.Meter.Version;
+            },
+        };
+        System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(Gateway.Streams.L4.L4RouteMetrics).TypeHandle);
+        listener.Start();
+
+        Assert.Equal(Gateway.Host.Hosting.GatewayVersion.WithoutBuildMetadata, version);
+        Assert.Equal(Gateway.Host.Hosting.GatewayVersion.WithoutBuildMetadata, Gateway.Streams.L4.L4RouteMetrics.ScopeVersion);
+    }
+
+    [Fact]
     public async Task Scrape_OurMetersLines_CarryOtelScopeVersion_TheGatewayVersionWithoutBuildMetadata()
     {
         var expected = Gateway.Host.Hosting.GatewayVersion.WithoutBuildMetadata;

@@ -58,7 +58,7 @@ internal static class KeptLists
     /// <summary>
     /// Gives back the room a table kept per object grew into while it was filled from nothing (a full translation, the
     /// first content build): a <see cref="Dictionary{TKey,TValue}"/> doubles as it fills, so 10,000 entries sit in room
-    /// for 17,519 (at 10,000 routes about 300 KB per table) until the process ends, as tables never shrink by
+    /// for 17,519 (at 10,000 routes about 250 KB per table) until the process ends, as tables never shrink by
     /// themselves. Leaves an eighth of the entries as room, so the additions that follow do not double it again at once.
     /// </summary>
     public static void TrimTable<TKey, TValue>(Dictionary<TKey, TValue> table) where TKey : notnull

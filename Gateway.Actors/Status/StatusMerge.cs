@@ -102,8 +102,9 @@ public static class StatusMerge
     {
         var others = (stored?.Parents ?? []).Where(p => p.ControllerName != controllerName).Select(ObjectCopy.Clone);
         // A parent entry holds its reference, the controller name and its conditions (RouteParentStatusFields, checked
-        // by a test): the merged entry shares the desired entry's reference, which no status writer modifies (a JSON
-        // copy of every entry was the largest part of a route's merge), and gets merged conditions of its own.
+        // by a test): the merged entry shares the desired entry's reference, which nothing changes (a stored status read
+        // back has its strings interned in place, which writes the same interned instances a desired reference holds;
+        // a JSON copy of every entry was the largest part of a route's merge), and gets merged conditions of its own.
         var ours = (desired.Parents ?? []).Select(d =>
         {
             var old = stored?.Parents?.FirstOrDefault(p => p.ControllerName == d.ControllerName && SameReference(p.ParentRef, d.ParentRef));

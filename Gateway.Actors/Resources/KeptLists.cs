@@ -48,7 +48,7 @@ internal static class KeptLists
     };
 
     /// <summary>A route status's parents and each parent's conditions held as arrays (<see cref="Fixed{T}"/>); returns it.</summary>
-    public static V1RouteStatus Trim(V1RouteStatus status)
+    public static V1RouteStatus Fixed(V1RouteStatus status)
     {
         foreach (var parent in status.Parents ?? []) parent.Conditions = Fixed(parent.Conditions);
         status.Parents = Fixed(status.Parents);
@@ -62,13 +62,6 @@ internal static class KeptLists
     /// themselves. Leaves an eighth of the entries as room, so the additions that follow do not double it again at once.
     /// </summary>
     public static void TrimTable<TKey, TValue>(Dictionary<TKey, TValue> table) where TKey : notnull
-    {
-        var keep = Room(table.Count);
-        if (table.Capacity > keep + keep / 4) table.TrimExcess(keep);
-    }
-
-    /// <summary>See <see cref="TrimTable{TKey,TValue}(Dictionary{TKey,TValue})"/>.</summary>
-    public static void TrimTable<T>(HashSet<T> table)
     {
         var keep = Room(table.Count);
         if (table.Capacity > keep + keep / 4) table.TrimExcess(keep);

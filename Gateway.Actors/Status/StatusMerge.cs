@@ -111,7 +111,7 @@ public static class StatusMerge
             return new V1RouteParentStatus { ParentRef = d.ParentRef, ControllerName = d.ControllerName, Conditions = MergeConditions(old?.Conditions, d.Conditions, now) };
         });
         // The owning entity keeps the merged status (also while it rests), one per route.
-        return KeptLists.Trim(new V1RouteStatus { Parents = [.. others, .. ours] });
+        return KeptLists.Fixed(new V1RouteStatus { Parents = [.. others, .. ours] });
     }
 
     /// <summary>A policy status: this controller's ancestors merged per ancestorRef, other controllers' ancestors kept.</summary>

@@ -214,7 +214,7 @@ public static class Translator
         // Its pass is done: the model is kept until the next change that touches it.
         route.TrimLists();
         return Guard<DesiredStatus?>(diagnostics, options, Steps.Status, route.Key,
-            () => new DesiredRouteStatus(route.Key, route.Generation, obj, KeptLists.Trim(StatusComposer.Route(route, options.ControllerName))),
+            () => new DesiredRouteStatus(route.Key, route.Generation, obj, KeptLists.Fixed(StatusComposer.Route(route, options.ControllerName))),
             e => new DesiredRouteStatus(route.Key, route.Generation, obj, StatusComposer.FailedRoute(route, options.ControllerName, Steps.Status, e)));
     }
 

@@ -18,8 +18,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Gateway.Emulators.Kubernetes;
 
-/// <summary>One request the fake API server answered, as an RBAC rule (group, resource[/subresource], verb).</summary>
-public sealed record ApiRequest(string Method, string Path, string Group, string Resource, string Verb, int StatusCode);
+/// <summary>
+/// One request the fake API server answered, as an RBAC rule (group, resource[/subresource], verb). Changed is false for
+/// an update or patch the server answered as a no-op (it changed nothing, so no new resourceVersion).
+/// </summary>
+public sealed record ApiRequest(string Method, string Path, string Group, string Resource, string Verb, int StatusCode, bool Changed = true);
 
 /// <summary>
 /// An in-process Kubernetes API server on Kestrel (loopback, port 0) that speaks enough of the real protocol for
@@ -316,11 +319,13 @@ public sealed class FakeApiServer : IAsyncDisposable
         finally
         {
             if (route is { } rr && !context.Items.ContainsKey(Recorded))
-                _requests.Enqueue(new ApiRequest(request.Method, request.Path + request.QueryString, rr.Group, rr.Plural + (rr.Status ? "/status" : ""), verb, context.Response.StatusCode));
+                _requests.Enqueue(new ApiRequest(request.Method, request.Path + request.QueryString, rr.Group, rr.Plural + (rr.Status ? "/status" : ""), verb, context.Response.StatusCode,
+                    Changed: !context.Items.ContainsKey(NoOp)));
         }
     }
 
     private const string Recorded = "recorded";
+    private const string NoOp = "no-op";
 
     private readonly record struct Route(string Group, string Version, string Plural, string? Namespace, string? Name, bool Status);
 
@@ -535,7 +540,9 @@ public sealed class FakeApiServer : IAsyncDisposable
                     MergePatch(next, r.Status ? new JsonObject { ["status"] = body["status"]?.DeepClone() } : body);
                 }
                 else next = body;
+                var version = current["metadata"]?["resourceVersion"]?.GetValue<string>();
                 (result, error) = Update(type, key, next, statusOnly: r.Status);
+                if (result?["metadata"]?["resourceVersion"]?.GetValue<string>() == version) context.Items[NoOp] = true;
             }
         }
         switch (error)

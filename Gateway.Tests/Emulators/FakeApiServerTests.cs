@@ -37,6 +37,23 @@ public sealed class FakeApiServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StatusPatch_OfAnEqualStatus_RecordedAsANoOpWithoutANewResourceVersion()
+    {
+        _server.Apply(GatewayObj("web"));
+        using var client = _server.CreateClient();
+        var patch = new V1Patch("""{"status":{"conditions":[{"type":"Accepted","status":"True","reason":"Accepted","message":"m","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}""",
+            V1Patch.PatchType.MergePatch);
+        await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, "gateway.networking.k8s.io", "v1", "default", "gateways", "web");
+        var version = _server.Get<V1Gateway>(Web)!.Metadata.ResourceVersion;
+        await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, "gateway.networking.k8s.io", "v1", "default", "gateways", "web");
+
+        Assert.Equal(version, _server.Get<V1Gateway>(Web)!.Metadata.ResourceVersion);
+        var patches = _server.Requests.Where(r => r.Verb == "patch" && r.Resource == "gateways/status").ToList();
+        Assert.Equal([true, false], patches.Select(r => r.Changed));
+        Assert.All(patches, r => Assert.Equal(200, r.StatusCode));
+    }
+
+    [Fact]
     public void Update_SpecChangeBumpsGeneration_MetadataChangeDoesNot()
     {
         _server.Apply(GatewayObj("web"));

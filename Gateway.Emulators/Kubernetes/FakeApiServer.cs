@@ -278,6 +278,9 @@ public sealed class FakeApiServer : IAsyncDisposable
         var segments = request.Path.Value!.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
         var route = ParseRoute(segments);
         var verb = "";
+        // Recorded as the answer starts, before its body is sent: a client that has read the answer finds its request
+        // in Requests. The finally records what never started an answer.
+        context.Response.OnStarting(() => { Record(context, route, verb); return Task.CompletedTask; });
         try
         {
             if (route is null) { await WriteStatus(context, HttpStatusCode.NotFound, "NotFound", "no such path").ConfigureAwait(false); return; }
@@ -318,10 +321,16 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
         finally
         {
-            if (route is { } rr && !context.Items.ContainsKey(Recorded))
-                _requests.Enqueue(new ApiRequest(request.Method, request.Path + request.QueryString, rr.Group, rr.Plural + (rr.Status ? "/status" : ""), verb, context.Response.StatusCode,
-                    Changed: !context.Items.ContainsKey(NoOp)));
+            Record(context, route, verb);
         }
+    }
+
+    private void Record(HttpContext context, Route? route, string verb)
+    {
+        if (route is not { } r || !context.Items.TryAdd(Recorded, true)) return;
+        var request = context.Request;
+        _requests.Enqueue(new ApiRequest(request.Method, request.Path + request.QueryString, r.Group, r.Plural + (r.Status ? "/status" : ""), verb, context.Response.StatusCode,
+            Changed: !context.Items.ContainsKey(NoOp)));
     }
 
     private const string Recorded = "recorded";
@@ -434,10 +443,8 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
-        await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
         // A watch is recorded once its stream starts (it may stay open for the rest of the test).
-        context.Items[Recorded] = true;
-        _requests.Enqueue(new ApiRequest("GET", context.Request.Path + context.Request.QueryString, type.Info.Group, KubernetesPermissions.PluralOf(type.Info), "watch", 200));
+        await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
         if (gone)
         {
             await WriteLine(context, EventLine("ERROR", StatusNode(HttpStatusCode.Gone, "Expired", $"too old resource version: {from}"))).ConfigureAwait(false);

@@ -33,7 +33,10 @@ public sealed class UdpEchoServer : IEmulatedServer
     /// <summary>The bound endpoint (with the real port when 0 was asked for).</summary>
     public IPEndPoint Endpoint => (IPEndPoint)_socket.LocalEndPoint!;
 
-    /// <summary>Datagrams answered so far.</summary>
+    /// <summary>
+    /// Datagrams received so far, each answered: counted before the answer is sent, so a client holding the answer finds
+    /// its datagram counted.
+    /// </summary>
     public int DatagramCount => Volatile.Read(ref _datagramCount);
 
     /// <inheritdoc />
@@ -68,8 +71,8 @@ public sealed class UdpEchoServer : IEmulatedServer
                 _log.Enqueue(new EchoLogLine(DateTimeOffset.UtcNow, $"Received UDP {payload} from {received.RemoteEndPoint}"));
                 while (_log.Count > MaxLogLines && _log.TryDequeue(out _)) { }
                 var reply = Reply(payload);
-                await _socket.SendToAsync(reply, SocketFlags.None, received.RemoteEndPoint, _stop.Token).ConfigureAwait(false);
                 Interlocked.Increment(ref _datagramCount);
+                await _socket.SendToAsync(reply, SocketFlags.None, received.RemoteEndPoint, _stop.Token).ConfigureAwait(false);
             }
             catch (Exception) when (_stop.IsCancellationRequested)
             {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace Gateway.Actors.Resources;
@@ -84,6 +85,28 @@ internal static partial class CrdNativeRules
         ParentRefsSectionOrPortUnique => self => ParentPairs(self, all: false),
         _ when expression == RulesMatchesTotal => self => MatchesTotal(self),
         RuleNamesUnique => self => NamesUnique(self),
+        IpAddressesUnique => self => AddressesUnique(self, "IPAddress"),
+        HostnamesUnique => self => AddressesUnique(self, "Hostname"),
+        AddressHostname => self => AddressHostnameValid(self),
+        // A field given as null is left to CEL: whether has() sees it is the evaluator's business.
+        ListenerTlsNotForPlain => self => AllListeners(self, l => l.Protocol is not ("HTTP" or "TCP" or "UDP") || !l.Map.TryGetValue("tls", out var t)
+            ? true
+            : t is null ? null : false),
+        ListenerHttpsTlsMode => self => AllListeners(self, l => l.Protocol != "HTTPS" || !l.Map.TryGetValue("tls", out var t)
+            ? true
+            : t is Dictionary<string, object?> tls && tls.GetValueOrDefault("mode") is string mode ? mode is "" or "Terminate" : null),
+        ListenerTlsModeSet => self => AllListeners(self, l => l.Protocol != "TLS"
+            ? true
+            : !l.Map.TryGetValue("tls", out var t) ? false
+            : t is not Dictionary<string, object?> tls ? null
+            : !tls.TryGetValue("mode", out var m) ? false
+            : m is string mode ? mode != "" : null),
+        ListenerHostnameNotForL4 => self => AllListeners(self, l => l.Protocol is not ("TCP" or "UDP") || !l.Map.TryGetValue("hostname", out var h)
+            ? true
+            : h is string hostname ? hostname == "" : null),
+        ListenerNamesUnique => self => ListenersUnique(self, byName: true),
+        ListenerCombinationsUnique => self => ListenersUnique(self, byName: false),
+        ListenerTlsTerminateNeedsCertificates => self => TerminateHasCertificates(self),
         PathTypes => self => self is Dictionary<string, object?> map && map.GetValueOrDefault("type") is string type
             ? type is "Exact" or "PathPrefix" or "RegularExpression"
             : null,
@@ -99,6 +122,36 @@ internal static partial class CrdNativeRules
         "self.all(p1, self.exists_one(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__ )) && (((!has(p1.sectionName) || p1.sectionName == '') && (!has(p2.sectionName) || p2.sectionName == '')) || ( has(p1.sectionName) && has(p2.sectionName) && p1.sectionName == p2.sectionName)) && (((!has(p1.port) || p1.port == 0) && (!has(p2.port) || p2.port == 0)) || (has(p1.port) && has(p2.port) && p1.port == p2.port))))";
 
     private const string RuleNamesUnique = "self.all(l1, !has(l1.name) || self.exists_one(l2, has(l2.name) && l1.name == l2.name))";
+
+    // The Gateway's rules on spec.addresses, spec.listeners and a listener's tls: every Gateway is checked against them.
+    private const string IpAddressesUnique =
+        "self.all(a1, a1.type == 'IPAddress' && has(a1.value) ? self.exists_one(a2, a2.type == a1.type && has(a2.value) && a2.value == a1.value) : true )";
+
+    private const string HostnamesUnique =
+        "self.all(a1, a1.type == 'Hostname' && has(a1.value) ? self.exists_one(a2, a2.type == a1.type && has(a2.value) && a2.value == a1.value) : true )";
+
+    private const string AddressHostname =
+        "self.type == 'Hostname' ? (!has(self.value) || self.value.matches(r\"\"\"^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$\"\"\")): true";
+
+    private const string ListenerTlsNotForPlain = "self.all(l, l.protocol in ['HTTP', 'TCP', 'UDP'] ? !has(l.tls) : true)";
+
+    private const string ListenerHttpsTlsMode = "self.all(l, (l.protocol == 'HTTPS' && has(l.tls)) ? (l.tls.mode == '' || l.tls.mode == 'Terminate') : true)";
+
+    private const string ListenerTlsModeSet = "self.all(l, (l.protocol == 'TLS' ? has(l.tls) && has(l.tls.mode) && l.tls.mode != '' : true))";
+
+    private const string ListenerHostnameNotForL4 = "self.all(l, l.protocol in ['TCP', 'UDP'] ? (!has(l.hostname) || l.hostname == '') : true)";
+
+    private const string ListenerNamesUnique = "self.all(l1, self.exists_one(l2, l1.name == l2.name))";
+
+    private const string ListenerCombinationsUnique =
+        "self.all(l1, self.exists_one(l2, l1.port == l2.port && l1.protocol == l2.protocol && (has(l1.hostname) && has(l2.hostname) ? l1.hostname == l2.hostname : !has(l1.hostname) && !has(l2.hostname))))";
+
+    private const string ListenerTlsTerminateNeedsCertificates =
+        "self.mode == 'Terminate' ? size(self.certificateRefs) > 0 || size(self.options) > 0 : true";
+
+    // The rule's pattern as the CEL evaluator reads it (.NET's $, as PathPattern's forms do).
+    [GeneratedRegex(@"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex GatewayHostnamePattern();
 
     private static readonly string RulesMatchesTotal =
         string.Join(" + ", Enumerable.Range(0, 16).Select(i => $"(self.size() > {i} ? self[{i}].matches.size() : 0)")) + " <= 128";
@@ -182,6 +235,106 @@ internal static partial class CrdNativeRules
             if (!seen.Add(text)) return false;
         }
         return true;
+    }
+
+    /// <summary>
+    /// <paramref name="type"/> addresses with a value each have a value no other address of that type has. Null when an
+    /// address is not an object, has no type, or a value that is not a string (CEL decides).
+    /// </summary>
+    private static bool? AddressesUnique(object self, string type)
+    {
+        if (self is not List<object?> list) return null;
+        var values = new List<string>(list.Count);
+        foreach (var item in list)
+        {
+            if (item is not Dictionary<string, object?> map || map.GetValueOrDefault("type") is not string t) return null;
+            if (!map.TryGetValue("value", out var v)) continue;
+            if (v is not string value) return null;
+            if (t == type) values.Add(value);
+        }
+        return values.Count == values.Distinct(StringComparer.Ordinal).Count();
+    }
+
+    /// <summary>A Hostname address's value, when given, is a hostname (an optional leading wildcard label).</summary>
+    private static bool? AddressHostnameValid(object self)
+    {
+        if (self is not Dictionary<string, object?> map || map.GetValueOrDefault("type") is not string type) return null;
+        if (type != "Hostname" || !map.TryGetValue("value", out var v)) return true;
+        return v is string value ? GatewayHostnamePattern().IsMatch(value) : null;
+    }
+
+    /// <summary>One listener as the listener rules read it: its fields, and its protocol.</summary>
+    private readonly record struct Listener(Dictionary<string, object?> Map, string Protocol);
+
+    /// <summary>
+    /// <paramref name="holds"/> for every listener (null: undecided). False when any listener breaks the rule (CEL's
+    /// all() is false then, whatever the others give); null when none does and one is undecided, or a listener is not an
+    /// object with a protocol.
+    /// </summary>
+    private static bool? AllListeners(object self, Func<Listener, bool?> holds)
+    {
+        if (self is not List<object?> list) return null;
+        var undecided = false;
+        foreach (var item in list)
+        {
+            if (item is not Dictionary<string, object?> map || map.GetValueOrDefault("protocol") is not string protocol)
+            {
+                undecided = true;
+                continue;
+            }
+            switch (holds(new Listener(map, protocol)))
+            {
+                case false: return false;
+                case null: undecided = true; break;
+            }
+        }
+        return undecided ? null : true;
+    }
+
+    /// <summary>
+    /// <paramref name="byName"/>: no two listeners share a name. Otherwise: no two share port, protocol and hostname
+    /// (a missing hostname equal only to a missing one). Null when a listener lacks a field the rule compares.
+    /// </summary>
+    private static bool? ListenersUnique(object self, bool byName)
+    {
+        if (self is not List<object?> list) return null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in list)
+        {
+            if (item is not Dictionary<string, object?> map) return null;
+            string identity;
+            if (byName)
+            {
+                if (map.GetValueOrDefault("name") is not string name) return null;
+                identity = name;
+            }
+            else
+            {
+                if (map.GetValueOrDefault("port") is not long port || map.GetValueOrDefault("protocol") is not string protocol) return null;
+                string hostname;
+                if (!map.TryGetValue("hostname", out var h)) hostname = "\u0000";
+                else if (h is string text) hostname = "=" + text;
+                else return null;
+                identity = string.Create(CultureInfo.InvariantCulture, $"{port}\u0000{protocol}\u0000{hostname}");
+            }
+            if (!seen.Add(identity)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// A Terminate listener's tls names certificates or options. CEL's || is true when either side is, false when both
+    /// are, and an error otherwise (a missing list or map), which the evaluator lets pass: so only both given and empty
+    /// refuse here (a missing pair is refused by <see cref="ObjectValidator"/>'s typed check of the same rule).
+    /// </summary>
+    private static bool? TerminateHasCertificates(object self)
+    {
+        if (self is not Dictionary<string, object?> tls || tls.GetValueOrDefault("mode") is not string mode) return null;
+        if (mode != "Terminate") return true;
+        bool? certificates = !tls.TryGetValue("certificateRefs", out var c) ? null : c is List<object?> refs ? refs.Count > 0 : null;
+        bool? options = !tls.TryGetValue("options", out var o) ? null : o is Dictionary<string, object?> map ? map.Count > 0 : null;
+        if ((c is not null && c is not List<object?>) || (o is not null && o is not Dictionary<string, object?>)) return null;
+        return certificates == true || options == true || certificates is null || options is null;
     }
 
     /// <summary>The C# form of the recurring per-field shapes, or null when <paramref name="expression"/> has none.</summary>

@@ -21,7 +21,9 @@ namespace Gateway.Actors.Resources;
 /// </remarks>
 public static class CrdSchema
 {
-    private static readonly CelEnvironment Cel = CreateEnvironment();
+    // Made by the first rule compiled: the common objects are decided by the native forms, and the environment's
+    // set-up (the protobuf descriptors CEL types are described by) cost about 800 JIT compilations at start-up.
+    private static readonly Lazy<CelEnvironment> Cel = new(CreateEnvironment);
 
     // Before Schemas: Load fills them (only Load, on the type initializer's thread, reads or writes PatternCache).
     private static readonly Dictionary<(string Message, string Expression), CelRule> CelRuleCache = [];
@@ -373,7 +375,8 @@ public static class CrdSchema
             // One compilation at a time: the environment was only ever compiled against from one thread (the schema's
             // load); its programs are evaluated concurrently, as before.
             Func<Dictionary<string, object?>, object?> program;
-            lock (Cel) program = Cel.Compile(plain).Invoke;
+            var environment = Cel.Value;
+            lock (environment) program = environment.Compile(plain).Invoke;
             return (program, null);
         }
         catch (Exception e) when (e is not OutOfMemoryException)

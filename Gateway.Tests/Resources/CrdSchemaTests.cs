@@ -237,6 +237,73 @@ public class CrdSchemaTests
         Assert.Empty(CrdSchema.NativeDisagreements("HTTPRoute", "v1", (Dictionary<string, object?>)DocumentTree.Read(document)!));
     }
 
+    public static TheoryData<string, bool> GatewayShapes => new()
+    {
+        { "listeners: [{name: a, port: 80, protocol: HTTP}, {name: a, port: 81, protocol: HTTP}]", false },
+        { "listeners: [{name: a, port: 80, protocol: HTTP}, {name: b, port: 80, protocol: HTTP}]", false },
+        { "listeners: [{name: a, port: 80, protocol: HTTP, hostname: x.example}, {name: b, port: 80, protocol: HTTP}]", true },
+        { "listeners: [{name: a, port: 80, protocol: HTTP, hostname: x.example}, {name: b, port: 80, protocol: HTTP, hostname: x.example}]", false },
+        { "listeners: [{name: a, port: 80, protocol: HTTP}, {name: b, port: 80, protocol: TCP}]", true },
+        { "listeners: [{name: a, port: 80, protocol: HTTP, tls: {mode: Terminate, certificateRefs: [{name: c}]}}]", false },
+        { "listeners: [{name: a, port: 443, protocol: HTTPS, tls: {mode: Passthrough, certificateRefs: [{name: c}]}}]", false },
+        { "listeners: [{name: a, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: c}]}}]", true },
+        { "listeners: [{name: a, port: 443, protocol: HTTPS, tls: {mode: Terminate}}]", false },
+        { "listeners: [{name: a, port: 443, protocol: HTTPS, tls: {mode: Terminate, options: {k: v}}}]", true },
+        { "listeners: [{name: a, port: 443, protocol: HTTPS, tls: {mode: Terminate, certificateRefs: []}}]", false },
+        { "listeners: [{name: a, port: 443, protocol: HTTPS, tls: {mode: Terminate, options: {}}}]", false },
+        { "listeners: [{name: a, port: 443, protocol: TLS}]", false },
+        { "listeners: [{name: a, port: 443, protocol: TLS, tls: {mode: Passthrough}}]", true },
+        { "listeners: [{name: a, port: 5000, protocol: TCP, hostname: x.example}]", false },
+        { "listeners: [{name: a, port: 5000, protocol: UDP}]", true },
+        { "listeners: [{name: a, port: 80, protocol: HTTP}]\n  addresses: [{type: IPAddress, value: 10.0.0.1}, {type: IPAddress, value: 10.0.0.1}]", false },
+        { "listeners: [{name: a, port: 80, protocol: HTTP}]\n  addresses: [{type: IPAddress, value: 10.0.0.1}, {type: Hostname, value: 10.0.0.1}]", true },
+        { "listeners: [{name: a, port: 80, protocol: HTTP}]\n  addresses: [{type: Hostname, value: lb.example}, {type: Hostname, value: lb.example}]", false },
+        { "listeners: [{name: a, port: 80, protocol: HTTP}]\n  addresses: [{type: Hostname, value: Bad_Host}]", false },
+        { "listeners: [{name: a, port: 80, protocol: HTTP}]\n  addresses: [{type: Hostname, value: '*.lb.example'}]", true },
+    };
+
+    /// <summary>
+    /// The C# forms of the Gateway's address, listener and listener TLS rules accept and refuse as the API server's CEL
+    /// rules do, on the shapes that decide them, without the CEL evaluator.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(GatewayShapes))]
+    public void NativeGatewayRules_AcceptOrRefuseAsCelWithoutTheEvaluator_OnEdgeShapes(string spec, bool accepted)
+    {
+        var text = $"apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {{name: g, namespace: default}}\nspec:\n  gatewayClassName: c\n  {spec}\n";
+        CrdSchema.CelEvaluated.Clear();
+
+        var parsed = ManifestParser.Parse("input.yaml", text);
+
+        Assert.True(accepted == (parsed.Diagnostics.Count == 0), string.Join("; ", parsed.Diagnostics.Select(d => d.ToString())));
+        Assert.True(CrdSchema.CelEvaluated.Count == 0, "decided by the CEL evaluator: " + string.Join("; ", CrdSchema.CelEvaluated));
+        var (document, _) = ManifestParser.SplitDocuments(text).Single();
+        Assert.Empty(CrdSchema.NativeDisagreements("Gateway", "v1", (Dictionary<string, object?>)DocumentTree.Read(document)!));
+    }
+
+    /// <summary>A Gateway of the common shape (addresses, HTTP and HTTPS listeners) is checked without the CEL evaluator.</summary>
+    [Fact]
+    public void Parse_AGatewayOfTheCommonShape_RunsNoCelEvaluation()
+    {
+        const string text = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: gw, namespace: bench}
+            spec:
+              gatewayClassName: bench
+              addresses: [{type: IPAddress, value: 127.0.0.10}]
+              listeners:
+              - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}
+              - {name: https, port: 443, protocol: HTTPS, hostname: '*.example.com', tls: {certificateRefs: [{name: cert}]}}
+            """;
+        CrdSchema.CelEvaluated.Clear();
+
+        var parsed = ManifestParser.Parse("input.yaml", text);
+
+        Assert.Empty(parsed.Diagnostics);
+        Assert.True(CrdSchema.CelEvaluated.Count == 0, string.Join("; ", CrdSchema.CelEvaluated));
+    }
+
     /// <summary>A route of the common shape (one parent, hostnames, a path match, a backend) is checked without the CEL evaluator.</summary>
     [Fact]
     public void Parse_ARouteOfTheCommonShape_RunsNoCelEvaluation()

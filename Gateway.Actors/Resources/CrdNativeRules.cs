@@ -331,10 +331,12 @@ internal static partial class CrdNativeRules
     {
         if (self is not Dictionary<string, object?> tls || tls.GetValueOrDefault("mode") is not string mode) return null;
         if (mode != "Terminate") return true;
-        bool? certificates = !tls.TryGetValue("certificateRefs", out var c) ? null : c is List<object?> refs ? refs.Count > 0 : null;
-        bool? options = !tls.TryGetValue("options", out var o) ? null : o is Dictionary<string, object?> map ? map.Count > 0 : null;
-        if ((c is not null && c is not List<object?>) || (o is not null && o is not Dictionary<string, object?>)) return null;
-        return certificates == true || options == true || certificates is null || options is null;
+        var hasCertificates = tls.TryGetValue("certificateRefs", out var c);
+        var hasOptions = tls.TryGetValue("options", out var o);
+        if ((hasCertificates && c is not List<object?>) || (hasOptions && o is not Dictionary<string, object?>)) return null;
+        // Either missing: the rule is true (the other side is) or an error (it is not), and both pass.
+        if (!hasCertificates || !hasOptions) return true;
+        return ((List<object?>)c!).Count > 0 || ((Dictionary<string, object?>)o!).Count > 0;
     }
 
     /// <summary>The C# form of the recurring per-field shapes, or null when <paramref name="expression"/> has none.</summary>

@@ -251,6 +251,7 @@ public class CrdSchemaTests
         { "listeners: [{name: a, port: 443, protocol: HTTPS, tls: {mode: Terminate, options: {k: v}}}]", true },
         { "listeners: [{name: a, port: 443, protocol: HTTPS, tls: {mode: Terminate, certificateRefs: []}}]", false },
         { "listeners: [{name: a, port: 443, protocol: HTTPS, tls: {mode: Terminate, options: {}}}]", false },
+        { "listeners: [{name: a, port: 443, protocol: HTTPS, tls: {mode: Terminate, certificateRefs: [], options: {}}}]", false },
         { "listeners: [{name: a, port: 443, protocol: TLS}]", false },
         { "listeners: [{name: a, port: 443, protocol: TLS, tls: {mode: Passthrough}}]", true },
         { "listeners: [{name: a, port: 5000, protocol: TCP, hostname: x.example}]", false },

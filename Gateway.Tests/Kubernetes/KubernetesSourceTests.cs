@@ -267,6 +267,8 @@ public sealed class KubernetesSourceTests(ITestOutputHelper output) : IAsyncLife
     {
         Seed();
         var source = await StartSourceAsync();
+        // The drop can only end a watch that is open: one still on its way would simply get the next event.
+        await Eventually(() => _server.OpenWatchesOf(KindRegistry.Gateway) > 0, "the source watches Gateways");
         var watches = source.States.Single(s => s.Kind == "Gateway").Watches;
         _server.DropWatches();
         _server.Apply(GatewayObj("while-dropped"));

@@ -22,7 +22,15 @@ namespace Gateway.Emulators.Kubernetes;
 /// One request the fake API server answered, as an RBAC rule (group, resource[/subresource], verb). Changed is false for
 /// an update or patch the server answered as a no-op (it changed nothing, so no new resourceVersion).
 /// </summary>
-public sealed record ApiRequest(string Method, string Path, string Group, string Resource, string Verb, int StatusCode, bool Changed = true);
+public sealed record ApiRequest(string Method, string Path, string Group, string Resource, string Verb, int StatusCode, bool Changed = true)
+{
+    /// <summary>Whether the server has finished the answer (recorded as it starts; a watch finishes when it ends).</summary>
+    public bool Completed => Volatile.Read(ref _completed);
+
+    private bool _completed;
+
+    internal void Complete() => Volatile.Write(ref _completed, true);
+}
 
 /// <summary>
 /// An in-process Kubernetes API server on Kestrel (loopback, port 0) that speaks enough of the real protocol for
@@ -322,15 +330,18 @@ public sealed class FakeApiServer : IAsyncDisposable
         finally
         {
             Record(context, route, verb);
+            if (context.Items.TryGetValue(Recorded, out var recorded)) (recorded as ApiRequest)?.Complete();
         }
     }
 
     private void Record(HttpContext context, Route? route, string verb)
     {
-        if (route is not { } r || !context.Items.TryAdd(Recorded, true)) return;
+        if (route is not { } r || context.Items.ContainsKey(Recorded)) return;
         var request = context.Request;
-        _requests.Enqueue(new ApiRequest(request.Method, request.Path + request.QueryString, r.Group, r.Plural + (r.Status ? "/status" : ""), verb, context.Response.StatusCode,
-            Changed: !context.Items.ContainsKey(NoOp)));
+        var recorded = new ApiRequest(request.Method, request.Path + request.QueryString, r.Group, r.Plural + (r.Status ? "/status" : ""), verb,
+            context.Response.StatusCode, Changed: !context.Items.ContainsKey(NoOp));
+        context.Items[Recorded] = recorded;
+        _requests.Enqueue(recorded);
     }
 
     private const string Recorded = "recorded";

@@ -54,6 +54,21 @@ public sealed class FakeApiServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Requests_RecordedAsTheAnswerStarts_CompletedWhenItEnds()
+    {
+        _server.Apply(GatewayObj("web"));
+        using var http = new HttpClient { BaseAddress = _server.BaseAddress };
+        using var watch = await http.GetAsync("/apis/gateway.networking.k8s.io/v1/gateways?watch=true", HttpCompletionOption.ResponseHeadersRead);
+
+        // The watch's answer started (its headers are here) and goes on: recorded, not completed.
+        var open = Assert.Single(_server.Requests, r => r.Verb == "watch");
+        Assert.False(open.Completed);
+        await http.GetStringAsync("/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways/web");
+        await Eventually(() => _server.Requests.Any(r => r.Verb == "get" && r.Completed), "the get's answer completed");
+        Assert.False(open.Completed);
+    }
+
+    [Fact]
     public void Update_SpecChangeBumpsGeneration_MetadataChangeDoesNot()
     {
         _server.Apply(GatewayObj("web"));

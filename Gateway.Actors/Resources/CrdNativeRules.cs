@@ -88,10 +88,8 @@ internal static partial class CrdNativeRules
         IpAddressesUnique => self => AddressesUnique(self, "IPAddress"),
         HostnamesUnique => self => AddressesUnique(self, "Hostname"),
         AddressHostname => self => AddressHostnameValid(self),
-        // A field given as null is left to CEL: whether has() sees it is the evaluator's business.
-        ListenerTlsNotForPlain => self => AllListeners(self, l => l.Protocol is not ("HTTP" or "TCP" or "UDP") || !l.Map.TryGetValue("tls", out var t)
-            ? true
-            : t is null ? null : false),
+        // The walk prunes null fields before the rules run: a key present here has a value.
+        ListenerTlsNotForPlain => self => AllListeners(self, l => l.Protocol is not ("HTTP" or "TCP" or "UDP") || !l.Map.ContainsKey("tls")),
         ListenerHttpsTlsMode => self => AllListeners(self, l => l.Protocol != "HTTPS" || !l.Map.TryGetValue("tls", out var t)
             ? true
             : t is Dictionary<string, object?> tls && tls.GetValueOrDefault("mode") is string mode ? mode is "" or "Terminate" : null),

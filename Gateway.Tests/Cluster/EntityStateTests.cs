@@ -186,9 +186,39 @@ public sealed class EntityStateTests
         var state = SyncedRoute(null, stored: new StoredStatus(new V1RouteStatus(), "7"));
 
         Assert.Equal(RouteKey, Assert.IsType<EntityDecision.Remove>(state.Decide()).Key);
-        state = state.Apply(new StatusRemoved());
+        state = state.Apply(new StatusRemoved(new StatusRemoval(RouteKey, null, "7"), null));
         Assert.IsType<EntityDecision.Passivate>(state.Decide());
         Assert.Null(state.Core.LastWritten);
+    }
+
+    /// <summary>
+    /// A removal that sent nothing (no entry of ours stored) leaves what is stored as known, version included, so a write
+    /// that follows in the same incarnation is conditional on that version (the status subresource refuses a write without
+    /// one); a removal from a shared status keeps the remaining status at the version the sink answered.
+    /// </summary>
+    [Fact]
+    public void Apply_StatusRemoved_KeepsWhatRemainsStoredWithItsVersion_NothingAfterADeletedDocument()
+    {
+        var theirs = new V1RouteStatus { Parents = [new V1RouteParentStatus { ParentRef = new V1GatewayParentReference { Name = "theirs" }, ControllerName = "other.example/controller", Conditions = [] }] };
+        var nothingOfOurs = SyncedRoute(null, new StoredStatus(theirs, "7"));
+
+        var afterNoOp = nothingOfOurs.Apply(new StatusRemoved(null, null));
+        Assert.Equal("7", afterNoOp.Core.LastWritten?.Version);
+        Assert.True(afterNoOp.Core.Removed);
+        var later = afterNoOp.Apply(new LocalContentObserved(Content(EntityRef.ForStatus(RouteKey), RouteKey, OursAccepted("True")), true));
+        var write = Assert.IsType<EntityDecision.Write>(later.Decide());
+        Assert.Equal("7", later.Core.Merge(write.Status, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, DateTime.UnixEpoch).Write.BasedOn);
+
+        var ours = OursAccepted("True");
+        ours.Parents!.Insert(0, theirs.Parents[0]);
+        var shared = SyncedRoute(null, new StoredStatus(ours, "7"));
+        var removal = shared.Core.Removal(RouteKey, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false)!;
+        var afterShared = shared.Apply(new StatusRemoved(removal, "9"));
+        Assert.Equal("9", afterShared.Core.LastWritten?.Version);
+        Assert.Equal(["other.example/controller"], Assert.IsType<V1RouteStatus>(afterShared.Core.LastWritten?.Status).Parents!.Select(p => p.ControllerName));
+        Assert.Null(shared.Apply(new StatusRemoved(removal, null)).Core.LastWritten);
+
+        Assert.Null(SyncedRoute(null, new StoredStatus(ours, "7")).Apply(new StatusRemoved(new StatusRemoval(RouteKey, null, "7"), null)).Core.LastWritten);
     }
 
     [Fact]

@@ -55,7 +55,7 @@ internal sealed class EntityStatusWriter(IStatusSink sink, TimeProvider time)
         {
             if (core.Removal(key, sink.ControllerName, sink.StoresObjects) is not { } removal)
             {
-                _cores[key] = core.Apply(new StatusRemoved());
+                _cores[key] = core.Apply(new StatusRemoved(null, null));
                 return StatusWriteOutcome.Unchanged;
             }
             var receipt = await sink.RemoveAsync(removal, ct);
@@ -66,7 +66,7 @@ internal sealed class EntityStatusWriter(IStatusSink sink, TimeProvider time)
                 _cores[key] = core;
                 continue;
             }
-            _cores[key] = core.Apply(new StatusRemoved());
+            _cores[key] = core.Apply(new StatusRemoved(removal, receipt.Version));
             return receipt.Outcome;
         }
         return StatusWriteOutcome.Conflict;

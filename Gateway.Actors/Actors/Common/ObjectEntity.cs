@@ -45,6 +45,15 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
         // region, whose shard buffers it until this incarnation stopped and then starts the next one with it. (The
         // shard already had the Passivate, sent directly before this, when the message comes back.)
         Receive<IGatewayClusterMessage>(_ => _passivating, m => Context.ActorSelection(Self.Path.Parent.Parent).Tell(m, Sender));
+        // This node's reporter sends its reports to a local entity directly, and it may not know yet that this one is
+        // passivating: such a report goes the same way, as the report command it stands for (acknowledged to the
+        // reporter by the next incarnation, which asks for the content itself); content without a report is dropped
+        // for the same reason. Deciding here instead could fail with nobody left to retry: a passivating incarnation
+        // sets no retry timer.
+        Receive<LocalContent>(_ => _passivating, m =>
+        {
+            if (m.Report is { } report) Context.ActorSelection(Self.Path.Parent.Parent).Tell(EntityCommands.Report(Entity, report), Sender);
+        });
         // First, so it sees every message: until this node's content is known, what depends on it waits in the stash.
         Receive<object>(m => !_contentKnown && m is not (LocalContent or WatchAgain or StopEntity or HandOffEntity or ClusterEvent.CurrentClusterState or ReceiveTimeout or RestGranted),
             _ => Stash.Stash());
@@ -347,13 +356,14 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
         for (var attempt = 1; attempt <= Math.Max(1, _services.WriteAttempts); attempt++)
         {
             var removal = State.Core.Removal(remove.Key, sink.ControllerName, sink.StoresObjects);
-            if (removal is not null && (await sink.RemoveAsync(removal, ct)).Outcome == StatusWriteOutcome.Conflict)
+            var receipt = removal is null ? null : await sink.RemoveAsync(removal, ct);
+            if (receipt?.Outcome == StatusWriteOutcome.Conflict)
             {
                 _log.Debug("{0}: the stored status moved on before its removal (attempt {1}); reading it again", Entity, attempt);
                 State = State.Apply(new StoredStatusRead(await sink.ReadAsync(remove.Key, ct)));
                 continue;
             }
-            State = State.Apply(new StatusRemoved());
+            State = State.Apply(new StatusRemoved(removal, receipt?.Version));
             Passivate();
             return ReportOutcome.Removed;
         }

@@ -33,8 +33,12 @@ public sealed record Resumed(ReconciledObject Core) : IObjectEvent;
 /// <param name="MergedFrom">The desired status <see cref="StoredStatus.Status"/> was merged from, when known: the entity then keeps the merged status as that desired status and a time when it can (<see cref="TimedRouteStatus.Keep"/>).</param>
 public sealed record StatusWritten(Fingerprint Fingerprint, long Generation, StoredStatus Stored, UInt128 Digest, long Revision, bool Changed, DesiredStatus? MergedFrom = null) : IObjectEvent;
 
-/// <summary>The entity removed the status of an object that is gone.</summary>
-public sealed record StatusRemoved : IObjectEvent;
+/// <summary>
+/// The entity removed the status of an object that is gone: <paramref name="Removal"/> is what it handed the sink (null:
+/// nothing of this controller's was stored, so nothing was sent), <paramref name="Version"/> the version the sink answered
+/// with.
+/// </summary>
+public sealed record StatusRemoved(StatusRemoval? Removal, string? Version) : IObjectEvent;
 
 /// <summary>
 /// The stored status as this entity knows it: last written by this incarnation (or one it resumed from), or read when
@@ -160,7 +164,7 @@ public sealed record ReconciledObject(
             LastWritten = WrittenStatus.Of(written),
             Writes = Writes + (written.Changed ? 1 : 0),
         },
-        StatusRemoved => this with { LastWritten = null, Removed = true },
+        StatusRemoved removed => this with { LastWritten = StoredAfter(removed), Removed = true },
         _ => throw new ArgumentException($"unknown event {e.GetType().Name}", nameof(e)),
     };
 
@@ -196,6 +200,19 @@ public sealed record ReconciledObject(
         if (sinkStoresObjects) return new StatusRemoval(key, null, stored?.Version);
         return StatusMerge.WithoutEntriesOf(stored?.Status, controllerName) is { } remaining ? new StatusRemoval(key, remaining, stored!.Version) : null;
     }
+
+    /// <summary>
+    /// What is stored once <paramref name="removed"/> is done: unchanged when nothing was sent (the object may well exist,
+    /// with its version: a later write is conditional on it); nothing when the document was deleted; else the status
+    /// that remains at the version the sink answered (nothing known without one: the next write reads first).
+    /// </summary>
+    private WrittenStatus? StoredAfter(StatusRemoved removed) => removed.Removal switch
+    {
+        null => LastWritten,
+        { Remaining: null } => null,
+        { Remaining: { } remaining } when removed.Version is { } version => WrittenStatus.Read(new StoredStatus(remaining, version), LastWritten?.Generation ?? 0),
+        _ => null,
+    };
 
     /// <summary>
     /// Every replica that has the object: the reports received, with this node's entry taken from its own content

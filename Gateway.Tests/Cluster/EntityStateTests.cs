@@ -221,6 +221,26 @@ public sealed class EntityStateTests
         Assert.Null(SyncedRoute(null, new StoredStatus(ours, "7")).Apply(new StatusRemoved(new StatusRemoval(RouteKey, null, "7"), null)).Core.LastWritten);
     }
 
+    /// <summary>
+    /// Gone here while another live replica still reports the object: the entity waits (this node behind a creation, or
+    /// that replica behind a deletion) and removes once that replica reports it gone or leaves the cluster; this node's
+    /// own report does not count as another replica's.
+    /// </summary>
+    [Fact]
+    public void Decide_GoneHereButHeldByAnotherReplica_DefersUntilThatReplicaReportsItGoneOrLeaves()
+    {
+        var stored = new StoredStatus(new V1RouteStatus(), "7");
+        var held = SyncedRoute(null, stored).Apply(new NodeReported(Report(Other, 3)));
+        Assert.IsType<EntityDecision.Defer>(held.Decide());
+        Assert.IsType<EntityDecision.Defer>(held.Apply(new NodeReported(Report(Self, 2))).Decide());
+
+        Assert.Equal(RouteKey, Assert.IsType<EntityDecision.Remove>(held.Apply(new NodeReported(Report(Other, 4, present: false))).Decide()).Key);
+        Assert.Equal(RouteKey, Assert.IsType<EntityDecision.Remove>(held.Apply(new NodeLeft(Other)).Decide()).Key);
+
+        var selfOnly = SyncedRoute(null, stored).Apply(new NodeReported(Report(Self, 2)));
+        Assert.IsType<EntityDecision.Remove>(selfOnly.Decide());
+    }
+
     [Fact]
     public void Apply_Reports_KeepTheNewestPerNodeAndDropAbsentOnes()
     {

@@ -229,10 +229,30 @@ public sealed record ReconciledObject(
         }
     }
 
+    /// <summary>True while another replica's latest report has the object (reports of replicas that left are dropped).</summary>
+    public bool HeldElsewhere
+    {
+        get
+        {
+            foreach (var node in Nodes.Keys)
+            {
+                if (node != SelfNode) return true;
+            }
+            return false;
+        }
+    }
+
     /// <summary>
     /// The decision shared by every entity that writes a status: wait until this node has content, remove the status
-    /// of an object that is gone here, write only when what this node asks for differs from what was last written.
+    /// of an object that is gone here once no other live replica reports it (the replicas that still have it are
+    /// behind a deletion, or this node is behind a creation: their next reports or this node's own settle which),
+    /// write only when what this node asks for differs from what was last written.
     /// </summary>
+    /// <remarks>
+    /// Removing while another replica still has the object would undo what that replica serves (a Gateway's entity
+    /// deprovisions its Service) only for the next report to bring it back, and for a new object it makes the entity
+    /// passivate just as this node's own report arrives.
+    /// </remarks>
     /// <param name="desired">The status to write (null: this entity writes none).</param>
     /// <param name="fingerprint">Its fingerprint.</param>
     public EntityDecision Decide(DesiredStatus? desired, Fingerprint? fingerprint)
@@ -240,6 +260,7 @@ public sealed record ReconciledObject(
         if (!LocalSynced || !StoredRead) return new EntityDecision.Defer();
         if (Local is null)
         {
+            if (HeldElsewhere) return new EntityDecision.Defer();
             // Gone here: remove whatever is stored (a document may exist without a status we know of, e.g. one left by
             // an earlier run), once; removing what is not there is a no-op for every sink.
             return !Removed && Entity.StatusKey is { } key ? new EntityDecision.Remove(key) : new EntityDecision.Passivate();

@@ -48,9 +48,9 @@ internal static partial class CrdNativeRules
         if (Whole(expression) is { } whole) return whole;
         if (PathPattern().Match(expression) is { Success: true } pattern)
         {
-            // The pattern is RE2 syntax in a subset .NET reads alike (classes, escapes, anchors, quantifiers); CEL's
-            // matches() finds, as Regex.IsMatch does.
-            var regex = new Regex(pattern.Groups[1].Value, RegexOptions.CultureInvariant);
+            // The pattern is RE2 syntax in a subset .NET reads alike (classes, escapes, quantifiers) once its end
+            // anchor is RE2's (Re2Patterns); CEL's matches() finds, as Regex.IsMatch does.
+            var regex = new Regex(Re2Patterns.ForDotNet(pattern.Groups[1].Value), RegexOptions.CultureInvariant);
             return self => self is not Dictionary<string, object?> map || map.GetValueOrDefault("type") is not string type
                 || type is not ("Exact" or "PathPrefix") || map.GetValueOrDefault("value") is not string value || regex.IsMatch(value);
         }
@@ -147,8 +147,8 @@ internal static partial class CrdNativeRules
     private const string ListenerTlsTerminateNeedsCertificates =
         "self.mode == 'Terminate' ? size(self.certificateRefs) > 0 || size(self.options) > 0 : true";
 
-    // The rule's pattern as the CEL evaluator reads it (.NET's $, as PathPattern's forms do).
-    [GeneratedRegex(@"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
+    // The rule's pattern as the CEL evaluator reads it: RE2's end anchor (Re2Patterns), as PathPattern's forms read it.
+    [GeneratedRegex(@"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\z", RegexOptions.CultureInvariant)]
     private static partial Regex GatewayHostnamePattern();
 
     private static readonly string RulesMatchesTotal =

@@ -333,7 +333,7 @@ public static class CrdSchema
             case "pattern":
                 // One instance per pattern: most recur in several versions and places.
                 if (!PatternCache.TryGetValue(argument, out var pattern))
-                    PatternCache[argument] = pattern = new Regex(argument, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                    PatternCache[argument] = pattern = new Regex(Re2Patterns.ForDotNet(argument), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
                 node.Pattern = pattern;
                 break;
             case "enum": node.Enum = [.. argument.Split('|')]; break;
@@ -369,7 +369,8 @@ public static class CrdSchema
     {
         if (transition) return (null, "a transition rule (oldSelf): applies to updates only");
         // Kubernetes escapes property names that are CEL reserved words (__namespace__); this evaluator reads them plainly.
-        var plain = Regex.Replace(expression, @"__([a-zA-Z]+)__", "$1");
+        // Its matches() runs .NET's regex: the patterns get RE2's end anchor (Re2Patterns).
+        var plain = Re2Patterns.InCelMatches(Regex.Replace(expression, @"__([a-zA-Z]+)__", "$1"));
         try
         {
             // One compilation at a time: the environment was only ever compiled against from one thread (the schema's

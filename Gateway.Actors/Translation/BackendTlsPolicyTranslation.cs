@@ -21,11 +21,11 @@ internal static partial class BackendTlsPolicyTranslation
     public const string SystemCertificates = "System";
 
     /// <summary>PreciseHostname: a DNS-1123 subdomain without wildcard (shared_types.go).</summary>
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex PreciseHostname();
 
     /// <summary>Hostname: a PreciseHostname optionally prefixed by one "*." label (shared_types.go).</summary>
-    [GeneratedRegex("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex WildcardHostname();
 
     /// <summary>

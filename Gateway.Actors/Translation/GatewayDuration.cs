@@ -12,7 +12,7 @@ namespace Gateway.Actors.Translation;
 /// </summary>
 public static partial class GatewayDuration
 {
-    [GeneratedRegex("^([0-9]{1,5}(h|m|s|ms)){1,4}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^([0-9]{1,5}(h|m|s|ms)){1,4}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Format();
 
     [GeneratedRegex("([0-9]{1,5})(ms|h|m|s)", RegexOptions.CultureInvariant)]

@@ -60,6 +60,8 @@ public class CrdSchemaTests
         { Route($"  parentRefs: {Items(33, i => $"{{name: g{i}}}")}"), "spec.parentRefs: Too many: 33: must have at most 32 items" },
         { Route($"  hostnames: [\"{new string('a', 254)}\"]"), "spec.hostnames[0]: Too long: may not be more than 253 bytes" },
         { Route("  hostnames: [Upper.Example.com]"), "spec.hostnames[0]: Invalid value: \"Upper.Example.com\": spec.hostnames[0] in body should match" },
+        // RE2's $ (the API server's) ends the text: a final newline does not pass a hostname pattern.
+        { Route("  hostnames: [\"a.example.com\\n\"]"), "spec.hostnames[0] in body should match" },
         { Route($"  rules: [{{matches: [{{path: {{value: /{new string('a', 1024)}}}}}]}}]"), "spec.rules[0].matches[0].path.value: Too long: may not be more than 1024 bytes" },
         { Route("  rules: [{matches: [{path: {type: Glob, value: /}}]}]"), "spec.rules[0].matches[0].path.type: Unsupported value: \"Glob\"" },
         { Route("  rules: [{backendRefs: [{name: s}]}]"), "spec.rules[0].backendRefs[0]: Invalid value: \"object\": Must have port for Service reference" },
@@ -213,6 +215,7 @@ public class CrdSchemaTests
         { "parentRefs: [{name: g}]\n  rules: [{name: x}, {name: y}, {}]", true },
         { "parentRefs: [{name: g}]\n  rules: [{matches: [{path: {type: PathPrefix, value: '/a b'}}]}]", false },
         { "parentRefs: [{name: g}]\n  rules: [{matches: [{path: {type: RegularExpression, value: '/a b'}}]}]", true },
+        { "parentRefs: [{name: g}]\n  rules: [{matches: [{path: {type: PathPrefix, value: \"/a\\n\"}}]}]", false },
         { "parentRefs: [{name: g}]\n  rules: [{matches: [{path: {type: PathPrefix, value: /a}}], backendRefs: [{name: s, port: 80}]}]", true },
         { "parentRefs: [{name: g}]\n  rules: [{matches: [{path: {type: Exact, value: /a}}], filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /b}}}]}]", false },
         { "parentRefs: [{name: g}]\n  rules: [{matches: [{path: {type: PathPrefix, value: /a}}], backendRefs: [{name: s, port: 80, filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /b}}}]}]}]", true },
@@ -261,6 +264,7 @@ public class CrdSchemaTests
         { "listeners: [{name: a, port: 80, protocol: HTTP}]\n  addresses: [{type: Hostname, value: lb.example}, {type: Hostname, value: lb.example}]", false },
         { "listeners: [{name: a, port: 80, protocol: HTTP}]\n  addresses: [{type: Hostname, value: Bad_Host}]", false },
         { "listeners: [{name: a, port: 80, protocol: HTTP}]\n  addresses: [{type: Hostname, value: '*.lb.example'}]", true },
+        { "listeners: [{name: a, port: 80, protocol: HTTP}]\n  addresses: [{type: Hostname, value: \"lb.example\\n\"}]", false },
     };
 
     /// <summary>

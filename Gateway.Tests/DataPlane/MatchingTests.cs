@@ -100,6 +100,15 @@ public sealed class MatchingTests : IDisposable
     }
 
     [Fact]
+    public void QueryParams_RegularExpression_MatchesTheWholeDecodedValue_AFinalNewlineIsNotIgnored()
+    {
+        var table = Compile(Ir.Listener("l", null, Ir.Entry(query: [new QueryParamMatch(MatchType.RegularExpression, "animal", "wh[a-z]+")], id: "regex")));
+        Assert.Equal("regex", Matched(table, Request("h", "/?animal=whale")));
+        Assert.Null(Matched(table, Request("h", "/?animal=whale%0A")));
+        Assert.Null(Matched(table, Request("h", "/?animal=awhale")));
+    }
+
+    [Fact]
     public void Method_MustMatchExactly()
     {
         var table = Compile(Ir.Listener("l", null, Ir.Entry(method: "POST", id: "post"), Ir.Entry(method: "GET", id: "get")));

@@ -67,9 +67,12 @@ internal sealed class CompiledMatch
         return new CompiledMatch(path.Type, pathValue, pathRegex, entry.Method, headers, query);
     }
 
-    /// <summary>Full-match, non-backtracking, culture-invariant regex with a timeout.</summary>
+    /// <summary>
+    /// Full-match, non-backtracking, culture-invariant regex with a timeout. The match ends at the end of the value
+    /// (<c>\z</c>): .NET's <c>$</c> also allows a final newline, which a decoded query value can carry (<c>%0A</c>).
+    /// </summary>
     public static Regex CompileRegex(string pattern) =>
-        new("^(?:" + pattern + ")$", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, RegexTimeout);
+        new("^(?:" + pattern + @")\z", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, RegexTimeout);
 
     /// <summary>Whether the request satisfies every condition. Allocates nothing on the common paths.</summary>
     public bool Matches(HttpRequest request, string path)

@@ -241,6 +241,27 @@ public sealed class EntityStateTests
         Assert.IsType<EntityDecision.Remove>(selfOnly.Decide());
     }
 
+    /// <summary>
+    /// A replica's report that the object is there, older than its report that it is gone (a hand-off forwards the
+    /// reports its incarnation knew, which may arrive after the newer one), is ignored: the replica does not count as
+    /// holding it, and the removal is not deferred; a newer report that it is there again counts.
+    /// </summary>
+    [Fact]
+    public void Apply_ReportOlderThanTheReplicasGoneReport_Ignored_RemovalNotDeferred()
+    {
+        var state = SyncedRoute(null, new StoredStatus(new V1RouteStatus(), "7"))
+            .Apply(new NodeReported(Report(Other, 6, present: false)))
+            .Apply(new NodeReported(Report(Other, 5)));
+
+        Assert.False(state.Core.HeldElsewhere);
+        Assert.IsType<EntityDecision.Remove>(state.Decide());
+
+        var again = state.Apply(new NodeReported(Report(Other, 7)));
+        Assert.True(again.Core.HeldElsewhere);
+        Assert.IsType<EntityDecision.Defer>(again.Decide());
+        Assert.Empty(again.Core.GoneAt);
+    }
+
     [Fact]
     public void Apply_Reports_KeepTheNewestPerNodeAndDropAbsentOnes()
     {

@@ -146,6 +146,17 @@ public sealed record ReconciledObject(
     public static ReconciledObject Create(EntityRef entity, string selfNode, string selfNodeName) =>
         new(entity, selfNode, selfNodeName, null, false, NoNodes, [], null, entity.StatusKey is null, 0);
 
+    /// <summary>
+    /// The revision of each replica's latest report that the object is gone there: an older report that it is there
+    /// (one a shard hand-off forwarded late) is ignored, as an older report is against <see cref="Nodes"/>, so a replica
+    /// that dropped the object is never counted as holding it again (<see cref="HeldElsewhere"/> would defer the removal
+    /// for good).
+    /// </summary>
+    public ImmutableSortedDictionary<string, long> GoneAt { get; init; } = NoGone;
+
+    /// <summary>No gone reports (one shared instance: most entities never see one).</summary>
+    public static readonly ImmutableSortedDictionary<string, long> NoGone = ImmutableSortedDictionary.Create<string, long>(StringComparer.Ordinal);
+
     /// <summary>No reports, ordered by node (one shared instance: every entity starts with it, most routes keep it).</summary>
     public static readonly ImmutableSortedDictionary<string, NodeReport> NoNodes = ImmutableSortedDictionary.Create<string, NodeReport>(StringComparer.Ordinal);
 
@@ -154,8 +165,10 @@ public sealed record ReconciledObject(
     {
         NodeReported { Report: var r } when Departed.Contains(r.Node) => this,
         NodeReported { Report: var r } when Nodes.TryGetValue(r.Node, out var known) && known.Revision > r.Revision => this,
-        NodeReported { Report: var r } => this with { Nodes = r.Present ? Nodes.SetItem(r.Node, r) : Nodes.Remove(r.Node) },
-        NodeLeft left => this with { Nodes = Nodes.Remove(left.Node), Departed = Departed.Add(left.Node) },
+        NodeReported { Report: var r } when GoneAt.TryGetValue(r.Node, out var gone) && gone > r.Revision => this,
+        NodeReported { Report: { Present: true } r } => this with { Nodes = Nodes.SetItem(r.Node, r), GoneAt = GoneAt.Remove(r.Node) },
+        NodeReported { Report: var r } => this with { Nodes = Nodes.Remove(r.Node), GoneAt = GoneAt.SetItem(r.Node, r.Revision) },
+        NodeLeft left => this with { Nodes = Nodes.Remove(left.Node), GoneAt = GoneAt.Remove(left.Node), Departed = Departed.Add(left.Node) },
         LocalContentObserved observed => this with { Local = observed.Content, LocalSynced = observed.Synced },
         Resumed resumed => resumed.Core,
         StoredStatusRead read => this with { StoredRead = true, LastWritten = read.Stored is null ? null : WrittenStatus.Read(read.Stored, Local?.Status?.Generation ?? 0) },

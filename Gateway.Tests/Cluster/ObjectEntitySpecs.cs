@@ -335,6 +335,32 @@ public sealed class ObjectEntitySpecs : Akka.TestKit.Xunit2.TestKit
         }, Wait);
     }
 
+    /// <summary>
+    /// Another replica reports a new route before this node's pass has it (this node is behind a creation): the route's
+    /// entity here defers (no removal, no passivation) and writes the status with this node's next pass.
+    /// </summary>
+    [Fact]
+    public async Task NewRouteReportedByAnotherReplicaFirst_EntityDefersWithoutRemoving_ThenWritesWithThisNodesPass()
+    {
+        var withoutB = NodeContentTests.Manifests[..NodeContentTests.Manifests.LastIndexOf("---", StringComparison.Ordinal)];
+        var routeB = new ResourceKey("HTTPRoute", "default", "b");
+        await PassAsync(withoutB);
+
+        _regions.Routes.Tell(new ApplyRouteReport(routeB.ToString(), OtherNode("akka.tcp://gateway@127.0.0.1:9#9", 1)), TestActor);
+
+        Assert.Equal(ReportOutcome.Deferred, ExpectMsg<NodeReportApplied>(Wait).Outcome);
+        var state = await _regions.Routes.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, Wait);
+        Assert.Contains(state.Shards.SelectMany(s => s.EntityIds), id => id == routeB.ToString());
+        Assert.Null(_sink.Get(routeB));
+
+        var pass = await PassAsync(NodeContentTests.Manifests);
+
+        Assert.Equal(0, pass.Count(ReportOutcome.Removed));
+        Assert.Empty(pass.Unacknowledged);
+        Assert.Equal(1, _sink.WriteCount(routeB));
+        Assert.Equal(2, (await StateAsync(EntityRef.ForStatus(routeB))).ProgrammedBy.Length);
+    }
+
     [Fact]
     public async Task RemovalAnsweredConflict_EntityReadsTheStoredStatusAgainAndRemovesInTheSameReconciliation()
     {

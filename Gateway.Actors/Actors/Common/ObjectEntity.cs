@@ -44,7 +44,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
         // A passivating incarnation decides nothing more: a report or query that reaches it goes back through the
         // region, whose shard buffers it until this incarnation stopped and then starts the next one with it. (The
         // shard already had the Passivate, sent directly before this, when the message comes back.)
-        Receive<IGatewayClusterMessage>(_ => _passivating, m => Context.ActorSelection(Self.Path.Parent.Parent).Tell(m, Sender));
+        Receive<IGatewayClusterMessage>(_ => _passivating, m => Region.Tell(m, Sender));
         // This node's reporter sends its reports to a local entity directly, and it may not know yet that this one is
         // passivating: such a report goes the same way, as the report command it stands for (acknowledged to the
         // reporter by the next incarnation, which asks for the content itself); content without a report is dropped
@@ -52,7 +52,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
         // sets no retry timer.
         Receive<LocalContent>(_ => _passivating, m =>
         {
-            if (m.Report is { } report) Context.ActorSelection(Self.Path.Parent.Parent).Tell(EntityCommands.Report(Entity, report), Sender);
+            if (m.Report is { } report) Region.Tell(EntityCommands.Report(Entity, report), Sender);
         });
         // First, so it sees every message: until this node's content is known, what depends on it waits in the stash.
         Receive<object>(m => !_contentKnown && m is not (LocalContent or WatchAgain or StopEntity or HandOffEntity or ClusterEvent.CurrentClusterState or ReceiveTimeout or RestGranted),
@@ -76,6 +76,9 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
 
     /// <summary>The pause before retry number <paramref name="failures"/> (1 s, doubling, at most 30 s).</summary>
     public static TimeSpan RetryDelay(int failures) => TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Clamp(failures - 1, 0, 5))));
+
+    /// <summary>The shard region this entity runs under (its shard's parent): messages sent there reach the entity's current or next incarnation.</summary>
+    private ActorSelection Region => Context.ActorSelection(Self.Path.Parent.Parent);
 
     /// <summary>The current state.</summary>
     protected TState State { get; private set; }
@@ -426,8 +429,7 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
         // the entity elsewhere, and a message sent now would be buffered by the region that is shutting down.
         if (CoordinatedShutdown.Get(Context.System).ShutdownReason is null && Cluster.Get(Context.System).SelfMember.Status == MemberStatus.Up)
         {
-            var region = Context.ActorSelection(Self.Path.Parent.Parent);
-            foreach (var report in State.Core.ProgrammedBy) region.Tell(EntityCommands.Report(Entity, report), ActorRefs.NoSender);
+            foreach (var report in State.Core.ProgrammedBy) Region.Tell(EntityCommands.Report(Entity, report), ActorRefs.NoSender);
         }
         Context.Stop(Self);
     }

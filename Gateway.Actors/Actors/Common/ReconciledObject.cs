@@ -243,17 +243,7 @@ public sealed record ReconciledObject(
     }
 
     /// <summary>True while another replica's latest report has the object (reports of replicas that left are dropped).</summary>
-    public bool HeldElsewhere
-    {
-        get
-        {
-            foreach (var node in Nodes.Keys)
-            {
-                if (node != SelfNode) return true;
-            }
-            return false;
-        }
-    }
+    public bool HeldElsewhere => Nodes.Count > (Nodes.ContainsKey(SelfNode) ? 1 : 0);
 
     /// <summary>
     /// The decision shared by every entity that writes a status: wait until this node has content, remove the status

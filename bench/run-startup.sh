@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Start-up A/B: the Release gateway started again and again on one manifests folder, rotating between runtime
+# configurations (environment variables) in every round, each start with a fresh status directory; per start the time
+# from launch to the log's "Serving:" and "Ready:" lines (revision 1 applied to the data plane; its statuses written) and
+# the process's CPU (user + system) at "Ready:". Rotating the configurations round by round is what separates them on a
+# machine whose speed drifts by more than their difference between single runs.
+# Writes bench/results/<date>-startup[-label].md.
+# Usage: bench/run-startup.sh --manifests DIR [--rounds 4] [--config "NAME=VALUE ..."]... [--label TEXT] [--work-root DIR]
+#   --manifests: for example the cp-manifests-10000 folder that `bench/run-controlplane.sh --sizes 10000 --keep` leaves
+#   --config: one configuration per flag ("" or "default": the environment as it is); default: one, the default
+# Needs: the .NET 10 SDK.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+manifests=""; rounds=4; label=""; work_root="${TMPDIR:-/tmp}"; configs=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --manifests) manifests="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --config) configs+=("$2"); shift 2 ;;
+    --label) label="$2"; shift 2 ;;
+    --work-root) work_root="$2"; shift 2 ;;
+    *) echo "unknown option: $1" >&2; exit 2 ;;
+  esac
+done
+[ -d "$manifests" ] || { echo "--manifests DIR is required (a folder of manifests, e.g. cp-manifests-10000 from run-controlplane.sh --keep)" >&2; exit 2; }
+[ "${#configs[@]}" -gt 0 ] || configs=("default")
+manifests="$(cd "$manifests" && pwd)"
+command="bench/run-startup.sh --manifests $manifests --rounds $rounds$(printf ' --config "%s"' "${configs[@]}")${label:+ --label $label}"
+
+dotnet build -c Release Gateway.Host -v quiet -nologo >/dev/null
+gateway="$PWD/Gateway.Host/bin/Release/net10.0/Gateway.Host.dll"
+work="$(mktemp -d "$work_root/gateway-startup-XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+ticks=$(getconf CLK_TCK)
+load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+rows="$work/rows.tsv"; : > "$rows"
+
+# Seconds (fractional) from epoch $1 to the log line's time of day (UTC, HH:MM:SS.fff) on the same day.
+since() { local day; day=$(date -u -d "@${1%.*}" +%F); echo "$(date -u -d "$day $2" +%s.%N) - $1" | bc; }
+
+for round in $(seq 1 "$rounds"); do
+  for i in "${!configs[@]}"; do
+    config="${configs[$i]}"; [ "$config" = "default" ] && config=""
+    status="$work/status-$round-$i"; log="$work/start-$round-$i.log"; mkdir -p "$status"
+    launched=$(date +%s.%N)
+    # shellcheck disable=SC2086 # the configuration is a list of NAME=VALUE words
+    env $config dotnet "$gateway" --manifests "$manifests" --status-dir "$status" --management-port 0 --node-name startup > "$log" 2>&1 &
+    pid=$!
+    cpu=""; ready=""
+    # Bounded: 180 s per start at most (3,600 polls of 50 ms).
+    for _ in $(seq 1 3600); do
+      kill -0 "$pid" 2>/dev/null || break
+      cpu=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo "$cpu")
+      if grep -q "Ready:" "$log"; then ready=yes; break; fi
+      sleep 0.05
+    done
+    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+    if [ -z "$ready" ]; then
+      echo "round $round, config $i: no Ready line (see the log below)" >&2; tail -20 "$log" >&2; exit 1
+    fi
+    serving=$(since "$launched" "$(grep -m1 "Serving:" "$log" | cut -c1-12)")
+    readyat=$(since "$launched" "$(grep -m1 "Ready:" "$log" | cut -c1-12)")
+    printf '%s\t%s\t%.2f\t%.2f\t%.2f\n' "$round" "$i" "$serving" "$readyat" "$(echo "$cpu / $ticks" | bc -l)" | tee -a "$rows"
+  done
+done
+
+mkdir -p bench/results
+out="bench/results/$(date -u +%Y%m%d-%H%M)-startup${label:+-$label}.md"
+{
+  echo "# Start-up A/B: $(basename "$manifests"), $rounds rounds"
+  echo
+  echo "| | |"
+  echo "|---|---|"
+  echo "| date | $(date -u '+%Y-%m-%d %H:%M') UTC |"
+  echo "| machine | $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(grep MemTotal /proc/meminfo | awk '{print $2, $3}'); $(. /etc/os-release && echo "$PRETTY_NAME"); kernel $(uname -r) |"
+  echo "| runtime | .NET $(dotnet --list-runtimes | awk '/Microsoft.NETCore.App/{v=$2} END{print v}') |"
+  echo "| commit | $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Gateway.Host Gateway.Actors Gateway.Streams || echo ' (with uncommitted changes)') |"
+  echo "| command | \`$command\` |"
+  echo "| load average at start (1, 5, 15 min) | $load_at_start |"
+  echo
+  echo "Each start: \`env CONFIG dotnet Gateway.Host.dll --manifests DIR --status-dir FRESH --management-port 0\`; times from launch to the"
+  echo "log's \"Serving:\" (revision 1 applied to the data plane) and \"Ready:\" (its statuses written) lines; CPU is the process's user +"
+  echo "system time at \"Ready:\" (sampled every 50 ms). Configurations rotate within every round."
+  echo
+  echo "| config | environment | starts | served s (mean) | ready s (mean) | min | max | CPU s (mean) |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|"
+  for i in "${!configs[@]}"; do
+    awk -F'\t' -v i="$i" -v c="${configs[$i]}" '$2==i{n++; s+=$3; r+=$4; u+=$5; if(min==""||$4<min)min=$4; if($4>max)max=$4}
+      END{printf "| %d | `%s` | %d | %.2f | %.2f | %.2f | %.2f | %.2f |\n", i, c, n, s/n, r/n, min, max, u/n}' "$rows"
+  done
+  echo
+  echo "| round | config | served s | ready s | CPU s |"
+  echo "|---:|---:|---:|---:|---:|"
+  awk -F'\t' '{printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5}' "$rows"
+} > "$out"
+echo "written: $out"

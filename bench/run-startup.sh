@@ -36,8 +36,14 @@ ticks=$(getconf CLK_TCK)
 load_at_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 rows="$work/rows.tsv"; : > "$rows"
 
-# Seconds (fractional) from epoch $1 to the log line's time of day (UTC, HH:MM:SS.fff) on the same day.
-since() { local day; day=$(date -u -d "@${1%.*}" +%F); echo "$(date -u -d "$day $2" +%s.%N) - $1" | bc; }
+# Seconds (fractional) from epoch $1 to the log line's time of day (the gateway logs UTC, HH:MM:SS.fff): on the launch's
+# day, or the next one when the line is past midnight.
+since() {
+  local day d; day=$(date -u -d "@${1%.*}" +%F)
+  d=$(echo "$(date -u -d "$day $2" +%s.%N) - $1" | bc)
+  if [ "$(echo "$d < 0" | bc)" = 1 ]; then d=$(echo "$d + 86400" | bc); fi
+  echo "$d"
+}
 
 for round in $(seq 1 "$rounds"); do
   for i in "${!configs[@]}"; do

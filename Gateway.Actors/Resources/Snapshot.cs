@@ -74,19 +74,32 @@ public sealed class Snapshot
     /// <summary>A new snapshot with the given objects upserted and keys removed, at <paramref name="revision"/>.</summary>
     public Snapshot With(long revision, IEnumerable<(ResourceKey Key, IKubernetesObject<V1ObjectMeta> Object)> upserts, IEnumerable<ResourceKey> removals)
     {
-        var byKind = _byKind.ToBuilder();
+        // One builder per changed kind: a builder changes the nodes it has already copied in place, so a batch of n
+        // keys copies each tree node at most once instead of a root-to-leaf path per key (the first sync's 30,000
+        // objects at 10,000 routes took 136 ms through SetItem per key).
+        var builders = new Dictionary<string, ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>.Builder>(StringComparer.Ordinal);
+        ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>.Builder? BuilderOf(string kind, bool create)
+        {
+            if (builders.TryGetValue(kind, out var builder)) return builder;
+            if (_byKind.TryGetValue(kind, out var map)) builder = map.ToBuilder();
+            else if (create) builder = ImmutableSortedDictionary.CreateBuilder<ResourceKey, IKubernetesObject<V1ObjectMeta>>();
+            else return null;
+            builders[kind] = builder;
+            return builder;
+        }
         var touched = ImmutableArray.CreateBuilder<ResourceKey>();
         foreach (var (key, obj) in upserts)
         {
-            var map = byKind.TryGetValue(key.Kind, out var m) ? m : ImmutableSortedDictionary<ResourceKey, IKubernetesObject<V1ObjectMeta>>.Empty;
-            byKind[key.Kind] = map.SetItem(key, obj);
+            BuilderOf(key.Kind, create: true)![key] = obj;
             touched.Add(key);
         }
         foreach (var key in removals)
         {
-            if (byKind.TryGetValue(key.Kind, out var map)) byKind[key.Kind] = map.Remove(key);
+            BuilderOf(key.Kind, create: false)?.Remove(key);
             touched.Add(key);
         }
+        var byKind = _byKind.ToBuilder();
+        foreach (var (kind, builder) in builders) byKind[kind] = builder.ToImmutable();
         return new Snapshot(revision, byKind.ToImmutable(), _id, touched.Count <= TouchedLimit ? touched.ToImmutable() : default);
     }
 

@@ -70,4 +70,40 @@ public class SnapshotTests
             Assert.All(changes, c => Assert.Same(child.Get(c.Key), c.New));
         }
     }
+    [Fact]
+    public void With_BatchOfUpsertsAndRemovals_LeavesTheSnapshotItWasMadeFromAsItWas_LaterKeyWins()
+    {
+        var (a, b) = (Service("a", "1"), Service("b", "1"));
+        var previous = Snapshot.From(1, [a, b]);
+        var (a2, a3, c) = (Service("a", "2"), Service("a", "3"), Service("c", "1"));
+
+        var next = previous.With(2, [(Key("a"), (IKubernetesObject<V1ObjectMeta>)a2), (Key("c"), c), (Key("a"), a3)], [Key("b"), Key("missing")]);
+
+        // The earlier snapshot is immutable: the builders of the batch copied what they changed.
+        Assert.Same(a, previous.Get(Key("a")));
+        Assert.Same(b, previous.Get(Key("b")));
+        Assert.Null(previous.Get(Key("c")));
+        Assert.Equal(2, previous.Count(KindRegistry.Service));
+        // In the new one the later of two upserts of one key wins, and removals come after upserts.
+        Assert.Same(a3, next.Get(Key("a")));
+        Assert.Null(next.Get(Key("b")));
+        Assert.Same(c, next.Get(Key("c")));
+        Assert.Equal([Key("a"), Key("c")], next.Keys);
+        Assert.Equal(2, next.Revision);
+    }
+
+    [Fact]
+    public void With_RemovalOfAnAbsentKeyOfAnAbsentKind_AddsNoKind_AndUpsertOfANewKindCreatesIt()
+    {
+        var previous = Snapshot.From(1, [Service("a", "1")]);
+        var ns = new V1Namespace { ApiVersion = "v1", Kind = "Namespace", Metadata = new V1ObjectMeta { Name = "ns" } };
+
+        var removedNothing = previous.With(2, [], [new ResourceKey("Namespace", "", "ns")]);
+        var added = previous.With(2, [(new ResourceKey("Namespace", "", "ns"), (IKubernetesObject<V1ObjectMeta>)ns)], []);
+
+        Assert.Equal(0, removedNothing.Count(KindRegistry.Namespace));
+        Assert.Empty(removedNothing.ChangesSince(previous));
+        Assert.Same(ns, added.Get(new ResourceKey("Namespace", "", "ns")));
+        Assert.Equal([new ResourceKey("Namespace", "", "ns")], added.ChangesSince(previous).Select(x => x.Key));
+    }
 }

@@ -6,5 +6,5 @@
 # Needs: the .NET 10 SDK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dotnet build -c Release bench/Gateway.Bench -v quiet -nologo >/dev/null
+build_out=$(dotnet build -c Release bench/Gateway.Bench -v quiet -nologo 2>&1) || { echo "$build_out" >&2; exit 1; }
 exec dotnet bench/Gateway.Bench/bin/Release/net10.0/Gateway.Bench.dll changecost "$@"

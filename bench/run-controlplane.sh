@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v nginx >/dev/null || { echo "missing nginx: apt-get install -y nginx" >&2; exit 2; }
-dotnet build -c Release Gateway.Host -v quiet -nologo >/dev/null
-dotnet build -c Release bench/Gateway.Bench -v quiet -nologo >/dev/null
+build_out=$(dotnet build -c Release Gateway.Host -v quiet -nologo 2>&1) || { echo "$build_out" >&2; exit 1; }
+build_out=$(dotnet build -c Release bench/Gateway.Bench -v quiet -nologo 2>&1) || { echo "$build_out" >&2; exit 1; }
 exec dotnet bench/Gateway.Bench/bin/Release/net10.0/Gateway.Bench.dll controlplane \
   --gateway Gateway.Host/bin/Release/net10.0/Gateway.Host.dll "$@"

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 for tool in nginx wrk h2load; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y nginx wrk nghttp2-client" >&2; exit 2; }
 done
-dotnet build -c Release Gateway.Host -v quiet -nologo >/dev/null
-dotnet build -c Release bench/Gateway.Bench -v quiet -nologo >/dev/null
+build_out=$(dotnet build -c Release Gateway.Host -v quiet -nologo 2>&1) || { echo "$build_out" >&2; exit 1; }
+build_out=$(dotnet build -c Release bench/Gateway.Bench -v quiet -nologo 2>&1) || { echo "$build_out" >&2; exit 1; }
 exec dotnet bench/Gateway.Bench/bin/Release/net10.0/Gateway.Bench.dll dataplane \
   --gateway Gateway.Host/bin/Release/net10.0/Gateway.Host.dll "$@"

@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
 done
 for tool in ip nft nginx wrk dotnet; do command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 2; }; done
 
-dotnet build Gateway.Host/Gateway.Host.csproj -c Release -nologo -v q >/dev/null
+build_out=$(dotnet build Gateway.Host/Gateway.Host.csproj -c Release -nologo -v q 2>&1) || { echo "$build_out" >&2; exit 1; }
 dll="$PWD/Gateway.Host/bin/Release/net10.0/Gateway.Host.dll"
 ns="mesh-bench-$$"
 work="$(mktemp -d)"

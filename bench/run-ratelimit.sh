@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 for tool in python3 nginx curl; do command -v $tool >/dev/null || { echo "missing $tool (apt-get install -y nginx curl python3)" >&2; exit 2; }; done
-dotnet build -c Release Gateway.Host -v quiet -nologo >/dev/null
+build_out=$(dotnet build -c Release Gateway.Host -v quiet -nologo 2>&1) || { echo "$build_out" >&2; exit 1; }
 work=$(mktemp -d); pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT

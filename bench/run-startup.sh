@@ -28,7 +28,7 @@ done
 manifests="$(cd "$manifests" && pwd)"
 command="bench/run-startup.sh --manifests $manifests --rounds $rounds$(printf ' --config "%s"' "${configs[@]}")${label:+ --label $label}"
 
-dotnet build -c Release Gateway.Host -v quiet -nologo >/dev/null
+build_out=$(dotnet build -c Release Gateway.Host -v quiet -nologo 2>&1) || { echo "$build_out" >&2; exit 1; }
 gateway="$PWD/Gateway.Host/bin/Release/net10.0/Gateway.Host.dll"
 work="$(mktemp -d "$work_root/gateway-startup-XXXXXX")"
 trap 'rm -rf "$work"' EXIT

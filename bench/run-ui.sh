@@ -28,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-dotnet build Gateway.Host -c Release -v quiet -nologo >/dev/null
+build_out=$(dotnet build Gateway.Host -c Release -v quiet -nologo 2>&1) || { echo "$build_out" >&2; exit 1; }
 dll=Gateway.Host/bin/Release/net10.0/Gateway.Host.dll
 mgmt=${UI_BENCH_MANAGEMENT_PORT:-18771}
 out="bench/results/$(date -u +%Y%m%d-%H%M)-ui$label.md"

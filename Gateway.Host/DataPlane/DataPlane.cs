@@ -140,12 +140,17 @@ public sealed class DataPlane : IDataPlane
             ? View(host)
             : _l4?.LiveTables.Where(t => t.Socket == socket).OrderBy(t => t.Source.Protocol).FirstOrDefault();
 
+    /// <inheritdoc />
+    public bool Stopped => Volatile.Read(ref _disposed);
+
     public async Task<DataPlaneApplyResult> ApplyAsync(long revision, IReadOnlyList<GatewayRouteTable> gateways, CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _applyLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            // Again under the lock: a disposal that was waiting for it ran first, and nothing may be bound after it.
+            ObjectDisposedException.ThrowIf(_disposed, this);
             var failed = new HashSet<ListenerSocket>();
             var desired = Desired(gateways, failed);
 
@@ -229,6 +234,7 @@ public sealed class DataPlane : IDataPlane
         await _applyLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             var stats = new ApplyStats();
             foreach (var (socket, (gateway, port)) in Desired(gateways, []))
             {

@@ -21,4 +21,10 @@ public interface IDataPlane : IAsyncDisposable
     /// changes it must not serve (a route added and removed) through it. Default: nothing.
     /// </summary>
     Task CompileOnlyAsync(long revision, IReadOnlyList<GatewayRouteTable> gateways, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>
+    /// True once <see cref="IAsyncDisposable.DisposeAsync"/> has stopped the data plane (the host stops it first when it
+    /// shuts down); every apply after that throws <see cref="ObjectDisposedException"/> and binds nothing. Default: false.
+    /// </summary>
+    bool Stopped => false;
 }

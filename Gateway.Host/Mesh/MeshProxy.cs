@@ -103,6 +103,9 @@ public sealed class MeshProxy : IDataPlane, IMeshDataPlane
     /// <summary>The (ClusterIP, port) frontends served now and what each does for this workload (inspection and tests).</summary>
     public IReadOnlyDictionary<IPEndPoint, MeshDestination> Destinations => Volatile.Read(ref _targets).ToDictionary(t => t.Key, t => t.Value.Destination);
 
+    /// <inheritdoc />
+    public bool Stopped => Volatile.Read(ref _disposed);
+
     /// <summary>The Gateways of a translation are not served in mesh mode.</summary>
     public async Task<DataPlaneApplyResult> ApplyAsync(long revision, IReadOnlyList<GatewayRouteTable> gateways, CancellationToken ct)
     {
@@ -125,6 +128,8 @@ public sealed class MeshProxy : IDataPlane, IMeshDataPlane
         await _applyLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            // Again under the lock: a disposal that was waiting for it ran first, and nothing may be bound after it.
+            ObjectDisposedException.ThrowIf(_disposed, this);
             var previous = Volatile.Read(ref _targets);
             var next = new Dictionary<IPEndPoint, Target>();
             foreach (var service in mesh.Services)

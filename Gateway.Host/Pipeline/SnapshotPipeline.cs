@@ -438,6 +438,7 @@ public sealed class SnapshotPipeline : BackgroundService
         var usable = _lastUsable;
         var current = live;
         var passes = 0;
+        string? ended = null;
         while (passes < count && _store.Pending is null && !ct.IsCancellationRequested)
         {
             var last = passes == count - 1;
@@ -455,7 +456,11 @@ public sealed class SnapshotPipeline : BackgroundService
             var errors = new List<string>();
             var translations = 0;
             // Diagnostics are not logged again: the pass just enqueued logged every fault there is.
-            if (Translate(current, usable, _unavailable, errors, ref translations, logDiagnostics: false) is not { } result) break;
+            if (Translate(current, usable, _unavailable, errors, ref translations, logDiagnostics: false) is not { } result)
+            {
+                ended = "a pass was not translated (logged above)";
+                break;
+            }
             passes++;
             if (!last && step >= 2)
             {
@@ -463,15 +468,25 @@ public sealed class SnapshotPipeline : BackgroundService
             }
             else
             {
-                if (await ApplyAsync(result, errors, ct).ConfigureAwait(false) is null) break;
+                if (await ApplyAsync(result, errors, ct).ConfigureAwait(false) is null)
+                {
+                    ended = _dataPlane?.Stopped == true ? "the host is stopping" : "a pass was not applied (logged above)";
+                    break;
+                }
                 if (last) _lastResult = result;
             }
             // A route whose change needs a full translation (one a RateLimitPolicy targets) would make every warm-up
             // pass a full one: one is enough to stop.
-            if (_incremental is { LastMode: not TranslationMode.Incremental }) break;
+            if (_incremental is { LastMode: not TranslationMode.Incremental })
+            {
+                ended = "the route's changes need a full translation";
+                break;
+            }
         }
+        ended = passes == count ? null : ended ?? (ct.IsCancellationRequested ? "the host is stopping" : "a change arrived");
+        var stopped = ended is null ? "" : $"; {ended}, the rest skipped";
         _logger.LogInformation("Warm-up: {Passes} passes of the change path ({Route} re-translated and applied unchanged) in {Elapsed:F1} ms{Stopped}",
-            passes, key, Stopwatch.GetElapsedTime(started).TotalMilliseconds, passes < count ? "; a change arrived, the rest skipped" : "");
+            passes, key, Stopwatch.GetElapsedTime(started).TotalMilliseconds, stopped);
         // The status stage's incremental hand-off, on a throwaway builder over a small synthetic Gateway (the node's own
         // builder must only ever see served passes); skipped when a change is already waiting.
         if (passes == count && _store.Pending is null && !ct.IsCancellationRequested)
@@ -581,6 +596,15 @@ public sealed class SnapshotPipeline : BackgroundService
                 ? mesh.ApplyAsync(result, timeout.Token)
                 : _dataPlane.ApplyAsync(result.Revision, result.Gateways, timeout.Token)).ConfigureAwait(false);
             return applied.FailedSockets;
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && _dataPlane.Stopped)
+        {
+            // The host stops the data plane before this service when it shuts down (DataPlaneDrain): a pass or warm-up
+            // still running then finds it stopped. That is the shutdown, not a fault of the pass.
+            _logger.LogInformation("Revision {Revision}: not applied: the data plane has stopped (the host is shutting down; {ExceptionType})",
+                result.Revision, e.GetType().Name);
+            errors.Add("data plane: stopped (shutting down)");
+            return null;
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {

@@ -405,6 +405,24 @@ public sealed class DataPlaneEndToEndTests(DataPlaneFixture echo) : IClassFixtur
     }
 
     [Fact]
+    public async Task Apply_AfterTheDataPlaneStopped_ThrowsObjectDisposed_StoppedIsTrue_NothingBound()
+    {
+        var dataPlane = new GatewayDataPlane(new DataPlaneOptions { DrainTimeout = TimeSpan.FromSeconds(1) });
+        var stoppedBefore = dataPlane.Stopped;
+        await dataPlane.DisposeAsync();
+        var address = DataPlaneFixture.NextAddress();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => dataPlane.ApplyAsync(1,
+            [Ir.Gateway("gw", address, Ir.Port(Port, ListenerProtocol.Http, Ir.Listener("http", null, Ir.Entry(backends: Ir.Group(V1())))))], CancellationToken.None));
+
+        Assert.False(stoppedBefore);
+        Assert.True(dataPlane.Stopped);
+        Assert.Null(dataPlane.GetLiveTable(new ListenerSocket(address, Port)));
+        using var client = new TcpClient();
+        await Assert.ThrowsAsync<SocketException>(() => client.ConnectAsync(IPAddress.Parse(address), Port));
+    }
+
+    [Fact]
     public async Task Mirror_CopyReachesMirrorBackend_PrimaryAnswers()
     {
         using var system = Akka.Actor.ActorSystem.Create("mirror-e2e");

@@ -28,8 +28,12 @@ internal sealed class RecordingDataPlane : IDataPlane
 
     public bool Disposed { get; private set; }
 
+    /// <summary>As the real data plane: stopped once disposed, and every apply after that throws.</summary>
+    public bool Stopped => Disposed;
+
     public Task<DataPlaneApplyResult> ApplyAsync(long revision, IReadOnlyList<GatewayRouteTable> gateways, CancellationToken ct)
     {
+        ObjectDisposedException.ThrowIf(Disposed, this);
         if (Fail) throw new InvalidOperationException("data plane test failure");
         AppliedAt[revision] = System.Diagnostics.Stopwatch.GetTimestamp();
         Applied.Enqueue((revision, gateways));

@@ -169,6 +169,25 @@ public sealed class SnapshotPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task Process_DataPlaneStoppedByTheShutdown_LoggedAtInformationNotAsAFault_NothingAppliedOrServed()
+    {
+        var logs = new CapturingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        using var pipeline = new SnapshotPipeline(_store, new PipelineOptions(), _current, _handOff, null, _dataPlane,
+            factory.CreateLogger<SnapshotPipeline>(), TimeProvider.System);
+        await _dataPlane.DisposeAsync();
+
+        var pass = await pipeline.ProcessAsync(Published(1, Manifests.GatewayClass(), Manifests.Gateway("g")), CancellationToken.None);
+
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning);
+        var logged = Assert.Single(logs.Entries, e => e.Message.Contains("the data plane has stopped", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Information, logged.Level);
+        Assert.Equal(["data plane: stopped (shutting down)"], pass.Errors);
+        Assert.Empty(_dataPlane.Applied);
+        Assert.False(pipeline.Serving.IsCompleted);
+    }
+
+    [Fact]
     public async Task Process_HandOffThrows_ErrorRecordedAndTheNextPassHandsOffAgain()
     {
         _handOff.Fail = 1;

@@ -7,7 +7,9 @@
 # Writes bench/results/<date>-startup[-label].md.
 # Usage: bench/run-startup.sh --manifests DIR [--rounds 4] [--config "NAME=VALUE ..."]... [--label TEXT] [--work-root DIR]
 #   --manifests: for example the cp-manifests-10000 folder that `bench/run-controlplane.sh --sizes 10000 --keep` leaves
-#   --config: one configuration per flag ("" or "default": the environment as it is); default: one, the default
+#   --config: one configuration per flag ("" or "default": the environment as it is); default: one, the default.
+#     A word GATEWAY=PATH starts that Gateway.Host.dll instead of this checkout's Release build (to compare builds, e.g.
+#     one made in a `git worktree` of the base commit).
 # Needs: the .NET 10 SDK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,10 +50,15 @@ since() {
 for round in $(seq 1 "$rounds"); do
   for i in "${!configs[@]}"; do
     config="${configs[$i]}"; [ "$config" = "default" ] && config=""
+    # GATEWAY=DLL in a configuration starts that build instead of this checkout's; every other word is a variable.
+    dll="$gateway"; vars=()
+    for word in $config; do
+      case "$word" in GATEWAY=*) dll="${word#GATEWAY=}" ;; *) vars+=("$word") ;; esac
+    done
+    [ -f "$dll" ] || { echo "no such gateway build: $dll" >&2; exit 2; }
     status="$work/status-$round-$i"; log="$work/start-$round-$i.log"; mkdir -p "$status"
     launched=$(date +%s.%N)
-    # shellcheck disable=SC2086 # the configuration is a list of NAME=VALUE words
-    env $config dotnet "$gateway" --manifests "$manifests" --status-dir "$status" --management-port 0 --node-name startup > "$log" 2>&1 &
+    env "${vars[@]}" dotnet "$dll" --manifests "$manifests" --status-dir "$status" --management-port 0 --node-name startup > "$log" 2>&1 &
     pid=$!
     cpu=""; ready=""
     # Bounded: 180 s per start at most (3,600 polls of 50 ms).

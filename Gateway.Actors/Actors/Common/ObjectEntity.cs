@@ -21,7 +21,7 @@ namespace Gateway.Actors.Actors.Common;
 /// stash, so no report is decided without this node's content.
 /// </para>
 /// </summary>
-public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnboundedStash where TState : IEntityState<TState>
+public abstract class ObjectEntity<TState> : UntypedActor, IWithTimers, IWithUnboundedStash where TState : IEntityState<TState>
 {
     private const string RetryTimer = "retry";
     private const string WatchTimer = "watch-content";
@@ -41,32 +41,79 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
     {
         State = initial;
         _services = services;
-        // A passivating incarnation decides nothing more: a report or query that reaches it goes back through the
-        // region, whose shard buffers it until this incarnation stopped and then starts the next one with it. (The
-        // shard already had the Passivate, sent directly before this, when the message comes back.)
-        Receive<IGatewayClusterMessage>(_ => _passivating, m => Region.Tell(m, Sender));
-        // This node's reporter sends its reports to a local entity directly, and it may not know yet that this one is
-        // passivating: such a report goes the same way, as the report command it stands for (acknowledged to the
-        // reporter by the next incarnation, which asks for the content itself); content without a report is dropped
-        // for the same reason. Deciding here instead could fail with nobody left to retry: a passivating incarnation
-        // sets no retry timer.
-        Receive<LocalContent>(_ => _passivating, m =>
-        {
-            if (m.Report is { } report) Region.Tell(EntityCommands.Report(Entity, report), Sender);
-        });
-        // First, so it sees every message: until this node's content is known, what depends on it waits in the stash.
-        Receive<object>(m => !_contentKnown && m is not (LocalContent or WatchAgain or StopEntity or HandOffEntity or ClusterEvent.CurrentClusterState or ReceiveTimeout or RestGranted),
-            _ => Stash.Stash());
-        Receive<ClusterEvent.MemberRemoved>(removed => HandleAsyncEvent(new NodeLeft(NodeIds.Of(removed.Member.UniqueAddress))));
-        Receive<ClusterEvent.CurrentClusterState>(_ => { });
-        Receive<StopEntity>(_ => Context.Stop(Self));
-        Receive<HandOffEntity>(_ => HandOff());
-        Receive<WatchAgain>(_ => WatchContent());
-        ReceiveAsync<LocalContent>(m => m.Entity == Entity, ContentArrivedAsync);
-        ReceiveAsync<RetryReconcile>(async _ => await ReconcileAsync());
-        Receive<ReceiveTimeout>(_ => RequestRest());
-        Receive<RestGranted>(_ => Rest());
     }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One switch, in this order, instead of <see cref="ReceiveActor"/>'s handler lists: those are built per instance
+    /// (about 19 µs and a kilobyte of delegates per entity, and a 10,000-route start creates 10,000 route entities).
+    /// </remarks>
+    protected sealed override void OnReceive(object message)
+    {
+        if (_passivating)
+        {
+            switch (message)
+            {
+                // A passivating incarnation decides nothing more: a report or query that reaches it goes back through the
+                // region, whose shard buffers it until this incarnation stopped and then starts the next one with it. (The
+                // shard already had the Passivate, sent directly before this, when the message comes back.)
+                case IGatewayClusterMessage m:
+                    Region.Tell(m, Sender);
+                    return;
+                // This node's reporter sends its reports to a local entity directly, and it may not know yet that this one
+                // is passivating: such a report goes the same way, as the report command it stands for (acknowledged to the
+                // reporter by the next incarnation, which asks for the content itself); content without a report is
+                // dropped for the same reason. Deciding here instead could fail with nobody left to retry: a passivating
+                // incarnation sets no retry timer.
+                case LocalContent m:
+                    if (m.Report is { } report) Region.Tell(EntityCommands.Report(Entity, report), Sender);
+                    return;
+            }
+        }
+        // Until this node's content is known, what depends on it waits in the stash.
+        if (!_contentKnown && message is not (LocalContent or WatchAgain or StopEntity or HandOffEntity or ClusterEvent.CurrentClusterState or ReceiveTimeout or RestGranted))
+        {
+            Stash.Stash();
+            return;
+        }
+        switch (message)
+        {
+            case ClusterEvent.MemberRemoved removed:
+                HandleAsyncEvent(new NodeLeft(NodeIds.Of(removed.Member.UniqueAddress)));
+                return;
+            case ClusterEvent.CurrentClusterState:
+                return;
+            case StopEntity:
+                Context.Stop(Self);
+                return;
+            case HandOffEntity:
+                HandOff();
+                return;
+            case WatchAgain:
+                WatchContent();
+                return;
+            case LocalContent content when content.Entity == Entity:
+                RunTask(() => ContentArrivedAsync(content));
+                return;
+            case RetryReconcile:
+                RunTask(async () => await ReconcileAsync());
+                return;
+            case ReceiveTimeout:
+                RequestRest();
+                return;
+            case RestGranted:
+                Rest();
+                return;
+        }
+        if (!ReceiveOwn(message)) Unhandled(message);
+    }
+
+    /// <summary>
+    /// The entity kind's own messages (its report command, its query, events of its own), after the shell's: answer
+    /// true when <paramref name="message"/> is one, handled with <see cref="Report"/>, <see cref="Query"/> or
+    /// <see cref="Event"/>.
+    /// </summary>
+    protected abstract bool ReceiveOwn(object message);
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -189,28 +236,30 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
         }
     }
 
-    /// <summary>Registers the entity's report command: apply it, reconcile, acknowledge to the reporting node.</summary>
-    protected void HandleReports<TCommand>(Func<TCommand, NodeReport> report) where TCommand : class =>
-        ReceiveAsync<TCommand>(async command =>
+    /// <summary>The entity's report command: apply the report, reconcile, acknowledge to the reporting node. Returns true.</summary>
+    protected bool Report(NodeReport report)
+    {
+        RunTask(async () =>
         {
             var sender = Sender;
-            var r = report(command);
-            State = State.Apply(new NodeReported(r));
+            State = State.Apply(new NodeReported(report));
             var outcome = await ReconcileAsync();
-            if (!sender.IsNobody()) sender.Tell(new NodeReportApplied(Entity.Kind, Entity.Id, r.Revision, outcome));
+            if (!sender.IsNobody()) sender.Tell(new NodeReportApplied(Entity.Kind, Entity.Id, report.Revision, outcome));
         });
+        return true;
+    }
 
-    /// <summary>Registers a message that is one more event for the state: apply it and reconcile (no acknowledgement).</summary>
-    protected void HandleEvents<TMessage>(Func<TMessage, IObjectEvent> toEvent) where TMessage : class =>
-        ReceiveAsync<TMessage>(async message =>
-        {
-            State = State.Apply(toEvent(message));
-            await ReconcileAsync();
-        });
+    /// <summary>A message that is one more event for the state: apply it and reconcile (no acknowledgement). Returns true.</summary>
+    protected bool Event(IObjectEvent e)
+    {
+        HandleAsyncEvent(e);
+        return true;
+    }
 
-    /// <summary>Registers the entity's query: answer with the live state (once this node's content and the stored status are known).</summary>
-    protected void HandleQueries<TQuery>() where TQuery : class =>
-        ReceiveAsync<TQuery>(async _ =>
+    /// <summary>The entity's query: answer with the live state (once this node's content and the stored status are known). Returns true.</summary>
+    protected bool Query()
+    {
+        RunTask(async () =>
         {
             var sender = Sender;
             await ObserveAsync();
@@ -230,6 +279,8 @@ public abstract class ObjectEntity<TState> : ReceiveActor, IWithTimers, IWithUnb
                     break;
             }
         });
+        return true;
+    }
 
     private void HandleAsyncEvent(IObjectEvent e) => RunTask(async () =>
     {

@@ -13,9 +13,15 @@ public sealed class GatewayClassEntity : ObjectEntity<GatewayClassState>
     public GatewayClassEntity(string entityId, EntityServices services)
         : base(GatewayClassState.Create(entityId, services.SelfNode, services.SelfNodeName), services)
     {
-        HandleReports<ApplyGatewayClassReport>(m => m.Report);
-        HandleQueries<GetGatewayClassState>();
     }
+
+    /// <inheritdoc />
+    protected override bool ReceiveOwn(object message) => message switch
+    {
+        ApplyGatewayClassReport m => Report(m.Report),
+        GetGatewayClassState => Query(),
+        _ => false,
+    };
 
     /// <summary>Props for the entity <paramref name="entityId"/>.</summary>
     public static Props PropsFor(string entityId, EntityServices services) => Props.Create(() => new GatewayClassEntity(entityId, services));

@@ -14,11 +14,17 @@ public sealed class GatewayEntity : ObjectEntity<GatewayState>
     public GatewayEntity(string entityId, EntityServices services)
         : base(GatewayState.Create(entityId, services.SelfNode, services.SelfNodeName), services)
     {
-        HandleReports<ApplyGatewayReport>(m => m.Report);
-        HandleQueries<GetGatewayState>();
-        HandleEvents<ApplyListenerProgrammed>(m => new ListenerProgrammedReported(m.Listener, m.Nodes));
-        HandleEvents<ResyncProvisioning>(_ => new ProvisioningStale());
     }
+
+    /// <inheritdoc />
+    protected override bool ReceiveOwn(object message) => message switch
+    {
+        ApplyGatewayReport m => Report(m.Report),
+        GetGatewayState => Query(),
+        ApplyListenerProgrammed m => Event(new ListenerProgrammedReported(m.Listener, m.Nodes)),
+        ResyncProvisioning => Event(new ProvisioningStale()),
+        _ => false,
+    };
 
     /// <summary>How long a plan carried out may stay planned before it is carried out again.</summary>
     public static readonly TimeSpan ProvisioningResync = TimeSpan.FromSeconds(30);

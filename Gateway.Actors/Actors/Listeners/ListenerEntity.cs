@@ -15,9 +15,15 @@ public sealed class ListenerEntity : ObjectEntity<ListenerState>
     public ListenerEntity(string entityId, EntityServices services)
         : base(ListenerState.Create(entityId, services.SelfNode, services.SelfNodeName), services)
     {
-        HandleReports<ApplyListenerReport>(m => m.Report);
-        HandleQueries<GetListenerState>();
     }
+
+    /// <inheritdoc />
+    protected override bool ReceiveOwn(object message) => message switch
+    {
+        ApplyListenerReport m => Report(m.Report),
+        GetListenerState => Query(),
+        _ => false,
+    };
 
     /// <summary>Tells the Gateway entity which live replicas programmed this listener, when that is news.</summary>
     protected override void Reconciled()

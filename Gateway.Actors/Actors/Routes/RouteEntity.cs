@@ -13,9 +13,15 @@ public sealed class RouteEntity : ObjectEntity<RouteState>
     public RouteEntity(string entityId, EntityServices services)
         : base(RouteState.Create(entityId, services.SelfNode, services.SelfNodeName), services)
     {
-        HandleReports<ApplyRouteReport>(m => m.Report);
-        HandleQueries<GetRouteState>();
     }
+
+    /// <inheritdoc />
+    protected override bool ReceiveOwn(object message) => message switch
+    {
+        ApplyRouteReport m => Report(m.Report),
+        GetRouteState => Query(),
+        _ => false,
+    };
 
     /// <inheritdoc />
     /// <remarks>

@@ -10,8 +10,9 @@ using k8s.Models;
 namespace Gateway.Tests.Host;
 
 /// <summary>
-/// A data plane double for tests whose subject is the host, not the data plane (the real one lives on another
-/// branch): records what it was asked to serve, can refuse sockets or fail.
+/// A data plane double for tests whose subject is the host, not the data plane (the real one has its own tests under
+/// DataPlane/): records what it was asked to serve, can refuse sockets or fail, and once disposed refuses every apply
+/// as the real one does.
 /// </summary>
 internal sealed class RecordingDataPlane : IDataPlane
 {
@@ -50,7 +51,7 @@ internal sealed class RecordingDataPlane : IDataPlane
 }
 
 /// <summary>
-/// A translator double (the real translator is another branch's subject): GatewayClasses of our controller are
+/// A translator double (the real translator has its own tests under Translation/): GatewayClasses of our controller are
 /// Accepted, their Gateways Accepted and Programmed (Programmed=False/PortUnavailable when a socket is unavailable),
 /// HTTPRoutes get one parent entry per parentRef to such a Gateway. Each Gateway gets a route table with its first
 /// usable spec.addresses value or 127.10.0.N, and one port per listener port. Records every call's options.

@@ -30,6 +30,9 @@ public sealed class ClusterStatusHandOff(ActorSystem system, GatewayClusterOptio
     private volatile bool _removed;
 
     /// <inheritdoc />
+    public bool Stopped => CoordinatedShutdown.Get(system).ShutdownReason is not null || system.WhenTerminated.IsCompleted;
+
+    /// <inheritdoc />
     public async Task<StatusHandOffResult> HandOffAsync(TranslationResult result, Snapshot snapshot, bool applied, IReadOnlyCollection<ResourceKey> storedKeys,
         CancellationToken ct)
     {

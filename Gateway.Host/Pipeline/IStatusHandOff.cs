@@ -35,4 +35,10 @@ public interface IStatusHandOff
     /// them. <paramref name="storedKeys"/> (first pass only) are statuses left by an earlier run.
     /// </summary>
     Task<StatusHandOffResult> HandOffAsync(TranslationResult result, Snapshot snapshot, bool applied, IReadOnlyCollection<ResourceKey> storedKeys, CancellationToken ct);
+
+    /// <summary>
+    /// True once the owners can no longer be reached because this node is shutting down (its actor system's coordinated
+    /// shutdown has begun): a hand-off that fails then is the shutdown, not a fault of the pass. Default: false.
+    /// </summary>
+    bool Stopped => false;
 }

@@ -627,6 +627,15 @@ public sealed class SnapshotPipeline : BackgroundService
             _lastHandOff = handed;
             return (handed.Written, handed.Unchanged, handed.Removed, handed.Unacknowledged);
         }
+        catch (Exception e) when (!ct.IsCancellationRequested && _handOff.Stopped)
+        {
+            // The actor system shuts down before this service stops (the node's reporter cancels what it was waiting
+            // for): the shutdown, not a fault of the pass. The next start reconciles every status again.
+            _logger.LogInformation("Revision {Revision}: statuses not handed to their entities: this node is shutting down ({ExceptionType})",
+                result.Revision, e.GetType().Name);
+            errors.Add("status hand-off: stopped (shutting down)");
+            return (0, 0, 0, 0);
+        }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             _logger.LogError(e, "Revision {Revision}: handing statuses to their entities failed; retried with the next change", result.Revision);

@@ -188,6 +188,24 @@ public sealed class SnapshotPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task Process_HandOffStoppedByTheShutdown_LoggedAtInformationNotAsAFault()
+    {
+        var logs = new CapturingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        using var pipeline = new SnapshotPipeline(_store, new PipelineOptions(), _current, _handOff, null, _dataPlane,
+            factory.CreateLogger<SnapshotPipeline>(), TimeProvider.System);
+        _handOff.Stopped = true;
+
+        var pass = await pipeline.ProcessAsync(Published(1, Manifests.GatewayClass(), Manifests.Gateway("g")), CancellationToken.None);
+
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning);
+        var logged = Assert.Single(logs.Entries, e => e.Message.Contains("this node is shutting down", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Information, logged.Level);
+        Assert.Equal(["status hand-off: stopped (shutting down)"], pass.Errors);
+        Assert.False(pipeline.Ready.IsCompleted);
+    }
+
+    [Fact]
     public async Task Process_HandOffThrows_ErrorRecordedAndTheNextPassHandsOffAgain()
     {
         _handOff.Fail = 1;
@@ -592,6 +610,9 @@ public sealed class SnapshotPipelineTests : IDisposable
 
         public int Fail { get; set; }
 
+        /// <summary>As the cluster's hand-off once the node shuts down: <see cref="Stopped"/>, and every hand-off cancelled.</summary>
+        public bool Stopped { get; set; }
+
         public async Task<StatusHandOffResult> HandOffAsync(TranslationResult result, Snapshot snapshot, bool applied, IReadOnlyCollection<ResourceKey> storedKeys,
             CancellationToken ct)
         {
@@ -599,6 +620,7 @@ public sealed class SnapshotPipelineTests : IDisposable
             Entered.TrySetResult();
             if (Gate is { } gate) await gate.Task.WaitAsync(ct);
             lock (_calls) _calls.Add((result, snapshot, applied, [.. storedKeys]));
+            if (Stopped) throw new TaskCanceledException("the node's reporter stopped (test)");
             if (Fail-- > 0) throw new IOException("owners unreachable (test)");
             return Outcome(result);
         }

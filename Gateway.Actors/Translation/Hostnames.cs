@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Gateway.Actors.Translation;
 
 /// <summary>
@@ -75,6 +77,9 @@ public static class Hostnames
     /// then longer, then ordinal (GatewaySpec.Listeners "Listeners that are distinct only by Hostname": "the higher the
     /// number of dots in the hostname to the right of the wildcard character, the higher the precedence").
     /// </summary>
+    // Optimized from its first call: the first full translation's sort calls it n log n times in one go (140,000 times
+    // at 10,000 routes), long before tiering would have replaced its quick first compilation.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int CompareSpecificity(string? a, string? b)
     {
         if (a is null || b is null) return (a is null).CompareTo(b is null);
@@ -87,5 +92,5 @@ public static class Hostnames
         return c != 0 ? c : string.CompareOrdinal(a, b);
     }
 
-    private static int Dots(string h) => h.Count(ch => ch == '.');
+    private static int Dots(string h) => h.AsSpan().Count('.');
 }

@@ -111,9 +111,9 @@ public sealed class ScrapedGatewayFixture : IAsyncLifetime
             if (response.StatusCode != HttpStatusCode.BadGateway) throw new InvalidOperationException($"/broken: {(int)response.StatusCode}");
         }
         // One TCP connection through each TCPRoute: the echo answers an HTTP/1.0 request and closes; the closed backend refuses.
-        TcpResponseBytes = await TcpExchangeAsync(tcpPort, TcpRequest);
-        if (TcpResponseBytes == 0) throw new InvalidOperationException("no answer through the TCPRoute");
-        await TcpExchangeAsync(tcpClosedPort, TcpRequest);
+        TcpResponseBytes = await WithGatewayLogAsync(() => TcpExchangeAsync(tcpPort, TcpRequest), $"the TCPRoute raw on port {tcpPort}");
+        if (TcpResponseBytes == 0) throw new InvalidOperationException($"no answer through the TCPRoute\n{Gateway.Tail}");
+        await WithGatewayLogAsync(() => TcpExchangeAsync(tcpClosedPort, TcpRequest), $"the TCPRoute raw-closed on port {tcpClosedPort}");
         // The entities gauge needs the placement refresh (every few seconds) to have run once.
         await UntilAsync(async () => (await Gateway.GetAsync("metrics", CancellationToken.None)).Body.Contains("gateway_entities{", StringComparison.Ordinal),
             "gateway_entities in the scrape");
@@ -126,6 +126,23 @@ public sealed class ScrapedGatewayFixture : IAsyncLifetime
 
     /// <summary>Bytes the client received through the TCPRoute.</summary>
     public int TcpResponseBytes { get; private set; }
+
+    /// <summary>
+    /// Runs a TCP exchange; when it fails (a connect refused or reset), the failure carries the gateway's last log
+    /// lines (warnings and errors: a socket it could not bind, a backend it could not reach), which the exception alone
+    /// does not say.
+    /// </summary>
+    private async Task<int> WithGatewayLogAsync(Func<Task<int>> exchange, string what)
+    {
+        try
+        {
+            return await exchange();
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or OperationCanceledException)
+        {
+            throw new InvalidOperationException($"TCP exchange through {what} failed: {e.GetType().Name}: {e.Message}\n{Gateway.Tail}", e);
+        }
+    }
 
     private static async Task<int> TcpExchangeAsync(int port, byte[] request)
     {

@@ -223,8 +223,9 @@ public sealed class KubernetesSourceTests(ITestOutputHelper output) : IAsyncLife
         // On failure the message lists the Gateway requests the server answered, and whether each answer finished: a
         // relist the server finished but the source did not count shows there; a missing one never reached the server.
         await Eventually(() => source.States.Single(s => s.Kind == "Gateway").Lists == 2, "the Gateway kind was relisted after the ERROR event",
-            context: () => "answered Gateway requests:\n" + string.Join('\n', _server.Requests.Where(r => r.Resource == "gateways")
-                .Select(r => $"{r.Verb} {r.Path} -> {r.StatusCode}{(r.Completed ? "" : " (answer not finished)")}")));
+            context: () => $"the source's Gateway state: {source.States.Single(s => s.Kind == "Gateway")}\nanswered Gateway requests:\n" +
+                string.Join('\n', _server.Requests.Where(r => r.Resource == "gateways")
+                    .Select(r => $"{r.Verb} {r.Path} -> {r.StatusCode}{(r.Completed ? "" : " (answer not finished)")}")));
         Assert.Equal(1, source.States.Single(s => s.Kind == "HTTPRoute").Lists);
         _server.Apply(GatewayObj("after"));
         await Eventually(() => _store.Get(new ResourceKey("Gateway", "default", "after")) is not null, "the watch after the relist works");

@@ -110,6 +110,20 @@ public sealed class ScrapedGatewayFixture : IAsyncLifetime
             using var response = await client.SendAsync(request);
             if (response.StatusCode != HttpStatusCode.BadGateway) throw new InvalidOperationException($"/broken: {(int)response.StatusCode}");
         }
+        // The TCP listeners' ports were free when chosen, but another test's socket can take one before the gateway binds
+        // it (then a connection reaches that socket instead): say so plainly instead of failing on what that socket does.
+        try
+        {
+            await UntilAsync(async () =>
+            {
+                var table = (await Gateway.GetAsync("routetable", CancellationToken.None)).Body;
+                return table.Contains($"port: {tcpPort}\n", StringComparison.Ordinal) && table.Contains($"port: {tcpClosedPort}\n", StringComparison.Ordinal);
+            }, $"the gateway to serve its TCP listeners on ports {tcpPort} and {tcpClosedPort} (a port taken by another process after it was chosen is not bound)");
+        }
+        catch (TimeoutException e)
+        {
+            throw new InvalidOperationException($"{e.Message}\n{Gateway.Tail}", e);
+        }
         // One TCP connection through each TCPRoute: the echo answers an HTTP/1.0 request and closes; the closed backend refuses.
         TcpResponseBytes = await WithGatewayLogAsync(() => TcpExchangeAsync(tcpPort, TcpRequest), $"the TCPRoute raw on port {tcpPort}");
         if (TcpResponseBytes == 0) throw new InvalidOperationException($"no answer through the TCPRoute\n{Gateway.Tail}");

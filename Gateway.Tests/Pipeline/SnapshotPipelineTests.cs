@@ -27,17 +27,28 @@ public sealed class SnapshotPipelineTests : IDisposable
     private readonly RecordingHandOff _handOff = new();
     private readonly Inventory _inventory = new();
     private readonly SnapshotPipeline _pipeline;
+    private readonly CapturingLoggerProvider _logs = new();
+    private readonly ILoggerFactory _logFactory;
 
     private static readonly ResourceKey GatewayKey = new("Gateway", "default", "g");
     private static readonly ResourceKey ClassKey = new("GatewayClass", "", "gc");
 
     public SnapshotPipelineTests()
     {
+        _logFactory = LoggerFactory.Create(b => b.AddProvider(_logs));
         _pipeline = new SnapshotPipeline(_store, new PipelineOptions { Translate = _translator.Translate }, _current, _handOff, _inventory, _dataPlane,
             NullLogger<SnapshotPipeline>.Instance, TimeProvider.System);
     }
 
-    public void Dispose() => _pipeline.Dispose();
+    public void Dispose()
+    {
+        _pipeline.Dispose();
+        _logFactory.Dispose();
+    }
+
+    /// <summary>A pipeline over this test's store, hand-off and data plane (the real translator) whose log goes to <see cref="_logs"/>.</summary>
+    private SnapshotPipeline LoggedPipeline(PipelineOptions options) =>
+        new(_store, options, _current, _handOff, null, _dataPlane, _logFactory.CreateLogger<SnapshotPipeline>(), TimeProvider.System);
 
     private static PublishedSnapshot Published(long revision, params string[] documents)
     {
@@ -125,8 +136,6 @@ public sealed class SnapshotPipelineTests : IDisposable
     public async Task Process_TranslatorContainsAFault_LogsTheDiagnosticAtErrorWithItsStack_AndHandsOffEveryStatus()
     {
         var bad = new ResourceKey("HTTPRoute", "default", "bad");
-        var logs = new CapturingLoggerProvider();
-        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
         var translator = new TranslatorOptions
         {
             FaultInjection = (step, key) =>
@@ -134,13 +143,12 @@ public sealed class SnapshotPipelineTests : IDisposable
                 if (step == Translator.Steps.Route && key == bad) throw new InvalidOperationException("injected fault");
             },
         };
-        using var pipeline = new SnapshotPipeline(_store, new PipelineOptions { Translator = translator }, _current, _handOff, null, _dataPlane,
-            factory.CreateLogger<SnapshotPipeline>(), TimeProvider.System);
+        using var pipeline = LoggedPipeline(new PipelineOptions { Translator = translator });
         var published = Published(1, Manifests.GatewayClass(), Manifests.Gateway("g"), Manifests.HttpRoute("bad", "g"));
 
         var pass = await pipeline.ProcessAsync(published, CancellationToken.None);
 
-        var logged = Assert.Single(logs.Entries, e => e.Level == LogLevel.Error);
+        var logged = Assert.Single(_logs.Entries, e => e.Level == LogLevel.Error);
         Assert.Contains("HTTPRoute/default/bad", logged.Message, StringComparison.Ordinal);
         Assert.Contains(Translator.Steps.Route, logged.Message, StringComparison.Ordinal);
         var exception = Assert.IsType<InvalidOperationException>(logged.Exception);
@@ -171,16 +179,13 @@ public sealed class SnapshotPipelineTests : IDisposable
     [Fact]
     public async Task Process_DataPlaneStoppedByTheShutdown_LoggedAtInformationNotAsAFault_NothingAppliedOrServed()
     {
-        var logs = new CapturingLoggerProvider();
-        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
-        using var pipeline = new SnapshotPipeline(_store, new PipelineOptions(), _current, _handOff, null, _dataPlane,
-            factory.CreateLogger<SnapshotPipeline>(), TimeProvider.System);
+        using var pipeline = LoggedPipeline(new PipelineOptions());
         await _dataPlane.DisposeAsync();
 
         var pass = await pipeline.ProcessAsync(Published(1, Manifests.GatewayClass(), Manifests.Gateway("g")), CancellationToken.None);
 
-        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning);
-        var logged = Assert.Single(logs.Entries, e => e.Message.Contains("the data plane has stopped", StringComparison.Ordinal));
+        Assert.DoesNotContain(_logs.Entries, e => e.Level >= LogLevel.Warning);
+        var logged = Assert.Single(_logs.Entries, e => e.Message.Contains("the data plane has stopped", StringComparison.Ordinal));
         Assert.Equal(LogLevel.Information, logged.Level);
         Assert.Equal(["data plane: stopped (shutting down)"], pass.Errors);
         Assert.Empty(_dataPlane.Applied);
@@ -190,16 +195,13 @@ public sealed class SnapshotPipelineTests : IDisposable
     [Fact]
     public async Task Process_HandOffStoppedByTheShutdown_LoggedAtInformationNotAsAFault()
     {
-        var logs = new CapturingLoggerProvider();
-        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
-        using var pipeline = new SnapshotPipeline(_store, new PipelineOptions(), _current, _handOff, null, _dataPlane,
-            factory.CreateLogger<SnapshotPipeline>(), TimeProvider.System);
+        using var pipeline = LoggedPipeline(new PipelineOptions());
         _handOff.Stopped = true;
 
         var pass = await pipeline.ProcessAsync(Published(1, Manifests.GatewayClass(), Manifests.Gateway("g")), CancellationToken.None);
 
-        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning);
-        var logged = Assert.Single(logs.Entries, e => e.Message.Contains("this node is shutting down", StringComparison.Ordinal));
+        Assert.DoesNotContain(_logs.Entries, e => e.Level >= LogLevel.Warning);
+        var logged = Assert.Single(_logs.Entries, e => e.Message.Contains("this node is shutting down", StringComparison.Ordinal));
         Assert.Equal(LogLevel.Information, logged.Level);
         Assert.Equal(["status hand-off: stopped (shutting down)"], pass.Errors);
         Assert.False(pipeline.Ready.IsCompleted);

@@ -205,11 +205,66 @@ internal sealed partial class ReplicaProcess : IAsyncDisposable
     public async Task<string> MemberAddressAsync(CancellationToken ct) =>
         (await GetJsonAsync("cluster/members", ct)).GetProperty("self").GetString()!.Split('#')[0];
 
-    /// <summary>A free TCP port on loopback (bound to port 0, then released).</summary>
-    public static int FreePort()
+    /// <summary>
+    /// A port that is free now for TCP and UDP on every address, for a process the test starts to bind later. Never one
+    /// of the kernel's ephemeral ports (<c>ip_local_port_range</c>): a port found by binding port 0 and released again is
+    /// the kernel's to hand to the next outgoing connection of any test, which then holds it when the gateway binds it
+    /// (a full suite opens thousands of connections; the gateway then fails to bind, or a client's connect reaches the
+    /// wrong socket). Below that range only explicit binds take ports. Each call takes the next port of this process's
+    /// own sequence (it starts at an offset of the process id) that binds, so one test process never hands out a port twice.
+    /// </summary>
+    public static int FreePort() => NextFreePort(ref _nextPort, FixedPorts.Value);
+
+    /// <summary>The first port after <paramref name="next"/> (advanced past it) in <paramref name="range"/> that binds.</summary>
+    internal static int NextFreePort(ref int next, (int Low, int High) range)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var size = range.High - range.Low;
+        // Bounded: at most one pass over the range.
+        for (var attempt = 0; attempt < size; attempt++)
+        {
+            var port = range.Low + (int)((uint)Interlocked.Increment(ref next) % (uint)size);
+            if (Binds(port)) return port;
+        }
+        throw new InvalidOperationException($"no port in {range.Low}..{range.High - 1} binds on this machine");
+    }
+
+    /// <summary>The range <see cref="FreePort"/> takes ports from: below the ephemeral range, above the well-known ports.</summary>
+    public static (int Low, int High) FreePortRange => FixedPorts.Value;
+
+    private static readonly Lazy<(int Low, int High)> FixedPorts = new(() =>
+    {
+        const int low = 10000;
+        // Linux's default ephemeral range starts at 32768; the file says what this machine uses.
+        var ephemeralLow = 32768;
+        try
+        {
+            var parts = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length > 0 && int.TryParse(parts[0], out var first)) ephemeralLow = first;
+        }
+        catch (IOException)
+        {
+            // Not Linux, or no procfs: the default range.
+        }
+        if (ephemeralLow - low < 1000)
+            throw new InvalidOperationException($"the ephemeral port range starts at {ephemeralLow}: too few ports below it for the tests' listeners");
+        return (low, ephemeralLow);
+    });
+
+    private static int _nextPort = (int)((uint)Environment.ProcessId * 2654435761u % 1_000_000u);
+
+    private static bool Binds(int port)
+    {
+        try
+        {
+            using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            tcp.Bind(new IPEndPoint(IPAddress.Any, port));
+            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            udp.Bind(new IPEndPoint(IPAddress.Any, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }

@@ -157,6 +157,30 @@ public sealed class EntityStateTests
     }
 
     [Fact]
+    public void Merge_NothingStored_DigestLeftUncomputed_NextMergeComparesAsWithItComputed()
+    {
+        var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var desired = Desired(RouteKey, OursAccepted("True"));
+        var core = SyncedRoute(null).Core;
+
+        var first = core.Merge(desired, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0);
+
+        Assert.Equal((StatusChange.Status, UInt128.Zero), (first.Write.Change, first.Digest));
+        var stored = new StoredStatus(first.Write.Status, "8");
+        var lazy = core.Apply(new StatusWritten(Fingerprint.Of("w1"), 1, stored, first.Digest, 1, Changed: true, MergedFrom: desired));
+        var computed = core.Apply(new StatusWritten(Fingerprint.Of("w1"), 1, stored, CanonicalForm.ValueDigest(first.Write.Status), 1, Changed: true, MergedFrom: desired));
+        Assert.Equal(CanonicalForm.ValueDigest(first.Write.Status), lazy.LastWritten!.CompareDigest(lazy.LastWritten.Status!));
+        foreach (var (next, change) in new[] { (desired, StatusChange.None), (Desired(RouteKey, OursAccepted("False")), StatusChange.Status) })
+        {
+            var fromLazy = lazy.Merge(next, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0.AddHours(1));
+            var fromComputed = computed.Merge(next, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0.AddHours(1));
+            Assert.Equal((change, fromComputed.Digest), (fromLazy.Write.Change, fromLazy.Digest));
+            Assert.Equal(change, fromComputed.Write.Change);
+            Assert.NotEqual(UInt128.Zero, fromLazy.Digest);
+        }
+    }
+
+    [Fact]
     public void Apply_StatusWrittenFromItsDesiredStatus_KeepsTheDesiredStatusAndATime_NextMergesAsWithTheWholeStatus()
     {
         var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);

@@ -27,7 +27,7 @@ public sealed record Resumed(ReconciledObject Core) : IObjectEvent;
 /// <param name="Fingerprint">The fingerprint of the desired status written.</param>
 /// <param name="Generation">The object's generation it was computed for (inspection renders it).</param>
 /// <param name="Stored">What is stored now: the merged status and the version the sink answered with.</param>
-/// <param name="Digest">The digest of the merged status's canonical form.</param>
+/// <param name="Digest">The digest of the merged status's canonical form (<see cref="MergedStatus.Digest"/>: zero when the merge did not compute it).</param>
 /// <param name="Revision">The owner node's revision.</param>
 /// <param name="Changed">False when the merge found nothing but timestamps to change.</param>
 /// <param name="MergedFrom">The desired status <see cref="StoredStatus.Status"/> was merged from, when known: the entity then keeps the merged status as that desired status and a time when it can (<see cref="TimedRouteStatus.Keep"/>).</param>
@@ -57,7 +57,10 @@ public sealed record StatusRemoved(StatusRemoval? Removal, string? Version) : IO
 /// reads either).
 /// </param>
 /// <param name="Version">The version the sink answered with or read (<see cref="StoredStatus.Version"/>).</param>
-/// <param name="Digest">The digest of <see cref="Status"/>'s canonical form (what a merge is compared with).</param>
+/// <param name="Digest">
+/// The digest of <see cref="Status"/>'s canonical form (what a merge is compared with), or zero when not computed yet
+/// (<see cref="CompareDigest"/> computes it then; a real digest of zero, a 2^-128 chance, is only computed again).
+/// </param>
 /// <param name="Generation">The generation rendered with it for inspection.</param>
 /// <param name="Revision">The owner node's revision of the write (null: read from storage).</param>
 public sealed record WrittenStatus(Fingerprint Fingerprint, object? Kept, string? Version, UInt128 Digest, long Generation, long? Revision)
@@ -71,8 +74,11 @@ public sealed record WrittenStatus(Fingerprint Fingerprint, object? Kept, string
         // The status read is this entity's own copy, kept as long as the entity (or its resting entry) lives: it shares
         // the interned reference strings, as a merged status does (ObjectCopy.Clone).
         ObjectCopy.InternStatusReferences(stored.Status);
-        return new(default, stored.Status, stored.Version, stored.Status is { } status ? CanonicalForm.ValueDigest(status) : default, generation, null);
+        return new(default, stored.Status, stored.Version, default, generation, null);
     }
+
+    /// <summary>The digest a merge compares with, given <paramref name="status"/>, this record's <see cref="Status"/> as the caller already read it.</summary>
+    public UInt128 CompareDigest(object status) => Digest != default ? Digest : CanonicalForm.ValueDigest(status);
 
     /// <summary>What was written: the merged status stored and the version the sink answered with.</summary>
     public static WrittenStatus Of(StatusWritten written) =>
@@ -88,7 +94,11 @@ public sealed record WrittenStatus(Fingerprint Fingerprint, object? Kept, string
 
 /// <summary>A merged status ready for the sink, with its digest (kept as <see cref="WrittenStatus.Digest"/> once written).</summary>
 /// <param name="Write">What the sink is handed.</param>
-/// <param name="Digest">The digest of the merged status's canonical form.</param>
+/// <param name="Digest">
+/// The digest of the merged status's canonical form; zero when nothing stored was there to compare it with (the first
+/// write of each object: a 10,000-route start-up writes 10,000 of them and compares few of them again, so the digest
+/// is computed by the next merge that compares, <see cref="WrittenStatus.CompareDigest"/>).
+/// </param>
 public sealed record MergedStatus(StatusWrite Write, UInt128 Digest);
 
 /// <summary>What an entity should do next; decided purely from its state.</summary>
@@ -192,12 +202,14 @@ public sealed record ReconciledObject(
     public MergedStatus Merge(DesiredStatus desired, string controllerName, bool sinkStoresObjects, DateTime now)
     {
         var stored = LastWritten;
-        var merged = StatusMerge.Merge(stored?.Status, desired, controllerName, now);
+        var storedStatus = stored?.Status;
+        var merged = StatusMerge.Merge(storedStatus, desired, controllerName, now);
+        if (storedStatus is null) return new MergedStatus(new StatusWrite(desired, merged, stored?.Version, StatusChange.Status), default);
         var digest = CanonicalForm.ValueDigest(merged);
-        var change = stored?.Kept is null || LastWritten!.Digest != digest ? StatusChange.Status
+        var change = stored!.CompareDigest(storedStatus) != digest ? StatusChange.Status
             : sinkStoresObjects && stored.Version != desired.Object.Metadata?.ResourceVersion ? StatusChange.ObjectOnly
             : StatusChange.None;
-        return new MergedStatus(new StatusWrite(desired, merged, stored?.Version, change), digest);
+        return new MergedStatus(new StatusWrite(desired, merged, stored.Version, change), digest);
     }
 
     /// <summary>

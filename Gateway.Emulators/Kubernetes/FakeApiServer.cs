@@ -27,9 +27,19 @@ public sealed record ApiRequest(string Method, string Path, string Group, string
     /// <summary>Whether the server has finished the answer (recorded as it starts; a watch finishes when it ends).</summary>
     public bool Completed => Volatile.Read(ref _completed);
 
+    /// <summary>When the answer started (its status line was decided).</summary>
+    public DateTime StartedUtc { get; } = DateTime.UtcNow;
+
+    /// <summary>When the server's handler finished the answer (null while it has not); its bytes may still be on their way.</summary>
+    public DateTime? CompletedUtc { get; private set; }
+
     private bool _completed;
 
-    internal void Complete() => Volatile.Write(ref _completed, true);
+    internal void Complete()
+    {
+        CompletedUtc = DateTime.UtcNow;
+        Volatile.Write(ref _completed, true);
+    }
 }
 
 /// <summary>

@@ -223,11 +223,18 @@ public sealed class KubernetesSourceTests(ITestOutputHelper output) : IAsyncLife
         // On failure the message lists the Gateway requests the server answered, and whether each answer finished: a
         // relist the server finished but the source did not count shows there; a missing one never reached the server.
         await Eventually(() => source.States.Single(s => s.Kind == "Gateway").Lists == 2, "the Gateway kind was relisted after the ERROR event",
-            context: () => RelistContext(source));
+            RelistWait, () => RelistContext(source));
         Assert.Equal(1, source.States.Single(s => s.Kind == "HTTPRoute").Lists);
         _server.Apply(GatewayObj("after"));
         await Eventually(() => _store.Get(new ResourceKey("Gateway", "default", "after")) is not null, "the watch after the relist works");
     }
+
+    /// <summary>
+    /// How long the relist after an ERROR 410 may take: 30 s instead of the usual 10. Each relist test missed 10 s once in
+    /// a loaded full run although the server had finished the relist's answer; the relist is what they assert, not its
+    /// speed on a machine the whole suite shares, and a relist that never comes still fails, with <see cref="RelistContext"/>.
+    /// </summary>
+    private static readonly TimeSpan RelistWait = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// What a relist that did not count shows (both relist tests failed once each in a loaded full run, with the server's
@@ -272,9 +279,11 @@ public sealed class KubernetesSourceTests(ITestOutputHelper output) : IAsyncLife
         await Eventually(() => _server.OpenWatchesOf(KindRegistry.Gateway) > 0, "the source watches Gateways again");
         Assert.Equal(1, _server.ExpireWatches(KindRegistry.Gateway));
         await Eventually(() => counts.GetValueOrDefault(("gateway.watch.relists", "Gateway")) == 1, "the relist after 410 Gone counted for Gateway",
-            context: () => RelistContext(source));
+            RelistWait, () => RelistContext(source));
         Assert.Equal(0, counts.GetValueOrDefault(("gateway.watch.relists", "HTTPRoute")));
-        Assert.Equal(2, source.States.Single(s => s.Kind == "Gateway").Lists);
+        // The source counts the relist in its metric just before it counts the list in its state: the state may be a
+        // moment behind the metric.
+        await Eventually(() => source.States.Single(s => s.Kind == "Gateway").Lists == 2, "the relist counted in the source's state", context: () => RelistContext(source));
     }
 
     [Fact]

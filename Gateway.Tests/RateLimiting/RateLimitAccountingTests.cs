@@ -196,16 +196,19 @@ public class RateLimitAccountingTests
     {
         // Without RunContinuationsAsynchronously: Release runs the limiter's continuation inline, before it returns
         // (when called without a synchronization context: xunit's would make the continuation be posted instead).
+        // The awaits here leave the caller's context too: the limiter calls this from the test's thread, where xunit's
+        // context is current, and an await that kept it posted the late answer to that context, to be applied on one of
+        // its threads while the test went on with its requests on another (a full run once admitted 4 instead of 5).
         private readonly TaskCompletionSource<LeaseGranted> _late = new();
         private LeaseGranted? _first;
         private int _calls;
 
         public async Task<LeaseGranted> AcquireAsync(string id, string replica, int requests, long intervalMs, CancellationToken ct)
         {
-            var grant = await owner.AcquireAsync(id, replica, requests, intervalMs, ct);
+            var grant = await owner.AcquireAsync(id, replica, requests, intervalMs, ct).ConfigureAwait(false);
             if (Interlocked.Increment(ref _calls) > 1) return grant;
             _first = grant;
-            return await _late.Task;
+            return await _late.Task.ConfigureAwait(false);
         }
 
         public void Release() => _late.SetResult(_first!);

@@ -156,17 +156,22 @@ public sealed class EntityStateTests
         Assert.Equal(t0.AddYears(-1), ObjectCopy.AsUtc(flippedStatus.Parents[0].Conditions![0].LastTransitionTime));
     }
 
-    [Fact]
-    public void Merge_NothingStored_DigestLeftUncomputed_NextMergeComparesAsWithItComputed()
+    /// <summary>A route with nothing stored, our Accepted=True desired status merged into it at t0, and that merge as stored at version "8".</summary>
+    private static (DateTime T0, ReconciledObject Core, DesiredStatus Desired, MergedStatus First, StoredStatus Stored) FirstWriteOfANewRoute()
     {
         var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         var desired = Desired(RouteKey, OursAccepted("True"));
         var core = SyncedRoute(null).Core;
-
         var first = core.Merge(desired, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0);
+        return (t0, core, desired, first, new StoredStatus(first.Write.Status, "8"));
+    }
+
+    [Fact]
+    public void Merge_NothingStored_DigestLeftUncomputed_NextMergeComparesAsWithItComputed()
+    {
+        var (t0, core, desired, first, stored) = FirstWriteOfANewRoute();
 
         Assert.Equal((StatusChange.Status, UInt128.Zero), (first.Write.Change, first.Digest));
-        var stored = new StoredStatus(first.Write.Status, "8");
         var lazy = core.Apply(new StatusWritten(Fingerprint.Of("w1"), 1, stored, first.Digest, 1, Changed: true, MergedFrom: desired));
         var computed = core.Apply(new StatusWritten(Fingerprint.Of("w1"), 1, stored, CanonicalForm.ValueDigest(first.Write.Status), 1, Changed: true, MergedFrom: desired));
         Assert.Equal(CanonicalForm.ValueDigest(first.Write.Status), lazy.LastWritten!.CompareDigest(lazy.LastWritten.Status!));
@@ -183,11 +188,7 @@ public sealed class EntityStateTests
     [Fact]
     public void Apply_StatusWrittenFromItsDesiredStatus_KeepsTheDesiredStatusAndATime_NextMergesAsWithTheWholeStatus()
     {
-        var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-        var desired = Desired(RouteKey, OursAccepted("True"));
-        var core = SyncedRoute(null).Core;
-        var first = core.Merge(desired, TranslatorOptions.DefaultControllerName, sinkStoresObjects: false, t0);
-        var stored = new StoredStatus(first.Write.Status, "8");
+        var (t0, core, desired, first, stored) = FirstWriteOfANewRoute();
 
         var kept = core.Apply(new StatusWritten(Fingerprint.Of("w1"), 1, stored, first.Digest, 1, Changed: true, MergedFrom: desired));
         var whole = core.Apply(new StatusWritten(Fingerprint.Of("w1"), 1, stored, first.Digest, 1, Changed: true));

@@ -197,8 +197,8 @@ public class RateLimitAccountingTests
         // Without RunContinuationsAsynchronously: Release runs the limiter's continuation inline, before it returns
         // (when called without a synchronization context: xunit's would make the continuation be posted instead).
         // The awaits here leave the caller's context too: the limiter calls this from the test's thread, where xunit's
-        // context is current, and an await that kept it posted the late answer to that context, to be applied on one of
-        // its threads while the test went on with its requests on another (a full run once admitted 4 instead of 5).
+        // context is current, and an await that kept it would post the late answer to that context, to be applied on one
+        // of its threads while the test goes on with its requests on another.
         private readonly TaskCompletionSource<LeaseGranted> _late = new();
         private LeaseGranted? _first;
         private int _calls;

@@ -84,6 +84,9 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <summary>Starts the host; returns at once (readiness comes later through <see cref="Ready"/>).</summary>
     public async Task StartAsync(CancellationToken ct = default)
     {
+        // The first manifest scan needs nothing the host's services start, so it runs while they start (the cluster
+        // above all) rather than after them.
+        if (Options.Kubernetes is null) _ = Source.StartInitialScan();
         await _host.StartAsync(ct).ConfigureAwait(false);
         _started = true;
     }

@@ -85,8 +85,12 @@ public sealed class FileSource : BackgroundService
     private long _lastWalkAt;
     private int _additionWarmUpPasses;
     private volatile IReadOnlyList<SourceDiagnostic> _diagnostics = [];
+    // The first scan, once started (StartInitialScan); guarded by _events' lock.
+    private Task? _initialScan;
+    // Whether the loop ran: it disposes the watchers when it ends; otherwise Dispose does.
+    private bool _executing;
 
-    /// <summary>Creates the source; it starts reading when the host starts it.</summary>
+    /// <summary>Creates the source; it starts reading when the host starts it (or earlier: <see cref="StartInitialScan"/>).</summary>
     public FileSource(FileSourceOptions options, ResourceStore store, ILogger<FileSource> logger, TimeProvider time)
     {
         _options = options;
@@ -94,6 +98,29 @@ public sealed class FileSource : BackgroundService
         _logger = logger;
         _catalog = new ManifestCatalog(options.Roots, time, options.Excluded,
             options.StatusDirectory is { } statusDirectory ? key => StatusFileIdentity.Read(statusDirectory, key) : null);
+    }
+
+    /// <summary>
+    /// Starts the first complete scan in the background unless it has started, and returns it. It needs only the
+    /// files, the catalog and the store, so the host starts it before its services: the scan then runs while the
+    /// cluster and the data plane start (about half a second of one core at start-up) instead of after them. The loop
+    /// (<see cref="ExecuteAsync"/>) starts it otherwise, and awaits it before it reads any event: until then the scan
+    /// owns the catalog and the watchers.
+    /// </summary>
+    public Task StartInitialScan()
+    {
+        lock (_events) return _initialScan ??= Task.Run(InitialScan);
+    }
+
+    private void InitialScan()
+    {
+        // Watch before the first scan so nothing written during the scan is missed.
+        EnsureWatchers();
+        ScanAndApply(null, forceAll: true);
+        _store.MarkSynced();
+        _initialSync.TrySetResult();
+        _logger.LogInformation("Initial scan of {Roots} complete: {Count} objects, {Problems} problems",
+            string.Join(", ", _catalog.Roots), _catalog.Objects.Count, _catalog.Diagnostics.Count);
     }
 
     /// <summary>Completes when the first complete scan has reached the store.</summary>
@@ -137,16 +164,11 @@ public sealed class FileSource : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Leave StartAsync at once; the first scan runs in the background and readiness reports when it is done.
+        Volatile.Write(ref _executing, true);
         await Task.Yield();
         try
         {
-            // Watch before the first scan so nothing written during the scan is missed.
-            EnsureWatchers();
-            ScanAndApply(null, forceAll: true);
-            _store.MarkSynced();
-            _initialSync.TrySetResult();
-            _logger.LogInformation("Initial scan of {Roots} complete: {Count} objects, {Problems} problems",
-                string.Join(", ", _catalog.Roots), _catalog.Objects.Count, _catalog.Diagnostics.Count);
+            await StartInitialScan().ConfigureAwait(false);
             if (_options.WarmUpAfter is { } after) _ = SignalWarmUpDueAsync(after, stoppingToken);
             else _warmedUp.TrySetResult(WarmUp(stoppingToken));
 
@@ -512,6 +534,21 @@ public sealed class FileSource : BackgroundService
     {
         base.Dispose();
         _events.Writer.TryComplete();
+        // A scan started ahead of a host that then failed to start: the loop that owns the watchers never ran, so
+        // they are disposed here once the scan (bounded by the files) has ended.
+        Task? scan;
+        lock (_events) scan = _initialScan;
+        if (scan is null || Volatile.Read(ref _executing)) return;
+        try
+        {
+            scan.Wait();
+        }
+        catch (AggregateException e)
+        {
+            _logger.LogError(e.InnerException, "Initial manifest scan failed");
+        }
+        foreach (var watcher in _watchers.Values) watcher.Dispose();
+        _watchers.Clear();
     }
 
     /// <summary>What wakes the loop.</summary>

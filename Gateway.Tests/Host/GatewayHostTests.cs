@@ -6,6 +6,7 @@ using Gateway.Host.Sources;
 using Gateway.Host.Status;
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Xunit;
 using Xunit.Abstractions;
@@ -85,6 +86,35 @@ public sealed class GatewayHostTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(GatewayKey, Assert.Single(_dataPlane.Applied.Last().Gateways).Gateway);
         Assert.Equal(1, host.LastPass!.Revision);
         Assert.Empty(host.Diagnostics);
+    }
+
+    [Fact]
+    public async Task Start_FileMode_ManifestsScannedBeforeTheHostsServicesStart()
+    {
+        WriteBase();
+        var options = new GatewayHostOptions
+        {
+            ManifestDirectories = [ManifestDir], StatusDirectory = StatusDir, Translate = _translator.Translate, DataPlaneFactory = _ => _dataPlane,
+        };
+        var builder = GatewayHost.CreateBuilder(options);
+        // Started before every other service (the file source's and the cluster's included), it holds the host's start
+        // until the first scan has reached the store: only a scan that does not wait for the services lets it finish.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => new HoldUntilScanned(sp.GetRequiredService<FileSource>())));
+        builder.Logging.AddProvider(_logs);
+        _host = builder.Build();
+
+        await _host.StartAsync(Wait.Token());
+        await _host.WaitUntilReadyAsync(Wait.Token());
+
+        Assert.True(_host.Store.IsSynced);
+        Assert.True(File.Exists(StatusFile(RouteKey)));
+    }
+
+    private sealed class HoldUntilScanned(FileSource source) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => source.InitialSync.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     [Fact]

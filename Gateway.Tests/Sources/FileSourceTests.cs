@@ -42,6 +42,46 @@ public sealed class FileSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InitialScanStartedAheadOfTheLoop_TheLoopTakesThatScan_AndWatchesAfterIt()
+    {
+        using var dir = new TempDir();
+        dir.Write("a.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
+        var store = new ResourceStore();
+        using var source = new FileSource(new FileSourceOptions { Roots = [dir.Path], SettleDelay = Long, RescanInterval = Long }, store,
+            NullLogger<FileSource>.Instance, TimeProvider.System);
+
+        var scan = source.StartInitialScan();
+        await scan.WaitAsync(Bound);
+        Assert.True(store.IsSynced);
+        Assert.NotNull(store.Get(A));
+        Assert.Same(scan, source.StartInitialScan());
+
+        // The loop starts later (the host's start), reuses the scan, and reads changes from then on.
+        await source.StartAsync(CancellationToken.None);
+        Assert.Same(scan, source.StartInitialScan());
+        dir.Write("b.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n");
+        Assert.True(await EventuallyAsync(() => store.Get(B) is not null), "a file written after the early scan is not in the store");
+        await source.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public void Dispose_ScanStartedButTheLoopNeverRan_ReturnsOnceTheScanHasReachedTheStore()
+    {
+        using var dir = new TempDir();
+        for (var i = 0; i < 20; i++) dir.Write($"n{i}.yaml", $"apiVersion: v1\nkind: Namespace\nmetadata: {{name: n{i}}}\n");
+        var store = new ResourceStore();
+        var source = new FileSource(new FileSourceOptions { Roots = [dir.Path], SettleDelay = Long, RescanInterval = Long }, store,
+            NullLogger<FileSource>.Instance, TimeProvider.System);
+
+        var scan = source.StartInitialScan();
+        source.Dispose();
+
+        Assert.True(scan.IsCompletedSuccessfully);
+        Assert.True(store.IsSynced);
+        Assert.Equal(20, store.Count);
+    }
+
+    [Fact]
     public async Task DeletedManifestFile_RemovedFromStoreWithoutWaitingForTheSettleDelay()
     {
         File.Delete(Path.Combine(_dir.Path, "a.yaml"));

@@ -26,13 +26,16 @@ public static class CanonicalYaml
     /// </summary>
     public static string Hash(YamlNode root)
     {
-        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        var scratch = new byte[5];
+        // The form is gathered in one buffer and hashed once: a call into the hash per node cost more than the hashing
+        // (every route-table entry's tree is hashed when the node content is built).
+        var buffer = t_hashBuffer ??= new System.Buffers.ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
         void Tag(byte tag, int count)
         {
-            scratch[0] = tag;
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(scratch.AsSpan(1), count);
-            hash.AppendData(scratch);
+            var span = buffer.GetSpan(5);
+            span[0] = tag;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span[1..], count);
+            buffer.Advance(5);
         }
         void Walk(YamlNode node)
         {
@@ -41,7 +44,7 @@ public static class CanonicalYaml
                 case YamlScalarNode scalar:
                     var value = scalar.Value ?? "";
                     Tag((byte)'s', value.Length);
-                    hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(value.AsSpan()));
+                    System.Buffers.BuffersExtensions.Write(buffer, System.Runtime.InteropServices.MemoryMarshal.AsBytes(value.AsSpan()));
                     break;
                 case YamlSequenceNode sequence:
                     Tag((byte)'q', sequence.Children.Count);
@@ -61,8 +64,16 @@ public static class CanonicalYaml
             }
         }
         Walk(root);
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(buffer.WrittenSpan));
+        // A buffer grown by one large tree is not kept for the thread's life.
+        if (buffer.Capacity > MaxKeptHashBuffer) t_hashBuffer = null;
+        return hash;
     }
+
+    private const int MaxKeptHashBuffer = 64 * 1024;
+
+    [ThreadStatic]
+    private static System.Buffers.ArrayBufferWriter<byte>? t_hashBuffer;
 
     /// <summary>Parses <paramref name="text"/> and emits it canonically (an empty text becomes an empty sequence).</summary>
     public static string Normalize(string text)

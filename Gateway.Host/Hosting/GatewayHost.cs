@@ -19,6 +19,8 @@ public sealed class GatewayHost : IAsyncDisposable
     private volatile bool _started;
     private long _stoppingSince;
 
+    private Task? _ready;
+
     internal GatewayHost(IHost host, GatewayHostOptions options)
     {
         _host = host;
@@ -61,7 +63,15 @@ public sealed class GatewayHost : IAsyncDisposable
     public ResourceStore Store => Services.GetRequiredService<ResourceStore>();
 
     /// <summary>Completes once the first full sync has been translated, applied and its statuses handed to their entities.</summary>
-    public Task Ready => Pipeline.Ready;
+    public Task Ready => _ready ??= Options.Kubernetes is null ? ReadyWithSourceAsync() : Pipeline.Ready;
+
+    // File mode: the first pass may start before the file source has finished its first scan's checks (the store is
+    // synced as soon as the objects are in), so ready also waits for the scan, whose problems are then known.
+    private async Task ReadyWithSourceAsync()
+    {
+        await Pipeline.Ready.ConfigureAwait(false);
+        await Source.InitialSync.ConfigureAwait(false);
+    }
 
     /// <summary>True once <see cref="Ready"/> has completed.</summary>
     public bool IsReady => Ready.IsCompletedSuccessfully;

@@ -116,7 +116,8 @@ public sealed class FileSource : BackgroundService
     {
         // Watch before the first scan so nothing written during the scan is missed.
         EnsureWatchers();
-        ScanAndApply(null, forceAll: true);
+        ScanAndApply(null, forceAll: true, initial: true);
+        // Marked as the objects reached the store (ScanAndApply); here too for a scan that found nothing to hand in.
         _store.MarkSynced();
         _initialSync.TrySetResult();
         _logger.LogInformation("Initial scan of {Roots} complete: {Count} objects, {Problems} problems",
@@ -409,7 +410,12 @@ public sealed class FileSource : BackgroundService
     /// <param name="forceAll">Read every file.</param>
     /// <param name="warmUp">A warm-up pass (it leaves the first event's time alone).</param>
     /// <param name="targeted">Read only <paramref name="forced"/>, when the catalog can (<see cref="ManifestCatalog.ScanPaths"/>); else walk the roots.</param>
-    private void ScanAndApply(IReadOnlySet<string>? forced, bool forceAll, bool warmUp = false, bool targeted = false)
+    /// <param name="initial">
+    /// The first complete scan: the store is marked synced as soon as its objects are in, so the first pass does not
+    /// wait for the catalog's whole-catalog checks (duplicates, dangling references: about 0.1 s at 30,000 objects);
+    /// <see cref="InitialSync"/> still completes after them.
+    /// </param>
+    private void ScanAndApply(IReadOnlySet<string>? forced, bool forceAll, bool warmUp = false, bool targeted = false, bool initial = false)
     {
         var started = Stopwatch.GetTimestamp();
         // A warm-up pass leaves the first event's time to the scan that reads that event.
@@ -419,6 +425,7 @@ public sealed class FileSource : BackgroundService
         {
             // One store change per scan: the objects of one file (a route and its Service) reach the pipeline together.
             _store.Apply(upserts, removals);
+            if (initial) _store.MarkSynced();
             scanned = Stopwatch.GetTimestamp();
         }
         var changes = targeted && forced is { Count: > 0 } ? _catalog.ScanPaths(forced, Apply) : null;

@@ -37,7 +37,8 @@ public sealed class ManagementServer(ActorSystem system, GatewayClusterOptions o
     {
         if (options.ManagementPort is not { } port) return;
         var routes = AkkaManagement.Get(system).Routes()
-            .Select(r => (Path: new Regex("^" + Regex.Escape(r.Item1).Replace("\\*", ".*", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant), Module: r.Item2))
+            // Anchored at both ends of the whole path (\z: "$" also matches before a final newline, which a path may carry encoded).
+            .Select(r => (Path: new Regex(@"\A" + Regex.Escape(r.Item1).Replace("\\*", ".*", StringComparison.Ordinal) + @"\z", RegexOptions.CultureInvariant), Module: r.Item2))
             .ToList();
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());

@@ -78,7 +78,7 @@ public sealed class ManagementAccessTests
 
     [Fact]
     [Trait("Category", "EndToEnd")]
-    public async Task ManagementServer_TokenConfigured_InspectionNeedsIt_ProbesAndMetricsDoNot()
+    public async Task ManagementServer_TokenConfigured_InspectionNeedsIt_ProbesAndMetricsDoNot_RoutesMatchWholePathsOnly()
     {
         using var dir = new TempDir();
         dir.Write("m/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
@@ -108,5 +108,11 @@ public sealed class ManagementAccessTests
         using var authorized = await client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, authorized.StatusCode);
         Assert.Contains("\"members\"", await authorized.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // A route's pattern ends at the path's end: a trailing (encoded) newline is another path.
+        using var withNewline = new HttpRequestMessage(HttpMethod.Get, "cluster/members%0A");
+        withNewline.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "t0ken-from-a-secret");
+        using var notFound = await client.SendAsync(withNewline);
+        Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode);
     }
 }

@@ -62,11 +62,14 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <summary>The store all sources feed.</summary>
     public ResourceStore Store => Services.GetRequiredService<ResourceStore>();
 
-    /// <summary>Completes once the first full sync has been translated, applied and its statuses handed to their entities.</summary>
+    /// <summary>
+    /// Completes once the first full sync has been translated, applied and its statuses handed to their entities, and
+    /// in file mode once the first scan's manifest problems are known too.
+    /// </summary>
     public Task Ready => _ready ??= Options.Kubernetes is null ? ReadyWithSourceAsync() : Pipeline.Ready;
 
-    // File mode: the first pass may start before the file source has finished its first scan's checks (the store is
-    // synced as soon as the objects are in), so ready also waits for the scan, whose problems are then known.
+    // The first pass may start before the file source has finished its first scan's checks (the store is synced as
+    // soon as the objects are in).
     private async Task ReadyWithSourceAsync()
     {
         await Pipeline.Ready.ConfigureAwait(false);

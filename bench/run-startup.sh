@@ -107,6 +107,23 @@ out="bench/results/$(date -u +%Y%m%d-%H%M)-startup${label:+-$label}.md"
     awk -F'\t' -v i="$i" -v c="${configs[$i]}" '$2==i{n++; s+=$3; r+=$4; u+=$5; if(min==""||$4<min)min=$4; if($4>max)max=$4}
       END{printf "| %d | `%s` | %d | %.2f | %.2f | %.2f | %.2f | %.2f |\n", i, c, n, s/n, r/n, min, max, u/n}' "$rows"
   done
+  if [ "$n" -gt 1 ]; then
+    # Paired by round: the machine's speed drifts more between rounds than within one, so each configuration is compared
+    # with configuration 0 of the same round.
+    echo
+    echo "Paired with configuration 0 round by round (negative: sooner or less):"
+    echo
+    echo "| config | rounds | ready difference s (mean) | (median) | rounds sooner | CPU difference s (mean) | rounds with less CPU |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|"
+    for i in $(seq 1 $((n - 1))); do
+      awk -F'\t' -v i="$i" '$2==0{r0[$1]=$4; c0[$1]=$5} $2==i{ri[$1]=$4; ci[$1]=$5}
+        END{k=0; for (round in ri) if (round in r0) {k++; d[k]=ri[round]-r0[round]; s+=d[k]; if (d[k]<0) sooner++; cd=ci[round]-c0[round]; cs+=cd; if (cd<0) less++}
+          if (k==0) exit
+          for (a=1; a<=k; a++) for (b=a+1; b<=k; b++) if (d[b]<d[a]) {t=d[a]; d[a]=d[b]; d[b]=t}
+          med=(k%2) ? d[(k+1)/2] : (d[k/2]+d[k/2+1])/2
+          printf "| %d | %d | %+.2f | %+.2f | %d of %d | %+.2f | %d of %d |\n", i, k, s/k, med, sooner, k, cs/k, less, k}' "$rows"
+    done
+  fi
   echo
   echo "| round | config | served s | ready s | CPU s |"
   echo "|---:|---:|---:|---:|---:|"

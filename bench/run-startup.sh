@@ -79,7 +79,11 @@ for round in $(seq 1 "$rounds"); do
     fi
     serving=$(since "$launched" "$(grep -m1 "Serving:" "$log" | cut -c1-12)")
     readyat=$(since "$launched" "$(grep -m1 "Ready:" "$log" | cut -c1-12)")
-    printf '%s\t%s\t%.2f\t%.2f\t%.2f\n' "$round" "$i" "$serving" "$readyat" "$(echo "$cpu / $ticks" | bc -l)" | tee -a "$rows"
+    # Where the time went, from the log: the first scan ("in the store N ms after the scan started") and revision 1's
+    # pass (translate, apply, status); "-" where a build does not log them.
+    scan=$(grep -m1 -o 'in the store [0-9.]* ms after the scan started' "$log" | awk '{printf "%.2f", $4 / 1000}')
+    pass=$(grep -m1 'Revision 1:' "$log" | grep -o 'translate [0-9.]* ms, apply [0-9.]* ms, status [0-9.]* ms' | awk '{printf "%.0f\t%.0f\t%.0f", $2, $5, $8}')
+    printf '%s\t%s\t%.2f\t%.2f\t%.2f\t%s\t%s\n' "$round" "$i" "$serving" "$readyat" "$(echo "$cpu / $ticks" | bc -l)" "${scan:--}" "${pass:--	-	-}" | tee -a "$rows"
   done
 done
 
@@ -100,12 +104,17 @@ out="bench/results/$(date -u +%Y%m%d-%H%M)-startup${label:+-$label}.md"
   echo "Each start: \`env CONFIG dotnet Gateway.Host.dll --manifests DIR --status-dir FRESH --management-port 0\`; times from launch to the"
   echo "log's \"Serving:\" (revision 1 applied to the data plane) and \"Ready:\" (its statuses written) lines; CPU is the process's user +"
   echo "system time at \"Ready:\" (sampled every 50 ms). Configurations rotate within every round, each round starting one configuration later."
+  echo "From the log: scan = the first scan's objects in the store, from the scan's start; translate, apply and status = revision 1's"
+  echo "pass (its \"Revision 1:\" line)."
   echo
-  echo "| config | environment | starts | served s (mean) | ready s (mean) | min | max | CPU s (mean) |"
-  echo "|---:|---|---:|---:|---:|---:|---:|---:|"
+  echo "| config | environment | starts | served s (mean) | ready s (mean) | min | max | CPU s (mean) | scan s | translate ms | apply ms | status ms |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for i in "${!configs[@]}"; do
-    awk -F'\t' -v i="$i" -v c="${configs[$i]}" '$2==i{n++; s+=$3; r+=$4; u+=$5; if(min==""||$4<min)min=$4; if($4>max)max=$4}
-      END{printf "| %d | `%s` | %d | %.2f | %.2f | %.2f | %.2f | %.2f |\n", i, c, n, s/n, r/n, min, max, u/n}' "$rows"
+    awk -F'\t' -v i="$i" -v c="${configs[$i]}" '$2==i{n++; s+=$3; r+=$4; u+=$5; if(min==""||$4<min)min=$4; if($4>max)max=$4
+        if($6!="-"){ns++; sc+=$6} if($7!="-"){np++; t+=$7; a+=$8; st+=$9}}
+      function m(x, k) { return k ? sprintf("%.2f", x / k) : "-" }
+      function ms(x, k) { return k ? sprintf("%.0f", x / k) : "-" }
+      END{printf "| %d | `%s` | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %s |\n", i, c, n, s/n, r/n, min, max, u/n, m(sc, ns), ms(t, np), ms(a, np), ms(st, np)}' "$rows"
   done
   if [ "$n" -gt 1 ]; then
     # Paired by round: the machine's speed drifts more between rounds than within one, so each configuration is compared
@@ -125,8 +134,8 @@ out="bench/results/$(date -u +%Y%m%d-%H%M)-startup${label:+-$label}.md"
     done
   fi
   echo
-  echo "| round | config | served s | ready s | CPU s |"
-  echo "|---:|---:|---:|---:|---:|"
-  awk -F'\t' '{printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5}' "$rows"
+  echo "| round | config | served s | ready s | CPU s | scan s | translate ms | apply ms | status ms |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}' "$rows"
 } > "$out"
 echo "written: $out"

@@ -3,8 +3,9 @@
 # configurations (environment variables) in every round (each round starting one configuration later, so every
 # configuration takes every position), each start with a fresh status directory; per start the time
 # from launch to the log's "Serving:" and "Ready:" lines (revision 1 applied to the data plane; its statuses written) and
-# the process's CPU (user + system) at "Ready:". Rotating the configurations round by round is what separates them on a
-# machine whose speed drifts by more than their difference between single runs.
+# the process's CPU (user + system) at "Ready:", and from the log the first scan's time and revision 1's translate, apply
+# and status times. Rotating the configurations round by round is what separates them on a machine whose speed drifts by
+# more than their difference between single runs; each configuration is also paired with the first one round by round.
 # Writes bench/results/<date>-startup[-label].md.
 # Usage: bench/run-startup.sh --manifests DIR [--rounds 4] [--config "NAME=VALUE ..."]... [--label TEXT] [--work-root DIR]
 #   --manifests: for example the cp-manifests-10000 folder that `bench/run-controlplane.sh --sizes 10000 --keep` leaves
@@ -83,7 +84,7 @@ for round in $(seq 1 "$rounds"); do
     # pass (translate, apply, status); "-" where a build does not log them.
     scan=$(grep -m1 -o 'in the store [0-9.]* ms after the scan started' "$log" | awk '{printf "%.2f", $4 / 1000}')
     pass=$(grep -m1 'Revision 1:' "$log" | grep -o 'translate [0-9.]* ms, apply [0-9.]* ms, status [0-9.]* ms' | awk '{printf "%.0f\t%.0f\t%.0f", $2, $5, $8}')
-    printf '%s\t%s\t%.2f\t%.2f\t%.2f\t%s\t%s\n' "$round" "$i" "$serving" "$readyat" "$(echo "$cpu / $ticks" | bc -l)" "${scan:--}" "${pass:--	-	-}" | tee -a "$rows"
+    printf '%s\t%s\t%.2f\t%.2f\t%.2f\t%s\t%s\n' "$round" "$i" "$serving" "$readyat" "$(echo "$cpu / $ticks" | bc -l)" "${scan:--}" "${pass:-$'-\t-\t-'}" | tee -a "$rows"
   done
 done
 

@@ -103,9 +103,9 @@ public sealed class FileSource : BackgroundService
     /// <summary>
     /// Starts the first complete scan in the background unless it has started, and returns it. It needs only the
     /// files, the catalog and the store, so the host starts it before its services: the scan then runs while the
-    /// cluster and the data plane start instead of after them (at 10,000 routes it started about 0.5 s sooner). The loop
-    /// (<see cref="ExecuteAsync"/>) starts it otherwise, and awaits it before it reads any event: until then the scan
-    /// owns the catalog and the watchers.
+    /// cluster and the data plane start instead of after them (building Akka's ActorSystem alone takes up to half a
+    /// second of the launch). The loop (<see cref="ExecuteAsync"/>) starts it otherwise, and awaits it before it reads
+    /// any event: until then the scan owns the catalog and the watchers.
     /// </summary>
     public Task StartInitialScan()
     {

@@ -12,10 +12,13 @@ COPY NuGet.config global.json .editorconfig Directory.Build.props Directory.Pack
 COPY Gateway.Actors/Gateway.Actors.csproj Gateway.Actors/packages.lock.json Gateway.Actors/
 COPY Gateway.Streams/Gateway.Streams.csproj Gateway.Streams/packages.lock.json Gateway.Streams/
 COPY Gateway.Host/Gateway.Host.csproj Gateway.Host/packages.lock.json Gateway.Host/
+# The build step that marks the start-up profile's methods in the published output (Gateway.StartupProfile/README.md).
+COPY Gateway.StartupProfile/Gateway.StartupProfile.csproj Gateway.StartupProfile/packages.lock.json Gateway.StartupProfile/StartupProfile.targets Gateway.StartupProfile/
 RUN dotnet restore Gateway.Host/Gateway.Host.csproj --locked-mode
 COPY Gateway.Actors/ Gateway.Actors/
 COPY Gateway.Streams/ Gateway.Streams/
 COPY Gateway.Host/ Gateway.Host/
+COPY Gateway.StartupProfile/ Gateway.StartupProfile/
 # The quick-start examples are the binary's embedded default (served when no --manifests is given).
 COPY examples/quickstart/ examples/quickstart/
 RUN dotnet publish Gateway.Host/Gateway.Host.csproj --configuration Release --no-restore --output /app /p:UseAppHost=false "/p:Version=$VERSION"

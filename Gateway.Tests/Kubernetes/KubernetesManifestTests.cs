@@ -354,7 +354,7 @@ public sealed partial class KubernetesManifestTests
 
         // Every project the host needs is copied into the build stage; the image never sees the tests or the emulators.
         var copied = string.Join(" ", build.Where(i => i.Instr == "COPY").Select(i => i.Args));
-        foreach (var project in new[] { "Gateway.Actors", "Gateway.Streams", "Gateway.Host" }) Assert.Contains(project + "/", copied, StringComparison.Ordinal);
+        foreach (var project in new[] { "Gateway.Actors", "Gateway.Streams", "Gateway.Host", "Gateway.StartupProfile" }) Assert.Contains(project + "/", copied, StringComparison.Ordinal);
         var dockerignore = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, ".dockerignore"));
         foreach (var project in new[] { "Gateway.Tests", "Gateway.Conformance.Tests", "Gateway.Emulators" })
         {
@@ -372,7 +372,7 @@ public sealed partial class KubernetesManifestTests
         Assert.Contains(build, i => i.Instr == "RUN" && i.Args.Contains("dotnet restore Gateway.Host/Gateway.Host.csproj --locked-mode", StringComparison.Ordinal));
         Assert.Contains(build, i => i.Instr == "RUN" && i.Args.Contains("dotnet publish", StringComparison.Ordinal) && i.Args.Contains("\"/p:Version=$VERSION\"", StringComparison.Ordinal));
         var copied = string.Join(" ", build.Where(i => i.Instr == "COPY").Select(i => i.Args));
-        foreach (var file in new[] { "global.json", ".editorconfig", "Gateway.Actors/packages.lock.json", "Gateway.Streams/packages.lock.json", "Gateway.Host/packages.lock.json" })
+        foreach (var file in new[] { "global.json", ".editorconfig", "Gateway.Actors/packages.lock.json", "Gateway.Streams/packages.lock.json", "Gateway.Host/packages.lock.json", "Gateway.StartupProfile/packages.lock.json" })
             Assert.Contains(file, copied, StringComparison.Ordinal);
     }
 }

@@ -11,15 +11,16 @@ namespace Gateway.StartupProfile;
 /// <param name="Found">Of those, the ones the assembly defines (a profile older than the code may list methods that are gone).</param>
 /// <param name="Marked">Method definitions newly marked (overloads count one each).</param>
 /// <param name="AlreadyMarked">Method definitions that already carried the flag (a second run, or the source's own attribute).</param>
-public sealed record MarkResult(int Listed, int Found, int Marked, int AlreadyMarked);
+/// <param name="Precompiled">True when the assembly holds ReadyToRun code and was left as it is (nothing marked).</param>
+public sealed record MarkResult(int Listed, int Found, int Marked, int AlreadyMarked, bool Precompiled = false);
 
 /// <summary>
 /// Sets <see cref="MethodImplAttributes.AggressiveOptimization"/> on listed methods of a compiled assembly, in place.
 /// </summary>
 /// <remarks>
 /// The flag is one bit of the method's row in the metadata's MethodDef table (its ImplFlags column, ECMA-335 II.22.26),
-/// so the assembly is patched there and nowhere else: System.Reflection.Metadata finds the rows, two bytes per method
-/// change. Rewriting the whole assembly with an IL library would also work, but it re-emits every table, heap and the
+/// so the assembly is patched there and nowhere else: System.Reflection.Metadata finds the rows, and each listed method's
+/// two-byte field is written back with that bit set. Rewriting the whole assembly with an IL library would also work, but it re-emits every table, heap and the
 /// debug directory, and a round trip of a third-party assembly is a risk this one bit does not need. A strong-name
 /// signature no longer matches the bytes afterwards, which .NET does not check.
 /// </remarks>
@@ -41,6 +42,8 @@ public static class MethodMarker
         var already = 0;
         using (var pe = new PEReader(new MemoryStream(bytes, writable: false), PEStreamOptions.PrefetchEntireImage))
         {
+            // Precompiled (ReadyToRun) code was compiled against the flags as they were; such an assembly is left alone.
+            if ((pe.PEHeaders.CorHeader!.Flags & CorFlags.ILLibrary) != 0) return new MarkResult(wanted.Count, 0, 0, 0, Precompiled: true);
             var metadata = pe.GetMetadataReader();
             var table = pe.PEHeaders.MetadataStartOffset + metadata.GetTableMetadataOffset(TableIndex.MethodDef);
             var rowSize = metadata.GetTableRowSize(TableIndex.MethodDef);

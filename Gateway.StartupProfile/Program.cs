@@ -32,7 +32,9 @@ static int Apply(string profile, string dir)
         var path = Path.Combine(dir, group.Key + ".dll");
         if (!File.Exists(path)) throw new IOException($"{path}: the profile lists methods of {group.Key}, which is not in {dir}");
         var result = MethodMarker.Mark(path, [.. group.Select(e => (e.Type, e.Method))]);
-        Console.WriteLine($"{group.Key}: {result.Found} of {result.Listed} listed methods found, {result.Marked} definitions marked, {result.AlreadyMarked} already marked");
+        Console.WriteLine(result.Precompiled
+            ? $"{group.Key}: holds ReadyToRun code; left as it is ({result.Listed} listed methods not marked)"
+            : $"{group.Key}: {result.Found} of {result.Listed} listed methods found, {result.Marked} definitions marked, {result.AlreadyMarked} already marked");
     }
     return 0;
 }

@@ -85,6 +85,24 @@ public sealed class MethodMarkerTests : IDisposable
     }
 
     [Fact]
+    public void Mark_AnAssemblyWithReadyToRunCode_IsLeftAsItIs()
+    {
+        var path = Copy("Gateway.StartupProfile");
+        // The CLI header's ILLibrary flag is what marks a ReadyToRun image; set on a copy, the marker must not touch it.
+        var bytes = File.ReadAllBytes(path);
+        int flagsAt;
+        using (var pe = new PEReader(new MemoryStream(bytes))) flagsAt = pe.PEHeaders.CorHeaderStartOffset + 16;
+        bytes[flagsAt] |= (byte)CorFlags.ILLibrary;
+        File.WriteAllBytes(path, bytes);
+
+        var result = MethodMarker.Mark(path, Listed);
+
+        Assert.True(result.Precompiled);
+        Assert.Equal(0, result.Marked);
+        Assert.Equal(bytes, File.ReadAllBytes(path));
+    }
+
+    [Fact]
     public void MarkedAssembly_LoadsAndRuns_AndReflectionSeesTheFlag()
     {
         var path = Copy("Gateway.StartupProfile");

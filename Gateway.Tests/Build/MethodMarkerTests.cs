@@ -132,7 +132,7 @@ public sealed class MethodMarkerTests : IDisposable
         foreach (var typeHandle in metadata.TypeDefinitions)
         {
             var type = metadata.GetTypeDefinition(typeHandle);
-            var typeName = TypeName(metadata, type);
+            var typeName = MethodMarker.FullName(metadata, type);
             foreach (var methodHandle in type.GetMethods())
             {
                 var method = metadata.GetMethodDefinition(methodHandle);
@@ -140,13 +140,5 @@ public sealed class MethodMarkerTests : IDisposable
             }
         }
         return list;
-    }
-
-    private static string TypeName(MetadataReader metadata, TypeDefinition type)
-    {
-        var name = metadata.GetString(type.Name);
-        if (type.IsNested) return TypeName(metadata, metadata.GetTypeDefinition(type.GetDeclaringType())) + "+" + name;
-        var ns = metadata.GetString(type.Namespace);
-        return ns.Length == 0 ? name : ns + "." + name;
     }
 }

@@ -20,10 +20,10 @@ public sealed class ShippedStartupProfileTests
         var found = 0;
         foreach (var group in Profile.GroupBy(e => e.Assembly))
         {
-            var methods = MethodMarkerTests.Flags(Path.Combine(AppContext.BaseDirectory, group.Key + ".dll"));
+            var methods = MethodMarkerTests.Flags(Path.Combine(AppContext.BaseDirectory, group.Key + ".dll")).ToLookup(m => (m.Type, m.Method));
             foreach (var entry in group)
             {
-                var definitions = methods.Where(m => m.Type == entry.Type && m.Method == entry.Method).ToList();
+                var definitions = methods[(entry.Type, entry.Method)].ToList();
                 if (definitions.Count > 0) found++;
                 Assert.All(definitions.Where(d => d.HasBody), d => Assert.True(d.Flags.HasFlag(MethodImplAttributes.AggressiveOptimization), $"{group.Key}: {d.Type}.{d.Method} is not marked"));
             }

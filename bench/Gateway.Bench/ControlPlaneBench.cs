@@ -164,13 +164,17 @@ internal sealed partial class ControlPlaneBench(string gatewayDll, string workDi
 
     private async Task<ControlPlaneResult> RunSizeAsync(int n, string ip, int port, string manifests, int backendPort)
     {
-        using var gateway = GatewayProcess.Start(gatewayDll, $"cp-{n}", manifests, workDirectory);
         using var client = NewClient(4);
+        var settle = await HarnessSettle.BeforeGatewayStartAsync(() => ServedAsync(client, "127.0.0.1", backendPort, 0)).ConfigureAwait(false);
+        var benchCpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+        using var gateway = GatewayProcess.Start(gatewayDll, $"cp-{n}", manifests, workDirectory);
         // The process start on the wall clock: the status files' write times are read against it.
         var startedUtc = DateTime.UtcNow - Stopwatch.GetElapsedTime(gateway.StartedAt);
         if (!await gateway.WaitReadyAsync(options.ReadyTimeout).ConfigureAwait(false)) throw new TimeoutException($"N={n}: not ready within {options.ReadyTimeout}");
         var healthReady = Stopwatch.GetElapsedTime(gateway.StartedAt).TotalSeconds;
         var benchCpuAtHealth = Process.GetCurrentProcess().TotalProcessorTime;
+        Console.WriteLine($"N={n}: health ready at {healthReady:F2} s; the bench settled {settle.TotalSeconds:F2} s before the start and took " +
+            $"{(benchCpuAtHealth - benchCpuAtStart).TotalSeconds:F2} s of its CPU from the start to health ready");
         var statuses = new AcceptedStatusFiles(gateway.StatusDirectory, n);
         var lastStatusPoll = 0L;
         var sampleServed = healthReady;

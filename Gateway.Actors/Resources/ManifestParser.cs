@@ -9,12 +9,28 @@ namespace Gateway.Actors.Resources;
 /// <summary>One object read from a manifest, with where it came from.</summary>
 public sealed record ParsedObject(ResourceKey Key, IKubernetesObject<V1ObjectMeta> Object, string Source, int DocumentIndex)
 {
+    private IKubernetesObject<V1ObjectMeta> _object = Object;
+
     /// <summary>
     /// The object. A watched source that stamps it (Gateway.Host's ManifestCatalog) replaces it with the stamped
-    /// copy, or with the equal copy already stamped, so the process holds one copy of each object, not a parsed and
-    /// a stamped one.
+    /// object, or with the equal one already stamped, so the process holds one copy of each object, not a parsed and
+    /// a stamped one. Replacing it clears <see cref="Parsed"/>.
     /// </summary>
-    public IKubernetesObject<V1ObjectMeta> Object { get; set; } = Object;
+    public IKubernetesObject<V1ObjectMeta> Object
+    {
+        get => _object;
+        set
+        {
+            _object = value;
+            Parsed = false;
+        }
+    }
+
+    /// <summary>
+    /// True while <see cref="Object"/> is the instance the parser made, which nothing else holds (no snapshot, no
+    /// store): a source may stamp it in place instead of stamping a copy. False once it was replaced.
+    /// </summary>
+    public bool Parsed { get; private set; } = true;
 }
 
 /// <summary>A problem with one document of a manifest: reported, skipped, never fatal.</summary>

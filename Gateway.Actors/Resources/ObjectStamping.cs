@@ -30,7 +30,8 @@ public sealed record StampResult(IKubernetesObject<V1ObjectMeta>? Object, Object
 /// Emulates the metadata the API server stamps on a write, for sources that read plain manifests (file mode):
 /// uid, metadata.generation (1 on create, +1 whenever spec changes), resourceVersion (a new value on every change)
 /// and creationTimestamp. Status in the input is dropped, as the API server ignores status on writes to the main
-/// resource of kinds with a status subresource. Pure: time, the next resourceVersion and new uids come in.
+/// resource of kinds with a status subresource. Time, the next resourceVersion and new uids come in; the incoming
+/// object is modified only when the caller gives it up (<c>inPlace</c>).
 /// </summary>
 public static class ObjectStamping
 {
@@ -39,15 +40,20 @@ public static class ObjectStamping
     /// kept for the process lifetime so an object that disappears and comes back keeps its uid, creation time and
     /// a generation that only moves forward) and whether it is currently present.
     /// </summary>
-    /// <param name="incoming">The object as read; never modified.</param>
+    /// <param name="incoming">The object as read; modified only when <paramref name="inPlace"/>.</param>
     /// <param name="clientForm">Its <see cref="CanonicalForm.ClientSupplied(IKubernetesObject{V1ObjectMeta})"/> form, when the caller has it cached.</param>
     /// <param name="previous">What was remembered about the object, or null the first time it is seen.</param>
     /// <param name="present">Whether the object currently exists (false after it was removed).</param>
     /// <param name="resourceVersion">The resourceVersion to stamp if this is a change.</param>
     /// <param name="now">The current time, used as creationTimestamp on first sight when the input has none.</param>
     /// <param name="newUid">Makes a uid for an object seen for the first time (null: the object gets none).</param>
+    /// <param name="inPlace">
+    /// True when the caller owns <paramref name="incoming"/> and gives it up (a freshly parsed object nothing else
+    /// holds): a change stamps it in place and returns it, instead of a deep copy (the first scan of a large directory
+    /// copied every object only to drop the original). False: <paramref name="incoming"/> is never modified.
+    /// </param>
     public static StampResult Stamp(IKubernetesObject<V1ObjectMeta> incoming, string? clientForm, ObjectIdentity? previous, bool present,
-        long resourceVersion, DateTime now, Func<string?> newUid)
+        long resourceVersion, DateTime now, Func<string?> newUid, bool inPlace = false)
     {
         if (clientForm is not null && previous is not null && present && previous.ClientDigest == ObjectIdentity.Digest(clientForm)) return new StampResult(null, previous);
         // One serialization (UTF-8, read in place by the document and the copy) serves both forms' digests and the copy
@@ -64,7 +70,8 @@ public static class ObjectStamping
             : previous?.CreationTimestamp ?? ObjectCopy.ToSeconds(now);
         var identity = new ObjectIdentity(previous?.Uid ?? newUid(), generation, created, specDigest, clientDigest);
 
-        var copy = (IKubernetesObject<V1ObjectMeta>)ObjectCopy.FromJson(incoming.GetType(), json);
+        // In place, the object is the one the JSON above was written from: the same content as a copy read back from it.
+        var copy = inPlace ? incoming : (IKubernetesObject<V1ObjectMeta>)ObjectCopy.FromJson(incoming.GetType(), json);
         copy.Metadata ??= new V1ObjectMeta();
         copy.Metadata.Uid = identity.Uid;
         copy.Metadata.Generation = identity.Generation;

@@ -533,8 +533,8 @@ public sealed class ManifestCatalog
         var upserts = new List<IKubernetesObject<V1ObjectMeta>>();
         var changed = new List<(ResourceKey, IKubernetesObject<V1ObjectMeta>)>();
         var entries = new Dictionary<ResourceKey, CatalogEntry>(merged.Order.Count);
-        // Stamping (canonical forms and a deep copy per object) is pure and runs in parallel; resourceVersions are then
-        // handed out in key order, exactly as a sequential pass would.
+        // Stamping (canonical forms, and the object stamped in place or as a copy) touches only its own object and runs
+        // in parallel; resourceVersions are then handed out in key order, exactly as a sequential pass would.
         var candidates = merged.Order.Where(k => !(_entries.TryGetValue(k, out var before) && ReferenceEquals(before.Definition, merged.Objects[k]))).ToList();
         var results = new StampResult[candidates.Count];
         Parallel.For(0, candidates.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
@@ -605,14 +605,16 @@ public sealed class ManifestCatalog
 
     /// <summary>
     /// Stamps <paramref name="definition"/>'s object with what is known of its key: its entry's identity while it is
-    /// present, otherwise what <see cref="_knownIdentity"/> knows (or nothing). Pure apart from reading the table, so
-    /// it runs in parallel.
+    /// present, otherwise what <see cref="_knownIdentity"/> knows (or nothing). It reads the table and writes only the
+    /// definition's own parsed object (when stamped in place), so it runs in parallel.
     /// </summary>
     private StampResult Stamp(ParsedObject definition, DateTime now)
     {
         var present = _entries.TryGetValue(definition.Key, out var entry);
         var identity = present ? entry.Identity : _knownIdentity?.Invoke(definition.Key);
-        return ObjectStamping.Stamp(definition.Object, null, identity, present, 0, now, () => NewUid(definition.Key.Kind));
+        // A definition still holding the parser's own object (no snapshot has it) is stamped in place; one holding a
+        // stamped object (published, shared with snapshots) gets a stamped copy.
+        return ObjectStamping.Stamp(definition.Object, null, identity, present, 0, now, () => NewUid(definition.Key.Kind), inPlace: definition.Parsed);
     }
 
     private static int IndexOf(IEnumerable<ParsedObject> objects, ParsedObject obj)

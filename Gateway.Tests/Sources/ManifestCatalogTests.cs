@@ -216,6 +216,34 @@ public sealed class ManifestCatalogTests : IDisposable
     }
 
     [Fact]
+    public void Scan_DefinitionInForceAgain_IsStampedAsACopy_ThePublishedObjectNeverChanges()
+    {
+        // two/g.yaml's definition is stamped (in place: the parser's own object), then loses to one/g.yaml, then is in
+        // force again once that file is gone. Its definition then holds the object published the first time, which
+        // snapshots may still hold: stamping it again must copy it, not change it.
+        Directory.CreateDirectory(_dir.Combine("one"));
+        _dir.Write("two/g.yaml", Manifests.Gateway("g", port: 80, labels: "from: two"));
+        var catalog = new ManifestCatalog([_dir.Combine("one"), _dir.Combine("two")]);
+        catalog.Scan();
+        var published = GatewayOf(catalog);
+        var publishedVersion = published.Metadata.ResourceVersion;
+        var first = _dir.Write("one/g.yaml", Manifests.Gateway("g", port: 80, labels: "from: one"));
+        catalog.Scan();
+        var fromOne = GatewayOf(catalog);
+
+        File.Delete(first);
+        catalog.Scan();
+        var again = GatewayOf(catalog);
+
+        Assert.Equal("one", fromOne.Metadata.Labels["from"]);
+        Assert.Equal("two", again.Metadata.Labels["from"]);
+        Assert.NotSame(published, again);
+        Assert.NotNull(publishedVersion);
+        Assert.NotEqual(publishedVersion, again.Metadata.ResourceVersion);
+        Assert.Equal(publishedVersion, published.Metadata.ResourceVersion);
+    }
+
+    [Fact]
     public void Scan_RandomFileChanges_StateAndChangeStreamAgreeWithAFreshCatalog()
     {
         // Changes to a few files whose objects overlap (duplicates appear, win, lose and vanish), some referring to

@@ -148,6 +148,44 @@ public class ObjectStampingTests
     }
 
     [Fact]
+    public void Stamp_InPlace_ReturnsTheIncomingObjectStampedWithTheContentOfTheCopy()
+    {
+        V1Gateway WithStatus()
+        {
+            var gateway = Gateway(labels: new() { ["app"] = "a" });
+            gateway.Status = new V1GatewayStatus { Conditions = [new V1Condition { Type = "Accepted", Status = "True" }] };
+            gateway.Metadata.ManagedFields = [new V1ManagedFieldsEntry { Manager = "kubectl" }];
+            return gateway;
+        }
+        var incoming = WithStatus();
+
+        var copied = ObjectStamping.Stamp(WithStatus(), null, null, present: false, 7, Now, NewUid);
+        _uids = 0;
+        var inPlace = ObjectStamping.Stamp(incoming, null, null, present: false, 7, Now, NewUid, inPlace: true);
+
+        Assert.Same(incoming, inPlace.Object);
+        Assert.Null(incoming.Status);
+        Assert.Null(incoming.Metadata.ManagedFields);
+        Assert.Equal(copied.Identity, inPlace.Identity);
+        Assert.Equal(ObjectCopy.ToJsonBytes(copied.Object!), ObjectCopy.ToJsonBytes(inPlace.Object!));
+        Assert.Same(copied.Object!.Kind, inPlace.Object!.Kind);
+    }
+
+    [Fact]
+    public void Stamp_InPlaceButUnchanged_LeavesTheIncomingObjectAsItWas()
+    {
+        var first = ObjectStamping.Stamp(Gateway(), null, null, false, 1, Now, NewUid);
+        var incoming = Gateway();
+        incoming.Metadata.ResourceVersion = "from-file";
+
+        var second = ObjectStamping.Stamp(incoming, null, first.Identity, present: true, 2, Now, NewUid, inPlace: true);
+
+        Assert.False(second.Changed);
+        Assert.Equal("from-file", incoming.Metadata.ResourceVersion);
+        Assert.Null(incoming.Metadata.Uid);
+    }
+
+    [Fact]
     public void Significant_StatusOrResourceVersionOnly_EqualForms()
     {
         var a = Gateway();

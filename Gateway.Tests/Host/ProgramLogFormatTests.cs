@@ -59,6 +59,27 @@ public sealed partial class ProgramLogFormatTests : IDisposable
         Assert.DoesNotContain(lines, l => l.Contains("ShardCoordinator", StringComparison.Ordinal) || l.Contains("Singleton manager", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task DefaultLevel_ProbesAndScrapesOfTheManagementEndpoint_AreNotLoggedPerRequest()
+    {
+        var port = MultiNode.ReplicaProcess.FreePort();
+        var answered = new List<System.Net.HttpStatusCode>();
+
+        var lines = await RunUntilReadyThenStopAsync(["--management-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], async () =>
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
+            foreach (var path in (string[])["health/ready", "health/alive", "health/ready", "metrics"])
+            {
+                using var response = await client.GetAsync(path);
+                answered.Add(response.StatusCode);
+            }
+        });
+
+        Assert.Equal([System.Net.HttpStatusCode.OK, System.Net.HttpStatusCode.OK, System.Net.HttpStatusCode.OK, System.Net.HttpStatusCode.OK], answered);
+        Assert.Contains(lines, l => l.Contains("Management endpoint", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("Microsoft.AspNetCore.Hosting.Diagnostics", StringComparison.Ordinal) || l.Contains("Request starting", StringComparison.Ordinal));
+    }
+
     [GeneratedRegex(@"^\d\d:\d\d:\d\d\.\d{3} (trce|dbug|info|warn|fail|crit): ")]
     private static partial Regex LineStart();
 
@@ -67,7 +88,10 @@ public sealed partial class ProgramLogFormatTests : IDisposable
     private static partial Regex Timestamp();
 
     /// <summary>Starts the shipped executable on an empty manifest folder, waits for the first pass, sends SIGTERM and returns stdout.</summary>
-    private async Task<List<string>> RunUntilReadyThenStopAsync(params string[] extra)
+    private Task<List<string>> RunUntilReadyThenStopAsync(params string[] extra) => RunUntilReadyThenStopAsync(extra, null);
+
+    /// <summary>As above, running <paramref name="whileReady"/> once the first pass is done, before the process is stopped.</summary>
+    private async Task<List<string>> RunUntilReadyThenStopAsync(string[] extra, Func<Task>? whileReady)
     {
         _dir.Write("m/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -90,6 +114,7 @@ public sealed partial class ProgramLogFormatTests : IDisposable
         try
         {
             await Task.WhenAll(ready.Task, up.Task).WaitAsync(TimeSpan.FromSeconds(60));
+            if (whileReady is not null) await whileReady().WaitAsync(TimeSpan.FromSeconds(30));
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync(Wait.Token());

@@ -55,6 +55,10 @@ public static class GatewayLogging
         // are internals an operator does not need; its warnings and errors stay, and cluster membership changes are
         // logged by ClusterMembershipLog. Debug and Trace show everything Akka has.
         if (level == LogLevel.Information) logging.AddFilter("Akka", LogLevel.Warning);
+        // ASP.NET Core logs two lines for every request its hosting layer serves: here that is the management endpoint,
+        // whose callers are probes and scrapers (the kubelet's readiness and liveness probes, Prometheus, a benchmark
+        // waiting for ready), so at the default level the log would be mostly probe lines. Debug and Trace keep them.
+        if (level == LogLevel.Information) logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         return logging;
     }
 

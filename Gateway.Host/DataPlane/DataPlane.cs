@@ -100,8 +100,9 @@ public sealed class DataPlane : IDataPlane
         }
         // Cluster-scope limits lease from their sharded owners when the host gives a source; otherwise this process owns them.
         RateLimits = new RateLimiting.RateLimitRegistry(_options.LeaseSource ?? new RateLimiting.LocalLeaseSource());
+        // The mirroring stream starts with the first route that mirrors (compiled on the apply path, so no request waits for it).
         _compiler = new SocketTableCompiler(_clients, _certificates, new ForwardedHeaders(_options.ForwardedHeaders, _options.ForwardedTrustedHops),
-            _options.SessionKey, RateLimits, _options.ForwardedTrustedHops);
+            _options.SessionKey, RateLimits, _options.ForwardedTrustedHops, _mirrors is { } mirrors ? mirrors.EnsureStarted : null);
         _pipeline = new RequestPipeline(_kestrelServices.Services.GetRequiredService<IHttpForwarder>(), _mirrors, _options, _loggerFactory.CreateLogger<RequestPipeline>());
         Observability.Metrics.DataPlaneMetrics.Observe(this);
     }
@@ -120,6 +121,9 @@ public sealed class DataPlane : IDataPlane
 
     /// <summary>Counters of the mirroring queue (null when mirroring is off).</summary>
     public MirrorQueueStats? MirrorStats => _mirrors?.Stats;
+
+    /// <summary>True once the mirroring stream runs (it starts with the first route compiled with a mirror).</summary>
+    internal bool MirroringStarted => _mirrors?.Started ?? false;
 
     /// <summary>The access log this data plane writes to, or null when it has none.</summary>
     public Observability.AccessLog.AccessLogWriter? AccessLog => _options.Telemetry?.AccessLog;

@@ -88,12 +88,14 @@ public sealed class MeshProxy : IDataPlane, IMeshDataPlane
             new Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketConnectionFactoryOptions { UnsafePreferInlineScheduling = _options.InlineScheduling },
             _connectionLimit, _loggerFactory);
         _clients = new BackendClients(_options.BackendMaxConnectionsPerServer);
-        _compiler = new SocketTableCompiler(_clients, new CertificateCache(), new ForwardedHeaders(_options.ForwardedHeaders, _options.ForwardedTrustedHops));
         if (materializer is not null)
         {
             _mirrorSender = new HttpMirrorSender();
             _mirrors = MirrorQueue.Start(materializer, _options.Mirror, _mirrorSender);
         }
+        // The mirroring stream starts with the first route that mirrors (compiled on the apply path).
+        _compiler = new SocketTableCompiler(_clients, new CertificateCache(), new ForwardedHeaders(_options.ForwardedHeaders, _options.ForwardedTrustedHops),
+            mirrorCompiled: _mirrors is { } mirrors ? mirrors.EnsureStarted : null);
         _pipeline = new RequestPipeline(_kestrelServices.Services.GetRequiredService<IHttpForwarder>(), _mirrors, _options, _loggerFactory.CreateLogger<RequestPipeline>());
     }
 

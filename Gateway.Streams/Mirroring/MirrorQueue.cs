@@ -9,12 +9,18 @@ namespace Gateway.Streams.Mirroring;
 /// MUST be ignored"). The main request path calls <see cref="TryEnqueue"/>, which never waits: when
 /// <see cref="MirrorQueueOptions.BufferSize"/> copies are already waiting the copy is dropped and counted, so a slow or
 /// dead mirror backend can never backpressure or slow the main path. Copies are sent with bounded parallelism by an
-/// Akka.Streams graph (Source.Queue with DropNew, SelectAsyncUnordered).
+/// Akka.Streams graph (Source.Queue with DropNew, SelectAsyncUnordered). The graph of a queue made by
+/// <see cref="Start(IMaterializer, MirrorQueueOptions, IMirrorSender)"/> is materialized on first use
+/// (<see cref="EnsureStarted"/>, or the first copy offered): a gateway none of whose routes mirrors runs no mirroring
+/// stream, and its start compiles none of Akka.Streams' code for one.
 /// </summary>
 public sealed class MirrorQueue : IAsyncDisposable
 {
     private readonly int _capacity;
+    private readonly Lock _gate = new();
     private ISourceQueueWithComplete<MirrorRequest>? _queue;
+    // Materializes the graph on first use; null once it ran, or when the graph was materialized at once.
+    private Action? _start;
     private Task _completion = Task.CompletedTask;
     private int _waiting;
     private int _closed;
@@ -28,17 +34,52 @@ public sealed class MirrorQueue : IAsyncDisposable
     /// <summary>Counters so far.</summary>
     public MirrorQueueStats Stats => new(Interlocked.Read(ref _offered), Interlocked.Read(ref _dropped), Interlocked.Read(ref _sent), Interlocked.Read(ref _failed));
 
-    /// <summary>Starts a queue that sends copies through <paramref name="sender"/> and ignores the answers.</summary>
+    /// <summary>
+    /// A queue that sends copies through <paramref name="sender"/> and ignores the answers; its graph is materialized
+    /// on first use (see the type's remarks).
+    /// </summary>
     public static MirrorQueue Start(IMaterializer materializer, MirrorQueueOptions options, IMirrorSender sender)
     {
+        ArgumentNullException.ThrowIfNull(materializer);
         ArgumentNullException.ThrowIfNull(sender);
         var queue = new MirrorQueue(options.BufferSize);
-        var send = Flow.Create<MirrorRequest>()
-            .SelectAsyncUnordered(Math.Max(1, options.Parallelism), r => queue.SendOneAsync(sender, r, options.SendTimeout))
-            .ToMaterialized(Sink.Ignore<int>(), Keep.Right)
-            .MapMaterializedValue(t => (Task)t);
-        queue._completion = queue.Materialize(materializer, options, send);
+        queue._start = () =>
+        {
+            var send = Flow.Create<MirrorRequest>()
+                .SelectAsyncUnordered(Math.Max(1, options.Parallelism), r => queue.SendOneAsync(sender, r, options.SendTimeout))
+                .ToMaterialized(Sink.Ignore<int>(), Keep.Right)
+                .MapMaterializedValue(t => (Task)t);
+            queue._completion = queue.Materialize(materializer, options, send);
+        };
         return queue;
+    }
+
+    /// <summary>Why the graph could not be materialized when a copy was offered (null: it was, or nothing was offered).</summary>
+    public Exception? StartFailure { get; private set; }
+
+    /// <summary>True once the graph is materialized.</summary>
+    public bool Started => Volatile.Read(ref _queue) is not null;
+
+    /// <summary>
+    /// Materializes the graph now if it is not yet (the data plane calls this when it compiles a route that mirrors,
+    /// so the first copy does not wait for it); nothing once the queue is closed.
+    /// </summary>
+    public void EnsureStarted() => Queue();
+
+    /// <summary>The materialized queue, materializing it first when that is still due (null: closed before it started).</summary>
+    private ISourceQueueWithComplete<MirrorRequest>? Queue()
+    {
+        if (Volatile.Read(ref _queue) is { } queue) return queue;
+        lock (_gate)
+        {
+            // Closed first: DisposeAsync sets _closed before it takes the gate, so a graph started here is one it completes.
+            if (_queue is null && _start is { } start && Volatile.Read(ref _closed) == 0)
+            {
+                _start = null;
+                start();
+            }
+            return _queue;
+        }
     }
 
     /// <summary>
@@ -70,7 +111,7 @@ public sealed class MirrorQueue : IAsyncDisposable
             })
             .ToMaterialized(sink, Keep.Both)
             .Run(materializer);
-        _queue = sourceQueue;
+        Volatile.Write(ref _queue, sourceQueue);
         return completion;
     }
 
@@ -81,15 +122,25 @@ public sealed class MirrorQueue : IAsyncDisposable
     public bool TryEnqueue(MirrorRequest request)
     {
         Interlocked.Increment(ref _offered);
-        if (Volatile.Read(ref _closed) != 0 || _queue is null || Interlocked.Increment(ref _waiting) > _capacity)
+        ISourceQueueWithComplete<MirrorRequest>? queue = null;
+        try
         {
-            if (Volatile.Read(ref _closed) == 0 && _queue is not null) Interlocked.Decrement(ref _waiting);
+            if (Volatile.Read(ref _closed) == 0) queue = Queue();
+        }
+        catch (Exception e) when (e is InvalidOperationException or Akka.Actor.ActorInitializationException or AbruptTerminationException)
+        {
+            // The materializer is gone (the node is stopping): the copy is dropped, never the request.
+            StartFailure = e;
+        }
+        if (Volatile.Read(ref _closed) != 0 || queue is null || Interlocked.Increment(ref _waiting) > _capacity)
+        {
+            if (Volatile.Read(ref _closed) == 0 && queue is not null) Interlocked.Decrement(ref _waiting);
             Interlocked.Increment(ref _dropped);
             return false;
         }
         // Fire and forget: with DropNew and the bound above the offer is accepted immediately; its task is observed
         // only to count an unexpected refusal.
-        _ = _queue.OfferAsync(request).ContinueWith(
+        _ = queue.OfferAsync(request).ContinueWith(
             static (t, state) =>
             {
                 var self = (MirrorQueue)state!;
@@ -127,7 +178,13 @@ public sealed class MirrorQueue : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0) return;
-        _queue?.Complete();
+        ISourceQueueWithComplete<MirrorRequest>? queue;
+        lock (_gate)
+        {
+            queue = _queue;
+            _start = null;
+        }
+        queue?.Complete();
         await Task.WhenAny(_completion, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
     }
 }

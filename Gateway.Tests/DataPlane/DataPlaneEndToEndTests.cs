@@ -423,6 +423,24 @@ public sealed class DataPlaneEndToEndTests(DataPlaneFixture echo) : IClassFixtur
     }
 
     [Fact]
+    public async Task Apply_OnlyATableWithAMirror_StartsTheMirroringStream()
+    {
+        using var system = Akka.Actor.ActorSystem.Create("mirror-start");
+        await using var dataPlane = new GatewayDataPlane(new DataPlaneOptions(), null, Akka.Streams.ActorMaterializer.Create(system));
+
+        await dataPlane.ApplyAsync(1, [Ir.Gateway("gw", _address, Ir.Port(Port, ListenerProtocol.Http, Ir.Listener("http", null,
+            Ir.Entry(backends: Ir.Group(V1())))))], CancellationToken.None);
+        var withoutMirror = dataPlane.MirroringStarted;
+        await dataPlane.ApplyAsync(2, [Ir.Gateway("gw", _address, Ir.Port(Port, ListenerProtocol.Http, Ir.Listener("http", null,
+            Ir.Entry(filters: Ir.Filters(mirrors: [new RequestMirror(V2(), 1.0)]), backends: Ir.Group(V1())))))], CancellationToken.None);
+
+        Assert.False(withoutMirror);
+        // Started by the apply that compiled the mirror, before any request.
+        Assert.True(dataPlane.MirroringStarted);
+        Assert.Equal(0, dataPlane.MirrorStats!.Value.Offered);
+    }
+
+    [Fact]
     public async Task Mirror_CopyReachesMirrorBackend_PrimaryAnswers()
     {
         using var system = Akka.Actor.ActorSystem.Create("mirror-e2e");

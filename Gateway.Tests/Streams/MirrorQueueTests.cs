@@ -73,6 +73,39 @@ public sealed class MirrorQueueTests : Akka.TestKit.Xunit2.TestKit
         await queue.DisposeAsync();
     }
 
+    [Fact]
+    public async Task Start_NothingOffered_MaterializesNoStream_TheFirstCopyStartsItAndIsSent()
+    {
+        var sender = new StuckSender();
+        var queue = MirrorQueue.Start(Sys.Materializer(), new MirrorQueueOptions(), sender);
+        var before = queue.Started;
+
+        var accepted = queue.TryEnqueue(Copy(1));
+
+        Assert.False(before);
+        Assert.True(accepted);
+        Assert.True(queue.Started);
+        await AwaitConditionAsync(() => Task.FromResult(sender.Started == 1), TimeSpan.FromSeconds(3));
+        sender.Release();
+        await AwaitConditionAsync(() => Task.FromResult(queue.Stats.Sent == 1), TimeSpan.FromSeconds(3));
+        await queue.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task DisposeAsync_BeforeFirstUse_StartsNothing_LaterCopiesAreDropped()
+    {
+        var queue = MirrorQueue.Start(Sys.Materializer(), new MirrorQueueOptions(), new FailingSender());
+
+        await queue.DisposeAsync();
+        queue.EnsureStarted();
+        var accepted = queue.TryEnqueue(Copy(1));
+
+        Assert.False(queue.Started);
+        Assert.False(accepted);
+        Assert.Equal(new MirrorQueueStats(1, 1, 0, 0), queue.Stats);
+        Assert.Null(queue.StartFailure);
+    }
+
     private sealed class StuckSender : IMirrorSender
     {
         private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);

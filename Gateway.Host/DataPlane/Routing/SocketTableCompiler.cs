@@ -20,7 +20,7 @@ namespace Gateway.Host.DataPlane.Routing;
 /// Given the socket's previous table, only what changed is compiled; see <see cref="Compile"/>.
 /// </summary>
 internal sealed class SocketTableCompiler(BackendClients clients, CertificateCache certificates, ForwardedHeaders? forwarded = null,
-    byte[]? sessionKey = null, RateLimiting.RateLimitRegistry? rateLimits = null, int? forwardedTrustedHops = null)
+    byte[]? sessionKey = null, RateLimiting.RateLimitRegistry? rateLimits = null, int? forwardedTrustedHops = null, Action? mirrorCompiled = null)
 {
     /// <summary>
     /// Compiles <paramref name="port"/> for <paramref name="socket"/>. With <paramref name="previous"/> (the table the
@@ -531,10 +531,12 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
     private static TimeSpan? Enabled(TimeSpan? timeout) => timeout is { } t && t > TimeSpan.Zero ? t : null;
 
     /// <summary>IR mirror → Gateway.Streams contract. An invalid mirror backend is dropped (RequestMirror.BackendRef).</summary>
-    private static CompiledMirror? CompileMirror(RequestMirror mirror)
+    /// <summary>A mirror's target, or null for one that sends nothing; <c>mirrorCompiled</c> hears of every other.</summary>
+    private CompiledMirror? CompileMirror(RequestMirror mirror)
     {
         var backend = mirror.Backend;
         if (!backend.Valid || mirror.Fraction <= 0) return null;
+        mirrorCompiled?.Invoke();
         var endpoints = backend.Endpoints.IsDefault ? [] : backend.Endpoints.Select(e => new MirrorEndpoint(e.Address, e.Port)).ToArray();
         return new CompiledMirror(new MirrorTarget(backend.ClusterId, [.. endpoints], backend.Protocol == BackendProtocol.H2c), Math.Min(1.0, mirror.Fraction));
     }

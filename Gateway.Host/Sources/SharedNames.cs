@@ -8,9 +8,9 @@ namespace Gateway.Host.Sources;
 /// <summary>
 /// Makes freshly stamped objects share the name strings the catalog already holds, instead of each keeping its own
 /// equal copy: an object's metadata.name shares its key's name, and a Service's name is shared by the EndpointSlices
-/// that label themselves with it (<c>kubernetes.io/service-name</c>) and by the route backendRefs that name it. The
-/// stamped copy is a deep copy made from JSON, so without this a route with its Service and EndpointSlice kept the
-/// Service's name four times and every object its own name twice. Only sharing: every value stays equal to what it
+/// that label themselves with it (<c>kubernetes.io/service-name</c>) and by the route backendRefs that name it. A
+/// stamped object is read from JSON (by the parser, or as a stamped copy), so without this a route with its Service and
+/// EndpointSlice kept the Service's name four times and every object its own name twice. Only sharing: every value stays equal to what it
 /// was (ordinal), so nothing that reads the objects can tell. Runs on copies stamped in the current pass, before they
 /// are handed out (stamped objects are never modified afterwards).
 /// </summary>

@@ -110,6 +110,21 @@ public sealed class GatewayHostTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(File.Exists(StatusFile(RouteKey)));
     }
 
+    [Fact]
+    public async Task Start_RunsTheFirstPassCompileWarmUp_WhichEndsWithoutAFaultOrAnyTrace()
+    {
+        WriteBase();
+
+        var host = await StartAsync();
+        await host.CompileWarmUp.WaitAsync(Wait.Token());
+
+        Assert.True(host.CompileWarmUp.IsCompletedSuccessfully);
+        Assert.DoesNotContain(_logs.Entries, e => e.Message.Contains("compile warm-up", StringComparison.Ordinal));
+        // It published nothing: the store and the status directory hold the manifests' objects only.
+        Assert.DoesNotContain(host.Store.Published.Keys, k => k.Namespace == "warm-up" || k.Name == "warm-up");
+        Assert.DoesNotContain(Directory.EnumerateFiles(StatusDir, "*", SearchOption.AllDirectories), p => p.Contains("warm-up", StringComparison.Ordinal));
+    }
+
     private sealed class HoldUntilScanned(FileSource source) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) => source.InitialSync.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);

@@ -136,10 +136,21 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <summary>Stops the host, bounded by <see cref="GatewayHostOptions.ShutdownTimeout"/>.</summary>
     public Task StopAsync(CancellationToken ct = default) => _host.StopAsync(ct);
 
-    /// <summary>Runs until SIGTERM, Ctrl+C or <paramref name="ct"/>, then shuts down gracefully (bounded).</summary>
+    /// <summary>
+    /// Runs until SIGTERM, Ctrl+C or <paramref name="ct"/>, then shuts down gracefully (bounded). A stop requested while
+    /// the host is still starting (SIGTERM to a replica that is not up yet: the generic host then cancels the start of
+    /// the services still starting) is a shutdown like any other, not a failure: what did start is stopped in order.
+    /// </summary>
     public async Task RunAsync(CancellationToken ct = default)
     {
-        await StartAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await StartAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && Interlocked.Read(ref _stoppingSince) != 0)
+        {
+            // The stop was requested during the start (ApplicationStopping); WaitForShutdownAsync stops what started.
+        }
         await _host.WaitForShutdownAsync(ct).ConfigureAwait(false);
     }
 

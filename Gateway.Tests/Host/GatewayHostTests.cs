@@ -125,6 +125,57 @@ public sealed class GatewayHostTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.DoesNotContain(Directory.EnumerateFiles(StatusDir, "*", SearchOption.AllDirectories), p => p.Contains("warm-up", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Run_StopRequestedWhileAServiceIsStillStarting_ShutsDownWithoutThrowing()
+    {
+        WriteBase();
+        var options = new GatewayHostOptions
+        {
+            ManifestDirectories = [ManifestDir], StatusDirectory = StatusDir, Translate = _translator.Translate, DataPlaneFactory = _ => _dataPlane,
+        };
+        var builder = GatewayHost.CreateBuilder(options);
+        var starting = new StartsUntilCancelled();
+        // The last service to start: it is still starting when the stop comes (as a SIGTERM to a replica not up yet).
+        builder.Services.AddSingleton<IHostedService>(starting);
+        builder.Logging.AddProvider(_logs);
+        _host = builder.Build();
+
+        var run = _host.RunAsync(Wait.Token());
+        await starting.Entered.WaitAsync(Wait.Token());
+        _host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        await run.WaitAsync(Wait.Token());
+
+        Assert.True(run.IsCompletedSuccessfully);
+        Assert.True(starting.Cancelled);
+        // The host went through its stop (ApplicationStopped fires at the end of StopAsync), not just out of its start.
+        Assert.True(_host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.IsCancellationRequested);
+    }
+
+    private sealed class StartsUntilCancelled : IHostedService
+    {
+        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Entered => _entered.Task;
+
+        public bool Cancelled { get; private set; }
+
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            _entered.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                Cancelled = true;
+                throw;
+            }
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
     private sealed class HoldUntilScanned(FileSource source) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) => source.InitialSync.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);

@@ -5,10 +5,10 @@ namespace Gateway.Bench;
 
 /// <summary>
 /// Quiets this process before a gateway it measures starts: the bench and the gateway share the machine's 2 cores,
-/// and a start measured while the bench itself still collected the garbage of writing 10,000 routes' fixtures or
-/// compiled its own code (its request path on its first use, its fixture writer at tier 1 in the background) was
-/// measured against that work. Sampled with /proc every 100 ms, the bench used 20 to 80 % of a core in bursts
-/// during a 10,000-route start (bench/README.md, "Issue 10 in the twenty-third session").
+/// so a start must not be measured against the bench's own work: the garbage of writing 10,000 routes' fixtures, and
+/// the compilation of its request path on first use. (The driver runs without tiered compilation, so no background
+/// compiler of its own recompiles anything later; with it, the bench used 20 to 80 % of a core in bursts during a
+/// 10,000-route start: bench/README.md, "Issue 10 in the twenty-third session".)
 /// </summary>
 internal static class HarnessSettle
 {

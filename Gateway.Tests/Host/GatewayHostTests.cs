@@ -62,6 +62,12 @@ public sealed class GatewayHostTests(ITestOutputHelper output) : IAsyncLifetime
         return _host;
     }
 
+    /// <summary>A builder over this test's folders, translator and data plane, for tests that add services before building.</summary>
+    private GatewayHostBuilder NewBuilder() => GatewayHost.CreateBuilder(new GatewayHostOptions
+    {
+        ManifestDirectories = [ManifestDir], StatusDirectory = StatusDir, Translate = _translator.Translate, DataPlaneFactory = _ => _dataPlane,
+    });
+
     private string StatusFile(ResourceKey key) => StatusPaths.PathFor(StatusDir, key);
 
     private V1Gateway GatewayStatusFile() => KubernetesYaml.Deserialize<V1Gateway>(File.ReadAllText(StatusFile(GatewayKey)));
@@ -92,11 +98,7 @@ public sealed class GatewayHostTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Start_FileMode_ManifestsScannedBeforeTheHostsServicesStart()
     {
         WriteBase();
-        var options = new GatewayHostOptions
-        {
-            ManifestDirectories = [ManifestDir], StatusDirectory = StatusDir, Translate = _translator.Translate, DataPlaneFactory = _ => _dataPlane,
-        };
-        var builder = GatewayHost.CreateBuilder(options);
+        var builder = NewBuilder();
         // Started before every other service (the file source's and the cluster's included), it holds the host's start
         // until the first scan has reached the store: only a scan that does not wait for the services lets it finish.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => new HoldUntilScanned(sp.GetRequiredService<FileSource>())));
@@ -129,11 +131,7 @@ public sealed class GatewayHostTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Run_StopRequestedWhileAServiceIsStillStarting_ShutsDownWithoutThrowing()
     {
         WriteBase();
-        var options = new GatewayHostOptions
-        {
-            ManifestDirectories = [ManifestDir], StatusDirectory = StatusDir, Translate = _translator.Translate, DataPlaneFactory = _ => _dataPlane,
-        };
-        var builder = GatewayHost.CreateBuilder(options);
+        var builder = NewBuilder();
         var starting = new StartsUntilCancelled();
         // The last service to start: it is still starting when the stop comes (as a SIGTERM to a replica not up yet).
         builder.Services.AddSingleton<IHostedService>(starting);

@@ -49,8 +49,8 @@ public static class ObjectStamping
     /// <param name="newUid">Makes a uid for an object seen for the first time (null: the object gets none).</param>
     /// <param name="inPlace">
     /// True when the caller owns <paramref name="incoming"/> and gives it up (a freshly parsed object nothing else
-    /// holds): a change stamps it in place and returns it, instead of a deep copy (the first scan of a large directory
-    /// copied every object only to drop the original). False: <paramref name="incoming"/> is never modified.
+    /// holds): a change stamps it in place and returns it, instead of a deep copy the caller would only keep in its
+    /// place. False: <paramref name="incoming"/> is never modified.
     /// </param>
     public static StampResult Stamp(IKubernetesObject<V1ObjectMeta> incoming, string? clientForm, ObjectIdentity? previous, bool present,
         long resourceVersion, DateTime now, Func<string?> newUid, bool inPlace = false)

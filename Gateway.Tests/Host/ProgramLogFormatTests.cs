@@ -65,7 +65,9 @@ public sealed partial class ProgramLogFormatTests : IDisposable
         var port = MultiNode.ReplicaProcess.FreePort();
         var answered = new List<System.Net.HttpStatusCode>();
 
-        var lines = await RunUntilReadyThenStopAsync(["--management-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], async () =>
+        // The first pass can be ready before the host has started its last service, the management server:
+        // the requests wait for its own line (logged once it listens), as a probe would be retried.
+        var lines = await RunUntilReadyThenStopAsync(["--management-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)], "Management endpoint", async () =>
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
             foreach (var path in (string[])["health/ready", "health/alive", "health/ready", "metrics"])
@@ -88,10 +90,13 @@ public sealed partial class ProgramLogFormatTests : IDisposable
     private static partial Regex Timestamp();
 
     /// <summary>Starts the shipped executable on an empty manifest folder, waits for the first pass, sends SIGTERM and returns stdout.</summary>
-    private Task<List<string>> RunUntilReadyThenStopAsync(params string[] extra) => RunUntilReadyThenStopAsync(extra, null);
+    private Task<List<string>> RunUntilReadyThenStopAsync(params string[] extra) => RunUntilReadyThenStopAsync(extra, null, null);
 
-    /// <summary>As above, running <paramref name="whileReady"/> once the first pass is done, before the process is stopped.</summary>
-    private async Task<List<string>> RunUntilReadyThenStopAsync(string[] extra, Func<Task>? whileReady)
+    /// <summary>
+    /// As above, running <paramref name="whileReady"/> once the first pass is done and a line containing
+    /// <paramref name="alsoWaitFor"/> (when given) was printed, before the process is stopped.
+    /// </summary>
+    private async Task<List<string>> RunUntilReadyThenStopAsync(string[] extra, string? alsoWaitFor, Func<Task>? whileReady)
     {
         _dir.Write("m/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -101,19 +106,22 @@ public sealed partial class ProgramLogFormatTests : IDisposable
         var lines = new List<string>();
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var also = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (alsoWaitFor is null) also.SetResult();
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
             lock (lines) lines.Add(e.Data);
             if (e.Data.Contains("Ready: revision 1", StringComparison.Ordinal)) ready.TrySetResult();
             if (e.Data.Contains("(this node) is Up", StringComparison.Ordinal)) up.TrySetResult();
+            if (alsoWaitFor is not null && e.Data.Contains(alsoWaitFor, StringComparison.Ordinal)) also.TrySetResult();
         };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
         {
-            await Task.WhenAll(ready.Task, up.Task).WaitAsync(TimeSpan.FromSeconds(60));
+            await Task.WhenAll(ready.Task, up.Task, also.Task).WaitAsync(TimeSpan.FromSeconds(60));
             if (whileReady is not null) await whileReady().WaitAsync(TimeSpan.FromSeconds(30));
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {

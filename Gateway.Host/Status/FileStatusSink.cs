@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using Gateway.Actors.Resources;
 using k8s;
 using k8s.Models;
@@ -76,7 +75,7 @@ public sealed class FileStatusSink : StatusSinkBase, IStatusInventory
         ct.ThrowIfCancellationRequested();
         var path = PathFor(key);
         var directory = Path.GetDirectoryName(path)!;
-        var bytes = Encoding.UTF8.GetBytes(YamlText.Serialize(document));
+        var bytes = YamlText.SerializeToUtf8(document);
         // Hidden temp name: directory readers (and our own StoredKeys) skip it; rename(2) within one directory is atomic.
         var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try

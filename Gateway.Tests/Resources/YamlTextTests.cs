@@ -202,6 +202,7 @@ public class YamlTextTests
             var yaml = YamlText.Serialize(json);
 
             Assert.Equal(YamlText.SerializeWithEmitter(json), yaml);
+            AssertUtf8PathAgrees(json, yaml);
             if (!YamlText.TakesBlockWriter(json)) continue;
             written++;
             // YamlDotNet's own parser reads the block writer's text back as the JSON it came from (null properties left
@@ -222,6 +223,31 @@ public class YamlTextTests
             Assert.Equal(JsonSerializer.Serialize(WithoutNullProperties(document)), back);
         }
         Assert.True(written > 1000 && refused < written / 50, $"the block writer wrote {written} of 3000 documents; YamlDotNet's parser refused {refused} of them");
+    }
+
+    /// <summary>The UTF-8 path writes the same bytes as the text path and takes the same documents itself.</summary>
+    private static void AssertUtf8PathAgrees(JsonElement json, string yaml)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(json.GetRawText());
+        Assert.Equal(yaml, System.Text.Encoding.UTF8.GetString(YamlText.SerializeToUtf8(bytes)));
+        Assert.Equal(YamlText.TakesBlockWriter(json), YamlText.TakesUtf8BlockWriter(bytes));
+    }
+
+    [Fact]
+    public void SerializeToUtf8_Object_IsTheUtf8OfSerialize_AlsoAfterADocumentLargerThanTheKeptBuffers()
+    {
+        var route = RouteWithStatus();
+        var plain = RouteWithStatus();
+        plain.Status!.Parents![0].Conditions![0].Message = "accepted";
+        var large = RouteWithStatus();
+        large.Spec!.Hostnames = [.. Enumerable.Range(0, 5000).Select(i => $"host-{i}.example.com")];
+
+        // The route with a line break and non-ASCII goes through the emitter, the plain one through the UTF-8 writer;
+        // after a document larger than the buffers a thread keeps, the next is written from fresh ones.
+        foreach (var value in (V1HTTPRoute[])[route, plain, large, plain, route])
+            Assert.Equal(YamlText.Serialize(value), System.Text.Encoding.UTF8.GetString(YamlText.SerializeToUtf8(value)));
+        Assert.True(YamlText.TakesUtf8BlockWriter(ObjectCopy.ToJsonBytes(plain)));
+        Assert.False(YamlText.TakesUtf8BlockWriter(ObjectCopy.ToJsonBytes(route)));
     }
 
     private static object? WithoutNullProperties(object? value) => value switch
@@ -253,7 +279,9 @@ public class YamlTextTests
                 }
                 if (tree is not Dictionary<string, object?>) continue;
                 var json = JsonSerializer.SerializeToElement(tree);
-                Assert.Equal(YamlText.SerializeWithEmitter(json), YamlText.Serialize(json));
+                var yaml = YamlText.Serialize(json);
+                Assert.Equal(YamlText.SerializeWithEmitter(json), yaml);
+                AssertUtf8PathAgrees(json, yaml);
                 documents++;
                 if (YamlText.TakesBlockWriter(json)) written++;
             }

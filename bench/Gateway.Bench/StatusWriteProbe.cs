@@ -24,7 +24,7 @@ internal static class StatusWriteProbe
     public sealed record Options(int Routes, int Rounds, string Directory);
 
     public sealed record Row(int Round, int Writes, double CpuMs, double WallMs, double CpuMicrosecondsPerWrite,
-        double EmitterTextCpuMicroseconds, double TextCpuMicroseconds);
+        double EmitterTextCpuMicroseconds, double TextCpuMicroseconds, double Utf8CpuMicroseconds);
 
     public static async Task<List<Row>> RunAsync(Options options)
     {
@@ -34,7 +34,7 @@ internal static class StatusWriteProbe
         for (var round = 0; round < options.Rounds; round++)
         {
             // The status file's text alone, one thread, for every route's document: YamlDotNet's emitter (the reference
-            // the block writer reproduces) and YamlText.Serialize as shipped, alternating per round.
+            // the block writers reproduce), YamlText.Serialize's text and the UTF-8 bytes the sink writes (SerializeToUtf8).
             var documents = statuses.Select(s => StatusDocument.Build(s.Object, s.Status)).ToList();
             var emitterText = TextCpu(documents, d =>
             {
@@ -42,6 +42,7 @@ internal static class StatusWriteProbe
                 return YamlText.SerializeWithEmitter(json.RootElement);
             });
             var text = TextCpu(documents, YamlText.Serialize);
+            var utf8 = TextCpu(documents, d => YamlText.SerializeToUtf8(d).Length);
             var directory = Path.Combine(options.Directory, $"status-{Environment.ProcessId}-{round}");
             var sink = new FileStatusSink(directory, Controller, NullLogger<FileStatusSink>.Instance);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -56,7 +57,7 @@ internal static class StatusWriteProbe
                     throw new InvalidOperationException($"{status.Key}: the first write did not write");
             }).ConfigureAwait(false);
             var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-            rows.Add(new Row(round + 1, statuses.Count, used.TotalMilliseconds, wall.Elapsed.TotalMilliseconds, used.TotalMicroseconds / statuses.Count, emitterText, text));
+            rows.Add(new Row(round + 1, statuses.Count, used.TotalMilliseconds, wall.Elapsed.TotalMilliseconds, used.TotalMicroseconds / statuses.Count, emitterText, text, utf8));
             directories.Add(directory);
         }
         // Removed after the last round, not between rounds: ext4 scans past inodes freed in the last seconds when it
@@ -66,12 +67,15 @@ internal static class StatusWriteProbe
         return rows;
     }
 
-    private static double TextCpu(List<k8s.IKubernetesObject<V1ObjectMeta>> documents, Func<object, string> text)
+    private static double TextCpu(List<k8s.IKubernetesObject<V1ObjectMeta>> documents, Func<object, string> text) =>
+        TextCpu(documents, d => text(d).Length);
+
+    private static double TextCpu(List<k8s.IKubernetesObject<V1ObjectMeta>> documents, Func<object, int> length)
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var length = 0L;
-        foreach (var document in documents) length += text(document).Length;
-        if (length == 0) throw new InvalidOperationException("no text written");
+        var total = 0L;
+        foreach (var document in documents) total += length(document);
+        if (total == 0) throw new InvalidOperationException("no text written");
         return (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / documents.Count;
     }
 
@@ -84,12 +88,12 @@ internal static class StatusWriteProbe
         md.AppendLine();
         md.AppendLine("Each round: a fresh FileStatusSink and directory; every route's entity reads its stored status (none), merges its first status into it and the sink writes it, 64 at a time.");
         md.AppendLine();
-        md.AppendLine("The text columns: CPU per document for the status file's text alone (one thread, before the round's writes): YamlDotNet's emitter, then YamlText.Serialize.");
+        md.AppendLine("The text columns: CPU per document for the status file's text alone (one thread, before the round's writes): YamlDotNet's emitter, then YamlText.Serialize (UTF-16 text), then YamlText.SerializeToUtf8 (the bytes the sink writes).");
         md.AppendLine();
-        md.AppendLine("| round | writes | CPU ms | wall ms | CPU per write µs | text µs, emitter | text µs, YamlText |");
-        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| round | writes | CPU ms | wall ms | CPU per write µs | text µs, emitter | text µs, YamlText | bytes µs, SerializeToUtf8 |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Round} | {r.Writes} | {r.CpuMs:0} | {r.WallMs:0} | {r.CpuMicrosecondsPerWrite:0} | {r.EmitterTextCpuMicroseconds:0.0} | {r.TextCpuMicroseconds:0.0} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Round} | {r.Writes} | {r.CpuMs:0} | {r.WallMs:0} | {r.CpuMicrosecondsPerWrite:0} | {r.EmitterTextCpuMicroseconds:0.0} | {r.TextCpuMicroseconds:0.0} | {r.Utf8CpuMicroseconds:0.0} |");
         return md.ToString();
     }
 

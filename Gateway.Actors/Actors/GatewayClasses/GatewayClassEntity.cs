@@ -24,5 +24,5 @@ public sealed class GatewayClassEntity : ObjectEntity<GatewayClassState>
     };
 
     /// <summary>Props for the entity <paramref name="entityId"/>.</summary>
-    public static Props PropsFor(string entityId, EntityServices services) => Props.Create(() => new GatewayClassEntity(entityId, services));
+    public static Props PropsFor(string entityId, EntityServices services) => EntityProps.Of(() => new GatewayClassEntity(entityId, services));
 }

@@ -68,7 +68,7 @@ public sealed class GatewayEntity : ObjectEntity<GatewayState>
     private const string ResyncTimer = "provisioning-resync";
 
     /// <summary>Props for the entity <paramref name="entityId"/>.</summary>
-    public static Props PropsFor(string entityId, EntityServices services) => Props.Create(() => new GatewayEntity(entityId, services));
+    public static Props PropsFor(string entityId, EntityServices services) => EntityProps.Of(() => new GatewayEntity(entityId, services));
 }
 
 /// <summary>The Gateway entity's own timer: a plan carried out <see cref="GatewayEntity.ProvisioningResync"/> ago is carried out again if still planned.</summary>

@@ -35,5 +35,5 @@ public sealed class ListenerEntity : ObjectEntity<ListenerState>
     }
 
     /// <summary>Props for the entity <paramref name="entityId"/>.</summary>
-    public static Props PropsFor(string entityId, EntityServices services) => Props.Create(() => new ListenerEntity(entityId, services));
+    public static Props PropsFor(string entityId, EntityServices services) => EntityProps.Of(() => new ListenerEntity(entityId, services));
 }

@@ -31,5 +31,5 @@ public sealed class RouteEntity : ObjectEntity<RouteState>
     protected override bool PassivatesWhenIdle => true;
 
     /// <summary>Props for the entity <paramref name="entityId"/>.</summary>
-    public static Props PropsFor(string entityId, EntityServices services) => Props.Create(() => new RouteEntity(entityId, services));
+    public static Props PropsFor(string entityId, EntityServices services) => EntityProps.Of(() => new RouteEntity(entityId, services));
 }

@@ -258,7 +258,7 @@ public sealed class FileSource : BackgroundService
     /// outcome handed to the store) over a file whose text did not change, <see cref="FileSourceOptions.WarmUpPasses"/>
     /// times, so its code is compiled (and past the JIT's promotion count) before the first real change: without it the
     /// first added route spent about 15 ms between the watcher event and the store, later ones 1 to 2 ms. An unchanged
-    /// file changes nothing (stamping keeps every object's stamped copy; the store sees no change, so no pass runs). A
+    /// file changes nothing (stamping keeps every stamped object it holds; the store sees no change, so no pass runs). A
     /// file that did change meanwhile is read as a real change would read it, its changes go to the store as usual.
     /// Stops before the next pass when a watcher event, a rescan request or a watcher error is waiting (they are left for
     /// the loop), or when the budget is spent. Runs on the loop's thread, which owns the catalog.

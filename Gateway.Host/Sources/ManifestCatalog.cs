@@ -35,7 +35,7 @@ public sealed class ManifestCatalog
     private readonly TimeProvider _time;
     private readonly Dictionary<string, TrackedFile> _files = new(StringComparer.Ordinal);
     private readonly Func<ResourceKey, ObjectIdentity?>? _knownIdentity;
-    // The one table over every current object: its definition in force (whose Object is the stamped copy) and its
+    // The one table over every current object: its definition in force (whose Object is the stamped object) and its
     // identity. Identities live as long as the object: a deleted object defined again is a new object (new uid,
     // generation 1), as the API server makes it.
     private Dictionary<ResourceKey, CatalogEntry> _entries = [];
@@ -129,7 +129,7 @@ public sealed class ManifestCatalog
     /// <summary>
     /// Makes the next scan that reads <paramref name="path"/> parse, reconcile and stamp it even when its text did not
     /// change (the file source's warm-up). An unchanged file then yields no object change: stamping finds every object
-    /// equal to its stamped copy and keeps that copy.
+    /// equal to the stamped object it holds and keeps that one.
     /// </summary>
     public void ForgetText(string path)
     {
@@ -445,7 +445,7 @@ public sealed class ManifestCatalog
     /// <summary>
     /// <paramref name="parsed"/> with every key's namespace interned. The keys live as long as their objects (in this
     /// catalog's table and every table keyed by them downstream), and each parsed document brings its own namespace
-    /// string, which the stamped copy does not share (it interns its own: <see cref="ObjectCopy.InternCommonStrings"/>);
+    /// string, which the stamped object does not share (it interns its own: <see cref="ObjectCopy.InternCommonStrings"/>);
     /// namespaces are few, so one string each instead of one per object.
     /// </summary>
     private static ParseResult WithInternedNamespaces(ParseResult parsed)

@@ -249,22 +249,18 @@ public static partial class YamlText
         {
             foreach (var b in value)
                 if (b is < (byte)' ' or > (byte)'~') return false;
-            if (IsTypedAscii(value))
+            switch (StyleOf(value, IsTypedAscii(value)))
             {
-                AppendDoubleQuoted(value, text);
-                return true;
+                case AsciiStyle.Plain:
+                    text.Append(value);
+                    break;
+                case AsciiStyle.SingleQuoted:
+                    text.Append((byte)'\'').Append(value).Append((byte)'\'');
+                    break;
+                default:
+                    AppendDoubleQuoted(value, text);
+                    break;
             }
-            if (value.Length > 0 && IsBlockPlainAllowed(value))
-            {
-                text.Append(value);
-                return true;
-            }
-            if (!value.Contains((byte)'\''))
-            {
-                text.Append((byte)'\'').Append(value).Append((byte)'\'');
-                return true;
-            }
-            AppendDoubleQuoted(value, text);
             return true;
         }
 
@@ -298,23 +294,5 @@ public static partial class YamlText
 
         private static readonly System.Collections.Frozen.FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> TypedWordLookup =
             TypedWords.GetAlternateLookup<ReadOnlySpan<char>>();
-
-        /// <summary><see cref="BlockWriter"/>'s IsBlockPlainAllowed on printable ASCII bytes (non-empty).</summary>
-        private static bool IsBlockPlainAllowed(ReadOnlySpan<byte> value)
-        {
-            if (value[0] == ' ' || value[^1] == ' ') return false;
-            if (value.StartsWith("---"u8) || value.StartsWith("..."u8)) return false;
-            var first = value[0];
-            var followedBySpace = value.Length == 1 || value[1] == ' ';
-            if ("#,[]{}&*!|>'\"%@`"u8.Contains(first)) return false;
-            if (first is (byte)'?' or (byte)':' or (byte)'-' && followedBySpace) return false;
-            for (var i = 1; i < value.Length; i++)
-            {
-                var c = value[i];
-                if (c == ':' && (i + 1 == value.Length || value[i + 1] == ' ')) return false;
-                if (c == '#' && value[i - 1] == ' ') return false;
-            }
-            return true;
-        }
     }
 }

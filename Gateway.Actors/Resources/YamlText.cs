@@ -133,6 +133,47 @@ public static partial class YamlText
         "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
         "on", "On", "ON", "off", "Off", "OFF");
 
+    /// <summary>How the emitter writes a single-line printable ASCII string (both block writers' one rule).</summary>
+    private enum AsciiStyle
+    {
+        Plain,
+        SingleQuoted,
+        DoubleQuoted,
+    }
+
+    /// <summary>
+    /// The emitter's style for a single-line printable ASCII string (<paramref name="value"/>, as UTF-16 or as UTF-8
+    /// bytes): double-quoted when it would read as another type (<paramref name="typed"/>, requested so), plain when
+    /// the block-plain rule allows it, else single-quoted unless it has a single quote (Emitter.SelectScalarStyle); an
+    /// empty key is single-quoted too. Without line breaks single quotes need no escaping at all, double quotes only
+    /// '"' and '\\'.
+    /// </summary>
+    private static AsciiStyle StyleOf<T>(ReadOnlySpan<T> value, bool typed) where T : unmanaged, System.Numerics.IBinaryInteger<T>
+    {
+        if (typed) return AsciiStyle.DoubleQuoted;
+        if (value.Length > 0 && IsBlockPlainAllowed(value)) return AsciiStyle.Plain;
+        return value.Contains(T.CreateTruncating('\'')) ? AsciiStyle.DoubleQuoted : AsciiStyle.SingleQuoted;
+    }
+
+    /// <summary>Emitter.AnalyzeScalar's block-plain rule for a non-empty single-line printable ASCII string.</summary>
+    private static bool IsBlockPlainAllowed<T>(ReadOnlySpan<T> value) where T : unmanaged, System.Numerics.IBinaryInteger<T>
+    {
+        static char At(ReadOnlySpan<T> text, int i) => (char)ushort.CreateTruncating(text[i]);
+        if (At(value, 0) == ' ' || At(value, value.Length - 1) == ' ') return false;
+        if (value.Length >= 3 && At(value, 0) is '-' or '.' && At(value, 1) == At(value, 0) && At(value, 2) == At(value, 0)) return false;
+        var first = At(value, 0);
+        var followedBySpace = value.Length == 1 || At(value, 1) == ' ';
+        if ("#,[]{}&*!|>'\"%@`".Contains(first)) return false;
+        if (first is '?' or ':' or '-' && followedBySpace) return false;
+        for (var i = 1; i < value.Length; i++)
+        {
+            var c = At(value, i);
+            if (c == ':' && (i + 1 == value.Length || At(value, i + 1) == ' ')) return false;
+            if (c == '#' && At(value, i - 1) == ' ') return false;
+        }
+        return true;
+    }
+
     /// <summary>
     /// Writes the block YAML that <see cref="SerializeWithEmitter(JsonElement, StringBuilder)"/> writes, for documents
     /// whose strings are single-line printable ASCII (a status file's are: names, reasons, messages, timestamps), and
@@ -245,25 +286,18 @@ public static partial class YamlText
         {
             foreach (var c in value)
                 if (c is < ' ' or > '~') return false;
-            if (IsTyped(value))
+            switch (StyleOf(value.AsSpan(), IsTyped(value)))
             {
-                // Requested double-quoted.
-                AppendDoubleQuoted(value, text);
-                return true;
+                case AsciiStyle.Plain:
+                    text.Append(value);
+                    break;
+                case AsciiStyle.SingleQuoted:
+                    text.Append('\'').Append(value).Append('\'');
+                    break;
+                default:
+                    AppendDoubleQuoted(value, text);
+                    break;
             }
-            if (value.Length > 0 && IsBlockPlainAllowed(value))
-            {
-                text.Append(value);
-                return true;
-            }
-            // Not plain: single-quoted unless the text has a single quote (Emitter.SelectScalarStyle); an empty key is
-            // single-quoted too. Without line breaks single quotes need no escaping at all, double quotes only '"' and '\\'.
-            if (!value.Contains('\''))
-            {
-                text.Append('\'').Append(value).Append('\'');
-                return true;
-            }
-            AppendDoubleQuoted(value, text);
             return true;
         }
 
@@ -279,22 +313,5 @@ public static partial class YamlText
             text.Append('"');
         }
 
-        /// <summary>Emitter.AnalyzeScalar's block-plain rule for a non-empty single-line printable ASCII string.</summary>
-        private static bool IsBlockPlainAllowed(string value)
-        {
-            if (value[0] == ' ' || value[^1] == ' ') return false;
-            if (value.StartsWith("---", StringComparison.Ordinal) || value.StartsWith("...", StringComparison.Ordinal)) return false;
-            var first = value[0];
-            var followedBySpace = value.Length == 1 || value[1] == ' ';
-            if ("#,[]{}&*!|>'\"%@`".Contains(first)) return false;
-            if (first is '?' or ':' or '-' && followedBySpace) return false;
-            for (var i = 1; i < value.Length; i++)
-            {
-                var c = value[i];
-                if (c == ':' && (i + 1 == value.Length || value[i + 1] == ' ')) return false;
-                if (c == '#' && value[i - 1] == ' ') return false;
-            }
-            return true;
-        }
     }
 }

@@ -128,9 +128,10 @@ public static partial class YamlText
     /// byte the same text (YamlTextTests compares the two), the same documents declined.
     /// </summary>
     /// <remarks>
-    /// Hand-written for the reason <see cref="BlockWriter"/> gives; a second copy of its rules because a
-    /// <see cref="JsonElement"/> walk needs the whole document parsed first and hands out every name and value as a new
-    /// string. Where the rules need to look ahead (a mapping whose properties are all null is written as "{}", like an
+    /// Hand-written for the reason <see cref="BlockWriter"/> gives. A string's style is the one rule both writers share
+    /// (<see cref="StyleOf"/>); the layout (indentation, "- " items, "{}" and "[]") is written a second time here because
+    /// a <see cref="JsonElement"/> walk needs the whole document parsed first and hands out every name and value as a
+    /// new string. Where the rules need to look ahead (a mapping whose properties are all null is written as "{}", like an
     /// empty one) a copy of the reader looks, which costs nothing to make.
     /// </remarks>
     private static class Utf8BlockWriter

@@ -312,6 +312,5 @@ public static partial class YamlText
             }
             text.Append('"');
         }
-
     }
 }

@@ -234,19 +234,24 @@ public class YamlTextTests
     }
 
     [Fact]
-    public void SerializeToUtf8_Object_IsTheUtf8OfSerialize_AlsoAfterADocumentLargerThanTheKeptBuffers()
+    public void SerializeToUtf8_Object_IsTheUtf8OfSerialize_AlsoAfterADocumentLargerThanTheKeptBuffersAndForLongEscapedValues()
     {
         var route = RouteWithStatus();
         var plain = RouteWithStatus();
         plain.Status!.Parents![0].Conditions![0].Message = "accepted";
         var large = RouteWithStatus();
         large.Spec!.Hostnames = [.. Enumerable.Range(0, 5000).Select(i => $"host-{i}.example.com")];
+        // Longer than the buffers kept for one name or value (256 bytes), with characters JSON escapes (<, >, &, +, ').
+        var longValue = RouteWithStatus();
+        longValue.Status!.Parents![0].Conditions![0].Message = string.Concat(Enumerable.Repeat("a <b> & c+d 'e' \"f\" ", 150));
+        longValue.Metadata.Labels!["example.com/" + new string('k', 300)] = "v";
 
         // The route with a line break and non-ASCII goes through the emitter, the plain one through the UTF-8 writer;
         // after a document larger than the buffers a thread keeps, the next is written from fresh ones.
-        foreach (var value in (V1HTTPRoute[])[route, plain, large, plain, route])
+        foreach (var value in (V1HTTPRoute[])[route, plain, large, plain, longValue, route])
             Assert.Equal(YamlText.Serialize(value), System.Text.Encoding.UTF8.GetString(YamlText.SerializeToUtf8(value)));
         Assert.True(YamlText.TakesUtf8BlockWriter(ObjectCopy.ToJsonBytes(plain)));
+        Assert.True(YamlText.TakesUtf8BlockWriter(ObjectCopy.ToJsonBytes(longValue)));
         Assert.False(YamlText.TakesUtf8BlockWriter(ObjectCopy.ToJsonBytes(route)));
     }
 

@@ -163,12 +163,13 @@ public static partial class YamlText
             var first = true;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var keyLength = Unescaped(ref reader, ref buffers.Key);
+                // The key stays readable after the reader moves on: an unescaped one is a slice of the JSON input.
+                var key = Unescaped(ref reader, ref buffers.Key);
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null) continue;
                 if (!(first && firstKeyInline)) text.Append((byte)' ', indent);
                 first = false;
-                if (keyLength > MaxSimpleKeyLength || !TryWriteString(buffers.Key.AsSpan(0, keyLength), text)) return false;
+                if (key.Length > MaxSimpleKeyLength || !TryWriteString(key, text)) return false;
                 text.Append((byte)':');
                 if (!TryWriteValue(ref reader, indent, inSequence: false, buffers)) return false;
             }
@@ -212,9 +213,8 @@ public static partial class YamlText
                     text.Append(" []"u8).Append(NewLine);
                     return true;
                 case JsonTokenType.String:
-                    var length = Unescaped(ref reader, ref buffers.Value);
                     text.Append((byte)' ');
-                    if (!TryWriteString(buffers.Value.AsSpan(0, length), text)) return false;
+                    if (!TryWriteString(Unescaped(ref reader, ref buffers.Value), text)) return false;
                     text.Append(NewLine);
                     return true;
                 case JsonTokenType.Number:
@@ -232,17 +232,13 @@ public static partial class YamlText
             }
         }
 
-        // The current string token's bytes with JSON escapes undone, copied into `into` (grown when short); its length.
-        private static int Unescaped(ref Utf8JsonReader reader, ref byte[] into)
+        // The current string token's bytes with JSON escapes undone: the token itself when it has none, else copied
+        // into `into` (grown when short).
+        private static ReadOnlySpan<byte> Unescaped(ref Utf8JsonReader reader, ref byte[] into)
         {
-            var raw = reader.ValueSpan;
-            if (into.Length < raw.Length) into = new byte[Math.Max(raw.Length, into.Length * 2)];
-            if (!reader.ValueIsEscaped)
-            {
-                raw.CopyTo(into);
-                return raw.Length;
-            }
-            return reader.CopyString(into);
+            if (!reader.ValueIsEscaped) return reader.ValueSpan;
+            if (into.Length < reader.ValueSpan.Length) into = new byte[Math.Max(reader.ValueSpan.Length, into.Length * 2)];
+            return into.AsSpan(0, reader.CopyString(into));
         }
 
         /// <summary><see cref="BlockWriter"/>'s TryWriteString on UTF-8: declines any byte outside printable ASCII.</summary>
@@ -276,24 +272,22 @@ public static partial class YamlText
             text.Append((byte)'"');
         }
 
-        /// <summary><see cref="IsTyped"/> for printable ASCII given as bytes (no line breaks by then).</summary>
+        /// <summary><see cref="IsTyped(string)"/> for printable ASCII given as bytes, widened to characters.</summary>
         private static bool IsTypedAscii(ReadOnlySpan<byte> value)
         {
+            // A long text starting with a letter cannot be one of the typed words: no need to widen it.
             if (value.Length > 6 && char.IsAsciiLetter((char)value[0])) return false;
             char[]? rented = null;
             var chars = value.Length <= 256 ? stackalloc char[value.Length] : (rented = ArrayPool<char>.Shared.Rent(value.Length)).AsSpan(0, value.Length);
             try
             {
                 Encoding.ASCII.GetChars(value, chars);
-                return value.Length > 0 && char.IsAsciiLetter(chars[0]) ? TypedWordLookup.Contains(chars) : LooksTyped().IsMatch(chars);
+                return IsTyped(chars);
             }
             finally
             {
                 if (rented is not null) ArrayPool<char>.Shared.Return(rented);
             }
         }
-
-        private static readonly System.Collections.Frozen.FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> TypedWordLookup =
-            TypedWords.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 }

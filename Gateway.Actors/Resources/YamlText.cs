@@ -33,9 +33,11 @@ public static partial class YamlText
     /// has a few hundred strings). Every alternative that starts with a letter is at most 5 characters ("false"), 6 with
     /// the newline <c>$</c> allows before the end; every other alternative starts with a digit, a sign, '.' or '~'.
     /// </summary>
-    internal static bool MayLookTyped(string text) => text.Length <= 6 || !char.IsAsciiLetter(text[0]);
+    internal static bool MayLookTyped(string text) => MayLookTyped(text.AsSpan());
 
-    /// <summary>The typed pattern itself, for tests that check <see cref="MayLookTyped"/> against it.</summary>
+    private static bool MayLookTyped(ReadOnlySpan<char> text) => text.Length <= 6 || !char.IsAsciiLetter(text[0]);
+
+    /// <summary>The typed pattern itself, for tests that check <see cref="MayLookTyped(string)"/> against it.</summary>
     internal static bool LooksTypedForTests(string text) => LooksTyped().IsMatch(text);
 
     /// <summary>The YAML document of <paramref name="value"/> (a Kubernetes object or any value KubernetesJson serializes).</summary>
@@ -126,12 +128,18 @@ public static partial class YamlText
     /// alternative starts with a digit, a sign, '.' or '~'), so it is looked up instead of matched: most short values
     /// of a status file (names, "True") start with a letter, and the pattern was a few percent of a status write.
     /// </summary>
-    internal static bool IsTyped(string text) =>
-        MayLookTyped(text) && (text.Length > 0 && char.IsAsciiLetter(text[0]) && !text.Contains('\n') ? TypedWords.Contains(text) : LooksTyped().IsMatch(text));
+    internal static bool IsTyped(string text) => IsTyped(text.AsSpan());
+
+    /// <summary><see cref="IsTyped(string)"/> of any characters (the UTF-8 writer's, widened).</summary>
+    private static bool IsTyped(ReadOnlySpan<char> text) =>
+        MayLookTyped(text) && (text.Length > 0 && char.IsAsciiLetter(text[0]) && !text.Contains('\n') ? TypedWordLookup.Contains(text) : LooksTyped().IsMatch(text));
 
     private static readonly System.Collections.Frozen.FrozenSet<string> TypedWords = System.Collections.Frozen.FrozenSet.Create(StringComparer.Ordinal,
         "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
         "on", "On", "ON", "off", "Off", "OFF");
+
+    private static readonly System.Collections.Frozen.FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> TypedWordLookup =
+        TypedWords.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>How the emitter writes a single-line printable ASCII string (both block writers' one rule).</summary>
     private enum AsciiStyle

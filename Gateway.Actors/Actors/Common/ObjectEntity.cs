@@ -33,6 +33,7 @@ public abstract class ObjectEntity<TState> : UntypedActor, IWithTimers, IWithUnb
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private bool _passivating;
     private bool _restRequested;
+    private bool _restArmed;
     private int _failures;
     private bool _contentKnown;
 
@@ -151,7 +152,6 @@ public abstract class ObjectEntity<TState> : UntypedActor, IWithTimers, IWithUnb
         if (RestsWhenIdle)
         {
             if (_services.Resting!.Take(Entity, Context.Parent) is { } rested) State = State.Apply(new Resumed(rested));
-            Context.SetReceiveTimeout(_services.RestAfter);
         }
         WatchContent();
     }
@@ -171,6 +171,20 @@ public abstract class ObjectEntity<TState> : UntypedActor, IWithTimers, IWithUnb
     /// </summary>
     private bool Idle => !_passivating && _contentKnown && _failures == 0 && State.Core is { LocalSynced: true, StoredRead: true, Local: not null }
         && !Timers.IsTimerActive(RetryTimer) && State.Decide() is EntityDecision.Nothing;
+
+    /// <summary>
+    /// Starts the idle clock (Akka's receive timeout) the first time this incarnation is idle, after the message or
+    /// reconciliation that made it so. Not armed before: a receive timeout is cancelled and scheduled again after every
+    /// message, and a starting entity handles several before it is idle (at 10,000 routes a start's worth of timer
+    /// registrations). Once armed it stays armed: every later message restarts the clock, and <see cref="RequestRest"/>
+    /// asks again whether the entity is idle when it fires.
+    /// </summary>
+    private void ArmRestWhenIdle()
+    {
+        if (_restArmed || !RestsWhenIdle || !Idle) return;
+        _restArmed = true;
+        Context.SetReceiveTimeout(_services.RestAfter);
+    }
 
     /// <summary>Idle for <see cref="EntityServices.RestAfter"/>: ask the node's reporter to stop sending content here (<see cref="Resting"/>).</summary>
     private void RequestRest()
@@ -234,6 +248,7 @@ public abstract class ObjectEntity<TState> : UntypedActor, IWithTimers, IWithUnb
         {
             await ReconcileAsync();
         }
+        ArmRestWhenIdle();
     }
 
     /// <summary>The entity's report command: apply the report, reconcile, acknowledge to the reporting node. Returns true.</summary>
@@ -278,6 +293,7 @@ public abstract class ObjectEntity<TState> : UntypedActor, IWithTimers, IWithUnb
                     await ReconcileAsync();
                     break;
             }
+            ArmRestWhenIdle();
         });
         return true;
     }
@@ -331,6 +347,7 @@ public abstract class ObjectEntity<TState> : UntypedActor, IWithTimers, IWithUnb
             _failures = 0;
             Timers.Cancel(RetryTimer);
         }
+        ArmRestWhenIdle();
         return outcome;
     }
 

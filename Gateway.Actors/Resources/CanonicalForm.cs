@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using k8s;
@@ -187,26 +188,51 @@ public static class CanonicalForm
         return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash);
     }
 
+    /// <summary>
+    /// The properties of the objects being written, innermost last: each object adds its own after those of the objects
+    /// enclosing it, sorts and writes that range, and takes it off again. One list per thread instead of one per object
+    /// (the forms of a 10,000-route scan made about 50 MB of those lists).
+    /// </summary>
+    [ThreadStatic]
+    private static List<(string Name, JsonElement Value)>? _properties;
+
+    private static readonly Comparison<(string Name, JsonElement Value)> ByName = static (a, b) => string.CompareOrdinal(a.Name, b.Name);
+
     private static void Write(Utf8JsonWriter writer, JsonElement element, Func<string, bool>? drop, Func<string, bool>? dropMetadata)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
+                var properties = _properties ??= new List<(string Name, JsonElement Value)>(64);
+                var start = properties.Count;
                 // JsonProperty.Name makes a new string on every read: read each once.
-                var properties = new List<(string Name, JsonElement Value)>();
                 foreach (var p in element.EnumerateObject())
                 {
                     var name = p.Name;
                     if (drop is null || !drop(name)) properties.Add((name, p.Value));
                 }
-                if (properties.Count > 1) properties.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-                writer.WriteStartObject();
-                foreach (var (name, value) in properties)
+                var count = properties.Count - start;
+                try
                 {
-                    writer.WritePropertyName(name);
-                    Write(writer, value, dropMetadata is not null && name == "metadata" ? dropMetadata : null, null);
+                    if (count > 1) CollectionsMarshal.AsSpan(properties).Slice(start, count).Sort(ByName);
+                    writer.WriteStartObject();
+                    // By index: the nested objects written below add to (and take back from) the list's end, which may
+                    // move its storage.
+                    for (var i = start; i < start + count; i++)
+                    {
+                        var (name, value) = properties[i];
+                        writer.WritePropertyName(name);
+                        Write(writer, value, dropMetadata is not null && name == "metadata" ? dropMetadata : null, null);
+                    }
+                    writer.WriteEndObject();
                 }
-                writer.WriteEndObject();
+                finally
+                {
+                    // Everything from this object on, so a write that throws leaves nothing behind.
+                    properties.RemoveRange(start, properties.Count - start);
+                }
+                // A very large object's list is not kept for the thread's lifetime.
+                if (start == 0 && properties.Capacity > MaxKeptProperties) _properties = null;
                 break;
             case JsonValueKind.Array:
                 writer.WriteStartArray();
@@ -218,4 +244,6 @@ public static class CanonicalForm
                 break;
         }
     }
+
+    private const int MaxKeptProperties = 4096;
 }

@@ -74,4 +74,33 @@ public sealed class CanonicalFormTests
             Assert.Equal(ObjectIdentity.Digest(CanonicalForm.ClientSupplied(document.RootElement)), result.Identity.ClientDigest);
         }
     }
+
+    private const string Nested = """
+        {"status":{"b":1,"a":2},"spec":{"b":{"z":1,"a":{"y":2,"x":3}},"a":[{"d":1,"c":{"f":[],"e":{}}},3]},
+         "metadata":{"uid":"u","name":"n","labels":{"uid":"kept","b":"2","a":"1"},"resourceVersion":"7"},"kind":"K","apiVersion":"v"}
+        """;
+
+    [Fact]
+    public void Forms_NestedObjects_KeysSortedAtEveryDepth_KeysDroppedOnlyAtTheirOwnLevel()
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(Nested);
+        Assert.Equal("""{"spec":{"a":[{"c":{"e":{},"f":[]},"d":1},3],"b":{"a":{"x":3,"y":2},"z":1}}}""", CanonicalForm.Spec(document.RootElement));
+        // uid is dropped from metadata, not from the labels under it; status is dropped at the top only.
+        Assert.Equal("""{"apiVersion":"v","kind":"K","metadata":{"labels":{"a":"1","b":"2","uid":"kept"},"name":"n"},"spec":{"a":[{"c":{"e":{},"f":[]},"d":1},3],"b":{"a":{"x":3,"y":2},"z":1}}}""",
+            CanonicalForm.ClientSupplied(document.RootElement));
+    }
+
+    [Fact]
+    public void SpecDigest_ManyNestedObjects_AllocatesLessThan48BytesPerObject()
+    {
+        // 2,000 objects of one short property each: what remains per object is its property's name (a new string per read).
+        var items = string.Join(",", Enumerable.Range(0, 2000).Select(i => $$$"""{"k":{"v":{{{i}}}}}"""));
+        using var document = System.Text.Json.JsonDocument.Parse($$$"""{"spec":{"items":[{{{items}}}]}}""");
+        var expected = CanonicalForm.SpecDigest(document.RootElement);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var digest = CanonicalForm.SpecDigest(document.RootElement);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(expected, digest);
+        Assert.True(allocated < 4002 * 48, $"{allocated} bytes for 4,002 objects");
+    }
 }

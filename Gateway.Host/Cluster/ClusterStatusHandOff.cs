@@ -29,6 +29,19 @@ public sealed class ClusterStatusHandOff(ActorSystem system, GatewayClusterOptio
     private int _orphansReported;
     private volatile bool _removed;
 
+    /// <summary>The longest the owners' warm-up may take (it normally takes a few milliseconds).</summary>
+    public static readonly TimeSpan OwnersWarmUpTimeout = TimeSpan.FromSeconds(5);
+
+    /// <inheritdoc />
+    /// <remarks>A route entity outside sharding writes and removes the status of a synthetic route on a throwaway memory sink.</remarks>
+    public async Task<string?> WarmUpOwnersAsync(string controllerName, CancellationToken ct)
+    {
+        var node = NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress);
+        var outcome = await EntityWarmUp.RunAsync(system, new Status.MemoryStatusSink(controllerName), node, OwnersWarmUpTimeout, ct).ConfigureAwait(false);
+        return $"a route entity's status write ({outcome.Write?.ToString() ?? "not reached"}) and removal ({outcome.Removal?.ToString() ?? "not reached"}) "
+            + $"on a throwaway sink{(outcome.Stopped ? "" : $", not through within {OwnersWarmUpTimeout.TotalSeconds:0} s")}";
+    }
+
     /// <inheritdoc />
     public bool Stopped => CoordinatedShutdown.Get(system).ShutdownReason is not null || system.WhenTerminated.IsCompleted;
 

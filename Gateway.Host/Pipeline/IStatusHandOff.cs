@@ -41,4 +41,11 @@ public interface IStatusHandOff
     /// shutdown has begun): a hand-off that fails then is the shutdown, not a fault of the pass. Default: false.
     /// </summary>
     bool Stopped => false;
+
+    /// <summary>
+    /// Runs the owners' own status paths once on throwaway state, so a node's first real change does not compile them
+    /// (cluster mode: a route entity's write and removal, <see cref="Actors.Actors.Common.EntityWarmUp"/>). Returns what
+    /// ran, for the log, or null when there is nothing to warm up. Never touches a real object's status. Default: nothing.
+    /// </summary>
+    Task<string?> WarmUpOwnersAsync(string controllerName, CancellationToken ct) => Task.FromResult<string?>(null);
 }

@@ -503,6 +503,17 @@ public sealed class SnapshotPipeline : BackgroundService
                 // The warm-up only saves time: a fault ends it, and the first real hand-off runs cold.
                 _logger.LogWarning(e, "Warm-up of the status hand-off ended by a fault");
             }
+            // The owners' own write and removal (a node's first deletion would otherwise compile the removal).
+            var ownersStarted = Stopwatch.GetTimestamp();
+            try
+            {
+                if (await _handOff.WarmUpOwnersAsync(_options.Translator.ControllerName, ct).ConfigureAwait(false) is { } ran)
+                    _logger.LogInformation("Warm-up: {Ran} in {Elapsed:F1} ms", ran, Stopwatch.GetElapsedTime(ownersStarted).TotalMilliseconds);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogWarning(e, "Warm-up of the status owners ended by a fault");
+            }
         }
         return passes;
     }

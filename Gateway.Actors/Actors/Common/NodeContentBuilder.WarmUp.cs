@@ -70,6 +70,21 @@ public sealed partial class NodeContentBuilder
         return run;
     }
 
+    /// <summary>
+    /// The content a node builds for route "a" of the synthetic Gateway above (what <see cref="EntityWarmUp"/> hands a
+    /// throwaway route entity), built by a throwaway translator and builder for <paramref name="node"/>.
+    /// </summary>
+    public static (EntityRef Entity, ObjectContent Content) WarmUpRouteContent(string node, string controllerName)
+    {
+        var parsed = ManifestParser.Parse("warm-up", WarmUpManifests.Replace("CONTROLLER", controllerName, StringComparison.Ordinal));
+        if (parsed.Diagnostics.Count > 0) throw new InvalidOperationException($"warm-up manifests: {string.Join("; ", parsed.Diagnostics)}");
+        var snapshot = Snapshot.From(1, parsed.Objects.Select(o => o.Object));
+        var content = new NodeContentBuilder().Next(node, new IncrementalTranslator().Translate(snapshot, new TranslatorOptions { ControllerName = controllerName }),
+            snapshot, applied: true);
+        var entity = EntityRef.ForStatus(parsed.Objects.Single(o => o.Key.Name == "a").Key);
+        return (entity, content.Objects[entity]);
+    }
+
     private static k8s.IKubernetesObject<k8s.Models.V1ObjectMeta> Renamed(k8s.IKubernetesObject<k8s.Models.V1ObjectMeta> template, string name, string path)
     {
         var copy = (Model.V1HTTPRoute)ObjectCopy.Clone(template);

@@ -20,7 +20,8 @@ namespace Gateway.Host.Cluster;
 /// (<see cref="IGatewayProvisioningPlanner"/>), which the Gateway's entity carries out; Gateways that an earlier run
 /// provisioned and that are gone are reported gone on the first pass, so their entities remove what is left.
 /// </summary>
-public sealed class ClusterStatusHandOff(ActorSystem system, GatewayClusterOptions options, IGatewayProvisioningPlanner? planner = null) : IStatusHandOff
+public sealed class ClusterStatusHandOff(ActorSystem system, GatewayClusterOptions options, IGatewayProvisioningPlanner? planner = null, Actors.Status.IStatusSink? nodeSink = null)
+    : IStatusHandOff
 {
     private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // One per node: it remembers the previous pass's content. The status stage calls one hand-off at a time.
@@ -33,13 +34,18 @@ public sealed class ClusterStatusHandOff(ActorSystem system, GatewayClusterOptio
     public static readonly TimeSpan OwnersWarmUpTimeout = TimeSpan.FromSeconds(5);
 
     /// <inheritdoc />
-    /// <remarks>A route entity outside sharding writes and removes the status of a synthetic route on a throwaway memory sink.</remarks>
+    /// <remarks>
+    /// A route entity outside sharding writes and removes the status of a synthetic route on a throwaway sink of the
+    /// node's kind: a memory sink (whole objects, the status directory's base code) unless the node's sink is the
+    /// status subresource (the node sink given to the constructor stores no objects), then <see cref="SharedStatusWarmUpSink"/>.
+    /// </remarks>
     public async Task<string?> WarmUpOwnersAsync(string controllerName, CancellationToken ct)
     {
         var node = NodeIds.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress);
-        var outcome = await EntityWarmUp.RunAsync(system, new Status.MemoryStatusSink(controllerName), node, OwnersWarmUpTimeout, ct).ConfigureAwait(false);
+        Actors.Status.IStatusSink sink = nodeSink is { StoresObjects: false } ? new SharedStatusWarmUpSink(controllerName) : new Status.MemoryStatusSink(controllerName);
+        var outcome = await EntityWarmUp.RunAsync(system, sink, node, OwnersWarmUpTimeout, ct).ConfigureAwait(false);
         return $"a route entity's status write ({outcome.Write?.ToString() ?? "not reached"}) and removal ({outcome.Removal?.ToString() ?? "not reached"}) "
-            + $"on a throwaway sink{(outcome.Stopped ? "" : $", not through within {OwnersWarmUpTimeout.TotalSeconds:0} s")}";
+            + $"on a throwaway {(sink.StoresObjects ? "memory" : "shared-status")} sink{(outcome.Stopped ? "" : $", not through within {OwnersWarmUpTimeout.TotalSeconds:0} s")}";
     }
 
     /// <inheritdoc />

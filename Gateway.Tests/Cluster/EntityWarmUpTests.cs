@@ -41,6 +41,16 @@ public sealed class EntityWarmUpTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task RunAsync_SharedStatusSink_WriteWritten_RemovalFindsTheObjectGone_EntityRemovesAndStops()
+    {
+        var outcome = await EntityWarmUp.RunAsync(Sys, new SharedStatusWarmUpSink(TranslatorOptions.DefaultControllerName), _node, Wait);
+
+        // The removal takes this controller's entries out (a shared status) and finds the object gone, as a deleted
+        // object's removal does in Kubernetes mode; the entity counts that as removed and passivates.
+        Assert.Equal(new EntityWarmUp.Outcome(ReportOutcome.Written, ReportOutcome.Removed, Stopped: true), outcome);
+    }
+
+    [Fact]
     public async Task RunAsync_Twice_NoActorLeftBehind_AndNoShardRegionStarted()
     {
         await EntityWarmUp.RunAsync(Sys, new MemoryStatusSink(TranslatorOptions.DefaultControllerName), _node, Wait);

@@ -199,9 +199,9 @@ public sealed class KubernetesProcessTests(ITestOutputHelper output) : IAsyncLif
         var bound = first.LineOf("bound Http");
         var warmedUp = first.LineOf("Warm-up: ", "passes of the change path");
         Assert.True(bound >= 0 && bound < warmedUp, $"the warm-up (line {warmedUp}) came before the socket was bound (line {bound}):\n{first.Tail}");
-        // The status owners' warm-up wrote and removed a synthetic route's status on a throwaway sink, never through the
-        // API server (the synthetic Gateway's namespace is "warm-up").
-        await EventuallyAsync(() => first.Wrote("Warm-up: a route entity's status write (Written) and removal (Removed) on a throwaway sink"),
+        // The status owners' warm-up wrote and removed a synthetic route's status on a throwaway sink that shares statuses
+        // as the status subresource does, never through the API server (the synthetic Gateway's namespace is "warm-up").
+        await EventuallyAsync(() => first.Wrote("Warm-up: a route entity's status write (Written) and removal (Removed) on a throwaway shared-status sink"),
             "the first replica's status owners warmed up");
         Assert.DoesNotContain(_server.Requests, r => r.Path.Contains("/namespaces/warm-up/", StringComparison.Ordinal));
 

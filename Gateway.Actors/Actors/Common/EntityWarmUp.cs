@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Gateway.Actors.Actors.Routes;
+using Gateway.Actors.Resources;
 using Gateway.Actors.Status;
 
 namespace Gateway.Actors.Actors.Common;
@@ -99,5 +100,42 @@ public static class EntityWarmUp
         }
 
         protected override void PostStop() => _done.TrySetResult(new Outcome(_write, _removal, Stopped: false));
+    }
+}
+
+/// <summary>
+/// A throwaway sink for <see cref="EntityWarmUp"/> on a node whose real sink is the status subresource (Kubernetes
+/// mode): statuses are shared, not whole objects, so the entity takes the same paths as there (its removal takes this
+/// controller's entries out instead of deleting a document); every call completes asynchronously, as an API call does,
+/// so the entity's awaits suspend as they do there; a write answers version "1", and a removal finds the object gone,
+/// as a deleted object's does. It holds and sends nothing.
+/// </summary>
+public sealed class SharedStatusWarmUpSink(string controllerName) : IStatusSink
+{
+    /// <inheritdoc />
+    public string ControllerName => controllerName;
+
+    /// <inheritdoc />
+    public bool StoresObjects => false;
+
+    /// <inheritdoc />
+    public async Task<StatusWriteReceipt> WriteAsync(StatusWrite write, CancellationToken ct)
+    {
+        await Task.Yield();
+        return new StatusWriteReceipt(StatusWriteOutcome.Written, "1");
+    }
+
+    /// <inheritdoc />
+    public async Task<StatusWriteReceipt> RemoveAsync(StatusRemoval removal, CancellationToken ct)
+    {
+        await Task.Yield();
+        return new StatusWriteReceipt(StatusWriteOutcome.ObjectGone, null);
+    }
+
+    /// <inheritdoc />
+    public async Task<StoredStatus?> ReadAsync(ResourceKey key, CancellationToken ct)
+    {
+        await Task.Yield();
+        return null;
     }
 }

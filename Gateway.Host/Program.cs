@@ -19,6 +19,8 @@ public static class Program
     {
         // Every connection is a file descriptor: take all the hard limit allows (see DescriptorLimit).
         DataPlane.Hosting.DescriptorLimit.RaiseSoftToHard();
+        // The first scan's code compiles on the idle core while the command line is read and the host built.
+        Sources.ScanCompileWarmUp.Start(Console.Error);
         return GatewayCommandLine.RunAsync(args, Console.Out, Console.Error, b => b.Options.DataPlaneFactory ??= DefaultDataPlane.Create);
     }
 }

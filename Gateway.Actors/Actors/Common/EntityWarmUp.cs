@@ -43,14 +43,13 @@ public static class EntityWarmUp
         }
         catch (TimeoutException)
         {
-            // Not through in time: stopping the stand-in (and with it the entity) completes the run with what it saw.
-            system.Stop(shard);
-            return await done.Task.WaitAsync(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
+            // Not through in time: stopping the stand-in below (and with it the entity) completes the run with what it saw.
         }
         finally
         {
             system.Stop(shard);
         }
+        return await done.Task.WaitAsync(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
     }
 
     /// <summary>Stands in for the entity's shard and this node's reporter (see <see cref="EntityWarmUp"/>).</summary>

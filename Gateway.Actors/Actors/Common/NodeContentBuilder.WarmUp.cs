@@ -46,8 +46,7 @@ public sealed partial class NodeContentBuilder
     /// </summary>
     public static int WarmUp(int passes, string controllerName, CancellationToken ct = default)
     {
-        var parsed = ManifestParser.Parse("warm-up", WarmUpManifests.Replace("CONTROLLER", controllerName, StringComparison.Ordinal));
-        if (parsed.Diagnostics.Count > 0) throw new InvalidOperationException($"warm-up manifests: {string.Join("; ", parsed.Diagnostics)}");
+        var parsed = ParseWarmUpManifests(controllerName);
         var options = new TranslatorOptions { ControllerName = controllerName };
         var translator = new IncrementalTranslator();
         var builder = new NodeContentBuilder();
@@ -76,13 +75,20 @@ public sealed partial class NodeContentBuilder
     /// </summary>
     public static (EntityRef Entity, ObjectContent Content) WarmUpRouteContent(string node, string controllerName)
     {
-        var parsed = ManifestParser.Parse("warm-up", WarmUpManifests.Replace("CONTROLLER", controllerName, StringComparison.Ordinal));
-        if (parsed.Diagnostics.Count > 0) throw new InvalidOperationException($"warm-up manifests: {string.Join("; ", parsed.Diagnostics)}");
+        var parsed = ParseWarmUpManifests(controllerName);
         var snapshot = Snapshot.From(1, parsed.Objects.Select(o => o.Object));
         var content = new NodeContentBuilder().Next(node, new IncrementalTranslator().Translate(snapshot, new TranslatorOptions { ControllerName = controllerName }),
             snapshot, applied: true);
         var entity = EntityRef.ForStatus(parsed.Objects.Single(o => o.Key.Name == "a").Key);
         return (entity, content.Objects[entity]);
+    }
+
+    /// <summary>The synthetic Gateway's objects for <paramref name="controllerName"/>; its text is fixed, so a diagnostic is a bug.</summary>
+    private static ParseResult ParseWarmUpManifests(string controllerName)
+    {
+        var parsed = ManifestParser.Parse("warm-up", WarmUpManifests.Replace("CONTROLLER", controllerName, StringComparison.Ordinal));
+        if (parsed.Diagnostics.Count > 0) throw new InvalidOperationException($"warm-up manifests: {string.Join("; ", parsed.Diagnostics)}");
+        return parsed;
     }
 
     private static k8s.IKubernetesObject<k8s.Models.V1ObjectMeta> Renamed(k8s.IKubernetesObject<k8s.Models.V1ObjectMeta> template, string name, string path)

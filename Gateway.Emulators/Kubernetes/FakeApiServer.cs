@@ -245,10 +245,11 @@ public sealed class FakeApiServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends an ERROR event with 410 Gone to every open watch of <paramref name="kind"/> and ends those watches; returns
-    /// how many there were (none when the client has not opened its watch yet).
+    /// Sends an ERROR event with 410 Gone to every open watch of <paramref name="kind"/> and ends those watches, at once
+    /// or <paramref name="endAfter"/> after the event (a server whose end of the stream travels apart from its last
+    /// event); returns how many there were (none when the client has not opened its watch yet).
     /// </summary>
-    public int ExpireWatches(KindInfo kind)
+    public int ExpireWatches(KindInfo kind, TimeSpan? endAfter = null)
     {
         lock (_gate)
         {
@@ -256,7 +257,15 @@ public sealed class FakeApiServer : IAsyncDisposable
             foreach (var s in expired)
             {
                 s.Events.Writer.TryWrite(EventLine("ERROR", StatusNode(HttpStatusCode.Gone, "Expired", "too old resource version")));
-                s.Events.Writer.TryComplete();
+                if (endAfter is { } delay)
+                {
+                    var writer = s.Events.Writer;
+                    _ = Task.Delay(delay).ContinueWith(_ => writer.TryComplete(), TaskScheduler.Default);
+                }
+                else
+                {
+                    s.Events.Writer.TryComplete();
+                }
             }
             return expired.Count;
         }

@@ -22,7 +22,9 @@ public static class KubernetesClientFactory
 
     /// <summary>
     /// The only way the product builds a client: every response body is read asynchronously before KubernetesClient
-    /// deserializes it (<see cref="BufferedResponseHandler"/>).
+    /// deserializes it (<see cref="BufferedResponseHandler"/>), and no connection a watch streamed on is reused
+    /// (<see cref="WatchConnectionCloseHandler"/>).
     /// </summary>
-    public static IKubernetes Create(KubernetesClientConfiguration configuration) => new k8s.Kubernetes(configuration, new BufferedResponseHandler());
+    public static IKubernetes Create(KubernetesClientConfiguration configuration) =>
+        new k8s.Kubernetes(configuration, new WatchConnectionCloseHandler(), new BufferedResponseHandler());
 }

@@ -229,6 +229,29 @@ public sealed class KubernetesSourceTests(ITestOutputHelper output) : IAsyncLife
         await Eventually(() => _store.Get(new ResourceKey("Gateway", "default", "after")) is not null, "the watch after the relist works");
     }
 
+    [Fact]
+    public async Task KubernetesSource_ErrorEventsWhoseStreamEndsLater_EveryRelistAndItsWatchGoThrough()
+    {
+        // Each 410 ERROR event's end of stream arrives 5 ms after it, so the source cancels its watch while the watch's
+        // next line read is still pending. Without WatchConnectionCloseHandler that connection went back to the pool
+        // with the orphaned read, which then took the answer to the relist or the next watch: the source stopped
+        // after its first or second relist in every run. Thirty cycles, each one relist and one new watch.
+        Seed();
+        var source = await StartSourceAsync();
+        KindSyncState Gateway() => source.States.Single(s => s.Kind == "Gateway");
+        int WatchRequests() => _server.Requests.Count(r => r.Resource == "gateways" && r.Verb == "watch");
+        for (var cycle = 1; cycle <= 30; cycle++)
+        {
+            // The watch of list `cycle` is open on the server, and the previous one is gone from it.
+            await Eventually(() => Gateway().Watches == cycle && WatchRequests() == cycle && _server.OpenWatchesOf(KindRegistry.Gateway) == 1,
+                $"watch {cycle} is open", RelistWait, () => RelistContext(source));
+            Assert.Equal(1, _server.ExpireWatches(KindRegistry.Gateway, endAfter: TimeSpan.FromMilliseconds(5)));
+            await Eventually(() => Gateway().Lists == cycle + 1, $"relist {cycle} after the ERROR event", RelistWait, () => RelistContext(source));
+        }
+        _server.Apply(GatewayObj("after"));
+        await Eventually(() => _store.Get(new ResourceKey("Gateway", "default", "after")) is not null, "the watch after the last relist works");
+    }
+
     /// <summary>
     /// How long the relist after an ERROR 410 may take: 30 s instead of the usual 10. Each relist test missed 10 s once in
     /// a loaded full run although the server had finished the relist's answer; the relist is what they assert, not its

@@ -16,135 +16,355 @@ namespace Gateway.Actors.RouteTable;
 public static class RouteTableYaml
 {
     /// <summary>Renders the route tables of a translation, in the given order.</summary>
-    public static string Render(IEnumerable<GatewayRouteTable> tables) =>
-        CanonicalYaml.Emit(new YamlSequenceNode(tables.Select(Gateway)));
+    public static string Render(IEnumerable<GatewayRouteTable> tables) => CanonicalYaml.Emit(Tree(tables));
+
+    /// <summary>The YAML tree <see cref="Render"/> emits.</summary>
+    public static YamlNode Tree(IEnumerable<GatewayRouteTable> tables)
+    {
+        var tree = new YamlTreeForm();
+        Write(tree, tables);
+        return tree.Root!;
+    }
 
     /// <summary>
-    /// SHA-256 (hex) of what <see cref="Render"/> would emit, from the same YAML tree without emitting it (emitting is
-    /// the expensive part): equal for equal renderings, different otherwise.
+    /// SHA-256 (hex) of what <see cref="Render"/> would emit: <see cref="CanonicalYaml.Hash"/> of <see cref="Tree"/>,
+    /// streamed without building the tree (<see cref="YamlHashForm"/>): equal for equal renderings, different otherwise.
     /// </summary>
-    public static string Hash(IEnumerable<GatewayRouteTable> tables) =>
-        CanonicalYaml.Hash(new YamlSequenceNode(tables.Select(Gateway)));
+    public static string Hash(IEnumerable<GatewayRouteTable> tables)
+    {
+        var form = HashForm();
+        Write(form, tables);
+        return form.HexHash();
+    }
 
-    private static YamlNode Gateway(GatewayRouteTable t) => Y.Obj(
-        ("gateway", Y.S(t.Gateway.ToString())),
-        ("addresses", Y.Seq(t.Addresses.Select(Y.S))),
-        ("ports", Y.Seq(t.Ports.Select(Port))));
+    /// <summary>
+    /// SHA-256 of one route-table entry (<see cref="HttpRouteEntry"/> or <see cref="L4RouteEntry"/>) rendered alone in a
+    /// table of <paramref name="gateway"/> with one port 0 and one unnamed listener: the same bytes as <see cref="Hash"/>
+    /// of that table, without building the table or its tree.
+    /// </summary>
+    public static void EntryHash(string gateway, object entry, Span<byte> sha256)
+    {
+        var w = HashForm();
+        w.BeginSeq();
+        w.BeginMap();
+        w.Field("gateway", gateway);
+        w.BeginSeq("ports");
+        w.BeginMap();
+        w.Field("port", 0);
+        w.Field("protocol", nameof(ListenerProtocol.Http));
+        w.BeginSeq("listeners");
+        w.BeginMap();
+        w.Field("name", "");
+        switch (entry)
+        {
+            case HttpRouteEntry http:
+                w.BeginSeq("httpRoutes");
+                HttpEntry(w, http);
+                w.EndSeq();
+                break;
+            case L4RouteEntry l4:
+                w.BeginSeq("l4Routes");
+                L4Entry(w, l4);
+                w.EndSeq();
+                break;
+            default:
+                throw new ArgumentException($"not a route-table entry: {entry.GetType().Name}", nameof(entry));
+        }
+        w.EndObj();
+        w.EndSeq();
+        w.EndObj();
+        w.EndSeq();
+        w.EndObj();
+        w.EndSeq(keepEmpty: true);
+        w.HashTo(sha256);
+    }
 
-    private static YamlNode Port(PortRouteTable p) => Y.Obj(
-        ("port", Y.S(p.Port)),
-        ("bindPort", p.BindPort is { } bind ? Y.S(bind) : null),
-        ("protocol", Y.S(p.Protocol.ToString())),
-        ("listeners", Y.Seq(p.Listeners.Select(Listener))));
+    // One writer per thread, its buffer kept: entries are hashed in parallel, millions over a process's life.
+    [ThreadStatic]
+    private static YamlHashForm? t_hashForm;
 
-    internal static YamlNode Listener(ListenerRouteTable l) => Y.Obj(
-        ("name", Y.S(l.Name)),
-        ("hostname", Y.S(l.Hostname)),
-        ("tls", l.Tls is null ? null : Y.Map(
-            ("passthrough", l.Tls.Passthrough ? Y.S("true") : null),
-            ("certificates", Y.Seq(l.Tls.Certificates.Select(c => Y.Map(("source", Y.S(c.Source)), ("sha256", Y.S(Sha256(c.CertificatePem))))))),
-            ("clientValidation", l.Tls.ClientValidation is not { } cv ? null : Y.Map(
-                ("caCertificates", Y.Seq(cv.CaCertificatesPem.Select(p => Y.S("sha256:" + Sha256(p))))),
-                ("allowInsecureFallback", cv.AllowInsecureFallback ? Y.S("true") : null))))),
-        ("httpRoutes", Y.Seq(l.HttpRoutes.Select(HttpEntry))),
-        ("l4Routes", Y.Seq(l.L4Routes.Select(L4Entry))));
+    private static YamlHashForm HashForm()
+    {
+        var form = t_hashForm ??= new YamlHashForm();
+        form.Reset();
+        return form;
+    }
 
-    private static YamlNode HttpEntry(HttpRouteEntry e) => Y.Obj(
-        ("id", Y.S(e.Id)),
-        ("kind", e.Kind == HttpRouteKind.Grpc ? Y.S("Grpc") : null),
-        ("ruleName", Y.S(e.RuleName)),
-        ("hostnames", Y.Seq(e.Hostnames.Select(Y.S))),
-        ("path", Y.S($"{e.Path.Type} {e.Path.Value}")),
-        ("method", Y.S(e.Method)),
-        ("headers", Y.Seq(e.Headers.Select(h => Y.S($"{h.Name} {h.Type} {h.Value}")))),
-        ("queryParams", Y.Seq(e.QueryParams.Select(q => Y.S($"{q.Name} {q.Type} {q.Value}")))),
-        ("filters", Filters(e.Filters)),
-        ("timeouts", e.Timeouts is not { } t ? null : Y.Map(
-            ("request", t.Request is { } r ? Y.S(GatewayDuration.Format(r)) : null),
-            ("backendRequest", t.BackendRequest is { } b ? Y.S(GatewayDuration.Format(b)) : null))),
-        ("retry", e.Retry is not { } rt ? null : Y.Map(
-            ("codes", Y.Seq(rt.Codes.Select(c => Y.S(c)))),
-            ("attempts", Y.S(rt.Attempts)),
-            ("backoff", rt.Backoff is { } bo ? Y.S(GatewayDuration.Format(bo)) : null))),
-        ("sessionPersistence", Session(e.Session)),
-        ("rateLimits", Y.Seq(e.RateLimits.Select(r => Y.S(RateLimitText(r))))),
-        ("backends", Backends(e.Backends)));
+    private static void Write(YamlForm w, IEnumerable<GatewayRouteTable> tables)
+    {
+        w.BeginSeq();
+        foreach (var t in tables) Gateway(w, t);
+        w.EndSeq(keepEmpty: true);
+    }
 
-    private static YamlNode? Session(SessionPersistencePolicy? s) => s is null ? null : Y.Map(
-        ("name", Y.S(s.Name)),
-        ("type", Y.S(s.Type.ToString())),
-        ("absoluteTimeout", s.AbsoluteTimeout is { } a ? Y.S(GatewayDuration.Format(a)) : null),
-        ("idleTimeout", s.IdleTimeout is { } i ? Y.S(GatewayDuration.Format(i)) : null),
-        ("lifetimeType", s.Type == SessionPersistenceType.Cookie ? Y.S(s.LifetimeType.ToString()) : null),
-        ("scope", Y.S(s.Scope)));
+    private static void Gateway(YamlForm w, GatewayRouteTable t)
+    {
+        w.BeginMap();
+        w.Field("gateway", t.Gateway.ToString());
+        w.Scalars("addresses", t.Addresses);
+        w.BeginSeq("ports");
+        foreach (var p in t.Ports) Port(w, p);
+        w.EndSeq();
+        w.EndObj();
+    }
+
+    private static void Port(YamlForm w, PortRouteTable p)
+    {
+        w.BeginMap();
+        w.Field("port", p.Port);
+        if (p.BindPort is { } bind) w.Field("bindPort", bind);
+        w.Field("protocol", p.Protocol.ToString());
+        w.BeginSeq("listeners");
+        foreach (var l in p.Listeners) Listener(w, l);
+        w.EndSeq();
+        w.EndObj();
+    }
+
+    /// <summary>One listener's tree (the mesh table renders its producer's and consumers' routes as listeners).</summary>
+    internal static YamlNode Listener(ListenerRouteTable l)
+    {
+        var tree = new YamlTreeForm();
+        Listener(tree, l);
+        return tree.Root!;
+    }
+
+    private static void Listener(YamlForm w, ListenerRouteTable l)
+    {
+        w.BeginMap();
+        w.Field("name", l.Name);
+        w.Field("hostname", l.Hostname);
+        if (l.Tls is { } tls)
+        {
+            w.BeginMap("tls");
+            if (tls.Passthrough) w.Field("passthrough", "true");
+            w.BeginSeq("certificates");
+            foreach (var c in tls.Certificates)
+            {
+                w.BeginMap();
+                w.Field("source", c.Source);
+                w.Field("sha256", Sha256(c.CertificatePem));
+                w.EndMap();
+            }
+            w.EndSeq();
+            if (tls.ClientValidation is { } cv)
+            {
+                w.BeginMap("clientValidation");
+                w.Scalars("caCertificates", cv.CaCertificatesPem.Select(pem => "sha256:" + Sha256(pem)));
+                if (cv.AllowInsecureFallback) w.Field("allowInsecureFallback", "true");
+                w.EndMap();
+            }
+            w.EndMap();
+        }
+        w.BeginSeq("httpRoutes");
+        foreach (var e in l.HttpRoutes) HttpEntry(w, e);
+        w.EndSeq();
+        w.BeginSeq("l4Routes");
+        foreach (var e in l.L4Routes) L4Entry(w, e);
+        w.EndSeq();
+        w.EndObj();
+    }
+
+    private static void HttpEntry(YamlForm w, HttpRouteEntry e)
+    {
+        w.BeginMap();
+        w.Field("id", e.Id);
+        if (e.Kind == HttpRouteKind.Grpc) w.Field("kind", "Grpc");
+        w.Field("ruleName", e.RuleName);
+        w.Scalars("hostnames", e.Hostnames);
+        w.Field("path", $"{e.Path.Type} {e.Path.Value}");
+        w.Field("method", e.Method);
+        w.BeginSeq("headers");
+        foreach (var h in e.Headers) w.Scalar($"{h.Name} {h.Type} {h.Value}");
+        w.EndSeq();
+        w.BeginSeq("queryParams");
+        foreach (var q in e.QueryParams) w.Scalar($"{q.Name} {q.Type} {q.Value}");
+        w.EndSeq();
+        w.Key("filters");
+        Filters(w, e.Filters);
+        if (e.Timeouts is { } t)
+        {
+            w.BeginMap("timeouts");
+            if (t.Request is { } r) w.Field("request", GatewayDuration.Format(r));
+            if (t.BackendRequest is { } b) w.Field("backendRequest", GatewayDuration.Format(b));
+            w.EndMap();
+        }
+        if (e.Retry is { } rt)
+        {
+            w.BeginMap("retry");
+            w.BeginSeq("codes");
+            foreach (var c in rt.Codes) w.Scalar(c.ToString(CultureInfo.InvariantCulture));
+            w.EndSeq();
+            w.Field("attempts", rt.Attempts);
+            if (rt.Backoff is { } bo) w.Field("backoff", GatewayDuration.Format(bo));
+            w.EndMap();
+        }
+        if (e.Session is { } s)
+        {
+            w.BeginMap("sessionPersistence");
+            w.Field("name", s.Name);
+            w.Field("type", s.Type.ToString());
+            if (s.AbsoluteTimeout is { } a) w.Field("absoluteTimeout", GatewayDuration.Format(a));
+            if (s.IdleTimeout is { } i) w.Field("idleTimeout", GatewayDuration.Format(i));
+            if (s.Type == SessionPersistenceType.Cookie) w.Field("lifetimeType", s.LifetimeType.ToString());
+            w.Field("scope", s.Scope);
+            w.EndMap();
+        }
+        w.BeginSeq("rateLimits");
+        foreach (var r in e.RateLimits) w.Scalar(RateLimitText(r));
+        w.EndSeq();
+        w.Key("backends");
+        Backends(w, e.Backends);
+        w.EndObj();
+    }
 
     private static string RateLimitText(RateLimitRule r) =>
         $"{r.Id} {r.Requests}/{GatewayDuration.Format(r.Interval)} {r.KeyType}{(r.HeaderName is null ? "" : ":" + r.HeaderName)} {r.Scope}";
 
-    private static YamlNode L4Entry(L4RouteEntry e) => Y.Obj(
-        ("id", Y.S(e.Id)),
-        ("hostnames", Y.Seq(e.Hostnames.Select(Y.S))),
-        ("backends", Backends(e.Backends)));
+    private static void L4Entry(YamlForm w, L4RouteEntry e)
+    {
+        w.BeginMap();
+        w.Field("id", e.Id);
+        w.Scalars("hostnames", e.Hostnames);
+        w.Key("backends");
+        Backends(w, e.Backends);
+        w.EndObj();
+    }
 
-    private static YamlNode? Filters(HttpFilters f) => Y.Map(
-        ("requestHeaders", Modifier(f.RequestHeaders)),
-        ("responseHeaders", Modifier(f.ResponseHeaders)),
-        ("redirect", Redirect(f.Redirect)),
-        ("rewrite", Rewrite(f.Rewrite)),
-        ("mirrors", Y.Seq(f.Mirrors.Select(m => Y.Map(
-            ("fraction", Y.S(m.Fraction.ToString("0.####", CultureInfo.InvariantCulture))),
-            ("backend", Backend(m.Backend)))))),
-        ("cors", f.Cors is not { } c ? null : Y.Map(
-            ("allowOrigins", Y.Seq(c.AllowOrigins.Select(Y.S))),
-            ("allowCredentials", c.AllowCredentials ? Y.S("true") : null),
-            ("allowMethods", Y.Seq(c.AllowMethods.Select(Y.S))),
-            ("allowHeaders", Y.Seq(c.AllowHeaders.Select(Y.S))),
-            ("exposeHeaders", Y.Seq(c.ExposeHeaders.Select(Y.S))),
-            ("maxAgeSeconds", Y.S(c.MaxAgeSeconds)))),
-        ("externalAuth", f.ExternalAuth is not { } a ? null : Y.Map(
-            ("protocol", Y.S(a.Protocol.ToString())),
-            ("path", Y.S(a.PathPrefix.Length == 0 ? null : a.PathPrefix)),
-            ("allowedHeaders", Y.Seq(a.AllowedHeaders.Select(Y.S))),
-            ("allowedResponseHeaders", Y.Seq(a.AllowedResponseHeaders.Select(Y.S))),
-            ("maxBodyBytes", a.MaxBodyBytes > 0 ? Y.S(a.MaxBodyBytes) : null),
-            ("backend", Backend(a.Backend)))));
+    // The value of the pending key: absent when no filter is set.
+    private static void Filters(YamlForm w, HttpFilters f)
+    {
+        w.BeginMap();
+        w.Key("requestHeaders");
+        Modifier(w, f.RequestHeaders);
+        w.Key("responseHeaders");
+        Modifier(w, f.ResponseHeaders);
+        w.Key("redirect");
+        Redirect(w, f.Redirect);
+        w.Key("rewrite");
+        Rewrite(w, f.Rewrite);
+        w.BeginSeq("mirrors");
+        foreach (var m in f.Mirrors)
+        {
+            w.BeginMap();
+            w.Field("fraction", m.Fraction.ToString("0.####", CultureInfo.InvariantCulture));
+            w.Key("backend");
+            Backend(w, m.Backend);
+            w.EndMap();
+        }
+        w.EndSeq();
+        if (f.Cors is { } c)
+        {
+            w.BeginMap("cors");
+            w.Scalars("allowOrigins", c.AllowOrigins);
+            if (c.AllowCredentials) w.Field("allowCredentials", "true");
+            w.Scalars("allowMethods", c.AllowMethods);
+            w.Scalars("allowHeaders", c.AllowHeaders);
+            w.Scalars("exposeHeaders", c.ExposeHeaders);
+            w.Field("maxAgeSeconds", c.MaxAgeSeconds);
+            w.EndMap();
+        }
+        if (f.ExternalAuth is { } a)
+        {
+            w.BeginMap("externalAuth");
+            w.Field("protocol", a.Protocol.ToString());
+            w.Field("path", a.PathPrefix.Length == 0 ? null : a.PathPrefix);
+            w.Scalars("allowedHeaders", a.AllowedHeaders);
+            w.Scalars("allowedResponseHeaders", a.AllowedResponseHeaders);
+            if (a.MaxBodyBytes > 0) w.Field("maxBodyBytes", a.MaxBodyBytes);
+            w.Key("backend");
+            Backend(w, a.Backend);
+            w.EndMap();
+        }
+        w.EndMap();
+    }
 
-    private static YamlNode? Modifier(HeaderModifier? m) => m is null ? null : Y.Map(
-        ("set", Y.Seq(m.Set.Select(h => Y.S($"{h.Name}: {h.Value}")))),
-        ("add", Y.Seq(m.Add.Select(h => Y.S($"{h.Name}: {h.Value}")))),
-        ("remove", Y.Seq(m.Remove.Select(Y.S))));
+    // The value of the pending key: absent for no modifier or an empty one.
+    private static void Modifier(YamlForm w, HeaderModifier? m)
+    {
+        if (m is null)
+        {
+            w.Scalar(null);
+            return;
+        }
+        w.BeginMap();
+        w.Scalars("set", m.Set.Select(h => $"{h.Name}: {h.Value}"));
+        w.Scalars("add", m.Add.Select(h => $"{h.Name}: {h.Value}"));
+        w.Scalars("remove", m.Remove);
+        w.EndMap();
+    }
 
-    private static YamlNode? Redirect(RequestRedirect? r) => r is null ? null : Y.Map(
-        ("scheme", Y.S(r.Scheme)),
-        ("hostname", Y.S(r.Hostname)),
-        ("path", r.Path is { } p ? Y.S($"{p.Type} {p.Value}") : null),
-        ("port", r.Port is { } port ? Y.S(port) : null),
-        ("statusCode", Y.S(r.StatusCode)));
+    private static void Redirect(YamlForm w, RequestRedirect? r)
+    {
+        if (r is null)
+        {
+            w.Scalar(null);
+            return;
+        }
+        w.BeginMap();
+        w.Field("scheme", r.Scheme);
+        w.Field("hostname", r.Hostname);
+        if (r.Path is { } p) w.Field("path", $"{p.Type} {p.Value}");
+        if (r.Port is { } port) w.Field("port", port);
+        w.Field("statusCode", r.StatusCode);
+        w.EndMap();
+    }
 
-    private static YamlNode? Rewrite(UrlRewrite? w) => w is null ? null : Y.Map(
-        ("hostname", Y.S(w.Hostname)),
-        ("path", w.Path is { } wp ? Y.S($"{wp.Type} {wp.Value}") : null));
+    private static void Rewrite(YamlForm w, UrlRewrite? rewrite)
+    {
+        if (rewrite is null)
+        {
+            w.Scalar(null);
+            return;
+        }
+        w.BeginMap();
+        w.Field("hostname", rewrite.Hostname);
+        if (rewrite.Path is { } wp) w.Field("path", $"{wp.Type} {wp.Value}");
+        w.EndMap();
+    }
 
-    private static YamlNode Backends(BackendGroup g) => g.Backends.Length == 0
-        ? new YamlScalarNode("none (500)")
-        : new YamlSequenceNode(g.Backends.Select(Backend));
+    // The value of the pending key: a group without backends is the scalar "none (500)".
+    private static void Backends(YamlForm w, BackendGroup g)
+    {
+        if (g.Backends.Length == 0)
+        {
+            w.Scalar("none (500)");
+            return;
+        }
+        w.BeginSeq();
+        foreach (var b in g.Backends) Backend(w, b);
+        w.EndSeq(keepEmpty: true);
+    }
 
-    private static YamlNode Backend(WeightedBackend b) => Y.Obj(
-        ("cluster", Y.S(b.ClusterId)),
-        ("weight", Y.S(b.Weight)),
-        ("valid", b.Valid ? null : Y.S("false")),
-        ("protocol", b.Protocol == BackendProtocol.Http1 ? null : Y.S(b.Protocol.ToString())),
-        ("endpoints", Y.Seq(b.Endpoints.Select(ep => Y.S($"{ep.Address}:{ep.Port}")))),
-        ("requestHeaders", Modifier(b.RequestHeaders)),
-        ("responseHeaders", Modifier(b.ResponseHeaders)),
-        ("redirect", Redirect(b.Redirect)),
-        ("rewrite", Rewrite(b.Rewrite)),
-        ("tls", b.Tls is not { } tls ? null : Y.Map(
-            ("serverName", Y.S(tls.ServerName)),
-            ("caCertificates", Y.Seq(tls.CaCertificatesPem.Select(p => Y.S("sha256:" + Sha256(p))))),
-            ("systemCertificates", tls.UseSystemCertificates ? Y.S("true") : null),
-            ("subjectAltNames", Y.Seq(tls.SubjectAltNames.Select(Y.S))),
-            ("clientCertificate", tls.ClientCertificate is { } cc ? Y.S(cc.Source) : null))));
+    private static void Backend(YamlForm w, WeightedBackend b)
+    {
+        w.BeginMap();
+        w.Field("cluster", b.ClusterId);
+        w.Field("weight", b.Weight);
+        if (!b.Valid) w.Field("valid", "false");
+        if (b.Protocol != BackendProtocol.Http1) w.Field("protocol", b.Protocol.ToString());
+        w.BeginSeq("endpoints");
+        foreach (var ep in b.Endpoints) w.Scalar($"{ep.Address}:{ep.Port}");
+        w.EndSeq();
+        w.Key("requestHeaders");
+        Modifier(w, b.RequestHeaders);
+        w.Key("responseHeaders");
+        Modifier(w, b.ResponseHeaders);
+        w.Key("redirect");
+        Redirect(w, b.Redirect);
+        w.Key("rewrite");
+        Rewrite(w, b.Rewrite);
+        if (b.Tls is { } tls)
+        {
+            w.BeginMap("tls");
+            w.Field("serverName", tls.ServerName);
+            w.Scalars("caCertificates", tls.CaCertificatesPem.Select(pem => "sha256:" + Sha256(pem)));
+            if (tls.UseSystemCertificates) w.Field("systemCertificates", "true");
+            w.Scalars("subjectAltNames", tls.SubjectAltNames);
+            if (tls.ClientCertificate is { } cc) w.Field("clientCertificate", cc.Source);
+            w.EndMap();
+        }
+        w.EndObj();
+    }
 
     private static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 }

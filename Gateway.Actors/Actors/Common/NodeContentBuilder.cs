@@ -588,13 +588,9 @@ public sealed partial class NodeContentBuilder
     {
         public const int Size = 16;
 
-        public static Digest FromHex(string hex)
-        {
-            Span<byte> bytes = stackalloc byte[32];
-            if (Convert.FromHexString(hex, bytes, out _, out var written) != System.Buffers.OperationStatus.Done || written != 32)
-                throw new ArgumentException($"not a SHA-256 digest in hex: {hex}", nameof(hex));
-            return new Digest(BinaryPrimitives.ReadUInt64LittleEndian(bytes), BinaryPrimitives.ReadUInt64LittleEndian(bytes[8..]));
-        }
+        /// <summary>The first 128 bits of a SHA-256 digest.</summary>
+        public static Digest Of(ReadOnlySpan<byte> sha256) =>
+            new(BinaryPrimitives.ReadUInt64LittleEndian(sha256), BinaryPrimitives.ReadUInt64LittleEndian(sha256[8..]));
 
         public void WriteTo(Span<byte> destination)
         {
@@ -605,14 +601,18 @@ public sealed partial class NodeContentBuilder
 
     private static readonly ResourceKey Placeholder = new("Gateway", "", "");
 
-    /// <summary>The hash of one entry's YAML tree (inside a placeholder table, so it is the tree RouteTableYaml renders).</summary>
-    private static Digest EntryHash(object entry) => Digest.FromHex(RouteTableYaml.Hash([new GatewayRouteTable(Placeholder, [],
-        [new PortRouteTable(0, ListenerProtocol.Http, [entry switch
-        {
-            HttpRouteEntry http => new ListenerRouteTable("", null, null, [http], []),
-            L4RouteEntry l4 => new ListenerRouteTable("", null, null, [], [l4]),
-            _ => throw new ArgumentException($"not a route-table entry: {entry.GetType().Name}", nameof(entry)),
-        }])])]));
+    /// <summary>
+    /// The hash of one entry's YAML tree inside a placeholder table (the tree RouteTableYaml renders), streamed by
+    /// <see cref="RouteTableYaml.EntryHash"/> without building that tree.
+    /// </summary>
+    private static Digest EntryHash(object entry)
+    {
+        Span<byte> sha256 = stackalloc byte[32];
+        RouteTableYaml.EntryHash(PlaceholderName, entry, sha256);
+        return Digest.Of(sha256);
+    }
+
+    private static readonly string PlaceholderName = Placeholder.ToString();
 
     /// <summary>The hash of a listener's YAML tree without its routes (name, hostname, TLS).</summary>
     private static string ListenerHeaderHash(ListenerRouteTable listener) => RouteTableYaml.Hash([new GatewayRouteTable(Placeholder, [],

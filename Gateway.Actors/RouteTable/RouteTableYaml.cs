@@ -283,7 +283,7 @@ public static class RouteTableYaml
     {
         if (m is null)
         {
-            w.Scalar(null);
+            w.Absent();
             return;
         }
         w.BeginMap();
@@ -297,7 +297,7 @@ public static class RouteTableYaml
     {
         if (r is null)
         {
-            w.Scalar(null);
+            w.Absent();
             return;
         }
         w.BeginMap();
@@ -313,7 +313,7 @@ public static class RouteTableYaml
     {
         if (rewrite is null)
         {
-            w.Scalar(null);
+            w.Absent();
             return;
         }
         w.BeginMap();

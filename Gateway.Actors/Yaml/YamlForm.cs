@@ -27,6 +27,9 @@ public abstract class YamlForm
     /// <summary>A scalar; null is absent.</summary>
     public abstract void Scalar(string? value);
 
+    /// <summary>The pending key's value is absent: the key is left out.</summary>
+    public void Absent() => Scalar(null);
+
     /// <summary>Opens a mapping (the value of the pending key, an item of the open sequence, or the root).</summary>
     public abstract void BeginMap();
 
@@ -182,7 +185,7 @@ public sealed class YamlHashForm : YamlForm
     {
         if (value is null)
         {
-            Absent();
+            DropPendingKey();
             return;
         }
         WriteScalar(value);
@@ -203,7 +206,7 @@ public sealed class YamlHashForm : YamlForm
         if (count == 0 && !keepEmpty)
         {
             _used = header;
-            Absent();
+            DropPendingKey();
             return;
         }
         BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(header + 1, 4), count);
@@ -251,7 +254,7 @@ public sealed class YamlHashForm : YamlForm
     }
 
     // A value turned out absent: its key goes back out of the buffer.
-    private void Absent()
+    private void DropPendingKey()
     {
         if (_keyAt >= 0) _used = _keyAt;
         _keyAt = -1;

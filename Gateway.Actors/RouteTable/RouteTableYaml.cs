@@ -234,14 +234,10 @@ public static class RouteTableYaml
     private static void Filters(YamlForm w, HttpFilters f)
     {
         w.BeginMap();
-        w.Key("requestHeaders");
-        Modifier(w, f.RequestHeaders);
-        w.Key("responseHeaders");
-        Modifier(w, f.ResponseHeaders);
-        w.Key("redirect");
-        Redirect(w, f.Redirect);
-        w.Key("rewrite");
-        Rewrite(w, f.Rewrite);
+        MapOf(w, "requestHeaders", f.RequestHeaders, Modifier);
+        MapOf(w, "responseHeaders", f.ResponseHeaders, Modifier);
+        MapOf(w, "redirect", f.Redirect, Redirect);
+        MapOf(w, "rewrite", f.Rewrite, Rewrite);
         w.BeginSeq("mirrors");
         foreach (var m in f.Mirrors)
         {
@@ -278,48 +274,35 @@ public static class RouteTableYaml
         w.EndMap();
     }
 
-    // The value of the pending key: absent for no modifier or an empty one.
-    private static void Modifier(YamlForm w, HeaderModifier? m)
+    // A mapping under key, written by fields; left out when the value is null or writes no field.
+    private static void MapOf<T>(YamlForm w, string key, T? value, Action<YamlForm, T> fields) where T : class
     {
-        if (m is null)
-        {
-            w.Absent();
-            return;
-        }
-        w.BeginMap();
-        w.Scalars("set", m.Set.Select(h => $"{h.Name}: {h.Value}"));
-        w.Scalars("add", m.Add.Select(h => $"{h.Name}: {h.Value}"));
-        w.Scalars("remove", m.Remove);
+        if (value is null) return;
+        w.BeginMap(key);
+        fields(w, value);
         w.EndMap();
     }
 
-    private static void Redirect(YamlForm w, RequestRedirect? r)
+    private static void Modifier(YamlForm w, HeaderModifier m)
     {
-        if (r is null)
-        {
-            w.Absent();
-            return;
-        }
-        w.BeginMap();
+        w.Scalars("set", m.Set.Select(h => $"{h.Name}: {h.Value}"));
+        w.Scalars("add", m.Add.Select(h => $"{h.Name}: {h.Value}"));
+        w.Scalars("remove", m.Remove);
+    }
+
+    private static void Redirect(YamlForm w, RequestRedirect r)
+    {
         w.Field("scheme", r.Scheme);
         w.Field("hostname", r.Hostname);
         if (r.Path is { } p) w.Field("path", $"{p.Type} {p.Value}");
         if (r.Port is { } port) w.Field("port", port);
         w.Field("statusCode", r.StatusCode);
-        w.EndMap();
     }
 
-    private static void Rewrite(YamlForm w, UrlRewrite? rewrite)
+    private static void Rewrite(YamlForm w, UrlRewrite rewrite)
     {
-        if (rewrite is null)
-        {
-            w.Absent();
-            return;
-        }
-        w.BeginMap();
         w.Field("hostname", rewrite.Hostname);
         if (rewrite.Path is { } wp) w.Field("path", $"{wp.Type} {wp.Value}");
-        w.EndMap();
     }
 
     // The value of the pending key: a group without backends is the scalar "none (500)".
@@ -345,14 +328,10 @@ public static class RouteTableYaml
         w.BeginSeq("endpoints");
         foreach (var ep in b.Endpoints) w.Scalar($"{ep.Address}:{ep.Port}");
         w.EndSeq();
-        w.Key("requestHeaders");
-        Modifier(w, b.RequestHeaders);
-        w.Key("responseHeaders");
-        Modifier(w, b.ResponseHeaders);
-        w.Key("redirect");
-        Redirect(w, b.Redirect);
-        w.Key("rewrite");
-        Rewrite(w, b.Rewrite);
+        MapOf(w, "requestHeaders", b.RequestHeaders, Modifier);
+        MapOf(w, "responseHeaders", b.ResponseHeaders, Modifier);
+        MapOf(w, "redirect", b.Redirect, Redirect);
+        MapOf(w, "rewrite", b.Rewrite, Rewrite);
         if (b.Tls is { } tls)
         {
             w.BeginMap("tls");

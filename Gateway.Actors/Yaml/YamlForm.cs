@@ -27,9 +27,6 @@ public abstract class YamlForm
     /// <summary>A scalar; null is absent.</summary>
     public abstract void Scalar(string? value);
 
-    /// <summary>The pending key's value is absent: the key is left out.</summary>
-    public void Absent() => Scalar(null);
-
     /// <summary>Opens a mapping (the value of the pending key, an item of the open sequence, or the root).</summary>
     public abstract void BeginMap();
 

@@ -34,8 +34,13 @@ public static class RouteTableYaml
     {
         var form = HashForm();
         Write(form, tables);
-        return form.HexHash();
+        var hash = form.HexHash();
+        // A buffer grown by whole tables is not kept for the thread's life (entries and listener headers are small).
+        if (form.Capacity > MaxKeptHashBuffer) t_hashForm = null;
+        return hash;
     }
+
+    private const int MaxKeptHashBuffer = 64 * 1024;
 
     /// <summary>
     /// SHA-256 of one route-table entry (<see cref="HttpRouteEntry"/> or <see cref="L4RouteEntry"/>) rendered alone in a

@@ -161,6 +161,9 @@ public sealed class YamlHashForm : YamlForm
     // Where the pending key starts (-1: none): an absent value truncates back to it.
     private int _keyAt = -1;
 
+    /// <summary>The buffer's size in bytes (it grows with the largest form written since it was made).</summary>
+    public int Capacity => _buffer.Length;
+
     /// <summary>Starts again, empty (the buffer is kept).</summary>
     public void Reset()
     {

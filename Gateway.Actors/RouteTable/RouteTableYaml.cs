@@ -32,56 +32,21 @@ public static class RouteTableYaml
     /// </summary>
     public static string Hash(IEnumerable<GatewayRouteTable> tables)
     {
-        var form = HashForm();
-        Write(form, tables);
-        var hash = form.HexHash();
-        // A buffer grown by whole tables is not kept for the thread's life (entries and listener headers are small).
-        if (form.Capacity > MaxKeptHashBuffer) t_hashForm = null;
-        return hash;
+        Span<byte> sha256 = stackalloc byte[32];
+        HashTo(tables, sha256);
+        return Convert.ToHexStringLower(sha256);
     }
 
+    // A buffer grown by whole tables is not kept for the thread's life (an entry's or a listener header's table is small).
     private const int MaxKeptHashBuffer = 64 * 1024;
 
-    /// <summary>
-    /// SHA-256 of one route-table entry (<see cref="HttpRouteEntry"/> or <see cref="L4RouteEntry"/>) rendered alone in a
-    /// table of <paramref name="gateway"/> with one port 0 and one unnamed listener: the same bytes as <see cref="Hash"/>
-    /// of that table, without building the table or its tree.
-    /// </summary>
-    public static void EntryHash(string gateway, object entry, Span<byte> sha256)
+    /// <summary><see cref="Hash"/> as bytes, written to <paramref name="sha256"/> (32 bytes).</summary>
+    public static void HashTo(IEnumerable<GatewayRouteTable> tables, Span<byte> sha256)
     {
-        var w = HashForm();
-        w.BeginSeq();
-        w.BeginMap();
-        w.Field("gateway", gateway);
-        w.BeginSeq("ports");
-        w.BeginMap();
-        w.Field("port", 0);
-        w.Field("protocol", nameof(ListenerProtocol.Http));
-        w.BeginSeq("listeners");
-        w.BeginMap();
-        w.Field("name", "");
-        switch (entry)
-        {
-            case HttpRouteEntry http:
-                w.BeginSeq("httpRoutes");
-                HttpEntry(w, http);
-                w.EndSeq();
-                break;
-            case L4RouteEntry l4:
-                w.BeginSeq("l4Routes");
-                L4Entry(w, l4);
-                w.EndSeq();
-                break;
-            default:
-                throw new ArgumentException($"not a route-table entry: {entry.GetType().Name}", nameof(entry));
-        }
-        w.EndObj();
-        w.EndSeq();
-        w.EndObj();
-        w.EndSeq();
-        w.EndObj();
-        w.EndSeq(keepEmpty: true);
-        w.HashTo(sha256);
+        var form = HashForm();
+        Write(form, tables);
+        form.HashTo(sha256);
+        if (form.Capacity > MaxKeptHashBuffer) t_hashForm = null;
     }
 
     // One writer per thread, its buffer kept: entries are hashed in parallel, millions over a process's life.

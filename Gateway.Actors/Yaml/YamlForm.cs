@@ -154,10 +154,9 @@ public sealed class YamlHashForm : YamlForm
     private const int HeaderSize = 5;
     private byte[] _buffer = new byte[4096];
     private int _used;
-    // Per open collection: where its header starts and how many children it holds so far.
-    private readonly Stack<(int Header, int Count)> _open = new();
-    // The pending key of each open collection's parent (-1: none), restored when the collection closes.
-    private readonly Stack<int> _keysOfOpen = new();
+    // Per open collection: where its header starts, how many children it holds so far, and where the key it is the
+    // value of starts (-1: none), restored as the pending key when it closes.
+    private readonly Stack<(int Header, int Count, int KeyAt)> _open = new();
     // Where the pending key starts (-1: none): an absent value truncates back to it.
     private int _keyAt = -1;
 
@@ -169,7 +168,6 @@ public sealed class YamlHashForm : YamlForm
     {
         _used = 0;
         _open.Clear();
-        _keysOfOpen.Clear();
         _keyAt = -1;
     }
 
@@ -201,8 +199,8 @@ public sealed class YamlHashForm : YamlForm
     /// <inheritdoc />
     protected override void End(bool keepEmpty)
     {
-        var (header, count) = _open.Pop();
-        _keyAt = _keysOfOpen.Pop();
+        var (header, count, keyAt) = _open.Pop();
+        _keyAt = keyAt;
         if (count == 0 && !keepEmpty)
         {
             _used = header;
@@ -216,20 +214,11 @@ public sealed class YamlHashForm : YamlForm
     /// <summary>SHA-256 of the form written so far.</summary>
     public void HashTo(Span<byte> destination) => SHA256.HashData(_buffer.AsSpan(0, _used), destination);
 
-    /// <summary>SHA-256 of the form written so far, in lower-case hex (what <see cref="CanonicalYaml.Hash"/> returns).</summary>
-    public string HexHash()
-    {
-        Span<byte> hash = stackalloc byte[32];
-        HashTo(hash);
-        return Convert.ToHexStringLower(hash);
-    }
-
     private void Begin(byte tag)
     {
-        _keysOfOpen.Push(_keyAt);
-        _keyAt = -1;
         Ensure(HeaderSize);
-        _open.Push((_used, 0));
+        _open.Push((_used, 0, _keyAt));
+        _keyAt = -1;
         _buffer[_used] = tag;
         _used += HeaderSize;
     }
@@ -249,8 +238,8 @@ public sealed class YamlHashForm : YamlForm
     {
         _keyAt = -1;
         if (_open.Count == 0) return;
-        var (header, count) = _open.Pop();
-        _open.Push((header, count + 1));
+        var (header, count, keyAt) = _open.Pop();
+        _open.Push((header, count + 1, keyAt));
     }
 
     // A value turned out absent: its key goes back out of the buffer.

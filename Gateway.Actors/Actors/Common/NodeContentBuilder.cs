@@ -603,16 +603,19 @@ public sealed partial class NodeContentBuilder
 
     /// <summary>
     /// The hash of one entry's YAML tree inside a placeholder table (the tree RouteTableYaml renders), streamed by
-    /// <see cref="RouteTableYaml.EntryHash"/> without building that tree.
+    /// <see cref="RouteTableYaml.HashTo"/> without building that tree.
     /// </summary>
     private static Digest EntryHash(object entry)
     {
         Span<byte> sha256 = stackalloc byte[32];
-        RouteTableYaml.EntryHash(PlaceholderName, entry, sha256);
+        RouteTableYaml.HashTo([new GatewayRouteTable(Placeholder, [], [new PortRouteTable(0, ListenerProtocol.Http, [entry switch
+        {
+            HttpRouteEntry http => new ListenerRouteTable("", null, null, [http], []),
+            L4RouteEntry l4 => new ListenerRouteTable("", null, null, [], [l4]),
+            _ => throw new ArgumentException($"not a route-table entry: {entry.GetType().Name}", nameof(entry)),
+        }])])], sha256);
         return Digest.Of(sha256);
     }
-
-    private static readonly string PlaceholderName = Placeholder.ToString();
 
     /// <summary>The hash of a listener's YAML tree without its routes (name, hostname, TLS).</summary>
     private static string ListenerHeaderHash(ListenerRouteTable listener) => RouteTableYaml.Hash([new GatewayRouteTable(Placeholder, [],

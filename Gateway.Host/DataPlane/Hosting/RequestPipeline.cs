@@ -212,21 +212,15 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
 
                 var response = context.Response;
                 if (response.HasStarted || context.RequestAborted.IsCancellationRequested) return;
-                var requestTimedOut = requestTimeout?.IsCancellationRequested == true;
-                var timedOut = error != ForwarderError.None && (requestTimedOut || backendTimedOut);
-                var retryable = !last && !requestTimedOut && retry is not null
-                    && (error == ForwarderError.None ? retry.RetriesStatus(response.StatusCode) : IsConnectionError(error) || timedOut);
-                if (!retryable)
+                var verdict = AttemptVerdicts.Judge(retry, last, error, response.StatusCode, requestTimeout?.IsCancellationRequested == true, backendTimedOut);
+                if (verdict != AttemptVerdict.Retry)
                 {
-                    // HTTPRouteTimeouts: "the gateway MUST return a timeout error" → 504.
-                    if (timedOut)
+                    if (verdict == AttemptVerdict.TimedOut)
                     {
                         exchange?.TimedOut();
                         Reset(context, StatusCodes.Status504GatewayTimeout);
                     }
-                    // HTTPRouteRetry.Attempts: retries used up on connection errors "MUST return an error"; 503 says
-                    // the backend is unavailable (the forwarder alone would answer 502).
-                    else if (retry is not null && IsConnectionError(error)) Reset(context, StatusCodes.Status503ServiceUnavailable);
+                    else if (verdict == AttemptVerdict.Unavailable) Reset(context, StatusCodes.Status503ServiceUnavailable);
                     return;
                 }
                 Reset(context, StatusCodes.Status200OK);
@@ -261,8 +255,6 @@ internal sealed class RequestPipeline(IHttpForwarder forwarder, MirrorQueue? mir
         response.StatusCode = redirect.StatusCode is >= 300 and < 400 ? redirect.StatusCode : StatusCodes.Status302Found;
         response.Headers.Location = RedirectLocation.Build(redirect, table.Scheme, request.Headers.Host.ToString(), action.ListenerPort, action.MatchedPrefix, request.Path.Value ?? "/", request.QueryString.Value);
     }
-
-    private static bool IsConnectionError(ForwarderError error) => error is ForwarderError.Request or ForwarderError.RequestTimedOut;
 
     /// <summary>A request can be sent again only when it has no body to replay.</summary>
     private static bool IsReplayable(HttpContext context) =>

@@ -190,8 +190,10 @@ internal static class HttpRuleCompiler
         {
             var service = string.IsNullOrEmpty(m.Service) ? "[^/]+" : m.Service;
             var method = string.IsNullOrEmpty(m.Method) ? "[^/]+" : m.Method;
-            if ((RegexError(service) ?? RegexError(method)) is { } regexError) { error = $"gRPC method regular expression does not compile ({regexError})"; return null; }
-            return new PathMatch(MatchType.RegularExpression, $"/(?:{service})/(?:{method})");
+            // Each part on its own (so neither closes the other's group), then the path regex the data plane runs.
+            var path = $"/(?:{service})/(?:{method})";
+            if ((RegexError(service) ?? RegexError(method) ?? RegexError(path)) is { } regexError) { error = $"gRPC method regular expression does not compile ({regexError})"; return null; }
+            return new PathMatch(MatchType.RegularExpression, path);
         }
         error = $"gRPC method match type \"{type}\" is not supported";
         return null;
@@ -346,20 +348,9 @@ internal static class HttpRuleCompiler
     };
 
     /// <summary>
-    /// Why <paramref name="pattern"/> is not a valid regex, in the parser's words; null when it is. A regex is valid when
-    /// .NET's non-backtracking engine compiles it: that is the engine the data plane uses, so patterns it cannot run
-    /// (backreferences, lookarounds) are rejected here rather than failing at request time.
+    /// Why <paramref name="pattern"/> is not a valid regex, in the engine's words; null when it is: valid means the data
+    /// plane's engine runs it as the data plane compiles it (<see cref="RouteRegex.Error"/>), so patterns it cannot run
+    /// (backreferences, lookarounds, an automaton past its limit) are rejected here rather than failing at apply time.
     /// </summary>
-    public static string? RegexError(string pattern)
-    {
-        try
-        {
-            _ = new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-            return null;
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException)
-        {
-            return e.Message.TrimEnd('.');
-        }
-    }
+    public static string? RegexError(string pattern) => RouteRegex.Error(pattern);
 }

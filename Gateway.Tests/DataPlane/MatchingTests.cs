@@ -73,6 +73,30 @@ public sealed class MatchingTests : IDisposable
     }
 
     [Fact]
+    public void RegularExpression_CostlyAtFirstUse_MatchesItsFirstRequest()
+    {
+        // The engine builds this pattern's automaton at its first match: about 100 ms on the 2-core machine, past the
+        // 50 ms evaluation limit the data plane once had, which answered that first request as no match.
+        var table = Compile(Ir.Listener("l", null, Ir.Entry(headers: [new HeaderMatch(MatchType.RegularExpression, "x-trace", "(.{0,200}a){8}.*z")], id: "costly")));
+        var value = string.Concat(Enumerable.Repeat("abc0123456789", 308)) + "z";
+
+        Assert.Equal("costly", Matched(table, Request("h", "/", "GET", ("x-trace", value))));
+    }
+
+    [Fact]
+    public void RegularExpression_TheEngineRefuses_LeavesOutThatEntryOnlyAndReportsIt()
+    {
+        // A table the translator did not make (its check refuses this pattern): the anchored form is past the engine's
+        // automaton limit, which the compiler reports for the entry instead of failing the whole socket.
+        var table = Compile(Ir.Listener("l", null,
+            Ir.Entry(Ir.Regex("/(.{0,399}a){5}.*z"), id: "refused"),
+            Ir.Entry(Ir.Prefix("/ok"), id: "ok")));
+
+        Assert.Equal("ok", Matched(table, Request("h", "/ok/x")));
+        Assert.Contains(table.Problems, p => p.Contains("entry refused left out", StringComparison.Ordinal) && p.Contains("limit", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Headers_NamesCaseInsensitive_ExactAndRegexValues()
     {
         var table = Compile(Ir.Listener("l", null,

@@ -103,4 +103,41 @@ public class TranslatorTests
         Assert.Contains("NonBacktracking", accepted.Message, StringComparison.Ordinal);
         Assert.Empty(result.Diagnostics);
     }
+
+    [Fact]
+    public void Translate_PathRegexPastTheEnginesLimitOnceAnchored_DropsTheRuleInsteadOfHandingItToTheDataPlane()
+    {
+        var gw = HttpGateway("ours");
+        var route = RouteToGw(new V1HTTPRouteRule { Matches = [new V1HTTPRouteMatch { Path = new V1HTTPPathMatch { Type = "RegularExpression", Value = "/(.{0,399}a){5}.*z" } }] });
+
+        var result = Translator.Translate(Snapshot.From(1, [Class(), gw, route]), new TranslatorOptions());
+
+        var accepted = Assert.IsType<DesiredRouteStatus>(result.Statuses[new ResourceKey("HTTPRoute", "ns", "r")]).Status.Parents!.Single().Conditions!.Single(c => c.Type == "Accepted");
+        Assert.Equal(("False", "UnsupportedValue"), (accepted.Status, accepted.Reason));
+        Assert.Contains("larger than the configured limit", accepted.Message, StringComparison.Ordinal);
+        Assert.Empty(result.Gateways.Single().Ports.SelectMany(p => p.Listeners).SelectMany(l => l.HttpRoutes));
+    }
+
+    [Fact]
+    public void Translate_GrpcMethodRegexWhosePartsPassButWholePathIsPastTheLimit_DropsTheRule()
+    {
+        // Service and method each fit the engine's automaton limit; the path regex made of both does not once anchored.
+        var gw = HttpGateway("ours");
+        var route = new V1GRPCRoute
+        {
+            Metadata = new V1ObjectMeta { Name = "g", NamespaceProperty = "ns" },
+            Spec = new V1GRPCRouteSpec
+            {
+                ParentRefs = [new V1GatewayParentReference { Name = "gw" }],
+                Rules = [new V1GRPCRouteRule { Matches = [new V1GRPCRouteMatch { Method = new V1GRPCMethodMatch { Type = "RegularExpression", Service = "(.{0,350}a){3}", Method = "(.{0,350}a){3}" } }] }],
+            },
+        };
+
+        var result = Translator.Translate(Snapshot.From(1, [Class(), gw, route]), new TranslatorOptions());
+
+        var accepted = Assert.IsType<DesiredRouteStatus>(result.Statuses[new ResourceKey("GRPCRoute", "ns", "g")]).Status.Parents!.Single().Conditions!.Single(c => c.Type == "Accepted");
+        Assert.Equal("False", accepted.Status);
+        Assert.Contains("gRPC method regular expression does not compile", accepted.Message, StringComparison.Ordinal);
+        Assert.Empty(result.Gateways.Single().Ports.SelectMany(p => p.Listeners).SelectMany(l => l.HttpRoutes));
+    }
 }

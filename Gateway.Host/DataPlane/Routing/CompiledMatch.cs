@@ -13,9 +13,6 @@ namespace Gateway.Host.DataPlane.Routing;
 /// </summary>
 internal sealed class CompiledMatch
 {
-    /// <summary>Time allowed for one regex evaluation (a guard on top of the linear-time engine).</summary>
-    public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(50);
-
     private readonly MatchType _pathType;
     private readonly string _pathValue;
     private readonly Regex? _pathRegex;
@@ -42,7 +39,10 @@ internal sealed class CompiledMatch
     /// <summary>The PathPrefix value as matched (trailing slash removed; "" for "/"), used by ReplacePrefixMatch.</summary>
     public string? MatchedPrefix => _pathType == MatchType.PathPrefix ? _pathValue : null;
 
-    /// <summary>Compiles a match; throws <see cref="ArgumentException"/> for an invalid regular expression.</summary>
+    /// <summary>
+    /// Compiles a match; throws <see cref="ArgumentException"/> for an invalid regular expression and
+    /// <see cref="NotSupportedException"/> for one the engine refuses (<see cref="RouteRegex.Compile"/>).
+    /// </summary>
     public static CompiledMatch Compile(HttpRouteEntry entry)
     {
         var path = entry.Path;
@@ -52,27 +52,20 @@ internal sealed class CompiledMatch
             MatchType.PathPrefix => path.Value.TrimEnd('/'),
             _ => path.Value,
         };
-        var pathRegex = path.Type == MatchType.RegularExpression ? CompileRegex(path.Value) : null;
+        var pathRegex = path.Type == MatchType.RegularExpression ? RouteRegex.Compile(path.Value) : null;
 
         // HTTPHeaderMatch.Name / HTTPQueryParamMatch.Name: "only the first entry with an equivalent name MUST be
         // considered"; header names compare case-insensitively, query names exactly.
         var headers = entry.Headers
             .DistinctBy(h => h.Name, StringComparer.OrdinalIgnoreCase)
-            .Select(h => new ValueMatcher(h.Name, h.Type == MatchType.RegularExpression ? null : h.Value, h.Type == MatchType.RegularExpression ? CompileRegex(h.Value) : null))
+            .Select(h => new ValueMatcher(h.Name, h.Type == MatchType.RegularExpression ? null : h.Value, h.Type == MatchType.RegularExpression ? RouteRegex.Compile(h.Value) : null))
             .ToArray();
         var query = entry.QueryParams
             .DistinctBy(q => q.Name, StringComparer.Ordinal)
-            .Select(q => new ValueMatcher(q.Name, q.Type == MatchType.RegularExpression ? null : q.Value, q.Type == MatchType.RegularExpression ? CompileRegex(q.Value) : null))
+            .Select(q => new ValueMatcher(q.Name, q.Type == MatchType.RegularExpression ? null : q.Value, q.Type == MatchType.RegularExpression ? RouteRegex.Compile(q.Value) : null))
             .ToArray();
         return new CompiledMatch(path.Type, pathValue, pathRegex, entry.Method, headers, query);
     }
-
-    /// <summary>
-    /// Full-match, non-backtracking, culture-invariant regex with a timeout. The match ends at the end of the value
-    /// (<c>\z</c>): .NET's <c>$</c> also allows a final newline, which a decoded query value can carry (<c>%0A</c>).
-    /// </summary>
-    public static Regex CompileRegex(string pattern) =>
-        new("^(?:" + pattern + @")\z", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, RegexTimeout);
 
     /// <summary>Whether the request satisfies every condition. Allocates nothing on the common paths.</summary>
     public bool Matches(HttpRequest request, string path)

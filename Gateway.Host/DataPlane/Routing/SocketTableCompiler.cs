@@ -383,8 +383,11 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
                         {
                             route = compiler.CompileEntry(entry, port, Predecessor(old, entries, i, entry));
                         }
-                        catch (ArgumentException e)
+                        catch (Exception e) when (e is ArgumentException or NotSupportedException)
                         {
+                            // A pattern the translator let through but the engine refuses (RouteRegex.Error is the
+                            // translator's check, so only a table from elsewhere gets here): this entry is reported, the
+                            // others serve.
                             (_failed ??= new Dictionary<HttpRouteEntry, string>(ReferenceEqualityComparer.Instance))[entry] = e.Message;
                         }
                         stats.EntriesCompiled++;

@@ -385,9 +385,9 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
                         }
                         catch (Exception e) when (e is ArgumentException or NotSupportedException)
                         {
-                            // A pattern the translator let through but the engine refuses (RouteRegex.Error is the
-                            // translator's check, so only a table from elsewhere gets here): this entry is reported, the
-                            // others serve.
+                            // An entry that cannot be compiled (an invalid pattern, or one the regex engine refuses; the
+                            // translator checks patterns with RouteRegex.Error, so only a table made elsewhere gets
+                            // here) is reported and left out; the others serve.
                             (_failed ??= new Dictionary<HttpRouteEntry, string>(ReferenceEqualityComparer.Instance))[entry] = e.Message;
                         }
                         stats.EntriesCompiled++;

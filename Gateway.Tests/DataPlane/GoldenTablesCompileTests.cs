@@ -10,8 +10,9 @@ using Xunit;
 namespace Gateway.Tests.DataPlane;
 
 /// <summary>
-/// What the translator accepts, the data plane compiles: every golden case's HTTP and HTTPS route tables go through the
-/// socket table compiler without an exception and without an entry left out. An entry the data plane cannot compile
+/// What the translator accepts, the data plane compiles: every golden case's HTTP and HTTPS route tables, and the mesh
+/// proxy's route tables of every Service port, go through the socket table compiler without an exception and without an
+/// entry left out. An entry the data plane cannot compile
 /// (a pattern its regex engine refuses, say) must be refused by the translator with a status, not found at apply time.
 /// </summary>
 [Trait("Category", "Golden")]
@@ -23,7 +24,7 @@ public sealed class GoldenTablesCompileTests : IDisposable
 
     [Theory]
     [MemberData(nameof(GoldenTranslationTests.Cases), MemberType = typeof(GoldenTranslationTests))]
-    public void Compile_EveryHttpPortOfTheCase_LeavesNoEntryOut(string name)
+    public void Compile_EveryHttpPortAndMeshServicePortOfTheCase_LeavesNoEntryOut(string name)
     {
         var dir = Path.Combine(TestPaths.RepoRoot, "Gateway.Tests", "testdata", name);
         var inputPath = Path.Combine(dir, "input.yaml");
@@ -38,6 +39,20 @@ public sealed class GoldenTablesCompileTests : IDisposable
             {
                 var table = compiler.Compile(new ListenerSocket("127.0.0.1", port.Port), gateway.Gateway, 1, port);
                 problems.AddRange(table.Problems.Where(p => p.Contains("left out", StringComparison.Ordinal)).Select(p => $"{gateway.Gateway}:{port.Port}: {p}"));
+            }
+        }
+
+        // The mesh proxy compiles each Service port's producer and consumer routes as one HTTP listener.
+        foreach (var service in result.Mesh.Services)
+        {
+            foreach (var port in service.Ports)
+            {
+                var tables = port.ConsumerRoutes.Values.Prepend(port.ProducerRoutes).OfType<ListenerRouteTable>();
+                foreach (var routes in tables)
+                {
+                    var table = compiler.Compile(new ListenerSocket("127.0.0.1", port.Port), service.Key, 1, new PortRouteTable(port.Port, ListenerProtocol.Http, [routes]));
+                    problems.AddRange(table.Problems.Where(p => p.Contains("left out", StringComparison.Ordinal)).Select(p => $"mesh {service.Key}:{port.Port}: {p}"));
+                }
             }
         }
 

@@ -1,4 +1,3 @@
-using Gateway.Actors.Resources;
 using Gateway.Actors.RouteTable;
 using Gateway.Actors.Translation;
 using Gateway.Host.DataPlane.Forwarding;
@@ -26,10 +25,7 @@ public sealed class GoldenTablesCompileTests : IDisposable
     [MemberData(nameof(GoldenTranslationTests.Cases), MemberType = typeof(GoldenTranslationTests))]
     public void Compile_EveryHttpPortAndMeshServicePortOfTheCase_LeavesNoEntryOut(string name)
     {
-        var dir = Path.Combine(TestPaths.RepoRoot, "Gateway.Tests", "testdata", name);
-        var inputPath = Path.Combine(dir, "input.yaml");
-        var parsed = ManifestParser.Parse(inputPath, File.ReadAllText(inputPath), crdRules: false);
-        var result = Translator.Translate(Snapshot.From(1, parsed.Objects.Select(o => o.Object)), GoldenTranslationTests.LoadOptions(dir));
+        var result = GoldenTranslationTests.TranslateCase(name);
         var compiler = new SocketTableCompiler(_clients, new CertificateCache());
 
         var problems = new List<string>();

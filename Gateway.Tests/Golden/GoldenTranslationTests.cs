@@ -43,15 +43,7 @@ public class GoldenTranslationTests
     public void Translate_Case_MatchesGolden(string name)
     {
         var dir = Path.Combine(Root, name);
-        var inputPath = Path.Combine(dir, "input.yaml");
-        // Without the CRD rules: some cases feed the translator objects the v1.6.1 CRDs refuse (an older CRD version
-        // admits them), and the translator's answer to them is what these cases pin. The rules themselves are tested
-        // in Resources/CrdSchemaTests, which lists the cases they refuse.
-        var parsed = ManifestParser.Parse(inputPath, File.ReadAllText(inputPath), crdRules: false);
-        Assert.Empty(parsed.Diagnostics);
-
-        var snapshot = Snapshot.From(1, parsed.Objects.Select(o => o.Object));
-        var result = Translator.Translate(snapshot, LoadOptions(dir));
+        var result = TranslateCase(name);
 
         Compare(Path.Combine(dir, "status.yaml"), StatusYaml.Render(result.Statuses));
         Compare(Path.Combine(dir, "routetable.yaml"), RouteTableYaml.Render(result.Gateways));
@@ -59,6 +51,19 @@ public class GoldenTranslationTests
         // goldens do not carry every Service's ClusterIP.
         if (name.StartsWith("mesh-", StringComparison.Ordinal) || File.Exists(Path.Combine(dir, "mesh.yaml")))
             Compare(Path.Combine(dir, "mesh.yaml"), Actors.Mesh.MeshTableYaml.Render(result.Mesh));
+    }
+
+    /// <summary>The translation of case <paramref name="name"/>'s input.yaml with its options.</summary>
+    internal static TranslationResult TranslateCase(string name)
+    {
+        var dir = Path.Combine(Root, name);
+        var inputPath = Path.Combine(dir, "input.yaml");
+        // Without the CRD rules: some cases feed the translator objects the v1.6.1 CRDs refuse (an older CRD version
+        // admits them), and the translator's answer to them is what these cases pin. The rules themselves are tested
+        // in Resources/CrdSchemaTests, which lists the cases they refuse.
+        var parsed = ManifestParser.Parse(inputPath, File.ReadAllText(inputPath), crdRules: false);
+        Assert.Empty(parsed.Diagnostics);
+        return Translator.Translate(Snapshot.From(1, parsed.Objects.Select(o => o.Object)), LoadOptions(dir));
     }
 
     private static void Compare(string path, string actual)

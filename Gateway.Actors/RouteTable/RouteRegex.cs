@@ -15,8 +15,7 @@ public static class RouteRegex
     /// automaton lazily; counted repetitions inside counted repetitions took about 100 ms at their first match,
     /// measured). The clock is the wall clock, so the bound stays far above what delays a cheap evaluation on a busy
     /// machine (a blocking collection, a thread waiting for a core, the engine's code compiled at its first use in the
-    /// process): an evaluation that runs out counts as no match and sends the request elsewhere, which a 50 ms bound did
-    /// to an ordinary header match under load.
+    /// process), since an evaluation that runs out counts as no match and sends the request to another rule or a 404.
     /// </summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(1);
 

@@ -244,7 +244,7 @@ public sealed partial class NodeContentBuilder
                 }
             }
 
-            using var tableHash = new SliceHasher();
+            using var tableHash = SliceHasher.Rent();
             tableHash.Add('G', gatewayHeader);
             foreach (var port in positions)
             {
@@ -272,7 +272,7 @@ public sealed partial class NodeContentBuilder
             var httpHashes = Hashes(listener.HttpRoutes, hashesFrom?.Listener.HttpRoutes, hashesFrom?.HttpHashes, affected, e => e.Route);
             var l4Hashes = Hashes(listener.L4Routes, hashesFrom?.Listener.L4Routes, hashesFrom?.L4Hashes, affected, e => e.Route);
             string entriesHash;
-            using (var hash = new SliceHasher())
+            using (var hash = SliceHasher.Rent())
             {
                 foreach (var h in httpHashes) hash.Add('E', h);
                 foreach (var h in l4Hashes) hash.Add('E', h);
@@ -487,7 +487,7 @@ public sealed partial class NodeContentBuilder
                     listeners[name] = before;
                     continue;
                 }
-                using var hash = new SliceHasher();
+                using var hash = SliceHasher.Rent();
                 hash.Add('G', gatewayHeader);
                 foreach (var position in own)
                 {

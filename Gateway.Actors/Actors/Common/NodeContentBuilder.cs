@@ -339,7 +339,10 @@ public sealed partial class NodeContentBuilder
         }
         var statusText = desired.Key == key ? InspectionText.DesiredStatus : new StatusTextOf(key, desired.Generation, desired.Value);
         var generation = desired.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var writeFingerprint = Fingerprint.Of(StatusForm(desired.Value), generation, inputs.ResourceVersion ?? "");
+        // A status is fingerprinted by its JSON as KubernetesClient writes it: status types hold lists and scalars only
+        // (no maps), so that JSON is already canonical; CanonicalForm.Of's re-parse and key sort would cost three more
+        // passes over every status that is built.
+        var writeFingerprint = Fingerprint.OfJson(desired.Value, generation, inputs.ResourceVersion ?? "");
         var own = Content(entity, revision, desired, statusText, writeFingerprint, sliceHash, sliceText, programmed, addresses, attachments);
         contents.Add(inputs.Plan is { } plan ? own with { Provisioning = plan, Fingerprint = Fingerprint.Of(own.Fingerprint.ToString(), plan.Fingerprint) } : own);
 
@@ -349,7 +352,7 @@ public sealed partial class NodeContentBuilder
             {
                 var slice = table?.Listeners.GetValueOrDefault(listener.Name);
                 var listenerText = new StatusTextOf(key, desired.Generation, listener);
-                contents.Add(Content(EntityRef.ForListener(key, listener.Name), revision, null, listenerText, Fingerprint.Of(StatusForm(listener), generation),
+                contents.Add(Content(EntityRef.ForListener(key, listener.Name), revision, null, listenerText, Fingerprint.OfJson(listener, generation),
                     slice?.Hash ?? "", slice is null ? InspectionText.Empty : new SliceText([ListenerSlice(table!.Table, listener.Name)!]),
                     inputs.Applied && slice is not null && IsTrue(listener.Conditions, ConditionNames.Programmed),
                     [], slice?.Routes ?? [], slice?.RoutesHash));
@@ -376,13 +379,6 @@ public sealed partial class NodeContentBuilder
         public override string Render() => RouteTableYaml.Render(Cut(segments));
     }
 
-    /// <summary>
-    /// The text a status is fingerprinted by: its JSON as KubernetesClient writes it. Status types hold lists and
-    /// scalars only (no maps), so the JSON is already canonical; <see cref="CanonicalForm.Of"/>'s re-parse and key sort
-    /// would cost three more passes over every status that is built.
-    /// </summary>
-    private static string StatusForm(object status) => k8s.KubernetesJson.Serialize(status);
-
     /// <summary>The status as YAML (StatusYaml's shape: generation and status, no lastTransitionTime).</summary>
     public static string StatusText(ResourceKey key, long generation, object status) =>
         StatusYaml.Render(key, generation, status);
@@ -392,10 +388,10 @@ public sealed partial class NodeContentBuilder
     /// Fingerprints only tell content apart, and 128 bits leave no realistic collision; every object keeps two of them
     /// (<see cref="ObjectContent"/>), and the full 64-digit form cost 128 bytes more per object.
     /// </summary>
-    public static string Hash(params string[] parts)
+    public static string Hash(params ReadOnlySpan<string> parts)
     {
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u001f', parts)), digest);
+        JoinedParts.Sha256(null, parts, digest);
         return FingerprintText(digest);
     }
 
@@ -516,7 +512,7 @@ public sealed partial class NodeContentBuilder
     /// <summary>A route's slice fingerprint: its segments' headers and entry hashes, in order.</summary>
     private static string SliceHash(Segment[] segments)
     {
-        using var hash = new SliceHasher();
+        using var hash = SliceHasher.Rent();
         foreach (var segment in segments)
         {
             hash.Add('L', segment.Header);
@@ -528,13 +524,30 @@ public sealed partial class NodeContentBuilder
     /// <summary>
     /// SHA-256 over tagged, length-prefixed parts (so no two different part sequences hash alike by framing). Parts are
     /// gathered in a small buffer and handed to the hash in blocks: a table's fingerprint takes two parts per entry, and
-    /// one hash call per part would cost more than the hashing itself.
+    /// one hash call per part would cost more than the hashing itself. One hasher per thread is reused (<see cref="Rent"/>,
+    /// given back by <see cref="Dispose"/>): every route's content takes one at start-up, and a fresh 4 KB buffer and
+    /// native hash context each were a third of the start-up hand-off's allocations.
     /// </summary>
     private sealed class SliceHasher : IDisposable
     {
+        [ThreadStatic] private static SliceHasher? t_free;
+
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         private readonly byte[] _buffer = new byte[4096];
         private int _used;
+        private bool _appended;
+
+        private SliceHasher()
+        {
+        }
+
+        /// <summary>This thread's free hasher, or a new one while it is in use (a hasher taken inside another's use).</summary>
+        public static SliceHasher Rent()
+        {
+            var hasher = t_free ?? new SliceHasher();
+            t_free = null;
+            return hasher;
+        }
 
         /// <summary>An entry's digest: the tag and its 16 bytes (the tag alone says the part has that fixed length).</summary>
         public void Add(char tag, in Digest digest)
@@ -556,6 +569,7 @@ public sealed partial class NodeContentBuilder
             {
                 Flush();
                 _hash.AppendData(bytes);
+                _appended = true;
                 return;
             }
             bytes.CopyTo(_buffer.AsSpan(_used));
@@ -565,15 +579,30 @@ public sealed partial class NodeContentBuilder
         public string Finish()
         {
             Flush();
-            return Convert.ToHexStringLower(_hash.GetHashAndReset());
+            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            _hash.GetHashAndReset(digest);
+            _appended = false;
+            return Convert.ToHexStringLower(digest);
         }
 
-        public void Dispose() => _hash.Dispose();
+        /// <summary>Gives the hasher back to its thread, emptied (a use that ended without <see cref="Finish"/> leaves data behind).</summary>
+        public void Dispose()
+        {
+            if (_used > 0 || _appended)
+            {
+                _used = 0;
+                Span<byte> discarded = stackalloc byte[SHA256.HashSizeInBytes];
+                _hash.GetHashAndReset(discarded);
+                _appended = false;
+            }
+            t_free = this;
+        }
 
         private void Flush()
         {
             if (_used == 0) return;
             _hash.AppendData(_buffer, 0, _used);
+            _appended = true;
             _used = 0;
         }
     }

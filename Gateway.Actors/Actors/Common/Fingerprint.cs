@@ -48,8 +48,8 @@ public readonly record struct Fingerprint(UInt128 Value)
 /// <summary>
 /// SHA-256 of parts as UTF-8, separated by U+001F: the bytes of <c>string.Join('\u001f', parts)</c>, written into a
 /// buffer kept per thread. Every object's content is fingerprinted from its status JSON and a few short parts at every
-/// start (10,000 and more at once); joining them into a string and encoding that string cost two copies of each status
-/// per object, about a fifth of the start-up hand-off's allocations.
+/// start (10,000 and more at once); a joined string and its UTF-8 encoding would be two more copies of each status per
+/// object, about a fifth of the start-up hand-off's allocations.
 /// </summary>
 internal static class JoinedParts
 {

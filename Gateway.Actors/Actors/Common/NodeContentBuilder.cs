@@ -525,8 +525,8 @@ public sealed partial class NodeContentBuilder
     /// SHA-256 over tagged, length-prefixed parts (so no two different part sequences hash alike by framing). Parts are
     /// gathered in a small buffer and handed to the hash in blocks: a table's fingerprint takes two parts per entry, and
     /// one hash call per part would cost more than the hashing itself. One hasher per thread is reused (<see cref="Rent"/>,
-    /// given back by <see cref="Dispose"/>): every route's content takes one at start-up, and a fresh 4 KB buffer and
-    /// native hash context each were a third of the start-up hand-off's allocations.
+    /// given back by <see cref="Dispose"/>): every route's content takes one at start-up, where a fresh 4 KB buffer and
+    /// native hash context each would be a third of the hand-off's allocations.
     /// </summary>
     private sealed class SliceHasher : IDisposable
     {

@@ -97,7 +97,11 @@ public sealed class GatewayHostBuilder
             sp.GetRequiredService<IStatusSink>() as IStatusInventory,
             options.DataPlaneFactory is { } factory ? sp.GetRequiredService<DataPlaneHolder>().Get(sp, factory) : null,
             sp.GetRequiredService<ILogger<SnapshotPipeline>>(),
-            sp.GetRequiredService<TimeProvider>()) { Metrics = sp.GetRequiredService<Observability.Metrics.ControlPlaneMetrics>() });
+            sp.GetRequiredService<TimeProvider>())
+        {
+            Metrics = sp.GetRequiredService<Observability.Metrics.ControlPlaneMetrics>(),
+            HostStarted = Started(sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted),
+        });
         services.AddSingleton<DataPlaneHolder>();
         Observability.ObservabilityHosting.Register(services, options);
         // Order matters: the source starts first, the pipeline waits for its first full sync.
@@ -118,6 +122,14 @@ public sealed class GatewayHostBuilder
         services.AddGatewayCluster(options.Cluster, b => Akka.Hosting.AkkaHostingExtensions.AddHocon(b, Akka.Configuration.ConfigurationFactory.ParseString(budget.Hocon()), Akka.Hosting.HoconAddMode.Prepend));
         // Registered last, so stopped first: the data plane drains before the cluster hand-off (ShutdownBudget).
         services.AddHostedService(sp => new DataPlaneDrain(() => sp.GetRequiredService<DataPlaneHolder>().DisposeAsync(), budget, sp.GetRequiredService<ILogger<DataPlaneDrain>>()));
+    }
+
+    /// <summary>A task that completes when <paramref name="started"/> is cancelled (the host's ApplicationStarted).</summary>
+    private static Task Started(CancellationToken started)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        started.Register(() => done.TrySetResult());
+        return done.Task;
     }
 
     /// <summary>Owns the data plane made by the factory and disposes it after the pipeline has stopped.</summary>

@@ -32,6 +32,8 @@ public sealed class SnapshotPipeline : BackgroundService
     private readonly ILogger<SnapshotPipeline> _logger;
     private readonly TimeProvider _time;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // 1 once a pass has succeeded: Ready is then declared, at once or when the host has started.
+    private int _readyClaimed;
     private readonly TaskCompletionSource _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<int> _warmedUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -90,8 +92,17 @@ public sealed class SnapshotPipeline : BackgroundService
     /// <summary>Where pass and propagation durations are recorded (null: nowhere).</summary>
     public Observability.Metrics.ControlPlaneMetrics? Metrics { get; init; }
 
-    /// <summary>Completes once the first full sync has been translated, applied and its statuses handed off.</summary>
+    /// <summary>
+    /// Completes once the first full sync has been translated, applied and its statuses handed off, and the host has
+    /// started every service (<see cref="HostStarted"/>).
+    /// </summary>
     public Task Ready => _ready.Task;
+
+    /// <summary>
+    /// Completes when the host has started all its services (null: no host to wait for); <see cref="Ready"/> waits
+    /// for it, so nothing the process serves is still binding once it is declared.
+    /// </summary>
+    public Task? HostStarted { get; init; }
 
     /// <summary>
     /// Completes once a pass of the first full sync (or a later one) has been translated and applied to the data plane
@@ -658,14 +669,10 @@ public sealed class SnapshotPipeline : BackgroundService
     private void Complete(PassResult pass)
     {
         _lastPass = pass;
-        if (pass.Succeeded && _ready.TrySetResult())
+        if (pass.Succeeded && Interlocked.Exchange(ref _readyClaimed, 1) == 0)
         {
-            // Readiness waits for the data plane, not for every status: owners may still be writing.
-            if (pass.StatusesUnacknowledged == 0)
-                _logger.LogInformation("Ready: revision {Revision} translated, applied and its statuses written", pass.Revision);
-            else
-                _logger.LogInformation("Ready: revision {Revision} translated and applied; {Pending} statuses not yet confirmed by their owners (written when they get to them)",
-                    pass.Revision, pass.StatusesUnacknowledged);
+            if (HostStarted is { IsCompleted: false } started) _ = DeclareReadyAsync(started, pass);
+            else DeclareReady(pass);
         }
         lock (_gate)
         {
@@ -676,6 +683,32 @@ public sealed class SnapshotPipeline : BackgroundService
                 _waiters.RemoveAt(i);
             }
         }
+    }
+
+    // Ready promises everything the process serves, its management endpoint included; the host starts that endpoint
+    // after this service (once the ActorSystem runs), and a small configuration's first pass can finish before then.
+    private async Task DeclareReadyAsync(Task started, PassResult pass)
+    {
+        try
+        {
+            await started.WaitAsync(_statusStop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        DeclareReady(pass);
+    }
+
+    private void DeclareReady(PassResult pass)
+    {
+        if (!_ready.TrySetResult()) return;
+        // Readiness waits for the data plane, not for every status: owners may still be writing.
+        if (pass.StatusesUnacknowledged == 0)
+            _logger.LogInformation("Ready: revision {Revision} translated, applied and its statuses written", pass.Revision);
+        else
+            _logger.LogInformation("Ready: revision {Revision} translated and applied; {Pending} statuses not yet confirmed by their owners (written when they get to them)",
+                pass.Revision, pass.StatusesUnacknowledged);
     }
 
     private async Task<PassResult> WaitAsync(Func<PassResult, bool> done, CancellationToken ct)

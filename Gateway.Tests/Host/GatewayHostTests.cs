@@ -149,6 +149,50 @@ public sealed class GatewayHostTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(_host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.IsCancellationRequested);
     }
 
+    [Fact]
+    public async Task Start_ALaterServiceStillStarting_ReadyDeclaredOnlyOnceTheHostHasStarted()
+    {
+        WriteBase();
+        var builder = NewBuilder();
+        // Registered after the pipeline, as the management endpoint is: the first pass can succeed while it starts.
+        var starting = new StartsWhenReleased();
+        builder.Services.AddSingleton<IHostedService>(starting);
+        builder.Logging.AddProvider(_logs);
+        builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        _host = builder.Build();
+
+        var start = _host.StartAsync(Wait.Token());
+        await starting.Entered.WaitAsync(Wait.Token());
+        // A pass's waiters are answered after its readiness is decided.
+        var first = await _host.Pipeline.WaitForRevisionAsync(1, Wait.Token());
+        Assert.True(first.Succeeded);
+        Assert.False(_host.Pipeline.Ready.IsCompleted);
+        Assert.DoesNotContain(_logs.Entries, e => e.Message.StartsWith("Ready:", StringComparison.Ordinal));
+
+        starting.Release();
+        await start.WaitAsync(Wait.Token());
+        await _host.Pipeline.Ready.WaitAsync(Wait.Token());
+        Assert.Single(_logs.Entries, e => e.Message.StartsWith("Ready: revision 1 ", StringComparison.Ordinal));
+    }
+
+    private sealed class StartsWhenReleased : IHostedService
+    {
+        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Entered => _entered.Task;
+
+        public void Release() => _released.TrySetResult();
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _entered.TrySetResult();
+            return _released.Task.WaitAsync(Wait.Default, cancellationToken);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
     private sealed class StartsUntilCancelled : IHostedService
     {
         private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -84,6 +84,34 @@ public sealed class MatchingTests : IDisposable
     }
 
     [Fact]
+    public void RegularExpression_RunsOutOfTime_NoMatchAndCountedByThePartMatched()
+    {
+        var counts = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == Gateway.Host.Observability.Metrics.DataPlaneMetrics.MeterName && instrument.Name == "gateway.route.regex_timeouts")
+                    l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag is { Key: "part", Value: string part }) counts.AddOrUpdate(part, value, (_, n) => n + value);
+        });
+        listener.Start();
+        // The route's own limit is a second; a limit of one tick on a long value runs out at the engine's first check.
+        var expression = new System.Text.RegularExpressions.Regex("^(?:(a|b)*c)\\z", System.Text.RegularExpressions.RegexOptions.NonBacktracking, TimeSpan.FromTicks(1));
+
+        var matched = Gateway.Host.DataPlane.Routing.CompiledMatch.SafeIsMatch(expression, new string('a', 4_000_000), "query");
+
+        Assert.False(matched);
+        Assert.Equal(1, counts.GetValueOrDefault("query"));
+        Assert.Equal(0, counts.GetValueOrDefault("path"));
+    }
+
+    [Fact]
     public void RegularExpression_TheEngineRefuses_LeavesOutThatEntryOnlyAndReportsIt()
     {
         // A table the translator did not make (its check refuses this pattern): the anchored form is past the engine's

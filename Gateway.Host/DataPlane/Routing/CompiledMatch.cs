@@ -58,11 +58,11 @@ internal sealed class CompiledMatch
         // considered"; header names compare case-insensitively, query names exactly.
         var headers = entry.Headers
             .DistinctBy(h => h.Name, StringComparer.OrdinalIgnoreCase)
-            .Select(h => new ValueMatcher(h.Name, h.Type == MatchType.RegularExpression ? null : h.Value, h.Type == MatchType.RegularExpression ? RouteRegex.Compile(h.Value) : null))
+            .Select(h => new ValueMatcher(h.Name, h.Type == MatchType.RegularExpression ? null : h.Value, h.Type == MatchType.RegularExpression ? RouteRegex.Compile(h.Value) : null, "header"))
             .ToArray();
         var query = entry.QueryParams
             .DistinctBy(q => q.Name, StringComparer.Ordinal)
-            .Select(q => new ValueMatcher(q.Name, q.Type == MatchType.RegularExpression ? null : q.Value, q.Type == MatchType.RegularExpression ? RouteRegex.Compile(q.Value) : null))
+            .Select(q => new ValueMatcher(q.Name, q.Type == MatchType.RegularExpression ? null : q.Value, q.Type == MatchType.RegularExpression ? RouteRegex.Compile(q.Value) : null, "query"))
             .ToArray();
         return new CompiledMatch(path.Type, pathValue, pathRegex, entry.Method, headers, query);
     }
@@ -107,7 +107,7 @@ internal sealed class CompiledMatch
     {
         MatchType.Exact => string.Equals(path, _pathValue, StringComparison.Ordinal),
         MatchType.PathPrefix => PrefixMatches(path, _pathValue),
-        MatchType.RegularExpression => SafeIsMatch(_pathRegex!, path),
+        MatchType.RegularExpression => SafeIsMatch(_pathRegex!, path, "path"),
         _ => false,
     };
 
@@ -119,7 +119,12 @@ internal sealed class CompiledMatch
         return path.Length == prefixWithoutTrailingSlash.Length || path[prefixWithoutTrailingSlash.Length] == '/';
     }
 
-    internal static bool SafeIsMatch(Regex regex, ReadOnlySpan<char> input)
+    /// <summary>
+    /// Evaluates a route match's expression; one that runs out of <see cref="RouteRegex.Timeout"/> is no match, and is
+    /// counted (<c>gateway_route_regex_timeouts_total</c>, by <paramref name="part"/>: path, header or query) so that a
+    /// request routed elsewhere for that reason shows.
+    /// </summary>
+    internal static bool SafeIsMatch(Regex regex, ReadOnlySpan<char> input, string part)
     {
         try
         {
@@ -127,12 +132,13 @@ internal sealed class CompiledMatch
         }
         catch (RegexMatchTimeoutException)
         {
+            Observability.Metrics.DataPlaneMetrics.RegexTimeouts.Add(1, new KeyValuePair<string, object?>("part", part));
             return false;
         }
     }
 
-    private sealed record ValueMatcher(string Name, string? Exact, Regex? Pattern)
+    private sealed record ValueMatcher(string Name, string? Exact, Regex? Pattern, string Part)
     {
-        public bool Matches(string value) => Exact is not null ? string.Equals(Exact, value, StringComparison.Ordinal) : SafeIsMatch(Pattern!, value);
+        public bool Matches(string value) => Exact is not null ? string.Equals(Exact, value, StringComparison.Ordinal) : SafeIsMatch(Pattern!, value, Part);
     }
 }

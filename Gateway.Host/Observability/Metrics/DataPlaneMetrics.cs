@@ -44,6 +44,14 @@ public static class DataPlaneMetrics
     internal static readonly Counter<long> UpstreamErrors = Meter.CreateCounter<long>(
         "gateway.upstream.errors", unit: null, "Requests whose forwarding to the backend failed (connect, timeout, reset), by backend and error");
 
+    /// <summary>
+    /// Exported as gateway_route_regex_timeouts_total: route-match regular expression evaluations that ran out of time
+    /// (RouteRegex.Timeout) and so counted as no match, by the part of the request they matched ("part": path, header,
+    /// query).
+    /// </summary>
+    internal static readonly Counter<long> RegexTimeouts = Meter.CreateCounter<long>(
+        "gateway.route.regex_timeouts", unit: null, "Route-match regular expression evaluations that ran out of time and counted as no match, by the part of the request matched (path, header, query)");
+
     // Boxed once: a status code tag must not box per request. Codes outside 0..599 are boxed when they occur.
     private static readonly object[] BoxedStatus = [.. Enumerable.Range(0, 600).Select(i => (object)i)];
 

@@ -54,7 +54,7 @@ internal static class HttpRuleCompiler
             var type = ParseMatchType(pathType);
             if (type is null) return $"path match type \"{pathType}\" is not supported";
             if (type != MatchType.RegularExpression && !pathValue.StartsWith('/')) return $"path \"{pathValue}\" must start with \"/\"";
-            if (type == MatchType.RegularExpression && RegexError(pathValue) is { } regexError) return $"path regular expression \"{pathValue}\" does not compile ({regexError})";
+            if (type == MatchType.RegularExpression && RouteRegex.Error(pathValue) is { } regexError) return $"path regular expression \"{pathValue}\" does not compile ({regexError})";
             var headers = CompileHeaders(m.Headers?.Select(h => (h.Type, h.Name, h.Value)), out var headerError);
             if (headerError is not null) return headerError;
             var query = CompileQuery(m.QueryParams, out var queryError);
@@ -192,7 +192,7 @@ internal static class HttpRuleCompiler
             var method = string.IsNullOrEmpty(m.Method) ? "[^/]+" : m.Method;
             // Each part on its own (so neither closes the other's group), then the path regex the data plane runs.
             var path = $"/(?:{service})/(?:{method})";
-            if ((RegexError(service) ?? RegexError(method) ?? RegexError(path)) is { } regexError) { error = $"gRPC method regular expression does not compile ({regexError})"; return null; }
+            if ((RouteRegex.Error(service) ?? RouteRegex.Error(method) ?? RouteRegex.Error(path)) is { } regexError) { error = $"gRPC method regular expression does not compile ({regexError})"; return null; }
             return new PathMatch(MatchType.RegularExpression, path);
         }
         error = $"gRPC method match type \"{type}\" is not supported";
@@ -316,7 +316,7 @@ internal static class HttpRuleCompiler
         {
             var type = ParseMatchType(t ?? "Exact");
             if (type is null or MatchType.PathPrefix) { error = $"header match type \"{t}\" is not supported"; return []; }
-            if (type == MatchType.RegularExpression && RegexError(value) is { } regexError) { error = $"header {name} regular expression \"{value}\" does not compile ({regexError})"; return []; }
+            if (type == MatchType.RegularExpression && RouteRegex.Error(value) is { } regexError) { error = $"header {name} regular expression \"{value}\" does not compile ({regexError})"; return []; }
             if (result.Any(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase))) continue;
             result.Add(new HeaderMatch(type.Value, name, value));
         }
@@ -332,7 +332,7 @@ internal static class HttpRuleCompiler
         {
             var type = ParseMatchType(q.Type ?? "Exact");
             if (type is null or MatchType.PathPrefix) { error = $"query param match type \"{q.Type}\" is not supported"; return []; }
-            if (type == MatchType.RegularExpression && RegexError(q.Value) is { } regexError) { error = $"query param {q.Name} regular expression \"{q.Value}\" does not compile ({regexError})"; return []; }
+            if (type == MatchType.RegularExpression && RouteRegex.Error(q.Value) is { } regexError) { error = $"query param {q.Name} regular expression \"{q.Value}\" does not compile ({regexError})"; return []; }
             if (result.Any(x => x.Name == q.Name)) continue;
             result.Add(new QueryParamMatch(type.Value, q.Name, q.Value));
         }
@@ -346,11 +346,4 @@ internal static class HttpRuleCompiler
         "RegularExpression" => MatchType.RegularExpression,
         _ => null,
     };
-
-    /// <summary>
-    /// Why <paramref name="pattern"/> is not a valid regex, in the engine's words; null when it is: valid means the data
-    /// plane's engine runs it as the data plane compiles it (<see cref="RouteRegex.Error"/>), so patterns it cannot run
-    /// (backreferences, lookarounds, an automaton past its limit) are rejected here rather than failing at apply time.
-    /// </summary>
-    public static string? RegexError(string pattern) => RouteRegex.Error(pattern);
 }

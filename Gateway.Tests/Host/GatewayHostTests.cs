@@ -130,49 +130,51 @@ public sealed class GatewayHostTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Run_StopRequestedWhileAServiceIsStillStarting_ShutsDownWithoutThrowing()
     {
-        WriteBase();
-        var builder = NewBuilder();
-        var starting = new StartsUntilCancelled();
         // The last service to start: it is still starting when the stop comes (as a SIGTERM to a replica not up yet).
-        builder.Services.AddSingleton<IHostedService>(starting);
-        builder.Logging.AddProvider(_logs);
-        _host = builder.Build();
+        var starting = new StartsUntilCancelled();
+        var host = BuildWithLastService(starting);
 
-        var run = _host.RunAsync(Wait.Token());
+        var run = host.RunAsync(Wait.Token());
         await starting.Entered.WaitAsync(Wait.Token());
-        _host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
         await run.WaitAsync(Wait.Token());
 
         Assert.True(run.IsCompletedSuccessfully);
         Assert.True(starting.Cancelled);
         // The host went through its stop (ApplicationStopped fires at the end of StopAsync), not just out of its start.
-        Assert.True(_host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.IsCancellationRequested);
+        Assert.True(host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.IsCancellationRequested);
     }
 
     [Fact]
     public async Task Start_ALaterServiceStillStarting_ReadyDeclaredOnlyOnceTheHostHasStarted()
     {
-        WriteBase();
-        var builder = NewBuilder();
         // Registered after the pipeline, as the management endpoint is: the first pass can succeed while it starts.
         var starting = new StartsWhenReleased();
-        builder.Services.AddSingleton<IHostedService>(starting);
-        builder.Logging.AddProvider(_logs);
-        builder.Logging.SetMinimumLevel(LogLevel.Debug);
-        _host = builder.Build();
+        var host = BuildWithLastService(starting);
 
-        var start = _host.StartAsync(Wait.Token());
+        var start = host.StartAsync(Wait.Token());
         await starting.Entered.WaitAsync(Wait.Token());
         // A pass's waiters are answered after its readiness is decided.
-        var first = await _host.Pipeline.WaitForRevisionAsync(1, Wait.Token());
+        var first = await host.Pipeline.WaitForRevisionAsync(1, Wait.Token());
         Assert.True(first.Succeeded);
-        Assert.False(_host.Pipeline.Ready.IsCompleted);
+        Assert.False(host.Pipeline.Ready.IsCompleted);
         Assert.DoesNotContain(_logs.Entries, e => e.Message.StartsWith("Ready:", StringComparison.Ordinal));
 
         starting.Release();
         await start.WaitAsync(Wait.Token());
-        await _host.Pipeline.Ready.WaitAsync(Wait.Token());
+        await host.Pipeline.Ready.WaitAsync(Wait.Token());
         Assert.Single(_logs.Entries, e => e.Message.StartsWith("Ready: revision 1 ", StringComparison.Ordinal));
+    }
+
+    /// <summary>Builds the host over the base manifests with <paramref name="service"/> registered last (so started last).</summary>
+    private GatewayHost BuildWithLastService(IHostedService service)
+    {
+        WriteBase();
+        var builder = NewBuilder();
+        builder.Services.AddSingleton(service);
+        builder.Logging.AddProvider(_logs);
+        builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        return _host = builder.Build();
     }
 
     private sealed class StartsWhenReleased : IHostedService

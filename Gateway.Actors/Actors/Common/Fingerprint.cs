@@ -17,22 +17,20 @@ namespace Gateway.Actors.Actors.Common;
 public readonly record struct Fingerprint(UInt128 Value)
 {
     /// <summary>The fingerprint of <paramref name="parts"/>, separated as <see cref="NodeContentBuilder.Hash"/> separates them.</summary>
-    public static Fingerprint Of(params ReadOnlySpan<string> parts)
-    {
-        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        JoinedParts.Sha256(null, parts, digest);
-        return new Fingerprint(BinaryPrimitives.ReadUInt128BigEndian(digest[..16]));
-    }
+    public static Fingerprint Of(params ReadOnlySpan<string> parts) => Digest(null, parts);
 
     /// <summary>
     /// The fingerprint of <paramref name="value"/>'s JSON as <see cref="k8s.KubernetesJson"/> writes it (by its runtime
     /// type) followed by <paramref name="parts"/>: equal to <see cref="Of"/> of that JSON text and the parts, without
     /// the text.
     /// </summary>
-    public static Fingerprint OfJson(object value, params ReadOnlySpan<string> parts)
+    public static Fingerprint OfJson(object value, params ReadOnlySpan<string> parts) => Digest(value, parts);
+
+    // The first 128 bits of the SHA-256 (see NodeContentBuilder.Hash for why 128).
+    private static Fingerprint Digest(object? json, ReadOnlySpan<string> parts)
     {
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        JoinedParts.Sha256(value, parts, digest);
+        JoinedParts.Sha256(json, parts, digest);
         return new Fingerprint(BinaryPrimitives.ReadUInt128BigEndian(digest[..16]));
     }
 

@@ -31,10 +31,24 @@ namespace Gateway.Bench;
 /// </summary>
 internal static class ChangeCostProbe
 {
-    public sealed record Options(IReadOnlyList<int> Sizes, int Changes, string Mode);
+    /// <param name="Sizes">Route counts, one fixture each.</param>
+    /// <param name="Changes">Changes of each kind per size.</param>
+    /// <param name="Mode">file, kubernetes or both: how changes arrive (see the class summary).</param>
+    /// <param name="Survivors">
+    /// Also measure what each change leaves alive: a gen0 collection is forced before the change and after its hand-off
+    /// (outside the timed parts) and the second one's promoted bytes recorded. Off by default: with a collection forced
+    /// before every change, no collection falls inside the timed parts, which the default run leaves as they happen.
+    /// </param>
+    public sealed record Options(IReadOnlyList<int> Sizes, int Changes, string Mode, bool Survivors = false);
 
+    /// <summary>
+    /// One kind of change at one size: p50 (and p90) of wall and thread CPU ms per part; KiB allocated on the calling
+    /// thread per part (p50; apply and hand-off up to their first asynchronous wait, as their CPU); KiB that survived the
+    /// gen0 collection after the change (p50 and p90; NaN unless <see cref="Options.Survivors"/>).
+    /// </summary>
     public sealed record Row(int Routes, string Mode, string Change, int Count, double TranslateWallP50, double TranslateCpuP50, double TranslateCpuP90,
-        double ApplyWallP50, double ApplyCpuP50, double ApplyCpuP90, double HandOffCpuP50, double HandOffCpuP90, string LastTranslation);
+        double ApplyWallP50, double ApplyCpuP50, double ApplyCpuP90, double HandOffCpuP50, double HandOffCpuP90, string LastTranslation,
+        double TranslateAllocatedKiBP50, double ApplyAllocatedKiBP50, double HandOffAllocatedKiBP50, double SurvivedKiBP50, double SurvivedKiBP90);
 
     private const string SystemNamespace = "akka-gateway-system";
     private const string Address = "127.0.0.1";
@@ -46,13 +60,13 @@ internal static class ChangeCostProbe
         {
             foreach (var mode in options.Mode == "both" ? ["file", "kubernetes"] : new[] { options.Mode })
             {
-                rows.AddRange(await RunSizeAsync(size, mode, options.Changes));
+                rows.AddRange(await RunSizeAsync(size, mode, options.Changes, options.Survivors));
             }
         }
         return rows;
     }
 
-    private static async Task<List<Row>> RunSizeAsync(int size, string mode, int changes)
+    private static async Task<List<Row>> RunSizeAsync(int size, string mode, int changes, bool survivors)
     {
         var port = FreePort();
         var translatorOptions = mode == "kubernetes"
@@ -89,25 +103,33 @@ internal static class ChangeCostProbe
         if (sockets.Count != 1) throw new InvalidOperationException($"expected the Gateway's one socket, got {sockets.Count}");
 
         var rows = new List<Row>();
-        var samples = new Dictionary<string, List<(double TW, double TC, double AW, double AC, double HC)>>();
+        var samples = new Dictionary<string, List<(double TW, double TC, double AW, double AC, double HC, long TA, long AA, long HA, long Survived)>>();
         var last = new Dictionary<string, string>();
 
         async Task Step(string change, IEnumerable<IKubernetesObject<V1ObjectMeta>> upserts, IEnumerable<ResourceKey> removals)
         {
+            if (survivors) GC.Collect(0, GCCollectionMode.Forced, blocking: true);
             snapshot = snapshot.With(++revision, upserts.Select(o => (KeyOf(o), o)), removals);
-            var (w0, c0) = (Stopwatch.GetTimestamp(), ThreadCpu.Now());
+            var (w0, c0, a0) = (Stopwatch.GetTimestamp(), ThreadCpu.Now(), GC.GetAllocatedBytesForCurrentThread());
             var result = translator.Translate(snapshot, translatorOptions);
-            var (w1, c1) = (Stopwatch.GetTimestamp(), ThreadCpu.Now());
+            var (w1, c1, a1) = (Stopwatch.GetTimestamp(), ThreadCpu.Now(), GC.GetAllocatedBytesForCurrentThread());
             // Apply runs synchronously up to the socket swap when no socket is bound or unbound (the usual change).
             var apply = dataPlane.ApplyAsync(revision, result.Gateways, CancellationToken.None);
-            var (w2, c2) = (Stopwatch.GetTimestamp(), ThreadCpu.Now());
+            var (w2, c2, a2) = (Stopwatch.GetTimestamp(), ThreadCpu.Now(), GC.GetAllocatedBytesForCurrentThread());
             var applied = await apply;
             if (applied.FailedSockets.Count > 0) throw new InvalidOperationException($"apply failed for {applied.FailedSockets.Count} sockets");
-            var c3 = ThreadCpu.Now();
+            var (c3, a3) = (ThreadCpu.Now(), GC.GetAllocatedBytesForCurrentThread());
             handOff.Next(node, result, snapshot, applied: true);
-            var c4 = ThreadCpu.Now();
+            var (c4, a4) = (ThreadCpu.Now(), GC.GetAllocatedBytesForCurrentThread());
+            var survived = -1L;
+            if (survivors)
+            {
+                GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+                survived = GC.GetGCMemoryInfo(GCKind.Ephemeral).PromotedBytes;
+            }
             if (!samples.TryGetValue(change, out var list)) samples[change] = list = [];
-            list.Add((Stopwatch.GetElapsedTime(w0, w1).TotalMilliseconds, (c1 - c0) / 1e6, Stopwatch.GetElapsedTime(w1, w2).TotalMilliseconds, (c2 - c1) / 1e6, (c4 - c3) / 1e6));
+            list.Add((Stopwatch.GetElapsedTime(w0, w1).TotalMilliseconds, (c1 - c0) / 1e6, Stopwatch.GetElapsedTime(w1, w2).TotalMilliseconds, (c2 - c1) / 1e6, (c4 - c3) / 1e6,
+                a1 - a0, a2 - a1, a4 - a3, survived));
             last[change] = $"{translator.LastMode.ToString().ToLowerInvariant()}, {translator.LastRoutesTranslated} routes compiled";
         }
 
@@ -155,7 +177,9 @@ internal static class ChangeCostProbe
             rows.Add(new Row(size, mode, change, list.Count,
                 P(list.Select(s => s.TW), 0.5), P(list.Select(s => s.TC), 0.5), P(list.Select(s => s.TC), 0.9),
                 P(list.Select(s => s.AW), 0.5), P(list.Select(s => s.AC), 0.5), P(list.Select(s => s.AC), 0.9),
-                P(list.Select(s => s.HC), 0.5), P(list.Select(s => s.HC), 0.9), last[change]));
+                P(list.Select(s => s.HC), 0.5), P(list.Select(s => s.HC), 0.9), last[change],
+                P(list.Select(s => s.TA / 1024.0), 0.5), P(list.Select(s => s.AA / 1024.0), 0.5), P(list.Select(s => s.HA / 1024.0), 0.5),
+                survivors ? P(list.Select(s => s.Survived / 1024.0), 0.5) : double.NaN, survivors ? P(list.Select(s => s.Survived / 1024.0), 0.9) : double.NaN));
         }
         return rows;
     }
@@ -172,6 +196,17 @@ internal static class ChangeCostProbe
         {
             sb.AppendLine(CultureInfo.InvariantCulture,
                 $"| {r.Routes} | {r.Mode} | {r.Change} | {r.Count} | {r.TranslateWallP50:F3} | {r.TranslateCpuP50:F3} | {r.TranslateCpuP90:F3} | {r.ApplyWallP50:F3} | {r.ApplyCpuP50:F3} | {r.ApplyCpuP90:F3} | {r.HandOffCpuP50:F3} | {r.HandOffCpuP90:F3} | {r.LastTranslation} |");
+        }
+        sb.AppendLine().AppendLine("Memory per change: KiB allocated on the calling thread per part (p50; apply and hand-off up to their first asynchronous wait, as their CPU)" +
+            (options.Survivors
+                ? ", and KiB that survived a gen0 collection forced after the change's hand-off (one forced before the change too, so it counts what the change left alive: the new tables and content that replace the old ones)."
+                : "; run with --survivors for what each change leaves alive.")).AppendLine();
+        sb.AppendLine("| routes | mode | change | translate KiB | apply KiB | hand-off KiB | survived KiB p50 | p90 |");
+        sb.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|");
+        foreach (var r in rows)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.Routes} | {r.Mode} | {r.Change} | {r.TranslateAllocatedKiBP50:F1} | {r.ApplyAllocatedKiBP50:F1} | {r.HandOffAllocatedKiBP50:F1} | {(double.IsNaN(r.SurvivedKiBP50) ? "n/a" : r.SurvivedKiBP50.ToString("F1", CultureInfo.InvariantCulture))} | {(double.IsNaN(r.SurvivedKiBP90) ? "n/a" : r.SurvivedKiBP90.ToString("F1", CultureInfo.InvariantCulture))} |");
         }
         return sb.ToString();
     }

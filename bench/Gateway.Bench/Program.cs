@@ -41,7 +41,7 @@ internal static class Program
                         [--perf-seconds N]                   (after the rounds, CPU per request by component from perf, each wrk target N s)
                         [--syscalls N]                       (after the rounds, system calls per request from strace over N requests, each wrk target)
           controlplane: [--sizes 100,1000,5000,10000] [--additions 100] [--changes 100] [--deletions 100] [--ready-timeout 120] [--settle 0] [--warm-gcs 0] [--source file|kubernetes] [--burst 0]
-        Gateway.Bench changecost [--sizes 100,1000,10000] [--changes 200] [--source file|kubernetes|both] [--out DIR] [--label TEXT]
+        Gateway.Bench changecost [--sizes 100,1000,10000] [--changes 200] [--source file|kubernetes|both] [--survivors] [--out DIR] [--label TEXT]
                                  (in-process translate + apply per one-route change; no --gateway: bench/run-changecost.sh)
         Gateway.Bench statuswrite [--routes 10000] [--rounds 3] [--dir TEMP] [--out DIR] [--label TEXT]
                                  (in-process file status sink: every route's first status read and written; bench/run-statuswrite.sh)
@@ -63,6 +63,7 @@ internal static class Program
             if (!args[i].StartsWith("--", StringComparison.Ordinal)) return Fail($"unexpected argument {args[i]}");
             if (args[i] == "--keep") { flags["--keep"] = "true"; continue; }
             if (args[i] == "--no-sweep") { flags["--no-sweep"] = "true"; continue; }
+            if (args[i] == "--survivors") { flags["--survivors"] = "true"; continue; }
             if (i + 1 >= args.Length) return Fail($"{args[i]} needs a value");
             flags[args[i]] = args[++i];
         }
@@ -177,7 +178,7 @@ internal static class Program
         ChangeCostProbe.Options options;
         try
         {
-            options = new ChangeCostProbe.Options(Ints(flags, "--sizes", [100, 1000, 10000]), Int(flags, "--changes", 200), source);
+            options = new ChangeCostProbe.Options(Ints(flags, "--sizes", [100, 1000, 10000]), Int(flags, "--changes", 200), source, flags.ContainsKey("--survivors"));
         }
         catch (Exception e) when (e is FormatException or OverflowException)
         {

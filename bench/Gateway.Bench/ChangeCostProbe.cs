@@ -203,10 +203,11 @@ internal static class ChangeCostProbe
                 : "; run with --survivors for what each change leaves alive.")).AppendLine();
         sb.AppendLine("| routes | mode | change | translate KiB | apply KiB | hand-off KiB | survived KiB p50 | p90 |");
         sb.AppendLine("|---:|---|---|---:|---:|---:|---:|---:|");
+        static string KiB(double value) => double.IsNaN(value) ? "n/a" : value.ToString("F1", CultureInfo.InvariantCulture);
         foreach (var r in rows)
         {
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Routes} | {r.Mode} | {r.Change} | {r.TranslateAllocatedKiBP50:F1} | {r.ApplyAllocatedKiBP50:F1} | {r.HandOffAllocatedKiBP50:F1} | {(double.IsNaN(r.SurvivedKiBP50) ? "n/a" : r.SurvivedKiBP50.ToString("F1", CultureInfo.InvariantCulture))} | {(double.IsNaN(r.SurvivedKiBP90) ? "n/a" : r.SurvivedKiBP90.ToString("F1", CultureInfo.InvariantCulture))} |");
+                $"| {r.Routes} | {r.Mode} | {r.Change} | {KiB(r.TranslateAllocatedKiBP50)} | {KiB(r.ApplyAllocatedKiBP50)} | {KiB(r.HandOffAllocatedKiBP50)} | {KiB(r.SurvivedKiBP50)} | {KiB(r.SurvivedKiBP90)} |");
         }
         return sb.ToString();
     }

@@ -6,7 +6,7 @@ namespace Gateway.Actors.RouteTable;
 // The intermediate representation (IR) the translator produces and every data plane consumes.
 // Pure data: no sockets, no ASP.NET, no Akka. Lists are already in the order the data plane must use them
 // (listeners by hostname specificity, HTTP entries by spec precedence), so the data plane never re-sorts.
-// Records holding ImmutableArray compare by reference; compare IR by its canonical serialization (RouteTableYaml).
+// Records holding ImmutableArray or ChunkedList compare by reference; compare IR by its canonical serialization (RouteTableYaml).
 
 /// <summary>The listener protocols we serve.</summary>
 public enum ListenerProtocol { Http, Https, Tls, Tcp, Udp }
@@ -42,7 +42,7 @@ public sealed record ListenerRouteTable(
     string Name,
     string? Hostname,
     ListenerTls? Tls,
-    ImmutableArray<HttpRouteEntry> HttpRoutes,
+    ChunkedList<HttpRouteEntry> HttpRoutes,
     ImmutableArray<L4RouteEntry> L4Routes);
 
 /// <summary>TLS settings of a terminating listener (HTTPS, or TLS with mode Terminate).</summary>

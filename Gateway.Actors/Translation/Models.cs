@@ -63,12 +63,12 @@ internal sealed class ListenerModel
     public List<SortableHttpEntry> HttpEntries { get; } = [];
 
     /// <summary>
-    /// The <see cref="SortableHttpEntry.Entry"/> of each of <see cref="HttpEntries"/>, in the same order (kept in step
-    /// with it by <see cref="Translator.PlaceRoute"/> and <see cref="Shadowing"/>): the listener's table slice is then one
-    /// block copy of this list, not a read through every entry's wrapper (a listener may hold 10,000 entries and its
-    /// slice is copied on every change of one of them).
+    /// The <see cref="SortableHttpEntry.Entry"/> of each of <see cref="HttpEntries"/>, in the same order (built by
+    /// <see cref="Shadowing.SortAndDetect"/> and kept in step by <see cref="Shadowing"/>): the listener's table slice is
+    /// this list itself, so a change of one entry on a listener of 10,000 makes a new list that shares all but one chunk
+    /// with the previous slice instead of a copy of every entry.
     /// </summary>
-    public List<HttpRouteEntry> HttpTableEntries { get; } = [];
+    public ChunkedList<HttpRouteEntry> HttpTableEntries { get; set; } = ChunkedList<HttpRouteEntry>.Empty;
 
     /// <summary>Kept in <see cref="EntryOrder.L4"/> order.</summary>
     public List<SortableL4Entry> L4Entries { get; } = [];

@@ -21,8 +21,7 @@ internal static class Shadowing
     public static void SortAndDetect(ListenerModel listener)
     {
         listener.HttpEntries.Sort(EntryOrder.Http);
-        listener.HttpTableEntries.Clear();
-        foreach (var e in listener.HttpEntries) listener.HttpTableEntries.Add(e.Entry);
+        listener.HttpTableEntries = ChunkedList.From(listener.HttpEntries.Select(e => e.Entry));
         listener.L4Entries.Sort(EntryOrder.L4);
         listener.BySignature.Clear();
         listener.ByRoute.Clear();
@@ -47,7 +46,7 @@ internal static class Shadowing
         var at = listener.HttpEntries.BinarySearch(entry, EntryOrder.Http);
         if (at < 0) at = ~at;
         listener.HttpEntries.Insert(at, entry);
-        listener.HttpTableEntries.Insert(at, entry.Entry);
+        listener.HttpTableEntries = listener.HttpTableEntries.Insert(at, entry.Entry);
         var group = Add(listener.BySignature, entry, entry);
         Add(listener.ByRoute, entry.Entry.Route, entry);
         Touch(listener, group, entry);
@@ -61,7 +60,7 @@ internal static class Shadowing
         {
             var at = IndexOf(listener.HttpEntries, entry);
             listener.HttpEntries.RemoveAt(at);
-            listener.HttpTableEntries.RemoveAt(at);
+            listener.HttpTableEntries = listener.HttpTableEntries.RemoveAt(at);
             var group = listener.BySignature[entry].Without(entry);
             Touch(listener, group, entry);
             if (group.Count == 0) listener.BySignature.Remove(entry);

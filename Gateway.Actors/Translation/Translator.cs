@@ -262,8 +262,8 @@ public static class Translator
             route.Place(p.Listener);
             if (!sorted)
             {
+                // The table's list of entries is built once the listener is sorted (Shadowing.SortAndDetect).
                 p.Listener.HttpEntries.AddRange(p.Http);
-                foreach (var e in p.Http) p.Listener.HttpTableEntries.Add(e.Entry);
                 p.Listener.L4Entries.AddRange(p.L4);
                 continue;
             }
@@ -533,12 +533,14 @@ public static class Translator
     }
 
     /// <summary>
-    /// A listener's HTTP entries as the table carries them: a block copy of <see cref="ListenerModel.HttpTableEntries"/>
-    /// (a listener may hold 10,000 entries and is copied on every change), then the Gateway's per-listener additions.
+    /// A listener's HTTP entries as the table carries them: <see cref="ListenerModel.HttpTableEntries"/> itself (a
+    /// listener may hold 10,000 entries and its slice is made again on every change of one of them), or, when the
+    /// Gateway adds to every entry (a backend client certificate, rate limits), a list of the entries with those additions.
     /// </summary>
-    private static ImmutableArray<HttpRouteEntry> HttpSlice(List<HttpRouteEntry> entries, TlsCertificate? certificate,
+    private static ChunkedList<HttpRouteEntry> HttpSlice(ChunkedList<HttpRouteEntry> entries, TlsCertificate? certificate,
         RateLimitTable rateLimits, ImmutableArray<RateLimitRule> listenerLimits)
     {
+        if (certificate is null && rateLimits.IsEmpty) return entries;
         var slice = entries.ToArray();
         if (certificate is not null)
         {
@@ -554,7 +556,7 @@ public static class Translator
                 if (!limits.IsEmpty) slice[i] = slice[i] with { RateLimits = limits };
             }
         }
-        return ImmutableCollectionsMarshal.AsImmutableArray(slice);
+        return ChunkedList<HttpRouteEntry>.From(slice);
     }
 
     /// <summary>

@@ -269,8 +269,12 @@ public sealed partial class NodeContentBuilder
             PositionParts? sameFrame, PositionParts? hashesFrom, HashSet<ResourceKey>? touched)
         {
             var affected = new HashSet<ResourceKey>();
-            var httpHashes = Hashes(listener.HttpRoutes, hashesFrom?.Listener.HttpRoutes, hashesFrom?.HttpHashes, affected, e => e.Route);
-            var l4Hashes = Hashes(listener.L4Routes, hashesFrom?.Listener.L4Routes, hashesFrom?.L4Hashes, affected, e => e.Route);
+            var httpBefore = hashesFrom?.Listener.HttpRoutes;
+            var httpHashes = Hashes(listener.HttpRoutes, httpBefore, hashesFrom?.HttpHashes,
+                httpBefore is null ? (0, 0) : ChunkedList<HttpRouteEntry>.CommonEnds(listener.HttpRoutes, httpBefore), affected, e => e.Route);
+            var l4Before = hashesFrom?.Listener.L4Routes;
+            var l4Hashes = Hashes(listener.L4Routes, l4Before, hashesFrom?.L4Hashes, l4Before is { } l4 ? CommonEnds(listener.L4Routes, l4) : (0, 0), affected,
+                e => e.Route);
             string entriesHash;
             using (var hash = SliceHasher.Rent())
             {
@@ -316,32 +320,40 @@ public sealed partial class NodeContentBuilder
             return new PositionParts(listener, frame, httpHashes, l4Hashes, entriesHash, all);
         }
 
+        /// <summary>The number of leading and trailing entries two arrays share, by reference (at most the shorter length in all).</summary>
+        private static (int Head, int Tail) CommonEnds<T>(ImmutableArray<T> entries, ImmutableArray<T> before) where T : class
+        {
+            var max = Math.Min(entries.Length, before.Length);
+            var (prefix, suffix) = (0, 0);
+            while (prefix < max && ReferenceEquals(entries[prefix], before[prefix])) prefix++;
+            while (suffix < max - prefix && ReferenceEquals(entries[^(suffix + 1)], before[^(suffix + 1)])) suffix++;
+            return (prefix, suffix);
+        }
+
         /// <summary>
         /// The hashes of <paramref name="entries"/>: carried over by position for the common prefix and suffix with the
-        /// previous array, by instance in between, computed for new entries. Adds to <paramref name="affected"/> the routes
-        /// of the entries in between that are new, gone, or out of their route's previous order (on both sides).
+        /// previous list (<paramref name="ends"/>, from <see cref="CommonEnds"/>), by instance in between, computed for new
+        /// entries. Adds to <paramref name="affected"/> the routes of the entries in between that are new, gone, or out of
+        /// their route's previous order (on both sides).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static Digest[] Hashes<T>(ImmutableArray<T> entries, ImmutableArray<T>? previous, Digest[]? previousHashes, HashSet<ResourceKey> affected,
-            Func<T, ResourceKey> routeOf) where T : class
+        private static Digest[] Hashes<T>(IReadOnlyList<T> entries, IReadOnlyList<T>? previous, Digest[]? previousHashes, (int Head, int Tail) ends,
+            HashSet<ResourceKey> affected, Func<T, ResourceKey> routeOf) where T : class
         {
-            var hashes = new Digest[entries.Length];
-            var (prefix, suffix) = (0, 0);
+            var hashes = new Digest[entries.Count];
             var before = previous ?? [];
+            var (prefix, suffix) = previousHashes is null ? (0, 0) : ends;
             if (previousHashes is not null)
             {
-                var max = Math.Min(entries.Length, before.Length);
-                while (prefix < max && ReferenceEquals(entries[prefix], before[prefix])) prefix++;
-                while (suffix < max - prefix && ReferenceEquals(entries[^(suffix + 1)], before[^(suffix + 1)])) suffix++;
                 Array.Copy(previousHashes, 0, hashes, 0, prefix);
-                Array.Copy(previousHashes, before.Length - suffix, hashes, entries.Length - suffix, suffix);
+                Array.Copy(previousHashes, before.Count - suffix, hashes, entries.Count - suffix, suffix);
             }
             // The previous entries between the common prefix and suffix, by instance: their hash and index.
             Dictionary<object, (Digest Hash, int Index)>? between = null;
-            if (previousHashes is not null && before.Length - suffix > prefix)
+            if (previousHashes is not null && before.Count - suffix > prefix)
             {
-                between = new Dictionary<object, (Digest, int)>(before.Length - suffix - prefix, ReferenceEqualityComparer.Instance);
-                for (var i = prefix; i < before.Length - suffix; i++) between.TryAdd(before[i], (previousHashes[i], i));
+                between = new Dictionary<object, (Digest, int)>(before.Count - suffix - prefix, ReferenceEqualityComparer.Instance);
+                for (var i = prefix; i < before.Count - suffix; i++) between.TryAdd(before[i], (previousHashes[i], i));
             }
             // A route is affected when one of its entries in that span is new, is gone, or comes before an entry of the
             // same route it followed in the previous array. An entry that only moved past other routes' entries leaves
@@ -350,7 +362,7 @@ public sealed partial class NodeContentBuilder
             HashSet<object>? kept = between is null ? null : new HashSet<object>(ReferenceEqualityComparer.Instance);
             Dictionary<ResourceKey, int>? lastIndex = between is null ? null : [];
             var missing = new List<int>();
-            for (var i = prefix; i < entries.Length - suffix; i++)
+            for (var i = prefix; i < entries.Count - suffix; i++)
             {
                 var route = routeOf(entries[i]);
                 if (between is not null && between.TryGetValue(entries[i], out var known) && kept!.Add(entries[i]))
@@ -365,7 +377,7 @@ public sealed partial class NodeContentBuilder
             }
             if (kept is not null)
             {
-                for (var i = prefix; i < before.Length - suffix; i++)
+                for (var i = prefix; i < before.Count - suffix; i++)
                 {
                     if (!kept.Contains(before[i])) affected.Add(routeOf(before[i]));
                 }
@@ -391,14 +403,20 @@ public sealed partial class NodeContentBuilder
                 // A few touched routes (the common case): each entry's route is compared with them directly, name first
                 // (it differs for almost every entry); a set lookup would hash three strings per entry.
                 var few = only.ToArray();
-                var http = listener.HttpRoutes.AsSpan();
-                for (var i = 0; i < http.Length; i++)
+                var at = 0;
+                for (var c = 0; c < listener.HttpRoutes.ChunkCount; c++)
                 {
-                    var route = http[i].Route;
-                    if (!IsOneOf(few, in route)) continue;
-                    var bucket = Bucket(route);
-                    bucket.Http.Add(http[i]);
-                    bucket.Hashes.Add(httpHashes[i]);
+                    foreach (var entry in listener.HttpRoutes.Chunk(c))
+                    {
+                        var route = entry.Route;
+                        if (IsOneOf(few, in route))
+                        {
+                            var bucket = Bucket(route);
+                            bucket.Http.Add(entry);
+                            bucket.Hashes.Add(httpHashes[at]);
+                        }
+                        at++;
+                    }
                 }
                 var l4 = listener.L4Routes.AsSpan();
                 for (var i = 0; i < l4.Length; i++)
@@ -412,13 +430,16 @@ public sealed partial class NodeContentBuilder
             }
             else if (only is null || only.Count > 0)
             {
-                for (var i = 0; i < listener.HttpRoutes.Length; i++)
+                var at = 0;
+                foreach (var entry in listener.HttpRoutes)
                 {
-                    var entry = listener.HttpRoutes[i];
-                    if (only is not null && !only.Contains(entry.Route)) continue;
-                    var bucket = Bucket(entry.Route);
-                    bucket.Http.Add(entry);
-                    bucket.Hashes.Add(httpHashes[i]);
+                    if (only is null || only.Contains(entry.Route))
+                    {
+                        var bucket = Bucket(entry.Route);
+                        bucket.Http.Add(entry);
+                        bucket.Hashes.Add(httpHashes[at]);
+                    }
+                    at++;
                 }
                 for (var i = 0; i < listener.L4Routes.Length; i++)
                 {

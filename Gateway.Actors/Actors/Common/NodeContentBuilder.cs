@@ -432,7 +432,7 @@ public sealed partial class NodeContentBuilder
         {
             Ports = [.. g.GroupBy(s => s.Port).Select(p => p.First().Frame.Port with
             {
-                Listeners = [.. p.Select(s => s.Frame.Listener with { HttpRoutes = s.HttpArray, L4Routes = s.L4 })],
+                Listeners = [.. p.Select(s => s.Frame.Listener with { HttpRoutes = ChunkedList<HttpRouteEntry>.From(s.HttpArray.AsSpan()), L4Routes = s.L4 })],
             })],
         })];
 

@@ -184,16 +184,13 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (HostnameTable<RouteGroup>, IReadOnlyList<string>)? Patch(CompiledListener old, ListenerRouteTable listener, PortRouteTable port, ApplyStats stats)
     {
-        var before = old.Source.HttpRoutes.IsDefault ? [] : old.Source.HttpRoutes.AsSpan();
-        var after = listener.HttpRoutes.IsDefault ? [] : listener.HttpRoutes.AsSpan();
-        var common = Math.Min(before.Length, after.Length);
-        var head = 0;
-        while (head < common && ReferenceEquals(before[head], after[head])) head++;
-        var tail = 0;
-        while (tail < common - head && ReferenceEquals(before[^(tail + 1)], after[^(tail + 1)])) tail++;
-        var removed = before[head..^tail];
-        var added = after[head..^tail];
-        if (removed.Length + added.Length > Math.Max(16, (before.Length + after.Length) / 2)) return null;
+        var (before, after) = (old.Source.HttpRoutes, listener.HttpRoutes);
+        // Two versions of a listener's list one change apart share all but a chunk or two, which the comparison skips.
+        var (head, tail) = ChunkedList<HttpRouteEntry>.CommonEnds(before, after);
+        var (removedCount, addedCount) = (before.Count - head - tail, after.Count - head - tail);
+        if (removedCount + addedCount > Math.Max(16, (before.Count + after.Count) / 2)) return null;
+        ReadOnlySpan<HttpRouteEntry> removed = before.Slice(head, removedCount);
+        ReadOnlySpan<HttpRouteEntry> added = after.Slice(head, addedCount);
 
         var affected = new List<string>();
         foreach (var entry in removed) AddKeys(affected, entry);

@@ -7,17 +7,17 @@ namespace Gateway.Actors.RouteTable;
 /// An immutable list held in chunks of a few dozen items, so that inserting or removing one item makes a new list that
 /// shares every other chunk with the old one: a one-route change of a listener with 10,000 entries copies one chunk
 /// and the list of chunks (about 2 KB) instead of the whole 80 KB array, and whoever compares the two lists skips the
-/// shared chunks by reference (<see cref="CommonEnds"/>).
+/// shared chunks by reference (<see cref="ChunkedList.CommonEnds"/>).
 /// </summary>
 /// <remarks>
 /// Written here because neither immutable collection of the framework fits: <c>ImmutableArray</c> copies everything on
 /// every change, and <c>ImmutableList</c> (an AVL tree of one node per item) costs about 40 bytes and a pointer chase per
 /// item, which every reader of the route table would pay. Chunk boundaries depend on the list's history (a chunk splits
-/// when it grows past <see cref="MaxChunk"/>); nothing may depend on them but <see cref="CommonEnds"/>, whose answer
-/// does not. Equality is by reference, like the <c>ImmutableArray</c> it replaces (compare contents by rendering).
+/// when it grows past <see cref="MaxChunk"/>); nothing may depend on them but <see cref="ChunkedList.CommonEnds"/>, whose
+/// answer does not. Equality is by reference, like the <c>ImmutableArray</c> it replaces (compare contents by rendering).
 /// </remarks>
 [CollectionBuilder(typeof(ChunkedList), nameof(ChunkedList.Create))]
-public sealed class ChunkedList<T> : IReadOnlyList<T> where T : class
+public sealed class ChunkedList<T> : IReadOnlyList<T>
 {
     /// <summary>The size of the chunks a list is built with.</summary>
     internal const int ChunkSize = 64;
@@ -113,6 +113,44 @@ public sealed class ChunkedList<T> : IReadOnlyList<T> where T : class
         return Replace(c, 1, [shrunk]);
     }
 
+    /// <summary>
+    /// This list with the <paramref name="removeCount"/> items from <paramref name="start"/> replaced by
+    /// <paramref name="insert"/>: only the chunks that held the replaced items are copied.
+    /// </summary>
+    public ChunkedList<T> ReplaceRange(int start, int removeCount, ReadOnlySpan<T> insert)
+    {
+        if (start < 0 || removeCount < 0 || start + removeCount > Count) throw new ArgumentOutOfRangeException(nameof(start));
+        if (removeCount == 0 && insert.IsEmpty) return this;
+        if (_chunks.Length == 0) return From(insert);
+        // The chunks from the one holding the first replaced item (or the insertion point) to the one holding the last.
+        var first = start == Count ? _chunks.Length - 1 : ChunkOf(start);
+        var last = removeCount == 0 ? first : ChunkOf(start + removeCount - 1);
+        var from = Start(first);
+        var middle = new T[_ends[last] - from - removeCount + insert.Length];
+        var before = start - from;
+        Array.Copy(_chunks[first], 0, middle, 0, before);
+        insert.CopyTo(middle.AsSpan(before));
+        var after = _ends[last] - (start + removeCount);
+        Array.Copy(_chunks[last], _chunks[last].Length - after, middle, before + insert.Length, after);
+        var count = last - first + 1;
+        if (middle.Length == 0) return Replace(first, count, []);
+        if (middle.Length < MinChunk)
+        {
+            // Too small on its own: joins a neighbour it fits with.
+            if (last + 1 < _chunks.Length && middle.Length + _chunks[last + 1].Length <= MaxChunk) return Replace(first, count + 1, [[.. middle, .. _chunks[last + 1]]]);
+            if (first > 0 && _chunks[first - 1].Length + middle.Length <= MaxChunk) return Replace(first - 1, count + 1, [[.. _chunks[first - 1], .. middle]]);
+        }
+        if (middle.Length <= MaxChunk) return Replace(first, count, [middle]);
+        var pieces = (middle.Length + ChunkSize - 1) / ChunkSize;
+        var split = new T[pieces][];
+        for (var i = 0; i < pieces; i++)
+        {
+            var (a, b) = ((int)((long)middle.Length * i / pieces), (int)((long)middle.Length * (i + 1) / pieces));
+            split[i] = middle[a..b];
+        }
+        return Replace(first, count, split);
+    }
+
     /// <summary>The items from <paramref name="start"/>, <paramref name="count"/> of them, as a new array.</summary>
     public T[] Slice(int start, int count)
     {
@@ -135,38 +173,6 @@ public sealed class ChunkedList<T> : IReadOnlyList<T> where T : class
 
     /// <summary>Every item, in order, as a new array.</summary>
     public T[] ToArray() => Slice(0, Count);
-
-    /// <summary>
-    /// How many leading (<c>Head</c>) and trailing (<c>Tail</c>) items <paramref name="a"/> and <paramref name="b"/> have
-    /// in common, by reference, with <c>Head + Tail</c> at most the shorter count (the items in between differ at both
-    /// ends or are absent from one list). Chunks the two lists share are skipped whole, so two versions of a list one
-    /// change apart are compared in the time of a chunk or two, not of their length.
-    /// </summary>
-    public static (int Head, int Tail) CommonEnds(ChunkedList<T> a, ChunkedList<T> b)
-    {
-        var common = Math.Min(a.Count, b.Count);
-        if (ReferenceEquals(a, b)) return (common, 0);
-        var head = 0;
-        for (var c = 0; c < a._chunks.Length && c < b._chunks.Length && ReferenceEquals(a._chunks[c], b._chunks[c]); c++) head = a._ends[c];
-        if (head < common)
-        {
-            var (ia, ib) = (a.Cursor(head), b.Cursor(head));
-            while (head < common && ReferenceEquals(ia.Current, ib.Current))
-            {
-                head++;
-                ia.Next();
-                ib.Next();
-            }
-        }
-        var tail = 0;
-        for (int ca = a._chunks.Length - 1, cb = b._chunks.Length - 1; ca >= 0 && cb >= 0 && ReferenceEquals(a._chunks[ca], b._chunks[cb]); ca--, cb--)
-        {
-            if (tail + a._chunks[ca].Length > common - head) break;
-            tail += a._chunks[ca].Length;
-        }
-        while (tail < common - head && ReferenceEquals(a[a.Count - 1 - tail], b[b.Count - 1 - tail])) tail++;
-        return (head, tail);
-    }
 
     public Enumerator GetEnumerator() => new(this);
 
@@ -210,7 +216,7 @@ public sealed class ChunkedList<T> : IReadOnlyList<T> where T : class
     }
 
     /// <summary>A position in the list that moves forward one item at a time (valid while it stays below the count).</summary>
-    private struct Position(T[][] chunks, int chunk, int index)
+    internal struct Position(T[][] chunks, int chunk, int index)
     {
         public readonly T Current => chunks[chunk][index];
 
@@ -222,7 +228,11 @@ public sealed class ChunkedList<T> : IReadOnlyList<T> where T : class
         }
     }
 
-    private Position Cursor(int index)
+    internal T[][] Chunks => _chunks;
+
+    internal int[] Ends => _ends;
+
+    internal Position CursorAt(int index)
     {
         var c = ChunkOf(index);
         return new Position(_chunks, c, index - Start(c));
@@ -255,7 +265,39 @@ public sealed class ChunkedList<T> : IReadOnlyList<T> where T : class
 /// <summary>Builds <see cref="ChunkedList{T}"/> (collection expressions use <see cref="Create{T}"/>).</summary>
 public static class ChunkedList
 {
-    public static ChunkedList<T> Create<T>(ReadOnlySpan<T> items) where T : class => ChunkedList<T>.From(items);
+    public static ChunkedList<T> Create<T>(ReadOnlySpan<T> items) => ChunkedList<T>.From(items);
 
-    public static ChunkedList<T> From<T>(IEnumerable<T> items) where T : class => ChunkedList<T>.From([.. items]);
+    public static ChunkedList<T> From<T>(IEnumerable<T> items) => ChunkedList<T>.From([.. items]);
+
+    /// <summary>
+    /// How many leading (<c>Head</c>) and trailing (<c>Tail</c>) items <paramref name="a"/> and <paramref name="b"/> have
+    /// in common, by reference, with <c>Head + Tail</c> at most the shorter count (the items in between differ at both
+    /// ends or are absent from one list). Chunks the two lists share are skipped whole, so two versions of a list one
+    /// change apart are compared in the time of a chunk or two, not of their length.
+    /// </summary>
+    public static (int Head, int Tail) CommonEnds<T>(ChunkedList<T> a, ChunkedList<T> b) where T : class
+    {
+        var common = Math.Min(a.Count, b.Count);
+        if (ReferenceEquals(a, b)) return (common, 0);
+        var head = 0;
+        for (var c = 0; c < a.Chunks.Length && c < b.Chunks.Length && ReferenceEquals(a.Chunks[c], b.Chunks[c]); c++) head = a.Ends[c];
+        if (head < common)
+        {
+            var (ia, ib) = (a.CursorAt(head), b.CursorAt(head));
+            while (head < common && ReferenceEquals(ia.Current, ib.Current))
+            {
+                head++;
+                ia.Next();
+                ib.Next();
+            }
+        }
+        var tail = 0;
+        for (int ca = a.Chunks.Length - 1, cb = b.Chunks.Length - 1; ca >= 0 && cb >= 0 && ReferenceEquals(a.Chunks[ca], b.Chunks[cb]); ca--, cb--)
+        {
+            if (tail + a.Chunks[ca].Length > common - head) break;
+            tail += a.Chunks[ca].Length;
+        }
+        while (tail < common - head && ReferenceEquals(a[a.Count - 1 - tail], b[b.Count - 1 - tail])) tail++;
+        return (head, tail);
+    }
 }

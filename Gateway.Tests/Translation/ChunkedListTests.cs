@@ -8,7 +8,7 @@ namespace Gateway.Tests.Translation;
 /// <summary>
 /// The route table's list of a listener's HTTP entries (<see cref="ChunkedList{T}"/>): the same items as a plain list
 /// after any sequence of inserts and removals, chunks kept within bounds, versions one change apart sharing all but a
-/// chunk or two, and <see cref="ChunkedList{T}.CommonEnds"/> equal to a plain comparison whatever the chunking.
+/// chunk or two, and <see cref="ChunkedList.CommonEnds"/> equal to a plain comparison whatever the chunking.
 /// </summary>
 public sealed class ChunkedListTests
 {
@@ -44,6 +44,50 @@ public sealed class ChunkedListTests
             if (step % 50 == 0 || expected.Count < 3) AssertSame(expected, list);
         }
         AssertSame(expected, list);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void ReplaceRange_RandomSpans_SameItemsAsAPlainListAndChunksWithinBounds(int seed)
+    {
+        var random = new Random(seed);
+        var list = ChunkedList<int>.Empty;
+        var expected = new List<int>();
+        for (var step = 0; step < 2_000; step++)
+        {
+            // Mostly a few items replaced by a few (one change), sometimes long spans (a listener rebuilt in part).
+            var wide = random.Next(20) == 0;
+            var start = random.Next(expected.Count + 1);
+            var remove = Math.Min(expected.Count - start, random.Next(wide ? 300 : 4));
+            var insert = Enumerable.Range(step * 1_000, random.Next(wide ? 300 : 4) + (expected.Count < 500 ? 1 : 0)).ToArray();
+            list = list.ReplaceRange(start, remove, insert);
+            expected.RemoveRange(start, remove);
+            expected.InsertRange(start, insert);
+            Assert.Equal(expected.Count, list.Count);
+            if (step % 25 == 0)
+            {
+                Assert.Equal(expected, list.ToArray());
+                for (var c = 0; c < list.ChunkCount; c++) Assert.InRange(list.Chunk(c).Length, 1, ChunkedList<int>.MaxChunk);
+            }
+        }
+        Assert.Equal(expected, list.ToArray());
+        Assert.Equal(expected[^1], list[expected.Count - 1]);
+    }
+
+    [Fact]
+    public void ReplaceRange_OneItemOfALargeList_NewVersionSharesAllButTwoChunks()
+    {
+        var items = Enumerable.Range(0, 10_000).Select(i => new Item(i)).ToArray();
+        var list = ChunkedList<Item>.From(items);
+        var random = new Random(3);
+        for (var round = 0; round < 200; round++)
+        {
+            var start = random.Next(list.Count);
+            var next = list.ReplaceRange(start, random.Next(2), [new Item(-round)]);
+            Assert.True(next.ChunkCount - SharedChunks(list, next) <= 2, $"round {round}");
+            list = next;
+        }
     }
 
     [Fact]
@@ -97,12 +141,12 @@ public sealed class ChunkedListTests
             {
                 next = random.Next(2) == 0 || next.Count == 0 ? next.Insert(random.Next(next.Count + 1), new Item(1_000 + round)) : next.RemoveAt(random.Next(next.Count));
             }
-            Assert.Equal(PlainCommonEnds(list.ToArray(), next.ToArray()), ChunkedList<Item>.CommonEnds(list, next));
-            Assert.Equal(PlainCommonEnds(next.ToArray(), list.ToArray()), ChunkedList<Item>.CommonEnds(next, list));
+            Assert.Equal(PlainCommonEnds(list.ToArray(), next.ToArray()), ChunkedList.CommonEnds(list, next));
+            Assert.Equal(PlainCommonEnds(next.ToArray(), list.ToArray()), ChunkedList.CommonEnds(next, list));
             // The same items chunked differently (built from nothing): no chunk is shared, the answer is the same.
             var rebuilt = ChunkedList<Item>.From(next.ToArray());
-            Assert.Equal(PlainCommonEnds(list.ToArray(), next.ToArray()), ChunkedList<Item>.CommonEnds(list, rebuilt));
-            Assert.Equal((next.Count, 0), ChunkedList<Item>.CommonEnds(next, rebuilt));
+            Assert.Equal(PlainCommonEnds(list.ToArray(), next.ToArray()), ChunkedList.CommonEnds(list, rebuilt));
+            Assert.Equal((next.Count, 0), ChunkedList.CommonEnds(next, rebuilt));
             list = next;
         }
     }
@@ -115,9 +159,9 @@ public sealed class ChunkedListTests
         var shorter = whole;
         for (var i = 0; i < 100; i++) shorter = shorter.RemoveAt(shorter.Count - 1);
 
-        Assert.Equal((200, 0), ChunkedList<Item>.CommonEnds(whole, shorter));
-        Assert.Equal((200, 0), ChunkedList<Item>.CommonEnds(shorter, whole));
-        Assert.Equal((0, 0), ChunkedList<Item>.CommonEnds(whole, ChunkedList<Item>.Empty));
+        Assert.Equal((200, 0), ChunkedList.CommonEnds(whole, shorter));
+        Assert.Equal((200, 0), ChunkedList.CommonEnds(shorter, whole));
+        Assert.Equal((0, 0), ChunkedList.CommonEnds(whole, ChunkedList<Item>.Empty));
     }
 
     [Fact]

@@ -99,10 +99,11 @@ public sealed partial class NodeContentBuilder
     }
 
     /// <summary>
-    /// One listener position (port index, listener index) of a Gateway table: its frame, every entry's hash (parallel to
-    /// the listener's entry arrays), the hash of those hashes in order, and each route's segment here.
+    /// One listener position (port index, listener index) of a Gateway table: its frame, every entry's hash (index for
+    /// index with the listener's entry lists; the HTTP hashes a chunked list that shares its unchanged chunks with the
+    /// previous position's), the hash of those hashes in order, and each route's segment here.
     /// </summary>
-    private sealed class PositionParts(ListenerRouteTable listener, SegmentFrame frame, Digest[] httpHashes, Digest[] l4Hashes, string entriesHash,
+    private sealed class PositionParts(ListenerRouteTable listener, SegmentFrame frame, ChunkedList<Digest> httpHashes, Digest[] l4Hashes, string entriesHash,
         Dictionary<ResourceKey, Segment> segments, object? routeSet = null)
     {
         /// <summary>Stands for the set of routes on this position: positions with the same token carry the same routes.</summary>
@@ -116,7 +117,7 @@ public sealed partial class NodeContentBuilder
 
         public ListenerRouteTable Listener { get; } = listener;
         public SegmentFrame Frame { get; } = frame;
-        public Digest[] HttpHashes { get; } = httpHashes;
+        public ChunkedList<Digest> HttpHashes { get; } = httpHashes;
         public Digest[] L4Hashes { get; } = l4Hashes;
         public string EntriesHash { get; } = entriesHash;
 
@@ -139,13 +140,14 @@ public sealed partial class NodeContentBuilder
     /// <para>
     /// Built from the previous parts of the same Gateway, so a change costs what it touches rather than the table's size:
     /// a position whose listener is the same instance (and whose header did not move) is taken over whole; in a changed
-    /// listener the entry arrays are compared from both ends (the incremental translator keeps unchanged entries'
-    /// instances) and only the routes with an entry in between that is new, gone or out of its route's previous order
+    /// listener the entry lists are compared from both ends (the incremental translator keeps unchanged entries'
+    /// instances; chunks the two lists share are skipped by reference) and only the routes with an entry in between that is new, gone or out of its route's previous order
     /// get new segments, every other route keeps its segment
     /// instance, so <see cref="Inputs.Same"/> finds it unchanged by reference. Entry hashes are carried over by position
-    /// (and by instance in between); only new entries are hashed. What stays linear in the size of a changed listener is
-    /// cheap: reference comparisons, one pass over the entries to find the touched routes' entries, one hash over the
-    /// entry hashes, and copies of the route dictionaries. A patched position records the routes that joined and left it
+    /// (and by instance in between); only new entries are hashed, and only the chunks of hashes that hold the span in
+    /// between are copied. What stays linear in the size of a changed listener: one pass over the entries to find the
+    /// touched routes' entries, one hash over the entry hashes, and, when routes join or leave, one over the sorted route
+    /// names (with a copy of their array). A patched position records the routes that joined and left it
     /// (<see cref="RouteChange"/>), so a listener on one position patches its route set and sorted names with them
     /// instead of comparing every route it carries. <c>NodeContentIncrementalTests</c> checks random change
     /// sequences against parts built from nothing.
@@ -269,12 +271,8 @@ public sealed partial class NodeContentBuilder
             PositionParts? sameFrame, PositionParts? hashesFrom, HashSet<ResourceKey>? touched)
         {
             var affected = new HashSet<ResourceKey>();
-            var httpBefore = hashesFrom?.Listener.HttpRoutes;
-            var httpHashes = Hashes(listener.HttpRoutes, httpBefore, hashesFrom?.HttpHashes,
-                httpBefore is null ? (0, 0) : ChunkedList<HttpRouteEntry>.CommonEnds(listener.HttpRoutes, httpBefore), affected, e => e.Route);
-            var l4Before = hashesFrom?.Listener.L4Routes;
-            var l4Hashes = Hashes(listener.L4Routes, l4Before, hashesFrom?.L4Hashes, l4Before is { } l4 ? CommonEnds(listener.L4Routes, l4) : (0, 0), affected,
-                e => e.Route);
+            var httpHashes = HttpHashes(listener.HttpRoutes, hashesFrom?.Listener.HttpRoutes, hashesFrom?.HttpHashes, affected);
+            var l4Hashes = L4Hashes(listener.L4Routes, hashesFrom?.Listener.L4Routes, hashesFrom?.L4Hashes, affected);
             string entriesHash;
             using (var hash = SliceHasher.Rent())
             {
@@ -320,52 +318,80 @@ public sealed partial class NodeContentBuilder
             return new PositionParts(listener, frame, httpHashes, l4Hashes, entriesHash, all);
         }
 
-        /// <summary>The number of leading and trailing entries two arrays share, by reference (at most the shorter length in all).</summary>
-        private static (int Head, int Tail) CommonEnds<T>(ImmutableArray<T> entries, ImmutableArray<T> before) where T : class
+        /// <summary>
+        /// The hashes of a listener's HTTP entries: those of the previous list's common prefix and suffix (found with
+        /// <see cref="ChunkedList.CommonEnds"/>) kept where they are, the span between from <see cref="SpanHashes"/>. The
+        /// list of hashes shares its chunks outside that span with the previous one, so a one-route change of a listener
+        /// with 10,000 entries copies a chunk or two of hashes rather than all of them.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static ChunkedList<Digest> HttpHashes(ChunkedList<HttpRouteEntry> entries, ChunkedList<HttpRouteEntry>? previous,
+            ChunkedList<Digest>? previousHashes, HashSet<ResourceKey> affected)
         {
-            var max = Math.Min(entries.Length, before.Length);
+            if (previous is null || previousHashes is null) return ChunkedList<Digest>.From(SpanHashes(entries.ToArray(), [], [], false, affected, e => e.Route));
+            var (prefix, suffix) = ChunkedList.CommonEnds(entries, previous);
+            var removed = previous.Count - prefix - suffix;
+            var middle = SpanHashes(entries.Slice(prefix, entries.Count - prefix - suffix), previous.Slice(prefix, removed), previousHashes.Slice(prefix, removed), true,
+                affected, e => e.Route);
+            return previousHashes.ReplaceRange(prefix, removed, middle);
+        }
+
+        /// <summary>The hashes of a listener's L4 entries, as <see cref="HttpHashes"/> (few entries: a plain array).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static Digest[] L4Hashes(ImmutableArray<L4RouteEntry> entries, ImmutableArray<L4RouteEntry>? previous, Digest[]? previousHashes, HashSet<ResourceKey> affected)
+        {
+            var hasPrevious = previous is not null && previousHashes is not null;
+            var before = hasPrevious ? previous!.Value : [];
             var (prefix, suffix) = (0, 0);
-            while (prefix < max && ReferenceEquals(entries[prefix], before[prefix])) prefix++;
-            while (suffix < max - prefix && ReferenceEquals(entries[^(suffix + 1)], before[^(suffix + 1)])) suffix++;
-            return (prefix, suffix);
+            if (hasPrevious)
+            {
+                var max = Math.Min(entries.Length, before.Length);
+                while (prefix < max && ReferenceEquals(entries[prefix], before[prefix])) prefix++;
+                while (suffix < max - prefix && ReferenceEquals(entries[^(suffix + 1)], before[^(suffix + 1)])) suffix++;
+            }
+            var removed = before.Length - prefix - suffix;
+            var middle = SpanHashes(entries.AsSpan(prefix, entries.Length - prefix - suffix).ToArray(), before.AsSpan(prefix, removed).ToArray(),
+                hasPrevious ? previousHashes.AsSpan(prefix, removed) : [], hasPrevious, affected, e => e.Route);
+            var hashes = new Digest[entries.Length];
+            if (hasPrevious)
+            {
+                Array.Copy(previousHashes!, 0, hashes, 0, prefix);
+                Array.Copy(previousHashes!, before.Length - suffix, hashes, entries.Length - suffix, suffix);
+            }
+            middle.CopyTo(hashes, prefix);
+            return hashes;
         }
 
         /// <summary>
-        /// The hashes of <paramref name="entries"/>: carried over by position for the common prefix and suffix with the
-        /// previous list (<paramref name="ends"/>, from <see cref="CommonEnds"/>), by instance in between, computed for new
-        /// entries. Adds to <paramref name="affected"/> the routes of the entries in between that are new, gone, or out of
+        /// The hashes of <paramref name="span"/>, the entries where a listener's new list differs from its previous one
+        /// (<paramref name="beforeSpan"/> there, with <paramref name="beforeHashes"/>; <paramref name="hasPrevious"/> false:
+        /// no previous list, every entry is new): carried over by instance from the previous span, computed for new
+        /// entries. Adds to <paramref name="affected"/> the routes of the entries in the span that are new, gone, or out of
         /// their route's previous order (on both sides).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static Digest[] Hashes<T>(IReadOnlyList<T> entries, IReadOnlyList<T>? previous, Digest[]? previousHashes, (int Head, int Tail) ends,
-            HashSet<ResourceKey> affected, Func<T, ResourceKey> routeOf) where T : class
+        private static Digest[] SpanHashes<T>(T[] span, T[] beforeSpan, ReadOnlySpan<Digest> beforeHashes, bool hasPrevious, HashSet<ResourceKey> affected,
+            Func<T, ResourceKey> routeOf) where T : class
         {
-            var hashes = new Digest[entries.Count];
-            var before = previous ?? [];
-            var (prefix, suffix) = previousHashes is null ? (0, 0) : ends;
-            if (previousHashes is not null)
-            {
-                Array.Copy(previousHashes, 0, hashes, 0, prefix);
-                Array.Copy(previousHashes, before.Count - suffix, hashes, entries.Count - suffix, suffix);
-            }
-            // The previous entries between the common prefix and suffix, by instance: their hash and index.
+            var hashes = new Digest[span.Length];
+            // The previous span's entries by instance: their hash and index.
             Dictionary<object, (Digest Hash, int Index)>? between = null;
-            if (previousHashes is not null && before.Count - suffix > prefix)
+            if (hasPrevious && beforeSpan.Length > 0)
             {
-                between = new Dictionary<object, (Digest, int)>(before.Count - suffix - prefix, ReferenceEqualityComparer.Instance);
-                for (var i = prefix; i < before.Count - suffix; i++) between.TryAdd(before[i], (previousHashes[i], i));
+                between = new Dictionary<object, (Digest, int)>(beforeSpan.Length, ReferenceEqualityComparer.Instance);
+                for (var i = 0; i < beforeSpan.Length; i++) between.TryAdd(beforeSpan[i], (beforeHashes[i], i));
             }
             // A route is affected when one of its entries in that span is new, is gone, or comes before an entry of the
-            // same route it followed in the previous array. An entry that only moved past other routes' entries leaves
+            // same route it followed in the previous list. An entry that only moved past other routes' entries leaves
             // its route's segment (its own entries, in table order) as it was, so two routes changed far apart (the first
             // change after the warm-up, a Service two distant routes read) affect those two, not every route between.
             HashSet<object>? kept = between is null ? null : new HashSet<object>(ReferenceEqualityComparer.Instance);
             Dictionary<ResourceKey, int>? lastIndex = between is null ? null : [];
             var missing = new List<int>();
-            for (var i = prefix; i < entries.Count - suffix; i++)
+            for (var i = 0; i < span.Length; i++)
             {
-                var route = routeOf(entries[i]);
-                if (between is not null && between.TryGetValue(entries[i], out var known) && kept!.Add(entries[i]))
+                var route = routeOf(span[i]);
+                if (between is not null && between.TryGetValue(span[i], out var known) && kept!.Add(span[i]))
                 {
                     hashes[i] = known.Hash;
                     if (lastIndex!.TryGetValue(route, out var last) && known.Index < last) affected.Add(route);
@@ -377,21 +403,21 @@ public sealed partial class NodeContentBuilder
             }
             if (kept is not null)
             {
-                for (var i = prefix; i < before.Count - suffix; i++)
+                foreach (var entry in beforeSpan)
                 {
-                    if (!kept.Contains(before[i])) affected.Add(routeOf(before[i]));
+                    if (!kept.Contains(entry)) affected.Add(routeOf(entry));
                 }
             }
             if (missing.Count >= 64)
-                Parallel.For(0, missing.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, m => hashes[missing[m]] = EntryHash(entries[missing[m]]));
+                Parallel.For(0, missing.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, m => hashes[missing[m]] = EntryHash(span[missing[m]]));
             else
-                foreach (var i in missing) hashes[i] = EntryHash(entries[i]);
+                foreach (var i in missing) hashes[i] = EntryHash(span[i]);
             return hashes;
         }
 
         /// <summary>Each route's segment on one position (only the routes in <paramref name="only"/> when given), entries in table order.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static Dictionary<ResourceKey, Segment> Group(SegmentFrame frame, int p, int l, ListenerRouteTable listener, Digest[] httpHashes, Digest[] l4Hashes,
+        private static Dictionary<ResourceKey, Segment> Group(SegmentFrame frame, int p, int l, ListenerRouteTable listener, ChunkedList<Digest> httpHashes, Digest[] l4Hashes,
             HashSet<ResourceKey>? only)
         {
             // A route's entries on one listener need not be adjacent.
@@ -430,16 +456,14 @@ public sealed partial class NodeContentBuilder
             }
             else if (only is null || only.Count > 0)
             {
-                var at = 0;
+                var hashes = httpHashes.GetEnumerator();
                 foreach (var entry in listener.HttpRoutes)
                 {
-                    if (only is null || only.Contains(entry.Route))
-                    {
-                        var bucket = Bucket(entry.Route);
-                        bucket.Http.Add(entry);
-                        bucket.Hashes.Add(httpHashes[at]);
-                    }
-                    at++;
+                    hashes.MoveNext();
+                    if (only is not null && !only.Contains(entry.Route)) continue;
+                    var bucket = Bucket(entry.Route);
+                    bucket.Http.Add(entry);
+                    bucket.Hashes.Add(hashes.Current);
                 }
                 for (var i = 0; i < listener.L4Routes.Length; i++)
                 {

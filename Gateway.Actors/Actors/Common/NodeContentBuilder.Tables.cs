@@ -89,7 +89,7 @@ public sealed partial class NodeContentBuilder
     /// A listener's slice of its Gateway's table: fingerprint, the routes it carries (names in key order, as a set, and
     /// the hash of the sorted names that the listener's content fingerprint takes).
     /// </summary>
-    private sealed record ListenerParts(string Hash, ImmutableArray<string> Routes, HashSet<ResourceKey> RouteSet, string RoutesHash)
+    private sealed record ListenerParts(string Hash, ChunkedList<string> Routes, HashSet<ResourceKey> RouteSet, string RoutesHash)
     {
         /// <summary>
         /// The <see cref="PositionParts.RouteSet"/> token of the one position these parts were made from (null: several
@@ -591,7 +591,7 @@ public sealed partial class NodeContentBuilder
         private static ListenerParts Names(string hash, HashSet<ResourceKey> set, ListenerParts? before = null)
         {
             if (before is not null && Patched(before, set) is { } patched) return new ListenerParts(hash, patched, set, JoinedHash(patched));
-            ImmutableArray<string> names = [.. set.Order().Select(r => r.ToString())];
+            ChunkedList<string> names = [.. set.Order().Select(r => r.ToString())];
             return new ListenerParts(hash, names, set, JoinedHash(names));
         }
 
@@ -616,7 +616,7 @@ public sealed partial class NodeContentBuilder
 
         /// <summary><paramref name="before"/>'s sorted keys and names with the difference to <paramref name="set"/> applied; null when it is large.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static ImmutableArray<string>? Patched(ListenerParts before, HashSet<ResourceKey> set)
+        private static ChunkedList<string>? Patched(ListenerParts before, HashSet<ResourceKey> set)
         {
             var added = new List<ResourceKey>();
             foreach (var key in set)
@@ -643,10 +643,11 @@ public sealed partial class NodeContentBuilder
 
         /// <summary>
         /// <paramref name="before"/>'s names (in key order) with <paramref name="added"/> inserted and
-        /// <paramref name="removed"/> taken out: one copy of the array per key, found by binary search.
+        /// <paramref name="removed"/> taken out, each found by binary search: a chunked list, so each key copies one chunk
+        /// of names, not every name of the listener.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static ImmutableArray<string> Patched(ListenerParts before, IReadOnlyList<ResourceKey> added, IReadOnlyList<ResourceKey> removed)
+        private static ChunkedList<string> Patched(ListenerParts before, IReadOnlyList<ResourceKey> added, IReadOnlyList<ResourceKey> removed)
         {
             var names = before.Routes;
             foreach (var key in removed) names = names.RemoveAt(BinarySearch(names, key));
@@ -659,9 +660,9 @@ public sealed partial class NodeContentBuilder
         /// sorted in key order), or the complement of where it belongs. Names are compared with the key part by part,
         /// since the key order is not the names' ordinal order ('/' sorts after '-' and '.').
         /// </summary>
-        private static int BinarySearch(ImmutableArray<string> names, ResourceKey key)
+        private static int BinarySearch(ChunkedList<string> names, ResourceKey key)
         {
-            var (lo, hi) = (0, names.Length - 1);
+            var (lo, hi) = (0, names.Count - 1);
             while (lo <= hi)
             {
                 var mid = lo + ((hi - lo) >> 1);
@@ -741,21 +742,22 @@ public sealed partial class NodeContentBuilder
     /// through the hash in blocks: at thousands of routes the joined text and its UTF-8 bytes were two large-object-heap
     /// allocations per change of one route.
     /// </summary>
-    internal static string JoinedHash(IReadOnlyList<string> names)
+    internal static string JoinedHash(IEnumerable<string> names)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> buffer = stackalloc byte[4096];
         var used = 0;
-        for (var i = 0; i < names.Count; i++)
+        var first = true;
+        foreach (var name in names)
         {
-            var name = names[i];
             var needed = Encoding.UTF8.GetMaxByteCount(name.Length) + 1;
             if (used + needed > buffer.Length)
             {
                 hash.AppendData(buffer[..used]);
                 used = 0;
             }
-            if (i > 0) buffer[used++] = (byte)',';
+            if (!first) buffer[used++] = (byte)',';
+            first = false;
             if (needed > buffer.Length)
             {
                 hash.AppendData(buffer[..used]);

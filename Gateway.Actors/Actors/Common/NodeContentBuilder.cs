@@ -308,7 +308,7 @@ public sealed partial class NodeContentBuilder
         var contents = new List<ObjectContent>(1);
         string sliceHash;
         InspectionText sliceText;
-        ImmutableArray<string> attachments;
+        IReadOnlyList<string> attachments;
         var programmed = inputs.Applied;
         var addresses = ImmutableArray<string>.Empty;
         var table = inputs.Table;
@@ -399,7 +399,7 @@ public sealed partial class NodeContentBuilder
     private static string FingerprintText(ReadOnlySpan<byte> digest) => Convert.ToHexStringLower(digest[..16]);
 
     private static ObjectContent Content(EntityRef entity, long revision, DesiredStatus? status, InspectionText statusText, Fingerprint writeFingerprint,
-        string sliceHash, InspectionText sliceText, bool programmed, ImmutableArray<string> addresses, ImmutableArray<string> attachments,
+        string sliceHash, InspectionText sliceText, bool programmed, ImmutableArray<string> addresses, IReadOnlyList<string> attachments,
         string? attachmentsHash = null)
     {
         // A listener's attachments are every route on it: their hash is kept with the names (ListenerParts), not joined

@@ -34,7 +34,7 @@ public sealed record ObjectContent(
     Fingerprint Fingerprint,
     bool Programmed,
     ImmutableArray<string> Addresses,
-    ImmutableArray<string> Attachments)
+    IReadOnlyList<string> Attachments)
 {
     /// <summary>The desired status as YAML (rendered on each call: inspection only).</summary>
     public string StatusText => ReferenceEquals(StatusTextSource, InspectionText.DesiredStatus) && Status is { } status

@@ -507,7 +507,7 @@ public abstract class ObjectEntity<TState> : UntypedActor, IWithTimers, IWithUnb
         var core = State.Core;
         return new ObjectStateView(core.Entity.Kind, core.Entity.Id, core.SelfNode, core.SelfNodeName, core.Local is not null,
             core.Local?.Revision ?? 0, State.DesiredText, core.LastWritten?.TextOf(core.Entity.StatusKey) ?? "", core.LastWritten?.Revision, core.Writes,
-            core.Local?.Slice ?? "", core.Local?.Attachments ?? [], core.ProgrammedBy, _started);
+            core.Local?.Slice ?? "", [.. core.Local?.Attachments ?? []], core.ProgrammedBy, _started);
     }
 }
 

@@ -35,7 +35,7 @@ public sealed record ClusterPageModel(
         var objects = ClusterInspection.ObjectsOf(placement, content).Select(o =>
         {
             var item = content.Objects[new EntityRef(o.Kind, o.Id)];
-            return new PageObject(o, OwnerLabel(o.Owner, members), item.Programmed, item.Addresses, item.Attachments, ConditionsOf(o.Kind, o.Id, item, content),
+            return new PageObject(o, OwnerLabel(o.Owner, members), item.Programmed, item.Addresses, [.. item.Attachments], ConditionsOf(o.Kind, o.Id, item, content),
                 InspectionPath(o.Kind, o.Id));
         });
         return new ClusterPageModel(members, health, placement, [.. objects], content.Revision, routeTable, now);

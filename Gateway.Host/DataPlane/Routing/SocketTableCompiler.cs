@@ -186,7 +186,7 @@ internal sealed class SocketTableCompiler(BackendClients clients, CertificateCac
     {
         var (before, after) = (old.Source.HttpRoutes, listener.HttpRoutes);
         // Two versions of a listener's list one change apart share all but a chunk or two, which the comparison skips.
-        var (head, tail) = ChunkedList<HttpRouteEntry>.CommonEnds(before, after);
+        var (head, tail) = ChunkedList.CommonEnds(before, after);
         var (removedCount, addedCount) = (before.Count - head - tail, after.Count - head - tail);
         if (removedCount + addedCount > Math.Max(16, (before.Count + after.Count) / 2)) return null;
         ReadOnlySpan<HttpRouteEntry> removed = before.Slice(head, removedCount);

@@ -103,8 +103,8 @@ public sealed partial class NodeContentBuilder
     /// index with the listener's entry lists; the HTTP hashes a chunked list that shares its unchanged chunks with the
     /// previous position's), the hash of those hashes in order, and each route's segment here.
     /// </summary>
-    private sealed class PositionParts(ListenerRouteTable listener, SegmentFrame frame, ChunkedList<Digest> httpHashes, Digest[] l4Hashes, string entriesHash,
-        Dictionary<ResourceKey, Segment> segments, object? routeSet = null)
+    private sealed class PositionParts(ListenerRouteTable listener, SegmentFrame frame, ChunkedList<Digest> httpHashes, int[][] chunkRoutes, Digest[] l4Hashes,
+        string entriesHash, Dictionary<ResourceKey, Segment> segments, object? routeSet = null)
     {
         /// <summary>Stands for the set of routes on this position: positions with the same token carry the same routes.</summary>
         public object RouteSet { get; } = routeSet ?? new object();
@@ -118,6 +118,14 @@ public sealed partial class NodeContentBuilder
         public ListenerRouteTable Listener { get; } = listener;
         public SegmentFrame Frame { get; } = frame;
         public ChunkedList<Digest> HttpHashes { get; } = httpHashes;
+
+        /// <summary>
+        /// Per chunk of the listener's HTTP entries (<see cref="ChunkedList{T}.Chunk"/>), the hash codes of its entries'
+        /// route names (<see cref="TableParts"/>'s route codes): finding a few routes' entries looks into the chunks that may hold them
+        /// only, instead of reading every entry of a listener with thousands.
+        /// </summary>
+        public int[][] ChunkRoutes { get; } = chunkRoutes;
+
         public Digest[] L4Hashes { get; } = l4Hashes;
         public string EntriesHash { get; } = entriesHash;
 
@@ -272,6 +280,7 @@ public sealed partial class NodeContentBuilder
         {
             var affected = new HashSet<ResourceKey>();
             var httpHashes = HttpHashes(listener.HttpRoutes, hashesFrom?.Listener.HttpRoutes, hashesFrom?.HttpHashes, affected);
+            var chunkRoutes = ChunkRoutesOf(listener.HttpRoutes, hashesFrom);
             var l4Hashes = L4Hashes(listener.L4Routes, hashesFrom?.Listener.L4Routes, hashesFrom?.L4Hashes, affected);
             string entriesHash;
             using (var hash = SliceHasher.Rent())
@@ -287,7 +296,7 @@ public sealed partial class NodeContentBuilder
                 // The previous position is discarded with the previous table: its map is taken over and patched in
                 // place (a copy of thousands of entries per change would cost more than the change).
                 var segments = sameFrame.Segments;
-                var regrouped = Group(sameFrame.Frame, p, l, listener, httpHashes, l4Hashes, affected);
+                var regrouped = Group(sameFrame.Frame, p, l, listener, httpHashes, chunkRoutes, l4Hashes, affected);
                 List<ResourceKey>? joined = null, left = null;
                 foreach (var route in affected)
                 {
@@ -299,7 +308,7 @@ public sealed partial class NodeContentBuilder
                 foreach (var (route, segment) in regrouped) segments[route] = segment;
                 touched?.UnionWith(affected);
                 var sameRoutes = joined is null && left is null;
-                return new PositionParts(listener, sameFrame.Frame, httpHashes, l4Hashes, entriesHash, segments,
+                return new PositionParts(listener, sameFrame.Frame, httpHashes, chunkRoutes, l4Hashes, entriesHash, segments,
                     sameRoutes ? sameFrame.RouteSet : null)
                 {
                     Change = new RouteChange(sameFrame.RouteSet, joined?.ToArray() ?? [], left?.ToArray() ?? []),
@@ -307,7 +316,7 @@ public sealed partial class NodeContentBuilder
             }
 
             var frame = new SegmentFrame(table, p, l, header);
-            var all = Group(frame, p, l, listener, httpHashes, l4Hashes, null);
+            var all = Group(frame, p, l, listener, httpHashes, chunkRoutes, l4Hashes, null);
             if (touched is not null)
             {
                 touched.UnionWith(all.Keys);
@@ -315,7 +324,7 @@ public sealed partial class NodeContentBuilder
                 // A position taken over from another header: the previous table's segments of its routes were elsewhere.
                 if (hashesFrom is not null && !ReferenceEquals(hashesFrom, sameFrame)) touched.UnionWith(hashesFrom.Segments.Keys);
             }
-            return new PositionParts(listener, frame, httpHashes, l4Hashes, entriesHash, all);
+            return new PositionParts(listener, frame, httpHashes, chunkRoutes, l4Hashes, entriesHash, all);
         }
 
         /// <summary>
@@ -417,8 +426,8 @@ public sealed partial class NodeContentBuilder
 
         /// <summary>Each route's segment on one position (only the routes in <paramref name="only"/> when given), entries in table order.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static Dictionary<ResourceKey, Segment> Group(SegmentFrame frame, int p, int l, ListenerRouteTable listener, ChunkedList<Digest> httpHashes, Digest[] l4Hashes,
-            HashSet<ResourceKey>? only)
+        private static Dictionary<ResourceKey, Segment> Group(SegmentFrame frame, int p, int l, ListenerRouteTable listener, ChunkedList<Digest> httpHashes,
+            int[][] chunkRoutes, Digest[] l4Hashes, HashSet<ResourceKey>? only)
         {
             // A route's entries on one listener need not be adjacent.
             var byRoute = new Dictionary<ResourceKey, (List<HttpRouteEntry> Http, List<L4RouteEntry> L4, List<Digest> Hashes, List<Digest> L4Hashes)>();
@@ -426,13 +435,21 @@ public sealed partial class NodeContentBuilder
                 byRoute.TryGetValue(route, out var bucket) ? bucket : byRoute[route] = ([], [], [], []);
             if (only is { Count: > 0 and <= 4 })
             {
-                // A few touched routes (the common case): each entry's route is compared with them directly, name first
-                // (it differs for almost every entry); a set lookup would hash three strings per entry.
+                // A few touched routes (the common case): only the chunks whose route codes include one of theirs are
+                // read, and there each entry's route is compared with them directly, name first (it differs for almost
+                // every entry); a set lookup would hash three strings per entry.
                 var few = only.ToArray();
+                var codes = few.Select(RouteCode).ToArray();
                 var at = 0;
                 for (var c = 0; c < listener.HttpRoutes.ChunkCount; c++)
                 {
-                    foreach (var entry in listener.HttpRoutes.Chunk(c))
+                    var chunk = listener.HttpRoutes.Chunk(c);
+                    if (!MayHold(chunkRoutes[c], codes))
+                    {
+                        at += chunk.Length;
+                        continue;
+                    }
+                    foreach (var entry in chunk)
                     {
                         var route = entry.Route;
                         if (IsOneOf(few, in route))
@@ -480,6 +497,52 @@ public sealed partial class NodeContentBuilder
                 segments[route] = new Segment(frame, p, l, http, l4, hashes, l4Hashes2);
             }
             return segments;
+        }
+
+        /// <summary>The code a route stands under in <see cref="PositionParts.ChunkRoutes"/>: its name's hash code (equal names, equal codes).</summary>
+        private static int RouteCode(ResourceKey route) => route.Name.GetHashCode(StringComparison.Ordinal);
+
+        /// <summary>Whether a chunk whose entries' route codes are <paramref name="chunk"/> may hold an entry of one of the routes <paramref name="codes"/> stand for.</summary>
+        private static bool MayHold(int[] chunk, int[] codes)
+        {
+            foreach (var code in codes)
+            {
+                if (chunk.AsSpan().Contains(code)) return true;
+            }
+            return false;
+        }
+
+        /// <summary>
+        /// The route codes of each chunk of <paramref name="entries"/>: taken over from <paramref name="previous"/> (a
+        /// previous position of the same listener) for the chunks the two lists share at both ends, computed for the rest.
+        /// </summary>
+        private static int[][] ChunkRoutesOf(ChunkedList<HttpRouteEntry> entries, PositionParts? previous)
+        {
+            var chunks = entries.Chunks;
+            var result = new int[chunks.Length][];
+            var (head, tail) = (0, 0);
+            if (previous is not null)
+            {
+                var (before, codes) = (previous.Listener.HttpRoutes.Chunks, previous.ChunkRoutes);
+                while (head < chunks.Length && head < before.Length && ReferenceEquals(chunks[head], before[head]))
+                {
+                    result[head] = codes[head];
+                    head++;
+                }
+                while (tail < chunks.Length - head && tail < before.Length - head && ReferenceEquals(chunks[^(tail + 1)], before[^(tail + 1)]))
+                {
+                    result[^(tail + 1)] = codes[^(tail + 1)];
+                    tail++;
+                }
+            }
+            for (var c = head; c < chunks.Length - tail; c++)
+            {
+                var chunk = chunks[c];
+                var codes = new int[chunk.Length];
+                for (var i = 0; i < chunk.Length; i++) codes[i] = RouteCode(chunk[i].Route);
+                result[c] = codes;
+            }
+            return result;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

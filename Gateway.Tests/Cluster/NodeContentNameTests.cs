@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Gateway.Tests.Cluster;
 
-/// <summary>The helpers a listener's route names are patched and fingerprinted with, against their plain definitions.</summary>
+/// <summary>The helper a listener's sorted route names are patched with (<c>CompareNameToKey</c>), against the plain key order.</summary>
 public sealed class NodeContentNameTests
 {
     private static readonly string[] Kinds = ["HTTPRoute", "GRPCRoute", "GatewayClass", "TLSRoute"];
@@ -29,27 +29,6 @@ public sealed class NodeContentNameTests
         }
         // The keys include pairs ("a/x" against "a-b/x") whose names sort the other way ordinally: the case the helper exists for.
         Assert.True(ordinalDisagreed > 0);
-    }
-
-    [Fact]
-    public void JoinedHash_EqualsTheHashOfTheJoinedText_ForEmptyShortLongAndNonAsciiNames()
-    {
-        var random = new Random(5);
-        const string Alphabet = "abcé/-.漢";
-        string Name(int length) => new([.. Enumerable.Range(0, length).Select(_ => Alphabet[random.Next(Alphabet.Length)])]);
-        IReadOnlyList<string>[] lists =
-        [
-            [],
-            ["HTTPRoute/default/a"],
-            [.. Enumerable.Range(0, 3000).Select(i => $"HTTPRoute/bench/r{i}")],
-            [.. Enumerable.Range(0, 200).Select(_ => Name(random.Next(0, 40)))],
-            [Name(5000), "x", Name(1400), Name(3)],
-        ];
-
-        foreach (var names in lists)
-        {
-            Assert.Equal(NodeContentBuilder.Hash(string.Join(',', names)), NodeContentBuilder.JoinedHash(names));
-        }
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -86,10 +87,17 @@ public sealed partial class NodeContentBuilder
     }
 
     /// <summary>
+    /// A run of consecutive items of a sequence a listener's fingerprint hashes (its HTTP entries' hashes, its sorted route
+    /// names), cut where the items themselves say (<see cref="TableParts"/>' runs): how many items, and their hash. A
+    /// sequence's hash is the hash of its runs' hashes, so a change of one item hashes its run again, not the sequence.
+    /// </summary>
+    private readonly record struct Run(int Length, Digest Hash);
+
+    /// <summary>
     /// A listener's slice of its Gateway's table: fingerprint, the routes it carries (names in key order, as a set, and
     /// the hash of the sorted names that the listener's content fingerprint takes).
     /// </summary>
-    private sealed record ListenerParts(string Hash, ChunkedList<string> Routes, HashSet<ResourceKey> RouteSet, string RoutesHash)
+    private sealed record ListenerParts(string Hash, ChunkedList<string> Routes, ChunkedList<Run> RouteRuns, HashSet<ResourceKey> RouteSet, string RoutesHash)
     {
         /// <summary>
         /// The <see cref="PositionParts.RouteSet"/> token of the one position these parts were made from (null: several
@@ -103,8 +111,8 @@ public sealed partial class NodeContentBuilder
     /// index with the listener's entry lists; the HTTP hashes a chunked list that shares its unchanged chunks with the
     /// previous position's), the hash of those hashes in order, and each route's segment here.
     /// </summary>
-    private sealed class PositionParts(ListenerRouteTable listener, SegmentFrame frame, ChunkedList<Digest> httpHashes, int[][] chunkRoutes, Digest[] l4Hashes,
-        string entriesHash, Dictionary<ResourceKey, Segment> segments, object? routeSet = null)
+    private sealed class PositionParts(ListenerRouteTable listener, SegmentFrame frame, ChunkedList<Digest> httpHashes, ChunkedList<Run> runs,
+        int[][] chunkRoutes, Digest[] l4Hashes, string entriesHash, Dictionary<ResourceKey, Segment> segments, object? routeSet = null)
     {
         /// <summary>Stands for the set of routes on this position: positions with the same token carry the same routes.</summary>
         public object RouteSet { get; } = routeSet ?? new object();
@@ -118,6 +126,9 @@ public sealed partial class NodeContentBuilder
         public ListenerRouteTable Listener { get; } = listener;
         public SegmentFrame Frame { get; } = frame;
         public ChunkedList<Digest> HttpHashes { get; } = httpHashes;
+
+        /// <summary><see cref="HttpHashes"/> cut into runs (<see cref="Run"/>); <see cref="EntriesHash"/> hashes the runs' hashes.</summary>
+        public ChunkedList<Run> Runs { get; } = runs;
 
         /// <summary>
         /// Per chunk of the listener's HTTP entries (<see cref="ChunkedList{T}.Chunk"/>), the hash codes of its entries'
@@ -279,13 +290,16 @@ public sealed partial class NodeContentBuilder
             PositionParts? sameFrame, PositionParts? hashesFrom, HashSet<ResourceKey>? touched)
         {
             var affected = new HashSet<ResourceKey>();
-            var httpHashes = HttpHashes(listener.HttpRoutes, hashesFrom?.Listener.HttpRoutes, hashesFrom?.HttpHashes, affected);
+            var httpHashes = HttpHashes(listener.HttpRoutes, hashesFrom?.Listener.HttpRoutes, hashesFrom?.HttpHashes, affected, out var span);
+            var runs = hashesFrom is not null && span is var (prefix, removed, added)
+                ? PatchRuns(hashesFrom.Runs, httpHashes, prefix, removed, added, EndsRun, AddEntry)
+                : ChunkedList<Run>.From(CollectionsMarshal.AsSpan(CutRuns(httpHashes, 0, int.MaxValue, EndsRun, AddEntry, out _)));
             var chunkRoutes = ChunkRoutesOf(listener.HttpRoutes, hashesFrom);
             var l4Hashes = L4Hashes(listener.L4Routes, hashesFrom?.Listener.L4Routes, hashesFrom?.L4Hashes, affected);
             string entriesHash;
             using (var hash = SliceHasher.Rent())
             {
-                foreach (var h in httpHashes) hash.Add('E', h);
+                foreach (var run in runs) hash.Add('R', run.Hash);
                 foreach (var h in l4Hashes) hash.Add('E', h);
                 entriesHash = hash.Finish();
             }
@@ -308,7 +322,7 @@ public sealed partial class NodeContentBuilder
                 foreach (var (route, segment) in regrouped) segments[route] = segment;
                 touched?.UnionWith(affected);
                 var sameRoutes = joined is null && left is null;
-                return new PositionParts(listener, sameFrame.Frame, httpHashes, chunkRoutes, l4Hashes, entriesHash, segments,
+                return new PositionParts(listener, sameFrame.Frame, httpHashes, runs, chunkRoutes, l4Hashes, entriesHash, segments,
                     sameRoutes ? sameFrame.RouteSet : null)
                 {
                     Change = new RouteChange(sameFrame.RouteSet, joined?.ToArray() ?? [], left?.ToArray() ?? []),
@@ -324,7 +338,7 @@ public sealed partial class NodeContentBuilder
                 // A position taken over from another header: the previous table's segments of its routes were elsewhere.
                 if (hashesFrom is not null && !ReferenceEquals(hashesFrom, sameFrame)) touched.UnionWith(hashesFrom.Segments.Keys);
             }
-            return new PositionParts(listener, frame, httpHashes, chunkRoutes, l4Hashes, entriesHash, all);
+            return new PositionParts(listener, frame, httpHashes, runs, chunkRoutes, l4Hashes, entriesHash, all);
         }
 
         /// <summary>
@@ -335,14 +349,119 @@ public sealed partial class NodeContentBuilder
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static ChunkedList<Digest> HttpHashes(ChunkedList<HttpRouteEntry> entries, ChunkedList<HttpRouteEntry>? previous,
-            ChunkedList<Digest>? previousHashes, HashSet<ResourceKey> affected)
+            ChunkedList<Digest>? previousHashes, HashSet<ResourceKey> affected, out (int Prefix, int Removed, int Added)? span)
         {
-            if (previous is null || previousHashes is null) return ChunkedList<Digest>.From(SpanHashes(entries.ToArray(), [], [], false, affected, e => e.Route));
+            if (previous is null || previousHashes is null)
+            {
+                span = null;
+                return ChunkedList<Digest>.From(SpanHashes(entries.ToArray(), [], [], false, affected, e => e.Route));
+            }
             var (prefix, suffix) = ChunkedList.CommonEnds(entries, previous);
             var removed = previous.Count - prefix - suffix;
             var middle = SpanHashes(entries.Slice(prefix, entries.Count - prefix - suffix), previous.Slice(prefix, removed), previousHashes.Slice(prefix, removed), true,
                 affected, e => e.Route);
+            span = (prefix, removed, middle.Length);
             return previousHashes.ReplaceRange(prefix, removed, middle);
+        }
+
+        /// <summary>
+        /// A run ends after an item whose code (an entry hash's first bits; a route name's <see cref="NameCode"/>) has
+        /// every bit under this mask zero (one item in 32 on average), or <see cref="MaxRun"/> items after the previous
+        /// end: the runs are a function of the items alone, so a listener patched change by change has the runs one built
+        /// from nothing has, and a change cuts again only the runs around it.
+        /// </summary>
+        private const ulong RunMask = 31;
+
+        private const int MaxRun = 256;
+
+        private static bool EndsRun(Digest entryHash) => (entryHash.A & RunMask) == 0;
+
+        private static void AddEntry(SliceHasher hasher, Digest entryHash) => hasher.Add('E', entryHash);
+
+        private static bool EndsRun(string name) => (NameCode(name) & RunMask) == 0;
+
+        private static void AddName(SliceHasher hasher, string name) => hasher.Add('N', name);
+
+        /// <summary>
+        /// A route name's code for cutting runs: FNV-1a over its UTF-16 code units. Written here because it must be the
+        /// same in every process (string.GetHashCode is seeded per process) and is one loop; the runs' hashes are SHA-256.
+        /// </summary>
+        internal static uint NameCode(string name)
+        {
+            var code = 2166136261u;
+            foreach (var c in name) code = (code ^ c) * 16777619u;
+            return code;
+        }
+
+        /// <summary>
+        /// <paramref name="items"/> cut into runs from <paramref name="start"/> (where a run starts), up to the end or,
+        /// sooner, to the first run past <paramref name="stopAfter"/> that ends on an item's own code (the cut from there
+        /// on is the one before the change); <paramref name="end"/> is where the last run cut ends.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static List<Run> CutRuns<T>(ChunkedList<T> items, int start, int stopAfter, Func<T, bool> endsRun, Action<SliceHasher, T> add, out int end)
+        {
+            var runs = new List<Run>();
+            using var hasher = SliceHasher.Rent();
+            var length = 0;
+            for (var i = start; i < items.Count; i++)
+            {
+                var item = items[i];
+                add(hasher, item);
+                length++;
+                var own = endsRun(item);
+                if (!own && length < MaxRun) continue;
+                runs.Add(new Run(length, hasher.FinishDigest()));
+                length = 0;
+                if (own && i >= stopAfter)
+                {
+                    end = i + 1;
+                    return runs;
+                }
+            }
+            if (length > 0) runs.Add(new Run(length, hasher.FinishDigest()));
+            end = items.Count;
+            return runs;
+        }
+
+        /// <summary>
+        /// The runs of <paramref name="items"/>, which differ from the items <paramref name="runs"/> were cut from in
+        /// <paramref name="removed"/> items from <paramref name="prefix"/> replaced by <paramref name="added"/>: the runs
+        /// before the one holding the change are kept, the items from there are cut again until a run past the change
+        /// ends on an item's own code (a run end before the change too), and the old runs up to that end are replaced.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static ChunkedList<Run> PatchRuns<T>(ChunkedList<Run> runs, ChunkedList<T> items, int prefix, int removed, int added, Func<T, bool> endsRun,
+            Action<SliceHasher, T> add)
+        {
+            var total = items.Count - added + removed;
+            var (first, start) = (0, 0);
+            foreach (var run in runs)
+            {
+                if (start + run.Length > prefix) break;
+                start += run.Length;
+                first++;
+            }
+            if (first == runs.Count && first > 0)
+            {
+                // A change at the very end: the last run may have ended with the items, not on its own code.
+                first--;
+                start -= runs[first].Length;
+            }
+            var cut = CutRuns(items, start, prefix + added, endsRun, add, out var end);
+            var oldEnd = end == items.Count ? total : end - added + removed;
+            var (last, at) = (first, start);
+            while (last < runs.Count && at < oldEnd) at += runs[last++].Length;
+            if (at != oldEnd) throw new InvalidOperationException($"runs out of step: the cut ended at {oldEnd}, the previous runs at {at}");
+            return runs.ReplaceRange(first, last - first, CollectionsMarshal.AsSpan(cut));
+        }
+
+        /// <summary>The hash of a sequence from its runs.</summary>
+        private static string RunsHash(ChunkedList<Run> runs)
+        {
+            using var hash = SliceHasher.Rent();
+            foreach (var run in runs) hash.Add('R', run.Hash);
+            return hash.Finish();
         }
 
         /// <summary>The hashes of a listener's L4 entries, as <see cref="HttpHashes"/> (few entries: a plain array).</summary>
@@ -653,9 +772,10 @@ public sealed partial class NodeContentBuilder
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static ListenerParts Names(string hash, HashSet<ResourceKey> set, ListenerParts? before = null)
         {
-            if (before is not null && Patched(before, set) is { } patched) return new ListenerParts(hash, patched, set, JoinedHash(patched));
+            if (before is not null && Patched(before, set) is { } patched) return patched with { Hash = hash, RouteSet = set, Token = null };
             ChunkedList<string> names = [.. set.Order().Select(r => r.ToString())];
-            return new ListenerParts(hash, names, set, JoinedHash(names));
+            var runs = ChunkedList<Run>.From(CollectionsMarshal.AsSpan(CutRuns(names, 0, int.MaxValue, EndsRun, AddName, out _)));
+            return new ListenerParts(hash, names, runs, set, RunsHash(runs));
         }
 
         private const int NamePatchLimit = 8;
@@ -679,7 +799,7 @@ public sealed partial class NodeContentBuilder
 
         /// <summary><paramref name="before"/>'s sorted keys and names with the difference to <paramref name="set"/> applied; null when it is large.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static ChunkedList<string>? Patched(ListenerParts before, HashSet<ResourceKey> set)
+        private static ListenerParts? Patched(ListenerParts before, HashSet<ResourceKey> set)
         {
             var added = new List<ResourceKey>();
             foreach (var key in set)
@@ -695,27 +815,34 @@ public sealed partial class NodeContentBuilder
             return Patched(before, added, removed);
         }
 
-        /// <summary>The parts for <paramref name="set"/>: <paramref name="before"/>'s sorted arrays with the keys added and removed.</summary>
+        /// <summary>The parts for <paramref name="set"/>: <paramref name="before"/>'s sorted names and their runs with the keys added and removed.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static ListenerParts Patched(ListenerParts before, IReadOnlyList<ResourceKey> added, IReadOnlyList<ResourceKey> removed, HashSet<ResourceKey> set,
-            string hash)
-        {
-            var names = Patched(before, added, removed);
-            return new ListenerParts(hash, names, set, JoinedHash(names));
-        }
+            string hash) =>
+            Patched(before, added, removed) with { Hash = hash, RouteSet = set, Token = null };
 
         /// <summary>
         /// <paramref name="before"/>'s names (in key order) with <paramref name="added"/> inserted and
-        /// <paramref name="removed"/> taken out, each found by binary search: a chunked list, so each key copies one chunk
-        /// of names, not every name of the listener.
+        /// <paramref name="removed"/> taken out, each found by binary search (a chunked list, so each key copies one chunk
+        /// of names, not every name of the listener), and the runs of names around each cut again.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static ChunkedList<string> Patched(ListenerParts before, IReadOnlyList<ResourceKey> added, IReadOnlyList<ResourceKey> removed)
+        private static ListenerParts Patched(ListenerParts before, IReadOnlyList<ResourceKey> added, IReadOnlyList<ResourceKey> removed)
         {
-            var names = before.Routes;
-            foreach (var key in removed) names = names.RemoveAt(BinarySearch(names, key));
-            foreach (var key in added) names = names.Insert(~BinarySearch(names, key), key.ToString());
-            return names;
+            var (names, runs) = (before.Routes, before.RouteRuns);
+            foreach (var key in removed)
+            {
+                var at = BinarySearch(names, key);
+                names = names.RemoveAt(at);
+                runs = PatchRuns(runs, names, at, 1, 0, EndsRun, AddName);
+            }
+            foreach (var key in added)
+            {
+                var at = ~BinarySearch(names, key);
+                names = names.Insert(at, key.ToString());
+                runs = PatchRuns(runs, names, at, 0, 1, EndsRun, AddName);
+            }
+            return before with { Routes = names, RouteRuns = runs, RoutesHash = RunsHash(runs) };
         }
 
         /// <summary>
@@ -798,41 +925,5 @@ public sealed partial class NodeContentBuilder
         var own = second < 0 ? rest : rest[(second + 1)..];
         c = ns.SequenceCompareTo(key.Namespace);
         return c != 0 ? c : own.SequenceCompareTo(key.Name);
-    }
-
-    /// <summary>
-    /// The hash of <paramref name="names"/> joined by ',' (equal to <see cref="Hash"/> of the joined text), streamed
-    /// through the hash in blocks: at thousands of routes the joined text and its UTF-8 bytes were two large-object-heap
-    /// allocations per change of one route.
-    /// </summary>
-    internal static string JoinedHash(IEnumerable<string> names)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> buffer = stackalloc byte[4096];
-        var used = 0;
-        var first = true;
-        foreach (var name in names)
-        {
-            var needed = Encoding.UTF8.GetMaxByteCount(name.Length) + 1;
-            if (used + needed > buffer.Length)
-            {
-                hash.AppendData(buffer[..used]);
-                used = 0;
-            }
-            if (!first) buffer[used++] = (byte)',';
-            first = false;
-            if (needed > buffer.Length)
-            {
-                hash.AppendData(buffer[..used]);
-                used = 0;
-                hash.AppendData(Encoding.UTF8.GetBytes(name));
-                continue;
-            }
-            used += Encoding.UTF8.GetBytes(name, buffer[used..]);
-        }
-        hash.AppendData(buffer[..used]);
-        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        hash.GetHashAndReset(digest);
-        return FingerprintText(digest);
     }
 }

@@ -585,6 +585,16 @@ public sealed partial class NodeContentBuilder
             return Convert.ToHexStringLower(digest);
         }
 
+        /// <summary>As <see cref="Finish"/>, the first 128 bits as a <see cref="Digest"/> (the hasher is ready for the next use).</summary>
+        public Digest FinishDigest()
+        {
+            Flush();
+            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            _hash.GetHashAndReset(digest);
+            _appended = false;
+            return Digest.Of(digest);
+        }
+
         /// <summary>Gives the hasher back to its thread, emptied (a use that ended without <see cref="Finish"/> leaves data behind).</summary>
         public void Dispose()
         {

@@ -132,8 +132,8 @@ public sealed partial class NodeContentBuilder
 
         /// <summary>
         /// Per chunk of the listener's HTTP entries (<see cref="ChunkedList{T}.Chunk"/>), the hash codes of its entries'
-        /// route names (<see cref="TableParts"/>'s route codes): finding a few routes' entries looks into the chunks that may hold them
-        /// only, instead of reading every entry of a listener with thousands.
+        /// route names (<see cref="TableParts.RouteCode"/>): finding a few routes' entries looks into the chunks that may
+        /// hold them only, instead of reading every entry of a listener with thousands.
         /// </summary>
         public int[][] ChunkRoutes { get; } = chunkRoutes;
 
@@ -160,13 +160,15 @@ public sealed partial class NodeContentBuilder
     /// Built from the previous parts of the same Gateway, so a change costs what it touches rather than the table's size:
     /// a position whose listener is the same instance (and whose header did not move) is taken over whole; in a changed
     /// listener the entry lists are compared from both ends (the incremental translator keeps unchanged entries'
-    /// instances; chunks the two lists share are skipped by reference) and only the routes with an entry in between that is new, gone or out of its route's previous order
+    /// instances; chunks the two lists share are skipped by reference) and only the routes with an entry in between that
+    /// is new, gone or out of its route's previous order
     /// get new segments, every other route keeps its segment
     /// instance, so <see cref="Inputs.Same"/> finds it unchanged by reference. Entry hashes are carried over by position
-    /// (and by instance in between); only new entries are hashed, and only the chunks of hashes that hold the span in
-    /// between are copied. What stays linear in the size of a changed listener: one pass over the entries to find the
-    /// touched routes' entries, one hash over the entry hashes, and, when routes join or leave, one over the sorted route
-    /// names (with a copy of their array). A patched position records the routes that joined and left it
+    /// (and by instance in between); only new entries are hashed, only the chunks of hashes that hold the span in between
+    /// are copied, only the entry chunks whose route codes may hold a touched route are read, and only the runs of hashes
+    /// around the span are hashed again (<see cref="Run"/>). What stays linear in the size of a changed listener is small:
+    /// walking and copying its lists of chunks and runs (one item per 32 to 128 entries), and reading every entry when
+    /// more than four routes were touched at once. A patched position records the routes that joined and left it
     /// (<see cref="RouteChange"/>), so a listener on one position patches its route set and sorted names with them
     /// instead of comparing every route it carries. <c>NodeContentIncrementalTests</c> checks random change
     /// sequences against parts built from nothing.

@@ -578,21 +578,24 @@ public sealed partial class NodeContentBuilder
 
         public string Finish()
         {
-            Flush();
             Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-            _hash.GetHashAndReset(digest);
-            _appended = false;
+            Complete(digest);
             return Convert.ToHexStringLower(digest);
         }
 
         /// <summary>As <see cref="Finish"/>, the first 128 bits as a <see cref="Digest"/> (the hasher is ready for the next use).</summary>
         public Digest FinishDigest()
         {
-            Flush();
             Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            Complete(digest);
+            return Digest.Of(digest);
+        }
+
+        private void Complete(Span<byte> digest)
+        {
+            Flush();
             _hash.GetHashAndReset(digest);
             _appended = false;
-            return Digest.Of(digest);
         }
 
         /// <summary>Gives the hasher back to its thread, emptied (a use that ended without <see cref="Finish"/> leaves data behind).</summary>

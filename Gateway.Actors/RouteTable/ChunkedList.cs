@@ -230,6 +230,16 @@ public sealed class ChunkedList<T> : IReadOnlyList<T>
 
     internal T[][] Chunks => _chunks;
 
+    /// <summary>A list of these chunks, in order (each non-empty, at most <see cref="MaxChunk"/> items; taken over, not copied).</summary>
+    internal static ChunkedList<T> FromChunks(T[][] chunks)
+    {
+        if (chunks.Length == 0) return Empty;
+        var ends = new int[chunks.Length];
+        var sum = 0;
+        for (var c = 0; c < chunks.Length; c++) ends[c] = sum += chunks[c].Length;
+        return new ChunkedList<T>(chunks, ends);
+    }
+
     internal int[] Ends => _ends;
 
     internal Position CursorAt(int index)

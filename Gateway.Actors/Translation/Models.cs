@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Gateway.Actors.Model;
 using Gateway.Actors.Resources;
 using Gateway.Actors.RouteTable;
@@ -69,6 +70,13 @@ internal sealed class ListenerModel
     /// with the previous slice instead of a copy of every entry.
     /// </summary>
     public ChunkedList<HttpRouteEntry> HttpTableEntries { get; set; } = ChunkedList<HttpRouteEntry>.Empty;
+
+    /// <summary>
+    /// When the Gateway adds to every entry of the table slice (a backend client certificate, rate limits): what it
+    /// added with, and each chunk of <see cref="HttpTableEntries"/> with the additions, so the next slice transforms only
+    /// the chunks that changed (<c>Translator.HttpSlice</c>). Null when nothing is added.
+    /// </summary>
+    public SliceAdditions? TableAdditions { get; set; }
 
     /// <summary>Kept in <see cref="EntryOrder.L4"/> order.</summary>
     public List<SortableL4Entry> L4Entries { get; } = [];
@@ -270,4 +278,16 @@ internal static class EntryOrder
         var i = list.BinarySearch(item, order);
         list.Insert(i < 0 ? ~i : i, item);
     }
+}
+
+/// <summary>
+/// What a Gateway added to a listener's table entries (<see cref="ListenerModel.TableAdditions"/>): the certificate and
+/// rate limits it added, and per source chunk of the listener's entries the chunk with the additions.
+/// </summary>
+internal sealed record SliceAdditions(TlsCertificate? Certificate, RateLimitTable RateLimits, ImmutableArray<RateLimitRule> ListenerLimits,
+    Dictionary<HttpRouteEntry[], HttpRouteEntry[]> Chunks)
+{
+    /// <summary>Whether entries transformed with these additions are what the given ones would make.</summary>
+    public bool Same(TlsCertificate? certificate, RateLimitTable rateLimits, ImmutableArray<RateLimitRule> listenerLimits) =>
+        ReferenceEquals(Certificate, certificate) && ReferenceEquals(RateLimits, rateLimits) && ListenerLimits.SequenceEqual(listenerLimits);
 }

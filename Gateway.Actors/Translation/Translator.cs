@@ -515,7 +515,7 @@ public static class Translator
                     l.Owner == gw.Key ? l.Name : $"{l.Owner.Namespace}/{l.Owner.Name}/{l.Name}",
                     l.Hostname,
                     l.Tls,
-                    HttpSlice(l.HttpTableEntries, gw.BackendClientCertificate, gw.RateLimits, gw.RateLimits.ForListener(gw.Key, l.Owner == gw.Key ? l.Name : null)),
+                    HttpSlice(l, gw.BackendClientCertificate, gw.RateLimits, gw.RateLimits.ForListener(gw.Key, l.Owner == gw.Key ? l.Name : null)),
                     [.. l.L4Entries.Select(e => e.Entry)]))
                 .ToList();
             var bindPort = g.First().BindPort;
@@ -535,13 +535,37 @@ public static class Translator
     /// <summary>
     /// A listener's HTTP entries as the table carries them: <see cref="ListenerModel.HttpTableEntries"/> itself (a
     /// listener may hold 10,000 entries and its slice is made again on every change of one of them), or, when the
-    /// Gateway adds to every entry (a backend client certificate, rate limits), a list of the entries with those additions.
+    /// Gateway adds to every entry (a backend client certificate, rate limits), a list of the entries with those
+    /// additions, chunk for chunk: a chunk the previous slice transformed with the same additions is taken over
+    /// (<see cref="ListenerModel.TableAdditions"/>), so a change transforms the chunks it touched.
     /// </summary>
-    private static ChunkedList<HttpRouteEntry> HttpSlice(ChunkedList<HttpRouteEntry> entries, TlsCertificate? certificate,
-        RateLimitTable rateLimits, ImmutableArray<RateLimitRule> listenerLimits)
+    private static ChunkedList<HttpRouteEntry> HttpSlice(ListenerModel listener, TlsCertificate? certificate, RateLimitTable rateLimits,
+        ImmutableArray<RateLimitRule> listenerLimits)
     {
-        if (certificate is null && rateLimits.IsEmpty) return entries;
-        var slice = entries.ToArray();
+        var entries = listener.HttpTableEntries;
+        if (certificate is null && rateLimits.IsEmpty)
+        {
+            listener.TableAdditions = null;
+            return entries;
+        }
+        var previous = listener.TableAdditions is { } additions && additions.Same(certificate, rateLimits, listenerLimits) ? additions.Chunks : null;
+        var sources = entries.Chunks;
+        var chunks = new HttpRouteEntry[sources.Length][];
+        var map = new Dictionary<HttpRouteEntry[], HttpRouteEntry[]>(sources.Length, ReferenceEqualityComparer.Instance);
+        for (var c = 0; c < sources.Length; c++)
+        {
+            if (previous is null || !previous.TryGetValue(sources[c], out var chunk)) chunk = WithAdditions(sources[c], certificate, rateLimits, listenerLimits);
+            map[sources[c]] = chunks[c] = chunk;
+        }
+        listener.TableAdditions = new SliceAdditions(certificate, rateLimits, listenerLimits, map);
+        return ChunkedList<HttpRouteEntry>.FromChunks(chunks);
+    }
+
+    /// <summary>A copy of <paramref name="source"/> with the Gateway's per-listener additions on every entry.</summary>
+    private static HttpRouteEntry[] WithAdditions(HttpRouteEntry[] source, TlsCertificate? certificate, RateLimitTable rateLimits,
+        ImmutableArray<RateLimitRule> listenerLimits)
+    {
+        var slice = (HttpRouteEntry[])source.Clone();
         if (certificate is not null)
         {
             for (var i = 0; i < slice.Length; i++) slice[i] = WithBackendClientCertificate(slice[i], certificate);
@@ -556,7 +580,7 @@ public static class Translator
                 if (!limits.IsEmpty) slice[i] = slice[i] with { RateLimits = limits };
             }
         }
-        return ChunkedList<HttpRouteEntry>.From(slice);
+        return slice;
     }
 
     /// <summary>

@@ -99,6 +99,40 @@ public class IncrementalTranslatorTests
     }
 
     [Fact]
+    public void Translate_OneRouteChangedUnderAGatewayRateLimit_SliceSharesAllButTheChangedChunks_EveryEntryKeepsItsLimits()
+    {
+        // A Gateway-level RateLimitPolicy puts its limits on every entry of the listener's table slice; a change of one
+        // route transforms the chunks that changed and takes the others over from the previous slice.
+        const string Policy = """
+            apiVersion: gateway.akka-gateway.dev/v1alpha1
+            kind: RateLimitPolicy
+            metadata: {name: limit, namespace: ns}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]
+              rules:
+              - limit: {requests: 5, interval: 1m}
+                key: {type: Global}
+            """;
+        var routes = Enumerable.Range(0, 300).Select(i => Route($"r{i}", "a", "svc-a", $"/p{i}")).ToArray();
+        var translator = new IncrementalTranslator();
+        var first = Parse(1, [Base, Policy, .. routes]);
+        var before = translator.Translate(first, Options);
+        var changed = first.With(2, [One(Route("r150", "a", "svc-a", "/changed"))], []);
+
+        var after = translator.Translate(changed, Options);
+
+        Assert.Equal(TranslationMode.Incremental, translator.LastMode);
+        ChunkedList<HttpRouteEntry> Slice(TranslationResult r) => r.Gateways.Single().Ports.Single().Listeners.Single(l => l.Name == "a").HttpRoutes;
+        var (old, now) = (Slice(before), Slice(after));
+        Assert.Equal(300, now.Count);
+        Assert.All(now, e => Assert.Single(e.RateLimits));
+        var shared = now.Chunks.Count(c => old.Chunks.Any(o => ReferenceEquals(o, c)));
+        Assert.True(now.ChunkCount >= 4 && now.ChunkCount - shared <= 2, $"{now.ChunkCount - shared} of {now.ChunkCount} chunks transformed again");
+        // The same table as a translation from nothing.
+        Assert.Equal(RouteTableYaml.Render(Translator.Translate(changed, Options).Gateways), RouteTableYaml.Render(after.Gateways));
+    }
+
+    [Fact]
     public void Translate_KeptRouteModelsAndStatuses_HoldTheirListsAsExactArrays_AndShareTheEmptyFilters_AfterAFullAndAnIncrementalPass()
     {
         var translator = new IncrementalTranslator();

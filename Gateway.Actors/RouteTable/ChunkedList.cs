@@ -14,7 +14,7 @@ namespace Gateway.Actors.RouteTable;
 /// every change, and <c>ImmutableList</c> (an AVL tree of one node per item) costs about 40 bytes and a pointer chase per
 /// item, which every reader of the route table would pay. Chunk boundaries depend on the list's history (a chunk splits
 /// when it grows past <see cref="MaxChunk"/>); nothing may depend on them but <see cref="ChunkedList.CommonEnds"/>, whose
-/// answer does not. Equality is by reference, like the <c>ImmutableArray</c> it replaces (compare contents by rendering).
+/// answer does not. Equality is by reference, as for the route table's other lists (compare contents by rendering).
 /// </remarks>
 [CollectionBuilder(typeof(ChunkedList), nameof(ChunkedList.Create))]
 public sealed class ChunkedList<T> : IReadOnlyList<T>
